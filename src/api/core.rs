@@ -1,0 +1,212 @@
+//! `v1` Namespace, Node and Event.
+
+use super::meta::{Condition, ObjectMeta, Time, find_condition};
+use super::quantity::Quantity;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Namespace {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default, skip_serializing_if = "NamespaceStatus::is_empty")]
+    pub status: NamespaceStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamespaceStatus {
+    /// `Active` or `Terminating`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phase: String,
+}
+
+impl NamespaceStatus {
+    pub fn is_empty(&self) -> bool {
+        self.phase.is_empty()
+    }
+}
+
+/// A machine that runs pods. Registered by its node daemon.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Node {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: NodeSpec,
+    #[serde(default)]
+    pub status: NodeStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Cordoned: no new pods are placed here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unschedulable: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeStatus {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capacity: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allocatable: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<NodeAddress>,
+    #[serde(default)]
+    pub daemon_endpoints: NodeDaemonEndpoints,
+    #[serde(default)]
+    pub node_info: NodeSystemInfo,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeAddress {
+    /// `InternalIP` or `Hostname`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeDaemonEndpoints {
+    /// Where the node daemon serves logs (Kubernetes calls it the kubelet endpoint).
+    #[serde(default)]
+    pub kubelet_endpoint: DaemonEndpoint,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonEndpoint {
+    #[serde(rename = "Port", default)]
+    pub port: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSystemInfo {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub machine_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kernel_version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub os_image: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operating_system: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub architecture: String,
+    /// The runtime pods run in here: `process`, `docker` or `fake`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub container_runtime_version: String,
+    /// The version of ork on the node (Kubernetes' kubelet version).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kubelet_version: String,
+}
+
+impl Node {
+    /// Whether the node's Ready condition is true.
+    pub fn is_ready(&self) -> bool {
+        find_condition(&self.status.conditions, "Ready").is_some_and(Condition::is_true)
+    }
+
+    pub fn allocatable_milli(&self, resource: &str) -> i128 {
+        self.status
+            .allocatable
+            .get(resource)
+            .map(Quantity::milli)
+            .unwrap_or(0)
+    }
+
+    /// The first address of a type (`InternalIP`, `Hostname`).
+    pub fn address(&self, type_: &str) -> Option<&str> {
+        self.status
+            .addresses
+            .iter()
+            .find(|a| a.type_ == type_)
+            .map(|a| a.address.as_str())
+    }
+
+    /// The STATUS column: `Ready`, `NotReady`, `Unknown`, plus
+    /// `SchedulingDisabled` when cordoned.
+    pub fn display_status(&self) -> String {
+        let base = match find_condition(&self.status.conditions, "Ready") {
+            Some(c) if c.is_true() => "Ready",
+            Some(c) if c.status == "False" => "NotReady",
+            Some(_) => "NotReady",
+            None => "Unknown",
+        };
+        if self.spec.unschedulable {
+            format!("{base},SchedulingDisabled")
+        } else {
+            base.to_string()
+        }
+    }
+}
+
+/// Something that happened to an object, for `describe`, `get events` and the TUI.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Event {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub involved_object: ObjectReference,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type", default, skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+    #[serde(default)]
+    pub count: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_timestamp: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_timestamp: Option<Time>,
+    #[serde(default)]
+    pub source: EventSource,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectReference {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventSource {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub component: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+}

@@ -1,0 +1,1 @@
+//! Manifest decoding (placeholder, replaced below).

@@ -1,0 +1,50 @@
+//! The resource model every role shares: Kubernetes-dialect types (Namespace,
+//! Node, Pod, ReplicaSet, Deployment, Event), metadata, quantities, label
+//! selectors, validation and manifest decoding.
+//!
+//! This module is a leaf: it does no I/O and imports nothing else of ork.
+
+pub mod apps;
+pub mod core;
+pub mod manifest;
+pub mod meta;
+pub mod object;
+pub mod pod;
+pub mod quantity;
+pub mod selector;
+pub mod status;
+pub mod validation;
+
+pub use apps::{
+    Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy, IntOrString, ReplicaSet,
+    ReplicaSetSpec, ReplicaSetStatus, RollingUpdate, StrategyType,
+};
+pub use core::{
+    Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
+    NodeSystemInfo, ObjectReference,
+};
+pub use meta::{
+    Condition, ListMeta, ObjectMeta, OwnerReference, Time, find_condition, set_condition,
+};
+pub use object::{AnyObject, Kind, KindInfo, Object, new_object, qualified_name};
+pub use pod::{
+    Container, ContainerPort, ContainerState, ContainerStateRunning, ContainerStateTerminated,
+    ContainerStateWaiting, ContainerStatus, EnvVar, Pod, PodPhase, PodSpec, PodStatus,
+    PodTemplateSpec, Protocol, PullPolicy, ResourceRequirements, RestartPolicy,
+};
+pub use quantity::Quantity;
+pub use selector::{LabelSelector, Selector};
+pub use status::{Status, StatusCause, StatusDetails};
+pub use validation::FieldError;
+
+/// The namespace used when a namespaced object names none.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The label a Deployment puts on its ReplicaSets and pods to tell templates apart.
+pub const POD_TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
+
+/// The annotation holding a Deployment revision number on it and its ReplicaSets.
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+
+/// The annotation `ork apply` keeps the last applied manifest in, for three-way merges.
+pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";

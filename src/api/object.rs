@@ -1,0 +1,502 @@
+//! The kinds ork serves and what every object shares: the [`Object`] trait,
+//! the kind registry (names, plurals, short names, URL paths) and
+//! [`AnyObject`], the one type that can hold an object of any kind.
+
+use super::apps::{Deployment, ReplicaSet};
+use super::core::{Event, Namespace, Node};
+use super::meta::ObjectMeta;
+use super::pod::Pod;
+use super::validation::{self, FieldError};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::sync::Arc;
+
+/// Everything a resource type must provide to be stored and served.
+pub trait Object:
+    Serialize + DeserializeOwned + JsonSchema + Clone + fmt::Debug + PartialEq + Send + Sync + 'static
+{
+    const KIND: Kind;
+
+    fn meta(&self) -> &ObjectMeta;
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
+    fn into_any(self) -> AnyObject;
+    fn from_any(any: &AnyObject) -> Option<&Arc<Self>>;
+
+    /// Replaces `status` with `old`'s: writes to the main resource never change status.
+    fn keep_status(&mut self, old: &Self);
+    /// Replaces everything but `status` with `old`'s: writes to `/status` change only status.
+    fn keep_spec(&mut self, old: &Self);
+    /// Whether the desired state differs (the server bumps `generation` when it does).
+    fn spec_differs(&self, old: &Self) -> bool;
+    /// Checks invariants beyond the schema (names, ports, selectors...).
+    fn validate(&self) -> Vec<FieldError>;
+
+    /// Sets `apiVersion` and `kind` to this type's.
+    fn set_type_meta(&mut self);
+
+    fn name(&self) -> &str {
+        &self.meta().name
+    }
+    fn namespace(&self) -> &str {
+        &self.meta().namespace
+    }
+}
+
+/// The kinds of objects ork stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Namespace,
+    Node,
+    Pod,
+    ReplicaSet,
+    Deployment,
+    Event,
+}
+
+/// Static facts about a kind.
+#[derive(Debug)]
+pub struct KindInfo {
+    pub kind: &'static str,
+    /// API group: empty for the core group.
+    pub group: &'static str,
+    pub version: &'static str,
+    /// `version` or `group/version`, as manifests write it.
+    pub api_version: &'static str,
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub short_names: &'static [&'static str],
+    pub namespaced: bool,
+}
+
+const INFOS: [KindInfo; 6] = [
+    KindInfo {
+        kind: "Namespace",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "namespaces",
+        singular: "namespace",
+        short_names: &["ns"],
+        namespaced: false,
+    },
+    KindInfo {
+        kind: "Node",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "nodes",
+        singular: "node",
+        short_names: &["no"],
+        namespaced: false,
+    },
+    KindInfo {
+        kind: "Pod",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "pods",
+        singular: "pod",
+        short_names: &["po"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "ReplicaSet",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "replicasets",
+        singular: "replicaset",
+        short_names: &["rs"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "Deployment",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "deployments",
+        singular: "deployment",
+        short_names: &["deploy"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "Event",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "events",
+        singular: "event",
+        short_names: &["ev"],
+        namespaced: true,
+    },
+];
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Namespace,
+        Kind::Node,
+        Kind::Pod,
+        Kind::ReplicaSet,
+        Kind::Deployment,
+        Kind::Event,
+    ];
+
+    pub fn info(self) -> &'static KindInfo {
+        &INFOS[self as usize]
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.info().kind
+    }
+
+    pub fn plural(self) -> &'static str {
+        self.info().plural
+    }
+
+    pub fn namespaced(self) -> bool {
+        self.info().namespaced
+    }
+
+    /// `v1` or `apps/v1`.
+    pub fn api_version(self) -> &'static str {
+        self.info().api_version
+    }
+
+    /// `/api/v1` or `/apis/apps/v1`.
+    pub fn api_prefix(self) -> String {
+        match self.info().group {
+            "" => format!("/api/{}", self.info().version),
+            g => format!("/apis/{g}/{}", self.info().version),
+        }
+    }
+
+    /// The collection URL path: namespaced when `ns` is given and the kind is.
+    pub fn collection_path(self, ns: Option<&str>) -> String {
+        match ns {
+            Some(ns) if self.namespaced() => {
+                format!("{}/namespaces/{ns}/{}", self.api_prefix(), self.plural())
+            }
+            _ => format!("{}/{}", self.api_prefix(), self.plural()),
+        }
+    }
+
+    /// The URL path of one object.
+    pub fn object_path(self, ns: &str, name: &str) -> String {
+        let ns = if self.namespaced() { Some(ns) } else { None };
+        format!("{}/{name}", self.collection_path(ns))
+    }
+
+    /// Resolves what a user types: kind, plural, singular or short name, any case,
+    /// optionally with a group suffix (`deployments.apps`).
+    pub fn from_name(s: &str) -> Option<Kind> {
+        let lower = s.to_ascii_lowercase();
+        let base = lower.split('.').next().unwrap_or(&lower);
+        Kind::ALL.into_iter().find(|k| {
+            let i = k.info();
+            i.kind.eq_ignore_ascii_case(base)
+                || i.plural == base
+                || i.singular == base
+                || i.short_names.contains(&base)
+        })
+    }
+
+    /// Resolves `apiVersion` + `kind` as written in a manifest.
+    pub fn from_type_meta(api_version: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind && k.api_version() == api_version)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An object of any kind, shared cheaply.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnyObject {
+    Namespace(Arc<Namespace>),
+    Node(Arc<Node>),
+    Pod(Arc<Pod>),
+    ReplicaSet(Arc<ReplicaSet>),
+    Deployment(Arc<Deployment>),
+    Event(Arc<Event>),
+}
+
+/// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
+#[macro_export]
+macro_rules! dispatch {
+    ($any:expr, $o:ident => $body:expr) => {
+        match $any {
+            $crate::api::AnyObject::Namespace($o) => $body,
+            $crate::api::AnyObject::Node($o) => $body,
+            $crate::api::AnyObject::Pod($o) => $body,
+            $crate::api::AnyObject::ReplicaSet($o) => $body,
+            $crate::api::AnyObject::Deployment($o) => $body,
+            $crate::api::AnyObject::Event($o) => $body,
+        }
+    };
+}
+
+/// Calls `$body` with type alias `$t` set to the Rust type of a [`Kind`].
+#[macro_export]
+macro_rules! with_kind {
+    ($kind:expr, $t:ident => $body:expr) => {
+        match $kind {
+            $crate::api::Kind::Namespace => {
+                type $t = $crate::api::Namespace;
+                $body
+            }
+            $crate::api::Kind::Node => {
+                type $t = $crate::api::Node;
+                $body
+            }
+            $crate::api::Kind::Pod => {
+                type $t = $crate::api::Pod;
+                $body
+            }
+            $crate::api::Kind::ReplicaSet => {
+                type $t = $crate::api::ReplicaSet;
+                $body
+            }
+            $crate::api::Kind::Deployment => {
+                type $t = $crate::api::Deployment;
+                $body
+            }
+            $crate::api::Kind::Event => {
+                type $t = $crate::api::Event;
+                $body
+            }
+        }
+    };
+}
+
+impl AnyObject {
+    pub fn kind(&self) -> Kind {
+        match self {
+            AnyObject::Namespace(_) => Kind::Namespace,
+            AnyObject::Node(_) => Kind::Node,
+            AnyObject::Pod(_) => Kind::Pod,
+            AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
+            AnyObject::Deployment(_) => Kind::Deployment,
+            AnyObject::Event(_) => Kind::Event,
+        }
+    }
+
+    pub fn meta(&self) -> &ObjectMeta {
+        dispatch!(self, o => o.meta())
+    }
+
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        dispatch!(self, o => serde_json::to_vec(o.as_ref()))
+    }
+
+    pub fn to_value(&self) -> serde_json::Result<serde_json::Value> {
+        dispatch!(self, o => serde_json::to_value(o.as_ref()))
+    }
+
+    /// Decodes JSON of a known kind, with its type metadata set.
+    pub fn from_json(kind: Kind, bytes: &[u8]) -> serde_json::Result<Self> {
+        with_kind!(kind, T => {
+            let mut o: T = serde_json::from_slice(bytes)?;
+            o.set_type_meta();
+            Ok(o.into_any())
+        })
+    }
+
+    /// Decodes a JSON value of a known kind, with its type metadata set.
+    pub fn from_value(kind: Kind, value: serde_json::Value) -> serde_json::Result<Self> {
+        with_kind!(kind, T => {
+            let mut o: T = serde_json::from_value(value)?;
+            o.set_type_meta();
+            Ok(o.into_any())
+        })
+    }
+
+    pub fn validate(&self) -> Vec<FieldError> {
+        dispatch!(self, o => o.validate())
+    }
+
+    /// `kind/name` as `-o name` prints it (`deployment.apps/web`, `pod/web-x1`).
+    pub fn qualified_name(&self) -> String {
+        qualified_name(self.kind(), &self.meta().name)
+    }
+}
+
+/// `kind/name` as kubectl's `-o name` prints it.
+pub fn qualified_name(kind: Kind, name: &str) -> String {
+    let info = kind.info();
+    if info.group.is_empty() {
+        format!("{}/{name}", info.singular)
+    } else {
+        format!("{}.{}/{name}", info.singular, info.group)
+    }
+}
+
+macro_rules! object_common {
+    ($t:ident) => {
+        const KIND: Kind = Kind::$t;
+        fn meta(&self) -> &ObjectMeta {
+            &self.metadata
+        }
+        fn meta_mut(&mut self) -> &mut ObjectMeta {
+            &mut self.metadata
+        }
+        fn into_any(self) -> AnyObject {
+            AnyObject::$t(Arc::new(self))
+        }
+        fn from_any(any: &AnyObject) -> Option<&Arc<Self>> {
+            match any {
+                AnyObject::$t(o) => Some(o),
+                _ => None,
+            }
+        }
+        fn set_type_meta(&mut self) {
+            self.api_version = Kind::$t.api_version().to_string();
+            self.kind = Kind::$t.as_str().to_string();
+        }
+    };
+}
+
+macro_rules! spec_status_object {
+    ($t:ident, $validate:path) => {
+        impl Object for $t {
+            object_common!($t);
+            fn keep_status(&mut self, old: &Self) {
+                self.status = old.status.clone();
+            }
+            fn keep_spec(&mut self, old: &Self) {
+                let status = std::mem::take(&mut self.status);
+                *self = old.clone();
+                self.status = status;
+            }
+            fn spec_differs(&self, old: &Self) -> bool {
+                self.spec != old.spec
+            }
+            fn validate(&self) -> Vec<FieldError> {
+                $validate(self)
+            }
+        }
+    };
+}
+
+spec_status_object!(Pod, validation::validate_pod);
+spec_status_object!(ReplicaSet, validation::validate_replicaset);
+spec_status_object!(Deployment, validation::validate_deployment);
+spec_status_object!(Node, validation::validate_node);
+
+impl Object for Namespace {
+    object_common!(Namespace);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, _old: &Self) -> bool {
+        false
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_namespace(self)
+    }
+}
+
+impl Object for Event {
+    object_common!(Event);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, _old: &Self) -> bool {
+        false
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_event(self)
+    }
+}
+
+/// A fresh object of type `T` with its type metadata, namespace and name set.
+pub fn new_object<T: Object + Default>(namespace: &str, name: &str) -> T {
+    let mut o = T::default();
+    o.set_type_meta();
+    o.meta_mut().name = name.to_string();
+    if T::KIND.namespaced() {
+        o.meta_mut().namespace = namespace.to_string();
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_like_kubectl() {
+        assert_eq!(Kind::from_name("po"), Some(Kind::Pod));
+        assert_eq!(Kind::from_name("Pods"), Some(Kind::Pod));
+        assert_eq!(Kind::from_name("deploy"), Some(Kind::Deployment));
+        assert_eq!(Kind::from_name("deployments.apps"), Some(Kind::Deployment));
+        assert_eq!(Kind::from_name("rs"), Some(Kind::ReplicaSet));
+        assert_eq!(Kind::from_name("no"), Some(Kind::Node));
+        assert_eq!(Kind::from_name("ns"), Some(Kind::Namespace));
+        assert_eq!(Kind::from_name("ev"), Some(Kind::Event));
+        assert_eq!(Kind::from_name("widgets"), None);
+    }
+
+    #[test]
+    fn paths_follow_the_kubernetes_layout() {
+        assert_eq!(
+            Kind::Pod.object_path("default", "web"),
+            "/api/v1/namespaces/default/pods/web"
+        );
+        assert_eq!(
+            Kind::Deployment.collection_path(Some("prod")),
+            "/apis/apps/v1/namespaces/prod/deployments"
+        );
+        assert_eq!(
+            Kind::Deployment.collection_path(None),
+            "/apis/apps/v1/deployments"
+        );
+        assert_eq!(Kind::Node.object_path("ignored", "n1"), "/api/v1/nodes/n1");
+        assert_eq!(
+            Kind::Namespace.collection_path(Some("x")),
+            "/api/v1/namespaces"
+        );
+    }
+
+    #[test]
+    fn infos_are_indexed_by_kind() {
+        for k in Kind::ALL {
+            assert_eq!(k.info().kind, format!("{k:?}"));
+            assert_eq!(Kind::from_type_meta(k.api_version(), k.as_str()), Some(k));
+        }
+        assert_eq!(Kind::from_type_meta("v1", "Deployment"), None);
+    }
+
+    #[test]
+    fn keep_spec_and_keep_status_split_the_object() {
+        let mut old: Pod = new_object("default", "a");
+        old.spec.node_name = "n1".into();
+        let mut new = old.clone();
+        new.spec.node_name = "n2".into();
+        new.status.host_ip = "10.0.0.1".into();
+        let mut status_write = new.clone();
+        status_write.keep_spec(&old);
+        assert_eq!(status_write.spec.node_name, "n1");
+        assert_eq!(status_write.status.host_ip, "10.0.0.1");
+        new.keep_status(&old);
+        assert_eq!(new.spec.node_name, "n2");
+        assert_eq!(new.status.host_ip, "");
+        assert!(new.spec_differs(&old));
+    }
+
+    #[test]
+    fn qualified_names_carry_the_group() {
+        assert_eq!(qualified_name(Kind::Pod, "a"), "pod/a");
+        assert_eq!(qualified_name(Kind::Deployment, "a"), "deployment.apps/a");
+    }
+}

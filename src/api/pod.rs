@@ -1,0 +1,432 @@
+//! `v1` Pod: the spec a user writes, the status a node reports, and the
+//! derived views (`READY 1/2`, the STATUS column) that every client shows.
+
+use super::meta::{Condition, ObjectMeta, Time, find_condition};
+use super::quantity::Quantity;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pod {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: PodSpec,
+    #[serde(default, skip_serializing_if = "PodStatus::is_empty")]
+    pub status: PodStatus,
+}
+
+/// A pod template inside a ReplicaSet or Deployment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodTemplateSpec {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: PodSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSpec {
+    pub containers: Vec<Container>,
+    /// `Always` (default), `OnFailure` or `Never`.
+    #[serde(default)]
+    pub restart_policy: RestartPolicy,
+    /// The node the pod is bound to; set by the scheduler unless given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub node_name: String,
+    /// The pod only runs on nodes that carry all these labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Seconds between SIGTERM and SIGKILL when the pod stops (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum RestartPolicy {
+    #[default]
+    Always,
+    OnFailure,
+    Never,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Container {
+    pub name: String,
+    /// The image to run; the process runtime ignores it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    /// Replaces the image's entrypoint; for the process runtime, the program to run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
+    #[serde(default, skip_serializing_if = "ResourceRequirements::is_empty")]
+    pub resources: ResourceRequirements,
+    /// `Always`, `IfNotPresent` or `Never`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<PullPolicy>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerPort {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub container_port: i32,
+    /// The port on the node. Given in the spec, it is fixed; in status, the port
+    /// the node actually gave this container port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<i32>,
+    #[serde(default)]
+    pub protocol: Protocol,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    #[default]
+    TCP,
+    UDP,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceRequirements {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, Quantity>,
+}
+
+impl ResourceRequirements {
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty() && self.limits.is_empty()
+    }
+
+    /// The request for a resource; as in Kubernetes, a limit without a request
+    /// is also the request.
+    pub fn request(&self, resource: &str) -> Option<&Quantity> {
+        self.requests
+            .get(resource)
+            .or_else(|| self.limits.get(resource))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PodPhase {
+    #[default]
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodStatus {
+    #[serde(default)]
+    pub phase: PodPhase,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host_ip: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pod_ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub container_statuses: Vec<ContainerStatus>,
+    /// A one-word reason for the pod's state (`NodeLost`, `Evicted`…).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+impl PodStatus {
+    pub fn is_empty(&self) -> bool {
+        *self == PodStatus::default()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerStatus {
+    pub name: String,
+    #[serde(default)]
+    pub ready: bool,
+    #[serde(default)]
+    pub restart_count: i32,
+    #[serde(default)]
+    pub state: ContainerState,
+    #[serde(default, skip_serializing_if = "ContainerState::is_empty")]
+    pub last_state: ContainerState,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub container_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<bool>,
+    /// ork: the container's ports with the host port each was given on the node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
+}
+
+/// At most one of the three is set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<ContainerStateWaiting>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<ContainerStateRunning>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminated: Option<ContainerStateTerminated>,
+}
+
+impl ContainerState {
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_none() && self.running.is_none() && self.terminated.is_none()
+    }
+
+    pub fn waiting(reason: &str, message: &str) -> Self {
+        ContainerState {
+            waiting: Some(ContainerStateWaiting {
+                reason: reason.into(),
+                message: message.into(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerStateWaiting {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerStateRunning {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Time>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerStateTerminated {
+    pub exit_code: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Time>,
+}
+
+/// Seconds a pod gets between SIGTERM and SIGKILL unless its spec says otherwise.
+pub const DEFAULT_GRACE_SECONDS: i64 = 30;
+
+impl Pod {
+    /// Whether the pod has finished for good (its containers will not run again).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.phase, PodPhase::Succeeded | PodPhase::Failed)
+    }
+
+    /// Whether the pod's Ready condition is true.
+    pub fn is_ready(&self) -> bool {
+        find_condition(&self.status.conditions, "Ready").is_some_and(Condition::is_true)
+    }
+
+    /// Whether the pod counts toward its owner's replicas: not terminating and
+    /// not finished.
+    pub fn is_active(&self) -> bool {
+        !self.metadata.is_terminating() && !self.is_terminal()
+    }
+
+    pub fn grace_seconds(&self) -> i64 {
+        self.spec
+            .termination_grace_period_seconds
+            .unwrap_or(DEFAULT_GRACE_SECONDS)
+            .max(0)
+    }
+
+    /// Sum of the containers' requests of a resource, in thousandths.
+    pub fn request_milli(&self, resource: &str) -> i128 {
+        self.spec
+            .containers
+            .iter()
+            .filter_map(|c| c.resources.request(resource))
+            .map(Quantity::milli)
+            .sum()
+    }
+
+    /// `ready/total` containers, as the READY column shows it.
+    pub fn ready_count(&self) -> (usize, usize) {
+        let ready = self
+            .status
+            .container_statuses
+            .iter()
+            .filter(|c| c.ready)
+            .count();
+        (ready, self.spec.containers.len())
+    }
+
+    pub fn restart_count(&self) -> i32 {
+        self.status
+            .container_statuses
+            .iter()
+            .map(|c| c.restart_count)
+            .sum()
+    }
+
+    /// The STATUS column: the most telling reason among the containers, else
+    /// the phase, `Terminating` while being deleted.
+    pub fn display_status(&self) -> String {
+        if self.metadata.is_terminating() {
+            return "Terminating".into();
+        }
+        if !self.status.reason.is_empty() {
+            return self.status.reason.clone();
+        }
+        for c in &self.status.container_statuses {
+            if let Some(w) = &c.state.waiting
+                && !w.reason.is_empty()
+                && w.reason != "ContainerCreating"
+            {
+                return w.reason.clone();
+            }
+            if let Some(t) = &c.state.terminated
+                && self.status.phase != PodPhase::Succeeded
+                && t.exit_code != 0
+            {
+                return if t.reason.is_empty() {
+                    format!("ExitCode:{}", t.exit_code)
+                } else {
+                    t.reason.clone()
+                };
+            }
+        }
+        if self.status.phase == PodPhase::Pending {
+            if self.spec.node_name.is_empty() {
+                return "Pending".into();
+            }
+            return "ContainerCreating".into();
+        }
+        if self.status.phase == PodPhase::Succeeded {
+            return "Completed".into();
+        }
+        if self.status.phase == PodPhase::Failed {
+            return "Error".into();
+        }
+        format!("{:?}", self.status.phase)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod_with(statuses: Vec<ContainerStatus>, phase: PodPhase) -> Pod {
+        let mut p = Pod::default();
+        p.spec.containers = statuses
+            .iter()
+            .map(|s| Container {
+                name: s.name.clone(),
+                ..Default::default()
+            })
+            .collect();
+        p.spec.node_name = "n1".into();
+        p.status.phase = phase;
+        p.status.container_statuses = statuses;
+        p
+    }
+
+    #[test]
+    fn status_column_prefers_a_waiting_reason() {
+        let waiting = ContainerStatus {
+            name: "a".into(),
+            state: ContainerState::waiting("CrashLoopBackOff", "back-off 10s"),
+            restart_count: 3,
+            ..Default::default()
+        };
+        let running = ContainerStatus {
+            name: "b".into(),
+            ready: true,
+            state: ContainerState {
+                running: Some(ContainerStateRunning::default()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let p = pod_with(vec![running, waiting], PodPhase::Running);
+        assert_eq!(p.display_status(), "CrashLoopBackOff");
+        assert_eq!(p.ready_count(), (1, 2));
+        assert_eq!(p.restart_count(), 3);
+    }
+
+    #[test]
+    fn status_column_shows_terminating_and_completed() {
+        let mut p = pod_with(vec![], PodPhase::Succeeded);
+        assert_eq!(p.display_status(), "Completed");
+        p.metadata.deletion_timestamp = Some(Time::now());
+        assert_eq!(p.display_status(), "Terminating");
+        assert!(!p.is_active());
+    }
+
+    #[test]
+    fn requests_fall_back_to_limits() {
+        let mut p = Pod::default();
+        let mut c = Container::default();
+        c.resources
+            .limits
+            .insert("cpu".into(), "500m".parse().unwrap());
+        p.spec.containers = vec![c.clone(), c];
+        p.spec.containers[1]
+            .resources
+            .requests
+            .insert("cpu".into(), "100m".parse().unwrap());
+        assert_eq!(p.request_milli("cpu"), 600);
+        assert_eq!(p.request_milli("memory"), 0);
+    }
+}

@@ -1,0 +1,6 @@
+//! ork: one binary that runs a container cluster the way Kubernetes does.
+//!
+//! Arrows point one way: `cli`/`tui` -> `client` -> HTTP -> `control` -> store.
+//! `api` is a leaf every role shares.
+
+pub mod api;
