@@ -4,3 +4,4 @@
 //! `api` is a leaf every role shares.
 
 pub mod api;
+pub mod control;

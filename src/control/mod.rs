@@ -1,0 +1,6 @@
+//! The control daemon: HTTP API, SQLite store, scheduler loop and the
+//! controllers that keep the cluster at its declared state.
+//!
+//! It must not import `cli`, `tui` or `node`.
+
+pub mod store;

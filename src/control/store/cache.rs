@@ -1,0 +1,202 @@
+//! The in-memory copy of every object, with the indexes the control plane
+//! reads by (owner uid, pods by node) and a ring of recent changes that most
+//! watches resume from without touching SQLite. Only the writer thread
+//! changes it, after a commit.
+
+use super::backend::{ChangeType, Loaded};
+use super::watch::WatchEvent;
+use crate::api::{AnyObject, Kind, Pod};
+use bytes::Bytes;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+/// Recent changes kept in memory for watches.
+const RING: usize = 20_000;
+
+/// A stored object and its JSON, as served.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub obj: AnyObject,
+    pub json: Bytes,
+}
+
+impl Entry {
+    pub fn new(obj: AnyObject) -> Result<Self, String> {
+        let json = obj
+            .to_json()
+            .map_err(|e| format!("encoding {}: {e}", obj.kind()))?;
+        Ok(Entry {
+            obj,
+            json: json.into(),
+        })
+    }
+
+    pub fn rev(&self) -> u64 {
+        self.obj.meta().revision()
+    }
+}
+
+pub type Key = (String, String);
+
+pub(super) fn key_of(obj: &AnyObject) -> Key {
+    let m = obj.meta();
+    (m.namespace.clone(), m.name.clone())
+}
+
+pub(super) struct Cache {
+    kinds: Vec<BTreeMap<Key, Entry>>,
+    by_owner: HashMap<String, HashSet<(Kind, Key)>>,
+    pods_by_node: HashMap<String, HashSet<Key>>,
+    pub revision: u64,
+    pub compacted: u64,
+    pub recent: VecDeque<Arc<WatchEvent>>,
+}
+
+impl Cache {
+    pub fn load(loaded: Loaded) -> Result<Cache, String> {
+        let mut c = Cache {
+            kinds: Kind::ALL.iter().map(|_| BTreeMap::new()).collect(),
+            by_owner: HashMap::new(),
+            pods_by_node: HashMap::new(),
+            revision: loaded.revision,
+            compacted: loaded.compacted,
+            recent: VecDeque::new(),
+        };
+        for (kind_name, json) in loaded.objects {
+            let kind = Kind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == kind_name)
+                .ok_or_else(|| format!("database holds unknown kind {kind_name:?}"))?;
+            let obj = AnyObject::from_json(kind, &json)
+                .map_err(|e| format!("database holds an unreadable {kind_name}: {e}"))?;
+            c.insert(Entry {
+                obj,
+                json: json.into(),
+            });
+        }
+        Ok(c)
+    }
+
+    fn map(&self, kind: Kind) -> &BTreeMap<Key, Entry> {
+        &self.kinds[kind as usize]
+    }
+
+    pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<&Entry> {
+        self.map(kind).get(&(ns.to_string(), name.to_string()))
+    }
+
+    /// Entries of a kind, optionally in one namespace, in key order.
+    pub fn range<'a>(
+        &'a self,
+        kind: Kind,
+        ns: Option<&str>,
+    ) -> Box<dyn Iterator<Item = &'a Entry> + 'a> {
+        let map = self.map(kind);
+        match ns {
+            Some(ns) if kind.namespaced() => {
+                let start = (ns.to_string(), String::new());
+                let ns = ns.to_string();
+                Box::new(
+                    map.range(start..)
+                        .take_while(move |((n, _), _)| *n == ns)
+                        .map(|(_, e)| e),
+                )
+            }
+            _ => Box::new(map.values()),
+        }
+    }
+
+    pub fn owned_by(&self, uid: &str) -> Vec<AnyObject> {
+        self.by_owner
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, key)| self.map(*k).get(key).map(|e| e.obj.clone()))
+            .collect()
+    }
+
+    pub fn owner_keys(&self, uid: &str) -> impl Iterator<Item = &(Kind, Key)> {
+        self.by_owner.get(uid).into_iter().flatten()
+    }
+
+    pub fn pod_keys_on_node(&self, node: &str) -> impl Iterator<Item = &Key> {
+        self.pods_by_node.get(node).into_iter().flatten()
+    }
+
+    pub fn pods_on_node(&self, node: &str) -> Vec<Arc<Pod>> {
+        self.pod_keys_on_node(node)
+            .filter_map(|k| self.map(Kind::Pod).get(k))
+            .filter_map(|e| match &e.obj {
+                AnyObject::Pod(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn index(&mut self, obj: &AnyObject, add: bool) {
+        let kind = obj.kind();
+        let key = key_of(obj);
+        for r in &obj.meta().owner_references {
+            if add {
+                self.by_owner
+                    .entry(r.uid.clone())
+                    .or_default()
+                    .insert((kind, key.clone()));
+            } else if let Some(set) = self.by_owner.get_mut(&r.uid) {
+                set.remove(&(kind, key.clone()));
+                if set.is_empty() {
+                    self.by_owner.remove(&r.uid);
+                }
+            }
+        }
+        if let AnyObject::Pod(p) = obj
+            && !p.spec.node_name.is_empty()
+        {
+            if add {
+                self.pods_by_node
+                    .entry(p.spec.node_name.clone())
+                    .or_default()
+                    .insert(key);
+            } else if let Some(set) = self.pods_by_node.get_mut(&p.spec.node_name) {
+                set.remove(&key);
+                if set.is_empty() {
+                    self.pods_by_node.remove(&p.spec.node_name);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, e: Entry) {
+        let kind = e.obj.kind();
+        let key = key_of(&e.obj);
+        if let Some(old) = self.kinds[kind as usize].remove(&key) {
+            self.index(&old.obj, false);
+        }
+        self.index(&e.obj, true);
+        self.kinds[kind as usize].insert(key, e);
+    }
+
+    fn remove(&mut self, kind: Kind, key: &Key) {
+        if let Some(old) = self.kinds[kind as usize].remove(key) {
+            self.index(&old.obj, false);
+        }
+    }
+
+    /// Applies a committed group of changes.
+    pub fn apply(&mut self, events: &[Arc<WatchEvent>], revision: u64) {
+        for ev in events {
+            match ev.type_ {
+                ChangeType::Deleted => self.remove(ev.kind, &key_of(&ev.obj)),
+                _ => self.insert(Entry {
+                    obj: ev.obj.clone(),
+                    json: ev.json.clone(),
+                }),
+            }
+            self.recent.push_back(ev.clone());
+        }
+        while self.recent.len() > RING {
+            self.recent.pop_front();
+        }
+        self.revision = revision;
+    }
+}

@@ -1,0 +1,352 @@
+//! The store: every object of the cluster, durable in a [`Backend`] (SQLite),
+//! served from an in-memory cache kept exactly in step with it, with a global
+//! revision and a change log that watches resume from.
+//!
+//! # Expected flow
+//!
+//! Writers call [`Store::txn`] with a closure. The closure runs on the one
+//! writer thread against a [`Tx`]: a view of the cache plus the writes made so
+//! far in the same group. The writer takes every request waiting in its queue,
+//! runs their closures one after another, writes all their changes to the
+//! backend in one transaction (one fsync), then applies them to the cache,
+//! appends them to the change log ring and fans them out to watchers, and only
+//! then answers each caller.
+//!
+//! # Guarantees
+//!
+//! - A write is acknowledged only after it is durable; nobody (reader or
+//!   watcher) sees a change before it is durable.
+//! - Each write bumps the global revision by one; an object's
+//!   `resourceVersion` is the revision of its last write.
+//! - A closure that returns an error changes nothing, even if it wrote before
+//!   failing; other closures of the same group are unaffected.
+//! - Reads never touch SQLite; watches resume from any revision newer than the
+//!   compacted one (older ones get [`StoreError::Expired`]).
+//!
+//! # Caveats
+//!
+//! Closures run on the writer thread: they must be quick and must not block.
+//!
+//! This module must not import the HTTP layer, controllers or the scheduler.
+
+pub mod backend;
+mod cache;
+mod tx;
+mod watch;
+
+pub use backend::{Backend, BackendError, ChangeType, Sqlite};
+pub use cache::Entry;
+pub use tx::{Preconditions, Subresource, Tx};
+pub use watch::{WatchEvent, WatchStream};
+
+use crate::api::{AnyObject, FieldError, Kind, Object, Pod};
+use cache::Cache;
+use std::any::Any;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// Changes kept in the durable log beyond compaction.
+const LOG_RETAIN: u64 = 50_000;
+/// Most requests grouped into one commit.
+const MAX_GROUP: usize = 2_000;
+
+/// What went wrong with a store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{kind} {name:?} not found{}", ns_suffix(namespace))]
+    NotFound {
+        kind: Kind,
+        namespace: String,
+        name: String,
+    },
+    #[error("{kind} {name:?} already exists{}", ns_suffix(namespace))]
+    AlreadyExists {
+        kind: Kind,
+        namespace: String,
+        name: String,
+    },
+    #[error("{kind} {name:?}: {message}")]
+    Conflict {
+        kind: Kind,
+        name: String,
+        message: String,
+    },
+    #[error("{kind} {name:?} is invalid: {}", join_errors(errors))]
+    Invalid {
+        kind: Kind,
+        name: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(
+        "resource version {requested} is too old (the log starts after {compacted}); list again"
+    )]
+    Expired { requested: u64, compacted: u64 },
+    #[error("storage failed: {0}")]
+    Storage(#[source] Arc<BackendError>),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+fn ns_suffix(ns: &str) -> String {
+    if ns.is_empty() {
+        String::new()
+    } else {
+        format!(" in namespace {ns:?}")
+    }
+}
+
+fn join_errors(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+type TxFn = Box<dyn FnOnce(&mut Tx<'_>) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
+
+struct Request {
+    f: TxFn,
+    reply: oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
+}
+
+struct Inner {
+    cache: RwLock<Cache>,
+    events: broadcast::Sender<Arc<Vec<Arc<WatchEvent>>>>,
+    backend: Arc<dyn Backend>,
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+    queue: mpsc::Sender<Request>,
+}
+
+impl Store {
+    /// Loads every object from the backend and starts the writer thread.
+    pub fn open(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
+        let loaded = backend
+            .load()
+            .map_err(|e| StoreError::Storage(Arc::new(e)))?;
+        let cache = Cache::load(loaded).map_err(StoreError::BadRequest)?;
+        let (events, _) = broadcast::channel(4096);
+        let inner = Arc::new(Inner {
+            cache: RwLock::new(cache),
+            events,
+            backend,
+        });
+        let (queue, rx) = mpsc::channel(65_536);
+        let writer_inner = inner.clone();
+        std::thread::Builder::new()
+            .name("ork-store-writer".into())
+            .spawn(move || writer_loop(writer_inner, rx))
+            .map_err(|e| StoreError::BadRequest(format!("starting the store writer: {e}")))?;
+        Ok(Store { inner, queue })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Cache> {
+        self.inner.cache.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The revision of the last committed write.
+    pub fn revision(&self) -> u64 {
+        self.read().revision
+    }
+
+    pub fn get<T: Object>(&self, namespace: &str, name: &str) -> Option<Arc<T>> {
+        let c = self.read();
+        c.get(T::KIND, namespace, name)
+            .and_then(|e| T::from_any(&e.obj).cloned())
+    }
+
+    pub fn get_entry(&self, kind: Kind, namespace: &str, name: &str) -> Option<Entry> {
+        self.read().get(kind, namespace, name).cloned()
+    }
+
+    /// Every object of a type (in one namespace, or all), sorted by namespace and name.
+    pub fn list<T: Object>(&self, namespace: Option<&str>) -> Vec<Arc<T>> {
+        let c = self.read();
+        c.range(T::KIND, namespace)
+            .filter_map(|e| T::from_any(&e.obj).cloned())
+            .collect()
+    }
+
+    /// Entries of a kind matching `keep`, and the revision they are current at.
+    pub fn list_entries(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        mut keep: impl FnMut(&Entry) -> bool,
+    ) -> (Vec<Entry>, u64) {
+        let c = self.read();
+        let items = c
+            .range(kind, namespace)
+            .filter(|e| keep(e))
+            .cloned()
+            .collect();
+        (items, c.revision)
+    }
+
+    /// Objects whose ownerReferences name `uid`.
+    pub fn owned_by(&self, uid: &str) -> Vec<AnyObject> {
+        self.read().owned_by(uid)
+    }
+
+    /// Pods bound to a node.
+    pub fn pods_on_node(&self, node: &str) -> Vec<Arc<Pod>> {
+        self.read().pods_on_node(node)
+    }
+
+    /// Runs `f` on the writer thread as one atomic transaction and returns its
+    /// result once the writes are durable.
+    pub async fn txn<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let f: TxFn = Box::new(move |tx| f(tx).map(|r| Box::new(r) as Box<dyn Any + Send>));
+        self.queue
+            .send(Request { f, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let out = rx.await.map_err(|_| StoreError::Closed)??;
+        out.downcast::<R>()
+            .map(|b| *b)
+            .map_err(|_| StoreError::BadRequest("internal: transaction result type".into()))
+    }
+
+    pub async fn create<T: Object>(&self, obj: T) -> Result<Arc<T>, StoreError> {
+        self.txn(move |tx| tx.create(obj)).await
+    }
+
+    /// Replaces the object (its status is kept).
+    pub async fn update<T: Object>(&self, obj: T) -> Result<Arc<T>, StoreError> {
+        self.txn(move |tx| tx.update(obj, Subresource::Main)).await
+    }
+
+    /// Replaces the object's status (everything else is kept).
+    pub async fn update_status<T: Object>(&self, obj: T) -> Result<Arc<T>, StoreError> {
+        self.txn(move |tx| tx.update(obj, Subresource::Status))
+            .await
+    }
+
+    /// Reads, changes and writes one object atomically. `f` returns whether it
+    /// changed anything; nothing is written when it did not.
+    pub async fn mutate<T, F>(
+        &self,
+        namespace: &str,
+        name: &str,
+        sub: Subresource,
+        f: F,
+    ) -> Result<Arc<T>, StoreError>
+    where
+        T: Object,
+        F: FnOnce(&mut T) -> Result<bool, StoreError> + Send + 'static,
+    {
+        let (ns, n) = (namespace.to_string(), name.to_string());
+        self.txn(move |tx| tx.mutate::<T, _>(&ns, &n, sub, f)).await
+    }
+
+    pub async fn delete<T: Object>(
+        &self,
+        namespace: &str,
+        name: &str,
+        pre: Preconditions,
+    ) -> Result<Arc<T>, StoreError> {
+        let (ns, n) = (namespace.to_string(), name.to_string());
+        self.txn(move |tx| tx.delete::<T>(&ns, &n, pre)).await
+    }
+
+    /// Watches changes of one kind (or all kinds). With `from = None` the
+    /// stream starts with an ADDED event for every current object; with
+    /// `Some(rev)` it replays every change after `rev` first.
+    pub async fn watch(
+        &self,
+        kind: Option<Kind>,
+        from: Option<u64>,
+    ) -> Result<WatchStream, StoreError> {
+        watch::start(self, kind, from).await
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.inner.backend
+    }
+}
+
+fn writer_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Request>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(r) => group.push(r),
+                Err(_) => break,
+            }
+        }
+        run_group(&inner, group);
+    }
+}
+
+fn run_group(inner: &Inner, group: Vec<Request>) {
+    let mut replies = Vec::with_capacity(group.len());
+    let (staged, results) = {
+        let cache = inner.cache.read().unwrap_or_else(|e| e.into_inner());
+        let mut staged = tx::Staged::new(cache.revision);
+        let mut results = Vec::with_capacity(group.len());
+        for req in group {
+            let mut t = Tx::new(&cache, &staged);
+            let result = (req.f)(&mut t);
+            if result.is_ok() {
+                let own = t.finish();
+                staged.absorb(own);
+            }
+            results.push(result);
+            replies.push(req.reply);
+        }
+        (staged, results)
+    };
+    if staged.is_empty() {
+        for (reply, r) in replies.into_iter().zip(results) {
+            let _ = reply.send(r);
+        }
+        return;
+    }
+    let (changes, events, revision) = staged.into_changes();
+    if let Err(e) = inner.backend.commit(&changes, revision) {
+        tracing::error!(error = %e, "store commit failed; the writes of this group are refused");
+        let e = Arc::new(e);
+        for reply in replies {
+            let _ = reply.send(Err(StoreError::Storage(e.clone())));
+        }
+        return;
+    }
+    let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events.into_iter().map(Arc::new).collect());
+    let compact_to = {
+        let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.apply(&events, revision);
+        // Sent under the lock so a watcher that subscribes under the read lock
+        // sees either all of this group in the cache or all of it as events.
+        let _ = inner.events.send(events.clone());
+        (revision > cache.compacted + 2 * LOG_RETAIN).then(|| revision - LOG_RETAIN)
+    };
+    for (reply, r) in replies.into_iter().zip(results) {
+        let _ = reply.send(r);
+    }
+    if let Some(upto) = compact_to {
+        match inner.backend.compact(upto) {
+            Ok(()) => {
+                let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
+                cache.compacted = cache.compacted.max(upto);
+            }
+            Err(e) => tracing::warn!(error = %e, "compacting the change log failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,349 @@
+use super::*;
+use crate::api::{Container, Deployment, Namespace, OwnerReference, new_object};
+
+fn open(dir: &std::path::Path) -> Store {
+    let backend = Arc::new(Sqlite::open(&dir.join("ork.db")).unwrap());
+    Store::open(backend).unwrap()
+}
+
+async fn with_default_ns(store: &Store) {
+    if store.get::<Namespace>("", "default").is_none() {
+        store
+            .create(new_object::<Namespace>("", "default"))
+            .await
+            .unwrap();
+    }
+}
+
+fn pod(name: &str) -> Pod {
+    let mut p: Pod = new_object("default", name);
+    p.spec.containers = vec![Container {
+        name: "c".into(),
+        command: vec!["sleep".into(), "1000".into()],
+        ..Default::default()
+    }];
+    p
+}
+
+#[tokio::test]
+async fn created_objects_get_server_fields_and_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let p = store.create(pod("a")).await.unwrap();
+    assert!(!p.metadata.uid.is_empty());
+    assert_eq!(p.metadata.generation, 1);
+    assert!(p.metadata.creation_timestamp.is_some());
+    assert_eq!(p.metadata.revision(), store.revision());
+    assert_eq!(p.api_version, "v1");
+    assert_eq!(p.kind, "Pod");
+    store.create(pod("b")).await.unwrap();
+    let names: Vec<String> = store
+        .list::<Pod>(Some("default"))
+        .iter()
+        .map(|p| p.metadata.name.clone())
+        .collect();
+    assert_eq!(names, vec!["a", "b"]);
+    assert!(matches!(
+        store.create(pod("a")).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+}
+
+#[tokio::test]
+async fn objects_need_an_existing_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut p = pod("a");
+    p.metadata.namespace = "nowhere".into();
+    match store.create(p).await {
+        Err(StoreError::NotFound { kind, name, .. }) => {
+            assert_eq!(kind, Kind::Namespace);
+            assert_eq!(name, "nowhere");
+        }
+        other => panic!("expected namespace not found, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn invalid_objects_are_refused_with_every_field_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let mut p = pod("Bad_Name");
+    p.spec.containers[0].name = "Also Bad".into();
+    match store.create(p).await {
+        Err(StoreError::Invalid { errors, .. }) => {
+            let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+            assert_eq!(paths, vec!["metadata.name", "spec.containers[0].name"]);
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert!(store.list::<Pod>(None).is_empty());
+}
+
+#[tokio::test]
+async fn a_stale_resource_version_is_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let p = store.create(pod("a")).await.unwrap();
+    let mut first = (*p).clone();
+    first.metadata.labels.insert("x".into(), "1".into());
+    store.update(first).await.unwrap();
+    let mut stale = (*p).clone();
+    stale.metadata.labels.insert("x".into(), "2".into());
+    assert!(matches!(
+        store.update(stale).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.get::<Pod>("default", "a").unwrap().metadata.labels["x"],
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn generation_moves_only_with_the_spec_and_status_writes_keep_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let p = store.create(pod("a")).await.unwrap();
+    let mut labelled = (*p).clone();
+    labelled.metadata.labels.insert("x".into(), "1".into());
+    labelled.metadata.resource_version.clear();
+    let p2 = store.update(labelled).await.unwrap();
+    assert_eq!(p2.metadata.generation, 1);
+    let mut respec = (*p2).clone();
+    respec.spec.containers[0].args = vec!["x".into()];
+    respec.status.host_ip = "1.2.3.4".into();
+    let p3 = store.update(respec).await.unwrap();
+    assert_eq!(p3.metadata.generation, 2);
+    assert_eq!(p3.status.host_ip, "", "main writes keep status");
+    let mut status = (*p3).clone();
+    status.status.host_ip = "1.2.3.4".into();
+    status.spec.node_name = "sneaky".into();
+    let p4 = store.update_status(status).await.unwrap();
+    assert_eq!(p4.status.host_ip, "1.2.3.4");
+    assert_eq!(p4.spec.node_name, "", "status writes keep the spec");
+}
+
+#[tokio::test]
+async fn writing_an_identical_object_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let p = store.create(pod("a")).await.unwrap();
+    let rev = store.revision();
+    let same = store.update((*p).clone()).await.unwrap();
+    assert_eq!(store.revision(), rev);
+    assert_eq!(same.metadata.resource_version, p.metadata.resource_version);
+}
+
+#[tokio::test]
+async fn a_failed_transaction_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let rev = store.revision();
+    let r = store
+        .txn(|tx| {
+            tx.create(pod("a"))?;
+            tx.create(pod("b"))?;
+            tx.create(pod("a"))?; // fails: already exists in this transaction
+            Ok(())
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::AlreadyExists { .. })));
+    assert!(store.list::<Pod>(None).is_empty());
+    assert_eq!(store.revision(), rev);
+}
+
+#[tokio::test]
+async fn concurrent_writes_are_grouped_and_get_distinct_revisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let start = store.revision();
+    let mut tasks = vec![];
+    for i in 0..300 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.create(pod(&format!("p{i}"))).await
+        }));
+    }
+    let mut revs = vec![];
+    for t in tasks {
+        revs.push(t.await.unwrap().unwrap().metadata.revision());
+    }
+    revs.sort();
+    assert_eq!(revs, ((start + 1)..=(start + 300)).collect::<Vec<_>>());
+    assert_eq!(store.revision(), start + 300);
+}
+
+#[tokio::test]
+async fn everything_acknowledged_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rev, uid) = {
+        let store = open(dir.path());
+        with_default_ns(&store).await;
+        let p = store.create(pod("a")).await.unwrap();
+        store.create(pod("b")).await.unwrap();
+        store
+            .delete::<Pod>("default", "b", Preconditions::default())
+            .await
+            .unwrap();
+        (store.revision(), p.metadata.uid.clone())
+    };
+    let store = open(dir.path());
+    assert_eq!(store.revision(), rev);
+    let pods = store.list::<Pod>(None);
+    assert_eq!(pods.len(), 1);
+    assert_eq!(pods[0].metadata.uid, uid);
+}
+
+#[tokio::test]
+async fn the_owner_and_node_indexes_follow_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let mut d: Deployment = new_object("default", "web");
+    d.spec
+        .selector
+        .match_labels
+        .insert("app".into(), "web".into());
+    d.spec
+        .template
+        .metadata
+        .labels
+        .insert("app".into(), "web".into());
+    d.spec.template.spec = pod("x").spec;
+    let d = store.create(d).await.unwrap();
+    let mut p = pod("a");
+    p.metadata.owner_references = vec![OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        name: "web".into(),
+        uid: d.metadata.uid.clone(),
+        controller: Some(true),
+        block_owner_deletion: None,
+    }];
+    store.create(p).await.unwrap();
+    assert_eq!(store.owned_by(&d.metadata.uid).len(), 1);
+    let bound = store
+        .mutate::<Pod, _>("default", "a", Subresource::Main, |p| {
+            p.spec.node_name = "n1".into();
+            Ok(true)
+        })
+        .await
+        .unwrap();
+    assert_eq!(bound.spec.node_name, "n1");
+    assert_eq!(store.pods_on_node("n1").len(), 1);
+    // Within a transaction, binds made earlier in it are visible.
+    let seen = store
+        .txn(|tx| {
+            let mut b = pod("b");
+            b.spec.node_name = "n1".into();
+            tx.create(b)?;
+            Ok(tx.pods_on_node("n1").len())
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, 2);
+    store
+        .delete::<Pod>("default", "a", Preconditions::default())
+        .await
+        .unwrap();
+    assert_eq!(store.pods_on_node("n1").len(), 1);
+    assert!(store.owned_by(&d.metadata.uid).is_empty());
+}
+
+#[tokio::test]
+async fn delete_preconditions_protect_a_replaced_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    store.create(pod("a")).await.unwrap();
+    let pre = Preconditions {
+        uid: Some("someone-else".into()),
+        resource_version: None,
+    };
+    assert!(matches!(
+        store.delete::<Pod>("default", "a", pre).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(store.get::<Pod>("default", "a").is_some());
+}
+
+async fn next_event(w: &mut WatchStream) -> Arc<WatchEvent> {
+    tokio::time::timeout(std::time::Duration::from_secs(5), w.next())
+        .await
+        .expect("an event within 5 s")
+        .expect("stream open")
+        .expect("no error")
+}
+
+#[tokio::test]
+async fn a_watch_without_revision_starts_with_the_current_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    store.create(pod("a")).await.unwrap();
+    let mut w = store.watch(Some(Kind::Pod), None).await.unwrap();
+    let e = next_event(&mut w).await;
+    assert_eq!(
+        (e.type_, e.obj.meta().name.as_str()),
+        (ChangeType::Added, "a")
+    );
+    store.create(pod("b")).await.unwrap();
+    store
+        .delete::<Pod>("default", "a", Preconditions::default())
+        .await
+        .unwrap();
+    let e = next_event(&mut w).await;
+    assert_eq!(
+        (e.type_, e.obj.meta().name.as_str()),
+        (ChangeType::Added, "b")
+    );
+    let e = next_event(&mut w).await;
+    assert_eq!(
+        (e.type_, e.obj.meta().name.as_str()),
+        (ChangeType::Deleted, "a")
+    );
+    assert_eq!(e.rev, store.revision());
+}
+
+#[tokio::test]
+async fn a_watch_resumes_from_a_revision_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = {
+        let store = open(dir.path());
+        with_default_ns(&store).await;
+        let from = store.revision();
+        store.create(pod("a")).await.unwrap();
+        store.create(pod("b")).await.unwrap();
+        from
+    };
+    // A fresh store has an empty ring: history comes from SQLite.
+    let store = open(dir.path());
+    let mut w = store.watch(Some(Kind::Pod), Some(from)).await.unwrap();
+    assert_eq!(next_event(&mut w).await.obj.meta().name, "a");
+    assert_eq!(next_event(&mut w).await.obj.meta().name, "b");
+    store.create(pod("c")).await.unwrap();
+    assert_eq!(next_event(&mut w).await.obj.meta().name, "c");
+}
+
+#[tokio::test]
+async fn a_watch_from_a_compacted_revision_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    store.create(pod("a")).await.unwrap();
+    store.create(pod("b")).await.unwrap();
+    store.backend().compact(store.revision()).unwrap();
+    let store = open(dir.path());
+    assert!(matches!(
+        store.watch(Some(Kind::Pod), Some(1)).await,
+        Err(StoreError::Expired { .. })
+    ));
+}

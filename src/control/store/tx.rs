@@ -1,0 +1,494 @@
+//! Transactions: what a closure passed to `Store::txn` can read and write.
+//! A [`Tx`] sees the committed cache, the writes of earlier transactions of the
+//! same group, and its own writes, in that order of precedence. Server-owned
+//! fields (uid, timestamps, generation, resourceVersion) are set here and only
+//! here, and every object is validated before it is written.
+
+use super::StoreError;
+use super::backend::{Change, ChangeType};
+use super::cache::{Cache, Entry, Key, key_of};
+use super::watch::WatchEvent;
+use crate::api::{AnyObject, Kind, Namespace, Object, Pod, Time};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Which part of an object a replacement writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subresource {
+    /// Everything but status.
+    Main,
+    /// Only status.
+    Status,
+}
+
+/// Conditions a delete must meet.
+#[derive(Clone, Debug, Default)]
+pub struct Preconditions {
+    pub uid: Option<String>,
+    pub resource_version: Option<String>,
+}
+
+type Writes = HashMap<(Kind, Key), Option<Entry>>;
+
+/// The writes of the transactions of one group that succeeded so far.
+pub(super) struct Staged {
+    base: u64,
+    rev: u64,
+    writes: Writes,
+    events: Vec<WatchEvent>,
+}
+
+/// What one successful transaction wrote.
+pub(super) struct Own {
+    rev: u64,
+    writes: Writes,
+    events: Vec<WatchEvent>,
+}
+
+impl Staged {
+    pub fn new(revision: u64) -> Self {
+        Staged {
+            base: revision,
+            rev: revision,
+            writes: HashMap::new(),
+            events: vec![],
+        }
+    }
+
+    pub fn absorb(&mut self, own: Own) {
+        self.rev = own.rev;
+        self.writes.extend(own.writes);
+        self.events.extend(own.events);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rev == self.base
+    }
+
+    /// The rows to commit, the events to publish, and the new revision.
+    pub fn into_changes(self) -> (Vec<Change>, Vec<WatchEvent>, u64) {
+        let changes = self
+            .events
+            .iter()
+            .map(|e| {
+                let m = e.obj.meta();
+                Change {
+                    rev: e.rev,
+                    kind: e.kind.as_str().to_string(),
+                    namespace: m.namespace.clone(),
+                    name: m.name.clone(),
+                    type_: e.type_,
+                    data: e.json.clone(),
+                }
+            })
+            .collect();
+        (changes, self.events, self.rev)
+    }
+}
+
+/// A transaction in progress. See the module documentation.
+pub struct Tx<'a> {
+    cache: &'a Cache,
+    staged: &'a Staged,
+    own: Writes,
+    events: Vec<WatchEvent>,
+    rev: u64,
+    now: Time,
+}
+
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// `n` random characters of the alphabet Kubernetes uses for generated names.
+pub fn random_suffix(n: usize) -> String {
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        for b in uuid::Uuid::new_v4().as_bytes() {
+            if out.len() == n {
+                break;
+            }
+            out.push(NAME_ALPHABET[*b as usize % NAME_ALPHABET.len()] as char);
+        }
+    }
+    out
+}
+
+fn set_revision(obj: &AnyObject, rev: u64) -> AnyObject {
+    crate::dispatch!(obj, o => {
+        let mut o = (**o).clone();
+        o.meta_mut().resource_version = rev.to_string();
+        o.into_any()
+    })
+}
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(cache: &'a Cache, staged: &'a Staged) -> Self {
+        Tx {
+            cache,
+            staged,
+            own: HashMap::new(),
+            events: vec![],
+            rev: staged.rev,
+            now: Time::now(),
+        }
+    }
+
+    pub(super) fn finish(self) -> Own {
+        Own {
+            rev: self.rev,
+            writes: self.own,
+            events: self.events,
+        }
+    }
+
+    /// The time this transaction started; use it for every timestamp it writes.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn get_entry(&self, kind: Kind, ns: &str, name: &str) -> Option<Entry> {
+        let k = (kind, (ns.to_string(), name.to_string()));
+        if let Some(w) = self.own.get(&k) {
+            return w.clone();
+        }
+        if let Some(w) = self.staged.writes.get(&k) {
+            return w.clone();
+        }
+        self.cache.get(kind, ns, name).cloned()
+    }
+
+    pub fn get_any(&self, kind: Kind, ns: &str, name: &str) -> Option<AnyObject> {
+        self.get_entry(kind, ns, name).map(|e| e.obj)
+    }
+
+    pub fn get<T: Object>(&self, ns: &str, name: &str) -> Option<Arc<T>> {
+        self.get_any(T::KIND, ns, name)
+            .and_then(|o| T::from_any(&o).cloned())
+    }
+
+    fn overlay_writes(&self, kind: Kind) -> impl Iterator<Item = (&Key, &Option<Entry>)> {
+        self.staged
+            .writes
+            .iter()
+            .chain(self.own.iter())
+            .filter(move |((k, _), _)| *k == kind)
+            .map(|((_, key), e)| (key, e))
+    }
+
+    /// Every object of a type, optionally in one namespace, in key order.
+    pub fn list<T: Object>(&self, ns: Option<&str>) -> Vec<Arc<T>> {
+        let mut all: BTreeMap<Key, AnyObject> = self
+            .cache
+            .range(T::KIND, ns)
+            .map(|e| (key_of(&e.obj), e.obj.clone()))
+            .collect();
+        for (key, e) in self.overlay_writes(T::KIND) {
+            if ns.is_some_and(|ns| T::KIND.namespaced() && key.0 != ns) {
+                continue;
+            }
+            match e {
+                Some(e) => all.insert(key.clone(), e.obj.clone()),
+                None => all.remove(key),
+            };
+        }
+        all.values()
+            .filter_map(|o| T::from_any(o).cloned())
+            .collect()
+    }
+
+    /// Objects whose ownerReferences name `uid`.
+    pub fn owned_by(&self, uid: &str) -> Vec<AnyObject> {
+        let mut keys: HashSet<(Kind, Key)> = self.cache.owner_keys(uid).cloned().collect();
+        for ((kind, key), e) in self.staged.writes.iter().chain(self.own.iter()) {
+            keys.remove(&(*kind, key.clone()));
+            if let Some(e) = e
+                && e.obj.meta().owner_references.iter().any(|r| r.uid == uid)
+            {
+                keys.insert((*kind, key.clone()));
+            }
+        }
+        let mut out: Vec<AnyObject> = keys
+            .into_iter()
+            .filter_map(|(k, (ns, name))| self.get_any(k, &ns, &name))
+            .collect();
+        out.sort_by(|a, b| (a.kind(), key_of(a)).cmp(&(b.kind(), key_of(b))));
+        out
+    }
+
+    /// Pods bound to a node, including binds made earlier in this group.
+    pub fn pods_on_node(&self, node: &str) -> Vec<Arc<Pod>> {
+        let mut keys: HashSet<Key> = self.cache.pod_keys_on_node(node).cloned().collect();
+        for (key, e) in self.overlay_writes(Kind::Pod) {
+            keys.remove(key);
+            if let Some(Entry {
+                obj: AnyObject::Pod(p),
+                ..
+            }) = e
+                && p.spec.node_name == node
+            {
+                keys.insert(key.clone());
+            }
+        }
+        keys.into_iter()
+            .filter_map(|(ns, name)| self.get::<Pod>(&ns, &name))
+            .collect()
+    }
+
+    fn write(
+        &mut self,
+        type_: ChangeType,
+        obj: AnyObject,
+        prev: Option<AnyObject>,
+    ) -> Result<AnyObject, StoreError> {
+        self.rev += 1;
+        let obj = set_revision(&obj, self.rev);
+        let entry = Entry::new(obj.clone()).map_err(StoreError::BadRequest)?;
+        let kind = obj.kind();
+        let key = key_of(&obj);
+        self.events.push(WatchEvent {
+            rev: self.rev,
+            type_,
+            kind,
+            obj: obj.clone(),
+            json: entry.json.clone(),
+            prev,
+        });
+        let stored = if type_ == ChangeType::Deleted {
+            None
+        } else {
+            Some(entry)
+        };
+        self.own.insert((kind, key), stored);
+        Ok(obj)
+    }
+
+    fn invalid<T: Object>(obj: &T) -> Result<(), StoreError> {
+        let errors = obj.validate();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid {
+                kind: T::KIND,
+                name: obj.meta().name.clone(),
+                errors,
+            })
+        }
+    }
+
+    /// Creates an object: assigns uid, creation time, generation 1 and a name
+    /// from `generateName` when it has none. Its namespace must exist.
+    pub fn create<T: Object>(&mut self, mut obj: T) -> Result<Arc<T>, StoreError> {
+        obj.set_type_meta();
+        let kind = T::KIND;
+        let now = self.now;
+        {
+            let m = obj.meta_mut();
+            if !kind.namespaced() {
+                m.namespace.clear();
+            } else if m.namespace.is_empty() {
+                return Err(StoreError::BadRequest(format!(
+                    "{kind} {:?}: a namespace is required",
+                    m.name
+                )));
+            }
+            m.uid = uuid::Uuid::new_v4().to_string();
+            m.creation_timestamp = Some(now);
+            m.deletion_timestamp = None;
+            m.deletion_grace_period_seconds = None;
+            m.generation = 1;
+            m.resource_version.clear();
+        }
+        if obj.meta().name.is_empty() && !obj.meta().generate_name.is_empty() {
+            let base = obj.meta().generate_name.clone();
+            let ns = obj.meta().namespace.clone();
+            let name = (0..16)
+                .map(|_| format!("{base}{}", random_suffix(5)))
+                .find(|n| self.get_entry(kind, &ns, n).is_none())
+                .ok_or_else(|| {
+                    StoreError::BadRequest(format!(
+                        "could not generate a unique name from {base:?}"
+                    ))
+                })?;
+            obj.meta_mut().name = name;
+        }
+        Self::invalid(&obj)?;
+        let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());
+        if self.get_entry(kind, &ns, &name).is_some() {
+            return Err(StoreError::AlreadyExists {
+                kind,
+                namespace: ns,
+                name,
+            });
+        }
+        if kind.namespaced() {
+            match self.get::<Namespace>("", &ns) {
+                None => {
+                    return Err(StoreError::NotFound {
+                        kind: Kind::Namespace,
+                        namespace: String::new(),
+                        name: ns,
+                    });
+                }
+                Some(n) if n.metadata.is_terminating() => {
+                    return Err(StoreError::Forbidden(format!(
+                        "namespace {ns:?} is being deleted; nothing new can be created in it"
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let stored = self.write(ChangeType::Added, obj.into_any(), None)?;
+        Ok(T::from_any(&stored).cloned().expect("kind preserved"))
+    }
+
+    /// Replaces an object. A non-empty `resourceVersion` or `uid` in `obj` must
+    /// match the stored one (409 otherwise). Main writes keep status, status
+    /// writes keep everything else. Writing an identical object changes nothing.
+    pub fn update<T: Object>(
+        &mut self,
+        mut obj: T,
+        sub: Subresource,
+    ) -> Result<Arc<T>, StoreError> {
+        let kind = T::KIND;
+        let ns = if kind.namespaced() {
+            obj.meta().namespace.clone()
+        } else {
+            String::new()
+        };
+        let name = obj.meta().name.clone();
+        let old = self
+            .get::<T>(&ns, &name)
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                namespace: ns.clone(),
+                name: name.clone(),
+            })?;
+        let (m, om) = (obj.meta(), old.meta());
+        if !m.resource_version.is_empty() && m.resource_version != om.resource_version {
+            return Err(StoreError::Conflict {
+                kind,
+                name,
+                message: format!(
+                    "the object has been modified (resourceVersion {} is not the current {}); read it again and retry",
+                    m.resource_version, om.resource_version
+                ),
+            });
+        }
+        if !m.uid.is_empty() && m.uid != om.uid {
+            return Err(StoreError::Conflict {
+                kind,
+                name,
+                message: format!(
+                    "uid precondition failed: the object was replaced (uid is now {})",
+                    om.uid
+                ),
+            });
+        }
+        obj.set_type_meta();
+        match sub {
+            Subresource::Main => {
+                obj.keep_status(&old);
+                let generation = om.generation + i64::from(obj.spec_differs(&old));
+                let m = obj.meta_mut();
+                m.namespace = ns;
+                m.uid = om.uid.clone();
+                m.creation_timestamp = om.creation_timestamp;
+                m.deletion_timestamp = om.deletion_timestamp;
+                m.deletion_grace_period_seconds = om.deletion_grace_period_seconds;
+                m.generate_name = om.generate_name.clone();
+                m.generation = generation;
+            }
+            Subresource::Status => obj.keep_spec(&old),
+        }
+        obj.meta_mut().resource_version = om.resource_version.clone();
+        if obj == *old {
+            return Ok(old);
+        }
+        Self::invalid(&obj)?;
+        let prev = Some(old.as_ref().clone().into_any());
+        let stored = self.write(ChangeType::Modified, obj.into_any(), prev)?;
+        Ok(T::from_any(&stored).cloned().expect("kind preserved"))
+    }
+
+    /// Reads, changes and writes one object. `f` returns whether it changed
+    /// anything; when it did not, nothing is written.
+    pub fn mutate<T, F>(
+        &mut self,
+        ns: &str,
+        name: &str,
+        sub: Subresource,
+        f: F,
+    ) -> Result<Arc<T>, StoreError>
+    where
+        T: Object,
+        F: FnOnce(&mut T) -> Result<bool, StoreError>,
+    {
+        let ns = if T::KIND.namespaced() { ns } else { "" };
+        let old = self
+            .get::<T>(ns, name)
+            .ok_or_else(|| StoreError::NotFound {
+                kind: T::KIND,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            })?;
+        let mut obj = (*old).clone();
+        if !f(&mut obj)? {
+            return Ok(old);
+        }
+        obj.meta_mut().resource_version = old.meta().resource_version.clone();
+        self.update(obj, sub)
+    }
+
+    /// Removes an object for good (no grace, no cascade: callers do those).
+    pub fn delete<T: Object>(
+        &mut self,
+        ns: &str,
+        name: &str,
+        pre: Preconditions,
+    ) -> Result<Arc<T>, StoreError> {
+        let obj = self.delete_any(T::KIND, ns, name, pre)?;
+        Ok(T::from_any(&obj).cloned().expect("kind preserved"))
+    }
+
+    pub fn delete_any(
+        &mut self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        pre: Preconditions,
+    ) -> Result<AnyObject, StoreError> {
+        let ns = if kind.namespaced() { ns } else { "" };
+        let old = self
+            .get_any(kind, ns, name)
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            })?;
+        let m = old.meta();
+        if let Some(uid) = &pre.uid
+            && *uid != m.uid
+        {
+            return Err(StoreError::Conflict {
+                kind,
+                name: name.to_string(),
+                message: format!(
+                    "uid precondition failed: the object was replaced (uid is now {})",
+                    m.uid
+                ),
+            });
+        }
+        if let Some(rv) = &pre.resource_version
+            && *rv != m.resource_version
+        {
+            return Err(StoreError::Conflict {
+                kind,
+                name: name.to_string(),
+                message: format!(
+                    "resourceVersion precondition failed: {rv} is not the current {}",
+                    m.resource_version
+                ),
+            });
+        }
+        self.write(ChangeType::Deleted, old.clone(), Some(old))
+    }
+}
