@@ -6,7 +6,9 @@
 
 pub mod apps;
 pub mod core;
+pub mod fields;
 pub mod manifest;
+pub mod merge;
 pub mod meta;
 pub mod object;
 pub mod pod;
@@ -23,6 +25,7 @@ pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
     NodeSystemInfo, ObjectReference,
 };
+pub use fields::FieldSelector;
 pub use meta::{
     Condition, ListMeta, ObjectMeta, OwnerReference, Time, find_condition, set_condition,
 };

@@ -3,4 +3,8 @@
 //!
 //! It must not import `cli`, `tui` or `node`.
 
+pub mod auth;
+pub mod http;
+pub mod leases;
+pub mod ops;
 pub mod store;

@@ -111,6 +111,8 @@ type TxFn = Box<dyn FnOnce(&mut Tx<'_>) -> Result<Box<dyn Any + Send>, StoreErro
 
 struct Request {
     f: TxFn,
+    /// Run the closure, answer with its result, keep none of its writes.
+    dry_run: bool,
     reply: oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
 }
 
@@ -209,10 +211,28 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
     {
+        self.run(f, false).await
+    }
+
+    /// Like [`Store::txn`], but every write is checked and then thrown away:
+    /// the result is what the transaction would have done.
+    pub async fn txn_dry_run<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.run(f, true).await
+    }
+
+    async fn run<R, F>(&self, f: F, dry_run: bool) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
         let (reply, rx) = oneshot::channel();
         let f: TxFn = Box::new(move |tx| f(tx).map(|r| Box::new(r) as Box<dyn Any + Send>));
         self.queue
-            .send(Request { f, reply })
+            .send(Request { f, dry_run, reply })
             .await
             .map_err(|_| StoreError::Closed)?;
         let out = rx.await.map_err(|_| StoreError::Closed)??;
@@ -301,7 +321,7 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
         for req in group {
             let mut t = Tx::new(&cache, &staged);
             let result = (req.f)(&mut t);
-            if result.is_ok() {
+            if result.is_ok() && !req.dry_run {
                 let own = t.finish();
                 staged.absorb(own);
             }

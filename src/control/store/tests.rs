@@ -347,3 +347,19 @@ async fn a_watch_from_a_compacted_revision_expires() {
         Err(StoreError::Expired { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_dry_run_checks_everything_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let rev = store.revision();
+    let created = store.txn_dry_run(|tx| tx.create(pod("a"))).await.unwrap();
+    assert_eq!(created.metadata.name, "a");
+    assert!(store.get::<Pod>("default", "a").is_none());
+    assert_eq!(store.revision(), rev);
+    assert!(matches!(
+        store.txn_dry_run(|tx| tx.create(pod("Bad_Name"))).await,
+        Err(StoreError::Invalid { .. })
+    ));
+}

@@ -438,6 +438,36 @@ impl<'a> Tx<'a> {
         self.update(obj, sub)
     }
 
+    /// Marks an object as being deleted: sets `deletionTimestamp` and
+    /// `deletionGracePeriodSeconds`, which ordinary updates never change.
+    pub fn set_deletion<T: Object>(
+        &mut self,
+        ns: &str,
+        name: &str,
+        at: Time,
+        grace_seconds: i64,
+        edit: impl FnOnce(&mut T),
+    ) -> Result<Arc<T>, StoreError> {
+        let ns = if T::KIND.namespaced() { ns } else { "" };
+        let old = self
+            .get::<T>(ns, name)
+            .ok_or_else(|| StoreError::NotFound {
+                kind: T::KIND,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            })?;
+        let mut obj = (*old).clone();
+        obj.meta_mut().deletion_timestamp = Some(at);
+        obj.meta_mut().deletion_grace_period_seconds = Some(grace_seconds);
+        edit(&mut obj);
+        if obj == *old {
+            return Ok(old);
+        }
+        let prev = Some(old.as_ref().clone().into_any());
+        let stored = self.write(ChangeType::Modified, obj.into_any(), prev)?;
+        Ok(T::from_any(&stored).cloned().expect("kind preserved"))
+    }
+
     /// Removes an object for good (no grace, no cascade: callers do those).
     pub fn delete<T: Object>(
         &mut self,

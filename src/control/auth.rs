@@ -1,0 +1,254 @@
+//! Tokens and who may do what. `ork control` keeps two bearer tokens in its
+//! data dir: `admin.token` (everything) and `node.token` (what a node daemon
+//! needs: register and heartbeat its Node, read pods, report their status,
+//! finish their deletion, record events). Files are 0600 in a 0700 dir.
+
+use axum::http::Method;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Who a request comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Node,
+}
+
+/// The tokens the API accepts.
+#[derive(Clone)]
+pub struct Tokens {
+    pub admin: String,
+    pub node: String,
+}
+
+/// Errors preparing the data dir or its token files.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("token file {0} is empty; delete it to have a new token made")]
+    Empty(PathBuf),
+}
+
+/// A new random token: 64 hex characters (244 random bits).
+pub fn new_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Creates `dir` if needed and makes it private (0700).
+pub fn private_dir(dir: &Path) -> Result<(), AuthError> {
+    let io = |what, source| AuthError::Io {
+        what,
+        path: dir.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(|e| io("creating data dir", e))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| io("making data dir private", e))
+}
+
+/// Writes a file readable only by its owner (0600), replacing it atomically.
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), AuthError> {
+    let io = |what, source| AuthError::Io {
+        what,
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| io("creating", e))?;
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)).map_err(|e| io("chmod", e))?;
+    f.write_all(contents).map_err(|e| io("writing", e))?;
+    f.sync_all().map_err(|e| io("syncing", e))?;
+    fs::rename(&tmp, path).map_err(|e| io("renaming", e))
+}
+
+/// Reads a token file, creating it with a new token when absent. A file
+/// readable by others is made private again.
+pub fn load_or_create_token(path: &Path) -> Result<String, AuthError> {
+    match fs::read_to_string(path) {
+        Ok(s) => {
+            let mode = fs::metadata(path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0o600);
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "token file was readable by others; making it 0600");
+                fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|e| {
+                    AuthError::Io {
+                        what: "chmod",
+                        path: path.to_path_buf(),
+                        source: e,
+                    }
+                })?;
+            }
+            let t = s.trim().to_string();
+            if t.is_empty() {
+                return Err(AuthError::Empty(path.to_path_buf()));
+            }
+            Ok(t)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let t = new_token();
+            write_private(path, format!("{t}\n").as_bytes())?;
+            Ok(t)
+        }
+        Err(e) => Err(AuthError::Io {
+            what: "reading",
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+impl Tokens {
+    /// Loads (or creates) `admin.token` and `node.token` in the data dir.
+    pub fn load(data_dir: &Path) -> Result<Tokens, AuthError> {
+        private_dir(data_dir)?;
+        Ok(Tokens {
+            admin: load_or_create_token(&data_dir.join("admin.token"))?,
+            node: load_or_create_token(&data_dir.join("node.token"))?,
+        })
+    }
+
+    /// The role a bearer token grants, if any.
+    pub fn role(&self, presented: &str) -> Option<Role> {
+        if constant_time_eq(presented.as_bytes(), self.admin.as_bytes()) {
+            Some(Role::Admin)
+        } else if constant_time_eq(presented.as_bytes(), self.node.as_bytes()) {
+            Some(Role::Node)
+        } else {
+            None
+        }
+    }
+}
+
+/// Compares without an early exit, so timing tells nothing about the token's
+/// contents (tokens all have the same length).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether a role may make a request. Admins may do everything; node daemons
+/// may read pods, nodes, namespaces and events, write Nodes and their
+/// heartbeats, write pod status, delete pods, and record events.
+pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
+    if role == Role::Admin {
+        return true;
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let resource = resource_of(&segs);
+    let read = method == Method::GET;
+    match resource.as_deref() {
+        Some("pods") if read => true,
+        Some("pods/status") => matches!(*method, Method::GET | Method::PUT | Method::PATCH),
+        Some("pods") => *method == Method::DELETE,
+        Some("nodes") | Some("nodes/status") | Some("nodes/heartbeat") => true,
+        Some("events") => matches!(
+            *method,
+            Method::GET | Method::POST | Method::PUT | Method::PATCH
+        ),
+        Some("namespaces") => read,
+        _ => path == "/version",
+    }
+}
+
+/// `pods`, `pods/status`, `nodes/heartbeat`... from a core (`/api/v1/...`) path.
+fn resource_of(segs: &[&str]) -> Option<String> {
+    let rest = match segs {
+        ["api", "v1", rest @ ..] => rest,
+        _ => return None,
+    };
+    let rest = match rest {
+        ["namespaces", _, r @ ..] if !r.is_empty() => r,
+        r => r,
+    };
+    match rest {
+        [res] | [res, _] => Some(res.to_string()),
+        [res, _, sub] => Some(format!("{res}/{sub}")),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_created_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let t1 = Tokens::load(&data).unwrap();
+        let t2 = Tokens::load(&data).unwrap();
+        assert_eq!(t1.admin, t2.admin);
+        assert_ne!(t1.admin, t1.node);
+        assert_eq!(t1.admin.len(), 64);
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("admin.token")), 0o600);
+        assert_eq!(mode(&data.join("node.token")), 0o600);
+    }
+
+    #[test]
+    fn a_token_file_readable_by_others_is_made_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("admin.token");
+        fs::write(&p, "abc\n").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(load_or_create_token(&p).unwrap(), "abc");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn roles_come_from_exact_tokens_only() {
+        let t = Tokens {
+            admin: "a".repeat(64),
+            node: "n".repeat(64),
+        };
+        assert_eq!(t.role(&"a".repeat(64)), Some(Role::Admin));
+        assert_eq!(t.role(&"n".repeat(64)), Some(Role::Node));
+        assert_eq!(t.role(&"a".repeat(63)), None);
+        assert_eq!(t.role(&"a".repeat(65)), None);
+        assert_eq!(t.role(""), None);
+    }
+
+    #[test]
+    fn node_tokens_reach_only_what_a_node_needs() {
+        let ok = |m: Method, p: &str| allowed(Role::Node, &m, p);
+        assert!(ok(Method::GET, "/api/v1/pods"));
+        assert!(ok(Method::GET, "/api/v1/namespaces/default/pods/a"));
+        assert!(ok(Method::PUT, "/api/v1/namespaces/default/pods/a/status"));
+        assert!(ok(Method::DELETE, "/api/v1/namespaces/default/pods/a"));
+        assert!(ok(Method::POST, "/api/v1/nodes"));
+        assert!(ok(Method::POST, "/api/v1/nodes/n1/heartbeat"));
+        assert!(ok(Method::POST, "/api/v1/namespaces/default/events"));
+        assert!(!ok(Method::POST, "/api/v1/namespaces/default/pods"));
+        assert!(!ok(Method::PUT, "/api/v1/namespaces/default/pods/a"));
+        assert!(!ok(Method::GET, "/apis/apps/v1/deployments"));
+        assert!(!ok(Method::DELETE, "/api/v1/namespaces/default"));
+        assert!(!ok(Method::POST, "/apis/ork.dev/v1/apply"));
+        assert!(allowed(
+            Role::Admin,
+            &Method::DELETE,
+            "/api/v1/namespaces/x"
+        ));
+    }
+}

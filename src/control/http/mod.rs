@@ -1,0 +1,220 @@
+//! The HTTP API in Kubernetes' shape: `/api/v1/...` for the core group,
+//! `/apis/apps/v1/...` for workloads, JSON bodies, `?watch=true` streams of
+//! one JSON event per line, errors as `Status` objects. Every route but
+//! `/healthz` needs a bearer token; node tokens reach only what a node needs.
+//!
+//! Handlers are thin: they decode, call the store (reads from its cache,
+//! writes through transactions using [`crate::control::ops`]), and encode.
+//! This module must not import controllers or the scheduler.
+
+mod apply;
+mod nodes;
+mod resources;
+mod watch;
+
+use crate::api::{Kind, Status, StatusCause, StatusDetails};
+use crate::control::auth::{self, Role, Tokens};
+use crate::control::leases::Leases;
+use crate::control::store::{Store, StoreError};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// What the handlers share.
+pub struct App {
+    pub store: Store,
+    pub tokens: Tokens,
+    pub leases: Leases,
+    /// Client for reaching node daemons (logs).
+    pub nodes_http: reqwest::Client,
+}
+
+/// An error answered as a Kubernetes `Status`.
+#[derive(Debug)]
+pub struct ApiError(pub Status);
+
+impl ApiError {
+    pub fn new(code: StatusCode, reason: &str, message: impl Into<String>) -> Self {
+        ApiError(Status::failure(code.as_u16(), reason, message))
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFound", message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        let (code, reason) = match &e {
+            StoreError::NotFound { .. } => (StatusCode::NOT_FOUND, "NotFound"),
+            StoreError::AlreadyExists { .. } => (StatusCode::CONFLICT, "AlreadyExists"),
+            StoreError::Conflict { .. } => (StatusCode::CONFLICT, "Conflict"),
+            StoreError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid"),
+            StoreError::BadRequest(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
+            StoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
+            StoreError::Expired { .. } => (StatusCode::GONE, "Expired"),
+            StoreError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
+            StoreError::Closed => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),
+        };
+        let mut status = Status::failure(code.as_u16(), reason, message);
+        match e {
+            StoreError::Invalid { kind, name, errors } => {
+                status.details = Some(StatusDetails {
+                    name,
+                    kind: kind.as_str().to_string(),
+                    causes: errors
+                        .into_iter()
+                        .map(|fe| StatusCause {
+                            reason: "FieldValueInvalid".into(),
+                            message: fe.message,
+                            field: fe.path,
+                        })
+                        .collect(),
+                    item: None,
+                });
+            }
+            StoreError::NotFound { kind, name, .. }
+            | StoreError::AlreadyExists { kind, name, .. }
+            | StoreError::Conflict { kind, name, .. } => {
+                status.details = Some(StatusDetails {
+                    name,
+                    kind: kind.as_str().to_string(),
+                    ..Default::default()
+                });
+            }
+            _ => {}
+        }
+        ApiError(status)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.0.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (code, Json(self.0)).into_response()
+    }
+}
+
+/// A JSON response from bytes that are already JSON.
+pub fn json_bytes(code: StatusCode, body: impl Into<Bytes>) -> Response {
+    let mut r = (code, body.into()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The request body, at most [`MAX_BODY`] bytes; refusals are JSON `Status`es.
+pub struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(rej) => {
+                let code = rej.status();
+                let msg = if code == StatusCode::PAYLOAD_TOO_LARGE {
+                    format!(
+                        "request body is larger than {} MiB; split the input",
+                        MAX_BODY >> 20
+                    )
+                } else {
+                    rej.body_text()
+                };
+                Err(ApiError::new(
+                    code,
+                    code.canonical_reason().unwrap_or("Error"),
+                    msg,
+                ))
+            }
+        }
+    }
+}
+
+async fn require_token(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let role = presented.and_then(|t| app.tokens.role(t));
+    match role {
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "missing or invalid bearer token: pass --token or set ORK_TOKEN \
+             (the admin token is in the control daemon's data dir, admin.token)",
+        )
+        .into_response(),
+        Some(role) if !auth::allowed(role, req.method(), req.uri().path()) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!(
+                "a {} token may not {} {}",
+                match role {
+                    Role::Admin => "admin",
+                    Role::Node => "node",
+                },
+                req.method(),
+                req.uri().path()
+            ),
+        )
+        .into_response(),
+        Some(_) => next.run(req).await,
+    }
+}
+
+async fn version() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "major": "0",
+        "minor": "1",
+        "gitVersion": concat!("v", env!("CARGO_PKG_VERSION")),
+        "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
+    }))
+}
+
+async fn fallback(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "no route for {} {}; resources live under /api/v1 and /apis/apps/v1",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+/// The whole API.
+pub fn router(app: Arc<App>) -> Router {
+    let mut r = Router::new().route("/version", get(version));
+    for kind in Kind::ALL {
+        r = crate::with_kind!(kind, T => resources::routes::<T>(r));
+    }
+    r = nodes::routes(r);
+    r = apply::routes(r);
+    let protected = r
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(app.clone(), require_token))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(protected)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,702 @@
+//! Generic REST handlers for every kind: list (and watch), get, create,
+//! replace, merge-patch, delete, delete-collection, the `status`
+//! subresource, and `scale` for Deployments and ReplicaSets.
+
+use super::{ApiError, App, Body, json_bytes, watch};
+use crate::api::merge::merge_patch;
+use crate::api::{AnyObject, Deployment, FieldSelector, Kind, Object, ReplicaSet, Selector};
+use crate::control::ops::{self, DeleteOptions, Propagation};
+use crate::control::store::{Entry, Preconditions, Subresource};
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Query parameters of lists and watches.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub watch: Option<String>,
+    pub resource_version: Option<String>,
+    pub allow_watch_bookmarks: Option<bool>,
+    pub timeout_seconds: Option<u64>,
+}
+
+/// Query parameters of writes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteQuery {
+    pub dry_run: Option<String>,
+    pub grace_period_seconds: Option<i64>,
+    pub propagation_policy: Option<String>,
+    pub label_selector: Option<String>,
+}
+
+impl WriteQuery {
+    pub fn dry_run(&self) -> Result<bool, ApiError> {
+        match self.dry_run.as_deref() {
+            None | Some("") => Ok(false),
+            Some("All") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "dryRun={other:?} is not supported; use dryRun=All"
+            ))),
+        }
+    }
+}
+
+/// Kubernetes' DeleteOptions body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteBody {
+    grace_period_seconds: Option<i64>,
+    propagation_policy: Option<String>,
+    preconditions: Option<DeletePreconditions>,
+    dry_run: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeletePreconditions {
+    uid: Option<String>,
+    resource_version: Option<String>,
+}
+
+type Params = Path<HashMap<String, String>>;
+
+/// `(namespace, name)` from the path. Namespaces are themselves addressed by
+/// the `{ns}` segment.
+fn key(kind: Kind, p: &HashMap<String, String>) -> (String, String) {
+    if kind == Kind::Namespace {
+        return (String::new(), p.get("ns").cloned().unwrap_or_default());
+    }
+    let ns = if kind.namespaced() {
+        p.get("ns").cloned().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    (ns, p.get("name").cloned().unwrap_or_default())
+}
+
+pub fn routes<T: Object>(r: Router<Arc<App>>) -> Router<Arc<App>> {
+    let k = T::KIND;
+    let prefix = k.api_prefix();
+    let plural = k.plural();
+    let (collection, item) = if k == Kind::Namespace {
+        (
+            format!("{prefix}/namespaces"),
+            format!("{prefix}/namespaces/{{ns}}"),
+        )
+    } else if k.namespaced() {
+        (
+            format!("{prefix}/namespaces/{{ns}}/{plural}"),
+            format!("{prefix}/namespaces/{{ns}}/{plural}/{{name}}"),
+        )
+    } else {
+        (
+            format!("{prefix}/{plural}"),
+            format!("{prefix}/{plural}/{{name}}"),
+        )
+    };
+    let mut r = r
+        .route(
+            &collection,
+            get(list::<T>)
+                .post(create::<T>)
+                .delete(delete_collection::<T>),
+        )
+        .route(
+            &item,
+            get(get_one::<T>)
+                .put(replace::<T>)
+                .patch(patch::<T>)
+                .delete(delete_one::<T>),
+        )
+        .route(
+            &format!("{item}/status"),
+            get(get_one::<T>)
+                .put(replace_status::<T>)
+                .patch(patch_status::<T>),
+        );
+    if k.namespaced() {
+        r = r.route(&format!("{prefix}/{plural}"), get(list::<T>));
+    }
+    if matches!(k, Kind::Deployment | Kind::ReplicaSet) {
+        r = r.route(
+            &format!("{item}/scale"),
+            get(get_scale::<T>)
+                .put(put_scale::<T>)
+                .patch(patch_scale::<T>),
+        );
+    }
+    r
+}
+
+/// A list body from entries: `{"apiVersion":..,"kind":"PodList","metadata":{..},"items":[..]}`.
+pub fn list_body(kind: Kind, entries: &[Entry], revision: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + entries.iter().map(|e| e.json.len() + 1).sum::<usize>());
+    out.extend_from_slice(
+        format!(
+            "{{\"apiVersion\":\"{}\",\"kind\":\"{}List\",\"metadata\":{{\"resourceVersion\":\"{revision}\"}},\"items\":[",
+            kind.api_version(),
+            kind.as_str()
+        )
+        .as_bytes(),
+    );
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&e.json);
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// Compiled filters of a list or watch.
+pub struct Filters {
+    pub namespace: Option<String>,
+    pub labels: Selector,
+    pub fields: FieldSelector,
+}
+
+impl Filters {
+    pub fn parse(kind: Kind, ns: Option<String>, q: &ListQuery) -> Result<Self, ApiError> {
+        let labels = Selector::parse(q.label_selector.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let fields = FieldSelector::parse(kind, q.field_selector.as_deref().unwrap_or(""))
+            .map_err(ApiError::bad_request)?;
+        Ok(Filters {
+            namespace: ns.filter(|_| kind.namespaced()),
+            labels,
+            fields,
+        })
+    }
+
+    pub fn matches(&self, obj: &AnyObject) -> bool {
+        let m = obj.meta();
+        self.namespace.as_ref().is_none_or(|ns| m.namespace == *ns)
+            && self.labels.matches(&m.labels)
+            && self.fields.matches(obj)
+    }
+}
+
+async fn list<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let kind = T::KIND;
+    let ns = p.get("ns").cloned();
+    let filters = Filters::parse(kind, ns, &q)?;
+    if matches!(q.watch.as_deref(), Some("true") | Some("1")) {
+        return watch::serve(app, kind, filters, &q).await;
+    }
+    let (entries, rev) = app
+        .store
+        .list_entries(kind, filters.namespace.as_deref(), |e| {
+            filters.matches(&e.obj)
+        });
+    Ok(json_bytes(StatusCode::OK, list_body(kind, &entries, rev)))
+}
+
+fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {
+    ApiError::from(crate::control::store::StoreError::NotFound {
+        kind,
+        namespace: ns.to_string(),
+        name: name.to_string(),
+    })
+}
+
+async fn get_one<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+) -> Result<Response, ApiError> {
+    let (ns, name) = key(T::KIND, &p);
+    let e = app
+        .store
+        .get_entry(T::KIND, &ns, &name)
+        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
+    Ok(json_bytes(StatusCode::OK, e.json))
+}
+
+/// Decodes a body strictly into `T`, naming the failing field.
+pub fn decode<T: Object>(body: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let obj: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!(
+                "decoding {} body: {}{}",
+                T::KIND,
+                if path == "." {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                },
+                e.inner()
+            ),
+        )
+    })?;
+    Ok(obj)
+}
+
+/// Checks `apiVersion`/`kind` (when given) and fills or checks the namespace and name.
+fn prepare<T: Object>(obj: &mut T, ns: &str, name: Option<&str>) -> Result<(), ApiError> {
+    let (av, k) = {
+        let v = serde_json::to_value(&*obj).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        (
+            v.get("apiVersion")
+                .and_then(|x| x.as_str())
+                .unwrap_or("")
+                .to_string(),
+            v.get("kind")
+                .and_then(|x| x.as_str())
+                .unwrap_or("")
+                .to_string(),
+        )
+    };
+    if (!av.is_empty() && av != T::KIND.api_version()) || (!k.is_empty() && k != T::KIND.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "body is {av}/{k} but this URL takes {}/{}",
+            T::KIND.api_version(),
+            T::KIND
+        )));
+    }
+    let m = obj.meta_mut();
+    if T::KIND.namespaced() {
+        if m.namespace.is_empty() {
+            m.namespace = ns.to_string();
+        } else if m.namespace != ns {
+            return Err(ApiError::bad_request(format!(
+                "the namespace of the body ({}) does not match the namespace of the URL ({ns})",
+                m.namespace
+            )));
+        }
+    }
+    if let Some(name) = name {
+        if m.name.is_empty() {
+            m.name = name.to_string();
+        } else if m.name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the body ({}) does not match the name of the URL ({name})",
+                m.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn encode<T: Object>(code: StatusCode, obj: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(obj).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(json_bytes(code, body))
+}
+
+async fn create<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let mut obj: T = decode(&body)?;
+    let ns = p.get("ns").cloned().unwrap_or_default();
+    prepare(&mut obj, &ns, None)?;
+    let stored = if q.dry_run()? {
+        app.store.txn_dry_run(move |tx| tx.create(obj)).await?
+    } else {
+        app.store.txn(move |tx| tx.create(obj)).await?
+    };
+    encode(StatusCode::CREATED, stored.as_ref())
+}
+
+async fn write<T: Object>(
+    app: &App,
+    obj: T,
+    sub: Subresource,
+    dry: bool,
+) -> Result<Response, ApiError> {
+    let stored = if dry {
+        app.store.txn_dry_run(move |tx| tx.update(obj, sub)).await?
+    } else {
+        app.store.txn(move |tx| tx.update(obj, sub)).await?
+    };
+    encode(StatusCode::OK, stored.as_ref())
+}
+
+async fn replace_sub<T: Object>(
+    app: Arc<App>,
+    p: HashMap<String, String>,
+    q: WriteQuery,
+    body: &[u8],
+    sub: Subresource,
+) -> Result<Response, ApiError> {
+    let mut obj: T = decode(body)?;
+    let (ns, name) = key(T::KIND, &p);
+    prepare(&mut obj, &ns, Some(&name))?;
+    write(&app, obj, sub, q.dry_run()?).await
+}
+
+async fn replace<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    replace_sub::<T>(app, p, q, &body, Subresource::Main).await
+}
+
+async fn replace_status<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    replace_sub::<T>(app, p, q, &body, Subresource::Status).await
+}
+
+fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/merge-patch+json");
+    let ct = ct.split(';').next().unwrap_or("").trim();
+    match ct {
+        "application/merge-patch+json"
+        | "application/strategic-merge-patch+json"
+        | "application/json" => {}
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaType",
+                format!("patch type {other:?} is not supported; send application/merge-patch+json"),
+            ));
+        }
+    }
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("patch is not JSON: {e}")))?;
+    if !v.is_object() {
+        return Err(ApiError::bad_request("a merge patch must be a JSON object"));
+    }
+    Ok(v)
+}
+
+async fn patch_sub<T: Object>(
+    app: Arc<App>,
+    p: HashMap<String, String>,
+    q: WriteQuery,
+    headers: HeaderMap,
+    body: &[u8],
+    sub: Subresource,
+) -> Result<Response, ApiError> {
+    let patch = patch_value(&headers, body)?;
+    let (ns, name) = key(T::KIND, &p);
+    let dry = q.dry_run()?;
+    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+        tx.mutate::<T, _>(&ns, &name, sub, |obj| {
+            let mut v = serde_json::to_value(&*obj)
+                .map_err(|e| crate::control::store::StoreError::BadRequest(e.to_string()))?;
+            let rv = obj.meta().resource_version.clone();
+            merge_patch(&mut v, &patch);
+            let mut patched: T = serde_path_to_error::deserialize(v).map_err(|e| {
+                crate::control::store::StoreError::BadRequest(format!(
+                    "the patched object is not a valid {}: {}: {}",
+                    T::KIND,
+                    e.path(),
+                    e.inner()
+                ))
+            })?;
+            // A patch may carry a resourceVersion precondition; otherwise it applies to the latest.
+            if patched.meta().resource_version.is_empty() {
+                patched.meta_mut().resource_version = rv;
+            }
+            let changed = patched != *obj;
+            *obj = patched;
+            Ok(changed)
+        })
+    };
+    let stored = if dry {
+        app.store.txn_dry_run(f).await?
+    } else {
+        app.store.txn(f).await?
+    };
+    encode(StatusCode::OK, stored.as_ref())
+}
+
+async fn patch<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    patch_sub::<T>(app, p, q, headers, &body, Subresource::Main).await
+}
+
+async fn patch_status<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    patch_sub::<T>(app, p, q, headers, &body, Subresource::Status).await
+}
+
+fn delete_options(q: &WriteQuery, body: &[u8]) -> Result<(DeleteOptions, bool), ApiError> {
+    let b: DeleteBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DeleteBody::default()
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("DeleteOptions body: {e}")))?
+    };
+    let propagation = Propagation::parse(
+        q.propagation_policy
+            .as_deref()
+            .or(b.propagation_policy.as_deref())
+            .unwrap_or(""),
+    )
+    .map_err(ApiError::bad_request)?;
+    let pre = b.preconditions.unwrap_or_default();
+    let dry = q.dry_run()? || b.dry_run.is_some_and(|d| d.iter().any(|x| x == "All"));
+    Ok((
+        DeleteOptions {
+            grace_seconds: q.grace_period_seconds.or(b.grace_period_seconds),
+            preconditions: Preconditions {
+                uid: pre.uid,
+                resource_version: pre.resource_version,
+            },
+            propagation,
+        },
+        dry,
+    ))
+}
+
+async fn delete_one<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let (ns, name) = key(T::KIND, &p);
+    let (opts, dry) = delete_options(&q, &body)?;
+    let kind = T::KIND;
+    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+        ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object)
+    };
+    let obj = if dry {
+        app.store.txn_dry_run(f).await?
+    } else {
+        app.store.txn(f).await?
+    };
+    let body = obj
+        .to_json()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(json_bytes(StatusCode::OK, body))
+}
+
+async fn delete_collection<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let kind = T::KIND;
+    let ns = p.get("ns").cloned();
+    let lq = ListQuery {
+        label_selector: q.label_selector.clone(),
+        ..Default::default()
+    };
+    let filters = Filters::parse(kind, ns, &lq)?;
+    let (opts, dry) = delete_options(&q, &body)?;
+    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+        let victims: Vec<(String, String)> = tx
+            .list::<T>(filters.namespace.as_deref())
+            .iter()
+            .filter(|o| filters.labels.matches(&o.meta().labels))
+            .map(|o| (o.meta().namespace.clone(), o.meta().name.clone()))
+            .collect();
+        let mut out = vec![];
+        for (ns, name) in victims {
+            out.push(ops::delete(tx, kind, &ns, &name, &opts)?.object);
+        }
+        Ok(out)
+    };
+    let deleted = if dry {
+        app.store.txn_dry_run(f).await?
+    } else {
+        app.store.txn(f).await?
+    };
+    let entries: Vec<Entry> = deleted
+        .into_iter()
+        .filter_map(|o| Entry::new(o).ok())
+        .collect();
+    Ok(json_bytes(
+        StatusCode::OK,
+        list_body(kind, &entries, app.store.revision()),
+    ))
+}
+
+/// The `autoscaling/v1` Scale view of a Deployment or ReplicaSet.
+fn scale_of(obj: &AnyObject) -> Result<serde_json::Value, ApiError> {
+    let (spec_replicas, status_replicas, selector) = match obj {
+        AnyObject::Deployment(d) => (d.replicas(), d.status.replicas, &d.spec.selector),
+        AnyObject::ReplicaSet(r) => (r.replicas(), r.status.replicas, &r.spec.selector),
+        _ => {
+            return Err(ApiError::not_found(
+                "only deployments and replicasets have a scale",
+            ));
+        }
+    };
+    let m = obj.meta();
+    let sel = selector
+        .to_selector()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    Ok(serde_json::json!({
+        "apiVersion": "autoscaling/v1",
+        "kind": "Scale",
+        "metadata": {
+            "name": m.name, "namespace": m.namespace, "uid": m.uid,
+            "resourceVersion": m.resource_version,
+            "creationTimestamp": m.creation_timestamp,
+        },
+        "spec": { "replicas": spec_replicas },
+        "status": { "replicas": status_replicas, "selector": sel },
+    }))
+}
+
+async fn get_scale<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+) -> Result<Response, ApiError> {
+    let (ns, name) = key(T::KIND, &p);
+    let e = app
+        .store
+        .get_entry(T::KIND, &ns, &name)
+        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
+    Ok((StatusCode::OK, axum::Json(scale_of(&e.obj)?)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScaleBody {
+    #[serde(default)]
+    metadata: ScaleMeta,
+    #[serde(default)]
+    spec: ScaleSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ScaleMeta {
+    #[serde(default)]
+    resource_version: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ScaleSpec {
+    replicas: Option<i32>,
+}
+
+async fn set_scale<T: Object>(
+    app: Arc<App>,
+    p: HashMap<String, String>,
+    replicas: i32,
+    rv: String,
+    dry: bool,
+) -> Result<Response, ApiError> {
+    if replicas < 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid",
+            format!("spec.replicas: {replicas} must not be negative"),
+        ));
+    }
+    let (ns, name) = key(T::KIND, &p);
+    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+        let kind = T::KIND;
+        let obj = tx.get_any(kind, &ns, &name).ok_or_else(|| {
+            crate::control::store::StoreError::NotFound {
+                kind,
+                namespace: ns.clone(),
+                name: name.clone(),
+            }
+        })?;
+        if !rv.is_empty() && rv != obj.meta().resource_version {
+            return Err(crate::control::store::StoreError::Conflict {
+                kind,
+                name: name.clone(),
+                message: format!(
+                    "the object has been modified (resourceVersion {rv} is not the current {}); read it again and retry",
+                    obj.meta().resource_version
+                ),
+            });
+        }
+        let updated = match &obj {
+            AnyObject::Deployment(_) => tx
+                .mutate::<Deployment, _>(&ns, &name, Subresource::Main, |d| {
+                    let changed = d.spec.replicas != Some(replicas);
+                    d.spec.replicas = Some(replicas);
+                    Ok(changed)
+                })?
+                .as_ref()
+                .clone()
+                .into_any(),
+            _ => tx
+                .mutate::<ReplicaSet, _>(&ns, &name, Subresource::Main, |r| {
+                    let changed = r.spec.replicas != Some(replicas);
+                    r.spec.replicas = Some(replicas);
+                    Ok(changed)
+                })?
+                .as_ref()
+                .clone()
+                .into_any(),
+        };
+        Ok(updated)
+    };
+    let obj = if dry {
+        app.store.txn_dry_run(f).await?
+    } else {
+        app.store.txn(f).await?
+    };
+    Ok((StatusCode::OK, axum::Json(scale_of(&obj)?)).into_response())
+}
+
+async fn put_scale<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let s: ScaleBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("Scale body: {e}")))?;
+    let replicas = s
+        .spec
+        .replicas
+        .ok_or_else(|| ApiError::bad_request("Scale body: spec.replicas is required"))?;
+    set_scale::<T>(app, p, replicas, s.metadata.resource_version, q.dry_run()?).await
+}
+
+async fn patch_scale<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let v = patch_value(&headers, &body)?;
+    let replicas = v
+        .pointer("/spec/replicas")
+        .and_then(|r| r.as_i64())
+        .ok_or_else(|| ApiError::bad_request("scale patch must set spec.replicas to an integer"))?;
+    let replicas = i32::try_from(replicas)
+        .map_err(|_| ApiError::bad_request(format!("spec.replicas {replicas} is out of range")))?;
+    set_scale::<T>(app, p, replicas, String::new(), q.dry_run()?).await
+}

@@ -1,0 +1,537 @@
+//! The API over real HTTP on loopback, against a real SQLite store.
+
+use super::*;
+use crate::api::{Namespace, new_object};
+use crate::control::store::Sqlite;
+use serde_json::{Value, json};
+
+struct Server {
+    url: String,
+    admin: String,
+    node: String,
+    http: reqwest::Client,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(Arc::new(Sqlite::open(&dir.path().join("ork.db")).unwrap())).unwrap();
+    store
+        .create(new_object::<Namespace>("", "default"))
+        .await
+        .unwrap();
+    let tokens = Tokens::load(&dir.path().join("data")).unwrap();
+    let app = Arc::new(App {
+        store: store.clone(),
+        tokens: tokens.clone(),
+        leases: Leases::default(),
+        nodes_http: reqwest::Client::new(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router(app)).await.unwrap();
+    });
+    Server {
+        url: format!("http://{addr}"),
+        admin: tokens.admin,
+        node: tokens.node,
+        http: reqwest::Client::new(),
+        store,
+        _dir: dir,
+    }
+}
+
+impl Server {
+    fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(m, format!("{}{path}", self.url))
+            .bearer_auth(&self.admin)
+    }
+
+    async fn send(&self, m: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut r = self.req(m, path);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.unwrap();
+        let code = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            code,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+fn pod_json(name: &str, labels: Value) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "100"]}]}
+    })
+}
+
+fn deployment_json(name: &str, replicas: i32) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "c", "command": ["sleep", "100"]}]}
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn health_needs_no_token_and_every_other_route_does() {
+    let s = server().await;
+    let r = s
+        .http
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for (m, path) in [
+        ("GET", "/version"),
+        ("GET", "/api/v1/pods"),
+        ("GET", "/api/v1/namespaces/default/pods"),
+        ("GET", "/api/v1/namespaces/default/pods/x"),
+        ("POST", "/api/v1/namespaces/default/pods"),
+        ("PUT", "/api/v1/namespaces/default/pods/x"),
+        ("DELETE", "/api/v1/namespaces/default/pods/x"),
+        ("GET", "/api/v1/namespaces/default/pods?watch=true"),
+        ("GET", "/apis/apps/v1/namespaces/default/deployments"),
+        (
+            "PUT",
+            "/apis/apps/v1/namespaces/default/deployments/x/scale",
+        ),
+        ("GET", "/api/v1/nodes"),
+        ("POST", "/api/v1/nodes/n1/heartbeat"),
+        ("GET", "/api/v1/namespaces/default/pods/x/log"),
+        ("POST", "/apis/ork.dev/v1/apply"),
+        ("GET", "/no/such/route"),
+    ] {
+        let m = reqwest::Method::from_bytes(m.as_bytes()).unwrap();
+        for token in [None, Some("wrong")] {
+            let mut r = s.http.request(m.clone(), format!("{}{path}", s.url));
+            if let Some(t) = token {
+                r = r.bearer_auth(t);
+            }
+            let resp = r.send().await.unwrap();
+            assert_eq!(resp.status(), 401, "{m} {path} with {token:?}");
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(body["reason"], "Unauthorized");
+            assert_eq!(body["code"], 401);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_node_token_cannot_reach_workloads() {
+    let s = server().await;
+    let r = s
+        .http
+        .get(format!("{}/apis/apps/v1/deployments", s.url))
+        .bearer_auth(&s.node)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = s
+        .http
+        .get(format!("{}/api/v1/pods", s.url))
+        .bearer_auth(&s.node)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn pods_are_created_read_listed_by_label_and_deleted() {
+    let s = server().await;
+    let (code, created) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/default/pods",
+            Some(pod_json("a", json!({"app": "web"}))),
+        )
+        .await;
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["metadata"]["namespace"], "default");
+    assert!(created["metadata"]["uid"].as_str().unwrap().len() > 10);
+    s.send(
+        reqwest::Method::POST,
+        "/api/v1/namespaces/default/pods",
+        Some(pod_json("b", json!({"app": "db"}))),
+    )
+    .await;
+    let (code, got) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/namespaces/default/pods/a",
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(got["metadata"]["name"], "a");
+    let (_, list) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/pods?labelSelector=app%3Dweb",
+            None,
+        )
+        .await;
+    assert_eq!(list["kind"], "PodList");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["metadata"]["name"], "a");
+    let (code, _) = s
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/namespaces/default/pods/a",
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (code, err) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/namespaces/default/pods/a",
+            None,
+        )
+        .await;
+    assert_eq!(code, 404);
+    assert_eq!(err["reason"], "NotFound");
+    assert!(err["message"].as_str().unwrap().contains("\"a\""));
+}
+
+#[tokio::test]
+async fn a_stale_write_is_refused_with_409() {
+    let s = server().await;
+    let (_, created) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/default/pods",
+            Some(pod_json("a", json!({}))),
+        )
+        .await;
+    let mut first = created.clone();
+    first["metadata"]["labels"] = json!({"x": "1"});
+    let (code, _) = s
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/namespaces/default/pods/a",
+            Some(first),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let mut stale = created;
+    stale["metadata"]["labels"] = json!({"x": "2"});
+    let (code, err) = s
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/namespaces/default/pods/a",
+            Some(stale),
+        )
+        .await;
+    assert_eq!(code, 409);
+    assert_eq!(err["reason"], "Conflict");
+    assert!(err["message"].as_str().unwrap().contains("retry"));
+}
+
+#[tokio::test]
+async fn invalid_objects_get_422_with_every_field() {
+    let s = server().await;
+    let mut p = pod_json("Bad_Name", json!({}));
+    p["spec"]["containers"][0]["name"] = json!("Also Bad");
+    let (code, err) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/default/pods",
+            Some(p),
+        )
+        .await;
+    assert_eq!(code, 422);
+    assert_eq!(err["reason"], "Invalid");
+    let fields: Vec<&str> = err["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["metadata.name", "spec.containers[0].name"]);
+}
+
+#[tokio::test]
+async fn unknown_fields_in_a_body_are_refused_with_their_path() {
+    let s = server().await;
+    let mut p = pod_json("a", json!({}));
+    p["spec"]["containers"][0]["imagePullPolcy"] = json!("Always");
+    let (code, err) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/default/pods",
+            Some(p),
+        )
+        .await;
+    assert_eq!(code, 400);
+    let msg = err["message"].as_str().unwrap();
+    assert!(msg.contains("spec.containers[0]"), "{msg}");
+    assert!(msg.contains("imagePullPolcy"), "{msg}");
+}
+
+#[tokio::test]
+async fn bodies_over_3_mib_get_413_as_json() {
+    let s = server().await;
+    let mut p = pod_json("a", json!({}));
+    p["metadata"]["annotations"] = json!({"big": "x".repeat(4 << 20)});
+    let (code, err) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/default/pods",
+            Some(p),
+        )
+        .await;
+    assert_eq!(code, 413);
+    assert_eq!(err["code"], 413);
+    assert!(s.store.get::<Pod>("default", "a").is_none());
+}
+
+use crate::api::Pod;
+
+async fn read_line(resp: &mut reqwest::Response, buf: &mut Vec<u8>) -> Value {
+    loop {
+        if let Some(i) = buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buf.drain(..=i).collect();
+            return serde_json::from_slice(&line).unwrap();
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), resp.chunk())
+            .await
+            .expect("a watch event within 5 s")
+            .unwrap()
+            .expect("stream open");
+        buf.extend_from_slice(&chunk);
+    }
+}
+
+#[tokio::test]
+async fn a_watch_streams_changes_and_resumes_from_a_revision() {
+    let s = server().await;
+    s.send(
+        reqwest::Method::POST,
+        "/api/v1/namespaces/default/pods",
+        Some(pod_json("a", json!({"app": "web"}))),
+    )
+    .await;
+    let mut resp = s
+        .req(
+            reqwest::Method::GET,
+            "/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dweb",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut buf = vec![];
+    let ev = read_line(&mut resp, &mut buf).await;
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["metadata"]["name"], "a");
+    let rv: u64 = ev["object"]["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A pod that does not match is not sent; relabelling the watched one away is a DELETED.
+    s.send(
+        reqwest::Method::POST,
+        "/api/v1/namespaces/default/pods",
+        Some(pod_json("b", json!({"app": "db"}))),
+    )
+    .await;
+    let (_, a) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/namespaces/default/pods/a",
+            None,
+        )
+        .await;
+    let mut relabelled = a.clone();
+    relabelled["metadata"]["labels"] = json!({"app": "other"});
+    s.send(
+        reqwest::Method::PUT,
+        "/api/v1/namespaces/default/pods/a",
+        Some(relabelled),
+    )
+    .await;
+    let ev = read_line(&mut resp, &mut buf).await;
+    assert_eq!(ev["type"], "DELETED");
+    assert_eq!(ev["object"]["metadata"]["name"], "a");
+    // Resuming from the first revision replays what came after.
+    let mut resp = s
+        .req(
+            reqwest::Method::GET,
+            &format!("/api/v1/namespaces/default/pods?watch=true&resourceVersion={rv}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut buf = vec![];
+    let ev = read_line(&mut resp, &mut buf).await;
+    assert_eq!(
+        (
+            ev["type"].as_str(),
+            ev["object"]["metadata"]["name"].as_str()
+        ),
+        (Some("ADDED"), Some("b"))
+    );
+    let ev = read_line(&mut resp, &mut buf).await;
+    assert_eq!(
+        (
+            ev["type"].as_str(),
+            ev["object"]["metadata"]["name"].as_str()
+        ),
+        (Some("MODIFIED"), Some("a"))
+    );
+}
+
+#[tokio::test]
+async fn scale_and_merge_patch_change_replicas() {
+    let s = server().await;
+    let (code, _) = s
+        .send(
+            reqwest::Method::POST,
+            "/apis/apps/v1/namespaces/default/deployments",
+            Some(deployment_json("web", 3)),
+        )
+        .await;
+    assert_eq!(code, 201);
+    let (code, scale) = s
+        .send(
+            reqwest::Method::PUT,
+            "/apis/apps/v1/namespaces/default/deployments/web/scale",
+            Some(json!({"spec": {"replicas": 5}})),
+        )
+        .await;
+    assert_eq!(code, 200, "{scale}");
+    assert_eq!(scale["spec"]["replicas"], 5);
+    assert_eq!(scale["status"]["selector"], "app=web");
+    let resp = s
+        .req(
+            reqwest::Method::PATCH,
+            "/apis/apps/v1/namespaces/default/deployments/web",
+        )
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"spec": {"replicas": 1}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let d: Value = resp.json().await.unwrap();
+    assert_eq!(d["spec"]["replicas"], 1);
+    assert_eq!(d["metadata"]["generation"], 3);
+}
+
+#[tokio::test]
+async fn apply_is_all_or_nothing_and_three_way() {
+    let s = server().await;
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+    let mut d = deployment_json("web", 2);
+    d["metadata"]["namespace"] = json!("shop");
+    let mut bad = deployment_json("Bad_Name", 1);
+    bad["metadata"]["namespace"] = json!("shop");
+    // Namespace listed last still comes first; a bad third item keeps everything out.
+    let (code, err) = s
+        .send(
+            reqwest::Method::POST,
+            "/apis/ork.dev/v1/apply",
+            Some(json!({"items": [d.clone(), bad, ns.clone()]})),
+        )
+        .await;
+    assert_eq!(code, 422, "{err}");
+    assert_eq!(err["details"]["item"], 1);
+    assert!(s.store.get::<Namespace>("", "shop").is_none());
+    let (code, out) = s
+        .send(
+            reqwest::Method::POST,
+            "/apis/ork.dev/v1/apply",
+            Some(json!({"items": [d.clone(), ns.clone()]})),
+        )
+        .await;
+    assert_eq!(code, 200, "{out}");
+    assert_eq!(out["items"][0]["action"], "created");
+    assert_eq!(out["items"][1]["action"], "created");
+    // Scaled by someone else; a manifest without replicas keeps that scale.
+    let mut no_replicas = d.clone();
+    no_replicas["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("replicas");
+    s.send(
+        reqwest::Method::POST,
+        "/apis/ork.dev/v1/apply",
+        Some(json!({"items": [no_replicas]})),
+    )
+    .await;
+    s.send(
+        reqwest::Method::PUT,
+        "/apis/apps/v1/namespaces/shop/deployments/web/scale",
+        Some(json!({"spec": {"replicas": 7}})),
+    )
+    .await;
+    let mut no_replicas = d.clone();
+    no_replicas["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("replicas");
+    let (_, out) = s
+        .send(
+            reqwest::Method::POST,
+            "/apis/ork.dev/v1/apply",
+            Some(json!({"items": [no_replicas]})),
+        )
+        .await;
+    assert_eq!(out["items"][0]["action"], "unchanged");
+    let (_, live) = s
+        .send(
+            reqwest::Method::GET,
+            "/apis/apps/v1/namespaces/shop/deployments/web",
+            None,
+        )
+        .await;
+    assert_eq!(live["spec"]["replicas"], 7);
+    // A dry run reports without writing.
+    let mut changed = d.clone();
+    changed["spec"]["replicas"] = json!(9);
+    let (_, out) = s
+        .send(
+            reqwest::Method::POST,
+            "/apis/ork.dev/v1/apply?dryRun=All",
+            Some(json!({"items": [changed]})),
+        )
+        .await;
+    assert_eq!(out["items"][0]["action"], "configured");
+    let (_, live) = s
+        .send(
+            reqwest::Method::GET,
+            "/apis/apps/v1/namespaces/shop/deployments/web",
+            None,
+        )
+        .await;
+    assert_eq!(live["spec"]["replicas"], 7);
+}
+
+#[tokio::test]
+async fn heartbeats_need_a_registered_node() {
+    let s = server().await;
+    let (code, _) = s
+        .send(reqwest::Method::POST, "/api/v1/nodes/n1/heartbeat", None)
+        .await;
+    assert_eq!(code, 404);
+}

@@ -1,0 +1,152 @@
+//! `?watch=true`: a chunked response of one JSON event per line,
+//! `{"type":"ADDED|MODIFIED|DELETED|BOOKMARK|ERROR","object":{...}}`.
+//!
+//! Without `resourceVersion` (or with `0`) the stream starts with an ADDED
+//! event per current object; with one, it replays every change after it. An
+//! object that stops matching the selectors is sent as DELETED, one that
+//! starts matching as ADDED, as Kubernetes does. A revision that is too old
+//! ends the stream with an ERROR event carrying a 410 `Status`.
+
+use super::resources::{Filters, ListQuery};
+use super::{ApiError, App};
+use crate::api::{Kind, Status};
+use crate::control::store::{ChangeType, StoreError, WatchStream};
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How often an idle watch with bookmarks enabled sends one.
+const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
+
+struct State {
+    stream: Option<WatchStream>,
+    filters: Filters,
+    kind: Kind,
+    bookmarks: bool,
+    deadline: Option<Instant>,
+    pending_error: Option<Status>,
+}
+
+fn line(type_: &str, object: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(object.len() + 32);
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(type_.as_bytes());
+    out.extend_from_slice(b"\",\"object\":");
+    out.extend_from_slice(object);
+    out.extend_from_slice(b"}\n");
+    out.into()
+}
+
+fn error_line(status: &Status) -> Bytes {
+    line("ERROR", &serde_json::to_vec(status).unwrap_or_default())
+}
+
+fn bookmark_line(kind: Kind, rev: u64) -> Bytes {
+    let obj = serde_json::json!({
+        "apiVersion": kind.api_version(),
+        "kind": kind.as_str(),
+        "metadata": { "resourceVersion": rev.to_string() },
+    });
+    line("BOOKMARK", obj.to_string().as_bytes())
+}
+
+/// What a change looks like to a watcher with these filters, if anything.
+fn visible(filters: &Filters, ev: &crate::control::store::WatchEvent) -> Option<&'static str> {
+    let now = filters.matches(&ev.obj);
+    match ev.type_ {
+        ChangeType::Added => now.then_some("ADDED"),
+        ChangeType::Deleted => now.then_some("DELETED"),
+        ChangeType::Modified => match (ev.prev.as_ref().map(|p| filters.matches(p)), now) {
+            (Some(false), true) => Some("ADDED"),
+            (Some(true), false) => Some("DELETED"),
+            (_, true) => Some("MODIFIED"),
+            (_, false) => None,
+        },
+    }
+}
+
+async fn step(mut st: State) -> Option<(Result<Bytes, std::convert::Infallible>, State)> {
+    if let Some(status) = st.pending_error.take() {
+        st.stream = None;
+        return Some((Ok(error_line(&status)), st));
+    }
+    let stream = st.stream.as_mut()?;
+    loop {
+        let bookmark = async {
+            if st.bookmarks {
+                tokio::time::sleep(BOOKMARK_EVERY).await
+            } else {
+                std::future::pending::<()>().await
+            }
+        };
+        let deadline = async {
+            match st.deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            ev = stream.next() => match ev {
+                None => return None,
+                Some(Err(e)) => {
+                    let status = ApiError::from(e).0;
+                    st.stream = None;
+                    return Some((Ok(error_line(&status)), st));
+                }
+                Some(Ok(ev)) => {
+                    if let Some(t) = visible(&st.filters, &ev) {
+                        return Some((Ok(line(t, &ev.json)), st));
+                    }
+                }
+            },
+            _ = bookmark => {
+                let rev = stream.revision();
+                let kind = st.kind;
+                return Some((Ok(bookmark_line(kind, rev)), st));
+            }
+            _ = deadline => return None,
+        }
+    }
+}
+
+pub async fn serve(
+    app: Arc<App>,
+    kind: Kind,
+    filters: Filters,
+    q: &ListQuery,
+) -> Result<Response, ApiError> {
+    let from = match q.resource_version.as_deref() {
+        None | Some("") | Some("0") => None,
+        Some(s) => Some(s.parse::<u64>().map_err(|_| {
+            ApiError::bad_request(format!("resourceVersion {s:?} is not a number"))
+        })?),
+    };
+    let (stream, pending_error) = match app.store.watch(Some(kind), from).await {
+        Ok(s) => (Some(s), None),
+        Err(e @ StoreError::Expired { .. }) => (None, Some(ApiError::from(e).0)),
+        Err(e) => return Err(e.into()),
+    };
+    let st = State {
+        stream,
+        filters,
+        kind,
+        bookmarks: q.allow_watch_bookmarks.unwrap_or(false),
+        deadline: q
+            .timeout_seconds
+            .map(|s| Instant::now() + Duration::from_secs(s)),
+        pending_error,
+    };
+    let body = Body::from_stream(futures::stream::unfold(st, step));
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(r)
+}

@@ -1,0 +1,33 @@
+//! Node heartbeats, kept in memory: a heartbeat every second must not cost a
+//! SQLite write. Only Ready/NotReady transitions are persisted (by the node
+//! lifecycle controller). After a control daemon restart every node gets a
+//! fresh grace period before it can be declared lost.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Clone, Default)]
+pub struct Leases {
+    inner: Arc<Mutex<HashMap<String, Instant>>>,
+}
+
+impl Leases {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a heartbeat from a node now.
+    pub fn renew(&self, node: &str) {
+        self.lock().insert(node.to_string(), Instant::now());
+    }
+
+    /// When a node was last heard from, if ever since this daemon started.
+    pub fn last(&self, node: &str) -> Option<Instant> {
+        self.lock().get(node).copied()
+    }
+
+    pub fn forget(&self, node: &str) {
+        self.lock().remove(node);
+    }
+}

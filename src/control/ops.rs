@@ -1,0 +1,346 @@
+//! Object lifecycle rules shared by the API and the controllers, run inside
+//! store transactions: how deleting each kind works.
+//!
+//! # Deletion
+//!
+//! - A pod bound to a Ready node is marked (`deletionTimestamp`, grace
+//!   period); its node stops it (SIGTERM, then SIGKILL after the grace) and
+//!   then removes the object. A pod that is not bound, finished, on a node that
+//!   is not Ready, or deleted with grace 0 is removed at once; a node that comes
+//!   back stops whatever is no longer bound to it.
+//! - A namespace is marked Terminating; the garbage collector empties it and
+//!   removes it. `default` cannot be deleted.
+//! - Everything else is removed at once. Dependents (by ownerReferences) are
+//!   then removed by the garbage collector (`Background`), or released
+//!   (`Orphan`).
+
+use crate::api::{AnyObject, Kind, Namespace, Node, Object, Pod, Time};
+use crate::control::store::{Preconditions, StoreError, Tx};
+
+/// What happens to the objects an object owns when it is deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// Deleted after the owner (the garbage collector does it).
+    #[default]
+    Background,
+    /// Released: their ownerReference to the deleted object is removed.
+    Orphan,
+}
+
+impl Propagation {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "Background" | "Foreground" | "" => Ok(Propagation::Background),
+            "Orphan" => Ok(Propagation::Orphan),
+            other => Err(format!(
+                "propagationPolicy {other:?} is not one of Background, Foreground, Orphan"
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DeleteOptions {
+    /// Overrides the pod's terminationGracePeriodSeconds (0 = at once).
+    pub grace_seconds: Option<i64>,
+    pub preconditions: Preconditions,
+    pub propagation: Propagation,
+}
+
+/// The outcome of a delete: the object (its last state, or its terminating
+/// state) and whether it is gone from the store.
+pub struct Deleted {
+    pub object: AnyObject,
+    pub gone: bool,
+}
+
+fn check_preconditions(obj: &AnyObject, pre: &Preconditions) -> Result<(), StoreError> {
+    let m = obj.meta();
+    let conflict = |message: String| StoreError::Conflict {
+        kind: obj.kind(),
+        name: m.name.clone(),
+        message,
+    };
+    if let Some(uid) = &pre.uid
+        && *uid != m.uid
+    {
+        return Err(conflict(format!(
+            "uid precondition failed: the object was replaced (uid is now {})",
+            m.uid
+        )));
+    }
+    if let Some(rv) = &pre.resource_version
+        && *rv != m.resource_version
+    {
+        return Err(conflict(format!(
+            "resourceVersion precondition failed: {rv} is not the current {}",
+            m.resource_version
+        )));
+    }
+    Ok(())
+}
+
+/// Deletes (or starts deleting) an object as the module documentation says.
+pub fn delete(
+    tx: &mut Tx<'_>,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    opts: &DeleteOptions,
+) -> Result<Deleted, StoreError> {
+    let ns = if kind.namespaced() { ns } else { "" };
+    let obj = tx
+        .get_any(kind, ns, name)
+        .ok_or_else(|| StoreError::NotFound {
+            kind,
+            namespace: ns.to_string(),
+            name: name.to_string(),
+        })?;
+    check_preconditions(&obj, &opts.preconditions)?;
+    match &obj {
+        AnyObject::Pod(p) => delete_pod(tx, p, opts),
+        AnyObject::Namespace(n) => delete_namespace(tx, n),
+        _ => {
+            if opts.propagation == Propagation::Orphan {
+                orphan_dependents(tx, &obj.meta().uid)?;
+            }
+            let object = tx.delete_any(kind, ns, name, Preconditions::default())?;
+            Ok(Deleted { object, gone: true })
+        }
+    }
+}
+
+fn delete_pod(tx: &mut Tx<'_>, p: &Pod, opts: &DeleteOptions) -> Result<Deleted, StoreError> {
+    let grace = opts
+        .grace_seconds
+        .unwrap_or_else(|| p.grace_seconds())
+        .max(0);
+    let node_ready = !p.spec.node_name.is_empty()
+        && tx
+            .get::<Node>("", &p.spec.node_name)
+            .is_some_and(|n| n.is_ready());
+    let (ns, name) = (&p.metadata.namespace, &p.metadata.name);
+    if grace == 0 || !node_ready || p.is_terminal() {
+        let object = tx.delete_any(Kind::Pod, ns, name, Preconditions::default())?;
+        return Ok(Deleted { object, gone: true });
+    }
+    let now = tx.now();
+    let deadline = Time(now.0 + chrono::Duration::seconds(grace));
+    if let Some(existing) = p.metadata.deletion_timestamp
+        && existing <= deadline
+    {
+        // Already terminating with an earlier or equal deadline.
+        return Ok(Deleted {
+            object: p.clone().into_any(),
+            gone: false,
+        });
+    }
+    let marked = tx.set_deletion::<Pod>(ns, name, deadline, grace, |_| {})?;
+    Ok(Deleted {
+        object: (*marked).clone().into_any(),
+        gone: false,
+    })
+}
+
+fn delete_namespace(tx: &mut Tx<'_>, n: &Namespace) -> Result<Deleted, StoreError> {
+    let name = n.metadata.name.clone();
+    if name == crate::api::DEFAULT_NAMESPACE {
+        return Err(StoreError::Forbidden(
+            "the default namespace cannot be deleted".into(),
+        ));
+    }
+    let empty = Kind::ALL
+        .into_iter()
+        .filter(|k| k.namespaced())
+        .all(|k| namespace_is_empty(tx, k, &name));
+    if empty {
+        let object = tx.delete_any(Kind::Namespace, "", &name, Preconditions::default())?;
+        return Ok(Deleted { object, gone: true });
+    }
+    let now = tx.now();
+    let marked = tx.set_deletion::<Namespace>("", &name, now, 0, |ns| {
+        ns.status.phase = "Terminating".into();
+    })?;
+    Ok(Deleted {
+        object: (*marked).clone().into_any(),
+        gone: false,
+    })
+}
+
+/// Whether a namespace holds no objects of a kind.
+pub fn namespace_is_empty(tx: &Tx<'_>, kind: Kind, ns: &str) -> bool {
+    crate::with_kind!(kind, T => tx.list::<T>(Some(ns)).is_empty())
+}
+
+fn orphan_dependents(tx: &mut Tx<'_>, uid: &str) -> Result<(), StoreError> {
+    for dep in tx.owned_by(uid) {
+        crate::dispatch!(&dep, o => {
+            let mut o = (**o).clone();
+            o.meta_mut().owner_references.retain(|r| r.uid != uid);
+            o.meta_mut().resource_version.clear();
+            tx.update(o, crate::control::store::Subresource::Main)?;
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Condition, Container, Deployment, OwnerReference, new_object};
+    use crate::control::store::{Sqlite, Store};
+    use std::sync::Arc;
+
+    async fn store(dir: &std::path::Path) -> Store {
+        let s = Store::open(Arc::new(Sqlite::open(&dir.join("ork.db")).unwrap())).unwrap();
+        s.create(new_object::<Namespace>("", "default"))
+            .await
+            .unwrap();
+        s
+    }
+
+    fn pod(name: &str, node: &str) -> Pod {
+        let mut p: Pod = new_object("default", name);
+        p.spec.node_name = node.into();
+        p.spec.containers = vec![Container {
+            name: "c".into(),
+            ..Default::default()
+        }];
+        p
+    }
+
+    async fn ready_node(s: &Store, name: &str) {
+        let mut n: Node = new_object("", name);
+        n.status.conditions = vec![Condition::new("Ready", true, "NodeReady", "")];
+        s.create(n).await.unwrap();
+    }
+
+    async fn del(
+        s: &Store,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        opts: DeleteOptions,
+    ) -> Result<bool, StoreError> {
+        let (ns, name) = (ns.to_string(), name.to_string());
+        s.txn(move |tx| delete(tx, kind, &ns, &name, &opts).map(|d| d.gone))
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_pod_on_a_ready_node_terminates_gracefully() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path()).await;
+        ready_node(&s, "n1").await;
+        s.create(pod("a", "n1")).await.unwrap();
+        let gone = del(&s, Kind::Pod, "default", "a", DeleteOptions::default())
+            .await
+            .unwrap();
+        assert!(!gone);
+        let p = s.get::<Pod>("default", "a").unwrap();
+        assert_eq!(p.metadata.deletion_grace_period_seconds, Some(30));
+        assert!(p.metadata.is_terminating());
+        // Deleting again with grace 0 removes it.
+        let opts = DeleteOptions {
+            grace_seconds: Some(0),
+            ..Default::default()
+        };
+        assert!(del(&s, Kind::Pod, "default", "a", opts).await.unwrap());
+        assert!(s.get::<Pod>("default", "a").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_pod_without_a_ready_node_is_removed_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path()).await;
+        s.create(pod("unbound", "")).await.unwrap();
+        s.create(pod("lost", "gone-node")).await.unwrap();
+        assert!(
+            del(
+                &s,
+                Kind::Pod,
+                "default",
+                "unbound",
+                DeleteOptions::default()
+            )
+            .await
+            .unwrap()
+        );
+        assert!(
+            del(&s, Kind::Pod, "default", "lost", DeleteOptions::default())
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_default_namespace_cannot_be_deleted_and_others_terminate() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path()).await;
+        assert!(matches!(
+            del(&s, Kind::Namespace, "", "default", DeleteOptions::default()).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        s.create(new_object::<Namespace>("", "empty"))
+            .await
+            .unwrap();
+        assert!(
+            del(&s, Kind::Namespace, "", "empty", DeleteOptions::default())
+                .await
+                .unwrap()
+        );
+        s.create(new_object::<Namespace>("", "full")).await.unwrap();
+        let mut p = pod("a", "");
+        p.metadata.namespace = "full".into();
+        s.create(p).await.unwrap();
+        assert!(
+            !del(&s, Kind::Namespace, "", "full", DeleteOptions::default())
+                .await
+                .unwrap()
+        );
+        let n = s.get::<Namespace>("", "full").unwrap();
+        assert_eq!(n.status.phase, "Terminating");
+        let mut p2 = pod("b", "");
+        p2.metadata.namespace = "full".into();
+        assert!(matches!(s.create(p2).await, Err(StoreError::Forbidden(_))));
+    }
+
+    #[tokio::test]
+    async fn orphan_propagation_releases_dependents() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path()).await;
+        let mut d: Deployment = new_object("default", "web");
+        d.spec
+            .selector
+            .match_labels
+            .insert("app".into(), "web".into());
+        d.spec
+            .template
+            .metadata
+            .labels
+            .insert("app".into(), "web".into());
+        d.spec.template.spec = pod("x", "").spec;
+        let d = s.create(d).await.unwrap();
+        let mut p = pod("a", "");
+        p.metadata.owner_references = vec![OwnerReference {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            name: "web".into(),
+            uid: d.metadata.uid.clone(),
+            controller: Some(true),
+            block_owner_deletion: None,
+        }];
+        s.create(p).await.unwrap();
+        let opts = DeleteOptions {
+            propagation: Propagation::Orphan,
+            ..Default::default()
+        };
+        assert!(
+            del(&s, Kind::Deployment, "default", "web", opts)
+                .await
+                .unwrap()
+        );
+        let p = s.get::<Pod>("default", "a").unwrap();
+        assert!(p.metadata.owner_references.is_empty());
+    }
+}

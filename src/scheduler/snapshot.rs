@@ -1,0 +1,126 @@
+//! The scheduler's view of the cluster: per node, what it can hold and what
+//! the pods bound to it already request.
+
+use crate::api::{Node, Pod, Protocol};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Pods a node holds when it does not say (Kubernetes' default).
+pub const DEFAULT_MAX_PODS: i64 = 110;
+
+/// What a pod asks of a node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodUsage {
+    pub cpu_milli: i128,
+    pub memory_bytes: i128,
+    pub host_ports: Vec<(i32, Protocol)>,
+}
+
+impl PodUsage {
+    pub fn of(pod: &Pod) -> Self {
+        PodUsage {
+            cpu_milli: pod.request_milli("cpu"),
+            memory_bytes: (pod.request_milli("memory") + 999) / 1000,
+            host_ports: pod
+                .spec
+                .containers
+                .iter()
+                .flat_map(|c| &c.ports)
+                .filter_map(|p| p.host_port.map(|h| (h, p.protocol)))
+                .collect(),
+        }
+    }
+}
+
+/// One node and its load.
+#[derive(Clone, Debug)]
+pub struct NodeInfo {
+    pub node: Arc<Node>,
+    pub alloc_cpu_milli: i128,
+    pub alloc_memory_bytes: i128,
+    pub alloc_pods: i64,
+    pub req_cpu_milli: i128,
+    pub req_memory_bytes: i128,
+    pub pod_count: i64,
+    pub host_ports: HashMap<(i32, Protocol), usize>,
+}
+
+impl NodeInfo {
+    pub fn new(node: Arc<Node>) -> Self {
+        let pods = node
+            .status
+            .allocatable
+            .get("pods")
+            .map(|q| q.value() as i64)
+            .unwrap_or(DEFAULT_MAX_PODS);
+        NodeInfo {
+            alloc_cpu_milli: node.allocatable_milli("cpu"),
+            alloc_memory_bytes: node.allocatable_milli("memory") / 1000,
+            alloc_pods: pods,
+            node,
+            req_cpu_milli: 0,
+            req_memory_bytes: 0,
+            pod_count: 0,
+            host_ports: HashMap::new(),
+        }
+    }
+
+    /// Replaces the node object, keeping the load.
+    pub fn set_node(&mut self, node: Arc<Node>) {
+        let fresh = NodeInfo::new(node);
+        self.alloc_cpu_milli = fresh.alloc_cpu_milli;
+        self.alloc_memory_bytes = fresh.alloc_memory_bytes;
+        self.alloc_pods = fresh.alloc_pods;
+        self.node = fresh.node;
+    }
+
+    pub fn add(&mut self, u: &PodUsage) {
+        self.req_cpu_milli += u.cpu_milli;
+        self.req_memory_bytes += u.memory_bytes;
+        self.pod_count += 1;
+        for p in &u.host_ports {
+            *self.host_ports.entry(*p).or_default() += 1;
+        }
+    }
+
+    pub fn remove(&mut self, u: &PodUsage) {
+        self.req_cpu_milli -= u.cpu_milli;
+        self.req_memory_bytes -= u.memory_bytes;
+        self.pod_count -= 1;
+        for p in &u.host_ports {
+            if let Some(n) = self.host_ports.get_mut(p) {
+                *n -= 1;
+                if *n == 0 {
+                    self.host_ports.remove(p);
+                }
+            }
+        }
+    }
+}
+
+/// Every node, by name (sorted, so scheduling is deterministic).
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub nodes: BTreeMap<String, NodeInfo>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot from nodes and the pods bound to them (finished and
+    /// terminating-but-bound pods count: their processes may still run).
+    pub fn build(nodes: &[Arc<Node>], pods: &[Arc<Pod>]) -> Self {
+        let mut s = Snapshot::default();
+        for n in nodes {
+            s.nodes
+                .insert(n.metadata.name.clone(), NodeInfo::new(n.clone()));
+        }
+        for p in pods {
+            if p.is_terminal() {
+                continue;
+            }
+            if let Some(info) = s.nodes.get_mut(&p.spec.node_name) {
+                info.add(&PodUsage::of(p));
+            }
+        }
+        s
+    }
+}
