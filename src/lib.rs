@@ -5,4 +5,5 @@
 
 pub mod api;
 pub mod control;
+pub mod node;
 pub mod scheduler;

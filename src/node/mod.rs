@@ -1,0 +1,8 @@
+//! The node daemon: registers its Node, heartbeats, watches the pods bound to
+//! it, runs them through a [`runtime::Runtime`], reports their status, and
+//! serves their logs to the control daemon.
+//!
+//! It talks to the control daemon only through `client`, and to the machine
+//! only through its runtime. It must not import `control`, `cli` or `tui`.
+
+pub mod runtime;

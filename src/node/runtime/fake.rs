@@ -1,0 +1,1 @@
+//! The hollow runtime (placeholder, being written).

@@ -1,0 +1,1 @@
+//! The process runtime (placeholder, being written).

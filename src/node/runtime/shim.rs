@@ -1,0 +1,1 @@
+//! The shim (placeholder, being written).
