@@ -4,6 +4,7 @@
 //! `api` is a leaf every role shares.
 
 pub mod api;
+pub mod cli;
 pub mod control;
 pub mod node;
 pub mod scheduler;
