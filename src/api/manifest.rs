@@ -1,1 +1,0 @@
-//! Manifest decoding (placeholder, replaced below).
