@@ -7,6 +7,7 @@
 pub mod apps;
 pub mod core;
 pub mod fields;
+pub mod hash;
 pub mod manifest;
 pub mod merge;
 pub mod meta;

@@ -4,7 +4,11 @@
 //! It must not import `cli`, `tui` or `node`.
 
 pub mod auth;
+pub mod controllers;
+pub mod daemon;
+pub mod events;
 pub mod http;
 pub mod leases;
 pub mod ops;
+pub mod scheduling;
 pub mod store;

@@ -35,6 +35,8 @@ pub struct App {
     pub leases: Leases,
     /// Client for reaching node daemons (logs).
     pub nodes_http: reqwest::Client,
+    /// Becomes true when the daemon stops; open watches end then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// An error answered as a Kubernetes `Status`.

@@ -29,6 +29,7 @@ struct State {
     bookmarks: bool,
     deadline: Option<Instant>,
     pending_error: Option<Status>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 fn line(type_: &str, object: &[u8]) -> Bytes {
@@ -69,47 +70,65 @@ fn visible(filters: &Filters, ev: &crate::control::store::WatchEvent) -> Option<
     }
 }
 
+enum Next {
+    Line(Bytes),
+    Fail(Status),
+    End,
+}
+
 async fn step(mut st: State) -> Option<(Result<Bytes, std::convert::Infallible>, State)> {
     if let Some(status) = st.pending_error.take() {
         st.stream = None;
         return Some((Ok(error_line(&status)), st));
     }
-    let stream = st.stream.as_mut()?;
-    loop {
-        let bookmark = async {
-            if st.bookmarks {
-                tokio::time::sleep(BOOKMARK_EVERY).await
-            } else {
-                std::future::pending::<()>().await
-            }
-        };
-        let deadline = async {
-            match st.deadline {
-                Some(d) => tokio::time::sleep_until(d).await,
-                None => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            ev = stream.next() => match ev {
-                None => return None,
-                Some(Err(e)) => {
-                    let status = ApiError::from(e).0;
-                    st.stream = None;
-                    return Some((Ok(error_line(&status)), st));
+    let next = {
+        let State {
+            stream,
+            filters,
+            kind,
+            bookmarks,
+            deadline,
+            shutdown,
+            ..
+        } = &mut st;
+        let stream = stream.as_mut()?;
+        loop {
+            let bookmark = async {
+                if *bookmarks {
+                    tokio::time::sleep(BOOKMARK_EVERY).await
+                } else {
+                    std::future::pending::<()>().await
                 }
-                Some(Ok(ev)) => {
-                    if let Some(t) = visible(&st.filters, &ev) {
-                        return Some((Ok(line(t, &ev.json)), st));
+            };
+            let until = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(*d).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                ev = stream.next() => match ev {
+                    None => break Next::End,
+                    Some(Err(e)) => break Next::Fail(ApiError::from(e).0),
+                    Some(Ok(ev)) => {
+                        if let Some(t) = visible(filters, &ev) {
+                            break Next::Line(line(t, &ev.json));
+                        }
                     }
-                }
-            },
-            _ = bookmark => {
-                let rev = stream.revision();
-                let kind = st.kind;
-                return Some((Ok(bookmark_line(kind, rev)), st));
+                },
+                _ = bookmark => break Next::Line(bookmark_line(*kind, stream.revision())),
+                _ = until => break Next::End,
+                _ = shutdown.wait_for(|s| *s) => break Next::End,
             }
-            _ = deadline => return None,
         }
+    };
+    match next {
+        Next::Line(b) => Some((Ok(b), st)),
+        Next::Fail(status) => {
+            st.stream = None;
+            Some((Ok(error_line(&status)), st))
+        }
+        Next::End => None,
     }
 }
 
@@ -139,6 +158,7 @@ pub async fn serve(
             .timeout_seconds
             .map(|s| Instant::now() + Duration::from_secs(s)),
         pending_error,
+        shutdown: app.shutdown.clone(),
     };
     let body = Body::from_stream(futures::stream::unfold(st, step));
     let mut r = (StatusCode::OK, body).into_response();

@@ -1,0 +1,495 @@
+//! Deployment controller: owns one ReplicaSet per pod template (named
+//! `<deployment>-<pod-template-hash>`) and moves replicas from the old ones to
+//! the new one.
+//!
+//! - `RollingUpdate` (default): the new set grows while the total stays within
+//!   `replicas + maxSurge`, and old sets shrink while the available pods stay
+//!   at least `replicas - maxUnavailable`; one step per reconcile, as
+//!   Kubernetes does, each step waiting for readiness reported by pods.
+//! - `Recreate`: old sets go to zero; once their pods are gone the new set
+//!   grows to `replicas`.
+//!
+//! Each set carries the revision it was created at
+//! (`deployment.kubernetes.io/revision`); old sets scaled to zero are kept
+//! for history up to `revisionHistoryLimit` (default 10).
+
+use super::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
+use crate::api::hash::{fnv32a, safe_encode};
+use crate::api::{
+    Condition, Deployment, DeploymentStatus, Kind, Object, OwnerReference, POD_TEMPLATE_HASH_LABEL,
+    PodTemplateSpec, REVISION_ANNOTATION, ReplicaSet, StrategyType, new_object, set_condition,
+};
+use crate::control::events::{self, EventType};
+use crate::control::ops::{self, DeleteOptions};
+use crate::control::store::{Store, StoreError, Subresource};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What a reconcile will do.
+#[derive(Debug, Default, PartialEq)]
+pub struct Plan {
+    pub create: Option<ReplicaSet>,
+    /// `(replicaset name, replicas)`.
+    pub scale: Vec<(String, i32)>,
+    /// Old ReplicaSets beyond the history limit.
+    pub delete: Vec<String>,
+    pub status: DeploymentStatus,
+    /// The deployment's revision annotation.
+    pub revision: String,
+}
+
+/// The pod-template-hash of a template (with a collision count when names clash).
+pub fn template_hash(t: &PodTemplateSpec, collision: i32) -> String {
+    let mut bytes = serde_json::to_vec(t).unwrap_or_default();
+    if collision > 0 {
+        bytes.extend_from_slice(&collision.to_le_bytes());
+    }
+    safe_encode(u64::from(fnv32a(&bytes)))
+}
+
+fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
+    let mut t = t.clone();
+    t.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
+    t
+}
+
+fn revision_of(rs: &ReplicaSet) -> i64 {
+    rs.metadata
+        .annotations
+        .get(REVISION_ANNOTATION)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A new ReplicaSet for the deployment's current template.
+pub fn new_replicaset(d: &Deployment, hash: &str, replicas: i32, revision: i64) -> ReplicaSet {
+    let mut rs: ReplicaSet = new_object(
+        &d.metadata.namespace,
+        &format!("{}-{hash}", d.metadata.name),
+    );
+    let mut template = d.spec.template.clone();
+    template
+        .metadata
+        .labels
+        .insert(POD_TEMPLATE_HASH_LABEL.into(), hash.into());
+    rs.metadata.labels = template.metadata.labels.clone();
+    rs.metadata
+        .annotations
+        .insert(REVISION_ANNOTATION.into(), revision.to_string());
+    rs.metadata.owner_references = vec![OwnerReference {
+        api_version: Kind::Deployment.api_version().into(),
+        kind: Kind::Deployment.as_str().into(),
+        name: d.metadata.name.clone(),
+        uid: d.metadata.uid.clone(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }];
+    rs.spec.replicas = Some(replicas);
+    rs.spec.selector = d.spec.selector.clone();
+    rs.spec
+        .selector
+        .match_labels
+        .insert(POD_TEMPLATE_HASH_LABEL.into(), hash.into());
+    rs.spec.template = template;
+    rs.spec.min_ready_seconds = d.spec.min_ready_seconds;
+    rs
+}
+
+fn spec_replicas(rs: &ReplicaSet) -> i32 {
+    rs.spec.replicas.unwrap_or(1)
+}
+
+/// The pure decision for one deployment and the ReplicaSets it owns.
+pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>]) -> Plan {
+    let desired = d.replicas().max(0);
+    let (surge, unavailable) = d.surge_and_unavailable().unwrap_or((1, 0));
+    let mut plan = Plan::default();
+
+    // Find the set running the current template, or name a new one.
+    let current = without_hash(&d.spec.template);
+    let new_rs = owned
+        .iter()
+        .find(|r| without_hash(&r.spec.template) == current)
+        .cloned();
+    let olds: Vec<Arc<ReplicaSet>> = {
+        let mut o: Vec<_> = owned
+            .iter()
+            .filter(|r| {
+                new_rs
+                    .as_ref()
+                    .is_none_or(|n| n.metadata.uid != r.metadata.uid)
+            })
+            .cloned()
+            .collect();
+        o.sort_by_key(|r| (revision_of(r), r.metadata.creation_timestamp));
+        o
+    };
+    let max_revision = owned.iter().map(|r| revision_of(r)).max().unwrap_or(0);
+    let old_total: i32 = olds.iter().map(|r| spec_replicas(r)).sum();
+    let old_active: i32 = olds.iter().map(|r| r.status.replicas).sum();
+    let mut collision = d.status.collision_count.unwrap_or(0);
+
+    let new_rs = match new_rs {
+        Some(r) => r,
+        None => {
+            let mut hash = template_hash(&d.spec.template, collision);
+            while owned
+                .iter()
+                .any(|r| r.metadata.name == format!("{}-{hash}", d.metadata.name))
+            {
+                collision += 1;
+                hash = template_hash(&d.spec.template, collision);
+            }
+            let replicas = if d.spec.paused {
+                0
+            } else {
+                match d.strategy_type() {
+                    StrategyType::Recreate if old_active > 0 || old_total > 0 => 0,
+                    StrategyType::Recreate => desired,
+                    StrategyType::RollingUpdate if old_total == 0 => desired,
+                    StrategyType::RollingUpdate => (desired + surge - old_total).clamp(0, desired),
+                }
+            };
+            let rs = new_replicaset(d, &hash, replicas, max_revision + 1);
+            plan.revision = (max_revision + 1).to_string();
+            plan.create = Some(rs.clone());
+            plan.status = status(d, &olds, None, collision);
+            return plan;
+        }
+    };
+    plan.revision = revision_of(&new_rs).to_string();
+    let new_name = new_rs.metadata.name.clone();
+    let new_spec = spec_replicas(&new_rs);
+
+    if !d.spec.paused {
+        match d.strategy_type() {
+            StrategyType::Recreate => {
+                for r in &olds {
+                    if spec_replicas(r) > 0 {
+                        plan.scale.push((r.metadata.name.clone(), 0));
+                    }
+                }
+                if old_active == 0 && new_spec != desired {
+                    plan.scale.push((new_name.clone(), desired));
+                }
+            }
+            StrategyType::RollingUpdate if old_total == 0 => {
+                if new_spec != desired {
+                    plan.scale.push((new_name.clone(), desired));
+                }
+            }
+            StrategyType::RollingUpdate => {
+                rolling_step(desired, surge, unavailable, &new_rs, &olds, &mut plan);
+            }
+        }
+    }
+
+    // History: old sets at zero with no pods left, beyond the limit, oldest first.
+    let limit = d
+        .spec
+        .revision_history_limit
+        .unwrap_or(crate::api::apps::DEFAULT_REVISION_HISTORY)
+        .max(0) as usize;
+    let idle: Vec<&Arc<ReplicaSet>> = olds
+        .iter()
+        .filter(|r| spec_replicas(r) == 0 && r.status.replicas == 0)
+        .filter(|r| !plan.scale.iter().any(|(n, _)| *n == r.metadata.name))
+        .collect();
+    if idle.len() > limit {
+        plan.delete = idle[..idle.len() - limit]
+            .iter()
+            .map(|r| r.metadata.name.clone())
+            .collect();
+    }
+    plan.status = status(d, &olds, Some(&new_rs), collision);
+    plan
+}
+
+/// One step of a rolling update, as Kubernetes takes it: first grow (or trim)
+/// the new set within `replicas + maxSurge`; if that changed nothing, shrink
+/// old sets, first by their unavailable pods, then by available ones as long
+/// as at least `replicas - maxUnavailable` stay available.
+fn rolling_step(
+    desired: i32,
+    surge: i32,
+    max_unavailable: i32,
+    new_rs: &ReplicaSet,
+    olds: &[Arc<ReplicaSet>],
+    plan: &mut Plan,
+) {
+    let new_spec = spec_replicas(new_rs);
+    let total: i32 = new_spec + olds.iter().map(|r| spec_replicas(r)).sum::<i32>();
+    if new_spec > desired {
+        plan.scale.push((new_rs.metadata.name.clone(), desired));
+        return;
+    }
+    if new_spec < desired {
+        let max_total = desired + surge;
+        if total < max_total {
+            let target = new_spec + (max_total - total).min(desired - new_spec);
+            plan.scale.push((new_rs.metadata.name.clone(), target));
+            return;
+        }
+    }
+    let min_available = desired - max_unavailable;
+    let new_unavailable = (new_spec - new_rs.status.available_replicas).max(0);
+    let max_scaled_down = total - min_available - new_unavailable;
+    if max_scaled_down <= 0 {
+        return;
+    }
+    let mut targets: Vec<i32> = olds.iter().map(|r| spec_replicas(r)).collect();
+    // Unavailable old pods first, oldest set first.
+    let mut cleaned = 0;
+    for (t, r) in targets.iter_mut().zip(olds) {
+        if cleaned >= max_scaled_down {
+            break;
+        }
+        let unhealthy = (*t - r.status.available_replicas).max(0);
+        let cut = unhealthy.min(max_scaled_down - cleaned);
+        *t -= cut;
+        cleaned += cut;
+    }
+    // Then available ones, keeping the minimum available.
+    let available: i32 = new_rs.status.available_replicas
+        + olds
+            .iter()
+            .map(|r| r.status.available_replicas)
+            .sum::<i32>();
+    let mut can_remove = available - min_available;
+    for t in targets.iter_mut() {
+        if can_remove <= 0 {
+            break;
+        }
+        let cut = (*t).min(can_remove);
+        *t -= cut;
+        can_remove -= cut;
+    }
+    for (r, t) in olds.iter().zip(targets) {
+        if spec_replicas(r) != t {
+            plan.scale.push((r.metadata.name.clone(), t));
+        }
+    }
+}
+
+fn status(
+    d: &Deployment,
+    olds: &[Arc<ReplicaSet>],
+    new_rs: Option<&ReplicaSet>,
+    collision: i32,
+) -> DeploymentStatus {
+    let desired = d.replicas().max(0);
+    let all = olds.iter().map(|r| r.as_ref()).chain(new_rs);
+    let (mut replicas, mut ready, mut available) = (0, 0, 0);
+    for r in all {
+        replicas += r.status.replicas;
+        ready += r.status.ready_replicas;
+        available += r.status.available_replicas;
+    }
+    let updated = new_rs.map(|r| r.status.replicas).unwrap_or(0);
+    let (_, max_unavailable) = d.surge_and_unavailable().unwrap_or((1, 0));
+    let mut conditions = d.status.conditions.clone();
+    let min_ok = available >= desired - max_unavailable;
+    set_condition(
+        &mut conditions,
+        Condition::new(
+            "Available",
+            min_ok,
+            if min_ok {
+                "MinimumReplicasAvailable"
+            } else {
+                "MinimumReplicasUnavailable"
+            },
+            if min_ok {
+                "Deployment has minimum availability."
+            } else {
+                "Deployment does not have minimum availability."
+            },
+        ),
+    );
+    let complete = new_rs.is_some()
+        && updated == desired
+        && available >= desired
+        && replicas == updated
+        && new_rs.is_some_and(|r| r.spec.replicas.unwrap_or(1) == desired);
+    let progressing = match new_rs {
+        Some(r) if complete => (
+            "NewReplicaSetAvailable",
+            format!(
+                "ReplicaSet \"{}\" has successfully progressed.",
+                r.metadata.name
+            ),
+        ),
+        Some(r) => (
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{}\" is progressing.", r.metadata.name),
+        ),
+        None => (
+            "NewReplicaSetCreated",
+            "Creating a new ReplicaSet.".to_string(),
+        ),
+    };
+    set_condition(
+        &mut conditions,
+        Condition::new("Progressing", true, progressing.0, &progressing.1),
+    );
+    DeploymentStatus {
+        observed_generation: d.metadata.generation,
+        replicas,
+        updated_replicas: updated,
+        ready_replicas: ready,
+        available_replicas: available,
+        unavailable_replicas: (desired - available).max(0),
+        conditions,
+        collision_count: (collision > 0).then_some(collision),
+    }
+}
+
+fn owned_sets(store: &Store, d: &Deployment) -> Vec<Arc<ReplicaSet>> {
+    store
+        .owned_by(&d.metadata.uid)
+        .into_iter()
+        .filter_map(|o| ReplicaSet::from_any(&o).cloned())
+        .filter(|r| {
+            r.metadata
+                .controller()
+                .is_some_and(|c| c.uid == d.metadata.uid)
+        })
+        .collect()
+}
+
+/// Status changes that are only timestamps do not count as changes.
+fn same_status(a: &DeploymentStatus, b: &DeploymentStatus) -> bool {
+    let strip = |s: &DeploymentStatus| {
+        let mut s = s.clone();
+        for c in &mut s.conditions {
+            c.last_transition_time = None;
+            c.last_update_time = None;
+        }
+        s
+    };
+    strip(a) == strip(b)
+}
+
+async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
+    let Some(d) = store.get::<Deployment>(&key.0, &key.1) else {
+        return Ok(None);
+    };
+    let sets = owned_sets(store, &d);
+    let plan = reconcile(&d, &sets);
+    let revision_same = d.metadata.annotations.get(REVISION_ANNOTATION) == Some(&plan.revision);
+    if plan.create.is_none()
+        && plan.scale.is_empty()
+        && plan.delete.is_empty()
+        && same_status(&plan.status, &d.status)
+        && revision_same
+    {
+        return Ok(None);
+    }
+    store
+        .txn(move |tx| {
+            let Some(cur) = tx.get::<Deployment>(&key.0, &key.1) else {
+                return Ok(());
+            };
+            if cur.metadata.uid != d.metadata.uid {
+                return Ok(());
+            }
+            let dref = events::reference(&cur.as_ref().clone().into_any());
+            if let Some(rs) = plan.create {
+                let replicas = rs.replicas();
+                let created = tx.create(rs)?;
+                events::record(
+                    tx,
+                    &dref,
+                    EventType::Normal,
+                    "ScalingReplicaSet",
+                    &format!(
+                        "Scaled up replica set {} to {replicas}",
+                        created.metadata.name
+                    ),
+                    "deployment-controller",
+                )?;
+            }
+            for (name, replicas) in plan.scale {
+                let before = tx
+                    .get::<ReplicaSet>(&key.0, &name)
+                    .map(|r| r.replicas())
+                    .unwrap_or(0);
+                tx.mutate::<ReplicaSet, _>(&key.0, &name, Subresource::Main, move |r| {
+                    let changed = r.spec.replicas != Some(replicas);
+                    r.spec.replicas = Some(replicas);
+                    Ok(changed)
+                })?;
+                let dir = if replicas > before { "up" } else { "down" };
+                events::record(
+                    tx,
+                    &dref,
+                    EventType::Normal,
+                    "ScalingReplicaSet",
+                    &format!("Scaled {dir} replica set {name} from {before} to {replicas}"),
+                    "deployment-controller",
+                )?;
+            }
+            for name in plan.delete {
+                match ops::delete(
+                    tx,
+                    Kind::ReplicaSet,
+                    &key.0,
+                    &name,
+                    &DeleteOptions::default(),
+                ) {
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let revision = plan.revision;
+            tx.mutate::<Deployment, _>(&key.0, &key.1, Subresource::Main, move |d| {
+                let changed = d.metadata.annotations.get(REVISION_ANNOTATION) != Some(&revision);
+                d.metadata
+                    .annotations
+                    .insert(REVISION_ANNOTATION.into(), revision);
+                Ok(changed)
+            })?;
+            let status = plan.status;
+            tx.mutate::<Deployment, _>(&key.0, &key.1, Subresource::Status, move |d| {
+                let changed = !same_status(&d.status, &status);
+                d.status = status;
+                Ok(changed)
+            })?;
+            Ok(())
+        })
+        .await?;
+    Ok(None)
+}
+
+/// Starts the controller's watches and worker.
+pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
+    let q = WorkQueue::new();
+    feed(
+        store.clone(),
+        Kind::Deployment,
+        q.clone(),
+        self_key,
+        shutdown.clone(),
+    );
+    feed(
+        store.clone(),
+        Kind::ReplicaSet,
+        q.clone(),
+        |ev| owner_key(ev, Kind::Deployment),
+        shutdown.clone(),
+    );
+    resync(store.clone(), Kind::Deployment, q.clone(), shutdown.clone());
+    work(
+        "deployment",
+        q,
+        move |key| {
+            let store = store.clone();
+            async move { sync(&store, key).await }
+        },
+        shutdown,
+    );
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+//! Controllers: each keeps one kind at its declared state. A controller is a
+//! pure `reconcile(desired, observed) -> plan` function (tested without I/O)
+//! and a thin loop here that feeds it: watches put the keys of changed
+//! objects on a work queue (deduplicated), a worker takes keys one at a time,
+//! reads the store's cache, computes the plan and writes it in one store
+//! transaction. Every object is also requeued periodically (resync), and a
+//! failed reconcile is retried with backoff. Reconciles are idempotent: running
+//! one twice changes nothing the second time.
+//!
+//! Because the store's cache is updated before a write is acknowledged, a
+//! worker always sees its own previous writes: no "expectations" bookkeeping.
+
+pub mod deployment;
+pub mod gc;
+pub mod node_lifecycle;
+pub mod replicaset;
+
+use crate::api::Kind;
+use crate::control::store::{Store, StoreError, WatchEvent};
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// `(namespace, name)` of the object a reconcile is about.
+pub type Key = (String, String);
+
+/// How often every object is reconciled even without a change.
+pub const RESYNC: Duration = Duration::from_secs(30);
+
+/// A deduplicating FIFO of keys.
+#[derive(Default)]
+pub struct WorkQueue {
+    inner: Mutex<(VecDeque<Key>, HashSet<Key>)>,
+    notify: Notify,
+}
+
+impl WorkQueue {
+    pub fn new() -> Arc<Self> {
+        Arc::new(WorkQueue::default())
+    }
+
+    pub fn add(&self, key: Key) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if g.1.insert(key.clone()) {
+            g.0.push_back(key);
+            self.notify.notify_one();
+        }
+    }
+
+    pub fn add_after(self: &Arc<Self>, key: Key, delay: Duration) {
+        let q = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            q.add(key);
+        });
+    }
+
+    pub async fn next(&self) -> Key {
+        loop {
+            {
+                let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(k) = g.0.pop_front() {
+                    g.1.remove(&k);
+                    return k;
+                }
+            }
+            self.notify.notified().await;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Watches `kind` and puts the keys `map` derives from each change on the
+/// queue, until shutdown. Starts with every current object (a full sync);
+/// after falling behind it starts over the same way.
+pub fn feed(
+    store: Store,
+    kind: Kind,
+    queue: Arc<WorkQueue>,
+    map: impl Fn(&WatchEvent) -> Vec<Key> + Send + 'static,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        loop {
+            let mut w = match store.watch(Some(kind), None).await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(%kind, error = %e, "controller watch failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            loop {
+                tokio::select! {
+                    ev = w.next() => match ev {
+                        Some(Ok(ev)) => for k in map(&ev) { queue.add(k) },
+                        Some(Err(e)) => {
+                            tracing::debug!(%kind, error = %e, "controller watch fell behind; resyncing");
+                            break;
+                        }
+                        None => return,
+                    },
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    });
+}
+
+/// Puts every object of `kind` on the queue every [`RESYNC`].
+pub fn resync(
+    store: Store,
+    kind: Kind,
+    queue: Arc<WorkQueue>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RESYNC);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let (entries, _) = store.list_entries(kind, None, |_| true);
+                    for e in entries {
+                        let m = e.obj.meta();
+                        queue.add((m.namespace.clone(), m.name.clone()));
+                    }
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+}
+
+/// Runs `reconcile` on each key from the queue until shutdown. `Ok(Some(d))`
+/// asks to see the key again after `d`; errors retry with backoff (conflicts
+/// at once: the cache already holds the newer object).
+pub fn work<F, Fut>(
+    name: &'static str,
+    queue: Arc<WorkQueue>,
+    mut reconcile: F,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    F: FnMut(Key) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Option<Duration>, StoreError>> + Send,
+{
+    tokio::spawn(async move {
+        let mut failures: std::collections::HashMap<Key, u32> = Default::default();
+        loop {
+            let key = tokio::select! {
+                k = queue.next() => k,
+                _ = shutdown.changed() => return,
+            };
+            match reconcile(key.clone()).await {
+                Ok(again) => {
+                    failures.remove(&key);
+                    if let Some(d) = again {
+                        queue.add_after(key, d);
+                    }
+                }
+                Err(StoreError::Conflict { .. }) => queue.add(key),
+                Err(StoreError::Closed) => return,
+                Err(e) => {
+                    let n = failures.entry(key.clone()).or_insert(0);
+                    *n += 1;
+                    let delay = Duration::from_millis(100 * 2u64.pow((*n).min(8)));
+                    tracing::warn!(controller = name, ns = %key.0, name = %key.1, error = %e, "reconcile failed; retrying in {delay:?}");
+                    queue.add_after(key, delay);
+                }
+            }
+        }
+    });
+}
+
+/// The key of the controlling owner of a given kind, if any.
+pub fn owner_key(ev: &WatchEvent, owner_kind: Kind) -> Vec<Key> {
+    let m = ev.obj.meta();
+    m.controller()
+        .filter(|r| r.kind == owner_kind.as_str())
+        .map(|r| vec![(m.namespace.clone(), r.name.clone())])
+        .unwrap_or_default()
+}
+
+/// The key of the changed object itself.
+pub fn self_key(ev: &WatchEvent) -> Vec<Key> {
+    let m = ev.obj.meta();
+    vec![(m.namespace.clone(), m.name.clone())]
+}

@@ -1,0 +1,392 @@
+//! ReplicaSet controller: keeps exactly `replicas` active pods of its
+//! template. Active means not finished and not being deleted; finished pods
+//! are removed and replaced. When there are too many, the pods least far along
+//! go first (unscheduled, then pending, then not ready, then most restarted,
+//! then newest), as Kubernetes chooses.
+
+use super::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
+use crate::api::{
+    Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
+    find_condition, new_object,
+};
+use crate::control::events::{self, EventType};
+use crate::control::ops::{self, DeleteOptions};
+use crate::control::store::{Store, StoreError, Subresource};
+use std::cmp::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Most pods created by one reconcile; the rest come on the next pass.
+pub const MAX_CREATE: usize = 500;
+
+/// What a reconcile will do.
+#[derive(Debug, PartialEq)]
+pub struct Plan {
+    pub create: usize,
+    /// Names of pods to delete.
+    pub delete: Vec<String>,
+    pub status: ReplicaSetStatus,
+    /// When to look again (a pod becomes available after minReadySeconds).
+    pub requeue: Option<Duration>,
+}
+
+/// Whether a pod has been Ready for at least `min_ready` seconds at `now`.
+pub fn is_available(p: &Pod, min_ready: i32, now: Time) -> bool {
+    let Some(c) = find_condition(&p.status.conditions, "Ready").filter(|c| c.is_true()) else {
+        return false;
+    };
+    if min_ready <= 0 {
+        return true;
+    }
+    c.last_transition_time
+        .is_some_and(|t| t.seconds_until(&now) >= i64::from(min_ready))
+}
+
+fn phase_rank(p: &Pod) -> u8 {
+    match p.status.phase {
+        PodPhase::Pending => 0,
+        PodPhase::Unknown => 1,
+        _ => 2,
+    }
+}
+
+/// Orders pods so that the ones to delete first come first.
+fn deletion_order(a: &Pod, b: &Pod) -> Ordering {
+    let bound = |p: &Pod| !p.spec.node_name.is_empty();
+    bound(a)
+        .cmp(&bound(b))
+        .then(phase_rank(a).cmp(&phase_rank(b)))
+        .then(a.is_ready().cmp(&b.is_ready()))
+        .then(b.restart_count().cmp(&a.restart_count()))
+        .then(
+            b.metadata
+                .creation_timestamp
+                .cmp(&a.metadata.creation_timestamp),
+        )
+        .then(b.metadata.name.cmp(&a.metadata.name))
+}
+
+/// The pure decision: what to create, what to delete, the new status.
+pub fn reconcile(rs: &ReplicaSet, owned: &[Arc<Pod>], now: Time) -> Plan {
+    let desired = rs.replicas().max(0) as usize;
+    let mut delete: Vec<String> = owned
+        .iter()
+        .filter(|p| p.is_terminal() && !p.metadata.is_terminating())
+        .map(|p| p.metadata.name.clone())
+        .collect();
+    let mut active: Vec<&Pod> = owned
+        .iter()
+        .map(|p| p.as_ref())
+        .filter(|p| p.is_active())
+        .collect();
+    let mut create = 0;
+    if active.len() < desired {
+        create = (desired - active.len()).min(MAX_CREATE);
+    } else if active.len() > desired {
+        active.sort_by(|a, b| deletion_order(a, b));
+        let excess = active.len() - desired;
+        delete.extend(active.drain(..excess).map(|p| p.metadata.name.clone()));
+    }
+    let min_ready = rs.spec.min_ready_seconds;
+    let ready = active.iter().filter(|p| p.is_ready()).count() as i32;
+    let available = active
+        .iter()
+        .filter(|p| is_available(p, min_ready, now))
+        .count() as i32;
+    let template_labels = &rs.spec.template.metadata.labels;
+    let fully_labeled = active
+        .iter()
+        .filter(|p| {
+            template_labels
+                .iter()
+                .all(|(k, v)| p.metadata.labels.get(k) == Some(v))
+        })
+        .count() as i32;
+    let requeue = (available < ready && min_ready > 0).then(|| Duration::from_secs(1));
+    Plan {
+        create,
+        delete,
+        status: ReplicaSetStatus {
+            replicas: active.len() as i32,
+            fully_labeled_replicas: fully_labeled,
+            ready_replicas: ready,
+            available_replicas: available,
+            observed_generation: rs.metadata.generation,
+            conditions: rs.status.conditions.clone(),
+        },
+        requeue: if create == MAX_CREATE {
+            Some(Duration::ZERO)
+        } else {
+            requeue
+        },
+    }
+}
+
+/// A new pod from the ReplicaSet's template, owned by it.
+pub fn pod_from_template(rs: &ReplicaSet) -> Pod {
+    let t = &rs.spec.template;
+    let mut p: Pod = new_object(&rs.metadata.namespace, "");
+    p.metadata.generate_name = format!("{}-", rs.metadata.name);
+    p.metadata.labels = t.metadata.labels.clone();
+    p.metadata.annotations = t.metadata.annotations.clone();
+    p.metadata.owner_references = vec![OwnerReference {
+        api_version: Kind::ReplicaSet.api_version().into(),
+        kind: Kind::ReplicaSet.as_str().into(),
+        name: rs.metadata.name.clone(),
+        uid: rs.metadata.uid.clone(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }];
+    p.spec = t.spec.clone();
+    p
+}
+
+fn owned_pods(store: &Store, rs: &ReplicaSet) -> Vec<Arc<Pod>> {
+    store
+        .owned_by(&rs.metadata.uid)
+        .into_iter()
+        .filter_map(|o| Pod::from_any(&o).cloned())
+        .filter(|p| {
+            p.metadata
+                .controller()
+                .is_some_and(|r| r.uid == rs.metadata.uid)
+        })
+        .collect()
+}
+
+async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
+    let Some(rs) = store.get::<ReplicaSet>(&key.0, &key.1) else {
+        return Ok(None);
+    };
+    let pods = owned_pods(store, &rs);
+    let plan = reconcile(&rs, &pods, Time::now());
+    if plan.create == 0 && plan.delete.is_empty() && plan.status == rs.status {
+        return Ok(plan.requeue);
+    }
+    let requeue = plan.requeue;
+    store
+        .txn(move |tx| {
+            // The ReplicaSet may have been replaced since we read it.
+            let Some(cur) = tx.get::<ReplicaSet>(&key.0, &key.1) else {
+                return Ok(());
+            };
+            if cur.metadata.uid != rs.metadata.uid {
+                return Ok(());
+            }
+            let rs_ref = events::reference(&cur.as_ref().clone().into_any());
+            for _ in 0..plan.create {
+                let p = tx.create(pod_from_template(&cur))?;
+                events::record(
+                    tx,
+                    &rs_ref,
+                    EventType::Normal,
+                    "SuccessfulCreate",
+                    &format!("Created pod: {}", p.metadata.name),
+                    "replicaset-controller",
+                )?;
+            }
+            for name in &plan.delete {
+                match ops::delete(tx, Kind::Pod, &key.0, name, &DeleteOptions::default()) {
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+                events::record(
+                    tx,
+                    &rs_ref,
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    &format!("Deleted pod: {name}"),
+                    "replicaset-controller",
+                )?;
+            }
+            let status = plan.status;
+            tx.mutate::<ReplicaSet, _>(&key.0, &key.1, Subresource::Status, move |r| {
+                let changed = r.status != status;
+                r.status = status;
+                Ok(changed)
+            })?;
+            Ok(())
+        })
+        .await?;
+    Ok(requeue)
+}
+
+/// Starts the controller's watches and worker.
+pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
+    let q = WorkQueue::new();
+    feed(
+        store.clone(),
+        Kind::ReplicaSet,
+        q.clone(),
+        self_key,
+        shutdown.clone(),
+    );
+    feed(
+        store.clone(),
+        Kind::Pod,
+        q.clone(),
+        |ev| owner_key(ev, Kind::ReplicaSet),
+        shutdown.clone(),
+    );
+    resync(store.clone(), Kind::ReplicaSet, q.clone(), shutdown.clone());
+    work(
+        "replicaset",
+        q,
+        move |key| {
+            let store = store.clone();
+            async move { sync(&store, key).await }
+        },
+        shutdown,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Container, meta::Condition as Cond};
+
+    fn rs(replicas: i32) -> ReplicaSet {
+        let mut r: ReplicaSet = new_object("default", "web-abc");
+        r.metadata.uid = "rs-uid".into();
+        r.metadata.generation = 4;
+        r.spec.replicas = Some(replicas);
+        r.spec
+            .selector
+            .match_labels
+            .insert("app".into(), "web".into());
+        r.spec
+            .template
+            .metadata
+            .labels
+            .insert("app".into(), "web".into());
+        r.spec.template.spec.containers = vec![Container {
+            name: "c".into(),
+            ..Default::default()
+        }];
+        r
+    }
+
+    struct P(Pod);
+    impl P {
+        fn new(name: &str, age_s: i64) -> Self {
+            let mut p = pod_from_template(&rs(1));
+            p.metadata.name = name.into();
+            p.metadata.creation_timestamp =
+                Some(Time(chrono::Utc::now() - chrono::Duration::seconds(age_s)));
+            P(p)
+        }
+        fn running(mut self, node: &str) -> Self {
+            self.0.spec.node_name = node.into();
+            self.0.status.phase = PodPhase::Running;
+            self
+        }
+        fn ready(mut self) -> Self {
+            self.0.status.conditions = vec![Cond::new("Ready", true, "", "")];
+            self
+        }
+        fn failed(mut self) -> Self {
+            self.0.status.phase = PodPhase::Failed;
+            self
+        }
+        fn terminating(mut self) -> Self {
+            self.0.metadata.deletion_timestamp = Some(Time::now());
+            self
+        }
+        fn done(self) -> Arc<Pod> {
+            Arc::new(self.0)
+        }
+    }
+
+    #[test]
+    fn missing_pods_are_created() {
+        let plan = reconcile(
+            &rs(3),
+            &[P::new("a", 10).running("n1").ready().done()],
+            Time::now(),
+        );
+        assert_eq!(plan.create, 2);
+        assert!(plan.delete.is_empty());
+        assert_eq!(plan.status.replicas, 1);
+        assert_eq!(plan.status.ready_replicas, 1);
+        assert_eq!(plan.status.observed_generation, 4);
+    }
+
+    #[test]
+    fn the_least_advanced_pods_are_deleted_first() {
+        let pods = vec![
+            P::new("ready-old", 100).running("n1").ready().done(),
+            P::new("unscheduled", 50).done(),
+            P::new("running-not-ready", 20).running("n1").done(),
+            P::new("ready-new", 10).running("n2").ready().done(),
+        ];
+        let plan = reconcile(&rs(2), &pods, Time::now());
+        assert_eq!(plan.create, 0);
+        assert_eq!(plan.delete, vec!["unscheduled", "running-not-ready"]);
+        let plan = reconcile(&rs(1), &pods, Time::now());
+        assert_eq!(
+            plan.delete,
+            vec!["unscheduled", "running-not-ready", "ready-new"]
+        );
+    }
+
+    #[test]
+    fn terminating_pods_do_not_count_and_finished_ones_are_replaced() {
+        let pods = vec![
+            P::new("going", 10)
+                .running("n1")
+                .ready()
+                .terminating()
+                .done(),
+            P::new("crashed", 10).running("n1").failed().done(),
+            P::new("ok", 10).running("n1").ready().done(),
+        ];
+        let plan = reconcile(&rs(2), &pods, Time::now());
+        assert_eq!(plan.create, 1);
+        assert_eq!(plan.delete, vec!["crashed"]);
+        assert_eq!(plan.status.replicas, 1);
+    }
+
+    #[test]
+    fn reconciling_a_settled_set_changes_nothing() {
+        let pods = vec![
+            P::new("a", 10).running("n1").ready().done(),
+            P::new("b", 10).running("n2").ready().done(),
+        ];
+        let mut r = rs(2);
+        let plan = reconcile(&r, &pods, Time::now());
+        r.status = plan.status;
+        let again = reconcile(&r, &pods, Time::now());
+        assert_eq!((again.create, again.delete.len()), (0, 0));
+        assert_eq!(again.status, r.status);
+    }
+
+    #[test]
+    fn creation_is_batched() {
+        let plan = reconcile(&rs(5000), &[], Time::now());
+        assert_eq!(plan.create, MAX_CREATE);
+        assert_eq!(plan.requeue, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn availability_waits_for_min_ready_seconds() {
+        let mut r = rs(1);
+        r.spec.min_ready_seconds = 30;
+        let mut p = P::new("a", 100).running("n1").ready();
+        p.0.status.conditions[0].last_transition_time = Some(Time::now());
+        let plan = reconcile(&r, &[p.done()], Time::now());
+        assert_eq!(
+            (plan.status.ready_replicas, plan.status.available_replicas),
+            (1, 0)
+        );
+        assert!(plan.requeue.is_some());
+    }
+
+    #[test]
+    fn pods_from_the_template_are_owned_by_the_set() {
+        let p = pod_from_template(&rs(1));
+        assert_eq!(p.metadata.generate_name, "web-abc-");
+        assert_eq!(p.metadata.controller().unwrap().uid, "rs-uid");
+        assert_eq!(p.metadata.labels["app"], "web");
+    }
+}

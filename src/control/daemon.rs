@@ -1,0 +1,159 @@
+//! Starting and stopping the control daemon: data dir and tokens, the SQLite
+//! store, the HTTP API, the controllers and the scheduling loop.
+//!
+//! Data dir layout (0700): `ork.db` (+ WAL files, 0600), `admin.token` and
+//! `node.token` (0600), `control.url` (where the API listens).
+
+use crate::api::{DEFAULT_NAMESPACE, Namespace, new_object};
+use crate::control::auth::{AuthError, Tokens, private_dir, write_private};
+use crate::control::http::{App, router};
+use crate::control::leases::Leases;
+use crate::control::store::{BackendError, Sqlite, Store, StoreError};
+use crate::control::{controllers, scheduling};
+use crate::scheduler::Scheduler;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How `ork control` runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Silence after which a node is NotReady.
+    pub node_grace: Duration,
+}
+
+/// Why the control daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Database(#[from] BackendError),
+    #[error("starting the store: {0}")]
+    Store(#[from] StoreError),
+    #[error(
+        "cannot listen on {addr}: {source} (is another ork running? choose another address with --listen)"
+    )]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running control daemon.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub tokens: Tokens,
+    pub store: Store,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops serving and stops the controllers.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        // Open log streams may hold the server; give them a moment, then cut them.
+        if tokio::time::timeout(Duration::from_secs(3), &mut self.server)
+            .await
+            .is_err()
+        {
+            self.server.abort();
+        }
+    }
+
+    /// Resolves when the HTTP server ends (it only ends on shutdown or a fatal error).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.server).await;
+    }
+}
+
+fn make_private(path: &std::path::Path) {
+    if path.exists() {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+/// Starts everything and returns once the API listens.
+pub async fn start(cfg: Config) -> Result<Running, ControlError> {
+    private_dir(&cfg.data_dir)?;
+    let tokens = Tokens::load(&cfg.data_dir)?;
+    let db = cfg.data_dir.join("ork.db");
+    let backend = Arc::new(Sqlite::open(&db)?);
+    for suffix in ["", "-wal", "-shm"] {
+        make_private(&PathBuf::from(format!("{}{suffix}", db.display())));
+    }
+    let store = Store::open(backend)?;
+    if store.get::<Namespace>("", DEFAULT_NAMESPACE).is_none() {
+        match store
+            .create(new_object::<Namespace>("", DEFAULT_NAMESPACE))
+            .await
+        {
+            Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| ControlError::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ControlError::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+    let url = format!("http://{addr}");
+    let leases = Leases::default();
+    let (shutdown, rx) = watch::channel(false);
+    let app = Arc::new(App {
+        store: store.clone(),
+        tokens: tokens.clone(),
+        leases: leases.clone(),
+        nodes_http: reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_default(),
+        shutdown: rx.clone(),
+    });
+    controllers::replicaset::start(store.clone(), rx.clone());
+    controllers::deployment::start(store.clone(), rx.clone());
+    controllers::gc::start(store.clone(), rx.clone());
+    controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
+    scheduling::start(store.clone(), Arc::new(Scheduler::default()), rx.clone());
+    let mut stop = rx;
+    let server = tokio::spawn(async move {
+        let graceful = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, router(app))
+            .with_graceful_shutdown(graceful)
+            .await
+        {
+            tracing::error!(error = %e, "the API server stopped");
+        }
+    });
+    write_private(
+        &cfg.data_dir.join("control.url"),
+        format!("{url}\n").as_bytes(),
+    )?;
+    tracing::info!(%url, data_dir = %cfg.data_dir.display(), "control daemon ready");
+    Ok(Running {
+        addr,
+        url,
+        tokens,
+        store,
+        shutdown,
+        server,
+    })
+}

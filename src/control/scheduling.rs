@@ -1,0 +1,461 @@
+//! The scheduling loop: keeps a [`Snapshot`] of nodes and their load up to
+//! date from watches (never querying per pod), takes the pending pods in
+//! batches, places each with the pure [`Scheduler`] (counting placements of
+//! the same batch), and binds the batch in one store transaction that
+//! re-checks each node's capacity against the store, so two decisions never
+//! overcommit a node. A pod that fits nowhere gets the condition
+//! `PodScheduled=False` with the reason summary and a `FailedScheduling`
+//! event; it is retried when nodes or pods change, and every few seconds.
+
+use crate::api::{
+    Condition, Kind, Node, Object, Pod, PodPhase, Time, find_condition, set_condition,
+};
+use crate::control::events::{self, EventType};
+use crate::control::store::{ChangeType, Store, StoreError, Subresource, Tx, WatchEvent};
+use crate::scheduler::{PodUsage, Scheduler, Snapshot};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Most pods placed per batch (one store transaction).
+pub const BATCH: usize = 1000;
+/// How often unschedulable pods are tried again without any change.
+pub const RETRY: Duration = Duration::from_secs(5);
+
+type PodKey = (String, String);
+
+#[derive(Default)]
+struct State {
+    snapshot: Snapshot,
+    /// Each counted pod's node and usage, by uid.
+    counted: HashMap<String, (String, PodUsage)>,
+    pending: BTreeSet<(Option<Time>, PodKey)>,
+    pending_keys: HashMap<PodKey, Option<Time>>,
+    unschedulable: HashMap<PodKey, Option<Time>>,
+}
+
+impl State {
+    fn uncount(&mut self, uid: &str) {
+        if let Some((node, usage)) = self.counted.remove(uid)
+            && let Some(info) = self.snapshot.nodes.get_mut(&node)
+        {
+            info.remove(&usage);
+        }
+    }
+
+    fn count(&mut self, uid: &str, node: &str, usage: PodUsage) {
+        self.uncount(uid);
+        if let Some(info) = self.snapshot.nodes.get_mut(node) {
+            info.add(&usage);
+        }
+        self.counted
+            .insert(uid.to_string(), (node.to_string(), usage));
+    }
+
+    fn enqueue(&mut self, key: PodKey, created: Option<Time>) {
+        self.unschedulable.remove(&key);
+        if self.pending_keys.insert(key.clone(), created).is_none() {
+            self.pending.insert((created, key));
+        }
+    }
+
+    fn dequeue(&mut self, key: &PodKey) {
+        self.unschedulable.remove(key);
+        if let Some(created) = self.pending_keys.remove(key) {
+            self.pending.remove(&(created, key.clone()));
+        }
+    }
+
+    fn retry_unschedulable(&mut self) {
+        let keys: Vec<(PodKey, Option<Time>)> = self.unschedulable.drain().collect();
+        for (k, t) in keys {
+            self.enqueue(k, t);
+        }
+    }
+
+    fn on_node(&mut self, ev: &WatchEvent) {
+        let crate::api::AnyObject::Node(n) = &ev.obj else {
+            return;
+        };
+        let name = n.metadata.name.clone();
+        if ev.type_ == ChangeType::Deleted {
+            self.snapshot.nodes.remove(&name);
+            return;
+        }
+        match self.snapshot.nodes.get_mut(&name) {
+            Some(info) => info.set_node(n.clone()),
+            None => {
+                let mut info = crate::scheduler::NodeInfo::new(n.clone());
+                for (node, usage) in self.counted.values() {
+                    if *node == name {
+                        info.add(usage);
+                    }
+                }
+                self.snapshot.nodes.insert(name, info);
+            }
+        }
+        self.retry_unschedulable();
+    }
+
+    fn on_pod(&mut self, ev: &WatchEvent) {
+        let crate::api::AnyObject::Pod(p) = &ev.obj else {
+            return;
+        };
+        let key = (p.metadata.namespace.clone(), p.metadata.name.clone());
+        let uid = p.metadata.uid.clone();
+        let gone = ev.type_ == ChangeType::Deleted;
+        if gone || p.is_terminal() {
+            let freed = self.counted.contains_key(&uid);
+            self.uncount(&uid);
+            self.dequeue(&key);
+            if freed {
+                self.retry_unschedulable();
+            }
+            return;
+        }
+        if !p.spec.node_name.is_empty() {
+            self.dequeue(&key);
+            self.count(&uid, &p.spec.node_name.clone(), PodUsage::of(p));
+        } else if p.metadata.is_terminating() {
+            self.dequeue(&key);
+        } else if !self.unschedulable.contains_key(&key) || ev.type_ == ChangeType::Added {
+            self.enqueue(key, p.metadata.creation_timestamp);
+        }
+    }
+}
+
+/// A placement decided for one pod.
+struct Bind {
+    key: PodKey,
+    uid: String,
+    node: String,
+}
+
+/// Re-checks, inside the transaction, that the node still exists, is Ready,
+/// schedulable, and holds the pod on top of what is bound there now.
+fn still_fits(tx: &Tx<'_>, node: &str, pod: &Pod) -> bool {
+    let Some(n) = tx.get::<Node>("", node) else {
+        return false;
+    };
+    if !n.is_ready() || n.spec.unschedulable {
+        return false;
+    }
+    let info = crate::scheduler::NodeInfo::new(n);
+    let mut cpu = 0;
+    let mut mem = 0;
+    let mut count = 0;
+    for p in tx.pods_on_node(node) {
+        if p.is_terminal() || p.metadata.uid == pod.metadata.uid {
+            continue;
+        }
+        let u = PodUsage::of(&p);
+        cpu += u.cpu_milli;
+        mem += u.memory_bytes;
+        count += 1;
+    }
+    let u = PodUsage::of(pod);
+    count < info.alloc_pods
+        && (u.cpu_milli == 0 || cpu + u.cpu_milli <= info.alloc_cpu_milli)
+        && (u.memory_bytes == 0 || mem + u.memory_bytes <= info.alloc_memory_bytes)
+}
+
+fn scheduled_condition(ok: bool, message: &str) -> Condition {
+    if ok {
+        Condition::new("PodScheduled", true, "", "")
+    } else {
+        Condition::new("PodScheduled", false, "Unschedulable", message)
+    }
+}
+
+/// Binds and records; returns the binds that did not hold.
+fn commit(
+    tx: &mut Tx<'_>,
+    binds: &[Bind],
+    failed: &[(PodKey, String, String)],
+) -> Result<Vec<usize>, StoreError> {
+    let mut rejected = vec![];
+    for (i, b) in binds.iter().enumerate() {
+        let Some(pod) = tx.get::<Pod>(&b.key.0, &b.key.1) else {
+            continue;
+        };
+        if pod.metadata.uid != b.uid
+            || !pod.spec.node_name.is_empty()
+            || pod.metadata.is_terminating()
+        {
+            continue;
+        }
+        if !still_fits(tx, &b.node, &pod) {
+            rejected.push(i);
+            continue;
+        }
+        let node = b.node.clone();
+        tx.mutate::<Pod, _>(&b.key.0, &b.key.1, Subresource::Main, move |p| {
+            p.spec.node_name = node;
+            Ok(true)
+        })?;
+        let bound = tx.mutate::<Pod, _>(&b.key.0, &b.key.1, Subresource::Status, |p| {
+            Ok(set_condition(
+                &mut p.status.conditions,
+                scheduled_condition(true, ""),
+            ))
+        })?;
+        events::record(
+            tx,
+            &events::reference(&bound.as_ref().clone().into_any()),
+            EventType::Normal,
+            "Scheduled",
+            &format!(
+                "Successfully assigned {}/{} to {}",
+                b.key.0, b.key.1, b.node
+            ),
+            "default-scheduler",
+        )?;
+    }
+    for (key, uid, message) in failed {
+        let Some(pod) = tx.get::<Pod>(&key.0, &key.1) else {
+            continue;
+        };
+        if pod.metadata.uid != *uid || !pod.spec.node_name.is_empty() {
+            continue;
+        }
+        let already = find_condition(&pod.status.conditions, "PodScheduled")
+            .is_some_and(|c| c.reason == "Unschedulable" && c.message == *message);
+        if already {
+            continue;
+        }
+        let msg = message.clone();
+        let updated = tx.mutate::<Pod, _>(&key.0, &key.1, Subresource::Status, move |p| {
+            p.status.phase = PodPhase::Pending;
+            Ok(set_condition(
+                &mut p.status.conditions,
+                scheduled_condition(false, &msg),
+            ))
+        })?;
+        events::record(
+            tx,
+            &events::reference(&updated.as_ref().clone().into_any()),
+            EventType::Warning,
+            "FailedScheduling",
+            message,
+            "default-scheduler",
+        )?;
+    }
+    Ok(rejected)
+}
+
+async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
+    let mut binds = vec![];
+    let mut failed = vec![];
+    while binds.len() + failed.len() < BATCH {
+        let Some((created, key)) = st.pending.pop_first() else {
+            break;
+        };
+        st.pending_keys.remove(&key);
+        let Some(pod) = store.get::<Pod>(&key.0, &key.1) else {
+            continue;
+        };
+        if !pod.spec.node_name.is_empty() || !pod.is_active() {
+            continue;
+        }
+        match sched.schedule(&st.snapshot, &pod) {
+            Ok(node) => {
+                st.count(&pod.metadata.uid, &node, PodUsage::of(&pod));
+                binds.push(Bind {
+                    key,
+                    uid: pod.metadata.uid.clone(),
+                    node,
+                });
+            }
+            Err(e) => {
+                st.unschedulable.insert(key.clone(), created);
+                failed.push((key, pod.metadata.uid.clone(), e.message));
+            }
+        }
+    }
+    if binds.is_empty() && failed.is_empty() {
+        return;
+    }
+    let plan: Vec<(PodKey, String)> = binds
+        .iter()
+        .map(|b| (b.key.clone(), b.uid.clone()))
+        .collect();
+    let result = store.txn(move |tx| commit(tx, &binds, &failed)).await;
+    match result {
+        Ok(rejected) => {
+            for i in rejected {
+                let (key, uid) = &plan[i];
+                st.uncount(uid);
+                st.enqueue(key.clone(), None);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "binding a batch failed; retrying");
+            for (key, uid) in plan {
+                st.uncount(&uid);
+                st.enqueue(key, None);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Starts the loop.
+pub fn start(store: Store, scheduler: Arc<Scheduler>, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        'restart: loop {
+            let mut st = State::default();
+            let (mut nodes, mut pods) = match (
+                store.watch(Some(Kind::Node), None).await,
+                store.watch(Some(Kind::Pod), None).await,
+            ) {
+                (Ok(n), Ok(p)) => (n, p),
+                _ => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let mut retry = tokio::time::interval(RETRY);
+            loop {
+                // Drain whatever changes are ready before placing anything.
+                let busy = !st.pending.is_empty();
+                tokio::select! {
+                    biased;
+                    _ = shutdown.changed() => return,
+                    ev = nodes.next() => match ev {
+                        Some(Ok(ev)) => st.on_node(&ev),
+                        Some(Err(_)) => continue 'restart,
+                        None => return,
+                    },
+                    ev = pods.next() => match ev {
+                        Some(Ok(ev)) => st.on_pod(&ev),
+                        Some(Err(_)) => continue 'restart,
+                        None => return,
+                    },
+                    _ = retry.tick() => st.retry_unschedulable(),
+                    _ = std::future::ready(()), if busy => {
+                        schedule_batch(&store, &scheduler, &mut st).await;
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Container, Namespace, Quantity, new_object};
+    use crate::control::store::Sqlite;
+
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(Arc::new(Sqlite::open(&dir.path().join("ork.db")).unwrap())).unwrap();
+        s.create(new_object::<Namespace>("", "default"))
+            .await
+            .unwrap();
+        (s, dir)
+    }
+
+    fn node(name: &str, cpu: &str) -> Node {
+        let mut n: Node = new_object("", name);
+        for (k, v) in [("cpu", cpu), ("memory", "4Gi"), ("pods", "110")] {
+            n.status
+                .allocatable
+                .insert(k.into(), v.parse::<Quantity>().unwrap());
+        }
+        n.status.conditions = vec![Condition::new("Ready", true, "NodeReady", "")];
+        n
+    }
+
+    fn pod(name: &str, cpu: &str) -> Pod {
+        let mut p: Pod = new_object("default", name);
+        let mut c = Container {
+            name: "c".into(),
+            ..Default::default()
+        };
+        c.resources
+            .requests
+            .insert("cpu".into(), cpu.parse().unwrap());
+        p.spec.containers = vec![c];
+        p
+    }
+
+    async fn until<F: Fn() -> bool>(what: &str, f: F) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !f() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn pods_are_spread_and_never_overcommit() {
+        let (s, _d) = store().await;
+        let (_tx, rx) = watch::channel(false);
+        start(s.clone(), Arc::new(Scheduler::default()), rx);
+        s.create(node("n1", "2")).await.unwrap();
+        s.create(node("n2", "2")).await.unwrap();
+        for i in 0..5 {
+            s.create(pod(&format!("p{i}"), "1")).await.unwrap();
+        }
+        until("4 pods bound", || {
+            s.list::<Pod>(None)
+                .iter()
+                .filter(|p| !p.spec.node_name.is_empty())
+                .count()
+                == 4
+        })
+        .await;
+        until("the fifth marked unschedulable", || {
+            s.list::<Pod>(None).iter().any(|p| {
+                find_condition(&p.status.conditions, "PodScheduled")
+                    .is_some_and(|c| c.message == "0/2 nodes are available: 2 Insufficient cpu.")
+            })
+        })
+        .await;
+        assert_eq!(s.pods_on_node("n1").len(), 2);
+        assert_eq!(s.pods_on_node("n2").len(), 2);
+        // Capacity arrives: the waiting pod is placed.
+        s.create(node("n3", "2")).await.unwrap();
+        until("the fifth placed on the new node", || {
+            s.pods_on_node("n3").len() == 1
+        })
+        .await;
+        let ev: Vec<_> = s
+            .list::<crate::api::Event>(None)
+            .iter()
+            .filter(|e| e.reason == "FailedScheduling")
+            .cloned()
+            .collect();
+        assert_eq!(ev.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_deleted_pod_frees_room_for_a_waiting_one() {
+        let (s, _d) = store().await;
+        let (_tx, rx) = watch::channel(false);
+        start(s.clone(), Arc::new(Scheduler::default()), rx);
+        s.create(node("n1", "1")).await.unwrap();
+        s.create(pod("a", "1")).await.unwrap();
+        until("a bound", || s.pods_on_node("n1").len() == 1).await;
+        s.create(pod("b", "1")).await.unwrap();
+        until("b waiting", || {
+            s.get::<Pod>("default", "b").is_some_and(|p| {
+                find_condition(&p.status.conditions, "PodScheduled").is_some_and(|c| !c.is_true())
+            })
+        })
+        .await;
+        s.delete::<Pod>("default", "a", Default::default())
+            .await
+            .unwrap();
+        until("b bound", || {
+            s.get::<Pod>("default", "b")
+                .is_some_and(|p| p.spec.node_name == "n1")
+        })
+        .await;
+    }
+}
