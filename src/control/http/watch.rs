@@ -70,6 +70,13 @@ fn visible(filters: &Filters, ev: &crate::control::store::WatchEvent) -> Option<
     }
 }
 
+/// Resolves when the daemon stops (never, if nobody can stop it any more).
+async fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    if rx.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 enum Next {
     Line(Bytes),
     Fail(Status),
@@ -118,7 +125,7 @@ async fn step(mut st: State) -> Option<(Result<Bytes, std::convert::Infallible>,
                 },
                 _ = bookmark => break Next::Line(bookmark_line(*kind, stream.revision())),
                 _ = until => break Next::End,
-                _ = shutdown.wait_for(|s| *s) => break Next::End,
+                _ = stopped(shutdown) => break Next::End,
             }
         }
     };
