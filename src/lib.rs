@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod client;
 pub mod control;
 pub mod node;
 pub mod scheduler;

@@ -1,17 +1,89 @@
-//! The `ork` command line (being written): clap definitions and dispatch.
+//! The `ork` command line: clap definitions (their doc comments are the help
+//! text), dispatch, and the one place errors become exit codes. Commands that
+//! talk to a cluster go through `client`; `up`, `control` and `node` start
+//! daemons.
+//!
+//! This module may use every other module; none may use it.
 
-use clap::{Parser, Subcommand};
+mod apply;
+mod config;
+mod describe;
+mod get;
+mod input;
+mod misc;
+mod output;
+mod up;
+
+use crate::client::{Client, ClientError};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-#[derive(Parser)]
-#[command(name = "ork", version, about = "Run a container cluster the way Kubernetes does")]
+pub use config::ClientConfig;
+
+/// Run a container cluster the way Kubernetes does.
+#[derive(Parser, Debug)]
+#[command(name = "ork", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Subcommand)]
+/// Flags every command takes.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// API server URL (default: from the client config that `ork up` writes).
+    #[arg(long, global = true, env = "ORK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Bearer token for the API (default: from the client config).
+    #[arg(long, global = true, env = "ORK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Client config file.
+    #[arg(long, global = true, env = "ORK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Namespace to work in.
+    #[arg(
+        short = 'n',
+        long,
+        global = true,
+        env = "ORK_NAMESPACE",
+        value_name = "NS"
+    )]
+    pub namespace: Option<String>,
+    /// Log level of daemons and of this command (error, warn, info, debug, trace).
+    #[arg(long, global = true, env = "ORK_LOG", value_name = "LEVEL")]
+    pub log_level: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite.
+    Up(up::UpArgs),
+    /// Stop every pod that `ork up` left running in a data dir.
+    Down(up::DownArgs),
+    /// Run the control daemon: API, store, scheduler, controllers.
+    Control(up::ControlArgs),
+    /// Run a node daemon that joins a control daemon and runs pods.
+    Node(up::NodeArgs),
+    /// Create or update objects from manifests (file, directory, or - for stdin).
+    Apply(apply::ApplyArgs),
+    /// List objects, or show some by name.
+    Get(get::GetArgs),
+    /// Show one object in detail, with its events.
+    Describe(describe::DescribeArgs),
+    /// Delete objects by name, by label, or as listed in manifests.
+    Delete(apply::DeleteArgs),
+    /// Set the replicas of a Deployment or ReplicaSet.
+    Scale(misc::ScaleArgs),
+    /// Print the logs of a pod's container.
+    Logs(misc::LogsArgs),
+    /// List events, newest last.
+    Events(misc::EventsArgs),
+    /// Print the client and server versions.
+    Version(misc::VersionArgs),
+    /// Print a shell completion script.
+    Completion(misc::CompletionArgs),
     /// Runs one container process and records how it ended (used by the process runtime).
     #[command(hide = true)]
     Shim {
@@ -24,12 +96,154 @@ pub enum Command {
     },
 }
 
+/// Output formats of `get`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Columns, as kubectl prints them.
+    #[default]
+    Table,
+    /// More columns.
+    Wide,
+    /// JSON; a list is `{"apiVersion":"v1","kind":"List","items":[...]}`.
+    Json,
+    /// YAML, one document.
+    Yaml,
+    /// `kind/name` per object.
+    Name,
+}
+
+/// What went wrong, and the exit code it gives.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Client(#[from] ClientError),
+    /// Invalid manifests; each problem was already printed.
+    #[error("{0}")]
+    Manifest(String),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    /// 2 for misuse, 1 for everything else.
+    pub fn code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CliError>;
+
+/// What client commands need: an API client and the namespace.
+pub struct Ctx {
+    pub client: Client,
+    pub namespace: String,
+    /// Whether `-n` was given (as opposed to the default).
+    pub namespace_explicit: bool,
+}
+
+impl Ctx {
+    pub fn new(g: &Global) -> Result<Ctx> {
+        let cfg = config::resolve(g)?;
+        Ok(Ctx {
+            client: Client::new(&cfg.server, &cfg.token)?,
+            namespace: g
+                .namespace
+                .clone()
+                .or(cfg.namespace)
+                .unwrap_or_else(|| crate::api::DEFAULT_NAMESPACE.to_string()),
+            namespace_explicit: g.namespace.is_some(),
+        })
+    }
+}
+
+fn init_logging(level: Option<&str>, daemon: bool) {
+    let default = if daemon { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
+        let lvl = level.unwrap_or(default);
+        tracing_subscriber::EnvFilter::new(format!("ork={lvl},warn"))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .try_init();
+}
+
+/// The clap command tree (for completions and checks).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Up(a) => up::up(g, a).await,
+        Command::Down(a) => up::down(a).await,
+        Command::Control(a) => up::control(a).await,
+        Command::Node(a) => up::node(g, a).await,
+        Command::Apply(a) => apply::apply(&Ctx::new(g)?, a).await,
+        Command::Get(a) => get::get(&Ctx::new(g)?, a).await,
+        Command::Describe(a) => describe::describe(&Ctx::new(g)?, a).await,
+        Command::Delete(a) => apply::delete(&Ctx::new(g)?, a).await,
+        Command::Scale(a) => misc::scale(&Ctx::new(g)?, a).await,
+        Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
+        Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
+        Command::Version(a) => misc::version(g, a).await,
+        Command::Completion(a) => misc::completion(a),
+        Command::Shim { .. } => Ok(()),
+    }
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Shim { dir, command } => {
-            crate::node::runtime::shim::run(crate::node::runtime::shim::ShimArgs { dir, command })
+    if let Command::Shim { dir, command } = cli.command {
+        return crate::node::runtime::shim::run(crate::node::runtime::shim::ShimArgs {
+            dir,
+            command,
+        });
+    }
+    let daemon = matches!(
+        cli.command,
+        Command::Up(_) | Command::Control(_) | Command::Node(_)
+    );
+    init_logging(cli.global.log_level.as_deref(), daemon);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return 1;
         }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.code()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_tree_is_consistent() {
+        super::command().debug_assert();
     }
 }

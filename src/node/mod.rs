@@ -5,4 +5,10 @@
 //! It talks to the control daemon only through `client`, and to the machine
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
 
+pub mod daemon;
+pub mod env;
+pub mod machine;
 pub mod runtime;
+pub mod server;
+pub mod status;
+pub mod worker;

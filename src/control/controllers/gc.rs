@@ -189,7 +189,7 @@ pub fn start(store: Store, mut shutdown: watch::Receiver<bool>) {
                                 .map(|p| (Kind::Pod, p.metadata.namespace.clone(), p.metadata.name.clone())).collect();
                             delete_all(&store, pods, DeleteOptions { grace_seconds: Some(0), ..Default::default() }).await;
                         }
-                        if ns_terminating || (ev.obj.meta().namespace.is_empty() && ev.kind != Kind::Namespace && false) {
+                        if ns_terminating {
                             finish_namespaces(&store).await;
                         }
                     }
@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn objects_whose_owners_are_all_gone_are_orphans() {
-        let objs = vec![
+        let objs = [
             owned_pod("a", "live"),
             owned_pod("b", "dead"),
             owned_pod("c", ""),

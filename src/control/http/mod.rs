@@ -41,11 +41,11 @@ pub struct App {
 
 /// An error answered as a Kubernetes `Status`.
 #[derive(Debug)]
-pub struct ApiError(pub Status);
+pub struct ApiError(pub Box<Status>);
 
 impl ApiError {
     pub fn new(code: StatusCode, reason: &str, message: impl Into<String>) -> Self {
-        ApiError(Status::failure(code.as_u16(), reason, message))
+        ApiError(Box::new(Status::failure(code.as_u16(), reason, message)))
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -99,14 +99,14 @@ impl From<StoreError> for ApiError {
             }
             _ => {}
         }
-        ApiError(status)
+        ApiError(Box::new(status))
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.0.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (code, Json(self.0)).into_response()
+        (code, Json(*self.0)).into_response()
     }
 }
 

@@ -116,7 +116,7 @@ async fn step(mut st: State) -> Option<(Result<Bytes, std::convert::Infallible>,
             tokio::select! {
                 ev = stream.next() => match ev {
                     None => break Next::End,
-                    Some(Err(e)) => break Next::Fail(ApiError::from(e).0),
+                    Some(Err(e)) => break Next::Fail(*ApiError::from(e).0),
                     Some(Ok(ev)) => {
                         if let Some(t) = visible(filters, &ev) {
                             break Next::Line(line(t, &ev.json));
@@ -153,7 +153,7 @@ pub async fn serve(
     };
     let (stream, pending_error) = match app.store.watch(Some(kind), from).await {
         Ok(s) => (Some(s), None),
-        Err(e @ StoreError::Expired { .. }) => (None, Some(ApiError::from(e).0)),
+        Err(e @ StoreError::Expired { .. }) => (None, Some(*ApiError::from(e).0)),
         Err(e) => return Err(e.into()),
     };
     let st = State {

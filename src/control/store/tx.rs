@@ -210,7 +210,7 @@ impl<'a> Tx<'a> {
             .into_iter()
             .filter_map(|(k, (ns, name))| self.get_any(k, &ns, &name))
             .collect();
-        out.sort_by(|a, b| (a.kind(), key_of(a)).cmp(&(b.kind(), key_of(b))));
+        out.sort_by_key(|o| (o.kind(), key_of(o)));
         out
     }
 

@@ -1,0 +1,217 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ork_global_optspecs
+    string join \n server= token= config= n/namespace= log-level= h/help V/version
+end
+
+function __fish_ork_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ork_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ork_using_subcommand
+    set -l cmd (__fish_ork_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ork -n "__fish_ork_needs_command" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_needs_command" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_needs_command" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_needs_command" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_needs_command" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_needs_command" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_needs_command" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_needs_command" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_needs_command" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_needs_command" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_needs_command" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_needs_command" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_needs_command" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_needs_command" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_needs_command" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_needs_command" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_needs_command" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_needs_command" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_needs_command" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_needs_command" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand up" -l data-dir -d 'Where the database, tokens and container state live' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l listen -d 'Address of the API' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l nodes -d 'Run N node daemons, each as its own child process (default: one, in this process)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l runtime -d 'How pods run' -r -f -a "auto\t'The best available (process, for now)'
+process\t'Containers as plain host processes (`command` + `args`; the image is not used)'
+fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
+complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence after which a node counts as NotReady' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ork -n "__fish_ork_using_subcommand up" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand down" -l data-dir -r -F
+complete -c ork -n "__fish_ork_using_subcommand down" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand down" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand down" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand control" -l data-dir -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l listen -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l node-grace -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand control" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand node" -l join -d 'URL of the control daemon' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l token-file -d 'File holding the node join token (the control daemon\'s node.token); or give the token itself with --token' -r -F
+complete -c ork -n "__fish_ork_using_subcommand node" -l name -d 'Node name (default: the hostname)' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l data-dir -d 'Where this node keeps container state and logs' -r -F
+complete -c ork -n "__fish_ork_using_subcommand node" -l runtime -d 'How pods run' -r -f -a "auto\t'The best available (process, for now)'
+process\t'Containers as plain host processes (`command` + `args`; the image is not used)'
+fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
+complete -c ork -n "__fish_ork_using_subcommand node" -l capacity -d 'Capacity to report instead of the machine\'s, e.g. cpu=32,memory=128Gi' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l label -d 'A label for the Node (repeatable), e.g. --label zone=a' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand node" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l exit-with-parent -d 'Exit when the parent process exits (used by `ork up --nodes`)'
+complete -c ork -n "__fish_ork_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ork -n "__fish_ork_using_subcommand node" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand apply" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l validate -d 'How to treat unknown fields: strict (error), warn, or ignore' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand apply" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -s R -l recursive -d 'Also read subdirectories'
+complete -c ork -n "__fish_ork_using_subcommand apply" -l dry-run -d 'Check everything and show what would change, without changing anything'
+complete -c ork -n "__fish_ork_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t'Columns, as kubectl prints them'
+wide\t'More columns'
+json\t'JSON; a list is `{"apiVersion":"v1","kind":"List","items":[...]}`'
+yaml\t'YAML, one document'
+name\t'`kind/name` per object'"
+complete -c ork -n "__fish_ork_using_subcommand get" -s l -l selector -d 'Only objects whose labels match (`app=web,tier!=db,env in (a,b)`)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -l field-selector -d 'Only objects whose fields match (`spec.nodeName=n1`, `status.phase!=Running`)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand get" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -s A -l all-namespaces -d 'List across all namespaces'
+complete -c ork -n "__fish_ork_using_subcommand get" -s w -l watch -d 'After listing, keep printing changes'
+complete -c ork -n "__fish_ork_using_subcommand get" -l no-headers -d 'Leave out the header line'
+complete -c ork -n "__fish_ork_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ork -n "__fish_ork_using_subcommand get" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand describe" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand describe" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand describe" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand describe" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand describe" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand describe" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand delete" -s f -l filename -d 'Delete what these manifests describe' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -s l -l selector -d 'Delete every object of the kind matching this label selector' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l grace-period -d 'Seconds a pod gets to stop (default: its terminationGracePeriodSeconds)' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l cascade -d 'What happens to owned objects: background (deleted), orphan (kept), foreground' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l wait -d 'Wait until the objects are gone' -r -f -a "true\t''
+false\t''"
+complete -c ork -n "__fish_ork_using_subcommand delete" -l timeout -d 'How long to wait' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand delete" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -s R -l recursive
+complete -c ork -n "__fish_ork_using_subcommand delete" -l all -d 'Delete every object of the kind in the namespace'
+complete -c ork -n "__fish_ork_using_subcommand delete" -l force -d 'Remove at once, without waiting for pods to stop (grace period 0)'
+complete -c ork -n "__fish_ork_using_subcommand delete" -l ignore-not-found -d 'Do not fail when an object does not exist'
+complete -c ork -n "__fish_ork_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand scale" -l replicas -d 'The new number of replicas' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand scale" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand scale" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand logs" -s c -l container -d 'The container (needed when the pod has several)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l tail -d 'Only the last N lines' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand logs" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -s f -l follow -d 'Keep printing new output'
+complete -c ork -n "__fish_ork_using_subcommand logs" -s p -l previous -d 'The logs of the previous instance (before its last restart)'
+complete -c ork -n "__fish_ork_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand events" -l for -d 'Only events about this object (KIND/NAME)' -r
+complete -c ork -n "__fish_ork_using_subcommand events" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand events" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand events" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand events" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand events" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand events" -s A -l all-namespaces -d 'Across all namespaces'
+complete -c ork -n "__fish_ork_using_subcommand events" -l warnings -d 'Only warnings'
+complete -c ork -n "__fish_ork_using_subcommand events" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand events" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand version" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand version" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand version" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand version" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand version" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand version" -l client -d 'Only the client\'s version (no server needed)'
+complete -c ork -n "__fish_ork_using_subcommand version" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand version" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand completion" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand completion" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand completion" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand completion" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand completion" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand shim" -l dir -d 'The container\'s state directory' -r -F
+complete -c ork -n "__fish_ork_using_subcommand shim" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand shim" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand shim" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

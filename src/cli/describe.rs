@@ -1,0 +1,524 @@
+//! `ork describe KIND NAME`: one object in prose, as kubectl shows it, ending
+//! with the events recorded about it.
+
+use super::output::{age, table, to_yaml};
+use super::{CliError, Ctx, Result};
+use crate::api::{
+    AnyObject, Condition, Container, ContainerState, Deployment, Event, Kind, Node, ObjectMeta,
+    Pod, PodTemplateSpec, ReplicaSet, Time,
+};
+use crate::client::ListOptions;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(Args, Debug)]
+pub struct DescribeArgs {
+    /// KIND NAME, or KIND/NAME.
+    #[arg(required = true, value_name = "KIND NAME")]
+    pub target: Vec<String>,
+}
+
+/// Lines of `Key:  value`, values aligned.
+#[derive(Default)]
+struct Doc {
+    out: String,
+}
+
+impl Doc {
+    fn kv(&mut self, indent: usize, key: &str, value: impl AsRef<str>) {
+        let pad = 18usize.saturating_sub(indent + key.len() + 1).max(1);
+        let _ = writeln!(
+            self.out,
+            "{}{key}:{}{}",
+            " ".repeat(indent),
+            " ".repeat(pad),
+            value.as_ref()
+        );
+    }
+
+    fn line(&mut self, indent: usize, text: impl AsRef<str>) {
+        let _ = writeln!(self.out, "{}{}", " ".repeat(indent), text.as_ref());
+    }
+
+    fn map(&mut self, indent: usize, key: &str, m: &BTreeMap<String, String>) {
+        if m.is_empty() {
+            self.kv(indent, key, "<none>");
+            return;
+        }
+        for (i, (k, v)) in m.iter().enumerate() {
+            let v: String = if v.len() > 120 {
+                format!("{}…", &v[..v.floor_char_boundary(117)])
+            } else {
+                v.clone()
+            };
+            if i == 0 {
+                self.kv(indent, key, format!("{k}={v}"));
+            } else {
+                self.line(
+                    indent + 19usize.saturating_sub(indent).max(key.len() + 2),
+                    format!("{k}={v}"),
+                );
+            }
+        }
+    }
+}
+
+fn time(t: Option<Time>) -> String {
+    t.map(|t| t.0.to_rfc2822())
+        .unwrap_or_else(|| "<unset>".into())
+}
+
+fn meta(d: &mut Doc, m: &ObjectMeta, namespaced: bool) {
+    d.kv(0, "Name", &m.name);
+    if namespaced {
+        d.kv(0, "Namespace", &m.namespace);
+    }
+    d.map(0, "Labels", &m.labels);
+    let mut ann = m.annotations.clone();
+    ann.remove(crate::api::LAST_APPLIED_ANNOTATION);
+    d.map(0, "Annotations", &ann);
+    d.kv(0, "CreationTimestamp", time(m.creation_timestamp));
+    if let Some(t) = m.deletion_timestamp {
+        d.kv(
+            0,
+            "Terminating Since",
+            format!(
+                "{} (grace {}s)",
+                time(Some(t)),
+                m.deletion_grace_period_seconds.unwrap_or(0)
+            ),
+        );
+    }
+    if let Some(c) = m.controller() {
+        d.kv(0, "Controlled By", format!("{}/{}", c.kind, c.name));
+    }
+}
+
+fn conditions(d: &mut Doc, conds: &[Condition]) {
+    if conds.is_empty() {
+        return;
+    }
+    d.line(0, "Conditions:");
+    let rows: Vec<Vec<String>> = conds
+        .iter()
+        .map(|c| {
+            vec![
+                c.type_.clone(),
+                c.status.clone(),
+                c.reason.clone(),
+                c.message.clone(),
+            ]
+        })
+        .collect();
+    for l in table(
+        &[
+            "Type".into(),
+            "Status".into(),
+            "Reason".into(),
+            "Message".into(),
+        ],
+        &rows,
+        true,
+    )
+    .lines()
+    {
+        d.line(2, l);
+    }
+}
+
+fn state(d: &mut Doc, indent: usize, label: &str, s: &ContainerState) {
+    if let Some(r) = &s.running {
+        d.kv(indent, label, "Running");
+        d.kv(indent + 2, "Started", time(r.started_at));
+    } else if let Some(w) = &s.waiting {
+        d.kv(indent, label, "Waiting");
+        d.kv(indent + 2, "Reason", &w.reason);
+        if !w.message.is_empty() {
+            d.kv(indent + 2, "Message", &w.message);
+        }
+    } else if let Some(t) = &s.terminated {
+        d.kv(indent, label, "Terminated");
+        d.kv(indent + 2, "Reason", &t.reason);
+        d.kv(indent + 2, "Exit Code", t.exit_code.to_string());
+        d.kv(indent + 2, "Started", time(t.started_at));
+        d.kv(indent + 2, "Finished", time(t.finished_at));
+    }
+}
+
+fn containers(d: &mut Doc, indent: usize, cs: &[Container], pod: Option<&Pod>) {
+    d.line(indent, "Containers:");
+    for c in cs {
+        d.line(indent + 2, format!("{}:", c.name));
+        let i = indent + 4;
+        if !c.image.is_empty() {
+            d.kv(i, "Image", &c.image);
+        }
+        if !c.command.is_empty() {
+            d.kv(i, "Command", c.command.join(" "));
+        }
+        if !c.args.is_empty() {
+            d.kv(i, "Args", c.args.join(" "));
+        }
+        let ports: Vec<String> = c
+            .ports
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{:?}{}",
+                    p.container_port,
+                    p.protocol,
+                    if p.name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", p.name)
+                    }
+                )
+            })
+            .collect();
+        d.kv(
+            i,
+            "Ports",
+            if ports.is_empty() {
+                "<none>".into()
+            } else {
+                ports.join(", ")
+            },
+        );
+        let status = pod.and_then(|p| {
+            p.status
+                .container_statuses
+                .iter()
+                .find(|s| s.name == c.name)
+        });
+        if let Some(s) = status {
+            let host: Vec<String> = s
+                .ports
+                .iter()
+                .filter_map(|p| p.host_port.map(|h| format!("{} -> {h}", p.container_port)))
+                .collect();
+            if !host.is_empty() {
+                d.kv(i, "Host Ports", host.join(", "));
+            }
+            state(d, i, "State", &s.state);
+            if !s.last_state.is_empty() {
+                state(d, i, "Last State", &s.last_state);
+            }
+            d.kv(i, "Ready", if s.ready { "True" } else { "False" });
+            d.kv(i, "Restart Count", s.restart_count.to_string());
+        }
+        for (k, q) in [
+            ("Requests", &c.resources.requests),
+            ("Limits", &c.resources.limits),
+        ] {
+            if !q.is_empty() {
+                d.line(i, format!("{k}:"));
+                for (r, v) in q {
+                    d.kv(i + 2, r, v.to_string());
+                }
+            }
+        }
+        if c.env.is_empty() {
+            d.kv(i, "Environment", "<none>");
+        } else {
+            d.line(i, "Environment:");
+            for e in &c.env {
+                d.kv(i + 2, &e.name, &e.value);
+            }
+        }
+    }
+}
+
+fn template(d: &mut Doc, t: &PodTemplateSpec) {
+    d.line(0, "Pod Template:");
+    d.map(2, "Labels", &t.metadata.labels);
+    containers(d, 2, &t.spec.containers, None);
+}
+
+fn pod(d: &mut Doc, p: &Pod) {
+    meta(d, &p.metadata, true);
+    d.kv(
+        0,
+        "Node",
+        if p.spec.node_name.is_empty() {
+            "<none>".into()
+        } else {
+            format!("{}/{}", p.spec.node_name, p.status.host_ip)
+        },
+    );
+    d.kv(0, "Start Time", time(p.status.start_time));
+    d.kv(0, "Status", p.display_status());
+    d.kv(0, "Phase", format!("{:?}", p.status.phase));
+    d.kv(
+        0,
+        "IP",
+        if p.status.pod_ip.is_empty() {
+            "<none>"
+        } else {
+            &p.status.pod_ip
+        },
+    );
+    d.kv(0, "Restart Policy", format!("{:?}", p.spec.restart_policy));
+    d.kv(0, "Grace Period", format!("{}s", p.grace_seconds()));
+    if !p.spec.node_selector.is_empty() {
+        d.map(0, "Node-Selectors", &p.spec.node_selector);
+    }
+    containers(d, 0, &p.spec.containers, Some(p));
+    conditions(d, &p.status.conditions);
+}
+
+fn deployment(d: &mut Doc, dep: &Deployment) {
+    meta(d, &dep.metadata, true);
+    d.kv(
+        0,
+        "Selector",
+        dep.spec
+            .selector
+            .to_selector()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    let s = &dep.status;
+    d.kv(
+        0,
+        "Replicas",
+        format!(
+            "{} desired | {} updated | {} total | {} available | {} unavailable",
+            dep.replicas(),
+            s.updated_replicas,
+            s.replicas,
+            s.available_replicas,
+            s.unavailable_replicas
+        ),
+    );
+    d.kv(0, "StrategyType", format!("{:?}", dep.strategy_type()));
+    d.kv(0, "MinReadySeconds", dep.spec.min_ready_seconds.to_string());
+    if let Ok((surge, unavailable)) = dep.surge_and_unavailable() {
+        d.kv(
+            0,
+            "RollingUpdateStrategy",
+            format!("{unavailable} max unavailable, {surge} max surge"),
+        );
+    }
+    template(d, &dep.spec.template);
+    conditions(d, &s.conditions);
+}
+
+fn replicaset(d: &mut Doc, rs: &ReplicaSet) {
+    meta(d, &rs.metadata, true);
+    d.kv(
+        0,
+        "Selector",
+        rs.spec
+            .selector
+            .to_selector()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    d.kv(
+        0,
+        "Replicas",
+        format!("{} current / {} desired", rs.status.replicas, rs.replicas()),
+    );
+    d.kv(
+        0,
+        "Pods Status",
+        format!(
+            "{} Ready / {} Available",
+            rs.status.ready_replicas, rs.status.available_replicas
+        ),
+    );
+    template(d, &rs.spec.template);
+}
+
+fn node(d: &mut Doc, n: &Node, pods: &[Pod]) {
+    meta(d, &n.metadata, false);
+    d.kv(0, "Unschedulable", n.spec.unschedulable.to_string());
+    conditions(d, &n.status.conditions);
+    d.line(0, "Addresses:");
+    for a in &n.status.addresses {
+        d.kv(2, &a.type_, &a.address);
+    }
+    for (label, q) in [
+        ("Capacity", &n.status.capacity),
+        ("Allocatable", &n.status.allocatable),
+    ] {
+        d.line(0, format!("{label}:"));
+        for (k, v) in q {
+            d.kv(2, k, v.to_string());
+        }
+    }
+    let i = &n.status.node_info;
+    d.line(0, "System Info:");
+    d.kv(2, "Kernel Version", &i.kernel_version);
+    d.kv(2, "OS Image", &i.os_image);
+    d.kv(2, "Architecture", &i.architecture);
+    d.kv(2, "Runtime", &i.container_runtime_version);
+    d.kv(2, "ork Version", &i.kubelet_version);
+    let active: Vec<&Pod> = pods.iter().filter(|p| !p.is_terminal()).collect();
+    d.line(0, format!("Pods: ({} in total)", active.len()));
+    let rows: Vec<Vec<String>> = active
+        .iter()
+        .map(|p| {
+            vec![
+                p.metadata.namespace.clone(),
+                p.metadata.name.clone(),
+                format!("{}m", p.request_milli("cpu")),
+                format!("{}Mi", (p.request_milli("memory") / 1000) >> 20),
+                age(p.metadata.creation_timestamp),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        for l in table(
+            &[
+                "Namespace".into(),
+                "Name".into(),
+                "CPU Requests".into(),
+                "Memory Requests".into(),
+                "Age".into(),
+            ],
+            &rows,
+            true,
+        )
+        .lines()
+        {
+            d.line(2, l);
+        }
+    }
+    let cpu: i128 = active.iter().map(|p| p.request_milli("cpu")).sum();
+    let mem: i128 = active
+        .iter()
+        .map(|p| p.request_milli("memory") / 1000)
+        .sum();
+    let pct = |used: i128, total: i128| if total > 0 { used * 100 / total } else { 0 };
+    d.line(0, "Allocated resources:");
+    d.kv(
+        2,
+        "cpu",
+        format!("{cpu}m ({}%)", pct(cpu, n.allocatable_milli("cpu"))),
+    );
+    d.kv(
+        2,
+        "memory",
+        format!(
+            "{}Mi ({}%)",
+            mem >> 20,
+            pct(mem, n.allocatable_milli("memory") / 1000)
+        ),
+    );
+}
+
+fn events(d: &mut Doc, evs: &[Event]) {
+    if evs.is_empty() {
+        d.kv(0, "Events", "<none>");
+        return;
+    }
+    d.line(0, "Events:");
+    let rows: Vec<Vec<String>> = evs
+        .iter()
+        .map(|e| {
+            let when = if e.count > 1 {
+                format!(
+                    "{} (x{} over {})",
+                    age(e.last_timestamp),
+                    e.count,
+                    age(e.first_timestamp)
+                )
+            } else {
+                age(e.last_timestamp)
+            };
+            vec![
+                e.type_.clone(),
+                e.reason.clone(),
+                when,
+                e.source.component.clone(),
+                e.message.clone(),
+            ]
+        })
+        .collect();
+    for l in table(
+        &[
+            "Type".into(),
+            "Reason".into(),
+            "Age".into(),
+            "From".into(),
+            "Message".into(),
+        ],
+        &rows,
+        true,
+    )
+    .lines()
+    {
+        d.line(2, l);
+    }
+}
+
+/// Events about an object, oldest first.
+pub async fn events_of(ctx: &Ctx, obj: &AnyObject) -> Result<Vec<Event>> {
+    let m = obj.meta();
+    let ns = if m.namespace.is_empty() {
+        crate::api::DEFAULT_NAMESPACE
+    } else {
+        &m.namespace
+    };
+    let opts = ListOptions {
+        field_selector: Some(format!("involvedObject.uid={}", m.uid)),
+        ..Default::default()
+    };
+    let mut evs = ctx.client.list::<Event>(Some(ns), &opts).await?.items;
+    evs.sort_by_key(|e| e.last_timestamp);
+    Ok(evs)
+}
+
+pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
+    let (kind, name) = match &a.target[..] {
+        [one] => one
+            .split_once('/')
+            .map(|(k, n)| (k.to_string(), n.to_string()))
+            .ok_or_else(|| CliError::Usage("give KIND NAME or KIND/NAME".into()))?,
+        [k, n] => (k.clone(), n.clone()),
+        _ => return Err(CliError::Usage("give KIND NAME or KIND/NAME".into())),
+    };
+    let kind =
+        Kind::from_name(&kind).ok_or_else(|| CliError::Usage(format!("unknown kind {kind:?}")))?;
+    let obj = ctx.client.get_any(kind, &ctx.namespace, &name).await?;
+    let mut d = Doc::default();
+    match &obj {
+        AnyObject::Pod(p) => pod(&mut d, p),
+        AnyObject::Deployment(x) => deployment(&mut d, x),
+        AnyObject::ReplicaSet(x) => replicaset(&mut d, x),
+        AnyObject::Node(n) => {
+            let opts = ListOptions {
+                field_selector: Some(format!("spec.nodeName={}", n.metadata.name)),
+                ..Default::default()
+            };
+            let pods = ctx.client.list::<Pod>(None, &opts).await?.items;
+            node(&mut d, n, &pods);
+        }
+        AnyObject::Namespace(n) => {
+            meta(&mut d, &n.metadata, false);
+            d.kv(
+                0,
+                "Status",
+                if n.status.phase.is_empty() {
+                    "Active"
+                } else {
+                    &n.status.phase
+                },
+            );
+        }
+        AnyObject::Event(_) => {
+            let v = obj
+                .to_value()
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            d.out.push_str(&to_yaml(&v)?);
+        }
+    }
+    if kind != Kind::Event {
+        let evs = events_of(ctx, &obj).await?;
+        events(&mut d, &evs);
+    }
+    print!("{}", d.out);
+    Ok(())
+}

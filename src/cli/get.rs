@@ -1,0 +1,227 @@
+//! `ork get`: tables, `-o wide|json|yaml|name`, label and field selectors,
+//! one namespace or all, and `-w` to keep printing changes.
+
+use super::output::{headers, print_structured, row, table};
+use super::{CliError, Ctx, Format, Result};
+use crate::api::{AnyObject, Kind};
+use crate::client::{EventType, ListOptions};
+use clap::Args;
+use futures::StreamExt;
+
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// KIND[,KIND...] [NAME...], KIND/NAME..., or `all` (pods, deployments, replicasets).
+    #[arg(required = true, value_name = "KIND [NAME...]")]
+    pub targets: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Format,
+    /// Only objects whose labels match (`app=web,tier!=db,env in (a,b)`).
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Only objects whose fields match (`spec.nodeName=n1`, `status.phase!=Running`).
+    #[arg(long)]
+    pub field_selector: Option<String>,
+    /// List across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// After listing, keep printing changes.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Leave out the header line.
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+/// What to get: kinds, each with names (empty = list).
+pub fn parse_targets(targets: &[String]) -> Result<Vec<(Kind, Vec<String>)>> {
+    let kind_of = |s: &str| -> Result<Vec<Kind>> {
+        if s == "all" {
+            return Ok(vec![Kind::Pod, Kind::Deployment, Kind::ReplicaSet]);
+        }
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(|k| {
+                Kind::from_name(k).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "unknown kind {k:?}; use one of: {} (or their short names: po, deploy, rs, no, ns, ev)",
+                        Kind::ALL.iter().map(|k| k.plural()).collect::<Vec<_>>().join(", ")
+                    ))
+                })
+            })
+            .collect()
+    };
+    if targets.iter().any(|t| t.contains('/')) {
+        let mut out: Vec<(Kind, Vec<String>)> = vec![];
+        for t in targets {
+            let (k, n) = t.split_once('/').ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{t:?}: give every target as KIND/NAME, or KIND NAME..."
+                ))
+            })?;
+            let kinds = kind_of(k)?;
+            let [kind] = kinds[..] else {
+                return Err(CliError::Usage(format!("{t:?}: one kind per KIND/NAME")));
+            };
+            match out.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, names)) => names.push(n.to_string()),
+                None => out.push((kind, vec![n.to_string()])),
+            }
+        }
+        return Ok(out);
+    }
+    let kinds = kind_of(&targets[0])?;
+    let names: Vec<String> = targets[1..].to_vec();
+    if kinds.len() > 1 && !names.is_empty() {
+        return Err(CliError::Usage(
+            "names go with one kind: ork get KIND NAME...".into(),
+        ));
+    }
+    Ok(kinds.into_iter().map(|k| (k, names.clone())).collect())
+}
+
+pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
+    let targets = parse_targets(&a.targets)?;
+    if a.watch && targets.len() != 1 {
+        return Err(CliError::Usage("-w watches one kind at a time".into()));
+    }
+    let opts = ListOptions {
+        label_selector: a.selector.clone(),
+        field_selector: a.field_selector.clone(),
+    };
+    let wide = a.output == Format::Wide;
+    let several = targets.len() > 1;
+    let mut all: Vec<AnyObject> = vec![];
+    let mut tables: Vec<String> = vec![];
+    let mut missing = 0;
+    let mut last_rev = 0;
+    for (kind, names) in &targets {
+        let ns = if a.all_namespaces || !kind.namespaced() {
+            None
+        } else {
+            Some(ctx.namespace.as_str())
+        };
+        let mut objs = vec![];
+        if names.is_empty() {
+            let list = ctx.client.list_any(*kind, ns, &opts).await?;
+            last_rev = list.resource_version;
+            objs = list.items;
+        } else {
+            for n in names {
+                match ctx.client.get_any(*kind, &ctx.namespace, n).await {
+                    Ok(o) => objs.push(o),
+                    Err(e) if e.is_not_found() => {
+                        eprintln!("error: {e}");
+                        missing += 1;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        if *kind == Kind::Event {
+            objs.sort_by_key(|o| match o {
+                AnyObject::Event(e) => e.last_timestamp.or(e.metadata.creation_timestamp),
+                _ => None,
+            });
+        }
+        if matches!(a.output, Format::Table | Format::Wide) && !objs.is_empty() {
+            let with_ns = a.all_namespaces && kind.namespaced();
+            let rows: Vec<Vec<String>> = objs
+                .iter()
+                .map(|o| row(o, wide, with_ns, several))
+                .collect();
+            tables.push(table(&headers(*kind, wide, with_ns), &rows, !a.no_headers));
+        }
+        all.extend(objs);
+    }
+    match a.output {
+        Format::Table | Format::Wide => {
+            if all.is_empty() && missing == 0 {
+                if a.all_namespaces || !targets.iter().any(|(k, _)| k.namespaced()) {
+                    eprintln!("No resources found");
+                } else {
+                    eprintln!("No resources found in {} namespace.", ctx.namespace);
+                }
+            }
+            print!("{}", tables.join("\n"));
+        }
+        f => {
+            let single = targets.len() == 1 && targets[0].1.len() == 1;
+            print_structured(&all, f, single)?;
+        }
+    }
+    if a.watch {
+        let (kind, _) = &targets[0];
+        let ns = if a.all_namespaces || !kind.namespaced() {
+            None
+        } else {
+            Some(ctx.namespace.as_str())
+        };
+        let with_ns = a.all_namespaces && kind.namespaced();
+        let names: Vec<String> = targets[0].1.clone();
+        let mut stream = ctx.client.watch(*kind, ns, &opts, Some(last_rev)).await?;
+        let mut printed_header = !all.is_empty() || a.no_headers;
+        while let Some(ev) = stream.next().await {
+            let ev = ev?;
+            if ev.type_ == EventType::Bookmark {
+                continue;
+            }
+            let Some(o) = ev.object else { continue };
+            if !names.is_empty() && !names.contains(&o.meta().name) {
+                continue;
+            }
+            match a.output {
+                Format::Table | Format::Wide => {
+                    let r = row(&o, wide, with_ns, false);
+                    print!(
+                        "{}",
+                        table(&headers(*kind, wide, with_ns), &[r], !printed_header)
+                    );
+                    printed_header = true;
+                }
+                f => print_structured(std::slice::from_ref(&o), f, true)?,
+            }
+        }
+        return Err(CliError::Failed("the watch ended (server gone?)".into()));
+    }
+    if missing > 0 {
+        return Err(CliError::Failed(format!(
+            "{missing} object{} not found",
+            if missing == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(args: &[&str]) -> Result<Vec<(Kind, Vec<String>)>> {
+        parse_targets(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn targets_parse_in_kubectl_forms() {
+        assert_eq!(t(&["po"]).unwrap(), vec![(Kind::Pod, vec![])]);
+        assert_eq!(
+            t(&["deploy", "a", "b"]).unwrap(),
+            vec![(Kind::Deployment, vec!["a".into(), "b".into()])]
+        );
+        assert_eq!(
+            t(&["po,rs"]).unwrap(),
+            vec![(Kind::Pod, vec![]), (Kind::ReplicaSet, vec![])]
+        );
+        assert_eq!(
+            t(&["pod/a", "deploy/b", "pod/c"]).unwrap(),
+            vec![
+                (Kind::Pod, vec!["a".into(), "c".into()]),
+                (Kind::Deployment, vec!["b".into()])
+            ]
+        );
+        assert_eq!(t(&["all"]).unwrap().len(), 3);
+        assert!(t(&["widgets"]).is_err());
+        assert!(t(&["po,rs", "x"]).is_err());
+        assert!(t(&["pod/a", "b"]).is_err());
+    }
+}

@@ -1,0 +1,270 @@
+//! Smaller commands: `scale`, `logs`, `events`, `version`, `completion`.
+
+use super::output::{headers, row, table};
+use super::{CliError, Ctx, Global, Result};
+use crate::api::{AnyObject, Event, Kind, qualified_name};
+use crate::client::{ListOptions, LogOptions};
+use clap::{Args, ValueEnum};
+use futures::StreamExt;
+use std::io::Write;
+use std::time::Duration;
+
+/// Parses `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len()),
+    );
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 500ms, 30s, 5m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+    };
+    if !(0.0..=1e9).contains(&secs) {
+        return Err(format!("{s:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[derive(Args, Debug)]
+pub struct ScaleArgs {
+    /// deployment/NAME, rs/NAME, or KIND NAME.
+    #[arg(required = true, value_name = "KIND/NAME")]
+    pub target: Vec<String>,
+    /// The new number of replicas.
+    #[arg(long)]
+    pub replicas: i32,
+}
+
+pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
+    let (k, name) = match &a.target[..] {
+        [one] => one
+            .split_once('/')
+            .map(|(k, n)| (k.to_string(), n.to_string()))
+            .ok_or_else(|| CliError::Usage("give KIND/NAME, e.g. deployment/web".into()))?,
+        [k, n] => (k.clone(), n.clone()),
+        _ => {
+            return Err(CliError::Usage(
+                "give KIND/NAME, e.g. deployment/web".into(),
+            ));
+        }
+    };
+    let kind = Kind::from_name(&k).filter(|k| matches!(k, Kind::Deployment | Kind::ReplicaSet));
+    let kind = kind.ok_or_else(|| {
+        CliError::Usage(format!(
+            "{k:?} cannot be scaled: use deployment or replicaset"
+        ))
+    })?;
+    if a.replicas < 0 {
+        return Err(CliError::Usage(format!(
+            "--replicas {} must not be negative",
+            a.replicas
+        )));
+    }
+    ctx.client
+        .scale(kind, &ctx.namespace, &name, a.replicas)
+        .await?;
+    println!("{} scaled", qualified_name(kind, &name));
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// The pod.
+    pub pod: String,
+    /// The container (needed when the pod has several).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// Keep printing new output.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only the last N lines.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<i64>,
+    /// The logs of the previous instance (before its last restart).
+    #[arg(short = 'p', long)]
+    pub previous: bool,
+}
+
+pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
+    let pod = a
+        .pod
+        .strip_prefix("pod/")
+        .or(a.pod.strip_prefix("pods/"))
+        .unwrap_or(&a.pod);
+    let opts = LogOptions {
+        container: a.container.clone(),
+        follow: a.follow,
+        tail_lines: a.tail.filter(|n| *n >= 0),
+        previous: a.previous,
+    };
+    let mut stream = ctx.client.logs(&ctx.namespace, pod, &opts).await?;
+    let mut out = std::io::stdout().lock();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
+            // The reader went away (`| head`): stop quietly.
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Only events about this object (KIND/NAME).
+    #[arg(long = "for", value_name = "KIND/NAME")]
+    pub for_object: Option<String>,
+    /// Only warnings.
+    #[arg(long)]
+    pub warnings: bool,
+}
+
+pub async fn events(ctx: &Ctx, a: EventsArgs) -> Result<()> {
+    let mut fields = vec![];
+    if let Some(f) = &a.for_object {
+        let (k, n) = f
+            .split_once('/')
+            .ok_or_else(|| CliError::Usage("--for takes KIND/NAME".into()))?;
+        let kind =
+            Kind::from_name(k).ok_or_else(|| CliError::Usage(format!("unknown kind {k:?}")))?;
+        fields.push(format!("involvedObject.kind={}", kind.as_str()));
+        fields.push(format!("involvedObject.name={n}"));
+    }
+    if a.warnings {
+        fields.push("type=Warning".into());
+    }
+    let opts = ListOptions {
+        field_selector: Some(fields.join(",")),
+        ..Default::default()
+    };
+    let ns = if a.all_namespaces {
+        None
+    } else {
+        Some(ctx.namespace.as_str())
+    };
+    let mut evs = ctx.client.list::<Event>(ns, &opts).await?.items;
+    evs.sort_by_key(|e| e.last_timestamp.or(e.metadata.creation_timestamp));
+    if evs.is_empty() {
+        eprintln!("No events found");
+        return Ok(());
+    }
+    let with_ns = a.all_namespaces;
+    let rows: Vec<Vec<String>> = evs
+        .into_iter()
+        .map(|e| {
+            row(
+                &AnyObject::Event(std::sync::Arc::new(e)),
+                false,
+                with_ns,
+                false,
+            )
+        })
+        .collect();
+    print!(
+        "{}",
+        table(&headers(Kind::Event, false, with_ns), &rows, true)
+    );
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    /// Only the client's version (no server needed).
+    #[arg(long)]
+    pub client: bool,
+}
+
+pub async fn version(g: &Global, a: VersionArgs) -> Result<()> {
+    println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
+    if a.client {
+        return Ok(());
+    }
+    let ctx = Ctx::new(g)?;
+    let v = ctx.client.version().await?;
+    println!(
+        "Server Version: {}",
+        v.get("gitVersion")
+            .and_then(|s| s.as_str())
+            .unwrap_or("unknown")
+    );
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// The shell.
+    pub shell: Shell,
+}
+
+/// The completion script for a shell.
+pub fn completion_script(shell: Shell) -> Vec<u8> {
+    let mut cmd = super::command();
+    let mut out = vec![];
+    let s = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(s, &mut cmd, "ork", &mut out);
+    out
+}
+
+pub fn completion(a: CompletionArgs) -> Result<()> {
+    let _ = std::io::stdout().write_all(&completion_script(a.shell));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    /// The scripts in completions/ must match what the binary generates.
+    #[test]
+    fn completions_in_the_repo_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+        for (shell, file) in [
+            (Shell::Bash, "ork.bash"),
+            (Shell::Zsh, "_ork"),
+            (Shell::Fish, "ork.fish"),
+        ] {
+            let want = completion_script(shell);
+            let path = dir.join(file);
+            if std::env::var_os("ORK_UPDATE_COMPLETIONS").is_some() {
+                std::fs::write(&path, &want).unwrap();
+            }
+            let have = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                have == want,
+                "{} is stale; run: ORK_UPDATE_COMPLETIONS=1 cargo test completions_in_the_repo_are_current",
+                path.display()
+            );
+        }
+    }
+}

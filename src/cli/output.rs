@@ -1,0 +1,370 @@
+//! Printing objects the way kubectl does: a table per kind (with `-o wide`
+//! columns), JSON (a `List` for several), YAML, or `kind/name`.
+
+use super::{CliError, Format, Result};
+use crate::api::{AnyObject, Kind, Node, Pod, Quantity, Time, qualified_name};
+use serde_json::Value;
+use tabled::builder::Builder;
+use tabled::settings::{Padding, Style};
+
+/// Age as kubectl shows it: `45s`, `5m30s`, `95m`, `7h12m`, `3d4h`, `400d`, `2y30d`.
+pub fn age(t: Option<Time>) -> String {
+    let Some(t) = t else {
+        return "<unknown>".into();
+    };
+    human_duration(t.seconds_until(&Time::now()))
+}
+
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.max(0);
+    let (m, h, d) = (s / 60, s / 3600, s / 86400);
+    if s < 120 {
+        format!("{s}s")
+    } else if m < 10 {
+        if s % 60 == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{}s", s % 60)
+        }
+    } else if h < 3 {
+        format!("{m}m")
+    } else if h < 8 {
+        if m % 60 == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{}m", m % 60)
+        }
+    } else if h < 48 {
+        format!("{h}h")
+    } else if d < 8 {
+        if h % 24 == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{}h", h % 24)
+        }
+    } else if d < 365 * 2 {
+        format!("{d}d")
+    } else if d % 365 == 0 {
+        format!("{}y", d / 365)
+    } else {
+        format!("{}y{}d", d / 365, d % 365)
+    }
+}
+
+/// Columns separated by three spaces, no borders, headers in capitals.
+pub fn table(headers: &[String], rows: &[Vec<String>], with_headers: bool) -> String {
+    let mut b = Builder::default();
+    if with_headers {
+        b.push_record(headers.iter().cloned());
+    }
+    for r in rows {
+        b.push_record(r.iter().cloned());
+    }
+    if !with_headers && rows.is_empty() {
+        return String::new();
+    }
+    let mut t = b.build();
+    t.with(Style::empty()).with(Padding::new(0, 3, 0, 0));
+    let mut out: String = t
+        .to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    out
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() { "<none>".into() } else { s }
+}
+
+fn join_labels(m: &std::collections::BTreeMap<String, String>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Column names for a kind.
+pub fn headers(kind: Kind, wide: bool, with_ns: bool) -> Vec<String> {
+    let mut h: Vec<&str> = vec![];
+    if with_ns {
+        h.push("NAMESPACE");
+    }
+    match kind {
+        Kind::Pod => {
+            h.extend(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+            if wide {
+                h.extend(["IP", "NODE", "PORTS"]);
+            }
+        }
+        Kind::Deployment => {
+            h.extend(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+            if wide {
+                h.extend(["CONTAINERS", "IMAGES", "SELECTOR"]);
+            }
+        }
+        Kind::ReplicaSet => {
+            h.extend(["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
+            if wide {
+                h.extend(["CONTAINERS", "IMAGES", "SELECTOR"]);
+            }
+        }
+        Kind::Node => {
+            h.extend(["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+            if wide {
+                h.extend([
+                    "INTERNAL-IP",
+                    "CPU",
+                    "MEMORY",
+                    "OS-IMAGE",
+                    "KERNEL-VERSION",
+                    "CONTAINER-RUNTIME",
+                ]);
+            }
+        }
+        Kind::Namespace => h.extend(["NAME", "STATUS", "AGE"]),
+        Kind::Event => h.extend(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]),
+    }
+    h.into_iter().map(String::from).collect()
+}
+
+fn restarts(p: &Pod) -> String {
+    let n = p.restart_count();
+    let last = p
+        .status
+        .container_statuses
+        .iter()
+        .filter_map(|c| c.last_state.terminated.as_ref().and_then(|t| t.finished_at))
+        .max();
+    match last {
+        Some(t) if n > 0 => format!("{n} ({} ago)", age(Some(t))),
+        _ => n.to_string(),
+    }
+}
+
+fn ports(p: &Pod) -> String {
+    let list: Vec<String> = p
+        .status
+        .container_statuses
+        .iter()
+        .flat_map(|c| &c.ports)
+        .map(|port| match port.host_port {
+            Some(h) if h != port.container_port => format!("{}->{h}", port.container_port),
+            _ => port.container_port.to_string(),
+        })
+        .collect();
+    or_none(list.join(","))
+}
+
+fn images(spec: &crate::api::PodSpec) -> (String, String) {
+    let names = spec
+        .containers
+        .iter()
+        .map(|c| c.name.clone())
+        .collect::<Vec<_>>()
+        .join(",");
+    let imgs = spec
+        .containers
+        .iter()
+        .map(|c| c.image.clone())
+        .collect::<Vec<_>>()
+        .join(",");
+    (names, or_none(imgs))
+}
+
+fn roles(n: &Node) -> String {
+    let r: Vec<&str> = n
+        .metadata
+        .labels
+        .keys()
+        .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+        .collect();
+    or_none(r.join(","))
+}
+
+fn quantity_cell(q: Option<&Quantity>, memory: bool) -> String {
+    match q {
+        None => "<none>".into(),
+        Some(q) if memory => format!("{}Mi", q.value() >> 20),
+        Some(q) => q.to_string(),
+    }
+}
+
+/// One table row. `qualified` prefixes names with `kind/` (tables of several kinds).
+pub fn row(obj: &AnyObject, wide: bool, with_ns: bool, qualified: bool) -> Vec<String> {
+    let m = obj.meta();
+    let mut r = vec![];
+    if with_ns {
+        r.push(m.namespace.clone());
+    }
+    let name = if qualified {
+        qualified_name(obj.kind(), &m.name)
+    } else {
+        m.name.clone()
+    };
+    match obj {
+        AnyObject::Pod(p) => {
+            let (ready, total) = p.ready_count();
+            r.extend([
+                name,
+                format!("{ready}/{total}"),
+                p.display_status(),
+                restarts(p),
+                age(m.creation_timestamp),
+            ]);
+            if wide {
+                r.extend([
+                    or_none(p.status.pod_ip.clone()),
+                    or_none(p.spec.node_name.clone()),
+                    ports(p),
+                ]);
+            }
+        }
+        AnyObject::Deployment(d) => {
+            r.extend([
+                name,
+                format!("{}/{}", d.status.ready_replicas, d.replicas()),
+                d.status.updated_replicas.to_string(),
+                d.status.available_replicas.to_string(),
+                age(m.creation_timestamp),
+            ]);
+            if wide {
+                let (c, i) = images(&d.spec.template.spec);
+                r.extend([c, i, or_none(join_labels(&d.spec.selector.match_labels))]);
+            }
+        }
+        AnyObject::ReplicaSet(rs) => {
+            r.extend([
+                name,
+                rs.replicas().to_string(),
+                rs.status.replicas.to_string(),
+                rs.status.ready_replicas.to_string(),
+                age(m.creation_timestamp),
+            ]);
+            if wide {
+                let (c, i) = images(&rs.spec.template.spec);
+                r.extend([c, i, or_none(join_labels(&rs.spec.selector.match_labels))]);
+            }
+        }
+        AnyObject::Node(n) => {
+            r.extend([
+                name,
+                n.display_status(),
+                roles(n),
+                age(m.creation_timestamp),
+                or_none(n.status.node_info.kubelet_version.clone()),
+            ]);
+            if wide {
+                r.extend([
+                    n.address("InternalIP").unwrap_or("<none>").to_string(),
+                    quantity_cell(n.status.allocatable.get("cpu"), false),
+                    quantity_cell(n.status.allocatable.get("memory"), true),
+                    or_none(n.status.node_info.os_image.clone()),
+                    or_none(n.status.node_info.kernel_version.clone()),
+                    or_none(n.status.node_info.container_runtime_version.clone()),
+                ]);
+            }
+        }
+        AnyObject::Namespace(ns) => {
+            let phase = if ns.status.phase.is_empty() {
+                "Active".to_string()
+            } else {
+                ns.status.phase.clone()
+            };
+            r.extend([name, phase, age(m.creation_timestamp)]);
+        }
+        AnyObject::Event(e) => {
+            let io = &e.involved_object;
+            let obj = match Kind::from_name(&io.kind) {
+                Some(k) => format!("{}/{}", k.info().singular, io.name),
+                None => format!("{}/{}", io.kind.to_lowercase(), io.name),
+            };
+            let mut msg = e.message.clone();
+            if e.count > 1 {
+                msg = format!("{msg} (x{})", e.count);
+            }
+            r.extend([
+                age(e.last_timestamp.or(m.creation_timestamp)),
+                e.type_.clone(),
+                e.reason.clone(),
+                obj,
+                msg,
+            ]);
+        }
+    }
+    r
+}
+
+pub fn json_value(obj: &AnyObject) -> Result<Value> {
+    obj.to_value().map_err(|e| CliError::Failed(e.to_string()))
+}
+
+pub fn to_yaml(v: &Value) -> Result<String> {
+    serde_saphyr::to_string(v).map_err(|e| CliError::Failed(format!("writing YAML: {e}")))
+}
+
+/// Prints objects in a non-table format. `single` prints one object bare
+/// instead of a List.
+pub fn print_structured(objs: &[AnyObject], format: Format, single: bool) -> Result<()> {
+    match format {
+        Format::Name => {
+            for o in objs {
+                println!("{}", o.qualified_name());
+            }
+        }
+        Format::Json | Format::Yaml => {
+            let v = if single && objs.len() == 1 {
+                json_value(&objs[0])?
+            } else {
+                let items: Result<Vec<Value>> = objs.iter().map(json_value).collect();
+                serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items?})
+            };
+            if format == Format::Json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v)
+                        .map_err(|e| CliError::Failed(e.to_string()))?
+                );
+            } else {
+                print!("{}", to_yaml(&v)?);
+            }
+        }
+        Format::Table | Format::Wide => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        assert_eq!(human_duration(5), "5s");
+        assert_eq!(human_duration(119), "119s");
+        assert_eq!(human_duration(150), "2m30s");
+        assert_eq!(human_duration(600), "10m");
+        assert_eq!(human_duration(3 * 3600 + 60 * 5), "3h5m");
+        assert_eq!(human_duration(30 * 3600), "30h");
+        assert_eq!(human_duration(3 * 86400 + 3600), "3d1h");
+        assert_eq!(human_duration(100 * 86400), "100d");
+        assert_eq!(human_duration(800 * 86400), "2y70d");
+    }
+
+    #[test]
+    fn tables_have_no_borders_and_aligned_columns() {
+        let t = table(
+            &["NAME".into(), "READY".into()],
+            &[
+                vec!["web-1".into(), "1/1".into()],
+                vec!["a".into(), "0/1".into()],
+            ],
+            true,
+        );
+        assert_eq!(t, "NAME    READY\nweb-1   1/1\na       0/1\n");
+        let t = table(&["NAME".into()], &[vec!["x".into()]], false);
+        assert_eq!(t, "x\n");
+    }
+}

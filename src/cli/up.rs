@@ -1,0 +1,440 @@
+//! The daemon commands: `ork up` (control daemon plus node daemons on this
+//! machine), `ork control`, `ork node`, and `ork down`.
+//!
+//! Stopping a daemon never stops pods: a restarted node daemon adopts them.
+//! `ork down` stops the pods an `ork up` data dir left running.
+
+use super::config::{self, ClientConfig};
+use super::misc::parse_duration;
+use super::{CliError, Global, Result};
+use crate::api::Quantity;
+use crate::control::daemon as control_daemon;
+use crate::node::daemon::{self as node_daemon, RuntimeKind};
+use crate::node::machine;
+use crate::node::runtime::Runtime;
+use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The default data dir: `$XDG_DATA_HOME/ork` or `~/.local/share/ork`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("ork");
+    }
+    config::home().join(".local").join("share").join("ork")
+}
+
+/// Runtime choice on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RuntimeChoice {
+    /// The best available (process, for now).
+    Auto,
+    /// Containers as plain host processes (`command` + `args`; the image is not used).
+    Process,
+    /// Runs nothing, reports Running: hollow nodes for tests and benchmarks.
+    Fake,
+}
+
+impl RuntimeChoice {
+    fn resolve(self) -> RuntimeKind {
+        match self {
+            RuntimeChoice::Auto | RuntimeChoice::Process => RuntimeKind::Process,
+            RuntimeChoice::Fake => RuntimeKind::Fake,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// Where the database, tokens and container state live.
+    #[arg(long, env = "ORK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address of the API.
+    #[arg(long, default_value = "127.0.0.1:7700", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Run N node daemons, each as its own child process (default: one, in this process).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub nodes: Option<u32>,
+    /// How pods run.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub runtime: RuntimeChoice,
+    /// Silence after which a node counts as NotReady.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub node_grace: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct ControlArgs {
+    #[arg(long, env = "ORK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long, default_value = "127.0.0.1:7700", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub node_grace: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// URL of the control daemon.
+    #[arg(long, value_name = "URL")]
+    pub join: String,
+    /// File holding the node join token (the control daemon's node.token);
+    /// or give the token itself with --token.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Node name (default: the hostname).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where this node keeps container state and logs.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// How pods run.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub runtime: RuntimeChoice,
+    /// Capacity to report instead of the machine's, e.g. cpu=32,memory=128Gi.
+    #[arg(long, value_name = "LIST")]
+    pub capacity: Option<String>,
+    /// A label for the Node (repeatable), e.g. --label zone=a.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Exit when the parent process exits (used by `ork up --nodes`).
+    #[arg(long, hide = true)]
+    pub exit_with_parent: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DownArgs {
+    #[arg(long, env = "ORK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+async fn interrupted() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+fn pairs(list: &str, what: &str) -> Result<Vec<(String, String)>> {
+    list.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| CliError::Usage(format!("{what} {kv:?}: expected KEY=VALUE")))
+        })
+        .collect()
+}
+
+async fn start_control(
+    data_dir: &Path,
+    listen: SocketAddr,
+    grace: Duration,
+) -> Result<control_daemon::Running> {
+    control_daemon::start(control_daemon::Config {
+        data_dir: data_dir.to_path_buf(),
+        listen,
+        node_grace: grace,
+    })
+    .await
+    .map_err(|e| CliError::Failed(e.to_string()))
+}
+
+pub async fn control(a: ControlArgs) -> Result<()> {
+    let dir = a.data_dir.unwrap_or_else(default_data_dir);
+    let running = start_control(&dir, a.listen, a.node_grace).await?;
+    println!("control daemon listening on {}", running.url);
+    println!("admin token: {}", dir.join("admin.token").display());
+    println!(
+        "join a node:  ork node --join {} --token-file {}",
+        running.url,
+        dir.join("node.token").display()
+    );
+    interrupted().await;
+    running.shutdown().await;
+    Ok(())
+}
+
+pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
+    if a.exit_with_parent {
+        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    }
+    let token = match (&a.token_file, &g.token) {
+        (None, Some(t)) => t.trim().to_string(),
+        (Some(f), _) => std::fs::read_to_string(f)
+            .map_err(|source| CliError::Io {
+                what: "reading token file",
+                path: f.clone(),
+                source,
+            })?
+            .trim()
+            .to_string(),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "a node needs the join token: --token T or --token-file FILE".into(),
+            ));
+        }
+    };
+    let name = a.name.clone().unwrap_or_else(machine::node_name);
+    if let Some(m) = crate::api::validation::dns1123_subdomain_error(&name) {
+        return Err(CliError::Usage(format!("--name: {m}")));
+    }
+    let mut capacity = BTreeMap::new();
+    for (k, v) in pairs(a.capacity.as_deref().unwrap_or(""), "--capacity")? {
+        let q: Quantity = v
+            .parse()
+            .map_err(|e| CliError::Usage(format!("--capacity {k}: {e}")))?;
+        capacity.insert(k, q);
+    }
+    let mut labels = BTreeMap::new();
+    for l in &a.labels {
+        for (k, v) in pairs(l, "--label")? {
+            labels.insert(k, v);
+        }
+    }
+    let data_dir = a
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| default_data_dir().join("nodes").join(&name));
+    let runtime = a.runtime.resolve();
+    let running = node_daemon::start(node_daemon::Config {
+        join: a.join.clone(),
+        token,
+        name: name.clone(),
+        data_dir,
+        runtime,
+        capacity,
+        labels,
+    })
+    .await
+    .map_err(|e| CliError::Failed(e.to_string()))?;
+    println!(
+        "node {name} joined {} (runtime: {})",
+        a.join,
+        runtime.as_str()
+    );
+    interrupted().await;
+    running.shutdown().await;
+    Ok(())
+}
+
+/// A node daemon running as a child process of `ork up`.
+struct ChildNode {
+    name: String,
+    child: tokio::process::Child,
+}
+
+fn spawn_child_node(url: &str, dir: &Path, name: &str, runtime: RuntimeKind) -> Result<ChildNode> {
+    let exe = std::env::current_exe().map_err(|source| CliError::Io {
+        what: "finding the ork binary",
+        path: PathBuf::from("ork"),
+        source,
+    })?;
+    let nodes = dir.join("nodes");
+    std::fs::create_dir_all(&nodes).map_err(|source| CliError::Io {
+        what: "creating",
+        path: nodes.clone(),
+        source,
+    })?;
+    let log_path = nodes.join(format!("{name}.log"));
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|source| CliError::Io {
+            what: "opening node log",
+            path: log_path.clone(),
+            source,
+        })?;
+    let err = log.try_clone().map_err(|source| CliError::Io {
+        what: "opening node log",
+        path: log_path.clone(),
+        source,
+    })?;
+    let child = tokio::process::Command::new(exe)
+        .args(["node", "--join", url, "--token-file"])
+        .arg(dir.join("node.token"))
+        .args([
+            "--name",
+            name,
+            "--runtime",
+            runtime.as_str(),
+            "--exit-with-parent",
+            "--data-dir",
+        ])
+        .arg(nodes.join(name))
+        .stdin(std::process::Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|source| CliError::Io {
+            what: "starting node daemon",
+            path: nodes.join(name),
+            source,
+        })?;
+    if let Some(pid) = child.id() {
+        let _ = std::fs::write(nodes.join(format!("{name}.pid")), format!("{pid}\n"));
+    }
+    Ok(ChildNode {
+        name: name.to_string(),
+        child,
+    })
+}
+
+pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
+    let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
+    let runtime = a.runtime.resolve();
+    let control = start_control(&dir, a.listen, a.node_grace).await?;
+    let cfg_path = config::path(g);
+    config::write(
+        &cfg_path,
+        &ClientConfig {
+            server: control.url.clone(),
+            token: control.tokens.admin.clone(),
+            namespace: None,
+        },
+    )?;
+    let mut in_process = None;
+    let mut children = vec![];
+    match a.nodes {
+        None => {
+            let name = machine::node_name();
+            let running = node_daemon::start(node_daemon::Config {
+                join: control.url.clone(),
+                token: control.tokens.node.clone(),
+                name: name.clone(),
+                data_dir: dir.join("node"),
+                runtime,
+                capacity: BTreeMap::new(),
+                labels: BTreeMap::new(),
+            })
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+            println!("node {name} ready (runtime: {})", runtime.as_str());
+            in_process = Some(running);
+        }
+        Some(n) => {
+            for i in 1..=n {
+                let name = format!("node-{i}");
+                children.push(spawn_child_node(&control.url, &dir, &name, runtime)?);
+            }
+            println!(
+                "{n} node daemons starting as child processes (runtime: {}; pids and logs in {})",
+                runtime.as_str(),
+                dir.join("nodes").display()
+            );
+        }
+    }
+    println!("ork is up: API {} , data in {}", control.url, dir.display());
+    println!("client config written to {}", cfg_path.display());
+    println!("try: ork apply -f examples/hello.yaml && ork get pods");
+    println!("press Ctrl-C to stop ork (pods keep running; `ork down` stops them)");
+    let mut watch_children = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            _ = interrupted() => break,
+            _ = watch_children.tick() => {
+                for c in children.iter_mut() {
+                    if let Ok(Some(status)) = c.child.try_wait() {
+                        tracing::warn!(node = %c.name, %status, "node daemon exited");
+                        let _ = std::fs::remove_file(dir.join("nodes").join(format!("{}.pid", c.name)));
+                    }
+                }
+                children.retain_mut(|c| matches!(c.child.try_wait(), Ok(None)));
+            }
+        }
+    }
+    eprintln!("stopping ork…");
+    for c in &children {
+        if let Some(pid) = c.child.id() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+    }
+    for mut c in children {
+        if tokio::time::timeout(Duration::from_secs(5), c.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = c.child.kill().await;
+        }
+        let _ = std::fs::remove_file(dir.join("nodes").join(format!("{}.pid", c.name)));
+    }
+    if let Some(n) = in_process {
+        n.shutdown().await;
+    }
+    control.shutdown().await;
+    Ok(())
+}
+
+/// Every container state dir under an `ork up` data dir.
+fn container_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.join("node").join("containers")];
+    if let Ok(entries) = std::fs::read_dir(dir.join("nodes")) {
+        for e in entries.flatten() {
+            if e.path().is_dir() {
+                out.push(e.path().join("containers"));
+            }
+        }
+    }
+    out.into_iter().filter(|p| p.is_dir()).collect()
+}
+
+pub async fn down(a: DownArgs) -> Result<()> {
+    let dir = a.data_dir.unwrap_or_else(default_data_dir);
+    if let Ok(url) = std::fs::read_to_string(dir.join("control.url")) {
+        let url = url.trim().to_string();
+        let health = reqwest::Client::new()
+            .get(format!("{url}/healthz"))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            return Err(CliError::Failed(format!(
+                "ork is still running at {url}; stop it (Ctrl-C on `ork up`) before `ork down`, or it would restart the pods"
+            )));
+        }
+    }
+    let shim = std::env::current_exe().map_err(|source| CliError::Io {
+        what: "finding the ork binary",
+        path: PathBuf::from("ork"),
+        source,
+    })?;
+    let mut stopped = 0;
+    for d in container_dirs(&dir) {
+        let rt = crate::node::runtime::process::ProcessRuntime::new(d.clone(), shim.clone())
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let list = rt
+            .list()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let stops = list.iter().map(|c| rt.stop(&c.id, Duration::from_secs(10)));
+        for r in futures::future::join_all(stops).await {
+            if r.is_ok() {
+                stopped += 1;
+            }
+        }
+        for c in &list {
+            let _ = rt.remove(&c.id).await;
+        }
+    }
+    println!(
+        "stopped {stopped} container{}",
+        if stopped == 1 { "" } else { "s" }
+    );
+    Ok(())
+}

@@ -1,0 +1,557 @@
+//! The typed HTTP client of the ork API, used by the CLI, the TUI and the
+//! node daemon. It builds Kubernetes-shaped requests, decodes `Status`
+//! errors into [`ClientError::Api`], and turns `?watch=true` responses into a
+//! stream of typed events.
+//!
+//! This module must not import `control`, `node`, `cli` or `tui`.
+
+use crate::api::{AnyObject, Kind, Object, Status};
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::time::Duration;
+
+/// What went wrong talking to the API.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(
+        "cannot reach the ork API at {url}: {reason} (is `ork up` or `ork control` running? check --server / ORK_SERVER)"
+    )]
+    Unreachable { url: String, reason: String },
+    #[error("{}", api_message(.0))]
+    Api(Box<Status>),
+    #[error("unexpected answer from {url}: {message}")]
+    Protocol { url: String, message: String },
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+}
+
+fn api_message(s: &Status) -> String {
+    match s.code {
+        401 => format!("Unauthorized: {}", s.message),
+        _ if s.reason.is_empty() => s.message.clone(),
+        _ => format!("{} ({}): {}", s.reason, s.code, s.message),
+    }
+}
+
+impl ClientError {
+    /// The API's status code, when the server answered with an error.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            ClientError::Api(s) => Some(s.code),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code() == Some(404)
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.code() == Some(409)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// Filters of lists and watches.
+#[derive(Clone, Debug, Default)]
+pub struct ListOptions {
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+}
+
+/// Options of a delete.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteOptions {
+    pub grace_period_seconds: Option<i64>,
+    /// `Background` (default), `Foreground` or `Orphan`.
+    pub propagation_policy: Option<String>,
+    pub uid: Option<String>,
+    pub dry_run: bool,
+}
+
+/// Options of a log read.
+#[derive(Clone, Debug, Default)]
+pub struct LogOptions {
+    pub container: Option<String>,
+    pub follow: bool,
+    pub tail_lines: Option<i64>,
+    pub previous: bool,
+}
+
+/// What happened to one object of an apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub action: String,
+}
+
+/// The type of a watch event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+    Bookmark,
+}
+
+/// One watch event.
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    pub type_: EventType,
+    /// The object (for bookmarks, only its kind and resourceVersion are meaningful).
+    pub object: Option<AnyObject>,
+    pub resource_version: u64,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    #[serde(rename = "type")]
+    type_: String,
+    object: Value,
+}
+
+/// A list of objects and the revision it is current at.
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub resource_version: u64,
+}
+
+/// A connection to one ork API server.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+fn query_pairs(opts: &ListOptions) -> Vec<(&'static str, String)> {
+    let mut q = vec![];
+    if let Some(l) = opts.label_selector.as_ref().filter(|s| !s.is_empty()) {
+        q.push(("labelSelector", l.clone()));
+    }
+    if let Some(f) = opts.field_selector.as_ref().filter(|s| !s.is_empty()) {
+        q.push(("fieldSelector", f.clone()));
+    }
+    q
+}
+
+impl Client {
+    /// A client for `server` (`http://host:port`) with a bearer token.
+    pub fn new(server: &str, token: &str) -> Result<Self> {
+        let base = server.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Invalid(format!(
+                "server {server:?} must start with http:// or https://"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ClientError::Invalid(e.to_string()))?;
+        Ok(Client {
+            http,
+            base,
+            token: token.trim().to_string(),
+        })
+    }
+
+    pub fn server(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder, timeout: bool) -> Result<reqwest::Response> {
+        let rb = if timeout {
+            rb.timeout(Duration::from_secs(60))
+        } else {
+            rb
+        };
+        let resp = rb.send().await.map_err(|e| self.unreachable(&e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let code = resp.status().as_u16();
+        let url = resp.url().to_string();
+        let text = resp.text().await.unwrap_or_default();
+        match serde_json::from_str::<Status>(&text) {
+            Ok(s) if s.code != 0 => Err(ClientError::Api(Box::new(s))),
+            _ => Err(ClientError::Api(Box::new(Status::failure(
+                code,
+                "",
+                format!("{url}: HTTP {code}: {}", text.trim()),
+            )))),
+        }
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> ClientError {
+        let mut reason = e.to_string();
+        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        while let Some(s) = src {
+            reason = s.to_string();
+            src = s.source();
+        }
+        ClientError::Unreachable {
+            url: self.base.clone(),
+            reason,
+        }
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(&self, resp: reqwest::Response) -> Result<T> {
+        let url = resp.url().to_string();
+        let bytes = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
+            url,
+            message: e.to_string(),
+        })
+    }
+
+    /// `GET /version`.
+    pub async fn version(&self) -> Result<Value> {
+        let resp = self
+            .send(self.request(reqwest::Method::GET, "/version"), true)
+            .await?;
+        self.json(resp).await
+    }
+
+    pub async fn get<T: Object>(&self, ns: &str, name: &str) -> Result<T> {
+        let resp = self
+            .send(
+                self.request(reqwest::Method::GET, &T::KIND.object_path(ns, name)),
+                true,
+            )
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Any kind, as JSON.
+    pub async fn get_value(&self, kind: Kind, ns: &str, name: &str) -> Result<Value> {
+        let resp = self
+            .send(
+                self.request(reqwest::Method::GET, &kind.object_path(ns, name)),
+                true,
+            )
+            .await?;
+        self.json(resp).await
+    }
+
+    pub async fn get_any(&self, kind: Kind, ns: &str, name: &str) -> Result<AnyObject> {
+        let v = self.get_value(kind, ns, name).await?;
+        AnyObject::from_value(kind, v).map_err(|e| ClientError::Protocol {
+            url: kind.object_path(ns, name),
+            message: e.to_string(),
+        })
+    }
+
+    /// Lists a kind in one namespace, or in all (`ns = None`).
+    pub async fn list_any(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<List<AnyObject>> {
+        let path = kind.collection_path(ns);
+        let resp = self
+            .send(
+                self.request(reqwest::Method::GET, &path)
+                    .query(&query_pairs(opts)),
+                true,
+            )
+            .await?;
+        #[derive(Deserialize)]
+        struct RawList {
+            #[serde(default)]
+            metadata: crate::api::ListMeta,
+            items: Vec<Value>,
+        }
+        let raw: RawList = self.json(resp).await?;
+        let mut items = Vec::with_capacity(raw.items.len());
+        for v in raw.items {
+            items.push(
+                AnyObject::from_value(kind, v).map_err(|e| ClientError::Protocol {
+                    url: path.clone(),
+                    message: e.to_string(),
+                })?,
+            );
+        }
+        Ok(List {
+            items,
+            resource_version: raw.metadata.resource_version.parse().unwrap_or(0),
+        })
+    }
+
+    pub async fn list<T: Object>(&self, ns: Option<&str>, opts: &ListOptions) -> Result<List<T>> {
+        let l = self.list_any(T::KIND, ns, opts).await?;
+        Ok(List {
+            items: l
+                .items
+                .iter()
+                .filter_map(|o| T::from_any(o).map(|a| (**a).clone()))
+                .collect(),
+            resource_version: l.resource_version,
+        })
+    }
+
+    pub async fn create<T: Object>(&self, obj: &T) -> Result<T> {
+        let path = T::KIND.collection_path(Some(&obj.meta().namespace));
+        let resp = self
+            .send(self.request(reqwest::Method::POST, &path).json(obj), true)
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Replaces the object (a stale `resourceVersion` is a 409).
+    pub async fn replace<T: Object>(&self, obj: &T) -> Result<T> {
+        let path = T::KIND.object_path(&obj.meta().namespace, &obj.meta().name);
+        let resp = self
+            .send(self.request(reqwest::Method::PUT, &path).json(obj), true)
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Replaces the object's status.
+    pub async fn replace_status<T: Object>(&self, obj: &T) -> Result<T> {
+        let path = format!(
+            "{}/status",
+            T::KIND.object_path(&obj.meta().namespace, &obj.meta().name)
+        );
+        let resp = self
+            .send(self.request(reqwest::Method::PUT, &path).json(obj), true)
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Applies a JSON merge patch (to `/status` when `status`).
+    pub async fn patch_value(
+        &self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        patch: &Value,
+        status: bool,
+    ) -> Result<Value> {
+        let mut path = kind.object_path(ns, name);
+        if status {
+            path.push_str("/status");
+        }
+        let resp = self
+            .send(
+                self.request(reqwest::Method::PATCH, &path)
+                    .header("content-type", "application/merge-patch+json")
+                    .body(patch.to_string()),
+                true,
+            )
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Deletes (or starts deleting) an object; returns its last state.
+    pub async fn delete(
+        &self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Result<Value> {
+        let mut q: Vec<(&str, String)> = vec![];
+        if let Some(g) = opts.grace_period_seconds {
+            q.push(("gracePeriodSeconds", g.to_string()));
+        }
+        if let Some(p) = &opts.propagation_policy {
+            q.push(("propagationPolicy", p.clone()));
+        }
+        if opts.dry_run {
+            q.push(("dryRun", "All".into()));
+        }
+        let mut rb = self
+            .request(reqwest::Method::DELETE, &kind.object_path(ns, name))
+            .query(&q);
+        if let Some(uid) = &opts.uid {
+            rb = rb.json(&serde_json::json!({"preconditions": {"uid": uid}}));
+        }
+        let resp = self.send(rb, true).await?;
+        self.json(resp).await
+    }
+
+    /// Applies objects as one transaction.
+    pub async fn apply(&self, items: Vec<Value>, dry_run: bool) -> Result<Vec<Applied>> {
+        let mut rb = self
+            .request(reqwest::Method::POST, "/apis/ork.dev/v1/apply")
+            .json(&serde_json::json!({ "items": items }));
+        if dry_run {
+            rb = rb.query(&[("dryRun", "All")]);
+        }
+        #[derive(Deserialize)]
+        struct Out {
+            items: Vec<Applied>,
+        }
+        let resp = self.send(rb, true).await?;
+        let out: Out = self.json(resp).await?;
+        Ok(out.items)
+    }
+
+    /// Sets the replicas of a Deployment or ReplicaSet through its `scale` subresource.
+    pub async fn scale(&self, kind: Kind, ns: &str, name: &str, replicas: i32) -> Result<Value> {
+        let path = format!("{}/scale", kind.object_path(ns, name));
+        let resp = self
+            .send(
+                self.request(reqwest::Method::PATCH, &path)
+                    .header("content-type", "application/merge-patch+json")
+                    .body(serde_json::json!({"spec": {"replicas": replicas}}).to_string()),
+                true,
+            )
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Records a node heartbeat.
+    pub async fn heartbeat(&self, node: &str) -> Result<()> {
+        let path = format!("/api/v1/nodes/{node}/heartbeat");
+        self.send(self.request(reqwest::Method::POST, &path), true)
+            .await?;
+        Ok(())
+    }
+
+    /// A pod's logs as a byte stream.
+    pub async fn logs(
+        &self,
+        ns: &str,
+        pod: &str,
+        opts: &LogOptions,
+    ) -> Result<BoxStream<'static, Result<Bytes>>> {
+        let mut q: Vec<(&str, String)> = vec![];
+        if let Some(c) = &opts.container {
+            q.push(("container", c.clone()));
+        }
+        if opts.follow {
+            q.push(("follow", "true".into()));
+        }
+        if let Some(n) = opts.tail_lines {
+            q.push(("tailLines", n.to_string()));
+        }
+        if opts.previous {
+            q.push(("previous", "true".into()));
+        }
+        let path = format!("{}/log", Kind::Pod.object_path(ns, pod));
+        let resp = self
+            .send(
+                self.request(reqwest::Method::GET, &path).query(&q),
+                !opts.follow,
+            )
+            .await?;
+        let base = self.base.clone();
+        Ok(resp
+            .bytes_stream()
+            .map(move |r| {
+                r.map_err(|e| ClientError::Unreachable {
+                    url: base.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .boxed())
+    }
+
+    /// Watches a kind. `resource_version: None` starts with an ADDED event per
+    /// current object. The stream ends when the server ends it; an expired
+    /// revision or a server error comes as an `Err` (list again and restart).
+    pub async fn watch(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        opts: &ListOptions,
+        resource_version: Option<u64>,
+    ) -> Result<BoxStream<'static, Result<WatchEvent>>> {
+        let mut q = query_pairs(opts);
+        q.push(("watch", "true".into()));
+        q.push(("allowWatchBookmarks", "true".into()));
+        if let Some(rv) = resource_version {
+            q.push(("resourceVersion", rv.to_string()));
+        }
+        let path = kind.collection_path(ns);
+        let resp = self
+            .send(self.request(reqwest::Method::GET, &path).query(&q), false)
+            .await?;
+        let url = format!("{}{path}", self.base);
+        let bytes = resp.bytes_stream();
+        let stream = futures::stream::unfold(
+            (bytes, Vec::<u8>::new(), url, false),
+            move |(mut bytes, mut buf, url, done)| async move {
+                if done {
+                    return None;
+                }
+                loop {
+                    if let Some(i) = buf.iter().position(|b| *b == b'\n') {
+                        let line: Vec<u8> = buf.drain(..=i).collect();
+                        if line.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        let ev = parse_event(kind, &line, &url);
+                        let fail = ev.is_err();
+                        return Some((ev, (bytes, buf, url, fail)));
+                    }
+                    match bytes.next().await {
+                        Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                        Some(Err(e)) => {
+                            let err = ClientError::Unreachable {
+                                url: url.clone(),
+                                reason: e.to_string(),
+                            };
+                            return Some((Err(err), (bytes, buf, url, true)));
+                        }
+                        None => return None,
+                    }
+                }
+            },
+        );
+        Ok(stream.boxed())
+    }
+}
+
+fn parse_event(kind: Kind, line: &[u8], url: &str) -> Result<WatchEvent> {
+    let protocol = |m: String| ClientError::Protocol {
+        url: url.to_string(),
+        message: m,
+    };
+    let raw: RawEvent = serde_json::from_slice(line).map_err(|e| protocol(e.to_string()))?;
+    let rv = raw
+        .object
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let type_ = match raw.type_.as_str() {
+        "ADDED" => EventType::Added,
+        "MODIFIED" => EventType::Modified,
+        "DELETED" => EventType::Deleted,
+        "BOOKMARK" => {
+            return Ok(WatchEvent {
+                type_: EventType::Bookmark,
+                object: None,
+                resource_version: rv,
+            });
+        }
+        "ERROR" => {
+            let s: Status =
+                serde_json::from_value(raw.object).map_err(|e| protocol(e.to_string()))?;
+            return Err(ClientError::Api(Box::new(s)));
+        }
+        other => return Err(protocol(format!("unknown watch event type {other:?}"))),
+    };
+    let obj = AnyObject::from_value(kind, raw.object).map_err(|e| protocol(e.to_string()))?;
+    Ok(WatchEvent {
+        type_,
+        object: Some(obj),
+        resource_version: rv,
+    })
+}

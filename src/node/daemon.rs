@@ -1,0 +1,483 @@
+//! Starting the node daemon: pick the runtime, register the Node with the
+//! machine's real capacity, heartbeat every second, and keep one worker per
+//! pod bound here, fed by a list-then-watch of those pods (listing again
+//! after any watch error).
+//!
+//! # Restarts
+//!
+//! On start the runtime lists every container instance it knows, including
+//! those a previous daemon started. After the first successful pod list, each
+//! pod's worker adopts its instances (same processes, same restart counts);
+//! instances of pods no longer bound here are stopped and removed. Until that
+//! first list succeeds nothing is stopped: a daemon that cannot reach the
+//! control daemon leaves its pods running.
+
+use super::machine;
+use super::runtime::fake::FakeRuntime;
+use super::runtime::process::ProcessRuntime;
+use super::runtime::{ContainerInfo, Runtime};
+use super::server;
+use super::worker::{self, Handle, Msg, Shared};
+use crate::api::{Condition, Node, NodeAddress, NodeSystemInfo, Object, Pod, Quantity, new_object};
+use crate::client::{Client, ClientError, EventType, ListOptions};
+use futures::StreamExt;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often the node daemon says it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Which runtime runs the pods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuntimeKind {
+    Process,
+    Fake,
+}
+
+impl RuntimeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeKind::Process => "process",
+            RuntimeKind::Fake => "fake",
+        }
+    }
+}
+
+/// How `ork node` runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The control daemon's URL.
+    pub join: String,
+    pub token: String,
+    pub name: String,
+    pub data_dir: PathBuf,
+    pub runtime: RuntimeKind,
+    /// Replaces the measured capacity (hollow nodes).
+    pub capacity: BTreeMap<String, Quantity>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Why the node daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("preparing {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("starting the {runtime} runtime: {message}")]
+    Runtime {
+        runtime: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("listening for the control daemon on {addr}: {source}")]
+    Listen {
+        addr: IpAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running node daemon.
+pub struct Running {
+    pub name: String,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops heartbeats, the pod loop and the server. Pods keep running (a
+    /// new node daemon adopts them).
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+fn arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// The Node object this daemon registers.
+pub fn node_object(cfg: &Config, host_ip: IpAddr, port: u16) -> Node {
+    let mut n: Node = new_object("", &cfg.name);
+    n.metadata
+        .labels
+        .insert("kubernetes.io/hostname".into(), cfg.name.clone());
+    n.metadata
+        .labels
+        .insert("kubernetes.io/os".into(), "linux".into());
+    n.metadata
+        .labels
+        .insert("kubernetes.io/arch".into(), arch().into());
+    n.metadata
+        .labels
+        .insert("ork.dev/runtime".into(), cfg.runtime.as_str().into());
+    n.metadata.labels.extend(cfg.labels.clone());
+    let mut capacity: BTreeMap<String, Quantity> = BTreeMap::new();
+    capacity.insert(
+        "cpu".into(),
+        Quantity::from_milli(i128::from(machine::cpus()) * 1000),
+    );
+    capacity.insert(
+        "memory".into(),
+        Quantity::from_bytes(i128::from(machine::memory_bytes())),
+    );
+    capacity.insert("pods".into(), Quantity::from_milli(110_000));
+    capacity.extend(cfg.capacity.clone());
+    n.status.allocatable = capacity.clone();
+    n.status.capacity = capacity;
+    n.status.conditions = vec![Condition::new(
+        "Ready",
+        true,
+        "NodeReady",
+        "node daemon is posting heartbeats",
+    )];
+    n.status.addresses = vec![
+        NodeAddress {
+            type_: "InternalIP".into(),
+            address: host_ip.to_string(),
+        },
+        NodeAddress {
+            type_: "Hostname".into(),
+            address: cfg.name.clone(),
+        },
+    ];
+    n.status.daemon_endpoints.kubelet_endpoint.port = i32::from(port);
+    n.status.node_info = NodeSystemInfo {
+        machine_id: machine::machine_id(),
+        kernel_version: machine::kernel_version(),
+        os_image: machine::os_image(),
+        operating_system: "linux".into(),
+        architecture: arch().into(),
+        container_runtime_version: cfg.runtime.as_str().into(),
+        kubelet_version: concat!("v", env!("CARGO_PKG_VERSION")).into(),
+    };
+    n
+}
+
+/// Creates the Node, or refreshes it (labels merged, spec such as
+/// `unschedulable` kept, status replaced) when it exists.
+async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
+    match client.create(node).await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.is_conflict() => {}
+        Err(e) => return Err(e),
+    }
+    let mut existing: Node = client.get("", &node.metadata.name).await?;
+    existing
+        .metadata
+        .labels
+        .extend(node.metadata.labels.clone());
+    let mut updated = client.replace(&existing).await?;
+    updated.status = node.status.clone();
+    updated.metadata.resource_version.clear();
+    client.replace_status(&updated).await?;
+    Ok(())
+}
+
+fn host_and_port(url: &str) -> (String, u16) {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rsplit_once(':') {
+        Some((h, p)) => (
+            h.trim_matches(|c| c == '[' || c == ']').to_string(),
+            p.parse().unwrap_or(80),
+        ),
+        None => (authority.to_string(), 80),
+    }
+}
+
+/// Starts the node daemon; returns once the Node is registered.
+pub async fn start(cfg: Config) -> Result<Running, NodeError> {
+    let dir_err = |source| NodeError::DataDir {
+        path: cfg.data_dir.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&cfg.data_dir).map_err(dir_err)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(dir_err)?;
+    }
+    let runtime: Arc<dyn Runtime> = match cfg.runtime {
+        RuntimeKind::Fake => Arc::new(FakeRuntime::new()),
+        RuntimeKind::Process => {
+            let shim = std::env::current_exe().map_err(|e| NodeError::Runtime {
+                runtime: "process",
+                message: format!("finding the ork binary for the shim: {e}"),
+            })?;
+            Arc::new(
+                ProcessRuntime::new(cfg.data_dir.join("containers"), shim).map_err(|e| {
+                    NodeError::Runtime {
+                        runtime: "process",
+                        message: e.to_string(),
+                    }
+                })?,
+            )
+        }
+    };
+    let client = Client::new(&cfg.join, &cfg.token)?;
+    let (host, port) = host_and_port(&cfg.join);
+    let host_ip = machine::address_towards(&host, port);
+    let listener = tokio::net::TcpListener::bind((host_ip, 0))
+        .await
+        .map_err(|source| NodeError::Listen {
+            addr: host_ip,
+            source,
+        })?;
+    let node_port = listener
+        .local_addr()
+        .map_err(|source| NodeError::Listen {
+            addr: host_ip,
+            source,
+        })?
+        .port();
+    let node = node_object(&cfg, host_ip, node_port);
+    let mut warned = false;
+    loop {
+        match register(&client, &node).await {
+            Ok(()) => break,
+            Err(e @ ClientError::Unreachable { .. }) => {
+                if !warned {
+                    tracing::warn!(error = %e, "waiting for the control daemon");
+                    warned = true;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::info!(node = %cfg.name, runtime = cfg.runtime.as_str(), address = %host_ip, "node registered");
+    let (shutdown, rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        runtime: runtime.clone(),
+        node_name: cfg.name.clone(),
+        host_ip: host_ip.to_string(),
+    });
+    let tasks = vec![
+        server::serve(listener, runtime.clone(), cfg.token.clone(), rx.clone()),
+        tokio::spawn(heartbeats(client.clone(), node.clone(), rx.clone())),
+        tokio::spawn(sync_pods(shared, rx)),
+    ];
+    Ok(Running {
+        name: cfg.name,
+        shutdown,
+        tasks,
+    })
+}
+
+async fn heartbeats(client: Client, node: Node, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match client.heartbeat(&node.metadata.name).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {
+                tracing::warn!("the Node object is gone; registering again");
+                if let Err(e) = register(&client, &node).await {
+                    tracing::warn!(error = %e, "registering again failed");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "heartbeat failed"),
+        }
+    }
+}
+
+struct Pods {
+    shared: Arc<Shared>,
+    workers: HashMap<String, Handle>,
+    /// Instances found at start, by pod uid, until their pods are seen.
+    adopted: Option<HashMap<String, Vec<ContainerInfo>>>,
+}
+
+impl Pods {
+    fn upsert(&mut self, pod: Pod) {
+        let uid = pod.metadata.uid.clone();
+        let pod = Arc::new(pod);
+        self.workers.retain(|_, h| !h.join.is_finished());
+        if let Some(h) = self.workers.get(&uid) {
+            let _ = h.tx.send(Msg::Update(pod));
+            return;
+        }
+        let adopted = self
+            .adopted
+            .as_mut()
+            .and_then(|a| a.remove(&uid))
+            .unwrap_or_default();
+        let h = worker::spawn(self.shared.clone(), pod, adopted);
+        self.workers.insert(uid, h);
+    }
+
+    fn remove(&mut self, uid: &str) {
+        if let Some(h) = self.workers.remove(uid) {
+            let _ = h.tx.send(Msg::Removed);
+        }
+    }
+
+    /// After the first full list: stop what belongs to no pod bound here.
+    async fn sweep_orphans(&mut self) {
+        let Some(orphans) = self.adopted.take() else {
+            return;
+        };
+        for (uid, instances) in orphans {
+            tracing::info!(pod_uid = %uid, count = instances.len(), "stopping containers of a pod no longer bound here");
+            let rt = self.shared.runtime.clone();
+            tokio::spawn(async move {
+                for i in instances {
+                    let _ = rt.stop(&i.id, Duration::from_secs(10)).await;
+                    let _ = rt.remove(&i.id).await;
+                }
+            });
+        }
+    }
+}
+
+async fn sync_pods(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut adopted: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
+    match shared.runtime.list().await {
+        Ok(list) => {
+            for c in list {
+                adopted.entry(c.pod_uid.clone()).or_default().push(c);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "listing existing containers failed"),
+    }
+    if !adopted.is_empty() {
+        tracing::info!(pods = adopted.len(), "found containers from an earlier run");
+    }
+    let mut pods = Pods {
+        shared: shared.clone(),
+        workers: HashMap::new(),
+        adopted: Some(adopted),
+    };
+    let opts = ListOptions {
+        field_selector: Some(format!("spec.nodeName={}", shared.node_name)),
+        ..Default::default()
+    };
+    let client = shared.client.clone();
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let list = match client.list::<Pod>(None, &opts).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::debug!(error = %e, "listing pods failed; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = shutdown.changed() => return,
+                }
+            }
+        };
+        let live: HashSet<String> = list.items.iter().map(|p| p.metadata.uid.clone()).collect();
+        let gone: Vec<String> = pods
+            .workers
+            .keys()
+            .filter(|u| !live.contains(*u))
+            .cloned()
+            .collect();
+        for uid in gone {
+            pods.remove(&uid);
+        }
+        for p in list.items {
+            pods.upsert(p);
+        }
+        pods.sweep_orphans().await;
+        let mut stream = match client
+            .watch(
+                crate::api::Kind::Pod,
+                None,
+                &opts,
+                Some(list.resource_version),
+            )
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(error = %e, "watching pods failed; listing again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        loop {
+            let ev = tokio::select! {
+                ev = stream.next() => ev,
+                _ = shutdown.changed() => return,
+            };
+            match ev {
+                Some(Ok(ev)) => match (ev.type_, ev.object) {
+                    (EventType::Deleted, Some(o)) => pods.remove(&o.meta().uid),
+                    (EventType::Added | EventType::Modified, Some(o)) => {
+                        if let Some(p) = Pod::from_any(&o) {
+                            pods.upsert((**p).clone());
+                        }
+                    }
+                    _ => {}
+                },
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "pod watch ended; listing again");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_urls_give_host_and_port() {
+        assert_eq!(
+            host_and_port("http://127.0.0.1:7700"),
+            ("127.0.0.1".into(), 7700)
+        );
+        assert_eq!(host_and_port("http://[::1]:80/x"), ("::1".into(), 80));
+        assert_eq!(host_and_port("http://ctl"), ("ctl".into(), 80));
+    }
+
+    #[test]
+    fn the_node_object_carries_capacity_labels_and_endpoint() {
+        let cfg = Config {
+            join: "http://127.0.0.1:1".into(),
+            token: "t".into(),
+            name: "n1".into(),
+            data_dir: PathBuf::from("/tmp/x"),
+            runtime: RuntimeKind::Fake,
+            capacity: [("cpu".to_string(), "32".parse().unwrap())].into(),
+            labels: [("zone".to_string(), "a".to_string())].into(),
+        };
+        let n = node_object(&cfg, IpAddr::from([127, 0, 0, 1]), 4321);
+        assert_eq!(n.status.allocatable["cpu"].milli(), 32_000);
+        assert!(n.status.allocatable["memory"].value() > 0);
+        assert_eq!(n.metadata.labels["zone"], "a");
+        assert_eq!(n.metadata.labels["kubernetes.io/hostname"], "n1");
+        assert_eq!(n.status.daemon_endpoints.kubelet_endpoint.port, 4321);
+        assert_eq!(n.address("InternalIP"), Some("127.0.0.1"));
+        assert!(n.is_ready());
+        assert!(n.validate().is_empty());
+    }
+}

@@ -1,0 +1,590 @@
+//! One worker task per pod bound to this node. It owns the pod's containers:
+//! starts them (allocating host ports once per pod), waits for them, applies
+//! restartPolicy with exponential backoff (1 s doubling to 60 s, reset after
+//! 10 minutes of running), stops them (SIGTERM, SIGKILL after the grace
+//! period) when the pod is deleted, and reports the pod's status to the
+//! control daemon whenever it changes — never otherwise.
+//!
+//! A worker started for a pod whose containers already run (found by the
+//! runtime after a node daemon restart) adopts them: same instances, same
+//! restart counts.
+
+use super::env;
+use super::runtime::{ContainerInfo, ContainerSpec, RunState, Runtime, RuntimeError};
+use super::status::{self, ContainerView, should_restart, terminated};
+use crate::api::{
+    ContainerPort, Event, EventSource, Kind, Object, ObjectReference, Pod, Protocol, Time,
+    new_object,
+};
+use crate::client::{Client, DeleteOptions};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// First restart delay after a container exits.
+pub const BACKOFF_START: Duration = Duration::from_secs(1);
+/// Longest restart delay.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// A container that ran this long starts over at [`BACKOFF_START`].
+pub const BACKOFF_RESET: Duration = Duration::from_secs(600);
+/// Retry interval for a status report the control daemon did not take.
+const REPORT_RETRY: Duration = Duration::from_secs(2);
+
+/// What every worker of a node shares.
+pub struct Shared {
+    pub client: Client,
+    pub runtime: Arc<dyn Runtime>,
+    pub node_name: String,
+    pub host_ip: String,
+}
+
+/// Messages to a worker.
+pub enum Msg {
+    /// The pod as the control daemon has it now.
+    Update(Arc<Pod>),
+    /// The pod is gone from this node (deleted, or bound elsewhere).
+    Removed,
+    /// A container instance exited.
+    Exited {
+        container: String,
+        info: Result<Box<ContainerInfo>, String>,
+    },
+}
+
+/// A running worker.
+pub struct Handle {
+    pub tx: mpsc::UnboundedSender<Msg>,
+    pub join: tokio::task::JoinHandle<()>,
+}
+
+struct ContainerSlot {
+    view: ContainerView,
+    ports: Vec<ContainerPort>,
+    /// Instance ids older than `view.current`, kept for `logs --previous`.
+    older: Vec<String>,
+    next_attempt: u32,
+    backoff: Duration,
+    restart_at: Option<Instant>,
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    pod: Arc<Pod>,
+    tx: mpsc::UnboundedSender<Msg>,
+    slots: HashMap<String, ContainerSlot>,
+    start_time: Time,
+    retry_report_at: Option<Instant>,
+    removed: bool,
+}
+
+/// Starts a worker for `pod`, adopting the instances the runtime already has for it.
+pub fn spawn(shared: Arc<Shared>, pod: Arc<Pod>, adopted: Vec<ContainerInfo>) -> Handle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut w = Worker {
+        shared,
+        start_time: pod.status.start_time.unwrap_or_else(Time::now),
+        pod,
+        tx: tx.clone(),
+        slots: HashMap::new(),
+        retry_report_at: None,
+        removed: false,
+    };
+    w.adopt(adopted);
+    let join = tokio::spawn(w.run(rx));
+    Handle { tx, join }
+}
+
+/// Allocates a free host port (TCP or UDP) by binding port 0.
+fn free_port(protocol: Protocol) -> Option<i32> {
+    let port = match protocol {
+        Protocol::TCP => std::net::TcpListener::bind("0.0.0.0:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port(),
+        Protocol::UDP => std::net::UdpSocket::bind("0.0.0.0:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port(),
+    };
+    Some(i32::from(port))
+}
+
+impl Worker {
+    fn key(&self) -> String {
+        format!("{}/{}", self.pod.metadata.namespace, self.pod.metadata.name)
+    }
+
+    fn adopt(&mut self, mut adopted: Vec<ContainerInfo>) {
+        adopted.sort_by_key(|c| c.attempt);
+        for c in &self.pod.spec.containers {
+            let mine: Vec<&ContainerInfo> = adopted
+                .iter()
+                .filter(|i| i.container_name == c.name)
+                .collect();
+            let current = mine.last().map(|i| (*i).clone());
+            let previous_exit = mine.len().checked_sub(2).and_then(|i| terminated(mine[i]));
+            let older: Vec<String> = mine.iter().rev().skip(1).map(|i| i.id.clone()).collect();
+            let slot = ContainerSlot {
+                ports: current
+                    .as_ref()
+                    .map(|i| i.ports.clone())
+                    .unwrap_or_default(),
+                next_attempt: current.as_ref().map(|i| i.attempt + 1).unwrap_or(0),
+                view: ContainerView {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    ever_started: current.is_some(),
+                    current,
+                    previous_exit,
+                    waiting: None,
+                },
+                older,
+                backoff: BACKOFF_START,
+                restart_at: None,
+            };
+            self.slots.insert(c.name.clone(), slot);
+        }
+        // Instances of containers no longer in the spec are left for the runtime
+        // sweep of the node daemon.
+        for slot in self.slots.values() {
+            if let Some(cur) = &slot.view.current
+                && cur.state == RunState::Running
+            {
+                self.watch_exit(slot.view.name.clone(), cur.id.clone());
+            }
+        }
+        let exited: Vec<(String, ContainerInfo)> = self
+            .slots
+            .values()
+            .filter_map(|s| {
+                s.view
+                    .current
+                    .clone()
+                    .filter(|c| c.state != RunState::Running)
+                    .map(|c| (s.view.name.clone(), c))
+            })
+            .collect();
+        for (name, info) in exited {
+            self.on_exit(&name, info);
+        }
+    }
+
+    fn watch_exit(&self, container: String, id: String) {
+        let runtime = self.shared.runtime.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let info = runtime
+                .wait(&id)
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Exited { container, info });
+        });
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        loop {
+            if self.removed {
+                self.stop_all(self.pod.grace_seconds()).await;
+                return;
+            }
+            if self.pod.metadata.is_terminating() {
+                self.terminate().await;
+                return;
+            }
+            self.start_due().await;
+            self.report().await;
+            let wake = self
+                .slots
+                .values()
+                .filter_map(|s| s.restart_at)
+                .chain(self.retry_report_at)
+                .min();
+            let msg = match wake {
+                Some(at) => tokio::select! {
+                    m = rx.recv() => m,
+                    _ = tokio::time::sleep_until(at.into()) => continue,
+                },
+                None => rx.recv().await,
+            };
+            match msg {
+                None | Some(Msg::Removed) => self.removed = true,
+                Some(Msg::Update(p)) => {
+                    // Watch events may trail what a status report already returned.
+                    if p.metadata.uid == self.pod.metadata.uid
+                        && p.metadata.revision() >= self.pod.metadata.revision()
+                    {
+                        self.pod = p;
+                    }
+                }
+                Some(Msg::Exited { container, info }) => match info {
+                    Ok(info) => self.on_exit(&container, *info),
+                    Err(e) => {
+                        tracing::warn!(pod = %self.key(), %container, error = %e, "lost track of a container");
+                    }
+                },
+            }
+        }
+    }
+
+    /// Records an exit and schedules a restart if the policy wants one.
+    fn on_exit(&mut self, container: &str, info: ContainerInfo) {
+        let policy = self.pod.spec.restart_policy;
+        let Some(slot) = self.slots.get_mut(container) else {
+            return;
+        };
+        if slot.view.current.as_ref().is_none_or(|c| c.id != info.id) {
+            return;
+        }
+        let ran_for = (info_finished(&info) - info.started_at.0)
+            .to_std()
+            .unwrap_or_default();
+        let code = match &info.state {
+            RunState::Exited { code, .. } => *code,
+            RunState::Running => return,
+        };
+        slot.view.current = Some(info);
+        if should_restart(policy, code) && !self.pod.metadata.is_terminating() {
+            if ran_for >= BACKOFF_RESET {
+                slot.backoff = BACKOFF_START;
+            }
+            let delay = slot.backoff;
+            slot.backoff = (slot.backoff * 2).min(BACKOFF_MAX);
+            slot.restart_at = Some(Instant::now() + delay);
+            slot.view.waiting = Some((
+                "CrashLoopBackOff".into(),
+                format!(
+                    "back-off {}s restarting failed container={} pod={}",
+                    delay.as_secs(),
+                    container,
+                    self.pod.metadata.name
+                ),
+            ));
+        } else {
+            slot.view.waiting = None;
+        }
+    }
+
+    /// Starts every container that should run now.
+    async fn start_due(&mut self) {
+        let now = Instant::now();
+        let names: Vec<String> = self
+            .pod
+            .spec
+            .containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        for name in names {
+            let Some(slot) = self.slots.get(&name) else {
+                continue;
+            };
+            if slot.restart_at.is_some_and(|t| t > now) {
+                continue;
+            }
+            let due = match &slot.view.current {
+                None => true,
+                Some(c) => match &c.state {
+                    RunState::Running => false,
+                    RunState::Exited { code, .. } => {
+                        should_restart(self.pod.spec.restart_policy, *code)
+                    }
+                },
+            };
+            if due {
+                self.start_one(&name).await;
+            }
+        }
+    }
+
+    fn container_spec(&mut self, name: &str) -> Option<ContainerSpec> {
+        let c = self
+            .pod
+            .spec
+            .containers
+            .iter()
+            .find(|c| c.name == name)?
+            .clone();
+        let slot = self.slots.get_mut(name)?;
+        if slot.ports.is_empty() && !c.ports.is_empty() {
+            slot.ports = c
+                .ports
+                .iter()
+                .map(|p| ContainerPort {
+                    host_port: p.host_port.or_else(|| free_port(p.protocol)),
+                    ..p.clone()
+                })
+                .collect();
+        }
+        // Kubernetes gives every container HOSTNAME = the pod's name.
+        let mut injected = vec![("HOSTNAME".to_string(), self.pod.metadata.name.clone())];
+        injected.extend(self.shared.runtime.injected_env(&slot.ports));
+        let spec_env: Vec<(String, String)> = c
+            .env
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect();
+        let env = env::build(&injected, &spec_env);
+        let map: HashMap<String, String> = env.iter().cloned().collect();
+        Some(ContainerSpec {
+            pod_uid: self.pod.metadata.uid.clone(),
+            pod_name: self.pod.metadata.name.clone(),
+            namespace: self.pod.metadata.namespace.clone(),
+            container_name: name.to_string(),
+            attempt: slot.next_attempt,
+            image: c.image.clone(),
+            command: c.command.iter().map(|s| env::expand(s, &map)).collect(),
+            args: c.args.iter().map(|s| env::expand(s, &map)).collect(),
+            env,
+            working_dir: c.working_dir.clone(),
+            ports: slot.ports.clone(),
+        })
+    }
+
+    async fn start_one(&mut self, name: &str) {
+        let Some(spec) = self.container_spec(name) else {
+            return;
+        };
+        let runtime = self.shared.runtime.clone();
+        let result = runtime.start(&spec).await;
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        slot.next_attempt = spec.attempt + 1;
+        slot.restart_at = None;
+        match result {
+            Ok(info) => {
+                if let Some(old) = slot.view.current.take() {
+                    slot.view.previous_exit = terminated(&old);
+                    slot.older.insert(0, old.id);
+                }
+                // Keep one earlier instance for `logs --previous`.
+                let stale: Vec<String> = slot.older.drain(1.min(slot.older.len())..).collect();
+                slot.view.current = Some(info.clone());
+                slot.view.waiting = None;
+                slot.view.ever_started = true;
+                self.watch_exit(name.to_string(), info.id.clone());
+                for id in stale {
+                    let _ = runtime.remove(&id).await;
+                }
+                let verb = if spec.attempt == 0 {
+                    "Started"
+                } else {
+                    "Restarted"
+                };
+                self.event(
+                    "Normal",
+                    "Started",
+                    &format!("{verb} container {name} (attempt {})", spec.attempt),
+                )
+                .await;
+            }
+            Err(e) => {
+                let reason = match e {
+                    RuntimeError::Start(_) => "RunContainerError",
+                    _ => "CreateContainerError",
+                };
+                let delay = slot.backoff;
+                slot.backoff = (slot.backoff * 2).min(BACKOFF_MAX);
+                slot.restart_at = Some(Instant::now() + delay);
+                slot.view.waiting = Some((reason.into(), e.to_string()));
+                tracing::warn!(pod = %self.key(), container = name, error = %e, "starting a container failed");
+                self.event("Warning", "Failed", &format!("Error: {e}"))
+                    .await;
+            }
+        }
+    }
+
+    fn views(&self) -> Vec<ContainerView> {
+        self.pod
+            .spec
+            .containers
+            .iter()
+            .filter_map(|c| self.slots.get(&c.name).map(|s| s.view.clone()))
+            .collect()
+    }
+
+    /// Sends the pod's status when it differs from the last one sent.
+    async fn report(&mut self) {
+        if self.retry_report_at.is_some_and(|t| t > Instant::now()) {
+            return;
+        }
+        let status = status::pod_status(
+            &self.pod,
+            &self.views(),
+            self.shared.runtime.name(),
+            &self.shared.host_ip,
+            self.start_time,
+        );
+        if self.pod.status == status {
+            self.retry_report_at = None;
+            return;
+        }
+        let mut p = (*self.pod).clone();
+        p.status = status;
+        p.metadata.resource_version.clear();
+        match self.shared.client.replace_status(&p).await {
+            Ok(updated) => {
+                self.retry_report_at = None;
+                self.pod = Arc::new(updated);
+            }
+            Err(e) if e.is_not_found() || e.is_conflict() => {
+                // Deleted or replaced by a new pod of the same name: not ours any more.
+                self.removed = true;
+            }
+            Err(e) => {
+                tracing::debug!(pod = %self.key(), error = %e, "status report failed; retrying");
+                self.retry_report_at = Some(Instant::now() + REPORT_RETRY);
+            }
+        }
+    }
+
+    /// Stops every instance and forgets them.
+    async fn stop_all(&mut self, grace_seconds: i64) {
+        let grace = Duration::from_secs(grace_seconds.max(0) as u64);
+        let runtime = self.shared.runtime.clone();
+        let mut stops = vec![];
+        for slot in self.slots.values() {
+            if let Some(c) = &slot.view.current
+                && c.state == RunState::Running
+            {
+                let (rt, id) = (runtime.clone(), c.id.clone());
+                stops.push(async move { rt.stop(&id, grace).await });
+            }
+        }
+        for r in futures::future::join_all(stops).await {
+            if let Err(e) = r {
+                tracing::warn!(pod = %self.key(), error = %e, "stopping a container failed");
+            }
+        }
+        for slot in self.slots.values() {
+            for id in slot.view.current.iter().map(|c| &c.id).chain(&slot.older) {
+                let _ = runtime.remove(id).await;
+            }
+        }
+    }
+
+    /// Graceful deletion: stop within the grace period, then remove the pod object.
+    async fn terminate(&mut self) {
+        let grace = match (
+            self.pod.metadata.deletion_timestamp,
+            self.pod.metadata.deletion_grace_period_seconds,
+        ) {
+            (Some(at), Some(g)) => Time::now().seconds_until(&at).min(g),
+            _ => self.pod.grace_seconds(),
+        };
+        let running = self.slots.values().any(|s| {
+            s.view
+                .current
+                .as_ref()
+                .is_some_and(|c| c.state == RunState::Running)
+        });
+        if running {
+            self.event(
+                "Normal",
+                "Killing",
+                &format!("Stopping containers (grace period {grace}s)"),
+            )
+            .await;
+        }
+        self.stop_all(grace).await;
+        let opts = DeleteOptions {
+            grace_period_seconds: Some(0),
+            uid: Some(self.pod.metadata.uid.clone()),
+            ..Default::default()
+        };
+        let (ns, name) = (&self.pod.metadata.namespace, &self.pod.metadata.name);
+        for _ in 0..30 {
+            match self.shared.client.delete(Kind::Pod, ns, name, &opts).await {
+                Ok(_) => return,
+                Err(e) if e.is_not_found() || e.is_conflict() => return,
+                Err(e) => {
+                    tracing::debug!(pod = %self.key(), error = %e, "removing the pod failed; retrying");
+                    tokio::time::sleep(REPORT_RETRY).await;
+                }
+            }
+        }
+    }
+
+    /// Records an event about the pod (best effort).
+    async fn event(&self, type_: &str, reason: &str, message: &str) {
+        record_event(
+            &self.shared.client,
+            &self.shared.node_name,
+            self.pod.as_ref().clone().into_any(),
+            type_,
+            reason,
+            message,
+        )
+        .await;
+    }
+}
+
+fn info_finished(info: &ContainerInfo) -> chrono::DateTime<chrono::Utc> {
+    match &info.state {
+        RunState::Exited { finished_at, .. } => finished_at.0,
+        RunState::Running => chrono::Utc::now(),
+    }
+}
+
+/// Records (or bumps) an event through the API, best effort: a node must not
+/// stop working because events cannot be written.
+pub async fn record_event(
+    client: &Client,
+    node: &str,
+    obj: crate::api::AnyObject,
+    type_: &str,
+    reason: &str,
+    message: &str,
+) {
+    let m = obj.meta();
+    let involved = ObjectReference {
+        api_version: obj.kind().api_version().into(),
+        kind: obj.kind().as_str().into(),
+        namespace: m.namespace.clone(),
+        name: m.name.clone(),
+        uid: m.uid.clone(),
+    };
+    let ns = if m.namespace.is_empty() {
+        crate::api::DEFAULT_NAMESPACE
+    } else {
+        m.namespace.as_str()
+    };
+    let key = format!(
+        "{}\0{}\0{}\0{reason}\0{message}",
+        involved.kind, involved.namespace, involved.uid
+    );
+    let name = format!(
+        "{}.{:016x}",
+        involved.name.chars().take(200).collect::<String>(),
+        crate::api::hash::fnv64a(key.as_bytes())
+    );
+    let now = Time::now();
+    let mut e: Event = new_object(ns, &name);
+    e.involved_object = involved;
+    e.reason = reason.into();
+    e.message = message.chars().take(1024).collect();
+    e.type_ = type_.into();
+    e.count = 1;
+    e.first_timestamp = Some(now);
+    e.last_timestamp = Some(now);
+    e.source = EventSource {
+        component: "ork-node".into(),
+        host: node.into(),
+    };
+    match client.create(&e).await {
+        Ok(_) => {}
+        Err(err) if err.is_conflict() => {
+            if let Ok(cur) = client.get::<Event>(ns, &name).await {
+                let patch = serde_json::json!({"count": cur.count + 1, "lastTimestamp": now});
+                let _ = client
+                    .patch_value(Kind::Event, ns, &name, &patch, false)
+                    .await;
+            }
+        }
+        Err(err) => tracing::debug!(error = %err, "recording an event failed"),
+    }
+}

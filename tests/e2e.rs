@@ -1,0 +1,17 @@
+//! End-to-end tests: the real `ork` binary, real daemons on loopback, real
+//! SQLite files, real processes. One test binary, a module per feature.
+#![allow(clippy::unwrap_used)]
+
+#[path = "e2e/harness.rs"]
+mod harness;
+
+#[path = "e2e/auth.rs"]
+mod auth;
+#[path = "e2e/manifests.rs"]
+mod manifests;
+#[path = "e2e/restarts.rs"]
+mod restarts;
+#[path = "e2e/up.rs"]
+mod up;
+#[path = "e2e/workloads.rs"]
+mod workloads;

@@ -1,0 +1,373 @@
+//! A cluster of real `ork` processes in a temp dir: `ork control` on
+//! 127.0.0.1:0 and `ork node` daemons joined to it. Every helper waits on a
+//! condition with a timeout; nothing sleeps and hopes. Dropping the cluster
+//! kills its daemons and every container process they started.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ORK: &str = env!("CARGO_BIN_EXE_ork");
+
+/// Waits until `f` returns `Some`, or panics naming `what`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A unique number for `sleep N` commands, so tests can count their own processes.
+pub fn marker() -> u64 {
+    let n = uuid::Uuid::new_v4().as_u128();
+    900_000 + (n % 8_000_000) as u64
+}
+
+/// Pids of live (non-zombie) processes whose command line is exactly `argv`.
+pub fn pids_of(argv: &[&str]) -> Vec<u32> {
+    let want: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
+    let mut out = vec![];
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        if cmd != want {
+            continue;
+        }
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true);
+        if !zombie {
+            out.push(pid);
+        }
+    }
+    out.sort();
+    out
+}
+
+pub struct Node {
+    pub name: String,
+    pub child: Option<Child>,
+    pub dir: PathBuf,
+    pub runtime: String,
+}
+
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub control: Option<Child>,
+    pub url: String,
+    pub admin: String,
+    pub nodes: Vec<Node>,
+    listen: String,
+}
+
+fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    cmd.stdin(Stdio::null())
+        .stdout(f.try_clone().unwrap())
+        .stderr(f)
+        .env("ORK_LOG", "debug")
+        .spawn()
+        .unwrap()
+}
+
+impl Cluster {
+    /// A control daemon and `nodes` node daemons with a runtime (`process`/`fake`).
+    pub fn start(nodes: usize, runtime: &str) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Cluster {
+            dir,
+            control: None,
+            url: String::new(),
+            admin: String::new(),
+            nodes: vec![],
+            listen: "127.0.0.1:0".into(),
+        };
+        c.start_control();
+        // Keep the port from now on, so restarts keep the address nodes know.
+        c.listen = c.url.trim_start_matches("http://").to_string();
+        for i in 1..=nodes {
+            c.add_node(&format!("n{i}"), runtime);
+        }
+        c
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("control")
+    }
+
+    pub fn start_control(&mut self) {
+        let data = self.data();
+        std::fs::create_dir_all(self.dir.path()).unwrap();
+        let _ = std::fs::remove_file(data.join("control.url"));
+        let child = spawn_logged(
+            Command::new(ORK)
+                .args([
+                    "control",
+                    "--listen",
+                    &self.listen,
+                    "--node-grace",
+                    "3s",
+                    "--data-dir",
+                ])
+                .arg(&data),
+            &self.dir.path().join("control.log"),
+        );
+        self.control = Some(child);
+        let url_file = data.join("control.url");
+        self.url = wait_for(
+            "the control daemon to listen",
+            Duration::from_secs(20),
+            || {
+                std::fs::read_to_string(&url_file)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+            },
+        );
+        self.admin = std::fs::read_to_string(data.join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_string();
+    }
+
+    /// SIGKILLs the control daemon.
+    pub fn kill_control(&mut self) {
+        if let Some(mut c) = self.control.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn add_node(&mut self, name: &str, runtime: &str) {
+        let dir = self.dir.path().join("nodes").join(name);
+        let mut node = Node {
+            name: name.into(),
+            child: None,
+            dir,
+            runtime: runtime.into(),
+        };
+        self.spawn_node(&mut node);
+        self.nodes.push(node);
+        let n = name.to_string();
+        self.wait_json(
+            &format!("node {n} Ready"),
+            Duration::from_secs(20),
+            &["get", "node", &n],
+            |v| {
+                v["status"]["conditions"].as_array().is_some_and(|c| {
+                    c.iter()
+                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                })
+            },
+        );
+    }
+
+    fn spawn_node(&self, node: &mut Node) {
+        let log = self.dir.path().join(format!("node-{}.log", node.name));
+        node.child = Some(spawn_logged(
+            Command::new(ORK)
+                .args(["node", "--join", &self.url, "--token-file"])
+                .arg(self.data().join("node.token"))
+                .args([
+                    "--name",
+                    &node.name,
+                    "--runtime",
+                    &node.runtime,
+                    "--data-dir",
+                ])
+                .arg(&node.dir),
+            &log,
+        ));
+    }
+
+    /// SIGKILLs a node daemon (its pods keep running).
+    pub fn kill_node(&mut self, i: usize) {
+        if let Some(mut c) = self.nodes[i].child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn restart_node(&mut self, i: usize) {
+        let mut node = std::mem::replace(
+            &mut self.nodes[i],
+            Node {
+                name: String::new(),
+                child: None,
+                dir: PathBuf::new(),
+                runtime: String::new(),
+            },
+        );
+        self.spawn_node(&mut node);
+        self.nodes[i] = node;
+    }
+
+    /// Runs the ork CLI against this cluster.
+    pub fn ork(&self, args: &[&str]) -> Output {
+        self.ork_stdin(args, None)
+    }
+
+    pub fn ork_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(ORK);
+        cmd.args(args)
+            .env("ORK_SERVER", &self.url)
+            .env("ORK_TOKEN", &self.admin)
+            .env("ORK_CONFIG", self.dir.path().join("no-config.yaml"))
+            .env_remove("ORK_NAMESPACE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match stdin {
+            None => cmd.stdin(Stdio::null()).output().unwrap(),
+            Some(text) => {
+                use std::io::Write;
+                cmd.stdin(Stdio::piped());
+                let mut child = cmd.spawn().unwrap();
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(text.as_bytes())
+                    .unwrap();
+                child.wait_with_output().unwrap()
+            }
+        }
+    }
+
+    /// Runs the CLI and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.ork(args);
+        assert!(
+            out.status.success(),
+            "ork {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Applies a manifest given as text (through a temp file).
+    pub fn apply(&self, yaml: &str) -> String {
+        let f = self
+            .dir
+            .path()
+            .join(format!("m-{}.yaml", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&f, yaml).unwrap();
+        self.ok(&["apply", "-f", f.to_str().unwrap()])
+    }
+
+    /// `ork get ... -o json` parsed; `None` when the command fails.
+    pub fn json(&self, args: &[&str]) -> Option<Value> {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["-o", "json"]);
+        let out = self.ork(&a);
+        if !out.status.success() {
+            return None;
+        }
+        serde_json::from_slice(&out.stdout).ok()
+    }
+
+    pub fn wait_json(
+        &self,
+        what: &str,
+        timeout: Duration,
+        args: &[&str],
+        f: impl Fn(&Value) -> bool,
+    ) -> Value {
+        wait_for(what, timeout, || self.json(args).filter(|v| f(v)))
+    }
+
+    /// Pods of a label selector, as JSON items.
+    pub fn pods(&self, selector: &str) -> Vec<Value> {
+        self.json(&["get", "pods", "-l", selector])
+            .and_then(|v| v["items"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Waits until exactly `n` pods match and are Running and ready.
+    pub fn wait_running(&self, selector: &str, n: usize) -> Vec<Value> {
+        wait_for(
+            &format!("{n} running pods of {selector}"),
+            Duration::from_secs(30),
+            || {
+                let pods = self.pods(selector);
+                let ok = pods.len() == n
+                    && pods.iter().all(|p| {
+                        p["status"]["phase"] == "Running"
+                            && p["status"]["containerStatuses"]
+                                .as_array()
+                                .is_some_and(|cs| cs.iter().all(|c| c["ready"] == true))
+                    });
+                ok.then_some(pods)
+            },
+        )
+    }
+
+    /// Every pid file of a container this cluster's nodes started.
+    fn container_pids(&self) -> Vec<i32> {
+        let mut out = vec![];
+        let Ok(nodes) = std::fs::read_dir(self.dir.path().join("nodes")) else {
+            return out;
+        };
+        for n in nodes.flatten() {
+            let Ok(cs) = std::fs::read_dir(n.path().join("containers")) else {
+                continue;
+            };
+            for c in cs.flatten() {
+                if let Some(pid) = std::fs::read_to_string(c.path().join("pid"))
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok())
+                {
+                    out.push(pid);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill_node(i);
+        }
+        self.kill_control();
+        // Container processes and their groups, then shims (they exit once their child does).
+        for pid in self.container_pids() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(-pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        if std::env::var_os("ORK_KEEP_TEST_DIRS").is_some() {
+            let p = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap()).keep();
+            eprintln!("test dir kept: {}", p.display());
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Deployments end to end on the process runtime: pods are real processes.
+
+use crate::harness::{Cluster, marker, pids_of, wait_for};
+use std::time::Duration;
+
+pub fn deployment(name: &str, replicas: u32, sleep: u64) -> String {
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  labels:
+    app: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: {name}
+  template:
+    metadata:
+      labels:
+        app: {name}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: main
+        image: busybox
+        command: ["sleep", "{sleep}"]
+"#
+    )
+}
+
+fn wait_processes(argv: &[&str], n: usize) -> Vec<u32> {
+    wait_for(
+        &format!("{n} processes {argv:?}"),
+        Duration::from_secs(30),
+        || {
+            let p = pids_of(argv);
+            (p.len() == n).then_some(p)
+        },
+    )
+}
+
+#[test]
+fn a_deployment_runs_scales_rolls_and_goes_away_as_real_processes() {
+    let c = Cluster::start(1, "process");
+    let m = marker();
+    let ms = m.to_string();
+    let out = c.apply(&deployment("web", 3, m));
+    assert_eq!(out.trim(), "deployment.apps/web created");
+    c.wait_running("app=web", 3);
+    wait_processes(&["sleep", &ms], 3);
+
+    // Scale up and down: exactly that many processes.
+    assert_eq!(
+        c.ok(&["scale", "deployment/web", "--replicas", "5"]).trim(),
+        "deployment.apps/web scaled"
+    );
+    c.wait_running("app=web", 5);
+    wait_processes(&["sleep", &ms], 5);
+    c.ok(&["scale", "deploy", "web", "--replicas", "1"]);
+    c.wait_running("app=web", 1);
+    wait_processes(&["sleep", &ms], 1);
+
+    // A new template: a new ReplicaSet whose pods replace the old ones.
+    let m2 = marker();
+    let m2s = m2.to_string();
+    let out = c.apply(&deployment("web", 1, m2));
+    assert_eq!(out.trim(), "deployment.apps/web configured");
+    wait_processes(&["sleep", &m2s], 1);
+    wait_processes(&["sleep", &ms], 0);
+    let rs = c.wait_json(
+        "two replicasets",
+        Duration::from_secs(20),
+        &["get", "rs", "-l", "app=web"],
+        |v| v["items"].as_array().is_some_and(|i| i.len() == 2),
+    );
+    let mut replicas: Vec<i64> = rs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["spec"]["replicas"].as_i64().unwrap())
+        .collect();
+    replicas.sort();
+    assert_eq!(replicas, vec![0, 1], "the old set is kept at 0 for history");
+    let pods = c.wait_running("app=web", 1);
+    let hash = pods[0]["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new_rs = rs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["spec"]["replicas"] == 1)
+        .unwrap();
+    assert!(
+        new_rs["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with(&hash)
+    );
+
+    // Delete: no pods, no processes, no replicasets.
+    let out = c.ok(&["delete", "deployment", "web"]);
+    assert_eq!(out.trim(), "deployment \"web\" deleted");
+    wait_for("pods gone", Duration::from_secs(30), || {
+        c.pods("app=web").is_empty().then_some(())
+    });
+    wait_processes(&["sleep", &m2s], 0);
+    wait_for("replicasets gone", Duration::from_secs(30), || {
+        c.json(&["get", "rs"])
+            .filter(|v| v["items"].as_array().is_some_and(|i| i.is_empty()))
+    });
+}
+
+#[test]
+fn get_prints_tables_json_yaml_and_names() {
+    let c = Cluster::start(1, "process");
+    c.apply(&deployment("api", 2, marker()));
+    c.wait_running("app=api", 2);
+    let table = c.ok(&["get", "pods"]);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert!(r[0].starts_with("api-"), "{r:?}");
+        assert_eq!((r[1], r[2], r[3]), ("1/1", "Running", "0"));
+    }
+    let list: serde_json::Value =
+        serde_json::from_str(&c.ok(&["get", "pods", "-o", "json"])).unwrap();
+    assert_eq!(list["apiVersion"], "v1");
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let names = c.ok(&["get", "deploy", "-o", "name"]);
+    assert_eq!(names.trim(), "deployment.apps/api");
+    let yaml = c.ok(&["get", "deployment", "api", "-o", "yaml"]);
+    assert!(yaml.contains("kind: Deployment"), "{yaml}");
+    let wide = c.ok(&["get", "nodes", "-o", "wide"]);
+    assert!(wide.starts_with("NAME"), "{wide}");
+    assert!(wide.contains("n1") && wide.contains("Ready"), "{wide}");
+    let all = c.ok(&["get", "pods", "-A"]);
+    assert!(all.starts_with("NAMESPACE"), "{all}");
+    // Describe shows the pod's events.
+    let pod = rows[0][0];
+    let d = c.ok(&["describe", "pod", pod]);
+    assert!(d.contains("Scheduled"), "{d}");
+    assert!(d.contains("Controlled By:"), "{d}");
+    let out = c.ork(&["get", "pod", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+}
+
+#[test]
+fn logs_come_from_the_process() {
+    let c = Cluster::start(1, "process");
+    let m = marker();
+    c.apply(&format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: talker
+spec:
+  containers:
+  - name: main
+    command: ["sh", "-c", "echo hello from $(GREETING); echo to stderr >&2; exec sleep {m}"]
+    env:
+    - name: GREETING
+      value: ork
+"#
+    ));
+    wait_for("the pod's output", Duration::from_secs(30), || {
+        let out = c.ork(&["logs", "talker"]);
+        let s = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.success() && s.contains("to stderr")).then_some(s)
+    });
+    let s = c.ok(&["logs", "talker"]);
+    assert_eq!(s, "hello from ork\nto stderr\n");
+    assert_eq!(c.ok(&["logs", "talker", "--tail", "1"]), "to stderr\n");
+}
+
+#[test]
+fn a_pod_that_fits_nowhere_says_why() {
+    let c = Cluster::start(1, "process");
+    c.apply(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: huge
+spec:
+  containers:
+  - name: main
+    command: ["sleep", "1"]
+    resources:
+      requests:
+        memory: 100Ti
+"#,
+    );
+    let p = c.wait_json(
+        "an unschedulable condition",
+        Duration::from_secs(20),
+        &["get", "pod", "huge"],
+        |v| {
+            v["status"]["conditions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["reason"] == "Unschedulable"))
+        },
+    );
+    let cond = p["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "PodScheduled")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        cond["message"],
+        "0/1 nodes are available: 1 Insufficient memory."
+    );
+    let table = c.ok(&["get", "pods"]);
+    assert!(table.contains("Pending"), "{table}");
+}
