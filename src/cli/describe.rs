@@ -27,7 +27,7 @@ struct Doc {
 
 impl Doc {
     fn kv(&mut self, indent: usize, key: &str, value: impl AsRef<str>) {
-        let pad = 18usize.saturating_sub(indent + key.len() + 1).max(1);
+        let pad = 20usize.saturating_sub(indent + key.len() + 1).max(1);
         let _ = writeln!(
             self.out,
             "{}{key}:{}{}",
@@ -154,11 +154,20 @@ fn containers(d: &mut Doc, indent: usize, cs: &[Container], pod: Option<&Pod>) {
         if !c.image.is_empty() {
             d.kv(i, "Image", &c.image);
         }
-        if !c.command.is_empty() {
-            d.kv(i, "Command", c.command.join(" "));
-        }
-        if !c.args.is_empty() {
-            d.kv(i, "Args", c.args.join(" "));
+        for (key, words) in [("Command", &c.command), ("Args", &c.args)] {
+            if words.is_empty() {
+                continue;
+            }
+            if words.iter().any(|w| w.contains('\n')) {
+                d.line(i, format!("{key}:"));
+                for w in words {
+                    for l in w.lines() {
+                        d.line(i + 2, l);
+                    }
+                }
+            } else {
+                d.kv(i, key, words.join(" "));
+            }
         }
         let ports: Vec<String> = c
             .ports
@@ -467,7 +476,7 @@ pub async fn events_of(ctx: &Ctx, obj: &AnyObject) -> Result<Vec<Event>> {
         ..Default::default()
     };
     let mut evs = ctx.client.list::<Event>(Some(ns), &opts).await?.items;
-    evs.sort_by_key(|e| e.last_timestamp);
+    evs.sort_by_key(|e| (e.last_timestamp, e.metadata.revision()));
     Ok(evs)
 }
 

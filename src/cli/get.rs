@@ -120,8 +120,11 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         }
         if *kind == Kind::Event {
             objs.sort_by_key(|o| match o {
-                AnyObject::Event(e) => e.last_timestamp.or(e.metadata.creation_timestamp),
-                _ => None,
+                AnyObject::Event(e) => (
+                    e.last_timestamp.or(e.metadata.creation_timestamp),
+                    e.metadata.revision(),
+                ),
+                _ => (None, 0),
             });
         }
         if matches!(a.output, Format::Table | Format::Wide) && !objs.is_empty() {

@@ -153,7 +153,12 @@ pub async fn events(ctx: &Ctx, a: EventsArgs) -> Result<()> {
         Some(ctx.namespace.as_str())
     };
     let mut evs = ctx.client.list::<Event>(ns, &opts).await?.items;
-    evs.sort_by_key(|e| e.last_timestamp.or(e.metadata.creation_timestamp));
+    evs.sort_by_key(|e| {
+        (
+            e.last_timestamp.or(e.metadata.creation_timestamp),
+            e.metadata.revision(),
+        )
+    });
     if evs.is_empty() {
         eprintln!("No events found");
         return Ok(());

@@ -66,6 +66,8 @@ struct ContainerSlot {
     next_attempt: u32,
     backoff: Duration,
     restart_at: Option<Instant>,
+    /// The instance whose exit was last handled (an exit is seen at most once).
+    handled_exit: Option<String>,
 }
 
 struct Worker {
@@ -144,6 +146,7 @@ impl Worker {
                 older,
                 backoff: BACKOFF_START,
                 restart_at: None,
+                handled_exit: None,
             };
             self.slots.insert(c.name.clone(), slot);
         }
@@ -236,7 +239,9 @@ impl Worker {
         let Some(slot) = self.slots.get_mut(container) else {
             return;
         };
-        if slot.view.current.as_ref().is_none_or(|c| c.id != info.id) {
+        if slot.view.current.as_ref().is_none_or(|c| c.id != info.id)
+            || slot.handled_exit.as_deref() == Some(info.id.as_str())
+        {
             return;
         }
         let ran_for = (info_finished(&info) - info.started_at.0)
@@ -246,6 +251,8 @@ impl Worker {
             RunState::Exited { code, .. } => *code,
             RunState::Running => return,
         };
+        tracing::debug!(pod = %self.pod.metadata.name, %container, id = %info.id, code, "container exited");
+        slot.handled_exit = Some(info.id.clone());
         slot.view.current = Some(info);
         if should_restart(policy, code) && !self.pod.metadata.is_terminating() {
             if ran_for >= BACKOFF_RESET {
@@ -348,6 +355,7 @@ impl Worker {
         let Some(spec) = self.container_spec(name) else {
             return;
         };
+        tracing::debug!(pod = %self.pod.metadata.name, container = name, attempt = spec.attempt, "starting container");
         let runtime = self.shared.runtime.clone();
         let result = runtime.start(&spec).await;
         let Some(slot) = self.slots.get_mut(name) else {
@@ -381,6 +389,10 @@ impl Worker {
                     &format!("{verb} container {name} (attempt {})", spec.attempt),
                 )
                 .await;
+                // It may have ended already (a command that exits at once).
+                if info.state != RunState::Running {
+                    self.on_exit(name, info);
+                }
             }
             Err(e) => {
                 let reason = match e {

@@ -99,6 +99,7 @@ fn a_node_daemon_killed_and_restarted_adopts_its_processes() {
 #[test]
 fn a_crashing_container_is_restarted_with_backoff() {
     let c = Cluster::start(1, "process");
+    let t0 = std::time::Instant::now();
     c.apply(
         r#"apiVersion: v1
 kind: Pod
@@ -109,6 +110,12 @@ spec:
   - name: main
     command: ["sh", "-c", "echo started; exit 3"]
 "#,
+    );
+    c.wait_json(
+        "CrashLoopBackOff",
+        Duration::from_secs(20),
+        &["get", "pod", "crasher"],
+        |v| v["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "CrashLoopBackOff",
     );
     let p = c.wait_json(
         "two restarts",
@@ -121,13 +128,15 @@ spec:
                 >= 2
         },
     );
+    // Backoff: 1 s before the first restart, 2 s before the second.
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(2800),
+        "two restarts after only {took:?}: no backoff"
+    );
     let cs = &p["status"]["containerStatuses"][0];
     assert_eq!(cs["lastState"]["terminated"]["exitCode"], 3);
-    let table = c.ok(&["get", "pod", "crasher"]);
-    assert!(
-        table.contains("CrashLoopBackOff") || table.contains("Running") || table.contains("Error"),
-        "{table}"
-    );
+    assert_eq!(c.ok(&["logs", "crasher", "--previous"]), "started\n");
     // A Never pod that fails stays Failed.
     c.apply(
         r#"apiVersion: v1
@@ -152,4 +161,29 @@ spec:
         7
     );
     assert_eq!(p["status"]["containerStatuses"][0]["restartCount"], 0);
+    // A command that does not exist is reported, not retried in a tight loop.
+    c.apply(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: typo
+spec:
+  containers:
+  - name: main
+    command: ["no-such-program-ork"]
+"#,
+    );
+    let p = c.wait_json(
+        "a start error",
+        Duration::from_secs(20),
+        &["get", "pod", "typo"],
+        |v| {
+            v["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "RunContainerError"
+        },
+    );
+    let msg = p["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("no-such-program-ork"), "{msg}");
 }

@@ -1,35 +1,153 @@
-//! The hollow runtime (placeholder, being written).
-// TEMPORARY STUB so the crate builds while this runtime is written; replace this file entirely.
-use super::{ContainerInfo, ContainerSpec, LogOptions, LogStream, Runtime, RuntimeError};
+//! The hollow runtime: runs nothing, and every container is Running the
+//! moment it starts. Stopping one makes it exit with code 0. Nothing is kept
+//! on disk, so a restarted node daemon starts its hollow containers afresh.
+//! It exists to exercise the control plane (tests, benchmarks with thousands
+//! of hollow nodes) without the cost of real processes.
+
+use super::process::port_env;
+use super::{ContainerInfo, ContainerSpec, LogOptions, LogStream, RunState, Runtime, RuntimeError};
+use crate::api::{ContainerPort, Time};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
+use tokio::sync::watch;
+
+struct Instance {
+    info: ContainerInfo,
+    exited: watch::Sender<bool>,
+}
+
+/// Containers that run nothing.
 #[derive(Default)]
-pub struct FakeRuntime;
+pub struct FakeRuntime {
+    instances: Mutex<HashMap<String, Instance>>,
+}
+
 impl FakeRuntime {
     pub fn new() -> Self {
-        FakeRuntime
+        FakeRuntime::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instance>> {
+        self.instances.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
-#[async_trait::async_trait]
+
+#[async_trait]
 impl Runtime for FakeRuntime {
     fn name(&self) -> &'static str {
         "fake"
     }
-    async fn start(&self, _s: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
-        Err(RuntimeError::Other("stub".into()))
+
+    fn injected_env(&self, ports: &[ContainerPort]) -> Vec<(String, String)> {
+        port_env(ports)
     }
-    async fn wait(&self, _id: &str) -> Result<ContainerInfo, RuntimeError> {
-        Err(RuntimeError::Other("stub".into()))
+
+    async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
+        let id = format!("{}_{}_{}", spec.pod_uid, spec.container_name, spec.attempt);
+        let info = ContainerInfo {
+            id: id.clone(),
+            pod_uid: spec.pod_uid.clone(),
+            pod_name: spec.pod_name.clone(),
+            namespace: spec.namespace.clone(),
+            container_name: spec.container_name.clone(),
+            attempt: spec.attempt,
+            started_at: Time::now(),
+            state: RunState::Running,
+            ports: spec.ports.clone(),
+        };
+        let (exited, _) = watch::channel(false);
+        self.lock().insert(
+            id,
+            Instance {
+                info: info.clone(),
+                exited,
+            },
+        );
+        Ok(info)
     }
-    async fn stop(&self, _id: &str, _g: Duration) -> Result<(), RuntimeError> {
-        Err(RuntimeError::Other("stub".into()))
+
+    async fn wait(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
+        let mut rx = self
+            .lock()
+            .get(id)
+            .map(|i| i.exited.subscribe())
+            .ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
+        let _ = rx.wait_for(|done| *done).await;
+        self.lock()
+            .get(id)
+            .map(|i| i.info.clone())
+            .ok_or_else(|| RuntimeError::NotFound(id.to_string()))
     }
-    async fn remove(&self, _id: &str) -> Result<(), RuntimeError> {
-        Err(RuntimeError::Other("stub".into()))
+
+    async fn stop(&self, id: &str, _grace: Duration) -> Result<(), RuntimeError> {
+        let mut all = self.lock();
+        let Some(i) = all.get_mut(id) else {
+            return Err(RuntimeError::NotFound(id.to_string()));
+        };
+        if i.info.state == RunState::Running {
+            i.info.state = RunState::Exited {
+                code: 0,
+                signal: None,
+                finished_at: Time::now(),
+                reason: "Completed".into(),
+            };
+            i.exited.send_replace(true);
+        }
+        Ok(())
     }
+
+    async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        if let Some(i) = self.lock().remove(id) {
+            i.exited.send_replace(true);
+        }
+        Ok(())
+    }
+
     async fn list(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
-        Err(RuntimeError::Other("stub".into()))
+        let mut out: Vec<ContainerInfo> = self.lock().values().map(|i| i.info.clone()).collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
     }
-    async fn logs(&self, _id: &str, _o: LogOptions) -> Result<LogStream, RuntimeError> {
-        Err(RuntimeError::Other("stub".into()))
+
+    async fn logs(&self, id: &str, _opts: LogOptions) -> Result<LogStream, RuntimeError> {
+        if !self.lock().contains_key(id) {
+            return Err(RuntimeError::NotFound(id.to_string()));
+        }
+        Ok(Box::pin(futures::stream::empty()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hollow_containers_run_until_stopped() {
+        let rt = FakeRuntime::new();
+        let spec = ContainerSpec {
+            pod_uid: "u".into(),
+            container_name: "c".into(),
+            ..Default::default()
+        };
+        let info = rt.start(&spec).await.unwrap();
+        assert_eq!(info.state, RunState::Running);
+        assert_eq!(rt.list().await.unwrap().len(), 1);
+        let rt = std::sync::Arc::new(rt);
+        let waiter = {
+            let rt = rt.clone();
+            let id = info.id.clone();
+            tokio::spawn(async move { rt.wait(&id).await })
+        };
+        rt.stop(&info.id, Duration::ZERO).await.unwrap();
+        let done = tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(matches!(done.state, RunState::Exited { code: 0, .. }));
+        rt.remove(&info.id).await.unwrap();
+        assert!(rt.list().await.unwrap().is_empty());
     }
 }
