@@ -11,6 +11,8 @@ mod auth;
 mod manifests;
 #[path = "e2e/restarts.rs"]
 mod restarts;
+#[path = "e2e/runtime.rs"]
+mod runtime;
 #[path = "e2e/up.rs"]
 mod up;
 #[path = "e2e/workloads.rs"]
