@@ -29,10 +29,11 @@ spec:
     spec:
       containers: [{name: c, image: none, command: ["none"]}]
 YAML
-running() { "$ORK" get pods -l app=bench --field-selector status.phase=Running -o name | wc -l; }
+# Ready replicas as the Deployment reports them (what `rollout status` watches).
+running() { "$ORK" get deploy bench -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"].get("readyReplicas", 0))'; }
 t0=$(date +%s.%N)
 "$ORK" apply -f "$W/d.yaml" >/dev/null
-while [ "$(running)" -lt "$N" ]; do sleep 0.02; done
+while [ "$(running)" -lt "$N" ]; do sleep 0.05; done
 t1=$(date +%s.%N)
 printf 'apply %d replicas (fake runtime) -> all Running: %.2f s (%d cores)\n' "$N" "$(echo "$t1 - $t0" | bc)" "$(nproc)"
 sleep 3

@@ -132,32 +132,43 @@ struct Bind {
     node: String,
 }
 
+/// What is bound to a node, as counted inside a bind transaction.
+struct NodeLoad {
+    info: crate::scheduler::NodeInfo,
+    ok: bool,
+}
+
 /// Re-checks, inside the transaction, that the node still exists, is Ready,
-/// schedulable, and holds the pod on top of what is bound there now.
-fn still_fits(tx: &Tx<'_>, node: &str, pod: &Pod) -> bool {
-    let Some(n) = tx.get::<Node>("", node) else {
-        return false;
-    };
-    if !n.is_ready() || n.spec.unschedulable {
-        return false;
-    }
-    let info = crate::scheduler::NodeInfo::new(n);
-    let mut cpu = 0;
-    let mut mem = 0;
-    let mut count = 0;
-    for p in tx.pods_on_node(node) {
-        if p.is_terminal() || p.metadata.uid == pod.metadata.uid {
-            continue;
+/// schedulable, and holds the pod on top of what is bound there now. Each
+/// node's load is counted once per transaction and then kept up to date as
+/// pods are bound, so a batch costs the pods on its nodes plus the batch.
+fn still_fits(tx: &Tx<'_>, loads: &mut HashMap<String, NodeLoad>, node: &str, pod: &Pod) -> bool {
+    let load = loads.entry(node.to_string()).or_insert_with(|| {
+        let Some(n) = tx.get::<Node>("", node) else {
+            return NodeLoad {
+                info: crate::scheduler::NodeInfo::new(Arc::new(Node::default())),
+                ok: false,
+            };
+        };
+        let ok = n.is_ready() && !n.spec.unschedulable;
+        let mut info = crate::scheduler::NodeInfo::new(n);
+        for p in tx.pods_on_node(node) {
+            if !p.is_terminal() {
+                info.add(&PodUsage::of(&p));
+            }
         }
-        let u = PodUsage::of(&p);
-        cpu += u.cpu_milli;
-        mem += u.memory_bytes;
-        count += 1;
-    }
+        NodeLoad { info, ok }
+    });
     let u = PodUsage::of(pod);
-    count < info.alloc_pods
-        && (u.cpu_milli == 0 || cpu + u.cpu_milli <= info.alloc_cpu_milli)
-        && (u.memory_bytes == 0 || mem + u.memory_bytes <= info.alloc_memory_bytes)
+    let i = &load.info;
+    let fits = load.ok
+        && i.pod_count < i.alloc_pods
+        && (u.cpu_milli == 0 || i.req_cpu_milli + u.cpu_milli <= i.alloc_cpu_milli)
+        && (u.memory_bytes == 0 || i.req_memory_bytes + u.memory_bytes <= i.alloc_memory_bytes);
+    if fits {
+        load.info.add(&u);
+    }
+    fits
 }
 
 fn scheduled_condition(ok: bool, message: &str) -> Condition {
@@ -175,6 +186,7 @@ fn commit(
     failed: &[(PodKey, String, String)],
 ) -> Result<Vec<usize>, StoreError> {
     let mut rejected = vec![];
+    let mut loads = HashMap::new();
     for (i, b) in binds.iter().enumerate() {
         let Some(pod) = tx.get::<Pod>(&b.key.0, &b.key.1) else {
             continue;
@@ -185,7 +197,7 @@ fn commit(
         {
             continue;
         }
-        if !still_fits(tx, &b.node, &pod) {
+        if !still_fits(tx, &mut loads, &b.node, &pod) {
             rejected.push(i);
             continue;
         }
