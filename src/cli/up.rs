@@ -337,7 +337,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
             );
         }
     }
-    println!("ork is up: API {} , data in {}", control.url, dir.display());
+    println!("ork is up: API {}, data in {}", control.url, dir.display());
     println!("client config written to {}", cfg_path.display());
     println!("try: ork apply -f examples/hello.yaml && ork get pods");
     println!("press Ctrl-C to stop ork (pods keep running; `ork down` stops them)");

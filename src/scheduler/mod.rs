@@ -17,7 +17,9 @@
 mod plugins;
 mod snapshot;
 
-pub use plugins::{HostPorts, LeastAllocated, NodeReady, NodeResourcesFit, NodeSelector};
+pub use plugins::{
+    HostPorts, LeastAllocated, NodeReady, NodeResourcesFit, NodeSelector, SpreadOwner,
+};
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
 use crate::api::Pod;
@@ -110,7 +112,7 @@ impl Default for Scheduler {
                 Box::new(NodeResourcesFit),
                 Box::new(HostPorts),
             ],
-            scores: vec![(Box::new(LeastAllocated), 1)],
+            scores: vec![(Box::new(LeastAllocated), 1), (Box::new(SpreadOwner), 2)],
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct PodUsage {
     pub cpu_milli: i128,
     pub memory_bytes: i128,
     pub host_ports: Vec<(i32, Protocol)>,
+    /// The uid of the pod's controlling owner (a ReplicaSet, say).
+    pub owner: Option<String>,
 }
 
 impl PodUsage {
@@ -28,6 +30,7 @@ impl PodUsage {
                 .flat_map(|c| &c.ports)
                 .filter_map(|p| p.host_port.map(|h| (h, p.protocol)))
                 .collect(),
+            owner: pod.metadata.controller().map(|r| r.uid.clone()),
         }
     }
 }
@@ -43,6 +46,8 @@ pub struct NodeInfo {
     pub req_memory_bytes: i128,
     pub pod_count: i64,
     pub host_ports: HashMap<(i32, Protocol), usize>,
+    /// Pods here per controlling owner uid.
+    pub owners: HashMap<String, usize>,
 }
 
 impl NodeInfo {
@@ -62,6 +67,7 @@ impl NodeInfo {
             req_memory_bytes: 0,
             pod_count: 0,
             host_ports: HashMap::new(),
+            owners: HashMap::new(),
         }
     }
 
@@ -81,6 +87,9 @@ impl NodeInfo {
         for p in &u.host_ports {
             *self.host_ports.entry(*p).or_default() += 1;
         }
+        if let Some(o) = &u.owner {
+            *self.owners.entry(o.clone()).or_default() += 1;
+        }
     }
 
     pub fn remove(&mut self, u: &PodUsage) {
@@ -93,6 +102,14 @@ impl NodeInfo {
                 if *n == 0 {
                     self.host_ports.remove(p);
                 }
+            }
+        }
+        if let Some(o) = &u.owner
+            && let Some(n) = self.owners.get_mut(o)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.owners.remove(o);
             }
         }
     }

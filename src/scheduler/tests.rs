@@ -106,3 +106,28 @@ fn placements_never_overcommit_a_node() {
         }
     }
 }
+
+#[test]
+fn replicas_without_requests_spread_across_equal_nodes() {
+    let mut s = snapshot(vec![
+        node("a", "2", "2Gi"),
+        node("b", "2", "2Gi"),
+        node("c", "2", "2Gi"),
+    ]);
+    let sched = Scheduler::default();
+    let mut placed = vec![];
+    for i in 0..6 {
+        let mut p = pod("", "");
+        p.metadata.name = format!("p{i}");
+        p.metadata.owner_references = vec![crate::api::OwnerReference {
+            uid: "rs-1".into(),
+            controller: Some(true),
+            ..Default::default()
+        }];
+        let n = sched.schedule(&s, &p).unwrap();
+        s.nodes.get_mut(&n).unwrap().add(&PodUsage::of(&p));
+        placed.push(n);
+    }
+    placed.sort();
+    assert_eq!(placed, vec!["a", "a", "b", "b", "c", "c"]);
+}

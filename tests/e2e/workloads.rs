@@ -222,3 +222,21 @@ spec:
     let table = c.ok(&["get", "pods"]);
     assert!(table.contains("Pending"), "{table}");
 }
+
+#[test]
+fn replicas_spread_over_nodes() {
+    let c = Cluster::start(3, "fake");
+    c.apply(&deployment("spread", 6, marker()));
+    let pods = c.wait_running("app=spread", 6);
+    let mut per_node = std::collections::BTreeMap::<String, usize>::new();
+    for p in &pods {
+        *per_node
+            .entry(p["spec"]["nodeName"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        per_node.values().copied().collect::<Vec<_>>(),
+        vec![2, 2, 2],
+        "{per_node:?}"
+    );
+}

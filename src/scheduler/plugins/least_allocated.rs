@@ -1,10 +1,17 @@
 //! Score: prefer nodes with the most CPU and memory left after placing the
-//! pod (spreads load). 100 = empty, 0 = full.
+//! pod (spreads load). 100 = empty, 0 = full. As in Kubernetes, a pod that
+//! requests nothing counts as 100m CPU and 200 MiB here (only for scoring), so
+//! such pods spread too.
 
 use crate::api::Pod;
 use crate::scheduler::{NodeInfo, PodUsage, Score};
 
 pub struct LeastAllocated;
+
+/// CPU a pod without a request counts as when scoring.
+pub const DEFAULT_CPU_MILLI: i128 = 100;
+/// Memory a pod without a request counts as when scoring.
+pub const DEFAULT_MEMORY_BYTES: i128 = 200 << 20;
 
 fn free_share(requested: i128, allocatable: i128) -> i64 {
     if allocatable <= 0 {
@@ -20,11 +27,16 @@ impl Score for LeastAllocated {
     }
 
     fn score(&self, _pod: &Pod, u: &PodUsage, n: &NodeInfo) -> i64 {
-        let cpu = free_share(n.req_cpu_milli + u.cpu_milli, n.alloc_cpu_milli);
-        let mem = free_share(n.req_memory_bytes + u.memory_bytes, n.alloc_memory_bytes);
-        // Pods without requests still spread: count pods as a third resource.
-        let pods = free_share(i128::from(n.pod_count + 1), i128::from(n.alloc_pods));
-        (cpu + mem + pods) / 3
+        let or_default = |v: i128, d: i128| if v > 0 { v } else { d };
+        let cpu = free_share(
+            n.req_cpu_milli + or_default(u.cpu_milli, DEFAULT_CPU_MILLI),
+            n.alloc_cpu_milli,
+        );
+        let mem = free_share(
+            n.req_memory_bytes + or_default(u.memory_bytes, DEFAULT_MEMORY_BYTES),
+            n.alloc_memory_bytes,
+        );
+        (cpu + mem) / 2
     }
 }
 

@@ -5,12 +5,14 @@ mod host_ports;
 mod least_allocated;
 mod node_ready;
 mod node_selector;
+mod spread_owner;
 
 pub use fit::NodeResourcesFit;
 pub use host_ports::HostPorts;
 pub use least_allocated::LeastAllocated;
 pub use node_ready::NodeReady;
 pub use node_selector::NodeSelector;
+pub use spread_owner::SpreadOwner;
 
 #[cfg(test)]
 pub(crate) mod testing {
