@@ -240,3 +240,99 @@ fn replicas_spread_over_nodes() {
         "{per_node:?}"
     );
 }
+
+/// Reads lines from a child's stdout on a thread, so tests can wait on them with a timeout.
+fn line_reader(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn ork_child(c: &Cluster, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(crate::harness::ORK)
+        .args(args)
+        .env("ORK_SERVER", &c.url)
+        .env("ORK_TOKEN", &c.admin)
+        .env("ORK_CONFIG", c.dir.path().join("none.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn get_watch_prints_changes_and_logs_follow_streams_through_the_control_daemon() {
+    let c = Cluster::start(1, "process");
+    let mut watch = ork_child(&c, &["get", "pods", "-w"]);
+    let lines = line_reader(watch.stdout.take().unwrap());
+    c.apply(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: ticker
+spec:
+  containers:
+  - name: main
+    command: ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"]
+"#,
+    );
+    let seen = wait_for(
+        "the watch to show ticker Running",
+        Duration::from_secs(20),
+        || {
+            let l = lines.recv_timeout(Duration::from_millis(100)).ok()?;
+            (l.starts_with("ticker") && l.contains("Running")).then_some(l)
+        },
+    );
+    assert!(seen.contains("1/1"), "{seen}");
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let mut follow = ork_child(&c, &["logs", "-f", "ticker"]);
+    let lines = line_reader(follow.stdout.take().unwrap());
+    let mut got = vec![];
+    wait_for("three followed lines", Duration::from_secs(20), || {
+        if let Ok(l) = lines.recv_timeout(Duration::from_millis(100)) {
+            got.push(l);
+        }
+        (got.len() >= 3).then_some(())
+    });
+    assert!(got.iter().all(|l| l.starts_with("tick ")), "{got:?}");
+    let _ = follow.kill();
+    let _ = follow.wait();
+}
+
+#[test]
+fn yaml_from_get_applies_back_unchanged_and_delete_f_removes_it() {
+    let c = Cluster::start(1, "process");
+    c.apply(&deployment("round", 1, marker()));
+    c.wait_running("app=round", 1);
+    let yaml = c.ok(&["get", "deployment", "round", "-o", "yaml"]);
+    let f = c.dir.path().join("round.yaml");
+    std::fs::write(&f, &yaml).unwrap();
+    assert_eq!(
+        c.ok(&["apply", "-f", f.to_str().unwrap()]).trim(),
+        "deployment.apps/round unchanged"
+    );
+    assert_eq!(
+        c.ok(&["delete", "-f", f.to_str().unwrap()]).trim(),
+        "deployment \"round\" deleted"
+    );
+    wait_for("pods gone", Duration::from_secs(30), || {
+        c.pods("app=round").is_empty().then_some(())
+    });
+    let out = c.ork(&["delete", "deployment", "round"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+    assert!(
+        c.ork(&["delete", "deployment", "round", "--ignore-not-found"])
+            .status
+            .success()
+    );
+}

@@ -81,6 +81,18 @@ fn strip_server_fields(v: &mut Value) {
     }
 }
 
+/// The object as JSON without the last-applied annotation.
+fn without_last_applied(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(a) = v
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        a.remove(LAST_APPLIED_ANNOTATION);
+    }
+    v
+}
+
 fn set_last_applied(v: &mut Value, desired: &Value) {
     let text = desired.to_string();
     if let Some(m) = v.as_object_mut() {
@@ -162,6 +174,9 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
                 .get(LAST_APPLIED_ANNOTATION)
                 .and_then(|s| serde_json::from_str(s).ok());
             let mut merged = three_way(last.as_ref(), &live_v, &desired);
+            // "unchanged" means the object is: the record of what was applied
+            // (the annotation) may still move, so later merges stay right.
+            let same = without_last_applied(&merged) == without_last_applied(&live_v);
             set_last_applied(&mut merged, &desired);
             let obj = AnyObject::from_value(kind, merged)
                 .map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
@@ -169,7 +184,7 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
             let after = crate::dispatch!(obj, o => {
                 tx.update((*o).clone(), Subresource::Main)?.meta().resource_version.clone()
             });
-            result.action = if after == before {
+            result.action = if same || after == before {
                 "unchanged"
             } else {
                 "configured"
