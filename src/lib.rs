@@ -9,3 +9,4 @@ pub mod client;
 pub mod control;
 pub mod node;
 pub mod scheduler;
+pub mod tui;

@@ -10,6 +10,7 @@
 mod apply;
 mod nodes;
 mod resources;
+mod scale;
 mod watch;
 
 use crate::api::{Kind, Status, StatusCause, StatusDetails};

@@ -4,13 +4,13 @@
 
 use super::{ApiError, App, Body, json_bytes, watch};
 use crate::api::merge::merge_patch;
-use crate::api::{AnyObject, Deployment, FieldSelector, Kind, Object, ReplicaSet, Selector};
+use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
 use crate::control::ops::{self, DeleteOptions, Propagation};
 use crate::control::store::{Entry, Preconditions, Subresource};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -67,11 +67,11 @@ struct DeletePreconditions {
     resource_version: Option<String>,
 }
 
-type Params = Path<HashMap<String, String>>;
+pub type Params = Path<HashMap<String, String>>;
 
 /// `(namespace, name)` from the path. Namespaces are themselves addressed by
 /// the `{ns}` segment.
-fn key(kind: Kind, p: &HashMap<String, String>) -> (String, String) {
+pub fn key(kind: Kind, p: &HashMap<String, String>) -> (String, String) {
     if kind == Kind::Namespace {
         return (String::new(), p.get("ns").cloned().unwrap_or_default());
     }
@@ -129,9 +129,9 @@ pub fn routes<T: Object>(r: Router<Arc<App>>) -> Router<Arc<App>> {
     if matches!(k, Kind::Deployment | Kind::ReplicaSet) {
         r = r.route(
             &format!("{item}/scale"),
-            get(get_scale::<T>)
-                .put(put_scale::<T>)
-                .patch(patch_scale::<T>),
+            get(super::scale::get_scale::<T>)
+                .put(super::scale::put_scale::<T>)
+                .patch(super::scale::patch_scale::<T>),
         );
     }
     r
@@ -205,7 +205,7 @@ async fn list<T: Object>(
     Ok(json_bytes(StatusCode::OK, list_body(kind, &entries, rev)))
 }
 
-fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {
+pub fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {
     ApiError::from(crate::control::store::StoreError::NotFound {
         kind,
         namespace: ns.to_string(),
@@ -361,7 +361,7 @@ async fn replace_status<T: Object>(
     replace_sub::<T>(app, p, q, &body, Subresource::Status).await
 }
 
-fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -541,162 +541,4 @@ async fn delete_collection<T: Object>(
         StatusCode::OK,
         list_body(kind, &entries, app.store.revision()),
     ))
-}
-
-/// The `autoscaling/v1` Scale view of a Deployment or ReplicaSet.
-fn scale_of(obj: &AnyObject) -> Result<serde_json::Value, ApiError> {
-    let (spec_replicas, status_replicas, selector) = match obj {
-        AnyObject::Deployment(d) => (d.replicas(), d.status.replicas, &d.spec.selector),
-        AnyObject::ReplicaSet(r) => (r.replicas(), r.status.replicas, &r.spec.selector),
-        _ => {
-            return Err(ApiError::not_found(
-                "only deployments and replicasets have a scale",
-            ));
-        }
-    };
-    let m = obj.meta();
-    let sel = selector
-        .to_selector()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    Ok(serde_json::json!({
-        "apiVersion": "autoscaling/v1",
-        "kind": "Scale",
-        "metadata": {
-            "name": m.name, "namespace": m.namespace, "uid": m.uid,
-            "resourceVersion": m.resource_version,
-            "creationTimestamp": m.creation_timestamp,
-        },
-        "spec": { "replicas": spec_replicas },
-        "status": { "replicas": status_replicas, "selector": sel },
-    }))
-}
-
-async fn get_scale<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let e = app
-        .store
-        .get_entry(T::KIND, &ns, &name)
-        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
-    Ok((StatusCode::OK, axum::Json(scale_of(&e.obj)?)).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ScaleBody {
-    #[serde(default)]
-    metadata: ScaleMeta,
-    #[serde(default)]
-    spec: ScaleSpec,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ScaleMeta {
-    #[serde(default)]
-    resource_version: String,
-}
-
-#[derive(Deserialize, Default)]
-struct ScaleSpec {
-    replicas: Option<i32>,
-}
-
-async fn set_scale<T: Object>(
-    app: Arc<App>,
-    p: HashMap<String, String>,
-    replicas: i32,
-    rv: String,
-    dry: bool,
-) -> Result<Response, ApiError> {
-    if replicas < 0 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid",
-            format!("spec.replicas: {replicas} must not be negative"),
-        ));
-    }
-    let (ns, name) = key(T::KIND, &p);
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
-        let kind = T::KIND;
-        let obj = tx.get_any(kind, &ns, &name).ok_or_else(|| {
-            crate::control::store::StoreError::NotFound {
-                kind,
-                namespace: ns.clone(),
-                name: name.clone(),
-            }
-        })?;
-        if !rv.is_empty() && rv != obj.meta().resource_version {
-            return Err(crate::control::store::StoreError::Conflict {
-                kind,
-                name: name.clone(),
-                message: format!(
-                    "the object has been modified (resourceVersion {rv} is not the current {}); read it again and retry",
-                    obj.meta().resource_version
-                ),
-            });
-        }
-        let updated = match &obj {
-            AnyObject::Deployment(_) => tx
-                .mutate::<Deployment, _>(&ns, &name, Subresource::Main, |d| {
-                    let changed = d.spec.replicas != Some(replicas);
-                    d.spec.replicas = Some(replicas);
-                    Ok(changed)
-                })?
-                .as_ref()
-                .clone()
-                .into_any(),
-            _ => tx
-                .mutate::<ReplicaSet, _>(&ns, &name, Subresource::Main, |r| {
-                    let changed = r.spec.replicas != Some(replicas);
-                    r.spec.replicas = Some(replicas);
-                    Ok(changed)
-                })?
-                .as_ref()
-                .clone()
-                .into_any(),
-        };
-        Ok(updated)
-    };
-    let obj = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
-    Ok((StatusCode::OK, axum::Json(scale_of(&obj)?)).into_response())
-}
-
-async fn put_scale<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteQuery>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let s: ScaleBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("Scale body: {e}")))?;
-    let replicas = s
-        .spec
-        .replicas
-        .ok_or_else(|| ApiError::bad_request("Scale body: spec.replicas is required"))?;
-    set_scale::<T>(app, p, replicas, s.metadata.resource_version, q.dry_run()?).await
-}
-
-async fn patch_scale<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteQuery>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let v = patch_value(&headers, &body)?;
-    let replicas = v
-        .pointer("/spec/replicas")
-        .and_then(|r| r.as_i64())
-        .ok_or_else(|| ApiError::bad_request("scale patch must set spec.replicas to an integer"))?;
-    let replicas = i32::try_from(replicas)
-        .map_err(|_| ApiError::bad_request(format!("spec.replicas {replicas} is out of range")))?;
-    set_scale::<T>(app, p, replicas, String::new(), q.dry_run()?).await
 }

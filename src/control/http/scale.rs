@@ -1,0 +1,172 @@
+//! The `scale` subresource of Deployments and ReplicaSets
+//! (`GET|PUT|PATCH .../{name}/scale`), an `autoscaling/v1` Scale object as
+//! `kubectl scale` and autoscalers use it.
+
+use super::resources::{Params, WriteQuery, key, not_found, patch_value};
+use super::{ApiError, App, Body};
+use crate::api::{AnyObject, Deployment, Object, ReplicaSet};
+use crate::control::store::Subresource;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The `autoscaling/v1` Scale view of a Deployment or ReplicaSet.
+fn scale_of(obj: &AnyObject) -> Result<serde_json::Value, ApiError> {
+    let (spec_replicas, status_replicas, selector) = match obj {
+        AnyObject::Deployment(d) => (d.replicas(), d.status.replicas, &d.spec.selector),
+        AnyObject::ReplicaSet(r) => (r.replicas(), r.status.replicas, &r.spec.selector),
+        _ => {
+            return Err(ApiError::not_found(
+                "only deployments and replicasets have a scale",
+            ));
+        }
+    };
+    let m = obj.meta();
+    let sel = selector
+        .to_selector()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    Ok(serde_json::json!({
+        "apiVersion": "autoscaling/v1",
+        "kind": "Scale",
+        "metadata": {
+            "name": m.name, "namespace": m.namespace, "uid": m.uid,
+            "resourceVersion": m.resource_version,
+            "creationTimestamp": m.creation_timestamp,
+        },
+        "spec": { "replicas": spec_replicas },
+        "status": { "replicas": status_replicas, "selector": sel },
+    }))
+}
+
+pub async fn get_scale<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+) -> Result<Response, ApiError> {
+    let (ns, name) = key(T::KIND, &p);
+    let e = app
+        .store
+        .get_entry(T::KIND, &ns, &name)
+        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
+    Ok((StatusCode::OK, axum::Json(scale_of(&e.obj)?)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScaleBody {
+    #[serde(default)]
+    metadata: ScaleMeta,
+    #[serde(default)]
+    spec: ScaleSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ScaleMeta {
+    #[serde(default)]
+    resource_version: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ScaleSpec {
+    replicas: Option<i32>,
+}
+
+async fn set_scale<T: Object>(
+    app: Arc<App>,
+    p: HashMap<String, String>,
+    replicas: i32,
+    rv: String,
+    dry: bool,
+) -> Result<Response, ApiError> {
+    if replicas < 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid",
+            format!("spec.replicas: {replicas} must not be negative"),
+        ));
+    }
+    let (ns, name) = key(T::KIND, &p);
+    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+        let kind = T::KIND;
+        let obj = tx.get_any(kind, &ns, &name).ok_or_else(|| {
+            crate::control::store::StoreError::NotFound {
+                kind,
+                namespace: ns.clone(),
+                name: name.clone(),
+            }
+        })?;
+        if !rv.is_empty() && rv != obj.meta().resource_version {
+            return Err(crate::control::store::StoreError::Conflict {
+                kind,
+                name: name.clone(),
+                message: format!(
+                    "the object has been modified (resourceVersion {rv} is not the current {}); read it again and retry",
+                    obj.meta().resource_version
+                ),
+            });
+        }
+        let updated = match &obj {
+            AnyObject::Deployment(_) => tx
+                .mutate::<Deployment, _>(&ns, &name, Subresource::Main, |d| {
+                    let changed = d.spec.replicas != Some(replicas);
+                    d.spec.replicas = Some(replicas);
+                    Ok(changed)
+                })?
+                .as_ref()
+                .clone()
+                .into_any(),
+            _ => tx
+                .mutate::<ReplicaSet, _>(&ns, &name, Subresource::Main, |r| {
+                    let changed = r.spec.replicas != Some(replicas);
+                    r.spec.replicas = Some(replicas);
+                    Ok(changed)
+                })?
+                .as_ref()
+                .clone()
+                .into_any(),
+        };
+        Ok(updated)
+    };
+    let obj = if dry {
+        app.store.txn_dry_run(f).await?
+    } else {
+        app.store.txn(f).await?
+    };
+    Ok((StatusCode::OK, axum::Json(scale_of(&obj)?)).into_response())
+}
+
+pub async fn put_scale<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let s: ScaleBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("Scale body: {e}")))?;
+    let replicas = s
+        .spec
+        .replicas
+        .ok_or_else(|| ApiError::bad_request("Scale body: spec.replicas is required"))?;
+    set_scale::<T>(app, p, replicas, s.metadata.resource_version, q.dry_run()?).await
+}
+
+pub async fn patch_scale<T: Object>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteQuery>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let v = patch_value(&headers, &body)?;
+    let replicas = v
+        .pointer("/spec/replicas")
+        .and_then(|r| r.as_i64())
+        .ok_or_else(|| ApiError::bad_request("scale patch must set spec.replicas to an integer"))?;
+    let replicas = i32::try_from(replicas)
+        .map_err(|_| ApiError::bad_request(format!("spec.replicas {replicas} is out of range")))?;
+    set_scale::<T>(app, p, replicas, String::new(), q.dry_run()?).await
+}
