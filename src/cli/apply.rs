@@ -327,10 +327,12 @@ pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
         }
     }
     if failed > 0 {
-        return Err(CliError::Failed(format!(
-            "{failed} of {} could not be deleted",
-            list.len()
-        )));
+        // One target: its error line already said it all.
+        return Err(CliError::Failed(if list.len() == 1 {
+            String::new()
+        } else {
+            format!("{failed} of {} could not be deleted", list.len())
+        }));
     }
     Ok(())
 }

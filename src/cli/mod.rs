@@ -234,7 +234,11 @@ pub fn run() -> i32 {
     match rt.block_on(dispatch(cli)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            // An empty message means the details were already printed.
+            let msg = e.to_string();
+            if !msg.is_empty() {
+                eprintln!("error: {msg}");
+            }
             e.code()
         }
     }
