@@ -54,32 +54,6 @@ pub struct Deleted {
     pub gone: bool,
 }
 
-fn check_preconditions(obj: &AnyObject, pre: &Preconditions) -> Result<(), StoreError> {
-    let m = obj.meta();
-    let conflict = |message: String| StoreError::Conflict {
-        kind: obj.kind(),
-        name: m.name.clone(),
-        message,
-    };
-    if let Some(uid) = &pre.uid
-        && *uid != m.uid
-    {
-        return Err(conflict(format!(
-            "uid precondition failed: the object was replaced (uid is now {})",
-            m.uid
-        )));
-    }
-    if let Some(rv) = &pre.resource_version
-        && *rv != m.resource_version
-    {
-        return Err(conflict(format!(
-            "resourceVersion precondition failed: {rv} is not the current {}",
-            m.resource_version
-        )));
-    }
-    Ok(())
-}
-
 /// Deletes (or starts deleting) an object as the module documentation says.
 pub fn delete(
     tx: &mut Tx<'_>,
@@ -89,14 +63,8 @@ pub fn delete(
     opts: &DeleteOptions,
 ) -> Result<Deleted, StoreError> {
     let ns = if kind.namespaced() { ns } else { "" };
-    let obj = tx
-        .get_any(kind, ns, name)
-        .ok_or_else(|| StoreError::NotFound {
-            kind,
-            namespace: ns.to_string(),
-            name: name.to_string(),
-        })?;
-    check_preconditions(&obj, &opts.preconditions)?;
+    let obj = tx.require_any(kind, ns, name)?;
+    opts.preconditions.check(&obj)?;
     match &obj {
         AnyObject::Pod(p) => delete_pod(tx, p, opts),
         AnyObject::Namespace(n) => delete_namespace(tx, n),

@@ -28,6 +28,35 @@ pub struct Preconditions {
     pub resource_version: Option<String>,
 }
 
+impl Preconditions {
+    /// Refuses (409) when the object is not the one the caller meant.
+    pub fn check(&self, obj: &AnyObject) -> Result<(), StoreError> {
+        let m = obj.meta();
+        let conflict = |message: String| StoreError::Conflict {
+            kind: obj.kind(),
+            name: m.name.clone(),
+            message,
+        };
+        if let Some(uid) = &self.uid
+            && *uid != m.uid
+        {
+            return Err(conflict(format!(
+                "uid precondition failed: the object was replaced (uid is now {})",
+                m.uid
+            )));
+        }
+        if let Some(rv) = &self.resource_version
+            && *rv != m.resource_version
+        {
+            return Err(conflict(format!(
+                "resourceVersion precondition failed: {rv} is not the current {}",
+                m.resource_version
+            )));
+        }
+        Ok(())
+    }
+}
+
 type Writes = HashMap<(Kind, Key), Option<Entry>>;
 
 /// The writes of the transactions of one group that succeeded so far.
@@ -163,6 +192,23 @@ impl<'a> Tx<'a> {
     pub fn get<T: Object>(&self, ns: &str, name: &str) -> Option<Arc<T>> {
         self.get_any(T::KIND, ns, name)
             .and_then(|o| T::from_any(&o).cloned())
+    }
+
+    /// The object, or `NotFound` naming it. Cluster-scoped kinds ignore `ns`.
+    pub fn require_any(&self, kind: Kind, ns: &str, name: &str) -> Result<AnyObject, StoreError> {
+        let ns = if kind.namespaced() { ns } else { "" };
+        self.get_any(kind, ns, name)
+            .ok_or_else(|| StoreError::NotFound {
+                kind,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            })
+    }
+
+    /// The typed object, or `NotFound` naming it.
+    pub fn require<T: Object>(&self, ns: &str, name: &str) -> Result<Arc<T>, StoreError> {
+        let o = self.require_any(T::KIND, ns, name)?;
+        Ok(T::from_any(&o).cloned().expect("kind preserved"))
     }
 
     fn overlay_writes(&self, kind: Kind) -> impl Iterator<Item = (&Key, &Option<Entry>)> {
@@ -355,13 +401,7 @@ impl<'a> Tx<'a> {
             String::new()
         };
         let name = obj.meta().name.clone();
-        let old = self
-            .get::<T>(&ns, &name)
-            .ok_or_else(|| StoreError::NotFound {
-                kind,
-                namespace: ns.clone(),
-                name: name.clone(),
-            })?;
+        let old = self.require::<T>(&ns, &name)?;
         let (m, om) = (obj.meta(), old.meta());
         if !m.resource_version.is_empty() && m.resource_version != om.resource_version {
             return Err(StoreError::Conflict {
@@ -422,14 +462,7 @@ impl<'a> Tx<'a> {
         T: Object,
         F: FnOnce(&mut T) -> Result<bool, StoreError>,
     {
-        let ns = if T::KIND.namespaced() { ns } else { "" };
-        let old = self
-            .get::<T>(ns, name)
-            .ok_or_else(|| StoreError::NotFound {
-                kind: T::KIND,
-                namespace: ns.to_string(),
-                name: name.to_string(),
-            })?;
+        let old = self.require::<T>(ns, name)?;
         let mut obj = (*old).clone();
         if !f(&mut obj)? {
             return Ok(old);
@@ -448,14 +481,7 @@ impl<'a> Tx<'a> {
         grace_seconds: i64,
         edit: impl FnOnce(&mut T),
     ) -> Result<Arc<T>, StoreError> {
-        let ns = if T::KIND.namespaced() { ns } else { "" };
-        let old = self
-            .get::<T>(ns, name)
-            .ok_or_else(|| StoreError::NotFound {
-                kind: T::KIND,
-                namespace: ns.to_string(),
-                name: name.to_string(),
-            })?;
+        let old = self.require::<T>(ns, name)?;
         let mut obj = (*old).clone();
         obj.meta_mut().deletion_timestamp = Some(at);
         obj.meta_mut().deletion_grace_period_seconds = Some(grace_seconds);
@@ -486,39 +512,8 @@ impl<'a> Tx<'a> {
         name: &str,
         pre: Preconditions,
     ) -> Result<AnyObject, StoreError> {
-        let ns = if kind.namespaced() { ns } else { "" };
-        let old = self
-            .get_any(kind, ns, name)
-            .ok_or_else(|| StoreError::NotFound {
-                kind,
-                namespace: ns.to_string(),
-                name: name.to_string(),
-            })?;
-        let m = old.meta();
-        if let Some(uid) = &pre.uid
-            && *uid != m.uid
-        {
-            return Err(StoreError::Conflict {
-                kind,
-                name: name.to_string(),
-                message: format!(
-                    "uid precondition failed: the object was replaced (uid is now {})",
-                    m.uid
-                ),
-            });
-        }
-        if let Some(rv) = &pre.resource_version
-            && *rv != m.resource_version
-        {
-            return Err(StoreError::Conflict {
-                kind,
-                name: name.to_string(),
-                message: format!(
-                    "resourceVersion precondition failed: {rv} is not the current {}",
-                    m.resource_version
-                ),
-            });
-        }
+        let old = self.require_any(kind, ns, name)?;
+        pre.check(&old)?;
         self.write(ChangeType::Deleted, old.clone(), Some(old))
     }
 }
