@@ -9,4 +9,5 @@ pub mod client;
 pub mod control;
 pub mod node;
 pub mod scheduler;
+pub mod sys;
 pub mod tui;

@@ -3,7 +3,7 @@
 //! command reads. `--server`/`--token` and `ORK_SERVER`/`ORK_TOKEN` override it.
 
 use super::{CliError, Global, Result};
-use crate::control::auth::write_private;
+use crate::sys::write_private;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

@@ -414,6 +414,16 @@ pub async fn down(a: DownArgs) -> Result<()> {
         path: PathBuf::from("ork"),
         source,
     })?;
+    // A node daemon still running would restart what we stop.
+    let mut locks = vec![];
+    for d in container_dirs(&dir) {
+        if let Some(node_dir) = d.parent() {
+            locks.push(
+                crate::sys::lock_dir(node_dir, "node")
+                    .map_err(|e| CliError::Failed(e.to_string()))?,
+            );
+        }
+    }
     let mut stopped = 0;
     for d in container_dirs(&dir) {
         let rt = crate::node::runtime::process::ProcessRuntime::new(d.clone(), shim.clone())

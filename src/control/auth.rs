@@ -1,12 +1,13 @@
 //! Tokens and who may do what. `ork control` keeps two bearer tokens in its
 //! data dir: `admin.token` (everything) and `node.token` (what a node daemon
 //! needs: register and heartbeat its Node, read pods, report their status,
-//! finish their deletion, record events). Files are 0600 in a 0700 dir.
+//! finish their deletion, record events). Files are 0600 in a 0700 dir
+//! (see [`crate::sys`]).
 
+use crate::sys::{private_dir, write_private};
 use axum::http::Method;
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Who a request comes from.
@@ -35,6 +36,8 @@ pub enum AuthError {
     },
     #[error("token file {0} is empty; delete it to have a new token made")]
     Empty(PathBuf),
+    #[error(transparent)]
+    Sys(#[from] crate::sys::SysError),
 }
 
 /// A new random token: 64 hex characters (244 random bits).
@@ -44,39 +47,6 @@ pub fn new_token() -> String {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     )
-}
-
-/// Creates `dir` if needed and makes it private (0700).
-pub fn private_dir(dir: &Path) -> Result<(), AuthError> {
-    let io = |what, source| AuthError::Io {
-        what,
-        path: dir.to_path_buf(),
-        source,
-    };
-    fs::create_dir_all(dir).map_err(|e| io("creating data dir", e))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(|e| io("making data dir private", e))
-}
-
-/// Writes a file readable only by its owner (0600), replacing it atomically.
-pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), AuthError> {
-    let io = |what, source| AuthError::Io {
-        what,
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| io("creating", e))?;
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)).map_err(|e| io("chmod", e))?;
-    f.write_all(contents).map_err(|e| io("writing", e))?;
-    f.sync_all().map_err(|e| io("syncing", e))?;
-    fs::rename(&tmp, path).map_err(|e| io("renaming", e))
 }
 
 /// Reads a token file, creating it with a new token when absent. A file

@@ -5,12 +5,13 @@
 //! `node.token` (0600), `control.url` (where the API listens).
 
 use crate::api::{DEFAULT_NAMESPACE, Namespace, new_object};
-use crate::control::auth::{AuthError, Tokens, private_dir, write_private};
+use crate::control::auth::{AuthError, Tokens};
 use crate::control::http::{App, router};
 use crate::control::leases::Leases;
 use crate::control::store::{BackendError, Sqlite, Store, StoreError};
 use crate::control::{controllers, scheduling};
 use crate::scheduler::Scheduler;
+use crate::sys::{private_dir, write_private};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -34,6 +35,10 @@ pub enum ControlError {
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
+    Sys(#[from] crate::sys::SysError),
+    #[error(transparent)]
+    Lock(#[from] crate::sys::LockError),
+    #[error(transparent)]
     Database(#[from] BackendError),
     #[error("starting the store: {0}")]
     Store(#[from] StoreError),
@@ -55,6 +60,7 @@ pub struct Running {
     pub store: Store,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
+    _lock: crate::sys::DirLock,
 }
 
 impl Running {
@@ -85,6 +91,7 @@ fn make_private(path: &std::path::Path) {
 /// Starts everything and returns once the API listens.
 pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     private_dir(&cfg.data_dir)?;
+    let lock = crate::sys::lock_dir(&cfg.data_dir, "control")?;
     let tokens = Tokens::load(&cfg.data_dir)?;
     let db = cfg.data_dir.join("ork.db");
     let backend = Arc::new(Sqlite::open(&db)?);
@@ -155,5 +162,6 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         store,
         shutdown,
         server,
+        _lock: lock,
     })
 }

@@ -64,12 +64,10 @@ pub struct Config {
 /// Why the node daemon could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("preparing {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    DataDir(#[from] crate::sys::SysError),
+    #[error(transparent)]
+    Lock(#[from] crate::sys::LockError),
     #[error("starting the {runtime} runtime: {message}")]
     Runtime {
         runtime: &'static str,
@@ -90,6 +88,7 @@ pub struct Running {
     pub name: String,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    _lock: crate::sys::DirLock,
 }
 
 impl Running {
@@ -204,16 +203,8 @@ fn host_and_port(url: &str) -> (String, u16) {
 
 /// Starts the node daemon; returns once the Node is registered.
 pub async fn start(cfg: Config) -> Result<Running, NodeError> {
-    let dir_err = |source| NodeError::DataDir {
-        path: cfg.data_dir.clone(),
-        source,
-    };
-    std::fs::create_dir_all(&cfg.data_dir).map_err(dir_err)?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(dir_err)?;
-    }
+    crate::sys::private_dir(&cfg.data_dir)?;
+    let lock = crate::sys::lock_dir(&cfg.data_dir, "node")?;
     let runtime: Arc<dyn Runtime> = match cfg.runtime {
         RuntimeKind::Fake => Arc::new(FakeRuntime::new()),
         RuntimeKind::Process => {
@@ -279,6 +270,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         name: cfg.name,
         shutdown,
         tasks,
+        _lock: lock,
     })
 }
 

@@ -187,3 +187,18 @@ spec:
         .to_string();
     assert!(msg.contains("no-such-program-ork"), "{msg}");
 }
+
+#[test]
+fn a_second_control_daemon_on_the_same_data_dir_is_refused() {
+    let c = Cluster::start(0, "process");
+    let out = std::process::Command::new(crate::harness::ORK)
+        .args(["control", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(c.data())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another ork daemon"), "{err}");
+    // The first one is unharmed.
+    assert!(c.json(&["get", "namespaces"]).is_some());
+}
