@@ -9,6 +9,8 @@ mod harness;
 mod auth;
 #[path = "e2e/manifests.rs"]
 mod manifests;
+#[path = "e2e/probes.rs"]
+mod probes;
 #[path = "e2e/restarts.rs"]
 mod restarts;
 #[path = "e2e/runtime.rs"]

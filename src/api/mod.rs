@@ -33,8 +33,9 @@ pub use meta::{
 pub use object::{AnyObject, Kind, KindInfo, Object, new_object, qualified_name};
 pub use pod::{
     Container, ContainerPort, ContainerState, ContainerStateRunning, ContainerStateTerminated,
-    ContainerStateWaiting, ContainerStatus, EnvVar, Pod, PodPhase, PodSpec, PodStatus,
-    PodTemplateSpec, Protocol, PullPolicy, ResourceRequirements, RestartPolicy,
+    ContainerStateWaiting, ContainerStatus, EnvVar, ExecAction, HttpGetAction, HttpHeader, Pod,
+    PodPhase, PodSpec, PodStatus, PodTemplateSpec, Probe, Protocol, PullPolicy,
+    ResourceRequirements, RestartPolicy, TcpSocketAction,
 };
 pub use quantity::Quantity;
 pub use selector::{LabelSelector, Selector};

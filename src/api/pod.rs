@@ -81,6 +81,114 @@ pub struct Container {
     /// `Always`, `IfNotPresent` or `Never`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<PullPolicy>,
+    /// Restart the container when this fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<Probe>,
+    /// Take the pod out of service (not Ready) while this fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+    /// Hold the other probes until this succeeds once; restart if it never does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<Probe>,
+}
+
+/// A health check of a container: one of `httpGet`, `tcpSocket`, `exec`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probe {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_get: Option<HttpGetAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_socket: Option<TcpSocketAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<i32>,
+    /// Seconds between checks (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<i32>,
+    /// Seconds a check may take (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<i32>,
+    /// Consecutive successes that count as passing (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_threshold: Option<i32>,
+    /// Consecutive failures that count as failing (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<i32>,
+}
+
+impl Probe {
+    pub fn initial_delay(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.initial_delay_seconds.unwrap_or(0).max(0) as u64)
+    }
+    pub fn period(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.period_seconds.unwrap_or(10).max(1) as u64)
+    }
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout_seconds.unwrap_or(1).max(1) as u64)
+    }
+    pub fn successes_needed(&self) -> u32 {
+        self.success_threshold.unwrap_or(1).max(1) as u32
+    }
+    pub fn failures_allowed(&self) -> u32 {
+        self.failure_threshold.unwrap_or(3).max(1) as u32
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExecAction {
+    #[serde(default)]
+    pub command: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpGetAction {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
+    /// A port number or the name of a container port.
+    pub port: super::apps::IntOrString,
+    /// Defaults to the pod's address.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    /// `HTTP` (ork does not check HTTPS yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_headers: Vec<HttpHeader>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpHeader {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TcpSocketAction {
+    /// A port number or the name of a container port.
+    pub port: super::apps::IntOrString,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+}
+
+impl Container {
+    /// Resolves a probe port (number or container-port name) to a container port.
+    pub fn resolve_port(&self, port: &super::apps::IntOrString) -> Option<i32> {
+        match port {
+            super::apps::IntOrString::Int(n) => Some(*n),
+            super::apps::IntOrString::String(name) => self
+                .ports
+                .iter()
+                .find(|p| p.name == *name)
+                .map(|p| p.container_port),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -196,6 +196,89 @@ fn port_name_error(s: &str) -> Option<&'static str> {
 
 const KNOWN_RESOURCES: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
 
+fn validate_probe(
+    path: &str,
+    key: &str,
+    c: &super::pod::Container,
+    p: &super::pod::Probe,
+    errs: &mut Vec<FieldError>,
+) {
+    let handlers = [
+        p.exec.is_some(),
+        p.http_get.is_some(),
+        p.tcp_socket.is_some(),
+    ];
+    match handlers.iter().filter(|h| **h).count() {
+        1 => {}
+        0 => errs.push(FieldError::new(
+            path.to_string(),
+            "needs one of httpGet, tcpSocket or exec",
+        )),
+        _ => errs.push(FieldError::new(
+            path.to_string(),
+            "may have only one of httpGet, tcpSocket and exec",
+        )),
+    }
+    let port_check =
+        |field: &str, port: &super::apps::IntOrString, errs: &mut Vec<FieldError>| match c
+            .resolve_port(port)
+        {
+            Some(n) if (1..=65535).contains(&n) => {}
+            Some(n) => errs.push(FieldError::new(
+                format!("{path}.{field}.port"),
+                format!("{n} must be between 1 and 65535"),
+            )),
+            None => errs.push(FieldError::new(
+                format!("{path}.{field}.port"),
+                format!("{port:?} names no port of this container"),
+            )),
+        };
+    if let Some(h) = &p.http_get {
+        port_check("httpGet", &h.port, errs);
+        if let Some(s) = &h.scheme
+            && s != "HTTP"
+        {
+            errs.push(FieldError::new(
+                format!("{path}.httpGet.scheme"),
+                format!("{s:?}: ork checks HTTP only (use a tcpSocket probe for TLS ports)"),
+            ));
+        }
+    }
+    if let Some(t) = &p.tcp_socket {
+        port_check("tcpSocket", &t.port, errs);
+    }
+    if let Some(e) = &p.exec
+        && e.command.is_empty()
+    {
+        errs.push(FieldError::new(
+            format!("{path}.exec.command"),
+            "must not be empty",
+        ));
+    }
+    for (field, v, min) in [
+        ("initialDelaySeconds", p.initial_delay_seconds, 0),
+        ("periodSeconds", p.period_seconds, 1),
+        ("timeoutSeconds", p.timeout_seconds, 1),
+        ("successThreshold", p.success_threshold, 1),
+        ("failureThreshold", p.failure_threshold, 1),
+    ] {
+        if let Some(v) = v
+            && v < min
+        {
+            errs.push(FieldError::new(
+                format!("{path}.{field}"),
+                format!("must be at least {min}"),
+            ));
+        }
+    }
+    if key != "readinessProbe" && p.success_threshold.is_some_and(|s| s != 1) {
+        errs.push(FieldError::new(
+            format!("{path}.successThreshold"),
+            "must be 1 for liveness and startup probes",
+        ));
+    }
+}
+
 fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
     if spec.containers.is_empty() {
         errs.push(FieldError::new(
@@ -257,6 +340,15 @@ fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
                         format!("duplicate port name {:?}", p.name),
                     ));
                 }
+            }
+        }
+        for (key, probe) in [
+            ("livenessProbe", &c.liveness_probe),
+            ("readinessProbe", &c.readiness_probe),
+            ("startupProbe", &c.startup_probe),
+        ] {
+            if let Some(p) = probe {
+                validate_probe(&format!("{cp}.{key}"), key, c, p, errs);
             }
         }
         for (section, map) in [

@@ -8,6 +8,7 @@
 pub mod daemon;
 pub mod env;
 pub mod machine;
+pub mod probe;
 pub mod runtime;
 pub mod server;
 pub mod status;

@@ -22,6 +22,10 @@ pub struct ContainerView {
     pub waiting: Option<(String, String)>,
     /// Whether it ever started in this pod.
     pub ever_started: bool,
+    /// Whether the current instance passed its startup probe (or has none).
+    pub started: bool,
+    /// Whether the current instance passes its readiness probe (or is started and has none).
+    pub ready: bool,
 }
 
 /// The terminated state of an exited instance.
@@ -83,7 +87,7 @@ pub fn container_status(v: &ContainerView, runtime: &str) -> ContainerStatus {
     let running = is_running(v);
     ContainerStatus {
         name: v.name.clone(),
-        ready: running,
+        ready: running && v.ready,
         restart_count: v.current.as_ref().map(|c| c.attempt as i32).unwrap_or(0),
         state,
         last_state: last_state
@@ -98,7 +102,7 @@ pub fn container_status(v: &ContainerView, runtime: &str) -> ContainerStatus {
             .as_ref()
             .map(|c| format!("{runtime}://{}", c.id))
             .unwrap_or_default(),
-        started: Some(running),
+        started: Some(running && v.started),
         ports: v
             .current
             .as_ref()
@@ -229,9 +233,14 @@ mod tests {
     }
 
     fn view(current: Option<ContainerInfo>) -> ContainerView {
+        let running = current
+            .as_ref()
+            .is_some_and(|c| c.state == RunState::Running);
         ContainerView {
             name: "c".into(),
             ever_started: current.is_some(),
+            started: running,
+            ready: running,
             current,
             ..Default::default()
         }
@@ -299,6 +308,20 @@ mod tests {
         assert_eq!(s.phase, PodPhase::Running);
         assert!(find_condition(&s.conditions, "Ready").unwrap().is_true());
         assert_eq!(s.host_ip, "10.0.0.1");
+    }
+
+    #[test]
+    fn a_running_container_is_ready_only_when_its_probe_says_so() {
+        let mut v = view(Some(info(0, RunState::Running)));
+        v.ready = false;
+        let s = container_status(&v, "process");
+        assert!(!s.ready);
+        assert_eq!(s.started, Some(true));
+        let mut pod: Pod = new_object("default", "p");
+        pod.spec.containers = vec![Container::default()];
+        let st = pod_status(&pod, &[v], "process", "10.0.0.1", Time::now());
+        assert_eq!(st.phase, PodPhase::Running);
+        assert!(!find_condition(&st.conditions, "Ready").unwrap().is_true());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! restart counts.
 
 use super::env;
+use super::probe;
 use super::runtime::{ContainerInfo, ContainerSpec, RunState, Runtime, RuntimeError};
 use super::status::{self, ContainerView, should_restart, terminated};
 use crate::api::{
@@ -50,6 +51,12 @@ pub enum Msg {
         container: String,
         info: Result<Box<ContainerInfo>, String>,
     },
+    /// A prober of an instance reports.
+    Probe {
+        container: String,
+        id: String,
+        report: probe::Report,
+    },
 }
 
 /// A running worker.
@@ -68,6 +75,8 @@ struct ContainerSlot {
     restart_at: Option<Instant>,
     /// The instance whose exit was last handled (an exit is seen at most once).
     handled_exit: Option<String>,
+    /// The prober of the running instance.
+    prober: Option<tokio::task::AbortHandle>,
 }
 
 struct Worker {
@@ -142,22 +151,33 @@ impl Worker {
                     current,
                     previous_exit,
                     waiting: None,
+                    started: false,
+                    ready: false,
                 },
                 older,
                 backoff: BACKOFF_START,
                 restart_at: None,
                 handled_exit: None,
+                prober: None,
             };
             self.slots.insert(c.name.clone(), slot);
         }
         // Instances of containers no longer in the spec are left for the runtime
         // sweep of the node daemon.
-        for slot in self.slots.values() {
-            if let Some(cur) = &slot.view.current
-                && cur.state == RunState::Running
-            {
-                self.watch_exit(slot.view.name.clone(), cur.id.clone());
-            }
+        let running: Vec<(String, ContainerInfo)> = self
+            .slots
+            .values()
+            .filter_map(|s| {
+                s.view
+                    .current
+                    .clone()
+                    .filter(|c| c.state == RunState::Running)
+                    .map(|c| (s.view.name.clone(), c))
+            })
+            .collect();
+        for (name, info) in running {
+            self.watch_exit(name.clone(), info.id.clone());
+            self.start_prober(&name, &info);
         }
         let exited: Vec<(String, ContainerInfo)> = self
             .slots
@@ -172,6 +192,99 @@ impl Worker {
             .collect();
         for (name, info) in exited {
             self.on_exit(&name, info);
+        }
+    }
+
+    /// Starts probing a running instance (or marks it ready at once when the
+    /// container has no probes).
+    fn start_prober(&mut self, name: &str, info: &ContainerInfo) {
+        let Some(container) = self
+            .pod
+            .spec
+            .containers
+            .iter()
+            .find(|c| c.name == name)
+            .cloned()
+        else {
+            return;
+        };
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        if let Some(p) = slot.prober.take() {
+            p.abort();
+        }
+        if !probe::has_probes(&container) {
+            slot.view.started = true;
+            slot.view.ready = true;
+            return;
+        }
+        slot.view.started = false;
+        slot.view.ready = false;
+        let target = probe::Target {
+            host: "127.0.0.1".into(),
+            container,
+            instance: info.clone(),
+        };
+        let tx = self.tx.clone();
+        let (container, id) = (name.to_string(), info.id.clone());
+        let report = move |report| {
+            tx.send(Msg::Probe {
+                container: container.clone(),
+                id: id.clone(),
+                report,
+            })
+            .is_ok()
+        };
+        let task = tokio::spawn(probe::run(self.shared.runtime.clone(), target, report));
+        slot.prober = Some(task.abort_handle());
+    }
+
+    async fn on_probe(&mut self, container: &str, id: &str, report: probe::Report) {
+        let grace = self.pod.grace_seconds();
+        let Some(slot) = self.slots.get_mut(container) else {
+            return;
+        };
+        if slot
+            .view
+            .current
+            .as_ref()
+            .is_none_or(|c| c.id != id || c.state != RunState::Running)
+        {
+            return;
+        }
+        match report {
+            probe::Report::Started => slot.view.started = true,
+            probe::Report::Ready(r) => slot.view.ready = r,
+            probe::Report::Failed { kind, message } => {
+                self.event(
+                    "Warning",
+                    "Unhealthy",
+                    &format!("{} probe failed: {message}", kind.as_str()),
+                )
+                .await;
+            }
+            probe::Report::Unhealthy { kind, message } => {
+                slot.view.ready = false;
+                let runtime = self.shared.runtime.clone();
+                let id = id.to_string();
+                tracing::info!(pod = %self.key(), container, probe = kind.as_str(), %message, "restarting an unhealthy container");
+                // The exit arrives through the instance's waiter and is restarted from there.
+                tokio::spawn(async move {
+                    let _ = runtime
+                        .stop(&id, Duration::from_secs(grace.max(0) as u64))
+                        .await;
+                });
+                self.event(
+                    "Normal",
+                    "Killing",
+                    &format!(
+                        "Container {container} failed {} probe, will be restarted",
+                        kind.as_str().to_lowercase()
+                    ),
+                )
+                .await;
+            }
         }
     }
 
@@ -223,6 +336,11 @@ impl Worker {
                         self.pod = p;
                     }
                 }
+                Some(Msg::Probe {
+                    container,
+                    id,
+                    report,
+                }) => self.on_probe(&container, &id, report).await,
                 Some(Msg::Exited { container, info }) => match info {
                     Ok(info) => self.on_exit(&container, *info),
                     Err(e) => {
@@ -254,6 +372,11 @@ impl Worker {
         tracing::debug!(pod = %self.pod.metadata.name, %container, id = %info.id, code, "container exited");
         slot.handled_exit = Some(info.id.clone());
         slot.view.current = Some(info);
+        slot.view.ready = false;
+        slot.view.started = false;
+        if let Some(p) = slot.prober.take() {
+            p.abort();
+        }
         if should_restart(policy, code) && !self.pod.metadata.is_terminating() {
             if ran_for >= BACKOFF_RESET {
                 slot.backoff = BACKOFF_START;
@@ -374,21 +497,24 @@ impl Worker {
                 slot.view.current = Some(info.clone());
                 slot.view.waiting = None;
                 slot.view.ever_started = true;
+                let message = match slot
+                    .view
+                    .previous_exit
+                    .as_ref()
+                    .filter(|_| spec.attempt > 0)
+                {
+                    Some(t) => format!(
+                        "Restarted container {name} (restart {}) after it exited with code {}",
+                        spec.attempt, t.exit_code
+                    ),
+                    None => format!("Started container {name}"),
+                };
                 self.watch_exit(name.to_string(), info.id.clone());
+                self.start_prober(name, &info);
                 for id in stale {
                     let _ = runtime.remove(&id).await;
                 }
-                let verb = if spec.attempt == 0 {
-                    "Started"
-                } else {
-                    "Restarted"
-                };
-                self.event(
-                    "Normal",
-                    "Started",
-                    &format!("{verb} container {name} (attempt {})", spec.attempt),
-                )
-                .await;
+                self.event("Normal", "Started", &message).await;
                 // It may have ended already (a command that exits at once).
                 if info.state != RunState::Running {
                     self.on_exit(name, info);
@@ -456,6 +582,11 @@ impl Worker {
 
     /// Stops every instance and forgets them.
     async fn stop_all(&mut self, grace_seconds: i64) {
+        for slot in self.slots.values_mut() {
+            if let Some(p) = slot.prober.take() {
+                p.abort();
+            }
+        }
         let grace = Duration::from_secs(grace_seconds.max(0) as u64);
         let runtime = self.shared.runtime.clone();
         let mut stops = vec![];

@@ -526,7 +526,7 @@ items:
 fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
     let text = NGINX.replace(
         "        image: nginx:1.14.2\n",
-        "        image: nginx:1.14.2\n        imagePullPolcy: Always\n        livenessProbe:\n          httpGet: {path: /, port: 80}\n",
+        "        image: nginx:1.14.2\n        imagePullPolcy: Always\n        securityContext:\n          runAsUser: 1000\n",
     );
     let decoded = decode("app.yaml", &text, Strictness::Warn).expect("decodes with warnings");
     let warnings: Vec<String> = decoded.warnings.iter().map(ToString::to_string).collect();
@@ -535,7 +535,7 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
         vec![
             "app.yaml: document 1: spec.template.spec.containers[0].imagePullPolcy: \
              unknown field (did you mean imagePullPolicy?), line 20",
-            "app.yaml: document 1: spec.template.spec.containers[0].livenessProbe: \
+            "app.yaml: document 1: spec.template.spec.containers[0].securityContext: \
              not supported by ork yet, line 21",
         ]
     );

@@ -111,6 +111,21 @@ impl Runtime for FakeRuntime {
         Ok(out)
     }
 
+    async fn exec(
+        &self,
+        id: &str,
+        _command: &[String],
+        _timeout: Duration,
+    ) -> Result<i32, RuntimeError> {
+        match self.lock().get(id) {
+            Some(i) if i.info.state == RunState::Running => Ok(0),
+            Some(_) => Err(RuntimeError::Other(format!(
+                "container {id} is not running"
+            ))),
+            None => Err(RuntimeError::NotFound(id.to_string())),
+        }
+    }
+
     async fn logs(&self, id: &str, _opts: LogOptions) -> Result<LogStream, RuntimeError> {
         if !self.lock().contains_key(id) {
             return Err(RuntimeError::NotFound(id.to_string()));

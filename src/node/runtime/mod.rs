@@ -137,4 +137,14 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// The instance's output (stdout and stderr interleaved).
     async fn logs(&self, id: &str, opts: LogOptions) -> Result<LogStream, RuntimeError>;
+
+    /// Runs a command in the instance's context (its environment and working
+    /// directory; inside the container for container runtimes) and returns its
+    /// exit code. A command still running after `timeout` is killed and is an error.
+    async fn exec(
+        &self,
+        id: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<i32, RuntimeError>;
 }

@@ -485,6 +485,54 @@ impl Runtime for ProcessRuntime {
         Ok(out)
     }
 
+    async fn exec(
+        &self,
+        id: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<i32, RuntimeError> {
+        let (dir, _) = self.load(id)?;
+        let pid = Self::child_pid(&dir)
+            .ok_or_else(|| RuntimeError::Other(format!("container {id} has no process")))?;
+        let Some(program) = command.first() else {
+            return Err(RuntimeError::Other("exec needs a command".into()));
+        };
+        // The container process's own environment and working directory.
+        let environ = std::fs::read(format!("/proc/{pid}/environ"))
+            .map_err(|_| RuntimeError::Other(format!("container {id} is not running")))?;
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_else(|_| dir.clone());
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(&command[1..])
+            .env_clear()
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        for kv in environ.split(|b| *b == 0).filter(|kv| !kv.is_empty()) {
+            let kv = String::from_utf8_lossy(kv);
+            if let Some((k, v)) = kv.split_once('=') {
+                cmd.env(k, v);
+            }
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| RuntimeError::Other(format!("running {program:?}: {e}")))?;
+        match tokio::time::timeout(timeout, child.wait()).await {
+            Ok(Ok(status)) => Ok(status.code().unwrap_or_else(|| {
+                128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
+            })),
+            Ok(Err(e)) => Err(RuntimeError::Other(format!("waiting for {program:?}: {e}"))),
+            Err(_) => {
+                let _ = child.kill().await;
+                Err(RuntimeError::Other(format!(
+                    "{program:?} did not finish within {}s",
+                    timeout.as_secs()
+                )))
+            }
+        }
+    }
+
     async fn logs(&self, id: &str, opts: LogOptions) -> Result<LogStream, RuntimeError> {
         let (dir, rec) = self.load(id)?;
         let path = dir.join("log");
