@@ -1,8 +1,17 @@
 //! The hollow runtime: runs nothing, and every container is Running the
-//! moment it starts. Stopping one makes it exit with code 0. Nothing is kept
-//! on disk, so a restarted node daemon starts its hollow containers afresh.
-//! It exists to exercise the control plane (tests, benchmarks with thousands
-//! of hollow nodes) without the cost of real processes.
+//! moment it starts. Nothing is kept on disk, so a restarted node daemon
+//! starts its hollow containers afresh. It exists to exercise the control
+//! plane (tests, benchmarks with thousands of hollow pods) without the cost
+//! of real processes: an instance is a map entry and a watch channel.
+//!
+//! - `injected_env` is the process runtime's (`PORT`, `ORK_PORT_<NAME>`), so
+//!   what a pod sees does not depend on the runtime.
+//! - `wait` pends until `stop` (or `remove`).
+//! - `stop` makes the container exit with code 0, reason `Completed`: a
+//!   hollow container is a well-behaved program that exits cleanly on
+//!   SIGTERM, as Kubernetes shows such a container (143 `Error` is for one
+//!   that the signal killed).
+//! - `logs` is empty; `exec` succeeds while the container runs.
 
 use super::process::port_env;
 use super::{ContainerInfo, ContainerSpec, LogOptions, LogStream, RunState, Runtime, RuntimeError};
@@ -58,7 +67,16 @@ impl Runtime for FakeRuntime {
             ports: spec.ports.clone(),
         };
         let (exited, _) = watch::channel(false);
-        self.lock().insert(
+        let mut all = self.lock();
+        if all
+            .get(&id)
+            .is_some_and(|i| i.info.state == RunState::Running)
+        {
+            return Err(RuntimeError::Start(format!(
+                "container instance {id} already runs"
+            )));
+        }
+        all.insert(
             id,
             Instance {
                 info: info.clone(),
@@ -164,5 +182,72 @@ mod tests {
         assert!(matches!(done.state, RunState::Exited { code: 0, .. }));
         rt.remove(&info.id).await.unwrap();
         assert!(rt.list().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn ids_are_unique_and_a_running_instance_is_not_started_twice() {
+        let rt = FakeRuntime::new();
+        let spec = |attempt| ContainerSpec {
+            pod_uid: "u".into(),
+            container_name: "c".into(),
+            attempt,
+            ..Default::default()
+        };
+        let a = rt.start(&spec(0)).await.unwrap();
+        let b = rt.start(&spec(1)).await.unwrap();
+        assert_ne!(a.id, b.id);
+        assert!(matches!(
+            rt.start(&spec(0)).await,
+            Err(RuntimeError::Start(_))
+        ));
+        rt.stop(&a.id, Duration::ZERO).await.unwrap();
+        rt.stop(&a.id, Duration::ZERO).await.unwrap();
+        let info = tokio::time::timeout(Duration::from_secs(5), rt.wait(&a.id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            info.state,
+            rt.list().await.unwrap()[0].state,
+            "wait and list agree"
+        );
+        assert!(matches!(
+            rt.wait("nope").await,
+            Err(RuntimeError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_environment_and_logs_look_like_the_process_runtimes() {
+        use futures::StreamExt;
+        let rt = FakeRuntime::new();
+        let ports = vec![ContainerPort {
+            name: "http".into(),
+            container_port: 80,
+            host_port: Some(30080),
+            ..Default::default()
+        }];
+        assert_eq!(rt.injected_env(&ports), port_env(&ports));
+        let info = rt
+            .start(&ContainerSpec {
+                pod_uid: "u".into(),
+                container_name: "c".into(),
+                ports: ports.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(info.ports, ports);
+        let mut logs = rt
+            .logs(
+                &info.id,
+                LogOptions {
+                    follow: true,
+                    tail: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(logs.next().await.is_none());
     }
 }

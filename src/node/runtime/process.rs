@@ -3,21 +3,37 @@
 //! records how it ended.
 //!
 //! Each instance has a directory `STATE/<pod uid>_<container>_<attempt>/`
-//! (0700) with `spec.json` (who it belongs to, its ports, and the shim's pid
-//! and start time), and the shim's `pid`, `log` and `exit.json`. Everything
-//! the runtime knows is in those files, so a node daemon started later (after
-//! a crash) lists and adopts the same instances.
+//! (0700, files 0600) with `spec.json` (who it belongs to, its ports, when it
+//! started, the shim's pid and the process's pid with their start times),
+//! and the shim's `pid`, `log`, `exit.json` (and `shim.log`, the shim's own
+//! complaints). Everything the runtime knows is in those files, so a node
+//! daemon started later (after a crash) lists and adopts the same instances.
 //!
+//! - **Command**: `command` + `args`; the image is not used, and a container
+//!   without `command` cannot start.
 //! - **Environment**: exactly the container's env (which includes what the
-//!   runtime injects: `PORT`, `ORK_PORT_<NAME>`), plus `PATH` and `HOME` from
-//!   the node daemon when the container sets none, so commands are found as in
-//!   a shell.
-//! - **Working dir**: `workingDir`, else the instance's directory.
+//!   runtime injects: `PORT`, `ORK_PORT_<NAME>`), plus `PATH` and `HOME`
+//!   from the node daemon when the container sets none: commands are found
+//!   as in the shell that started `ork`, and tools that need a home (caches,
+//!   config) work, as every container has a `HOME` in Kubernetes. Nothing
+//!   else of the daemon's environment leaks in.
+//! - **Working dir**: `workingDir` (which must exist), else the instance's
+//!   directory.
 //! - **Stopping**: SIGTERM to the container's process group (its children
-//!   too), SIGKILL after the grace period.
-//! - **Waiting**: a shim this daemon started is awaited (and reaped) directly;
-//!   an adopted one is checked every 200 ms (`/proc/PID`, its start time
-//!   against pid reuse, and zombie state).
+//!   too), SIGKILL after the grace period. The shim itself is never
+//!   signalled. When the main process exits, the shim kills what it left in
+//!   its group.
+//! - **Waiting and reaping**: the shim is this daemon's child until the
+//!   daemon dies: a task awaits (reaps) every shim it starts, whether or not
+//!   anyone calls `wait`, and `wait` listens to that task without polling. An
+//!   adopted shim (started by an earlier daemon, reparented to init) is
+//!   checked every 200 ms: `/proc/PID` exists, its start time is the
+//!   recorded one (against pid reuse), and it is not a zombie (some container
+//!   inits do not reap).
+//! - **Shim gone without a record** (killed with SIGKILL): the instance is
+//!   reported exited with code 137 and reason `ContainerStatusUnknown`, and
+//!   stopping or removing it kills its process group if the process (checked
+//!   by its start time) still runs.
 
 use super::shim::ExitRecord;
 use super::{ContainerInfo, ContainerSpec, LogOptions, LogStream, RunState, Runtime, RuntimeError};
@@ -29,7 +45,7 @@ use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -48,10 +64,15 @@ struct Record {
     started_at: Time,
     #[serde(default)]
     ports: Vec<ContainerPort>,
+    /// 0 until the shim runs.
     #[serde(default)]
     shim_pid: i32,
+    /// The shim's start time in clock ticks since boot (`/proc/PID/stat`).
     #[serde(default)]
     shim_start: u64,
+    /// The start time of the container's main process (0: unknown).
+    #[serde(default)]
+    pid_start: u64,
 }
 
 /// Containers as host processes.
@@ -64,110 +85,139 @@ pub struct ProcessRuntime {
 
 /// How often an adopted shim is checked.
 const POLL: Duration = Duration::from_millis(200);
+/// How often a followed log is read again.
+const LOG_POLL: Duration = Duration::from_millis(100);
+/// How long `start` waits for the shim to start the process.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a process may take to die after SIGKILL.
+const KILL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Directories without a usable `spec.json` younger than this may still be starting.
+const HALF_STARTED_AGE: Duration = Duration::from_secs(60);
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RuntimeError {
     let what = what.into();
     move |source| RuntimeError::Io { what, source }
 }
 
-/// Instance ids become directory names: only letters, digits, '-', '_' and '.'.
+/// Instance ids become directory names: only ASCII letters, digits, '-', '_'
+/// and '.', not starting with '.'.
 pub fn instance_id(pod_uid: &str, container: &str, attempt: u32) -> Result<String, RuntimeError> {
     let id = format!("{pod_uid}_{container}_{attempt}");
-    let safe = !pod_uid.is_empty()
-        && !container.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !id.starts_with('.');
-    if safe {
+    if !pod_uid.is_empty() && !container.is_empty() && safe_id(&id) {
         Ok(id)
     } else {
         Err(RuntimeError::Start(format!(
-            "pod uid {pod_uid:?} / container {container:?} cannot name a state directory"
+            "pod uid {pod_uid:?} and container name {container:?} cannot name a state directory"
         )))
     }
 }
 
-/// `PORT` for the first port and `ORK_PORT_<NAME>` for each named one.
+fn safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 255
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `PORT` for the first port and `ORK_PORT_<NAME>` for each named one
+/// (uppercased, `-` as `_`), each the host port (the container port when
+/// the node gave none).
 pub fn port_env(ports: &[ContainerPort]) -> Vec<(String, String)> {
-    let mut env = vec![];
     let host = |p: &ContainerPort| p.host_port.unwrap_or(p.container_port).to_string();
+    let mut env = vec![];
     if let Some(first) = ports.first() {
         env.push(("PORT".to_string(), host(first)));
     }
     for p in ports.iter().filter(|p| !p.name.is_empty()) {
-        let name: String = p
-            .name
-            .chars()
-            .map(|c| {
-                if c == '-' {
-                    '_'
-                } else {
-                    c.to_ascii_uppercase()
-                }
-            })
-            .collect();
-        env.push((format!("ORK_PORT_{name}"), host(p)));
+        env.push((port_env_name(&p.name), host(p)));
     }
     env
 }
 
-/// Start time of a process (in clock ticks since boot), and whether it is a zombie.
+/// `ORK_PORT_<NAME>` for a port name.
+pub fn port_env_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| match c {
+            '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect();
+    format!("ORK_PORT_{name}")
+}
+
+/// Start time of a process (in clock ticks since boot), and whether it is
+/// dead but not reaped (a zombie).
 fn proc_stat(pid: i32) -> Option<(u64, bool)> {
+    if pid <= 0 {
+        return None;
+    }
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`: comm may hold spaces and parentheses.
     let rest = s.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After the command: state is field 3 of the line, starttime field 22.
+    // Counting from the state (field 3 of the line), starttime is field 22.
     let zombie = fields.first().is_some_and(|s| *s == "Z" || *s == "X");
     let start = fields.get(19)?.parse().ok()?;
     Some((start, zombie))
 }
 
+/// Whether the process `pid` started at `start` still runs.
 fn alive(pid: i32, start: u64) -> bool {
     pid > 0 && proc_stat(pid).is_some_and(|(s, zombie)| s == start && !zombie)
 }
 
-/// The last `n` lines of a file (all of it when shorter), read from the end.
-pub fn tail_bytes(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
+/// The offset in a file where its last `n` lines begin (0 when it has
+/// fewer), read backwards from the end in chunks. A final newline ends the
+/// last line; it does not start another.
+pub fn tail_offset(path: &Path, n: usize) -> std::io::Result<u64> {
+    const CHUNK: u64 = 64 * 1024;
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
     if n == 0 {
-        return Ok(vec![]);
+        return Ok(len);
     }
+    let mut buf = vec![0u8; CHUNK as usize];
     let mut pos = len;
-    let mut buf: Vec<u8> = vec![];
-    const CHUNK: u64 = 64 * 1024;
-    loop {
+    let mut seen = 0;
+    while pos > 0 {
         let start = pos.saturating_sub(CHUNK);
-        let mut chunk = vec![0u8; (pos - start) as usize];
+        let chunk = &mut buf[..(pos - start) as usize];
         f.seek(SeekFrom::Start(start))?;
-        f.read_exact(&mut chunk)?;
-        chunk.extend_from_slice(&buf);
-        buf = chunk;
-        pos = start;
-        // A trailing newline ends the last line; it does not start a new one.
-        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        let newlines = body.iter().filter(|b| **b == b'\n').count();
-        if newlines >= n || pos == 0 {
-            let mut cut = 0;
-            let mut seen = 0;
-            for (i, b) in body.iter().enumerate().rev() {
-                if *b == b'\n' {
-                    seen += 1;
-                    if seen == n {
-                        cut = i + 1;
-                        break;
-                    }
+        f.read_exact(chunk)?;
+        for (i, b) in chunk.iter().enumerate().rev() {
+            let at = start + i as u64;
+            if *b == b'\n' && at + 1 != len {
+                seen += 1;
+                if seen == n {
+                    return Ok(at + 1);
                 }
             }
-            return Ok(buf[cut..].to_vec());
         }
+        pos = start;
+    }
+    Ok(0)
+}
+
+fn exited_state(e: ExitRecord) -> RunState {
+    RunState::Exited {
+        code: e.exit_code,
+        signal: e.signal,
+        finished_at: e.finished_at,
+        reason: if e.exit_code == 0 {
+            "Completed"
+        } else {
+            "Error"
+        }
+        .into(),
     }
 }
 
 impl ProcessRuntime {
-    /// A runtime keeping instance state under `state_dir`, starting shims with
-    /// the `ork` binary at `shim_program`.
+    /// A runtime keeping instance state under `state_dir` (created 0700),
+    /// starting shims with the `ork` binary at `shim_program`.
     pub fn new(state_dir: PathBuf, shim_program: PathBuf) -> Result<Self, RuntimeError> {
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -177,15 +227,21 @@ impl ProcessRuntime {
         // Shims run in other working directories: every path handed to them is absolute.
         let state_dir = std::fs::canonicalize(&state_dir)
             .map_err(io(format!("resolving {}", state_dir.display())))?;
+        let shim = if shim_program.is_relative() && shim_program.components().count() > 1 {
+            std::fs::canonicalize(&shim_program)
+                .map_err(io(format!("resolving {}", shim_program.display())))?
+        } else {
+            shim_program
+        };
         Ok(ProcessRuntime {
             dir: state_dir,
-            shim: shim_program,
+            shim,
             exited: Mutex::new(HashMap::new()),
         })
     }
 
     fn instance_dir(&self, id: &str) -> Result<PathBuf, RuntimeError> {
-        if id.is_empty() || id.contains('/') || id.starts_with('.') {
+        if !safe_id(id) {
             return Err(RuntimeError::NotFound(id.to_string()));
         }
         Ok(self.dir.join(id))
@@ -207,31 +263,31 @@ impl ProcessRuntime {
             .trim()
             .parse()
             .ok()
+            .filter(|p| *p > 0)
     }
 
     /// The current state of an instance, from its files.
     fn state(dir: &Path, rec: &Record) -> RunState {
         if let Some(e) = Self::read_exit(dir) {
-            return RunState::Exited {
-                code: e.exit_code,
-                signal: e.signal,
-                finished_at: e.finished_at,
-                reason: if e.exit_code == 0 {
-                    "Completed"
-                } else {
-                    "Error"
-                }
-                .into(),
-            };
+            return exited_state(e);
         }
         if alive(rec.shim_pid, rec.shim_start) {
             return RunState::Running;
         }
-        // The shim died without recording the exit (killed itself).
+        // The shim may have recorded the exit just before it went.
+        if let Some(e) = Self::read_exit(dir) {
+            return exited_state(e);
+        }
+        // The shim died without recording the exit (SIGKILL). The last
+        // output is the best guess of when.
+        let finished_at = std::fs::metadata(dir.join("log"))
+            .and_then(|m| m.modified())
+            .map(|t| Time(t.into()))
+            .unwrap_or_else(|_| Time::now());
         RunState::Exited {
             code: 137,
             signal: None,
-            finished_at: Time::now(),
+            finished_at,
             reason: "ContainerStatusUnknown".into(),
         }
     }
@@ -262,6 +318,13 @@ impl ProcessRuntime {
         super::shim::write_atomic(&dir.join("spec.json"), &bytes).map_err(io("writing spec.json"))
     }
 
+    fn forget(&self, id: &str) {
+        self.exited
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+
     /// Resolves once the instance's shim has exited.
     async fn shim_gone(&self, id: &str, rec: &Record) {
         let rx = self
@@ -287,6 +350,71 @@ impl ProcessRuntime {
             .await
             .is_ok()
     }
+
+    /// Kills the process group of an instance whose shim died without
+    /// recording the exit, if its process (checked by start time) still runs.
+    async fn kill_orphan(&self, id: &str, dir: &Path, rec: &Record) -> Result<(), RuntimeError> {
+        let Some(pid) = Self::child_pid(dir) else {
+            return Ok(());
+        };
+        if rec.pid_start == 0 || !alive(pid, rec.pid_start) {
+            return Ok(());
+        }
+        tracing::warn!(%id, pid, "the shim is gone; killing the container's processes");
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        let deadline = Instant::now() + KILL_TIMEOUT;
+        while alive(pid, rec.pid_start) {
+            if Instant::now() > deadline {
+                return Err(RuntimeError::Other(format!(
+                    "container {id} did not exit after SIGKILL"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    /// Waits until the shim started the process, failed to, or died.
+    async fn await_process(
+        &self,
+        dir: &Path,
+        shim_pid: i32,
+        mut reaped: watch::Receiver<bool>,
+    ) -> Result<i32, RuntimeError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            // Read in this order: the shim writes `pid` before `exit.json`, and
+            // both before it exits; so a later read that finds no pid is final.
+            let gone = *reaped.borrow_and_update();
+            let exit = Self::read_exit(dir);
+            if let Some(pid) = Self::child_pid(dir) {
+                return Ok(pid);
+            }
+            if let Some(e) = exit {
+                return Err(RuntimeError::Start(if e.message.is_empty() {
+                    format!("the process exited at once with code {}", e.exit_code)
+                } else {
+                    e.message
+                }));
+            }
+            if gone {
+                let said = std::fs::read_to_string(dir.join("shim.log")).unwrap_or_default();
+                return Err(RuntimeError::Start(format!(
+                    "the shim {} exited without starting the process: {}",
+                    self.shim.display(),
+                    said.trim()
+                )));
+            }
+            if Instant::now() > deadline {
+                let _ = nix::sys::signal::kill(Pid::from_raw(shim_pid), Signal::SIGKILL);
+                return Err(RuntimeError::Start(format!(
+                    "the shim did not start the process within {} s",
+                    START_TIMEOUT.as_secs()
+                )));
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(5), reaped.changed()).await;
+        }
+    }
 }
 
 #[async_trait]
@@ -301,22 +429,47 @@ impl Runtime for ProcessRuntime {
 
     async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
         let id = instance_id(&spec.pod_uid, &spec.container_name, spec.attempt)?;
-        let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
         if spec.command.is_empty() {
             return Err(RuntimeError::Start(format!(
-                "container {:?} has no `command`: the process runtime runs command + args as a host process (the image {:?} is not used)",
+                "container {:?} has no `command`: the process runtime runs `command` + `args` as a host process and does not use the image ({:?})",
                 spec.container_name, spec.image
             )));
         }
+        let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
         let dir = self.instance_dir(&id)?;
         if dir.exists() {
-            // Left over from a start that never got going.
-            let _ = std::fs::remove_dir_all(&dir);
+            match Self::read_record(&dir) {
+                Some(rec) if Self::state(&dir, &rec) == RunState::Running => {
+                    return Err(RuntimeError::Start(format!(
+                        "container instance {id} already runs"
+                    )));
+                }
+                // Left over from an earlier start of the same attempt.
+                _ => {
+                    std::fs::remove_dir_all(&dir)
+                        .map_err(io(format!("removing {}", dir.display())))?;
+                }
+            }
         }
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
             .map_err(io(format!("creating {}", dir.display())))?;
+        let cleanup = |e: RuntimeError| {
+            let _ = std::fs::remove_dir_all(&dir);
+            e
+        };
+        let workdir = if spec.working_dir.is_empty() {
+            dir.clone()
+        } else {
+            PathBuf::from(&spec.working_dir)
+        };
+        if !workdir.is_dir() {
+            return Err(cleanup(RuntimeError::Start(format!(
+                "workingDir {} does not exist on this node",
+                workdir.display()
+            ))));
+        }
         let mut rec = Record {
             id: id.clone(),
             pod_uid: spec.pod_uid.clone(),
@@ -324,26 +477,21 @@ impl Runtime for ProcessRuntime {
             namespace: spec.namespace.clone(),
             container_name: spec.container_name.clone(),
             attempt: spec.attempt,
-            started_at: Time::now(),
+            // Whole seconds, as spec.json keeps it: the same for an adopter.
+            started_at: Time(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)),
             ports: spec.ports.clone(),
             shim_pid: 0,
             shim_start: 0,
+            pid_start: 0,
         };
-        Self::write_record(&dir, &rec)?;
-        let workdir = if spec.working_dir.is_empty() {
-            dir.clone()
-        } else {
-            PathBuf::from(&spec.working_dir)
-        };
-        if !workdir.is_dir() {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(RuntimeError::Start(format!(
-                "workingDir {} does not exist on this node",
-                workdir.display()
-            )));
-        }
-        // The shim's own complaints (not the container's output) go to shim.log.
-        let shim_log = std::fs::File::create(dir.join("shim.log"))
+        Self::write_record(&dir, &rec).map_err(cleanup)?;
+        // The shim's own complaints (not the container's output).
+        let shim_log = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(dir.join("shim.log"))
             .map(std::process::Stdio::from)
             .unwrap_or_else(|_| std::process::Stdio::null());
         let mut cmd = tokio::process::Command::new(&self.shim);
@@ -366,65 +514,61 @@ impl Runtime for ProcessRuntime {
             }
         }
         let mut child = cmd.spawn().map_err(|e| {
-            let _ = std::fs::remove_dir_all(&dir);
-            RuntimeError::Start(format!("starting the shim {}: {e}", self.shim.display()))
+            cleanup(RuntimeError::Start(format!(
+                "starting the shim {}: {e}",
+                self.shim.display()
+            )))
         })?;
         let shim_pid = child.id().map(|p| p as i32).unwrap_or(0);
         rec.shim_pid = shim_pid;
         rec.shim_start = proc_stat(shim_pid).map(|(s, _)| s).unwrap_or(0);
-        Self::write_record(&dir, &rec)?;
         let (tx, rx) = watch::channel(false);
-        self.exited
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), rx);
         // Always reap the shim, whether or not anyone waits for it.
         tokio::spawn(async move {
             let _ = child.wait().await;
             tx.send_replace(true);
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(e) = Self::read_exit(&dir)
-                && !dir.join("pid").exists()
-            {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(RuntimeError::Start(if e.message.is_empty() {
-                    format!("the process exited at once with code {}", e.exit_code)
-                } else {
-                    e.message
-                }));
+        if let Err(e) = Self::write_record(&dir, &rec) {
+            let _ = nix::sys::signal::kill(Pid::from_raw(shim_pid), Signal::SIGKILL);
+            return Err(cleanup(e));
+        }
+        match self.await_process(&dir, shim_pid, rx.clone()).await {
+            Ok(pid) => {
+                rec.pid_start = proc_stat(pid).map(|(s, _)| s).unwrap_or(0);
+                if let Err(e) = Self::write_record(&dir, &rec) {
+                    tracing::warn!(%id, error = %e, "recording the process's start time");
+                }
+                self.exited
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id, rx);
+                Ok(Self::info(&dir, &rec))
             }
-            if dir.join("pid").exists() {
-                return Ok(Self::info(&dir, &rec));
-            }
-            if Instant::now() > deadline {
-                let _ = nix::sys::signal::kill(Pid::from_raw(shim_pid), Signal::SIGKILL);
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(RuntimeError::Start(
-                    "the shim did not start the process within 10 s".into(),
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            Err(e) => Err(cleanup(e)),
         }
     }
 
     async fn wait(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
         let (dir, rec) = self.load(id)?;
         self.shim_gone(id, &rec).await;
-        self.exited
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        self.forget(id);
         Ok(Self::info(&dir, &rec))
     }
 
     async fn stop(&self, id: &str, grace: Duration) -> Result<(), RuntimeError> {
         let (dir, rec) = self.load(id)?;
-        if Self::read_exit(&dir).is_some() || !alive(rec.shim_pid, rec.shim_start) {
+        if Self::read_exit(&dir).is_some() {
             return Ok(());
         }
+        if !alive(rec.shim_pid, rec.shim_start) {
+            if Self::read_exit(&dir).is_some() {
+                return Ok(());
+            }
+            return self.kill_orphan(id, &dir, &rec).await;
+        }
         let Some(pgid) = Self::child_pid(&dir) else {
+            // Not started by this shim (a daemon died while starting it): the
+            // shim fails or exits on its own.
             return Ok(());
         };
         let group = Pid::from_raw(pgid);
@@ -433,7 +577,7 @@ impl Runtime for ProcessRuntime {
             return Ok(());
         }
         let _ = killpg(group, Signal::SIGKILL);
-        if self.exited_within(id, &rec, Duration::from_secs(10)).await {
+        if self.exited_within(id, &rec, KILL_TIMEOUT).await {
             return Ok(());
         }
         Err(RuntimeError::Other(format!(
@@ -442,17 +586,18 @@ impl Runtime for ProcessRuntime {
     }
 
     async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
-        let Ok((dir, rec)) = self.load(id) else {
-            return Ok(());
-        };
-        if Self::state(&dir, &rec) == RunState::Running {
+        let dir = self.instance_dir(id)?;
+        if Self::read_record(&dir).is_some() {
+            // A no-op for an exited instance, as it should be.
             self.stop(id, Duration::ZERO).await?;
         }
-        self.exited
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
-        std::fs::remove_dir_all(&dir).map_err(io(format!("removing {}", dir.display())))
+        self.forget(id);
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(io(format!("removing {}", dir.display()))(e))
+            }
+            _ => Ok(()),
+        }
     }
 
     async fn list(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
@@ -461,19 +606,25 @@ impl Runtime for ProcessRuntime {
         let mut out = vec![];
         for e in entries.flatten() {
             let dir = e.path();
-            if !dir.is_dir() {
+            let name = e.file_name();
+            if !dir.is_dir() || !name.to_str().is_some_and(safe_id) {
                 continue;
             }
             match Self::read_record(&dir) {
                 Some(rec) if rec.shim_pid > 0 => out.push(Self::info(&dir, &rec)),
+                _ if dir.join("pid").exists() => {
+                    // A process started, but the daemon died before recording
+                    // its shim, or spec.json is damaged: leave it be.
+                    tracing::warn!(dir = %dir.display(), "container directory without a usable spec.json; skipping it");
+                }
                 _ => {
-                    // Half-started (the daemon died while starting it): clean up when stale.
+                    // Half-started: the daemon died while starting it.
                     let stale = e
                         .metadata()
                         .and_then(|m| m.modified())
                         .ok()
                         .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > Duration::from_secs(60));
+                        .is_some_and(|age| age > HALF_STARTED_AGE);
                     if stale {
                         tracing::warn!(dir = %dir.display(), "removing a half-started container directory");
                         let _ = std::fs::remove_dir_all(&dir);
@@ -536,15 +687,15 @@ impl Runtime for ProcessRuntime {
     async fn logs(&self, id: &str, opts: LogOptions) -> Result<LogStream, RuntimeError> {
         let (dir, rec) = self.load(id)?;
         let path = dir.join("log");
-        let start = match opts.tail {
-            Some(n) => {
-                let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                let tail = tail_bytes(&path, n).unwrap_or_default();
-                len - tail.len() as u64
-            }
+        let offset = match opts.tail {
+            Some(n) => match tail_offset(&path, n) {
+                Ok(o) => o,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+                Err(e) => return Err(io(format!("reading {}", path.display()))(e)),
+            },
             None => 0,
         };
-        struct S {
+        struct Follow {
             path: PathBuf,
             dir: PathBuf,
             rec: Record,
@@ -552,11 +703,11 @@ impl Runtime for ProcessRuntime {
             follow: bool,
             done: bool,
         }
-        let st = S {
+        let st = Follow {
             path,
             dir,
             rec,
-            offset: start,
+            offset,
             follow: opts.follow,
             done: false,
         };
@@ -565,14 +716,14 @@ impl Runtime for ProcessRuntime {
                 if st.done {
                     return None;
                 }
-                // Check before reading: output written before the exit is read after it.
+                // Checked before reading: what was written before the exit is
+                // read after it, so nothing is lost at the end.
                 let finished = !st.follow || Self::state(&st.dir, &st.rec) != RunState::Running;
                 let chunk = (|| -> std::io::Result<Vec<u8>> {
                     let mut f = std::fs::File::open(&st.path)?;
                     f.seek(SeekFrom::Start(st.offset))?;
-                    let mut buf = vec![0u8; 64 * 1024];
-                    let n = f.read(&mut buf)?;
-                    buf.truncate(n);
+                    let mut buf = Vec::with_capacity(64 * 1024);
+                    f.take(64 * 1024).read_to_end(&mut buf)?;
                     Ok(buf)
                 })();
                 match chunk {
@@ -581,11 +732,12 @@ impl Runtime for ProcessRuntime {
                         return Some((Ok(Bytes::from(buf)), st));
                     }
                     Ok(_) if finished => return None,
-                    Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && !finished => {
-                        tokio::time::sleep(Duration::from_millis(100)).await
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        if finished {
+                            return None;
+                        }
                     }
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+                    Ok(_) => {}
                     Err(e) => {
                         st.done = true;
                         return Some((
@@ -597,6 +749,7 @@ impl Runtime for ProcessRuntime {
                         ));
                     }
                 }
+                tokio::time::sleep(LOG_POLL).await;
             }
         });
         Ok(Box::pin(stream))
@@ -612,8 +765,15 @@ mod tests {
         assert_eq!(instance_id("abc-1", "web", 2).unwrap(), "abc-1_web_2");
         assert!(instance_id("../x", "web", 0).is_err());
         assert!(instance_id("a/b", "web", 0).is_err());
+        assert!(instance_id("a", "w b", 0).is_err());
         assert!(instance_id("", "web", 0).is_err());
+        assert!(instance_id("u", "", 0).is_err());
         assert!(instance_id(".x", "web", 0).is_err());
+        assert!(instance_id("é", "web", 0).is_err());
+        assert!(instance_id(&"x".repeat(300), "web", 0).is_err());
+        assert!(!safe_id(".."));
+        assert!(!safe_id("a/b"));
+        assert!(safe_id("0b5c7e1a-2f3d-4c5b-9a8e-7f6d5c4b3a21_web_0"));
     }
 
     #[test]
@@ -631,6 +791,11 @@ mod tests {
                 host_port: Some(31001),
                 ..Default::default()
             },
+            ContainerPort {
+                container_port: 7000,
+                host_port: None,
+                ..Default::default()
+            },
         ];
         assert_eq!(
             port_env(&ports),
@@ -641,21 +806,44 @@ mod tests {
             ]
         );
         assert!(port_env(&[]).is_empty());
+        // Without a host port, the container port.
+        assert_eq!(
+            port_env(&ports[2..]),
+            vec![("PORT".to_string(), "7000".to_string())]
+        );
+        assert_eq!(port_env_name("metrics-v2"), "ORK_PORT_METRICS_V2");
+    }
+
+    fn tail(p: &Path, n: usize) -> Vec<u8> {
+        let all = std::fs::read(p).unwrap();
+        all[tail_offset(p, n).unwrap() as usize..].to_vec()
     }
 
     #[test]
     fn tails_read_the_last_lines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("log");
+        std::fs::write(&p, "").unwrap();
+        assert_eq!(tail(&p, 3), b"");
         std::fs::write(&p, "a\nb\nc\n").unwrap();
-        assert_eq!(tail_bytes(&p, 2).unwrap(), b"b\nc\n");
-        assert_eq!(tail_bytes(&p, 5).unwrap(), b"a\nb\nc\n");
-        assert_eq!(tail_bytes(&p, 0).unwrap(), b"");
+        assert_eq!(tail(&p, 2), b"b\nc\n");
+        assert_eq!(tail(&p, 3), b"a\nb\nc\n");
+        assert_eq!(tail(&p, 5), b"a\nb\nc\n");
+        assert_eq!(tail(&p, 0), b"");
         std::fs::write(&p, "x\ny").unwrap();
-        assert_eq!(tail_bytes(&p, 1).unwrap(), b"y");
+        assert_eq!(tail(&p, 1), b"y");
+        assert_eq!(tail(&p, 2), b"x\ny");
+        std::fs::write(&p, "\n\n").unwrap();
+        assert_eq!(tail(&p, 1), b"\n");
+        // Across chunk boundaries, without reading the whole file.
         let big: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
         std::fs::write(&p, &big).unwrap();
-        assert_eq!(tail_bytes(&p, 2).unwrap(), b"line 99998\nline 99999\n");
+        assert_eq!(tail(&p, 2), b"line 99998\nline 99999\n");
+        let many = tail(&p, 20_000);
+        assert_eq!(many.iter().filter(|b| **b == b'\n').count(), 20_000);
+        assert!(many.starts_with(b"line 80000\n"));
+        assert_eq!(tail(&p, 1_000_000).len(), big.len());
+        assert!(tail_offset(&dir.path().join("missing"), 1).is_err());
     }
 
     #[test]
@@ -669,5 +857,22 @@ mod tests {
             "a different start time means a reused pid"
         );
         assert!(!alive(0, 0));
+        assert!(!alive(-1, 0));
+    }
+
+    #[test]
+    fn a_zombie_is_not_alive() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let start = proc_stat(pid).unwrap().0;
+        // Not reaped yet: a zombie once it exits.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while proc_stat(pid).is_some_and(|(_, z)| !z) {
+            assert!(Instant::now() < deadline, "`true` did not exit");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!alive(pid, start));
+        child.wait().unwrap();
+        assert!(proc_stat(pid).is_none());
     }
 }

@@ -1,26 +1,57 @@
 //! The shim: `ork shim --dir DIR -- COMMAND...`, one per process-runtime
 //! container. It starts the container process, waits for it, and records how
 //! it ended, so that the exit is known even when the node daemon that started
-//! it has died in the meantime.
+//! it has died in the meantime. It is synchronous and uses std and nix only:
+//! it runs once per container and should cost next to nothing.
 //!
 //! # Protocol (files in DIR)
 //!
 //! - `pid`: the container process's pid (also its process group id), written
 //!   atomically right after it starts;
-//! - `log`: the process's stdout and stderr, interleaved;
+//! - `log`: the process's stdout and stderr, interleaved (opened once, in
+//!   append mode, shared by both);
 //! - `exit.json`: `{"exitCode": N, "signal": S|null, "finishedAt": T,
 //!   "message": M}`, written atomically when the process has ended
-//!   (exitCode 128+S when killed by signal S; 127/126 with a message when the
-//!   program could not be started).
+//!   (exitCode 128+S when killed by signal S; 127 "not found" or 126 "cannot
+//!   execute" with a message naming the program when it could not be
+//!   started, and then no `pid` file).
+//!
+//! The container's environment and working directory are the shim's own: the
+//! runtime sets them on the shim's command.
 //!
 //! # Signals
 //!
-//! The shim leaves the node daemon's session (`setsid`), so a Ctrl-C in the
-//! terminal of `ork up` or the death of the daemon does not reach it. The
-//! runtime never signals the shim: it signals the container's process group,
-//! and the shim exits once the container has. The container inherits default
-//! signal dispositions (the shim changes none), so it can handle SIGTERM.
+//! - The shim leaves the node daemon's session (`setsid`), so a Ctrl-C in the
+//!   terminal of `ork up`, the terminal closing, or the daemon dying (even by
+//!   SIGKILL) does not reach it or the container.
+//! - The runtime never signals the shim: it signals the container's process
+//!   group, and the shim exits once the container has.
+//! - Should anyone else send SIGTERM, SIGINT, SIGHUP or SIGQUIT to the shim
+//!   (`pkill ork`), the shim survives: once the container process is
+//!   started, the shim *blocks* them (a signal mask, which needs no `unsafe`,
+//!   unlike installing a handler), so they stay pending until it exits. It
+//!   blocks them only after the spawn because a mask, unlike a handler, is
+//!   inherited through exec: the container starts with the node daemon's
+//!   (empty) mask and default dispositions (`std::process` also resets
+//!   SIGPIPE), so it can handle SIGTERM. Before the spawn, while the runtime
+//!   is still in `start`, a signal kills the shim and the start fails. (A
+//!   signal the daemon itself was started with *ignored*, as under `nohup`,
+//!   stays ignored: nothing resets SIG_IGN without `unsafe`.) SIGKILL cannot
+//!   be blocked; a shim killed that way records nothing, and the runtime
+//!   reports the container's state as unknown.
+//!
+//! # Leftover processes
+//!
+//! When the container's main process exits, whatever it left running in its
+//! process group is killed (SIGKILL) before the exit is recorded, as a
+//! container's other processes die with its init. The main process is
+//! waited for without being reaped first (`waitid(WNOWAIT)`), so its pid, the
+//! group id, cannot be reused before the group is killed. Processes that left
+//! the group (`setsid`, `setpgid`) escape: there are no cgroups here.
 
+use nix::sys::signal::{SigSet, Signal, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -46,9 +77,19 @@ pub struct ExitRecord {
     pub message: String,
 }
 
+/// Signals the shim blocks so that it outlives them (see the module docs).
+const BLOCKED: [Signal; 4] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
 /// Writes a file atomically (temp file, then rename), readable by the owner only.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -62,19 +103,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
+/// Writes `exit.json`; the shim's exit code (0 once recorded).
 fn record(dir: &Path, rec: &ExitRecord) -> i32 {
     let bytes = serde_json::to_vec(rec).unwrap_or_default();
     match write_atomic(&dir.join("exit.json"), &bytes) {
         Ok(()) => 0,
-        Err(_) => 1,
+        Err(e) => {
+            eprintln!("ork shim: writing {}: {e}", dir.join("exit.json").display());
+            1
+        }
+    }
+}
+
+/// The exit code of a program that could not be started, as shells report it.
+fn spawn_failure_code(e: &std::io::Error) -> i32 {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => 127,
+        _ => 126,
     }
 }
 
 /// Runs the shim; returns its exit code.
 pub fn run(args: ShimArgs) -> i32 {
+    // Fails only when already a session leader: then we are on our own anyway.
     let _ = nix::unistd::setsid();
     let dir = args.dir;
     let Some(program) = args.command.first() else {
+        eprintln!("ork shim: no command");
         return 2;
     };
     let log = std::fs::OpenOptions::new()
@@ -84,7 +139,10 @@ pub fn run(args: ShimArgs) -> i32 {
         .open(dir.join("log"));
     let (out, err) = match log.and_then(|f| Ok((f.try_clone()?, f))) {
         Ok((a, b)) => (Stdio::from(a), Stdio::from(b)),
-        Err(_) => (Stdio::null(), Stdio::null()),
+        Err(e) => {
+            eprintln!("ork shim: opening the log: {e}");
+            (Stdio::null(), Stdio::null())
+        }
     };
     let spawned = Command::new(program)
         .args(&args.command[1..])
@@ -96,31 +154,45 @@ pub fn run(args: ShimArgs) -> i32 {
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
-            let code = match e.kind() {
-                std::io::ErrorKind::NotFound => 127,
-                std::io::ErrorKind::PermissionDenied => 126,
-                _ => 127,
-            };
             return record(
                 &dir,
                 &ExitRecord {
-                    exit_code: code,
+                    exit_code: spawn_failure_code(&e),
                     signal: None,
                     finished_at: crate::api::Time::now(),
-                    message: format!("starting {program:?}: {e}"),
+                    message: format!("cannot run {program:?}: {e}"),
                 },
             );
         }
     };
-    if write_atomic(&dir.join("pid"), format!("{}\n", child.id()).as_bytes()).is_err() {
-        // Without a pid file nobody can stop it: do not leave it running.
-        let _ = child.kill();
+    // Only now: a child inherits its parent's signal mask through exec.
+    let mut blocked = SigSet::empty();
+    for s in BLOCKED {
+        blocked.add(s);
     }
+    if let Err(e) = blocked.thread_block() {
+        eprintln!("ork shim: blocking signals: {e}");
+    }
+    let pid = Pid::from_raw(child.id() as i32);
+    if let Err(e) = write_atomic(&dir.join("pid"), format!("{pid}\n").as_bytes()) {
+        // Without a pid file nobody can stop it: do not leave it running.
+        eprintln!("ork shim: writing the pid file: {e}");
+        let _ = killpg(pid, Signal::SIGKILL);
+    }
+    // Wait for the exit without reaping, so that the group id stays ours
+    // while what the process left behind is killed.
+    while let Err(nix::errno::Errno::EINTR) =
+        waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
+    {}
+    let _ = killpg(pid, Signal::SIGKILL);
     let status = loop {
         match child.wait() {
             Ok(s) => break Some(s),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break None,
+            Err(e) => {
+                eprintln!("ork shim: waiting for the process: {e}");
+                break None;
+            }
         }
     };
     let (exit_code, signal) = match status {
@@ -140,4 +212,52 @@ pub fn run(args: ShimArgs) -> i32 {
             message: String::new(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_replace_the_file_and_leave_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("exit.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("exit.json")]);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn spawn_failures_get_shell_exit_codes() {
+        let e = Command::new("/definitely/not/here").spawn().unwrap_err();
+        assert_eq!(spawn_failure_code(&e), 127);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("not-executable");
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        let e = Command::new(&p).spawn().unwrap_err();
+        assert_eq!(spawn_failure_code(&e), 126);
+    }
+
+    #[test]
+    fn exit_records_use_kubernetes_field_names() {
+        let rec = ExitRecord {
+            exit_code: 137,
+            signal: Some(9),
+            finished_at: crate::api::Time::now(),
+            message: String::new(),
+        };
+        let v: serde_json::Value = serde_json::to_value(&rec).unwrap();
+        assert_eq!(v["exitCode"], 137);
+        assert_eq!(v["signal"], 9);
+        assert!(v["finishedAt"].is_string());
+        assert!(v.get("message").is_none());
+    }
 }
