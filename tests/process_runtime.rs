@@ -25,6 +25,34 @@ struct Env {
     rt: ProcessRuntime,
 }
 
+/// A failed test leaves nothing running: the process group of every
+/// instance still running in the state dir is killed, once checked to be a
+/// group led by that instance's process in its shim's session.
+impl Drop for Env {
+    fn drop(&mut self) {
+        let Ok(dirs) = std::fs::read_dir(&self.state) else {
+            return;
+        };
+        for d in dirs.flatten() {
+            let dir = d.path();
+            let pid = std::fs::read_to_string(dir.join("pid"))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok());
+            let shim = std::fs::read(dir.join("spec.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["shimPid"].as_i64());
+            if let (Some(pid), Some(shim)) = (pid, shim)
+                && pid > 1
+                && !dir.join("exit.json").exists()
+                && stat(pid).is_some_and(|f| f[2] == pid.to_string() && f[3] == shim.to_string())
+            {
+                let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+        }
+    }
+}
+
 fn env() -> Env {
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("containers");

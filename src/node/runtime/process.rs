@@ -164,6 +164,19 @@ fn proc_stat(pid: i32) -> Option<(u64, bool)> {
     Some((start, zombie))
 }
 
+/// The process group and session of a process (zombies included).
+fn proc_ids(pid: i32) -> Option<(i32, i32)> {
+    if pid <= 0 {
+        return None;
+    }
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = s.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(2);
+    let pgrp = fields.next()?.parse().ok()?;
+    let session = fields.next()?.parse().ok()?;
+    Some((pgrp, session))
+}
+
 /// Whether the process `pid` started at `start` still runs.
 fn alive(pid: i32, start: u64) -> bool {
     pid > 0 && proc_stat(pid).is_some_and(|(s, zombie)| s == start && !zombie)
@@ -263,7 +276,17 @@ impl ProcessRuntime {
             .trim()
             .parse()
             .ok()
-            .filter(|p| *p > 0)
+            .filter(|p| *p > 1)
+    }
+
+    /// The container's process group, if `pid` (from the pid file) still
+    /// leads a group in the shim's session: never signal a group on the
+    /// word of a damaged file alone.
+    fn group_of(pid: Option<i32>, rec: &Record) -> Option<Pid> {
+        let pid = pid?;
+        let (pgrp, session) = proc_ids(pid)?;
+        (pid > 1 && rec.shim_pid > 1 && pgrp == pid && session == rec.shim_pid)
+            .then(|| Pid::from_raw(pid))
     }
 
     /// The current state of an instance, from its files.
@@ -354,14 +377,16 @@ impl ProcessRuntime {
     /// Kills the process group of an instance whose shim died without
     /// recording the exit, if its process (checked by start time) still runs.
     async fn kill_orphan(&self, id: &str, dir: &Path, rec: &Record) -> Result<(), RuntimeError> {
-        let Some(pid) = Self::child_pid(dir) else {
+        let pid = Self::child_pid(dir);
+        let Some(group) = Self::group_of(pid, rec) else {
             return Ok(());
         };
+        let pid = group.as_raw();
         if rec.pid_start == 0 || !alive(pid, rec.pid_start) {
             return Ok(());
         }
         tracing::warn!(%id, pid, "the shim is gone; killing the container's processes");
-        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        let _ = killpg(group, Signal::SIGKILL);
         let deadline = Instant::now() + KILL_TIMEOUT;
         while alive(pid, rec.pid_start) {
             if Instant::now() > deadline {
@@ -566,12 +591,16 @@ impl Runtime for ProcessRuntime {
             }
             return self.kill_orphan(id, &dir, &rec).await;
         }
-        let Some(pgid) = Self::child_pid(&dir) else {
-            // Not started by this shim (a daemon died while starting it): the
-            // shim fails or exits on its own.
-            return Ok(());
+        let Some(group) = Self::group_of(Self::child_pid(&dir), &rec) else {
+            // No process yet (a daemon died while starting it), or it has
+            // just ended: the shim exits on its own.
+            if self.exited_within(id, &rec, KILL_TIMEOUT).await {
+                return Ok(());
+            }
+            return Err(RuntimeError::Other(format!(
+                "container {id} has no process to stop, but its shim runs on"
+            )));
         };
-        let group = Pid::from_raw(pgid);
         let _ = killpg(group, Signal::SIGTERM);
         if self.exited_within(id, &rec, grace).await {
             return Ok(());
@@ -858,6 +887,24 @@ mod tests {
         );
         assert!(!alive(0, 0));
         assert!(!alive(-1, 0));
+    }
+
+    #[test]
+    fn process_groups_are_read_from_proc() {
+        let me = std::process::id() as i32;
+        let (pgrp, session) = proc_ids(me).unwrap();
+        assert_eq!(pgrp, nix::unistd::getpgrp().as_raw());
+        assert_eq!(session, nix::unistd::getsid(None).unwrap().as_raw());
+        assert!(proc_ids(0).is_none());
+        // A damaged pid file naming some other process is not a container group.
+        let rec: Record = serde_json::from_value(serde_json::json!({
+            "id": "u_c_0", "podUid": "u", "podName": "p", "namespace": "n",
+            "containerName": "c", "attempt": 0, "startedAt": "2026-01-01T00:00:00Z",
+            "shimPid": me,
+        }))
+        .unwrap();
+        assert!(ProcessRuntime::group_of(Some(1), &rec).is_none());
+        assert!(ProcessRuntime::group_of(None, &rec).is_none());
     }
 
     #[test]
