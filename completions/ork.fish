@@ -40,6 +40,10 @@ complete -c ork -n "__fish_ork_needs_command" -f -a "get" -d 'List objects, or s
 complete -c ork -n "__fish_ork_needs_command" -f -a "describe" -d 'Show one object in detail, with its events'
 complete -c ork -n "__fish_ork_needs_command" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
 complete -c ork -n "__fish_ork_needs_command" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_needs_command" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
+complete -c ork -n "__fish_ork_needs_command" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
+complete -c ork -n "__fish_ork_needs_command" -f -a "uncordon" -d 'Mark a node schedulable again'
+complete -c ork -n "__fish_ork_needs_command" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
 complete -c ork -n "__fish_ork_needs_command" -f -a "logs" -d 'Print the logs of a pod\'s container'
 complete -c ork -n "__fish_ork_needs_command" -f -a "events" -d 'List events, newest last'
 complete -c ork -n "__fish_ork_needs_command" -f -a "version" -d 'Print the client and server versions'
@@ -156,6 +160,96 @@ complete -c ork -n "__fish_ork_using_subcommand scale" -s n -l namespace -d 'Nam
 complete -c ork -n "__fish_ork_using_subcommand scale" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand scale" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand scale" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "history" -d 'List the revisions of a deployment, or show one'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "undo" -d 'Go back to the previous revision, or to a given one'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "restart" -d 'Replace every pod, one step at a time, with the same template'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "pause" -d 'Stop rolling out template changes (scaling still works)'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "resume" -d 'Roll out again'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l timeout -d 'Give up after this long' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l revision -d 'Show the pod template of this revision' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l to-revision -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the revisions of a deployment, or show one'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "undo" -d 'Go back to the previous revision, or to a given one'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Replace every pod, one step at a time, with the same template'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Stop rolling out template changes (scaling still works)'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Roll out again'
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand cordon" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand cordon" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand cordon" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand drain" -l timeout -d 'Give up after this long' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l grace-period -d 'Seconds each pod gets to stop (default: its own terminationGracePeriodSeconds)' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand drain" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l force -d 'Also delete pods that no controller will replace'
+complete -c ork -n "__fish_ork_using_subcommand drain" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand drain" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s c -l container -d 'The container (needed when the pod has several)' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l tail -d 'Only the last N lines' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
@@ -200,18 +294,28 @@ complete -c ork -n "__fish_ork_using_subcommand shim" -s n -l namespace -d 'Name
 complete -c ork -n "__fish_ork_using_subcommand shim" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand shim" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand shim" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "get" -d 'List objects, or show some by name'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "describe" -d 'Show one object in detail, with its events'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "logs" -d 'Print the logs of a pod\'s container'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "events" -d 'List events, newest last'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "version" -d 'Print the client and server versions'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "completion" -d 'Print a shell completion script'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale logs events version completion shim help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "uncordon" -d 'Mark a node schedulable again'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "history" -d 'List the revisions of a deployment, or show one'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "undo" -d 'Go back to the previous revision, or to a given one'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "restart" -d 'Replace every pod, one step at a time, with the same template'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "pause" -d 'Stop rolling out template changes (scaling still works)'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "resume" -d 'Roll out again'

@@ -7,12 +7,16 @@ mod harness;
 
 #[path = "e2e/auth.rs"]
 mod auth;
+#[path = "e2e/failover.rs"]
+mod failover;
 #[path = "e2e/manifests.rs"]
 mod manifests;
 #[path = "e2e/probes.rs"]
 mod probes;
 #[path = "e2e/restarts.rs"]
 mod restarts;
+#[path = "e2e/rollouts.rs"]
+mod rollouts;
 #[path = "e2e/runtime.rs"]
 mod runtime;
 #[path = "e2e/up.rs"]

@@ -431,11 +431,12 @@ impl Pod {
     /// The STATUS column: the most telling reason among the containers, else
     /// the phase, `Terminating` while being deleted.
     pub fn display_status(&self) -> String {
-        if self.metadata.is_terminating() {
-            return "Terminating".into();
-        }
+        // A reason (NodeLost) says more than Terminating.
         if !self.status.reason.is_empty() {
             return self.status.reason.clone();
+        }
+        if self.metadata.is_terminating() {
+            return "Terminating".into();
         }
         for c in &self.status.container_statuses {
             if let Some(w) = &c.state.waiting

@@ -11,7 +11,9 @@ mod describe;
 mod get;
 mod input;
 mod misc;
+mod nodes;
 mod output;
+mod rollout;
 mod up;
 
 use crate::client::{Client, ClientError};
@@ -76,6 +78,14 @@ pub enum Command {
     Delete(apply::DeleteArgs),
     /// Set the replicas of a Deployment or ReplicaSet.
     Scale(misc::ScaleArgs),
+    /// Follow, list, undo, restart, pause or resume a Deployment's rollouts.
+    Rollout(rollout::RolloutArgs),
+    /// Mark a node unschedulable: no new pods go there.
+    Cordon(nodes::CordonArgs),
+    /// Mark a node schedulable again.
+    Uncordon(nodes::CordonArgs),
+    /// Cordon a node and move its pods elsewhere, waiting until they run there.
+    Drain(nodes::DrainArgs),
     /// Print the logs of a pod's container.
     Logs(misc::LogsArgs),
     /// List events, newest last.
@@ -199,6 +209,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Describe(a) => describe::describe(&Ctx::new(g)?, a).await,
         Command::Delete(a) => apply::delete(&Ctx::new(g)?, a).await,
         Command::Scale(a) => misc::scale(&Ctx::new(g)?, a).await,
+        Command::Rollout(a) => rollout::rollout(&Ctx::new(g)?, a).await,
+        Command::Cordon(a) => nodes::cordon(&Ctx::new(g)?, a, true).await,
+        Command::Uncordon(a) => nodes::cordon(&Ctx::new(g)?, a, false).await,
+        Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
         Command::Version(a) => misc::version(g, a).await,

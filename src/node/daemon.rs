@@ -140,12 +140,7 @@ pub fn node_object(cfg: &Config, host_ip: IpAddr, port: u16) -> Node {
     capacity.extend(cfg.capacity.clone());
     n.status.allocatable = capacity.clone();
     n.status.capacity = capacity;
-    n.status.conditions = vec![Condition::new(
-        "Ready",
-        true,
-        "NodeReady",
-        "node daemon is posting heartbeats",
-    )];
+    n.status.conditions = vec![starting_condition()];
     n.status.addresses = vec![
         NodeAddress {
             type_: "InternalIP".into(),
@@ -167,6 +162,33 @@ pub fn node_object(cfg: &Config, host_ip: IpAddr, port: u16) -> Node {
         kubelet_version: concat!("v", env!("CARGO_PKG_VERSION")).into(),
     };
     n
+}
+
+/// Until the node has stopped what it must no longer run, it is not Ready.
+fn starting_condition() -> Condition {
+    Condition::new(
+        "Ready",
+        false,
+        "NodeStarting",
+        "stopping pods no longer bound here before taking new ones",
+    )
+}
+
+/// Reports the node Ready (after its first pod sync).
+async fn set_ready(client: &Client, name: &str) -> Result<(), ClientError> {
+    let mut n: Node = client.get("", name).await?;
+    crate::api::set_condition(
+        &mut n.status.conditions,
+        Condition::new(
+            "Ready",
+            true,
+            "NodeReady",
+            "node daemon is posting heartbeats",
+        ),
+    );
+    n.metadata.resource_version.clear();
+    client.replace_status(&n).await?;
+    Ok(())
 }
 
 /// Creates the Node, or refreshes it (labels merged, spec such as
@@ -261,10 +283,11 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         node_name: cfg.name.clone(),
         host_ip: host_ip.to_string(),
     });
+    let (synced_tx, synced) = tokio::sync::oneshot::channel();
     let tasks = vec![
         server::serve(listener, runtime.clone(), cfg.token.clone(), rx.clone()),
-        tokio::spawn(heartbeats(client.clone(), node.clone(), rx.clone())),
-        tokio::spawn(sync_pods(shared, rx)),
+        tokio::spawn(heartbeats(client.clone(), node.clone(), synced, rx.clone())),
+        tokio::spawn(sync_pods(shared, synced_tx, rx)),
     ];
     Ok(Running {
         name: cfg.name,
@@ -274,7 +297,31 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     })
 }
 
-async fn heartbeats(client: Client, node: Node, mut shutdown: watch::Receiver<bool>) {
+async fn heartbeats(
+    client: Client,
+    node: Node,
+    synced: tokio::sync::oneshot::Receiver<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // Ready only once the first pod sync has stopped what must not run here.
+    tokio::select! {
+        r = synced => if r.is_err() { return },
+        _ = shutdown.changed() => return,
+    }
+    let name = node.metadata.name.clone();
+    loop {
+        match set_ready(&client, &name).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::debug!(error = %e, "reporting Ready failed; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+    tracing::info!(node = %name, "node ready");
     let mut tick = tokio::time::interval(HEARTBEAT);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -286,7 +333,11 @@ async fn heartbeats(client: Client, node: Node, mut shutdown: watch::Receiver<bo
             Ok(()) => {}
             Err(e) if e.is_not_found() => {
                 tracing::warn!("the Node object is gone; registering again");
-                if let Err(e) = register(&client, &node).await {
+                let again = async {
+                    register(&client, &node).await?;
+                    set_ready(&client, &node.metadata.name).await
+                };
+                if let Err(e) = again.await {
                     tracing::warn!(error = %e, "registering again failed");
                 }
             }
@@ -298,6 +349,8 @@ async fn heartbeats(client: Client, node: Node, mut shutdown: watch::Receiver<bo
 struct Pods {
     shared: Arc<Shared>,
     workers: HashMap<String, Handle>,
+    /// Uids of pods found terminating by the first list.
+    terminating: Vec<String>,
     /// Instances found at start, by pod uid, until their pods are seen.
     adopted: Option<HashMap<String, Vec<ContainerInfo>>>,
 }
@@ -326,25 +379,44 @@ impl Pods {
         }
     }
 
-    /// After the first full list: stop what belongs to no pod bound here.
-    async fn sweep_orphans(&mut self) {
+    /// After the first full list: stop what belongs to no pod bound here, and
+    /// wait (bounded) for pods being deleted to stop. Returns when done.
+    async fn first_sync(&mut self) {
         let Some(orphans) = self.adopted.take() else {
             return;
         };
+        let mut stops = vec![];
         for (uid, instances) in orphans {
             tracing::info!(pod_uid = %uid, count = instances.len(), "stopping containers of a pod no longer bound here");
             let rt = self.shared.runtime.clone();
-            tokio::spawn(async move {
+            stops.push(tokio::spawn(async move {
                 for i in instances {
                     let _ = rt.stop(&i.id, Duration::from_secs(10)).await;
                     let _ = rt.remove(&i.id).await;
                 }
-            });
+            }));
+        }
+        let terminating: Vec<tokio::task::JoinHandle<()>> = std::mem::take(&mut self.terminating)
+            .into_iter()
+            .filter_map(|uid| self.workers.remove(&uid))
+            .map(|h| h.join)
+            .collect();
+        let all = futures::future::join_all(stops.into_iter().chain(terminating));
+        if tokio::time::timeout(Duration::from_secs(60), all)
+            .await
+            .is_err()
+        {
+            tracing::warn!("some pods are still stopping after 60 s; reporting Ready anyway");
         }
     }
 }
 
-async fn sync_pods(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+async fn sync_pods(
+    shared: Arc<Shared>,
+    synced: tokio::sync::oneshot::Sender<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut synced = Some(synced);
     let mut adopted: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
     match shared.runtime.list().await {
         Ok(list) => {
@@ -360,6 +432,7 @@ async fn sync_pods(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     let mut pods = Pods {
         shared: shared.clone(),
         workers: HashMap::new(),
+        terminating: vec![],
         adopted: Some(adopted),
     };
     let opts = ListOptions {
@@ -391,10 +464,17 @@ async fn sync_pods(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
         for uid in gone {
             pods.remove(&uid);
         }
+        let first = synced.is_some();
         for p in list.items {
+            if first && p.metadata.is_terminating() {
+                pods.terminating.push(p.metadata.uid.clone());
+            }
             pods.upsert(p);
         }
-        pods.sweep_orphans().await;
+        if let Some(tx) = synced.take() {
+            pods.first_sync().await;
+            let _ = tx.send(());
+        }
         let mut stream = match client
             .watch(
                 crate::api::Kind::Pod,
@@ -469,7 +549,7 @@ mod tests {
         assert_eq!(n.metadata.labels["kubernetes.io/hostname"], "n1");
         assert_eq!(n.status.daemon_endpoints.kubelet_endpoint.port, 4321);
         assert_eq!(n.address("InternalIP"), Some("127.0.0.1"));
-        assert!(n.is_ready());
+        assert!(!n.is_ready(), "not Ready until its first pod sync");
         assert!(n.validate().is_empty());
     }
 }

@@ -9,22 +9,28 @@
 //! - `Recreate`: old sets go to zero; once their pods are gone the new set
 //!   grows to `replicas`.
 //!
-//! Each set carries the revision it was created at
-//! (`deployment.kubernetes.io/revision`); old sets scaled to zero are kept
-//! for history up to `revisionHistoryLimit` (default 10).
+//! Each set carries its revision (`deployment.kubernetes.io/revision`, and
+//! the deployment's `kubernetes.io/change-cause` when it had one); a set that
+//! becomes current again (undo, rollback) gets the next revision, as in
+//! Kubernetes. Old sets scaled to zero are kept for history up to
+//! `revisionHistoryLimit` (default 10). While paused, no new set is made.
+//!
+//! Rollout health (progress deadline, failure, automatic rollback) is decided
+//! in [`progress`]; the loop that runs the plans is in [`sync`].
 
-use super::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
+pub mod progress;
+mod sync;
+
+pub use sync::start;
+
 use crate::api::hash::{fnv32a, safe_encode};
 use crate::api::{
-    Condition, Deployment, DeploymentStatus, Kind, Object, OwnerReference, POD_TEMPLATE_HASH_LABEL,
-    PodTemplateSpec, REVISION_ANNOTATION, ReplicaSet, StrategyType, new_object, set_condition,
+    Condition, Deployment, DeploymentStatus, Kind, OwnerReference, POD_TEMPLATE_HASH_LABEL, Pod,
+    PodTemplateSpec, REVISION_ANNOTATION, ReplicaSet, StrategyType, Time, new_object,
+    set_condition,
 };
-use crate::control::events::{self, EventType};
-use crate::control::ops::{self, DeleteOptions};
-use crate::control::store::{Store, StoreError, Subresource};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::watch;
 
 /// What a reconcile will do.
 #[derive(Debug, Default, PartialEq)]
@@ -34,9 +40,23 @@ pub struct Plan {
     pub scale: Vec<(String, i32)>,
     /// Old ReplicaSets beyond the history limit.
     pub delete: Vec<String>,
+    /// A set that is current again, and the revision it now gets.
+    pub bump: Option<(String, i64)>,
+    /// Put back a known-good template (the rest of the plan is then skipped).
+    pub rollback: Option<Rollback>,
     pub status: DeploymentStatus,
-    /// The deployment's revision annotation.
-    pub revision: String,
+    /// Annotations of the deployment to set (revision, last good revision).
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// An automatic rollback.
+#[derive(Debug, PartialEq)]
+pub struct Rollback {
+    pub from: i64,
+    pub to: i64,
+    pub template: PodTemplateSpec,
+    /// Why the rollout from `from` failed.
+    pub reason: String,
 }
 
 /// The pod-template-hash of a template (with a collision count when names clash).
@@ -77,6 +97,11 @@ pub fn new_replicaset(d: &Deployment, hash: &str, replicas: i32, revision: i64) 
     rs.metadata
         .annotations
         .insert(REVISION_ANNOTATION.into(), revision.to_string());
+    if let Some(cause) = d.metadata.annotations.get(progress::CHANGE_CAUSE) {
+        rs.metadata
+            .annotations
+            .insert(progress::CHANGE_CAUSE.into(), cause.clone());
+    }
     rs.metadata.owner_references = vec![OwnerReference {
         api_version: Kind::Deployment.api_version().into(),
         kind: Kind::Deployment.as_str().into(),
@@ -100,8 +125,11 @@ fn spec_replicas(rs: &ReplicaSet) -> i32 {
     rs.spec.replicas.unwrap_or(1)
 }
 
-/// The pure decision for one deployment and the ReplicaSets it owns.
-pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>]) -> Plan {
+/// Pods of each owned ReplicaSet, by the set's uid.
+pub type PodsBySet = HashMap<String, Vec<Arc<Pod>>>;
+
+/// The pure decision for one deployment, the ReplicaSets it owns and their pods.
+pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>], pods: &PodsBySet, now: Time) -> Plan {
     let desired = d.replicas().max(0);
     let (surge, unavailable) = d.surge_and_unavailable().unwrap_or((1, 0));
     let mut plan = Plan::default();
@@ -130,35 +158,54 @@ pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>]) -> Plan {
     let old_active: i32 = olds.iter().map(|r| r.status.replicas).sum();
     let mut collision = d.status.collision_count.unwrap_or(0);
 
-    let new_rs = match new_rs {
-        Some(r) => r,
-        None => {
-            let mut hash = template_hash(&d.spec.template, collision);
-            while owned
-                .iter()
-                .any(|r| r.metadata.name == format!("{}-{hash}", d.metadata.name))
-            {
-                collision += 1;
-                hash = template_hash(&d.spec.template, collision);
-            }
-            let replicas = if d.spec.paused {
-                0
-            } else {
-                match d.strategy_type() {
-                    StrategyType::Recreate if old_active > 0 || old_total > 0 => 0,
-                    StrategyType::Recreate => desired,
-                    StrategyType::RollingUpdate if old_total == 0 => desired,
-                    StrategyType::RollingUpdate => (desired + surge - old_total).clamp(0, desired),
-                }
+    let Some(new_rs) = new_rs else {
+        let mut conditions = d.status.conditions.clone();
+        if d.spec.paused {
+            // No new rollout while paused.
+            let c = progress::progressing(d, &d.status, "", false, false, now);
+            set_condition(&mut conditions, c);
+            plan.status = DeploymentStatus {
+                conditions,
+                observed_generation: d.metadata.generation,
+                ..d.status.clone()
             };
-            let rs = new_replicaset(d, &hash, replicas, max_revision + 1);
-            plan.revision = (max_revision + 1).to_string();
-            plan.create = Some(rs.clone());
-            plan.status = status(d, &olds, None, collision);
             return plan;
         }
+        let mut hash = template_hash(&d.spec.template, collision);
+        while owned
+            .iter()
+            .any(|r| r.metadata.name == format!("{}-{hash}", d.metadata.name))
+        {
+            collision += 1;
+            hash = template_hash(&d.spec.template, collision);
+        }
+        let replicas = match d.strategy_type() {
+            StrategyType::Recreate if old_active > 0 || old_total > 0 => 0,
+            StrategyType::Recreate => desired,
+            StrategyType::RollingUpdate if old_total == 0 => desired,
+            StrategyType::RollingUpdate => (desired + surge - old_total).clamp(0, desired),
+        };
+        let rs = new_replicaset(d, &hash, replicas, max_revision + 1);
+        plan.annotations
+            .insert(REVISION_ANNOTATION.into(), (max_revision + 1).to_string());
+        let (mut status, _) = status(d, &olds, None, collision);
+        // A new template is a new story: an earlier rollback no longer applies.
+        status.conditions.retain(|c| c.type_ != "RolledBack");
+        set_condition(
+            &mut status.conditions,
+            progress::progressing(d, &d.status, &rs.metadata.name, false, true, now),
+        );
+        plan.status = status;
+        plan.create = Some(rs);
+        return plan;
     };
-    plan.revision = revision_of(&new_rs).to_string();
+    let mut revision = revision_of(&new_rs);
+    if revision < max_revision {
+        revision = max_revision + 1;
+        plan.bump = Some((new_rs.metadata.name.clone(), revision));
+    }
+    plan.annotations
+        .insert(REVISION_ANNOTATION.into(), revision.to_string());
     let new_name = new_rs.metadata.name.clone();
     let new_spec = spec_replicas(&new_rs);
 
@@ -183,6 +230,9 @@ pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>]) -> Plan {
                 rolling_step(desired, surge, unavailable, &new_rs, &olds, &mut plan);
             }
         }
+    } else if old_total == 0 && new_spec != desired {
+        // Paused stops rollouts, not scaling.
+        plan.scale.push((new_name.clone(), desired));
     }
 
     // History: old sets at zero with no pods left, beyond the limit, oldest first.
@@ -202,7 +252,42 @@ pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>]) -> Plan {
             .map(|r| r.metadata.name.clone())
             .collect();
     }
-    plan.status = status(d, &olds, Some(&new_rs), collision);
+    let (mut status, complete) = status(d, &olds, Some(&new_rs), collision);
+    let progressed = !plan.scale.is_empty()
+        || plan.bump.is_some()
+        || status.updated_replicas > d.status.updated_replicas
+        || status.available_replicas > d.status.available_replicas;
+    let mut cond = progress::progressing(d, &d.status, &new_name, complete, progressed, now);
+    if complete {
+        plan.annotations
+            .insert(progress::LAST_GOOD_REVISION.into(), revision.to_string());
+    } else if !d.spec.paused {
+        let new_pods = pods
+            .get(&new_rs.metadata.uid)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if let Some(why) = progress::failure(d, &cond, new_pods, now) {
+            if cond.reason != "ProgressDeadlineExceeded" {
+                cond = Condition::new(
+                    "Progressing",
+                    false,
+                    "NewReplicaSetFailing",
+                    &format!("ReplicaSet \"{new_name}\" is failing: {why}"),
+                );
+                cond.last_update_time = Some(now);
+            }
+            if let Some((to, template)) = progress::rollback_target(d, owned, &new_rs) {
+                plan.rollback = Some(Rollback {
+                    from: revision,
+                    to,
+                    template,
+                    reason: why,
+                });
+            }
+        }
+    }
+    set_condition(&mut status.conditions, cond);
+    plan.status = status;
     plan
 }
 
@@ -272,12 +357,13 @@ fn rolling_step(
     }
 }
 
+/// The counts and the Available condition, and whether the rollout is complete.
 fn status(
     d: &Deployment,
     olds: &[Arc<ReplicaSet>],
     new_rs: Option<&ReplicaSet>,
     collision: i32,
-) -> DeploymentStatus {
+) -> (DeploymentStatus, bool) {
     let desired = d.replicas().max(0);
     let all = olds.iter().map(|r| r.as_ref()).chain(new_rs);
     let (mut replicas, mut ready, mut available) = (0, 0, 0);
@@ -312,28 +398,7 @@ fn status(
         && available >= desired
         && replicas == updated
         && new_rs.is_some_and(|r| r.spec.replicas.unwrap_or(1) == desired);
-    let progressing = match new_rs {
-        Some(r) if complete => (
-            "NewReplicaSetAvailable",
-            format!(
-                "ReplicaSet \"{}\" has successfully progressed.",
-                r.metadata.name
-            ),
-        ),
-        Some(r) => (
-            "ReplicaSetUpdated",
-            format!("ReplicaSet \"{}\" is progressing.", r.metadata.name),
-        ),
-        None => (
-            "NewReplicaSetCreated",
-            "Creating a new ReplicaSet.".to_string(),
-        ),
-    };
-    set_condition(
-        &mut conditions,
-        Condition::new("Progressing", true, progressing.0, &progressing.1),
-    );
-    DeploymentStatus {
+    let status = DeploymentStatus {
         observed_generation: d.metadata.generation,
         replicas,
         updated_replicas: updated,
@@ -342,153 +407,8 @@ fn status(
         unavailable_replicas: (desired - available).max(0),
         conditions,
         collision_count: (collision > 0).then_some(collision),
-    }
-}
-
-fn owned_sets(store: &Store, d: &Deployment) -> Vec<Arc<ReplicaSet>> {
-    store
-        .owned_by(&d.metadata.uid)
-        .into_iter()
-        .filter_map(|o| ReplicaSet::from_any(&o).cloned())
-        .filter(|r| {
-            r.metadata
-                .controller()
-                .is_some_and(|c| c.uid == d.metadata.uid)
-        })
-        .collect()
-}
-
-/// Status changes that are only timestamps do not count as changes.
-fn same_status(a: &DeploymentStatus, b: &DeploymentStatus) -> bool {
-    let strip = |s: &DeploymentStatus| {
-        let mut s = s.clone();
-        for c in &mut s.conditions {
-            c.last_transition_time = None;
-            c.last_update_time = None;
-        }
-        s
     };
-    strip(a) == strip(b)
-}
-
-async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
-    let Some(d) = store.get::<Deployment>(&key.0, &key.1) else {
-        return Ok(None);
-    };
-    let sets = owned_sets(store, &d);
-    let plan = reconcile(&d, &sets);
-    let revision_same = d.metadata.annotations.get(REVISION_ANNOTATION) == Some(&plan.revision);
-    if plan.create.is_none()
-        && plan.scale.is_empty()
-        && plan.delete.is_empty()
-        && same_status(&plan.status, &d.status)
-        && revision_same
-    {
-        return Ok(None);
-    }
-    store
-        .txn(move |tx| {
-            let Some(cur) = tx.get::<Deployment>(&key.0, &key.1) else {
-                return Ok(());
-            };
-            if cur.metadata.uid != d.metadata.uid {
-                return Ok(());
-            }
-            let dref = events::reference(&cur.as_ref().clone().into_any());
-            if let Some(rs) = plan.create {
-                let replicas = rs.replicas();
-                let created = tx.create(rs)?;
-                events::record(
-                    tx,
-                    &dref,
-                    EventType::Normal,
-                    "ScalingReplicaSet",
-                    &format!(
-                        "Scaled up replica set {} to {replicas}",
-                        created.metadata.name
-                    ),
-                    "deployment-controller",
-                )?;
-            }
-            for (name, replicas) in plan.scale {
-                let before = tx
-                    .get::<ReplicaSet>(&key.0, &name)
-                    .map(|r| r.replicas())
-                    .unwrap_or(0);
-                tx.mutate::<ReplicaSet, _>(&key.0, &name, Subresource::Main, move |r| {
-                    let changed = r.spec.replicas != Some(replicas);
-                    r.spec.replicas = Some(replicas);
-                    Ok(changed)
-                })?;
-                let dir = if replicas > before { "up" } else { "down" };
-                events::record(
-                    tx,
-                    &dref,
-                    EventType::Normal,
-                    "ScalingReplicaSet",
-                    &format!("Scaled {dir} replica set {name} from {before} to {replicas}"),
-                    "deployment-controller",
-                )?;
-            }
-            for name in plan.delete {
-                match ops::delete(
-                    tx,
-                    Kind::ReplicaSet,
-                    &key.0,
-                    &name,
-                    &DeleteOptions::default(),
-                ) {
-                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            let revision = plan.revision;
-            tx.mutate::<Deployment, _>(&key.0, &key.1, Subresource::Main, move |d| {
-                let changed = d.metadata.annotations.get(REVISION_ANNOTATION) != Some(&revision);
-                d.metadata
-                    .annotations
-                    .insert(REVISION_ANNOTATION.into(), revision);
-                Ok(changed)
-            })?;
-            let status = plan.status;
-            tx.mutate::<Deployment, _>(&key.0, &key.1, Subresource::Status, move |d| {
-                let changed = !same_status(&d.status, &status);
-                d.status = status;
-                Ok(changed)
-            })?;
-            Ok(())
-        })
-        .await?;
-    Ok(None)
-}
-
-/// Starts the controller's watches and worker.
-pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
-    let q = WorkQueue::new();
-    feed(
-        store.clone(),
-        Kind::Deployment,
-        q.clone(),
-        self_key,
-        shutdown.clone(),
-    );
-    feed(
-        store.clone(),
-        Kind::ReplicaSet,
-        q.clone(),
-        |ev| owner_key(ev, Kind::Deployment),
-        shutdown.clone(),
-    );
-    resync(store.clone(), Kind::Deployment, q.clone(), shutdown.clone());
-    work(
-        "deployment",
-        q,
-        move |key| {
-            let store = store.clone();
-            async move { sync(&store, key).await }
-        },
-        shutdown,
-    );
+    (status, complete)
 }
 
 #[cfg(test)]

@@ -1,19 +1,37 @@
-//! Node lifecycle: a node whose heartbeats stop for longer than the grace
-//! period is marked NotReady (its Ready condition goes `Unknown`, reason
-//! `NodeStatusUnknown`); when heartbeats resume it is Ready again. Only these
-//! transitions are written to the store; heartbeats themselves live in memory
-//! ([`crate::control::leases`]). After a control daemon restart every node
-//! gets a full grace period from the restart.
+//! Node lifecycle and failover.
+//!
+//! A node whose heartbeats stop for longer than the grace period is marked
+//! NotReady (its Ready condition goes `Unknown`, reason `NodeStatusUnknown`),
+//! and in the same transaction every active pod bound to it is marked lost:
+//! reason `NodeLost`, not Ready, and terminating, so its controller creates a
+//! replacement at once and the scheduler places it on a healthy node. The lost
+//! pods stay visible until the node comes back (its daemon stops them and
+//! removes them) or the node is deleted (the garbage collector removes them).
+//! When heartbeats resume, the node is Ready again.
+//!
+//! Each step of a failover is an event on the Node, with the time since the
+//! last heartbeat: `NodeNotReady`, `PodsMarkedLost`, `ReplacementsScheduled`
+//! (every affected ReplicaSet has its pods bound elsewhere) and
+//! `ReplacementsReady` (every affected ReplicaSet is fully ready again).
+//!
+//! Heartbeats live in memory ([`crate::control::leases`]); only transitions
+//! are written. After a control daemon restart every node gets a full grace
+//! period from the restart.
 
-use crate::api::{Condition, Node, Object, find_condition, set_condition};
+use crate::api::{
+    Condition, Kind, Node, Object, Pod, ReplicaSet, Time, find_condition, set_condition,
+};
 use crate::control::events::{self, EventType};
 use crate::control::leases::Leases;
-use crate::control::store::{Store, StoreError, Subresource};
+use crate::control::store::{Store, StoreError, Subresource, Tx};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// How often heartbeat ages are checked.
 pub const TICK: Duration = Duration::from_millis(250);
+/// A failover not finished after this long is no longer followed.
+const FOLLOW_FOR: Duration = Duration::from_secs(600);
 
 /// A change to a node's readiness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,11 +51,17 @@ pub fn judge(
     let ready = node.is_ready();
     if ready && silent_for > grace {
         Some(Transition::ToNotReady)
-    } else if !ready && heard_since_start && silent_for <= grace {
+    } else if !ready && heard_since_start && silent_for <= grace && !starting(node) {
         Some(Transition::ToReady)
     } else {
         None
     }
+}
+
+/// Whether the node daemon said it is still starting (it reports Ready itself
+/// once it has stopped what it must not run).
+fn starting(node: &Node) -> bool {
+    find_condition(&node.status.conditions, "Ready").is_some_and(|c| c.reason == "NodeStarting")
 }
 
 /// The Ready condition a transition writes.
@@ -62,49 +86,253 @@ pub fn ready_condition(t: Transition) -> Condition {
     }
 }
 
+/// Marks a pod of a lost node: `NodeLost`, not Ready.
+pub fn mark_lost(p: &mut Pod, node: &str) {
+    p.status.reason = "NodeLost".into();
+    p.status.message = format!("node {node} stopped posting heartbeats; the pod is being replaced");
+    for t in ["Ready", "ContainersReady"] {
+        set_condition(
+            &mut p.status.conditions,
+            Condition::new(t, false, "NodeLost", "the pod's node is not ready"),
+        );
+    }
+    for c in &mut p.status.container_statuses {
+        c.ready = false;
+    }
+}
+
+/// A ReplicaSet that lost pods with a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+/// Where a failover stands for one ReplicaSet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub scheduled: bool,
+    pub ready: bool,
+}
+
+/// Pure: whether a ReplicaSet's pods are all bound to nodes other than the
+/// lost one, and whether it is fully ready. A vanished or replaced set counts
+/// as done.
+pub fn progress(
+    rs: Option<&ReplicaSet>,
+    owner: &Owner,
+    pods: &[std::sync::Arc<Pod>],
+    lost_node: &str,
+) -> Progress {
+    let Some(rs) = rs.filter(|r| r.metadata.uid == owner.uid) else {
+        return Progress {
+            scheduled: true,
+            ready: true,
+        };
+    };
+    let want = rs.replicas().max(0) as usize;
+    let placed = pods
+        .iter()
+        .filter(|p| p.is_active() && !p.spec.node_name.is_empty() && p.spec.node_name != lost_node)
+        .count();
+    Progress {
+        scheduled: placed >= want,
+        ready: placed >= want && rs.status.ready_replicas as usize >= want,
+    }
+}
+
+struct Failover {
+    /// When the node was last heard from.
+    since: Instant,
+    lost: usize,
+    owners: Vec<Owner>,
+    scheduled: bool,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+fn node_event(
+    tx: &mut Tx<'_>,
+    node: &Node,
+    kind: EventType,
+    reason: &str,
+    message: &str,
+) -> Result<(), StoreError> {
+    events::record(
+        tx,
+        &events::reference(&node.clone().into_any()),
+        kind,
+        reason,
+        message,
+        "node-controller",
+    )
+}
+
+/// Applies a transition; for a lost node, marks its pods and returns their owners.
 async fn apply(
     store: &Store,
     name: String,
     t: Transition,
     silent_for: Duration,
-) -> Result<(), StoreError> {
+) -> Result<Option<(usize, Vec<Owner>)>, StoreError> {
     store
         .txn(move |tx| {
+            let before = tx.require::<Node>("", &name)?;
+            if (t == Transition::ToReady) == before.is_ready() {
+                return Ok(None); // changed meanwhile
+            }
             let node = tx.mutate::<Node, _>("", &name, Subresource::Status, |n| {
-                // Re-check inside the transaction: the node may have changed meanwhile.
-                let ready = n.is_ready();
-                if (t == Transition::ToReady) == ready {
-                    return Ok(false);
-                }
                 Ok(set_condition(&mut n.status.conditions, ready_condition(t)))
             })?;
-            let (reason, message) = match t {
-                Transition::ToNotReady => (
-                    "NodeNotReady",
-                    format!(
-                        "Node {name} status is now: NodeNotReady (no heartbeat for {:.1}s)",
-                        silent_for.as_secs_f64()
-                    ),
-                ),
-                Transition::ToReady => {
-                    ("NodeReady", format!("Node {name} status is now: NodeReady"))
-                }
-            };
-            let kind = if t == Transition::ToReady {
-                EventType::Normal
-            } else {
-                EventType::Warning
-            };
-            events::record(
+            if t == Transition::ToReady {
+                node_event(
+                    tx,
+                    &node,
+                    EventType::Normal,
+                    "NodeReady",
+                    &format!("Node {name} status is now: NodeReady"),
+                )?;
+                return Ok(None);
+            }
+            node_event(
                 tx,
-                &events::reference(&node.as_ref().clone().into_any()),
-                kind,
-                reason,
-                &message,
-                "node-controller",
-            )
+                &node,
+                EventType::Warning,
+                "NodeNotReady",
+                &format!(
+                    "Node {name} status is now: NodeNotReady (no heartbeat for {})",
+                    secs(silent_for)
+                ),
+            )?;
+            let now = tx.now();
+            let mut lost = vec![];
+            let mut owners: Vec<Owner> = vec![];
+            for p in tx.pods_on_node(&name) {
+                if !p.is_active() {
+                    continue;
+                }
+                let grace = p.grace_seconds();
+                let at = Time(now.0 + chrono::Duration::seconds(grace));
+                let n = name.clone();
+                let marked = tx.set_deletion::<Pod>(
+                    &p.metadata.namespace,
+                    &p.metadata.name,
+                    at,
+                    grace,
+                    move |p| mark_lost(p, &n),
+                )?;
+                events::record(
+                    tx,
+                    &events::reference(&marked.as_ref().clone().into_any()),
+                    EventType::Warning,
+                    "NodeLost",
+                    &format!("Node {name} stopped posting heartbeats; the pod is being replaced"),
+                    "node-controller",
+                )?;
+                lost.push(format!("{}/{}", p.metadata.namespace, p.metadata.name));
+                if let Some(c) = p
+                    .metadata
+                    .controller()
+                    .filter(|c| c.kind == Kind::ReplicaSet.as_str())
+                {
+                    let o = Owner {
+                        namespace: p.metadata.namespace.clone(),
+                        name: c.name.clone(),
+                        uid: c.uid.clone(),
+                    };
+                    if !owners.contains(&o) {
+                        owners.push(o);
+                    }
+                }
+            }
+            if lost.is_empty() {
+                return Ok(None);
+            }
+            lost.sort();
+            let shown: Vec<&str> = lost.iter().take(10).map(String::as_str).collect();
+            let more = if lost.len() > 10 {
+                format!(" and {} more", lost.len() - 10)
+            } else {
+                String::new()
+            };
+            node_event(
+                tx,
+                &node,
+                EventType::Warning,
+                "PodsMarkedLost",
+                &format!(
+                    "Marked {} pods lost {} after the last heartbeat: {}{more}",
+                    lost.len(),
+                    secs(silent_for),
+                    shown.join(", ")
+                ),
+            )?;
+            Ok(Some((lost.len(), owners)))
         })
         .await
+}
+
+/// Checks followed failovers and records their steps.
+async fn follow(store: &Store, failovers: &mut HashMap<String, Failover>) {
+    let mut done = vec![];
+    for (node, f) in failovers.iter_mut() {
+        let elapsed = f.since.elapsed();
+        if elapsed > FOLLOW_FOR {
+            done.push(node.clone());
+            continue;
+        }
+        let mut all = Progress {
+            scheduled: true,
+            ready: true,
+        };
+        for o in &f.owners {
+            let rs = store.get::<ReplicaSet>(&o.namespace, &o.name);
+            let pods: Vec<std::sync::Arc<Pod>> = store
+                .owned_by(&o.uid)
+                .into_iter()
+                .filter_map(|x| Pod::from_any(&x).cloned())
+                .collect();
+            let p = progress(rs.as_deref(), o, &pods, node);
+            all.scheduled &= p.scheduled;
+            all.ready &= p.ready;
+        }
+        let (lost, name) = (f.lost, node.clone());
+        let step = |reason: &'static str, what: &'static str| {
+            let name = name.clone();
+            move |tx: &mut Tx<'_>| {
+                let Some(n) = tx.get::<Node>("", &name) else {
+                    return Ok(());
+                };
+                node_event(
+                    tx,
+                    &n,
+                    EventType::Normal,
+                    reason,
+                    &format!(
+                        "Replacements of the {lost} pods lost with node {name} {what} {} after its last heartbeat",
+                        secs(elapsed)
+                    ),
+                )
+            }
+        };
+        if all.scheduled && !f.scheduled {
+            f.scheduled = true;
+            let _ = store
+                .txn(step("ReplacementsScheduled", "were scheduled"))
+                .await;
+        }
+        if all.ready {
+            let _ = store.txn(step("ReplacementsReady", "were ready")).await;
+            tracing::info!(node = %node, lost, seconds = elapsed.as_secs_f64(), "failover complete");
+            done.push(node.clone());
+        }
+    }
+    for n in done {
+        failovers.remove(&n);
+    }
 }
 
 /// Starts the periodic check.
@@ -113,6 +341,7 @@ pub fn start(store: Store, leases: Leases, grace: Duration, mut shutdown: watch:
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut failovers: HashMap<String, Failover> = HashMap::new();
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -122,12 +351,30 @@ pub fn start(store: Store, leases: Leases, grace: Duration, mut shutdown: watch:
                 let name = node.metadata.name.clone();
                 let last = leases.last(&name);
                 let silent_for = last.unwrap_or(started).elapsed();
-                if let Some(t) = judge(&node, last.is_some(), silent_for, grace) {
-                    tracing::info!(node = %name, transition = ?t, silent_ms = silent_for.as_millis() as u64, "node readiness changed");
-                    if let Err(e) = apply(&store, name, t, silent_for).await {
-                        tracing::warn!(error = %e, "updating node readiness failed");
+                let Some(t) = judge(&node, last.is_some(), silent_for, grace) else {
+                    continue;
+                };
+                tracing::info!(node = %name, transition = ?t, silent_ms = silent_for.as_millis() as u64, "node readiness changed");
+                match apply(&store, name.clone(), t, silent_for).await {
+                    Ok(Some((lost, owners))) => {
+                        failovers.insert(
+                            name,
+                            Failover {
+                                since: Instant::now()
+                                    .checked_sub(silent_for)
+                                    .unwrap_or_else(Instant::now),
+                                lost,
+                                owners,
+                                scheduled: false,
+                            },
+                        );
                     }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "updating node readiness failed"),
                 }
+            }
+            if !failovers.is_empty() {
+                follow(&store, &mut failovers).await;
             }
         }
     });
@@ -142,7 +389,8 @@ pub fn is_lost(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::new_object;
+    use crate::api::{OwnerReference, new_object};
+    use std::sync::Arc;
 
     fn node(ready: bool) -> Node {
         let mut n: Node = new_object("", "n1");
@@ -170,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn a_not_ready_node_recovers_only_on_a_fresh_heartbeat() {
+    fn a_not_ready_node_recovers_only_on_a_fresh_heartbeat_and_not_while_starting() {
         assert_eq!(
             judge(&node(false), true, Duration::from_millis(300), GRACE),
             Some(Transition::ToReady)
@@ -183,6 +431,9 @@ mod tests {
             judge(&node(false), true, Duration::from_secs(9), GRACE),
             None
         );
+        let mut n = node(false);
+        n.status.conditions[0].reason = "NodeStarting".into();
+        assert_eq!(judge(&n, true, Duration::from_millis(300), GRACE), None);
     }
 
     #[test]
@@ -195,5 +446,65 @@ mod tests {
         assert!(!n.is_ready());
         assert!(is_lost(&n));
         assert_eq!(n.display_status(), "NotReady");
+    }
+
+    #[test]
+    fn a_lost_pod_shows_node_lost_and_is_not_ready() {
+        let mut p: Pod = new_object("default", "a");
+        p.status.conditions = vec![Condition::new("Ready", true, "", "")];
+        mark_lost(&mut p, "n1");
+        p.metadata.deletion_timestamp = Some(Time::now());
+        assert!(!p.is_ready());
+        assert!(!p.is_active());
+        assert_eq!(p.display_status(), "NodeLost");
+    }
+
+    fn rs_pod(node: &str, active: bool) -> Arc<Pod> {
+        let mut p: Pod = new_object("default", "p");
+        p.spec.node_name = node.into();
+        p.metadata.owner_references = vec![OwnerReference {
+            uid: "rs-uid".into(),
+            controller: Some(true),
+            ..Default::default()
+        }];
+        if !active {
+            p.metadata.deletion_timestamp = Some(Time::now());
+        }
+        Arc::new(p)
+    }
+
+    #[test]
+    fn progress_counts_pods_bound_away_from_the_lost_node() {
+        let owner = Owner {
+            namespace: "default".into(),
+            name: "web".into(),
+            uid: "rs-uid".into(),
+        };
+        let mut rs: ReplicaSet = new_object("default", "web");
+        rs.metadata.uid = "rs-uid".into();
+        rs.spec.replicas = Some(2);
+        let pods = vec![rs_pod("lost", false), rs_pod("n2", true), rs_pod("", true)];
+        assert_eq!(
+            progress(Some(&rs), &owner, &pods, "lost"),
+            Progress::default()
+        );
+        let pods = vec![
+            rs_pod("lost", false),
+            rs_pod("n2", true),
+            rs_pod("n3", true),
+        ];
+        assert_eq!(
+            progress(Some(&rs), &owner, &pods, "lost"),
+            Progress {
+                scheduled: true,
+                ready: false
+            }
+        );
+        rs.status.ready_replicas = 2;
+        assert!(progress(Some(&rs), &owner, &pods, "lost").ready);
+        assert!(
+            progress(None, &owner, &[], "lost").ready,
+            "a deleted set is done"
+        );
     }
 }

@@ -25,6 +25,12 @@ fn deployment(replicas: i32, image: &str) -> Deployment {
     d
 }
 
+/// The plan for a deployment and its sets, with no pods known.
+fn plan_for(d: &Deployment, sets: &[ReplicaSet]) -> Plan {
+    let owned: Vec<Arc<ReplicaSet>> = sets.iter().cloned().map(Arc::new).collect();
+    reconcile(d, &owned, &PodsBySet::new(), Time::now())
+}
+
 /// The RS controller, idealised: every pod it is asked for is there and available.
 fn settle(rs: &mut ReplicaSet) {
     let n = rs.replicas();
@@ -38,7 +44,9 @@ fn settle(rs: &mut ReplicaSet) {
 
 fn created(d: &Deployment, sets: &[ReplicaSet]) -> ReplicaSet {
     let owned: Vec<Arc<ReplicaSet>> = sets.iter().cloned().map(Arc::new).collect();
-    let mut rs = reconcile(d, &owned).create.expect("a new replicaset");
+    let mut rs = reconcile(d, &owned, &PodsBySet::new(), Time::now())
+        .create
+        .expect("a new replicaset");
     rs.metadata.uid = format!("uid-{}", rs.metadata.name);
     rs.metadata.creation_timestamp = Some(Time::now());
     rs
@@ -97,7 +105,7 @@ fn a_settled_deployment_is_left_alone() {
     let d = deployment(3, "nginx:1");
     let mut rs = created(&d, &[]);
     settle(&mut rs);
-    let plan = reconcile(&d, &[Arc::new(rs)]);
+    let plan = plan_for(&d, &[rs]);
     assert!(plan.create.is_none() && plan.scale.is_empty() && plan.delete.is_empty());
     assert_eq!(plan.status.available_replicas, 3);
     assert_eq!(plan.status.updated_replicas, 3);
@@ -111,7 +119,7 @@ fn scaling_changes_the_current_set() {
     let mut rs = created(&d, &[]);
     settle(&mut rs);
     d.spec.replicas = Some(5);
-    let plan = reconcile(&d, &[Arc::new(rs.clone())]);
+    let plan = plan_for(&d, std::slice::from_ref(&rs));
     assert_eq!(plan.scale, vec![(rs.metadata.name.clone(), 5)]);
 }
 
@@ -131,7 +139,7 @@ fn check_rolling(replicas: i32, surge: IntOrString, unavailable: IntOrString) {
     d.spec.template.spec.containers[0].image = "nginx:2".into();
     for step in 0..200 {
         let owned: Vec<Arc<ReplicaSet>> = sets.iter().cloned().map(Arc::new).collect();
-        let plan = reconcile(&d, &owned);
+        let plan = reconcile(&d, &owned, &PodsBySet::new(), Time::now());
         if plan.create.is_none() && plan.scale.is_empty() {
             break;
         }
@@ -194,11 +202,11 @@ fn a_rolling_update_waits_for_new_pods_to_be_available() {
     settle(&mut old);
     d.spec.template.spec.containers[0].image = "nginx:2".into();
     let mut sets = vec![old];
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     apply(&plan, &mut sets);
     assert_eq!(sets[1].replicas(), 1, "one surge pod");
     // The new pod is not ready yet: nothing else may move.
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     assert!(plan.scale.is_empty() && plan.create.is_none(), "{plan:?}");
 }
 
@@ -213,17 +221,17 @@ fn recreate_empties_old_sets_before_growing_the_new_one() {
     settle(&mut old);
     d.spec.template.spec.containers[0].image = "nginx:2".into();
     let mut sets = vec![old];
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     assert_eq!(plan.create.as_ref().unwrap().replicas(), 0);
     apply(&plan, &mut sets);
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     assert_eq!(plan.scale, vec![(sets[0].metadata.name.clone(), 0)]);
     apply(&plan, &mut sets);
     // Old pods still terminating: the new set waits.
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     assert!(plan.scale.is_empty());
     sets[0].status = ReplicaSetStatus::default();
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     assert_eq!(plan.scale, vec![(sets[1].metadata.name.clone(), 3)]);
 }
 
@@ -243,10 +251,109 @@ fn old_sets_beyond_the_history_limit_are_deleted_oldest_first() {
     let last = sets.last_mut().unwrap();
     last.spec.replicas = Some(1);
     settle(last);
-    let plan = reconcile(&d, &sets.iter().cloned().map(Arc::new).collect::<Vec<_>>());
+    let plan = plan_for(&d, &sets);
     assert_eq!(
         plan.delete,
         vec![sets[0].metadata.name.clone(), sets[1].metadata.name.clone()]
     );
-    assert_eq!(plan.revision, "5");
+    assert_eq!(plan.annotations[REVISION_ANNOTATION], "5");
+}
+
+#[test]
+fn a_paused_deployment_scales_but_does_not_roll_out() {
+    let mut d = deployment(2, "v1");
+    let mut rs = created(&d, &[]);
+    settle(&mut rs);
+    d.spec.paused = true;
+    d.spec.template.spec.containers[0].image = "v2".into();
+    let plan = plan_for(&d, std::slice::from_ref(&rs));
+    assert!(plan.create.is_none(), "no new set while paused");
+    d.spec.template.spec.containers[0].image = "v1".into();
+    d.spec.replicas = Some(4);
+    let plan = plan_for(&d, std::slice::from_ref(&rs));
+    assert_eq!(plan.scale, vec![(rs.metadata.name.clone(), 4)]);
+}
+
+#[test]
+fn a_change_cause_is_kept_on_the_new_set_and_completion_records_the_good_revision() {
+    let mut d = deployment(1, "v1");
+    d.metadata
+        .annotations
+        .insert(progress::CHANGE_CAUSE.into(), "first release".into());
+    let mut rs = created(&d, &[]);
+    assert_eq!(
+        rs.metadata.annotations[progress::CHANGE_CAUSE],
+        "first release"
+    );
+    settle(&mut rs);
+    let plan = plan_for(&d, &[rs]);
+    assert_eq!(plan.annotations[progress::LAST_GOOD_REVISION], "1");
+}
+
+fn crashing_pod(rs: &ReplicaSet, restarts: i32) -> Arc<crate::api::Pod> {
+    let mut p = crate::control::controllers::replicaset::pod_from_template(rs);
+    p.metadata.name = format!("{}-x", rs.metadata.name);
+    p.metadata.creation_timestamp = Some(Time::now());
+    p.status.container_statuses = vec![crate::api::ContainerStatus {
+        name: "c".into(),
+        restart_count: restarts,
+        state: crate::api::ContainerState::waiting("CrashLoopBackOff", ""),
+        ..Default::default()
+    }];
+    Arc::new(p)
+}
+
+#[test]
+fn a_crash_looping_rollout_rolls_back_to_the_last_good_revision() {
+    let mut d = deployment(2, "v1");
+    let mut v1 = created(&d, &[]);
+    settle(&mut v1);
+    d.metadata
+        .annotations
+        .insert(progress::LAST_GOOD_REVISION.into(), "1".into());
+    d.spec.template.spec.containers[0].image = "v2".into();
+    let mut v2 = created(&d, std::slice::from_ref(&v1));
+    v2.spec.replicas = Some(1);
+    v2.status.replicas = 1;
+    let owned: Vec<Arc<ReplicaSet>> = vec![Arc::new(v1.clone()), Arc::new(v2.clone())];
+    let mut pods = PodsBySet::new();
+    pods.insert(v2.metadata.uid.clone(), vec![crashing_pod(&v2, 1)]);
+    let plan = reconcile(&d, &owned, &pods, Time::now());
+    assert!(
+        plan.rollback.is_none(),
+        "one restart is not yet a crash loop"
+    );
+    pods.insert(v2.metadata.uid.clone(), vec![crashing_pod(&v2, 3)]);
+    let plan = reconcile(&d, &owned, &pods, Time::now());
+    let rb = plan.rollback.expect("a rollback");
+    assert_eq!((rb.from, rb.to), (2, 1));
+    assert_eq!(rb.template.spec.containers[0].image, "v1");
+    assert!(rb.reason.contains("restarted 3 times"), "{}", rb.reason);
+    let p = crate::api::find_condition(&plan.status.conditions, "Progressing").unwrap();
+    assert_eq!(
+        (p.status.as_str(), p.reason.as_str()),
+        ("False", "NewReplicaSetFailing")
+    );
+    // Back on v1's template, v1's set is current again and gets the next revision.
+    d.spec.template = rb.template;
+    let plan = reconcile(&d, &owned, &pods, Time::now());
+    assert_eq!(plan.bump, Some((v1.metadata.name.clone(), 3)));
+    assert_eq!(plan.annotations[REVISION_ANNOTATION], "3");
+}
+
+#[test]
+fn without_a_good_revision_or_with_rollback_off_a_failing_rollout_is_only_marked() {
+    let mut d = deployment(1, "v1");
+    let v1 = created(&d, &[]);
+    let owned = vec![Arc::new(v1.clone())];
+    let mut pods = PodsBySet::new();
+    pods.insert(v1.metadata.uid.clone(), vec![crashing_pod(&v1, 5)]);
+    let plan = reconcile(&d, &owned, &pods, Time::now());
+    assert!(plan.rollback.is_none());
+    let p = crate::api::find_condition(&plan.status.conditions, "Progressing").unwrap();
+    assert_eq!(p.reason, "NewReplicaSetFailing");
+    d.metadata
+        .annotations
+        .insert(progress::AUTO_ROLLBACK.into(), "false".into());
+    assert!(reconcile(&d, &owned, &pods, Time::now()).rollback.is_none());
 }

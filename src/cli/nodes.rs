@@ -1,0 +1,186 @@
+//! `ork cordon|uncordon NODE` and `ork drain NODE`.
+//!
+//! Drain cordons the node, evicts its pods (a graceful delete: each pod gets
+//! its terminationGracePeriodSeconds, or `--grace-period`), and waits until
+//! they are gone and every ReplicaSet that owned one is fully ready again
+//! elsewhere, printing progress as it goes. Pods without a controller would
+//! be lost for good, so drain refuses them unless `--force`.
+
+use super::misc::parse_duration;
+use super::{CliError, Ctx, Result};
+use crate::api::{Kind, Node, Pod, ReplicaSet};
+use crate::client::{DeleteOptions, ListOptions};
+use clap::Args;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct CordonArgs {
+    /// The node.
+    pub node: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DrainArgs {
+    /// The node.
+    pub node: String,
+    /// Give up after this long.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Also delete pods that no controller will replace.
+    #[arg(long)]
+    pub force: bool,
+    /// Seconds each pod gets to stop (default: its own terminationGracePeriodSeconds).
+    #[arg(long, value_name = "SECONDS")]
+    pub grace_period: Option<i64>,
+}
+
+/// Sets `spec.unschedulable`; returns whether it changed.
+async fn set_unschedulable(ctx: &Ctx, node: &str, on: bool) -> Result<bool> {
+    let n: Node = ctx.client.get("", node).await?;
+    if n.spec.unschedulable == on {
+        return Ok(false);
+    }
+    let patch = serde_json::json!({"spec": {"unschedulable": on}});
+    ctx.client
+        .patch_value(Kind::Node, "", node, &patch, false)
+        .await?;
+    Ok(true)
+}
+
+pub async fn cordon(ctx: &Ctx, a: CordonArgs, on: bool) -> Result<()> {
+    let changed = set_unschedulable(ctx, &a.node, on).await?;
+    let verb = if on { "cordoned" } else { "uncordoned" };
+    if changed {
+        println!("node/{} {verb}", a.node);
+    } else {
+        println!("node/{} already {verb}", a.node);
+    }
+    Ok(())
+}
+
+fn key(p: &Pod) -> String {
+    format!("{}/{}", p.metadata.namespace, p.metadata.name)
+}
+
+/// Pods of a node that drain must move.
+async fn pods_on(ctx: &Ctx, node: &str) -> Result<Vec<Pod>> {
+    let opts = ListOptions {
+        field_selector: Some(format!("spec.nodeName={node}")),
+        ..Default::default()
+    };
+    Ok(ctx
+        .client
+        .list::<Pod>(None, &opts)
+        .await?
+        .items
+        .into_iter()
+        .filter(|p| !p.is_terminal())
+        .collect())
+}
+
+pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
+    let node = a.node.clone();
+    if set_unschedulable(ctx, &node, true).await? {
+        println!("node/{node} cordoned");
+    }
+    let pods = pods_on(ctx, &node).await?;
+    let unmanaged: Vec<String> = pods
+        .iter()
+        .filter(|p| p.metadata.controller().is_none())
+        .map(key)
+        .collect();
+    if !unmanaged.is_empty() && !a.force {
+        return Err(CliError::Failed(format!(
+            "cannot drain node/{node}: these pods have no controller and would not come back: {} (use --force to delete them anyway)",
+            unmanaged.join(", ")
+        )));
+    }
+    // ReplicaSets that must be whole again elsewhere: (namespace, name).
+    let owners: BTreeSet<(String, String)> = pods
+        .iter()
+        .filter_map(|p| {
+            p.metadata
+                .controller()
+                .filter(|c| c.kind == Kind::ReplicaSet.as_str())
+                .map(|c| (p.metadata.namespace.clone(), c.name.clone()))
+        })
+        .collect();
+    let opts = DeleteOptions {
+        grace_period_seconds: a.grace_period,
+        ..Default::default()
+    };
+    let mut evicting: BTreeMap<String, String> = BTreeMap::new();
+    for p in &pods {
+        if p.metadata.is_terminating() {
+            evicting.insert(key(p), p.metadata.uid.clone());
+            continue;
+        }
+        println!("evicting pod {}", key(p));
+        match ctx
+            .client
+            .delete(Kind::Pod, &p.metadata.namespace, &p.metadata.name, &opts)
+            .await
+        {
+            Ok(_) => {
+                evicting.insert(key(p), p.metadata.uid.clone());
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let work = async {
+        let mut reported: BTreeSet<String> = BTreeSet::new();
+        let mut last_wait = String::new();
+        loop {
+            let left: BTreeSet<String> = pods_on(ctx, &node).await?.iter().map(key).collect();
+            for k in evicting.keys() {
+                if !left.contains(k) && reported.insert(k.clone()) {
+                    println!("pod {k} evicted");
+                }
+            }
+            let mut waiting = vec![];
+            for (ns, name) in &owners {
+                match ctx.client.get::<ReplicaSet>(ns, name).await {
+                    Ok(rs) if rs.status.ready_replicas < rs.replicas() => waiting.push(format!(
+                        "replicaset {ns}/{name} {}/{} ready",
+                        rs.status.ready_replicas,
+                        rs.replicas()
+                    )),
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(CliError::from(e)),
+                }
+            }
+            let gone = evicting.keys().all(|k| !left.contains(k));
+            if gone && waiting.is_empty() {
+                return Ok(());
+            }
+            let msg = if gone {
+                format!("waiting for replacements: {}", waiting.join(", "))
+            } else {
+                let n = evicting.keys().filter(|k| left.contains(*k)).count();
+                format!(
+                    "waiting for {n} pod{} to stop",
+                    if n == 1 { "" } else { "s" }
+                )
+            };
+            if msg != last_wait {
+                println!("{msg}");
+                last_wait = msg;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    match tokio::time::timeout(a.timeout, work).await {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(CliError::Failed(format!(
+                "timed out after {:?} draining node/{node} (it stays cordoned)",
+                a.timeout
+            )));
+        }
+    }
+    println!("node/{node} drained");
+    Ok(())
+}
