@@ -43,6 +43,9 @@ _ork() {
             ork,events)
                 cmd="ork__subcmd__events"
                 ;;
+            ork,exec)
+                cmd="ork__subcmd__exec"
+                ;;
             ork,get)
                 cmd="ork__subcmd__get"
                 ;;
@@ -54,6 +57,9 @@ _ork() {
                 ;;
             ork,node)
                 cmd="ork__subcmd__node"
+                ;;
+            ork,pause)
+                cmd="ork__subcmd__pause"
                 ;;
             ork,rollout)
                 cmd="ork__subcmd__rollout"
@@ -100,6 +106,9 @@ _ork() {
             ork__subcmd__help,events)
                 cmd="ork__subcmd__help__subcmd__events"
                 ;;
+            ork__subcmd__help,exec)
+                cmd="ork__subcmd__help__subcmd__exec"
+                ;;
             ork__subcmd__help,get)
                 cmd="ork__subcmd__help__subcmd__get"
                 ;;
@@ -111,6 +120,9 @@ _ork() {
                 ;;
             ork__subcmd__help,node)
                 cmd="ork__subcmd__help__subcmd__node"
+                ;;
+            ork__subcmd__help,pause)
+                cmd="ork__subcmd__help__subcmd__pause"
                 ;;
             ork__subcmd__help,rollout)
                 cmd="ork__subcmd__help__subcmd__rollout"
@@ -197,7 +209,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +660,52 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__exec)
+            opts="-c -i -t -n -h -V --container --stdin --tty --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__get)
             opts="-o -l -A -w -n -h -V --output --selector --field-selector --all-namespaces --watch --no-headers --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -707,7 +765,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help"
+            opts="up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,6 +904,20 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -889,6 +961,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__node)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__pause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1144,7 +1230,7 @@ _ork() {
                     return 0
                     ;;
                 --runtime)
-                    COMPREPLY=($(compgen -W "auto process fake" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto process docker fake" -- "${cur}"))
                     return 0
                     ;;
                 --capacity)
@@ -1155,6 +1241,44 @@ _ork() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__pause)
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1718,7 +1842,7 @@ _ork() {
                     return 0
                     ;;
                 --runtime)
-                    COMPREPLY=($(compgen -W "auto process fake" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto process docker fake" -- "${cur}"))
                     return 0
                     ;;
                 --node-grace)

@@ -45,16 +45,19 @@ complete -c ork -n "__fish_ork_needs_command" -f -a "cordon" -d 'Mark a node uns
 complete -c ork -n "__fish_ork_needs_command" -f -a "uncordon" -d 'Mark a node schedulable again'
 complete -c ork -n "__fish_ork_needs_command" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
 complete -c ork -n "__fish_ork_needs_command" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_needs_command" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "events" -d 'List events, newest last'
 complete -c ork -n "__fish_ork_needs_command" -f -a "version" -d 'Print the client and server versions'
 complete -c ork -n "__fish_ork_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c ork -n "__fish_ork_needs_command" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_needs_command" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand up" -l data-dir -d 'Where the database, tokens and container state live' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l listen -d 'Address of the API' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l nodes -d 'Run N node daemons, each as its own child process (default: one, in this process)' -r
-complete -c ork -n "__fish_ork_using_subcommand up" -l runtime -d 'How pods run' -r -f -a "auto\t'The best available (process, for now)'
+complete -c ork -n "__fish_ork_using_subcommand up" -l runtime -d 'How pods run' -r -f -a "auto\t'Docker when an engine answers (DOCKER_HOST or the default socket), else process'
 process\t'Containers as plain host processes (`command` + `args`; the image is not used)'
+docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence after which a node counts as NotReady' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
@@ -86,8 +89,9 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l join -d 'URL of the con
 complete -c ork -n "__fish_ork_using_subcommand node" -l token-file -d 'File holding the node join token (the control daemon\'s node.token); or give the token itself with --token' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l name -d 'Node name (default: the hostname)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l data-dir -d 'Where this node keeps container state and logs' -r -F
-complete -c ork -n "__fish_ork_using_subcommand node" -l runtime -d 'How pods run' -r -f -a "auto\t'The best available (process, for now)'
+complete -c ork -n "__fish_ork_using_subcommand node" -l runtime -d 'How pods run' -r -f -a "auto\t'Docker when an engine answers (DOCKER_HOST or the default socket), else process'
 process\t'Containers as plain host processes (`command` + `args`; the image is not used)'
+docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand node" -l capacity -d 'Capacity to report instead of the machine\'s, e.g. cpu=32,memory=128Gi' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l label -d 'A label for the Node (repeatable), e.g. --label zone=a' -r
@@ -261,6 +265,16 @@ complete -c ork -n "__fish_ork_using_subcommand logs" -s f -l follow -d 'Keep pr
 complete -c ork -n "__fish_ork_using_subcommand logs" -s p -l previous -d 'The logs of the previous instance (before its last restart)'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand exec" -s c -l container -d 'The container (needed when the pod has several)' -r
+complete -c ork -n "__fish_ork_using_subcommand exec" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand exec" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand exec" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand exec" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand exec" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand exec" -s i -l stdin -d 'Pass stdin to the command'
+complete -c ork -n "__fish_ork_using_subcommand exec" -s t -l tty -d 'Give the command a terminal'
+complete -c ork -n "__fish_ork_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand events" -l for -d 'Only events about this object (KIND/NAME)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -294,25 +308,34 @@ complete -c ork -n "__fish_ork_using_subcommand shim" -s n -l namespace -d 'Name
 complete -c ork -n "__fish_ork_using_subcommand shim" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand shim" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand shim" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "get" -d 'List objects, or show some by name'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "describe" -d 'Show one object in detail, with its events'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "uncordon" -d 'Mark a node schedulable again'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "logs" -d 'Print the logs of a pod\'s container'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "events" -d 'List events, newest last'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "version" -d 'Print the client and server versions'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "completion" -d 'Print a shell completion script'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs events version completion shim help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand pause" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand pause" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand pause" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand pause" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand pause" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand pause" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "history" -d 'List the revisions of a deployment, or show one'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "undo" -d 'Go back to the previous revision, or to a given one'

@@ -33,6 +33,10 @@ impl NamespaceStatus {
     }
 }
 
+/// A node offers runtime `X` (for `spec.runtimeClassName: X`) when it has the
+/// label `runtime.ork.dev/X: "true"`.
+pub const RUNTIME_LABEL_PREFIX: &str = "runtime.ork.dev/";
+
 /// A machine that runs pods. Registered by its node daemon.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

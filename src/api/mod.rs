@@ -6,6 +6,7 @@
 
 pub mod apps;
 pub mod core;
+pub mod exec;
 pub mod fields;
 pub mod hash;
 pub mod manifest;
@@ -24,7 +25,7 @@ pub use apps::{
 };
 pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
-    NodeSystemInfo, ObjectReference,
+    NodeSystemInfo, ObjectReference, RUNTIME_LABEL_PREFIX,
 };
 pub use fields::FieldSelector;
 pub use meta::{

@@ -48,6 +48,10 @@ pub struct PodSpec {
     /// Seconds between SIGTERM and SIGKILL when the pod stops (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_grace_period_seconds: Option<i64>,
+    /// Which runtime of the node runs the pod: `docker` or `process` (default:
+    /// the node's default runtime). The pod only goes to nodes that offer it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub runtime_class_name: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

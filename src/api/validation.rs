@@ -387,6 +387,17 @@ fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
         errs.push(FieldError::new(format!("{path}.nodeName"), m));
     }
     validate_labels(&format!("{path}.nodeSelector"), &spec.node_selector, errs);
+    if !spec.runtime_class_name.is_empty()
+        && !RUNTIME_CLASSES.contains(&spec.runtime_class_name.as_str())
+    {
+        errs.push(FieldError::new(
+            format!("{path}.runtimeClassName"),
+            format!(
+                "unknown runtime {:?}: ork nodes offer \"docker\" and \"process\" (or \"fake\" on hollow nodes)",
+                spec.runtime_class_name
+            ),
+        ));
+    }
     if let Some(g) = spec.termination_grace_period_seconds
         && g < 0
     {
@@ -396,6 +407,9 @@ fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
         ));
     }
 }
+
+/// The runtimes a pod may ask for with `runtimeClassName`.
+pub const RUNTIME_CLASSES: &[&str] = &["docker", "process", "fake"];
 
 pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
     let mut errs = vec![];

@@ -8,6 +8,7 @@
 mod apply;
 mod config;
 mod describe;
+mod exec;
 mod get;
 mod input;
 mod misc;
@@ -88,6 +89,8 @@ pub enum Command {
     Drain(nodes::DrainArgs),
     /// Print the logs of a pod's container.
     Logs(misc::LogsArgs),
+    /// Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell).
+    Exec(exec::ExecArgs),
     /// List events, newest last.
     Events(misc::EventsArgs),
     /// Print the client and server versions.
@@ -104,6 +107,9 @@ pub enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// Waits for SIGTERM (the process of the docker runtime's pod sandbox).
+    #[command(hide = true)]
+    Pause,
 }
 
 /// Output formats of `get`.
@@ -141,6 +147,9 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Failed(String),
+    /// Exit with this code, nothing more to say (`ork exec` passing on the command's).
+    #[error("")]
+    Exit(i32),
 }
 
 impl CliError {
@@ -148,6 +157,7 @@ impl CliError {
     pub fn code(&self) -> i32 {
         match self {
             CliError::Usage(_) => 2,
+            CliError::Exit(code) => *code,
             _ => 1,
         }
     }
@@ -187,6 +197,7 @@ fn init_logging(level: Option<&str>, daemon: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .compact()
         .try_init();
@@ -214,16 +225,20 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Uncordon(a) => nodes::cordon(&Ctx::new(g)?, a, false).await,
         Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
+        Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
         Command::Version(a) => misc::version(g, a).await,
         Command::Completion(a) => misc::completion(a),
-        Command::Shim { .. } => Ok(()),
+        Command::Shim { .. } | Command::Pause => Ok(()),
     }
 }
 
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    if let Command::Pause = cli.command {
+        return crate::node::runtime::docker::sandbox::pause();
+    }
     if let Command::Shim { dir, command } = cli.command {
         return crate::node::runtime::shim::run(crate::node::runtime::shim::ShimArgs {
             dir,
@@ -245,7 +260,10 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    match rt.block_on(dispatch(cli)) {
+    let result = rt.block_on(dispatch(cli));
+    // A read of stdin still pending (`ork exec -i`) must not hold the exit.
+    rt.shutdown_background();
+    match result {
         Ok(()) => 0,
         Err(e) => {
             // An empty message means the details were already printed.

@@ -29,10 +29,12 @@ pub fn default_data_dir() -> PathBuf {
 /// Runtime choice on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RuntimeChoice {
-    /// The best available (process, for now).
+    /// Docker when an engine answers (DOCKER_HOST or the default socket), else process.
     Auto,
     /// Containers as plain host processes (`command` + `args`; the image is not used).
     Process,
+    /// Containers through the Docker engine; fails when no engine answers.
+    Docker,
     /// Runs nothing, reports Running: hollow nodes for tests and benchmarks.
     Fake,
 }
@@ -40,7 +42,9 @@ pub enum RuntimeChoice {
 impl RuntimeChoice {
     fn resolve(self) -> RuntimeKind {
         match self {
-            RuntimeChoice::Auto | RuntimeChoice::Process => RuntimeKind::Process,
+            RuntimeChoice::Auto => RuntimeKind::Auto,
+            RuntimeChoice::Process => RuntimeKind::Process,
+            RuntimeChoice::Docker => RuntimeKind::Docker,
             RuntimeChoice::Fake => RuntimeKind::Fake,
         }
     }
@@ -219,11 +223,8 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
     })
     .await
     .map_err(|e| CliError::Failed(e.to_string()))?;
-    println!(
-        "node {name} joined {} (runtime: {})",
-        a.join,
-        runtime.as_str()
-    );
+    println!("node {name} joined {}", a.join);
+    println!("{}", running.runtime_summary);
     interrupted().await;
     running.shutdown().await;
     Ok(())
@@ -322,10 +323,27 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
             })
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
-            println!("node {name} ready (runtime: {})", runtime.as_str());
+            println!("node {name} ready");
+            println!("{}", running.runtime_summary);
             in_process = Some(running);
         }
         Some(n) => {
+            // Every child uses the same runtime: decide once.
+            let runtime = match runtime {
+                RuntimeKind::Auto => {
+                    match crate::node::runtime::docker::DockerRuntime::connect("probe").await {
+                        Ok(_) => RuntimeKind::Docker,
+                        Err(e) => {
+                            println!(
+                                "no Docker engine at {}: {e}",
+                                crate::node::runtime::docker::DockerRuntime::endpoint()
+                            );
+                            RuntimeKind::Process
+                        }
+                    }
+                }
+                other => other,
+            };
             for i in 1..=n {
                 let name = format!("node-{i}");
                 children.push(spawn_child_node(&control.url, &dir, &name, runtime)?);
@@ -381,6 +399,19 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     Ok(())
 }
 
+/// Every node data dir under an `ork up` data dir.
+fn node_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.join("node")];
+    if let Ok(entries) = std::fs::read_dir(dir.join("nodes")) {
+        for e in entries.flatten() {
+            if e.path().is_dir() {
+                out.push(e.path());
+            }
+        }
+    }
+    out.into_iter().filter(|p| p.is_dir()).collect()
+}
+
 /// Every container state dir under an `ork up` data dir.
 fn container_dirs(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![dir.join("node").join("containers")];
@@ -416,13 +447,10 @@ pub async fn down(a: DownArgs) -> Result<()> {
     })?;
     // A node daemon still running would restart what we stop.
     let mut locks = vec![];
-    for d in container_dirs(&dir) {
-        if let Some(node_dir) = d.parent() {
-            locks.push(
-                crate::sys::lock_dir(node_dir, "node")
-                    .map_err(|e| CliError::Failed(e.to_string()))?,
-            );
-        }
+    for node_dir in node_dirs(&dir) {
+        locks.push(
+            crate::sys::lock_dir(&node_dir, "node").map_err(|e| CliError::Failed(e.to_string()))?,
+        );
     }
     let mut stopped = 0;
     for d in container_dirs(&dir) {
@@ -441,6 +469,20 @@ pub async fn down(a: DownArgs) -> Result<()> {
         for c in &list {
             let _ = rt.remove(&c.id).await;
         }
+    }
+    // Docker containers of every node of this data dir (by the node's id).
+    for node_dir in node_dirs(&dir) {
+        let Ok(id) = std::fs::read_to_string(node_dir.join("node-id")) else {
+            continue;
+        };
+        let Ok(docker) = crate::node::runtime::docker::DockerRuntime::connect(id.trim()).await
+        else {
+            continue;
+        };
+        stopped += docker
+            .remove_everything()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
     }
     println!(
         "stopped {stopped} container{}",

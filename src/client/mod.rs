@@ -462,6 +462,56 @@ impl Client {
             .boxed())
     }
 
+    /// Opens an exec stream to a container of a pod (see [`crate::api::exec`]
+    /// for its framing). `container: None` picks the pod's only container.
+    pub async fn exec(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: Option<&str>,
+        command: &[String],
+        stdin: bool,
+        tty: bool,
+    ) -> Result<reqwest::Upgraded> {
+        let mut q: Vec<(&str, String)> = vec![(
+            "command",
+            serde_json::to_string(command).unwrap_or_default(),
+        )];
+        if let Some(c) = container {
+            q.push(("container", c.to_string()));
+        }
+        if stdin {
+            q.push(("stdin", "true".into()));
+        }
+        if tty {
+            q.push(("tty", "true".into()));
+        }
+        let path = format!("{}/exec", Kind::Pod.object_path(ns, pod));
+        let proto = crate::api::exec::UPGRADE_PROTOCOL;
+        let resp = self
+            .request(reqwest::Method::POST, &path)
+            .query(&q)
+            .header(reqwest::header::CONNECTION, "Upgrade")
+            .header(reqwest::header::UPGRADE, proto)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        if resp.status() != reqwest::StatusCode::SWITCHING_PROTOCOLS {
+            // Not upgraded: an error, which `send`'s handling explains.
+            let code = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            return Err(match serde_json::from_str::<Status>(&text) {
+                Ok(s) if s.code != 0 => ClientError::Api(Box::new(s)),
+                _ => ClientError::Api(Box::new(Status::failure(
+                    code,
+                    "",
+                    format!("exec: HTTP {code}: {}", text.trim()),
+                ))),
+            });
+        }
+        resp.upgrade().await.map_err(|e| self.unreachable(&e))
+    }
+
     /// Watches a kind. `resource_version: None` starts with an ADDED event per
     /// current object. The stream ends when the server ends it; an expired
     /// revision or a server error comes as an `Err` (list again and restart).

@@ -1,4 +1,4 @@
-//! Starting the node daemon: pick the runtime, register the Node with the
+//! Starting the node daemon: pick the runtimes, register the Node with the
 //! machine's real capacity, heartbeat every second, and keep one worker per
 //! pod bound here, fed by a list-then-watch of those pods (listing again
 //! after any watch error).
@@ -11,11 +11,23 @@
 //! instances of pods no longer bound here are stopped and removed. Until that
 //! first list succeeds nothing is stopped: a daemon that cannot reach the
 //! control daemon leaves its pods running.
+//!
+//! # Runtimes
+//!
+//! `auto` uses Docker when an engine answers (`DOCKER_HOST` or the default
+//! socket) and the process runtime otherwise; with Docker, the process
+//! runtime is offered too, for pods that ask for it with
+//! `spec.runtimeClassName: process`. The Node carries the label
+//! `runtime.ork.dev/<name>=true` for each runtime it offers, so the scheduler
+//! only places a pod where its runtime class exists. Docker containers are
+//! labelled with the node's id (a random id kept in its data directory), so
+//! several node daemons can share one engine without touching each other's.
 
 use super::machine;
+use super::runtime::docker::DockerRuntime;
 use super::runtime::fake::FakeRuntime;
 use super::runtime::process::ProcessRuntime;
-use super::runtime::{ContainerInfo, Runtime};
+use super::runtime::{ContainerInfo, Runtime, Runtimes};
 use super::server;
 use super::worker::{self, Handle, Msg, Shared};
 use crate::api::{Condition, Node, NodeAddress, NodeSystemInfo, Object, Pod, Quantity, new_object};
@@ -34,15 +46,103 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// Which runtime runs the pods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuntimeKind {
+    /// Docker when an engine answers, else process.
+    Auto,
     Process,
+    Docker,
     Fake,
 }
 
 impl RuntimeKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            RuntimeKind::Auto => "auto",
             RuntimeKind::Process => "process",
+            RuntimeKind::Docker => "docker",
             RuntimeKind::Fake => "fake",
+        }
+    }
+}
+
+/// The runtimes a node opened: the default first.
+pub struct Opened {
+    pub runtimes: Runtimes,
+    /// `docker://27.5.1`, `process://0.1.0`...
+    pub version: String,
+    /// One line saying which runtime runs pods, and why.
+    pub summary: String,
+}
+
+/// The node's id in its data directory, made on first start (random, 0600).
+pub fn node_id(data_dir: &std::path::Path) -> Result<String, crate::sys::SysError> {
+    let path = data_dir.join("node-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        let id = id.trim();
+        if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Ok(id.to_string());
+        }
+    }
+    let id: String = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+    crate::sys::write_private(&path, format!("{id}\n").as_bytes())?;
+    Ok(id)
+}
+
+fn process_runtime(data_dir: &std::path::Path) -> Result<Arc<dyn Runtime>, NodeError> {
+    let err = |message: String| NodeError::Runtime {
+        runtime: "process",
+        message,
+    };
+    let shim = std::env::current_exe()
+        .map_err(|e| err(format!("finding the ork binary for the shim: {e}")))?;
+    Ok(Arc::new(
+        ProcessRuntime::new(data_dir.join("containers"), shim).map_err(|e| err(e.to_string()))?,
+    ))
+}
+
+/// Opens the runtimes `kind` asks for.
+pub async fn open_runtimes(
+    kind: RuntimeKind,
+    data_dir: &std::path::Path,
+    node_id: &str,
+) -> Result<Opened, NodeError> {
+    let pkg = env!("CARGO_PKG_VERSION");
+    match kind {
+        RuntimeKind::Fake => Ok(Opened {
+            runtimes: Runtimes::new(Arc::new(FakeRuntime::new()), vec![]),
+            version: format!("fake://{pkg}"),
+            summary: "runtime: fake (runs nothing; every container reports Running)".into(),
+        }),
+        RuntimeKind::Process => Ok(Opened {
+            runtimes: Runtimes::new(process_runtime(data_dir)?, vec![]),
+            version: format!("process://{pkg}"),
+            summary: "runtime: process (containers run as host processes; images are not used)"
+                .into(),
+        }),
+        RuntimeKind::Docker | RuntimeKind::Auto => {
+            let endpoint = DockerRuntime::endpoint();
+            match DockerRuntime::connect(node_id).await {
+                Ok(d) => {
+                    let version = d.version.clone();
+                    Ok(Opened {
+                        runtimes: Runtimes::new(Arc::new(d), vec![process_runtime(data_dir)?]),
+                        version: format!("docker://{version}"),
+                        summary: format!(
+                            "runtime: docker (engine {version} at {endpoint}; pods may pick runtimeClassName: process)"
+                        ),
+                    })
+                }
+                Err(e) if kind == RuntimeKind::Docker => Err(NodeError::Runtime {
+                    runtime: "docker",
+                    message: format!("no Docker engine answers at {endpoint}: {e}"),
+                }),
+                Err(e) => Ok(Opened {
+                    runtimes: Runtimes::new(process_runtime(data_dir)?, vec![]),
+                    version: format!("process://{pkg}"),
+                    summary: format!(
+                        "runtime: process (no Docker engine at {endpoint}: {e}; containers run as host processes)"
+                    ),
+                }),
+            }
         }
     }
 }
@@ -86,6 +186,8 @@ pub enum NodeError {
 /// A running node daemon.
 pub struct Running {
     pub name: String,
+    /// Which runtime runs pods, in one line.
+    pub runtime_summary: String,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _lock: crate::sys::DirLock,
@@ -111,8 +213,15 @@ fn arch() -> &'static str {
     }
 }
 
-/// The Node object this daemon registers.
-pub fn node_object(cfg: &Config, host_ip: IpAddr, port: u16) -> Node {
+/// The Node object this daemon registers; `runtimes` are the names of the
+/// runtimes it offers, the default first.
+pub fn node_object(
+    cfg: &Config,
+    host_ip: IpAddr,
+    port: u16,
+    runtimes: &[&str],
+    runtime_version: &str,
+) -> Node {
     let mut n: Node = new_object("", &cfg.name);
     n.metadata
         .labels
@@ -123,9 +232,17 @@ pub fn node_object(cfg: &Config, host_ip: IpAddr, port: u16) -> Node {
     n.metadata
         .labels
         .insert("kubernetes.io/arch".into(), arch().into());
-    n.metadata
-        .labels
-        .insert("ork.dev/runtime".into(), cfg.runtime.as_str().into());
+    if let Some(default) = runtimes.first() {
+        n.metadata
+            .labels
+            .insert("ork.dev/runtime".into(), (*default).into());
+    }
+    for r in runtimes {
+        n.metadata.labels.insert(
+            format!("{}{r}", crate::api::RUNTIME_LABEL_PREFIX),
+            "true".into(),
+        );
+    }
     n.metadata.labels.extend(cfg.labels.clone());
     let mut capacity: BTreeMap<String, Quantity> = BTreeMap::new();
     capacity.insert(
@@ -158,7 +275,7 @@ pub fn node_object(cfg: &Config, host_ip: IpAddr, port: u16) -> Node {
         os_image: machine::os_image(),
         operating_system: "linux".into(),
         architecture: arch().into(),
-        container_runtime_version: cfg.runtime.as_str().into(),
+        container_runtime_version: runtime_version.into(),
         kubelet_version: concat!("v", env!("CARGO_PKG_VERSION")).into(),
     };
     n
@@ -227,23 +344,9 @@ fn host_and_port(url: &str) -> (String, u16) {
 pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     crate::sys::private_dir(&cfg.data_dir)?;
     let lock = crate::sys::lock_dir(&cfg.data_dir, "node")?;
-    let runtime: Arc<dyn Runtime> = match cfg.runtime {
-        RuntimeKind::Fake => Arc::new(FakeRuntime::new()),
-        RuntimeKind::Process => {
-            let shim = std::env::current_exe().map_err(|e| NodeError::Runtime {
-                runtime: "process",
-                message: format!("finding the ork binary for the shim: {e}"),
-            })?;
-            Arc::new(
-                ProcessRuntime::new(cfg.data_dir.join("containers"), shim).map_err(|e| {
-                    NodeError::Runtime {
-                        runtime: "process",
-                        message: e.to_string(),
-                    }
-                })?,
-            )
-        }
-    };
+    let id = node_id(&cfg.data_dir)?;
+    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &id).await?;
+    let runtimes = opened.runtimes;
     let client = Client::new(&cfg.join, &cfg.token)?;
     let (host, port) = host_and_port(&cfg.join);
     let host_ip = machine::address_towards(&host, port);
@@ -260,7 +363,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
             source,
         })?
         .port();
-    let node = node_object(&cfg, host_ip, node_port);
+    let node = node_object(&cfg, host_ip, node_port, &runtimes.names(), &opened.version);
     let mut warned = false;
     loop {
         match register(&client, &node).await {
@@ -275,22 +378,23 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
             Err(e) => return Err(e.into()),
         }
     }
-    tracing::info!(node = %cfg.name, runtime = cfg.runtime.as_str(), address = %host_ip, "node registered");
+    tracing::info!(node = %cfg.name, runtimes = ?runtimes.names(), address = %host_ip, "node registered");
     let (shutdown, rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         client: client.clone(),
-        runtime: runtime.clone(),
+        runtimes: runtimes.clone(),
         node_name: cfg.name.clone(),
         host_ip: host_ip.to_string(),
     });
     let (synced_tx, synced) = tokio::sync::oneshot::channel();
     let tasks = vec![
-        server::serve(listener, runtime.clone(), cfg.token.clone(), rx.clone()),
+        server::serve(listener, runtimes.clone(), cfg.token.clone(), rx.clone()),
         tokio::spawn(heartbeats(client.clone(), node.clone(), synced, rx.clone())),
         tokio::spawn(sync_pods(shared, synced_tx, rx)),
     ];
     Ok(Running {
         name: cfg.name,
+        runtime_summary: opened.summary,
         shutdown,
         tasks,
         _lock: lock,
@@ -351,8 +455,9 @@ struct Pods {
     workers: HashMap<String, Handle>,
     /// Uids of pods found terminating by the first list.
     terminating: Vec<String>,
-    /// Instances found at start, by pod uid, until their pods are seen.
-    adopted: Option<HashMap<String, Vec<ContainerInfo>>>,
+    /// Instances found at start, by pod uid, with the runtime that has
+    /// them, until their pods are seen.
+    adopted: Option<HashMap<String, Vec<(&'static str, ContainerInfo)>>>,
 }
 
 impl Pods {
@@ -364,13 +469,47 @@ impl Pods {
             let _ = h.tx.send(Msg::Update(pod));
             return;
         }
-        let adopted = self
+        let found = self
             .adopted
             .as_mut()
             .and_then(|a| a.remove(&uid))
             .unwrap_or_default();
+        // A pod runs on one runtime: instances another runtime has of it
+        // (its runtimeClassName changed) are stopped.
+        let runtime = self.shared.runtimes.for_pod(&pod).ok().map(|r| r.name());
+        let (adopted, strays): (Vec<_>, Vec<_>) =
+            found.into_iter().partition(|(rt, _)| Some(*rt) == runtime);
+        if !strays.is_empty() {
+            self.stop_instances(uid.clone(), strays, true);
+        }
+        let adopted = adopted.into_iter().map(|(_, i)| i).collect();
         let h = worker::spawn(self.shared.clone(), pod, adopted);
         self.workers.insert(uid, h);
+    }
+
+    /// Stops and removes instances of pod `uid` in the background, and the
+    /// pod's sandbox unless `keep_sandbox` (a worker runs the pod).
+    fn stop_instances(
+        &self,
+        uid: String,
+        instances: Vec<(&'static str, ContainerInfo)>,
+        keep_sandbox: bool,
+    ) -> tokio::task::JoinHandle<()> {
+        let runtimes = self.shared.runtimes.clone();
+        tokio::spawn(async move {
+            for (name, i) in instances {
+                let Some(rt) = runtimes.get(name) else {
+                    continue;
+                };
+                let _ = rt.stop(&i.id, Duration::from_secs(10)).await;
+                let _ = rt.remove(&i.id).await;
+            }
+            if !keep_sandbox {
+                for rt in runtimes.all() {
+                    let _ = rt.remove_pod(&uid).await;
+                }
+            }
+        })
     }
 
     fn remove(&mut self, uid: &str) {
@@ -388,13 +527,22 @@ impl Pods {
         let mut stops = vec![];
         for (uid, instances) in orphans {
             tracing::info!(pod_uid = %uid, count = instances.len(), "stopping containers of a pod no longer bound here");
-            let rt = self.shared.runtime.clone();
-            stops.push(tokio::spawn(async move {
-                for i in instances {
-                    let _ = rt.stop(&i.id, Duration::from_secs(10)).await;
-                    let _ = rt.remove(&i.id).await;
+            let keep = self.workers.contains_key(&uid);
+            stops.push(self.stop_instances(uid, instances, keep));
+        }
+        // Sandboxes of pods that have no worker (their containers are gone).
+        for rt in self.shared.runtimes.all() {
+            let Ok(prepared) = rt.prepared_pods().await else {
+                continue;
+            };
+            for uid in prepared {
+                if !self.workers.contains_key(&uid) {
+                    let rt = rt.clone();
+                    stops.push(tokio::spawn(async move {
+                        let _ = rt.remove_pod(&uid).await;
+                    }));
                 }
-            }));
+            }
         }
         let terminating: Vec<tokio::task::JoinHandle<()>> = std::mem::take(&mut self.terminating)
             .into_iter()
@@ -417,14 +565,21 @@ async fn sync_pods(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut synced = Some(synced);
-    let mut adopted: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
-    match shared.runtime.list().await {
-        Ok(list) => {
-            for c in list {
-                adopted.entry(c.pod_uid.clone()).or_default().push(c);
+    let mut adopted: HashMap<String, Vec<(&'static str, ContainerInfo)>> = HashMap::new();
+    for rt in shared.runtimes.all() {
+        match rt.list().await {
+            Ok(list) => {
+                for c in list {
+                    adopted
+                        .entry(c.pod_uid.clone())
+                        .or_default()
+                        .push((rt.name(), c));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(runtime = rt.name(), error = %e, "listing existing containers failed")
             }
         }
-        Err(e) => tracing::warn!(error = %e, "listing existing containers failed"),
     }
     if !adopted.is_empty() {
         tracing::info!(pods = adopted.len(), "found containers from an earlier run");
@@ -542,7 +697,19 @@ mod tests {
             capacity: [("cpu".to_string(), "32".parse().unwrap())].into(),
             labels: [("zone".to_string(), "a".to_string())].into(),
         };
-        let n = node_object(&cfg, IpAddr::from([127, 0, 0, 1]), 4321);
+        let n = node_object(
+            &cfg,
+            IpAddr::from([127, 0, 0, 1]),
+            4321,
+            &["docker", "process"],
+            "docker://27.0.0",
+        );
+        assert_eq!(n.metadata.labels["ork.dev/runtime"], "docker");
+        assert_eq!(n.metadata.labels["runtime.ork.dev/process"], "true");
+        assert_eq!(
+            n.status.node_info.container_runtime_version,
+            "docker://27.0.0"
+        );
         assert_eq!(n.status.allocatable["cpu"].milli(), 32_000);
         assert!(n.status.allocatable["memory"].value() > 0);
         assert_eq!(n.metadata.labels["zone"], "a");

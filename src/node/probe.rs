@@ -13,7 +13,9 @@
 //! `httpGet` succeeds on a status from 200 to 399, `tcpSocket` when a
 //! connection opens, `exec` when the command exits 0; each within
 //! `timeoutSeconds`. Ports named or numbered in the probe are the container's
-//! ports; the check goes to the host port the node gave them.
+//! ports: when the runtime gives the pod its own address (docker), the check
+//! goes there, to the container port; otherwise to the host port the node
+//! gave the container port.
 
 use super::runtime::{ContainerInfo, Runtime};
 use crate::api::{Container, IntOrString, Probe};
@@ -56,6 +58,8 @@ pub enum Report {
 pub struct Target {
     /// Address to connect to when the probe names none.
     pub host: String,
+    /// The pod's own address, when it has one: checks go to container ports there.
+    pub pod_ip: Option<String>,
     pub container: Container,
     pub instance: ContainerInfo,
 }
@@ -69,6 +73,9 @@ impl Target {
                 self.container.name
             )
         })?;
+        if self.pod_ip.is_some() {
+            return u16::try_from(cp).map_err(|_| format!("port {cp} is out of range"));
+        }
         let host = self
             .instance
             .ports
@@ -77,6 +84,12 @@ impl Target {
             .and_then(|p| p.host_port)
             .unwrap_or(cp);
         u16::try_from(host).map_err(|_| format!("port {host} is out of range"))
+    }
+}
+
+impl Target {
+    fn default_host(&self) -> &str {
+        self.pod_ip.as_deref().unwrap_or(&self.host)
     }
 }
 
@@ -91,7 +104,7 @@ pub async fn check(
     if let Some(h) = &p.http_get {
         let port = t.port(&h.port)?;
         let host = if h.host.is_empty() {
-            t.host.as_str()
+            t.default_host()
         } else {
             h.host.as_str()
         };
@@ -131,7 +144,7 @@ pub async fn check(
     if let Some(s) = &p.tcp_socket {
         let port = t.port(&s.port)?;
         let host = if s.host.is_empty() {
-            t.host.as_str()
+            t.default_host()
         } else {
             s.host.as_str()
         };
@@ -207,6 +220,10 @@ pub async fn run(
         .redirect(reqwest::redirect::Policy::limited(10))
         .build()
         .unwrap_or_default();
+    let mut target = target;
+    if target.pod_ip.is_none() {
+        target.pod_ip = runtime.pod_ip(&target.instance.pod_uid).await;
+    }
     let c = target.container.clone();
     let started = Instant::now();
     let send = |r: Report| report(r);

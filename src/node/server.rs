@@ -1,21 +1,31 @@
 //! The node daemon's HTTP endpoint, reached by the control daemon (with the
-//! node token) to stream container logs: `GET /logs/{pod uid}/{container}`
-//! with `follow`, `tail` and `previous`.
+//! node token):
+//!
+//! - `GET /logs/{pod uid}/{container}` with `follow`, `tail` and `previous`;
+//! - `GET /stats/{pod uid}`: CPU time and memory of the pod's running containers;
+//! - `POST /exec/{pod uid}/{container}?command=[json array]&stdin=&tty=`,
+//!   upgraded to an exec stream framed as [`crate::api::exec`] says.
+//!
+//! This module must not import `control`, `cli` or `tui`.
 
-use super::runtime::{LogOptions, Runtime};
+use super::runtime::{
+    ContainerInfo, ExecOutput, ExecRequest, ExecSession, LogOptions, RunState, Runtime, Runtimes,
+};
+use crate::api::exec::{Frame, UPGRADE_PROTOCOL};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use futures::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct NodeApp {
-    runtime: Arc<dyn Runtime>,
+    runtimes: Runtimes,
     token: String,
 }
 
@@ -44,58 +54,280 @@ async fn auth(State(app): State<Arc<NodeApp>>, req: Request, next: Next) -> Resp
     }
 }
 
+fn error(code: StatusCode, message: impl std::fmt::Display) -> Response {
+    (code, format!("{message}\n")).into_response()
+}
+
+/// Every instance of a pod's containers, with the runtime that has it, oldest first.
+async fn instances(
+    app: &NodeApp,
+    uid: &str,
+) -> Result<Vec<(Arc<dyn Runtime>, ContainerInfo)>, Response> {
+    let mut found = vec![];
+    for rt in app.runtimes.all() {
+        let list = rt
+            .list()
+            .await
+            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+        found.extend(
+            list.into_iter()
+                .filter(|c| c.pod_uid == uid)
+                .map(|c| (rt.clone(), c)),
+        );
+    }
+    found.sort_by_key(|(_, c)| c.attempt);
+    Ok(found)
+}
+
 async fn logs(
     State(app): State<Arc<NodeApp>>,
     Path((uid, container)): Path<(String, String)>,
     Query(q): Query<LogQuery>,
 ) -> Response {
-    let mut instances: Vec<_> = match app.runtime.list().await {
-        Ok(l) => l
-            .into_iter()
-            .filter(|c| c.pod_uid == uid && c.container_name == container)
-            .collect(),
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    let mut found = match instances(&app, &uid).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    instances.sort_by_key(|c| c.attempt);
+    found.retain(|(_, c)| c.container_name == container);
     let pick = if q.previous == Some(true) {
-        instances.len().checked_sub(2).map(|i| &instances[i])
+        found.len().checked_sub(2).map(|i| &found[i])
     } else {
-        instances.last()
+        found.last()
     };
-    let Some(inst) = pick else {
+    let Some((rt, inst)) = pick else {
         let what = if q.previous == Some(true) {
             "no previous terminated instance"
         } else {
             "no instance yet (is it still being created?)"
         };
-        return (
+        return error(
             StatusCode::BAD_REQUEST,
-            format!("container {container:?}: {what}\n"),
-        )
-            .into_response();
+            format!("container {container:?}: {what}"),
+        );
     };
     let opts = LogOptions {
         follow: q.follow == Some(true),
         tail: q.tail,
     };
-    match app.runtime.logs(&inst.id, opts).await {
+    match rt.logs(&inst.id, opts).await {
         Ok(stream) => {
             Body::from_stream(stream.map(|r| r.map_err(std::io::Error::other))).into_response()
         }
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
+}
+
+/// Usage of one running container.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerStats {
+    pub name: String,
+    pub id: String,
+    /// CPU time used since the instance started, in nanoseconds.
+    pub cpu_nanos: u64,
+    pub memory_bytes: u64,
+}
+
+async fn stats(State(app): State<Arc<NodeApp>>, Path(uid): Path<String>) -> Response {
+    let found = match instances(&app, &uid).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut out = vec![];
+    for (rt, c) in found.iter().filter(|(_, c)| c.state == RunState::Running) {
+        match rt.stats(&c.id).await {
+            Ok(u) => out.push(ContainerStats {
+                name: c.container_name.clone(),
+                id: c.id.clone(),
+                cpu_nanos: u.cpu_nanos,
+                memory_bytes: u.memory_bytes,
+            }),
+            Err(e) => tracing::debug!(id = %c.id, error = %e, "reading container stats failed"),
+        }
+    }
+    axum::Json(serde_json::json!({ "containers": out })).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct ExecQuery {
+    /// The command as a JSON array of strings.
+    command: String,
+    stdin: Option<bool>,
+    tty: Option<bool>,
+}
+
+async fn exec(
+    State(app): State<Arc<NodeApp>>,
+    Path((uid, container)): Path<(String, String)>,
+    Query(q): Query<ExecQuery>,
+    mut req: Request,
+) -> Response {
+    let command: Vec<String> = match serde_json::from_str(&q.command) {
+        Ok(c) => c,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("command must be a JSON array of strings: {e}"),
+            );
+        }
+    };
+    if command.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "no command given");
+    }
+    let upgrading = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
+    if !upgrading {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("exec needs `Upgrade: {UPGRADE_PROTOCOL}`"),
+        );
+    }
+    let found = match instances(&app, &uid).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((rt, inst)) = found
+        .iter()
+        .rev()
+        .find(|(_, c)| c.container_name == container)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("container {container:?} has not started yet"),
+        );
+    };
+    if inst.state != RunState::Running {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "container {container:?} is not running (it exited); exec needs a running container"
+            ),
+        );
+    }
+    let session = match rt
+        .exec_session(
+            &inst.id,
+            ExecRequest {
+                command,
+                stdin: q.stdin == Some(true),
+                tty: q.tty == Some(true),
+            },
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(up) => pump(hyper_util::rt::TokioIo::new(up), session).await,
+            Err(e) => tracing::debug!(error = %e, "exec upgrade failed"),
+        }
+    });
+    let mut r = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    r.headers_mut()
+        .insert(header::UPGRADE, HeaderValue::from_static(UPGRADE_PROTOCOL));
+    r
+}
+
+/// Moves an exec's bytes between the upgraded connection and the session
+/// until the command ends; sends its exit code last.
+async fn pump<S>(io: S, session: ExecSession)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(io);
+    let ExecSession {
+        mut output,
+        input,
+        exit,
+        resize,
+    } = session;
+    // Input: frames from the client to the command's stdin.
+    let input_task = tokio::spawn(async move {
+        let mut input = input;
+        let mut buf = vec![];
+        let mut chunk = vec![0u8; 16 * 1024];
+        loop {
+            let n = match rd.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            buf.extend_from_slice(&chunk[..n]);
+            loop {
+                match Frame::decode(&mut buf) {
+                    Ok(Some(Frame::Stdin(b))) => {
+                        if let Some(i) = input.as_mut()
+                            && i.write_all(&b).await.is_err()
+                        {
+                            input = None;
+                        }
+                    }
+                    Ok(Some(Frame::StdinEof)) => {
+                        if let Some(mut i) = input.take() {
+                            let _ = i.shutdown().await;
+                        }
+                    }
+                    Ok(Some(Frame::Resize { cols, rows })) => {
+                        if let Some(r) = &resize {
+                            r(cols, rows).await;
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "bad exec frame; closing stdin");
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let mut failed = None;
+    while let Some(item) = output.next().await {
+        let frame = match item {
+            Ok(ExecOutput::Stdout(b)) => Frame::Stdout(b.to_vec()),
+            Ok(ExecOutput::Stderr(b)) => Frame::Stderr(b.to_vec()),
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        };
+        if wr.write_all(&frame.encode()).await.is_err() {
+            input_task.abort();
+            return;
+        }
+    }
+    let last = match failed {
+        Some(e) => Frame::Error(e),
+        None => match exit.await {
+            Ok(code) => Frame::Exit(code),
+            Err(e) => Frame::Error(e.to_string()),
+        },
+    };
+    let _ = wr.write_all(&last.encode()).await;
+    let _ = wr.shutdown().await;
+    input_task.abort();
 }
 
 /// Serves until `shutdown` becomes true.
 pub fn serve(
     listener: tokio::net::TcpListener,
-    runtime: Arc<dyn Runtime>,
+    runtimes: Runtimes,
     token: String,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let app = Arc::new(NodeApp { runtime, token });
+    let app = Arc::new(NodeApp { runtimes, token });
     let router = Router::new()
         .route("/logs/{uid}/{container}", get(logs))
+        .route("/stats/{uid}", get(stats))
+        .route("/exec/{uid}/{container}", post(exec))
         .layer(middleware::from_fn_with_state(app.clone(), auth))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(app);

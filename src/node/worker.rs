@@ -1,5 +1,8 @@
 //! One worker task per pod bound to this node. It owns the pod's containers:
-//! starts them (allocating host ports once per pod), waits for them, applies
+//! prepares what they share (host ports for every container port, allocated
+//! once per pod; the docker sandbox), pulls their images as
+//! `imagePullPolicy` says (in the background, so a slow pull never holds up
+//! a deletion), starts them, waits for them, applies
 //! restartPolicy with exponential backoff (1 s doubling to 60 s, reset after
 //! 10 minutes of running), stops them (SIGTERM, SIGKILL after the grace
 //! period) when the pod is deleted, and reports the pod's status to the
@@ -11,7 +14,9 @@
 
 use super::env;
 use super::probe;
-use super::runtime::{ContainerInfo, ContainerSpec, RunState, Runtime, RuntimeError};
+use super::runtime::{
+    ContainerInfo, ContainerSpec, PodSandbox, RunState, Runtime, RuntimeError, Runtimes,
+};
 use super::status::{self, ContainerView, should_restart, terminated};
 use crate::api::{
     ContainerPort, Event, EventSource, Kind, Object, ObjectReference, Pod, Protocol, Time,
@@ -35,7 +40,7 @@ const REPORT_RETRY: Duration = Duration::from_secs(2);
 /// What every worker of a node shares.
 pub struct Shared {
     pub client: Client,
-    pub runtime: Arc<dyn Runtime>,
+    pub runtimes: Runtimes,
     pub node_name: String,
     pub host_ip: String,
 }
@@ -57,6 +62,11 @@ pub enum Msg {
         id: String,
         report: probe::Report,
     },
+    /// An image pull ended.
+    Pulled {
+        container: String,
+        result: Result<Duration, (&'static str, String)>,
+    },
 }
 
 /// A running worker.
@@ -77,15 +87,26 @@ struct ContainerSlot {
     handled_exit: Option<String>,
     /// The prober of the running instance.
     prober: Option<tokio::task::AbortHandle>,
+    /// An image pull is under way.
+    pulling: bool,
+    /// The image was just pulled: start without checking again.
+    pulled: bool,
+    /// Pull failures in a row (the second and later report `ImagePullBackOff`).
+    pull_failures: u32,
 }
 
 struct Worker {
     shared: Arc<Shared>,
+    /// The runtime that runs this pod, or why this node cannot.
+    runtime: Result<Arc<dyn Runtime>, String>,
     pod: Arc<Pod>,
     tx: mpsc::UnboundedSender<Msg>,
     slots: HashMap<String, ContainerSlot>,
     start_time: Time,
     retry_report_at: Option<Instant>,
+    /// When to try preparing the pod again after a failure, and the next delay.
+    sandbox_retry_at: Option<Instant>,
+    sandbox_backoff: Duration,
     removed: bool,
 }
 
@@ -93,12 +114,15 @@ struct Worker {
 pub fn spawn(shared: Arc<Shared>, pod: Arc<Pod>, adopted: Vec<ContainerInfo>) -> Handle {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut w = Worker {
+        runtime: shared.runtimes.for_pod(&pod),
         shared,
         start_time: pod.status.start_time.unwrap_or_else(Time::now),
         pod,
         tx: tx.clone(),
         slots: HashMap::new(),
         retry_report_at: None,
+        sandbox_retry_at: None,
+        sandbox_backoff: BACKOFF_START,
         removed: false,
     };
     w.adopt(adopted);
@@ -159,6 +183,9 @@ impl Worker {
                 restart_at: None,
                 handled_exit: None,
                 prober: None,
+                pulling: false,
+                pulled: false,
+                pull_failures: 0,
             };
             self.slots.insert(c.name.clone(), slot);
         }
@@ -221,8 +248,12 @@ impl Worker {
         }
         slot.view.started = false;
         slot.view.ready = false;
+        let Some(runtime) = self.runtime.as_ref().ok().cloned() else {
+            return;
+        };
         let target = probe::Target {
             host: "127.0.0.1".into(),
+            pod_ip: None,
             container,
             instance: info.clone(),
         };
@@ -236,7 +267,7 @@ impl Worker {
             })
             .is_ok()
         };
-        let task = tokio::spawn(probe::run(self.shared.runtime.clone(), target, report));
+        let task = tokio::spawn(probe::run(runtime, target, report));
         slot.prober = Some(task.abort_handle());
     }
 
@@ -266,7 +297,9 @@ impl Worker {
             }
             probe::Report::Unhealthy { kind, message } => {
                 slot.view.ready = false;
-                let runtime = self.shared.runtime.clone();
+                let Some(runtime) = self.runtime.as_ref().ok().cloned() else {
+                    return;
+                };
                 let id = id.to_string();
                 tracing::info!(pod = %self.key(), container, probe = kind.as_str(), %message, "restarting an unhealthy container");
                 // The exit arrives through the instance's waiter and is restarted from there.
@@ -289,7 +322,9 @@ impl Worker {
     }
 
     fn watch_exit(&self, container: String, id: String) {
-        let runtime = self.shared.runtime.clone();
+        let Some(runtime) = self.runtime.as_ref().ok().cloned() else {
+            return;
+        };
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let info = runtime
@@ -318,6 +353,7 @@ impl Worker {
                 .values()
                 .filter_map(|s| s.restart_at)
                 .chain(self.retry_report_at)
+                .chain(self.sandbox_retry_at)
                 .min();
             let msg = match wake {
                 Some(at) => tokio::select! {
@@ -341,6 +377,9 @@ impl Worker {
                     id,
                     report,
                 }) => self.on_probe(&container, &id, report).await,
+                Some(Msg::Pulled { container, result }) => {
+                    self.on_pulled(&container, result).await;
+                }
                 Some(Msg::Exited { container, info }) => match info {
                     Ok(info) => self.on_exit(&container, *info),
                     Err(e) => {
@@ -398,60 +437,128 @@ impl Worker {
         }
     }
 
-    /// Starts every container that should run now.
+    /// Starts every container that should run now: prepares the pod (ports,
+    /// sandbox) first, then pulls or starts each due container.
     async fn start_due(&mut self) {
         let now = Instant::now();
-        let names: Vec<String> = self
+        if self.sandbox_retry_at.is_some_and(|t| t > now) {
+            return;
+        }
+        let due: Vec<String> = self
             .pod
             .spec
             .containers
             .iter()
+            .filter(|c| {
+                self.slots.get(&c.name).is_some_and(|slot| {
+                    !slot.pulling
+                        && slot.restart_at.is_none_or(|t| t <= now)
+                        && match &slot.view.current {
+                            None => true,
+                            Some(i) => match &i.state {
+                                RunState::Running => false,
+                                RunState::Exited { code, .. } => {
+                                    should_restart(self.pod.spec.restart_policy, *code)
+                                }
+                            },
+                        }
+                })
+            })
             .map(|c| c.name.clone())
             .collect();
-        for name in names {
-            let Some(slot) = self.slots.get(&name) else {
-                continue;
-            };
-            if slot.restart_at.is_some_and(|t| t > now) {
-                continue;
-            }
-            let due = match &slot.view.current {
-                None => true,
-                Some(c) => match &c.state {
-                    RunState::Running => false,
-                    RunState::Exited { code, .. } => {
-                        should_restart(self.pod.spec.restart_policy, *code)
+        if due.is_empty() {
+            return;
+        }
+        let runtime = match &self.runtime {
+            Ok(r) => r.clone(),
+            Err(msg) => {
+                let waiting = Some(("CreateContainerConfigError".to_string(), msg.clone()));
+                let mut changed = false;
+                for name in &due {
+                    if let Some(slot) = self.slots.get_mut(name)
+                        && slot.view.waiting != waiting
+                    {
+                        slot.view.waiting = waiting.clone();
+                        changed = true;
                     }
-                },
+                }
+                if changed {
+                    let msg = msg.clone();
+                    self.event("Warning", "Failed", &format!("Error: {msg}"))
+                        .await;
+                }
+                return;
+            }
+        };
+        self.allocate_ports();
+        if let Err(e) = runtime.prepare_pod(&self.sandbox()).await {
+            let delay = self.sandbox_backoff;
+            self.sandbox_backoff = (delay * 2).min(BACKOFF_MAX);
+            self.sandbox_retry_at = Some(now + delay);
+            for name in &due {
+                if let Some(slot) = self.slots.get_mut(name) {
+                    slot.view.waiting = Some(("ContainerCreating".into(), e.to_string()));
+                }
+            }
+            tracing::warn!(pod = %self.key(), error = %e, "preparing the pod failed");
+            self.event(
+                "Warning",
+                "FailedCreatePodSandBox",
+                &format!("Failed to create pod sandbox: {e}"),
+            )
+            .await;
+            return;
+        }
+        self.sandbox_retry_at = None;
+        self.sandbox_backoff = BACKOFF_START;
+        for name in due {
+            self.start_one(&name, &runtime).await;
+        }
+    }
+
+    /// Gives every container port a host port, once per pod (kept across
+    /// restarts of its containers).
+    fn allocate_ports(&mut self) {
+        for c in &self.pod.spec.containers {
+            let Some(slot) = self.slots.get_mut(&c.name) else {
+                continue;
             };
-            if due {
-                self.start_one(&name).await;
+            if slot.ports.is_empty() && !c.ports.is_empty() {
+                slot.ports = c
+                    .ports
+                    .iter()
+                    .map(|p| ContainerPort {
+                        host_port: p.host_port.or_else(|| free_port(p.protocol)),
+                        ..p.clone()
+                    })
+                    .collect();
             }
         }
     }
 
-    fn container_spec(&mut self, name: &str) -> Option<ContainerSpec> {
-        let c = self
-            .pod
-            .spec
-            .containers
-            .iter()
-            .find(|c| c.name == name)?
-            .clone();
-        let slot = self.slots.get_mut(name)?;
-        if slot.ports.is_empty() && !c.ports.is_empty() {
-            slot.ports = c
-                .ports
+    /// What the containers of this pod share.
+    fn sandbox(&self) -> PodSandbox {
+        PodSandbox {
+            pod_uid: self.pod.metadata.uid.clone(),
+            pod_name: self.pod.metadata.name.clone(),
+            namespace: self.pod.metadata.namespace.clone(),
+            ports: self
+                .pod
+                .spec
+                .containers
                 .iter()
-                .map(|p| ContainerPort {
-                    host_port: p.host_port.or_else(|| free_port(p.protocol)),
-                    ..p.clone()
-                })
-                .collect();
+                .filter_map(|c| self.slots.get(&c.name))
+                .flat_map(|s| s.ports.iter().cloned())
+                .collect(),
         }
+    }
+
+    fn container_spec(&self, name: &str, runtime: &dyn Runtime) -> Option<ContainerSpec> {
+        let c = self.pod.spec.containers.iter().find(|c| c.name == name)?;
+        let slot = self.slots.get(name)?;
         // Kubernetes gives every container HOSTNAME = the pod's name.
         let mut injected = vec![("HOSTNAME".to_string(), self.pod.metadata.name.clone())];
-        injected.extend(self.shared.runtime.injected_env(&slot.ports));
+        injected.extend(runtime.injected_env(&slot.ports));
         let spec_env: Vec<(String, String)> = c
             .env
             .iter()
@@ -459,6 +566,7 @@ impl Worker {
             .collect();
         let env = env::build(&injected, &spec_env);
         let map: HashMap<String, String> = env.iter().cloned().collect();
+        let limits = &c.resources.limits;
         Some(ContainerSpec {
             pod_uid: self.pod.metadata.uid.clone(),
             pod_name: self.pod.metadata.name.clone(),
@@ -471,19 +579,60 @@ impl Worker {
             env,
             working_dir: c.working_dir.clone(),
             ports: slot.ports.clone(),
+            pull_policy: c.image_pull_policy,
+            cpu_limit_milli: limits.get("cpu").map(|q| q.milli()),
+            memory_limit_bytes: limits.get("memory").map(|q| q.value()),
         })
     }
 
-    async fn start_one(&mut self, name: &str) {
-        let Some(spec) = self.container_spec(name) else {
+    /// Pulls the container's image when its policy says so (in the
+    /// background: the pull reports back with [`Msg::Pulled`]), else starts it.
+    async fn start_one(&mut self, name: &str, runtime: &Arc<dyn Runtime>) {
+        let Some(spec) = self.container_spec(name, runtime.as_ref()) else {
             return;
         };
+        let pulled = self.slots.get(name).is_some_and(|s| s.pulled);
+        if !pulled {
+            match runtime.image_needs_pull(&spec).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    if let Some(slot) = self.slots.get_mut(name) {
+                        slot.pulling = true;
+                        slot.view.waiting = Some(("ContainerCreating".into(), String::new()));
+                    }
+                    self.event(
+                        "Normal",
+                        "Pulling",
+                        &format!("Pulling image {:?}", spec.image),
+                    )
+                    .await;
+                    let (rt, tx, container) = (runtime.clone(), self.tx.clone(), name.to_string());
+                    tokio::spawn(async move {
+                        let t = Instant::now();
+                        let result = match rt.pull_image(&spec).await {
+                            Ok(()) => Ok(t.elapsed()),
+                            Err(RuntimeError::Image { reason, message }) => Err((reason, message)),
+                            Err(e) => Err(("ErrImagePull", e.to_string())),
+                        };
+                        let _ = tx.send(Msg::Pulled { container, result });
+                    });
+                    return;
+                }
+                Err(RuntimeError::Image { reason, message }) => {
+                    self.on_pulled(name, Err((reason, message))).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!(pod = %self.key(), container = name, error = %e, "checking the image failed; starting anyway");
+                }
+            }
+        }
         tracing::debug!(pod = %self.pod.metadata.name, container = name, attempt = spec.attempt, "starting container");
-        let runtime = self.shared.runtime.clone();
         let result = runtime.start(&spec).await;
         let Some(slot) = self.slots.get_mut(name) else {
             return;
         };
+        slot.pulled = false;
         slot.next_attempt = spec.attempt + 1;
         slot.restart_at = None;
         match result {
@@ -521,8 +670,9 @@ impl Worker {
                 }
             }
             Err(e) => {
-                let reason = match e {
+                let reason = match &e {
                     RuntimeError::Start(_) => "RunContainerError",
+                    RuntimeError::Image { reason, .. } => reason,
                     _ => "CreateContainerError",
                 };
                 let delay = slot.backoff;
@@ -532,6 +682,80 @@ impl Worker {
                 tracing::warn!(pod = %self.key(), container = name, error = %e, "starting a container failed");
                 self.event("Warning", "Failed", &format!("Error: {e}"))
                     .await;
+            }
+        }
+    }
+
+    /// An image pull (or the check that found one impossible) ended.
+    async fn on_pulled(&mut self, name: &str, result: Result<Duration, (&'static str, String)>) {
+        let image = self
+            .pod
+            .spec
+            .containers
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.image.clone())
+            .unwrap_or_default();
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        slot.pulling = false;
+        match result {
+            Ok(took) => {
+                slot.pulled = true;
+                slot.pull_failures = 0;
+                self.event(
+                    "Normal",
+                    "Pulled",
+                    &format!(
+                        "Successfully pulled image {image:?} in {:.3}s",
+                        took.as_secs_f64()
+                    ),
+                )
+                .await;
+            }
+            Err((reason, message)) => {
+                let delay = slot.backoff;
+                slot.backoff = (slot.backoff * 2).min(BACKOFF_MAX);
+                slot.restart_at = Some(Instant::now() + delay);
+                slot.pull_failures += 1;
+                let first = slot.pull_failures == 1;
+                let (waiting, event) = if reason == "ErrImageNeverPull" {
+                    (
+                        (reason.to_string(), message.clone()),
+                        ("Warning", reason, message.clone()),
+                    )
+                } else if first {
+                    (
+                        (
+                            reason.to_string(),
+                            format!("Failed to pull image {image:?}: {message}"),
+                        ),
+                        (
+                            "Warning",
+                            "Failed",
+                            format!("Failed to pull image {image:?}: {message}"),
+                        ),
+                    )
+                } else {
+                    (
+                        (
+                            "ImagePullBackOff".to_string(),
+                            format!("Back-off pulling image {image:?}: {message}"),
+                        ),
+                        (
+                            "Normal",
+                            "BackOff",
+                            format!("Back-off pulling image {image:?}"),
+                        ),
+                    )
+                };
+                let changed = slot.view.waiting.as_ref() != Some(&waiting);
+                slot.view.waiting = Some(waiting);
+                tracing::info!(pod = %self.key(), container = name, reason, %message, "image not available");
+                if changed || reason != "ErrImageNeverPull" {
+                    self.event(event.0, event.1, &event.2).await;
+                }
             }
         }
     }
@@ -553,7 +777,7 @@ impl Worker {
         let status = status::pod_status(
             &self.pod,
             &self.views(),
-            self.shared.runtime.name(),
+            self.runtime.as_ref().map(|r| r.name()).unwrap_or("none"),
             &self.shared.host_ip,
             self.start_time,
         );
@@ -588,7 +812,9 @@ impl Worker {
             }
         }
         let grace = Duration::from_secs(grace_seconds.max(0) as u64);
-        let runtime = self.shared.runtime.clone();
+        let Ok(runtime) = self.runtime.clone() else {
+            return;
+        };
         let mut stops = vec![];
         for slot in self.slots.values() {
             if let Some(c) = &slot.view.current
@@ -607,6 +833,9 @@ impl Worker {
             for id in slot.view.current.iter().map(|c| &c.id).chain(&slot.older) {
                 let _ = runtime.remove(id).await;
             }
+        }
+        if let Err(e) = runtime.remove_pod(&self.pod.metadata.uid).await {
+            tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
         }
     }
 

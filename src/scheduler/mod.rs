@@ -18,7 +18,7 @@ mod plugins;
 mod snapshot;
 
 pub use plugins::{
-    HostPorts, LeastAllocated, NodeReady, NodeResourcesFit, NodeSelector, SpreadOwner,
+    HostPorts, LeastAllocated, NodeReady, NodeResourcesFit, NodeSelector, RuntimeClass, SpreadOwner,
 };
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
@@ -109,6 +109,7 @@ impl Default for Scheduler {
             filters: vec![
                 Box::new(NodeReady),
                 Box::new(NodeSelector),
+                Box::new(RuntimeClass),
                 Box::new(NodeResourcesFit),
                 Box::new(HostPorts),
             ],

@@ -45,7 +45,6 @@ const UNSUPPORTED: &[&str] = &[
     "readinessGates",
     "resizePolicy",
     "resourceClaims",
-    "runtimeClassName",
     "schedulerName",
     "schedulingGates",
     "securityContext",

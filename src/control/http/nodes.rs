@@ -1,8 +1,10 @@
-//! Node-facing routes: heartbeats (kept in memory by [`crate::control::leases`])
-//! and pod logs, which the control daemon fetches from the node daemon that
-//! runs the pod and streams back.
+//! Node-facing routes: heartbeats (kept in memory by [`crate::control::leases`]),
+//! pod logs, which the control daemon fetches from the node daemon that runs
+//! the pod and streams back, and exec, which it upgrades on both sides and
+//! then relays byte for byte (the framing is [`crate::api::exec`]'s, end to end).
 
 use super::{ApiError, App};
+use crate::api::exec::UPGRADE_PROTOCOL;
 use crate::api::{Node, Pod};
 use axum::Router;
 use axum::body::Body;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
     r.route("/api/v1/nodes/{name}/heartbeat", post(heartbeat))
         .route("/api/v1/namespaces/{ns}/pods/{name}/log", get(logs))
+        .route("/api/v1/namespaces/{ns}/pods/{name}/exec", post(exec))
 }
 
 async fn heartbeat(
@@ -40,12 +43,16 @@ pub struct LogQuery {
     pub previous: Option<bool>,
 }
 
-async fn logs(
-    State(app): State<Arc<App>>,
-    Path((ns, name)): Path<(String, String)>,
-    Query(q): Query<LogQuery>,
-) -> Result<Response, ApiError> {
-    let pod = app.store.get::<Pod>(&ns, &name).ok_or_else(|| {
+/// The pod, the container a request names (or the only one), and the base
+/// URL of the node daemon that runs it.
+fn locate(
+    app: &App,
+    ns: &str,
+    name: &str,
+    container: Option<&str>,
+    what: &str,
+) -> Result<(Arc<Pod>, String, String), ApiError> {
+    let pod = app.store.get::<Pod>(ns, name).ok_or_else(|| {
         ApiError::not_found(format!("pod {name:?} not found in namespace {ns:?}"))
     })?;
     let names: Vec<&str> = pod
@@ -54,7 +61,7 @@ async fn logs(
         .iter()
         .map(|c| c.name.as_str())
         .collect();
-    let container = match q.container.as_deref() {
+    let container = match container {
         Some(c) if names.contains(&c) => c.to_string(),
         Some(c) => {
             return Err(ApiError::bad_request(format!(
@@ -72,7 +79,7 @@ async fn logs(
     };
     if pod.spec.node_name.is_empty() {
         return Err(ApiError::bad_request(format!(
-            "pod {name:?} is not scheduled to a node yet, so it has no logs"
+            "pod {name:?} is not scheduled to a node yet, so it has no {what}"
         )));
     }
     let node = app
@@ -93,10 +100,39 @@ async fn logs(
     } else {
         host.to_string()
     };
-    let url = format!(
-        "http://{host}:{port}/logs/{}/{}",
-        pod.metadata.uid, container
-    );
+    let base = format!("http://{host}:{port}");
+    Ok((pod, container, base))
+}
+
+fn unreachable(pod: &Pod, base: &str, what: &str, e: reqwest::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "BadGateway",
+        format!(
+            "reaching node {:?} at {base} for {what}: {e}",
+            pod.spec.node_name
+        ),
+    )
+}
+
+async fn node_error(pod: &Pod, resp: reqwest::Response) -> ApiError {
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let code = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    ApiError::new(
+        code,
+        "NodeError",
+        format!("node {:?}: {}", pod.spec.node_name, text.trim()),
+    )
+}
+
+async fn logs(
+    State(app): State<Arc<App>>,
+    Path((ns, name)): Path<(String, String)>,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, ApiError> {
+    let (pod, container, base) = locate(&app, &ns, &name, q.container.as_deref(), "logs")?;
+    let url = format!("{base}/logs/{}/{}", pod.metadata.uid, container);
     let mut query: Vec<(&str, String)> = vec![];
     if q.follow == Some(true) {
         query.push(("follow", "true".into()));
@@ -114,30 +150,85 @@ async fn logs(
         .bearer_auth(&app.tokens.node)
         .send()
         .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "BadGateway",
-                format!(
-                    "reaching node {:?} at {host}:{port} for logs: {e}",
-                    node.metadata.name
-                ),
-            )
-        })?;
-    let status = resp.status();
-    if !status.is_success() {
-        let text = resp.text().await.unwrap_or_default();
-        let code = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-        return Err(ApiError::new(
-            code,
-            "NodeError",
-            format!("node {:?}: {}", node.metadata.name, text.trim()),
-        ));
+        .map_err(|e| unreachable(&pod, &base, "logs", e))?;
+    if !resp.status().is_success() {
+        return Err(node_error(&pod, resp).await);
     }
     let mut r = (StatusCode::OK, Body::from_stream(resp.bytes_stream())).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    Ok(r)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExecQuery {
+    pub container: Option<String>,
+    /// The command as a JSON array of strings.
+    pub command: String,
+    pub stdin: Option<bool>,
+    pub tty: Option<bool>,
+}
+
+/// `POST .../pods/{name}/exec` with `Upgrade: ork-exec`: opens an exec on
+/// the pod's node, answers 101, then relays bytes both ways until either
+/// side closes.
+async fn exec(
+    State(app): State<Arc<App>>,
+    Path((ns, name)): Path<(String, String)>,
+    Query(q): Query<ExecQuery>,
+    mut req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let upgrading = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
+    if !upgrading {
+        return Err(ApiError::bad_request(format!(
+            "exec streams need `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}` (use `ork exec`)"
+        )));
+    }
+    let (pod, container, base) = locate(&app, &ns, &name, q.container.as_deref(), "exec")?;
+    let url = format!("{base}/exec/{}/{}", pod.metadata.uid, container);
+    let mut query = vec![("command", q.command.clone())];
+    if q.stdin == Some(true) {
+        query.push(("stdin", "true".into()));
+    }
+    if q.tty == Some(true) {
+        query.push(("tty", "true".into()));
+    }
+    let resp = app
+        .nodes_http
+        .post(&url)
+        .query(&query)
+        .bearer_auth(&app.tokens.node)
+        .header(header::CONNECTION, "Upgrade")
+        .header(header::UPGRADE, UPGRADE_PROTOCOL)
+        .send()
+        .await
+        .map_err(|e| unreachable(&pod, &base, "exec", e))?;
+    if resp.status() != reqwest::StatusCode::SWITCHING_PROTOCOLS {
+        return Err(node_error(&pod, resp).await);
+    }
+    let node_io = resp
+        .upgrade()
+        .await
+        .map_err(|e| unreachable(&pod, &base, "exec", e))?;
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        let Ok(client) = on_upgrade.await else {
+            return;
+        };
+        let mut client = hyper_util::rt::TokioIo::new(client);
+        let mut node_io = node_io;
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut node_io).await;
+    });
+    let mut r = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    r.headers_mut()
+        .insert(header::UPGRADE, HeaderValue::from_static(UPGRADE_PROTOCOL));
     Ok(r)
 }

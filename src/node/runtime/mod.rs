@@ -6,6 +6,9 @@
 //!   `command` + `args` (the image is not used), watched by a small shim
 //!   (`ork shim`) that outlives the node daemon, so a restarted daemon adopts
 //!   running containers instead of restarting them;
+//! - `docker`: real containers through the Docker engine (bollard); the
+//!   containers of a pod share the network namespace of a small sandbox
+//!   container that publishes the pod's ports;
 //! - `fake`: runs nothing and reports every container Running at once; the
 //!   hollow node used in tests and benchmarks.
 //!
@@ -14,15 +17,20 @@
 //!
 //! This module must not import `control`, `cli` or `tui`.
 
+pub mod docker;
 pub mod fake;
 pub mod process;
 pub mod shim;
 
-use crate::api::{ContainerPort, Time};
+use crate::api::{ContainerPort, Pod, PullPolicy, Time};
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWrite;
 
 /// Everything needed to start one container instance. Command, args and env
 /// are fully resolved (`$(VAR)` expanded) by the caller.
@@ -41,6 +49,60 @@ pub struct ContainerSpec {
     pub working_dir: String,
     /// The container's ports, each with the host port the node gave it.
     pub ports: Vec<ContainerPort>,
+    /// When to pull the image (resolved: never `None` semantics left to the runtime).
+    pub pull_policy: Option<PullPolicy>,
+    /// CPU limit in thousandths of a core.
+    pub cpu_limit_milli: Option<i128>,
+    /// Memory limit in bytes.
+    pub memory_limit_bytes: Option<i128>,
+}
+
+/// What a pod as a whole needs before its containers start.
+#[derive(Clone, Debug, Default)]
+pub struct PodSandbox {
+    pub pod_uid: String,
+    pub pod_name: String,
+    pub namespace: String,
+    /// Every container port of the pod, each with its host port.
+    pub ports: Vec<ContainerPort>,
+}
+
+/// What an exec runs.
+#[derive(Clone, Debug, Default)]
+pub struct ExecRequest {
+    pub command: Vec<String>,
+    /// Attach standard input.
+    pub stdin: bool,
+    /// Give the command a terminal.
+    pub tty: bool,
+}
+
+/// A chunk of an exec's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecOutput {
+    Stdout(Bytes),
+    Stderr(Bytes),
+}
+
+/// Resizes an exec's terminal to (columns, rows).
+pub type ResizeFn = Box<dyn Fn(u16, u16) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// A running exec: its output, its input, and its exit code once the output ends.
+pub struct ExecSession {
+    pub output: BoxStream<'static, Result<ExecOutput, RuntimeError>>,
+    pub input: Option<Pin<Box<dyn AsyncWrite + Send>>>,
+    pub exit: BoxFuture<'static, Result<i32, RuntimeError>>,
+    /// Resizes the terminal (columns, rows), when there is one.
+    pub resize: Option<ResizeFn>,
+}
+
+/// Resource use of one container instance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// CPU time used since the instance started, in nanoseconds.
+    pub cpu_nanos: u64,
+    /// Memory in use now (resident), in bytes.
+    pub memory_bytes: u64,
 }
 
 /// Whether a container runs or how it ended.
@@ -97,6 +159,18 @@ pub enum RuntimeError {
         #[source]
         source: std::io::Error,
     },
+    /// The image could not be had; `reason` is `ErrImagePull` or `ErrImageNeverPull`.
+    #[error("{message}")]
+    Image {
+        reason: &'static str,
+        message: String,
+    },
+    /// The runtime cannot do this at all.
+    #[error("the {runtime} runtime does not support {what}")]
+    Unsupported {
+        runtime: &'static str,
+        what: &'static str,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -147,4 +221,105 @@ pub trait Runtime: Send + Sync + 'static {
         command: &[String],
         timeout: Duration,
     ) -> Result<i32, RuntimeError>;
+
+    /// Starts an interactive command in the instance (`ork exec`).
+    async fn exec_session(
+        &self,
+        _id: &str,
+        _req: ExecRequest,
+    ) -> Result<ExecSession, RuntimeError> {
+        Err(RuntimeError::Unsupported {
+            runtime: self.name(),
+            what: "exec",
+        })
+    }
+
+    /// Whether the image of `spec` must be pulled before it starts (by its
+    /// pull policy and whether the image is here). An image that is missing
+    /// and may not be pulled is `RuntimeError::Image` (`ErrImageNeverPull`).
+    async fn image_needs_pull(&self, _spec: &ContainerSpec) -> Result<bool, RuntimeError> {
+        Ok(false)
+    }
+
+    /// Pulls the image of `spec` (bounded in time; failures are `RuntimeError::Image`).
+    async fn pull_image(&self, _spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+
+    /// The address a pod's containers listen on, as seen from this node, when
+    /// the runtime gives pods their own (probes then go to the container port
+    /// there); `None` when containers listen on the node's own ports.
+    async fn pod_ip(&self, _pod_uid: &str) -> Option<String> {
+        None
+    }
+
+    /// Prepares what a pod's containers share (idempotent; called before any
+    /// container of the pod starts, again after a daemon restart).
+    async fn prepare_pod(&self, _pod: &PodSandbox) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+
+    /// Removes what `prepare_pod` made, once every container of the pod is gone.
+    async fn remove_pod(&self, _pod_uid: &str) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+
+    /// Uids of pods that have something prepared (for cleaning up after a restart).
+    async fn prepared_pods(&self) -> Result<Vec<String>, RuntimeError> {
+        Ok(vec![])
+    }
+
+    /// What an instance uses now.
+    async fn stats(&self, _id: &str) -> Result<Usage, RuntimeError> {
+        Err(RuntimeError::Unsupported {
+            runtime: self.name(),
+            what: "stats",
+        })
+    }
+}
+
+/// The runtimes a node offers: the default, used by pods that name none, and
+/// the others a pod may pick with `spec.runtimeClassName`.
+#[derive(Clone)]
+pub struct Runtimes {
+    all: Vec<Arc<dyn Runtime>>,
+}
+
+impl Runtimes {
+    /// `default` first, then the others.
+    pub fn new(default: Arc<dyn Runtime>, others: Vec<Arc<dyn Runtime>>) -> Self {
+        let mut all = vec![default];
+        all.extend(others);
+        Runtimes { all }
+    }
+
+    pub fn default_runtime(&self) -> &Arc<dyn Runtime> {
+        &self.all[0]
+    }
+
+    pub fn all(&self) -> &[Arc<dyn Runtime>] {
+        &self.all
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.all.iter().map(|r| r.name()).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Runtime>> {
+        self.all.iter().find(|r| r.name() == name)
+    }
+
+    /// The runtime that runs `pod`, or why none here can.
+    pub fn for_pod(&self, pod: &Pod) -> Result<Arc<dyn Runtime>, String> {
+        let want = pod.spec.runtime_class_name.as_str();
+        if want.is_empty() {
+            return Ok(self.default_runtime().clone());
+        }
+        self.get(want).cloned().ok_or_else(|| {
+            format!(
+                "the pod asks for runtime {want:?}, which this node does not offer (it offers {})",
+                self.names().join(", ")
+            )
+        })
+    }
 }

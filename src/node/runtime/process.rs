@@ -36,10 +36,14 @@
 //!   by its start time) still runs.
 
 use super::shim::ExitRecord;
-use super::{ContainerInfo, ContainerSpec, LogOptions, LogStream, RunState, Runtime, RuntimeError};
+use super::{
+    ContainerInfo, ContainerSpec, ExecOutput, ExecRequest, ExecSession, LogOptions, LogStream,
+    RunState, Runtime, RuntimeError, Usage,
+};
 use crate::api::{ContainerPort, Time};
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::{FutureExt, StreamExt};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
@@ -268,6 +272,35 @@ impl ProcessRuntime {
     fn read_exit(dir: &Path) -> Option<ExitRecord> {
         let bytes = std::fs::read(dir.join("exit.json")).ok()?;
         serde_json::from_slice(&bytes).ok()
+    }
+
+    /// A command run in a container's context: its environment and working directory.
+    fn exec_command(
+        &self,
+        id: &str,
+        command: &[String],
+    ) -> Result<tokio::process::Command, RuntimeError> {
+        let (dir, _) = self.load(id)?;
+        let pid = Self::child_pid(&dir)
+            .ok_or_else(|| RuntimeError::Other(format!("container {id} has no process")))?;
+        let Some(program) = command.first() else {
+            return Err(RuntimeError::Other("exec needs a command".into()));
+        };
+        let environ = std::fs::read(format!("/proc/{pid}/environ"))
+            .map_err(|_| RuntimeError::Other(format!("container {id} is not running")))?;
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_else(|_| dir.clone());
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(&command[1..])
+            .env_clear()
+            .current_dir(cwd)
+            .kill_on_drop(true);
+        for kv in environ.split(|b| *b == 0).filter(|kv| !kv.is_empty()) {
+            let kv = String::from_utf8_lossy(kv);
+            if let Some((k, v)) = kv.split_once('=') {
+                cmd.env(k, v);
+            }
+        }
+        Ok(cmd)
     }
 
     fn child_pid(dir: &Path) -> Option<i32> {
@@ -665,36 +698,73 @@ impl Runtime for ProcessRuntime {
         Ok(out)
     }
 
+    async fn exec_session(&self, id: &str, req: ExecRequest) -> Result<ExecSession, RuntimeError> {
+        let mut cmd = self.exec_command(id, &req.command)?;
+        let program = req.command.first().cloned().unwrap_or_default();
+        // No terminal here: `-t` gets plain pipes (the process runtime has no pty).
+        cmd.stdin(if req.stdin {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        })
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| RuntimeError::Start(format!("running {program:?}: {e}")))?;
+        let input = child
+            .stdin
+            .take()
+            .map(|i| Box::pin(i) as std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>);
+        let out = child
+            .stdout
+            .take()
+            .map(|o| read_stream(o, ExecOutput::Stdout));
+        let err = child
+            .stderr
+            .take()
+            .map(|e| read_stream(e, ExecOutput::Stderr));
+        let output = futures::stream::select(
+            futures::stream::iter(out).flatten(),
+            futures::stream::iter(err).flatten(),
+        )
+        .boxed();
+        let exit = async move {
+            let status = child
+                .wait()
+                .await
+                .map_err(|e| RuntimeError::Other(format!("waiting for {program:?}: {e}")))?;
+            Ok(status.code().unwrap_or_else(|| {
+                128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
+            }))
+        }
+        .boxed();
+        Ok(ExecSession {
+            output,
+            input,
+            exit,
+            resize: None,
+        })
+    }
+
+    async fn stats(&self, id: &str) -> Result<Usage, RuntimeError> {
+        let (dir, _) = self.load(id)?;
+        let pid = Self::child_pid(&dir)
+            .ok_or_else(|| RuntimeError::Other(format!("container {id} has no process")))?;
+        proc_usage(pid).ok_or_else(|| RuntimeError::Other(format!("container {id} is not running")))
+    }
+
     async fn exec(
         &self,
         id: &str,
         command: &[String],
         timeout: Duration,
     ) -> Result<i32, RuntimeError> {
-        let (dir, _) = self.load(id)?;
-        let pid = Self::child_pid(&dir)
-            .ok_or_else(|| RuntimeError::Other(format!("container {id} has no process")))?;
-        let Some(program) = command.first() else {
-            return Err(RuntimeError::Other("exec needs a command".into()));
-        };
-        // The container process's own environment and working directory.
-        let environ = std::fs::read(format!("/proc/{pid}/environ"))
-            .map_err(|_| RuntimeError::Other(format!("container {id} is not running")))?;
-        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_else(|_| dir.clone());
-        let mut cmd = tokio::process::Command::new(program);
-        cmd.args(&command[1..])
-            .env_clear()
-            .current_dir(cwd)
-            .stdin(std::process::Stdio::null())
+        let mut cmd = self.exec_command(id, command)?;
+        let program = command.first().cloned().unwrap_or_default();
+        cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true);
-        for kv in environ.split(|b| *b == 0).filter(|kv| !kv.is_empty()) {
-            let kv = String::from_utf8_lossy(kv);
-            if let Some((k, v)) = kv.split_once('=') {
-                cmd.env(k, v);
-            }
-        }
+            .stderr(std::process::Stdio::null());
         let mut child = cmd
             .spawn()
             .map_err(|e| RuntimeError::Other(format!("running {program:?}: {e}")))?;
@@ -783,6 +853,89 @@ impl Runtime for ProcessRuntime {
         });
         Ok(Box::pin(stream))
     }
+}
+
+/// A reader as a stream of output chunks.
+fn read_stream<R>(
+    reader: R,
+    wrap: fn(Bytes) -> ExecOutput,
+) -> futures::stream::BoxStream<'static, Result<ExecOutput, RuntimeError>>
+where
+    R: tokio::io::AsyncRead + Send + Unpin + 'static,
+{
+    futures::stream::unfold(reader, move |mut r| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 16 * 1024];
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(wrap(Bytes::from(buf))), r))
+            }
+        }
+    })
+    .boxed()
+}
+
+/// CPU time and resident memory of a process and all its descendants, from /proc.
+pub fn proc_usage(pid: i32) -> Option<Usage> {
+    // (pid, ppid, cpu ticks incl. reaped children, rss pages) of every process.
+    let mut procs: Vec<(i32, i32, u64, u64)> = vec![];
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // Fields after the command (which may hold spaces) in parentheses.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let ppid = f.get(1).and_then(|v| v.parse::<i32>().ok()).unwrap_or(0);
+        // utime, stime, cutime, cstime are fields 14-17 of stat; rss is 24.
+        procs.push((p, ppid, num(11) + num(12) + num(13) + num(14), num(21)));
+    }
+    if !procs.iter().any(|(p, ..)| *p == pid) {
+        return None;
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            procs
+                .iter()
+                .filter(|(_, pp, ..)| *pp == parent)
+                .map(|(p, ..)| *p),
+        );
+        i += 1;
+    }
+    let tick_ns = 1_000_000_000 / clock_ticks();
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .and_then(|p| u64::try_from(p).ok())
+        .unwrap_or(4096);
+    let (cpu, rss) = procs
+        .iter()
+        .filter(|(p, ..)| tree.contains(p))
+        .fold((0u64, 0u64), |(c, r), (_, _, t, rs)| (c + t, r + rs));
+    Some(Usage {
+        cpu_nanos: cpu * tick_ns,
+        memory_bytes: rss * page,
+    })
+}
+
+fn clock_ticks() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|t| u64::try_from(t).ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(100)
 }
 
 #[cfg(test)]

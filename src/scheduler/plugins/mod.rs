@@ -5,6 +5,7 @@ mod host_ports;
 mod least_allocated;
 mod node_ready;
 mod node_selector;
+mod runtime_class;
 mod spread_owner;
 
 pub use fit::NodeResourcesFit;
@@ -12,6 +13,7 @@ pub use host_ports::HostPorts;
 pub use least_allocated::LeastAllocated;
 pub use node_ready::NodeReady;
 pub use node_selector::NodeSelector;
+pub use runtime_class::RuntimeClass;
 pub use spread_owner::SpreadOwner;
 
 #[cfg(test)]

@@ -1,0 +1,668 @@
+//! The docker runtime: containers through the Docker engine (bollard).
+//!
+//! - Each pod gets a sandbox container that owns its network namespace and
+//!   publishes its ports on their host ports ([`sandbox`]); its containers
+//!   join that namespace, so they reach each other on `127.0.0.1` and are
+//!   reached from outside on the host ports reported in the pod's status.
+//! - Images are pulled as `imagePullPolicy` says ([`image`]).
+//! - `command`/`args` replace the image's entrypoint/cmd, as in Kubernetes;
+//!   `env`, `workingDir`, and `resources.limits` (CPU as NanoCpus, memory in
+//!   bytes) are passed on.
+//! - Docker's own restart policy is off: the pod worker restarts containers,
+//!   with the same backoff as every runtime.
+//! - Everything ork makes carries labels (`ork.dev/managed`, `ork.dev/pod-uid`,
+//!   `ork.dev/pod`, `ork.dev/namespace`, `ork.dev/container`,
+//!   `ork.dev/attempt`, `ork.dev/ports`), which is how a restarted node daemon
+//!   finds and adopts them, and `ork.dev/node-id`, the id of the node daemon's
+//!   data dir: several ork nodes (or clusters) may share one engine, and each
+//!   only ever lists, adopts or removes its own.
+
+pub mod image;
+pub mod sandbox;
+
+use super::{
+    ContainerInfo, ContainerSpec, ExecOutput, ExecRequest, ExecSession, LogOptions, LogStream,
+    PodSandbox, RunState, Runtime, RuntimeError, Usage,
+};
+use crate::api::{ContainerPort, PullPolicy, Time};
+use async_trait::async_trait;
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, InspectContainerOptions, ListContainersOptions, LogsOptions,
+    RemoveContainerOptions, StartContainerOptions, StatsOptions, StopContainerOptions,
+    WaitContainerOptions,
+};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub const LABEL_MANAGED: &str = "ork.dev/managed";
+pub const LABEL_ROLE: &str = "ork.dev/role";
+pub const LABEL_POD_UID: &str = "ork.dev/pod-uid";
+pub const LABEL_POD: &str = "ork.dev/pod";
+pub const LABEL_NAMESPACE: &str = "ork.dev/namespace";
+pub const LABEL_CONTAINER: &str = "ork.dev/container";
+pub const LABEL_ATTEMPT: &str = "ork.dev/attempt";
+pub const LABEL_PORTS: &str = "ork.dev/ports";
+pub const LABEL_NODE_ID: &str = "ork.dev/node-id";
+
+/// An engine error, said with what ork was doing.
+pub fn docker_err(what: &str, e: bollard::errors::Error) -> RuntimeError {
+    let msg = match &e {
+        bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    RuntimeError::Other(format!("{what}: {msg}"))
+}
+
+fn not_found(e: &bollard::errors::Error) -> bool {
+    matches!(
+        e,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
+}
+
+/// Containers through a Docker engine.
+pub struct DockerRuntime {
+    docker: Docker,
+    /// The `ork.dev/node-id` of everything this runtime makes and sees.
+    scope: String,
+    /// The engine's version, for the Node's `containerRuntimeVersion`.
+    pub version: String,
+}
+
+fn time(s: Option<&str>) -> Time {
+    s.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| Time(t.with_timezone(&chrono::Utc)))
+        .filter(|t| t.0.timestamp() > 0)
+        .unwrap_or_else(Time::now)
+}
+
+impl DockerRuntime {
+    /// Connects to the engine (`DOCKER_HOST`, or the default socket) and
+    /// checks it answers. `scope` is the node's id: this runtime only sees
+    /// containers carrying it.
+    pub async fn connect(scope: &str) -> Result<Self, RuntimeError> {
+        let docker = Docker::connect_with_local_defaults()
+            .map_err(|e| docker_err("connecting to the Docker engine", e))?;
+        let docker = tokio::time::timeout(Duration::from_secs(3), docker.negotiate_version())
+            .await
+            .map_err(|_| RuntimeError::Other("the Docker engine did not answer within 3 s".into()))?
+            .map_err(|e| docker_err("connecting to the Docker engine", e))?;
+        let version = tokio::time::timeout(Duration::from_secs(3), docker.version())
+            .await
+            .map_err(|_| RuntimeError::Other("the Docker engine did not answer within 3 s".into()))?
+            .map_err(|e| docker_err("asking the Docker engine its version", e))?
+            .version
+            .unwrap_or_default();
+        Ok(DockerRuntime {
+            docker,
+            scope: scope.to_string(),
+            version,
+        })
+    }
+
+    /// Where the engine is: `DOCKER_HOST`, or the default socket.
+    pub fn endpoint() -> String {
+        std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unix:///var/run/docker.sock".into())
+    }
+
+    /// Every container of this node on the engine (pod containers and sandboxes).
+    async fn all_ids(&self) -> Result<Vec<String>, RuntimeError> {
+        let list = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(sandbox::filters(&[
+                    (LABEL_MANAGED, "true"),
+                    (LABEL_NODE_ID, &self.scope),
+                ])),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|e| docker_err("listing containers", e))?;
+        Ok(list.into_iter().filter_map(|c| c.id).collect())
+    }
+
+    /// Removes every container this node made (`ork down`).
+    pub async fn remove_everything(&self) -> Result<usize, RuntimeError> {
+        let ids = self.all_ids().await?;
+        for id in &ids {
+            self.remove(id).await?;
+        }
+        Ok(ids.len())
+    }
+
+    /// The instance as ork records it, from the engine's view of it.
+    async fn info(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
+        let c = self
+            .docker
+            .inspect_container(id, None::<InspectContainerOptions>)
+            .await
+            .map_err(|e| {
+                if not_found(&e) {
+                    RuntimeError::NotFound(id.to_string())
+                } else {
+                    docker_err("inspecting a container", e)
+                }
+            })?;
+        let labels = c
+            .config
+            .as_ref()
+            .and_then(|c| c.labels.clone())
+            .unwrap_or_default();
+        let st = c.state.unwrap_or_default();
+        let state = if st.running == Some(true) {
+            RunState::Running
+        } else {
+            let code = st.exit_code.unwrap_or(0) as i32;
+            let reason = if st.oom_killed == Some(true) {
+                "OOMKilled"
+            } else if code == 0 {
+                "Completed"
+            } else {
+                "Error"
+            };
+            RunState::Exited {
+                code,
+                signal: (code > 128).then_some(code - 128),
+                finished_at: time(st.finished_at.as_deref()),
+                reason: reason.into(),
+            }
+        };
+        Ok(ContainerInfo {
+            id: c.id.unwrap_or_else(|| id.to_string()),
+            pod_uid: labels.get(LABEL_POD_UID).cloned().unwrap_or_default(),
+            pod_name: labels.get(LABEL_POD).cloned().unwrap_or_default(),
+            namespace: labels.get(LABEL_NAMESPACE).cloned().unwrap_or_default(),
+            container_name: labels.get(LABEL_CONTAINER).cloned().unwrap_or_default(),
+            attempt: labels
+                .get(LABEL_ATTEMPT)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(0),
+            started_at: time(st.started_at.as_deref()),
+            state,
+            ports: labels
+                .get(LABEL_PORTS)
+                .and_then(|p| serde_json::from_str::<Vec<ContainerPort>>(p).ok())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn labels(scope: &str, spec: &ContainerSpec) -> HashMap<String, String> {
+    [
+        (LABEL_MANAGED, "true".to_string()),
+        (LABEL_NODE_ID, scope.to_string()),
+        (LABEL_ROLE, "container".to_string()),
+        (LABEL_POD_UID, spec.pod_uid.clone()),
+        (LABEL_POD, spec.pod_name.clone()),
+        (LABEL_NAMESPACE, spec.namespace.clone()),
+        (LABEL_CONTAINER, spec.container_name.clone()),
+        (LABEL_ATTEMPT, spec.attempt.to_string()),
+        (
+            LABEL_PORTS,
+            serde_json::to_string(&spec.ports).unwrap_or_default(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// The engine's container name for an instance.
+pub fn container_name(spec: &ContainerSpec) -> String {
+    let uid8: String = spec
+        .pod_uid
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect();
+    format!(
+        "ork_{}_{}_{}_{}_{uid8}",
+        spec.namespace, spec.pod_name, spec.container_name, spec.attempt
+    )
+}
+
+fn log_bytes(o: LogOutput) -> bytes::Bytes {
+    match o {
+        LogOutput::StdOut { message }
+        | LogOutput::StdErr { message }
+        | LogOutput::Console { message }
+        | LogOutput::StdIn { message } => message,
+    }
+}
+
+#[async_trait]
+impl Runtime for DockerRuntime {
+    fn name(&self) -> &'static str {
+        "docker"
+    }
+
+    async fn prepare_pod(&self, pod: &PodSandbox) -> Result<(), RuntimeError> {
+        sandbox::ensure(&self.docker, &self.scope, pod)
+            .await
+            .map(|_| ())
+    }
+
+    async fn remove_pod(&self, pod_uid: &str) -> Result<(), RuntimeError> {
+        sandbox::remove(&self.docker, &self.scope, pod_uid).await
+    }
+
+    async fn prepared_pods(&self) -> Result<Vec<String>, RuntimeError> {
+        Ok(sandbox::list(&self.docker, &self.scope, None)
+            .await?
+            .into_iter()
+            .map(|s| s.pod_uid)
+            .collect())
+    }
+
+    async fn pod_ip(&self, pod_uid: &str) -> Option<String> {
+        let sb = sandbox::list(&self.docker, &self.scope, Some(pod_uid))
+            .await
+            .ok()?
+            .into_iter()
+            .next()?;
+        let c = self
+            .docker
+            .inspect_container(&sb.id, None::<InspectContainerOptions>)
+            .await
+            .ok()?;
+        let nets = c.network_settings?.networks?;
+        nets.values()
+            .filter_map(|n| n.ip_address.clone())
+            .find(|ip| !ip.is_empty())
+    }
+
+    async fn image_needs_pull(&self, spec: &ContainerSpec) -> Result<bool, RuntimeError> {
+        image::needs_pull(&self.docker, &spec.image, spec.pull_policy).await
+    }
+
+    async fn pull_image(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        image::pull(&self.docker, &spec.image).await
+    }
+
+    async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
+        if spec.image.is_empty() {
+            return Err(RuntimeError::Start(format!(
+                "container {:?} has no image: the docker runtime runs images",
+                spec.container_name
+            )));
+        }
+        // The pod worker has pulled as the policy says (`pull_image`); here a
+        // missing image is only pulled when the policy allows a pull at all.
+        let policy = match image::effective_policy(&spec.image, spec.pull_policy) {
+            PullPolicy::Never => PullPolicy::Never,
+            _ => PullPolicy::IfNotPresent,
+        };
+        if image::needs_pull(&self.docker, &spec.image, Some(policy)).await? {
+            image::pull(&self.docker, &spec.image).await?;
+        }
+        let sandbox = sandbox::list(&self.docker, &self.scope, Some(&spec.pod_uid))
+            .await?
+            .into_iter()
+            .find(|s| s.running)
+            .map(|s| s.id)
+            .ok_or_else(|| RuntimeError::Start("the pod's sandbox is not running".into()))?;
+        let name = container_name(spec);
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            entrypoint: (!spec.command.is_empty()).then(|| spec.command.clone()),
+            cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
+            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
+            labels: Some(labels(&self.scope, spec)),
+            host_config: Some(HostConfig {
+                network_mode: Some(format!("container:{sandbox}")),
+                ipc_mode: Some(format!("container:{sandbox}")),
+                nano_cpus: spec.cpu_limit_milli.map(|m| (m * 1_000_000) as i64),
+                memory: spec.memory_limit_bytes.map(|b| b as i64),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let _ = self
+            .docker
+            .remove_container(
+                &name,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await;
+        let created = self
+            .docker
+            .create_container(
+                Some(CreateContainerOptions {
+                    name: Some(name),
+                    ..Default::default()
+                }),
+                body,
+            )
+            .await
+            .map_err(|e| match docker_err("creating the container", e) {
+                RuntimeError::Other(m) => RuntimeError::Start(m),
+                other => other,
+            })?;
+        if let Err(e) = self
+            .docker
+            .start_container(&created.id, None::<StartContainerOptions>)
+            .await
+        {
+            let msg = match docker_err("starting the container", e) {
+                RuntimeError::Other(m) => m,
+                other => other.to_string(),
+            };
+            let _ = self
+                .docker
+                .remove_container(
+                    &created.id,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        ..Default::default()
+                    }),
+                )
+                .await;
+            return Err(RuntimeError::Start(msg));
+        }
+        self.info(&created.id).await
+    }
+
+    async fn wait(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
+        let mut s = self.docker.wait_container(
+            id,
+            Some(WaitContainerOptions {
+                condition: "not-running".into(),
+            }),
+        );
+        // The stream ends (or errs with the exit code) once the container stops.
+        let _ = s.next().await;
+        match self.info(id).await {
+            Ok(i) if i.state == RunState::Running => {
+                // The wait was cut short (engine restart): wait again.
+                Box::pin(self.wait(id)).await
+            }
+            Ok(i) => Ok(i),
+            Err(RuntimeError::NotFound(_)) => Err(RuntimeError::NotFound(id.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn stop(&self, id: &str, grace: Duration) -> Result<(), RuntimeError> {
+        let opts = StopContainerOptions {
+            t: Some(grace.as_secs().min(i32::MAX as u64) as i32),
+            ..Default::default()
+        };
+        match self.docker.stop_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if not_found(&e) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(docker_err("stopping the container", e)),
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        match self
+            .docker
+            .remove_container(
+                id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    v: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if not_found(&e) => Ok(()),
+            Err(e) => Err(docker_err("removing the container", e)),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
+        let mut f: HashMap<String, Vec<String>> = HashMap::new();
+        f.insert(
+            "label".into(),
+            vec![
+                format!("{LABEL_MANAGED}=true"),
+                format!("{LABEL_ROLE}=container"),
+                format!("{LABEL_NODE_ID}={}", self.scope),
+            ],
+        );
+        let list = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(f),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|e| docker_err("listing containers", e))?;
+        let mut out = vec![];
+        for c in list {
+            let Some(id) = c.id else { continue };
+            if c.state == Some(ContainerSummaryStateEnum::REMOVING) {
+                continue;
+            }
+            match self.info(&id).await {
+                Ok(i) => out.push(i),
+                Err(RuntimeError::NotFound(_)) => {}
+                Err(e) => tracing::warn!(container = %id, error = %e, "skipping a container"),
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    async fn logs(&self, id: &str, opts: LogOptions) -> Result<LogStream, RuntimeError> {
+        let o = LogsOptions {
+            follow: opts.follow,
+            stdout: true,
+            stderr: true,
+            tail: opts
+                .tail
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "all".into()),
+            ..Default::default()
+        };
+        let s = self
+            .docker
+            .logs(id, Some(o))
+            .map(|r| r.map(log_bytes).map_err(|e| docker_err("reading logs", e)));
+        Ok(Box::pin(s))
+    }
+
+    async fn exec(
+        &self,
+        id: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<i32, RuntimeError> {
+        let run = async {
+            let session = self
+                .exec_session(
+                    id,
+                    ExecRequest {
+                        command: command.to_vec(),
+                        stdin: false,
+                        tty: false,
+                    },
+                )
+                .await?;
+            let mut out = session.output;
+            while out.next().await.is_some() {}
+            session.exit.await
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RuntimeError::Other(format!(
+                    "{:?} did not finish within {}s",
+                    command.join(" "),
+                    timeout.as_secs()
+                )))
+            })
+    }
+
+    async fn exec_session(&self, id: &str, req: ExecRequest) -> Result<ExecSession, RuntimeError> {
+        let exec = self
+            .docker
+            .create_exec(
+                id,
+                CreateExecOptions {
+                    cmd: Some(req.command.clone()),
+                    attach_stdin: Some(req.stdin),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    tty: Some(req.tty),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| docker_err("starting the command", e))?;
+        let started = self
+            .docker
+            .start_exec(
+                &exec.id,
+                Some(StartExecOptions {
+                    detach: false,
+                    tty: req.tty,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map_err(|e| docker_err("starting the command", e))?;
+        let StartExecResults::Attached { output, input } = started else {
+            return Err(RuntimeError::Other(
+                "the engine did not attach the command".into(),
+            ));
+        };
+        let output = output
+            .filter_map(|r| async move {
+                match r {
+                    Ok(LogOutput::StdErr { message }) => Some(Ok(ExecOutput::Stderr(message))),
+                    Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
+                        Some(Ok(ExecOutput::Stdout(message)))
+                    }
+                    Ok(LogOutput::StdIn { .. }) => None,
+                    Err(e) => Some(Err(docker_err("reading the command's output", e))),
+                }
+            })
+            .boxed();
+        let docker = self.docker.clone();
+        let exec_id = exec.id.clone();
+        let exit = Box::pin(async move {
+            for _ in 0..100 {
+                let i = docker
+                    .inspect_exec(&exec_id)
+                    .await
+                    .map_err(|e| docker_err("reading the command's exit code", e))?;
+                if i.running != Some(true) {
+                    return Ok(i.exit_code.unwrap_or(0) as i32);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(RuntimeError::Other(
+                "the command's exit code did not arrive".into(),
+            ))
+        });
+        let docker = self.docker.clone();
+        let exec_id = exec.id;
+        let resize = req.tty.then(|| {
+            Box::new(move |cols: u16, rows: u16| {
+                let docker = docker.clone();
+                let exec_id = exec_id.clone();
+                Box::pin(async move {
+                    let _ = docker
+                        .resize_exec(
+                            &exec_id,
+                            bollard::exec::ResizeExecOptions {
+                                height: rows,
+                                width: cols,
+                            },
+                        )
+                        .await;
+                }) as futures::future::BoxFuture<'static, ()>
+            })
+                as Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, ()> + Send + Sync>
+        });
+        Ok(ExecSession {
+            output,
+            input: req.stdin.then_some(input),
+            exit,
+            resize,
+        })
+    }
+
+    async fn stats(&self, id: &str) -> Result<Usage, RuntimeError> {
+        let mut s = self.docker.stats(
+            id,
+            Some(StatsOptions {
+                stream: false,
+                one_shot: true,
+            }),
+        );
+        let st = s
+            .next()
+            .await
+            .ok_or_else(|| RuntimeError::Other("no stats".into()))?
+            .map_err(|e| docker_err("reading stats", e))?;
+        let cpu = st
+            .cpu_stats
+            .as_ref()
+            .and_then(|c| c.cpu_usage.as_ref())
+            .and_then(|u| u.total_usage)
+            .unwrap_or(0);
+        let mem = st.memory_stats.as_ref();
+        let usage = mem.and_then(|m| m.usage).unwrap_or(0);
+        // The working set, as Kubernetes reports memory: usage minus reclaimable cache.
+        let cache = mem
+            .and_then(|m| m.stats.as_ref())
+            .and_then(|s| {
+                s.get("inactive_file")
+                    .or_else(|| s.get("total_inactive_file"))
+                    .copied()
+            })
+            .unwrap_or(0);
+        Ok(Usage {
+            cpu_nanos: cpu,
+            memory_bytes: usage.saturating_sub(cache),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_names_are_unique_per_pod_container_and_attempt() {
+        let spec = ContainerSpec {
+            pod_uid: "1234abcd-5678".into(),
+            pod_name: "web-x".into(),
+            namespace: "default".into(),
+            container_name: "app".into(),
+            attempt: 2,
+            ..Default::default()
+        };
+        assert_eq!(container_name(&spec), "ork_default_web-x_app_2_1234abcd");
+        let l = labels("node-1", &spec);
+        assert_eq!(l[LABEL_NODE_ID], "node-1");
+        assert_eq!(l[LABEL_POD_UID], "1234abcd-5678");
+        assert_eq!(l[LABEL_ATTEMPT], "2");
+        assert_eq!(l[LABEL_ROLE], "container");
+    }
+}

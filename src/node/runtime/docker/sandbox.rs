@@ -1,0 +1,345 @@
+//! The pod sandbox of the docker runtime: one small container per pod that
+//! owns the pod's network namespace and publishes its ports; every container
+//! of the pod joins it (`--network container:<sandbox>`), so containers of a
+//! pod reach each other on `127.0.0.1`, as in Kubernetes.
+//!
+//! Why a sandbox rather than joining the first container: the namespace must
+//! outlive any one container's restarts, or a crashing main container would
+//! take its sidecars' network with it. Kubernetes uses a `pause` container for
+//! the same reason.
+//!
+//! No registry is needed for it: the image (`ork/sandbox:<version>`) is built
+//! once, locally, from the running `ork` binary and the shared libraries
+//! `ldd` names for it; it runs `ork pause`, which waits for SIGTERM.
+
+use super::super::{PodSandbox, RuntimeError};
+use super::{
+    LABEL_MANAGED, LABEL_NAMESPACE, LABEL_NODE_ID, LABEL_POD, LABEL_POD_UID, LABEL_ROLE, docker_err,
+};
+use bollard::Docker;
+use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
+use bollard::query_parameters::{
+    BuildImageOptions, CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
+};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The sandbox image, one per ork version.
+pub const IMAGE: &str = concat!("ork/sandbox:", env!("CARGO_PKG_VERSION"));
+
+/// Shared libraries a dynamically linked binary needs, as `ldd` prints them.
+pub fn parse_ldd(out: &str) -> Vec<PathBuf> {
+    out.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let path = match l.split_once("=>") {
+                Some((_, rest)) => rest.trim(),
+                None => l,
+            };
+            let path = path.split(" (").next().unwrap_or("").trim();
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect()
+}
+
+fn tar_file(
+    b: &mut tar::Builder<Vec<u8>>,
+    dest: &str,
+    data: &[u8],
+    mode: u32,
+) -> Result<(), RuntimeError> {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(mode);
+    h.set_cksum();
+    b.append_data(&mut h, dest, data)
+        .map_err(|e| RuntimeError::Other(format!("building the sandbox image: {e}")))
+}
+
+/// A build context: Dockerfile, the ork binary and its libraries.
+fn context(exe: &Path) -> Result<Vec<u8>, RuntimeError> {
+    let io = |what: String| move |e: std::io::Error| RuntimeError::Io { what, source: e };
+    let ldd = std::process::Command::new("ldd")
+        .arg(exe)
+        .output()
+        .map_err(io("running ldd for the sandbox image".into()))?;
+    let libs = parse_ldd(&String::from_utf8_lossy(&ldd.stdout));
+    let mut b = tar::Builder::new(Vec::new());
+    tar_file(
+        &mut b,
+        "Dockerfile",
+        b"FROM scratch\nCOPY rootfs/ /\nENTRYPOINT [\"/ork\", \"pause\"]\n",
+        0o644,
+    )?;
+    let bin = std::fs::read(exe).map_err(io(format!("reading {}", exe.display())))?;
+    tar_file(&mut b, "rootfs/ork", &bin, 0o755)?;
+    for lib in libs {
+        let data = std::fs::read(&lib).map_err(io(format!("reading {}", lib.display())))?;
+        let dest = format!("rootfs{}", lib.display());
+        tar_file(&mut b, &dest, &data, 0o755)?;
+    }
+    b.into_inner()
+        .map_err(|e| RuntimeError::Other(format!("building the sandbox image: {e}")))
+}
+
+/// Builds the sandbox image unless it is there.
+pub async fn ensure_image(docker: &Docker) -> Result<(), RuntimeError> {
+    if docker.inspect_image(IMAGE).await.is_ok() {
+        return Ok(());
+    }
+    let exe = std::env::current_exe().map_err(|e| RuntimeError::Io {
+        what: "finding the ork binary".into(),
+        source: e,
+    })?;
+    let ctx = tokio::task::spawn_blocking(move || context(&exe))
+        .await
+        .map_err(|e| RuntimeError::Other(e.to_string()))??;
+    tracing::info!(
+        image = IMAGE,
+        "building the pod sandbox image from the ork binary"
+    );
+    let opts = BuildImageOptions {
+        dockerfile: "Dockerfile".into(),
+        t: Some(IMAGE.into()),
+        rm: true,
+        forcerm: true,
+        ..Default::default()
+    };
+    let mut s = docker.build_image(opts, None, Some(bollard::body_full(ctx.into())));
+    while let Some(item) = s.next().await {
+        let info = item.map_err(|e| docker_err("building the sandbox image", e))?;
+        if let Some(msg) = info.error_detail.and_then(|d| d.message) {
+            return Err(RuntimeError::Other(format!(
+                "building the sandbox image: {msg}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A label filter for listing containers.
+pub fn filters(pairs: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
+    let mut f: HashMap<String, Vec<String>> = HashMap::new();
+    f.insert(
+        "label".into(),
+        pairs.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+    );
+    f
+}
+
+/// A pod's sandbox container.
+#[derive(Clone, Debug)]
+pub struct Sandbox {
+    pub pod_uid: String,
+    pub id: String,
+    pub running: bool,
+}
+
+/// The sandboxes of node `scope` (of one pod, if given).
+pub async fn list(
+    docker: &Docker,
+    scope: &str,
+    pod_uid: Option<&str>,
+) -> Result<Vec<Sandbox>, RuntimeError> {
+    let mut pairs = vec![
+        (LABEL_MANAGED, "true"),
+        (LABEL_ROLE, "sandbox"),
+        (LABEL_NODE_ID, scope),
+    ];
+    if let Some(u) = pod_uid {
+        pairs.push((LABEL_POD_UID, u));
+    }
+    let opts = ListContainersOptions {
+        all: true,
+        filters: Some(filters(&pairs)),
+        ..Default::default()
+    };
+    let list = docker
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| docker_err("listing sandboxes", e))?;
+    Ok(list
+        .into_iter()
+        .filter_map(|c| {
+            let uid = c.labels.as_ref()?.get(LABEL_POD_UID)?.clone();
+            let running = c.state == Some(bollard::models::ContainerSummaryStateEnum::RUNNING);
+            Some(Sandbox {
+                pod_uid: uid,
+                id: c.id?,
+                running,
+            })
+        })
+        .collect())
+}
+
+/// The running sandbox of a pod, creating (or restarting) it when needed.
+pub async fn ensure(
+    docker: &Docker,
+    scope: &str,
+    pod: &PodSandbox,
+) -> Result<String, RuntimeError> {
+    if let Some(sb) = list(docker, scope, Some(&pod.pod_uid))
+        .await?
+        .into_iter()
+        .next()
+    {
+        if sb.running {
+            return Ok(sb.id);
+        }
+        // A stopped sandbox (engine restart) is replaced: containers joined to
+        // its old namespace cannot be joined to a new one, so they restart too.
+        docker
+            .remove_container(
+                &sb.id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .map_err(|e| docker_err("removing a stopped pod sandbox", e))?;
+    }
+    ensure_image(docker).await?;
+    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    let mut exposed: Vec<String> = vec![];
+    for p in &pod.ports {
+        let key = format!(
+            "{}/{}",
+            p.container_port,
+            match p.protocol {
+                crate::api::Protocol::TCP => "tcp",
+                crate::api::Protocol::UDP => "udp",
+            }
+        );
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
+        if let Some(h) = p.host_port {
+            bindings
+                .entry(key)
+                .or_insert_with(|| Some(vec![]))
+                .get_or_insert_with(Vec::new)
+                .push(PortBinding {
+                    host_ip: Some("0.0.0.0".into()),
+                    host_port: Some(h.to_string()),
+                });
+        }
+    }
+    let labels: HashMap<String, String> = [
+        (LABEL_MANAGED, "true".to_string()),
+        (LABEL_NODE_ID, scope.to_string()),
+        (LABEL_ROLE, "sandbox".to_string()),
+        (LABEL_POD_UID, pod.pod_uid.clone()),
+        (LABEL_POD, pod.pod_name.clone()),
+        (LABEL_NAMESPACE, pod.namespace.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let uid8: String = pod
+        .pod_uid
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect();
+    let name = format!("ork_{}_{}_sandbox_{uid8}", pod.namespace, pod.pod_name);
+    let body = ContainerCreateBody {
+        image: Some(IMAGE.into()),
+        hostname: Some(pod.pod_name.chars().take(63).collect()),
+        labels: Some(labels),
+        exposed_ports: Some(exposed),
+        host_config: Some(HostConfig {
+            port_bindings: Some(bindings),
+            ipc_mode: Some("shareable".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    // A leftover of the same name (a start cut short) goes first.
+    let _ = docker
+        .remove_container(
+            &name,
+            Some(RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
+        .await;
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(name),
+                ..Default::default()
+            }),
+            body,
+        )
+        .await
+        .map_err(|e| docker_err("creating the pod sandbox", e))?;
+    docker
+        .start_container(
+            &created.id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
+        .await
+        .map_err(|e| docker_err("starting the pod sandbox (its host ports may be taken)", e))?;
+    Ok(created.id)
+}
+
+/// Removes a pod's sandbox.
+pub async fn remove(docker: &Docker, scope: &str, pod_uid: &str) -> Result<(), RuntimeError> {
+    for sb in list(docker, scope, Some(pod_uid)).await? {
+        match docker
+            .remove_container(
+                &sb.id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+        {
+            Ok(()) => {}
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(e) => return Err(docker_err("removing the pod sandbox", e)),
+        }
+    }
+    Ok(())
+}
+
+/// `ork pause`: the sandbox's process. Waits for SIGTERM, SIGINT or SIGHUP
+/// (blocked and waited for, which works as PID 1 too) and exits 0.
+pub fn pause() -> i32 {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        set.add(s);
+    }
+    if set.thread_block().is_err() {
+        return 1;
+    }
+    match set.wait() {
+        Ok(_) => 0,
+        Err(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ldd_output_gives_the_library_paths() {
+        let out = "\tlinux-vdso.so.1 (0x00007ffc)\n\tlibgcc_s.so.1 => /lib/x86_64-linux-gnu/libgcc_s.so.1 (0x00007f)\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)\n\t/lib64/ld-linux-x86-64.so.2 (0x00007f)\n";
+        assert_eq!(
+            parse_ldd(out),
+            vec![
+                PathBuf::from("/lib/x86_64-linux-gnu/libgcc_s.so.1"),
+                PathBuf::from("/lib/x86_64-linux-gnu/libc.so.6"),
+                PathBuf::from("/lib64/ld-linux-x86-64.so.2"),
+            ]
+        );
+    }
+}
