@@ -105,7 +105,12 @@ pub struct DaemonEndpoint {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeSystemInfo {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        rename = "machineID",
+        alias = "machineId",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub machine_id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kernel_version: String,

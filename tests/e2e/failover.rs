@@ -2,7 +2,7 @@
 //! elsewhere within seconds, a returning node stops what is no longer its,
 //! and a control plane outage restarts nothing.
 
-use crate::harness::{Cluster, ORK, marker, pids_of, wait_for};
+use crate::harness::{Cluster, ORK, UpGuard, marker, pids_of, wait_for};
 use crate::workloads::deployment;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -114,6 +114,8 @@ fn a_dead_nodes_pods_run_elsewhere_within_ten_seconds_and_it_stops_them_when_bac
             "up",
             "--nodes",
             "3",
+            "--runtime",
+            "process",
             "--listen",
             "127.0.0.1:0",
             "--data-dir",
@@ -124,6 +126,10 @@ fn a_dead_nodes_pods_run_elsewhere_within_ten_seconds_and_it_stops_them_when_bac
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = UpGuard {
+        pid: up.id(),
+        data: data.clone(),
+    };
     let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
     let url = wait_for("ork up", Duration::from_secs(30), || {
         let l = lines.next()?.ok()?;

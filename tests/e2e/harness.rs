@@ -365,9 +365,68 @@ impl Drop for Cluster {
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
+        // Docker containers this cluster's nodes made.
+        for n in &self.nodes {
+            if let Ok(id) = std::fs::read_to_string(n.dir.join("node-id")) {
+                let ids = docker_ps(&format!("ork.dev/node-id={}", id.trim()), true);
+                if !ids.is_empty() {
+                    let _ = Command::new("docker")
+                        .args(["rm", "-f"])
+                        .args(&ids)
+                        .output();
+                }
+            }
+        }
         if std::env::var_os("ORK_KEEP_TEST_DIRS").is_some() {
             let p = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap()).keep();
             eprintln!("test dir kept: {}", p.display());
+        }
+    }
+}
+
+/// Ids of Docker containers carrying a label (`key=value`), running only or all.
+pub fn docker_ps(label: &str, all: bool) -> Vec<String> {
+    let mut cmd = Command::new("docker");
+    cmd.args(["ps", "-q", "--no-trunc", "--filter"])
+        .arg(format!("label={label}"));
+    if all {
+        cmd.arg("-a");
+    }
+    let Ok(out) = cmd.output() else {
+        return vec![];
+    };
+    let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Kills an `ork up` when a test ends, even by panic, and stops what it left
+/// running (`ork down`): a failed test must not leave daemons behind.
+pub struct UpGuard {
+    pub pid: u32,
+    pub data: PathBuf,
+}
+
+impl Drop for UpGuard {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        // Its node daemons exit with it; wait for their locks to free.
+        for _ in 0..50 {
+            let out = Command::new(ORK)
+                .args(["down", "--data-dir"])
+                .arg(&self.data)
+                .output();
+            if out.is_ok_and(|o| o.status.success()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `ork up`, the README's first command, end to end: one process, a client
 //! config written, the quickstart example applied, Ctrl-C, `ork down`.
 
-use crate::harness::{ORK, wait_for};
+use crate::harness::{ORK, UpGuard, wait_for};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -21,6 +21,10 @@ fn ork_up_serves_the_quickstart_and_down_stops_its_pods() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = UpGuard {
+        pid: up.id(),
+        data: data.clone(),
+    };
     let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
     let mut seen = vec![];
     let ready = wait_for("ork up to say it is up", Duration::from_secs(30), || {
@@ -128,6 +132,10 @@ fn ork_up_with_nodes_runs_each_node_daemon_as_a_child_process() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let _guard = UpGuard {
+        pid: up.id(),
+        data: data.clone(),
+    };
     let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
     wait_for("ork up", Duration::from_secs(30), || {
         lines.next()?.ok().filter(|l| l.starts_with("ork is up"))

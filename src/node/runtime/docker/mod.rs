@@ -326,6 +326,11 @@ impl Runtime for DockerRuntime {
                 ipc_mode: Some(format!("container:{sandbox}")),
                 nano_cpus: spec.cpu_limit_milli.map(|m| (m * 1_000_000) as i64),
                 memory: spec.memory_limit_bytes.map(|b| b as i64),
+                // ork, not the engine, applies restartPolicy and backoff.
+                restart_policy: Some(bollard::models::RestartPolicy {
+                    name: Some(bollard::models::RestartPolicyNameEnum::NO),
+                    maximum_retry_count: None,
+                }),
                 ..Default::default()
             }),
             ..Default::default()
