@@ -70,6 +70,9 @@ _ork() {
             ork,shim)
                 cmd="ork__subcmd__shim"
                 ;;
+            ork,top)
+                cmd="ork__subcmd__top"
+                ;;
             ork,uncordon)
                 cmd="ork__subcmd__uncordon"
                 ;;
@@ -133,6 +136,9 @@ _ork() {
             ork__subcmd__help,shim)
                 cmd="ork__subcmd__help__subcmd__shim"
                 ;;
+            ork__subcmd__help,top)
+                cmd="ork__subcmd__help__subcmd__top"
+                ;;
             ork__subcmd__help,uncordon)
                 cmd="ork__subcmd__help__subcmd__uncordon"
                 ;;
@@ -159,6 +165,12 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__rollout,undo)
                 cmd="ork__subcmd__help__subcmd__rollout__subcmd__undo"
+                ;;
+            ork__subcmd__help__subcmd__top,nodes)
+                cmd="ork__subcmd__help__subcmd__top__subcmd__nodes"
+                ;;
+            ork__subcmd__help__subcmd__top,pods)
+                cmd="ork__subcmd__help__subcmd__top__subcmd__pods"
                 ;;
             ork__subcmd__rollout,help)
                 cmd="ork__subcmd__rollout__subcmd__help"
@@ -202,6 +214,36 @@ _ork() {
             ork__subcmd__rollout__subcmd__help,undo)
                 cmd="ork__subcmd__rollout__subcmd__help__subcmd__undo"
                 ;;
+            ork__subcmd__top,help)
+                cmd="ork__subcmd__top__subcmd__help"
+                ;;
+            ork__subcmd__top,no)
+                cmd="ork__subcmd__top__subcmd__nodes"
+                ;;
+            ork__subcmd__top,node)
+                cmd="ork__subcmd__top__subcmd__nodes"
+                ;;
+            ork__subcmd__top,nodes)
+                cmd="ork__subcmd__top__subcmd__nodes"
+                ;;
+            ork__subcmd__top,po)
+                cmd="ork__subcmd__top__subcmd__pods"
+                ;;
+            ork__subcmd__top,pod)
+                cmd="ork__subcmd__top__subcmd__pods"
+                ;;
+            ork__subcmd__top,pods)
+                cmd="ork__subcmd__top__subcmd__pods"
+                ;;
+            ork__subcmd__top__subcmd__help,help)
+                cmd="ork__subcmd__top__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__top__subcmd__help,nodes)
+                cmd="ork__subcmd__top__subcmd__help__subcmd__nodes"
+                ;;
+            ork__subcmd__top__subcmd__help,pods)
+                cmd="ork__subcmd__top__subcmd__help__subcmd__pods"
+                ;;
             *)
                 ;;
         esac
@@ -209,7 +251,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -765,7 +807,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help"
+            opts="up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1114,6 +1156,48 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__help__subcmd__top)
+            opts="nodes pods"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__top__subcmd__nodes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__top__subcmd__pods)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__help__subcmd__uncordon)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1207,7 +1291,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__node)
-            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --exit-with-parent --server --token --config --namespace --log-level --help --version"
+            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --usage-interval --exit-with-parent --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1238,6 +1322,10 @@ _ork() {
                     return 0
                     ;;
                 --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --usage-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1751,6 +1839,200 @@ _ork() {
             case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top)
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version nodes node no pods pod po help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top__subcmd__help)
+            opts="nodes pods help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top__subcmd__help__subcmd__nodes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top__subcmd__help__subcmd__pods)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top__subcmd__nodes)
+            opts="-o -n -h -V --output --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__top__subcmd__pods)
+            opts="-l -A -o -n -h -V --selector --all-namespaces --containers --output --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 --server)

@@ -46,6 +46,7 @@ complete -c ork -n "__fish_ork_needs_command" -f -a "uncordon" -d 'Mark a node s
 complete -c ork -n "__fish_ork_needs_command" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
 complete -c ork -n "__fish_ork_needs_command" -f -a "logs" -d 'Print the logs of a pod\'s container'
 complete -c ork -n "__fish_ork_needs_command" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
+complete -c ork -n "__fish_ork_needs_command" -f -a "top" -d 'Show CPU and memory in use by nodes or pods'
 complete -c ork -n "__fish_ork_needs_command" -f -a "events" -d 'List events, newest last'
 complete -c ork -n "__fish_ork_needs_command" -f -a "version" -d 'Print the client and server versions'
 complete -c ork -n "__fish_ork_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -95,6 +96,7 @@ docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand node" -l capacity -d 'Capacity to report instead of the machine\'s, e.g. cpu=32,memory=128Gi' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l label -d 'A label for the Node (repeatable), e.g. --label zone=a' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l usage-interval -d 'How often the node samples and reports CPU and memory usage' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l config -d 'Client config file' -r -F
@@ -275,6 +277,86 @@ complete -c ork -n "__fish_ork_using_subcommand exec" -s i -l stdin -d 'Pass std
 complete -c ork -n "__fish_ork_using_subcommand exec" -s t -l tty -d 'Give the command a terminal'
 complete -c ork -n "__fish_ork_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "nodes" -d 'CPU and memory of each node, and the share of its allocatable'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "node" -d 'CPU and memory of each node, and the share of its allocatable'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "no" -d 'CPU and memory of each node, and the share of its allocatable'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "pods" -d 'CPU and memory of each pod (or of each container with --containers)'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "pod" -d 'CPU and memory of each pod (or of each container with --containers)'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "po" -d 'CPU and memory of each pod (or of each container with --containers)'
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s o -l output -r -f -a "table\t''
+json\t''"
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s o -l output -r -f -a "table\t''
+json\t''"
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s o -l output -r -f -a "table\t''
+json\t''"
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s l -l selector -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s o -l output -r -f -a "table\t''
+json\t''"
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s A -l all-namespaces -d 'Across all namespaces'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l containers -d 'One line per container'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s l -l selector -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s o -l output -r -f -a "table\t''
+json\t''"
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s A -l all-namespaces -d 'Across all namespaces'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l containers -d 'One line per container'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s l -l selector -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s o -l output -r -f -a "table\t''
+json\t''"
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s A -l all-namespaces -d 'Across all namespaces'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l containers -d 'One line per container'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from help" -f -a "nodes" -d 'CPU and memory of each node, and the share of its allocatable'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from help" -f -a "pods" -d 'CPU and memory of each pod (or of each container with --containers)'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand events" -l for -d 'Only events about this object (KIND/NAME)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -315,30 +397,33 @@ complete -c ork -n "__fish_ork_using_subcommand pause" -s n -l namespace -d 'Nam
 complete -c ork -n "__fish_ork_using_subcommand pause" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand pause" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand pause" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "get" -d 'List objects, or show some by name'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "events" -d 'List events, newest last'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "version" -d 'Print the client and server versions'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "completion" -d 'Print a shell completion script'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec events version completion shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "top" -d 'Show CPU and memory in use by nodes or pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon drain logs exec top events version completion shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "history" -d 'List the revisions of a deployment, or show one'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "undo" -d 'Go back to the previous revision, or to a given one'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "restart" -d 'Replace every pod, one step at a time, with the same template'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "pause" -d 'Stop rolling out template changes (scaling still works)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "resume" -d 'Roll out again'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from top" -f -a "nodes" -d 'CPU and memory of each node, and the share of its allocatable'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from top" -f -a "pods" -d 'CPU and memory of each pod (or of each container with --containers)'

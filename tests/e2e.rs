@@ -21,6 +21,8 @@ mod restarts;
 mod rollouts;
 #[path = "e2e/runtime.rs"]
 mod runtime;
+#[path = "e2e/top.rs"]
+mod top;
 #[path = "e2e/up.rs"]
 mod up;
 #[path = "e2e/workloads.rs"]

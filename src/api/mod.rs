@@ -12,6 +12,7 @@ pub mod hash;
 pub mod manifest;
 pub mod merge;
 pub mod meta;
+pub mod metrics;
 pub mod object;
 pub mod pod;
 pub mod quantity;

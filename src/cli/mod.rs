@@ -15,6 +15,7 @@ mod misc;
 mod nodes;
 mod output;
 mod rollout;
+mod top;
 mod up;
 
 use crate::client::{Client, ClientError};
@@ -91,6 +92,8 @@ pub enum Command {
     Logs(misc::LogsArgs),
     /// Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell).
     Exec(exec::ExecArgs),
+    /// Show CPU and memory in use by nodes or pods.
+    Top(top::TopArgs),
     /// List events, newest last.
     Events(misc::EventsArgs),
     /// Print the client and server versions.
@@ -226,6 +229,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
         Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
+        Command::Top(a) => top::top(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
         Command::Version(a) => misc::version(g, a).await,
         Command::Completion(a) => misc::completion(a),

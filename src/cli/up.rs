@@ -103,6 +103,9 @@ pub struct NodeArgs {
     /// A label for the Node (repeatable), e.g. --label zone=a.
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+    /// How often the node samples and reports CPU and memory usage.
+    #[arg(long, env = "ORK_USAGE_INTERVAL", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub usage_interval: Duration,
     /// Exit when the parent process exits (used by `ork up --nodes`).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
@@ -220,6 +223,7 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         runtime,
         capacity,
         labels,
+        usage_interval: a.usage_interval,
     })
     .await
     .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -320,6 +324,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                 runtime,
                 capacity: BTreeMap::new(),
                 labels: BTreeMap::new(),
+                usage_interval: crate::node::usage::DEFAULT_INTERVAL,
             })
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;

@@ -423,6 +423,33 @@ impl Client {
         Ok(())
     }
 
+    /// Sends a node's usage sample.
+    pub async fn report_usage(
+        &self,
+        node: &str,
+        report: &crate::api::metrics::UsageReport,
+    ) -> Result<()> {
+        let path = format!("/api/v1/nodes/{node}/usage");
+        self.send(
+            self.request(reqwest::Method::POST, &path).json(report),
+            true,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// GETs a path and decodes its JSON (metrics and other read-only endpoints).
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let resp = self
+            .send(self.request(reqwest::Method::GET, path).query(query), true)
+            .await?;
+        self.json(resp).await
+    }
+
     /// A pod's logs as a byte stream.
     pub async fn logs(
         &self,

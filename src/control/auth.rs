@@ -128,7 +128,9 @@ pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
         Some("pods") if read => true,
         Some("pods/status") => matches!(*method, Method::GET | Method::PUT | Method::PATCH),
         Some("pods") => *method == Method::DELETE,
-        Some("nodes") | Some("nodes/status") | Some("nodes/heartbeat") => true,
+        Some("nodes") | Some("nodes/status") | Some("nodes/heartbeat") | Some("nodes/usage") => {
+            true
+        }
         Some("events") => matches!(
             *method,
             Method::GET | Method::POST | Method::PUT | Method::PATCH

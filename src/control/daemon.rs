@@ -122,6 +122,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         })?;
     let url = format!("http://{addr}");
     let leases = Leases::default();
+    let usage = crate::control::usage::UsageStore::default();
     let (shutdown, rx) = watch::channel(false);
     let app = Arc::new(App {
         store: store.clone(),
@@ -131,6 +132,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .unwrap_or_default(),
+        usage: usage.clone(),
         shutdown: rx.clone(),
     });
     controllers::replicaset::start(store.clone(), rx.clone());

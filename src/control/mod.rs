@@ -12,3 +12,4 @@ pub mod leases;
 pub mod ops;
 pub mod scheduling;
 pub mod store;
+pub mod usage;

@@ -159,6 +159,8 @@ pub struct Config {
     /// Replaces the measured capacity (hollow nodes).
     pub capacity: BTreeMap<String, Quantity>,
     pub labels: BTreeMap<String, String>,
+    /// How often usage is sampled and reported.
+    pub usage_interval: Duration,
 }
 
 /// Why the node daemon could not start.
@@ -390,6 +392,11 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     let tasks = vec![
         server::serve(listener, runtimes.clone(), cfg.token.clone(), rx.clone()),
         tokio::spawn(heartbeats(client.clone(), node.clone(), synced, rx.clone())),
+        tokio::spawn(super::usage::run(
+            shared.clone(),
+            cfg.usage_interval,
+            rx.clone(),
+        )),
         tokio::spawn(sync_pods(shared, synced_tx, rx)),
     ];
     Ok(Running {
@@ -696,6 +703,7 @@ mod tests {
             runtime: RuntimeKind::Fake,
             capacity: [("cpu".to_string(), "32".parse().unwrap())].into(),
             labels: [("zone".to_string(), "a".to_string())].into(),
+            usage_interval: Duration::from_secs(5),
         };
         let n = node_object(
             &cfg,

@@ -12,4 +12,5 @@ pub mod probe;
 pub mod runtime;
 pub mod server;
 pub mod status;
+pub mod usage;
 pub mod worker;

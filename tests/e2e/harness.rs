@@ -89,6 +89,7 @@ fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
         .stdout(f.try_clone().unwrap())
         .stderr(f)
         .env("ORK_LOG", "debug")
+        .env("ORK_USAGE_INTERVAL", "1s")
         .spawn()
         .unwrap()
 }

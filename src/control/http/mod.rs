@@ -8,6 +8,7 @@
 //! This module must not import controllers or the scheduler.
 
 mod apply;
+mod metrics;
 mod nodes;
 mod resources;
 mod scale;
@@ -36,6 +37,8 @@ pub struct App {
     pub leases: Leases,
     /// Client for reaching node daemons (logs).
     pub nodes_http: reqwest::Client,
+    /// Usage reported by nodes, in memory.
+    pub usage: crate::control::usage::UsageStore,
     /// Becomes true when the daemon stops; open watches end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -208,6 +211,7 @@ pub fn router(app: Arc<App>) -> Router {
         r = crate::with_kind!(kind, T => resources::routes::<T>(r));
     }
     r = nodes::routes(r);
+    r = metrics::routes(r);
     r = apply::routes(r);
     let protected = r
         .fallback(fallback)
