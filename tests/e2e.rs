@@ -7,6 +7,8 @@ mod harness;
 
 #[path = "e2e/auth.rs"]
 mod auth;
+#[path = "e2e/autoscale.rs"]
+mod autoscale;
 #[path = "e2e/docker.rs"]
 mod docker;
 #[path = "e2e/failover.rs"]

@@ -5,6 +5,7 @@
 //! This module is a leaf: it does no I/O and imports nothing else of ork.
 
 pub mod apps;
+pub mod autoscaling;
 pub mod core;
 pub mod exec;
 pub mod fields;
@@ -24,6 +25,7 @@ pub use apps::{
     Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy, IntOrString, ReplicaSet,
     ReplicaSetSpec, ReplicaSetStatus, RollingUpdate, StrategyType,
 };
+pub use autoscaling::HorizontalPodAutoscaler;
 pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
     NodeSystemInfo, ObjectReference, RUNTIME_LABEL_PREFIX,

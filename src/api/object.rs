@@ -3,6 +3,7 @@
 //! [`AnyObject`], the one type that can hold an object of any kind.
 
 use super::apps::{Deployment, ReplicaSet};
+use super::autoscaling::HorizontalPodAutoscaler;
 use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
@@ -53,6 +54,7 @@ pub enum Kind {
     ReplicaSet,
     Deployment,
     Event,
+    HorizontalPodAutoscaler,
 }
 
 /// Static facts about a kind.
@@ -70,7 +72,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 6] = [
+const INFOS: [KindInfo; 7] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -131,16 +133,27 @@ const INFOS: [KindInfo; 6] = [
         short_names: &["ev"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "HorizontalPodAutoscaler",
+        group: "autoscaling",
+        version: "v2",
+        api_version: "autoscaling/v2",
+        plural: "horizontalpodautoscalers",
+        singular: "horizontalpodautoscaler",
+        short_names: &["hpa"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
         Kind::Deployment,
         Kind::Event,
+        Kind::HorizontalPodAutoscaler,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -225,6 +238,7 @@ pub enum AnyObject {
     ReplicaSet(Arc<ReplicaSet>),
     Deployment(Arc<Deployment>),
     Event(Arc<Event>),
+    HorizontalPodAutoscaler(Arc<HorizontalPodAutoscaler>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -238,6 +252,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ReplicaSet($o) => $body,
             $crate::api::AnyObject::Deployment($o) => $body,
             $crate::api::AnyObject::Event($o) => $body,
+            $crate::api::AnyObject::HorizontalPodAutoscaler($o) => $body,
         }
     };
 }
@@ -271,6 +286,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::Event;
                 $body
             }
+            $crate::api::Kind::HorizontalPodAutoscaler => {
+                type $t = $crate::api::HorizontalPodAutoscaler;
+                $body
+            }
         }
     };
 }
@@ -284,6 +303,7 @@ impl AnyObject {
             AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
             AnyObject::Deployment(_) => Kind::Deployment,
             AnyObject::Event(_) => Kind::Event,
+            AnyObject::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
         }
     }
 
@@ -388,6 +408,7 @@ spec_status_object!(Pod, validation::validate_pod);
 spec_status_object!(ReplicaSet, validation::validate_replicaset);
 spec_status_object!(Deployment, validation::validate_deployment);
 spec_status_object!(Node, validation::validate_node);
+spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 
 impl Object for Namespace {
     object_common!(Namespace);

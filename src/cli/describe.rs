@@ -517,6 +517,27 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
                 },
             );
         }
+        AnyObject::HorizontalPodAutoscaler(h) => {
+            meta(&mut d, &h.metadata, true);
+            d.kv(0, "Reference", h.reference());
+            d.kv(0, "Metrics", h.targets_text());
+            d.kv(0, "Min replicas", h.spec.min().to_string());
+            d.kv(0, "Max replicas", h.spec.max_replicas.to_string());
+            d.kv(
+                0,
+                "Scale-down window",
+                format!("{}s", h.spec.scale_down_window_seconds()),
+            );
+            d.kv(
+                0,
+                "Replicas",
+                format!(
+                    "{} current / {} desired",
+                    h.status.current_replicas, h.status.desired_replicas
+                ),
+            );
+            conditions(&mut d, &h.status.conditions);
+        }
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

@@ -42,8 +42,9 @@ pub struct ScaleArgs {
     pub replicas: i32,
 }
 
-pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
-    let (k, name) = match &a.target[..] {
+/// `deployment/web` or `deployment web` → (kind, name), scalable kinds only.
+fn scale_target(target: &[String]) -> Result<(Kind, String)> {
+    let (k, name) = match target {
         [one] => one
             .split_once('/')
             .map(|(k, n)| (k.to_string(), n.to_string()))
@@ -61,6 +62,66 @@ pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
             "{k:?} cannot be scaled: use deployment or replicaset"
         ))
     })?;
+    Ok((kind, name))
+}
+
+#[derive(Args, Debug)]
+pub struct AutoscaleArgs {
+    /// deployment/NAME or rs/NAME.
+    #[arg(required = true, value_name = "KIND/NAME")]
+    pub target: Vec<String>,
+    /// Fewest replicas.
+    #[arg(long, default_value_t = 1)]
+    pub min: i32,
+    /// Most replicas.
+    #[arg(long)]
+    pub max: i32,
+    /// Average CPU utilization (percent of requests) to aim for; default 80.
+    #[arg(long, value_name = "PERCENT")]
+    pub cpu_percent: Option<i32>,
+    /// Name of the autoscaler (default: the target's).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// `ork autoscale deployment/web --min 1 --max 5 --cpu-percent 60`.
+pub async fn autoscale(ctx: &Ctx, a: AutoscaleArgs) -> Result<()> {
+    use crate::api::autoscaling::{
+        CrossVersionObjectReference, HorizontalPodAutoscaler, MetricSpec, MetricTarget,
+        ResourceMetricSource,
+    };
+    let (kind, target) = scale_target(&a.target)?;
+    let name = a.name.clone().unwrap_or_else(|| target.clone());
+    let mut h: HorizontalPodAutoscaler = crate::api::new_object(&ctx.namespace, &name);
+    h.spec.scale_target_ref = CrossVersionObjectReference {
+        api_version: kind.api_version().into(),
+        kind: kind.as_str().into(),
+        name: target,
+    };
+    h.spec.min_replicas = Some(a.min);
+    h.spec.max_replicas = a.max;
+    h.spec.metrics = vec![MetricSpec {
+        type_: "Resource".into(),
+        resource: Some(ResourceMetricSource {
+            name: "cpu".into(),
+            target: MetricTarget {
+                type_: "Utilization".into(),
+                average_utilization: Some(a.cpu_percent.unwrap_or(80)),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    }];
+    ctx.client.create(&h).await?;
+    println!(
+        "{} autoscaled",
+        qualified_name(Kind::HorizontalPodAutoscaler, &name)
+    );
+    Ok(())
+}
+
+pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
+    let (kind, name) = scale_target(&a.target)?;
     if a.replicas < 0 {
         return Err(CliError::Usage(format!(
             "--replicas {} must not be negative",

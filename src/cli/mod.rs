@@ -92,6 +92,8 @@ pub enum Command {
     Logs(misc::LogsArgs),
     /// Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell).
     Exec(exec::ExecArgs),
+    /// Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet.
+    Autoscale(misc::AutoscaleArgs),
     /// Show CPU and memory in use by nodes or pods.
     Top(top::TopArgs),
     /// List events, newest last.
@@ -230,6 +232,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
         Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
         Command::Top(a) => top::top(&Ctx::new(g)?, a).await,
+        Command::Autoscale(a) => misc::autoscale(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
         Command::Version(a) => misc::version(g, a).await,
         Command::Completion(a) => misc::completion(a),

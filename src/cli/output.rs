@@ -126,6 +126,15 @@ pub fn headers(kind: Kind, wide: bool, with_ns: bool) -> Vec<String> {
         }
         Kind::Namespace => h.extend(["NAME", "STATUS", "AGE"]),
         Kind::Event => h.extend(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]),
+        Kind::HorizontalPodAutoscaler => h.extend([
+            "NAME",
+            "REFERENCE",
+            "TARGETS",
+            "MINPODS",
+            "MAXPODS",
+            "REPLICAS",
+            "AGE",
+        ]),
     }
     h.into_iter().map(String::from).collect()
 }
@@ -234,6 +243,17 @@ pub fn row(obj: &AnyObject, wide: bool, with_ns: bool, qualified: bool) -> Vec<S
                 let (c, i) = images(&d.spec.template.spec);
                 r.extend([c, i, or_none(join_labels(&d.spec.selector.match_labels))]);
             }
+        }
+        AnyObject::HorizontalPodAutoscaler(h) => {
+            r.extend([
+                name,
+                h.reference(),
+                h.targets_text(),
+                h.spec.min().to_string(),
+                h.spec.max_replicas.to_string(),
+                h.status.current_replicas.to_string(),
+                age(m.creation_timestamp),
+            ]);
         }
         AnyObject::ReplicaSet(rs) => {
             r.extend([

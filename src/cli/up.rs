@@ -77,6 +77,9 @@ pub struct ControlArgs {
     pub listen: SocketAddr,
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub node_grace: Duration,
+    /// How often HorizontalPodAutoscalers are evaluated.
+    #[arg(long, env = "ORK_HPA_SYNC_PERIOD", default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
+    pub hpa_sync_period: Duration,
 }
 
 #[derive(Args, Debug)]
@@ -148,11 +151,13 @@ async fn start_control(
     data_dir: &Path,
     listen: SocketAddr,
     grace: Duration,
+    hpa_sync_period: Duration,
 ) -> Result<control_daemon::Running> {
     control_daemon::start(control_daemon::Config {
         data_dir: data_dir.to_path_buf(),
         listen,
         node_grace: grace,
+        hpa_sync_period,
     })
     .await
     .map_err(|e| CliError::Failed(e.to_string()))
@@ -160,7 +165,7 @@ async fn start_control(
 
 pub async fn control(a: ControlArgs) -> Result<()> {
     let dir = a.data_dir.unwrap_or_else(default_data_dir);
-    let running = start_control(&dir, a.listen, a.node_grace).await?;
+    let running = start_control(&dir, a.listen, a.node_grace, a.hpa_sync_period).await?;
     println!("control daemon listening on {}", running.url);
     println!("admin token: {}", dir.join("admin.token").display());
     println!(
@@ -301,7 +306,13 @@ fn spawn_child_node(url: &str, dir: &Path, name: &str, runtime: RuntimeKind) -> 
 pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
     let runtime = a.runtime.resolve();
-    let control = start_control(&dir, a.listen, a.node_grace).await?;
+    let control = start_control(
+        &dir,
+        a.listen,
+        a.node_grace,
+        crate::control::controllers::hpa::DEFAULT_SYNC_PERIOD,
+    )
+    .await?;
     let cfg_path = config::path(g);
     config::write(
         &cfg_path,

@@ -27,6 +27,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Silence after which a node is NotReady.
     pub node_grace: Duration,
+    /// How often HorizontalPodAutoscalers are evaluated.
+    pub hpa_sync_period: Duration,
 }
 
 /// Why the control daemon could not start.
@@ -138,6 +140,12 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     controllers::replicaset::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());
     controllers::gc::start(store.clone(), rx.clone());
+    controllers::hpa::start(
+        store.clone(),
+        usage.clone(),
+        cfg.hpa_sync_period,
+        rx.clone(),
+    );
     controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
     scheduling::start(store.clone(), Arc::new(Scheduler::default()), rx.clone());
     let mut stop = rx;

@@ -90,6 +90,7 @@ fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
         .stderr(f)
         .env("ORK_LOG", "debug")
         .env("ORK_USAGE_INTERVAL", "1s")
+        .env("ORK_HPA_SYNC_PERIOD", "2s")
         .spawn()
         .unwrap()
 }

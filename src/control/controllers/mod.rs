@@ -12,6 +12,7 @@
 
 pub mod deployment;
 pub mod gc;
+pub mod hpa;
 pub mod node_lifecycle;
 pub mod replicaset;
 
