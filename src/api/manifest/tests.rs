@@ -330,7 +330,8 @@ fn an_unknown_kind_lists_the_supported_kinds() {
         errors(text),
         vec![
             "app.yaml: document 1: kind: unsupported kind \"Service\": ork supports \
-             v1 Namespace, v1 Node, v1 Pod, apps/v1 ReplicaSet, apps/v1 Deployment, v1 Event, line 2"
+             v1 Namespace, v1 Node, v1 Pod, apps/v1 ReplicaSet, apps/v1 Deployment, v1 Event, \
+             autoscaling/v2 HorizontalPodAutoscaler, line 2"
         ]
     );
     let text = "apiVersion: apps/v1\nkind: deployment\nmetadata:\n  name: web\n";
