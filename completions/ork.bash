@@ -437,7 +437,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__control)
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --server --token --config --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -86,6 +86,7 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer tok
 complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file' -r -F
 complete -c ork -n "__fish_ork_using_subcommand control" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l metrics-public -d 'Serve /metrics without a token (for a Prometheus that has none)'
 complete -c ork -n "__fish_ork_using_subcommand control" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand control" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand node" -l join -d 'URL of the control daemon' -r

@@ -80,6 +80,9 @@ pub struct ControlArgs {
     /// How often HorizontalPodAutoscalers are evaluated.
     #[arg(long, env = "ORK_HPA_SYNC_PERIOD", default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
     pub hpa_sync_period: Duration,
+    /// Serve /metrics without a token (for a Prometheus that has none).
+    #[arg(long)]
+    pub metrics_public: bool,
 }
 
 #[derive(Args, Debug)]
@@ -152,12 +155,14 @@ async fn start_control(
     listen: SocketAddr,
     grace: Duration,
     hpa_sync_period: Duration,
+    metrics_public: bool,
 ) -> Result<control_daemon::Running> {
     control_daemon::start(control_daemon::Config {
         data_dir: data_dir.to_path_buf(),
         listen,
         node_grace: grace,
         hpa_sync_period,
+        metrics_public,
     })
     .await
     .map_err(|e| CliError::Failed(e.to_string()))
@@ -165,7 +170,14 @@ async fn start_control(
 
 pub async fn control(a: ControlArgs) -> Result<()> {
     let dir = a.data_dir.unwrap_or_else(default_data_dir);
-    let running = start_control(&dir, a.listen, a.node_grace, a.hpa_sync_period).await?;
+    let running = start_control(
+        &dir,
+        a.listen,
+        a.node_grace,
+        a.hpa_sync_period,
+        a.metrics_public,
+    )
+    .await?;
     println!("control daemon listening on {}", running.url);
     println!("admin token: {}", dir.join("admin.token").display());
     println!(
@@ -311,6 +323,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         a.listen,
         a.node_grace,
         crate::control::controllers::hpa::DEFAULT_SYNC_PERIOD,
+        false,
     )
     .await?;
     let cfg_path = config::path(g);

@@ -29,6 +29,8 @@ pub struct Config {
     pub node_grace: Duration,
     /// How often HorizontalPodAutoscalers are evaluated.
     pub hpa_sync_period: Duration,
+    /// Serve `/metrics` without a token.
+    pub metrics_public: bool,
 }
 
 /// Why the control daemon could not start.
@@ -135,6 +137,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
             .build()
             .unwrap_or_default(),
         usage: usage.clone(),
+        metrics_public: cfg.metrics_public,
         shutdown: rx.clone(),
     });
     controllers::replicaset::start(store.clone(), rx.clone());

@@ -12,4 +12,5 @@ pub mod leases;
 pub mod ops;
 pub mod scheduling;
 pub mod store;
+pub mod telemetry;
 pub mod usage;

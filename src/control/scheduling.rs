@@ -270,7 +270,17 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
         if !pod.spec.node_name.is_empty() || !pod.is_active() {
             continue;
         }
-        match sched.schedule(&st.snapshot, &pod) {
+        let started = std::time::Instant::now();
+        let decided = sched.schedule(&st.snapshot, &pod);
+        crate::control::telemetry::global().schedule_attempt(
+            if decided.is_ok() {
+                "scheduled"
+            } else {
+                "unschedulable"
+            },
+            started.elapsed(),
+        );
+        match decided {
             Ok(node) => {
                 st.count(&pod.metadata.uid, &node, PodUsage::of(&pod));
                 binds.push(Bind {

@@ -106,3 +106,120 @@ spec:
         .status();
     assert_eq!(status, 401);
 }
+
+/// Checks Prometheus text format line by line; returns sample name{labels} → value.
+fn parse_prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut typed = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut parts = rest.split(' ');
+            let name = parts.next().unwrap();
+            let t = parts.next().unwrap();
+            assert!(
+                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&t),
+                "{line}"
+            );
+            assert!(typed.insert(name.to_string()), "TYPE given twice: {line}");
+            continue;
+        }
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        let name_end = series.find('{').unwrap_or(series.len());
+        let name = &series[..name_end];
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                && !name.starts_with(|c: char| c.is_ascii_digit()),
+            "bad metric name: {line}"
+        );
+        if name_end < series.len() {
+            let labels = &series[name_end..];
+            assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+            for pair in labels[1..labels.len() - 1].split("\",") {
+                let (k, v) = pair
+                    .split_once("=\"")
+                    .unwrap_or_else(|| panic!("bad label: {line}"));
+                assert!(
+                    k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                    "{line}"
+                );
+                let _ = v;
+            }
+        }
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s).filter(|b| typed.contains(*b)))
+            .unwrap_or(name);
+        assert!(typed.contains(base), "sample before its TYPE: {line}");
+        let v: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("bad value: {line}"));
+        out.insert(series.to_string(), v);
+    }
+    out
+}
+
+#[test]
+fn metrics_are_prometheus_text_need_a_token_and_count_requests() {
+    let c = Cluster::start(1, "fake");
+    let url = format!("{}/metrics", c.url);
+    let http = reqwest::blocking::Client::new();
+    assert_eq!(http.get(&url).send().unwrap().status(), 401);
+    let scrape = || {
+        let r = http.get(&url).bearer_auth(&c.admin).send().unwrap();
+        assert_eq!(r.status(), 200);
+        parse_prometheus(&r.text().unwrap())
+    };
+    let before = scrape();
+    let gets = |m: &std::collections::BTreeMap<String, f64>| {
+        m.get("ork_api_requests_total{method=\"GET\",code=\"200\"}")
+            .copied()
+            .unwrap_or(0.0)
+    };
+    for _ in 0..5 {
+        c.ok(&["get", "pods"]);
+    }
+    c.apply(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: counted}
+spec:
+  containers: [{name: c, image: none, command: ["none"]}]
+"#,
+    );
+    let after = wait_for(
+        "the pod running and counted",
+        Duration::from_secs(20),
+        || {
+            let m = scrape();
+            (m.get("ork_pods{phase=\"Running\"}").copied() == Some(1.0)).then_some(m)
+        },
+    );
+    assert!(gets(&after) >= gets(&before) + 5.0, "GET counter moved");
+    let commits = |m: &std::collections::BTreeMap<String, f64>| {
+        m.get("ork_store_commit_duration_seconds_count")
+            .copied()
+            .unwrap_or(0.0)
+    };
+    assert!(commits(&after) > commits(&before), "commits counted");
+    assert!(
+        after
+            .get("ork_scheduler_attempts_total{result=\"scheduled\"}")
+            .copied()
+            .unwrap_or(0.0)
+            >= 1.0
+    );
+    assert_eq!(after.get("ork_nodes{ready=\"true\"}"), Some(&1.0));
+    assert!(
+        after.contains_key("ork_api_request_duration_seconds_bucket{method=\"GET\",le=\"+Inf\"}")
+    );
+    assert!(after.contains_key("ork_node_cpu_usage_cores{node=\"n1\"}"));
+}

@@ -184,3 +184,59 @@ async fn pod(
             ))
         })
 }
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn prometheus(State(app): State<Arc<App>>) -> Response {
+    use crate::control::telemetry::label;
+    use std::fmt::Write as _;
+    let mut extra = String::new();
+    let nodes = app.store.list::<Node>(None);
+    let ready = nodes.iter().filter(|n| n.is_ready()).count();
+    extra.push_str("# HELP ork_nodes Nodes, by readiness.\n# TYPE ork_nodes gauge\n");
+    let _ = writeln!(extra, "ork_nodes{{ready=\"true\"}} {ready}");
+    let _ = writeln!(
+        extra,
+        "ork_nodes{{ready=\"false\"}} {}",
+        nodes.len() - ready
+    );
+    let mut phases: std::collections::BTreeMap<String, usize> =
+        ["Pending", "Running", "Succeeded", "Failed", "Unknown"]
+            .iter()
+            .map(|p| (p.to_string(), 0))
+            .collect();
+    for p in app.store.list::<Pod>(None) {
+        *phases.entry(format!("{:?}", p.status.phase)).or_default() += 1;
+    }
+    extra.push_str("# HELP ork_pods Pods, by phase.\n# TYPE ork_pods gauge\n");
+    for (phase, n) in phases {
+        let _ = writeln!(extra, "ork_pods{{phase=\"{}\"}} {n}", label(&phase));
+    }
+    extra.push_str("# HELP ork_node_cpu_usage_cores CPU in use on a node, as it last reported.\n# TYPE ork_node_cpu_usage_cores gauge\n");
+    let usage = app.usage.nodes();
+    for (n, r) in &usage {
+        let _ = writeln!(
+            extra,
+            "ork_node_cpu_usage_cores{{node=\"{}\"}} {}",
+            label(n),
+            r.node.cpu_milli as f64 / 1000.0
+        );
+    }
+    extra.push_str("# HELP ork_node_memory_usage_bytes Memory in use on a node, as it last reported.\n# TYPE ork_node_memory_usage_bytes gauge\n");
+    for (n, r) in &usage {
+        let _ = writeln!(
+            extra,
+            "ork_node_memory_usage_bytes{{node=\"{}\"}} {}",
+            label(n),
+            r.node.memory_bytes
+        );
+    }
+    let body = crate::control::telemetry::global().render(&extra);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}

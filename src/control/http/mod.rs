@@ -37,6 +37,8 @@ pub struct App {
     pub leases: Leases,
     /// Client for reaching node daemons (logs).
     pub nodes_http: reqwest::Client,
+    /// Serve `/metrics` without a token.
+    pub metrics_public: bool,
     /// Usage reported by nodes, in memory.
     pub usage: crate::control::usage::UsageStore,
     /// Becomes true when the daemon stops; open watches end then.
@@ -204,6 +206,15 @@ async fn fallback(req: Request) -> ApiError {
     ))
 }
 
+/// Counts every request and its latency for `/metrics`.
+async fn track(req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_string();
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    crate::control::telemetry::global().request(&method, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
 /// The whole API.
 pub fn router(app: Arc<App>) -> Router {
     let mut r = Router::new().route("/version", get(version));
@@ -212,15 +223,25 @@ pub fn router(app: Arc<App>) -> Router {
     }
     r = nodes::routes(r);
     r = metrics::routes(r);
+    let public_metrics = app.metrics_public;
+    if !public_metrics {
+        r = r.route("/metrics", get(metrics::prometheus));
+    }
     r = apply::routes(r);
+    let app_for_metrics = app.clone();
     let protected = r
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(app.clone(), require_token))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(app);
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .merge(protected)
+    let mut open = Router::new().route("/healthz", get(|| async { "ok" }));
+    if public_metrics {
+        open = open.route(
+            "/metrics",
+            get(metrics::prometheus).with_state(app_for_metrics),
+        );
+    }
+    open.merge(protected).layer(middleware::from_fn(track))
 }
 
 #[cfg(test)]

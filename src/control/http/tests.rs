@@ -28,6 +28,7 @@ async fn server() -> Server {
         leases: Leases::default(),
         nodes_http: reqwest::Client::new(),
         usage: Default::default(),
+        metrics_public: false,
         shutdown: tokio::sync::watch::channel(false).1,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

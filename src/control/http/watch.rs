@@ -30,6 +30,8 @@ struct State {
     deadline: Option<Instant>,
     pending_error: Option<Status>,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Counts this watch in `/metrics` while it is open.
+    _open: crate::control::telemetry::WatchGuard,
 }
 
 fn line(type_: &str, object: &[u8]) -> Bytes {
@@ -166,6 +168,7 @@ pub async fn serve(
             .map(|s| Instant::now() + Duration::from_secs(s)),
         pending_error,
         shutdown: app.shutdown.clone(),
+        _open: crate::control::telemetry::WatchGuard::new(),
     };
     let body = Body::from_stream(futures::stream::unfold(st, step));
     let mut r = (StatusCode::OK, body).into_response();

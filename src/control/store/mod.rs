@@ -337,7 +337,12 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
         return;
     }
     let (changes, events, revision) = staged.into_changes();
-    if let Err(e) = inner.backend.commit(&changes, revision) {
+    let started = std::time::Instant::now();
+    let committed = inner.backend.commit(&changes, revision);
+    let t = crate::control::telemetry::global();
+    t.commit_latency.observe(started.elapsed());
+    t.commit_writes.observe_value(changes.len() as f64);
+    if let Err(e) = committed {
         tracing::error!(error = %e, "store commit failed; the writes of this group are refused");
         let e = Arc::new(e);
         for reply in replies {
