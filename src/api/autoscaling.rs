@@ -350,7 +350,7 @@ pub fn stabilize(
     } else if recommended > current {
         desired = history
             .iter()
-            .filter(|(ago, _)| *ago <= up_window)
+            .filter(|(ago, _)| *ago < up_window)
             .map(|(_, r)| *r)
             .chain([recommended])
             .min()
@@ -536,7 +536,9 @@ mod tests {
         // Never below min, never above max.
         assert_eq!(stabilize(4, 0, &[], 0, 0, 2, 10), 2);
         assert_eq!(stabilize(1, 10, &[], 300, 0, 1, 3), 3);
-        // Scale-up is immediate by default.
-        assert_eq!(stabilize(1, 5, &[(10, 1)], 300, 0, 1, 10), 5);
+        // Scale-up is immediate by default, even right after a recommendation.
+        assert_eq!(stabilize(1, 5, &[(0, 1), (10, 1)], 300, 0, 1, 10), 5);
+        // With a scale-up window, the lowest recent recommendation holds it back.
+        assert_eq!(stabilize(1, 5, &[(10, 2)], 300, 60, 1, 10), 2);
     }
 }

@@ -266,10 +266,12 @@ async fn sync(
         ),
     );
     let now = Instant::now();
+    // A new HPA (or a restarted controller) starts from the current size, as
+    // Kubernetes does: no scale-down before a whole window has passed.
     let history = mem
         .recommendations
         .entry(h.metadata.uid.clone())
-        .or_default();
+        .or_insert_with(|| vec![(now, current)]);
     let keep = Duration::from_secs(
         h.spec
             .scale_down_window_seconds()
