@@ -94,9 +94,16 @@ spec:
     );
     // The load stops: back to minReplicas once the window has passed, not below.
     std::fs::write(&stop, b"").unwrap();
+    let stopped = std::time::Instant::now();
     wait_for("scaled down to 1", Duration::from_secs(60), || {
         (replicas(&c) == 1).then_some(())
     });
+    // Not before the 6 s window since the last high recommendation.
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(5),
+        "scale-down waited for its window: {:?}",
+        stopped.elapsed()
+    );
     assert!(
         rescales(&c).iter().any(|m| m.starts_with("New size: 1")),
         "{:?}",
