@@ -100,6 +100,21 @@ spec:
             .then(|| String::from_utf8_lossy(&out.stdout).to_string())
     });
     assert!(nodes.contains("CPU(%)") && nodes.contains("n1"), "{nodes}");
+    // The recent node totals, for sparklines.
+    let history: Value = wait_for("two node samples", Duration::from_secs(20), || {
+        let v: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/apis/ork.dev/v1/nodes/n1/usage", c.url))
+            .bearer_auth(&c.admin)
+            .send()
+            .ok()?
+            .json()
+            .ok()?;
+        (v["samples"].as_array()?.len() >= 2).then_some(v)
+    });
+    assert!(
+        history["samples"][0]["memoryBytes"].as_u64().unwrap() > 0,
+        "{history}"
+    );
     // Without a token, no metrics.
     let status = reqwest::blocking::get(format!("{}/apis/metrics.k8s.io/v1beta1/nodes", c.url))
         .unwrap()

@@ -20,6 +20,7 @@ pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
     r.route("/api/v1/nodes/{name}/usage", post(report))
         .route("/apis/metrics.k8s.io/v1beta1/nodes", get(nodes))
         .route("/apis/metrics.k8s.io/v1beta1/nodes/{name}", get(node))
+        .route("/apis/ork.dev/v1/nodes/{name}/usage", get(history))
         .route("/apis/metrics.k8s.io/v1beta1/pods", get(all_pods))
         .route(
             "/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods",
@@ -92,6 +93,30 @@ async fn node(
                 "no usage for node {name:?} yet (nodes report every few seconds)"
             ))
         })
+}
+
+/// `GET /apis/ork.dev/v1/nodes/{name}/usage`: the node's recent totals,
+/// oldest first (for sparklines).
+async fn history(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if app.store.get::<Node>("", &name).is_none() {
+        return Err(ApiError::not_found(format!("node {name:?} not found")));
+    }
+    let samples = app.usage.history(&name);
+    let window = app
+        .usage
+        .nodes()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| r.window_millis)
+        .unwrap_or(0);
+    Ok(Json(serde_json::json!({
+        "node": name,
+        "windowMillis": window,
+        "samples": samples,
+    })))
 }
 
 #[derive(Debug, Default, Deserialize)]
