@@ -23,6 +23,8 @@ mod restarts;
 mod rollouts;
 #[path = "e2e/runtime.rs"]
 mod runtime;
+#[path = "e2e/scheduling.rs"]
+mod scheduling;
 #[path = "e2e/top.rs"]
 mod top;
 #[path = "e2e/up.rs"]

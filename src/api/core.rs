@@ -59,6 +59,9 @@ pub struct NodeSpec {
     /// Cordoned: no new pods are placed here.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unschedulable: bool,
+    /// Pods that do not tolerate these are kept off (or preferably off).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<super::placement::Taint>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

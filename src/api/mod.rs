@@ -15,6 +15,7 @@ pub mod merge;
 pub mod meta;
 pub mod metrics;
 pub mod object;
+pub mod placement;
 pub mod pod;
 pub mod quantity;
 pub mod selector;

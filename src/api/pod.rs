@@ -52,6 +52,12 @@ pub struct PodSpec {
     /// the node's default runtime). The pod only goes to nodes that offer it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub runtime_class_name: String,
+    /// Taints the pod accepts on its node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<super::placement::Toleration>,
+    /// Node affinity (required and preferred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<super::placement::Affinity>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

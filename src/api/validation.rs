@@ -406,6 +406,91 @@ fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
             "must not be negative",
         ));
     }
+    validate_placement(path, spec, errs);
+}
+
+/// Tolerations and node affinity: operators and effects Kubernetes knows.
+fn validate_placement(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        let p = format!("{path}.tolerations[{i}]");
+        match t.operator.as_str() {
+            "" | "Equal" => {
+                if t.key.is_empty() {
+                    errs.push(FieldError::new(
+                        format!("{p}.operator"),
+                        "must be Exists when key is empty",
+                    ));
+                }
+            }
+            "Exists" => {
+                if !t.value.is_empty() {
+                    errs.push(FieldError::new(
+                        format!("{p}.value"),
+                        "must be empty when operator is Exists",
+                    ));
+                }
+            }
+            other => errs.push(FieldError::new(
+                format!("{p}.operator"),
+                format!("unknown operator {other:?}; use Equal or Exists"),
+            )),
+        }
+        if !["", "NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
+            errs.push(FieldError::new(
+                format!("{p}.effect"),
+                format!(
+                    "unknown effect {:?}; use NoSchedule, PreferNoSchedule or NoExecute",
+                    t.effect
+                ),
+            ));
+        }
+    }
+    let Some(na) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+    else {
+        return;
+    };
+    let base = format!("{path}.affinity.nodeAffinity");
+    let check_term =
+        |p: String, term: &super::placement::NodeSelectorTerm, errs: &mut Vec<FieldError>| {
+            for (j, r) in term.match_expressions.iter().enumerate() {
+                if let Some(m) = r.problem() {
+                    errs.push(FieldError::new(format!("{p}.matchExpressions[{j}]"), m));
+                }
+            }
+            for (j, r) in term.match_fields.iter().enumerate() {
+                if r.key != "metadata.name" {
+                    errs.push(FieldError::new(
+                        format!("{p}.matchFields[{j}].key"),
+                        "only metadata.name is a node field",
+                    ));
+                } else if let Some(m) = r.problem() {
+                    errs.push(FieldError::new(format!("{p}.matchFields[{j}]"), m));
+                }
+            }
+        };
+    if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
+        let p = format!("{base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        if req.node_selector_terms.is_empty() {
+            errs.push(FieldError::new(p.clone(), "needs at least one term"));
+        }
+        for (i, t) in req.node_selector_terms.iter().enumerate() {
+            check_term(format!("{p}[{i}]"), t, errs);
+        }
+    }
+    for (i, pref) in na
+        .preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .enumerate()
+    {
+        let p = format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        if !(1..=100).contains(&pref.weight) {
+            errs.push(FieldError::new(format!("{p}.weight"), "must be 1 to 100"));
+        }
+        check_term(format!("{p}.preference"), &pref.preference, errs);
+    }
 }
 
 /// The runtimes a pod may ask for with `runtimeClassName`.

@@ -86,6 +86,8 @@ pub enum Command {
     Cordon(nodes::CordonArgs),
     /// Mark a node schedulable again.
     Uncordon(nodes::CordonArgs),
+    /// Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`).
+    Taint(nodes::TaintArgs),
     /// Cordon a node and move its pods elsewhere, waiting until they run there.
     Drain(nodes::DrainArgs),
     /// Print the logs of a pod's container.
@@ -229,6 +231,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Cordon(a) => nodes::cordon(&Ctx::new(g)?, a, true).await,
         Command::Uncordon(a) => nodes::cordon(&Ctx::new(g)?, a, false).await,
         Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
+        Command::Taint(a) => nodes::taint(&Ctx::new(g)?, a).await,
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
         Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
         Command::Top(a) => top::top(&Ctx::new(g)?, a).await,

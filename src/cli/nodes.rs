@@ -184,3 +184,50 @@ pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
     println!("node/{node} drained");
     Ok(())
 }
+
+#[derive(Args, Debug)]
+pub struct TaintArgs {
+    /// `node` (the only kind with taints).
+    #[arg(value_name = "node")]
+    pub kind: String,
+    pub node: String,
+    /// `KEY[=VALUE]:EFFECT` to add (or replace), `KEY[:EFFECT]-` to remove.
+    #[arg(required = true, value_name = "TAINT")]
+    pub taints: Vec<String>,
+}
+
+/// `ork taint node NAME dedicated=gpu:NoSchedule spot-`, as kubectl does it.
+pub async fn taint(ctx: &Ctx, a: TaintArgs) -> Result<()> {
+    use crate::api::placement::Taint;
+    if !matches!(a.kind.as_str(), "node" | "nodes" | "no") {
+        return Err(CliError::Usage(format!(
+            "{:?} cannot be tainted: use `ork taint node NAME ...`",
+            a.kind
+        )));
+    }
+    let mut n: Node = ctx.client.get("", &a.node).await?;
+    for spec in &a.taints {
+        if let Some(rm) = spec.strip_suffix('-') {
+            let (key, effect) = rm.split_once(':').unwrap_or((rm, ""));
+            let before = n.spec.taints.len();
+            n.spec
+                .taints
+                .retain(|t| !(t.key == key && (effect.is_empty() || t.effect == effect)));
+            if n.spec.taints.len() == before {
+                return Err(CliError::Failed(format!(
+                    "node {:?} has no taint {rm:?}; nothing changed",
+                    a.node
+                )));
+            }
+        } else {
+            let t = Taint::parse(spec).map_err(CliError::Usage)?;
+            n.spec
+                .taints
+                .retain(|x| !(x.key == t.key && x.effect == t.effect));
+            n.spec.taints.push(t);
+        }
+    }
+    ctx.client.replace(&n).await?;
+    println!("node/{} tainted", a.node);
+    Ok(())
+}

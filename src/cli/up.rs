@@ -109,6 +109,9 @@ pub struct NodeArgs {
     /// A label for the Node (repeatable), e.g. --label zone=a.
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+    /// A taint for the Node (repeatable), e.g. --taint dedicated=gpu:NoSchedule.
+    #[arg(long = "taint", value_name = "KEY[=VALUE]:EFFECT")]
+    pub taints: Vec<String>,
     /// How often the node samples and reports CPU and memory usage.
     #[arg(long, env = "ORK_USAGE_INTERVAL", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub usage_interval: Duration,
@@ -241,6 +244,12 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         capacity,
         labels,
         usage_interval: a.usage_interval,
+        taints: a
+            .taints
+            .iter()
+            .map(|t| crate::api::placement::Taint::parse(t))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(CliError::Usage)?,
     })
     .await
     .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -349,6 +358,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                 capacity: BTreeMap::new(),
                 labels: BTreeMap::new(),
                 usage_interval: crate::node::usage::DEFAULT_INTERVAL,
+                taints: vec![],
             })
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;

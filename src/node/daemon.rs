@@ -161,6 +161,8 @@ pub struct Config {
     pub labels: BTreeMap<String, String>,
     /// How often usage is sampled and reported.
     pub usage_interval: Duration,
+    /// Taints the Node starts with.
+    pub taints: Vec<crate::api::placement::Taint>,
 }
 
 /// Why the node daemon could not start.
@@ -246,6 +248,7 @@ pub fn node_object(
         );
     }
     n.metadata.labels.extend(cfg.labels.clone());
+    n.spec.taints = cfg.taints.clone();
     let mut capacity: BTreeMap<String, Quantity> = BTreeMap::new();
     capacity.insert(
         "cpu".into(),
@@ -323,6 +326,14 @@ async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
         .metadata
         .labels
         .extend(node.metadata.labels.clone());
+    // Taints given at start are added; others set since (ork taint) are kept.
+    for t in &node.spec.taints {
+        existing
+            .spec
+            .taints
+            .retain(|x| !(x.key == t.key && x.effect == t.effect));
+        existing.spec.taints.push(t.clone());
+    }
     let mut updated = client.replace(&existing).await?;
     updated.status = node.status.clone();
     updated.metadata.resource_version.clear();
@@ -704,6 +715,7 @@ mod tests {
             capacity: [("cpu".to_string(), "32".parse().unwrap())].into(),
             labels: [("zone".to_string(), "a".to_string())].into(),
             usage_interval: Duration::from_secs(5),
+            taints: vec![],
         };
         let n = node_object(
             &cfg,

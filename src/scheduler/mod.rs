@@ -18,7 +18,8 @@ mod plugins;
 mod snapshot;
 
 pub use plugins::{
-    HostPorts, LeastAllocated, NodeReady, NodeResourcesFit, NodeSelector, RuntimeClass, SpreadOwner,
+    HostPorts, LeastAllocated, NodeAffinity, NodeReady, NodeResourcesFit, NodeSelector,
+    RuntimeClass, SpreadOwner, TaintToleration,
 };
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
@@ -109,11 +110,18 @@ impl Default for Scheduler {
             filters: vec![
                 Box::new(NodeReady),
                 Box::new(NodeSelector),
+                Box::new(NodeAffinity),
+                Box::new(TaintToleration),
                 Box::new(RuntimeClass),
                 Box::new(NodeResourcesFit),
                 Box::new(HostPorts),
             ],
-            scores: vec![(Box::new(LeastAllocated), 1), (Box::new(SpreadOwner), 2)],
+            scores: vec![
+                (Box::new(LeastAllocated), 1),
+                (Box::new(SpreadOwner), 2),
+                (Box::new(NodeAffinity), 2),
+                (Box::new(TaintToleration), 3),
+            ],
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct Node {
     pub child: Option<Child>,
     pub dir: PathBuf,
     pub runtime: String,
+    /// More `ork node` arguments (labels, taints...).
+    pub extra: Vec<String>,
 }
 
 pub struct Cluster {
@@ -164,12 +166,18 @@ impl Cluster {
     }
 
     pub fn add_node(&mut self, name: &str, runtime: &str) {
+        self.add_node_with(name, runtime, &[]);
+    }
+
+    /// A node daemon with more arguments, e.g. `["--taint", "k=v:NoSchedule"]`.
+    pub fn add_node_with(&mut self, name: &str, runtime: &str, extra: &[&str]) {
         let dir = self.dir.path().join("nodes").join(name);
         let mut node = Node {
             name: name.into(),
             child: None,
             dir,
             runtime: runtime.into(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         self.spawn_node(&mut node);
         self.nodes.push(node);
@@ -200,7 +208,8 @@ impl Cluster {
                     &node.runtime,
                     "--data-dir",
                 ])
-                .arg(&node.dir),
+                .arg(&node.dir)
+                .args(&node.extra),
             &log,
         ));
     }
@@ -221,6 +230,7 @@ impl Cluster {
                 child: None,
                 dir: PathBuf::new(),
                 runtime: String::new(),
+                extra: vec![],
             },
         );
         self.spawn_node(&mut node);

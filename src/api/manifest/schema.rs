@@ -20,7 +20,6 @@ pub(super) fn schema_of(kind: Kind) -> &'static Json {
 /// Well-known Kubernetes fields ork does not implement yet.
 const UNSUPPORTED: &[&str] = &[
     "activeDeadlineSeconds",
-    "affinity",
     "automountServiceAccountToken",
     "dnsConfig",
     "dnsPolicy",
@@ -39,6 +38,8 @@ const UNSUPPORTED: &[&str] = &[
     "lifecycle",
     "os",
     "overhead",
+    "podAffinity",
+    "podAntiAffinity",
     "preemptionPolicy",
     "priority",
     "priorityClassName",
@@ -57,7 +58,6 @@ const UNSUPPORTED: &[&str] = &[
     "subdomain",
     "terminationMessagePath",
     "terminationMessagePolicy",
-    "tolerations",
     "topologySpreadConstraints",
     "tty",
     "valueFrom",

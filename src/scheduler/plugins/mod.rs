@@ -3,18 +3,22 @@
 mod fit;
 mod host_ports;
 mod least_allocated;
+mod node_affinity;
 mod node_ready;
 mod node_selector;
 mod runtime_class;
 mod spread_owner;
+mod taint_toleration;
 
 pub use fit::NodeResourcesFit;
 pub use host_ports::HostPorts;
 pub use least_allocated::LeastAllocated;
+pub use node_affinity::NodeAffinity;
 pub use node_ready::NodeReady;
 pub use node_selector::NodeSelector;
 pub use runtime_class::RuntimeClass;
 pub use spread_owner::SpreadOwner;
+pub use taint_toleration::TaintToleration;
 
 #[cfg(test)]
 pub(crate) mod testing {

@@ -1,0 +1,136 @@
+//! Placement rules against hollow nodes: taints and tolerations, node
+//! affinity, and the one-line explanation of a pod that fits nowhere.
+
+use crate::harness::Cluster;
+use serde_json::Value;
+use std::time::Duration;
+
+fn node_of(c: &Cluster, pod: &str) -> Option<String> {
+    c.json(&["get", "pod", pod])
+        .and_then(|p| p["spec"]["nodeName"].as_str().map(String::from))
+        .filter(|n| !n.is_empty())
+}
+
+fn wait_node(c: &Cluster, pod: &str) -> String {
+    crate::harness::wait_for(&format!("{pod} scheduled"), Duration::from_secs(20), || {
+        node_of(c, pod)
+    })
+}
+
+#[test]
+fn taints_tolerations_and_node_affinity_place_pods_and_explain_refusals() {
+    let mut c = Cluster::start(0, "fake");
+    c.add_node_with("n1", "fake", &["--label", "zone=a"]);
+    c.add_node_with(
+        "n2",
+        "fake",
+        &["--label", "zone=b", "--taint", "dedicated=gpu:NoSchedule"],
+    );
+    let n2: Value = c.json(&["get", "node", "n2"]).unwrap();
+    assert_eq!(n2["spec"]["taints"][0]["key"], "dedicated");
+    c.apply(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: plain}
+spec:
+  containers: [{name: c, image: none, command: ["none"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: wants-b}
+spec:
+  nodeSelector: {zone: b}
+  containers: [{name: c, image: none, command: ["none"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: gpu-job}
+spec:
+  tolerations:
+  - {key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchExpressions:
+          - {key: zone, operator: In, values: [b]}
+  containers: [{name: c, image: none, command: ["none"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: prefers-b}
+spec:
+  tolerations: [{operator: Exists}]
+  affinity:
+    nodeAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        preference:
+          matchExpressions: [{key: zone, operator: In, values: [b]}]
+  containers: [{name: c, image: none, command: ["none"]}]
+"#,
+    );
+    assert_eq!(
+        wait_node(&c, "plain"),
+        "n1",
+        "the untolerated taint keeps it off n2"
+    );
+    assert_eq!(
+        wait_node(&c, "gpu-job"),
+        "n2",
+        "tolerated and required there"
+    );
+    // Ties go to the first name (n1); the preference outweighs that.
+    assert_eq!(wait_node(&c, "prefers-b"), "n2", "preferred affinity");
+    let pending = c.wait_json(
+        "wants-b explained",
+        Duration::from_secs(20),
+        &["get", "pod", "wants-b"],
+        |p| {
+            p["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "PodScheduled" && c["status"] == "False")
+            })
+        },
+    );
+    let msg = pending["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "PodScheduled")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        msg,
+        "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, \
+         1 node(s) had untolerated taint {dedicated: gpu}."
+    );
+    // Removing the taint lets it in.
+    c.ok(&["taint", "node", "n2", "dedicated:NoSchedule-"]);
+    assert_eq!(wait_node(&c, "wants-b"), "n2");
+    let n2: Value = c.json(&["get", "node", "n2"]).unwrap();
+    assert!(n2["spec"]["taints"].is_null(), "{n2}");
+    // Bad rules are refused with the field path.
+    let bad = c.ork_stdin(
+        &["apply", "-f", "-"],
+        Some(
+            r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec:
+  tolerations: [{key: k, operator: Exists, value: v}]
+  containers: [{name: c, image: none, command: ["none"]}]
+"#,
+        ),
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("spec.tolerations[0].value"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
