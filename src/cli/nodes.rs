@@ -220,7 +220,11 @@ pub async fn taint(ctx: &Ctx, a: TaintArgs) -> Result<()> {
                 )));
             }
         } else {
-            let t = Taint::parse(spec).map_err(CliError::Usage)?;
+            let mut t = Taint::parse(spec).map_err(CliError::Usage)?;
+            if t.effect == "NoExecute" {
+                // tolerationSeconds count from here.
+                t.time_added = Some(crate::api::Time::now());
+            }
             n.spec
                 .taints
                 .retain(|x| !(x.key == t.key && x.effect == t.effect));

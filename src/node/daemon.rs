@@ -249,6 +249,11 @@ pub fn node_object(
     }
     n.metadata.labels.extend(cfg.labels.clone());
     n.spec.taints = cfg.taints.clone();
+    for t in &mut n.spec.taints {
+        if t.effect == "NoExecute" {
+            t.time_added = Some(crate::api::Time::now());
+        }
+    }
     let mut capacity: BTreeMap<String, Quantity> = BTreeMap::new();
     capacity.insert(
         "cpu".into(),
@@ -326,13 +331,17 @@ async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
         .metadata
         .labels
         .extend(node.metadata.labels.clone());
-    // Taints given at start are added; others set since (ork taint) are kept.
+    // Taints given at start are added (a present one keeps its value and
+    // time); others set since (ork taint) are kept.
     for t in &node.spec.taints {
-        existing
+        if !existing
             .spec
             .taints
-            .retain(|x| !(x.key == t.key && x.effect == t.effect));
-        existing.spec.taints.push(t.clone());
+            .iter()
+            .any(|x| x.key == t.key && x.effect == t.effect)
+        {
+            existing.spec.taints.push(t.clone());
+        }
     }
     let mut updated = client.replace(&existing).await?;
     updated.status = node.status.clone();

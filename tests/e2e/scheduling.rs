@@ -113,6 +113,20 @@ spec:
     assert_eq!(wait_node(&c, "wants-b"), "n2");
     let n2: Value = c.json(&["get", "node", "n2"]).unwrap();
     assert!(n2["spec"]["taints"].is_null(), "{n2}");
+    // A NoExecute taint evicts what does not tolerate it, and only that.
+    c.ok(&["taint", "node", "n2", "maintenance:NoExecute"]);
+    crate::harness::wait_for("evictions", Duration::from_secs(20), || {
+        (c.json(&["get", "pod", "gpu-job"]).is_none()
+            && c.json(&["get", "pod", "wants-b"]).is_none())
+        .then_some(())
+    });
+    assert_eq!(
+        node_of(&c, "prefers-b").as_deref(),
+        Some("n2"),
+        "tolerates everything"
+    );
+    let events = c.ok(&["events"]);
+    assert!(events.contains("TaintManagerEviction"), "{events}");
     // Bad rules are refused with the field path.
     let bad = c.ork_stdin(
         &["apply", "-f", "-"],

@@ -15,6 +15,7 @@ pub mod gc;
 pub mod hpa;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod taint_eviction;
 
 use crate::api::Kind;
 use crate::control::store::{Store, StoreError, WatchEvent};
