@@ -494,7 +494,15 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
     let obj = ctx.client.get_any(kind, &ctx.namespace, &name).await?;
     let mut d = Doc::default();
     match &obj {
-        AnyObject::Pod(p) => pod(&mut d, p),
+        AnyObject::Pod(p) => {
+            pod(&mut d, p);
+            if p.spec.node_name.is_empty() && p.is_active() {
+                d.line(0, "Placement (ork why pod):");
+                for r in super::why::placement_rows(ctx, p).await? {
+                    d.line(2, format!("{}: {} {}: {}", r[0], r[1], r[2], r[3]));
+                }
+            }
+        }
         AnyObject::Deployment(x) => deployment(&mut d, x),
         AnyObject::ReplicaSet(x) => replicaset(&mut d, x),
         AnyObject::Node(n) => {

@@ -17,6 +17,7 @@ mod output;
 mod rollout;
 mod top;
 mod up;
+mod why;
 
 use crate::client::{Client, ClientError};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -86,6 +87,8 @@ pub enum Command {
     Cordon(nodes::CordonArgs),
     /// Mark a node schedulable again.
     Uncordon(nodes::CordonArgs),
+    /// Explain where a pod can go: every node's verdict, and what would make it fit.
+    Why(why::WhyArgs),
     /// Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`).
     Taint(nodes::TaintArgs),
     /// Cordon a node and move its pods elsewhere, waiting until they run there.
@@ -232,6 +235,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Uncordon(a) => nodes::cordon(&Ctx::new(g)?, a, false).await,
         Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
         Command::Taint(a) => nodes::taint(&Ctx::new(g)?, a).await,
+        Command::Why(a) => why::why(&Ctx::new(g)?, a).await,
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
         Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
         Command::Top(a) => top::top(&Ctx::new(g)?, a).await,

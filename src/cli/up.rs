@@ -83,6 +83,26 @@ pub struct ControlArgs {
     /// Serve /metrics without a token (for a Prometheus that has none).
     #[arg(long)]
     pub metrics_public: bool,
+    /// `spread` (least-allocated: emptiest nodes first) or `binpack`
+    /// (most-allocated: fill nodes before using more).
+    #[arg(long, value_enum, default_value = "spread")]
+    pub scheduling_strategy: StrategyChoice,
+}
+
+/// Scheduling strategy on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyChoice {
+    Spread,
+    Binpack,
+}
+
+impl From<StrategyChoice> for crate::scheduler::Strategy {
+    fn from(c: StrategyChoice) -> Self {
+        match c {
+            StrategyChoice::Spread => crate::scheduler::Strategy::Spread,
+            StrategyChoice::Binpack => crate::scheduler::Strategy::Binpack,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -159,6 +179,7 @@ async fn start_control(
     grace: Duration,
     hpa_sync_period: Duration,
     metrics_public: bool,
+    scheduling_strategy: crate::scheduler::Strategy,
 ) -> Result<control_daemon::Running> {
     control_daemon::start(control_daemon::Config {
         data_dir: data_dir.to_path_buf(),
@@ -166,6 +187,7 @@ async fn start_control(
         node_grace: grace,
         hpa_sync_period,
         metrics_public,
+        scheduling_strategy,
     })
     .await
     .map_err(|e| CliError::Failed(e.to_string()))
@@ -179,6 +201,7 @@ pub async fn control(a: ControlArgs) -> Result<()> {
         a.node_grace,
         a.hpa_sync_period,
         a.metrics_public,
+        a.scheduling_strategy.into(),
     )
     .await?;
     println!("control daemon listening on {}", running.url);
@@ -333,6 +356,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         a.node_grace,
         crate::control::controllers::hpa::DEFAULT_SYNC_PERIOD,
         false,
+        crate::scheduler::Strategy::Spread,
     )
     .await?;
     let cfg_path = config::path(g);

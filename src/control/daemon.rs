@@ -31,6 +31,8 @@ pub struct Config {
     pub hpa_sync_period: Duration,
     /// Serve `/metrics` without a token.
     pub metrics_public: bool,
+    /// Spread pods over nodes, or pack them onto few.
+    pub scheduling_strategy: crate::scheduler::Strategy,
 }
 
 /// Why the control daemon could not start.
@@ -151,7 +153,11 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         rx.clone(),
     );
     controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
-    scheduling::start(store.clone(), Arc::new(Scheduler::default()), rx.clone());
+    scheduling::start(
+        store.clone(),
+        Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
+        rx.clone(),
+    );
     let mut stop = rx;
     let server = tokio::spawn(async move {
         let graceful = async move {

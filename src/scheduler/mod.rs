@@ -18,8 +18,8 @@ mod plugins;
 mod snapshot;
 
 pub use plugins::{
-    HostPorts, LeastAllocated, NodeAffinity, NodeReady, NodeResourcesFit, NodeSelector,
-    RuntimeClass, SpreadOwner, TaintToleration,
+    BalancedAllocation, HostPorts, LeastAllocated, MostAllocated, NodeAffinity, NodeReady,
+    NodeResourcesFit, NodeSelector, RuntimeClass, SpreadOwner, TaintToleration,
 };
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
@@ -104,6 +104,32 @@ pub struct Scheduler {
     scores: Vec<(Box<dyn Score>, i64)>,
 }
 
+/// How the scheduler weighs free capacity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Prefer the emptiest nodes (least-allocated), and spread.
+    #[default]
+    Spread,
+    /// Prefer the fullest nodes that still fit (most-allocated): fewer nodes in use.
+    Binpack,
+}
+
+impl Scheduler {
+    /// The default pipeline with the given capacity strategy.
+    pub fn with_strategy(strategy: Strategy) -> Self {
+        let mut s = Scheduler::default();
+        if strategy == Strategy::Binpack {
+            s.scores = vec![
+                (Box::new(MostAllocated), 3),
+                (Box::new(BalancedAllocation), 1),
+                (Box::new(NodeAffinity), 2),
+                (Box::new(TaintToleration), 3),
+            ];
+        }
+        s
+    }
+}
+
 impl Default for Scheduler {
     fn default() -> Self {
         Scheduler {
@@ -118,6 +144,7 @@ impl Default for Scheduler {
             ],
             scores: vec![
                 (Box::new(LeastAllocated), 1),
+                (Box::new(BalancedAllocation), 1),
                 (Box::new(SpreadOwner), 2),
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
@@ -166,6 +193,89 @@ impl Scheduler {
                 nodes: rejected,
             }),
         }
+    }
+}
+
+/// One node as [`Scheduler::explain`] sees it for a pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeVerdict {
+    pub node: String,
+    /// The rejecting filter's verdict; `None` when the node is feasible.
+    pub rejected: Option<Status>,
+    /// Each score plugin's score (0–100) and weight, when feasible.
+    pub scores: Vec<(&'static str, i64, i64)>,
+    pub total: i64,
+}
+
+impl Scheduler {
+    /// Every node's verdict for `pod`, best first (feasible by total score,
+    /// then rejected ones by name): what `ork why` prints.
+    pub fn explain(&self, snapshot: &Snapshot, pod: &Pod) -> Vec<NodeVerdict> {
+        let usage = PodUsage::of(pod);
+        let mut out: Vec<NodeVerdict> = snapshot
+            .nodes
+            .iter()
+            .map(|(name, info)| {
+                let verdict = self.check(pod, &usage, info);
+                if !verdict.is_success() {
+                    return NodeVerdict {
+                        node: name.clone(),
+                        rejected: Some(verdict),
+                        scores: vec![],
+                        total: 0,
+                    };
+                }
+                let scores: Vec<(&'static str, i64, i64)> = self
+                    .scores
+                    .iter()
+                    .map(|(s, w)| (s.name(), s.score(pod, &usage, info).clamp(0, 100), *w))
+                    .collect();
+                let total = scores.iter().map(|(_, v, w)| v * w).sum();
+                NodeVerdict {
+                    node: name.clone(),
+                    rejected: None,
+                    scores,
+                    total,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.rejected
+                .is_some()
+                .cmp(&b.rejected.is_some())
+                .then(b.total.cmp(&a.total))
+                .then(a.node.cmp(&b.node))
+        });
+        out
+    }
+}
+
+/// What would make a pod fit a node that refused it for `reason`.
+pub fn remedy(reason: &str, node: &str) -> String {
+    if let Some(res) = reason.strip_prefix("Insufficient ") {
+        return format!(
+            "free {res} on {node} (scale down or delete pods there), add a node, or lower the pod's {res} request"
+        );
+    }
+    if let Some(t) = reason.strip_prefix("node(s) had untolerated taint {") {
+        let key = t.split(':').next().unwrap_or("").trim();
+        return format!(
+            "add a toleration for key {key:?} to the pod, or remove the taint: ork taint node {node} {key}-"
+        );
+    }
+    match reason {
+        "node(s) didn't match Pod's node affinity/selector" => format!(
+            "change the pod's nodeSelector / node affinity, or start {node} with a matching --label"
+        ),
+        "node(s) were unschedulable" => format!("ork uncordon {node}"),
+        "node(s) were not ready" => format!("wait for {node}'s node daemon to report Ready again"),
+        r if r.contains("host port") || r.contains("ports") => {
+            "free the host port on that node, or drop hostPort from the pod".into()
+        }
+        r if r.contains("runtime") => {
+            "pick a runtimeClassName that node offers, or start a node with that runtime".into()
+        }
+        _ => "change the pod or the node so this filter passes".into(),
     }
 }
 

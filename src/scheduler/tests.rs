@@ -131,3 +131,24 @@ fn replicas_without_requests_spread_across_equal_nodes() {
     placed.sort();
     assert_eq!(placed, vec!["a", "a", "b", "b", "c", "c"]);
 }
+
+#[test]
+fn binpack_fills_the_busy_node_where_spread_picks_the_empty_one() {
+    let mut s = snapshot(vec![node("a", "4", "4Gi"), node("b", "4", "4Gi")]);
+    let first = pod("2", "2Gi");
+    s.nodes.get_mut("b").unwrap().add(&PodUsage::of(&first));
+    let p = pod("1", "1Gi");
+    assert_eq!(
+        Scheduler::with_strategy(Strategy::Spread).schedule(&s, &p),
+        Ok("a".to_string())
+    );
+    assert_eq!(
+        Scheduler::with_strategy(Strategy::Binpack).schedule(&s, &p),
+        Ok("b".to_string())
+    );
+    // A pod that no longer fits the busy node goes to the empty one under binpack too.
+    assert_eq!(
+        Scheduler::with_strategy(Strategy::Binpack).schedule(&s, &pod("3", "1Gi")),
+        Ok("a".to_string())
+    );
+}

@@ -148,3 +148,107 @@ spec:
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[test]
+fn ork_why_names_the_plugin_reason_and_remedy_for_each_unschedulable_pod() {
+    let mut c = Cluster::start(0, "fake");
+    c.add_node_with(
+        "n1",
+        "fake",
+        &[
+            "--capacity",
+            "cpu=1,memory=1Gi",
+            "--label",
+            "zone=a",
+            "--taint",
+            "dedicated=gpu:NoSchedule",
+        ],
+    );
+    c.apply(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: needs-toleration}
+spec:
+  containers: [{name: c, image: none, command: ["none"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: too-big}
+spec:
+  tolerations: [{key: dedicated, operator: Exists}]
+  containers:
+  - {name: c, image: none, command: ["none"], resources: {requests: {cpu: "4"}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: wrong-zone}
+spec:
+  tolerations: [{key: dedicated, operator: Exists}]
+  nodeSelector: {zone: b}
+  containers: [{name: c, image: none, command: ["none"]}]
+"#,
+    );
+    for (pod, plugin, reason, remedy) in [
+        (
+            "needs-toleration",
+            "TaintToleration",
+            "node(s) had untolerated taint {dedicated: gpu}",
+            "ork taint node n1 dedicated-",
+        ),
+        (
+            "too-big",
+            "NodeResourcesFit",
+            "Insufficient cpu",
+            "lower the pod's cpu request",
+        ),
+        (
+            "wrong-zone",
+            "NodeSelector",
+            "node(s) didn't match Pod's node affinity/selector",
+            "matching --label",
+        ),
+    ] {
+        let out =
+            crate::harness::wait_for(&format!("{pod} pending"), Duration::from_secs(20), || {
+                let out = c.ok(&["why", "pod", pod]);
+                out.contains("is Pending: 0/1 nodes are available")
+                    .then_some(out)
+            });
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("n1 "))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(
+            line.contains("rejected") && line.contains(plugin),
+            "{pod}: {line}"
+        );
+        assert!(
+            line.contains(reason) && line.contains(remedy),
+            "{pod}: {line}"
+        );
+    }
+    let described = c.ok(&["describe", "pod", "too-big"]);
+    assert!(
+        described.contains("Placement (ork why pod):"),
+        "{described}"
+    );
+    assert!(
+        described.contains("n1: rejected NodeResourcesFit: Insufficient cpu"),
+        "{described}"
+    );
+    // A feasible node shows its scores.
+    c.add_node("n2", "fake");
+    let out = crate::harness::wait_for(
+        "needs-toleration placed on n2",
+        Duration::from_secs(20),
+        || {
+            let out = c.ok(&["why", "pod", "needs-toleration"]);
+            out.contains("runs on node n2").then_some(out)
+        },
+    );
+    assert!(
+        out.contains("fits (score") && out.contains("LeastAllocated"),
+        "{out}"
+    );
+}

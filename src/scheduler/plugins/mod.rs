@@ -1,8 +1,10 @@
 //! The filter and score plugins, one file each.
 
+mod balanced;
 mod fit;
 mod host_ports;
 mod least_allocated;
+mod most_allocated;
 mod node_affinity;
 mod node_ready;
 mod node_selector;
@@ -10,9 +12,11 @@ mod runtime_class;
 mod spread_owner;
 mod taint_toleration;
 
+pub use balanced::BalancedAllocation;
 pub use fit::NodeResourcesFit;
 pub use host_ports::HostPorts;
 pub use least_allocated::LeastAllocated;
+pub use most_allocated::MostAllocated;
 pub use node_affinity::NodeAffinity;
 pub use node_ready::NodeReady;
 pub use node_selector::NodeSelector;
