@@ -97,6 +97,63 @@ pub fn tolerated(tolerations: &[Toleration], t: &Taint) -> bool {
 pub struct Affinity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_affinity: Option<NodeAffinity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_anti_affinity: Option<PodAntiAffinity>,
+}
+
+/// The topology key ork's pod anti-affinity supports: one node is one domain.
+pub const HOSTNAME_TOPOLOGY: &str = "kubernetes.io/hostname";
+
+/// Keep away from pods that match (on the same node).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAntiAffinity {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTerm>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAffinityTerm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<super::selector::LabelSelector>,
+    /// Empty: the pod's own namespace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    pub topology_key: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WeightedPodAffinityTerm {
+    /// 1–100.
+    pub weight: i32,
+    pub pod_affinity_term: PodAffinityTerm,
+}
+
+impl PodAffinityTerm {
+    /// Whether another pod (its namespace and labels) matches this term of a
+    /// pod in `own_namespace`. A term without a selector matches nothing.
+    pub fn selects(
+        &self,
+        own_namespace: &str,
+        ns: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> bool {
+        let in_scope = if self.namespaces.is_empty() {
+            ns == own_namespace
+        } else {
+            self.namespaces.iter().any(|n| n == ns)
+        };
+        in_scope
+            && self
+                .label_selector
+                .as_ref()
+                .and_then(|s| s.to_selector().ok())
+                .is_some_and(|s| s.matches(labels))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -445,6 +445,58 @@ fn validate_placement(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
             ));
         }
     }
+    if let Some(anti) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+    {
+        let base = format!("{path}.affinity.podAntiAffinity");
+        let terms = anti
+            .required_during_scheduling_ignored_during_execution
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"), t))
+            .chain(
+                anti.preferred_during_scheduling_ignored_during_execution
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        (
+                            format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].podAffinityTerm"),
+                            &w.pod_affinity_term,
+                        )
+                    }),
+            );
+        for (p, t) in terms {
+            if t.topology_key != super::placement::HOSTNAME_TOPOLOGY {
+                errs.push(FieldError::new(
+                    format!("{p}.topologyKey"),
+                    format!(
+                        "{:?} is not supported by ork yet; use {}",
+                        t.topology_key,
+                        super::placement::HOSTNAME_TOPOLOGY
+                    ),
+                ));
+            }
+            if let Some(s) = &t.label_selector
+                && let Err(e) = s.to_selector()
+            {
+                errs.push(FieldError::new(format!("{p}.labelSelector"), e.to_string()));
+            }
+        }
+        for (i, w) in anti
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .enumerate()
+        {
+            if !(1..=100).contains(&w.weight) {
+                errs.push(FieldError::new(
+                    format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].weight"),
+                    "must be 1 to 100",
+                ));
+            }
+        }
+    }
     let Some(na) = spec
         .affinity
         .as_ref()

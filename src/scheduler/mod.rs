@@ -19,7 +19,7 @@ mod snapshot;
 
 pub use plugins::{
     BalancedAllocation, HostPorts, LeastAllocated, MostAllocated, NodeAffinity, NodeReady,
-    NodeResourcesFit, NodeSelector, RuntimeClass, SpreadOwner, TaintToleration,
+    NodeResourcesFit, NodeSelector, PodAntiAffinity, RuntimeClass, SpreadOwner, TaintToleration,
 };
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
@@ -124,6 +124,7 @@ impl Scheduler {
                 (Box::new(BalancedAllocation), 1),
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
+                (Box::new(PodAntiAffinity), 2),
             ];
         }
         s
@@ -141,6 +142,7 @@ impl Default for Scheduler {
                 Box::new(RuntimeClass),
                 Box::new(NodeResourcesFit),
                 Box::new(HostPorts),
+                Box::new(PodAntiAffinity),
             ],
             scores: vec![
                 (Box::new(LeastAllocated), 1),
@@ -148,6 +150,7 @@ impl Default for Scheduler {
                 (Box::new(SpreadOwner), 2),
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
+                (Box::new(PodAntiAffinity), 2),
             ],
         }
     }

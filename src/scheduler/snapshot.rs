@@ -16,6 +16,10 @@ pub struct PodUsage {
     pub host_ports: Vec<(i32, Protocol)>,
     /// The uid of the pod's controlling owner (a ReplicaSet, say).
     pub owner: Option<String>,
+    /// Who the pod is, for pod (anti-)affinity: uid, namespace, labels.
+    pub uid: String,
+    pub namespace: String,
+    pub labels: Arc<BTreeMap<String, String>>,
 }
 
 impl PodUsage {
@@ -31,6 +35,9 @@ impl PodUsage {
                 .filter_map(|p| p.host_port.map(|h| (h, p.protocol)))
                 .collect(),
             owner: pod.metadata.controller().map(|r| r.uid.clone()),
+            uid: pod.metadata.uid.clone(),
+            namespace: pod.metadata.namespace.clone(),
+            labels: Arc::new(pod.metadata.labels.clone()),
         }
     }
 }
@@ -48,6 +55,8 @@ pub struct NodeInfo {
     pub host_ports: HashMap<(i32, Protocol), usize>,
     /// Pods here per controlling owner uid.
     pub owners: HashMap<String, usize>,
+    /// Namespace and labels of the pods here, by uid.
+    pub pod_labels: HashMap<String, (String, Arc<BTreeMap<String, String>>)>,
 }
 
 impl NodeInfo {
@@ -68,6 +77,7 @@ impl NodeInfo {
             pod_count: 0,
             host_ports: HashMap::new(),
             owners: HashMap::new(),
+            pod_labels: HashMap::new(),
         }
     }
 
@@ -89,6 +99,10 @@ impl NodeInfo {
         }
         if let Some(o) = &u.owner {
             *self.owners.entry(o.clone()).or_default() += 1;
+        }
+        if !u.uid.is_empty() {
+            self.pod_labels
+                .insert(u.uid.clone(), (u.namespace.clone(), u.labels.clone()));
         }
     }
 
@@ -112,6 +126,7 @@ impl NodeInfo {
                 self.owners.remove(o);
             }
         }
+        self.pod_labels.remove(&u.uid);
     }
 }
 

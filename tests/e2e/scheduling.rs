@@ -252,3 +252,47 @@ spec:
         "{out}"
     );
 }
+
+#[test]
+fn required_pod_anti_affinity_puts_one_replica_per_node_and_explains_the_rest() {
+    let c = Cluster::start(2, "fake");
+    c.apply(
+        r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ha}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: ha}}
+  template:
+    metadata: {labels: {app: ha}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: ha}}
+            topologyKey: kubernetes.io/hostname
+      containers: [{name: c, image: none, command: ["none"]}]
+"#,
+    );
+    let pods = crate::harness::wait_for("two placed, one pending", Duration::from_secs(20), || {
+        let pods = c.pods("app=ha");
+        let placed: Vec<String> = pods
+            .iter()
+            .filter_map(|p| p["spec"]["nodeName"].as_str().map(String::from))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let explained = pods.iter().any(|p| {
+            p["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    c["type"] == "PodScheduled"
+                        && c["message"].as_str().is_some_and(|m| {
+                            m.contains("2 node(s) didn't match pod anti-affinity rules")
+                        })
+                })
+            })
+        });
+        (pods.len() == 3 && placed.len() == 2 && explained).then_some(placed)
+    });
+    assert_ne!(pods[0], pods[1], "one replica per node: {pods:?}");
+}

@@ -39,7 +39,6 @@ const UNSUPPORTED: &[&str] = &[
     "os",
     "overhead",
     "podAffinity",
-    "podAntiAffinity",
     "preemptionPolicy",
     "priority",
     "priorityClassName",

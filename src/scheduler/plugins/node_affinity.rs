@@ -103,6 +103,7 @@ mod tests {
                 }),
                 ..Default::default()
             }),
+            ..Default::default()
         });
         let u = PodUsage::of(&p);
         // (node, passes?)
@@ -146,6 +147,7 @@ mod tests {
                 ],
                 ..Default::default()
             }),
+            ..Default::default()
         });
         let u = PodUsage::of(&p);
         assert_eq!(
