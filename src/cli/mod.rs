@@ -6,6 +6,7 @@
 //! This module may use every other module; none may use it.
 
 mod apply;
+mod bench;
 mod config;
 mod describe;
 mod exec;
@@ -103,6 +104,8 @@ pub enum Command {
     Top(top::TopArgs),
     /// List events, newest last.
     Events(misc::EventsArgs),
+    /// Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`.
+    Bench(bench::BenchArgs),
     /// Print the client and server versions.
     Version(misc::VersionArgs),
     /// Print a shell completion script.
@@ -236,6 +239,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
         Command::Taint(a) => nodes::taint(&Ctx::new(g)?, a).await,
         Command::Why(a) => why::why(&Ctx::new(g)?, a).await,
+        Command::Bench(a) => bench::bench(a).await,
         Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
         Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
         Command::Top(a) => top::top(&Ctx::new(g)?, a).await,

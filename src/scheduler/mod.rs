@@ -102,6 +102,19 @@ pub struct Unschedulable {
 pub struct Scheduler {
     filters: Vec<Box<dyn Filter>>,
     scores: Vec<(Box<dyn Score>, i64)>,
+    /// Where the next search over nodes starts (rotates, as in Kubernetes).
+    next_start: std::sync::atomic::AtomicUsize,
+}
+
+/// How many feasible nodes a search looks for before scoring, as Kubernetes'
+/// adaptive `percentageOfNodesToScore`: every node up to 100, then 50% less
+/// 1% per 125 nodes (at least 5%), and never fewer than 100.
+pub fn feasible_target(nodes: usize) -> usize {
+    if nodes <= 100 {
+        return nodes;
+    }
+    let pct = 50usize.saturating_sub(nodes / 125).max(5);
+    (nodes * pct / 100).max(100)
 }
 
 /// How the scheduler weighs free capacity.
@@ -134,6 +147,7 @@ impl Scheduler {
 impl Default for Scheduler {
     fn default() -> Self {
         Scheduler {
+            next_start: std::sync::atomic::AtomicUsize::new(0),
             filters: vec![
                 Box::new(NodeReady),
                 Box::new(NodeSelector),
@@ -168,12 +182,30 @@ impl Scheduler {
         Status::success("all")
     }
 
-    /// Picks the best node for `pod`, or says why none fits.
+    /// Picks the best node for `pod`, or says why none fits. On large
+    /// clusters the search stops once [`feasible_target`] nodes passed the
+    /// filters (starting where the last search stopped, so every node gets
+    /// its turn); a pod that fits nowhere is judged against every node.
     pub fn schedule(&self, snapshot: &Snapshot, pod: &Pod) -> Result<String, Unschedulable> {
+        use std::sync::atomic::Ordering;
         let usage = PodUsage::of(pod);
+        let n = snapshot.nodes.len();
+        let want = feasible_target(n);
+        let start = if n == 0 {
+            0
+        } else {
+            self.next_start.load(Ordering::Relaxed) % n
+        };
         let mut best: Option<(i64, &str)> = None;
         let mut rejected = BTreeMap::new();
-        for (name, info) in &snapshot.nodes {
+        let (mut feasible, mut seen) = (0, 0);
+        let order = snapshot
+            .nodes
+            .iter()
+            .skip(start)
+            .chain(snapshot.nodes.iter().take(start));
+        for (name, info) in order {
+            seen += 1;
             let verdict = self.check(pod, &usage, info);
             if !verdict.is_success() {
                 rejected.insert(name.clone(), verdict);
@@ -184,10 +216,17 @@ impl Scheduler {
                 .iter()
                 .map(|(s, w)| s.score(pod, &usage, info).clamp(0, 100) * w)
                 .sum();
-            // Strictly greater: among equal scores the first name (BTreeMap order) wins.
-            if best.is_none_or(|(b, _)| total > b) {
+            // Highest total; among equal totals the first name wins, wherever the search began.
+            if best.is_none_or(|(b, bn)| total > b || (total == b && name.as_str() < bn)) {
                 best = Some((total, name));
             }
+            feasible += 1;
+            if feasible >= want {
+                break;
+            }
+        }
+        if n > 0 {
+            self.next_start.store((start + seen) % n, Ordering::Relaxed);
         }
         match best {
             Some((_, name)) => Ok(name.to_string()),

@@ -152,3 +152,30 @@ fn binpack_fills_the_busy_node_where_spread_picks_the_empty_one() {
         Ok("a".to_string())
     );
 }
+
+#[test]
+fn large_clusters_score_a_share_of_the_nodes_and_every_node_gets_its_turn() {
+    assert_eq!(feasible_target(3), 3);
+    assert_eq!(feasible_target(100), 100);
+    assert_eq!(feasible_target(1000), 420);
+    assert_eq!(feasible_target(5000), 500);
+    assert_eq!(feasible_target(100_000), 5000);
+    let nodes: Vec<Node> = (0..300)
+        .map(|i| node(&format!("n{i:03}"), "1", "1Gi"))
+        .collect();
+    let s = snapshot(nodes);
+    let sched = Scheduler::default();
+    let p = pod("100m", "10Mi");
+    // Equal nodes: each search starts where the last stopped, so successive
+    // pods land in different parts of the cluster, never on a node that fails.
+    let a = sched.schedule(&s, &p).unwrap();
+    let b = sched.schedule(&s, &p).unwrap();
+    assert_ne!(a, b, "the search rotates");
+    // A pod that fits nowhere is judged against every node.
+    let err = sched.schedule(&s, &pod("2", "1Gi")).unwrap_err();
+    assert_eq!(err.nodes.len(), 300);
+    assert_eq!(
+        err.message,
+        "0/300 nodes are available: 300 Insufficient cpu."
+    );
+}

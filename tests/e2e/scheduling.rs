@@ -296,3 +296,28 @@ spec:
     });
     assert_ne!(pods[0], pods[1], "one replica per node: {pods:?}");
 }
+
+#[test]
+fn the_scheduler_benchmark_runs_at_small_size() {
+    let out = std::process::Command::new(crate::harness::ORK)
+        .args([
+            "bench",
+            "scheduler",
+            "--nodes",
+            "50",
+            "--warm",
+            "50",
+            "--pods",
+            "500",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("pods/s (target ≥5,000)"), "{text}");
+    assert!(text.contains("nodes over their pod capacity: 0"), "{text}");
+}
