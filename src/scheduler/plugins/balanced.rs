@@ -2,7 +2,7 @@
 //! proportion after placing the pod (Kubernetes' BalancedResourceAllocation),
 //! so neither runs out while the other sits idle. 100 = equal shares.
 
-use super::least_allocated::{DEFAULT_CPU_MILLI, DEFAULT_MEMORY_BYTES};
+use super::least_allocated::requested_after;
 use crate::api::Pod;
 use crate::scheduler::{NodeInfo, PodUsage, Score};
 
@@ -17,15 +17,11 @@ impl Score for BalancedAllocation {
         if n.alloc_cpu_milli <= 0 || n.alloc_memory_bytes <= 0 {
             return 0;
         }
-        let or_default = |v: i128, d: i128| if v > 0 { v } else { d };
         let share = |req: i128, alloc: i128| (req as f64 / alloc as f64).min(1.0);
-        let cpu = share(
-            n.req_cpu_milli + or_default(u.cpu_milli, DEFAULT_CPU_MILLI),
-            n.alloc_cpu_milli,
-        );
-        let mem = share(
-            n.req_memory_bytes + or_default(u.memory_bytes, DEFAULT_MEMORY_BYTES),
-            n.alloc_memory_bytes,
+        let (cpu, mem) = requested_after(u, n);
+        let (cpu, mem) = (
+            share(cpu, n.alloc_cpu_milli),
+            share(mem, n.alloc_memory_bytes),
         );
         ((1.0 - (cpu - mem).abs()) * 100.0) as i64
     }

@@ -13,6 +13,17 @@ pub const DEFAULT_CPU_MILLI: i128 = 100;
 /// Memory a pod without a request counts as when scoring.
 pub const DEFAULT_MEMORY_BYTES: i128 = 200 << 20;
 
+/// CPU (millicores) and memory (bytes) the node would have requested with
+/// the pod placed, a pod without requests counting as the defaults above.
+/// Shared by every capacity score.
+pub fn requested_after(u: &PodUsage, n: &NodeInfo) -> (i128, i128) {
+    let or_default = |v: i128, d: i128| if v > 0 { v } else { d };
+    (
+        n.req_cpu_milli + or_default(u.cpu_milli, DEFAULT_CPU_MILLI),
+        n.req_memory_bytes + or_default(u.memory_bytes, DEFAULT_MEMORY_BYTES),
+    )
+}
+
 fn free_share(requested: i128, allocatable: i128) -> i64 {
     if allocatable <= 0 {
         return 0;
@@ -27,16 +38,8 @@ impl Score for LeastAllocated {
     }
 
     fn score(&self, _pod: &Pod, u: &PodUsage, n: &NodeInfo) -> i64 {
-        let or_default = |v: i128, d: i128| if v > 0 { v } else { d };
-        let cpu = free_share(
-            n.req_cpu_milli + or_default(u.cpu_milli, DEFAULT_CPU_MILLI),
-            n.alloc_cpu_milli,
-        );
-        let mem = free_share(
-            n.req_memory_bytes + or_default(u.memory_bytes, DEFAULT_MEMORY_BYTES),
-            n.alloc_memory_bytes,
-        );
-        (cpu + mem) / 2
+        let (cpu, mem) = requested_after(u, n);
+        (free_share(cpu, n.alloc_cpu_milli) + free_share(mem, n.alloc_memory_bytes)) / 2
     }
 }
 

@@ -3,7 +3,7 @@
 //! placement, 0 = empty. Used instead of least-allocated with
 //! `ork control --scheduling-strategy binpack`.
 
-use super::least_allocated::{DEFAULT_CPU_MILLI, DEFAULT_MEMORY_BYTES};
+use super::least_allocated::requested_after;
 use crate::api::Pod;
 use crate::scheduler::{NodeInfo, PodUsage, Score};
 
@@ -22,16 +22,8 @@ impl Score for MostAllocated {
     }
 
     fn score(&self, _pod: &Pod, u: &PodUsage, n: &NodeInfo) -> i64 {
-        let or_default = |v: i128, d: i128| if v > 0 { v } else { d };
-        let cpu = used_share(
-            n.req_cpu_milli + or_default(u.cpu_milli, DEFAULT_CPU_MILLI),
-            n.alloc_cpu_milli,
-        );
-        let mem = used_share(
-            n.req_memory_bytes + or_default(u.memory_bytes, DEFAULT_MEMORY_BYTES),
-            n.alloc_memory_bytes,
-        );
-        (cpu + mem) / 2
+        let (cpu, mem) = requested_after(u, n);
+        (used_share(cpu, n.alloc_cpu_milli) + used_share(mem, n.alloc_memory_bytes)) / 2
     }
 }
 
