@@ -59,52 +59,144 @@ fn no_nodes_at_all_is_said_plainly() {
     );
 }
 
-/// Property: placing pods one by one (updating the snapshot as the loop does)
-/// never puts more on a node than it can hold, and places a pod whenever some
-/// node could hold it.
-#[test]
-fn placements_never_overcommit_a_node() {
-    // A small deterministic generator (no extra crates): xorshift.
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = |m: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % m
-    };
-    for _round in 0..50 {
-        let n_nodes = 1 + next(6) as usize;
-        let nodes: Vec<Node> = (0..n_nodes)
-            .map(|i| {
+/// A small deterministic generator for the property tests (xorshift).
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self, m: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % m
+    }
+}
+
+/// A random cluster of `n` nodes: CPU, memory and pod slots all vary, some
+/// nodes are equal (ties), and a pod of the sequence may carry an owner.
+fn random_case(g: &mut Gen, n: usize, pods: usize) -> (Vec<Node>, Vec<Pod>) {
+    let nodes = (0..n)
+        .map(|i| {
+            let mut nd = if g.next(3) == 0 {
+                node(&format!("n{i:03}"), "2", "2Gi")
+            } else {
                 node(
-                    &format!("n{i}"),
-                    &format!("{}m", 500 + next(4000)),
-                    &format!("{}Mi", 256 + next(4096)),
+                    &format!("n{i:03}"),
+                    &format!("{}m", 500 + g.next(4000)),
+                    &format!("{}Mi", 256 + g.next(4096)),
                 )
-            })
-            .collect();
-        let mut s = snapshot(nodes);
-        let sched = Scheduler::default();
-        for _ in 0..60 {
-            let p = pod(
-                &format!("{}m", 1 + next(1500)),
-                &format!("{}Mi", 1 + next(1500)),
+            };
+            let slots = 1 + g.next(12);
+            nd.status
+                .allocatable
+                .insert("pods".into(), slots.to_string().parse().unwrap());
+            nd
+        })
+        .collect();
+    let pods = (0..pods)
+        .map(|i| {
+            let mut p = pod(
+                &format!("{}m", 1 + g.next(1500)),
+                &format!("{}Mi", 1 + g.next(1500)),
             );
-            let u = PodUsage::of(&p);
-            let could_fit = s.nodes.values().any(|n| {
-                n.req_cpu_milli + u.cpu_milli <= n.alloc_cpu_milli
-                    && n.req_memory_bytes + u.memory_bytes <= n.alloc_memory_bytes
-            });
-            match sched.schedule(&s, &p) {
-                Ok(name) => s.nodes.get_mut(&name).unwrap().add(&u),
-                Err(e) => assert!(!could_fit, "refused although a node fits: {}", e.message),
+            p.metadata.name = format!("p{i}");
+            p.metadata.uid = format!("uid-{i}");
+            if g.next(2) == 0 {
+                p.metadata.owner_references = vec![crate::api::OwnerReference {
+                    uid: format!("rs-{}", g.next(3)),
+                    controller: Some(true),
+                    ..Default::default()
+                }];
             }
-            for n in s.nodes.values() {
-                assert!(n.req_cpu_milli <= n.alloc_cpu_milli);
-                assert!(n.req_memory_bytes <= n.alloc_memory_bytes);
+            p
+        })
+        .collect();
+    (nodes, pods)
+}
+
+/// Places `pods` one by one as the scheduling loop does (each placement
+/// counted before the next decision), checking after each that no node holds
+/// more than its allocatable CPU, memory or pod count, and that a pod is only
+/// refused when no node could hold it. Returns the decisions.
+fn place_all(strategy: Strategy, nodes: &[Node], pods: &[Pod]) -> Vec<Option<String>> {
+    let mut s = snapshot(nodes.to_vec());
+    let sched = Scheduler::with_strategy(strategy);
+    let mut out = vec![];
+    for p in pods {
+        let u = PodUsage::of(p);
+        let could_fit = s.nodes.values().any(|n| {
+            n.req_cpu_milli + u.cpu_milli <= n.alloc_cpu_milli
+                && n.req_memory_bytes + u.memory_bytes <= n.alloc_memory_bytes
+                && n.pod_count < n.alloc_pods
+        });
+        match sched.schedule(&s, p) {
+            Ok(name) => {
+                let info = s.nodes.get_mut(&name).unwrap();
+                info.add(&u);
+                assert!(
+                    info.req_cpu_milli <= info.alloc_cpu_milli
+                        && info.req_memory_bytes <= info.alloc_memory_bytes
+                        && info.pod_count <= info.alloc_pods,
+                    "{strategy:?} overcommitted {name}"
+                );
+                out.push(Some(name));
+            }
+            Err(e) => {
+                assert!(!could_fit, "refused although a node fits: {}", e.message);
+                out.push(None);
             }
         }
     }
+    out
+}
+
+/// Property: under both strategies, on small clusters (every node scored)
+/// and large ones (a share of the nodes scored, from a rotating start), no
+/// placement exceeds a node's allocatable and a pod is refused only when
+/// nothing could hold it.
+#[test]
+fn placements_never_overcommit_a_node() {
+    let mut g = Gen(0x2545_f491_4f6c_dd1d);
+    for round in 0..60 {
+        let n = if round % 6 == 0 {
+            150 + g.next(250) as usize
+        } else {
+            1 + g.next(8) as usize
+        };
+        let (nodes, pods) = random_case(&mut g, n, 80);
+        for strategy in [Strategy::Spread, Strategy::Binpack] {
+            let placed = place_all(strategy, &nodes, &pods);
+            assert!(placed.iter().any(Option::is_some));
+        }
+    }
+}
+
+/// Property: the same cluster and the same pods give the same decisions
+/// twice, ties included (a fresh scheduler each time, as after a restart).
+#[test]
+fn ties_break_the_same_way_twice() {
+    let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+    let mut ties = 0;
+    for round in 0..40 {
+        let n = if round % 4 == 0 {
+            150 + g.next(250) as usize
+        } else {
+            2 + g.next(8) as usize
+        };
+        let (nodes, pods) = random_case(&mut g, n, 60);
+        ties += nodes
+            .iter()
+            .filter(|x| x.status.allocatable["cpu"] == "2".parse().unwrap())
+            .count();
+        for strategy in [Strategy::Spread, Strategy::Binpack] {
+            let first = place_all(strategy, &nodes, &pods);
+            // The nodes listed in another order change nothing.
+            let mut reversed = nodes.clone();
+            reversed.reverse();
+            let second = place_all(strategy, &reversed, &pods);
+            assert_eq!(first, second, "{strategy:?} round {round}");
+        }
+    }
+    assert!(ties > 100, "the cases must contain equal nodes ({ties})");
 }
 
 #[test]

@@ -78,6 +78,8 @@ pub struct Cluster {
     pub url: String,
     pub admin: String,
     pub nodes: Vec<Node>,
+    /// More `ork control` arguments (e.g. `--scheduling-strategy binpack`).
+    pub control_args: Vec<String>,
     listen: String,
 }
 
@@ -100,6 +102,11 @@ fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
 impl Cluster {
     /// A control daemon and `nodes` node daemons with a runtime (`process`/`fake`).
     pub fn start(nodes: usize, runtime: &str) -> Cluster {
+        Cluster::start_with(nodes, runtime, &[])
+    }
+
+    /// Like [`Cluster::start`], with more `ork control` arguments.
+    pub fn start_with(nodes: usize, runtime: &str, control_args: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Cluster {
             dir,
@@ -107,6 +114,7 @@ impl Cluster {
             url: String::new(),
             admin: String::new(),
             nodes: vec![],
+            control_args: control_args.iter().map(|s| s.to_string()).collect(),
             listen: "127.0.0.1:0".into(),
         };
         c.start_control();
@@ -136,7 +144,8 @@ impl Cluster {
                     "3s",
                     "--data-dir",
                 ])
-                .arg(&data),
+                .arg(&data)
+                .args(&self.control_args),
             &self.dir.path().join("control.log"),
         );
         self.control = Some(child);

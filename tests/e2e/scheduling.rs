@@ -321,3 +321,52 @@ fn the_scheduler_benchmark_runs_at_small_size() {
     assert!(text.contains("pods/s (target ≥5,000)"), "{text}");
     assert!(text.contains("nodes over their pod capacity: 0"), "{text}");
 }
+
+/// Six 500m replicas on three 4-core hollow nodes: the default spread
+/// strategy puts two on each node; `--scheduling-strategy binpack` fills one
+/// node before it touches another.
+#[test]
+fn binpack_fills_one_node_where_spread_uses_all_three() {
+    let manifest = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 6
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: c
+        image: none
+        command: ["none"]
+        resources: {requests: {cpu: 500m, memory: 64Mi}}
+"#;
+    for (args, want) in [
+        (&[][..], vec![2, 2, 2]),
+        (&["--scheduling-strategy", "binpack"][..], vec![6]),
+    ] {
+        let mut c = Cluster::start_with(0, "fake", args);
+        for n in ["n1", "n2", "n3"] {
+            c.add_node_with(n, "fake", &["--capacity", "cpu=4,memory=8Gi"]);
+        }
+        c.apply(manifest);
+        let per_node =
+            crate::harness::wait_for("six replicas scheduled", Duration::from_secs(30), || {
+                let pods: Value = c.json(&["get", "pods", "-l", "app=web"])?;
+                let items = pods["items"].as_array()?;
+                let mut counts = std::collections::BTreeMap::<String, usize>::new();
+                for p in items {
+                    let n = p["spec"]["nodeName"].as_str().unwrap_or("");
+                    if !n.is_empty() {
+                        *counts.entry(n.to_string()).or_default() += 1;
+                    }
+                }
+                (counts.values().sum::<usize>() == 6).then_some(counts)
+            });
+        let mut got: Vec<usize> = per_node.values().copied().collect();
+        got.sort();
+        assert_eq!(got, want, "{args:?}: {per_node:?}");
+    }
+}
