@@ -92,6 +92,14 @@ impl FieldSelector {
         Ok(FieldSelector { terms })
     }
 
+    /// The value of an equality term on `field`, if the selector has one.
+    pub fn equals(&self, field: &str) -> Option<&str> {
+        self.terms
+            .iter()
+            .find(|t| t.equal && t.field == field)
+            .map(|t| t.value.as_str())
+    }
+
     pub fn matches(&self, obj: &AnyObject) -> bool {
         self.terms.iter().all(|t| {
             let v = field_value(obj, &t.field).unwrap_or_default();

@@ -80,6 +80,10 @@ impl Running {
         {
             self.server.abort();
         }
+        // Leave one database file behind, not a WAL beside it.
+        if let Err(e) = self.store.backend().checkpoint() {
+            tracing::warn!(error = %e, "checkpointing the database on stop failed");
+        }
     }
 
     /// Resolves when the HTTP server ends (it only ends on shutdown or a fatal error).

@@ -153,7 +153,16 @@ pub async fn serve(
             ApiError::bad_request(format!("resourceVersion {s:?} is not a number"))
         })?),
     };
-    let (stream, pending_error) = match app.store.watch(Some(kind), from).await {
+    // A node daemon's watch of its own pods gets only that node's changes.
+    let node = (kind == Kind::Pod)
+        .then(|| filters.fields.equals("spec.nodeName"))
+        .flatten()
+        .filter(|n| !n.is_empty());
+    let opened = match node {
+        Some(n) => app.store.watch_node_pods(n, from).await,
+        None => app.store.watch(Some(kind), from).await,
+    };
+    let (stream, pending_error) = match opened {
         Ok(s) => (Some(s), None),
         Err(e @ StoreError::Expired { .. }) => (None, Some(*ApiError::from(e).0)),
         Err(e) => return Err(e.into()),

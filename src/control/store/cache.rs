@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 /// Recent changes kept in memory for watches.
-const RING: usize = 20_000;
+const RING: usize = 4_096;
 
 /// A stored object and its JSON, as served.
 #[derive(Clone, Debug)]
@@ -77,6 +77,11 @@ impl Cache {
         Ok(c)
     }
 
+    /// Number of objects of every kind.
+    pub fn len(&self) -> usize {
+        self.kinds.iter().map(BTreeMap::len).sum()
+    }
+
     fn map(&self, kind: Kind) -> &BTreeMap<Key, Entry> {
         &self.kinds[kind as usize]
     }
@@ -121,6 +126,15 @@ impl Cache {
 
     pub fn pod_keys_on_node(&self, node: &str) -> impl Iterator<Item = &Key> {
         self.pods_by_node.get(node).into_iter().flatten()
+    }
+
+    pub fn pod_entries_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        let pods = self.map(Kind::Pod);
+        self.pods_by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(move |k| pods.get(k))
     }
 
     pub fn pods_on_node(&self, node: &str) -> Vec<Arc<Pod>> {

@@ -45,8 +45,25 @@ use std::any::Any;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-/// Changes kept in the durable log beyond compaction.
-const LOG_RETAIN: u64 = 50_000;
+/// Fewest changes the durable log keeps, so a watcher that reconnects after
+/// a short break resumes instead of listing again.
+const LOG_MIN: u64 = 1_000;
+/// Most changes the durable log keeps.
+const LOG_MAX: u64 = 50_000;
+
+/// How many changes the durable log keeps with `live` objects in the store:
+/// a quarter as many as there are objects (within [`LOG_MIN`, `LOG_MAX`]).
+/// Watchers of a running daemon resume from the larger in-memory ring; this
+/// log serves those that reconnect after a restart. One further behind lists
+/// again, and the database stays under twice the live data however many
+/// updates it takes.
+fn log_retain(live: usize) -> u64 {
+    (live as u64 / 4).clamp(LOG_MIN, LOG_MAX)
+}
+/// Committed groups the broadcast to watchers holds; one that falls further
+/// behind expires (lists again). Each held group keeps old object versions
+/// alive, so this bounds memory as much as lag.
+const GROUPS_BUFFERED: usize = 512;
 /// Most requests grouped into one commit.
 const MAX_GROUP: usize = 2_000;
 
@@ -119,6 +136,8 @@ struct Request {
 struct Inner {
     cache: RwLock<Cache>,
     events: broadcast::Sender<Arc<Vec<Arc<WatchEvent>>>>,
+    /// Watchers of the pods of one node, fed only that node's changes.
+    by_node: watch::NodeWatchers,
     backend: Arc<dyn Backend>,
 }
 
@@ -136,10 +155,11 @@ impl Store {
             .load()
             .map_err(|e| StoreError::Storage(Arc::new(e)))?;
         let cache = Cache::load(loaded).map_err(StoreError::BadRequest)?;
-        let (events, _) = broadcast::channel(4096);
+        let (events, _) = broadcast::channel(GROUPS_BUFFERED);
         let inner = Arc::new(Inner {
             cache: RwLock::new(cache),
             events,
+            by_node: Default::default(),
             backend,
         });
         let (queue, rx) = mpsc::channel(65_536);
@@ -294,6 +314,19 @@ impl Store {
         watch::start(self, kind, from).await
     }
 
+    /// Watches the pods bound to one node: like `watch(Some(Pod), from)`
+    /// filtered to that node, but fed only that node's changes, so a
+    /// thousand node daemons do not each wake for every pod of the cluster.
+    /// Events of pods that move on or off the node are included (with
+    /// `prev`), so a filter can turn them into ADDED / DELETED.
+    pub async fn watch_node_pods(
+        &self,
+        node: &str,
+        from: Option<u64>,
+    ) -> Result<WatchStream, StoreError> {
+        watch::start_node(self, node, from).await
+    }
+
     pub fn backend(&self) -> &Arc<dyn Backend> {
         &self.inner.backend
     }
@@ -357,7 +390,11 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
         // Sent under the lock so a watcher that subscribes under the read lock
         // sees either all of this group in the cache or all of it as events.
         let _ = inner.events.send(events.clone());
-        (revision > cache.compacted + 2 * LOG_RETAIN).then(|| revision - LOG_RETAIN)
+        inner.by_node.dispatch(&events);
+        // Compact in steps of a quarter of the retained length, so the log
+        // stays between 1× and 1.25× of it without a delete per commit.
+        let retain = log_retain(cache.len());
+        (revision > cache.compacted + retain + retain / 4).then(|| revision - retain)
     };
     for (reply, r) in replies.into_iter().zip(results) {
         let _ = reply.send(r);

@@ -363,3 +363,75 @@ async fn a_dry_run_checks_everything_and_keeps_nothing() {
         Err(StoreError::Invalid { .. })
     ));
 }
+
+fn pod_on(name: &str, node: &str) -> Pod {
+    let mut p = pod(name);
+    p.spec.node_name = node.into();
+    p
+}
+
+#[tokio::test]
+async fn a_node_watch_sees_only_the_pods_of_its_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    store.create(pod_on("a1", "a")).await.unwrap();
+    store.create(pod_on("b1", "b")).await.unwrap();
+    let from = store.revision();
+    let mut w = store.watch_node_pods("a", None).await.unwrap();
+    let mut resumed = store.watch_node_pods("a", Some(from)).await.unwrap();
+    assert_eq!(next_event(&mut w).await.obj.meta().name, "a1");
+    // Pods elsewhere or unbound are not sent; a pod bound here is, with the
+    // unbound state as `prev`; so is its deletion.
+    store.create(pod_on("b2", "b")).await.unwrap();
+    store.create(pod("later")).await.unwrap();
+    let mut later = (*store.get::<Pod>("default", "later").unwrap()).clone();
+    later.spec.node_name = "a".into();
+    store.update(later).await.unwrap();
+    store
+        .delete::<Pod>("default", "a1", Preconditions::default())
+        .await
+        .unwrap();
+    for w in [&mut w, &mut resumed] {
+        let e = next_event(w).await;
+        assert_eq!(e.obj.meta().name, "later");
+        assert!(
+            e.prev
+                .as_ref()
+                .and_then(|p| Pod::from_any(p))
+                .is_some_and(|p| p.spec.node_name.is_empty())
+        );
+        let e = next_event(w).await;
+        assert_eq!(
+            (e.type_, e.obj.meta().name.as_str()),
+            (ChangeType::Deleted, "a1")
+        );
+    }
+    // Nothing else is queued.
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(200), w.next())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_node_watcher_that_falls_behind_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    let mut w = store.watch_node_pods("a", None).await.unwrap();
+    for i in 0..1100 {
+        store.create(pod_on(&format!("p{i}"), "a")).await.unwrap();
+    }
+    let mut got = 0;
+    let err = loop {
+        match w.next().await {
+            Some(Ok(_)) => got += 1,
+            Some(Err(e)) => break e,
+            None => panic!("the stream ended without an error"),
+        }
+    };
+    assert!(matches!(err, StoreError::Expired { .. }), "{err}");
+    assert!((1000..1100).contains(&got), "{got} events before expiring");
+}
