@@ -94,17 +94,35 @@ _ork() {
             ork,why)
                 cmd="ork__subcmd__why"
                 ;;
+            ork__subcmd__bench,api)
+                cmd="ork__subcmd__bench__subcmd__api"
+                ;;
+            ork__subcmd__bench,footprint)
+                cmd="ork__subcmd__bench__subcmd__footprint"
+                ;;
             ork__subcmd__bench,help)
                 cmd="ork__subcmd__bench__subcmd__help"
                 ;;
             ork__subcmd__bench,scheduler)
                 cmd="ork__subcmd__bench__subcmd__scheduler"
                 ;;
+            ork__subcmd__bench,startup)
+                cmd="ork__subcmd__bench__subcmd__startup"
+                ;;
+            ork__subcmd__bench__subcmd__help,api)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__api"
+                ;;
+            ork__subcmd__bench__subcmd__help,footprint)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__footprint"
+                ;;
             ork__subcmd__bench__subcmd__help,help)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__help"
                 ;;
             ork__subcmd__bench__subcmd__help,scheduler)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__scheduler"
+                ;;
+            ork__subcmd__bench__subcmd__help,startup)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__startup"
                 ;;
             ork__subcmd__help,apply)
                 cmd="ork__subcmd__help__subcmd__apply"
@@ -184,8 +202,17 @@ _ork() {
             ork__subcmd__help,why)
                 cmd="ork__subcmd__help__subcmd__why"
                 ;;
+            ork__subcmd__help__subcmd__bench,api)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__api"
+                ;;
+            ork__subcmd__help__subcmd__bench,footprint)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__footprint"
+                ;;
             ork__subcmd__help__subcmd__bench,scheduler)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__scheduler"
+                ;;
+            ork__subcmd__help__subcmd__bench,startup)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__startup"
                 ;;
             ork__subcmd__help__subcmd__rollout,history)
                 cmd="ork__subcmd__help__subcmd__rollout__subcmd__history"
@@ -432,7 +459,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version scheduler help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version scheduler startup api footprint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,9 +496,141 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__bench__subcmd__help)
-            opts="scheduler help"
+        ork__subcmd__bench__subcmd__api)
+            opts="-n -h -V --objects --clients --duration --rate --updates --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --objects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --updates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__footprint)
+            opts="-n -h -V --nodes --pods --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pods)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__help)
+            opts="scheduler startup api footprint help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__help__subcmd__footprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -511,8 +670,22 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__bench__subcmd__help__subcmd__startup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__bench__subcmd__scheduler)
-            opts="-n -h -V --nodes --warm --pods --server --token --config --namespace --log-level --help --version"
+            opts="-n -h -V --nodes --warm --pods --rate --latency-pods --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,6 +700,64 @@ _ork() {
                     return 0
                     ;;
                 --pods)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --latency-pods)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__startup)
+            opts="-n -h -V --nodes --pods --rate --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pods)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1080,7 +1311,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench)
-            opts="scheduler"
+            opts="scheduler startup api footprint"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1093,7 +1324,49 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__help__subcmd__bench__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__footprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__help__subcmd__bench__subcmd__scheduler)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__startup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

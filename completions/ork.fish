@@ -401,18 +401,23 @@ complete -c ork -n "__fish_ork_using_subcommand events" -s A -l all-namespaces -
 complete -c ork -n "__fish_ork_using_subcommand events" -l warnings -d 'Only warnings'
 complete -c ork -n "__fish_ork_using_subcommand events" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand events" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -l config -d 'Client config file' -r -F
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -f -a "scheduler" -d 'Pods placed per second and per-pod latency on hollow nodes'
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -f -a "startup" -d 'Create → Running through the real API with hollow nodes, at a fixed offered rate; also the control daemon\'s memory at the end'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -f -a "api" -d 'The API under concurrent clients: write throughput, mutating/get/list latency, and database size after many updates'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l nodes -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l warm -d 'Pods placed before measuring' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l pods -d 'Pods measured' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l pods -d 'Pods measured for throughput (all created at once)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l rate -d 'Offered rate (pods/s) of the latency run' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l latency-pods -d 'Pods of the latency run' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l config -d 'Client config file' -r -F
@@ -420,7 +425,41 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "scheduler" -d 'Pods placed per second and per-pod latency on hollow nodes'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l nodes -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l pods -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l rate -d 'Offered rate, pods/s' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l objects -d 'Objects created first (and listed)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l clients -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l duration -d 'Length of the mixed create/replace/get/list run' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l rate -d 'Offered rate (requests/s, all clients together) of a second mix run that measures latency at a fixed load; 0 skips it' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l updates -d 'Updates made before the database size is measured' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l nodes -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l pods -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "startup" -d 'Create → Running through the real API with hollow nodes, at a fixed offered rate; also the control daemon\'s memory at the end'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "api" -d 'The API under concurrent clients: write throughput, mutating/get/list latency, and database size after many updates'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand version" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand version" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -486,4 +525,7 @@ complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "resume" -d 'Roll out again'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from top" -f -a "nodes" -d 'CPU and memory of each node, and the share of its allocatable'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from top" -f -a "pods" -d 'CPU and memory of each pod (or of each container with --containers)'
-complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "scheduler" -d 'Pods placed per second and per-pod latency on hollow nodes'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "startup" -d 'Create → Running through the real API with hollow nodes, at a fixed offered rate; also the control daemon\'s memory at the end'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "api" -d 'The API under concurrent clients: write throughput, mutating/get/list latency, and database size after many updates'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'

@@ -1,6 +1,6 @@
 //! Operating-system helpers both daemons and the CLI share: private
-//! directories and files (0700 / 0600, written atomically), and the
-//! one-daemon-per-data-dir lock.
+//! directories and files (0700 / 0600, written atomically), the
+//! one-daemon-per-data-dir lock, and the open-files limit.
 //!
 //! It imports nothing else of ork.
 
@@ -104,6 +104,18 @@ pub fn lock_dir(dir: &Path, name: &str) -> Result<DirLock, LockError> {
                 .filter(|s| !s.is_empty()),
         }),
         Err((_, e)) => Err(io(std::io::Error::from(e))),
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit: a control daemon
+/// holds a connection per node and watcher, a node daemon log files and
+/// sockets per container. Best effort.
+pub fn raise_fd_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+    {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
     }
 }
 

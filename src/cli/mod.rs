@@ -223,6 +223,12 @@ pub fn command() -> clap::Command {
 
 async fn dispatch(cli: Cli) -> Result<()> {
     let g = &cli.global;
+    if matches!(
+        cli.command,
+        Command::Up(_) | Command::Control(_) | Command::Node(_)
+    ) {
+        crate::sys::raise_fd_limit();
+    }
     match cli.command {
         Command::Up(a) => up::up(g, a).await,
         Command::Down(a) => up::down(a).await,

@@ -309,6 +309,8 @@ fn the_scheduler_benchmark_runs_at_small_size() {
             "50",
             "--pods",
             "500",
+            "--latency-pods",
+            "100",
         ])
         .output()
         .unwrap();
@@ -319,7 +321,67 @@ fn the_scheduler_benchmark_runs_at_small_size() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("pods/s (target ≥5,000)"), "{text}");
+    assert!(text.contains("(target p99 ≤10 ms)"), "{text}");
     assert!(text.contains("nodes over their pod capacity: 0"), "{text}");
+}
+
+fn bench(args: &[&str]) -> String {
+    let out = std::process::Command::new(crate::harness::ORK)
+        .arg("bench")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// The control-plane benchmarks at small size: a real `ork control` child,
+/// hollow nodes in the benchmark process, every figure printed with its target.
+#[test]
+fn the_startup_api_and_footprint_benchmarks_run_at_small_size() {
+    let text = bench(&["startup", "--nodes", "20", "--pods", "200", "--rate", "200"]);
+    assert!(
+        text.contains("20 hollow nodes registered and Ready"),
+        "{text}"
+    );
+    assert!(text.contains("(target p99 ≤250 ms)"), "{text}");
+    assert!(
+        text.contains("200 pods (") && text.contains("20 nodes ("),
+        "{text}"
+    );
+    let text = bench(&[
+        "api",
+        "--objects",
+        "300",
+        "--clients",
+        "5",
+        "--duration",
+        "1s",
+        "--rate",
+        "200",
+        "--updates",
+        "3000",
+    ]);
+    assert!(text.contains("durable writes/s (target ≥5,000)"), "{text}");
+    assert!(text.contains("(0 errors)"), "{text}");
+    assert!(text.contains("api list of 30"), "{text}");
+    assert!(
+        text.contains("(target ≤2×)") && text.contains("0 errors)"),
+        "{text}"
+    );
+    let text = bench(&["footprint", "--nodes", "5", "--pods", "50"]);
+    for want in [
+        "control daemon idle:",
+        "node daemon idle:",
+        "control daemon with 5 nodes and 50 Running pods",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
 }
 
 /// Six 500m replicas on three 4-core hollow nodes: the default spread
