@@ -98,6 +98,70 @@ fn make_private(path: &std::path::Path) {
     }
 }
 
+/// Resolves once `stop` is true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Serves the API over HTTP/1.1 (with upgrades, for exec) until `stop`
+/// turns true, then lets open requests finish for up to 3 s. One small
+/// HTTP/1 connection per client instead of axum's HTTP/1-or-2 detection,
+/// which keeps a thousand nodes' connections cheap.
+async fn serve_http1(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    use hyper_util::rt::TokioIo;
+    // Each connection task holds a receiver; all dropped = all closed.
+    let (closed_tx, closed_rx) = watch::channel(());
+    let conn_stop = stop.clone();
+    loop {
+        tokio::select! {
+            r = listener.accept() => {
+                let stream = match r {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let svc = hyper_util::service::TowerToHyperService::new(router.clone());
+                let mut stop = conn_stop.clone();
+                let closed = closed_rx.clone();
+                tokio::spawn(async move {
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .with_upgrades();
+                    let mut conn = std::pin::pin!(conn);
+                    let mut stopping = false;
+                    loop {
+                        tokio::select! {
+                            r = conn.as_mut() => {
+                                if let Err(e) = r {
+                                    tracing::trace!(error = %e, "connection ended");
+                                }
+                                break;
+                            }
+                            _ = stopped(&mut stop), if !stopping => {
+                                stopping = true;
+                                conn.as_mut().graceful_shutdown();
+                            }
+                        }
+                    }
+                    drop(closed);
+                });
+            }
+            _ = stopped(&mut stop) => break,
+        }
+    }
+    drop(listener);
+    drop(closed_rx);
+    let _ = tokio::time::timeout(Duration::from_secs(3), closed_tx.closed()).await;
+}
+
 /// Starts everything and returns once the API listens.
 pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     private_dir(&cfg.data_dir)?;
@@ -162,18 +226,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
         rx.clone(),
     );
-    let mut stop = rx;
-    let server = tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, router(app))
-            .with_graceful_shutdown(graceful)
-            .await
-        {
-            tracing::error!(error = %e, "the API server stopped");
-        }
-    });
+    let server = tokio::spawn(serve_http1(listener, router(app), rx));
     write_private(
         &cfg.data_dir.join("control.url"),
         format!("{url}\n").as_bytes(),
