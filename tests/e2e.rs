@@ -9,6 +9,8 @@ mod harness;
 mod auth;
 #[path = "e2e/autoscale.rs"]
 mod autoscale;
+#[path = "e2e/configmaps.rs"]
+mod configmaps;
 #[path = "e2e/docker.rs"]
 mod docker;
 #[path = "e2e/failover.rs"]

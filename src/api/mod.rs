@@ -1,11 +1,13 @@
 //! The resource model every role shares: Kubernetes-dialect types (Namespace,
-//! Node, Pod, ReplicaSet, Deployment, Event), metadata, quantities, label
+//! Node, Pod, ReplicaSet, Deployment, Event, HorizontalPodAutoscaler,
+//! ConfigMap), metadata, quantities, label
 //! selectors, validation and manifest decoding.
 //!
 //! This module is a leaf: it does no I/O and imports nothing else of ork.
 
 pub mod apps;
 pub mod autoscaling;
+pub mod config;
 pub mod core;
 pub mod exec;
 pub mod fields;
@@ -27,6 +29,7 @@ pub use apps::{
     ReplicaSetSpec, ReplicaSetStatus, RollingUpdate, StrategyType,
 };
 pub use autoscaling::HorizontalPodAutoscaler;
+pub use config::ConfigMap;
 pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
     NodeSystemInfo, ObjectReference, RUNTIME_LABEL_PREFIX,

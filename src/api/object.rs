@@ -4,6 +4,7 @@
 
 use super::apps::{Deployment, ReplicaSet};
 use super::autoscaling::HorizontalPodAutoscaler;
+use super::config::ConfigMap;
 use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
@@ -33,6 +34,10 @@ pub trait Object:
     fn spec_differs(&self, old: &Self) -> bool;
     /// Checks invariants beyond the schema (names, ports, selectors...).
     fn validate(&self) -> Vec<FieldError>;
+    /// Checks an update against the stored object (immutable fields).
+    fn validate_update(&self, _old: &Self) -> Vec<FieldError> {
+        vec![]
+    }
 
     /// Sets `apiVersion` and `kind` to this type's.
     fn set_type_meta(&mut self);
@@ -55,6 +60,7 @@ pub enum Kind {
     Deployment,
     Event,
     HorizontalPodAutoscaler,
+    ConfigMap,
 }
 
 /// Static facts about a kind.
@@ -72,7 +78,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 7] = [
+const INFOS: [KindInfo; 8] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -143,10 +149,20 @@ const INFOS: [KindInfo; 7] = [
         short_names: &["hpa"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "ConfigMap",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "configmaps",
+        singular: "configmap",
+        short_names: &["cm"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -154,6 +170,7 @@ impl Kind {
         Kind::Deployment,
         Kind::Event,
         Kind::HorizontalPodAutoscaler,
+        Kind::ConfigMap,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -239,6 +256,7 @@ pub enum AnyObject {
     Deployment(Arc<Deployment>),
     Event(Arc<Event>),
     HorizontalPodAutoscaler(Arc<HorizontalPodAutoscaler>),
+    ConfigMap(Arc<ConfigMap>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -253,6 +271,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Deployment($o) => $body,
             $crate::api::AnyObject::Event($o) => $body,
             $crate::api::AnyObject::HorizontalPodAutoscaler($o) => $body,
+            $crate::api::AnyObject::ConfigMap($o) => $body,
         }
     };
 }
@@ -290,6 +309,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::HorizontalPodAutoscaler;
                 $body
             }
+            $crate::api::Kind::ConfigMap => {
+                type $t = $crate::api::ConfigMap;
+                $body
+            }
         }
     };
 }
@@ -304,6 +327,7 @@ impl AnyObject {
             AnyObject::Deployment(_) => Kind::Deployment,
             AnyObject::Event(_) => Kind::Event,
             AnyObject::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
+            AnyObject::ConfigMap(_) => Kind::ConfigMap,
         }
     }
 
@@ -437,6 +461,36 @@ impl Object for Event {
     }
     fn validate(&self) -> Vec<FieldError> {
         validation::validate_event(self)
+    }
+}
+
+impl Object for ConfigMap {
+    object_common!(ConfigMap);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.data != old.data || self.binary_data != old.binary_data
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_configmap(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        let mut errs = vec![];
+        if old.is_immutable() {
+            if self.spec_differs(old) {
+                errs.push(FieldError::new(
+                    "data",
+                    "the ConfigMap is immutable: delete it and create it again to change its data",
+                ));
+            }
+            if !self.is_immutable() {
+                errs.push(FieldError::new(
+                    "immutable",
+                    "an immutable ConfigMap cannot be made mutable",
+                ));
+            }
+        }
+        errs
     }
 }
 

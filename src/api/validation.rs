@@ -674,6 +674,14 @@ pub fn validate_event(e: &Event) -> Vec<FieldError> {
     errs
 }
 
+/// A ConfigMap: metadata, key names, base64 binaryData, 1 MiB in all.
+pub fn validate_configmap(c: &super::config::ConfigMap) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_meta(Kind::ConfigMap, &c.metadata, &mut errs);
+    super::config::validate_config_map(c, &mut errs);
+    errs
+}
+
 /// A HorizontalPodAutoscaler: a Deployment or ReplicaSet target, bounds that
 /// make sense, and Resource metrics on cpu or memory only.
 pub fn validate_hpa(h: &super::autoscaling::HorizontalPodAutoscaler) -> Vec<FieldError> {

@@ -525,6 +525,34 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
                 },
             );
         }
+        AnyObject::ConfigMap(c) => {
+            meta(&mut d, &c.metadata, true);
+            if c.is_immutable() {
+                d.kv(0, "Immutable", "true");
+            }
+            d.kv(0, "Data", "");
+            for (k, v) in &c.data {
+                if v.contains('\n') {
+                    // A file-like value: its lines under the key, as kubectl shows them.
+                    d.kv(2, k, "");
+                    for l in v.lines() {
+                        d.line(4, l);
+                    }
+                } else {
+                    d.kv(2, k, v);
+                }
+            }
+            if !c.binary_data.is_empty() {
+                d.kv(0, "BinaryData", "");
+                for (k, v) in &c.binary_data {
+                    d.kv(
+                        2,
+                        k,
+                        format!("{} bytes", crate::api::config::decoded_len(v)),
+                    );
+                }
+            }
+        }
         AnyObject::HorizontalPodAutoscaler(h) => {
             meta(&mut d, &h.metadata, true);
             d.kv(0, "Reference", h.reference());

@@ -8,6 +8,7 @@
 mod apply;
 mod bench;
 mod config;
+mod create;
 mod describe;
 mod exec;
 mod get;
@@ -100,6 +101,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet.
     Autoscale(misc::AutoscaleArgs),
+    /// Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`.
+    Create(create::CreateArgs),
     /// Show CPU and memory in use by nodes or pods.
     Top(top::TopArgs),
     /// List events, newest last.
@@ -250,6 +253,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
         Command::Top(a) => top::top(&Ctx::new(g)?, a).await,
         Command::Autoscale(a) => misc::autoscale(&Ctx::new(g)?, a).await,
+        Command::Create(a) => create::create(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
         Command::Version(a) => misc::version(g, a).await,
         Command::Completion(a) => misc::completion(a),

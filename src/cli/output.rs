@@ -126,6 +126,7 @@ pub fn headers(kind: Kind, wide: bool, with_ns: bool) -> Vec<String> {
         }
         Kind::Namespace => h.extend(["NAME", "STATUS", "AGE"]),
         Kind::Event => h.extend(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]),
+        Kind::ConfigMap => h.extend(["NAME", "DATA", "AGE"]),
         Kind::HorizontalPodAutoscaler => h.extend([
             "NAME",
             "REFERENCE",
@@ -243,6 +244,9 @@ pub fn row(obj: &AnyObject, wide: bool, with_ns: bool, qualified: bool) -> Vec<S
                 let (c, i) = images(&d.spec.template.spec);
                 r.extend([c, i, or_none(join_labels(&d.spec.selector.match_labels))]);
             }
+        }
+        AnyObject::ConfigMap(c) => {
+            r.extend([name, c.key_count().to_string(), age(m.creation_timestamp)]);
         }
         AnyObject::HorizontalPodAutoscaler(h) => {
             r.extend([

@@ -331,7 +331,7 @@ fn an_unknown_kind_lists_the_supported_kinds() {
         vec![
             "app.yaml: document 1: kind: unsupported kind \"Service\": ork supports \
              v1 Namespace, v1 Node, v1 Pod, apps/v1 ReplicaSet, apps/v1 Deployment, v1 Event, \
-             autoscaling/v2 HorizontalPodAutoscaler, line 2"
+             autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, line 2"
         ]
     );
     let text = "apiVersion: apps/v1\nkind: deployment\nmetadata:\n  name: web\n";
@@ -1019,4 +1019,38 @@ fn suggestions_only_come_for_likely_typos() {
     assert_eq!(schema::suggest("port", fields), Some("ports"));
     assert_eq!(schema::suggest("volumes", fields), None);
     assert_eq!(schema::suggest("x", fields), None);
+}
+
+/// The ConfigMap of the Kubernetes documentation ("Configure a Pod to Use a
+/// ConfigMap"), unchanged: string keys and a multi-line file.
+#[test]
+fn the_kubernetes_docs_configmap_decodes_and_a_bad_key_is_located() {
+    let text = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: game-demo
+data:
+  # property-like keys; each key maps to a simple value
+  player_initial_lives: "3"
+  ui_properties_file_name: "user-interface.properties"
+
+  # file-like keys
+  game.properties: |
+    enemy.types=aliens,monsters
+    player.maximum-lives=5
+  user-interface.properties: |
+    color.good=purple
+    color.bad=yellow
+    allow.textmode=true
+"#;
+    let d = ok(text);
+    let c = crate::api::ConfigMap::from_any(&d.documents[0].object).expect("a ConfigMap");
+    assert_eq!(c.data["player_initial_lives"], "3");
+    assert!(c.data["game.properties"].contains("player.maximum-lives=5\n"));
+    let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a/b: v\n";
+    let e = errors(bad);
+    assert!(
+        e[0].contains("data[a/b]") && e[0].contains("letters, digits"),
+        "{e:?}"
+    );
 }

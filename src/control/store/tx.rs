@@ -444,6 +444,14 @@ impl<'a> Tx<'a> {
             return Ok(old);
         }
         Self::invalid(&obj)?;
+        let errors = obj.validate_update(&old);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid {
+                kind,
+                name: obj.meta().name.clone(),
+                errors,
+            });
+        }
         let prev = Some(old.as_ref().clone().into_any());
         let stored = self.write(ChangeType::Modified, obj.into_any(), prev)?;
         Ok(T::from_any(&stored).cloned().expect("kind preserved"))

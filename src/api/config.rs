@@ -1,0 +1,164 @@
+//! `v1` ConfigMap: configuration data as string keys (`data`) and base64
+//! bytes (`binaryData`), with the validation Kubernetes applies (key names,
+//! no key in both maps, 1 MiB in all).
+//!
+//! Imports only the rest of `api`.
+
+use super::meta::ObjectMeta;
+use super::validation::FieldError;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most bytes a ConfigMap may hold, keys and values together.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigMap {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, String>,
+    /// Values are base64.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub binary_data: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immutable: Option<bool>,
+}
+
+impl ConfigMap {
+    /// Number of keys, as `get configmaps` shows in DATA.
+    pub fn key_count(&self) -> usize {
+        self.data.len() + self.binary_data.len()
+    }
+
+    pub fn is_immutable(&self) -> bool {
+        self.immutable == Some(true)
+    }
+}
+
+/// A key Kubernetes accepts in a ConfigMap or Secret: `[-._a-zA-Z0-9]+`,
+/// at most 253 characters, not `.` or `..`.
+pub fn key_error(key: &str) -> Option<String> {
+    if key.is_empty() {
+        return Some("a key must not be empty".into());
+    }
+    if key.len() > 253 {
+        return Some(format!("key {key:?} is longer than 253 characters"));
+    }
+    if key == "." || key == ".." {
+        return Some(format!("key {key:?} is not allowed"));
+    }
+    if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "key {key:?} has {c:?}: keys may hold only letters, digits, '-', '_' and '.'"
+        ));
+    }
+    None
+}
+
+/// Bytes that base64 `s` decodes to.
+pub fn decoded_len(s: &str) -> usize {
+    let pad = s.bytes().rev().take_while(|c| *c == b'=').count().min(2);
+    (s.len() / 4 * 3).saturating_sub(pad)
+}
+
+/// Whether `s` is standard base64 with padding.
+fn is_base64(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(4) {
+        return false;
+    }
+    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
+    pad <= 2
+        && b[..b.len() - pad]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+}
+
+pub fn validate_config_map(c: &ConfigMap, errs: &mut Vec<FieldError>) {
+    let mut size = 0;
+    for (k, v) in &c.data {
+        if let Some(e) = key_error(k) {
+            errs.push(FieldError::new(format!("data[{k}]"), e));
+        }
+        size += k.len() + v.len();
+    }
+    for (k, v) in &c.binary_data {
+        if let Some(e) = key_error(k) {
+            errs.push(FieldError::new(format!("binaryData[{k}]"), e));
+        }
+        if c.data.contains_key(k) {
+            errs.push(FieldError::new(
+                format!("binaryData[{k}]"),
+                "the key is also in data; a key may be in only one of them",
+            ));
+        }
+        if !is_base64(v) {
+            errs.push(FieldError::new(
+                format!("binaryData[{k}]"),
+                "not base64 (standard alphabet, padded)",
+            ));
+        }
+        size += k.len() + decoded_len(v);
+    }
+    if size > MAX_CONFIG_BYTES {
+        errs.push(FieldError::new(
+            "data",
+            format!("{size} bytes in all; a ConfigMap holds at most {MAX_CONFIG_BYTES} (1 MiB)"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_kubernetes_rules() {
+        for ok in ["a", "game.properties", "UI_COLOR", "x-1.y_2"] {
+            assert_eq!(key_error(ok), None, "{ok}");
+        }
+        for bad in ["", ".", "..", "a/b", "a b", "é"] {
+            assert!(key_error(bad).is_some(), "{bad:?}");
+        }
+        assert!(key_error(&"k".repeat(254)).is_some());
+    }
+
+    #[test]
+    fn base64_lengths_count_the_padding() {
+        assert_eq!(decoded_len("AJ+Slg=="), 4);
+        assert_eq!(decoded_len("aGk="), 2);
+        assert_eq!(decoded_len("aGlo"), 3);
+        assert_eq!(decoded_len(""), 0);
+    }
+
+    #[test]
+    fn validation_names_every_bad_key_and_the_size() {
+        let mut c = ConfigMap::default();
+        c.data.insert("ok".into(), "v".into());
+        c.data.insert("bad/key".into(), "v".into());
+        c.binary_data.insert("ok".into(), "aGk=".into());
+        c.binary_data.insert("bin".into(), "not base64!".into());
+        let mut errs = vec![];
+        validate_config_map(&c, &mut errs);
+        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["data[bad/key]", "binaryData[bin]", "binaryData[ok]"]
+        );
+        let mut big = ConfigMap::default();
+        big.data.insert("a".into(), "x".repeat(MAX_CONFIG_BYTES));
+        let mut errs = vec![];
+        validate_config_map(&big, &mut errs);
+        assert!(errs[0].message.contains("at most 1048576"), "{errs:?}");
+    }
+}
