@@ -11,7 +11,6 @@ use super::{
     thousands,
 };
 use crate::api::{Kind, Object, Pod, PodPhase};
-use crate::client::EventType;
 use futures::StreamExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -89,33 +88,42 @@ pub async fn measure(
         .list::<Pod>(None, &Default::default())
         .await
         .map_err(failed)?;
-    let mut watch = client
-        .watch(
-            Kind::Pod,
-            None,
-            &Default::default(),
-            Some(list.resource_version),
-        )
-        .await
-        .map_err(failed)?;
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let watch_client = client.clone();
     let watcher = tokio::spawn(async move {
         let mut done = std::collections::HashSet::new();
-        while let Some(Ok(ev)) = watch.next().await {
-            if ev.type_ == EventType::Bookmark {
-                continue;
-            }
-            let Some(obj) = ev.object else { continue };
-            let Some(p) = Pod::from_any(&obj) else {
-                continue;
-            };
-            if p.status.phase == PodPhase::Running
-                && let Some(i) = pod_index(&p.metadata.name)
-                && done.insert(i)
-                && seen_tx.send((i, Instant::now())).is_err()
-            {
+        let seen = |p: &Pod, done: &mut std::collections::HashSet<usize>| {
+            p.status.phase == PodPhase::Running
+                && pod_index(&p.metadata.name)
+                    .is_some_and(|i| done.insert(i) && seen_tx.send((i, Instant::now())).is_err())
+        };
+        let mut from = list.resource_version;
+        loop {
+            let Ok(mut watch) = watch_client
+                .watch(Kind::Pod, None, &Default::default(), Some(from))
+                .await
+            else {
                 return;
+            };
+            while let Some(Ok(ev)) = watch.next().await {
+                let Some(obj) = ev.object else { continue };
+                if let Some(p) = Pod::from_any(&obj)
+                    && seen(p, &mut done)
+                {
+                    return;
+                }
             }
+            // Expired (this watcher fell behind) or cut: list again. Pods
+            // found Running now count as seen now, which can only add latency.
+            let Ok(l) = watch_client.list::<Pod>(None, &Default::default()).await else {
+                return;
+            };
+            for p in &l.items {
+                if seen(p, &mut done) {
+                    return;
+                }
+            }
+            from = l.resource_version;
         }
     });
     let period = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
