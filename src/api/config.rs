@@ -65,23 +65,10 @@ pub fn key_error(key: &str) -> Option<String> {
     None
 }
 
-/// Bytes that base64 `s` decodes to.
-pub fn decoded_len(s: &str) -> usize {
-    let pad = s.bytes().rev().take_while(|c| *c == b'=').count().min(2);
-    (s.len() / 4 * 3).saturating_sub(pad)
-}
-
-/// Whether `s` is standard base64 with padding.
-fn is_base64(s: &str) -> bool {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(4) {
-        return false;
-    }
-    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
-    pad <= 2
-        && b[..b.len() - pad]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+/// The bytes base64 `s` (standard alphabet, padded) stands for.
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
 pub fn validate_config_map(c: &ConfigMap, errs: &mut Vec<FieldError>) {
@@ -102,13 +89,13 @@ pub fn validate_config_map(c: &ConfigMap, errs: &mut Vec<FieldError>) {
                 "the key is also in data; a key may be in only one of them",
             ));
         }
-        if !is_base64(v) {
-            errs.push(FieldError::new(
+        match decode_base64(v) {
+            Some(bytes) => size += k.len() + bytes.len(),
+            None => errs.push(FieldError::new(
                 format!("binaryData[{k}]"),
                 "not base64 (standard alphabet, padded)",
-            ));
+            )),
         }
-        size += k.len() + decoded_len(v);
     }
     if size > MAX_CONFIG_BYTES {
         errs.push(FieldError::new(
@@ -134,11 +121,10 @@ mod tests {
     }
 
     #[test]
-    fn base64_lengths_count_the_padding() {
-        assert_eq!(decoded_len("AJ+Slg=="), 4);
-        assert_eq!(decoded_len("aGk="), 2);
-        assert_eq!(decoded_len("aGlo"), 3);
-        assert_eq!(decoded_len(""), 0);
+    fn base64_decodes_with_padding() {
+        assert_eq!(decode_base64("AJ+Slg==").map(|b| b.len()), Some(4));
+        assert_eq!(decode_base64("aGk=").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(decode_base64("not base64!"), None);
     }
 
     #[test]

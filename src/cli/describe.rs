@@ -545,11 +545,8 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
             if !c.binary_data.is_empty() {
                 d.kv(0, "BinaryData", "");
                 for (k, v) in &c.binary_data {
-                    d.kv(
-                        2,
-                        k,
-                        format!("{} bytes", crate::api::config::decoded_len(v)),
-                    );
+                    let n = crate::api::config::decode_base64(v).map_or(0, |b| b.len());
+                    d.kv(2, k, format!("{n} bytes"));
                 }
             }
         }
