@@ -491,7 +491,13 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
     };
     let kind =
         Kind::from_name(&kind).ok_or_else(|| CliError::Usage(format!("unknown kind {kind:?}")))?;
-    let obj = ctx.client.get_any(kind, &ctx.namespace, &name).await?;
+    print!("{}", describe_text(ctx, kind, &name).await?);
+    Ok(())
+}
+
+/// One object in prose, with its events, as `ork describe` prints it.
+pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> {
+    let obj = ctx.client.get_any(kind, &ctx.namespace, name).await?;
     let mut d = Doc::default();
     match &obj {
         AnyObject::Pod(p) => {
@@ -582,6 +588,5 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
         let evs = events_of(ctx, &obj).await?;
         events(&mut d, &evs);
     }
-    print!("{}", d.out);
-    Ok(())
+    Ok(d.out)
 }

@@ -9,14 +9,14 @@ mod apply;
 mod bench;
 mod config;
 mod create;
-mod describe;
+pub(crate) mod describe;
 mod exec;
 mod get;
 mod input;
 mod misc;
-mod nodes;
-mod output;
-mod rollout;
+pub(crate) mod nodes;
+pub(crate) mod output;
+pub(crate) mod rollout;
 mod top;
 mod up;
 mod why;
@@ -109,6 +109,8 @@ pub enum Command {
     Events(misc::EventsArgs),
     /// Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`.
     Bench(bench::BenchArgs),
+    /// The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain.
+    Tui(crate::tui::TuiArgs),
     /// Print the client and server versions.
     Version(misc::VersionArgs),
     /// Print a shell completion script.
@@ -255,6 +257,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Autoscale(a) => misc::autoscale(&Ctx::new(g)?, a).await,
         Command::Create(a) => create::create(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
+        Command::Tui(a) => crate::tui::run(&Ctx::new(g)?, a)
+            .await
+            .map_err(|e| CliError::Failed(format!("tui: {e}"))),
         Command::Version(a) => misc::version(g, a).await,
         Command::Completion(a) => misc::completion(a),
         Command::Shim { .. } | Command::Pause => Ok(()),

@@ -36,7 +36,7 @@ pub struct DrainArgs {
 }
 
 /// Sets `spec.unschedulable`; returns whether it changed.
-async fn set_unschedulable(ctx: &Ctx, node: &str, on: bool) -> Result<bool> {
+pub async fn set_unschedulable(ctx: &Ctx, node: &str, on: bool) -> Result<bool> {
     let n: Node = ctx.client.get("", node).await?;
     if n.spec.unschedulable == on {
         return Ok(false);
@@ -80,9 +80,14 @@ async fn pods_on(ctx: &Ctx, node: &str) -> Result<Vec<Pod>> {
 }
 
 pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
+    drain_with(ctx, a, |line| println!("{line}")).await
+}
+
+/// Drains a node, telling `say` each step as it happens.
+pub async fn drain_with(ctx: &Ctx, a: DrainArgs, mut say: impl FnMut(String)) -> Result<()> {
     let node = a.node.clone();
     if set_unschedulable(ctx, &node, true).await? {
-        println!("node/{node} cordoned");
+        say(format!("node/{node} cordoned"));
     }
     let pods = pods_on(ctx, &node).await?;
     let unmanaged: Vec<String> = pods
@@ -116,7 +121,7 @@ pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
             evicting.insert(key(p), p.metadata.uid.clone());
             continue;
         }
-        println!("evicting pod {}", key(p));
+        say(format!("evicting pod {}", key(p)));
         match ctx
             .client
             .delete(Kind::Pod, &p.metadata.namespace, &p.metadata.name, &opts)
@@ -136,7 +141,7 @@ pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
             let left: BTreeSet<String> = pods_on(ctx, &node).await?.iter().map(key).collect();
             for k in evicting.keys() {
                 if !left.contains(k) && reported.insert(k.clone()) {
-                    println!("pod {k} evicted");
+                    say(format!("pod {k} evicted"));
                 }
             }
             let mut waiting = vec![];
@@ -166,7 +171,7 @@ pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
                 )
             };
             if msg != last_wait {
-                println!("{msg}");
+                say(msg.clone());
                 last_wait = msg;
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -181,7 +186,7 @@ pub async fn drain(ctx: &Ctx, a: DrainArgs) -> Result<()> {
             )));
         }
     }
-    println!("node/{node} drained");
+    say(format!("node/{node} drained"));
     Ok(())
 }
 

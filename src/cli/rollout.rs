@@ -64,7 +64,8 @@ fn deployment_name(target: &str) -> Result<String> {
     }
 }
 
-fn revision(rs: &ReplicaSet) -> i64 {
+/// The revision number a ReplicaSet carries (0 when it has none).
+pub fn revision(rs: &ReplicaSet) -> i64 {
     rs.metadata
         .annotations
         .get(REVISION_ANNOTATION)
@@ -73,7 +74,7 @@ fn revision(rs: &ReplicaSet) -> i64 {
 }
 
 /// The ReplicaSets a deployment owns, oldest revision first.
-async fn sets_of(ctx: &Ctx, d: &Deployment) -> Result<Vec<ReplicaSet>> {
+pub async fn sets_of(ctx: &Ctx, d: &Deployment) -> Result<Vec<ReplicaSet>> {
     let mut sets: Vec<ReplicaSet> = ctx
         .client
         .list::<ReplicaSet>(Some(&d.metadata.namespace), &ListOptions::default())
@@ -289,6 +290,13 @@ async fn history(ctx: &Ctx, name: &str, rev: Option<i64>) -> Result<()> {
 }
 
 async fn undo(ctx: &Ctx, name: &str, to: Option<i64>) -> Result<()> {
+    println!("{}", undo_to(ctx, name, to).await?);
+    Ok(())
+}
+
+/// Rolls a deployment back to a revision (the previous one when `to` is
+/// `None`); returns what happened, in one line.
+pub async fn undo_to(ctx: &Ctx, name: &str, to: Option<i64>) -> Result<String> {
     let d: Deployment = ctx.client.get(&ctx.namespace, name).await?;
     let sets = sets_of(ctx, &d).await?;
     let current: i64 = d
@@ -321,14 +329,26 @@ async fn undo(ctx: &Ctx, name: &str, to: Option<i64>) -> Result<()> {
         Ok(true)
     })
     .await?;
-    if changed {
-        println!("deployment.apps/{name} rolled back to revision {n}");
+    Ok(if changed {
+        format!("deployment.apps/{name} rolled back to revision {n}")
     } else {
-        println!(
-            "deployment.apps/{name} skipped rollback (already at the template of revision {n})"
+        format!("deployment.apps/{name} skipped rollback (already at the template of revision {n})")
+    })
+}
+
+/// Replaces every pod of a deployment by stamping its template.
+pub async fn restart(ctx: &Ctx, name: &str) -> Result<String> {
+    let now = Time::now();
+    let stamp = serde_json::to_value(now).map_err(|e| CliError::Failed(e.to_string()))?;
+    update(ctx, name, |d| {
+        d.spec.template.metadata.annotations.insert(
+            "kubectl.kubernetes.io/restartedAt".into(),
+            stamp.as_str().unwrap_or_default().to_string(),
         );
-    }
-    Ok(())
+        Ok(true)
+    })
+    .await?;
+    Ok(format!("deployment.apps/{name} restarted"))
 }
 
 pub async fn rollout(ctx: &Ctx, a: RolloutArgs) -> Result<()> {
@@ -345,18 +365,7 @@ pub async fn rollout(ctx: &Ctx, a: RolloutArgs) -> Result<()> {
             to_revision,
         } => undo(ctx, &deployment_name(&target)?, to_revision).await,
         RolloutCommand::Restart { target } => {
-            let name = deployment_name(&target)?;
-            let now = Time::now();
-            let stamp = serde_json::to_value(now).map_err(|e| CliError::Failed(e.to_string()))?;
-            update(ctx, &name, |d| {
-                d.spec.template.metadata.annotations.insert(
-                    "kubectl.kubernetes.io/restartedAt".into(),
-                    stamp.as_str().unwrap_or_default().to_string(),
-                );
-                Ok(true)
-            })
-            .await?;
-            println!("deployment.apps/{name} restarted");
+            println!("{}", restart(ctx, &deployment_name(&target)?).await?);
             Ok(())
         }
         RolloutCommand::Pause { target } | RolloutCommand::Resume { target } => {

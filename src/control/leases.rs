@@ -27,6 +27,18 @@ impl Leases {
         self.lock().get(node).copied()
     }
 
+    /// Every node heard from, with how long ago.
+    pub fn ages(&self) -> Vec<(String, std::time::Duration)> {
+        let now = Instant::now();
+        let mut v: Vec<_> = self
+            .lock()
+            .iter()
+            .map(|(n, t)| (n.clone(), now.saturating_duration_since(*t)))
+            .collect();
+        v.sort();
+        v
+    }
+
     pub fn forget(&self, node: &str) {
         self.lock().remove(node);
     }

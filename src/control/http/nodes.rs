@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
     r.route("/api/v1/nodes/{name}/heartbeat", post(heartbeat))
+        .route(HEARTBEATS_PATH, get(heartbeats))
         .route("/api/v1/namespaces/{ns}/pods/{name}/log", get(logs))
         .route("/api/v1/namespaces/{ns}/pods/{name}/exec", post(exec))
 }
@@ -32,6 +33,21 @@ async fn heartbeat(
     }
     app.leases.renew(&name);
     Ok((StatusCode::OK, axum::Json(serde_json::json!({}))).into_response())
+}
+
+/// Where the age of every node's last heartbeat is read (the TUI's nodes view).
+pub const HEARTBEATS_PATH: &str = "/apis/ork.dev/v1/heartbeats";
+
+/// `{"items":[{"node":"n1","secondsAgo":0.4}]}`: heartbeats are kept in
+/// memory, so they are read here rather than watched.
+async fn heartbeats(State(app): State<Arc<App>>) -> Response {
+    let items: Vec<serde_json::Value> = app
+        .leases
+        .ages()
+        .into_iter()
+        .map(|(n, d)| serde_json::json!({"node": n, "secondsAgo": d.as_secs_f64()}))
+        .collect();
+    axum::Json(serde_json::json!({ "items": items })).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]

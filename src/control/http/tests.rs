@@ -117,6 +117,7 @@ async fn health_needs_no_token_and_every_other_route_does() {
         ),
         ("GET", "/api/v1/nodes"),
         ("POST", "/api/v1/nodes/n1/heartbeat"),
+        ("GET", "/apis/ork.dev/v1/heartbeats"),
         ("GET", "/api/v1/namespaces/default/pods/x/log"),
         ("POST", "/apis/ork.dev/v1/apply"),
         ("GET", "/no/such/route"),
@@ -537,4 +538,27 @@ async fn heartbeats_need_a_registered_node() {
         .send(reqwest::Method::POST, "/api/v1/nodes/n1/heartbeat", None)
         .await;
     assert_eq!(code, 404);
+}
+
+#[tokio::test]
+async fn heartbeat_ages_are_listed_per_node() {
+    let s = server().await;
+    let node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}});
+    let (code, _) = s
+        .send(reqwest::Method::POST, "/api/v1/nodes", Some(node))
+        .await;
+    assert_eq!(code, 201);
+    let (_, before) = s
+        .send(reqwest::Method::GET, "/apis/ork.dev/v1/heartbeats", None)
+        .await;
+    assert_eq!(before["items"], json!([]));
+    let (code, _) = s
+        .send(reqwest::Method::POST, "/api/v1/nodes/n1/heartbeat", None)
+        .await;
+    assert_eq!(code, 200);
+    let (_, after) = s
+        .send(reqwest::Method::GET, "/apis/ork.dev/v1/heartbeats", None)
+        .await;
+    assert_eq!(after["items"][0]["node"], "n1");
+    assert!(after["items"][0]["secondsAgo"].as_f64().unwrap() < 5.0);
 }

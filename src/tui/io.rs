@@ -1,0 +1,344 @@
+//! The dashboard's network side: one task per watched kind (list, then
+//! watch from that revision; on any failure report it and start over with a
+//! backoff), a heartbeat task that measures API latency and reads node
+//! heartbeats and usage, and an executor that runs each [`Effect`] and sends
+//! its answer back as a [`Msg`].
+//!
+//! Talks to the API only through `client` (and the CLI's own commands for
+//! describe, drain, rollouts); knows nothing of drawing.
+
+use super::app::{Effect, Msg, Revision, Target};
+use super::data::WATCHED;
+use crate::api::metrics::{MetricsList, NodeMetrics, cpu_milli};
+use crate::api::{Deployment, Kind, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION};
+use crate::cli::Ctx;
+use crate::client::{Client, DeleteOptions, ListOptions, LogOptions};
+use futures::StreamExt;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+/// Starts the background tasks; returns where to send effects.
+pub fn start(client: Client, tx: UnboundedSender<Msg>) -> UnboundedSender<Effect> {
+    for kind in WATCHED {
+        tokio::spawn(watch(client.clone(), *kind, tx.clone()));
+    }
+    tokio::spawn(pulse(client.clone(), tx.clone()));
+    let (etx, erx) = unbounded_channel();
+    tokio::spawn(execute(client, tx, erx));
+    etx
+}
+
+async fn watch(client: Client, kind: Kind, tx: UnboundedSender<Msg>) {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        let started = Instant::now();
+        match client.list_any(kind, None, &ListOptions::default()).await {
+            Ok(list) => {
+                backoff = Duration::from_millis(250);
+                let rv = list.resource_version;
+                if tx.send(Msg::Listed(kind, list.items)).is_err() {
+                    return;
+                }
+                let _ = tx.send(Msg::Connected);
+                match client
+                    .watch(kind, None, &ListOptions::default(), Some(rv))
+                    .await
+                {
+                    Ok(mut s) => {
+                        while let Some(ev) = s.next().await {
+                            match ev {
+                                Ok(e) => {
+                                    if let Some(o) = e.object
+                                        && tx.send(Msg::Watched(kind, e.type_, o)).is_err()
+                                    {
+                                        return;
+                                    }
+                                }
+                                // Expired or cut: list again.
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Msg::Disconnected(e.to_string()));
+                    }
+                }
+            }
+            Err(e) => {
+                if tx.send(Msg::Disconnected(e.to_string())).is_err() {
+                    return;
+                }
+            }
+        }
+        // A watch that ended at once (a server going away) waits before retrying.
+        if started.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Beat {
+    node: String,
+    #[serde(rename = "secondsAgo")]
+    seconds_ago: f64,
+}
+
+#[derive(serde::Deserialize)]
+struct Beats {
+    items: Vec<Beat>,
+}
+
+/// Every 2 s: API latency (a version call), node heartbeat ages and CPU use.
+/// These are not objects, so they cannot be watched.
+async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
+    let mut every = tokio::time::interval(Duration::from_secs(2));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let t = Instant::now();
+        let sent = match client.version().await {
+            Ok(_) => tx.send(Msg::Latency(t.elapsed())),
+            Err(e) => tx.send(Msg::Disconnected(e.to_string())),
+        };
+        if sent.is_err() {
+            return;
+        }
+        let beats: Vec<(String, f64)> = client
+            .get_json::<Beats>("/apis/ork.dev/v1/heartbeats", &[])
+            .await
+            .map(|b| {
+                b.items
+                    .into_iter()
+                    .map(|b| (b.node, b.seconds_ago))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cpu: Vec<(String, u64)> = client
+            .get_json::<MetricsList<NodeMetrics>>("/apis/metrics.k8s.io/v1beta1/nodes", &[])
+            .await
+            .map(|l| {
+                l.items
+                    .into_iter()
+                    .map(|m| {
+                        let c = m.usage.get("cpu").map(cpu_milli).unwrap_or(0);
+                        (m.metadata.name, c)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = tx.send(Msg::NodeStats {
+            heartbeats: beats,
+            cpu_milli: cpu,
+        });
+    }
+}
+
+fn ctx(client: &Client, ns: &str) -> Ctx {
+    Ctx {
+        client: client.clone(),
+        namespace: ns.to_string(),
+        namespace_explicit: true,
+    }
+}
+
+async fn execute(client: Client, tx: UnboundedSender<Msg>, mut rx: UnboundedReceiver<Effect>) {
+    let mut logs: Option<JoinHandle<()>> = None;
+    while let Some(e) = rx.recv().await {
+        match e {
+            Effect::StopLogs => {
+                if let Some(h) = logs.take() {
+                    h.abort();
+                }
+            }
+            Effect::Logs {
+                id,
+                target,
+                container,
+                previous,
+            } => {
+                if let Some(h) = logs.take() {
+                    h.abort();
+                }
+                logs = Some(tokio::spawn(stream_logs(
+                    client.clone(),
+                    tx.clone(),
+                    id,
+                    target,
+                    container,
+                    previous,
+                )));
+            }
+            other => {
+                tokio::spawn(run(client.clone(), tx.clone(), other));
+            }
+        }
+    }
+}
+
+async fn stream_logs(
+    client: Client,
+    tx: UnboundedSender<Msg>,
+    id: u64,
+    t: Target,
+    container: Option<String>,
+    previous: bool,
+) {
+    let opts = LogOptions {
+        container,
+        follow: !previous,
+        tail_lines: Some(1000),
+        previous,
+    };
+    let mut s = match client.logs(&t.namespace, &t.name, &opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx.send(Msg::LogEnd {
+                id,
+                error: Some(e.to_string()),
+            });
+            return;
+        }
+    };
+    while let Some(chunk) = s.next().await {
+        match chunk {
+            Ok(b) => {
+                let text = String::from_utf8_lossy(&b).into_owned();
+                if tx.send(Msg::LogChunk { id, text }).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::LogEnd {
+                    id,
+                    error: Some(e.to_string()),
+                });
+                return;
+            }
+        }
+    }
+    let _ = tx.send(Msg::LogEnd { id, error: None });
+}
+
+async fn history(client: &Client, t: &Target) -> Result<(Vec<Revision>, i64), String> {
+    let c = ctx(client, &t.namespace);
+    let d: Deployment = client
+        .get(&t.namespace, &t.name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let sets = crate::cli::rollout::sets_of(&c, &d)
+        .await
+        .map_err(|e| e.to_string())?;
+    let current = d
+        .metadata
+        .annotations
+        .get(REVISION_ANNOTATION)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0);
+    let mut out = vec![];
+    for rs in sets {
+        let mut tpl = rs.spec.template.clone();
+        tpl.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
+        let v = serde_json::to_value(&tpl).map_err(|e| e.to_string())?;
+        out.push(Revision {
+            number: crate::cli::rollout::revision(&rs),
+            replicaset: rs.metadata.name.clone(),
+            cause: rs
+                .metadata
+                .annotations
+                .get("kubernetes.io/change-cause")
+                .cloned()
+                .unwrap_or_default(),
+            template: crate::cli::output::to_yaml(&v).map_err(|e| e.to_string())?,
+        });
+    }
+    Ok((out, current))
+}
+
+async fn run(client: Client, tx: UnboundedSender<Msg>, e: Effect) {
+    let msg = match e {
+        Effect::Scale { target, replicas } => Msg::Done(
+            client
+                .scale(target.kind, &target.namespace, &target.name, replicas)
+                .await
+                .map(|_| format!("{} scaled to {replicas}", target.label()))
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::Delete(t) => Msg::Done(
+            client
+                .delete(t.kind, &t.namespace, &t.name, &DeleteOptions::default())
+                .await
+                .map(|_| format!("{} deleted", t.label()))
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::Cordon { node, on } => Msg::Done(
+            crate::cli::nodes::set_unschedulable(&ctx(&client, ""), &node, on)
+                .await
+                .map(|changed| {
+                    let verb = if on { "cordoned" } else { "uncordoned" };
+                    if changed {
+                        format!("node/{node} {verb}")
+                    } else {
+                        format!("node/{node} already {verb}")
+                    }
+                })
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::Drain(node) => {
+            let title = format!("drain node/{node}");
+            let args = crate::cli::nodes::DrainArgs {
+                node: node.clone(),
+                timeout: Duration::from_secs(300),
+                force: false,
+                grace_period: None,
+            };
+            let ptx = tx.clone();
+            let t2 = title.clone();
+            let r = crate::cli::nodes::drain_with(&ctx(&client, ""), args, move |line| {
+                let _ = ptx.send(Msg::Progress {
+                    title: t2.clone(),
+                    line,
+                });
+            })
+            .await;
+            match r {
+                Ok(()) => Msg::Done(Ok(format!("node/{node} drained"))),
+                Err(e) => {
+                    let _ = tx.send(Msg::Progress {
+                        title,
+                        line: format!("error: {e}"),
+                    });
+                    Msg::Done(Err(e.to_string()))
+                }
+            }
+        }
+        Effect::Restart(t) => Msg::Done(
+            crate::cli::rollout::restart(&ctx(&client, &t.namespace), &t.name)
+                .await
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::Undo { target, revision } => Msg::Done(
+            crate::cli::rollout::undo_to(
+                &ctx(&client, &target.namespace),
+                &target.name,
+                Some(revision),
+            )
+            .await
+            .map_err(|e| e.to_string()),
+        ),
+        Effect::Describe(t) => Msg::Text {
+            title: format!("describe {}", t.label()),
+            body: crate::cli::describe::describe_text(&ctx(&client, &t.namespace), t.kind, &t.name)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Effect::History(t) => {
+            let result = history(&client, &t).await;
+            Msg::History { target: t, result }
+        }
+        Effect::Logs { .. } | Effect::StopLogs => return,
+    };
+    let _ = tx.send(msg);
+}

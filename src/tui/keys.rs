@@ -1,0 +1,300 @@
+//! The keymap: one registry that both dispatches keys and writes the help
+//! screen (`?`), so the two cannot disagree. Prompts (`:`, `/`, scale,
+//! confirm) read their keys directly; everything else goes through here.
+//!
+//! Pure data and lookup: no app state, no I/O.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Enter,
+    Back,
+    Command,
+    Filter,
+    SortNext,
+    SortReverse,
+    AllNamespaces,
+    /// Switch to the view of this number (1-based, as shown in the header).
+    View(u8),
+    Describe,
+    Yaml,
+    Logs,
+    Scale,
+    ScaleUp,
+    ScaleDown,
+    Restart,
+    History,
+    Cordon,
+    Uncordon,
+    Drain,
+    Delete,
+    Failover,
+    Help,
+    Quit,
+    /// Logs: stop or resume following.
+    Pause,
+    /// Logs: the previous instance of the container.
+    Previous,
+    /// History: roll back to the selected revision.
+    Undo,
+}
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere (tables and pages).
+    Anywhere,
+    /// Any table view.
+    Table,
+    Pods,
+    /// Deployments and ReplicaSets.
+    Scalable,
+    Deployments,
+    Nodes,
+    /// A page of text (describe, YAML, logs, history).
+    Page,
+    Logs,
+    History,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Anywhere => "General",
+            Scope::Table => "Tables",
+            Scope::Pods => "Pods",
+            Scope::Scalable => "Deployments and ReplicaSets",
+            Scope::Deployments => "Deployments",
+            Scope::Nodes => "Nodes",
+            Scope::Page => "Describe, YAML, logs",
+            Scope::Logs => "Logs",
+            Scope::History => "Rollout history",
+        }
+    }
+}
+
+/// One key, what it does, where, and its line in the help.
+pub struct Binding {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+    pub label: &'static str,
+    pub action: Action,
+    pub scope: Scope,
+    pub help: &'static str,
+}
+
+const fn b(
+    code: KeyCode,
+    label: &'static str,
+    action: Action,
+    scope: Scope,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        code,
+        mods: KeyModifiers::NONE,
+        label,
+        action,
+        scope,
+        help,
+    }
+}
+
+const fn ctrl(
+    c: char,
+    label: &'static str,
+    action: Action,
+    scope: Scope,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+        label,
+        action,
+        scope,
+        help,
+    }
+}
+
+use Action as A;
+use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Up};
+use Scope as S;
+
+/// Every binding, in the order the help shows them. The first binding that
+/// matches a key in scope wins, so scoped bindings come before general ones.
+pub const BINDINGS: &[Binding] = &[
+    b(Char('?'), "?", A::Help, S::Anywhere, "this help"),
+    b(
+        Char(':'),
+        ":",
+        A::Command,
+        S::Anywhere,
+        "command: :pods :deploy :rs :nodes :svc :events :ns [NAME] :failover :q",
+    ),
+    b(
+        Esc,
+        "esc",
+        A::Back,
+        S::Anywhere,
+        "back: close the page, leave the drill-down, clear the filter",
+    ),
+    b(Char('q'), "q", A::Quit, S::Anywhere, "quit"),
+    ctrl('c', "ctrl-c", A::Quit, S::Anywhere, "quit"),
+    b(Char('j'), "j/↓", A::Down, S::Anywhere, "down"),
+    b(Down, "↓", A::Down, S::Anywhere, ""),
+    b(Char('k'), "k/↑", A::Up, S::Anywhere, "up"),
+    b(Up, "↑", A::Up, S::Anywhere, ""),
+    b(PageDown, "pgdn", A::PageDown, S::Anywhere, "page down"),
+    ctrl('f', "ctrl-f", A::PageDown, S::Anywhere, ""),
+    b(PageUp, "pgup", A::PageUp, S::Anywhere, "page up"),
+    ctrl('b', "ctrl-b", A::PageUp, S::Anywhere, ""),
+    b(Char('g'), "g", A::Top, S::Anywhere, "first line"),
+    b(Home, "home", A::Top, S::Anywhere, ""),
+    b(
+        Char('G'),
+        "G",
+        A::Bottom,
+        S::Anywhere,
+        "last line (logs: follow again)",
+    ),
+    b(End, "end", A::Bottom, S::Anywhere, ""),
+    // Pages.
+    b(
+        Char(' '),
+        "space",
+        A::Pause,
+        S::Logs,
+        "pause or resume following",
+    ),
+    b(
+        Char('p'),
+        "p",
+        A::Previous,
+        S::Logs,
+        "logs of the previous instance",
+    ),
+    b(
+        Char('u'),
+        "u",
+        A::Undo,
+        S::History,
+        "roll back to the selected revision",
+    ),
+    // Tables.
+    b(
+        Enter,
+        "enter",
+        A::Enter,
+        S::Table,
+        "drill in: deployment/rs/node → pods, namespace → its pods, service → endpoints",
+    ),
+    b(
+        Char('/'),
+        "/",
+        A::Filter,
+        S::Table,
+        "filter: text, or -l app=web for a label selector",
+    ),
+    b(
+        Char('o'),
+        "o",
+        A::SortNext,
+        S::Table,
+        "sort by the next column",
+    ),
+    b(Char('O'), "O", A::SortReverse, S::Table, "reverse the sort"),
+    b(Char('0'), "0", A::AllNamespaces, S::Table, "all namespaces"),
+    b(Char('1'), "1", A::View(1), S::Anywhere, "pods"),
+    b(Char('2'), "2", A::View(2), S::Anywhere, "deployments"),
+    b(Char('3'), "3", A::View(3), S::Anywhere, "replica sets"),
+    b(Char('4'), "4", A::View(4), S::Anywhere, "nodes"),
+    b(Char('5'), "5", A::View(5), S::Anywhere, "services"),
+    b(Char('6'), "6", A::View(6), S::Anywhere, "events"),
+    b(Char('7'), "7", A::View(7), S::Anywhere, "namespaces"),
+    b(Char('8'), "8", A::View(8), S::Anywhere, "failover timeline"),
+    b(
+        Char('d'),
+        "d",
+        A::Describe,
+        S::Table,
+        "describe, with the object's events",
+    ),
+    b(Char('y'), "y", A::Yaml, S::Table, "YAML"),
+    ctrl('d', "ctrl-d", A::Delete, S::Table, "delete (asks first)"),
+    b(Char('l'), "l", A::Logs, S::Pods, "logs (follows)"),
+    b(Char('s'), "s", A::Scale, S::Scalable, "scale to… (prompt)"),
+    b(Char('+'), "+", A::ScaleUp, S::Scalable, "one replica more"),
+    b(
+        Char('-'),
+        "-",
+        A::ScaleDown,
+        S::Scalable,
+        "one replica less",
+    ),
+    b(
+        Char('r'),
+        "r",
+        A::Restart,
+        S::Deployments,
+        "rollout restart (asks first)",
+    ),
+    b(
+        Char('h'),
+        "h",
+        A::History,
+        S::Deployments,
+        "rollout history, each revision's diff; u to undo",
+    ),
+    b(Char('c'), "c", A::Cordon, S::Nodes, "cordon"),
+    b(Char('C'), "C", A::Uncordon, S::Nodes, "uncordon"),
+    b(
+        Char('D'),
+        "D",
+        A::Drain,
+        S::Nodes,
+        "drain (asks first, shows progress)",
+    ),
+    b(
+        Char('f'),
+        "f",
+        A::Failover,
+        S::Nodes,
+        "the node's failover timeline",
+    ),
+];
+
+/// The action of a key, among the bindings whose scope `active` accepts.
+pub fn lookup(key: &KeyEvent, active: impl Fn(Scope) -> bool) -> Option<Action> {
+    // Terminals report shifted characters with SHIFT, or not: ignore it for
+    // characters (the character itself says `G` or `g`).
+    let mods = match key.code {
+        KeyCode::Char(_) => key.modifiers - KeyModifiers::SHIFT,
+        _ => key.modifiers,
+    };
+    BINDINGS
+        .iter()
+        .find(|bd| bd.code == key.code && bd.mods == mods && active(bd.scope))
+        .map(|bd| bd.action)
+}
+
+/// The help: per scope, `key  what it does`, from [`BINDINGS`].
+pub fn help_lines() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let mut out: Vec<(&'static str, Vec<(&'static str, &'static str)>)> = vec![];
+    for bd in BINDINGS.iter().filter(|bd| !bd.help.is_empty()) {
+        let title = bd.scope.title();
+        match out.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, v)) => v.push((bd.label, bd.help)),
+            None => out.push((title, vec![(bd.label, bd.help)])),
+        }
+    }
+    out
+}
