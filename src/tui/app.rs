@@ -335,7 +335,9 @@ impl App {
             pods_running: self
                 .data
                 .pods()
-                .filter(|p| p.status.phase == crate::api::PodPhase::Running)
+                .filter(|p| {
+                    p.status.phase == crate::api::PodPhase::Running && !p.metadata.is_terminating()
+                })
                 .count(),
         };
         match self.view {

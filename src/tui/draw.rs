@@ -5,7 +5,7 @@
 //! Reads the app; changes nothing; no I/O. Cells come from the same column
 //! functions `ork get` prints with.
 
-use super::app::{App, Conn, PageKind, Prompt, SPARK, View, complete};
+use super::app::{App, Conn, PageKind, Prompt, View, complete};
 use super::keys::{self, Scope};
 use crate::api::{AnyObject, Kind, Node};
 use crate::cli::output::{headers, human_duration, row};
@@ -388,10 +388,13 @@ fn node_cells(app: &App, n: &Node) -> Vec<String> {
         .map(|d| d.iter().copied().collect())
         .unwrap_or_default();
     let use_text = match usage.last() {
-        Some(last) => format!("{} {}m", spark(&usage, cpu_alloc.max(1) as u64), last),
+        Some(last) => format!(
+            "{} {:.2} cpu",
+            spark(&usage, cpu_alloc.max(1) as u64),
+            *last as f64 / 1000.0
+        ),
         None => "-".into(),
     };
-    let _ = SPARK;
     vec![
         name.clone(),
         n.display_status(),
@@ -550,7 +553,7 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
             };
             let mut spans = vec![];
             for b in keys::BINDINGS.iter().filter(|b| active(b.scope)) {
-                let word = b.help.split([' ', ',', ':']).next().unwrap_or_default();
+                let word = keys::hint(b.action);
                 spans.push(Span::raw(format!(" {} ", b.label)).black().on_dark_gray());
                 spans.push(Span::raw(format!(" {word} ")));
             }
@@ -579,17 +582,14 @@ fn help(f: &mut Frame, area: Rect) {
             ]));
         }
     }
-    let w = area.width.saturating_sub(8).min(100);
-    let hgt = (lines.len() as u16 + 2).min(area.height);
-    let r = Rect {
-        x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y,
-        width: w,
-        height: hgt,
-    };
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(block(" keys (any key closes) ".into())),
-        r,
-    );
+    // Two columns, so it fits a 48-line terminal.
+    let half = lines.len().div_ceil(2);
+    let right = lines.split_off(half);
+    f.render_widget(Clear, area);
+    let outer = block(" keys (any key closes) ".into());
+    let inner = outer.inner(area);
+    f.render_widget(outer, area);
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
+    f.render_widget(Paragraph::new(lines), l);
+    f.render_widget(Paragraph::new(right), r);
 }

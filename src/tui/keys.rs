@@ -286,6 +286,26 @@ pub fn lookup(key: &KeyEvent, active: impl Fn(Scope) -> bool) -> Option<Action> 
         .map(|bd| bd.action)
 }
 
+/// The word the footer shows beside a key.
+pub fn hint(a: Action) -> &'static str {
+    match a {
+        Action::Logs => "logs",
+        Action::Scale => "scale",
+        Action::ScaleUp => "scale+1",
+        Action::ScaleDown => "scale-1",
+        Action::Restart => "restart",
+        Action::History => "history",
+        Action::Cordon => "cordon",
+        Action::Uncordon => "uncordon",
+        Action::Drain => "drain",
+        Action::Failover => "failover",
+        Action::Pause => "pause",
+        Action::Previous => "previous",
+        Action::Undo => "undo",
+        _ => "",
+    }
+}
+
 /// The help: per scope, `key  what it does`, from [`BINDINGS`].
 pub fn help_lines() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     let mut out: Vec<(&'static str, Vec<(&'static str, &'static str)>)> = vec![];
