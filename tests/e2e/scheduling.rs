@@ -382,6 +382,14 @@ fn the_startup_api_and_footprint_benchmarks_run_at_small_size() {
     ] {
         assert!(text.contains(want), "{want}: {text}");
     }
+    let text = bench(&["tui", "--pods", "200"]);
+    for want in [
+        "tui frame at 200 pods, 160x48",
+        "first frame showing all 200 pods",
+        "tui idle:",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
 }
 
 /// Six 500m replicas on three 4-core hollow nodes: the default spread

@@ -12,6 +12,7 @@ mod api;
 mod footprint;
 mod scheduler;
 mod startup;
+mod tui;
 
 use super::{CliError, Result};
 use crate::api::{Container, Pod, Quantity, new_object};
@@ -85,6 +86,12 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 30000)]
         pods: usize,
     },
+    /// The dashboard at many pods: frame time at 160x48, time to the first
+    /// frame showing every pod from a cold start, and idle CPU.
+    Tui {
+        #[arg(long, default_value_t = 10000)]
+        pods: usize,
+    },
 }
 
 pub async fn bench(a: BenchArgs) -> Result<()> {
@@ -107,6 +114,7 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             updates,
         } => api::run(&dir.0, objects, clients, duration, rate, updates).await,
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
+        BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
     }
 }
 
