@@ -85,6 +85,9 @@ _ork() {
             ork,top)
                 cmd="ork__subcmd__top"
                 ;;
+            ork,tui)
+                cmd="ork__subcmd__tui"
+                ;;
             ork,uncordon)
                 cmd="ork__subcmd__uncordon"
                 ;;
@@ -112,6 +115,9 @@ _ork() {
             ork__subcmd__bench,startup)
                 cmd="ork__subcmd__bench__subcmd__startup"
                 ;;
+            ork__subcmd__bench,tui)
+                cmd="ork__subcmd__bench__subcmd__tui"
+                ;;
             ork__subcmd__bench__subcmd__help,api)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__api"
                 ;;
@@ -126,6 +132,9 @@ _ork() {
                 ;;
             ork__subcmd__bench__subcmd__help,startup)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__startup"
+                ;;
+            ork__subcmd__bench__subcmd__help,tui)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__tui"
                 ;;
             ork__subcmd__create,cm)
                 cmd="ork__subcmd__create__subcmd__configmap"
@@ -211,6 +220,9 @@ _ork() {
             ork__subcmd__help,top)
                 cmd="ork__subcmd__help__subcmd__top"
                 ;;
+            ork__subcmd__help,tui)
+                cmd="ork__subcmd__help__subcmd__tui"
+                ;;
             ork__subcmd__help,uncordon)
                 cmd="ork__subcmd__help__subcmd__uncordon"
                 ;;
@@ -234,6 +246,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__bench,startup)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__startup"
+                ;;
+            ork__subcmd__help__subcmd__bench,tui)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__tui"
                 ;;
             ork__subcmd__help__subcmd__create,configmap)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__configmap"
@@ -341,7 +356,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create top events bench version completion shim pause help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create top events bench tui version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,7 +498,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version scheduler startup api footprint help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version scheduler startup api footprint tui help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,7 +640,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help)
-            opts="scheduler startup api footprint help"
+            opts="scheduler startup api footprint tui help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,6 +710,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help__subcmd__startup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__help__subcmd__tui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -782,6 +811,48 @@ _ork() {
                     return 0
                     ;;
                 --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__tui)
+            opts="-n -h -V --pods --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pods)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1423,7 +1494,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create top events bench version completion shim pause help"
+            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create top events bench tui version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1465,7 +1536,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench)
-            opts="scheduler startup api footprint"
+            opts="scheduler startup api footprint tui"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1521,6 +1592,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench__subcmd__startup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__tui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1929,6 +2014,20 @@ _ork() {
         ork__subcmd__help__subcmd__top__subcmd__pods)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__tui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2831,6 +2930,48 @@ _ork() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__tui)
+            opts="-A -n -h -V --all-namespaces --view --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --view)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --server)

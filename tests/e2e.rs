@@ -29,6 +29,8 @@ mod runtime;
 mod scheduling;
 #[path = "e2e/top.rs"]
 mod top;
+#[path = "e2e/tui.rs"]
+mod tui;
 #[path = "e2e/up.rs"]
 mod up;
 #[path = "e2e/workloads.rs"]
