@@ -21,6 +21,7 @@ pub mod placement;
 pub mod pod;
 pub mod quantity;
 pub mod selector;
+pub mod service;
 pub mod status;
 pub mod validation;
 
@@ -47,6 +48,7 @@ pub use pod::{
 };
 pub use quantity::Quantity;
 pub use selector::{LabelSelector, Selector};
+pub use service::{Endpoints, Service};
 pub use status::{Status, StatusCause, StatusDetails};
 pub use validation::FieldError;
 

@@ -8,6 +8,7 @@ use super::config::ConfigMap;
 use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
+use super::service::{Endpoints, Service};
 use super::validation::{self, FieldError};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -61,6 +62,8 @@ pub enum Kind {
     Event,
     HorizontalPodAutoscaler,
     ConfigMap,
+    Service,
+    Endpoints,
 }
 
 /// Static facts about a kind.
@@ -78,7 +81,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 8] = [
+const INFOS: [KindInfo; 10] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -159,10 +162,30 @@ const INFOS: [KindInfo; 8] = [
         short_names: &["cm"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "Service",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "services",
+        singular: "service",
+        short_names: &["svc"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "Endpoints",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "endpoints",
+        singular: "endpoints",
+        short_names: &["ep"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -171,6 +194,8 @@ impl Kind {
         Kind::Event,
         Kind::HorizontalPodAutoscaler,
         Kind::ConfigMap,
+        Kind::Service,
+        Kind::Endpoints,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -257,6 +282,8 @@ pub enum AnyObject {
     Event(Arc<Event>),
     HorizontalPodAutoscaler(Arc<HorizontalPodAutoscaler>),
     ConfigMap(Arc<ConfigMap>),
+    Service(Arc<Service>),
+    Endpoints(Arc<Endpoints>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -272,6 +299,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Event($o) => $body,
             $crate::api::AnyObject::HorizontalPodAutoscaler($o) => $body,
             $crate::api::AnyObject::ConfigMap($o) => $body,
+            $crate::api::AnyObject::Service($o) => $body,
+            $crate::api::AnyObject::Endpoints($o) => $body,
         }
     };
 }
@@ -313,6 +342,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::ConfigMap;
                 $body
             }
+            $crate::api::Kind::Service => {
+                type $t = $crate::api::Service;
+                $body
+            }
+            $crate::api::Kind::Endpoints => {
+                type $t = $crate::api::Endpoints;
+                $body
+            }
         }
     };
 }
@@ -328,6 +365,8 @@ impl AnyObject {
             AnyObject::Event(_) => Kind::Event,
             AnyObject::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
             AnyObject::ConfigMap(_) => Kind::ConfigMap,
+            AnyObject::Service(_) => Kind::Service,
+            AnyObject::Endpoints(_) => Kind::Endpoints,
         }
     }
 
@@ -433,6 +472,19 @@ spec_status_object!(ReplicaSet, validation::validate_replicaset);
 spec_status_object!(Deployment, validation::validate_deployment);
 spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
+spec_status_object!(Service, validation::validate_service);
+
+impl Object for Endpoints {
+    object_common!(Endpoints);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.subsets != old.subsets
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_endpoints(self)
+    }
+}
 
 impl Object for Namespace {
     object_common!(Namespace);

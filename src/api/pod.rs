@@ -230,7 +230,20 @@ pub struct ContainerPort {
     pub protocol: Protocol,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[allow(clippy::upper_case_acronyms)]
 pub enum Protocol {
     #[default]

@@ -682,6 +682,21 @@ pub fn validate_configmap(c: &super::config::ConfigMap) -> Vec<FieldError> {
     errs
 }
 
+/// A Service: type, ports, target ports, port ranges.
+pub fn validate_service(s: &super::service::Service) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_meta(Kind::Service, &s.metadata, &mut errs);
+    super::service::validate_service(s, &mut errs);
+    errs
+}
+
+/// Endpoints: metadata only (the endpoints controller writes them).
+pub fn validate_endpoints(e: &super::service::Endpoints) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_meta(Kind::Endpoints, &e.metadata, &mut errs);
+    errs
+}
+
 /// A HorizontalPodAutoscaler: a Deployment or ReplicaSet target, bounds that
 /// make sense, and Resource metrics on cpu or memory only.
 pub fn validate_hpa(h: &super::autoscaling::HorizontalPodAutoscaler) -> Vec<FieldError> {

@@ -418,6 +418,85 @@ fn node(d: &mut Doc, n: &Node, pods: &[Pod]) {
     );
 }
 
+fn service(d: &mut Doc, s: &crate::api::Service, eps: Option<&crate::api::Endpoints>) {
+    meta(d, &s.metadata, true);
+    let sel: Vec<String> = s
+        .spec
+        .selector
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    d.kv(
+        0,
+        "Selector",
+        if sel.is_empty() {
+            "<none>".into()
+        } else {
+            sel.join(",")
+        },
+    );
+    d.kv(
+        0,
+        "Type",
+        if s.spec.type_.is_empty() {
+            "ClusterIP"
+        } else {
+            &s.spec.type_
+        },
+    );
+    d.kv(0, "IP", &s.spec.cluster_ip);
+    for p in &s.spec.ports {
+        let n = if p.name.is_empty() {
+            "<unset>"
+        } else {
+            &p.name
+        };
+        d.kv(0, "Port", format!("{n}  {}/{:?}", p.port, p.protocol));
+        let target = match &p.target_port {
+            Some(crate::api::IntOrString::Int(t)) => t.to_string(),
+            Some(crate::api::IntOrString::String(t)) => t.clone(),
+            None => p.port.to_string(),
+        };
+        d.kv(0, "TargetPort", format!("{target}/{:?}", p.protocol));
+        if let Some(c) = p.cluster_port {
+            d.kv(
+                0,
+                "ClusterPort",
+                format!("{n}  {c}/{:?} (on every node)", p.protocol),
+            );
+        }
+        if let Some(np) = p.node_port {
+            d.kv(0, "NodePort", format!("{n}  {np}/{:?}", p.protocol));
+        }
+        let list: Vec<String> = eps
+            .map(|e| {
+                e.ready(&p.name)
+                    .into_iter()
+                    .map(|(ip, port)| format!("{ip}:{port}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        d.kv(
+            0,
+            "Endpoints",
+            if list.is_empty() {
+                "<none>".into()
+            } else {
+                list.join(",")
+            },
+        );
+    }
+    d.kv(
+        0,
+        "Session Affinity",
+        if s.spec.session_affinity.is_empty() {
+            "None"
+        } else {
+            &s.spec.session_affinity
+        },
+    );
+}
+
 fn events(d: &mut Doc, evs: &[Event]) {
     if evs.is_empty() {
         d.kv(0, "Events", "<none>");
@@ -553,6 +632,39 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
                 for (k, v) in &c.binary_data {
                     let n = crate::api::config::decode_base64(v).map_or(0, |b| b.len());
                     d.kv(2, k, format!("{n} bytes"));
+                }
+            }
+        }
+        AnyObject::Service(s) => {
+            let eps = ctx
+                .client
+                .get::<crate::api::Endpoints>(&s.metadata.namespace, &s.metadata.name)
+                .await
+                .ok();
+            service(&mut d, s, eps.as_ref());
+        }
+        AnyObject::Endpoints(e) => {
+            meta(&mut d, &e.metadata, true);
+            d.line(0, "Subsets:");
+            for s in &e.subsets {
+                let ips = |a: &[crate::api::service::EndpointAddress]| {
+                    let v: Vec<String> = a.iter().map(|a| a.ip.clone()).collect();
+                    if v.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        v.join(",")
+                    }
+                };
+                d.kv(2, "Addresses", ips(&s.addresses));
+                d.kv(2, "NotReadyAddresses", ips(&s.not_ready_addresses));
+                d.line(2, "Ports:");
+                for p in &s.ports {
+                    let n = if p.name.is_empty() {
+                        "<unset>"
+                    } else {
+                        &p.name
+                    };
+                    d.line(4, format!("{n}  {}  {:?}", p.port, p.protocol));
                 }
             }
         }

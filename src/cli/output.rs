@@ -127,6 +127,20 @@ pub fn headers(kind: Kind, wide: bool, with_ns: bool) -> Vec<String> {
         Kind::Namespace => h.extend(["NAME", "STATUS", "AGE"]),
         Kind::Event => h.extend(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]),
         Kind::ConfigMap => h.extend(["NAME", "DATA", "AGE"]),
+        Kind::Service => {
+            h.extend([
+                "NAME",
+                "TYPE",
+                "CLUSTER-IP",
+                "EXTERNAL-IP",
+                "PORT(S)",
+                "AGE",
+            ]);
+            if wide {
+                h.push("SELECTOR");
+            }
+        }
+        Kind::Endpoints => h.extend(["NAME", "ENDPOINTS", "AGE"]),
         Kind::HorizontalPodAutoscaler => h.extend([
             "NAME",
             "REFERENCE",
@@ -247,6 +261,27 @@ pub fn row(obj: &AnyObject, wide: bool, with_ns: bool, qualified: bool) -> Vec<S
         }
         AnyObject::ConfigMap(c) => {
             r.extend([name, c.key_count().to_string(), age(m.creation_timestamp)]);
+        }
+        AnyObject::Service(s) => {
+            let type_ = if s.spec.type_.is_empty() {
+                "ClusterIP".to_string()
+            } else {
+                s.spec.type_.clone()
+            };
+            r.extend([
+                name,
+                type_,
+                or_none(s.spec.cluster_ip.clone()),
+                "<none>".into(),
+                s.ports_text(),
+                age(m.creation_timestamp),
+            ]);
+            if wide {
+                r.push(or_none(join_labels(&s.spec.selector)));
+            }
+        }
+        AnyObject::Endpoints(e) => {
+            r.extend([name, e.text(), age(m.creation_timestamp)]);
         }
         AnyObject::HorizontalPodAutoscaler(h) => {
             r.extend([

@@ -115,8 +115,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Whether a role may make a request. Admins may do everything; node daemons
-/// may read pods, nodes, namespaces and events, write Nodes and their
-/// heartbeats, write pod status, delete pods, and record events.
+/// may read pods, nodes, namespaces, events, services and endpoints (their
+/// service proxy), write Nodes and their heartbeats, write pod status,
+/// delete pods, and record events.
 pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
     if role == Role::Admin {
         return true;
@@ -135,7 +136,7 @@ pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
             *method,
             Method::GET | Method::POST | Method::PUT | Method::PATCH
         ),
-        Some("namespaces") => read,
+        Some("namespaces") | Some("services") | Some("endpoints") => read,
         _ => path == "/version",
     }
 }
@@ -212,6 +213,9 @@ mod tests {
         assert!(ok(Method::POST, "/api/v1/nodes"));
         assert!(ok(Method::POST, "/api/v1/nodes/n1/heartbeat"));
         assert!(ok(Method::POST, "/api/v1/namespaces/default/events"));
+        assert!(ok(Method::GET, "/api/v1/services"));
+        assert!(ok(Method::GET, "/api/v1/endpoints"));
+        assert!(!ok(Method::PUT, "/api/v1/namespaces/default/endpoints/a"));
         assert!(!ok(Method::POST, "/api/v1/namespaces/default/pods"));
         assert!(!ok(Method::PUT, "/api/v1/namespaces/default/pods/a"));
         assert!(!ok(Method::GET, "/apis/apps/v1/deployments"));

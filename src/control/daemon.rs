@@ -213,6 +213,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     controllers::replicaset::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());
     controllers::gc::start(store.clone(), rx.clone());
+    controllers::endpoints::start(store.clone(), rx.clone());
     controllers::taint_eviction::start(store.clone(), rx.clone());
     controllers::hpa::start(
         store.clone(),

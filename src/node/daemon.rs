@@ -402,12 +402,24 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     }
     tracing::info!(node = %cfg.name, runtimes = ?runtimes.names(), address = %host_ip, "node registered");
     let (shutdown, rx) = watch::channel(false);
+    let services = super::proxy::Services::default();
     let shared = Arc::new(Shared {
         client: client.clone(),
         runtimes: runtimes.clone(),
         node_name: cfg.name.clone(),
         host_ip: host_ip.to_string(),
+        services: services.clone(),
     });
+    // Cluster ports are served on loopback and wherever the runtimes' pods
+    // reach this machine (the Docker gateway). Hollow nodes run no proxy.
+    let mut local: Vec<std::net::IpAddr> = vec![std::net::Ipv4Addr::LOCALHOST.into()];
+    for rt in runtimes.all() {
+        if let Some(ip) = rt.service_host().and_then(|h| h.parse().ok())
+            && !local.contains(&ip)
+        {
+            local.push(ip);
+        }
+    }
     let (synced_tx, synced) = tokio::sync::oneshot::channel();
     let tasks = vec![
         server::serve(listener, runtimes.clone(), cfg.token.clone(), rx.clone()),
@@ -417,8 +429,17 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
             cfg.usage_interval,
             rx.clone(),
         )),
-        tokio::spawn(sync_pods(shared, synced_tx, rx)),
+        tokio::spawn(sync_pods(shared, synced_tx, rx.clone())),
     ];
+    let mut tasks = tasks;
+    if cfg.runtime != RuntimeKind::Fake {
+        tasks.push(tokio::spawn(super::proxy::run(
+            client.clone(),
+            local,
+            services,
+            rx,
+        )));
+    }
     Ok(Running {
         name: cfg.name,
         runtime_summary: opened.summary,

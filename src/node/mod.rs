@@ -1,6 +1,7 @@
 //! The node daemon: registers its Node, heartbeats, watches the pods bound to
 //! it, runs them through a [`runtime::Runtime`], reports their status, and
-//! serves their logs to the control daemon.
+//! serves their logs to the control daemon; its service proxy forwards each
+//! Service's ports to the ready endpoints.
 //!
 //! It talks to the control daemon only through `client`, and to the machine
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
@@ -9,6 +10,7 @@ pub mod daemon;
 pub mod env;
 pub mod machine;
 pub mod probe;
+pub mod proxy;
 pub mod runtime;
 pub mod server;
 pub mod status;

@@ -43,6 +43,8 @@ pub struct Shared {
     pub runtimes: Runtimes,
     pub node_name: String,
     pub host_ip: String,
+    /// The services the node's proxy knows (for `<NAME>_SERVICE_*`).
+    pub services: super::proxy::Services,
 }
 
 /// Messages to a worker.
@@ -559,6 +561,12 @@ impl Worker {
         // Kubernetes gives every container HOSTNAME = the pod's name.
         let mut injected = vec![("HOSTNAME".to_string(), self.pod.metadata.name.clone())];
         injected.extend(runtime.injected_env(&slot.ports));
+        // Kubernetes' service variables, for the services that exist now.
+        if let Some(host) = runtime.service_host() {
+            let svcs = self.shared.services.of(&self.pod.metadata.namespace);
+            let refs: Vec<&crate::api::Service> = svcs.iter().map(|s| s.as_ref()).collect();
+            injected.extend(crate::api::service::service_env(&refs, &host));
+        }
         let spec_env: Vec<(String, String)> = c
             .env
             .iter()

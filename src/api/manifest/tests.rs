@@ -325,13 +325,13 @@ metadata:
 
 #[test]
 fn an_unknown_kind_lists_the_supported_kinds() {
-    let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web\n";
     assert_eq!(
         errors(text),
         vec![
-            "app.yaml: document 1: kind: unsupported kind \"Service\": ork supports \
+            "app.yaml: document 1: kind: unsupported kind \"Secret\": ork supports \
              v1 Namespace, v1 Node, v1 Pod, apps/v1 ReplicaSet, apps/v1 Deployment, v1 Event, \
-             autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, line 2"
+             autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, line 2"
         ]
     );
     let text = "apiVersion: apps/v1\nkind: deployment\nmetadata:\n  name: web\n";
@@ -1051,6 +1051,69 @@ data:
     let e = errors(bad);
     assert!(
         e[0].contains("data[a/b]") && e[0].contains("letters, digits"),
+        "{e:?}"
+    );
+}
+
+/// Services of the Kubernetes documentation ("Service"), unchanged: a
+/// numeric targetPort, a NodePort with a fixed nodePort, a named targetPort.
+#[test]
+fn the_kubernetes_docs_services_decode_and_unsupported_types_are_named() {
+    let text = r#"apiVersion: v1
+kind: Service
+metadata:
+  name: my-service
+spec:
+  selector:
+    app.kubernetes.io/name: MyApp
+  ports:
+    - protocol: TCP
+      port: 80
+      targetPort: 9376
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: my-nodeport
+spec:
+  type: NodePort
+  selector:
+    app.kubernetes.io/name: MyApp
+  ports:
+    - port: 80
+      # By default and for convenience, the `targetPort` is set to
+      # the same value as the `port` field.
+      targetPort: 80
+      # Optional field
+      nodePort: 30007
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx-service
+spec:
+  selector:
+    app.kubernetes.io/name: proxy
+  ports:
+  - name: name-of-service-port
+    protocol: TCP
+    port: 80
+    targetPort: http-web-svc
+"#;
+    let d = ok(text);
+    assert_eq!(d.documents.len(), 3);
+    let np = crate::api::Service::from_any(&d.documents[1].object).expect("a Service");
+    assert!(np.is_node_port());
+    assert_eq!(np.spec.ports[0].node_port, Some(30007));
+    let named = crate::api::Service::from_any(&d.documents[2].object).expect("a Service");
+    assert_eq!(
+        named.spec.ports[0].target_port,
+        Some(crate::api::IntOrString::String("http-web-svc".into()))
+    );
+    let lb = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n";
+    let e = errors(lb);
+    assert!(
+        e[0].contains("spec.type") && e[0].contains("ClusterIP or NodePort"),
         "{e:?}"
     );
 }

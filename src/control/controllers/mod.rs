@@ -11,6 +11,7 @@
 //! worker always sees its own previous writes: no "expectations" bookkeeping.
 
 pub mod deployment;
+pub mod endpoints;
 pub mod gc;
 pub mod hpa;
 pub mod node_lifecycle;

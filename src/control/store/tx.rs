@@ -307,6 +307,45 @@ impl<'a> Tx<'a> {
         Ok(obj)
     }
 
+    /// Services get their cluster and node ports here, where every other
+    /// service is visible (kept from `old` on updates).
+    fn assign_service_ports<T: Object>(&self, obj: T, old: Option<&T>) -> Result<T, StoreError> {
+        if T::KIND != Kind::Service {
+            return Ok(obj);
+        }
+        let any = obj.into_any();
+        let Some(svc) = crate::api::Service::from_any(&any) else {
+            return Err(StoreError::BadRequest("not a Service".into()));
+        };
+        let mut svc = svc.as_ref().clone();
+        let old_any = old.map(|o| o.clone().into_any());
+        let old_svc = old_any.as_ref().and_then(crate::api::Service::from_any);
+        let (ns, name) = (svc.metadata.namespace.clone(), svc.metadata.name.clone());
+        let taken: std::collections::HashSet<i32> = self
+            .list::<crate::api::Service>(None)
+            .iter()
+            .filter(|o| !(o.metadata.namespace == ns && o.metadata.name == name))
+            .flat_map(|o| {
+                o.spec
+                    .ports
+                    .iter()
+                    .flat_map(|p| p.cluster_port.into_iter().chain(p.node_port))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        crate::api::service::assign_ports(&mut svc, old_svc.map(|s| s.as_ref()), &taken).map_err(
+            |e| StoreError::Invalid {
+                kind: Kind::Service,
+                name: name.clone(),
+                errors: vec![e],
+            },
+        )?;
+        let any = svc.into_any();
+        T::from_any(&any)
+            .map(|t| t.as_ref().clone())
+            .ok_or_else(|| StoreError::BadRequest("not a Service".into()))
+    }
+
     fn invalid<T: Object>(obj: &T) -> Result<(), StoreError> {
         let errors = obj.validate();
         if errors.is_empty() {
@@ -357,6 +396,7 @@ impl<'a> Tx<'a> {
             obj.meta_mut().name = name;
         }
         Self::invalid(&obj)?;
+        let obj = self.assign_service_ports(obj, None)?;
         let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());
         if self.get_entry(kind, &ns, &name).is_some() {
             return Err(StoreError::AlreadyExists {
@@ -427,6 +467,7 @@ impl<'a> Tx<'a> {
         match sub {
             Subresource::Main => {
                 obj.keep_status(&old);
+                obj = self.assign_service_ports(obj, Some(&old))?;
                 let generation = om.generation + i64::from(obj.spec_differs(&old));
                 let m = obj.meta_mut();
                 m.namespace = ns;

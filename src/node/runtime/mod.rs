@@ -191,6 +191,12 @@ pub trait Runtime: Send + Sync + 'static {
         vec![]
     }
 
+    /// The address this runtime's pods reach their node's service proxy at
+    /// (`<NAME>_SERVICE_HOST`); `None` when they cannot.
+    fn service_host(&self) -> Option<String> {
+        None
+    }
+
     /// Starts a container instance; returns once it runs (or fails to start).
     async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError>;
 

@@ -481,6 +481,10 @@ impl Runtime for ProcessRuntime {
         "process"
     }
 
+    fn service_host(&self) -> Option<String> {
+        Some(crate::api::service::CLUSTER_IP.to_string())
+    }
+
     fn injected_env(&self, ports: &[ContainerPort]) -> Vec<(String, String)> {
         port_env(ports)
     }

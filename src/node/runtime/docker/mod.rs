@@ -75,6 +75,9 @@ pub struct DockerRuntime {
     scope: String,
     /// The engine's version, for the Node's `containerRuntimeVersion`.
     pub version: String,
+    /// The default bridge's gateway: where containers reach this machine
+    /// (and its service proxy).
+    gateway: Option<String>,
 }
 
 fn time(s: Option<&str>) -> Time {
@@ -101,10 +104,19 @@ impl DockerRuntime {
             .map_err(|e| docker_err("asking the Docker engine its version", e))?
             .version
             .unwrap_or_default();
+        let gateway = docker
+            .inspect_network("bridge", None)
+            .await
+            .ok()
+            .and_then(|n| n.ipam)
+            .and_then(|i| i.config)
+            .and_then(|c| c.into_iter().find_map(|c| c.gateway))
+            .filter(|g| g.parse::<std::net::Ipv4Addr>().is_ok());
         Ok(DockerRuntime {
             docker,
             scope: scope.to_string(),
             version,
+            gateway,
         })
     }
 
@@ -244,6 +256,10 @@ fn log_bytes(o: LogOutput) -> bytes::Bytes {
 
 #[async_trait]
 impl Runtime for DockerRuntime {
+    fn service_host(&self) -> Option<String> {
+        self.gateway.clone()
+    }
+
     fn name(&self) -> &'static str {
         "docker"
     }
