@@ -505,7 +505,7 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ork -n "__fish_ork_using_subcommand tui" -l view -d 'The first view: pods, deploy, rs, nodes, events, ns or failover' -r
+complete -c ork -n "__fish_ork_using_subcommand tui" -l view -d 'The first view: pods, deploy, rs, nodes, svc, events, ns or failover' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l config -d 'Client config file' -r -F

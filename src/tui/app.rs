@@ -27,6 +27,7 @@ pub const VIEWS: &[(u8, &str, View)] = &[
     (2, "deploy", View::Table(Kind::Deployment)),
     (3, "rs", View::Table(Kind::ReplicaSet)),
     (4, "nodes", View::Table(Kind::Node)),
+    (5, "svc", View::Table(Kind::Service)),
     (6, "events", View::Table(Kind::Event)),
     (7, "ns", View::Table(Kind::Namespace)),
     (8, "failover", View::Failover),
@@ -209,6 +210,12 @@ pub enum DrillFilter {
         uid: String,
     },
     OnNode(String),
+    /// The pods a service's selector picks: its endpoints (READY says which
+    /// are in rotation).
+    Selector {
+        namespace: String,
+        labels: std::collections::BTreeMap<String, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -407,6 +414,11 @@ impl App {
                     }
                     Some(DrillFilter::OnNode(n)) => {
                         matches!(o, AnyObject::Pod(p) if &p.spec.node_name == n)
+                    }
+                    Some(DrillFilter::Selector { namespace, labels }) => {
+                        &m.namespace == namespace
+                            && !labels.is_empty()
+                            && labels.iter().all(|(k, v)| m.labels.get(k) == Some(v))
                     }
                 };
                 if !drilled {
@@ -1023,6 +1035,13 @@ fn enter(app: &mut App) {
         AnyObject::Node(_) => (
             format!("node/{}", m.name),
             DrillFilter::OnNode(m.name.clone()),
+        ),
+        AnyObject::Service(s) => (
+            format!("svc/{} (its endpoints)", m.name),
+            DrillFilter::Selector {
+                namespace: m.namespace.clone(),
+                labels: s.spec.selector.clone(),
+            },
         ),
         AnyObject::Namespace(_) => {
             let ns = m.name.clone();

@@ -19,6 +19,7 @@ pub const WATCHED: &[Kind] = &[
     Kind::Node,
     Kind::Event,
     Kind::Namespace,
+    Kind::Service,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

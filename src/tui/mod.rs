@@ -29,7 +29,7 @@ pub struct TuiArgs {
     /// Start with every namespace shown.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
-    /// The first view: pods, deploy, rs, nodes, events, ns or failover.
+    /// The first view: pods, deploy, rs, nodes, svc, events, ns or failover.
     #[arg(long, default_value = "pods")]
     pub view: String,
 }

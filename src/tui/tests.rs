@@ -165,6 +165,17 @@ fn seeded() -> App {
         ],
     );
     send(&mut app, Kind::Namespace, vec![]);
+    send(
+        &mut app,
+        Kind::Service,
+        vec![obj(
+            Kind::Service,
+            json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "web", "namespace": "default", "uid": "uid-svc-web"},
+                "spec": {"selector": {"app": "web"}, "clusterIP": "127.0.0.1",
+                    "ports": [{"port": 80, "targetPort": "http", "clusterPort": 20000}]}}),
+        )],
+    );
     app.refresh();
     app
 }
@@ -298,6 +309,7 @@ fn views_switch_by_command_with_completion_and_by_number() {
         ("po", View::Table(Kind::Pod)),
         ("replicasets", View::Table(Kind::ReplicaSet)),
         ("no", View::Table(Kind::Node)),
+        ("svc", View::Table(Kind::Service)),
         ("ev", View::Table(Kind::Event)),
         ("ns", View::Table(Kind::Namespace)),
         ("failover", View::Failover),
@@ -346,6 +358,12 @@ fn enter_drills_into_the_pods_of_a_deployment_and_a_node_and_esc_comes_back() {
     key(&mut app, KeyCode::Char('4'));
     key(&mut app, KeyCode::Enter);
     assert_eq!(names(&app), ["db-77c1-z9", "web-5d8f-a1", "web-5d8f-b2"]);
+    key(&mut app, KeyCode::Esc);
+    // A service drills into the pods its selector picks.
+    key(&mut app, KeyCode::Char('5'));
+    assert_eq!(names(&app), ["web"]);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(names(&app), ["web-5d8f-a1", "web-5d8f-b2", "web-5d8f-c3"]);
 }
 
 #[test]
@@ -721,6 +739,8 @@ fn snapshot_of_each_view() {
         },
     );
     snapshot("nodes", &mut app);
+    key(&mut app, KeyCode::Char('5'));
+    snapshot("services", &mut app);
     key(&mut app, KeyCode::Char('6'));
     snapshot("events", &mut app);
     key(&mut app, KeyCode::Char('8'));
