@@ -310,13 +310,25 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
         .collect()
 }
 
+/// The first port of `range` not in `used`, scanning from an offset `seed`
+/// picks (so two clusters on one machine rarely pick the same ports).
+fn free_port(range: &std::ops::RangeInclusive<i32>, used: &HashSet<i32>, seed: u64) -> Option<i32> {
+    let (lo, n) = (*range.start(), range.end() - range.start() + 1);
+    let start = (seed % n as u64) as i32;
+    (0..n)
+        .map(|i| lo + (start + i) % n)
+        .find(|p| !used.contains(p))
+}
+
 /// Fills in `clusterIP`, cluster ports and node ports: kept from `old` for
-/// the same port, else the lowest free one. `taken` holds the ports other
-/// services use. Errors name the field.
+/// the same port, else a free one from a random place in the range (as
+/// Kubernetes does), `seed` being that randomness. `taken` holds the ports
+/// other services use. Errors name the field.
 pub fn assign_ports(
     svc: &mut Service,
     old: Option<&Service>,
     taken: &HashSet<i32>,
+    seed: u64,
 ) -> Result<(), FieldError> {
     svc.spec.cluster_ip = CLUSTER_IP.to_string();
     svc.spec.cluster_ips = vec![CLUSTER_IP.to_string()];
@@ -349,7 +361,7 @@ pub fn assign_ports(
         } else {
             let keep = before.as_ref().and_then(|b| b.cluster_port);
             let c = keep
-                .or_else(|| CLUSTER_PORTS.clone().find(|c| !used.contains(c)))
+                .or_else(|| free_port(&CLUSTER_PORTS, &used, seed))
                 .ok_or_else(|| {
                     FieldError::new(
                         format!("spec.ports[{i}].clusterPort"),
@@ -373,7 +385,7 @@ pub fn assign_ports(
         } else {
             let keep = before.and_then(|b| b.node_port);
             let n = keep
-                .or_else(|| NODE_PORTS.clone().find(|n| !used.contains(n)))
+                .or_else(|| free_port(&NODE_PORTS, &used, seed))
                 .ok_or_else(|| {
                     FieldError::new(
                         format!("spec.ports[{i}].nodePort"),
@@ -582,30 +594,34 @@ mod tests {
     fn ports_are_allocated_kept_across_updates_and_never_shared() {
         let taken: HashSet<i32> = [20000, 30000].into();
         let mut s = svc(true, None);
-        assign_ports(&mut s, None, &taken).unwrap();
+        assign_ports(&mut s, None, &taken, 0).unwrap();
         assert_eq!(s.spec.cluster_ip, CLUSTER_IP);
         assert_eq!(s.spec.ports[0].cluster_port, Some(20001));
         assert_eq!(s.spec.ports[0].node_port, Some(30001));
         // A re-applied manifest without the ports keeps them.
         let mut again = svc(true, None);
-        assign_ports(&mut again, Some(&s), &taken).unwrap();
+        assign_ports(&mut again, Some(&s), &taken, 7).unwrap();
         assert_eq!(again.spec.ports, s.spec.ports);
         // A node port someone else has is refused, naming the field.
         let mut clash = svc(true, None);
         clash.spec.ports[0].node_port = Some(30000);
-        let e = assign_ports(&mut clash, None, &taken).unwrap_err();
+        let e = assign_ports(&mut clash, None, &taken, 0).unwrap_err();
         assert_eq!(e.path, "spec.ports[0].nodePort");
         // ClusterIP services carry no node port.
         let mut c = svc(false, None);
         c.spec.ports[0].node_port = Some(30005);
-        assign_ports(&mut c, None, &taken).unwrap();
+        assign_ports(&mut c, None, &taken, 0).unwrap();
         assert_eq!(c.spec.ports[0].node_port, None);
+        // The seed moves where the scan starts, wrapping at the end.
+        let mut r = svc(false, None);
+        assign_ports(&mut r, None, &[29999].into(), 9999).unwrap();
+        assert_eq!(r.spec.ports[0].cluster_port, Some(20000));
     }
 
     #[test]
     fn service_variables_follow_kubernetes_names() {
         let mut s = svc(false, None);
-        assign_ports(&mut s, None, &HashSet::new()).unwrap();
+        assign_ports(&mut s, None, &HashSet::new(), 0).unwrap();
         let env = service_env(&[&s], "172.17.0.1");
         assert_eq!(
             env,

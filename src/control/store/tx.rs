@@ -333,13 +333,13 @@ impl<'a> Tx<'a> {
                     .collect::<Vec<_>>()
             })
             .collect();
-        crate::api::service::assign_ports(&mut svc, old_svc.map(|s| s.as_ref()), &taken).map_err(
-            |e| StoreError::Invalid {
+        let seed = uuid::Uuid::new_v4().as_u128() as u64;
+        crate::api::service::assign_ports(&mut svc, old_svc.map(|s| s.as_ref()), &taken, seed)
+            .map_err(|e| StoreError::Invalid {
                 kind: Kind::Service,
                 name: name.clone(),
                 errors: vec![e],
-            },
-        )?;
+            })?;
         let any = svc.into_any();
         T::from_any(&any)
             .map(|t| t.as_ref().clone())
