@@ -311,4 +311,12 @@ fn a_node_port_service_answers_on_every_node_of_ork_up() {
                 .then_some(())
         },
     );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(up.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    wait_for("ork up to exit", Duration::from_secs(20), || {
+        up.try_wait().unwrap()
+    });
 }
