@@ -532,3 +532,70 @@ spec:
     );
     assert!(cpu <= 1300, "{cpu}m");
 }
+
+#[test]
+fn a_container_reaches_a_service_through_the_docker_gateway() {
+    if !docker_ready() {
+        return;
+    }
+    let c = Cluster::start(1, "docker");
+    c.apply(&format!(
+        r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: back}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: back}}}}
+  template:
+    metadata: {{labels: {{app: back}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: {IMAGE}
+        imagePullPolicy: IfNotPresent
+        command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+        ports: [{{name: http, containerPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: back}}
+spec:
+  selector: {{app: back}}
+  ports: [{{port: 80, targetPort: http}}]
+"#
+    ));
+    c.wait_running("app=back", 2);
+    c.wait_json(
+        "two endpoints",
+        Duration::from_secs(20),
+        &["get", "endpoints", "back"],
+        |e| e["subsets"].as_array().is_some_and(|s| !s.is_empty()),
+    );
+    // Started after the service: it gets BACK_SERVICE_HOST/PORT.
+    c.apply(&format!(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: client, labels: {{app: client}}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: {IMAGE}
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo via $BACK_SERVICE_HOST:$BACK_SERVICE_PORT; while true; do wget -qO- http://$BACK_SERVICE_HOST:$BACK_SERVICE_PORT/; sleep 0.5; done"]
+"#
+    ));
+    c.wait_running("app=client", 1);
+    let logs = wait_for(
+        "the client to reach the service",
+        Duration::from_secs(20),
+        || {
+            let l = c.ok(&["logs", "client"]);
+            l.contains("hello from ork-test/busybox").then_some(l)
+        },
+    );
+    assert!(!logs.contains("via :"), "the variables are set: {logs}");
+}

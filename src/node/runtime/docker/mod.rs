@@ -87,6 +87,13 @@ fn time(s: Option<&str>) -> Time {
         .unwrap_or_else(Time::now)
 }
 
+/// The first host address of an IPv4 subnet (`172.17.0.0/16` → `172.17.0.1`).
+fn first_address(subnet: &str) -> Option<String> {
+    let (net, _) = subnet.split_once('/')?;
+    let ip: std::net::Ipv4Addr = net.parse().ok()?;
+    Some(std::net::Ipv4Addr::from(u32::from(ip) + 1).to_string())
+}
+
 impl DockerRuntime {
     /// Connects to the engine (`DOCKER_HOST`, or the default socket) and
     /// checks it answers. `scope` is the node's id: this runtime only sees
@@ -104,14 +111,20 @@ impl DockerRuntime {
             .map_err(|e| docker_err("asking the Docker engine its version", e))?
             .version
             .unwrap_or_default();
+        // The gateway, or (engines that leave it out) the subnet's first address.
         let gateway = docker
             .inspect_network("bridge", None)
             .await
             .ok()
             .and_then(|n| n.ipam)
             .and_then(|i| i.config)
-            .and_then(|c| c.into_iter().find_map(|c| c.gateway))
-            .filter(|g| g.parse::<std::net::Ipv4Addr>().is_ok());
+            .and_then(|c| {
+                c.into_iter().find_map(|c| {
+                    c.gateway
+                        .filter(|g| g.parse::<std::net::Ipv4Addr>().is_ok())
+                        .or_else(|| first_address(c.subnet.as_deref()?))
+                })
+            });
         Ok(DockerRuntime {
             docker,
             scope: scope.to_string(),
