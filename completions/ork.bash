@@ -76,6 +76,9 @@ _ork() {
             ork,scale)
                 cmd="ork__subcmd__scale"
                 ;;
+            ork,secret)
+                cmd="ork__subcmd__secret"
+                ;;
             ork,shim)
                 cmd="ork__subcmd__shim"
                 ;;
@@ -145,11 +148,32 @@ _ork() {
             ork__subcmd__create,help)
                 cmd="ork__subcmd__create__subcmd__help"
                 ;;
+            ork__subcmd__create,secret)
+                cmd="ork__subcmd__create__subcmd__secret"
+                ;;
             ork__subcmd__create__subcmd__help,configmap)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__configmap"
                 ;;
             ork__subcmd__create__subcmd__help,help)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__create__subcmd__help,secret)
+                cmd="ork__subcmd__create__subcmd__help__subcmd__secret"
+                ;;
+            ork__subcmd__create__subcmd__help__subcmd__secret,generic)
+                cmd="ork__subcmd__create__subcmd__help__subcmd__secret__subcmd__generic"
+                ;;
+            ork__subcmd__create__subcmd__secret,generic)
+                cmd="ork__subcmd__create__subcmd__secret__subcmd__generic"
+                ;;
+            ork__subcmd__create__subcmd__secret,help)
+                cmd="ork__subcmd__create__subcmd__secret__subcmd__help"
+                ;;
+            ork__subcmd__create__subcmd__secret__subcmd__help,generic)
+                cmd="ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__generic"
+                ;;
+            ork__subcmd__create__subcmd__secret__subcmd__help,help)
+                cmd="ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__help"
                 ;;
             ork__subcmd__help,apply)
                 cmd="ork__subcmd__help__subcmd__apply"
@@ -211,6 +235,9 @@ _ork() {
             ork__subcmd__help,scale)
                 cmd="ork__subcmd__help__subcmd__scale"
                 ;;
+            ork__subcmd__help,secret)
+                cmd="ork__subcmd__help__subcmd__secret"
+                ;;
             ork__subcmd__help,shim)
                 cmd="ork__subcmd__help__subcmd__shim"
                 ;;
@@ -253,6 +280,12 @@ _ork() {
             ork__subcmd__help__subcmd__create,configmap)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__configmap"
                 ;;
+            ork__subcmd__help__subcmd__create,secret)
+                cmd="ork__subcmd__help__subcmd__create__subcmd__secret"
+                ;;
+            ork__subcmd__help__subcmd__create__subcmd__secret,generic)
+                cmd="ork__subcmd__help__subcmd__create__subcmd__secret__subcmd__generic"
+                ;;
             ork__subcmd__help__subcmd__rollout,history)
                 cmd="ork__subcmd__help__subcmd__rollout__subcmd__history"
                 ;;
@@ -270,6 +303,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__rollout,undo)
                 cmd="ork__subcmd__help__subcmd__rollout__subcmd__undo"
+                ;;
+            ork__subcmd__help__subcmd__secret,rotate-key)
+                cmd="ork__subcmd__help__subcmd__secret__subcmd__rotate__subcmd__key"
                 ;;
             ork__subcmd__help__subcmd__top,nodes)
                 cmd="ork__subcmd__help__subcmd__top__subcmd__nodes"
@@ -319,6 +355,18 @@ _ork() {
             ork__subcmd__rollout__subcmd__help,undo)
                 cmd="ork__subcmd__rollout__subcmd__help__subcmd__undo"
                 ;;
+            ork__subcmd__secret,help)
+                cmd="ork__subcmd__secret__subcmd__help"
+                ;;
+            ork__subcmd__secret,rotate-key)
+                cmd="ork__subcmd__secret__subcmd__rotate__subcmd__key"
+                ;;
+            ork__subcmd__secret__subcmd__help,help)
+                cmd="ork__subcmd__secret__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__secret__subcmd__help,rotate-key)
+                cmd="ork__subcmd__secret__subcmd__help__subcmd__rotate__subcmd__key"
+                ;;
             ork__subcmd__top,help)
                 cmd="ork__subcmd__top__subcmd__help"
                 ;;
@@ -356,7 +404,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create top events bench tui version completion shim pause help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,7 +1070,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create)
-            opts="-n -h -V --server --token --config --namespace --log-level --help --version configmap cm help"
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version configmap cm secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,7 +1158,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__help)
-            opts="configmap help"
+            opts="configmap secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1140,6 +1188,168 @@ _ork() {
         ork__subcmd__create__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__help__subcmd__secret)
+            opts="generic"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__help__subcmd__secret__subcmd__generic)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret)
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version generic help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret__subcmd__generic)
+            opts="-n -h -V --from-literal --from-file --from-env-file --type --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-literal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret__subcmd__help)
+            opts="generic help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__generic)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1494,7 +1704,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create top events bench tui version completion shim pause help"
+            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1662,7 +1872,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create)
-            opts="configmap"
+            opts="configmap secret"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1678,6 +1888,34 @@ _ork() {
         ork__subcmd__help__subcmd__create__subcmd__configmap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__create__subcmd__secret)
+            opts="generic"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__create__subcmd__secret__subcmd__generic)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1944,6 +2182,34 @@ _ork() {
         ork__subcmd__help__subcmd__scale)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__secret)
+            opts="rotate-key"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__secret__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2658,6 +2924,124 @@ _ork() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__secret)
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version rotate-key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__secret__subcmd__help)
+            opts="rotate-key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__secret__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__secret__subcmd__help__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__secret__subcmd__rotate__subcmd__key)
+            opts="-n -h -V --server --token --config --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

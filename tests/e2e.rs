@@ -27,6 +27,8 @@ mod rollouts;
 mod runtime;
 #[path = "e2e/scheduling.rs"]
 mod scheduling;
+#[path = "e2e/secrets.rs"]
+mod secrets;
 #[path = "e2e/services.rs"]
 mod services;
 #[path = "e2e/top.rs"]

@@ -1,6 +1,8 @@
-//! `v1` ConfigMap: configuration data as string keys (`data`) and base64
-//! bytes (`binaryData`), with the validation Kubernetes applies (key names,
-//! no key in both maps, 1 MiB in all).
+//! `v1` ConfigMap and Secret: configuration data as string keys (`data`)
+//! and base64 bytes (`binaryData`; a Secret's `data` is all base64, and
+//! `stringData` is folded into it on write), with the validation Kubernetes
+//! applies (key names, no key in both maps, 1 MiB in all). Validation
+//! messages never quote a Secret's values.
 //!
 //! Imports only the rest of `api`.
 
@@ -39,6 +41,91 @@ impl ConfigMap {
 
     pub fn is_immutable(&self) -> bool {
         self.immutable == Some(true)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Secret {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// `Opaque` (default), `kubernetes.io/tls`, `kubernetes.io/basic-auth`...
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+    /// Values are base64.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, String>,
+    /// Write-only plain values, folded into `data` when stored.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub string_data: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immutable: Option<bool>,
+}
+
+impl Secret {
+    pub fn is_immutable(&self) -> bool {
+        self.immutable == Some(true)
+    }
+
+    /// The TYPE column.
+    pub fn type_name(&self) -> &str {
+        if self.type_.is_empty() {
+            "Opaque"
+        } else {
+            &self.type_
+        }
+    }
+
+    /// Folds `stringData` into `data` (base64), as the API server does on write.
+    pub fn fold_string_data(&mut self) {
+        use base64::Engine;
+        for (k, v) in std::mem::take(&mut self.string_data) {
+            self.data.insert(
+                k,
+                base64::engine::general_purpose::STANDARD.encode(v.as_bytes()),
+            );
+        }
+        if self.type_.is_empty() {
+            self.type_ = "Opaque".into();
+        }
+    }
+
+    /// The bytes of a key, if it holds valid base64.
+    pub fn value(&self, key: &str) -> Option<Vec<u8>> {
+        self.data.get(key).and_then(|v| decode_base64(v))
+    }
+}
+
+pub fn validate_secret(s: &Secret, errs: &mut Vec<FieldError>) {
+    let mut size = 0;
+    for (k, v) in &s.data {
+        if let Some(e) = key_error(k) {
+            errs.push(FieldError::new(format!("data[{k}]"), e));
+        }
+        match decode_base64(v) {
+            Some(b) => size += k.len() + b.len(),
+            // Never quote the value: it is a secret.
+            None => errs.push(FieldError::new(
+                format!("data[{k}]"),
+                "not base64 (standard alphabet, padded); put plain values in stringData",
+            )),
+        }
+    }
+    for (k, v) in &s.string_data {
+        if let Some(e) = key_error(k) {
+            errs.push(FieldError::new(format!("stringData[{k}]"), e));
+        }
+        size += k.len() + v.len();
+    }
+    if size > MAX_CONFIG_BYTES {
+        errs.push(FieldError::new(
+            "data",
+            format!("{size} bytes in all; a Secret holds at most {MAX_CONFIG_BYTES} (1 MiB)"),
+        ));
     }
 }
 

@@ -30,7 +30,7 @@ pub use apps::{
     ReplicaSetSpec, ReplicaSetStatus, RollingUpdate, StrategyType,
 };
 pub use autoscaling::HorizontalPodAutoscaler;
-pub use config::ConfigMap;
+pub use config::{ConfigMap, Secret};
 pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
     NodeSystemInfo, ObjectReference, RUNTIME_LABEL_PREFIX,

@@ -4,7 +4,7 @@
 
 use super::apps::{Deployment, ReplicaSet};
 use super::autoscaling::HorizontalPodAutoscaler;
-use super::config::ConfigMap;
+use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
@@ -39,6 +39,8 @@ pub trait Object:
     fn validate_update(&self, _old: &Self) -> Vec<FieldError> {
         vec![]
     }
+    /// Puts a written object in its stored form (a Secret folds `stringData`).
+    fn normalize(&mut self) {}
 
     /// Sets `apiVersion` and `kind` to this type's.
     fn set_type_meta(&mut self);
@@ -64,6 +66,7 @@ pub enum Kind {
     ConfigMap,
     Service,
     Endpoints,
+    Secret,
 }
 
 /// Static facts about a kind.
@@ -81,7 +84,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 10] = [
+const INFOS: [KindInfo; 11] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -182,10 +185,20 @@ const INFOS: [KindInfo; 10] = [
         short_names: &["ep"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "Secret",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "secrets",
+        singular: "secret",
+        short_names: &[],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -196,6 +209,7 @@ impl Kind {
         Kind::ConfigMap,
         Kind::Service,
         Kind::Endpoints,
+        Kind::Secret,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -284,6 +298,7 @@ pub enum AnyObject {
     ConfigMap(Arc<ConfigMap>),
     Service(Arc<Service>),
     Endpoints(Arc<Endpoints>),
+    Secret(Arc<Secret>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -301,6 +316,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ConfigMap($o) => $body,
             $crate::api::AnyObject::Service($o) => $body,
             $crate::api::AnyObject::Endpoints($o) => $body,
+            $crate::api::AnyObject::Secret($o) => $body,
         }
     };
 }
@@ -350,6 +366,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::Endpoints;
                 $body
             }
+            $crate::api::Kind::Secret => {
+                type $t = $crate::api::Secret;
+                $body
+            }
         }
     };
 }
@@ -367,6 +387,7 @@ impl AnyObject {
             AnyObject::ConfigMap(_) => Kind::ConfigMap,
             AnyObject::Service(_) => Kind::Service,
             AnyObject::Endpoints(_) => Kind::Endpoints,
+            AnyObject::Secret(_) => Kind::Secret,
         }
     }
 
@@ -541,6 +562,45 @@ impl Object for ConfigMap {
                     "an immutable ConfigMap cannot be made mutable",
                 ));
             }
+        }
+        errs
+    }
+}
+
+impl Object for Secret {
+    object_common!(Secret);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.data != old.data || self.type_ != old.type_
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_secret(self)
+    }
+    fn normalize(&mut self) {
+        self.fold_string_data();
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        let mut errs = vec![];
+        if old.is_immutable() {
+            if self.spec_differs(old) {
+                errs.push(FieldError::new(
+                    "data",
+                    "the Secret is immutable: delete it and create it again to change its data",
+                ));
+            }
+            if !self.is_immutable() {
+                errs.push(FieldError::new(
+                    "immutable",
+                    "an immutable Secret cannot be made mutable",
+                ));
+            }
+        }
+        if !old.type_.is_empty() && self.type_ != old.type_ {
+            errs.push(FieldError::new(
+                "type",
+                "the type of a Secret cannot change",
+            ));
         }
         errs
     }

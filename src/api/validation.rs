@@ -690,6 +690,14 @@ pub fn validate_service(s: &super::service::Service) -> Vec<FieldError> {
     errs
 }
 
+/// A Secret: metadata, key names, base64 data, 1 MiB in all.
+pub fn validate_secret(s: &super::config::Secret) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_meta(Kind::Secret, &s.metadata, &mut errs);
+    super::config::validate_secret(s, &mut errs);
+    errs
+}
+
 /// Endpoints: metadata only (the endpoints controller writes them).
 pub fn validate_endpoints(e: &super::service::Endpoints) -> Vec<FieldError> {
     let mut errs = vec![];

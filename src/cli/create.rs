@@ -1,12 +1,14 @@
-//! `ork create configmap NAME --from-literal k=v --from-file [k=]path
-//! --from-env-file path`, as kubectl builds them: every source is read and
-//! checked before anything is sent, a key given twice is an error, and a
-//! file that is not UTF-8 goes to `binaryData` (base64).
+//! `ork create configmap NAME` and `ork create secret generic NAME` from
+//! `--from-literal k=v --from-file [k=]path --from-env-file path`, as kubectl
+//! builds them: every source is read and checked before anything is sent, a
+//! key given twice is an error, and a file that is not UTF-8 goes to a
+//! ConfigMap's `binaryData` (base64; a Secret's data is all base64); and
+//! `ork secret rotate-key`.
 //!
 //! Imports the client and the api types; no daemon code.
 
 use super::{CliError, Ctx, Result};
-use crate::api::{ConfigMap, Kind, qualified_name};
+use crate::api::{ConfigMap, Kind, Secret, qualified_name};
 use base64::Engine;
 use clap::{Args, Subcommand};
 use std::collections::BTreeMap;
@@ -23,6 +25,50 @@ pub enum CreateWhat {
     /// A ConfigMap from literals, files, directories and env files.
     #[command(visible_alias = "cm")]
     Configmap(SourceArgs),
+    /// A Secret (`generic`) from literals, files, directories and env files.
+    Secret {
+        #[command(subcommand)]
+        kind: SecretKind,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretKind {
+    /// Keys and values from the same sources as a ConfigMap.
+    Generic {
+        #[command(flatten)]
+        src: SourceArgs,
+        /// The Secret's type.
+        #[arg(long = "type", default_value = "Opaque")]
+        type_: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SecretCmdArgs {
+    #[command(subcommand)]
+    pub what: SecretCmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCmd {
+    /// Encrypt every Secret under a new key (the control daemon's secret.key
+    /// then holds only the new key).
+    RotateKey,
+}
+
+/// `ork secret rotate-key`.
+pub async fn secret(ctx: &Ctx, a: SecretCmdArgs) -> Result<()> {
+    let SecretCmd::RotateKey = a.what;
+    let v: serde_json::Value = ctx
+        .client
+        .post_json("/apis/ork.dev/v1/secrets/rotate-key")
+        .await?;
+    println!(
+        "secrets re-encrypted: {} under key {}",
+        v["secrets"], v["keyId"]
+    );
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -158,7 +204,26 @@ pub fn gather(a: &SourceArgs) -> Result<Sources> {
 }
 
 pub async fn create(ctx: &Ctx, a: CreateArgs) -> Result<()> {
-    let CreateWhat::Configmap(src) = a.what;
+    let src = match a.what {
+        CreateWhat::Configmap(src) => src,
+        CreateWhat::Secret {
+            kind: SecretKind::Generic { src, type_ },
+        } => {
+            let s = gather(&src)?;
+            let mut sec: Secret = crate::api::new_object(&ctx.namespace, &src.name);
+            sec.type_ = type_;
+            for (k, v) in s.data {
+                sec.data.insert(
+                    k,
+                    base64::engine::general_purpose::STANDARD.encode(v.as_bytes()),
+                );
+            }
+            sec.data.extend(s.binary);
+            ctx.client.create(&sec).await?;
+            println!("{} created", qualified_name(Kind::Secret, &src.name));
+            return Ok(());
+        }
+    };
     let s = gather(&src)?;
     let mut c: ConfigMap = crate::api::new_object(&ctx.namespace, &src.name);
     c.data = s.data;

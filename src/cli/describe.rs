@@ -643,6 +643,19 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
                 .ok();
             service(&mut d, s, eps.as_ref());
         }
+        AnyObject::Secret(s) => {
+            meta(&mut d, &s.metadata, true);
+            d.kv(0, "Type", s.type_name());
+            if s.is_immutable() {
+                d.kv(0, "Immutable", "true");
+            }
+            // Sizes only, as kubectl shows them: never the values.
+            d.kv(0, "Data", "");
+            for k in s.data.keys() {
+                let n = s.value(k).map_or(0, |b| b.len());
+                d.kv(2, k, format!("{n} bytes"));
+            }
+        }
         AnyObject::Endpoints(e) => {
             meta(&mut d, &e.metadata, true);
             d.line(0, "Subsets:");

@@ -103,6 +103,8 @@ pub enum Command {
     Autoscale(misc::AutoscaleArgs),
     /// Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`.
     Create(create::CreateArgs),
+    /// Manage Secrets' encryption at rest: `ork secret rotate-key`.
+    Secret(create::SecretCmdArgs),
     /// Show CPU and memory in use by nodes or pods.
     Top(top::TopArgs),
     /// List events, newest last.
@@ -256,6 +258,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Top(a) => top::top(&Ctx::new(g)?, a).await,
         Command::Autoscale(a) => misc::autoscale(&Ctx::new(g)?, a).await,
         Command::Create(a) => create::create(&Ctx::new(g)?, a).await,
+        Command::Secret(a) => create::secret(&Ctx::new(g)?, a).await,
         Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
         Command::Tui(a) => crate::tui::run(&Ctx::new(g)?, a)
             .await

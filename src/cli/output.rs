@@ -141,6 +141,7 @@ pub fn headers(kind: Kind, wide: bool, with_ns: bool) -> Vec<String> {
             }
         }
         Kind::Endpoints => h.extend(["NAME", "ENDPOINTS", "AGE"]),
+        Kind::Secret => h.extend(["NAME", "TYPE", "DATA", "AGE"]),
         Kind::HorizontalPodAutoscaler => h.extend([
             "NAME",
             "REFERENCE",
@@ -279,6 +280,14 @@ pub fn row(obj: &AnyObject, wide: bool, with_ns: bool, qualified: bool) -> Vec<S
             if wide {
                 r.push(or_none(join_labels(&s.spec.selector)));
             }
+        }
+        AnyObject::Secret(s) => {
+            r.extend([
+                name,
+                s.type_name().to_string(),
+                s.data.len().to_string(),
+                age(m.creation_timestamp),
+            ]);
         }
         AnyObject::Endpoints(e) => {
             r.extend([name, e.text(), age(m.creation_timestamp)]);

@@ -455,6 +455,15 @@ impl Client {
         self.json(resp).await
     }
 
+    /// POSTs to a path with no body and decodes the JSON answer (actions
+    /// such as `rotate-key`).
+    pub async fn post_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let resp = self
+            .send(self.request(reqwest::Method::POST, path), true)
+            .await?;
+        self.json(resp).await
+    }
+
     /// A pod's logs as a byte stream.
     pub async fn logs(
         &self,

@@ -46,6 +46,8 @@ pub enum ControlError {
     Lock(#[from] crate::sys::LockError),
     #[error(transparent)]
     Database(#[from] BackendError),
+    #[error("secret keys: {0}")]
+    Keys(#[from] crate::control::store::sealed::SealError),
     #[error("starting the store: {0}")]
     Store(#[from] StoreError),
     #[error(
@@ -168,7 +170,13 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     let lock = crate::sys::lock_dir(&cfg.data_dir, "control")?;
     let tokens = Tokens::load(&cfg.data_dir)?;
     let db = cfg.data_dir.join("ork.db");
-    let backend = Arc::new(Sqlite::open(&db)?);
+    // Secrets are sealed before they reach the database; the key stays in
+    // its own file (0600).
+    let ring = crate::control::store::sealed::Keyring::load_or_create(&cfg.data_dir)?;
+    let backend = Arc::new(crate::control::store::sealed::Sealed::new(
+        Sqlite::open(&db)?,
+        ring,
+    ));
     for suffix in ["", "-wal", "-shm"] {
         make_private(&PathBuf::from(format!("{}{suffix}", db.display())));
     }

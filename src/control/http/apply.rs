@@ -93,6 +93,22 @@ fn without_last_applied(v: &Value) -> Value {
     v
 }
 
+/// What the last-applied record keeps of a Secret: its keys, never its
+/// values (the record is readable by anyone who can read the object).
+fn redacted(kind: Kind, desired: &Value) -> Value {
+    let mut v = desired.clone();
+    if kind == Kind::Secret {
+        for field in ["data", "stringData"] {
+            if let Some(m) = v.get_mut(field).and_then(Value::as_object_mut) {
+                for val in m.values_mut() {
+                    *val = Value::String(String::new());
+                }
+            }
+        }
+    }
+    v
+}
+
 fn set_last_applied(v: &mut Value, desired: &Value) {
     let text = desired.to_string();
     if let Some(m) = v.as_object_mut() {
@@ -158,7 +174,7 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
     match tx.get_entry(kind, &ns, &name) {
         None => {
             let mut v = desired.clone();
-            set_last_applied(&mut v, &desired);
+            set_last_applied(&mut v, &redacted(kind, &desired));
             let obj =
                 AnyObject::from_value(kind, v).map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
             crate::dispatch!(obj, o => { tx.create((*o).clone())?; });
@@ -177,7 +193,7 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
             // "unchanged" means the object is: the record of what was applied
             // (the annotation) may still move, so later merges stay right.
             let same = without_last_applied(&merged) == without_last_applied(&live_v);
-            set_last_applied(&mut merged, &desired);
+            set_last_applied(&mut merged, &redacted(kind, &desired));
             let obj = AnyObject::from_value(kind, merged)
                 .map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
             let before = live.obj.meta().resource_version.clone();

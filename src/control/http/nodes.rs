@@ -1,7 +1,9 @@
 //! Node-facing routes: heartbeats (kept in memory by [`crate::control::leases`]),
 //! pod logs, which the control daemon fetches from the node daemon that runs
 //! the pod and streams back, and exec, which it upgrades on both sides and
-//! then relays byte for byte (the framing is [`crate::api::exec`]'s, end to end).
+//! then relays byte for byte (the framing is [`crate::api::exec`]'s, end to end);
+//! also two small in-memory or store-level actions: heartbeat ages for the
+//! dashboard, and re-encrypting Secrets under a new key.
 
 use super::{ApiError, App};
 use crate::api::exec::UPGRADE_PROTOCOL;
@@ -18,6 +20,7 @@ use std::sync::Arc;
 pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
     r.route("/api/v1/nodes/{name}/heartbeat", post(heartbeat))
         .route(HEARTBEATS_PATH, get(heartbeats))
+        .route("/apis/ork.dev/v1/secrets/rotate-key", post(rotate_key))
         .route("/api/v1/namespaces/{ns}/pods/{name}/log", get(logs))
         .route("/api/v1/namespaces/{ns}/pods/{name}/exec", post(exec))
 }
@@ -33,6 +36,36 @@ async fn heartbeat(
     }
     app.leases.renew(&name);
     Ok((StatusCode::OK, axum::Json(serde_json::json!({}))).into_response())
+}
+
+/// Re-encrypts every Secret under a new key (admin only, as every route
+/// outside what nodes need).
+async fn rotate_key(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+    let store = app.store.clone();
+    let r = tokio::task::spawn_blocking(move || store.backend().rotate_key())
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                e.to_string(),
+            )
+        })?;
+    match r {
+        Ok((id, n)) => {
+            tracing::info!(
+                key = id,
+                secrets = n,
+                "secrets re-encrypted under a new key"
+            );
+            Ok(axum::Json(serde_json::json!({"keyId": id, "secrets": n})).into_response())
+        }
+        Err(e) => Err(ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            format!("rotating the secret key: {e}"),
+        )),
+    }
 }
 
 /// Where the age of every node's last heartbeat is read (the TUI's nodes view).

@@ -67,6 +67,8 @@ pub struct Change {
 pub struct Loaded {
     /// `(kind, json)` of every live object.
     pub objects: Vec<(String, Vec<u8>)>,
+    /// `(namespace, name)` of each of `objects`, in the same order.
+    pub ids: Vec<(String, String)>,
     pub revision: u64,
     /// Changes at or below this revision are gone from the log.
     pub compacted: u64,
@@ -99,7 +101,14 @@ pub enum BackendError {
     Sql(#[from] rusqlite::Error),
     #[error("database holds a change of unknown type {0}")]
     Corrupt(i64),
+    #[error("{0}")]
+    Sealed(String),
+    #[error("this store cannot {0}")]
+    Unsupported(&'static str),
 }
+
+/// Rewrites one row's data: `(namespace, name, data) -> new data`.
+pub type Rewrite<'a> = dyn Fn(&str, &str, &[u8]) -> Result<Vec<u8>, super::sealed::SealError> + 'a;
 
 /// The durable store. Called only from the store's writer thread, except
 /// [`Backend::changes_since`], which readers call.
@@ -114,6 +123,15 @@ pub trait Backend: Send + Sync + 'static {
     /// Folds what is pending into the main file, on a clean stop.
     fn checkpoint(&self) -> Result<(), BackendError> {
         Ok(())
+    }
+    /// Re-encrypts every Secret under a new key: `(key id, secrets)`.
+    fn rotate_key(&self) -> Result<(u32, usize), BackendError> {
+        Err(BackendError::Unsupported("rotate keys"))
+    }
+    /// Rewrites the data of every row of a kind (objects and change log) in
+    /// one transaction: `f(namespace, name, data)`. Returns the objects changed.
+    fn rewrite_kind(&self, _kind: &str, _f: &Rewrite<'_>) -> Result<usize, BackendError> {
+        Err(BackendError::Unsupported("rewrite rows"))
     }
 }
 
@@ -256,14 +274,26 @@ fn counter(conn: &Connection, name: &str) -> Result<u64, rusqlite::Error> {
 impl Backend for Sqlite {
     fn load(&self) -> Result<Loaded, BackendError> {
         let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt = conn.prepare("SELECT kind, data FROM objects")?;
-        let objects = stmt
+        let mut stmt = conn.prepare("SELECT kind, namespace, name, data FROM objects")?;
+        let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        let mut objects = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for (kind, ns, name, data) in rows {
+            objects.push((kind, data));
+            ids.push((ns, name));
+        }
         Ok(Loaded {
             objects,
+            ids,
             revision: counter(&conn, "revision")?,
             compacted: counter(&conn, "compacted")?,
         })
@@ -347,6 +377,35 @@ impl Backend for Sqlite {
     }
 
     /// Copies the WAL into the database file and truncates it.
+    fn rewrite_kind(&self, kind: &str, f: &Rewrite<'_>) -> Result<usize, BackendError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let objects: Vec<(String, String, Vec<u8>)> = tx
+            .prepare("SELECT namespace, name, data FROM objects WHERE kind = ?1")?
+            .query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for (ns, name, data) in &objects {
+            tx.execute(
+                "UPDATE objects SET data = ?4 WHERE kind = ?1 AND namespace = ?2 AND name = ?3",
+                params![kind, ns, name, f(ns, name, data)?],
+            )?;
+        }
+        let changes: Vec<(i64, String, String, Vec<u8>)> = tx
+            .prepare("SELECT rev, namespace, name, data FROM changes WHERE kind = ?1")?
+            .query_map(params![kind], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (rev, ns, name, data) in &changes {
+            tx.execute(
+                "UPDATE changes SET data = ?2 WHERE rev = ?1",
+                params![rev, f(ns, name, data)?],
+            )?;
+        }
+        tx.commit()?;
+        Ok(objects.len())
+    }
+
     fn checkpoint(&self) -> Result<(), BackendError> {
         let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

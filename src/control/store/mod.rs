@@ -31,6 +31,7 @@
 
 pub mod backend;
 mod cache;
+pub mod sealed;
 mod tx;
 mod watch;
 

@@ -363,6 +363,7 @@ impl<'a> Tx<'a> {
     /// from `generateName` when it has none. Its namespace must exist.
     pub fn create<T: Object>(&mut self, mut obj: T) -> Result<Arc<T>, StoreError> {
         obj.set_type_meta();
+        obj.normalize();
         let kind = T::KIND;
         let now = self.now;
         {
@@ -466,6 +467,7 @@ impl<'a> Tx<'a> {
         obj.set_type_meta();
         match sub {
             Subresource::Main => {
+                obj.normalize();
                 obj.keep_status(&old);
                 obj = self.assign_service_ports(obj, Some(&old))?;
                 let generation = om.generation + i64::from(obj.spec_differs(&old));
