@@ -2412,7 +2412,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__node)
-            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --server --token --config --namespace --log-level --help --version"
+            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2451,6 +2451,10 @@ _ork() {
                     return 0
                     ;;
                 --usage-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-host-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3428,7 +3432,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__up)
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --server --token --config --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --server --token --config --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3451,6 +3455,10 @@ _ork() {
                     return 0
                     ;;
                 --node-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-host-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

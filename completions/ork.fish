@@ -68,6 +68,7 @@ process\t'Containers as plain host processes (`command` + `args`; the image is n
 docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence after which a node counts as NotReady' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file' -r -F
@@ -109,6 +110,7 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l capacity -d 'Capacity t
 complete -c ork -n "__fish_ork_using_subcommand node" -l label -d 'A label for the Node (repeatable), e.g. --label zone=a' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l taint -d 'A taint for the Node (repeatable), e.g. --taint dedicated=gpu:NoSchedule' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l usage-interval -d 'How often the node samples and reports CPU and memory usage' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l config -d 'Client config file' -r -F

@@ -24,6 +24,7 @@ pub mod selector;
 pub mod service;
 pub mod status;
 pub mod validation;
+pub mod volume;
 
 pub use apps::{
     Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy, IntOrString, ReplicaSet,

@@ -280,6 +280,7 @@ fn validate_probe(
 }
 
 fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
+    super::volume::validate_pod_volumes(spec, path, errs);
     if spec.containers.is_empty() {
         errs.push(FieldError::new(
             format!("{path}.containers"),

@@ -67,6 +67,9 @@ pub struct UpArgs {
     /// Silence after which a node counts as NotReady.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub node_grace: Duration,
+    /// A host directory pods may mount with `hostPath` (repeatable; none by default).
+    #[arg(long = "allow-host-path", value_name = "DIR")]
+    pub allow_host_paths: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +141,9 @@ pub struct NodeArgs {
     /// Exit when the parent process exits (used by `ork up --nodes`).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
+    /// A host directory pods may mount with `hostPath` (repeatable; none by default).
+    #[arg(long = "allow-host-path", value_name = "DIR")]
+    pub allow_host_paths: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -267,6 +273,7 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         capacity,
         labels,
         usage_interval: a.usage_interval,
+        allow_host_paths: a.allow_host_paths.clone(),
         taints: a
             .taints
             .iter()
@@ -289,7 +296,13 @@ struct ChildNode {
     child: tokio::process::Child,
 }
 
-fn spawn_child_node(url: &str, dir: &Path, name: &str, runtime: RuntimeKind) -> Result<ChildNode> {
+fn spawn_child_node(
+    url: &str,
+    dir: &Path,
+    name: &str,
+    runtime: RuntimeKind,
+    allow_host_paths: &[PathBuf],
+) -> Result<ChildNode> {
     let exe = std::env::current_exe().map_err(|source| CliError::Io {
         what: "finding the ork binary",
         path: PathBuf::from("ork"),
@@ -328,6 +341,11 @@ fn spawn_child_node(url: &str, dir: &Path, name: &str, runtime: RuntimeKind) -> 
             "--data-dir",
         ])
         .arg(nodes.join(name))
+        .args(
+            allow_host_paths
+                .iter()
+                .flat_map(|p| [std::ffi::OsStr::new("--allow-host-path"), p.as_os_str()]),
+        )
         .stdin(std::process::Stdio::null())
         .stdout(log)
         .stderr(err)
@@ -383,6 +401,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                 labels: BTreeMap::new(),
                 usage_interval: crate::node::usage::DEFAULT_INTERVAL,
                 taints: vec![],
+                allow_host_paths: a.allow_host_paths.clone(),
             })
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -409,7 +428,13 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
             };
             for i in 1..=n {
                 let name = format!("node-{i}");
-                children.push(spawn_child_node(&control.url, &dir, &name, runtime)?);
+                children.push(spawn_child_node(
+                    &control.url,
+                    &dir,
+                    &name,
+                    runtime,
+                    &a.allow_host_paths,
+                )?);
             }
             println!(
                 "{n} node daemons starting as child processes (runtime: {}; pids and logs in {})",

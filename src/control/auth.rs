@@ -116,7 +116,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Whether a role may make a request. Admins may do everything; node daemons
 /// may read pods, nodes, namespaces, events, services and endpoints (their
-/// service proxy), write Nodes and their heartbeats, write pod status,
+/// service proxy), ConfigMaps and Secrets (what pods consume), write Nodes and their heartbeats, write pod status,
 /// delete pods, and record events.
 pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
     if role == Role::Admin {
@@ -137,6 +137,8 @@ pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
             Method::GET | Method::POST | Method::PUT | Method::PATCH
         ),
         Some("namespaces") | Some("services") | Some("endpoints") => read,
+        // What pods consume: env and volumes.
+        Some("configmaps") | Some("secrets") => read,
         _ => path == "/version",
     }
 }

@@ -163,6 +163,8 @@ pub struct Config {
     pub usage_interval: Duration,
     /// Taints the Node starts with.
     pub taints: Vec<crate::api::placement::Taint>,
+    /// Host directories `hostPath` volumes may use (none: hostPath is refused).
+    pub allow_host_paths: Vec<PathBuf>,
 }
 
 /// Why the node daemon could not start.
@@ -409,6 +411,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         node_name: cfg.name.clone(),
         host_ip: host_ip.to_string(),
         services: services.clone(),
+        volumes: super::volumes::Roots::new(&cfg.data_dir, &id, &cfg.allow_host_paths),
     });
     // Cluster ports are served on loopback and wherever the runtimes' pods
     // reach this machine (the Docker gateway). Hollow nodes run no proxy.
@@ -746,6 +749,7 @@ mod tests {
             labels: [("zone".to_string(), "a".to_string())].into(),
             usage_interval: Duration::from_secs(5),
             taints: vec![],
+            allow_host_paths: vec![],
         };
         let n = node_object(
             &cfg,

@@ -15,4 +15,5 @@ pub mod runtime;
 pub mod server;
 pub mod status;
 pub mod usage;
+pub mod volumes;
 pub mod worker;

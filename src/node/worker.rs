@@ -45,7 +45,15 @@ pub struct Shared {
     pub host_ip: String,
     /// The services the node's proxy knows (for `<NAME>_SERVICE_*`).
     pub services: super::proxy::Services,
+    /// Where pods' volumes go, and which host paths they may use.
+    pub volumes: super::volumes::Roots,
 }
+
+/// How often the configMap and secret volumes of a running pod are
+/// compared with their sources (and swapped when they changed).
+const VOLUME_REFRESH: Duration = Duration::from_secs(1);
+/// How soon a pod whose config could not be resolved is tried again.
+const CONFIG_RETRY: Duration = Duration::from_secs(2);
 
 /// Messages to a worker.
 pub enum Msg {
@@ -110,6 +118,12 @@ struct Worker {
     sandbox_retry_at: Option<Instant>,
     sandbox_backoff: Duration,
     removed: bool,
+    /// The environment and volumes resolved at the last start.
+    resolved: Option<super::volumes::Resolved>,
+    /// When to compare configMap and secret volumes with their sources.
+    refresh_at: Option<Instant>,
+    /// The last config error reported (reported once until it changes).
+    config_error: Option<String>,
 }
 
 /// Starts a worker for `pod`, adopting the instances the runtime already has for it.
@@ -126,6 +140,9 @@ pub fn spawn(shared: Arc<Shared>, pod: Arc<Pod>, adopted: Vec<ContainerInfo>) ->
         sandbox_retry_at: None,
         sandbox_backoff: BACKOFF_START,
         removed: false,
+        resolved: None,
+        refresh_at: None,
+        config_error: None,
     };
     w.adopt(adopted);
     let join = tokio::spawn(w.run(rx));
@@ -342,13 +359,16 @@ impl Worker {
         loop {
             if self.removed {
                 self.stop_all(self.pod.grace_seconds()).await;
+                self.shared.volumes.cleanup(&self.pod.metadata.uid);
                 return;
             }
             if self.pod.metadata.is_terminating() {
                 self.terminate().await;
+                self.shared.volumes.cleanup(&self.pod.metadata.uid);
                 return;
             }
             self.start_due().await;
+            self.refresh_volumes().await;
             self.report().await;
             let wake = self
                 .slots
@@ -356,6 +376,7 @@ impl Worker {
                 .filter_map(|s| s.restart_at)
                 .chain(self.retry_report_at)
                 .chain(self.sandbox_retry_at)
+                .chain(self.refresh_at)
                 .min();
             let msg = match wake {
                 Some(at) => tokio::select! {
@@ -492,6 +513,28 @@ impl Worker {
                 return;
             }
         };
+        // Environment and volumes from ConfigMaps, Secrets and the node.
+        match super::volumes::resolve(&self.shared.client, &self.pod, &self.shared.volumes).await {
+            Ok(r) => {
+                self.resolved = Some(r);
+                self.config_error = None;
+            }
+            Err(msg) => {
+                let waiting = Some(("CreateContainerConfigError".to_string(), msg.clone()));
+                for name in &due {
+                    if let Some(slot) = self.slots.get_mut(name) {
+                        slot.view.waiting = waiting.clone();
+                    }
+                }
+                self.sandbox_retry_at = Some(now + CONFIG_RETRY);
+                if self.config_error.as_ref() != Some(&msg) {
+                    self.event("Warning", "Failed", &format!("Error: {msg}"))
+                        .await;
+                    self.config_error = Some(msg);
+                }
+                return;
+            }
+        }
         self.allocate_ports();
         if let Err(e) = runtime.prepare_pod(&self.sandbox()).await {
             let delay = self.sandbox_backoff;
@@ -515,6 +558,31 @@ impl Worker {
         self.sandbox_backoff = BACKOFF_START;
         for name in due {
             self.start_one(&name, &runtime).await;
+        }
+    }
+
+    /// Swaps in new contents of configMap and secret volumes whose source
+    /// changed, once every [`VOLUME_REFRESH`] while the pod has any.
+    async fn refresh_volumes(&mut self) {
+        let has = self
+            .pod
+            .spec
+            .volumes
+            .iter()
+            .any(|v| v.config_map.is_some() || v.secret.is_some());
+        if !has || self.resolved.is_none() {
+            self.refresh_at = None;
+            return;
+        }
+        let now = Instant::now();
+        if self.refresh_at.is_some_and(|t| t > now) {
+            return;
+        }
+        self.refresh_at = Some(now + VOLUME_REFRESH);
+        match super::volumes::refresh(&self.shared.client, &self.pod, &self.shared.volumes).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(pod = %self.key(), volumes = n, "volume contents updated"),
+            Err(e) => tracing::debug!(pod = %self.key(), error = %e, "refreshing volumes failed"),
         }
     }
 
@@ -567,11 +635,22 @@ impl Worker {
             let refs: Vec<&crate::api::Service> = svcs.iter().map(|s| s.as_ref()).collect();
             injected.extend(crate::api::service::service_env(&refs, &host));
         }
-        let spec_env: Vec<(String, String)> = c
-            .env
-            .iter()
-            .map(|e| (e.name.clone(), e.value.clone()))
-            .collect();
+        let mounts = self
+            .resolved
+            .as_ref()
+            .and_then(|r| r.mounts.get(name).cloned())
+            .unwrap_or_default();
+        injected.extend(runtime.mount_env(&mounts));
+        let spec_env: Vec<(String, String)> =
+            match self.resolved.as_ref().and_then(|r| r.env.get(name)) {
+                Some(env) => env.clone(),
+                None => c
+                    .env
+                    .iter()
+                    .filter(|e| e.value_from.is_none())
+                    .map(|e| (e.name.clone(), e.value.clone()))
+                    .collect(),
+            };
         let env = env::build(&injected, &spec_env);
         let map: HashMap<String, String> = env.iter().cloned().collect();
         let limits = &c.resources.limits;
@@ -590,6 +669,7 @@ impl Worker {
             pull_policy: c.image_pull_policy,
             cpu_limit_milli: limits.get("cpu").map(|q| q.milli()),
             memory_limit_bytes: limits.get("memory").map(|q| q.value()),
+            mounts,
         })
     }
 

@@ -24,7 +24,6 @@ const UNSUPPORTED: &[&str] = &[
     "dnsConfig",
     "dnsPolicy",
     "enableServiceLinks",
-    "envFrom",
     "ephemeralContainers",
     "finalizers",
     "hostAliases",
@@ -59,10 +58,7 @@ const UNSUPPORTED: &[&str] = &[
     "terminationMessagePolicy",
     "topologySpreadConstraints",
     "tty",
-    "valueFrom",
     "volumeDevices",
-    "volumeMounts",
-    "volumes",
 ];
 
 /// Metadata the server sets: accepted in a manifest (so `get -o yaml` output

@@ -559,13 +559,13 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
 #[test]
 fn well_known_kubernetes_fields_are_reported_as_not_supported_yet() {
     let text = pod_with_container_lines(
-        "    volumeMounts: [{name: data, mountPath: /data}]\n    env:\n    - name: A\n      valueFrom: {}\n",
+        "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    securityContext: {}\n",
     );
     assert_eq!(
         errors(&text),
         vec![
-            "app.yaml: document 1: spec.containers[0].volumeMounts: not supported by ork yet, line 9",
-            "app.yaml: document 1: spec.containers[0].env[0].valueFrom: not supported by ork yet, line 12",
+            "app.yaml: document 1: spec.containers[0].volumeDevices: not supported by ork yet, line 9",
+            "app.yaml: document 1: spec.containers[0].securityContext: not supported by ork yet, line 10",
         ]
     );
 }

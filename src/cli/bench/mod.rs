@@ -324,6 +324,7 @@ async fn hollow_nodes(
             labels: Default::default(),
             usage_interval: Duration::from_secs(3600),
             taints: vec![],
+            allow_host_paths: vec![],
         })
         .collect();
     let started: Vec<_> = futures::stream::iter(cfgs)

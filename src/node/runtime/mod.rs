@@ -55,6 +55,8 @@ pub struct ContainerSpec {
     pub cpu_limit_milli: Option<i128>,
     /// Memory limit in bytes.
     pub memory_limit_bytes: Option<i128>,
+    /// Volumes as host directories and where the container sees them.
+    pub mounts: Vec<crate::node::volumes::Mount>,
 }
 
 /// What a pod as a whole needs before its containers start.
@@ -195,6 +197,12 @@ pub trait Runtime: Send + Sync + 'static {
     /// (`<NAME>_SERVICE_HOST`); `None` when they cannot.
     fn service_host(&self) -> Option<String> {
         None
+    }
+
+    /// Environment a runtime adds for a container's volumes (the process
+    /// runtime cannot mount: it gives `ORK_VOLUME_<NAME>`, the directory).
+    fn mount_env(&self, _mounts: &[crate::node::volumes::Mount]) -> Vec<(String, String)> {
+        vec![]
     }
 
     /// Starts a container instance; returns once it runs (or fails to start).

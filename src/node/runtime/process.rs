@@ -481,6 +481,10 @@ impl Runtime for ProcessRuntime {
         "process"
     }
 
+    fn mount_env(&self, mounts: &[crate::node::volumes::Mount]) -> Vec<(String, String)> {
+        crate::node::volumes::volume_env(mounts)
+    }
+
     fn service_host(&self) -> Option<String> {
         Some(crate::api::service::CLUSTER_IP.to_string())
     }

@@ -353,6 +353,15 @@ impl Runtime for DockerRuntime {
             host_config: Some(HostConfig {
                 network_mode: Some(format!("container:{sandbox}")),
                 ipc_mode: Some(format!("container:{sandbox}")),
+                binds: (!spec.mounts.is_empty()).then(|| {
+                    spec.mounts
+                        .iter()
+                        .map(|m| {
+                            let ro = if m.read_only { ":ro" } else { "" };
+                            format!("{}:{}{ro}", m.host_path.display(), m.container_path)
+                        })
+                        .collect()
+                }),
                 nano_cpus: spec.cpu_limit_milli.map(|m| (m * 1_000_000) as i64),
                 memory: spec.memory_limit_bytes.map(|b| b as i64),
                 // ork, not the engine, applies restartPolicy and backoff.

@@ -1,0 +1,326 @@
+//! What a pod takes from outside its image: environment from ConfigMaps,
+//! Secrets and its own fields (`env[].valueFrom`, `envFrom`), and volumes
+//! (`configMap`, `secret`, `emptyDir`, `hostPath`, `persistentVolumeClaim`)
+//! mounted into containers (`volumeMounts`), with their validation.
+//!
+//! Imports only the rest of `api`.
+
+use super::validation::FieldError;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVarSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_key_ref: Option<KeySelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key_ref: Option<KeySelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_ref: Option<ObjectFieldSelector>,
+}
+
+/// A key of a named ConfigMap or Secret.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeySelector {
+    pub name: String,
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectFieldSelector {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// `metadata.name`, `metadata.namespace`, `metadata.uid`,
+    /// `metadata.labels['k']`, `metadata.annotations['k']`, `spec.nodeName`,
+    /// `spec.serviceAccountName`, `status.hostIP`, `status.podIP`.
+    pub field_path: String,
+}
+
+/// The fields `fieldRef` may name.
+pub fn field_path_ok(p: &str) -> bool {
+    matches!(
+        p,
+        "metadata.name"
+            | "metadata.namespace"
+            | "metadata.uid"
+            | "spec.nodeName"
+            | "spec.serviceAccountName"
+            | "status.hostIP"
+            | "status.podIP"
+            | "status.podIPs"
+    ) || ((p.starts_with("metadata.labels['") || p.starts_with("metadata.annotations['"))
+        && p.ends_with("']"))
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvFromSource {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map_ref: Option<NameRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<NameRef>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NameRef {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeMount {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Volume {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<ConfigMapVolumeSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretVolumeSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_dir: Option<EmptyDirVolumeSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_path: Option<HostPathVolumeSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_claim: Option<ClaimVolumeSource>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigMapVolumeSource {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<KeyToPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretVolumeSource {
+    pub secret_name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<KeyToPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<i32>,
+}
+
+/// A key written to a chosen relative path.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyToPath {
+    pub key: String,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmptyDirVolumeSource {
+    /// `""` (the node's disk) or `Memory` (tmpfs).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub medium: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_limit: Option<super::quantity::Quantity>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HostPathVolumeSource {
+    pub path: String,
+    /// `""`, `Directory`, `DirectoryOrCreate`, `File`, `FileOrCreate`.
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub type_: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimVolumeSource {
+    pub claim_name: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+}
+
+/// Whether a relative path stays inside its directory (no `..`, not absolute).
+pub fn relative_path_ok(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && p.split('/').all(|c| !c.is_empty() && c != ".." && c != ".")
+}
+
+/// An environment variable name Kubernetes accepts (`[-._a-zA-Z][-._a-zA-Z0-9]*`).
+pub fn env_name_ok(n: &str) -> bool {
+    !n.is_empty()
+        && !n.starts_with(|c: char| c.is_ascii_digit())
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Checks a pod's volumes and how its containers use them and their env.
+pub fn validate_pod_volumes(spec: &super::pod::PodSpec, base: &str, errs: &mut Vec<FieldError>) {
+    let mut names = HashSet::new();
+    for (i, v) in spec.volumes.iter().enumerate() {
+        let f = |x: &str| format!("{base}.volumes[{i}]{x}");
+        if super::validation::dns1123_label_error(&v.name).is_some() {
+            errs.push(FieldError::new(
+                f(".name"),
+                format!("{:?} is not a DNS-1123 label", v.name),
+            ));
+        }
+        if !names.insert(v.name.as_str()) {
+            errs.push(FieldError::new(
+                f(".name"),
+                format!("duplicate volume {:?}", v.name),
+            ));
+        }
+        let sources = [
+            v.config_map.is_some(),
+            v.secret.is_some(),
+            v.empty_dir.is_some(),
+            v.host_path.is_some(),
+            v.persistent_volume_claim.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if sources != 1 {
+            errs.push(FieldError::new(
+                f(""),
+                "give exactly one of configMap, secret, emptyDir, hostPath, persistentVolumeClaim",
+            ));
+        }
+        let items = v
+            .config_map
+            .as_ref()
+            .map(|c| &c.items)
+            .or(v.secret.as_ref().map(|s| &s.items));
+        for (j, it) in items.into_iter().flatten().enumerate() {
+            if !relative_path_ok(&it.path) {
+                errs.push(FieldError::new(
+                    f(&format!(".items[{j}].path")),
+                    format!("{:?} must be relative and must not contain '..'", it.path),
+                ));
+            }
+        }
+        if let Some(h) = &v.host_path {
+            if !h.path.starts_with('/') {
+                errs.push(FieldError::new(
+                    f(".hostPath.path"),
+                    "must be an absolute path",
+                ));
+            }
+            if h.path.split('/').any(|c| c == "..") {
+                errs.push(FieldError::new(
+                    f(".hostPath.path"),
+                    format!("{:?} must not contain '..'", h.path),
+                ));
+            }
+            if !matches!(
+                h.type_.as_str(),
+                "" | "Directory" | "DirectoryOrCreate" | "File" | "FileOrCreate"
+            ) {
+                errs.push(FieldError::new(
+                    f(".hostPath.type"),
+                    format!(
+                        "{:?}: ork supports Directory, DirectoryOrCreate, File, FileOrCreate",
+                        h.type_
+                    ),
+                ));
+            }
+        }
+        if let Some(e) = &v.empty_dir
+            && !matches!(e.medium.as_str(), "" | "Memory")
+        {
+            errs.push(FieldError::new(
+                f(".emptyDir.medium"),
+                format!("{:?}: \"\" or Memory", e.medium),
+            ));
+        }
+    }
+    for (ci, c) in spec.containers.iter().enumerate() {
+        let cb = format!("{base}.containers[{ci}]");
+        let mut paths = HashSet::new();
+        for (mi, m) in c.volume_mounts.iter().enumerate() {
+            if !names.contains(m.name.as_str()) {
+                errs.push(FieldError::new(
+                    format!("{cb}.volumeMounts[{mi}].name"),
+                    format!("no volume named {:?} in spec.volumes", m.name),
+                ));
+            }
+            if !m.mount_path.starts_with('/') {
+                errs.push(FieldError::new(
+                    format!("{cb}.volumeMounts[{mi}].mountPath"),
+                    "must be an absolute path",
+                ));
+            }
+            if !paths.insert(m.mount_path.as_str()) {
+                errs.push(FieldError::new(
+                    format!("{cb}.volumeMounts[{mi}].mountPath"),
+                    format!("{:?} is mounted twice", m.mount_path),
+                ));
+            }
+        }
+        for (ei, e) in c.env.iter().enumerate() {
+            let Some(from) = &e.value_from else { continue };
+            let p = format!("{cb}.env[{ei}].valueFrom");
+            let n = [
+                from.config_map_key_ref.is_some(),
+                from.secret_key_ref.is_some(),
+                from.field_ref.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
+            if n != 1 {
+                errs.push(FieldError::new(
+                    p.clone(),
+                    "give exactly one of configMapKeyRef, secretKeyRef, fieldRef",
+                ));
+            }
+            if !e.value.is_empty() {
+                errs.push(FieldError::new(
+                    p.clone(),
+                    "give value or valueFrom, not both",
+                ));
+            }
+            if let Some(fr) = &from.field_ref
+                && !field_path_ok(&fr.field_path)
+            {
+                errs.push(FieldError::new(
+                    format!("{p}.fieldRef.fieldPath"),
+                    format!("{:?} is not a field ork can give", fr.field_path),
+                ));
+            }
+        }
+        for (fi, ef) in c.env_from.iter().enumerate() {
+            if ef.config_map_ref.is_some() == ef.secret_ref.is_some() {
+                errs.push(FieldError::new(
+                    format!("{cb}.envFrom[{fi}]"),
+                    "give exactly one of configMapRef, secretRef",
+                ));
+            }
+        }
+    }
+}
