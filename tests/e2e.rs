@@ -37,5 +37,7 @@ mod top;
 mod tui;
 #[path = "e2e/up.rs"]
 mod up;
+#[path = "e2e/volumes.rs"]
+mod volumes;
 #[path = "e2e/workloads.rs"]
 mod workloads;
