@@ -10,6 +10,7 @@ use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::service::{Endpoints, Service};
 use super::validation::{self, FieldError};
+use super::volume::PersistentVolumeClaim;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -67,6 +68,7 @@ pub enum Kind {
     Service,
     Endpoints,
     Secret,
+    PersistentVolumeClaim,
 }
 
 /// Static facts about a kind.
@@ -84,7 +86,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 11] = [
+const INFOS: [KindInfo; 12] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -195,10 +197,20 @@ const INFOS: [KindInfo; 11] = [
         short_names: &[],
         namespaced: true,
     },
+    KindInfo {
+        kind: "PersistentVolumeClaim",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        short_names: &["pvc"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -210,6 +222,7 @@ impl Kind {
         Kind::Service,
         Kind::Endpoints,
         Kind::Secret,
+        Kind::PersistentVolumeClaim,
     ];
 
     pub fn info(self) -> &'static KindInfo {
@@ -299,6 +312,7 @@ pub enum AnyObject {
     Service(Arc<Service>),
     Endpoints(Arc<Endpoints>),
     Secret(Arc<Secret>),
+    PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -317,6 +331,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Service($o) => $body,
             $crate::api::AnyObject::Endpoints($o) => $body,
             $crate::api::AnyObject::Secret($o) => $body,
+            $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
         }
     };
 }
@@ -370,6 +385,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::Secret;
                 $body
             }
+            $crate::api::Kind::PersistentVolumeClaim => {
+                type $t = $crate::api::volume::PersistentVolumeClaim;
+                $body
+            }
         }
     };
 }
@@ -388,6 +407,7 @@ impl AnyObject {
             AnyObject::Service(_) => Kind::Service,
             AnyObject::Endpoints(_) => Kind::Endpoints,
             AnyObject::Secret(_) => Kind::Secret,
+            AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
         }
     }
 
@@ -494,6 +514,7 @@ spec_status_object!(Deployment, validation::validate_deployment);
 spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 spec_status_object!(Service, validation::validate_service);
+spec_status_object!(PersistentVolumeClaim, validation::validate_claim);
 
 impl Object for Endpoints {
     object_common!(Endpoints);

@@ -699,6 +699,14 @@ pub fn validate_secret(s: &super::config::Secret) -> Vec<FieldError> {
     errs
 }
 
+/// A PersistentVolumeClaim: access modes and a filesystem volume mode.
+pub fn validate_claim(c: &super::volume::PersistentVolumeClaim) -> Vec<FieldError> {
+    let mut errs = vec![];
+    validate_meta(Kind::PersistentVolumeClaim, &c.metadata, &mut errs);
+    super::volume::validate_claim(c, &mut errs);
+    errs
+}
+
 /// Endpoints: metadata only (the endpoints controller writes them).
 pub fn validate_endpoints(e: &super::service::Endpoints) -> Vec<FieldError> {
     let mut errs = vec![];

@@ -324,3 +324,95 @@ pub fn validate_pod_volumes(spec: &super::pod::PodSpec, base: &str, errs: &mut V
         }
     }
 }
+
+/// The annotation that records the node a node-local claim lives on (as
+/// Kubernetes' `WaitForFirstConsumer` binding writes it).
+pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
+
+/// `v1` PersistentVolumeClaim, backed by a directory on one node: unbound
+/// until the first pod that uses it is scheduled, then bound to that node
+/// for good (its pods go only there). Its data lives until it is deleted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PersistentVolumeClaim {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: super::meta::ObjectMeta,
+    #[serde(default)]
+    pub spec: ClaimSpec,
+    #[serde(default)]
+    pub status: ClaimStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_modes: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "super::pod::ResourceRequirements::is_empty"
+    )]
+    pub resources: super::pod::ResourceRequirements,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub volume_mode: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub volume_name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimStatus {
+    /// `Pending` until a pod uses it, then `Bound`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phase: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_modes: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub capacity: std::collections::BTreeMap<String, super::quantity::Quantity>,
+}
+
+impl PersistentVolumeClaim {
+    /// The node the claim is bound to, if any.
+    pub fn node(&self) -> Option<&str> {
+        self.metadata
+            .annotations
+            .get(SELECTED_NODE)
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+    }
+}
+
+pub fn validate_claim(c: &PersistentVolumeClaim, errs: &mut Vec<FieldError>) {
+    for (i, m) in c.spec.access_modes.iter().enumerate() {
+        if !matches!(
+            m.as_str(),
+            "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod"
+        ) {
+            errs.push(FieldError::new(
+                format!("spec.accessModes[{i}]"),
+                format!("unknown access mode {m:?}"),
+            ));
+        }
+    }
+    if !matches!(c.spec.volume_mode.as_str(), "" | "Filesystem") {
+        errs.push(FieldError::new(
+            "spec.volumeMode",
+            "ork's node-local claims are directories: Filesystem only",
+        ));
+    }
+}
+
+/// The claims a pod's volumes name.
+pub fn claims_of(spec: &super::pod::PodSpec) -> Vec<&str> {
+    spec.volumes
+        .iter()
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .map(|c| c.claim_name.as_str())
+        .collect()
+}

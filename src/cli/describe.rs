@@ -656,6 +656,28 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
                 d.kv(2, k, format!("{n} bytes"));
             }
         }
+        AnyObject::PersistentVolumeClaim(c) => {
+            meta(&mut d, &c.metadata, true);
+            d.kv(
+                0,
+                "Status",
+                if c.status.phase.is_empty() {
+                    "Pending"
+                } else {
+                    &c.status.phase
+                },
+            );
+            d.kv(
+                0,
+                "Node",
+                c.node()
+                    .unwrap_or("<none> (bound when a pod first uses it)"),
+            );
+            d.kv(0, "Access Modes", c.spec.access_modes.join(","));
+            if let Some(q) = c.spec.resources.requests.get("storage") {
+                d.kv(0, "Capacity", q.to_string());
+            }
+        }
         AnyObject::Endpoints(e) => {
             meta(&mut d, &e.metadata, true);
             d.line(0, "Subsets:");

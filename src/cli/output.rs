@@ -142,6 +142,15 @@ pub fn headers(kind: Kind, wide: bool, with_ns: bool) -> Vec<String> {
         }
         Kind::Endpoints => h.extend(["NAME", "ENDPOINTS", "AGE"]),
         Kind::Secret => h.extend(["NAME", "TYPE", "DATA", "AGE"]),
+        Kind::PersistentVolumeClaim => h.extend([
+            "NAME",
+            "STATUS",
+            "NODE",
+            "CAPACITY",
+            "ACCESS MODES",
+            "STORAGECLASS",
+            "AGE",
+        ]),
         Kind::HorizontalPodAutoscaler => h.extend([
             "NAME",
             "REFERENCE",
@@ -286,6 +295,38 @@ pub fn row(obj: &AnyObject, wide: bool, with_ns: bool, qualified: bool) -> Vec<S
                 name,
                 s.type_name().to_string(),
                 s.data.len().to_string(),
+                age(m.creation_timestamp),
+            ]);
+        }
+        AnyObject::PersistentVolumeClaim(c) => {
+            let modes: Vec<&str> = c
+                .spec
+                .access_modes
+                .iter()
+                .map(|m| match m.as_str() {
+                    "ReadWriteOnce" => "RWO",
+                    "ReadOnlyMany" => "ROX",
+                    "ReadWriteMany" => "RWX",
+                    "ReadWriteOncePod" => "RWOP",
+                    other => other,
+                })
+                .collect();
+            r.extend([
+                name,
+                if c.status.phase.is_empty() {
+                    "Pending".to_string()
+                } else {
+                    c.status.phase.clone()
+                },
+                or_none(c.node().unwrap_or_default().to_string()),
+                c.spec
+                    .resources
+                    .requests
+                    .get("storage")
+                    .map(|q| q.to_string())
+                    .unwrap_or_default(),
+                modes.join(","),
+                c.spec.storage_class_name.clone().unwrap_or_default(),
                 age(m.creation_timestamp),
             ]);
         }

@@ -138,7 +138,7 @@ pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
         ),
         Some("namespaces") | Some("services") | Some("endpoints") => read,
         // What pods consume: env and volumes.
-        Some("configmaps") | Some("secrets") => read,
+        Some("configmaps") | Some("secrets") | Some("persistentvolumeclaims") => read,
         _ => path == "/version",
     }
 }

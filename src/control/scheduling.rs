@@ -7,6 +7,7 @@
 //! `PodScheduled=False` with the reason summary and a `FailedScheduling`
 //! event; it is retried when nodes or pods change, and every few seconds.
 
+use crate::api::volume::PersistentVolumeClaim;
 use crate::api::{
     Condition, Kind, Node, Object, Pod, PodPhase, Time, find_condition, set_condition,
 };
@@ -197,9 +198,41 @@ fn commit(
         {
             continue;
         }
-        if !still_fits(tx, &mut loads, &b.node, &pod) {
+        // A claim bound meanwhile to another node (two pods of one new claim
+        // in a batch): this pod goes back to the queue and follows the claim.
+        let claims: Vec<String> = crate::api::volume::claims_of(&pod.spec)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let elsewhere = claims.iter().any(|c| {
+            tx.get::<PersistentVolumeClaim>(&b.key.0, c)
+                .is_some_and(|pvc| pvc.node().is_some_and(|n| n != b.node))
+        });
+        if elsewhere || !still_fits(tx, &mut loads, &b.node, &pod) {
             rejected.push(i);
             continue;
+        }
+        // Node-local claims bind to the node of their first pod, for good.
+        for c in &claims {
+            let unbound = tx
+                .get::<PersistentVolumeClaim>(&b.key.0, c)
+                .is_some_and(|pvc| pvc.node().is_none());
+            if !unbound {
+                continue;
+            }
+            let node = b.node.clone();
+            tx.mutate::<PersistentVolumeClaim, _>(&b.key.0, c, Subresource::Main, move |pvc| {
+                pvc.metadata
+                    .annotations
+                    .insert(crate::api::volume::SELECTED_NODE.into(), node);
+                Ok(true)
+            })?;
+            tx.mutate::<PersistentVolumeClaim, _>(&b.key.0, c, Subresource::Status, |pvc| {
+                pvc.status.phase = "Bound".into();
+                pvc.status.access_modes = pvc.spec.access_modes.clone();
+                pvc.status.capacity = pvc.spec.resources.requests.clone();
+                Ok(true)
+            })?;
         }
         let node = b.node.clone();
         tx.mutate::<Pod, _>(&b.key.0, &b.key.1, Subresource::Main, move |p| {
@@ -270,8 +303,46 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
         if !pod.spec.node_name.is_empty() || !pod.is_active() {
             continue;
         }
+        // Node-local claims: missing ones keep the pod pending; a bound one
+        // pins it to the claim's node.
+        let mut missing = None;
+        let mut pinned: Option<(String, String)> = None;
+        for c in crate::api::volume::claims_of(&pod.spec) {
+            match store.get::<PersistentVolumeClaim>(&key.0, c) {
+                None => missing = Some(c.to_string()),
+                Some(pvc) => {
+                    if let Some(n) = pvc.node() {
+                        pinned = Some((c.to_string(), n.to_string()));
+                    }
+                }
+            }
+        }
+        if let Some(c) = missing {
+            st.unschedulable.insert(key.clone(), created);
+            let msg = format!(
+                "0/{} nodes are available: persistentvolumeclaim {c:?} not found",
+                st.snapshot.nodes.len()
+            );
+            failed.push((key, pod.metadata.uid.clone(), msg));
+            continue;
+        }
         let started = std::time::Instant::now();
-        let decided = sched.schedule(&st.snapshot, &pod);
+        let decided = match &pinned {
+            None => sched.schedule(&st.snapshot, &pod),
+            Some((claim, node)) => {
+                let mut p = pod.as_ref().clone();
+                p.spec
+                    .node_selector
+                    .insert("kubernetes.io/hostname".into(), node.clone());
+                sched.schedule(&st.snapshot, &p).map_err(|mut e| {
+                    e.message = format!(
+                        "{} (claim {claim:?} is bound to node {node}: its pods run only there)",
+                        e.message.trim_end_matches('.')
+                    );
+                    e
+                })
+            }
+        };
         crate::control::telemetry::global().schedule_attempt(
             if decided.is_ok() {
                 "scheduled"

@@ -405,13 +405,14 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     tracing::info!(node = %cfg.name, runtimes = ?runtimes.names(), address = %host_ip, "node registered");
     let (shutdown, rx) = watch::channel(false);
     let services = super::proxy::Services::default();
+    let volume_roots = super::volumes::Roots::new(&cfg.data_dir, &id, &cfg.allow_host_paths);
     let shared = Arc::new(Shared {
         client: client.clone(),
         runtimes: runtimes.clone(),
         node_name: cfg.name.clone(),
         host_ip: host_ip.to_string(),
         services: services.clone(),
-        volumes: super::volumes::Roots::new(&cfg.data_dir, &id, &cfg.allow_host_paths),
+        volumes: volume_roots.clone(),
     });
     // Cluster ports are served on loopback and wherever the runtimes' pods
     // reach this machine (the Docker gateway). Hollow nodes run no proxy.
@@ -440,8 +441,19 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
             client.clone(),
             local,
             services,
-            rx,
+            rx.clone(),
         )));
+        // Data of deleted claims goes, every few seconds.
+        let (c, roots, mut stop) = (client.clone(), volume_roots, rx);
+        tasks.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tokio::select! {
+                    _ = every.tick() => super::volumes::sweep_claims(&c, &roots).await,
+                    _ = stop.changed() => return,
+                }
+            }
+        }));
     }
     Ok(Running {
         name: cfg.name,

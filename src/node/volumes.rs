@@ -13,7 +13,7 @@
 //!
 //! Reads ConfigMaps and Secrets through `client`; never logs their values.
 
-use crate::api::volume::{KeyToPath, Volume};
+use crate::api::volume::{KeyToPath, PersistentVolumeClaim, Volume};
 use crate::api::{ConfigMap, Pod, Secret};
 use crate::client::Client;
 use std::collections::{BTreeMap, HashMap};
@@ -402,10 +402,26 @@ async fn prepare(
             .map_err(|e| format!("volume {:?}: {e}", v.name));
     }
     if let Some(c) = &v.persistent_volume_claim {
-        let dir = roots
-            .claims
-            .join(&pod.metadata.namespace)
-            .join(&c.claim_name);
+        let ns = &pod.metadata.namespace;
+        let claim = match client.get::<PersistentVolumeClaim>(ns, &c.claim_name).await {
+            Ok(claim) => claim,
+            Err(e) if e.is_not_found() => {
+                return Err(format!(
+                    "persistentvolumeclaim {:?} not found",
+                    c.claim_name
+                ));
+            }
+            Err(e) => return Err(format!("reading claim {:?}: {e}", c.claim_name)),
+        };
+        if claim.node().is_some_and(|n| n != pod.spec.node_name) {
+            return Err(format!(
+                "claim {:?} is bound to node {}, not this one",
+                c.claim_name,
+                claim.node().unwrap_or_default()
+            ));
+        }
+        // By uid: a claim deleted and made again starts empty.
+        let dir = roots.claims.join(&claim.metadata.uid);
         std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
             .map_err(|e| io("chmod", &dir, e))?;
@@ -580,6 +596,29 @@ fn count_files(dir: &Path) -> usize {
             }
         })
         .sum()
+}
+
+/// Removes the data of claims that no longer exist (their directories are
+/// named by the claim's uid).
+pub async fn sweep_claims(client: &Client, roots: &Roots) {
+    let Ok(entries) = std::fs::read_dir(&roots.claims) else {
+        return;
+    };
+    let Ok(live) = client
+        .list::<PersistentVolumeClaim>(None, &crate::client::ListOptions::default())
+        .await
+    else {
+        return;
+    };
+    let uids: std::collections::HashSet<String> =
+        live.items.into_iter().map(|c| c.metadata.uid).collect();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !uids.contains(&name) {
+            tracing::info!(claim_uid = %name, "removing the data of a deleted claim");
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// `ORK_VOLUME_<NAME>` for each volume a process container mounts.

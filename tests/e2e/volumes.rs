@@ -301,3 +301,101 @@ spec:
         (!std::path::Path::new(&dir).exists()).then_some(())
     });
 }
+
+#[test]
+fn claim_data_survives_its_pod_and_pins_the_next_one_to_its_node() {
+    let c = Cluster::start(2, "process");
+    let m = marker();
+    let pod = |name: &str, cmd: &str| {
+        format!(
+            r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "{cmd}"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {{claimName: data}}
+"#
+        )
+    };
+    c.apply(&format!(
+        r#"
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: data}}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {{requests: {{storage: 1Gi}}}}
+---{}"#,
+        pod(
+            "writer",
+            &format!(
+                "echo DIR $ORK_VOLUME_DATA; echo kept-{m} > $ORK_VOLUME_DATA/file; sleep 3600"
+            )
+        )
+    ));
+    let p = c.wait_running("", 1);
+    let node = p[0]["spec"]["nodeName"].as_str().unwrap().to_string();
+    let claim = c.wait_json(
+        "the claim bound",
+        Duration::from_secs(20),
+        &["get", "pvc", "data"],
+        |v| v["status"]["phase"] == "Bound",
+    );
+    assert_eq!(
+        claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"],
+        node
+    );
+    let dir = wait_for("the writer's output", Duration::from_secs(20), || {
+        logs(&c, "writer", None)
+            .lines()
+            .find_map(|l| l.strip_prefix("DIR ").map(|d| d.trim().to_string()))
+    });
+    wait_for("the file written", Duration::from_secs(20), || {
+        std::path::Path::new(&dir)
+            .join("file")
+            .exists()
+            .then_some(())
+    });
+    c.ok(&["delete", "pod", "writer"]);
+    // A new pod on the claim lands on the same node and reads the data.
+    c.apply(&pod("reader", "cat $ORK_VOLUME_DATA/file; sleep 3600"));
+    wait_for(
+        "the reader to see the data",
+        Duration::from_secs(30),
+        || {
+            logs(&c, "reader", None)
+                .contains(&format!("kept-{m}"))
+                .then_some(())
+        },
+    );
+    let r = c.json(&["get", "pod", "reader"]).unwrap();
+    assert_eq!(r["spec"]["nodeName"], node.as_str());
+    // A pod of a claim that does not exist waits, saying so.
+    c.apply(&pod("orphan", "sleep 3600").replace("claimName: data", "claimName: nope"));
+    let msg = wait_for("the unschedulable reason", Duration::from_secs(20), || {
+        let p = c.json(&["get", "pod", "orphan"])?;
+        p["status"]["conditions"]
+            .as_array()?
+            .iter()
+            .find(|c| c["type"] == "PodScheduled" && c["status"] == "False")
+            .and_then(|c| c["message"].as_str().map(str::to_string))
+    });
+    assert!(
+        msg.contains("persistentvolumeclaim \"nope\" not found"),
+        "{msg}"
+    );
+    // Deleting the claim (after its pod) deletes its data.
+    c.ok(&["delete", "pod", "reader", "orphan"]);
+    c.ok(&["delete", "pvc", "data"]);
+    wait_for("the claim's data removed", Duration::from_secs(20), || {
+        (!std::path::Path::new(&dir).exists()).then_some(())
+    });
+}
