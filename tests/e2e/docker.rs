@@ -599,3 +599,59 @@ spec:
     );
     assert!(!logs.contains("via :"), "the variables are set: {logs}");
 }
+
+#[test]
+fn containers_see_config_secret_and_shared_empty_dir_through_bind_mounts() {
+    if !docker_ready() {
+        return;
+    }
+    let c = Cluster::start(1, "docker");
+    c.apply(&format!(
+        r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: web-config}}
+data: {{greeting: hello-from-configmap}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: web-secret}}
+stringData: {{token: hidden-value}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: mounts, labels: {{app: mounts}}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: writer
+    image: {IMAGE}
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo shared-by-writer > /scratch/note; sleep 3600"]
+    volumeMounts: [{{name: scratch, mountPath: /scratch}}]
+  - name: reader
+    image: {IMAGE}
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "while [ ! -f /scratch/note ]; do sleep 0.1; done; echo $(cat /etc/config/greeting) $(cat /etc/secret/token) $(cat /scratch/note); touch /etc/config/x 2>/dev/null || echo read-only; sleep 3600"]
+    volumeMounts:
+    - {{name: scratch, mountPath: /scratch}}
+    - {{name: config, mountPath: /etc/config}}
+    - {{name: secret, mountPath: /etc/secret}}
+  volumes:
+  - {{name: scratch, emptyDir: {{}}}}
+  - name: config
+    configMap: {{name: web-config}}
+  - name: secret
+    secret: {{secretName: web-secret}}
+"#
+    ));
+    c.wait_running("app=mounts", 1);
+    let logs = wait_for("the reader's output", Duration::from_secs(30), || {
+        let l = c.ok(&["logs", "mounts", "-c", "reader"]);
+        l.contains("read-only").then_some(l)
+    });
+    assert!(
+        logs.contains("hello-from-configmap hidden-value shared-by-writer"),
+        "{logs}"
+    );
+}
