@@ -68,6 +68,16 @@ pub fn delete(
     match &obj {
         AnyObject::Pod(p) => delete_pod(tx, p, opts),
         AnyObject::Namespace(n) => delete_namespace(tx, n),
+        AnyObject::PersistentVolumeClaim(_) if !claim_users(tx, ns, name).is_empty() => {
+            Err(StoreError::Conflict {
+                kind,
+                name: name.to_string(),
+                message: format!(
+                    "persistentvolumeclaim {name:?} is in use by pod(s) {}: delete them first (the claim's data goes with the claim)",
+                    claim_users(tx, ns, name).join(", ")
+                ),
+            })
+        }
         _ => {
             if opts.propagation == Propagation::Orphan {
                 orphan_dependents(tx, &obj.meta().uid)?;
@@ -76,6 +86,15 @@ pub fn delete(
             Ok(Deleted { object, gone: true })
         }
     }
+}
+
+/// Active pods of a namespace that mount a claim.
+fn claim_users(tx: &Tx<'_>, ns: &str, claim: &str) -> Vec<String> {
+    tx.list::<Pod>(Some(ns))
+        .iter()
+        .filter(|p| p.is_active() && crate::api::volume::claims_of(&p.spec).contains(&claim))
+        .map(|p| p.metadata.name.clone())
+        .collect()
 }
 
 fn delete_pod(tx: &mut Tx<'_>, p: &Pod, opts: &DeleteOptions) -> Result<Deleted, StoreError> {

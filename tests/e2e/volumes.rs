@@ -392,7 +392,11 @@ spec:
         msg.contains("persistentvolumeclaim \"nope\" not found"),
         "{msg}"
     );
-    // Deleting the claim (after its pod) deletes its data.
+    // A claim in use cannot be deleted; after its pod, it can, and its data goes.
+    let out = c.ork(&["delete", "pvc", "data"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by pod(s) reader"), "{err}");
     c.ok(&["delete", "pod", "reader", "orphan"]);
     c.ok(&["delete", "pvc", "data"]);
     wait_for("the claim's data removed", Duration::from_secs(20), || {
