@@ -35,7 +35,8 @@ pub const VIEWS: &[(u8, &str, View)] = &[
 
 /// Words `:` completes.
 pub const COMMANDS: &[&str] = &[
-    "pods", "deploy", "rs", "nodes", "svc", "events", "ns", "failover", "hpa", "cm", "quit",
+    "pods", "deploy", "rs", "nodes", "svc", "events", "ns", "failover", "hpa", "cm", "secrets",
+    "pvc", "ep", "quit",
 ];
 
 /// The object an action is about.
@@ -113,6 +114,11 @@ pub enum Msg {
     NodeStats {
         heartbeats: Vec<(String, f64)>,
         cpu_milli: Vec<(String, u64)>,
+    },
+    /// A node's recent CPU samples (oldest first), to fill its sparkline.
+    NodeHistory {
+        node: String,
+        cpu_milli: Vec<u64>,
     },
     /// A page's text arrived (describe), or failed.
     Text {
@@ -573,6 +579,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     s.pop_front();
                 }
                 s.push_back(v);
+            }
+        }
+        Msg::NodeHistory { node, cpu_milli } => {
+            let have = app.usage.get(&node).map_or(0, VecDeque::len);
+            if cpu_milli.len() > have {
+                let skip = cpu_milli.len().saturating_sub(SPARK);
+                app.usage
+                    .insert(node, cpu_milli.into_iter().skip(skip).collect());
             }
         }
         Msg::Text { title, body } => match body {

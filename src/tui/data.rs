@@ -20,6 +20,11 @@ pub const WATCHED: &[Kind] = &[
     Kind::Event,
     Kind::Namespace,
     Kind::Service,
+    Kind::Endpoints,
+    Kind::ConfigMap,
+    Kind::Secret,
+    Kind::PersistentVolumeClaim,
+    Kind::HorizontalPodAutoscaler,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

@@ -96,6 +96,8 @@ struct Beats {
 async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
     let mut every = tokio::time::interval(Duration::from_secs(2));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Nodes whose usage history was read once (to fill their sparklines).
+    let mut preloaded = std::collections::HashSet::new();
     loop {
         every.tick().await;
         let t = Instant::now();
@@ -129,6 +131,29 @@ async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
                     .collect()
             })
             .unwrap_or_default();
+        for (node, _) in &cpu {
+            if preloaded.insert(node.clone())
+                && let Ok(h) = client
+                    .get_json::<serde_json::Value>(
+                        &format!("/apis/ork.dev/v1/nodes/{node}/usage"),
+                        &[],
+                    )
+                    .await
+            {
+                let samples: Vec<u64> = h["samples"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s["cpuMilli"].as_u64().or(s["cpu_milli"].as_u64()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let _ = tx.send(Msg::NodeHistory {
+                    node: node.clone(),
+                    cpu_milli: samples,
+                });
+            }
+        }
         let _ = tx.send(Msg::NodeStats {
             heartbeats: beats,
             cpu_milli: cpu,

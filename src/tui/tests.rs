@@ -310,6 +310,10 @@ fn views_switch_by_command_with_completion_and_by_number() {
         ("replicasets", View::Table(Kind::ReplicaSet)),
         ("no", View::Table(Kind::Node)),
         ("svc", View::Table(Kind::Service)),
+        ("cm", View::Table(Kind::ConfigMap)),
+        ("secrets", View::Table(Kind::Secret)),
+        ("pvc", View::Table(Kind::PersistentVolumeClaim)),
+        ("ep", View::Table(Kind::Endpoints)),
         ("ev", View::Table(Kind::Event)),
         ("ns", View::Table(Kind::Namespace)),
         ("failover", View::Failover),
@@ -579,6 +583,38 @@ fn sorting_cycles_columns_and_reverses() {
     // Running > Pending > CrashLoopBackOff, descending.
     let n = names(&app);
     assert_eq!(n[2..], ["web-5d8f-c3", "web-5d8f-b2"]);
+}
+
+#[test]
+fn a_nodes_usage_history_fills_its_sparkline_once() {
+    let mut app = seeded();
+    let hist: Vec<u64> = (0..50).collect();
+    update(
+        &mut app,
+        Msg::NodeHistory {
+            node: "n1".into(),
+            cpu_milli: hist,
+        },
+    );
+    let s = app.usage.get("n1").expect("samples");
+    assert_eq!(s.len(), super::app::SPARK);
+    assert_eq!(s.back(), Some(&49), "the newest samples are kept");
+    // Live samples append; a shorter history later does not replace them.
+    update(
+        &mut app,
+        Msg::NodeStats {
+            heartbeats: vec![],
+            cpu_milli: vec![("n1".into(), 7)],
+        },
+    );
+    update(
+        &mut app,
+        Msg::NodeHistory {
+            node: "n1".into(),
+            cpu_milli: vec![1, 2],
+        },
+    );
+    assert_eq!(app.usage["n1"].back(), Some(&7));
 }
 
 #[test]
