@@ -819,6 +819,20 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 app.filter = n;
             }
         }
+        Action::Events => {
+            if let Some(o) = app.current()
+                && o.kind() != Kind::Event
+            {
+                let label = format!("{}/{}", o.kind().info().singular, o.meta().name);
+                let cluster_scoped = !o.kind().namespaced();
+                app.switch(View::Table(Kind::Event));
+                if cluster_scoped {
+                    // Their events are recorded in a namespace of their own choosing.
+                    app.namespace = None;
+                }
+                app.filter = label;
+            }
+        }
         Action::Describe => {
             if let Some(o) = app.current() {
                 return vec![Effect::Describe(Target::of(o))];

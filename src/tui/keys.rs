@@ -37,6 +37,8 @@ pub enum Action {
     Drain,
     Delete,
     Failover,
+    /// The events of the selected object.
+    Events,
     Help,
     Quit,
     /// Logs: stop or resume following.
@@ -229,6 +231,13 @@ pub const BINDINGS: &[Binding] = &[
         "describe, with the object's events",
     ),
     b(Char('y'), "y", A::Yaml, S::Table, "YAML"),
+    b(
+        Char('e'),
+        "e",
+        A::Events,
+        S::Table,
+        "events of the selected object, live",
+    ),
     ctrl('d', "ctrl-d", A::Delete, S::Table, "delete (asks first)"),
     b(Char('l'), "l", A::Logs, S::Pods, "logs (follows)"),
     b(Char('s'), "s", A::Scale, S::Scalable, "scale to… (prompt)"),
@@ -299,6 +308,7 @@ pub fn hint(a: Action) -> &'static str {
         Action::Uncordon => "uncordon",
         Action::Drain => "drain",
         Action::Failover => "failover",
+        Action::Events => "events",
         Action::Pause => "pause",
         Action::Previous => "previous",
         Action::Undo => "undo",

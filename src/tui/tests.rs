@@ -586,6 +586,20 @@ fn sorting_cycles_columns_and_reverses() {
 }
 
 #[test]
+fn e_shows_the_events_of_the_selected_object() {
+    let mut app = seeded();
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('j')); // n2
+    key(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.view, View::Table(Kind::Event));
+    assert_eq!(app.filter, "node/n2");
+    assert_eq!(app.rows.len(), 3, "the three failover events of n2");
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('e'));
+    assert!(app.rows.is_empty(), "no events about that pod");
+}
+
+#[test]
 fn a_nodes_usage_history_fills_its_sparkline_once() {
     let mut app = seeded();
     let hist: Vec<u64> = (0..50).collect();
