@@ -406,6 +406,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     let (shutdown, rx) = watch::channel(false);
     let services = super::proxy::Services::default();
     let volume_roots = super::volumes::Roots::new(&cfg.data_dir, &id, &cfg.allow_host_paths);
+    let (config_tx, config_changes) = watch::channel(0u64);
     let shared = Arc::new(Shared {
         client: client.clone(),
         runtimes: runtimes.clone(),
@@ -413,6 +414,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         host_ip: host_ip.to_string(),
         services: services.clone(),
         volumes: volume_roots.clone(),
+        config_changes,
     });
     // Cluster ports are served on loopback and wherever the runtimes' pods
     // reach this machine (the Docker gateway). Hollow nodes run no proxy.
@@ -443,6 +445,13 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
             services,
             rx.clone(),
         )));
+        for kind in [crate::api::Kind::ConfigMap, crate::api::Kind::Secret] {
+            tasks.push(tokio::spawn(super::volumes::announce_changes(
+                client.clone(),
+                kind,
+                config_tx.clone(),
+            )));
+        }
         // Data of deleted claims goes, every few seconds.
         let (c, roots, mut stop) = (client.clone(), volume_roots, rx);
         tasks.push(tokio::spawn(async move {

@@ -8,8 +8,10 @@
 //! ConfigMap and Secret volumes are written the way the kubelet writes them,
 //! so updates are atomic: the files live in a timestamped directory that
 //! `..data` (a symlink) points to, each key is a symlink through `..data`,
-//! and an update swaps `..data` with one rename. Secret volumes live on
-//! tmpfs (`/dev/shm`), never on disk, with files 0600.
+//! and an update swaps `..data` with one rename. The node watches ConfigMaps
+//! and Secrets ([`announce_changes`]) so running pods compare their volumes
+//! with their sources when something changed. Secret volumes live on tmpfs
+//! (`/dev/shm`), never on disk, with files 0600.
 //!
 //! Reads ConfigMaps and Secrets through `client`; never logs their values.
 
@@ -596,6 +598,43 @@ fn count_files(dir: &Path) -> usize {
             }
         })
         .sum()
+}
+
+/// Watches a kind (ConfigMap or Secret) and bumps `changes` on every event,
+/// so pods compare their volumes with their sources only when something
+/// changed. After a broken watch it bumps once (something may have been
+/// missed) and watches again.
+pub async fn announce_changes(
+    client: Client,
+    kind: crate::api::Kind,
+    changes: tokio::sync::watch::Sender<u64>,
+) {
+    use futures::StreamExt;
+    loop {
+        if let Ok(list) = client
+            .list_any(kind, None, &crate::client::ListOptions::default())
+            .await
+        {
+            changes.send_modify(|n| *n += 1);
+            if let Ok(mut s) = client
+                .watch(
+                    kind,
+                    None,
+                    &crate::client::ListOptions::default(),
+                    Some(list.resource_version),
+                )
+                .await
+            {
+                while let Some(Ok(_)) = s.next().await {
+                    changes.send_modify(|n| *n += 1);
+                }
+            }
+        }
+        if changes.is_closed() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 /// Removes the data of claims that no longer exist (their directories are

@@ -47,11 +47,14 @@ pub struct Shared {
     pub services: super::proxy::Services,
     /// Where pods' volumes go, and which host paths they may use.
     pub volumes: super::volumes::Roots,
+    /// Bumped on every ConfigMap or Secret change the node sees (watched):
+    /// pods with such volumes compare them with their sources then.
+    pub config_changes: tokio::sync::watch::Receiver<u64>,
 }
 
-/// How often the configMap and secret volumes of a running pod are
-/// compared with their sources (and swapped when they changed).
-const VOLUME_REFRESH: Duration = Duration::from_secs(1);
+/// How often the configMap and secret volumes of a running pod are compared
+/// with their sources when no change was announced (a missed watch event).
+const VOLUME_REFRESH: Duration = Duration::from_secs(30);
 /// How soon a pod whose config could not be resolved is tried again.
 const CONFIG_RETRY: Duration = Duration::from_secs(2);
 
@@ -124,6 +127,8 @@ struct Worker {
     refresh_at: Option<Instant>,
     /// The last config error reported (reported once until it changes).
     config_error: Option<String>,
+    /// The config change count at the last volume refresh.
+    config_seen: u64,
 }
 
 /// Starts a worker for `pod`, adopting the instances the runtime already has for it.
@@ -143,6 +148,7 @@ pub fn spawn(shared: Arc<Shared>, pod: Arc<Pod>, adopted: Vec<ContainerInfo>) ->
         resolved: None,
         refresh_at: None,
         config_error: None,
+        config_seen: 0,
     };
     w.adopt(adopted);
     let join = tokio::spawn(w.run(rx));
@@ -378,10 +384,14 @@ impl Worker {
                 .chain(self.sandbox_retry_at)
                 .chain(self.refresh_at)
                 .min();
+            // Pods with configMap/secret volumes also wake on config changes.
+            let mut changes = self.shared.config_changes.clone();
+            let follow = self.refresh_at.is_some();
             let msg = match wake {
                 Some(at) => tokio::select! {
                     m = rx.recv() => m,
                     _ = tokio::time::sleep_until(at.into()) => continue,
+                    Ok(()) = changes.changed(), if follow => continue,
                 },
                 None => rx.recv().await,
             };
@@ -575,9 +585,11 @@ impl Worker {
             return;
         }
         let now = Instant::now();
-        if self.refresh_at.is_some_and(|t| t > now) {
+        let changes = *self.shared.config_changes.borrow();
+        if self.refresh_at.is_some_and(|t| t > now) && changes == self.config_seen {
             return;
         }
+        self.config_seen = changes;
         self.refresh_at = Some(now + VOLUME_REFRESH);
         match super::volumes::refresh(&self.shared.client, &self.pod, &self.shared.volumes).await {
             Ok(0) => {}
