@@ -4,8 +4,9 @@
 //! logs) on the selected row.
 //!
 //! Elm-shaped: terminal input and background I/O ([`io`]) become [`app::Msg`]s;
-//! [`app::update`] changes the [`app::App`] and returns effects for [`io`] to
-//! run; [`draw::draw`] paints the app. This loop owns the terminal and
+//! [`update::update`] (with [`prompt`] for the bottom line) changes the
+//! [`app::App`] and returns effects for [`io`] to run; [`draw::draw`] paints
+//! the app; [`keys`] is the keymap both dispatch and help come from. This loop owns the terminal and
 //! nothing else. The module imports `api`, `client` and the CLI's pure
 //! formatters and commands; never `control` or `node`.
 
@@ -14,8 +15,10 @@ pub mod data;
 pub mod draw;
 pub mod io;
 pub mod keys;
+pub mod prompt;
 #[cfg(test)]
 mod tests;
+pub mod update;
 
 use crate::cli::Ctx;
 use app::{App, Msg, update};
