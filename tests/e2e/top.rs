@@ -5,6 +5,20 @@ use crate::harness::{Cluster, wait_for};
 use serde_json::Value;
 use std::time::Duration;
 
+/// Like `wait_for`, but gives `None` on timeout so the caller can say what it saw.
+fn wait_for_or<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn pod_usage(c: &Cluster, name: &str) -> Option<(u64, u64)> {
     let out = c.ork(&["top", "pods", name, "-o", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).ok()?;
@@ -48,23 +62,22 @@ spec:
 "#,
     );
     c.wait_running("app=top", 3);
-    // Several samples: the busy loop is near 1000m (±30%) in three in a row.
+    // The busy loop is near 1000m (±30%) in three samples in a row. Other
+    // tests share this machine's cores, so a loaded moment may read low:
+    // wait (up to 90 s) for three in a row in range rather than take the
+    // first three.
     let mut busy = vec![];
-    wait_for(
-        "three samples of the busy pod",
-        Duration::from_secs(40),
-        || {
-            let (cpu, _) = pod_usage(&c, "busy")?;
-            if busy.last() != Some(&cpu) {
-                busy.push(cpu);
-            }
-            (busy.len() >= 4).then_some(())
-        },
-    );
-    let recent = &busy[busy.len() - 3..];
+    let in_range = |m: &u64| (700..=1300).contains(m);
+    let found = wait_for_or(Duration::from_secs(90), || {
+        let (cpu, _) = pod_usage(&c, "busy")?;
+        if busy.last() != Some(&cpu) {
+            busy.push(cpu);
+        }
+        (busy.len() >= 4 && busy[busy.len() - 3..].iter().all(in_range)).then_some(())
+    });
     assert!(
-        recent.iter().all(|m| (700..=1300).contains(m)),
-        "busy loop ≈1000m: {busy:?}"
+        found.is_some(),
+        "busy loop ≈1000m in three samples in a row: {busy:?}"
     );
     let (idle_cpu, _) = wait_for("idle usage", Duration::from_secs(20), || {
         pod_usage(&c, "idle")
