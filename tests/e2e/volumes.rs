@@ -119,6 +119,22 @@ spec:
     );
     let p = c.json(&["get", "pod", "reader"]).unwrap();
     assert_eq!(p["status"]["containerStatuses"][0]["restartCount"], 0);
+    // Following changes costs the node nothing while nothing changes (a
+    // busy wait on the announcements would show here as a whole core).
+    let pid = c.nodes[0].child.as_ref().unwrap().id();
+    let ticks = || -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let f: Vec<&str> = s.rsplit_once(')').unwrap().1.split_whitespace().collect();
+        f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+    };
+    let (t0, w0) = (ticks(), Instant::now());
+    std::thread::sleep(Duration::from_secs(3));
+    let share = (ticks() - t0) as f64 / 100.0 / w0.elapsed().as_secs_f64();
+    assert!(
+        share < 0.3,
+        "the node daemon used {:.0}% of a core while idle",
+        share * 100.0
+    );
 
     // Deleting the pod removes its secret files from the node.
     c.ok(&["delete", "pod", "reader", "--grace-period", "1"]);

@@ -130,13 +130,15 @@ struct Worker {
     refresh_at: Option<Instant>,
     /// The last config error reported (reported once until it changes).
     config_error: Option<String>,
-    /// The config change count at the last volume refresh.
-    config_seen: u64,
+    /// Config change announcements; what was read is marked seen, so
+    /// `changed()` wakes only for newer ones.
+    config_changes: tokio::sync::watch::Receiver<u64>,
 }
 
 /// Starts a worker for `pod`, adopting the instances the runtime already has for it.
 pub fn spawn(shared: Arc<Shared>, pod: Arc<Pod>, adopted: Vec<ContainerInfo>) -> Handle {
     let (tx, rx) = mpsc::unbounded_channel();
+    let shared_changes = shared.config_changes.clone();
     let mut w = Worker {
         runtime: shared.runtimes.for_pod(&pod),
         shared,
@@ -151,7 +153,7 @@ pub fn spawn(shared: Arc<Shared>, pod: Arc<Pod>, adopted: Vec<ContainerInfo>) ->
         resolved: None,
         refresh_at: None,
         config_error: None,
-        config_seen: 0,
+        config_changes: shared_changes,
     };
     w.adopt(adopted);
     let join = tokio::spawn(w.run(rx));
@@ -371,13 +373,16 @@ impl Worker {
                 .chain(self.refresh_at)
                 .min();
             // Pods with configMap/secret volumes also wake on config changes.
-            let mut changes = self.shared.config_changes.clone();
             let follow = self.refresh_at.is_some();
             let msg = match wake {
                 Some(at) => tokio::select! {
                     m = rx.recv() => m,
                     _ = tokio::time::sleep_until(at.into()) => continue,
-                    Ok(()) = changes.changed(), if follow => continue,
+                    Ok(()) = self.config_changes.changed(), if follow => {
+                        // `changed` marked it seen: make the refresh due now.
+                        self.refresh_at = Some(Instant::now());
+                        continue;
+                    }
                 },
                 None => rx.recv().await,
             };

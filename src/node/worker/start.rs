@@ -140,11 +140,12 @@ impl Worker {
             return;
         }
         let now = Instant::now();
-        let changes = *self.shared.config_changes.borrow();
-        if self.refresh_at.is_some_and(|t| t > now) && changes == self.config_seen {
+        let announced = self.config_changes.has_changed().unwrap_or(false);
+        if self.refresh_at.is_some_and(|t| t > now) && !announced {
             return;
         }
-        self.config_seen = changes;
+        // Marks what is announced now as seen: a later change wakes again.
+        self.config_changes.borrow_and_update();
         self.refresh_at = Some(now + VOLUME_REFRESH);
         match crate::node::volumes::refresh(&self.shared.client, &self.pod, &self.shared.volumes)
             .await
