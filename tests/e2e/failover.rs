@@ -2,9 +2,8 @@
 //! elsewhere within seconds, a returning node stops what is no longer its,
 //! and a control plane outage restarts nothing.
 
-use crate::harness::{Cluster, ORK, UpGuard, marker, pids_of, wait_for};
+use crate::harness::{Cluster, ORK, Up, marker, pids_of, wait_for};
 use crate::workloads::deployment;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -106,48 +105,10 @@ fn ready_by_node(c: &serde_json::Value) -> std::collections::BTreeMap<String, us
 
 #[test]
 fn a_dead_nodes_pods_run_elsewhere_within_ten_seconds_and_it_stops_them_when_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("config.yaml");
-    let mut up = Command::new(ORK)
-        .args([
-            "up",
-            "--nodes",
-            "3",
-            "--runtime",
-            "process",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .env("ORK_CONFIG", &config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = UpGuard {
-        pid: up.id(),
-        data: data.clone(),
-    };
-    let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
-    let url = wait_for("ork up", Duration::from_secs(30), || {
-        let l = lines.next()?.ok()?;
-        l.strip_prefix("ork is up: API ")
-            .map(|r| r.split(',').next().unwrap_or("").trim().to_string())
-    });
-    let ork = |args: &[&str]| {
-        Command::new(ORK)
-            .args(args)
-            .env("ORK_CONFIG", &config)
-            .output()
-            .unwrap()
-    };
-    let json = |args: &[&str]| -> Option<serde_json::Value> {
-        let mut a = args.to_vec();
-        a.extend(["-o", "json"]);
-        serde_json::from_slice(&ork(&a).stdout).ok()
-    };
+    let mut up = Up::start(&["--nodes", "3", "--runtime", "process"]);
+    let (data, url, dir) = (up.data.clone(), up.url.clone(), &up.dir);
+    let ork = |args: &[&str]| up.ork(args);
+    let json = |args: &[&str]| up.json(args);
     wait_for("three Ready nodes", Duration::from_secs(30), || {
         let v = json(&["get", "nodes"])?;
         let ready = v["items"]
@@ -266,14 +227,7 @@ fn a_dead_nodes_pods_run_elsewhere_within_ten_seconds_and_it_stops_them_when_bac
     let mut node = node;
     let _ = node.kill();
     let _ = node.wait();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(up.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    wait_for("ork up to exit", Duration::from_secs(20), || {
-        up.try_wait().unwrap()
-    });
+    up.stop();
     let out = Command::new(ORK)
         .args(["down", "--data-dir"])
         .arg(&data)

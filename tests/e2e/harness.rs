@@ -451,3 +451,80 @@ impl Drop for UpGuard {
         }
     }
 }
+
+/// `ork up --listen 127.0.0.1:0` in a temp dir, with its own client config.
+/// Dropping it kills `ork up` and stops what it left running.
+pub struct Up {
+    pub dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub config: PathBuf,
+    pub url: String,
+    pub child: Child,
+    _guard: UpGuard,
+}
+
+impl Up {
+    /// Starts `ork up` with more arguments (`--nodes 3 --runtime process`...)
+    /// and waits until it says it is up.
+    pub fn start(args: &[&str]) -> Up {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let config = dir.path().join("config.yaml");
+        let mut child = Command::new(ORK)
+            .args(["up", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("ORK_CONFIG", &config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let guard = UpGuard {
+            pid: child.id(),
+            data: data.clone(),
+        };
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = wait_for("ork up", Duration::from_secs(30), || {
+            let l = lines.next()?.ok()?;
+            l.strip_prefix("ork is up: API ")
+                .map(|r| r.split(',').next().unwrap_or("").trim().to_string())
+        });
+        Up {
+            dir,
+            data,
+            config,
+            url,
+            child,
+            _guard: guard,
+        }
+    }
+
+    /// Runs the CLI against this `ork up`.
+    pub fn ork(&self, args: &[&str]) -> Output {
+        Command::new(ORK)
+            .args(args)
+            .env("ORK_CONFIG", &self.config)
+            .output()
+            .unwrap()
+    }
+
+    /// `ork get ... -o json` parsed; `None` when the command fails.
+    pub fn json(&self, args: &[&str]) -> Option<Value> {
+        let mut a = args.to_vec();
+        a.extend(["-o", "json"]);
+        serde_json::from_slice(&self.ork(&a).stdout).ok()
+    }
+
+    /// SIGTERM, then waits for `ork up` to exit.
+    pub fn stop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        wait_for("ork up to exit", Duration::from_secs(20), || {
+            self.child.try_wait().unwrap()
+        });
+    }
+}

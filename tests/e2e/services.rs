@@ -3,10 +3,9 @@
 //! refused" at once with no endpoints, NodePort on every node of `ork up
 //! --nodes 2`, and the `<NAME>_SERVICE_HOST/PORT` variables.
 
-use crate::harness::{Cluster, ORK, UpGuard, marker, wait_for};
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::harness::{Cluster, Up, marker, wait_for};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A Deployment of python3 HTTP servers that answer their pod's name, and
@@ -235,46 +234,10 @@ fn listening_on(port: u16) -> Vec<String> {
 
 #[test]
 fn a_node_port_service_answers_on_every_node_of_ork_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("config.yaml");
-    let mut up = Command::new(ORK)
-        .args([
-            "up",
-            "--nodes",
-            "2",
-            "--runtime",
-            "process",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .env("ORK_CONFIG", &config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = UpGuard {
-        pid: up.id(),
-        data: data.clone(),
-    };
-    let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
-    wait_for("ork up", Duration::from_secs(30), || {
-        lines
-            .next()?
-            .ok()?
-            .starts_with("ork is up: API ")
-            .then_some(())
-    });
-    let ork = |args: &[&str]| {
-        Command::new(ORK)
-            .args(args)
-            .env("ORK_CONFIG", &config)
-            .output()
-            .unwrap()
-    };
-    let f = dir.path().join("np.yaml");
+    let mut up = Up::start(&["--nodes", "2", "--runtime", "process"]);
+    let data = up.data.clone();
+    let ork = |args: &[&str]| up.ork(args);
+    let f = up.dir.path().join("np.yaml");
     std::fs::write(&f, echo("np", 2, marker(), "NodePort")).unwrap();
     let out = ork(&["apply", "-f", f.to_str().unwrap()]);
     assert!(
@@ -311,12 +274,5 @@ fn a_node_port_service_answers_on_every_node_of_ork_up() {
                 .then_some(())
         },
     );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(up.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    wait_for("ork up to exit", Duration::from_secs(20), || {
-        up.try_wait().unwrap()
-    });
+    up.stop();
 }

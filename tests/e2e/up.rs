@@ -1,7 +1,7 @@
 //! `ork up`, the README's first command, end to end: one process, a client
 //! config written, the quickstart example applied, Ctrl-C, `ork down`.
 
-use crate::harness::{ORK, UpGuard, wait_for};
+use crate::harness::{ORK, Up, UpGuard, wait_for};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -110,44 +110,9 @@ fn ork_up_serves_the_quickstart_and_down_stops_its_pods() {
 
 #[test]
 fn ork_up_with_nodes_runs_each_node_daemon_as_a_child_process() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("config.yaml");
-    let mut up = Command::new(ORK)
-        .args([
-            "up",
-            "--nodes",
-            "3",
-            "--runtime",
-            "fake",
-            "--node-grace",
-            "2s",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .env("ORK_CONFIG", &config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _guard = UpGuard {
-        pid: up.id(),
-        data: data.clone(),
-    };
-    let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
-    wait_for("ork up", Duration::from_secs(30), || {
-        lines.next()?.ok().filter(|l| l.starts_with("ork is up"))
-    });
-    let ork = |args: &[&str]| {
-        let out = Command::new(ORK)
-            .args(args)
-            .env("ORK_CONFIG", &config)
-            .output()
-            .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).ok()
-    };
+    let mut up = Up::start(&["--nodes", "3", "--runtime", "fake", "--node-grace", "2s"]);
+    let data = up.data.clone();
+    let ork = |args: &[&str]| up.json(args);
     let ready = |v: &serde_json::Value, name: &str| {
         v["items"].as_array().is_some_and(|items| {
             items.iter().any(|n| {
@@ -160,7 +125,7 @@ fn ork_up_with_nodes_runs_each_node_daemon_as_a_child_process() {
         })
     };
     wait_for("three Ready nodes", Duration::from_secs(30), || {
-        ork(&["get", "nodes", "-o", "json"])
+        ork(&["get", "nodes"])
             .filter(|v| ["node-1", "node-2", "node-3"].iter().all(|n| ready(v, n)))
     });
     // Each node daemon is its own process with a pid file: kill -9 is a real node death.
@@ -169,24 +134,17 @@ fn ork_up_with_nodes_runs_each_node_daemon_as_a_child_process() {
         .trim()
         .parse()
         .unwrap();
-    assert_ne!(pid as u32, up.id());
+    assert_ne!(pid as u32, up.child.id());
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
     wait_for("node-2 NotReady", Duration::from_secs(20), || {
-        ork(&["get", "nodes", "-o", "json"]).filter(|v| !ready(v, "node-2") && ready(v, "node-1"))
+        ork(&["get", "nodes"]).filter(|v| !ready(v, "node-2") && ready(v, "node-1"))
     });
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(up.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = wait_for("ork up to exit", Duration::from_secs(20), || {
-        up.try_wait().unwrap()
-    });
-    assert!(status.success());
+    up.stop();
+    assert!(up.child.try_wait().unwrap().is_some_and(|s| s.success()));
     assert!(
         !data.join("nodes/node-1.pid").exists(),
         "pid files are removed with their processes"
