@@ -449,6 +449,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
             tasks.push(tokio::spawn(super::volumes::announce_changes(
                 client.clone(),
                 kind,
+                volume_roots.watched.clone(),
                 config_tx.clone(),
             )));
         }

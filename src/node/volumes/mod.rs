@@ -13,14 +13,20 @@
 //! with their sources when something changed. Secret volumes live on tmpfs
 //! (`/dev/shm`), never on disk, with files 0600.
 //!
-//! Reads ConfigMaps and Secrets through `client`; never logs their values.
+//! ConfigMaps and Secrets are read from what the node watches ([`Watched`]),
+//! through `client` only when not seen yet; their values are never logged.
+//! Writing files and resolving hostPaths is [`files`].
 
 use crate::api::volume::{KeyToPath, PersistentVolumeClaim, Volume};
-use crate::api::{ConfigMap, Pod, Secret};
+use crate::api::{AnyObject, ConfigMap, Kind, Pod, Secret};
 use crate::client::Client;
+
+mod files;
+pub use files::{host_path, write_atomic};
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 /// Where a pod's volumes go on this node.
 #[derive(Clone, Debug)]
@@ -33,6 +39,8 @@ pub struct Roots {
     pub claims: PathBuf,
     /// The host directories `hostPath` volumes may use (canonical).
     pub host_paths: Vec<PathBuf>,
+    /// ConfigMaps and Secrets as the node's watches see them.
+    pub watched: std::sync::Arc<Watched>,
 }
 
 impl Roots {
@@ -51,6 +59,7 @@ impl Roots {
                 .iter()
                 .filter_map(|p| std::fs::canonicalize(p).ok())
                 .collect(),
+            watched: Default::default(),
         }
     }
 
@@ -86,21 +95,85 @@ fn optional(o: Option<bool>) -> bool {
 /// Data of a ConfigMap or Secret, as bytes per key; `None` when absent.
 type Data = BTreeMap<String, Vec<u8>>;
 
+fn map_data(cm: &ConfigMap) -> Data {
+    let mut d: Data = cm
+        .data
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
+        .collect();
+    for (k, v) in &cm.binary_data {
+        if let Some(b) = crate::api::config::decode_base64(v) {
+            d.insert(k.clone(), b);
+        }
+    }
+    d
+}
+
+fn secret_data(s: &Secret) -> Data {
+    s.data
+        .keys()
+        .filter_map(|k| s.value(k).map(|v| (k.clone(), v)))
+        .collect()
+}
+
+/// The kind, namespace, name and data of a ConfigMap or Secret.
+fn entry_of(o: &AnyObject) -> Option<(Kind, String, String, Data)> {
+    let m = o.meta();
+    let d = match o {
+        AnyObject::ConfigMap(c) => map_data(c),
+        AnyObject::Secret(s) => secret_data(s),
+        _ => return None,
+    };
+    Some((o.kind(), m.namespace.clone(), m.name.clone(), d))
+}
+
+/// ConfigMaps and Secrets as this node's watches last saw them
+/// ([`announce_changes`] keeps it): pods read them here, not through the API.
+#[derive(Default)]
+pub struct Watched {
+    objs: RwLock<HashMap<(Kind, String, String), Data>>,
+}
+
+impl std::fmt::Debug for Watched {
+    // Counts only: the values are secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.objs.read().map_or(0, |o| o.len());
+        f.debug_struct("Watched").field("objects", &n).finish()
+    }
+}
+
+impl Watched {
+    fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<Data> {
+        let objs = self.objs.read().unwrap_or_else(|e| e.into_inner());
+        objs.get(&(kind, ns.to_string(), name.to_string())).cloned()
+    }
+
+    fn replace(&self, kind: Kind, items: &[AnyObject]) {
+        let mut objs = self.objs.write().unwrap_or_else(|e| e.into_inner());
+        objs.retain(|(k, _, _), _| *k != kind);
+        for o in items {
+            if let Some((k, ns, name, d)) = entry_of(o) {
+                objs.insert((k, ns, name), d);
+            }
+        }
+    }
+
+    fn apply(&self, deleted: bool, o: &AnyObject) {
+        let Some((k, ns, name, d)) = entry_of(o) else {
+            return;
+        };
+        let mut objs = self.objs.write().unwrap_or_else(|e| e.into_inner());
+        if deleted {
+            objs.remove(&(k, ns, name));
+        } else {
+            objs.insert((k, ns, name), d);
+        }
+    }
+}
+
 async fn config_map(c: &Client, ns: &str, name: &str) -> Result<Option<Data>, String> {
     match c.get::<ConfigMap>(ns, name).await {
-        Ok(cm) => {
-            let mut d: Data = cm
-                .data
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
-                .collect();
-            for (k, v) in &cm.binary_data {
-                if let Some(b) = crate::api::config::decode_base64(v) {
-                    d.insert(k.clone(), b);
-                }
-            }
-            Ok(Some(d))
-        }
+        Ok(cm) => Ok(Some(map_data(&cm))),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(format!("reading configmap {name:?}: {e}")),
     }
@@ -108,28 +181,35 @@ async fn config_map(c: &Client, ns: &str, name: &str) -> Result<Option<Data>, St
 
 async fn secret(c: &Client, ns: &str, name: &str) -> Result<Option<Data>, String> {
     match c.get::<Secret>(ns, name).await {
-        Ok(s) => Ok(Some(
-            s.data
-                .keys()
-                .filter_map(|k| s.value(k).map(|v| (k.clone(), v)))
-                .collect(),
-        )),
+        Ok(s) => Ok(Some(secret_data(&s))),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(format!("reading secret {name:?}: {e}")),
     }
 }
 
-/// ConfigMaps and Secrets read once per resolution.
-#[derive(Default)]
-struct Cache {
+/// ConfigMaps and Secrets read once per resolution: from what the node
+/// watches, else (not seen yet: just created) through the API.
+struct Cache<'a> {
+    watched: &'a Watched,
     maps: HashMap<String, Option<Data>>,
     secrets: HashMap<String, Option<Data>>,
 }
 
-impl Cache {
+impl<'a> Cache<'a> {
+    fn new(roots: &'a Roots) -> Self {
+        Cache {
+            watched: &roots.watched,
+            maps: HashMap::new(),
+            secrets: HashMap::new(),
+        }
+    }
+
     async fn map(&mut self, c: &Client, ns: &str, name: &str) -> Result<Option<&Data>, String> {
         if !self.maps.contains_key(name) {
-            let d = config_map(c, ns, name).await?;
+            let d = match self.watched.get(Kind::ConfigMap, ns, name) {
+                Some(d) => Some(d),
+                None => config_map(c, ns, name).await?,
+            };
             self.maps.insert(name.to_string(), d);
         }
         Ok(self.maps.get(name).and_then(Option::as_ref))
@@ -137,7 +217,10 @@ impl Cache {
 
     async fn secret(&mut self, c: &Client, ns: &str, name: &str) -> Result<Option<&Data>, String> {
         if !self.secrets.contains_key(name) {
-            let d = secret(c, ns, name).await?;
+            let d = match self.watched.get(Kind::Secret, ns, name) {
+                Some(d) => Some(d),
+                None => secret(c, ns, name).await?,
+            };
             self.secrets.insert(name.to_string(), d);
         }
         Ok(self.secrets.get(name).and_then(Option::as_ref))
@@ -177,7 +260,7 @@ fn field(pod: &Pod, path: &str) -> String {
 /// Resolves the environment and prepares the volumes of a pod.
 pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolved, String> {
     let ns = &pod.metadata.namespace;
-    let mut cache = Cache::default();
+    let mut cache = Cache::new(roots);
     let mut out = Resolved::default();
     for c in &pod.spec.containers {
         let mut env: Vec<(String, String)> = vec![];
@@ -289,7 +372,7 @@ pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolv
 /// Rewrites the configMap and secret volumes of a running pod whose source
 /// changed (atomically); returns how many changed.
 pub async fn refresh(client: &Client, pod: &Pod, roots: &Roots) -> Result<usize, String> {
-    let mut cache = Cache::default();
+    let mut cache = Cache::new(roots);
     let mut n = 0;
     for v in &pod.spec.volumes {
         if v.config_map.is_none() && v.secret.is_none() {
@@ -314,7 +397,7 @@ async fn contents(
     pod: &Pod,
     v: &Volume,
     roots: &Roots,
-    cache: &mut Cache,
+    cache: &mut Cache<'_>,
 ) -> Result<Option<(PathBuf, BTreeMap<String, Vec<u8>>, u32)>, String> {
     let ns = &pod.metadata.namespace;
     let uid = &pod.metadata.uid;
@@ -377,7 +460,7 @@ async fn prepare(
     pod: &Pod,
     v: &Volume,
     roots: &Roots,
-    cache: &mut Cache,
+    cache: &mut Cache<'_>,
 ) -> Result<PathBuf, String> {
     let io = |what: &str, p: &Path, e: std::io::Error| format!("{what} {}: {e}", p.display());
     if v.config_map.is_some() || v.secret.is_some() {
@@ -432,174 +515,6 @@ async fn prepare(
     Err(format!("volume {:?} has no source", v.name))
 }
 
-/// Resolves a hostPath under the allowed roots: the path as written must
-/// not climb with `..`, and once every symlink is followed it must still be
-/// under a root. `DirectoryOrCreate` / `FileOrCreate` create it (inside a
-/// root only).
-pub fn host_path(path: &str, type_: &str, roots: &[PathBuf]) -> Result<PathBuf, String> {
-    let p = Path::new(path);
-    if !p.is_absolute() || p.components().any(|c| matches!(c, Component::ParentDir)) {
-        return Err(format!(
-            "hostPath {path:?} must be absolute and must not contain '..'"
-        ));
-    }
-    if roots.is_empty() {
-        return Err(format!(
-            "hostPath {path:?} is not allowed: this node allows no host paths (start it with --allow-host-path DIR)"
-        ));
-    }
-    let allowed = |real: &Path| roots.iter().any(|r| real.starts_with(r));
-    let list = || {
-        roots
-            .iter()
-            .map(|r| r.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    // The longest existing prefix, resolved; then what is left below it.
-    let mut existing = p.to_path_buf();
-    let mut rest = vec![];
-    while !existing.exists() {
-        match (existing.file_name(), existing.parent()) {
-            (Some(n), Some(parent)) => {
-                rest.push(n.to_owned());
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut real =
-        std::fs::canonicalize(&existing).map_err(|e| format!("hostPath {path:?}: {e}"))?;
-    for n in rest.iter().rev() {
-        real.push(n);
-    }
-    if !allowed(&real) {
-        let how = if real != p {
-            format!(" (it resolves to {}, through a symlink)", real.display())
-        } else {
-            String::new()
-        };
-        return Err(format!(
-            "hostPath {path:?} is not under a directory this node allows{how}; allowed: {}",
-            list()
-        ));
-    }
-    let exists = real.exists();
-    match type_ {
-        "DirectoryOrCreate" if !exists => {
-            std::fs::create_dir_all(&real)
-                .map_err(|e| format!("creating {}: {e}", real.display()))?;
-        }
-        "FileOrCreate" if !exists => {
-            if let Some(parent) = real.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("creating {}: {e}", parent.display()))?;
-            }
-            std::fs::File::create(&real)
-                .map_err(|e| format!("creating {}: {e}", real.display()))?;
-        }
-        "Directory" if !real.is_dir() => {
-            return Err(format!("hostPath {path:?} is not an existing directory"));
-        }
-        "File" if !real.is_file() => {
-            return Err(format!("hostPath {path:?} is not an existing file"));
-        }
-        "" if !exists => {
-            return Err(format!("hostPath {path:?} does not exist"));
-        }
-        _ => {}
-    }
-    // Created parents could not have escaped: check once more, resolved.
-    let real = std::fs::canonicalize(&real).map_err(|e| format!("hostPath {path:?}: {e}"))?;
-    if !allowed(&real) {
-        return Err(format!(
-            "hostPath {path:?} is not under a directory this node allows; allowed: {}",
-            list()
-        ));
-    }
-    Ok(real)
-}
-
-/// Writes `files` into `dir` the kubelet's way (see the module doc).
-/// Returns whether anything changed.
-pub fn write_atomic(
-    dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-    mode: u32,
-) -> std::io::Result<bool> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
-    let data_link = dir.join("..data");
-    // Unchanged: every file reads the same and nothing extra is there.
-    if let Ok(cur) = std::fs::read_link(&data_link) {
-        let cur = dir.join(cur);
-        let same = files
-            .iter()
-            .all(|(k, v)| std::fs::read(cur.join(k)).is_ok_and(|b| &b == v))
-            && count_files(&cur) == files.len();
-        if same {
-            return Ok(false);
-        }
-    }
-    let stamp = format!(
-        "..{}.{}",
-        chrono::Utc::now().format("%Y_%m_%d_%H_%M_%S"),
-        uuid::Uuid::new_v4().simple()
-    );
-    let new = dir.join(&stamp);
-    std::fs::create_dir(&new)?;
-    for (k, v) in files {
-        let p = new.join(k);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&p, v)?;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))?;
-    }
-    let old = std::fs::read_link(&data_link).ok();
-    let tmp = dir.join("..data_tmp");
-    let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(&stamp, &tmp)?;
-    std::fs::rename(&tmp, &data_link)?;
-    // Top-level names: a symlink through ..data for each; stale ones go.
-    let tops: std::collections::BTreeSet<String> = files
-        .keys()
-        .filter_map(|k| k.split('/').next().map(str::to_string))
-        .collect();
-    for t in &tops {
-        let link = dir.join(t);
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(Path::new("..data").join(t), &link)?;
-        }
-    }
-    for e in std::fs::read_dir(dir)?.flatten() {
-        let n = e.file_name().to_string_lossy().into_owned();
-        if !n.starts_with("..") && !tops.contains(&n) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-    if let Some(old) = old {
-        let _ = std::fs::remove_dir_all(dir.join(old));
-    }
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(true)
-}
-
-fn count_files(dir: &Path) -> usize {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    rd.flatten()
-        .map(|e| {
-            if e.path().is_dir() {
-                count_files(&e.path())
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
 /// Watches a kind (ConfigMap or Secret) and bumps `changes` on every event,
 /// so pods compare their volumes with their sources only when something
 /// changed. After a broken watch it bumps once (something may have been
@@ -607,6 +522,7 @@ fn count_files(dir: &Path) -> usize {
 pub async fn announce_changes(
     client: Client,
     kind: crate::api::Kind,
+    watched: std::sync::Arc<Watched>,
     changes: tokio::sync::watch::Sender<u64>,
 ) {
     use futures::StreamExt;
@@ -615,6 +531,7 @@ pub async fn announce_changes(
             .list_any(kind, None, &crate::client::ListOptions::default())
             .await
         {
+            watched.replace(kind, &list.items);
             changes.send_modify(|n| *n += 1);
             if let Ok(mut s) = client
                 .watch(
@@ -625,7 +542,10 @@ pub async fn announce_changes(
                 )
                 .await
             {
-                while let Some(Ok(_)) = s.next().await {
+                while let Some(Ok(ev)) = s.next().await {
+                    if let Some(o) = &ev.object {
+                        watched.apply(ev.type_ == crate::client::EventType::Deleted, o);
+                    }
                     changes.send_modify(|n| *n += 1);
                 }
             }
@@ -677,61 +597,4 @@ pub fn volume_env(mounts: &[Mount]) -> Vec<(String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn volume_files_are_swapped_atomically_and_stale_keys_go() {
-        let d = tempfile::tempdir().unwrap();
-        let dir = d.path().join("v");
-        let mut files = BTreeMap::from([
-            ("a".to_string(), b"1".to_vec()),
-            ("b".to_string(), b"2".to_vec()),
-        ]);
-        assert!(write_atomic(&dir, &files, 0o644).unwrap());
-        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"1");
-        assert!(!write_atomic(&dir, &files, 0o644).unwrap(), "unchanged");
-        let first = std::fs::read_link(dir.join("..data")).unwrap();
-        files.insert("a".into(), b"changed".to_vec());
-        files.remove("b");
-        assert!(write_atomic(&dir, &files, 0o644).unwrap());
-        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"changed");
-        assert!(!dir.join("b").exists());
-        assert!(!dir.join(first).exists(), "the old generation is removed");
-        // Keys are symlinks through ..data (what makes the swap atomic).
-        assert_eq!(
-            std::fs::read_link(dir.join("a")).unwrap(),
-            Path::new("..data/a")
-        );
-    }
-
-    #[test]
-    fn host_paths_stay_under_their_roots() {
-        let d = tempfile::tempdir().unwrap();
-        let root = d.path().join("allowed");
-        let outside = d.path().join("outside");
-        std::fs::create_dir_all(&root).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::os::unix::fs::symlink(&outside, root.join("escape")).unwrap();
-        let roots = vec![std::fs::canonicalize(&root).unwrap()];
-        let r = |p: &Path, t: &str| host_path(p.to_str().unwrap(), t, &roots);
-        assert!(r(&root.join("data"), "DirectoryOrCreate").is_ok());
-        assert!(root.join("data").is_dir());
-        let e = r(&outside, "Directory").unwrap_err();
-        assert!(e.contains("not under a directory this node allows"), "{e}");
-        let e = host_path(
-            &format!("{}/../outside", root.display()),
-            "Directory",
-            &roots,
-        )
-        .unwrap_err();
-        assert!(e.contains("'..'"), "{e}");
-        let e = r(&root.join("escape"), "Directory").unwrap_err();
-        assert!(e.contains("through a symlink"), "{e}");
-        let e = r(&root.join("escape/new"), "DirectoryOrCreate").unwrap_err();
-        assert!(e.contains("through a symlink"), "{e}");
-        assert!(!outside.join("new").exists(), "nothing created outside");
-        let e = host_path("/etc", "Directory", &[]).unwrap_err();
-        assert!(e.contains("--allow-host-path"), "{e}");
-    }
-}
+mod tests;
