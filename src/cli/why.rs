@@ -8,7 +8,7 @@ use super::output::table;
 use super::{CliError, Ctx, Result};
 use crate::api::{Node, Pod};
 use crate::client::ListOptions;
-use crate::scheduler::{Scheduler, Snapshot, remedy};
+use crate::scheduler::{Scheduler, Snapshot, Strategy, remedy};
 use clap::Args;
 use std::sync::Arc;
 
@@ -42,7 +42,15 @@ pub async fn placement_rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
         .map(Arc::new)
         .collect();
     let snapshot = Snapshot::build(&nodes, &pods);
-    let verdicts = Scheduler::default().explain(&snapshot, pod);
+    // Score as the control daemon does.
+    let strategy = ctx
+        .client
+        .version()
+        .await
+        .ok()
+        .and_then(|v| v["schedulingStrategy"].as_str().and_then(Strategy::parse))
+        .unwrap_or_default();
+    let verdicts = Scheduler::with_strategy(strategy).explain(&snapshot, pod);
     Ok(verdicts
         .into_iter()
         .map(|v| match v.rejected {

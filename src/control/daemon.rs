@@ -217,6 +217,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         usage: usage.clone(),
         metrics_public: cfg.metrics_public,
         shutdown: rx.clone(),
+        scheduling_strategy: cfg.scheduling_strategy,
     });
     controllers::replicaset::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());

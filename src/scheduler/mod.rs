@@ -127,6 +127,24 @@ pub enum Strategy {
     Binpack,
 }
 
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Spread => "spread",
+            Strategy::Binpack => "binpack",
+        }
+    }
+
+    /// `spread` or `binpack`.
+    pub fn parse(s: &str) -> Option<Strategy> {
+        match s {
+            "spread" => Some(Strategy::Spread),
+            "binpack" => Some(Strategy::Binpack),
+            _ => None,
+        }
+    }
+}
+
 impl Scheduler {
     /// The default pipeline with the given capacity strategy.
     pub fn with_strategy(strategy: Strategy) -> Self {

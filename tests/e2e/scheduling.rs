@@ -438,5 +438,15 @@ spec:
         let mut got: Vec<usize> = per_node.values().copied().collect();
         got.sort();
         assert_eq!(got, want, "{args:?}: {per_node:?}");
+        // `ork why` scores the way this control daemon does.
+        let pods: Value = c.json(&["get", "pods", "-l", "app=web"]).unwrap();
+        let name = pods["items"][0]["metadata"]["name"].as_str().unwrap();
+        let why = c.ok(&["why", "pod", name]);
+        let plugin = if args.is_empty() {
+            "LeastAllocated"
+        } else {
+            "MostAllocated"
+        };
+        assert!(why.contains(plugin), "{args:?}: {why}");
     }
 }

@@ -43,6 +43,8 @@ pub struct App {
     pub usage: crate::control::usage::UsageStore,
     /// Becomes true when the daemon stops; open watches end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// How the scheduler weighs free capacity (`ork why` scores the same way).
+    pub scheduling_strategy: crate::scheduler::Strategy,
 }
 
 /// An error answered as a Kubernetes `Status`.
@@ -189,12 +191,13 @@ async fn require_token(State(app): State<Arc<App>>, req: Request, next: Next) ->
     }
 }
 
-async fn version() -> Json<serde_json::Value> {
+async fn version(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "major": "0",
         "minor": "1",
         "gitVersion": concat!("v", env!("CARGO_PKG_VERSION")),
         "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
+        "schedulingStrategy": app.scheduling_strategy.as_str(),
     }))
 }
 

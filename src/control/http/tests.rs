@@ -30,6 +30,7 @@ async fn server() -> Server {
         usage: Default::default(),
         metrics_public: false,
         shutdown: tokio::sync::watch::channel(false).1,
+        scheduling_strategy: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
