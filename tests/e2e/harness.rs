@@ -455,12 +455,13 @@ impl Drop for UpGuard {
 /// `ork up --listen 127.0.0.1:0` in a temp dir, with its own client config.
 /// Dropping it kills `ork up` and stops what it left running.
 pub struct Up {
+    // Fields drop in order: `ork down` must run while the data dir exists.
+    _guard: UpGuard,
+    pub child: Child,
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
     pub config: PathBuf,
     pub url: String,
-    pub child: Child,
-    _guard: UpGuard,
 }
 
 impl Up {
