@@ -558,6 +558,25 @@ impl Object for Event {
     }
 }
 
+/// What an update of an `immutable: true` ConfigMap or Secret may not do:
+/// change its data, or become mutable.
+fn immutability_errors(kind: &str, was: bool, is: bool, changed: bool) -> Vec<FieldError> {
+    let mut errs = vec![];
+    if was && changed {
+        errs.push(FieldError::new(
+            "data",
+            format!("the {kind} is immutable: delete it and create it again to change its data"),
+        ));
+    }
+    if was && !is {
+        errs.push(FieldError::new(
+            "immutable",
+            format!("an immutable {kind} cannot be made mutable"),
+        ));
+    }
+    errs
+}
+
 impl Object for ConfigMap {
     object_common!(ConfigMap);
     fn keep_status(&mut self, _old: &Self) {}
@@ -569,22 +588,12 @@ impl Object for ConfigMap {
         validation::validate_configmap(self)
     }
     fn validate_update(&self, old: &Self) -> Vec<FieldError> {
-        let mut errs = vec![];
-        if old.is_immutable() {
-            if self.spec_differs(old) {
-                errs.push(FieldError::new(
-                    "data",
-                    "the ConfigMap is immutable: delete it and create it again to change its data",
-                ));
-            }
-            if !self.is_immutable() {
-                errs.push(FieldError::new(
-                    "immutable",
-                    "an immutable ConfigMap cannot be made mutable",
-                ));
-            }
-        }
-        errs
+        immutability_errors(
+            "ConfigMap",
+            old.is_immutable(),
+            self.is_immutable(),
+            self.spec_differs(old),
+        )
     }
 }
 
@@ -602,21 +611,12 @@ impl Object for Secret {
         self.fold_string_data();
     }
     fn validate_update(&self, old: &Self) -> Vec<FieldError> {
-        let mut errs = vec![];
-        if old.is_immutable() {
-            if self.spec_differs(old) {
-                errs.push(FieldError::new(
-                    "data",
-                    "the Secret is immutable: delete it and create it again to change its data",
-                ));
-            }
-            if !self.is_immutable() {
-                errs.push(FieldError::new(
-                    "immutable",
-                    "an immutable Secret cannot be made mutable",
-                ));
-            }
-        }
+        let mut errs = immutability_errors(
+            "Secret",
+            old.is_immutable(),
+            self.is_immutable(),
+            self.spec_differs(old),
+        );
         if !old.type_.is_empty() && self.type_ != old.type_ {
             errs.push(FieldError::new(
                 "type",

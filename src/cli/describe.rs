@@ -418,6 +418,11 @@ fn node(d: &mut Doc, n: &Node, pods: &[Pod]) {
     );
 }
 
+/// `s`, or `default` when it is empty.
+fn or<'a>(s: &'a str, default: &'a str) -> &'a str {
+    if s.is_empty() { default } else { s }
+}
+
 fn service(d: &mut Doc, s: &crate::api::Service, eps: Option<&crate::api::Endpoints>) {
     meta(d, &s.metadata, true);
     let sel: Vec<String> = s
@@ -426,31 +431,11 @@ fn service(d: &mut Doc, s: &crate::api::Service, eps: Option<&crate::api::Endpoi
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    d.kv(
-        0,
-        "Selector",
-        if sel.is_empty() {
-            "<none>".into()
-        } else {
-            sel.join(",")
-        },
-    );
-    d.kv(
-        0,
-        "Type",
-        if s.spec.type_.is_empty() {
-            "ClusterIP"
-        } else {
-            &s.spec.type_
-        },
-    );
+    d.kv(0, "Selector", or(&sel.join(","), "<none>"));
+    d.kv(0, "Type", or(&s.spec.type_, "ClusterIP"));
     d.kv(0, "IP", &s.spec.cluster_ip);
     for p in &s.spec.ports {
-        let n = if p.name.is_empty() {
-            "<unset>"
-        } else {
-            &p.name
-        };
+        let n = or(&p.name, "<unset>");
         d.kv(0, "Port", format!("{n}  {}/{:?}", p.port, p.protocol));
         let target = match &p.target_port {
             Some(crate::api::IntOrString::Int(t)) => t.to_string(),
@@ -476,25 +461,9 @@ fn service(d: &mut Doc, s: &crate::api::Service, eps: Option<&crate::api::Endpoi
                     .collect()
             })
             .unwrap_or_default();
-        d.kv(
-            0,
-            "Endpoints",
-            if list.is_empty() {
-                "<none>".into()
-            } else {
-                list.join(",")
-            },
-        );
+        d.kv(0, "Endpoints", or(&list.join(","), "<none>"));
     }
-    d.kv(
-        0,
-        "Session Affinity",
-        if s.spec.session_affinity.is_empty() {
-            "None"
-        } else {
-            &s.spec.session_affinity
-        },
-    );
+    d.kv(0, "Session Affinity", or(&s.spec.session_affinity, "None"));
 }
 
 fn events(d: &mut Doc, evs: &[Event]) {
@@ -658,15 +627,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         }
         AnyObject::PersistentVolumeClaim(c) => {
             meta(&mut d, &c.metadata, true);
-            d.kv(
-                0,
-                "Status",
-                if c.status.phase.is_empty() {
-                    "Pending"
-                } else {
-                    &c.status.phase
-                },
-            );
+            d.kv(0, "Status", or(&c.status.phase, "Pending"));
             d.kv(
                 0,
                 "Node",

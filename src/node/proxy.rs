@@ -121,8 +121,14 @@ fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
 async fn serve(l: tokio::net::TcpListener, backends: Arc<RwLock<Vec<SocketAddr>>>) {
     let next = Arc::new(AtomicUsize::new(0));
     loop {
-        let Ok((mut conn, _)) = l.accept().await else {
-            continue;
+        let mut conn = match l.accept().await {
+            Ok((c, _)) => c,
+            Err(e) => {
+                // Out of descriptors and the like: do not spin on it.
+                tracing::debug!(error = %e, "service proxy accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let list = backends.read().unwrap_or_else(|e| e.into_inner()).clone();
         let start = next.fetch_add(1, Ordering::Relaxed);
