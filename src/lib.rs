@@ -4,10 +4,12 @@
 //! `api` is a leaf every role shares.
 
 pub mod api;
+pub mod backoff;
 pub mod cli;
 pub mod client;
 pub mod control;
 pub mod node;
 pub mod scheduler;
 pub mod sys;
+pub mod tls;
 pub mod tui;

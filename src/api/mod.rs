@@ -23,8 +23,10 @@ pub mod quantity;
 pub mod selector;
 pub mod service;
 pub mod status;
+pub mod testing;
 pub mod validation;
 pub mod volume;
+pub mod wire;
 
 pub use apps::{
     Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy, IntOrString, ReplicaSet,

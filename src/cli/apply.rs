@@ -4,7 +4,7 @@ use super::input::{Manifest, decode_all, print_problems, read_sources};
 use super::{CliError, Ctx, Result};
 use crate::api::manifest::Strictness;
 use crate::api::{FieldError, Kind, Object, qualified_name};
-use crate::client::{ClientError, DeleteOptions, EventType, ListOptions};
+use crate::client::{ClientError, DeleteOptions, ListParams, Propagation, WatchEventType};
 use clap::Args;
 use futures::StreamExt;
 use std::time::Duration;
@@ -221,7 +221,7 @@ async fn targets(ctx: &Ctx, a: &DeleteArgs) -> Result<Vec<Target>> {
             kind.plural()
         )));
     }
-    let opts = ListOptions {
+    let opts = ListParams {
         label_selector: a.selector.clone(),
         ..Default::default()
     };
@@ -247,7 +247,7 @@ async fn wait_gone(ctx: &Ctx, t: &Target, uid: &str) -> Result<()> {
     if obj.meta().uid != uid {
         return Ok(());
     }
-    let opts = ListOptions {
+    let opts = ListParams {
         field_selector: Some(format!("metadata.name={name}")),
         ..Default::default()
     };
@@ -262,7 +262,7 @@ async fn wait_gone(ctx: &Ctx, t: &Target, uid: &str) -> Result<()> {
         .await?;
     while let Some(ev) = w.next().await {
         let ev = ev?;
-        if ev.type_ == EventType::Deleted && ev.object.is_some_and(|o| o.meta().uid == uid) {
+        if ev.type_ == WatchEventType::Deleted && ev.object.is_some_and(|o| o.meta().uid == uid) {
             return Ok(());
         }
     }
@@ -273,9 +273,9 @@ async fn wait_gone(ctx: &Ctx, t: &Target, uid: &str) -> Result<()> {
 
 pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
     let propagation = match a.cascade.as_str() {
-        "background" | "true" => "Background",
-        "orphan" | "false" => "Orphan",
-        "foreground" => "Foreground",
+        "background" | "true" => Propagation::Background,
+        "orphan" | "false" => Propagation::Orphan,
+        "foreground" => Propagation::Foreground,
         other => {
             return Err(CliError::Usage(format!(
                 "--cascade {other:?}: use background, orphan or foreground"
@@ -284,7 +284,7 @@ pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
     };
     let opts = DeleteOptions {
         grace_period_seconds: if a.force { Some(0) } else { a.grace_period },
-        propagation_policy: Some(propagation.into()),
+        propagation_policy: Some(propagation),
         ..Default::default()
     };
     let list = targets(ctx, &a).await?;

@@ -60,14 +60,8 @@ pub enum SecretCmd {
 /// `ork secret rotate-key`.
 pub async fn secret(ctx: &Ctx, a: SecretCmdArgs) -> Result<()> {
     let SecretCmd::RotateKey = a.what;
-    let v: serde_json::Value = ctx
-        .client
-        .post_json("/apis/ork.dev/v1/secrets/rotate-key")
-        .await?;
-    println!(
-        "secrets re-encrypted: {} under key {}",
-        v["secrets"], v["keyId"]
-    );
+    let r = ctx.client.rotate_secret_key().await?;
+    println!("secrets re-encrypted: {} under key {}", r.secrets, r.key_id);
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::api::{
     AnyObject, Condition, Container, ContainerState, Deployment, Event, Kind, Node, ObjectMeta,
     Pod, PodTemplateSpec, ReplicaSet, Time,
 };
-use crate::client::ListOptions;
+use crate::client::ListParams;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -519,7 +519,7 @@ pub async fn events_of(ctx: &Ctx, obj: &AnyObject) -> Result<Vec<Event>> {
     } else {
         &m.namespace
     };
-    let opts = ListOptions {
+    let opts = ListParams {
         field_selector: Some(format!("involvedObject.uid={}", m.uid)),
         ..Default::default()
     };
@@ -560,7 +560,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::Deployment(x) => deployment(&mut d, x),
         AnyObject::ReplicaSet(x) => replicaset(&mut d, x),
         AnyObject::Node(n) => {
-            let opts = ListOptions {
+            let opts = ListParams {
                 field_selector: Some(format!("spec.nodeName={}", n.metadata.name)),
                 ..Default::default()
             };

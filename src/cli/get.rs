@@ -4,7 +4,7 @@
 use super::output::{headers, print_structured, row, table};
 use super::{CliError, Ctx, Format, Result};
 use crate::api::{AnyObject, Kind};
-use crate::client::{EventType, ListOptions};
+use crate::client::{ListParams, WatchEventType};
 use clap::Args;
 use futures::StreamExt;
 
@@ -85,10 +85,7 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
     if a.watch && targets.len() != 1 {
         return Err(CliError::Usage("-w watches one kind at a time".into()));
     }
-    let opts = ListOptions {
-        label_selector: a.selector.clone(),
-        field_selector: a.field_selector.clone(),
-    };
+    let opts = ListParams::selecting(a.selector.as_deref(), a.field_selector.as_deref());
     let wide = a.output == Format::Wide;
     let several = targets.len() > 1;
     let mut all: Vec<AnyObject> = vec![];
@@ -166,7 +163,7 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         let mut printed_header = !all.is_empty() || a.no_headers;
         while let Some(ev) = stream.next().await {
             let ev = ev?;
-            if ev.type_ == EventType::Bookmark {
+            if ev.type_ == WatchEventType::Bookmark {
                 continue;
             }
             let Some(o) = ev.object else { continue };

@@ -3,7 +3,7 @@
 use super::output::{headers, row, table};
 use super::{CliError, Ctx, Global, Result};
 use crate::api::{AnyObject, Event, Kind, qualified_name};
-use crate::client::{ListOptions, LogOptions};
+use crate::client::{ListParams, LogParams};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use std::io::Write;
@@ -159,7 +159,7 @@ pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
         .strip_prefix("pod/")
         .or(a.pod.strip_prefix("pods/"))
         .unwrap_or(&a.pod);
-    let opts = LogOptions {
+    let opts = LogParams {
         container: a.container.clone(),
         follow: a.follow,
         tail_lines: a.tail.filter(|n| *n >= 0),
@@ -204,7 +204,7 @@ pub async fn events(ctx: &Ctx, a: EventsArgs) -> Result<()> {
     if a.warnings {
         fields.push("type=Warning".into());
     }
-    let opts = ListOptions {
+    let opts = ListParams {
         field_selector: Some(fields.join(",")),
         ..Default::default()
     };

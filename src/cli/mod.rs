@@ -286,6 +286,7 @@ pub fn run() -> i32 {
         Command::Up(_) | Command::Control(_) | Command::Node(_)
     );
     init_logging(cli.global.log_level.as_deref(), daemon);
+    crate::tls::install_crypto();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,7 +9,7 @@
 use super::misc::parse_duration;
 use super::{CliError, Ctx, Result};
 use crate::api::{Kind, Node, Pod, ReplicaSet};
-use crate::client::{DeleteOptions, ListOptions};
+use crate::client::{DeleteOptions, ListParams};
 use clap::Args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -65,7 +65,7 @@ fn key(p: &Pod) -> String {
 
 /// Pods of a node that drain must move.
 async fn pods_on(ctx: &Ctx, node: &str) -> Result<Vec<Pod>> {
-    let opts = ListOptions {
+    let opts = ListParams {
         field_selector: Some(format!("spec.nodeName={node}")),
         ..Default::default()
     };

@@ -7,7 +7,7 @@ use crate::api::{
     Deployment, Kind, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, ReplicaSet, Time,
     find_condition,
 };
-use crate::client::{EventType, ListOptions};
+use crate::client::{ListParams, WatchEventType};
 use clap::{Args, Subcommand};
 use futures::StreamExt;
 use std::time::Duration;
@@ -77,7 +77,7 @@ pub fn revision(rs: &ReplicaSet) -> i64 {
 pub async fn sets_of(ctx: &Ctx, d: &Deployment) -> Result<Vec<ReplicaSet>> {
     let mut sets: Vec<ReplicaSet> = ctx
         .client
-        .list::<ReplicaSet>(Some(&d.metadata.namespace), &ListOptions::default())
+        .list::<ReplicaSet>(Some(&d.metadata.namespace), &ListParams::default())
         .await?
         .items
         .into_iter()
@@ -177,7 +177,7 @@ pub fn verdict(d: &Deployment, generation: i64) -> Verdict {
 async fn status(ctx: &Ctx, name: &str, timeout: Duration) -> Result<()> {
     let d: Deployment = ctx.client.get(&ctx.namespace, name).await?;
     let generation = d.metadata.generation;
-    let opts = ListOptions {
+    let opts = ListParams {
         field_selector: Some(format!("metadata.name={name}")),
         ..Default::default()
     };
@@ -213,7 +213,7 @@ async fn status(ctx: &Ctx, name: &str, timeout: Duration) -> Result<()> {
                 };
                 let ev = ev?;
                 match (ev.type_, ev.object) {
-                    (EventType::Deleted, _) => {
+                    (WatchEventType::Deleted, _) => {
                         return Err(CliError::Failed(format!("deployment {name:?} was deleted")));
                     }
                     (_, Some(o)) => {

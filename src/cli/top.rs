@@ -7,7 +7,7 @@ use super::output::table;
 use super::{CliError, Ctx, Result};
 use crate::api::metrics::{MetricsList, NodeMetrics, PodMetrics, cpu_milli, memory_bytes};
 use crate::api::{Node, Quantity};
-use crate::client::ListOptions;
+use crate::client::ListParams;
 use clap::{Args, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
 
@@ -92,7 +92,7 @@ pub async fn top(ctx: &Ctx, a: TopArgs) -> Result<()> {
             }
             let nodes: BTreeMap<String, Node> = ctx
                 .client
-                .list::<Node>(None, &ListOptions::default())
+                .list::<Node>(None, &ListParams::default())
                 .await?
                 .items
                 .into_iter()

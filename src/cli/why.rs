@@ -7,7 +7,7 @@
 use super::output::table;
 use super::{CliError, Ctx, Result};
 use crate::api::{Node, Pod};
-use crate::client::ListOptions;
+use crate::client::ListParams;
 use crate::scheduler::{Scheduler, Snapshot, Strategy, remedy};
 use clap::Args;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub struct WhyArgs {
 pub async fn placement_rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
     let nodes: Vec<Arc<Node>> = ctx
         .client
-        .list::<Node>(None, &ListOptions::default())
+        .list::<Node>(None, &ListParams::default())
         .await?
         .items
         .into_iter()
@@ -32,7 +32,7 @@ pub async fn placement_rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
         .collect();
     let pods: Vec<Arc<Pod>> = ctx
         .client
-        .list::<Pod>(None, &ListOptions::default())
+        .list::<Pod>(None, &ListParams::default())
         .await?
         .items
         .into_iter()

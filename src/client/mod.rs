@@ -5,10 +5,18 @@
 //!
 //! This module must not import `control`, `node`, `cli` or `tui`.
 
+mod watcher;
+
+pub use crate::api::wire::{
+    Applied, DeleteOptions, ListParams, LogParams, Propagation, WatchEventType,
+};
+pub use watcher::{Change, watcher};
+
+use crate::api::wire::{self, ApplyRequest, ApplyResponse, ExecParams, WatchLine, WriteParams};
 use crate::api::{AnyObject, Kind, Object, Status};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -55,65 +63,13 @@ impl ClientError {
 
 pub type Result<T> = std::result::Result<T, ClientError>;
 
-/// Filters of lists and watches.
-#[derive(Clone, Debug, Default)]
-pub struct ListOptions {
-    pub label_selector: Option<String>,
-    pub field_selector: Option<String>,
-}
-
-/// Options of a delete.
-#[derive(Clone, Debug, Default)]
-pub struct DeleteOptions {
-    pub grace_period_seconds: Option<i64>,
-    /// `Background` (default), `Foreground` or `Orphan`.
-    pub propagation_policy: Option<String>,
-    pub uid: Option<String>,
-    pub dry_run: bool,
-}
-
-/// Options of a log read.
-#[derive(Clone, Debug, Default)]
-pub struct LogOptions {
-    pub container: Option<String>,
-    pub follow: bool,
-    pub tail_lines: Option<i64>,
-    pub previous: bool,
-}
-
-/// What happened to one object of an apply.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Applied {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-    pub action: String,
-}
-
-/// The type of a watch event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventType {
-    Added,
-    Modified,
-    Deleted,
-    Bookmark,
-}
-
 /// One watch event.
 #[derive(Clone, Debug)]
 pub struct WatchEvent {
-    pub type_: EventType,
+    pub type_: WatchEventType,
     /// The object (for bookmarks, only its kind and resourceVersion are meaningful).
     pub object: Option<AnyObject>,
     pub resource_version: u64,
-}
-
-#[derive(Deserialize)]
-struct RawEvent {
-    #[serde(rename = "type")]
-    type_: String,
-    object: Value,
 }
 
 /// A list of objects and the revision it is current at.
@@ -130,17 +86,6 @@ pub struct Client {
     token: String,
 }
 
-fn query_pairs(opts: &ListOptions) -> Vec<(&'static str, String)> {
-    let mut q = vec![];
-    if let Some(l) = opts.label_selector.as_ref().filter(|s| !s.is_empty()) {
-        q.push(("labelSelector", l.clone()));
-    }
-    if let Some(f) = opts.field_selector.as_ref().filter(|s| !s.is_empty()) {
-        q.push(("fieldSelector", f.clone()));
-    }
-    q
-}
-
 impl Client {
     /// A client for `server` (`http://host:port`) with a bearer token.
     pub fn new(server: &str, token: &str) -> Result<Self> {
@@ -150,6 +95,7 @@ impl Client {
                 "server {server:?} must start with http:// or https://"
             )));
         }
+        crate::tls::install_crypto();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
@@ -264,15 +210,11 @@ impl Client {
         &self,
         kind: Kind,
         ns: Option<&str>,
-        opts: &ListOptions,
+        opts: &ListParams,
     ) -> Result<List<AnyObject>> {
         let path = kind.collection_path(ns);
         let resp = self
-            .send(
-                self.request(reqwest::Method::GET, &path)
-                    .query(&query_pairs(opts)),
-                true,
-            )
+            .send(self.request(reqwest::Method::GET, &path).query(opts), true)
             .await?;
         #[derive(Deserialize)]
         struct RawList {
@@ -296,7 +238,7 @@ impl Client {
         })
     }
 
-    pub async fn list<T: Object>(&self, ns: Option<&str>, opts: &ListOptions) -> Result<List<T>> {
+    pub async fn list<T: Object>(&self, ns: Option<&str>, opts: &ListParams) -> Result<List<T>> {
         let l = self.list_any(T::KIND, ns, opts).await?;
         Ok(List {
             items: l
@@ -369,22 +311,9 @@ impl Client {
         name: &str,
         opts: &DeleteOptions,
     ) -> Result<Value> {
-        let mut q: Vec<(&str, String)> = vec![];
-        if let Some(g) = opts.grace_period_seconds {
-            q.push(("gracePeriodSeconds", g.to_string()));
-        }
-        if let Some(p) = &opts.propagation_policy {
-            q.push(("propagationPolicy", p.clone()));
-        }
-        if opts.dry_run {
-            q.push(("dryRun", "All".into()));
-        }
-        let mut rb = self
+        let rb = self
             .request(reqwest::Method::DELETE, &kind.object_path(ns, name))
-            .query(&q);
-        if let Some(uid) = &opts.uid {
-            rb = rb.json(&serde_json::json!({"preconditions": {"uid": uid}}));
-        }
+            .json(opts);
         let resp = self.send(rb, true).await?;
         self.json(resp).await
     }
@@ -392,17 +321,13 @@ impl Client {
     /// Applies objects as one transaction.
     pub async fn apply(&self, items: Vec<Value>, dry_run: bool) -> Result<Vec<Applied>> {
         let mut rb = self
-            .request(reqwest::Method::POST, "/apis/ork.dev/v1/apply")
-            .json(&serde_json::json!({ "items": items }));
+            .request(reqwest::Method::POST, wire::APPLY_PATH)
+            .json(&ApplyRequest { items });
         if dry_run {
-            rb = rb.query(&[("dryRun", "All")]);
-        }
-        #[derive(Deserialize)]
-        struct Out {
-            items: Vec<Applied>,
+            rb = rb.query(&WriteParams::dry_run());
         }
         let resp = self.send(rb, true).await?;
-        let out: Out = self.json(resp).await?;
+        let out: ApplyResponse = self.json(resp).await?;
         Ok(out.items)
     }
 
@@ -422,7 +347,7 @@ impl Client {
 
     /// Records a node heartbeat.
     pub async fn heartbeat(&self, node: &str) -> Result<()> {
-        let path = format!("/api/v1/nodes/{node}/heartbeat");
+        let path = wire::heartbeat_path(node);
         self.send(self.request(reqwest::Method::POST, &path), true)
             .await?;
         Ok(())
@@ -434,13 +359,28 @@ impl Client {
         node: &str,
         report: &crate::api::metrics::UsageReport,
     ) -> Result<()> {
-        let path = format!("/api/v1/nodes/{node}/usage");
+        let path = wire::usage_report_path(node);
         self.send(
             self.request(reqwest::Method::POST, &path).json(report),
             true,
         )
         .await?;
         Ok(())
+    }
+
+    /// How long ago each node was last heard from.
+    pub async fn heartbeats(&self) -> Result<wire::HeartbeatList> {
+        self.get_json(wire::HEARTBEATS_PATH, &[]).await
+    }
+
+    /// A node's recent usage totals, oldest first.
+    pub async fn usage_history(&self, node: &str) -> Result<wire::UsageHistory> {
+        self.get_json(&wire::usage_history_path(node), &[]).await
+    }
+
+    /// Re-encrypts every Secret under a new key.
+    pub async fn rotate_secret_key(&self) -> Result<wire::RotatedKey> {
+        self.post_json(wire::ROTATE_KEY_PATH).await
     }
 
     /// GETs a path and decodes its JSON (metrics and other read-only endpoints).
@@ -469,25 +409,12 @@ impl Client {
         &self,
         ns: &str,
         pod: &str,
-        opts: &LogOptions,
+        opts: &LogParams,
     ) -> Result<BoxStream<'static, Result<Bytes>>> {
-        let mut q: Vec<(&str, String)> = vec![];
-        if let Some(c) = &opts.container {
-            q.push(("container", c.clone()));
-        }
-        if opts.follow {
-            q.push(("follow", "true".into()));
-        }
-        if let Some(n) = opts.tail_lines {
-            q.push(("tailLines", n.to_string()));
-        }
-        if opts.previous {
-            q.push(("previous", "true".into()));
-        }
         let path = format!("{}/log", Kind::Pod.object_path(ns, pod));
         let resp = self
             .send(
-                self.request(reqwest::Method::GET, &path).query(&q),
+                self.request(reqwest::Method::GET, &path).query(opts),
                 !opts.follow,
             )
             .await?;
@@ -514,19 +441,7 @@ impl Client {
         stdin: bool,
         tty: bool,
     ) -> Result<reqwest::Upgraded> {
-        let mut q: Vec<(&str, String)> = vec![(
-            "command",
-            serde_json::to_string(command).unwrap_or_default(),
-        )];
-        if let Some(c) = container {
-            q.push(("container", c.to_string()));
-        }
-        if stdin {
-            q.push(("stdin", "true".into()));
-        }
-        if tty {
-            q.push(("tty", "true".into()));
-        }
+        let q = ExecParams::new(container, command, stdin, tty);
         let path = format!("{}/exec", Kind::Pod.object_path(ns, pod));
         let proto = crate::api::exec::UPGRADE_PROTOCOL;
         let resp = self
@@ -560,15 +475,10 @@ impl Client {
         &self,
         kind: Kind,
         ns: Option<&str>,
-        opts: &ListOptions,
+        opts: &ListParams,
         resource_version: Option<u64>,
     ) -> Result<BoxStream<'static, Result<WatchEvent>>> {
-        let mut q = query_pairs(opts);
-        q.push(("watch", "true".into()));
-        q.push(("allowWatchBookmarks", "true".into()));
-        if let Some(rv) = resource_version {
-            q.push(("resourceVersion", rv.to_string()));
-        }
+        let q = opts.watch_from(resource_version);
         let path = kind.collection_path(ns);
         let resp = self
             .send(self.request(reqwest::Method::GET, &path).query(&q), false)
@@ -614,35 +524,27 @@ fn parse_event(kind: Kind, line: &[u8], url: &str) -> Result<WatchEvent> {
         url: url.to_string(),
         message: m,
     };
-    let raw: RawEvent = serde_json::from_slice(line).map_err(|e| protocol(e.to_string()))?;
-    let rv = raw
-        .object
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let type_ = match raw.type_.as_str() {
-        "ADDED" => EventType::Added,
-        "MODIFIED" => EventType::Modified,
-        "DELETED" => EventType::Deleted,
-        "BOOKMARK" => {
-            return Ok(WatchEvent {
-                type_: EventType::Bookmark,
-                object: None,
-                resource_version: rv,
-            });
-        }
-        "ERROR" => {
+    let raw: WatchLine = serde_json::from_slice(line).map_err(|e| protocol(e.to_string()))?;
+    let rv = raw.resource_version();
+    match raw.type_ {
+        WatchEventType::Bookmark => Ok(WatchEvent {
+            type_: WatchEventType::Bookmark,
+            object: None,
+            resource_version: rv,
+        }),
+        WatchEventType::Error => {
             let s: Status =
                 serde_json::from_value(raw.object).map_err(|e| protocol(e.to_string()))?;
-            return Err(ClientError::Api(Box::new(s)));
+            Err(ClientError::Api(Box::new(s)))
         }
-        other => return Err(protocol(format!("unknown watch event type {other:?}"))),
-    };
-    let obj = AnyObject::from_value(kind, raw.object).map_err(|e| protocol(e.to_string()))?;
-    Ok(WatchEvent {
-        type_,
-        object: Some(obj),
-        resource_version: rv,
-    })
+        type_ => {
+            let obj =
+                AnyObject::from_value(kind, raw.object).map_err(|e| protocol(e.to_string()))?;
+            Ok(WatchEvent {
+                type_,
+                object: Some(obj),
+                resource_version: rv,
+            })
+        }
+    }
 }

@@ -206,6 +206,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     let leases = Leases::default();
     let usage = crate::control::usage::UsageStore::default();
     let (shutdown, rx) = watch::channel(false);
+    crate::tls::install_crypto();
     let app = Arc::new(App {
         store: store.clone(),
         tokens: tokens.clone(),

@@ -14,38 +14,9 @@
 //!   then removed by the garbage collector (`Background`), or released
 //!   (`Orphan`).
 
+use crate::api::wire::{DeleteOptions, Propagation};
 use crate::api::{AnyObject, Kind, Namespace, Node, Object, Pod, Time};
 use crate::control::store::{Preconditions, StoreError, Tx};
-
-/// What happens to the objects an object owns when it is deleted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Propagation {
-    /// Deleted after the owner (the garbage collector does it).
-    #[default]
-    Background,
-    /// Released: their ownerReference to the deleted object is removed.
-    Orphan,
-}
-
-impl Propagation {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "Background" | "Foreground" | "" => Ok(Propagation::Background),
-            "Orphan" => Ok(Propagation::Orphan),
-            other => Err(format!(
-                "propagationPolicy {other:?} is not one of Background, Foreground, Orphan"
-            )),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct DeleteOptions {
-    /// Overrides the pod's terminationGracePeriodSeconds (0 = at once).
-    pub grace_seconds: Option<i64>,
-    pub preconditions: Preconditions,
-    pub propagation: Propagation,
-}
 
 /// The outcome of a delete: the object (its last state, or its terminating
 /// state) and whether it is gone from the store.
@@ -64,7 +35,9 @@ pub fn delete(
 ) -> Result<Deleted, StoreError> {
     let ns = if kind.namespaced() { ns } else { "" };
     let obj = tx.require_any(kind, ns, name)?;
-    opts.preconditions.check(&obj)?;
+    if let Some(pre) = &opts.preconditions {
+        pre.check(&obj)?;
+    }
     match &obj {
         AnyObject::Pod(p) => delete_pod(tx, p, opts),
         AnyObject::Namespace(n) => delete_namespace(tx, n),
@@ -79,7 +52,7 @@ pub fn delete(
             })
         }
         _ => {
-            if opts.propagation == Propagation::Orphan {
+            if opts.propagation() == Propagation::Orphan {
                 orphan_dependents(tx, &obj.meta().uid)?;
             }
             let object = tx.delete_any(kind, ns, name, Preconditions::default())?;
@@ -99,7 +72,7 @@ fn claim_users(tx: &Tx<'_>, ns: &str, claim: &str) -> Vec<String> {
 
 fn delete_pod(tx: &mut Tx<'_>, p: &Pod, opts: &DeleteOptions) -> Result<Deleted, StoreError> {
     let grace = opts
-        .grace_seconds
+        .grace_period_seconds
         .unwrap_or_else(|| p.grace_seconds())
         .max(0);
     let node_ready = !p.spec.node_name.is_empty()
@@ -229,7 +202,7 @@ mod tests {
         assert!(p.metadata.is_terminating());
         // Deleting again with grace 0 removes it.
         let opts = DeleteOptions {
-            grace_seconds: Some(0),
+            grace_period_seconds: Some(0),
             ..Default::default()
         };
         assert!(del(&s, Kind::Pod, "default", "a", opts).await.unwrap());
@@ -319,7 +292,7 @@ mod tests {
         }];
         s.create(p).await.unwrap();
         let opts = DeleteOptions {
-            propagation: Propagation::Orphan,
+            propagation_policy: Some(Propagation::Orphan),
             ..Default::default()
         };
         assert!(

@@ -31,7 +31,8 @@ use super::runtime::{ContainerInfo, Runtime, Runtimes};
 use super::server;
 use super::worker::{self, Handle, Msg, Shared};
 use crate::api::{Condition, Node, NodeAddress, NodeSystemInfo, Object, Pod, Quantity, new_object};
-use crate::client::{Client, ClientError, EventType, ListOptions};
+use crate::backoff::Backoff;
+use crate::client::{Change, Client, ClientError, ListParams, watcher};
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -42,6 +43,10 @@ use tokio::sync::watch;
 
 /// How often the node daemon says it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// How registration and reporting Ready are retried while the control
+/// daemon does not answer.
+const RETRY: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
 
 /// Which runtime runs the pods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -388,16 +393,15 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         })?
         .port();
     let node = node_object(&cfg, host_ip, node_port, &runtimes.names(), &opened.version);
-    let mut warned = false;
+    let mut retry = RETRY;
     loop {
         match register(&client, &node).await {
             Ok(()) => break,
             Err(e @ ClientError::Unreachable { .. }) => {
-                if !warned {
+                if retry.is_reset() {
                     tracing::warn!(error = %e, "waiting for the control daemon");
-                    warned = true;
                 }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::time::sleep(retry.next_delay()).await;
             }
             Err(e) => return Err(e.into()),
         }
@@ -486,13 +490,14 @@ async fn heartbeats(
         _ = shutdown.changed() => return,
     }
     let name = node.metadata.name.clone();
+    let mut retry = RETRY;
     loop {
         match set_ready(&client, &name).await {
             Ok(()) => break,
             Err(e) => {
                 tracing::debug!(error = %e, "reporting Ready failed; retrying");
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = tokio::time::sleep(retry.next_delay()) => {}
                     _ = shutdown.changed() => return,
                 }
             }
@@ -663,84 +668,53 @@ async fn sync_pods(
         terminating: vec![],
         adopted: Some(adopted),
     };
-    let opts = ListOptions {
-        field_selector: Some(format!("spec.nodeName={}", shared.node_name)),
-        ..Default::default()
-    };
-    let client = shared.client.clone();
+    let opts = ListParams::fields(&format!("spec.nodeName={}", shared.node_name));
+    let mut changes = std::pin::pin!(watcher(
+        shared.client.clone(),
+        crate::api::Kind::Pod,
+        None,
+        opts
+    ));
     loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let list = match client.list::<Pod>(None, &opts).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::debug!(error = %e, "listing pods failed; retrying");
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    _ = shutdown.changed() => return,
+        let change = tokio::select! {
+            c = changes.next() => match c { Some(c) => c, None => return },
+            _ = shutdown.changed() => return,
+        };
+        match change {
+            Change::Listed(items) => {
+                let items: Vec<Pod> = items
+                    .iter()
+                    .filter_map(|o| Pod::from_any(o).map(|p| (**p).clone()))
+                    .collect();
+                let live: HashSet<String> = items.iter().map(|p| p.metadata.uid.clone()).collect();
+                let gone: Vec<String> = pods
+                    .workers
+                    .keys()
+                    .filter(|u| !live.contains(*u))
+                    .cloned()
+                    .collect();
+                for uid in gone {
+                    pods.remove(&uid);
                 }
-            }
-        };
-        let live: HashSet<String> = list.items.iter().map(|p| p.metadata.uid.clone()).collect();
-        let gone: Vec<String> = pods
-            .workers
-            .keys()
-            .filter(|u| !live.contains(*u))
-            .cloned()
-            .collect();
-        for uid in gone {
-            pods.remove(&uid);
-        }
-        let first = synced.is_some();
-        for p in list.items {
-            if first && p.metadata.is_terminating() {
-                pods.terminating.push(p.metadata.uid.clone());
-            }
-            pods.upsert(p);
-        }
-        if let Some(tx) = synced.take() {
-            pods.first_sync().await;
-            let _ = tx.send(());
-        }
-        let mut stream = match client
-            .watch(
-                crate::api::Kind::Pod,
-                None,
-                &opts,
-                Some(list.resource_version),
-            )
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::debug!(error = %e, "watching pods failed; listing again");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        loop {
-            let ev = tokio::select! {
-                ev = stream.next() => ev,
-                _ = shutdown.changed() => return,
-            };
-            match ev {
-                Some(Ok(ev)) => match (ev.type_, ev.object) {
-                    (EventType::Deleted, Some(o)) => pods.remove(&o.meta().uid),
-                    (EventType::Added | EventType::Modified, Some(o)) => {
-                        if let Some(p) = Pod::from_any(&o) {
-                            pods.upsert((**p).clone());
-                        }
+                let first = synced.is_some();
+                for p in items {
+                    if first && p.metadata.is_terminating() {
+                        pods.terminating.push(p.metadata.uid.clone());
                     }
-                    _ => {}
-                },
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, "pod watch ended; listing again");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    break;
+                    pods.upsert(p);
                 }
-                None => break,
+                if let Some(tx) = synced.take() {
+                    pods.first_sync().await;
+                    let _ = tx.send(());
+                }
             }
+            Change::Applied(o) => {
+                if let Some(p) = Pod::from_any(&o) {
+                    pods.upsert((**p).clone());
+                }
+            }
+            Change::Deleted(o) => pods.remove(&o.meta().uid),
+            Change::Failed(e) => tracing::debug!(error = %e, "pod watch failed; listing again"),
         }
     }
 }

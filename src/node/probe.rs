@@ -216,6 +216,7 @@ pub async fn run(
     target: Target,
     report: impl Fn(Report) -> bool + Send + Sync,
 ) {
+    crate::tls::install_crypto();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::limited(10))
         .build()

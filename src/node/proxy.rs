@@ -11,15 +11,15 @@
 //! backends) are [`plan`], a pure function.
 
 use crate::api::{AnyObject, Endpoints, Kind, Service};
-use crate::client::{Client, EventType, ListOptions};
-use futures::StreamExt;
+use crate::client::{Change, Client, ListParams, watcher};
+use futures::{FutureExt, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// How long a connection to an endpoint may take before the next is tried.
@@ -186,45 +186,36 @@ fn apply(listeners: &mut HashMap<SocketAddr, Listener>, routes: Vec<Route>) {
     }
 }
 
-enum Change {
-    Listed(Kind, Vec<AnyObject>),
-    Event(EventType, AnyObject),
-}
-
-/// Lists then watches a kind forever, sending every change.
-async fn follow(client: Client, kind: Kind, tx: mpsc::UnboundedSender<Change>) {
-    loop {
-        match client.list_any(kind, None, &ListOptions::default()).await {
-            Ok(list) => {
-                if tx.send(Change::Listed(kind, list.items)).is_err() {
-                    return;
-                }
-                if let Ok(mut s) = client
-                    .watch(
-                        kind,
-                        None,
-                        &ListOptions::default(),
-                        Some(list.resource_version),
-                    )
-                    .await
-                {
-                    while let Some(Ok(ev)) = s.next().await {
-                        if let Some(o) = ev.object
-                            && tx.send(Change::Event(ev.type_, o)).is_err()
-                        {
-                            return;
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::debug!(%kind, error = %e, "service proxy: list failed; retrying"),
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 fn key(o: &AnyObject) -> (String, String) {
     (o.meta().namespace.clone(), o.meta().name.clone())
+}
+
+/// Keeps `by_key` in step with one watched kind.
+fn follow<T>(
+    by_key: &mut BTreeMap<(String, String), Arc<T>>,
+    change: Change,
+    pick: fn(AnyObject) -> Option<Arc<T>>,
+) {
+    match change {
+        Change::Listed(items) => {
+            *by_key = items
+                .into_iter()
+                .filter_map(|o| Some((key(&o), pick(o)?)))
+                .collect();
+        }
+        Change::Applied(o) => {
+            let k = key(&o);
+            if let Some(x) = pick(o) {
+                by_key.insert(k, x);
+            }
+        }
+        Change::Deleted(o) => {
+            by_key.remove(&key(&o));
+        }
+        Change::Failed(e) => {
+            tracing::debug!(error = %e, "service proxy: watch failed; listing again")
+        }
+    }
 }
 
 /// Runs the proxy until shutdown. `local` are the addresses cluster ports
@@ -235,75 +226,42 @@ pub async fn run(
     services: Services,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let tasks = [
-        tokio::spawn(follow(client.clone(), Kind::Service, tx.clone())),
-        tokio::spawn(follow(client, Kind::Endpoints, tx)),
-    ];
+    let tagged = |kind: Kind| {
+        watcher(client.clone(), kind, None, ListParams::default()).map(move |c| (kind, c))
+    };
+    let mut changes = std::pin::pin!(futures::stream::select(
+        tagged(Kind::Service),
+        tagged(Kind::Endpoints)
+    ));
     let mut endpoints: BTreeMap<(String, String), Arc<Endpoints>> = BTreeMap::new();
     let mut listeners: HashMap<SocketAddr, Listener> = HashMap::new();
     loop {
         let change = tokio::select! {
-            c = rx.recv() => match c { Some(c) => c, None => break },
+            c = changes.next() => match c { Some(c) => c, None => break },
             _ = shutdown.changed() => break,
         };
-        let mut changes = vec![change];
-        while let Ok(c) = rx.try_recv() {
-            changes.push(c);
+        // Take whatever else is ready, then plan once.
+        let mut batch = vec![change];
+        while let Some(Some(c)) = changes.next().now_or_never() {
+            batch.push(c);
         }
         {
             let mut svcs = services.0.write().unwrap_or_else(|e| e.into_inner());
-            for c in changes {
-                match c {
-                    Change::Listed(Kind::Service, items) => {
-                        *svcs = items
-                            .into_iter()
-                            .filter_map(|o| match o {
-                                AnyObject::Service(s) => Some((
-                                    (s.metadata.namespace.clone(), s.metadata.name.clone()),
-                                    s,
-                                )),
-                                _ => None,
-                            })
-                            .collect();
-                    }
-                    Change::Listed(_, items) => {
-                        endpoints = items
-                            .into_iter()
-                            .filter_map(|o| match o {
-                                AnyObject::Endpoints(e) => Some((
-                                    (e.metadata.namespace.clone(), e.metadata.name.clone()),
-                                    e,
-                                )),
-                                _ => None,
-                            })
-                            .collect();
-                    }
-                    Change::Event(t, o) => {
-                        let k = key(&o);
-                        match (o, t) {
-                            (AnyObject::Service(_), EventType::Deleted) => {
-                                svcs.remove(&k);
-                            }
-                            (AnyObject::Service(s), _) => {
-                                svcs.insert(k, s);
-                            }
-                            (AnyObject::Endpoints(_), EventType::Deleted) => {
-                                endpoints.remove(&k);
-                            }
-                            (AnyObject::Endpoints(e), _) => {
-                                endpoints.insert(k, e);
-                            }
-                            _ => {}
-                        }
-                    }
+            for (kind, c) in batch {
+                if kind == Kind::Service {
+                    follow(&mut svcs, c, |o| match o {
+                        AnyObject::Service(s) => Some(s),
+                        _ => None,
+                    });
+                } else {
+                    follow(&mut endpoints, c, |o| match o {
+                        AnyObject::Endpoints(e) => Some(e),
+                        _ => None,
+                    });
                 }
             }
             apply(&mut listeners, plan(&svcs, &endpoints, &local));
         }
-    }
-    for t in tasks {
-        t.abort();
     }
     for (_, l) in listeners {
         l.task.abort();

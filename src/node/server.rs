@@ -12,6 +12,7 @@ use super::runtime::{
     ContainerInfo, ExecOutput, ExecRequest, ExecSession, LogOptions, RunState, Runtime, Runtimes,
 };
 use crate::api::exec::{Frame, UPGRADE_PROTOCOL};
+use crate::api::wire::{ExecParams, LogParams};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -27,13 +28,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct NodeApp {
     runtimes: Runtimes,
     token: String,
-}
-
-#[derive(Deserialize, Default)]
-struct LogQuery {
-    follow: Option<bool>,
-    tail: Option<usize>,
-    previous: Option<bool>,
 }
 
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -82,20 +76,20 @@ async fn instances(
 async fn logs(
     State(app): State<Arc<NodeApp>>,
     Path((uid, container)): Path<(String, String)>,
-    Query(q): Query<LogQuery>,
+    Query(q): Query<LogParams>,
 ) -> Response {
     let mut found = match instances(&app, &uid).await {
         Ok(f) => f,
         Err(r) => return r,
     };
     found.retain(|(_, c)| c.container_name == container);
-    let pick = if q.previous == Some(true) {
+    let pick = if q.previous {
         found.len().checked_sub(2).map(|i| &found[i])
     } else {
         found.last()
     };
     let Some((rt, inst)) = pick else {
-        let what = if q.previous == Some(true) {
+        let what = if q.previous {
             "no previous terminated instance"
         } else {
             "no instance yet (is it still being created?)"
@@ -106,8 +100,8 @@ async fn logs(
         );
     };
     let opts = LogOptions {
-        follow: q.follow == Some(true),
-        tail: q.tail,
+        follow: q.follow,
+        tail: q.tail_lines.map(|n| usize::try_from(n).unwrap_or(0)),
     };
     match rt.logs(&inst.id, opts).await {
         Ok(stream) => {
@@ -148,32 +142,16 @@ async fn stats(State(app): State<Arc<NodeApp>>, Path(uid): Path<String>) -> Resp
     axum::Json(serde_json::json!({ "containers": out })).into_response()
 }
 
-#[derive(Deserialize, Default)]
-struct ExecQuery {
-    /// The command as a JSON array of strings.
-    command: String,
-    stdin: Option<bool>,
-    tty: Option<bool>,
-}
-
 async fn exec(
     State(app): State<Arc<NodeApp>>,
     Path((uid, container)): Path<(String, String)>,
-    Query(q): Query<ExecQuery>,
+    Query(q): Query<ExecParams>,
     mut req: Request,
 ) -> Response {
-    let command: Vec<String> = match serde_json::from_str(&q.command) {
+    let command = match q.argv() {
         Ok(c) => c,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("command must be a JSON array of strings: {e}"),
-            );
-        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    if command.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "no command given");
-    }
     let upgrading = req
         .headers()
         .get(header::UPGRADE)
@@ -212,8 +190,8 @@ async fn exec(
             &inst.id,
             ExecRequest {
                 command,
-                stdin: q.stdin == Some(true),
-                tty: q.tty == Some(true),
+                stdin: q.stdin,
+                tty: q.tty,
             },
         )
         .await

@@ -11,7 +11,7 @@
 use super::data::{self, Data, Incident, Requested, natural_cmp};
 use super::keys::Scope;
 use crate::api::{AnyObject, Kind, Selector};
-use crate::client::EventType;
+use crate::client::WatchEventType;
 use crossterm::event::KeyEvent;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -109,7 +109,7 @@ pub enum Msg {
     /// A second passed (ages, live failover timers, flash expiry).
     Tick,
     Listed(Kind, Vec<AnyObject>),
-    Watched(Kind, EventType, AnyObject),
+    Watched(Kind, WatchEventType, AnyObject),
     Connected,
     Disconnected(String),
     Latency(Duration),

@@ -6,7 +6,7 @@
 //! Imports `api` and the watch event type of `client`; no I/O.
 
 use crate::api::{AnyObject, Event, Kind, Object, Pod};
-use crate::client::EventType;
+use crate::client::WatchEventType;
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -72,17 +72,17 @@ impl Data {
     }
 
     /// Applies one watch event.
-    pub fn apply(&mut self, kind: Kind, type_: EventType, obj: AnyObject) {
+    pub fn apply(&mut self, kind: Kind, type_: WatchEventType, obj: AnyObject) {
         let m = self.objs.entry(kind).or_default();
         let k = key_of(&obj);
         match type_ {
-            EventType::Added | EventType::Modified => {
+            WatchEventType::Added | WatchEventType::Modified => {
                 m.insert(k, obj);
             }
-            EventType::Deleted => {
+            WatchEventType::Deleted => {
                 m.remove(&k);
             }
-            EventType::Bookmark => {}
+            WatchEventType::Bookmark | WatchEventType::Error => {}
         }
     }
 

@@ -12,7 +12,9 @@ use super::data::WATCHED;
 use crate::api::metrics::{MetricsList, NodeMetrics, cpu_milli};
 use crate::api::{Deployment, Kind, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION};
 use crate::cli::Ctx;
-use crate::client::{Client, DeleteOptions, ListOptions, LogOptions};
+use crate::client::{
+    Change, Client, DeleteOptions, ListParams, LogParams, WatchEventType, watcher,
+};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -30,65 +32,20 @@ pub fn start(client: Client, tx: UnboundedSender<Msg>) -> UnboundedSender<Effect
 }
 
 async fn watch(client: Client, kind: Kind, tx: UnboundedSender<Msg>) {
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        let started = Instant::now();
-        match client.list_any(kind, None, &ListOptions::default()).await {
-            Ok(list) => {
-                backoff = Duration::from_millis(250);
-                let rv = list.resource_version;
-                if tx.send(Msg::Listed(kind, list.items)).is_err() {
-                    return;
-                }
-                let _ = tx.send(Msg::Connected);
-                match client
-                    .watch(kind, None, &ListOptions::default(), Some(rv))
-                    .await
-                {
-                    Ok(mut s) => {
-                        while let Some(ev) = s.next().await {
-                            match ev {
-                                Ok(e) => {
-                                    if let Some(o) = e.object
-                                        && tx.send(Msg::Watched(kind, e.type_, o)).is_err()
-                                    {
-                                        return;
-                                    }
-                                }
-                                // Expired or cut: list again.
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Msg::Disconnected(e.to_string()));
-                    }
-                }
+    let mut changes = std::pin::pin!(watcher(client, kind, None, ListParams::default()));
+    while let Some(change) = changes.next().await {
+        let msgs = match change {
+            Change::Listed(items) => vec![Msg::Listed(kind, items), Msg::Connected],
+            Change::Applied(o) => vec![Msg::Watched(kind, WatchEventType::Modified, o)],
+            Change::Deleted(o) => vec![Msg::Watched(kind, WatchEventType::Deleted, o)],
+            Change::Failed(e) => vec![Msg::Disconnected(e.to_string())],
+        };
+        for m in msgs {
+            if tx.send(m).is_err() {
+                return;
             }
-            Err(e) => {
-                if tx.send(Msg::Disconnected(e.to_string())).is_err() {
-                    return;
-                }
-            }
-        }
-        // A watch that ended at once (a server going away) waits before retrying.
-        if started.elapsed() < Duration::from_secs(2) {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(2));
         }
     }
-}
-
-#[derive(serde::Deserialize)]
-struct Beat {
-    node: String,
-    #[serde(rename = "secondsAgo")]
-    seconds_ago: f64,
-}
-
-#[derive(serde::Deserialize)]
-struct Beats {
-    items: Vec<Beat>,
 }
 
 /// Every 2 s: API latency (a version call), node heartbeat ages and CPU use.
@@ -109,7 +66,7 @@ async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
             return;
         }
         let beats: Vec<(String, f64)> = client
-            .get_json::<Beats>("/apis/ork.dev/v1/heartbeats", &[])
+            .heartbeats()
             .await
             .map(|b| {
                 b.items
@@ -133,21 +90,9 @@ async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
             .unwrap_or_default();
         for (node, _) in &cpu {
             if preloaded.insert(node.clone())
-                && let Ok(h) = client
-                    .get_json::<serde_json::Value>(
-                        &format!("/apis/ork.dev/v1/nodes/{node}/usage"),
-                        &[],
-                    )
-                    .await
+                && let Ok(h) = client.usage_history(node).await
             {
-                let samples: Vec<u64> = h["samples"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|s| s["cpuMilli"].as_u64().or(s["cpu_milli"].as_u64()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let samples: Vec<u64> = h.samples.iter().map(|s| s.cpu_milli).collect();
                 let _ = tx.send(Msg::NodeHistory {
                     node: node.clone(),
                     cpu_milli: samples,
@@ -211,7 +156,7 @@ async fn stream_logs(
     container: Option<String>,
     previous: bool,
 ) {
-    let opts = LogOptions {
+    let opts = LogParams {
         container,
         follow: !previous,
         tail_lines: Some(1000),

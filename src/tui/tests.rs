@@ -8,7 +8,7 @@ use super::data::{self, diff, incidents};
 use super::draw::draw;
 use super::keys::{self, Action, BINDINGS, Scope};
 use crate::api::{AnyObject, Kind};
-use crate::client::EventType;
+use crate::client::WatchEventType;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -248,7 +248,10 @@ fn navigation_moves_the_cursor_and_keeps_it_in_the_window() {
     // A deleted row pulls the cursor back inside the table.
     key(&mut app, KeyCode::Char('G'));
     let last = app.current().cloned().expect("a row");
-    update(&mut app, Msg::Watched(Kind::Pod, EventType::Deleted, last));
+    update(
+        &mut app,
+        Msg::Watched(Kind::Pod, WatchEventType::Deleted, last),
+    );
     app.refresh();
     assert_eq!(app.rows.len(), 29);
     assert_eq!(app.selected, 28);

@@ -5,7 +5,7 @@ use crate::harness::Cluster;
 #[test]
 fn every_route_but_health_needs_a_token() {
     let c = Cluster::start(0, "process");
-    let http = reqwest::blocking::Client::new();
+    let http = crate::harness::http();
     let health = http.get(format!("{}/healthz", c.url)).send().unwrap();
     assert_eq!(health.status(), 200);
     for (method, path) in [

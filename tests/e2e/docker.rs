@@ -129,7 +129,7 @@ spec:
         assert_eq!(info["HostConfig"]["RestartPolicy"]["Name"], "no");
         let port = cs["ports"][0]["hostPort"].as_i64().unwrap();
         let body = wait_for("httpd to answer", Duration::from_secs(10), || {
-            reqwest::blocking::get(format!("http://127.0.0.1:{port}/"))
+            crate::harness::http_get(format!("http://127.0.0.1:{port}/"))
                 .ok()?
                 .text()
                 .ok()
@@ -292,7 +292,7 @@ spec:
         "http://127.0.0.1:{port}/stats/{}",
         pod["metadata"]["uid"].as_str().unwrap()
     );
-    let http = reqwest::blocking::Client::new();
+    let http = crate::harness::http();
     assert_eq!(http.get(&url).send().unwrap().status(), 401);
     let token = std::fs::read_to_string(c.data().join("node.token")).unwrap();
     let stats: Value = http

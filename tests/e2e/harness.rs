@@ -26,6 +26,17 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
 }
 
 /// A unique number for `sleep N` commands, so tests can count their own processes.
+/// An HTTP client for the tests' own requests.
+pub fn http() -> reqwest::blocking::Client {
+    ork::tls::install_crypto();
+    reqwest::blocking::Client::new()
+}
+
+/// `GET url` with [`http`].
+pub fn http_get(url: String) -> reqwest::Result<reqwest::blocking::Response> {
+    http().get(url).send()
+}
+
 pub fn marker() -> u64 {
     let n = uuid::Uuid::new_v4().as_u128();
     900_000 + (n % 8_000_000) as u64

@@ -70,7 +70,7 @@ fn ork_up_serves_the_quickstart_and_down_stops_its_pods() {
         .as_i64()
         .unwrap();
     let body = wait_for("the example to answer", Duration::from_secs(20), || {
-        reqwest::blocking::get(format!("http://127.0.0.1:{port}/"))
+        crate::harness::http_get(format!("http://127.0.0.1:{port}/"))
             .ok()?
             .text()
             .ok()
@@ -101,7 +101,7 @@ fn ork_up_serves_the_quickstart_and_down_stops_its_pods() {
         "the example to stop answering",
         Duration::from_secs(20),
         || {
-            reqwest::blocking::get(format!("http://127.0.0.1:{port}/"))
+            crate::harness::http_get(format!("http://127.0.0.1:{port}/"))
                 .is_err()
                 .then_some(())
         },

@@ -9,8 +9,9 @@
 
 use super::{Key, WorkQueue, feed, resync, self_key, work};
 use crate::api::service::endpoints_for;
+use crate::api::wire::DeleteOptions;
 use crate::api::{Endpoints, Kind, Pod, Service, new_object};
-use crate::control::ops::{self, DeleteOptions};
+use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource, WatchEvent};
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,9 +6,10 @@
 //! - Pods bound to a node that no longer exists.
 //! - Events older than an hour.
 
+use crate::api::wire::DeleteOptions;
 use crate::api::{AnyObject, Event, Kind, Namespace, Node, Pod, Time};
 use crate::control::events::is_expired;
-use crate::control::ops::{self, DeleteOptions, namespace_is_empty};
+use crate::control::ops::{self, namespace_is_empty};
 use crate::control::store::{ChangeType, Preconditions, Store, StoreError, Tx};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -135,7 +136,7 @@ async fn sweep(store: &Store) {
         .map(|n| n.metadata.name.clone())
         .collect();
     let force = DeleteOptions {
-        grace_seconds: Some(0),
+        grace_period_seconds: Some(0),
         ..Default::default()
     };
     delete_all(
@@ -187,7 +188,7 @@ pub fn start(store: Store, mut shutdown: watch::Receiver<bool>) {
                             let name = ev.obj.meta().name.clone();
                             let pods: Vec<Ref> = store.pods_on_node(&name).iter()
                                 .map(|p| (Kind::Pod, p.metadata.namespace.clone(), p.metadata.name.clone())).collect();
-                            delete_all(&store, pods, DeleteOptions { grace_seconds: Some(0), ..Default::default() }).await;
+                            delete_all(&store, pods, DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }).await;
                         }
                         if ns_terminating {
                             finish_namespaces(&store).await;

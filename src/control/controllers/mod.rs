@@ -19,6 +19,7 @@ pub mod replicaset;
 pub mod taint_eviction;
 
 use crate::api::Kind;
+use crate::backoff::Backoff;
 use crate::control::store::{Store, StoreError, WatchEvent};
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -144,6 +145,9 @@ pub fn resync(
     });
 }
 
+/// How a failed reconcile of one key is retried: 0.2 s, doubling to 25.6 s.
+const RETRY: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_millis(25_600));
+
 /// Runs `reconcile` on each key from the queue until shutdown. `Ok(Some(d))`
 /// asks to see the key again after `d`; errors retry with backoff (conflicts
 /// at once: the cache already holds the newer object).
@@ -157,7 +161,7 @@ pub fn work<F, Fut>(
     Fut: Future<Output = Result<Option<Duration>, StoreError>> + Send,
 {
     tokio::spawn(async move {
-        let mut failures: std::collections::HashMap<Key, u32> = Default::default();
+        let mut failures: std::collections::HashMap<Key, Backoff> = Default::default();
         loop {
             let key = tokio::select! {
                 k = queue.next() => k,
@@ -173,9 +177,7 @@ pub fn work<F, Fut>(
                 Err(StoreError::Conflict { .. }) => queue.add(key),
                 Err(StoreError::Closed) => return,
                 Err(e) => {
-                    let n = failures.entry(key.clone()).or_insert(0);
-                    *n += 1;
-                    let delay = Duration::from_millis(100 * 2u64.pow((*n).min(8)));
+                    let delay = failures.entry(key.clone()).or_insert(RETRY).next_delay();
                     tracing::warn!(controller = name, ns = %key.0, name = %key.1, error = %e, "reconcile failed; retrying in {delay:?}");
                     queue.add_after(key, delay);
                 }

@@ -5,12 +5,13 @@
 //! then newest), as Kubernetes chooses.
 
 use super::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
+use crate::api::wire::DeleteOptions;
 use crate::api::{
     Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
     find_condition, new_object,
 };
 use crate::control::events::{self, EventType};
-use crate::control::ops::{self, DeleteOptions};
+use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
 use std::cmp::Ordering;
 use std::sync::Arc;

@@ -8,9 +8,10 @@
 
 use crate::api::Kind;
 use crate::api::placement::Taint;
+use crate::api::wire::DeleteOptions;
 use crate::api::{Node, Object, Pod, Time};
 use crate::control::events::{self, EventType};
-use crate::control::ops::{self, DeleteOptions};
+use crate::control::ops;
 use crate::control::store::{Preconditions, Store};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -87,10 +88,10 @@ async fn sweep(store: &Store) {
             let r = store
                 .txn(move |tx| {
                     let opts = DeleteOptions {
-                        preconditions: Preconditions {
+                        preconditions: Some(Preconditions {
                             uid: Some(uid),
                             ..Default::default()
-                        },
+                        }),
                         ..Default::default()
                     };
                     ops::delete(tx, Kind::Pod, &ns, &name, &opts)?;

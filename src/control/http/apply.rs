@@ -8,9 +8,10 @@
 //! Namespaces in the list are applied first, so a file may create the
 //! namespace its other objects live in.
 
-use super::resources::WriteQuery;
+use super::resources::dry_run;
 use super::{ApiError, App, Body};
 use crate::api::merge::three_way;
+use crate::api::wire::{self, Applied, ApplyRequest, ApplyResponse, WriteParams};
 use crate::api::{AnyObject, Kind, LAST_APPLIED_ANNOTATION, Object, StatusDetails};
 use crate::control::store::{StoreError, Subresource, Tx};
 use axum::Router;
@@ -18,28 +19,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
 pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
-    r.route("/apis/ork.dev/v1/apply", post(apply))
-}
-
-#[derive(Deserialize)]
-struct ApplyRequest {
-    items: Vec<Value>,
-}
-
-/// What happened to one applied object.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Applied {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-    /// `created`, `configured` or `unchanged`.
-    pub action: String,
+    r.route(wire::APPLY_PATH, post(apply))
 }
 
 struct ItemError {
@@ -230,7 +214,7 @@ fn apply_all(tx: &mut Tx<'_>, items: Vec<Value>) -> Result<Vec<Applied>, ItemErr
 
 async fn apply(
     State(app): State<Arc<App>>,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let req: ApplyRequest = serde_json::from_slice(&body).map_err(|e| {
@@ -239,7 +223,7 @@ async fn apply(
     if req.items.len() > 10_000 {
         return Err(ApiError::bad_request("at most 10000 objects per apply"));
     }
-    let dry = q.dry_run()?;
+    let dry = dry_run(&q)?;
     // The transaction's error type is StoreError: carry the item index out of
     // it through a side channel, and abort the transaction with the error.
     let failed: Arc<std::sync::Mutex<Option<usize>>> = Arc::default();
@@ -256,11 +240,9 @@ async fn apply(
         app.store.txn(f).await
     };
     match result {
-        Ok(applied) => Ok((
-            StatusCode::OK,
-            axum::Json(serde_json::json!({ "items": applied })),
-        )
-            .into_response()),
+        Ok(applied) => {
+            Ok((StatusCode::OK, axum::Json(ApplyResponse { items: applied })).into_response())
+        }
         Err(e) => {
             let index = *failed.lock().unwrap_or_else(|e| e.into_inner());
             let mut err = ApiError::from(e);

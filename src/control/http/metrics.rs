@@ -7,6 +7,7 @@ use crate::api::metrics::{
     ContainerMetrics, METRICS_API_VERSION, MetricsList, MetricsMeta, NodeMetrics, PodMetrics,
     UsageReport, window_text,
 };
+use crate::api::wire::UsageHistory;
 use crate::api::{Node, Pod, Selector};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -100,23 +101,23 @@ async fn node(
 async fn history(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<UsageHistory>, ApiError> {
     if app.store.get::<Node>("", &name).is_none() {
         return Err(ApiError::not_found(format!("node {name:?} not found")));
     }
     let samples = app.usage.history(&name);
-    let window = app
+    let window_millis = app
         .usage
         .nodes()
         .into_iter()
         .find(|(n, _)| *n == name)
         .map(|(_, r)| r.window_millis)
         .unwrap_or(0);
-    Ok(Json(serde_json::json!({
-        "node": name,
-        "windowMillis": window,
-        "samples": samples,
-    })))
+    Ok(Json(UsageHistory {
+        node: name,
+        window_millis,
+        samples,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]

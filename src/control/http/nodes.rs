@@ -7,6 +7,7 @@
 
 use super::{ApiError, App};
 use crate::api::exec::UPGRADE_PROTOCOL;
+use crate::api::wire::{self, ExecParams, Heartbeat, HeartbeatList, LogParams, RotatedKey};
 use crate::api::{Node, Pod};
 use axum::Router;
 use axum::body::Body;
@@ -14,13 +15,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use std::sync::Arc;
 
 pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
     r.route("/api/v1/nodes/{name}/heartbeat", post(heartbeat))
-        .route(HEARTBEATS_PATH, get(heartbeats))
-        .route("/apis/ork.dev/v1/secrets/rotate-key", post(rotate_key))
+        .route(wire::HEARTBEATS_PATH, get(heartbeats))
+        .route(wire::ROTATE_KEY_PATH, post(rotate_key))
         .route("/api/v1/namespaces/{ns}/pods/{name}/log", get(logs))
         .route("/api/v1/namespaces/{ns}/pods/{name}/exec", post(exec))
 }
@@ -58,7 +58,11 @@ async fn rotate_key(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
                 secrets = n,
                 "secrets re-encrypted under a new key"
             );
-            Ok(axum::Json(serde_json::json!({"keyId": id, "secrets": n})).into_response())
+            Ok(axum::Json(RotatedKey {
+                key_id: id,
+                secrets: n,
+            })
+            .into_response())
         }
         Err(e) => Err(ApiError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,28 +72,19 @@ async fn rotate_key(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
     }
 }
 
-/// Where the age of every node's last heartbeat is read (the TUI's nodes view).
-pub const HEARTBEATS_PATH: &str = "/apis/ork.dev/v1/heartbeats";
-
-/// `{"items":[{"node":"n1","secondsAgo":0.4}]}`: heartbeats are kept in
-/// memory, so they are read here rather than watched.
-async fn heartbeats(State(app): State<Arc<App>>) -> Response {
-    let items: Vec<serde_json::Value> = app
+/// How long ago each node was heard from (the TUI's nodes view):
+/// heartbeats are kept in memory, so they are read here rather than watched.
+async fn heartbeats(State(app): State<Arc<App>>) -> axum::Json<HeartbeatList> {
+    let items = app
         .leases
         .ages()
         .into_iter()
-        .map(|(n, d)| serde_json::json!({"node": n, "secondsAgo": d.as_secs_f64()}))
+        .map(|(node, d)| Heartbeat {
+            node,
+            seconds_ago: d.as_secs_f64(),
+        })
         .collect();
-    axum::Json(serde_json::json!({ "items": items })).into_response()
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogQuery {
-    pub container: Option<String>,
-    pub follow: Option<bool>,
-    pub tail_lines: Option<i64>,
-    pub previous: Option<bool>,
+    axum::Json(HeartbeatList { items })
 }
 
 /// The pod, the container a request names (or the only one), and the base
@@ -178,20 +173,14 @@ async fn node_error(pod: &Pod, resp: reqwest::Response) -> ApiError {
 async fn logs(
     State(app): State<Arc<App>>,
     Path((ns, name)): Path<(String, String)>,
-    Query(q): Query<LogQuery>,
+    Query(q): Query<LogParams>,
 ) -> Result<Response, ApiError> {
     let (pod, container, base) = locate(&app, &ns, &name, q.container.as_deref(), "logs")?;
     let url = format!("{base}/logs/{}/{}", pod.metadata.uid, container);
-    let mut query: Vec<(&str, String)> = vec![];
-    if q.follow == Some(true) {
-        query.push(("follow", "true".into()));
-    }
-    if let Some(n) = q.tail_lines {
-        query.push(("tail", n.to_string()));
-    }
-    if q.previous == Some(true) {
-        query.push(("previous", "true".into()));
-    }
+    let query = LogParams {
+        container: None,
+        ..q
+    };
     let resp = app
         .nodes_http
         .get(&url)
@@ -211,22 +200,13 @@ async fn logs(
     Ok(r)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ExecQuery {
-    pub container: Option<String>,
-    /// The command as a JSON array of strings.
-    pub command: String,
-    pub stdin: Option<bool>,
-    pub tty: Option<bool>,
-}
-
 /// `POST .../pods/{name}/exec` with `Upgrade: ork-exec`: opens an exec on
 /// the pod's node, answers 101, then relays bytes both ways until either
 /// side closes.
 async fn exec(
     State(app): State<Arc<App>>,
     Path((ns, name)): Path<(String, String)>,
-    Query(q): Query<ExecQuery>,
+    Query(q): Query<ExecParams>,
     mut req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let upgrading = req
@@ -241,13 +221,10 @@ async fn exec(
     }
     let (pod, container, base) = locate(&app, &ns, &name, q.container.as_deref(), "exec")?;
     let url = format!("{base}/exec/{}/{}", pod.metadata.uid, container);
-    let mut query = vec![("command", q.command.clone())];
-    if q.stdin == Some(true) {
-        query.push(("stdin", "true".into()));
-    }
-    if q.tty == Some(true) {
-        query.push(("tty", "true".into()));
-    }
+    let query = ExecParams {
+        container: None,
+        ..q
+    };
     let resp = app
         .nodes_http
         .post(&url)

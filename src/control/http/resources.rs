@@ -4,67 +4,21 @@
 
 use super::{ApiError, App, Body, json_bytes, watch};
 use crate::api::merge::merge_patch;
+use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
-use crate::control::ops::{self, DeleteOptions, Propagation};
-use crate::control::store::{Entry, Preconditions, Subresource};
+use crate::control::ops;
+use crate::control::store::{Entry, Subresource};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Query parameters of lists and watches.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListQuery {
-    pub label_selector: Option<String>,
-    pub field_selector: Option<String>,
-    pub watch: Option<String>,
-    pub resource_version: Option<String>,
-    pub allow_watch_bookmarks: Option<bool>,
-    pub timeout_seconds: Option<u64>,
-}
-
-/// Query parameters of writes.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WriteQuery {
-    pub dry_run: Option<String>,
-    pub grace_period_seconds: Option<i64>,
-    pub propagation_policy: Option<String>,
-    pub label_selector: Option<String>,
-}
-
-impl WriteQuery {
-    pub fn dry_run(&self) -> Result<bool, ApiError> {
-        match self.dry_run.as_deref() {
-            None | Some("") => Ok(false),
-            Some("All") => Ok(true),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "dryRun={other:?} is not supported; use dryRun=All"
-            ))),
-        }
-    }
-}
-
-/// Kubernetes' DeleteOptions body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeleteBody {
-    grace_period_seconds: Option<i64>,
-    propagation_policy: Option<String>,
-    preconditions: Option<DeletePreconditions>,
-    dry_run: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeletePreconditions {
-    uid: Option<String>,
-    resource_version: Option<String>,
+/// Whether a write is a dry run (`dryRun=All`); other values are a 400.
+pub fn dry_run(q: &WriteParams) -> Result<bool, ApiError> {
+    q.is_dry_run().map_err(ApiError::bad_request)
 }
 
 pub type Params = Path<HashMap<String, String>>;
@@ -166,7 +120,7 @@ pub struct Filters {
 }
 
 impl Filters {
-    pub fn parse(kind: Kind, ns: Option<String>, q: &ListQuery) -> Result<Self, ApiError> {
+    pub fn parse(kind: Kind, ns: Option<String>, q: &ListParams) -> Result<Self, ApiError> {
         let labels = Selector::parse(q.label_selector.as_deref().unwrap_or(""))
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         let fields = FieldSelector::parse(kind, q.field_selector.as_deref().unwrap_or(""))
@@ -189,12 +143,12 @@ impl Filters {
 async fn list<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<ListParams>,
 ) -> Result<Response, ApiError> {
     let kind = T::KIND;
     let ns = p.get("ns").cloned();
     let filters = Filters::parse(kind, ns, &q)?;
-    if matches!(q.watch.as_deref(), Some("true") | Some("1")) {
+    if q.is_watch() {
         return watch::serve(app, kind, filters, &q).await;
     }
     // A large list takes milliseconds of CPU: off the request threads, so
@@ -315,13 +269,13 @@ fn encode<T: Object>(code: StatusCode, obj: &T) -> Result<Response, ApiError> {
 async fn create<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let mut obj: T = decode(&body)?;
     let ns = p.get("ns").cloned().unwrap_or_default();
     prepare(&mut obj, &ns, None)?;
-    let stored = if q.dry_run()? {
+    let stored = if dry_run(&q)? {
         app.store.txn_dry_run(move |tx| tx.create(obj)).await?
     } else {
         app.store.txn(move |tx| tx.create(obj)).await?
@@ -346,20 +300,20 @@ async fn write<T: Object>(
 async fn replace_sub<T: Object>(
     app: Arc<App>,
     p: HashMap<String, String>,
-    q: WriteQuery,
+    q: WriteParams,
     body: &[u8],
     sub: Subresource,
 ) -> Result<Response, ApiError> {
     let mut obj: T = decode(body)?;
     let (ns, name) = key(T::KIND, &p);
     prepare(&mut obj, &ns, Some(&name))?;
-    write(&app, obj, sub, q.dry_run()?).await
+    write(&app, obj, sub, dry_run(&q)?).await
 }
 
 async fn replace<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     replace_sub::<T>(app, p, q, &body, Subresource::Main).await
@@ -368,7 +322,7 @@ async fn replace<T: Object>(
 async fn replace_status<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     replace_sub::<T>(app, p, q, &body, Subresource::Status).await
@@ -403,14 +357,14 @@ pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value
 async fn patch_sub<T: Object>(
     app: Arc<App>,
     p: HashMap<String, String>,
-    q: WriteQuery,
+    q: WriteParams,
     headers: HeaderMap,
     body: &[u8],
     sub: Subresource,
 ) -> Result<Response, ApiError> {
     let patch = patch_value(&headers, body)?;
     let (ns, name) = key(T::KIND, &p);
-    let dry = q.dry_run()?;
+    let dry = dry_run(&q)?;
     let f = move |tx: &mut crate::control::store::Tx<'_>| {
         tx.mutate::<T, _>(&ns, &name, sub, |obj| {
             let mut v = serde_json::to_value(&*obj)
@@ -445,7 +399,7 @@ async fn patch_sub<T: Object>(
 async fn patch<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
@@ -455,46 +409,31 @@ async fn patch<T: Object>(
 async fn patch_status<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     patch_sub::<T>(app, p, q, headers, &body, Subresource::Status).await
 }
 
-fn delete_options(q: &WriteQuery, body: &[u8]) -> Result<(DeleteOptions, bool), ApiError> {
-    let b: DeleteBody = if body.iter().all(u8::is_ascii_whitespace) {
-        DeleteBody::default()
+/// The body's `DeleteOptions` with the query's laid over them, and whether
+/// it is a dry run.
+fn delete_options(q: &WriteParams, body: &[u8]) -> Result<(DeleteOptions, bool), ApiError> {
+    let b: DeleteOptions = if body.iter().all(u8::is_ascii_whitespace) {
+        DeleteOptions::default()
     } else {
         serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("DeleteOptions body: {e}")))?
     };
-    let propagation = Propagation::parse(
-        q.propagation_policy
-            .as_deref()
-            .or(b.propagation_policy.as_deref())
-            .unwrap_or(""),
-    )
-    .map_err(ApiError::bad_request)?;
-    let pre = b.preconditions.unwrap_or_default();
-    let dry = q.dry_run()? || b.dry_run.is_some_and(|d| d.iter().any(|x| x == "All"));
-    Ok((
-        DeleteOptions {
-            grace_seconds: q.grace_period_seconds.or(b.grace_period_seconds),
-            preconditions: Preconditions {
-                uid: pre.uid,
-                resource_version: pre.resource_version,
-            },
-            propagation,
-        },
-        dry,
-    ))
+    let opts = b.with_query(q).map_err(ApiError::bad_request)?;
+    let dry = opts.is_dry_run();
+    Ok((opts, dry))
 }
 
 async fn delete_one<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let (ns, name) = key(T::KIND, &p);
@@ -517,15 +456,12 @@ async fn delete_one<T: Object>(
 async fn delete_collection<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let kind = T::KIND;
     let ns = p.get("ns").cloned();
-    let lq = ListQuery {
-        label_selector: q.label_selector.clone(),
-        ..Default::default()
-    };
+    let lq = ListParams::selecting(q.label_selector.as_deref(), None);
     let filters = Filters::parse(kind, ns, &lq)?;
     let (opts, dry) = delete_options(&q, &body)?;
     let f = move |tx: &mut crate::control::store::Tx<'_>| {

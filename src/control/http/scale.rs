@@ -2,8 +2,9 @@
 //! (`GET|PUT|PATCH .../{name}/scale`), an `autoscaling/v1` Scale object as
 //! `kubectl scale` and autoscalers use it.
 
-use super::resources::{Params, WriteQuery, key, not_found, patch_value};
+use super::resources::{Params, dry_run, key, not_found, patch_value};
 use super::{ApiError, App, Body};
+use crate::api::wire::WriteParams;
 use crate::api::{AnyObject, Deployment, Object, ReplicaSet};
 use crate::control::store::Subresource;
 use axum::extract::{Path, Query, State};
@@ -142,7 +143,7 @@ async fn set_scale<T: Object>(
 pub async fn put_scale<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let s: ScaleBody = serde_json::from_slice(&body)
@@ -151,13 +152,13 @@ pub async fn put_scale<T: Object>(
         .spec
         .replicas
         .ok_or_else(|| ApiError::bad_request("Scale body: spec.replicas is required"))?;
-    set_scale::<T>(app, p, replicas, s.metadata.resource_version, q.dry_run()?).await
+    set_scale::<T>(app, p, replicas, s.metadata.resource_version, dry_run(&q)?).await
 }
 
 pub async fn patch_scale<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<WriteQuery>,
+    Query(q): Query<WriteParams>,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
@@ -168,5 +169,5 @@ pub async fn patch_scale<T: Object>(
         .ok_or_else(|| ApiError::bad_request("scale patch must set spec.replicas to an integer"))?;
     let replicas = i32::try_from(replicas)
         .map_err(|_| ApiError::bad_request(format!("spec.replicas {replicas} is out of range")))?;
-    set_scale::<T>(app, p, replicas, String::new(), q.dry_run()?).await
+    set_scale::<T>(app, p, replicas, String::new(), dry_run(&q)?).await
 }

@@ -26,7 +26,10 @@ async fn server() -> Server {
         store: store.clone(),
         tokens: tokens.clone(),
         leases: Leases::default(),
-        nodes_http: reqwest::Client::new(),
+        nodes_http: {
+            crate::tls::install_crypto();
+            reqwest::Client::new()
+        },
         usage: Default::default(),
         metrics_public: false,
         shutdown: tokio::sync::watch::channel(false).1,

@@ -7,8 +7,9 @@
 //! starts matching as ADDED, as Kubernetes does. A revision that is too old
 //! ends the stream with an ERROR event carrying a 410 `Status`.
 
-use super::resources::{Filters, ListQuery};
+use super::resources::Filters;
 use super::{ApiError, App};
+use crate::api::wire::{ListParams, WatchEventType, WatchLine};
 use crate::api::{Kind, Status};
 use crate::control::store::{ChangeType, StoreError, WatchStream};
 use axum::body::Body;
@@ -34,18 +35,15 @@ struct State {
     _open: crate::control::telemetry::WatchGuard,
 }
 
-fn line(type_: &str, object: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(object.len() + 32);
-    out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(type_.as_bytes());
-    out.extend_from_slice(b"\",\"object\":");
-    out.extend_from_slice(object);
-    out.extend_from_slice(b"}\n");
-    out.into()
+fn line(type_: WatchEventType, object: &[u8]) -> Bytes {
+    WatchLine::encode(type_, object).into()
 }
 
 fn error_line(status: &Status) -> Bytes {
-    line("ERROR", &serde_json::to_vec(status).unwrap_or_default())
+    line(
+        WatchEventType::Error,
+        &serde_json::to_vec(status).unwrap_or_default(),
+    )
 }
 
 fn bookmark_line(kind: Kind, rev: u64) -> Bytes {
@@ -54,19 +52,19 @@ fn bookmark_line(kind: Kind, rev: u64) -> Bytes {
         "kind": kind.as_str(),
         "metadata": { "resourceVersion": rev.to_string() },
     });
-    line("BOOKMARK", obj.to_string().as_bytes())
+    line(WatchEventType::Bookmark, obj.to_string().as_bytes())
 }
 
 /// What a change looks like to a watcher with these filters, if anything.
-fn visible(filters: &Filters, ev: &crate::control::store::WatchEvent) -> Option<&'static str> {
+fn visible(filters: &Filters, ev: &crate::control::store::WatchEvent) -> Option<WatchEventType> {
     let now = filters.matches(&ev.obj);
     match ev.type_ {
-        ChangeType::Added => now.then_some("ADDED"),
-        ChangeType::Deleted => now.then_some("DELETED"),
+        ChangeType::Added => now.then_some(WatchEventType::Added),
+        ChangeType::Deleted => now.then_some(WatchEventType::Deleted),
         ChangeType::Modified => match (ev.prev.as_ref().map(|p| filters.matches(p)), now) {
-            (Some(false), true) => Some("ADDED"),
-            (Some(true), false) => Some("DELETED"),
-            (_, true) => Some("MODIFIED"),
+            (Some(false), true) => Some(WatchEventType::Added),
+            (Some(true), false) => Some(WatchEventType::Deleted),
+            (_, true) => Some(WatchEventType::Modified),
             (_, false) => None,
         },
     }
@@ -145,7 +143,7 @@ pub async fn serve(
     app: Arc<App>,
     kind: Kind,
     filters: Filters,
-    q: &ListQuery,
+    q: &ListParams,
 ) -> Result<Response, ApiError> {
     let from = match q.resource_version.as_deref() {
         None | Some("") | Some("0") => None,

@@ -22,11 +22,7 @@ pub enum Subresource {
 }
 
 /// Conditions a delete must meet.
-#[derive(Clone, Debug, Default)]
-pub struct Preconditions {
-    pub uid: Option<String>,
-    pub resource_version: Option<String>,
-}
+pub use crate::api::wire::Preconditions;
 
 impl Preconditions {
     /// Refuses (409) when the object is not the one the caller meant.

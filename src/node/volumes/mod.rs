@@ -19,7 +19,7 @@
 
 use crate::api::volume::{KeyToPath, PersistentVolumeClaim, Volume};
 use crate::api::{AnyObject, ConfigMap, Kind, Pod, Secret};
-use crate::client::Client;
+use crate::client::{Change, Client, ListParams, watcher};
 
 mod files;
 pub use files::{host_path, write_atomic};
@@ -517,8 +517,8 @@ async fn prepare(
 
 /// Watches a kind (ConfigMap or Secret) and bumps `changes` on every event,
 /// so pods compare their volumes with their sources only when something
-/// changed. After a broken watch it bumps once (something may have been
-/// missed) and watches again.
+/// changed. A fresh list (the first, and after a broken watch, when
+/// something may have been missed) bumps it too.
 pub async fn announce_changes(
     client: Client,
     kind: crate::api::Kind,
@@ -526,34 +526,21 @@ pub async fn announce_changes(
     changes: tokio::sync::watch::Sender<u64>,
 ) {
     use futures::StreamExt;
-    loop {
-        if let Ok(list) = client
-            .list_any(kind, None, &crate::client::ListOptions::default())
-            .await
-        {
-            watched.replace(kind, &list.items);
-            changes.send_modify(|n| *n += 1);
-            if let Ok(mut s) = client
-                .watch(
-                    kind,
-                    None,
-                    &crate::client::ListOptions::default(),
-                    Some(list.resource_version),
-                )
-                .await
-            {
-                while let Some(Ok(ev)) = s.next().await {
-                    if let Some(o) = &ev.object {
-                        watched.apply(ev.type_ == crate::client::EventType::Deleted, o);
-                    }
-                    changes.send_modify(|n| *n += 1);
-                }
+    let mut stream = std::pin::pin!(watcher(client, kind, None, ListParams::default()));
+    while let Some(change) = stream.next().await {
+        match change {
+            Change::Listed(items) => watched.replace(kind, &items),
+            Change::Applied(o) => watched.apply(false, &o),
+            Change::Deleted(o) => watched.apply(true, &o),
+            Change::Failed(e) => {
+                tracing::debug!(%kind, error = %e, "watching volume sources failed; listing again");
+                continue;
             }
         }
+        changes.send_modify(|n| *n += 1);
         if changes.is_closed() {
             return;
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 
@@ -564,7 +551,7 @@ pub async fn sweep_claims(client: &Client, roots: &Roots) {
         return;
     };
     let Ok(live) = client
-        .list::<PersistentVolumeClaim>(None, &crate::client::ListOptions::default())
+        .list::<PersistentVolumeClaim>(None, &crate::client::ListParams::default())
         .await
     else {
         return;

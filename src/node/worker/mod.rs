@@ -21,6 +21,7 @@ use super::runtime::{
     ContainerInfo, ContainerSpec, PodSandbox, RunState, Runtime, RuntimeError, Runtimes,
 };
 use super::status::{self, ContainerView, should_restart, terminated};
+use crate::api::wire::Preconditions;
 use crate::api::{
     ContainerPort, Event, EventSource, Kind, Object, ObjectReference, Pod, Protocol, Time,
     new_object,
@@ -566,7 +567,10 @@ impl Worker {
         self.stop_all(grace).await;
         let opts = DeleteOptions {
             grace_period_seconds: Some(0),
-            uid: Some(self.pod.metadata.uid.clone()),
+            preconditions: Some(Preconditions {
+                uid: Some(self.pod.metadata.uid.clone()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let (ns, name) = (&self.pod.metadata.namespace, &self.pod.metadata.name);

@@ -5,13 +5,14 @@
 
 use super::progress;
 use super::{Plan, PodsBySet, reconcile};
+use crate::api::wire::DeleteOptions;
 use crate::api::{
     Condition, Deployment, DeploymentStatus, Kind, Object, Pod, REVISION_ANNOTATION, ReplicaSet,
     Time, set_condition,
 };
 use crate::control::controllers::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
 use crate::control::events::{self, EventType};
-use crate::control::ops::{self, DeleteOptions};
+use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource, Tx};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,495 @@
+//! The wire: every request and response body, query and watch event that
+//! the client and the server both speak, defined once. The server decodes
+//! these types and the client encodes them (or the other way round), so the
+//! two cannot drift apart.
+//!
+//! Kubernetes' own shapes where Kubernetes has them (`DeleteOptions`, watch
+//! events, list and log queries); ork's own (`/apis/ork.dev/v1/...`) for the
+//! rest. Pure data, no I/O.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// The path of `ork apply`'s transaction.
+pub const APPLY_PATH: &str = "/apis/ork.dev/v1/apply";
+/// The path of node heartbeat ages.
+pub const HEARTBEATS_PATH: &str = "/apis/ork.dev/v1/heartbeats";
+/// The path that re-encrypts every Secret under a new key.
+pub const ROTATE_KEY_PATH: &str = "/apis/ork.dev/v1/secrets/rotate-key";
+
+/// A node's heartbeat path.
+pub fn heartbeat_path(node: &str) -> String {
+    format!("/api/v1/nodes/{node}/heartbeat")
+}
+
+/// Where a node posts its usage reports.
+pub fn usage_report_path(node: &str) -> String {
+    format!("/api/v1/nodes/{node}/usage")
+}
+
+/// A node's recent usage totals.
+pub fn usage_history_path(node: &str) -> String {
+    format!("/apis/ork.dev/v1/nodes/{node}/usage")
+}
+
+/// `POST /apis/ork.dev/v1/apply`: objects applied in one transaction.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ApplyRequest {
+    pub items: Vec<Value>,
+}
+
+/// The answer to an apply: one entry per object, in the order given.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ApplyResponse {
+    pub items: Vec<Applied>,
+}
+
+/// What happened to one object of an apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// `created`, `configured` or `unchanged`.
+    pub action: String,
+}
+
+/// What happens to the objects an object owns when it is deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// Deleted after the owner (by the garbage collector).
+    #[default]
+    Background,
+    /// Deleted after the owner; ork treats it as `Background`.
+    Foreground,
+    /// Released: their ownerReference to the deleted object is removed.
+    Orphan,
+}
+
+impl Propagation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Propagation::Background => "Background",
+            Propagation::Foreground => "Foreground",
+            Propagation::Orphan => "Orphan",
+        }
+    }
+}
+
+impl fmt::Display for Propagation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Propagation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "Background" | "" => Ok(Propagation::Background),
+            "Foreground" => Ok(Propagation::Foreground),
+            "Orphan" => Ok(Propagation::Orphan),
+            other => Err(format!(
+                "propagationPolicy {other:?} is not one of Background, Foreground, Orphan"
+            )),
+        }
+    }
+}
+
+impl Serialize for Propagation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Propagation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Conditions a write or delete is refused (409) without: the object must
+/// still be the one the caller read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preconditions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
+/// Kubernetes' `DeleteOptions`, the body of a delete (kubectl also sends
+/// `apiVersion` and `kind`, which are accepted and ignored).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteOptions {
+    /// Overrides the pod's `terminationGracePeriodSeconds` (0: at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation_policy: Option<Propagation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preconditions: Option<Preconditions>,
+    /// `["All"]` for a dry run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dry_run: Vec<String>,
+}
+
+impl DeleteOptions {
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run.iter().any(|d| d == "All")
+    }
+
+    pub fn propagation(&self) -> Propagation {
+        self.propagation_policy.unwrap_or_default()
+    }
+
+    /// These options with the query's (which win, as in Kubernetes) laid over them.
+    pub fn with_query(mut self, q: &WriteParams) -> Result<Self, String> {
+        if let Some(g) = q.grace_period_seconds {
+            self.grace_period_seconds = Some(g);
+        }
+        if let Some(p) = q.propagation_policy.as_deref() {
+            self.propagation_policy = Some(p.parse()?);
+        }
+        if q.is_dry_run()? {
+            self.dry_run = vec!["All".into()];
+        }
+        Ok(self)
+    }
+}
+
+/// The type of a watch event, as it is written on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WatchEventType {
+    Added,
+    Modified,
+    Deleted,
+    /// Only the revision the stream has reached (no object change).
+    Bookmark,
+    /// The stream ends; the object is a `Status` (410: list again).
+    Error,
+}
+
+impl WatchEventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventType::Added => "ADDED",
+            WatchEventType::Modified => "MODIFIED",
+            WatchEventType::Deleted => "DELETED",
+            WatchEventType::Bookmark => "BOOKMARK",
+            WatchEventType::Error => "ERROR",
+        }
+    }
+}
+
+impl FromStr for WatchEventType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "ADDED" => WatchEventType::Added,
+            "MODIFIED" => WatchEventType::Modified,
+            "DELETED" => WatchEventType::Deleted,
+            "BOOKMARK" => WatchEventType::Bookmark,
+            "ERROR" => WatchEventType::Error,
+            other => return Err(format!("unknown watch event type {other:?}")),
+        })
+    }
+}
+
+impl Serialize for WatchEventType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WatchEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One line of a watch stream: `{"type":"ADDED","object":{...}}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WatchLine {
+    #[serde(rename = "type")]
+    pub type_: WatchEventType,
+    pub object: Value,
+}
+
+impl WatchLine {
+    /// A line (with its newline) from an event type and an object that is
+    /// already JSON, without parsing it again.
+    pub fn encode(type_: WatchEventType, object: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(object.len() + 32);
+        out.extend_from_slice(b"{\"type\":\"");
+        out.extend_from_slice(type_.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"object\":");
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"}\n");
+        out
+    }
+
+    /// The `metadata.resourceVersion` of the line's object (0 when absent).
+    pub fn resource_version(&self) -> u64 {
+        self.object
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Query parameters of lists and watches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_selector: Option<String>,
+    /// `true` or `1` to watch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_watch_bookmarks: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+}
+
+impl ListParams {
+    /// Filters only: a label and a field selector (empty ones are left out).
+    pub fn selecting(label_selector: Option<&str>, field_selector: Option<&str>) -> Self {
+        let keep = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+        ListParams {
+            label_selector: keep(label_selector),
+            field_selector: keep(field_selector),
+            ..Default::default()
+        }
+    }
+
+    pub fn labels(selector: &str) -> Self {
+        Self::selecting(Some(selector), None)
+    }
+
+    pub fn fields(selector: &str) -> Self {
+        Self::selecting(None, Some(selector))
+    }
+
+    pub fn is_watch(&self) -> bool {
+        matches!(self.watch.as_deref(), Some("true") | Some("1"))
+    }
+
+    /// The same filters, as a watch from `resource_version` (none: from now,
+    /// with an ADDED event per current object), with bookmarks.
+    pub fn watch_from(&self, resource_version: Option<u64>) -> Self {
+        ListParams {
+            label_selector: self.label_selector.clone(),
+            field_selector: self.field_selector.clone(),
+            watch: Some("true".into()),
+            resource_version: resource_version.map(|r| r.to_string()),
+            allow_watch_bookmarks: Some(true),
+            timeout_seconds: self.timeout_seconds,
+        }
+    }
+}
+
+/// Query parameters of writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<String>,
+}
+
+impl WriteParams {
+    pub fn dry_run() -> Self {
+        WriteParams {
+            dry_run: Some("All".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Whether this is a dry run (`dryRun=All`); other values are refused.
+    pub fn is_dry_run(&self) -> Result<bool, String> {
+        match self.dry_run.as_deref() {
+            None | Some("") => Ok(false),
+            Some("All") => Ok(true),
+            Some(other) => Err(format!("dryRun={other:?} is not supported; use dryRun=All")),
+        }
+    }
+}
+
+/// Query parameters of `GET .../pods/{name}/log`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogParams {
+    /// The container (optional when the pod has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follow: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail_lines: Option<i64>,
+    /// The instance before the last restart.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub previous: bool,
+}
+
+/// Query parameters of an exec (`POST .../pods/{name}/exec` on the control
+/// daemon, `POST /exec/{uid}/{container}` on the node daemon).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// The command as a JSON array of strings.
+    pub command: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stdin: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tty: bool,
+}
+
+impl ExecParams {
+    pub fn new(container: Option<&str>, command: &[String], stdin: bool, tty: bool) -> Self {
+        ExecParams {
+            container: container.map(str::to_string),
+            command: serde_json::to_string(command).unwrap_or_default(),
+            stdin,
+            tty,
+        }
+    }
+
+    /// The command, decoded from its JSON array; empty or malformed is an error.
+    pub fn argv(&self) -> Result<Vec<String>, String> {
+        let argv: Vec<String> = serde_json::from_str(&self.command)
+            .map_err(|e| format!("command must be a JSON array of strings: {e}"))?;
+        if argv.is_empty() {
+            return Err("no command given".into());
+        }
+        Ok(argv)
+    }
+}
+
+/// `GET /apis/ork.dev/v1/heartbeats`: how long ago each node was last heard from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeartbeatList {
+    pub items: Vec<Heartbeat>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Heartbeat {
+    pub node: String,
+    pub seconds_ago: f64,
+}
+
+/// The answer to `POST /apis/ork.dev/v1/secrets/rotate-key`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedKey {
+    /// The id of the key every Secret is now sealed with.
+    pub key_id: u32,
+    /// How many Secrets were sealed again.
+    pub secrets: usize,
+}
+
+/// `GET /apis/ork.dev/v1/nodes/{name}/usage`: a node's recent totals, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageHistory {
+    pub node: String,
+    pub window_millis: u64,
+    pub samples: Vec<super::metrics::Usage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_options_read_kubectls_body_and_the_query_wins() {
+        let body = r#"{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Orphan",
+            "gracePeriodSeconds":30,"preconditions":{"uid":"u1"}}"#;
+        let o: DeleteOptions = serde_json::from_str(body).unwrap();
+        assert_eq!(o.propagation(), Propagation::Orphan);
+        assert_eq!(o.preconditions.as_ref().unwrap().uid.as_deref(), Some("u1"));
+        let q = WriteParams {
+            grace_period_seconds: Some(0),
+            dry_run: Some("All".into()),
+            ..Default::default()
+        };
+        let o = o.with_query(&q).unwrap();
+        assert_eq!(o.grace_period_seconds, Some(0));
+        assert!(o.is_dry_run());
+        let bad = WriteParams {
+            propagation_policy: Some("Sideways".into()),
+            ..Default::default()
+        };
+        let e = DeleteOptions::default().with_query(&bad).unwrap_err();
+        assert!(e.contains("Background, Foreground, Orphan"), "{e}");
+        assert!(serde_json::from_str::<DeleteOptions>(r#"{"propagationPolicy":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn watch_lines_round_trip() {
+        let line = WatchLine::encode(
+            WatchEventType::Modified,
+            br#"{"metadata":{"resourceVersion":"42"}}"#,
+        );
+        assert_eq!(line.last(), Some(&b'\n'));
+        let parsed: WatchLine = serde_json::from_slice(&line).unwrap();
+        assert_eq!(parsed.type_, WatchEventType::Modified);
+        assert_eq!(parsed.resource_version(), 42);
+        for t in [
+            WatchEventType::Added,
+            WatchEventType::Modified,
+            WatchEventType::Deleted,
+            WatchEventType::Bookmark,
+            WatchEventType::Error,
+        ] {
+            assert_eq!(t.as_str().parse::<WatchEventType>(), Ok(t));
+        }
+        assert!("CHANGED".parse::<WatchEventType>().is_err());
+    }
+
+    #[test]
+    fn list_params_leave_out_what_is_not_set() {
+        let p = ListParams::labels("app=web").watch_from(Some(7));
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"labelSelector":"app=web","watch":"true",
+                "resourceVersion":"7","allowWatchBookmarks":true})
+        );
+        assert!(p.is_watch());
+        assert_eq!(ListParams::selecting(Some(""), None), ListParams::default());
+    }
+
+    #[test]
+    fn exec_params_carry_the_command_as_json() {
+        let p = ExecParams::new(
+            Some("c"),
+            &["sh".into(), "-c".into(), "echo hi".into()],
+            true,
+            false,
+        );
+        assert_eq!(p.argv().unwrap(), ["sh", "-c", "echo hi"]);
+        let empty = ExecParams::new(None, &[], false, false);
+        assert!(empty.argv().is_err());
+    }
+}
