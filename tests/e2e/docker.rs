@@ -3,13 +3,15 @@
 //! pulled). Without an engine these tests skip, unless `ORK_REQUIRE_DOCKER=1`
 //! (CI), where they fail.
 
-use crate::harness::{Cluster, docker_ps, wait_for};
+use crate::harness::{Cluster, Deploy, docker_ps, wait_for};
 use serde_json::Value;
 use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
 const IMAGE: &str = "ork-test/busybox:latest";
+/// busybox httpd serving `/www` on 8080 in the foreground.
+const HTTPD: &[&str] = &["httpd", "-f", "-p", "8080", "-h", "/www"];
 
 /// Whether the Docker tests can run here (building the test image if needed).
 fn docker_ready() -> bool {
@@ -81,28 +83,15 @@ fn httpd_replicas_answer_on_their_host_ports_then_scale_down_and_delete_leave_no
         return;
     }
     let c = Cluster::start(1, "docker");
-    c.apply(&format!(
-        r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web}}
-spec:
-  replicas: 3
-  selector: {{matchLabels: {{app: web}}}}
-  template:
-    metadata: {{labels: {{app: web}}}}
-    spec:
-      terminationGracePeriodSeconds: 2
-      containers:
-      - name: httpd
-        image: {IMAGE}
-        imagePullPolicy: IfNotPresent
-        command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
-        ports: [{{containerPort: 8080}}]
-        resources:
-          limits: {{memory: 64Mi, cpu: 250m}}
-"#
-    ));
+    c.apply(
+        &Deploy::new("web", 3)
+            .container("httpd")
+            .image(IMAGE)
+            .command(HTTPD)
+            .field("ports: [{containerPort: 8080}]")
+            .field("resources: {limits: {memory: 64Mi, cpu: 250m}}")
+            .yaml(),
+    );
     let pods = c.wait_running("app=web", 3);
     let ids = containers(&c, false);
     assert_eq!(ids.len(), 3, "three running containers: {ids:?}");
@@ -382,25 +371,7 @@ fn a_node_daemon_killed_five_times_adopts_the_same_containers() {
         return;
     }
     let mut c = Cluster::start(1, "docker");
-    c.apply(&format!(
-        r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: steady}}
-spec:
-  replicas: 3
-  selector: {{matchLabels: {{app: steady}}}}
-  template:
-    metadata: {{labels: {{app: steady}}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: main
-        image: {IMAGE}
-        imagePullPolicy: IfNotPresent
-        command: ["sleep", "3600"]
-"#
-    ));
+    c.apply(&Deploy::new("steady", 3).grace(1).image(IMAGE).yaml());
     c.wait_running("app=steady", 3);
     let before = containers(&c, true);
     assert_eq!(before.len(), 3);
@@ -539,24 +510,14 @@ fn a_container_reaches_a_service_through_the_docker_gateway() {
         return;
     }
     let c = Cluster::start(1, "docker");
+    let deploy = Deploy::new("back", 2)
+        .grace(1)
+        .image(IMAGE)
+        .command(HTTPD)
+        .field("ports: [{name: http, containerPort: 8080}]")
+        .yaml();
     c.apply(&format!(
-        r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: back}}
-spec:
-  replicas: 2
-  selector: {{matchLabels: {{app: back}}}}
-  template:
-    metadata: {{labels: {{app: back}}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: httpd
-        image: {IMAGE}
-        imagePullPolicy: IfNotPresent
-        command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
-        ports: [{{name: http, containerPort: 8080}}]
+        r#"{deploy}
 ---
 apiVersion: v1
 kind: Service

@@ -37,6 +37,108 @@ pub fn http_get(url: String) -> reqwest::Result<reqwest::blocking::Response> {
     http().get(url).send()
 }
 
+/// A Deployment manifest for tests: `replicas` pods labelled `app: <name>`
+/// with one container, `main` (`sleep 3600` on `busybox` unless changed).
+///
+/// ```ignore
+/// Deploy::new("web", 3).image(IMAGE).command(&["httpd", "-f"]).field("ports: [{containerPort: 8080}]").yaml()
+/// ```
+pub struct Deploy {
+    name: String,
+    replicas: u32,
+    grace: u32,
+    container: String,
+    image: String,
+    command: Vec<String>,
+    fields: Vec<String>,
+}
+
+impl Deploy {
+    pub fn new(name: &str, replicas: u32) -> Self {
+        Deploy {
+            name: name.into(),
+            replicas,
+            grace: 2,
+            container: "main".into(),
+            image: "busybox".into(),
+            command: vec!["sleep".into(), "3600".into()],
+            fields: vec![],
+        }
+    }
+
+    /// `terminationGracePeriodSeconds`.
+    pub fn grace(mut self, seconds: u32) -> Self {
+        self.grace = seconds;
+        self
+    }
+
+    /// The container's name.
+    pub fn container(mut self, name: &str) -> Self {
+        self.container = name.into();
+        self
+    }
+
+    /// The container's image; a local one (with a `/`) is not pulled.
+    pub fn image(mut self, image: &str) -> Self {
+        self.image = image.into();
+        self
+    }
+
+    pub fn command(mut self, argv: &[&str]) -> Self {
+        self.command = argv.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// One more line of the container's spec, e.g. `ports: [{containerPort: 80}]`.
+    pub fn field(mut self, line: &str) -> Self {
+        self.fields.push(line.into());
+        self
+    }
+
+    pub fn yaml(&self) -> String {
+        let Deploy {
+            name,
+            replicas,
+            grace,
+            container,
+            image,
+            ..
+        } = self;
+        let command = serde_json::to_string(&self.command).unwrap();
+        let mut out = format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  labels:
+    app: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: {name}
+  template:
+    metadata:
+      labels:
+        app: {name}
+    spec:
+      terminationGracePeriodSeconds: {grace}
+      containers:
+      - name: {container}
+        image: {image}
+        command: {command}
+"
+        );
+        if image.contains('/') {
+            out.push_str("        imagePullPolicy: IfNotPresent\n");
+        }
+        for f in &self.fields {
+            out.push_str(&format!("        {f}\n"));
+        }
+        out
+    }
+}
+
 pub fn marker() -> u64 {
     let n = uuid::Uuid::new_v4().as_u128();
     900_000 + (n % 8_000_000) as u64

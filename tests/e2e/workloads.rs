@@ -1,33 +1,12 @@
 //! Deployments end to end on the process runtime: pods are real processes.
 
-use crate::harness::{Cluster, marker, pids_of, wait_for};
+use crate::harness::{Cluster, Deploy, marker, pids_of, wait_for};
 use std::time::Duration;
 
 pub fn deployment(name: &str, replicas: u32, sleep: u64) -> String {
-    format!(
-        r#"apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  labels:
-    app: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: {name}
-  template:
-    metadata:
-      labels:
-        app: {name}
-    spec:
-      terminationGracePeriodSeconds: 2
-      containers:
-      - name: main
-        image: busybox
-        command: ["sleep", "{sleep}"]
-"#
-    )
+    Deploy::new(name, replicas)
+        .command(&["sleep", &sleep.to_string()])
+        .yaml()
 }
 
 fn wait_processes(argv: &[&str], n: usize) -> Vec<u32> {

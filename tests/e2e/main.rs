@@ -1,0 +1,24 @@
+//! End-to-end tests: the real `ork` binary, real daemons on loopback, real
+//! SQLite files, real processes. One test binary, a module per feature.
+#![allow(clippy::unwrap_used)]
+
+mod harness;
+
+mod auth;
+mod autoscale;
+mod configmaps;
+mod docker;
+mod failover;
+mod manifests;
+mod probes;
+mod restarts;
+mod rollouts;
+mod runtime;
+mod scheduling;
+mod secrets;
+mod services;
+mod top;
+mod tui;
+mod up;
+mod volumes;
+mod workloads;
