@@ -34,6 +34,14 @@ pub fn private_dir(dir: &Path) -> Result<(), SysError> {
         .map_err(|e| io("making data dir private", e))
 }
 
+/// Makes an existing file readable only by its owner (0600); a missing
+/// file is left alone.
+pub fn make_private(path: &Path) {
+    if path.exists() {
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+    }
+}
+
 /// Writes a file readable only by its owner (0600), replacing it atomically.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), SysError> {
     let io = |what, source| SysError::Io {

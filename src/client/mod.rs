@@ -5,12 +5,16 @@
 //!
 //! This module must not import `control`, `node`, `cli` or `tui`.
 
+pub mod kubeconfig;
 mod watcher;
 
 pub use crate::api::wire::{
     Applied, DeleteOptions, ListParams, LogParams, Propagation, WatchEventType,
 };
+pub use kubeconfig::{Credentials, Kubeconfig};
 pub use watcher::{Change, watcher};
+
+use crate::tls::LiveCert;
 
 use crate::api::wire::{self, ApplyRequest, ApplyResponse, ExecParams, WatchLine, WriteParams};
 use crate::api::{AnyObject, Kind, Object, Status};
@@ -84,28 +88,81 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: String,
+    /// The client certificate presented, when there is one (renewable).
+    identity: Option<LiveCert>,
 }
 
 impl Client {
-    /// A client for `server` (`http://host:port`) with a bearer token.
+    /// A client for `server` with a bearer token, trusting nothing but what
+    /// `server`'s scheme needs: use [`Client::connect`] for `https://`.
     pub fn new(server: &str, token: &str) -> Result<Self> {
-        let base = server.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(ClientError::Invalid(format!(
-                "server {server:?} must start with http:// or https://"
-            )));
-        }
+        Self::connect(&Credentials {
+            server: server.to_string(),
+            token: Some(token.to_string()),
+            ..Default::default()
+        })
+    }
+
+    /// A client from kubeconfig-style credentials: the server, the CA to
+    /// trust (or `insecure`), and a token and/or a client certificate.
+    pub fn connect(c: &Credentials) -> Result<Self> {
+        let identity = match (&c.client_cert_pem, &c.client_key_pem) {
+            (Some(cert), Some(key)) => Some(
+                LiveCert::from_pem(cert, key, "client certificate")
+                    .map_err(|e| ClientError::Invalid(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        Self::with_identity(c, identity)
+    }
+
+    /// Like [`Client::connect`], presenting `identity` (a certificate the
+    /// caller may renew in place).
+    pub fn with_identity(c: &Credentials, identity: Option<LiveCert>) -> Result<Self> {
+        let base = c.server.trim_end_matches('/').to_string();
+        let invalid = |m: String| ClientError::Invalid(m);
         crate::tls::install_crypto();
-        let http = reqwest::Client::builder()
+        let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
-            .build()
-            .map_err(|e| ClientError::Invalid(e.to_string()))?;
+            // Shorter than the servers' idle timeout, so a pooled
+            // connection is not reused just as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(5));
+        if base.starts_with("https://") {
+            let config = match (&c.ca_pem, c.insecure) {
+                (_, true) => crate::tls::insecure_client_config(identity.as_ref()),
+                (Some(ca), false) => {
+                    let certs = crate::tls::certs_from_pem(ca, "certificate-authority")
+                        .map_err(|e| invalid(e.to_string()))?;
+                    crate::tls::roots(&certs)
+                        .and_then(|r| crate::tls::client_config(r, identity.as_ref()))
+                }
+                (None, false) => {
+                    return Err(invalid(format!(
+                        "no CA to check {base} against: use a kubeconfig with certificate-authority-data (ork up writes one), or pass --certificate-authority"
+                    )));
+                }
+            }
+            .map_err(|e| invalid(e.to_string()))?;
+            b = b.tls_backend_preconfigured(config);
+        } else if !base.starts_with("http://") {
+            return Err(invalid(format!(
+                "server {:?} must start with https:// or http://",
+                c.server
+            )));
+        }
+        let http = b.build().map_err(|e| invalid(e.to_string()))?;
         Ok(Client {
             http,
             base,
-            token: token.trim().to_string(),
+            token: c.token.as_deref().unwrap_or("").trim().to_string(),
+            identity,
         })
+    }
+
+    /// The client certificate this client presents, if any.
+    pub fn identity(&self) -> Option<&LiveCert> {
+        self.identity.as_ref()
     }
 
     pub fn server(&self) -> &str {
@@ -118,9 +175,12 @@ impl Client {
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
+        let rb = self.http.request(method, format!("{}{path}", self.base));
+        if self.token.is_empty() {
+            rb
+        } else {
+            rb.bearer_auth(&self.token)
+        }
     }
 
     async fn send(&self, rb: reqwest::RequestBuilder, timeout: bool) -> Result<reqwest::Response> {

@@ -3,14 +3,18 @@
 //!
 //! It must not import `cli`, `tui` or `node`.
 
+pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod controllers;
 pub mod daemon;
 pub mod events;
 pub mod http;
 pub mod leases;
 pub mod ops;
+pub mod pki;
 pub mod scheduling;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
 pub mod usage;
