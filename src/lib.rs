@@ -10,6 +10,7 @@ pub mod client;
 pub mod control;
 pub mod node;
 pub mod scheduler;
+pub mod serve;
 pub mod sys;
 pub mod tls;
 pub mod tui;

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authn;
 pub mod authz;
 pub mod controllers;
 pub mod daemon;
