@@ -53,7 +53,9 @@ fn default_connections() -> usize {
     let soft = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
         .map(|(soft, _)| soft)
         .unwrap_or(1024);
-    usize::try_from(soft / 4 * 3).unwrap_or(768).clamp(64, 16_384)
+    usize::try_from(soft / 4 * 3)
+        .unwrap_or(768)
+        .clamp(64, 16_384)
 }
 
 /// Who is at the other end of a request.
@@ -107,7 +109,10 @@ impl Shared {
     }
 
     fn log_refusal(&self) {
-        let mut last = self.refused_logged.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self
+            .refused_logged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if last.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
             *last = Some(Instant::now());
             tracing::warn!(
@@ -241,17 +246,18 @@ impl Conn {
         use hyper_util::rt::{TokioIo, TokioTimer};
         let shared = self.shared.clone();
         let router = self.router.clone();
-        let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            if !settled.swap(true, Ordering::Relaxed) {
-                shared.settle(peer.addr.ip(), id);
-            }
-            req.extensions_mut().insert(peer.clone());
-            let mut router = router.clone();
-            async move {
-                use tower_service::Service;
-                router.call(req.map(axum::body::Body::new)).await
-            }
-        });
+        let svc =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                if !settled.swap(true, Ordering::Relaxed) {
+                    shared.settle(peer.addr.ip(), id);
+                }
+                req.extensions_mut().insert(peer.clone());
+                let mut router = router.clone();
+                async move {
+                    use tower_service::Service;
+                    router.call(req.map(axum::body::Body::new)).await
+                }
+            });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(self.shared.limits.headers)

@@ -21,9 +21,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
 use rustls::sign::CertifiedKey;
-use rustls::{
-    ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme,
-};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex, Once, RwLock};
 use std::time::{Duration, SystemTime};
@@ -106,7 +104,9 @@ pub fn cert_pem(cert: &CertificateDer<'_>) -> String {
     out
 }
 
-fn parse<'a>(cert: &'a CertificateDer<'_>) -> Result<x509_parser::certificate::X509Certificate<'a>> {
+fn parse<'a>(
+    cert: &'a CertificateDer<'_>,
+) -> Result<x509_parser::certificate::X509Certificate<'a>> {
     x509_parser::parse_x509_certificate(cert.as_ref())
         .map(|(_, c)| c)
         .map_err(|e| TlsError::Certificate(e.to_string()))
@@ -199,7 +199,11 @@ impl LiveCert {
     }
 
     /// Puts a new chain and key in place.
-    pub fn replace(&self, chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Result<()> {
+    pub fn replace(
+        &self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<()> {
         let new = Arc::new(certified(chain, key)?);
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = new;
         Ok(())
@@ -215,7 +219,10 @@ impl LiveCert {
     }
 }
 
-fn certified(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Result<CertifiedKey> {
+fn certified(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<CertifiedKey> {
     if chain.is_empty() {
         return Err(TlsError::Certificate("an empty certificate chain".into()));
     }
@@ -257,7 +264,8 @@ pub enum ClientAuth {
 /// A TLS 1.2/1.3 server presenting `cert` (HTTP/1.1 only).
 pub fn server_config(cert: &LiveCert, clients: ClientAuth) -> Result<ServerConfig> {
     let p = provider();
-    let builder = ServerConfig::builder_with_provider(p.clone()).with_safe_default_protocol_versions()?;
+    let builder =
+        ServerConfig::builder_with_provider(p.clone()).with_safe_default_protocol_versions()?;
     let builder = match clients {
         ClientAuth::None => builder.with_no_client_auth(),
         ClientAuth::Optional(r) => builder.with_client_cert_verifier(

@@ -24,6 +24,7 @@ pub mod selector;
 pub mod service;
 pub mod status;
 pub mod testing;
+pub mod token;
 pub mod validation;
 pub mod volume;
 pub mod wire;

@@ -14,6 +14,8 @@ use std::str::FromStr;
 
 /// The path of `ork apply`'s transaction.
 pub const APPLY_PATH: &str = "/apis/ork.dev/v1/apply";
+/// Where a node joins with a join token.
+pub const JOIN_PATH: &str = "/apis/ork.dev/v1/join";
 /// The path of node heartbeat ages.
 pub const HEARTBEATS_PATH: &str = "/apis/ork.dev/v1/heartbeats";
 /// The path that re-encrypts every Secret under a new key.
@@ -24,6 +26,11 @@ pub fn heartbeat_path(node: &str) -> String {
     format!("/api/v1/nodes/{node}/heartbeat")
 }
 
+/// Where a node renews its certificate (authenticated by the current one).
+pub fn node_certificate_path(node: &str) -> String {
+    format!("/api/v1/nodes/{node}/certificate")
+}
+
 /// Where a node posts its usage reports.
 pub fn usage_report_path(node: &str) -> String {
     format!("/api/v1/nodes/{node}/usage")
@@ -32,6 +39,28 @@ pub fn usage_report_path(node: &str) -> String {
 /// A node's recent usage totals.
 pub fn usage_history_path(node: &str) -> String {
     format!("/apis/ork.dev/v1/nodes/{node}/usage")
+}
+
+/// `POST /apis/ork.dev/v1/join` (with a join token) and
+/// `POST /api/v1/nodes/{name}/certificate` (with the node's certificate):
+/// a node asks for a certificate for the key it made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateRequest {
+    pub node_name: String,
+    /// A PEM certificate signing request; only its public key is used.
+    pub csr: String,
+    /// The addresses the node serves on (its certificate names them).
+    #[serde(default)]
+    pub addresses: Vec<String>,
+}
+
+/// The answer: the node's certificate (then the CA), and the CA to trust.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedCertificate {
+    pub certificate: String,
+    pub certificate_authority: String,
 }
 
 /// `POST /apis/ork.dev/v1/apply`: objects applied in one transaction.

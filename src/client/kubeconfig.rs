@@ -258,7 +258,11 @@ impl Kubeconfig {
                 .clone()
         };
         let file = |p: &Path| -> Result<Vec<u8>, String> {
-            let p = if p.is_relative() { base.join(p) } else { p.to_path_buf() };
+            let p = if p.is_relative() {
+                base.join(p)
+            } else {
+                p.to_path_buf()
+            };
             std::fs::read(&p).map_err(|e| format!("reading {}: {e}", p.display()))
         };
         let data = |what: &str, d: &str| -> Result<Vec<u8>, String> {
@@ -266,7 +270,10 @@ impl Kubeconfig {
                 .decode(d.trim())
                 .map_err(|e| format!("{what} is not base64: {e}"))
         };
-        let ca_pem = match (&cluster.certificate_authority_data, &cluster.certificate_authority) {
+        let ca_pem = match (
+            &cluster.certificate_authority_data,
+            &cluster.certificate_authority,
+        ) {
             (Some(d), _) => Some(data("certificate-authority-data", d)?),
             (None, Some(p)) => Some(file(p)?),
             (None, None) => None,
@@ -347,7 +354,10 @@ mod tests {
         let c = back.credentials(None, dir.path()).unwrap();
         assert_eq!(c.server, "https://127.0.0.1:7700");
         assert_eq!(c.token.as_deref(), Some("abc"));
-        assert_eq!(c.ca_pem.as_deref(), Some(&b"-----BEGIN CERTIFICATE-----\n"[..]));
+        assert_eq!(
+            c.ca_pem.as_deref(),
+            Some(&b"-----BEGIN CERTIFICATE-----\n"[..])
+        );
         assert!(!format!("{c:?}").contains("abc"), "no token in Debug");
     }
 

@@ -160,6 +160,51 @@ impl Client {
         })
     }
 
+    /// A client for a node's first join: it trusts `server` only if it
+    /// presents a CA whose public key hashes to `ca_hash` (so `token`'s
+    /// secret goes to no other server), and keeps that CA.
+    pub fn pinned(
+        server: &str,
+        token: &str,
+        ca_hash: [u8; 32],
+    ) -> Result<(Self, std::sync::Arc<crate::tls::PinnedCa>)> {
+        crate::tls::install_crypto();
+        let base = server.trim_end_matches('/').to_string();
+        if !base.starts_with("https://") {
+            return Err(ClientError::Invalid(format!(
+                "a node joins over https://, not {server:?}"
+            )));
+        }
+        let (config, pin) = crate::tls::pinned_client_config(ca_hash)
+            .map_err(|e| ClientError::Invalid(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .tls_backend_preconfigured(config)
+            .build()
+            .map_err(|e| ClientError::Invalid(e.to_string()))?;
+        Ok((
+            Client {
+                http,
+                base,
+                token: token.trim().to_string(),
+                identity: None,
+            },
+            pin,
+        ))
+    }
+
+    /// POSTs a JSON body to a path and decodes the JSON answer.
+    pub async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let resp = self
+            .send(self.request(reqwest::Method::POST, path).json(body), true)
+            .await?;
+        self.json(resp).await
+    }
+
     /// The client certificate this client presents, if any.
     pub fn identity(&self) -> Option<&LiveCert> {
         self.identity.as_ref()

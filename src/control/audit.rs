@@ -238,7 +238,10 @@ mod tests {
             .unwrap_or_default()
             .contains("\"name\":\"p7\"")
         {
-            assert!(std::time::Instant::now() < deadline, "the record was not written");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the record was not written"
+            );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         assert!(!AuditLog::off().enabled());

@@ -61,7 +61,8 @@ impl Authenticator {
                 role: Role::Admin,
             });
         }
-        let refused = || "invalid bearer token: pass --token, or use a kubeconfig that ork wrote".to_string();
+        let refused =
+            || "invalid bearer token: pass --token, or use a kubeconfig that ork wrote".to_string();
         let token = Token::parse(t).ok_or_else(refused)?;
         let stored = self
             .store
@@ -156,7 +157,11 @@ impl Facts for StoreFacts<'_> {
                 .0
                 .get::<crate::api::volume::PersistentVolumeClaim>(namespace, name)
                 .is_some_and(|c| {
-                    c.metadata.annotations.get(SELECTED_NODE).map(String::as_str) == Some(node)
+                    c.metadata
+                        .annotations
+                        .get(SELECTED_NODE)
+                        .map(String::as_str)
+                        == Some(node)
                 })
         {
             return true;
@@ -188,7 +193,9 @@ mod tests {
         let ca = Ca::load_or_create(dir.path(), DEFAULT_VALIDITY).unwrap();
         let leaf = |p: &Profile| {
             let (chain, _) = ca.issue(p).unwrap();
-            crate::tls::certs_from_pem(chain.as_bytes(), "t").unwrap().remove(0)
+            crate::tls::certs_from_pem(chain.as_bytes(), "t")
+                .unwrap()
+                .remove(0)
         };
         assert_eq!(
             identity_of_cert(&leaf(&Profile::node("n1", &[]))),

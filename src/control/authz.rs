@@ -147,7 +147,11 @@ impl Attributes {
             field_selector: param("fieldSelector").unwrap_or_default(),
             ..Default::default()
         };
-        let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+        let segs: Vec<&str> = path
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
         let rest: &[&str] = match segs.as_slice() {
             ["api", _version, rest @ ..] => rest,
             ["apis", group, _version, rest @ ..] => {
@@ -194,7 +198,12 @@ impl Attributes {
             ("PATCH", _) => "patch",
             ("DELETE", true) => "delete",
             ("DELETE", false) => "deletecollection",
-            (m, _) => return Attributes { verb: m.to_ascii_lowercase(), ..a },
+            (m, _) => {
+                return Attributes {
+                    verb: m.to_ascii_lowercase(),
+                    ..a
+                };
+            }
         }
         .to_string();
         a
@@ -217,7 +226,8 @@ fn percent_decode(s: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
                     Ok(v) => {
                         out.push(v);
                         i += 2;
@@ -327,7 +337,11 @@ fn user(id: &Identity, role: Role, a: &Attributes) -> Decision {
         return if read && a.subresource.is_empty() {
             Decision::Allow
         } else {
-            deny(id, a, "nodes, namespaces and metrics are changed by admins only")
+            deny(
+                id,
+                a,
+                "nodes, namespaces and metrics are changed by admins only",
+            )
         };
     }
     if a.group == "ork.dev" {
@@ -454,14 +468,22 @@ mod tests {
     fn paths_read_as_kubernetes_request_attributes() {
         let a = Attributes::from_request("GET", "/api/v1/namespaces/default/pods/p1/log", "");
         assert_eq!(
-            (a.verb.as_str(), a.group.as_str(), a.resource.as_str(), a.subresource.as_str()),
+            (
+                a.verb.as_str(),
+                a.group.as_str(),
+                a.resource.as_str(),
+                a.subresource.as_str()
+            ),
             ("get", "", "pods", "log")
         );
         assert_eq!((a.namespace.as_str(), a.name.as_str()), ("default", "p1"));
         let a = Attributes::from_request("GET", "/apis/apps/v1/deployments", "watch=true");
         assert_eq!((a.verb.as_str(), a.group.as_str()), ("watch", "apps"));
         let a = Attributes::from_request("DELETE", "/api/v1/namespaces/x", "");
-        assert_eq!((a.verb.as_str(), a.resource.as_str(), a.namespace.as_str()), ("delete", "namespaces", "x"));
+        assert_eq!(
+            (a.verb.as_str(), a.resource.as_str(), a.namespace.as_str()),
+            ("delete", "namespaces", "x")
+        );
         let a = Attributes::from_request("DELETE", "/api/v1/nodes", "");
         assert_eq!(a.verb, "deletecollection");
         let a = Attributes::from_request(
@@ -469,7 +491,10 @@ mod tests {
             "/api/v1/pods",
             "fieldSelector=spec.nodeName%3Dn1&watch=1",
         );
-        assert_eq!((a.verb.as_str(), a.field_selector.as_str()), ("watch", "spec.nodeName=n1"));
+        assert_eq!(
+            (a.verb.as_str(), a.field_selector.as_str()),
+            ("watch", "spec.nodeName=n1")
+        );
         let a = Attributes::from_request("GET", "/version", "");
         assert!(!a.resource_request);
     }
@@ -480,7 +505,11 @@ mod tests {
         let ok = |id: &Identity, m: &str, p: &str| decide(id, m, p, "").allowed();
         assert!(ok(&admin, "DELETE", "/api/v1/nodes/n1"));
         assert!(ok(&admin, "GET", "/metrics"));
-        assert!(ok(&edit, "POST", "/apis/apps/v1/namespaces/default/deployments"));
+        assert!(ok(
+            &edit,
+            "POST",
+            "/apis/apps/v1/namespaces/default/deployments"
+        ));
         assert!(ok(&edit, "POST", "/api/v1/namespaces/default/pods/p/exec"));
         assert!(ok(&edit, "PUT", "/api/v1/namespaces/default/secrets/s"));
         assert!(!ok(&edit, "GET", "/api/v1/namespaces/default/secrets/s"));
@@ -499,7 +528,11 @@ mod tests {
         assert!(!ok(&view, "POST", "/apis/ork.dev/v1/apply"));
         for id in [&admin, &edit, &view] {
             assert!(ok(id, "GET", "/version"));
-            assert!(ok(id, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"));
+            assert!(ok(
+                id,
+                "POST",
+                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+            ));
         }
     }
 
@@ -519,7 +552,14 @@ mod tests {
         assert!(!ok("DELETE", "/api/v1/nodes/a"));
         assert!(!ok("DELETE", "/api/v1/nodes"));
         assert!(!ok("GET", "/api/v1/pods"));
-        assert!(d("GET", "/api/v1/pods", "fieldSelector=spec.nodeName%3Da&watch=true").allowed());
+        assert!(
+            d(
+                "GET",
+                "/api/v1/pods",
+                "fieldSelector=spec.nodeName%3Da&watch=true"
+            )
+            .allowed()
+        );
         assert!(!d("GET", "/api/v1/pods", "fieldSelector=spec.nodeName%3Db").allowed());
         assert!(ok("GET", "/api/v1/namespaces/default/pods/a1"));
         assert!(ok("PUT", "/api/v1/namespaces/default/pods/a1/status"));
@@ -546,7 +586,10 @@ mod tests {
         let Decision::Deny(why) = d("DELETE", "/api/v1/nodes/b", "") else {
             panic!()
         };
-        assert!(why.starts_with("system:node:a may not delete nodes"), "{why}");
+        assert!(
+            why.starts_with("system:node:a may not delete nodes"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -164,11 +164,9 @@ impl Ca {
         match (read(&crt, "reading")?, read(&key, "reading")?) {
             (Some(c), Some(k)) => {
                 let key_pem = String::from_utf8_lossy(&k);
-                let pair = KeyPair::from_pem(&key_pem).map_err(|e| {
-                    PkiError::Sign(format!("{}: {e}", key.display()))
-                })?;
-                let cert = tls::certs_from_pem(&c, &crt.display().to_string())?
-                    .remove(0);
+                let pair = KeyPair::from_pem(&key_pem)
+                    .map_err(|e| PkiError::Sign(format!("{}: {e}", key.display())))?;
+                let cert = tls::certs_from_pem(&c, &crt.display().to_string())?.remove(0);
                 let issuer = Issuer::from_ca_cert_der(&cert, pair).map_err(sign_err)?;
                 crate::sys::make_private(&key);
                 Ok(Ca {
@@ -182,7 +180,8 @@ impl Ca {
                 let pair = tls::new_key()?;
                 let mut p = CertificateParams::default();
                 p.distinguished_name = rcgen::DistinguishedName::new();
-                p.distinguished_name.push(DnType::CommonName, "ork cluster CA");
+                p.distinguished_name
+                    .push(DnType::CommonName, "ork cluster CA");
                 p.distinguished_name.push(DnType::OrganizationName, "ork");
                 p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
                 p.key_usages = vec![
@@ -465,11 +464,19 @@ mod tests {
         let s = tls::subject_of(&certs[0]).unwrap();
         assert_eq!(s.common_name, "system:node:n1");
         assert_eq!(s.organizations, [NODES_GROUP]);
-        assert!(covers(&certs[0], &["n1".into()], &[IpAddr::from([10, 0, 0, 5])]));
+        assert!(covers(
+            &certs[0],
+            &["n1".into()],
+            &[IpAddr::from([10, 0, 0, 5])]
+        ));
         // The certificate carries the CSR's key.
         let (_, c) = x509_parser::parse_x509_certificate(certs[0].as_ref()).unwrap();
         assert_eq!(
-            c.tbs_certificate.subject_pki.subject_public_key.data.as_ref(),
+            c.tbs_certificate
+                .subject_pki
+                .subject_public_key
+                .data
+                .as_ref(),
             key.public_key_raw()
         );
         assert!(ca.sign_csr("not a csr", &Profile::user("x", "g")).is_err());

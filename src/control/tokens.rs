@@ -11,18 +11,16 @@
 //!
 //! Pure: building and checking these objects; the store holds them.
 
+pub use crate::api::token::{Token, parse_join};
 use crate::api::{Secret, Time, new_object};
 use crate::control::authz::Role;
 use base64::Engine;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The namespace tokens live in.
 pub const NAMESPACE: &str = "kube-system";
 /// The Secret type of tokens.
 pub const SECRET_TYPE: &str = "ork.dev/token";
-/// The prefix of a join token that carries the CA hash.
-pub const JOIN_PREFIX: &str = "K10";
 
 /// What a token grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,91 +47,6 @@ impl TokenRole {
     }
 }
 
-/// A token's two parts.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token {
-    pub id: String,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Token({}.<redacted>)", self.id)
-    }
-}
-
-fn random_lower(n: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut out = String::with_capacity(n);
-    while out.len() < n {
-        for b in uuid::Uuid::new_v4().as_bytes() {
-            // 252 = 7 * 36: no bias.
-            if *b < 252 && out.len() < n {
-                out.push(ALPHABET[usize::from(*b) % 36] as char);
-            }
-        }
-    }
-    out
-}
-
-fn well_formed(part: &str, len: usize) -> bool {
-    part.len() == len
-        && part
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
-impl Token {
-    pub fn generate() -> Token {
-        Token {
-            id: random_lower(6),
-            secret: random_lower(16),
-        }
-    }
-
-    /// Reads `<id>.<secret>`.
-    pub fn parse(s: &str) -> Option<Token> {
-        let (id, secret) = s.trim().split_once('.')?;
-        (well_formed(id, 6) && well_formed(secret, 16)).then(|| Token {
-            id: id.into(),
-            secret: secret.into(),
-        })
-    }
-
-    pub fn to_text(&self) -> String {
-        format!("{}.{}", self.id, self.secret)
-    }
-
-    /// `K10<ca hash>::<id>.<secret>`.
-    pub fn join_text(&self, ca_hash: &str) -> String {
-        format!("{JOIN_PREFIX}{ca_hash}::{}", self.to_text())
-    }
-
-    fn secret_hash(&self) -> String {
-        crate::tls::hex(&Sha256::digest(self.secret.as_bytes()))
-    }
-}
-
-/// Reads a join token's text: the CA hash (raw bytes) and the token.
-pub fn parse_join(s: &str) -> Result<([u8; 32], Token), String> {
-    let s = s.trim();
-    let rest = s.strip_prefix(JOIN_PREFIX).ok_or_else(|| {
-        format!("a join token starts with {JOIN_PREFIX} followed by the CA's hash (print one with `ork token create --role node`)")
-    })?;
-    let (hash, token) = rest
-        .split_once("::")
-        .ok_or("a join token is K10<hash>::<id>.<secret>")?;
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err("the CA hash of a join token is 64 hex digits".into());
-    }
-    let mut raw = [0u8; 32];
-    for (i, b) in raw.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hash[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
-    }
-    let token = Token::parse(token).ok_or("the token part is <6 characters>.<16 characters>")?;
-    Ok((raw, token))
-}
-
 /// The Secret's name for a token id.
 pub fn secret_name(id: &str) -> String {
     format!("token-{id}")
@@ -147,15 +60,21 @@ fn put(s: &mut Secret, key: &str, value: &str) {
 }
 
 fn get(s: &Secret, key: &str) -> Option<String> {
-    s.value(key).map(|v| String::from_utf8_lossy(&v).into_owned())
+    s.value(key)
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
 }
 
 /// The Secret that records `token`.
-pub fn to_secret(token: &Token, role: TokenRole, expires: Option<Time>, description: &str) -> Secret {
+pub fn to_secret(
+    token: &Token,
+    role: TokenRole,
+    expires: Option<Time>,
+    description: &str,
+) -> Secret {
     let mut s: Secret = new_object(NAMESPACE, &secret_name(&token.id));
     s.type_ = SECRET_TYPE.into();
     put(&mut s, "token-id", &token.id);
-    put(&mut s, "token-secret-sha256", &token.secret_hash());
+    put(&mut s, "token-secret-sha256", &token.secret_sha256());
     put(&mut s, "role", role.as_str());
     if let Some(t) = expires {
         put(&mut s, "expiration", &t.0.to_rfc3339());
@@ -204,7 +123,7 @@ pub fn check(stored: &Secret, presented: &Token, now: &Time) -> Result<TokenRole
     let info = info(stored).ok_or(Refused::Unknown)?;
     let want = get(stored, "token-secret-sha256").ok_or(Refused::Unknown)?;
     let same: bool = presented
-        .secret_hash()
+        .secret_sha256()
         .as_bytes()
         .ct_eq(want.as_bytes())
         .into();
@@ -228,8 +147,16 @@ mod tests {
         assert!(!format!("{t:?}").contains(&t.secret));
         let now = Time::now();
         let later = Time(now.0 + chrono::Duration::hours(2));
-        let s = to_secret(&t, TokenRole::Node, Some(Time(now.0 + chrono::Duration::hours(1))), "n");
-        assert!(!serde_json::to_string(&s).unwrap().contains(&t.secret), "the secret is not stored");
+        let s = to_secret(
+            &t,
+            TokenRole::Node,
+            Some(Time(now.0 + chrono::Duration::hours(1))),
+            "n",
+        );
+        assert!(
+            !serde_json::to_string(&s).unwrap().contains(&t.secret),
+            "the secret is not stored"
+        );
         assert_eq!(check(&s, &t, &now), Ok(TokenRole::Node));
         assert_eq!(check(&s, &t, &later), Err(Refused::Expired(t.id.clone())));
         let wrong = Token {
@@ -239,18 +166,5 @@ mod tests {
         assert_eq!(check(&s, &wrong, &now), Err(Refused::Unknown));
         let i = info(&s).unwrap();
         assert_eq!((i.role, i.description.as_str()), (TokenRole::Node, "n"));
-    }
-
-    #[test]
-    fn join_tokens_carry_the_ca_hash() {
-        let t = Token::generate();
-        let hash = "ab".repeat(32);
-        let (raw, back) = parse_join(&t.join_text(&hash)).unwrap();
-        assert_eq!(back, t);
-        assert_eq!(raw, [0xab; 32]);
-        assert!(parse_join(&t.to_text()).is_err());
-        assert!(parse_join(&format!("K10{}::{}", "zz".repeat(32), t.to_text())).is_err());
-        assert!(parse_join(&format!("K10{hash}::short.token")).is_err());
-        assert_eq!(Token::parse("ABCDEF.0123456789abcdef"), None);
     }
 }

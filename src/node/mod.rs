@@ -8,6 +8,7 @@
 
 pub mod daemon;
 pub mod env;
+pub mod join;
 pub mod machine;
 pub mod probe;
 pub mod proxy;
