@@ -1,9 +1,10 @@
 //! Smaller commands: `scale`, `logs`, `events`, `version`, `completion`.
 
-use super::output::{headers, row, table};
 use super::{CliError, Ctx, Global, Result};
-use crate::api::{AnyObject, Event, Kind, qualified_name};
+use crate::api::{AnyObject, Event, Kind, Time, qualified_name};
 use crate::client::{ListParams, LogParams};
+use crate::verbs::objects::{self, Target, scalable};
+use crate::verbs::output::{Columns, table};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use std::io::Write;
@@ -56,7 +57,7 @@ fn scale_target(target: &[String]) -> Result<(Kind, String)> {
             ));
         }
     };
-    let kind = Kind::from_name(&k).filter(|k| matches!(k, Kind::Deployment | Kind::ReplicaSet));
+    let kind = Kind::from_name(&k).filter(|k| scalable(*k));
     let kind = kind.ok_or_else(|| {
         CliError::Usage(format!(
             "{k:?} cannot be scaled: use deployment or replicaset"
@@ -128,10 +129,13 @@ pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
             a.replicas
         )));
     }
-    ctx.client
-        .scale(kind, &ctx.namespace, &name, a.replicas)
-        .await?;
-    println!("{} scaled", qualified_name(kind, &name));
+    let target = Target {
+        kind,
+        namespace: ctx.namespace.clone(),
+        name,
+    };
+    objects::scale(ctx, &target, a.replicas).await?;
+    println!("{} scaled", qualified_name(kind, &target.name));
     Ok(())
 }
 
@@ -224,22 +228,15 @@ pub async fn events(ctx: &Ctx, a: EventsArgs) -> Result<()> {
         eprintln!("No events found");
         return Ok(());
     }
-    let with_ns = a.all_namespaces;
+    let cols = Columns {
+        with_ns: a.all_namespaces,
+        ..Columns::at(Time::now())
+    };
     let rows: Vec<Vec<String>> = evs
         .into_iter()
-        .map(|e| {
-            row(
-                &AnyObject::Event(std::sync::Arc::new(e)),
-                false,
-                with_ns,
-                false,
-            )
-        })
+        .map(|e| cols.row(&AnyObject::Event(std::sync::Arc::new(e))))
         .collect();
-    print!(
-        "{}",
-        table(&headers(Kind::Event, false, with_ns), &rows, true)
-    );
+    print!("{}", table(&cols.headers(Kind::Event), &rows, true));
     Ok(())
 }
 
@@ -255,7 +252,7 @@ pub async fn version(g: &Global, a: VersionArgs) -> Result<()> {
     if a.client {
         return Ok(());
     }
-    let ctx = Ctx::new(g)?;
+    let ctx = super::ctx(g)?;
     let v = ctx.client.version().await?;
     println!(
         "Server Version: {}",

@@ -6,6 +6,7 @@ use super::app::*;
 use super::data;
 use super::keys::{self, Action};
 use crate::api::{AnyObject, Kind};
+use crate::verbs::output::to_yaml;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -270,7 +271,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SortNext | Action::SortReverse => {
             if let Some(kind) = app.kind() {
-                let cols = crate::cli::output::headers(kind, false, app.with_ns()).len();
+                let cols = app.columns().headers(kind).len();
                 app.sort = Some(match (app.sort, action) {
                     (None, Action::SortNext) => (0, false),
                     (None, _) => (0, true),
@@ -313,7 +314,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 let text = o
                     .to_value()
                     .map_err(|e| e.to_string())
-                    .and_then(|v| crate::cli::output::to_yaml(&v).map_err(|e| e.to_string()));
+                    .and_then(|v| to_yaml(&v).map_err(|e| e.to_string()));
                 match text {
                     Ok(y) => app.page = Some(Page::text(format!("yaml {}", t.label()), &y)),
                     Err(e) => app.flash(e, true),
