@@ -10,27 +10,25 @@ use futures::StreamExt;
 use std::io::Write;
 use std::time::Duration;
 
-/// Parses `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds.
+/// The longest duration a flag takes (about 31 years).
+const MAX_DURATION: Duration = Duration::from_secs(1_000_000_000);
+
+/// Parses a duration as humantime writes them (`500ms`, `30s`, `5m`, `1h`,
+/// `1m30s`, `1.5h`), or a bare number of seconds (`300`).
 pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s.split_at(
-        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len()),
-    );
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (e.g. 500ms, 30s, 5m)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+    let d = match s.parse::<f64>() {
+        Ok(secs) if (0.0..=MAX_DURATION.as_secs_f64()).contains(&secs) => {
+            Duration::from_secs_f64(secs)
+        }
+        Ok(_) => return Err(format!("{s:?} is out of range")),
+        Err(_) => humantime::parse_duration(s)
+            .map_err(|e| format!("{s:?} is not a duration (e.g. 500ms, 30s, 5m, 1m30s): {e}"))?,
     };
-    if !(0.0..=1e9).contains(&secs) {
+    if d > MAX_DURATION {
         return Err(format!("{s:?} is out of range"));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 #[derive(Args, Debug)]
@@ -306,6 +304,11 @@ mod tests {
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("100years").is_err());
     }
 
     /// The scripts in completions/ must match what the binary generates.
