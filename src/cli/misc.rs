@@ -155,12 +155,15 @@ pub struct LogsArgs {
     pub previous: bool,
 }
 
+/// A pod named as `NAME`, `pod/NAME` or `pods/NAME`.
+pub fn pod_name(arg: &str) -> &str {
+    arg.strip_prefix("pod/")
+        .or(arg.strip_prefix("pods/"))
+        .unwrap_or(arg)
+}
+
 pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
-    let pod = a
-        .pod
-        .strip_prefix("pod/")
-        .or(a.pod.strip_prefix("pods/"))
-        .unwrap_or(&a.pod);
+    let pod = pod_name(&a.pod);
     let opts = LogParams {
         container: a.container.clone(),
         follow: a.follow,

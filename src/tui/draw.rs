@@ -535,20 +535,9 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
             Line::from(format!(" {question} [y/n] ")).style(Style::new().black().on_yellow().bold())
         }
         None => {
-            let active = |s: Scope| match (&app.page, s) {
-                (Some(_), Scope::Page) => true,
-                (Some(p), Scope::Logs) => matches!(p.kind, PageKind::Logs { .. }),
-                (Some(p), Scope::History) => matches!(p.kind, PageKind::History { .. }),
-                (None, Scope::Table) => false,
-                (None, Scope::Pods) => app.view == View::Table(Kind::Pod),
-                (None, Scope::Scalable) => matches!(
-                    app.view,
-                    View::Table(Kind::Deployment) | View::Table(Kind::ReplicaSet)
-                ),
-                (None, Scope::Deployments) => app.view == View::Table(Kind::Deployment),
-                (None, Scope::Nodes) => app.view == View::Table(Kind::Node),
-                _ => false,
-            };
+            // The keys of what is on screen, not the ones that work everywhere.
+            let in_scope = app.scopes();
+            let active = |s: Scope| !matches!(s, Scope::Anywhere | Scope::Table) && in_scope(s);
             let mut spans = vec![];
             for b in keys::BINDINGS.iter().filter(|b| active(b.scope)) {
                 let word = keys::hint(b.action);

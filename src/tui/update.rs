@@ -386,15 +386,11 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Restart => {
-            if let Some(o) = app.current() {
-                let t = Target::of(o);
-                app.prompt = Some(Prompt::Confirm {
-                    question: format!("Restart every pod of {}?", t.label()),
-                    effect: Effect::Restart(t),
-                });
-            }
-        }
+        Action::Restart => confirm(
+            app,
+            |t| format!("Restart every pod of {}?", t.label()),
+            Effect::Restart,
+        ),
         Action::History => {
             if let Some(o) = app.current() {
                 return vec![Effect::History(Target::of(o))];
@@ -430,28 +426,30 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 }];
             }
         }
-        Action::Drain => {
-            if let Some(o) = app.current() {
-                let n = o.meta().name.clone();
-                app.prompt = Some(Prompt::Confirm {
-                    question: format!(
-                        "Drain node/{n}? Its pods are evicted and replaced elsewhere."
-                    ),
-                    effect: Effect::Drain(n),
-                });
-            }
-        }
-        Action::Delete => {
-            if let Some(o) = app.current() {
-                let t = Target::of(o);
-                app.prompt = Some(Prompt::Confirm {
-                    question: format!("Delete {}?", t.label()),
-                    effect: Effect::Delete(t),
-                });
-            }
-        }
+        Action::Drain => confirm(
+            app,
+            |t| {
+                format!(
+                    "Drain node/{}? Its pods are evicted and replaced elsewhere.",
+                    t.name
+                )
+            },
+            |t| Effect::Drain(t.name),
+        ),
+        Action::Delete => confirm(app, |t| format!("Delete {}?", t.label()), Effect::Delete),
     }
     vec![]
+}
+
+/// Asks `question` about the selected row; yes runs the effect `effect` makes of it.
+fn confirm(app: &mut App, question: impl Fn(&Target) -> String, effect: impl Fn(Target) -> Effect) {
+    if let Some(o) = app.current() {
+        let t = Target::of(o);
+        app.prompt = Some(Prompt::Confirm {
+            question: question(&t),
+            effect: effect(t),
+        });
+    }
 }
 
 fn open_logs(

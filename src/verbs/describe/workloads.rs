@@ -191,14 +191,18 @@ pub(super) fn deployment(d: &mut Doc, dep: &Deployment) {
     conditions(d, &s.conditions);
 }
 
-pub(super) fn replicaset(d: &mut Doc, rs: &ReplicaSet) {
-    meta(d, &rs.metadata, true);
-    selector(d, &rs.spec.selector);
+fn replicas(d: &mut Doc, current: i32, desired: i32) {
     d.kv(
         0,
         "Replicas",
-        format!("{} current / {} desired", rs.status.replicas, rs.replicas()),
+        format!("{current} current / {desired} desired"),
     );
+}
+
+pub(super) fn replicaset(d: &mut Doc, rs: &ReplicaSet) {
+    meta(d, &rs.metadata, true);
+    selector(d, &rs.spec.selector);
+    replicas(d, rs.status.replicas, rs.replicas());
     d.kv(
         0,
         "Pods Status",
@@ -221,13 +225,6 @@ pub(super) fn autoscaler(d: &mut Doc, h: &HorizontalPodAutoscaler) {
         "Scale-down window",
         format!("{}s", h.spec.scale_down_window_seconds()),
     );
-    d.kv(
-        0,
-        "Replicas",
-        format!(
-            "{} current / {} desired",
-            h.status.current_replicas, h.status.desired_replicas
-        ),
-    );
+    replicas(d, h.status.current_replicas, h.status.desired_replicas);
     conditions(d, &h.status.conditions);
 }
