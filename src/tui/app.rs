@@ -11,9 +11,11 @@
 
 use super::data::{self, Data, Incident, Requested, natural_cmp};
 use super::keys::Scope;
-use crate::api::{AnyObject, Kind, Selector, Time};
-use crate::client::WatchEventType;
-use crate::verbs::output::Columns;
+use crate::{
+    api::{AnyObject, Kind, Selector, Time},
+    client::WatchEventType,
+    verbs::output::Columns,
+};
 use crossterm::event::KeyEvent;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};

@@ -5,8 +5,10 @@
 //!
 //! Imports `api` and the watch event type of `client`; no I/O.
 
-use crate::api::{AnyObject, Event, Kind, Object, Pod};
-use crate::client::WatchEventType;
+use crate::{
+    api::{AnyObject, Event, Kind, Object, Pod},
+    client::WatchEventType,
+};
 use chrono::{DateTime, Utc};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::cmp::Ordering;

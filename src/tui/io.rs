@@ -9,13 +9,13 @@
 
 use super::app::{Effect, Msg, Revision, Target};
 use super::data::WATCHED;
-use crate::api::Kind;
-use crate::api::metrics::{MetricsList, NodeMetrics, cpu_milli};
-use crate::client::{
-    Change, Client, DeleteOptions, ListParams, LogParams, WatchEventType, watcher,
+use crate::{
+    api::Kind,
+    api::metrics::{MetricsList, NodeMetrics, cpu_milli},
+    client::{Change, Client, DeleteOptions, ListParams, LogParams, WatchEventType, watcher},
+    verbs::nodes::{DrainOptions, cordon, drain},
+    verbs::{Ctx, describe, objects, rollout},
 };
-use crate::verbs::nodes::{DrainOptions, cordon, drain};
-use crate::verbs::{Ctx, describe, objects, rollout};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};

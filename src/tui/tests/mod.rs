@@ -10,13 +10,15 @@ mod snapshots;
 mod tables;
 
 use super::app::{App, Conn, Effect, Msg, PageKind, Prompt, Revision, Target, View, update};
-use crate::api::testing::Build;
-use crate::api::{
-    AnyObject, ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus,
-    Deployment, Event, IntOrString, Kind, Node, Object, ObjectReference, Pod, PodPhase, PodStatus,
-    ReplicaSet, Service, Time, new_object,
+use crate::{
+    api::testing::Build,
+    api::{
+        AnyObject, ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus,
+        Deployment, Event, IntOrString, Kind, Node, Object, ObjectReference, Pod, PodPhase,
+        PodStatus, ReplicaSet, Service, Time, new_object,
+    },
+    client::WatchEventType,
 };
-use crate::client::WatchEventType;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 
