@@ -3,7 +3,7 @@
 //! events and API answers all arrive as [`Msg`]s, so every behaviour is a
 //! pure function of the state and a message, tested without a terminal.
 //!
-//! This file holds the state and its types; [`super::update`] holds
+//! This file holds the state and its types; [`super::update`](mod@super::update) holds
 //! `update` and the key handling. Imports `api`, `client`'s plain types,
 //! the cells of `verbs::output` and the sibling `keys` and `data`; never a
 //! socket, a clock-driven loop or the terminal. The time it shows ages at

@@ -1,8 +1,9 @@
 //! What the command line and the dashboard both do, as plain functions with
 //! plain option structs: the context built from the client config ([`Ctx`],
-//! [`config`]), the printers ([`output`]: tables, YAML, ages), [`describe`],
-//! and the verbs that change a cluster: [`rollout`] (status, history, undo,
-//! restart, pause), [`nodes`] (cordon, drain), [`objects`] (scale, delete).
+//! [`config`]), the printers ([`output`]: tables, YAML, ages), [`describe`]
+//! (with [`placement`], every node's verdict on a pending pod), and the verbs
+//! that change a cluster: [`rollout`] (status, history, undo, restart,
+//! pause), [`nodes`] (cordon, drain), [`objects`] (scale, delete).
 //!
 //! `cli` builds the option structs from clap arguments and prints what comes
 //! back; `tui` builds them from keys and shows it on a page. Nothing here

@@ -1,7 +1,7 @@
 //! `describe`: one object in prose, as kubectl shows it, ending with the
-//! events recorded about it. [`Doc`] lays out the aligned `Key:  value`
-//! lines; [`workloads`] writes pods, deployments, replica sets and
-//! autoscalers; [`cluster`] nodes, namespaces, services, endpoints, config
+//! events recorded about it. `Doc` lays out the aligned `Key:  value`
+//! lines; `workloads` writes pods, deployments, replica sets and
+//! autoscalers; `cluster` nodes, namespaces, services, endpoints, config
 //! and storage. Only [`describe_text`] and [`events_of`] talk to the API.
 
 mod cluster;
