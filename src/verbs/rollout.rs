@@ -6,8 +6,8 @@
 use super::output::to_yaml;
 use super::{Ctx, Result, VerbError};
 use crate::api::{
-    Deployment, Kind, POD_TEMPLATE_HASH_LABEL, PodTemplateSpec, REVISION_ANNOTATION, ReplicaSet,
-    Time, find_condition,
+    Deployment, Kind, ObjectMeta, POD_TEMPLATE_HASH_LABEL, PodTemplateSpec, REVISION_ANNOTATION,
+    ReplicaSet, Time, find_condition,
 };
 use crate::client::{ListParams, WatchEventType};
 use futures::StreamExt;
@@ -17,13 +17,16 @@ use std::time::Duration;
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 const ROLLED_BACK_GENERATION: &str = "ork.dev/rolled-back-generation";
 
-/// The revision number a ReplicaSet carries (0 when it has none).
-pub fn revision(rs: &ReplicaSet) -> i64 {
-    rs.metadata
-        .annotations
+/// The revision number an object's annotation gives, if any.
+fn annotated_revision(m: &ObjectMeta) -> Option<i64> {
+    m.annotations
         .get(REVISION_ANNOTATION)
         .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
+}
+
+/// The revision number a ReplicaSet carries (0 when it has none).
+pub fn revision(rs: &ReplicaSet) -> i64 {
+    annotated_revision(&rs.metadata).unwrap_or(0)
 }
 
 /// The ReplicaSets a deployment owns, oldest revision first.
@@ -257,11 +260,7 @@ pub async fn history(ctx: &Ctx, name: &str) -> Result<History> {
         .collect();
     Ok(History {
         name: name.to_string(),
-        current: d
-            .metadata
-            .annotations
-            .get(REVISION_ANNOTATION)
-            .and_then(|r| r.parse().ok()),
+        current: annotated_revision(&d.metadata),
         revisions,
     })
 }
