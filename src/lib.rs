@@ -1,7 +1,10 @@
 //! ork: one binary that runs a container cluster the way Kubernetes does.
 //!
-//! Arrows point one way: `cli`/`tui` -> `client` -> HTTP -> `control` -> store.
-//! `api` is a leaf every role shares.
+//! Arrows point one way: `cli`/`tui` -> `verbs` -> `client` -> HTTP ->
+//! `control` -> store. `verbs` holds what the command line and the dashboard
+//! both do (context from the client config, printers, describe, rollouts,
+//! drain, scale, delete), so neither imports the other (only `cli` starts the
+//! dashboard). `api` is a leaf every role shares.
 
 pub mod api;
 pub mod backoff;
@@ -14,3 +17,4 @@ pub mod serve;
 pub mod sys;
 pub mod tls;
 pub mod tui;
+pub mod verbs;

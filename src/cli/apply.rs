@@ -4,9 +4,9 @@ use super::input::{Manifest, decode_all, print_problems, read_sources};
 use super::{CliError, Ctx, Result};
 use crate::api::manifest::Strictness;
 use crate::api::{FieldError, Kind, Object, qualified_name};
-use crate::client::{ClientError, DeleteOptions, ListParams, Propagation, WatchEventType};
+use crate::client::{ClientError, DeleteOptions, ListParams, Propagation};
+use crate::verbs::objects::{self, Target, wait_gone};
 use clap::Args;
-use futures::StreamExt;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -140,9 +140,6 @@ pub struct DeleteArgs {
     pub timeout: Duration,
 }
 
-/// `(kind, namespace, name)` to delete.
-type Target = (Kind, String, String);
-
 fn kind_of(s: &str) -> Result<Kind> {
     Kind::from_name(s).ok_or_else(|| {
         CliError::Usage(format!(
@@ -182,7 +179,11 @@ async fn targets(ctx: &Ctx, a: &DeleteArgs) -> Result<Vec<Target>> {
                 } else {
                     n.clone()
                 };
-                (k, n, m.doc.object.meta().name.clone())
+                Target {
+                    kind: k,
+                    namespace: n,
+                    name: m.doc.object.meta().name.clone(),
+                }
             })
             .collect());
     }
@@ -200,8 +201,12 @@ async fn targets(ctx: &Ctx, a: &DeleteArgs) -> Result<Vec<Target>> {
                 let (k, n) = t.split_once('/').ok_or_else(|| {
                     CliError::Usage(format!("{t:?}: mix of KIND/NAME and plain names"))
                 })?;
-                let k = kind_of(k)?;
-                Ok((k, ns(k), n.to_string()))
+                let kind = kind_of(k)?;
+                Ok(Target {
+                    kind,
+                    namespace: ns(kind),
+                    name: n.to_string(),
+                })
             })
             .collect();
     }
@@ -213,7 +218,14 @@ async fn targets(ctx: &Ctx, a: &DeleteArgs) -> Result<Vec<Target>> {
                 "give names, or -l / --all, not both".into(),
             ));
         }
-        return Ok(names.iter().map(|n| (kind, ns(kind), n.clone())).collect());
+        return Ok(names
+            .iter()
+            .map(|n| Target {
+                kind,
+                namespace: ns(kind),
+                name: n.clone(),
+            })
+            .collect());
     }
     if !a.all && a.selector.is_none() {
         return Err(CliError::Usage(format!(
@@ -229,46 +241,7 @@ async fn targets(ctx: &Ctx, a: &DeleteArgs) -> Result<Vec<Target>> {
         .client
         .list_any(kind, Some(&ctx.namespace), &opts)
         .await?;
-    Ok(list
-        .items
-        .iter()
-        .map(|o| (kind, o.meta().namespace.clone(), o.meta().name.clone()))
-        .collect())
-}
-
-/// Waits until an object is gone (or replaced by a new one of the same name).
-async fn wait_gone(ctx: &Ctx, t: &Target, uid: &str) -> Result<()> {
-    let (kind, ns, name) = t;
-    let obj = match ctx.client.get_any(*kind, ns, name).await {
-        Ok(o) => o,
-        Err(e) if e.is_not_found() => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    if obj.meta().uid != uid {
-        return Ok(());
-    }
-    let opts = ListParams {
-        field_selector: Some(format!("metadata.name={name}")),
-        ..Default::default()
-    };
-    let nsq = if kind.namespaced() {
-        Some(ns.as_str())
-    } else {
-        None
-    };
-    let mut w = ctx
-        .client
-        .watch(*kind, nsq, &opts, Some(obj.meta().revision()))
-        .await?;
-    while let Some(ev) = w.next().await {
-        let ev = ev?;
-        if ev.type_ == WatchEventType::Deleted && ev.object.is_some_and(|o| o.meta().uid == uid) {
-            return Ok(());
-        }
-    }
-    Err(CliError::Failed(format!(
-        "the watch on {name} ended before it was deleted"
-    )))
+    Ok(list.items.iter().map(Target::of).collect())
 }
 
 pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
@@ -295,14 +268,9 @@ pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
     let mut failed = 0;
     let mut deleted = vec![];
     for t in &list {
-        match ctx.client.delete(t.0, &t.1, &t.2, &opts).await {
-            Ok(v) => {
-                let uid = v
-                    .pointer("/metadata/uid")
-                    .and_then(|u| u.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                println!("{} \"{}\" deleted", t.0.info().singular, t.2);
+        match objects::delete(ctx, t, &opts).await {
+            Ok(uid) => {
+                println!("{} \"{}\" deleted", t.kind.info().singular, t.name);
                 deleted.push((t.clone(), uid));
             }
             Err(e) if e.is_not_found() && a.ignore_not_found => {}

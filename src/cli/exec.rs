@@ -45,11 +45,7 @@ impl Drop for RawMode {
 }
 
 pub async fn exec(ctx: &Ctx, a: ExecArgs) -> Result<()> {
-    let pod = a
-        .pod
-        .strip_prefix("pod/")
-        .or(a.pod.strip_prefix("pods/"))
-        .unwrap_or(&a.pod);
+    let pod = super::misc::pod_name(&a.pod);
     let tty = a.tty && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if a.tty && !tty {
         eprintln!("Unable to use a TTY - input is not a terminal or the right kind of file");

@@ -1,10 +1,11 @@
 //! `ork get`: tables, `-o wide|json|yaml|name`, label and field selectors,
 //! one namespace or all, and `-w` to keep printing changes.
 
-use super::output::{headers, print_structured, row, table};
+use super::output::print_structured;
 use super::{CliError, Ctx, Format, Result};
-use crate::api::{AnyObject, Kind};
+use crate::api::{AnyObject, Kind, Time};
 use crate::client::{ListParams, WatchEventType};
+use crate::verbs::output::{Columns, table};
 use clap::Args;
 use futures::StreamExt;
 
@@ -125,12 +126,14 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
             });
         }
         if matches!(a.output, Format::Table | Format::Wide) && !objs.is_empty() {
-            let with_ns = a.all_namespaces && kind.namespaced();
-            let rows: Vec<Vec<String>> = objs
-                .iter()
-                .map(|o| row(o, wide, with_ns, several))
-                .collect();
-            tables.push(table(&headers(*kind, wide, with_ns), &rows, !a.no_headers));
+            let cols = Columns {
+                wide,
+                with_ns: a.all_namespaces && kind.namespaced(),
+                qualified: several,
+                now: Time::now(),
+            };
+            let rows: Vec<Vec<String>> = objs.iter().map(|o| cols.row(o)).collect();
+            tables.push(table(&cols.headers(*kind), &rows, !a.no_headers));
         }
         all.extend(objs);
     }
@@ -157,7 +160,11 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         } else {
             Some(ctx.namespace.as_str())
         };
-        let with_ns = a.all_namespaces && kind.namespaced();
+        let mut cols = Columns {
+            wide,
+            with_ns: a.all_namespaces && kind.namespaced(),
+            ..Columns::at(Time::now())
+        };
         let names: Vec<String> = targets[0].1.clone();
         let mut stream = ctx.client.watch(*kind, ns, &opts, Some(last_rev)).await?;
         let mut printed_header = !all.is_empty() || a.no_headers;
@@ -172,11 +179,9 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
             }
             match a.output {
                 Format::Table | Format::Wide => {
-                    let r = row(&o, wide, with_ns, false);
-                    print!(
-                        "{}",
-                        table(&headers(*kind, wide, with_ns), &[r], !printed_header)
-                    );
+                    cols.now = Time::now();
+                    let r = cols.row(&o);
+                    print!("{}", table(&cols.headers(*kind), &[r], !printed_header));
                     printed_header = true;
                 }
                 f => print_structured(std::slice::from_ref(&o), f, true)?,

@@ -1,35 +1,34 @@
 //! Smaller commands: `scale`, `logs`, `events`, `version`, `completion`.
 
-use super::output::{headers, row, table};
 use super::{CliError, Ctx, Global, Result};
-use crate::api::{AnyObject, Event, Kind, qualified_name};
+use crate::api::{AnyObject, Event, Kind, Time, qualified_name};
 use crate::client::{ListParams, LogParams};
+use crate::verbs::objects::{self, Target, scalable};
+use crate::verbs::output::{Columns, table};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use std::io::Write;
 use std::time::Duration;
 
-/// Parses `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds.
+/// The longest duration a flag takes (about 31 years).
+const MAX_DURATION: Duration = Duration::from_secs(1_000_000_000);
+
+/// Parses a duration as humantime writes them (`500ms`, `30s`, `5m`, `1h`,
+/// `1m30s`, `1.5h`), or a bare number of seconds (`300`).
 pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s.split_at(
-        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len()),
-    );
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (e.g. 500ms, 30s, 5m)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+    let d = match s.parse::<f64>() {
+        Ok(secs) if (0.0..=MAX_DURATION.as_secs_f64()).contains(&secs) => {
+            Duration::from_secs_f64(secs)
+        }
+        Ok(_) => return Err(format!("{s:?} is out of range")),
+        Err(_) => humantime::parse_duration(s)
+            .map_err(|e| format!("{s:?} is not a duration (e.g. 500ms, 30s, 5m, 1m30s): {e}"))?,
     };
-    if !(0.0..=1e9).contains(&secs) {
+    if d > MAX_DURATION {
         return Err(format!("{s:?} is out of range"));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 #[derive(Args, Debug)]
@@ -56,7 +55,7 @@ fn scale_target(target: &[String]) -> Result<(Kind, String)> {
             ));
         }
     };
-    let kind = Kind::from_name(&k).filter(|k| matches!(k, Kind::Deployment | Kind::ReplicaSet));
+    let kind = Kind::from_name(&k).filter(|k| scalable(*k));
     let kind = kind.ok_or_else(|| {
         CliError::Usage(format!(
             "{k:?} cannot be scaled: use deployment or replicaset"
@@ -128,10 +127,13 @@ pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
             a.replicas
         )));
     }
-    ctx.client
-        .scale(kind, &ctx.namespace, &name, a.replicas)
-        .await?;
-    println!("{} scaled", qualified_name(kind, &name));
+    let target = Target {
+        kind,
+        namespace: ctx.namespace.clone(),
+        name,
+    };
+    objects::scale(ctx, &target, a.replicas).await?;
+    println!("{} scaled", qualified_name(kind, &target.name));
     Ok(())
 }
 
@@ -153,12 +155,15 @@ pub struct LogsArgs {
     pub previous: bool,
 }
 
+/// A pod named as `NAME`, `pod/NAME` or `pods/NAME`.
+pub fn pod_name(arg: &str) -> &str {
+    arg.strip_prefix("pod/")
+        .or(arg.strip_prefix("pods/"))
+        .unwrap_or(arg)
+}
+
 pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
-    let pod = a
-        .pod
-        .strip_prefix("pod/")
-        .or(a.pod.strip_prefix("pods/"))
-        .unwrap_or(&a.pod);
+    let pod = pod_name(&a.pod);
     let opts = LogParams {
         container: a.container.clone(),
         follow: a.follow,
@@ -224,22 +229,15 @@ pub async fn events(ctx: &Ctx, a: EventsArgs) -> Result<()> {
         eprintln!("No events found");
         return Ok(());
     }
-    let with_ns = a.all_namespaces;
+    let cols = Columns {
+        with_ns: a.all_namespaces,
+        ..Columns::at(Time::now())
+    };
     let rows: Vec<Vec<String>> = evs
         .into_iter()
-        .map(|e| {
-            row(
-                &AnyObject::Event(std::sync::Arc::new(e)),
-                false,
-                with_ns,
-                false,
-            )
-        })
+        .map(|e| cols.row(&AnyObject::Event(std::sync::Arc::new(e))))
         .collect();
-    print!(
-        "{}",
-        table(&headers(Kind::Event, false, with_ns), &rows, true)
-    );
+    print!("{}", table(&cols.headers(Kind::Event), &rows, true));
     Ok(())
 }
 
@@ -255,7 +253,7 @@ pub async fn version(g: &Global, a: VersionArgs) -> Result<()> {
     if a.client {
         return Ok(());
     }
-    let ctx = Ctx::new(g)?;
+    let ctx = super::ctx(g)?;
     let v = ctx.client.version().await?;
     println!(
         "Server Version: {}",
@@ -309,6 +307,11 @@ mod tests {
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("100years").is_err());
     }
 
     /// The scripts in completions/ must match what the binary generates.

@@ -1,31 +1,32 @@
 //! The `ork` command line: clap definitions (their doc comments are the help
 //! text), dispatch, and the one place errors become exit codes. Commands that
-//! talk to a cluster go through `client`; `up`, `control` and `node` start
-//! daemons.
+//! talk to a cluster turn their arguments into the plain options of `verbs`
+//! (or call `client` directly) and print what comes back; `up`, `control`
+//! and `node` start daemons.
 //!
 //! This module may use every other module; none may use it.
 
 mod apply;
 mod bench;
-mod config;
 mod create;
-pub(crate) mod describe;
+mod describe;
 mod exec;
 mod get;
 mod input;
 mod misc;
-pub(crate) mod nodes;
-pub(crate) mod output;
-pub(crate) mod rollout;
+mod nodes;
+mod output;
+mod rollout;
 mod top;
 mod up;
 mod why;
 
-use crate::client::{Client, ClientError};
+use crate::client::ClientError;
+use crate::verbs::{Ctx, Overrides, VerbError};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-pub use config::ClientConfig;
+pub use crate::verbs::config::ClientConfig;
 
 /// Run a container cluster the way Kubernetes does.
 #[derive(Parser, Debug)]
@@ -61,6 +62,18 @@ pub struct Global {
     /// Log level of daemons and of this command (error, warn, info, debug, trace).
     #[arg(long, global = true, env = "ORK_LOG", value_name = "LEVEL")]
     pub log_level: Option<String>,
+}
+
+impl Global {
+    /// What these flags override in the client config.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            server: self.server.clone(),
+            token: self.token.clone(),
+            config: self.config.clone(),
+            namespace: self.namespace.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +166,8 @@ pub enum Format {
 pub enum CliError {
     #[error("{0}")]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Verb(#[from] VerbError),
     /// Invalid manifests; each problem was already printed.
     #[error("{0}")]
     Manifest(String),
@@ -176,7 +191,7 @@ impl CliError {
     /// 2 for misuse, 1 for everything else.
     pub fn code(&self) -> i32 {
         match self {
-            CliError::Usage(_) => 2,
+            CliError::Usage(_) | CliError::Verb(VerbError::NotConfigured(_)) => 2,
             CliError::Exit(code) => *code,
             _ => 1,
         }
@@ -185,27 +200,9 @@ impl CliError {
 
 pub type Result<T> = std::result::Result<T, CliError>;
 
-/// What client commands need: an API client and the namespace.
-pub struct Ctx {
-    pub client: Client,
-    pub namespace: String,
-    /// Whether `-n` was given (as opposed to the default).
-    pub namespace_explicit: bool,
-}
-
-impl Ctx {
-    pub fn new(g: &Global) -> Result<Ctx> {
-        let cfg = config::resolve(g)?;
-        Ok(Ctx {
-            client: Client::new(&cfg.server, &cfg.token)?,
-            namespace: g
-                .namespace
-                .clone()
-                .or(cfg.namespace)
-                .unwrap_or_else(|| crate::api::DEFAULT_NAMESPACE.to_string()),
-            namespace_explicit: g.namespace.is_some(),
-        })
-    }
+/// The context of client commands, from the flags and the client config.
+fn ctx(g: &Global) -> Result<Ctx> {
+    Ok(Ctx::connect(&g.overrides())?)
 }
 
 fn init_logging(level: Option<&str>, daemon: bool) {
@@ -241,26 +238,26 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Down(a) => up::down(a).await,
         Command::Control(a) => up::control(a).await,
         Command::Node(a) => up::node(g, a).await,
-        Command::Apply(a) => apply::apply(&Ctx::new(g)?, a).await,
-        Command::Get(a) => get::get(&Ctx::new(g)?, a).await,
-        Command::Describe(a) => describe::describe(&Ctx::new(g)?, a).await,
-        Command::Delete(a) => apply::delete(&Ctx::new(g)?, a).await,
-        Command::Scale(a) => misc::scale(&Ctx::new(g)?, a).await,
-        Command::Rollout(a) => rollout::rollout(&Ctx::new(g)?, a).await,
-        Command::Cordon(a) => nodes::cordon(&Ctx::new(g)?, a, true).await,
-        Command::Uncordon(a) => nodes::cordon(&Ctx::new(g)?, a, false).await,
-        Command::Drain(a) => nodes::drain(&Ctx::new(g)?, a).await,
-        Command::Taint(a) => nodes::taint(&Ctx::new(g)?, a).await,
-        Command::Why(a) => why::why(&Ctx::new(g)?, a).await,
+        Command::Apply(a) => apply::apply(&ctx(g)?, a).await,
+        Command::Get(a) => get::get(&ctx(g)?, a).await,
+        Command::Describe(a) => describe::describe(&ctx(g)?, a).await,
+        Command::Delete(a) => apply::delete(&ctx(g)?, a).await,
+        Command::Scale(a) => misc::scale(&ctx(g)?, a).await,
+        Command::Rollout(a) => rollout::rollout(&ctx(g)?, a).await,
+        Command::Cordon(a) => nodes::cordon(&ctx(g)?, a, true).await,
+        Command::Uncordon(a) => nodes::cordon(&ctx(g)?, a, false).await,
+        Command::Drain(a) => nodes::drain(&ctx(g)?, a).await,
+        Command::Taint(a) => nodes::taint(&ctx(g)?, a).await,
+        Command::Why(a) => why::why(&ctx(g)?, a).await,
         Command::Bench(a) => bench::bench(a).await,
-        Command::Logs(a) => misc::logs(&Ctx::new(g)?, a).await,
-        Command::Exec(a) => exec::exec(&Ctx::new(g)?, a).await,
-        Command::Top(a) => top::top(&Ctx::new(g)?, a).await,
-        Command::Autoscale(a) => misc::autoscale(&Ctx::new(g)?, a).await,
-        Command::Create(a) => create::create(&Ctx::new(g)?, a).await,
-        Command::Secret(a) => create::secret(&Ctx::new(g)?, a).await,
-        Command::Events(a) => misc::events(&Ctx::new(g)?, a).await,
-        Command::Tui(a) => crate::tui::run(&Ctx::new(g)?, a)
+        Command::Logs(a) => misc::logs(&ctx(g)?, a).await,
+        Command::Exec(a) => exec::exec(&ctx(g)?, a).await,
+        Command::Top(a) => top::top(&ctx(g)?, a).await,
+        Command::Autoscale(a) => misc::autoscale(&ctx(g)?, a).await,
+        Command::Create(a) => create::create(&ctx(g)?, a).await,
+        Command::Secret(a) => create::secret(&ctx(g)?, a).await,
+        Command::Events(a) => misc::events(&ctx(g)?, a).await,
+        Command::Tui(a) => crate::tui::run(&ctx(g)?, a)
             .await
             .map_err(|e| CliError::Failed(format!("tui: {e}"))),
         Command::Version(a) => misc::version(g, a).await,

@@ -3,11 +3,11 @@
 //! from the control daemon's `metrics.k8s.io` API (fed by node daemons every
 //! few seconds; nothing to install).
 
-use super::output::table;
 use super::{CliError, Ctx, Result};
 use crate::api::metrics::{MetricsList, NodeMetrics, PodMetrics, cpu_milli, memory_bytes};
 use crate::api::{Node, Quantity};
 use crate::client::ListParams;
+use crate::verbs::output::table;
 use clap::{Args, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
 

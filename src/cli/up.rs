@@ -4,7 +4,6 @@
 //! Stopping a daemon never stops pods: a restarted node daemon adopts them.
 //! `ork down` stops the pods an `ork up` data dir left running.
 
-use super::config::{self, ClientConfig};
 use super::misc::parse_duration;
 use super::{CliError, Global, Result};
 use crate::api::Quantity;
@@ -12,6 +11,7 @@ use crate::control::daemon as control_daemon;
 use crate::node::daemon::{self as node_daemon, RuntimeKind};
 use crate::node::machine;
 use crate::node::runtime::Runtime;
+use crate::verbs::config::{self, ClientConfig};
 use clap::{Args, ValueEnum};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -377,7 +377,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         crate::scheduler::Strategy::Spread,
     )
     .await?;
-    let cfg_path = config::path(g);
+    let cfg_path = config::path(&g.overrides());
     config::write(
         &cfg_path,
         &ClientConfig {

@@ -3,15 +3,19 @@
 //! events and API answers all arrive as [`Msg`]s, so every behaviour is a
 //! pure function of the state and a message, tested without a terminal.
 //!
-//! This file holds the state and its types; [`super::update`] holds
-//! `update` and the key handling. Imports `api`, `client`'s plain types and
-//! the sibling `keys` and `data`; never a socket, a clock-driven loop or the
-//! terminal.
+//! This file holds the state and its types; [`super::update`](mod@super::update) holds
+//! `update` and the key handling. Imports `api`, `client`'s plain types,
+//! the cells of `verbs::output` and the sibling `keys` and `data`; never a
+//! socket, a clock-driven loop or the terminal. The time it shows ages at
+//! is [`App::now`], set by whoever runs the loop.
 
 use super::data::{self, Data, Incident, Requested, natural_cmp};
 use super::keys::Scope;
-use crate::api::{AnyObject, Kind, Selector};
-use crate::client::WatchEventType;
+use crate::{
+    api::{AnyObject, Kind, Selector, Time},
+    client::WatchEventType,
+    verbs::output::Columns,
+};
 use crossterm::event::KeyEvent;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -42,26 +46,7 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 /// The object an action is about.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub kind: Kind,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl Target {
-    pub(super) fn of(obj: &AnyObject) -> Target {
-        Target {
-            kind: obj.kind(),
-            namespace: obj.meta().namespace.clone(),
-            name: obj.meta().name.clone(),
-        }
-    }
-
-    pub fn label(&self) -> String {
-        format!("{}/{}", self.kind.as_str().to_lowercase(), self.name)
-    }
-}
+pub use crate::verbs::objects::Target;
 
 /// An API call the I/O side runs; its answer comes back as a [`Msg`].
 #[derive(Clone, Debug, PartialEq)]
@@ -247,6 +232,9 @@ pub const SPARK: usize = 30;
 
 pub struct App {
     pub server: String,
+    /// The moment ages and live timers are shown at: the loop sets it before
+    /// each frame, tests fix it.
+    pub now: Time,
     pub data: Data,
     pub view: View,
     /// `None`: all namespaces.
@@ -281,6 +269,7 @@ impl App {
     pub fn new(server: &str, namespace: Option<String>) -> App {
         App {
             server: server.to_string(),
+            now: Time(chrono::DateTime::UNIX_EPOCH),
             data: Data::default(),
             view: View::Table(Kind::Pod),
             namespace,
@@ -319,6 +308,14 @@ impl App {
     /// Whether the table shows a NAMESPACE column.
     pub fn with_ns(&self) -> bool {
         self.namespace.is_none() && self.kind().is_some_and(Kind::namespaced)
+    }
+
+    /// The columns of the current table (as `ork get` prints them), ages at [`App::now`].
+    pub fn columns(&self) -> Columns {
+        Columns {
+            with_ns: self.with_ns(),
+            ..Columns::at(self.now)
+        }
     }
 
     /// The object under the cursor.
@@ -401,7 +398,7 @@ impl App {
                 .collect(),
             _ => vec![],
         };
-        let with_ns = self.with_ns();
+        let cols = self.columns();
         let mut rows: Vec<(&String, &AnyObject)> = objs
             .iter()
             .filter(|(_, o)| {
@@ -439,16 +436,14 @@ impl App {
                     None => {
                         m.name.contains(text)
                             || m.namespace.contains(text)
-                            || crate::cli::output::row(o, false, with_ns, false)
-                                .iter()
-                                .any(|c| c.contains(text))
+                            || cols.row(o).iter().any(|c| c.contains(text))
                     }
                 }
             })
             .collect();
         match self.sort {
             Some((col, desc)) => {
-                let headers = crate::cli::output::headers(kind, false, with_ns);
+                let headers = cols.headers(kind);
                 let by_age = headers.get(col).is_some_and(|h| h == "AGE");
                 let mut keyed: Vec<(String, &String, &AnyObject)> = rows
                     .into_iter()
@@ -460,10 +455,7 @@ impl App {
                                 .map(|t| format!("{:020}", i64::MAX - t.0.timestamp()))
                                 .unwrap_or_default()
                         } else {
-                            crate::cli::output::row(o, false, with_ns, false)
-                                .into_iter()
-                                .nth(col)
-                                .unwrap_or_default()
+                            cols.row(o).into_iter().nth(col).unwrap_or_default()
                         };
                         (cell, k, o)
                     })

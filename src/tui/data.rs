@@ -1,13 +1,16 @@
 //! What the dashboard knows about the cluster: the objects of every watched
 //! kind (kept current by watch events), and the pure derivations drawn from
 //! them: failover timelines from node events, per-node requests, a line diff
-//! of two revisions' templates.
+//! of two revisions' templates (by `similar`).
 //!
 //! Imports `api` and the watch event type of `client`; no I/O.
 
-use crate::api::{AnyObject, Event, Kind, Object, Pod};
-use crate::client::WatchEventType;
+use crate::{
+    api::{AnyObject, Event, Kind, Object, Pod},
+    client::WatchEventType,
+};
 use chrono::{DateTime, Utc};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
@@ -254,33 +257,31 @@ pub fn incidents(data: &Data) -> Vec<Incident> {
     out
 }
 
-/// A line diff of `old` to `new`: each line prefixed `  `, `- ` or `+ `.
+/// A line diff of `old` to `new`: each line prefixed `  `, `- ` or `+ `;
+/// where lines were replaced, the new ones come first.
 pub fn diff(old: &str, new: &str) -> Vec<String> {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    // Longest common subsequence table, from the end.
-    let mut l = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            l[i][j] = if a[i] == b[j] {
-                l[i + 1][j + 1] + 1
-            } else {
-                l[i + 1][j].max(l[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, vec![]);
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push(format!("  {}", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || l[i][j + 1] >= l[i + 1][j]) {
-            out.push(format!("+ {}", b[j]));
-            j += 1;
-        } else {
-            out.push(format!("- {}", a[i]));
-            i += 1;
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let mut out = vec![];
+    let mut put =
+        |mark: &str, lines: &[&str]| out.extend(lines.iter().map(|l| format!("{mark}{l}")));
+    for op in capture_diff_slices(Algorithm::Myers, &a, &b) {
+        match op {
+            DiffOp::Equal { old_index, len, .. } => put("  ", &a[old_index..old_index + len]),
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => put("- ", &a[old_index..old_index + old_len]),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => put("+ ", &b[new_index..new_index + new_len]),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                put("+ ", &b[new_index..new_index + new_len]);
+                put("- ", &a[old_index..old_index + old_len]);
+            }
         }
     }
     out

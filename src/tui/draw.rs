@@ -2,13 +2,14 @@
 //! page, and the prompt. Only the rows in the visible window are built, so a
 //! frame costs the same at 10 pods and at 10,000.
 //!
-//! Reads the app; changes nothing; no I/O. Cells come from the same column
-//! functions `ork get` prints with.
+//! Reads the app; changes nothing; no I/O, not even the clock: ages and
+//! live timers are counted to [`App::now`]. Cells come from the same column
+//! functions `ork get` prints with (`verbs::output`).
 
 use super::app::{App, Conn, PageKind, Prompt, View, complete};
 use super::keys::{self, Scope};
 use crate::api::{AnyObject, Kind, Node};
-use crate::cli::output::{headers, human_duration, row};
+use crate::verbs::output::human_duration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
@@ -154,7 +155,7 @@ fn status_line(app: &App, f: &mut Frame, area: Rect) {
             parts.push(Span::raw(format!("  /{}", app.filter)).yellow());
         }
         if let (Some((col, desc)), Some(k)) = (app.sort, app.kind()) {
-            let h = headers(k, false, app.with_ns());
+            let h = app.columns().headers(k);
             let arrow = if desc { "↓" } else { "↑" };
             parts.push(Span::raw(format!(
                 "  sort {}{arrow}",
@@ -260,15 +261,12 @@ fn styled_table<'a>(
 
 fn table(app: &App, f: &mut Frame, area: Rect) {
     let Some(kind) = app.kind() else { return };
-    let with_ns = app.with_ns();
-    let hs = headers(kind, false, with_ns);
+    let cols = app.columns();
+    let hs = cols.headers(kind);
     let h = area.height.saturating_sub(3) as usize;
     let win = window(app, kind, h);
     let first = win.first().map_or(0, |(i, _)| *i);
-    let cells: Vec<Vec<String>> = win
-        .iter()
-        .map(|(_, o)| row(o, false, with_ns, false))
-        .collect();
+    let cells: Vec<Vec<String>> = win.iter().map(|(_, o)| cols.row(o)).collect();
     let status_col = hs.iter().position(|h| h == "STATUS" || h == "TYPE");
     let ready_col = hs.iter().position(|h| h == "READY");
     let empty = cells.is_empty();
@@ -417,7 +415,7 @@ fn node_cells(app: &App, n: &Node) -> Vec<String> {
 }
 
 fn failover(app: &App, f: &mut Frame, area: Rect) {
-    let now = chrono::Utc::now();
+    let now = app.now.0;
     let mut lines: Vec<Line> = vec![];
     if app.incidents.is_empty() {
         lines.push(
@@ -537,20 +535,9 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
             Line::from(format!(" {question} [y/n] ")).style(Style::new().black().on_yellow().bold())
         }
         None => {
-            let active = |s: Scope| match (&app.page, s) {
-                (Some(_), Scope::Page) => true,
-                (Some(p), Scope::Logs) => matches!(p.kind, PageKind::Logs { .. }),
-                (Some(p), Scope::History) => matches!(p.kind, PageKind::History { .. }),
-                (None, Scope::Table) => false,
-                (None, Scope::Pods) => app.view == View::Table(Kind::Pod),
-                (None, Scope::Scalable) => matches!(
-                    app.view,
-                    View::Table(Kind::Deployment) | View::Table(Kind::ReplicaSet)
-                ),
-                (None, Scope::Deployments) => app.view == View::Table(Kind::Deployment),
-                (None, Scope::Nodes) => app.view == View::Table(Kind::Node),
-                _ => false,
-            };
+            // The keys of what is on screen, not the ones that work everywhere.
+            let in_scope = app.scopes();
+            let active = |s: Scope| !matches!(s, Scope::Anywhere | Scope::Table) && in_scope(s);
             let mut spans = vec![];
             for b in keys::BINDINGS.iter().filter(|b| active(b.scope)) {
                 let word = keys::hint(b.action);

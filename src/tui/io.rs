@@ -4,16 +4,17 @@
 //! heartbeats and usage, and an executor that runs each [`Effect`] and sends
 //! its answer back as a [`Msg`].
 //!
-//! Talks to the API only through `client` (and the CLI's own commands for
-//! describe, drain, rollouts); knows nothing of drawing.
+//! Talks to the API through `client` and the shared `verbs` (describe,
+//! scale, delete, cordon, drain, rollouts); knows nothing of drawing.
 
 use super::app::{Effect, Msg, Revision, Target};
 use super::data::WATCHED;
-use crate::api::metrics::{MetricsList, NodeMetrics, cpu_milli};
-use crate::api::{Deployment, Kind, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION};
-use crate::cli::Ctx;
-use crate::client::{
-    Change, Client, DeleteOptions, ListParams, LogParams, WatchEventType, watcher,
+use crate::{
+    api::Kind,
+    api::metrics::{MetricsList, NodeMetrics, cpu_milli},
+    client::{Change, Client, DeleteOptions, ListParams, LogParams, WatchEventType, watcher},
+    verbs::nodes::{DrainOptions, cordon, drain},
+    verbs::{Ctx, describe, objects, rollout},
 };
 use futures::StreamExt;
 use std::time::{Duration, Instant};
@@ -106,14 +107,6 @@ async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
     }
 }
 
-fn ctx(client: &Client, ns: &str) -> Ctx {
-    Ctx {
-        client: client.clone(),
-        namespace: ns.to_string(),
-        namespace_explicit: true,
-    }
-}
-
 async fn execute(client: Client, tx: UnboundedSender<Msg>, mut rx: UnboundedReceiver<Effect>) {
     let mut logs: Option<JoinHandle<()>> = None;
     while let Some(e) = rx.recv().await {
@@ -192,81 +185,45 @@ async fn stream_logs(
     let _ = tx.send(Msg::LogEnd { id, error: None });
 }
 
-async fn history(client: &Client, t: &Target) -> Result<(Vec<Revision>, i64), String> {
-    let c = ctx(client, &t.namespace);
-    let d: Deployment = client
-        .get(&t.namespace, &t.name)
+async fn history(ctx: &Ctx, t: &Target) -> Result<(Vec<Revision>, i64), String> {
+    let h = rollout::history(ctx, &t.name)
         .await
         .map_err(|e| e.to_string())?;
-    let sets = crate::cli::rollout::sets_of(&c, &d)
-        .await
-        .map_err(|e| e.to_string())?;
-    let current = d
-        .metadata
-        .annotations
-        .get(REVISION_ANNOTATION)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0);
     let mut out = vec![];
-    for rs in sets {
-        let mut tpl = rs.spec.template.clone();
-        tpl.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
-        let v = serde_json::to_value(&tpl).map_err(|e| e.to_string())?;
+    for r in &h.revisions {
         out.push(Revision {
-            number: crate::cli::rollout::revision(&rs),
-            replicaset: rs.metadata.name.clone(),
-            cause: rs
-                .metadata
-                .annotations
-                .get("kubernetes.io/change-cause")
-                .cloned()
-                .unwrap_or_default(),
-            template: crate::cli::output::to_yaml(&v).map_err(|e| e.to_string())?,
+            number: r.number,
+            replicaset: r.replicaset.clone(),
+            cause: r.cause.clone().unwrap_or_default(),
+            template: r.template_yaml().map_err(|e| e.to_string())?,
         });
     }
-    Ok((out, current))
+    Ok((out, h.current.unwrap_or(0)))
 }
 
 async fn run(client: Client, tx: UnboundedSender<Msg>, e: Effect) {
+    let ctx = |ns: &str| Ctx::in_namespace(&client, ns);
     let msg = match e {
         Effect::Scale { target, replicas } => Msg::Done(
-            client
-                .scale(target.kind, &target.namespace, &target.name, replicas)
+            objects::scale(&ctx(&target.namespace), &target, replicas)
                 .await
                 .map(|_| format!("{} scaled to {replicas}", target.label()))
                 .map_err(|e| e.to_string()),
         ),
         Effect::Delete(t) => Msg::Done(
-            client
-                .delete(t.kind, &t.namespace, &t.name, &DeleteOptions::default())
+            objects::delete(&ctx(&t.namespace), &t, &DeleteOptions::default())
                 .await
                 .map(|_| format!("{} deleted", t.label()))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::Cordon { node, on } => Msg::Done(
-            crate::cli::nodes::set_unschedulable(&ctx(&client, ""), &node, on)
-                .await
-                .map(|changed| {
-                    let verb = if on { "cordoned" } else { "uncordoned" };
-                    if changed {
-                        format!("node/{node} {verb}")
-                    } else {
-                        format!("node/{node} already {verb}")
-                    }
-                })
-                .map_err(|e| e.to_string()),
-        ),
+        Effect::Cordon { node, on } => {
+            Msg::Done(cordon(&ctx(""), &node, on).await.map_err(|e| e.to_string()))
+        }
         Effect::Drain(node) => {
             let title = format!("drain node/{node}");
-            let args = crate::cli::nodes::DrainArgs {
-                node: node.clone(),
-                timeout: Duration::from_secs(300),
-                force: false,
-                grace_period: None,
-            };
             let ptx = tx.clone();
             let t2 = title.clone();
-            let r = crate::cli::nodes::drain_with(&ctx(&client, ""), args, move |line| {
+            let r = drain(&ctx(""), &node, &DrainOptions::default(), move |line| {
                 let _ = ptx.send(Msg::Progress {
                     title: t2.clone(),
                     line,
@@ -285,27 +242,23 @@ async fn run(client: Client, tx: UnboundedSender<Msg>, e: Effect) {
             }
         }
         Effect::Restart(t) => Msg::Done(
-            crate::cli::rollout::restart(&ctx(&client, &t.namespace), &t.name)
+            rollout::restart(&ctx(&t.namespace), &t.name)
                 .await
                 .map_err(|e| e.to_string()),
         ),
         Effect::Undo { target, revision } => Msg::Done(
-            crate::cli::rollout::undo_to(
-                &ctx(&client, &target.namespace),
-                &target.name,
-                Some(revision),
-            )
-            .await
-            .map_err(|e| e.to_string()),
+            rollout::undo(&ctx(&target.namespace), &target.name, Some(revision))
+                .await
+                .map_err(|e| e.to_string()),
         ),
         Effect::Describe(t) => Msg::Text {
             title: format!("describe {}", t.label()),
-            body: crate::cli::describe::describe_text(&ctx(&client, &t.namespace), t.kind, &t.name)
+            body: describe::describe_text(&ctx(&t.namespace), t.kind, &t.name)
                 .await
                 .map_err(|e| e.to_string()),
         },
         Effect::History(t) => {
-            let result = history(&client, &t).await;
+            let result = history(&ctx(&t.namespace), &t).await;
             Msg::History { target: t, result }
         }
         Effect::Logs { .. } | Effect::StopLogs => return,

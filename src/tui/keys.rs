@@ -127,6 +127,13 @@ const fn ctrl(
     }
 }
 
+/// A plain character's binding, labelled with that character.
+macro_rules! key {
+    ($c:literal, $action:ident $(($n:literal))?, $scope:ident, $help:literal) => {
+        b(Char($c), concat!($c), A::$action$(($n))?, S::$scope, $help)
+    };
+}
+
 use Action as A;
 use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Up};
 use Scope as S;
@@ -134,13 +141,12 @@ use Scope as S;
 /// Every binding, in the order the help shows them. The first binding that
 /// matches a key in scope wins, so scoped bindings come before general ones.
 pub const BINDINGS: &[Binding] = &[
-    b(Char('?'), "?", A::Help, S::Anywhere, "this help"),
-    b(
-        Char(':'),
-        ":",
-        A::Command,
-        S::Anywhere,
-        "command: :pods :deploy :rs :nodes :svc :events :ns [NAME] :failover :q",
+    key!('?', Help, Anywhere, "this help"),
+    key!(
+        ':',
+        Command,
+        Anywhere,
+        "command: :pods :deploy :rs :nodes :svc :events :ns [NAME] :failover :q"
     ),
     b(
         Esc,
@@ -149,7 +155,7 @@ pub const BINDINGS: &[Binding] = &[
         S::Anywhere,
         "back: close the page, leave the drill-down, clear the filter",
     ),
-    b(Char('q'), "q", A::Quit, S::Anywhere, "quit"),
+    key!('q', Quit, Anywhere, "quit"),
     ctrl('c', "ctrl-c", A::Quit, S::Anywhere, "quit"),
     b(Char('j'), "j/↓", A::Down, S::Anywhere, "down"),
     b(Down, "↓", A::Down, S::Anywhere, ""),
@@ -159,15 +165,9 @@ pub const BINDINGS: &[Binding] = &[
     ctrl('f', "ctrl-f", A::PageDown, S::Anywhere, ""),
     b(PageUp, "pgup", A::PageUp, S::Anywhere, "page up"),
     ctrl('b', "ctrl-b", A::PageUp, S::Anywhere, ""),
-    b(Char('g'), "g", A::Top, S::Anywhere, "first line"),
+    key!('g', Top, Anywhere, "first line"),
     b(Home, "home", A::Top, S::Anywhere, ""),
-    b(
-        Char('G'),
-        "G",
-        A::Bottom,
-        S::Anywhere,
-        "last line (logs: follow again)",
-    ),
+    key!('G', Bottom, Anywhere, "last line (logs: follow again)"),
     b(End, "end", A::Bottom, S::Anywhere, ""),
     // Pages.
     b(
@@ -177,20 +177,8 @@ pub const BINDINGS: &[Binding] = &[
         S::Logs,
         "pause or resume following",
     ),
-    b(
-        Char('p'),
-        "p",
-        A::Previous,
-        S::Logs,
-        "logs of the previous instance",
-    ),
-    b(
-        Char('u'),
-        "u",
-        A::Undo,
-        S::History,
-        "roll back to the selected revision",
-    ),
+    key!('p', Previous, Logs, "logs of the previous instance"),
+    key!('u', Undo, History, "roll back to the selected revision"),
     // Tables.
     b(
         Enter,
@@ -199,86 +187,42 @@ pub const BINDINGS: &[Binding] = &[
         S::Table,
         "drill in: deployment/rs/node → pods, namespace → its pods, service → endpoints",
     ),
-    b(
-        Char('/'),
-        "/",
-        A::Filter,
-        S::Table,
-        "filter: text, or -l app=web for a label selector",
+    key!(
+        '/',
+        Filter,
+        Table,
+        "filter: text, or -l app=web for a label selector"
     ),
-    b(
-        Char('o'),
-        "o",
-        A::SortNext,
-        S::Table,
-        "sort by the next column",
-    ),
-    b(Char('O'), "O", A::SortReverse, S::Table, "reverse the sort"),
-    b(Char('0'), "0", A::AllNamespaces, S::Table, "all namespaces"),
-    b(Char('1'), "1", A::View(1), S::Anywhere, "pods"),
-    b(Char('2'), "2", A::View(2), S::Anywhere, "deployments"),
-    b(Char('3'), "3", A::View(3), S::Anywhere, "replica sets"),
-    b(Char('4'), "4", A::View(4), S::Anywhere, "nodes"),
-    b(Char('5'), "5", A::View(5), S::Anywhere, "services"),
-    b(Char('6'), "6", A::View(6), S::Anywhere, "events"),
-    b(Char('7'), "7", A::View(7), S::Anywhere, "namespaces"),
-    b(Char('8'), "8", A::View(8), S::Anywhere, "failover timeline"),
-    b(
-        Char('d'),
-        "d",
-        A::Describe,
-        S::Table,
-        "describe, with the object's events",
-    ),
-    b(Char('y'), "y", A::Yaml, S::Table, "YAML"),
-    b(
-        Char('e'),
-        "e",
-        A::Events,
-        S::Table,
-        "events of the selected object, live",
-    ),
+    key!('o', SortNext, Table, "sort by the next column"),
+    key!('O', SortReverse, Table, "reverse the sort"),
+    key!('0', AllNamespaces, Table, "all namespaces"),
+    key!('1', View(1), Anywhere, "pods"),
+    key!('2', View(2), Anywhere, "deployments"),
+    key!('3', View(3), Anywhere, "replica sets"),
+    key!('4', View(4), Anywhere, "nodes"),
+    key!('5', View(5), Anywhere, "services"),
+    key!('6', View(6), Anywhere, "events"),
+    key!('7', View(7), Anywhere, "namespaces"),
+    key!('8', View(8), Anywhere, "failover timeline"),
+    key!('d', Describe, Table, "describe, with the object's events"),
+    key!('y', Yaml, Table, "YAML"),
+    key!('e', Events, Table, "events of the selected object, live"),
     ctrl('d', "ctrl-d", A::Delete, S::Table, "delete (asks first)"),
-    b(Char('l'), "l", A::Logs, S::Pods, "logs (follows)"),
-    b(Char('s'), "s", A::Scale, S::Scalable, "scale to… (prompt)"),
-    b(Char('+'), "+", A::ScaleUp, S::Scalable, "one replica more"),
-    b(
-        Char('-'),
-        "-",
-        A::ScaleDown,
-        S::Scalable,
-        "one replica less",
+    key!('l', Logs, Pods, "logs (follows)"),
+    key!('s', Scale, Scalable, "scale to… (prompt)"),
+    key!('+', ScaleUp, Scalable, "one replica more"),
+    key!('-', ScaleDown, Scalable, "one replica less"),
+    key!('r', Restart, Deployments, "rollout restart (asks first)"),
+    key!(
+        'h',
+        History,
+        Deployments,
+        "rollout history, each revision's diff; u to undo"
     ),
-    b(
-        Char('r'),
-        "r",
-        A::Restart,
-        S::Deployments,
-        "rollout restart (asks first)",
-    ),
-    b(
-        Char('h'),
-        "h",
-        A::History,
-        S::Deployments,
-        "rollout history, each revision's diff; u to undo",
-    ),
-    b(Char('c'), "c", A::Cordon, S::Nodes, "cordon"),
-    b(Char('C'), "C", A::Uncordon, S::Nodes, "uncordon"),
-    b(
-        Char('D'),
-        "D",
-        A::Drain,
-        S::Nodes,
-        "drain (asks first, shows progress)",
-    ),
-    b(
-        Char('f'),
-        "f",
-        A::Failover,
-        S::Nodes,
-        "the node's failover timeline",
-    ),
+    key!('c', Cordon, Nodes, "cordon"),
+    key!('C', Uncordon, Nodes, "uncordon"),
+    key!('D', Drain, Nodes, "drain (asks first, shows progress)"),
+    key!('f', Failover, Nodes, "the node's failover timeline"),
 ];
 
 /// The action of a key, among the bindings whose scope `active` accepts.

@@ -6,9 +6,10 @@
 //! Elm-shaped: terminal input and background I/O ([`io`]) become [`app::Msg`]s;
 //! [`update::update`] (with [`prompt`] for the bottom line) changes the
 //! [`app::App`] and returns effects for [`io`] to run; [`draw::draw`] paints
-//! the app; [`keys`] is the keymap both dispatch and help come from. This loop owns the terminal and
-//! nothing else. The module imports `api`, `client` and the CLI's pure
-//! formatters and commands; never `control` or `node`.
+//! the app; [`keys`] is the keymap both dispatch and help come from. This
+//! loop owns the terminal and the clock ([`app::App::now`]) and nothing else.
+//! The module imports `api`, `client` and `verbs` (the printers and verbs it
+//! shares with the CLI); never `cli`, `control` or `node`.
 
 pub mod app;
 pub mod data;
@@ -20,7 +21,8 @@ pub mod prompt;
 mod tests;
 pub mod update;
 
-use crate::cli::Ctx;
+use crate::api::Time;
+use crate::verbs::Ctx;
 use app::{App, Msg, update};
 use clap::Args;
 use crossterm::event::{Event, KeyEventKind};
@@ -86,6 +88,7 @@ pub async fn run(ctx: &Ctx, a: TuiArgs) -> anyhow::Result<()> {
         loop {
             let size = terminal.size()?;
             app.height = draw::rows_for(size.height);
+            app.now = Time::now();
             app.refresh();
             terminal.draw(|f| draw::draw(&app, f))?;
             last = Instant::now();

@@ -6,6 +6,7 @@ use super::app::*;
 use super::data;
 use super::keys::{self, Action};
 use crate::api::{AnyObject, Kind};
+use crate::verbs::output::to_yaml;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -270,7 +271,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SortNext | Action::SortReverse => {
             if let Some(kind) = app.kind() {
-                let cols = crate::cli::output::headers(kind, false, app.with_ns()).len();
+                let cols = app.columns().headers(kind).len();
                 app.sort = Some(match (app.sort, action) {
                     (None, Action::SortNext) => (0, false),
                     (None, _) => (0, true),
@@ -313,7 +314,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 let text = o
                     .to_value()
                     .map_err(|e| e.to_string())
-                    .and_then(|v| crate::cli::output::to_yaml(&v).map_err(|e| e.to_string()));
+                    .and_then(|v| to_yaml(&v).map_err(|e| e.to_string()));
                 match text {
                     Ok(y) => app.page = Some(Page::text(format!("yaml {}", t.label()), &y)),
                     Err(e) => app.flash(e, true),
@@ -385,15 +386,11 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Restart => {
-            if let Some(o) = app.current() {
-                let t = Target::of(o);
-                app.prompt = Some(Prompt::Confirm {
-                    question: format!("Restart every pod of {}?", t.label()),
-                    effect: Effect::Restart(t),
-                });
-            }
-        }
+        Action::Restart => confirm(
+            app,
+            |t| format!("Restart every pod of {}?", t.label()),
+            Effect::Restart,
+        ),
         Action::History => {
             if let Some(o) = app.current() {
                 return vec![Effect::History(Target::of(o))];
@@ -429,28 +426,30 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 }];
             }
         }
-        Action::Drain => {
-            if let Some(o) = app.current() {
-                let n = o.meta().name.clone();
-                app.prompt = Some(Prompt::Confirm {
-                    question: format!(
-                        "Drain node/{n}? Its pods are evicted and replaced elsewhere."
-                    ),
-                    effect: Effect::Drain(n),
-                });
-            }
-        }
-        Action::Delete => {
-            if let Some(o) = app.current() {
-                let t = Target::of(o);
-                app.prompt = Some(Prompt::Confirm {
-                    question: format!("Delete {}?", t.label()),
-                    effect: Effect::Delete(t),
-                });
-            }
-        }
+        Action::Drain => confirm(
+            app,
+            |t| {
+                format!(
+                    "Drain node/{}? Its pods are evicted and replaced elsewhere.",
+                    t.name
+                )
+            },
+            |t| Effect::Drain(t.name),
+        ),
+        Action::Delete => confirm(app, |t| format!("Delete {}?", t.label()), Effect::Delete),
     }
     vec![]
+}
+
+/// Asks `question` about the selected row; yes runs the effect `effect` makes of it.
+fn confirm(app: &mut App, question: impl Fn(&Target) -> String, effect: impl Fn(Target) -> Effect) {
+    if let Some(o) = app.current() {
+        let t = Target::of(o);
+        app.prompt = Some(Prompt::Confirm {
+            question: question(&t),
+            effect: effect(t),
+        });
+    }
 }
 
 fn open_logs(

@@ -6,6 +6,7 @@
 //! tasks, pulse, once-a-second redraw) while nothing changes.
 
 use super::{ControlProcess, Result, failed, ms, percentile, thousands};
+use crate::api::Time;
 use crate::tui::app::{App, Msg, update};
 use crate::tui::draw::{draw, rows_for};
 use futures::StreamExt;
@@ -64,6 +65,7 @@ pub async fn run(dir: &Path, pods: usize) -> Result<()> {
     let mut first_frame = None;
     let full = loop {
         app.height = rows_for(H);
+        app.now = Time::now();
         app.refresh();
         term.draw(|f| draw(&app, f)).map_err(failed)?;
         first_frame.get_or_insert(start.elapsed());
@@ -110,6 +112,7 @@ pub async fn run(dir: &Path, pods: usize) -> Result<()> {
             _ = tick.tick() => { update(&mut app, Msg::Tick); }
             Some(m) = rx.recv() => { update(&mut app, m); }
         }
+        app.now = Time::now();
         app.refresh();
         term.draw(|f| draw(&app, f)).map_err(failed)?;
     }

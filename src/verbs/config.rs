@@ -1,8 +1,8 @@
 //! The client config (`$ORK_CONFIG`, default `~/.config/ork/config.yaml`,
 //! 0600): the API server URL and token that `ork up` writes and every client
-//! command reads. `--server`/`--token` and `ORK_SERVER`/`ORK_TOKEN` override it.
+//! reads. [`Overrides`] (from flags or the environment) win over the file.
 
-use super::{CliError, Global, Result};
+use super::{Result, VerbError};
 use crate::sys::write_private;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,17 @@ pub struct ClientConfig {
     pub namespace: Option<String>,
 }
 
+/// Values given on the command line or in the environment, each winning
+/// over the config file's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub server: Option<String>,
+    pub token: Option<String>,
+    /// The config file to read instead of the default one.
+    pub config: Option<PathBuf>,
+    pub namespace: Option<String>,
+}
+
 /// The default config path: `$XDG_CONFIG_HOME/ork/config.yaml` or `~/.config/ork/config.yaml`.
 pub fn default_path() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
@@ -25,14 +36,16 @@ pub fn default_path() -> PathBuf {
     home().join(".config").join("ork").join("config.yaml")
 }
 
+/// `$HOME`, or `/root` when it is not set.
 pub fn home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/root"))
 }
 
-pub fn path(g: &Global) -> PathBuf {
-    g.config.clone().unwrap_or_else(default_path)
+/// The config file to use.
+pub fn path(o: &Overrides) -> PathBuf {
+    o.config.clone().unwrap_or_else(default_path)
 }
 
 /// Reads a config file; `Ok(None)` when there is none.
@@ -40,10 +53,12 @@ pub fn read(path: &Path) -> Result<Option<ClientConfig>> {
     match std::fs::read_to_string(path) {
         Ok(text) => serde_saphyr::from_str::<ClientConfig>(&text)
             .map(Some)
-            .map_err(|e| CliError::Failed(format!("client config {}: {e}", path.display()))),
+            .map_err(|e| VerbError::ParseConfig {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(CliError::Io {
-            what: "reading client config",
+        Err(source) => Err(VerbError::ReadConfig {
             path: path.to_path_buf(),
             source,
         }),
@@ -53,8 +68,7 @@ pub fn read(path: &Path) -> Result<Option<ClientConfig>> {
 /// Writes a config file readable only by its owner.
 pub fn write(path: &Path, cfg: &ClientConfig) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            what: "creating config dir",
+        std::fs::create_dir_all(dir).map_err(|source| VerbError::ConfigDir {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -66,24 +80,24 @@ pub fn write(path: &Path, cfg: &ClientConfig) -> Result<()> {
     if let Some(ns) = &cfg.namespace {
         text.push_str(&format!("namespace: {ns}\n"));
     }
-    write_private(path, text.as_bytes()).map_err(|e| CliError::Failed(e.to_string()))
+    Ok(write_private(path, text.as_bytes())?)
 }
 
-/// The server and token to use, from flags, environment and the config file.
-pub fn resolve(g: &Global) -> Result<ClientConfig> {
-    let file_path = path(g);
+/// The server and token to use, from the overrides and the config file.
+pub fn resolve(o: &Overrides) -> Result<ClientConfig> {
+    let file_path = path(o);
     let file = read(&file_path)?;
-    let server = g
+    let server = o
         .server
         .clone()
         .or_else(|| file.as_ref().map(|f| f.server.clone()))
         .ok_or_else(|| {
-            CliError::Usage(format!(
+            VerbError::NotConfigured(format!(
                 "no API server configured: run `ork up` (it writes {}), or pass --server / set ORK_SERVER",
                 file_path.display()
             ))
         })?;
-    let token = g
+    let token = o
         .token
         .clone()
         .or_else(|| {
@@ -92,7 +106,7 @@ pub fn resolve(g: &Global) -> Result<ClientConfig> {
                 .map(|f| f.token.clone())
         })
         .ok_or_else(|| {
-            CliError::Usage(format!(
+            VerbError::NotConfigured(format!(
                 "no token for {server}: pass --token or set ORK_TOKEN (the admin token is DATA_DIR/admin.token)"
             ))
         })?;
@@ -108,13 +122,10 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    fn global(config: &Path) -> Global {
-        Global {
-            server: None,
-            token: None,
+    fn overrides(config: &Path) -> Overrides {
+        Overrides {
             config: Some(config.to_path_buf()),
-            namespace: None,
-            log_level: None,
+            ..Default::default()
         }
     }
 
@@ -133,7 +144,7 @@ mod tests {
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        assert_eq!(resolve(&global(&p)).unwrap(), cfg);
+        assert_eq!(resolve(&overrides(&p)).unwrap(), cfg);
     }
 
     #[test]
@@ -149,17 +160,17 @@ mod tests {
             },
         )
         .unwrap();
-        let mut g = global(&p);
-        g.server = Some("http://b:2".into());
-        assert!(matches!(resolve(&g), Err(CliError::Usage(_))));
-        g.token = Some("t2".into());
-        assert_eq!(resolve(&g).unwrap().token, "t2");
+        let mut o = overrides(&p);
+        o.server = Some("http://b:2".into());
+        assert!(matches!(resolve(&o), Err(VerbError::NotConfigured(_))));
+        o.token = Some("t2".into());
+        assert_eq!(resolve(&o).unwrap().token, "t2");
     }
 
     #[test]
     fn no_config_at_all_says_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let e = resolve(&global(&dir.path().join("none.yaml"))).unwrap_err();
+        let e = resolve(&overrides(&dir.path().join("none.yaml"))).unwrap_err();
         assert!(e.to_string().contains("ork up"), "{e}");
     }
 }

@@ -1,0 +1,68 @@
+//! Where a pod can go: ork's own scheduler run on the cluster as the API
+//! shows it now, with the strategy the control daemon uses, giving every
+//! node's verdict (the filter and reasons that rejected the pod and what
+//! would make it fit, or each score plugin's score).
+
+use super::{Ctx, Result};
+use crate::api::{Node, Pod};
+use crate::client::ListParams;
+use crate::scheduler::{Scheduler, Snapshot, Strategy, remedy};
+use std::sync::Arc;
+
+/// The per-node table for a pod: NODE, VERDICT, PLUGIN, DETAIL.
+pub async fn rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
+    let nodes: Vec<Arc<Node>> = ctx
+        .client
+        .list::<Node>(None, &ListParams::default())
+        .await?
+        .items
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let pods: Vec<Arc<Pod>> = ctx
+        .client
+        .list::<Pod>(None, &ListParams::default())
+        .await?
+        .items
+        .into_iter()
+        .filter(|p| {
+            p.metadata.uid != pod.metadata.uid && !p.spec.node_name.is_empty() && p.is_active()
+        })
+        .map(Arc::new)
+        .collect();
+    let snapshot = Snapshot::build(&nodes, &pods);
+    // Score as the control daemon does.
+    let strategy = ctx
+        .client
+        .version()
+        .await
+        .ok()
+        .and_then(|v| v["schedulingStrategy"].as_str().and_then(Strategy::parse))
+        .unwrap_or_default();
+    let verdicts = Scheduler::with_strategy(strategy).explain(&snapshot, pod);
+    Ok(verdicts
+        .into_iter()
+        .map(|v| match v.rejected {
+            Some(s) => vec![
+                v.node.clone(),
+                "rejected".into(),
+                s.plugin.to_string(),
+                s.reasons
+                    .iter()
+                    .map(|r| format!("{r} → {}", remedy(r, &v.node)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ],
+            None => vec![
+                v.node.clone(),
+                format!("fits (score {})", v.total),
+                "scores".into(),
+                v.scores
+                    .iter()
+                    .map(|(name, s, w)| format!("{name} {s}×{w}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ],
+        })
+        .collect())
+}
