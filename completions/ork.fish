@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ork_global_optspecs
-    string join \n server= token= config= n/namespace= log-level= h/help V/version
+    string join \n server= token= config= context= certificate-authority= insecure-skip-tls-verify n/namespace= log-level= h/help V/version
 end
 
 function __fish_ork_needs_command
@@ -26,9 +26,12 @@ end
 
 complete -c ork -n "__fish_ork_needs_command" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_needs_command" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_needs_command" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_needs_command" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_needs_command" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_needs_command" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_needs_command" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_needs_command" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_needs_command" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_needs_command" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_needs_command" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_needs_command" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
@@ -56,6 +59,7 @@ complete -c ork -n "__fish_ork_needs_command" -f -a "events" -d 'List events, ne
 complete -c ork -n "__fish_ork_needs_command" -f -a "bench" -d 'Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`'
 complete -c ork -n "__fish_ork_needs_command" -f -a "tui" -d 'The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain'
 complete -c ork -n "__fish_ork_needs_command" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_needs_command" -f -a "config" -d 'Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`'
 complete -c ork -n "__fish_ork_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c ork -n "__fish_ork_needs_command" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
@@ -71,17 +75,23 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence af
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand up" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand down" -l data-dir -r -F
 complete -c ork -n "__fish_ork_using_subcommand down" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand down" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand down" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand down" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand down" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand down" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand down" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand down" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand down" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand control" -l data-dir -r -F
@@ -92,10 +102,13 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l scheduling-strategy 
 binpack\t''"
 complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand control" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l metrics-public -d 'Serve /metrics without a token (for a Prometheus that has none)'
+complete -c ork -n "__fish_ork_using_subcommand control" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand control" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand control" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand node" -l join -d 'URL of the control daemon' -r
@@ -113,21 +126,27 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l usage-interval -d 'How 
 complete -c ork -n "__fish_ork_using_subcommand node" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand node" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand node" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand node" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l exit-with-parent -d 'Exit when the parent process exits (used by `ork up --nodes`)'
+complete -c ork -n "__fish_ork_using_subcommand node" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand node" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l validate -d 'How to treat unknown fields: strict (error), warn, or ignore' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand apply" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand apply" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand apply" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand apply" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -s R -l recursive -d 'Also read subdirectories'
 complete -c ork -n "__fish_ork_using_subcommand apply" -l dry-run -d 'Check everything and show what would change, without changing anything'
+complete -c ork -n "__fish_ork_using_subcommand apply" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t'Columns, as kubectl prints them'
@@ -139,19 +158,25 @@ complete -c ork -n "__fish_ork_using_subcommand get" -s l -l selector -d 'Only o
 complete -c ork -n "__fish_ork_using_subcommand get" -l field-selector -d 'Only objects whose fields match (`spec.nodeName=n1`, `status.phase!=Running`)' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand get" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand get" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand get" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand get" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -s A -l all-namespaces -d 'List across all namespaces'
 complete -c ork -n "__fish_ork_using_subcommand get" -s w -l watch -d 'After listing, keep printing changes'
 complete -c ork -n "__fish_ork_using_subcommand get" -l no-headers -d 'Leave out the header line'
+complete -c ork -n "__fish_ork_using_subcommand get" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand get" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand describe" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand describe" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand describe" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand describe" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand describe" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand describe" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand describe" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand describe" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand describe" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand delete" -s f -l filename -d 'Delete what these manifests describe' -r
@@ -163,28 +188,37 @@ false\t''"
 complete -c ork -n "__fish_ork_using_subcommand delete" -l timeout -d 'How long to wait' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand delete" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand delete" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand delete" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand delete" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand delete" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -s R -l recursive
 complete -c ork -n "__fish_ork_using_subcommand delete" -l all -d 'Delete every object of the kind in the namespace'
 complete -c ork -n "__fish_ork_using_subcommand delete" -l force -d 'Remove at once, without waiting for pods to stop (grace period 0)'
 complete -c ork -n "__fish_ork_using_subcommand delete" -l ignore-not-found -d 'Do not fail when an object does not exist'
+complete -c ork -n "__fish_ork_using_subcommand delete" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand scale" -l replicas -d 'The new number of replicas' -r
 complete -c ork -n "__fish_ork_using_subcommand scale" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand scale" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand scale" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand scale" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand scale" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand scale" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand scale" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand scale" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand scale" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand scale" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_subcommand_from status history undo restart pause resume help" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
@@ -197,46 +231,64 @@ complete -c ork -n "__fish_ork_using_subcommand rollout; and not __fish_seen_sub
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l timeout -d 'Give up after this long' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l revision -d 'Show the pod template of this revision' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l to-revision -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
@@ -248,61 +300,82 @@ complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcomm
 complete -c ork -n "__fish_ork_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand cordon" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand cordon" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand cordon" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand cordon" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand cordon" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand cordon" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand cordon" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand cordon" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand uncordon" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand uncordon" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand uncordon" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand uncordon" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand uncordon" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand uncordon" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand uncordon" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand uncordon" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand why" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand why" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand why" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand why" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand why" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand why" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand why" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand why" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand why" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand why" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand why" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand taint" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand taint" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand taint" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand taint" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand taint" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand taint" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand taint" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand taint" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand taint" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand taint" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand taint" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand drain" -l timeout -d 'Give up after this long' -r
 complete -c ork -n "__fish_ork_using_subcommand drain" -l grace-period -d 'Seconds each pod gets to stop (default: its own terminationGracePeriodSeconds)' -r
 complete -c ork -n "__fish_ork_using_subcommand drain" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand drain" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand drain" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand drain" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand drain" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand drain" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand drain" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand drain" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand drain" -l force -d 'Also delete pods that no controller will replace'
+complete -c ork -n "__fish_ork_using_subcommand drain" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand drain" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand drain" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s c -l container -d 'The container (needed when the pod has several)' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l tail -d 'Only the last N lines' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand logs" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand logs" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand logs" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand logs" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -s f -l follow -d 'Keep printing new output'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s p -l previous -d 'The logs of the previous instance (before its last restart)'
+complete -c ork -n "__fish_ork_using_subcommand logs" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand exec" -s c -l container -d 'The container (needed when the pod has several)' -r
 complete -c ork -n "__fish_ork_using_subcommand exec" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand exec" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand exec" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand exec" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand exec" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand exec" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand exec" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand exec" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand exec" -s i -l stdin -d 'Pass stdin to the command'
 complete -c ork -n "__fish_ork_using_subcommand exec" -s t -l tty -d 'Give the command a terminal'
+complete -c ork -n "__fish_ork_using_subcommand exec" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l min -d 'Fewest replicas' -r
@@ -311,16 +384,22 @@ complete -c ork -n "__fish_ork_using_subcommand autoscale" -l cpu-percent -d 'Av
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l name -d 'Name of the autoscaler (default: the target\'s)' -r
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand autoscale" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand autoscale" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand autoscale" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand autoscale" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand autoscale" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
@@ -332,9 +411,12 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-env-file -d '`KEY=VALUE` lines of a file; blank lines and `#` comments are skipped (repeatable)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l from-literal -d 'A key and its value (repeatable)' -r
@@ -342,16 +424,22 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l from-env-file -d '`KEY=VALUE` lines of a file; blank lines and `#` comments are skipped (repeatable)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "generic" -d 'Keys and values from the same sources as a ConfigMap'
@@ -361,27 +449,36 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -f -a "rotate-key" -d 'Encrypt every Secret under a new key (the control daemon\'s secret.key then holds only the new key)'
 complete -c ork -n "__fish_ork_using_subcommand secret; and not __fish_seen_subcommand_from rotate-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from rotate-key" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "rotate-key" -d 'Encrypt every Secret under a new key (the control daemon\'s secret.key then holds only the new key)'
 complete -c ork -n "__fish_ork_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and not __fish_seen_subcommand_from nodes node no pods pod po help" -f -a "nodes" -d 'CPU and memory of each node, and the share of its allocatable'
@@ -395,27 +492,36 @@ complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_
 json\t''"
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from nodes" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s o -l output -r -f -a "table\t''
 json\t''"
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from node" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s o -l output -r -f -a "table\t''
 json\t''"
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from no" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s l -l selector -r
@@ -423,11 +529,14 @@ complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_
 json\t''"
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s A -l all-namespaces -d 'Across all namespaces'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l containers -d 'One line per container'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pods" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s l -l selector -r
@@ -435,11 +544,14 @@ complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_
 json\t''"
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s A -l all-namespaces -d 'Across all namespaces'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l containers -d 'One line per container'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from pod" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s l -l selector -r
@@ -447,11 +559,14 @@ complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_
 json\t''"
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s A -l all-namespaces -d 'Across all namespaces'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l containers -d 'One line per container'
+complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from po" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_from help" -f -a "nodes" -d 'CPU and memory of each node, and the share of its allocatable'
@@ -460,18 +575,24 @@ complete -c ork -n "__fish_ork_using_subcommand top; and __fish_seen_subcommand_
 complete -c ork -n "__fish_ork_using_subcommand events" -l for -d 'Only events about this object (KIND/NAME)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand events" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand events" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand events" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand events" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand events" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand events" -s A -l all-namespaces -d 'Across all namespaces'
 complete -c ork -n "__fish_ork_using_subcommand events" -l warnings -d 'Only warnings'
+complete -c ork -n "__fish_ork_using_subcommand events" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand events" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand events" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui help" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
@@ -487,9 +608,12 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l latency-pods -d 'Pods of the latency run' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l nodes -r
@@ -497,9 +621,12 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l rate -d 'Offered rate, pods/s' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l objects -d 'Objects created first (and listed)' -r
@@ -509,26 +636,35 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l updates -d 'Updates made before the database size is measured' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l nodes -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l pods -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from footprint" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l pods -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from tui" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
@@ -540,71 +676,124 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand tui" -l view -d 'The first view: pods, deploy, rs, nodes, svc, events, ns or failover' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand tui" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand tui" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand tui" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand tui" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand tui" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -s A -l all-namespaces -d 'Start with every namespace shown'
+complete -c ork -n "__fish_ork_using_subcommand tui" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand tui" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand version" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand version" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand version" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand version" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand version" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand version" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand version" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand version" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand version" -l client -d 'Only the client\'s version (no server needed)'
+complete -c ork -n "__fish_ork_using_subcommand version" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand version" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand version" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -f -a "view" -d 'Print the client config, with tokens and keys hidden unless --raw'
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -f -a "path" -d 'Print the client config\'s path'
+complete -c ork -n "__fish_ork_using_subcommand config; and not __fish_seen_subcommand_from view path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l raw -d 'Show tokens, keys and certificates as they are'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from view" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "view" -d 'Print the client config, with tokens and keys hidden unless --raw'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the client config\'s path'
+complete -c ork -n "__fish_ork_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand completion" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand completion" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand completion" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand completion" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand completion" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand completion" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand completion" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand completion" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand shim" -l dir -d 'The container\'s state directory' -r -F
 complete -c ork -n "__fish_ork_using_subcommand shim" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand shim" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand shim" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand shim" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand shim" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand shim" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand shim" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand shim" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand shim" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand pause" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand pause" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand pause" -l config -d 'Client config file' -r -F
+complete -c ork -n "__fish_ork_using_subcommand pause" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand pause" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand pause" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand pause" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand pause" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand pause" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand pause" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "get" -d 'List objects, or show some by name'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "why" -d 'Explain where a pod can go: every node\'s verdict, and what would make it fit'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "taint" -d 'Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "autoscale" -d 'Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "create" -d 'Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "secret" -d 'Manage Secrets\' encryption at rest: `ork secret rotate-key`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "top" -d 'Show CPU and memory in use by nodes or pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "events" -d 'List events, newest last'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "bench" -d 'Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "tui" -d 'The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "version" -d 'Print the client and server versions'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "completion" -d 'Print a shell completion script'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version completion shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "why" -d 'Explain where a pod can go: every node\'s verdict, and what would make it fit'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "taint" -d 'Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "autoscale" -d 'Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "create" -d 'Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "secret" -d 'Manage Secrets\' encryption at rest: `ork secret rotate-key`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "top" -d 'Show CPU and memory in use by nodes or pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "bench" -d 'Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "tui" -d 'The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "config" -d 'Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create secret top events bench tui version config completion shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "history" -d 'List the revisions of a deployment, or show one'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "undo" -d 'Go back to the previous revision, or to a given one'
@@ -621,3 +810,5 @@ complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "api" -d 'The API under concurrent clients: write throughput, mutating/get/list latency, and database size after many updates'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the client config, with tokens and keys hidden unless --raw'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the client config\'s path'

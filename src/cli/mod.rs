@@ -8,6 +8,7 @@
 
 mod apply;
 mod bench;
+mod config;
 mod create;
 mod describe;
 mod exec;
@@ -25,8 +26,6 @@ use crate::client::ClientError;
 use crate::verbs::{Ctx, Overrides, VerbError};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-
-pub use crate::verbs::config::ClientConfig;
 
 /// Run a container cluster the way Kubernetes does.
 #[derive(Parser, Debug)]
@@ -47,9 +46,18 @@ pub struct Global {
     /// Bearer token for the API (default: from the client config).
     #[arg(long, global = true, env = "ORK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Client config file.
+    /// Client config file (a kubeconfig; default ~/.config/ork/config.yaml).
     #[arg(long, global = true, env = "ORK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// A file with the CA certificate(s) the API server's certificate must chain to.
+    #[arg(long, global = true, env = "ORK_CA", value_name = "FILE")]
+    pub certificate_authority: Option<PathBuf>,
+    /// Do not check the API server's certificate (the connection is encrypted but anyone could answer).
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
     /// Namespace to work in.
     #[arg(
         short = 'n',
@@ -72,6 +80,9 @@ impl Global {
             token: self.token.clone(),
             config: self.config.clone(),
             namespace: self.namespace.clone(),
+            certificate_authority: self.certificate_authority.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            context: self.context.clone(),
         }
     }
 }
@@ -128,6 +139,8 @@ pub enum Command {
     Tui(crate::tui::TuiArgs),
     /// Print the client and server versions.
     Version(misc::VersionArgs),
+    /// Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`.
+    Config(config::ConfigArgs),
     /// Print a shell completion script.
     Completion(misc::CompletionArgs),
     /// Runs one container process and records how it ended (used by the process runtime).
@@ -261,6 +274,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             .await
             .map_err(|e| CliError::Failed(format!("tui: {e}"))),
         Command::Version(a) => misc::version(g, a).await,
+        Command::Config(a) => config::config(g, a),
         Command::Completion(a) => misc::completion(a),
         Command::Shim { .. } | Command::Pause => Ok(()),
     }

@@ -7,11 +7,12 @@
 use super::misc::parse_duration;
 use super::{CliError, Global, Result};
 use crate::api::Quantity;
+use crate::client::kubeconfig::{Kubeconfig, User};
 use crate::control::daemon as control_daemon;
 use crate::node::daemon::{self as node_daemon, RuntimeKind};
 use crate::node::machine;
 use crate::node::runtime::Runtime;
-use crate::verbs::config::{self, ClientConfig};
+use crate::verbs::config;
 use clap::{Args, ValueEnum};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -380,11 +381,12 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     let cfg_path = config::path(&g.overrides());
     config::write(
         &cfg_path,
-        &ClientConfig {
-            server: control.url.clone(),
-            token: control.tokens.admin.clone(),
-            namespace: None,
-        },
+        &Kubeconfig::single(
+            "ork",
+            &control.url,
+            None,
+            User::token(&control.tokens.admin),
+        ),
     )?;
     let mut in_process = None;
     let mut children = vec![];

@@ -83,7 +83,7 @@ impl Ctx {
     pub fn connect(o: &Overrides) -> Result<Ctx> {
         let cfg = config::resolve(o)?;
         Ok(Ctx {
-            client: Client::new(&cfg.server, &cfg.token)?,
+            client: Client::connect(&cfg)?,
             namespace: o
                 .namespace
                 .clone()
