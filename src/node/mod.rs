@@ -9,11 +9,15 @@
 pub mod daemon;
 pub mod env;
 pub mod machine;
+pub mod pods;
 pub mod probe;
 pub mod proxy;
+pub mod register;
 pub mod runtime;
+pub mod runtimes;
 pub mod server;
 pub mod status;
+pub mod ticks;
 pub mod usage;
 pub mod volumes;
 pub mod worker;

@@ -121,19 +121,14 @@ impl Sampler {
 
 /// Samples and reports until shutdown. A report the control daemon does not
 /// take is dropped: the next one replaces it.
-pub async fn run(shared: Arc<Shared>, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(shared: Arc<Shared>, interval: Duration, shutdown: watch::Receiver<bool>) {
     let cpus = super::machine::cpus().max(1);
     let mut s = Sampler {
         containers: HashMap::new(),
         machine: None,
     };
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.changed() => return,
-        }
+    let mut ticks = super::ticks::Ticks::new(interval, shutdown);
+    while ticks.next().await {
         let mut report = s.sample(&shared, cpus).await;
         report.window_millis = interval.as_millis() as u64;
         if let Err(e) = shared.client.report_usage(&shared.node_name, &report).await {
