@@ -11,6 +11,7 @@ pub mod env;
 pub mod machine;
 pub mod pods;
 pub mod probe;
+pub mod procfs;
 pub mod proxy;
 pub mod register;
 pub mod runtime;
