@@ -29,7 +29,9 @@ use async_trait::async_trait;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, ContainerSummary, ContainerSummaryStateEnum, HostConfig,
+};
 use bollard::query_parameters::{
     CreateContainerOptions, InspectContainerOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, StartContainerOptions, StatsOptions, StopContainerOptions,
@@ -66,6 +68,102 @@ fn not_found(e: &bollard::errors::Error) -> bool {
             ..
         }
     )
+}
+
+/// Removes a container (by id or name), running or not, with its anonymous
+/// volumes; one that is already gone is no error.
+pub async fn force_remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
+    let opts = RemoveContainerOptions {
+        force: true,
+        v: true,
+        ..Default::default()
+    };
+    match docker.remove_container(id, Some(opts)).await {
+        Err(e) if not_found(&e) => Ok(()),
+        r => r,
+    }
+}
+
+/// Creates and starts a container called `name` (a leftover of that name, from
+/// a start cut short, goes first) and returns its id. A container that does
+/// not start is removed. Errors say `creating {what}` or `starting
+/// {what}{start_hint}`, with the engine's message.
+async fn create_and_start(
+    docker: &Docker,
+    name: String,
+    body: ContainerCreateBody,
+    what: &str,
+    start_hint: &str,
+) -> Result<String, RuntimeError> {
+    let _ = force_remove(docker, &name).await;
+    let opts = CreateContainerOptions {
+        name: Some(name),
+        ..Default::default()
+    };
+    let created = docker
+        .create_container(Some(opts), body)
+        .await
+        .map_err(|e| docker_err(&format!("creating {what}"), e))?;
+    if let Err(e) = docker
+        .start_container(&created.id, None::<StartContainerOptions>)
+        .await
+    {
+        let _ = force_remove(docker, &created.id).await;
+        return Err(docker_err(&format!("starting {what}{start_hint}"), e));
+    }
+    Ok(created.id)
+}
+
+/// Every container (running or not) carrying all the labels `pairs`.
+async fn list_labelled(
+    docker: &Docker,
+    pairs: &[(&str, &str)],
+    what: &str,
+) -> Result<Vec<ContainerSummary>, RuntimeError> {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        pairs.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+    )]);
+    let opts = ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..Default::default()
+    };
+    docker
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| docker_err(what, e))
+}
+
+/// The labels of everything ork makes for a pod of node `scope`: `role` is
+/// `container` or `sandbox`.
+fn pod_labels(
+    scope: &str,
+    role: &str,
+    pod_uid: &str,
+    pod_name: &str,
+    namespace: &str,
+) -> HashMap<String, String> {
+    [
+        (LABEL_MANAGED, "true"),
+        (LABEL_NODE_ID, scope),
+        (LABEL_ROLE, role),
+        (LABEL_POD_UID, pod_uid),
+        (LABEL_POD, pod_name),
+        (LABEL_NAMESPACE, namespace),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// The first eight letters and digits of a pod uid, for engine names.
+fn short_uid(pod_uid: &str) -> String {
+    pod_uid
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect()
 }
 
 /// Containers through a Docker engine.
@@ -143,18 +241,11 @@ impl DockerRuntime {
 
     /// Every container of this node on the engine (pod containers and sandboxes).
     async fn all_ids(&self) -> Result<Vec<String>, RuntimeError> {
-        let list = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(sandbox::filters(&[
-                    (LABEL_MANAGED, "true"),
-                    (LABEL_NODE_ID, &self.scope),
-                ])),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| docker_err("listing containers", e))?;
+        let pairs = [
+            (LABEL_MANAGED, "true"),
+            (LABEL_NODE_ID, self.scope.as_str()),
+        ];
+        let list = list_labelled(&self.docker, &pairs, "listing containers").await?;
         Ok(list.into_iter().filter_map(|c| c.id).collect())
     }
 
@@ -225,36 +316,33 @@ impl DockerRuntime {
 }
 
 fn labels(scope: &str, spec: &ContainerSpec) -> HashMap<String, String> {
-    [
-        (LABEL_MANAGED, "true".to_string()),
-        (LABEL_NODE_ID, scope.to_string()),
-        (LABEL_ROLE, "container".to_string()),
-        (LABEL_POD_UID, spec.pod_uid.clone()),
-        (LABEL_POD, spec.pod_name.clone()),
-        (LABEL_NAMESPACE, spec.namespace.clone()),
-        (LABEL_CONTAINER, spec.container_name.clone()),
-        (LABEL_ATTEMPT, spec.attempt.to_string()),
+    let mut l = pod_labels(
+        scope,
+        "container",
+        &spec.pod_uid,
+        &spec.pod_name,
+        &spec.namespace,
+    );
+    l.extend([
+        (LABEL_CONTAINER.to_string(), spec.container_name.clone()),
+        (LABEL_ATTEMPT.to_string(), spec.attempt.to_string()),
         (
-            LABEL_PORTS,
+            LABEL_PORTS.to_string(),
             serde_json::to_string(&spec.ports).unwrap_or_default(),
         ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    ]);
+    l
 }
 
 /// The engine's container name for an instance.
 pub fn container_name(spec: &ContainerSpec) -> String {
-    let uid8: String = spec
-        .pod_uid
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(8)
-        .collect();
     format!(
-        "ork_{}_{}_{}_{}_{uid8}",
-        spec.namespace, spec.pod_name, spec.container_name, spec.attempt
+        "ork_{}_{}_{}_{}_{}",
+        spec.namespace,
+        spec.pod_name,
+        spec.container_name,
+        spec.attempt,
+        short_uid(&spec.pod_uid)
     )
 }
 
@@ -373,52 +461,13 @@ impl Runtime for DockerRuntime {
             }),
             ..Default::default()
         };
-        let _ = self
-            .docker
-            .remove_container(
-                &name,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-            )
-            .await;
-        let created = self
-            .docker
-            .create_container(
-                Some(CreateContainerOptions {
-                    name: Some(name),
-                    ..Default::default()
-                }),
-                body,
-            )
+        let id = create_and_start(&self.docker, name, body, "the container", "")
             .await
-            .map_err(|e| match docker_err("creating the container", e) {
+            .map_err(|e| match e {
                 RuntimeError::Other(m) => RuntimeError::Start(m),
                 other => other,
             })?;
-        if let Err(e) = self
-            .docker
-            .start_container(&created.id, None::<StartContainerOptions>)
-            .await
-        {
-            let msg = match docker_err("starting the container", e) {
-                RuntimeError::Other(m) => m,
-                other => other.to_string(),
-            };
-            let _ = self
-                .docker
-                .remove_container(
-                    &created.id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await;
-            return Err(RuntimeError::Start(msg));
-        }
-        self.info(&created.id).await
+        self.info(&id).await
     }
 
     async fn wait(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
@@ -457,43 +506,18 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
-        match self
-            .docker
-            .remove_container(
-                id,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    v: true,
-                    ..Default::default()
-                }),
-            )
+        force_remove(&self.docker, id)
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(e) if not_found(&e) => Ok(()),
-            Err(e) => Err(docker_err("removing the container", e)),
-        }
+            .map_err(|e| docker_err("removing the container", e))
     }
 
     async fn list(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
-        let mut f: HashMap<String, Vec<String>> = HashMap::new();
-        f.insert(
-            "label".into(),
-            vec![
-                format!("{LABEL_MANAGED}=true"),
-                format!("{LABEL_ROLE}=container"),
-                format!("{LABEL_NODE_ID}={}", self.scope),
-            ],
-        );
-        let list = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(f),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| docker_err("listing containers", e))?;
+        let pairs = [
+            (LABEL_MANAGED, "true"),
+            (LABEL_ROLE, "container"),
+            (LABEL_NODE_ID, self.scope.as_str()),
+        ];
+        let list = list_labelled(&self.docker, &pairs, "listing containers").await?;
         let mut out = vec![];
         for c in list {
             let Some(id) = c.id else { continue };
@@ -526,38 +550,6 @@ impl Runtime for DockerRuntime {
             .logs(id, Some(o))
             .map(|r| r.map(log_bytes).map_err(|e| docker_err("reading logs", e)));
         Ok(Box::pin(s))
-    }
-
-    async fn exec(
-        &self,
-        id: &str,
-        command: &[String],
-        timeout: Duration,
-    ) -> Result<i32, RuntimeError> {
-        let run = async {
-            let session = self
-                .exec_session(
-                    id,
-                    ExecRequest {
-                        command: command.to_vec(),
-                        stdin: false,
-                        tty: false,
-                    },
-                )
-                .await?;
-            let mut out = session.output;
-            while out.next().await.is_some() {}
-            session.exit.await
-        };
-        tokio::time::timeout(timeout, run)
-            .await
-            .unwrap_or_else(|_| {
-                Err(RuntimeError::Other(format!(
-                    "{:?} did not finish within {}s",
-                    command.join(" "),
-                    timeout.as_secs()
-                )))
-            })
     }
 
     async fn exec_session(&self, id: &str, req: ExecRequest) -> Result<ExecSession, RuntimeError> {

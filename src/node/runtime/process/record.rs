@@ -40,16 +40,18 @@ pub struct Record {
 impl Record {
     /// The record of instance `id` of `spec`, before its shim runs.
     pub fn new(id: &str, spec: &ContainerSpec) -> Record {
+        // Whole seconds, as spec.json keeps it: the same for an adopter.
+        let now = Time(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0));
+        let i = spec.instance(id, now, RunState::Running);
         Record {
-            id: id.to_string(),
-            pod_uid: spec.pod_uid.clone(),
-            pod_name: spec.pod_name.clone(),
-            namespace: spec.namespace.clone(),
-            container_name: spec.container_name.clone(),
-            attempt: spec.attempt,
-            // Whole seconds, as spec.json keeps it: the same for an adopter.
-            started_at: Time(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)),
-            ports: spec.ports.clone(),
+            id: i.id,
+            pod_uid: i.pod_uid,
+            pod_name: i.pod_name,
+            namespace: i.namespace,
+            container_name: i.container_name,
+            attempt: i.attempt,
+            started_at: i.started_at,
+            ports: i.ports,
             shim_pid: 0,
             shim_start: 0,
             pid_start: 0,
