@@ -14,7 +14,7 @@
 //! This module must not import `control`, `cli` or `tui`.
 
 use super::runtime::ContainerInfo;
-use super::worker::{self, Handle, Msg, Shared};
+use super::worker::{self, Handle, Observation, Shared};
 use crate::api::{Object, Pod};
 use crate::client::{Change, ListParams, watcher};
 use futures::StreamExt;
@@ -39,7 +39,7 @@ impl Pods {
         let pod = Arc::new(pod);
         self.workers.retain(|_, h| !h.join.is_finished());
         if let Some(h) = self.workers.get(&uid) {
-            let _ = h.tx.send(Msg::Update(pod));
+            let _ = h.tx.send(Observation::Updated(pod));
             return;
         }
         let found = self
@@ -87,7 +87,7 @@ impl Pods {
 
     fn remove(&mut self, uid: &str) {
         if let Some(h) = self.workers.remove(uid) {
-            let _ = h.tx.send(Msg::Removed);
+            let _ = h.tx.send(Observation::Removed);
         }
     }
 

@@ -91,8 +91,13 @@ impl Target {
 }
 
 impl Target {
-    fn default_host(&self) -> &str {
-        self.pod_ip.as_deref().unwrap_or(&self.host)
+    /// The host a probe names, else the pod's own address (else the node's).
+    fn host<'a>(&'a self, named: &'a str) -> &'a str {
+        if named.is_empty() {
+            self.pod_ip.as_deref().unwrap_or(&self.host)
+        } else {
+            named
+        }
     }
 }
 
@@ -106,11 +111,7 @@ pub async fn check(
     let timeout = p.timeout();
     if let Some(h) = &p.http_get {
         let port = t.port(&h.port)?;
-        let host = if h.host.is_empty() {
-            t.default_host()
-        } else {
-            h.host.as_str()
-        };
+        let host = t.host(&h.host);
         let path = if h.path.is_empty() {
             "/"
         } else {
@@ -146,11 +147,7 @@ pub async fn check(
     }
     if let Some(s) = &p.tcp_socket {
         let port = t.port(&s.port)?;
-        let host = if s.host.is_empty() {
-            t.default_host()
-        } else {
-            s.host.as_str()
-        };
+        let host = t.host(&s.host);
         return match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port)))
             .await
         {

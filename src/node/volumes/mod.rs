@@ -395,36 +395,31 @@ async fn contents(
 ) -> Result<Option<(PathBuf, BTreeMap<String, Vec<u8>>, u32)>, String> {
     let ns = &pod.metadata.namespace;
     let uid = &pod.metadata.uid;
-    let (data, items, mode, dir, what, name, opt) = if let Some(c) = &v.config_map {
+    let (kind, name, items, mode, dir, opt) = if let Some(c) = &v.config_map {
         (
-            cache
-                .data(client, Kind::ConfigMap, ns, &c.name)
-                .await?
-                .cloned(),
+            Kind::ConfigMap,
+            &c.name,
             &c.items,
             c.default_mode.map_or(0o644, |m| m as u32 & 0o777),
             roots.pods.join(uid).join("volumes").join(&v.name),
-            "configmap",
-            &c.name,
             optional(c.optional),
         )
     } else if let Some(s) = &v.secret {
         crate::sys::private_dir(&roots.secrets).map_err(|e| e.to_string())?;
         (
-            cache
-                .data(client, Kind::Secret, ns, &s.secret_name)
-                .await?
-                .cloned(),
+            Kind::Secret,
+            &s.secret_name,
             &s.items,
             s.default_mode.map_or(0o600, |m| m as u32 & 0o777),
             roots.secrets.join(uid).join(&v.name),
-            "secret",
-            &s.secret_name,
             optional(s.optional),
         )
     } else {
         return Ok(None);
     };
+    let what = kind.as_str().to_lowercase();
+    let what = what.as_str();
+    let data = cache.data(client, kind, ns, name).await?.cloned();
     let Some(data) = data else {
         if opt {
             return Ok(Some((dir, BTreeMap::new(), mode)));

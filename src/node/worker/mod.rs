@@ -23,16 +23,16 @@
 pub mod decide;
 mod perform;
 
-pub use decide::{BACKOFF_MAX, BACKOFF_RESET, BACKOFF_START};
+pub use decide::{BACKOFF_MAX, BACKOFF_RESET, BACKOFF_START, Observation};
 
 use super::probe;
 use super::runtime::{ContainerInfo, Runtime, Runtimes};
 use crate::api::{Event, EventSource, Kind, Object, ObjectReference, Pod, Time, new_object};
 use crate::client::Client;
-use decide::{Action, Now, Observation, PodState, decide};
+use decide::{Action, Now, PodState, decide};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// What every worker of a node shares.
@@ -50,33 +50,11 @@ pub struct Shared {
     pub config_changes: tokio::sync::watch::Receiver<u64>,
 }
 
-/// Messages to a worker.
-pub enum Msg {
-    /// The pod as the control daemon has it now.
-    Update(Arc<Pod>),
-    /// The pod is gone from this node (deleted, or bound elsewhere).
-    Removed,
-    /// A container instance exited.
-    Exited {
-        container: String,
-        info: Result<Box<ContainerInfo>, String>,
-    },
-    /// A prober of an instance reports.
-    Probe {
-        container: String,
-        id: String,
-        report: probe::Report,
-    },
-    /// An image pull ended.
-    Pulled {
-        container: String,
-        result: Result<Duration, (&'static str, String)>,
-    },
-}
-
 /// A running worker.
 pub struct Handle {
-    pub tx: mpsc::UnboundedSender<Msg>,
+    /// Messages to the worker: what happens outside it, as it observes them
+    /// ([`Observation::Updated`], [`Observation::Removed`]...).
+    pub tx: mpsc::UnboundedSender<Observation>,
     pub join: tokio::task::JoinHandle<()>,
 }
 
@@ -86,7 +64,7 @@ struct Worker {
     /// The runtime that runs this pod, or why this node cannot.
     runtime: Result<Arc<dyn Runtime>, String>,
     state: PodState,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: mpsc::UnboundedSender<Observation>,
     /// The prober task of each container's running instance.
     probers: HashMap<String, tokio::task::AbortHandle>,
     /// The environment and volumes resolved at the last start.
@@ -134,7 +112,11 @@ impl Worker {
         format!("{}/{}", m.namespace, m.name)
     }
 
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>, adopted: Vec<ContainerInfo>) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Observation>,
+        adopted: Vec<ContainerInfo>,
+    ) {
         let mut obs = Observation::Adopted(adopted);
         loop {
             let (until, follow) = match self.perform_all(obs).await {
@@ -163,45 +145,32 @@ impl Worker {
         }
     }
 
-    /// A message as the decisions see it.
-    fn observe(&self, msg: Option<Msg>) -> Observation {
-        match msg {
-            None | Some(Msg::Removed) => Observation::Removed,
-            Some(Msg::Update(p)) => Observation::Updated(p),
-            Some(Msg::Probe {
+    /// A message as the decisions see it (a closed channel: the pod is
+    /// gone), logged when it says something went wrong.
+    fn observe(&self, msg: Option<Observation>) -> Observation {
+        let Some(obs) = msg else {
+            return Observation::Removed;
+        };
+        match &obs {
+            Observation::Probed {
                 container,
-                id,
-                report,
-            }) => {
-                if let probe::Report::Unhealthy { kind, message } = &report {
-                    tracing::info!(pod = %self.key(), %container, probe = kind.as_str(), %message, "restarting an unhealthy container");
-                }
-                Observation::Probed {
-                    container,
-                    id,
-                    report,
-                }
+                report: probe::Report::Unhealthy { kind, message },
+                ..
+            } => {
+                tracing::info!(pod = %self.key(), %container, probe = kind.as_str(), %message, "restarting an unhealthy container");
             }
-            Some(Msg::Pulled { container, result }) => {
-                if let Err((reason, message)) = &result {
-                    tracing::info!(pod = %self.key(), %container, reason, %message, "image not available");
-                }
-                Observation::Pulled { container, result }
+            Observation::Pulled {
+                container,
+                result: Err((reason, message)),
+            } => {
+                tracing::info!(pod = %self.key(), %container, reason, %message, "image not available");
             }
-            Some(Msg::Exited { container, info }) => match info {
-                Ok(info) => {
-                    tracing::debug!(pod = %self.key(), %container, id = %info.id, state = ?info.state, "container exited");
-                    Observation::Exited {
-                        container,
-                        info: *info,
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(pod = %self.key(), %container, error = %e, "lost track of a container");
-                    Observation::Woke
-                }
-            },
+            Observation::Exited { container, info } => {
+                tracing::debug!(pod = %self.key(), %container, id = %info.id, state = ?info.state, "container exited");
+            }
+            _ => {}
         }
+        obs
     }
 
     /// Decides on `first`, performs the actions in order, and decides on each

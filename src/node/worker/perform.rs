@@ -6,8 +6,8 @@
 //! events, removing the pod object. Nothing here decides: each action is
 //! done as it says, and its result handed back.
 
+use super::Worker;
 use super::decide::{Action, Launch, Observation, Reported};
-use super::{Msg, Worker};
 use crate::api::wire::Preconditions;
 use crate::api::{ContainerPort, Kind, Pod, Protocol};
 use crate::backoff::Backoff;
@@ -191,12 +191,12 @@ impl Worker {
                                 }
                                 Err(e) => Err(("ErrImagePull", e.to_string())),
                             };
-                            let _ = tx.send(Msg::Pulled { container, result });
+                            let _ = tx.send(Observation::Pulled { container, result });
                         });
                     }
                     Err(e) => {
                         let result = Err(("ErrImagePull", e.to_string()));
-                        let _ = tx.send(Msg::Pulled { container, result });
+                        let _ = tx.send(Observation::Pulled { container, result });
                     }
                 }
                 None
@@ -220,14 +220,16 @@ impl Worker {
             }
             Action::WatchExit { container, id } => {
                 if let Ok(runtime) = self.runtime.clone() {
-                    let tx = self.tx.clone();
+                    let (tx, pod) = (self.tx.clone(), self.key());
                     tokio::spawn(async move {
-                        let info = runtime
-                            .wait(&id)
-                            .await
-                            .map(Box::new)
-                            .map_err(|e| e.to_string());
-                        let _ = tx.send(Msg::Exited { container, info });
+                        let obs = match runtime.wait(&id).await {
+                            Ok(info) => Observation::Exited { container, info },
+                            Err(e) => {
+                                tracing::warn!(%pod, %container, error = %e, "lost track of a container");
+                                Observation::Woke
+                            }
+                        };
+                        let _ = tx.send(obs);
                     });
                 }
                 None
@@ -339,7 +341,7 @@ impl Worker {
         let tx = self.tx.clone();
         let (name, id) = (container.clone(), target.instance.id.clone());
         let report = move |report| {
-            tx.send(Msg::Probe {
+            tx.send(Observation::Probed {
                 container: name.clone(),
                 id: id.clone(),
                 report,

@@ -112,6 +112,15 @@ impl PodState {
         changed
     }
 
+    /// Ends the round early: every container still due waits with `reason`.
+    fn end_round(&mut self, reason: &str, message: &str) {
+        for name in std::mem::take(&mut self.round) {
+            if let Some(slot) = self.slots.get_mut(&name) {
+                slot.view.waiting = Some((reason.to_string(), message.to_string()));
+            }
+        }
+    }
+
     /// Begins starting every container that should run now: the config first.
     pub(super) fn start_round(&mut self, now: Now, out: &mut Vec<Action>) {
         if self.sandbox_retry_at.is_some_and(|t| t > now.at) {
@@ -138,12 +147,7 @@ impl PodState {
         out: &mut Vec<Action>,
     ) {
         if let Err(msg) = result {
-            let due: Vec<String> = std::mem::take(&mut self.round).into();
-            for name in &due {
-                if let Some(slot) = self.slots.get_mut(name) {
-                    slot.view.waiting = Some(("CreateContainerConfigError".into(), msg.clone()));
-                }
-            }
+            self.end_round("CreateContainerConfigError", &msg);
             self.sandbox_retry_at = Some(now.at + self.config_retry.next_delay());
             if self.config_error.as_ref() != Some(&msg) {
                 out.push(self.event("Warning", "Failed", format!("Error: {msg}")));
@@ -213,12 +217,7 @@ impl PodState {
     ) {
         if let Err(e) = result {
             self.sandbox_retry_at = Some(now.at + self.sandbox_backoff.next_delay());
-            let due: Vec<String> = std::mem::take(&mut self.round).into();
-            for name in &due {
-                if let Some(slot) = self.slots.get_mut(name) {
-                    slot.view.waiting = Some(("ContainerCreating".into(), e.to_string()));
-                }
-            }
+            self.end_round("ContainerCreating", &e.to_string());
             out.push(self.event(
                 "Warning",
                 "FailedCreatePodSandBox",

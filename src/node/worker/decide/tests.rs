@@ -33,6 +33,46 @@ fn pod(policy: RestartPolicy) -> Pod {
     p
 }
 
+/// Instance `attempt` of container `c` of the pod, started at `at`.
+fn instance(attempt: u32, at: Time, state: RunState) -> ContainerInfo {
+    ContainerInfo {
+        id: format!("c-{attempt}"),
+        pod_uid: "u1".into(),
+        pod_name: "p".into(),
+        namespace: "default".into(),
+        container_name: "c".into(),
+        attempt,
+        started_at: at,
+        state,
+        ports: vec![],
+    }
+}
+
+fn exited(code: i32, at: Time, reason: &str) -> RunState {
+    RunState::Exited {
+        code,
+        signal: None,
+        finished_at: at,
+        reason: reason.into(),
+    }
+}
+
+/// A report of the prober of instance `id` of container `c`.
+fn probed(id: &str, report: probe::Report) -> Observation {
+    Observation::Probed {
+        container: "c".into(),
+        id: id.into(),
+        report,
+    }
+}
+
+fn liveness_gave_up(message: &str) -> probe::Report {
+    probe::Report::Unhealthy {
+        kind: probe::Kind::Liveness,
+        message: message.into(),
+    }
+}
+
 fn exec_probe(failures: i32) -> Probe {
     Probe {
         exec: Some(ExecAction {
@@ -171,12 +211,11 @@ impl Sim {
     fn exit(&mut self, code: i32, ran: Duration) -> Vec<Action> {
         let mut info = self.current();
         let finished = Time(info.started_at.0 + chrono::Duration::from_std(ran).unwrap());
-        info.state = RunState::Exited {
+        info.state = exited(
             code,
-            signal: None,
-            finished_at: finished,
-            reason: if code == 0 { "Completed" } else { "Error" }.into(),
-        };
+            finished,
+            if code == 0 { "Completed" } else { "Error" },
+        );
         self.turn(Observation::Exited {
             container: "c".into(),
             info,
@@ -428,28 +467,26 @@ fn a_readiness_probe_decides_when_the_container_is_ready() {
             .any(|a| matches!(a, Action::Probe { instance, .. } if instance.id == "c-0"))
     );
     assert!(!s.status().ready);
-    let probed = |report| Observation::Probed {
-        container: "c".into(),
-        id: "c-0".into(),
-        report,
-    };
-    s.turn(probed(probe::Report::Started));
+    s.turn(probed("c-0", probe::Report::Started));
     assert_eq!(s.status().started, Some(true));
     assert!(!s.status().ready);
-    s.turn(probed(probe::Report::Ready(true)));
+    s.turn(probed("c-0", probe::Report::Ready(true)));
     assert!(s.status().ready);
     let st = s.reported.as_ref().unwrap();
     assert!(find_condition(&st.conditions, "Ready").unwrap().is_true());
-    let actions = s.turn(probed(probe::Report::Failed {
-        kind: probe::Kind::Readiness,
-        message: "exit 1".into(),
-    }));
+    let actions = s.turn(probed(
+        "c-0",
+        probe::Report::Failed {
+            kind: probe::Kind::Readiness,
+            message: "exit 1".into(),
+        },
+    ));
     assert_eq!(
         events(&actions),
         [("Unhealthy", "Readiness probe failed: exit 1".to_string())]
     );
     assert_eq!(reports(&actions), 0, "one failed check changes nothing");
-    s.turn(probed(probe::Report::Ready(false)));
+    s.turn(probed("c-0", probe::Report::Ready(false)));
     assert!(!s.status().ready);
 }
 
@@ -467,14 +504,7 @@ fn an_unhealthy_container_is_killed_with_the_pods_grace_period_and_restarted() {
     p.spec.termination_grace_period_seconds = Some(7);
     p.spec.containers[0].liveness_probe = Some(exec_probe(3));
     let mut s = Sim::running(p);
-    let actions = s.turn(Observation::Probed {
-        container: "c".into(),
-        id: "c-0".into(),
-        report: probe::Report::Unhealthy {
-            kind: probe::Kind::Liveness,
-            message: "exit 1".into(),
-        },
-    });
+    let actions = s.turn(probed("c-0", liveness_gave_up("exit 1")));
     assert!(matches!(
         &actions[0],
         Action::Kill { id, grace } if id == "c-0" && *grace == Duration::from_secs(7)
@@ -496,14 +526,7 @@ fn probe_reports_about_an_earlier_instance_are_ignored() {
     let mut p = pod(RestartPolicy::Always);
     p.spec.containers[0].liveness_probe = Some(exec_probe(1));
     let mut s = Sim::running(p);
-    let actions = s.turn(Observation::Probed {
-        container: "c".into(),
-        id: "c-old".into(),
-        report: probe::Report::Unhealthy {
-            kind: probe::Kind::Liveness,
-            message: "late".into(),
-        },
-    });
+    let actions = s.turn(probed("c-old", liveness_gave_up("late")));
     assert!(!actions.iter().any(|a| matches!(a, Action::Kill { .. })));
     assert!(events(&actions).is_empty());
 }
@@ -700,27 +723,12 @@ fn pull_failures_back_off_as_err_image_pull_then_image_pull_back_off() {
 #[test]
 fn adopted_instances_keep_their_restart_count_and_running_ones_are_not_started_again() {
     let mut s = Sim::new(pod(RestartPolicy::Always));
-    let info = |attempt: u32, state: RunState| ContainerInfo {
-        id: format!("c-{attempt}"),
-        pod_uid: "u1".into(),
-        pod_name: "p".into(),
-        namespace: "default".into(),
-        container_name: "c".into(),
-        attempt,
-        started_at: s.now.wall,
-        state,
-        ports: vec![],
-    };
-    let old = info(
-        2,
-        RunState::Exited {
-            code: 1,
-            signal: None,
-            finished_at: s.now.wall,
-            reason: "Error".into(),
-        },
-    );
-    let actions = s.turn(Observation::Adopted(vec![info(3, RunState::Running), old]));
+    let now = s.now.wall;
+    let old = instance(2, now, exited(1, now, "Error"));
+    let actions = s.turn(Observation::Adopted(vec![
+        instance(3, now, RunState::Running),
+        old,
+    ]));
     assert!(starts(&actions).is_empty());
     assert!(
         actions
@@ -738,23 +746,9 @@ fn adopted_instances_keep_their_restart_count_and_running_ones_are_not_started_a
 #[test]
 fn an_adopted_instance_that_exited_meanwhile_is_restarted_after_its_backoff() {
     let mut s = Sim::new(pod(RestartPolicy::Always));
-    let exited = ContainerInfo {
-        id: "c-0".into(),
-        pod_uid: "u1".into(),
-        pod_name: "p".into(),
-        namespace: "default".into(),
-        container_name: "c".into(),
-        attempt: 0,
-        started_at: s.now.wall,
-        state: RunState::Exited {
-            code: 137,
-            signal: None,
-            finished_at: s.now.wall,
-            reason: "ContainerStatusUnknown".into(),
-        },
-        ports: vec![],
-    };
-    let actions = s.turn(Observation::Adopted(vec![exited]));
+    let now = s.now.wall;
+    let gone = instance(0, now, exited(137, now, "ContainerStatusUnknown"));
+    let actions = s.turn(Observation::Adopted(vec![gone]));
     assert!(starts(&actions).is_empty());
     assert_eq!(waits_until(&actions), Some(s.now.at + BACKOFF_START));
     assert_eq!(starts(&s.wake()), [1]);
