@@ -5,6 +5,7 @@
 //!   join that namespace, so they reach each other on `127.0.0.1` and are
 //!   reached from outside on the host ports reported in the pod's status.
 //! - Images are pulled as `imagePullPolicy` says ([`image`]).
+//! - `ork exec` and exec probes run as engine execs (`exec`).
 //! - `command`/`args` replace the image's entrypoint/cmd, as in Kubernetes;
 //!   `env`, `workingDir`, and `resources.limits` (CPU as NanoCpus, memory in
 //!   bytes) are passed on.
@@ -17,18 +18,18 @@
 //!   data dir: several ork nodes (or clusters) may share one engine, and each
 //!   only ever lists, adopts or removes its own.
 
+mod exec;
 pub mod image;
 pub mod sandbox;
 
 use super::{
-    ContainerInfo, ContainerSpec, ExecOutput, ExecRequest, ExecSession, LogOptions, LogStream,
-    PodSandbox, RunState, Runtime, RuntimeError, Usage,
+    ContainerInfo, ContainerSpec, ExecRequest, ExecSession, LogOptions, LogStream, PodSandbox,
+    RunState, Runtime, RuntimeError, Usage,
 };
 use crate::api::{ContainerPort, PullPolicy, Time};
 use async_trait::async_trait;
 use bollard::Docker;
 use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCreateBody, ContainerSummary, ContainerSummaryStateEnum, HostConfig,
 };
@@ -553,93 +554,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn exec_session(&self, id: &str, req: ExecRequest) -> Result<ExecSession, RuntimeError> {
-        let exec = self
-            .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    cmd: Some(req.command.clone()),
-                    attach_stdin: Some(req.stdin),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    tty: Some(req.tty),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| docker_err("starting the command", e))?;
-        let started = self
-            .docker
-            .start_exec(
-                &exec.id,
-                Some(StartExecOptions {
-                    detach: false,
-                    tty: req.tty,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map_err(|e| docker_err("starting the command", e))?;
-        let StartExecResults::Attached { output, input } = started else {
-            return Err(RuntimeError::Other(
-                "the engine did not attach the command".into(),
-            ));
-        };
-        let output = output
-            .filter_map(|r| async move {
-                match r {
-                    Ok(LogOutput::StdErr { message }) => Some(Ok(ExecOutput::Stderr(message))),
-                    Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
-                        Some(Ok(ExecOutput::Stdout(message)))
-                    }
-                    Ok(LogOutput::StdIn { .. }) => None,
-                    Err(e) => Some(Err(docker_err("reading the command's output", e))),
-                }
-            })
-            .boxed();
-        let docker = self.docker.clone();
-        let exec_id = exec.id.clone();
-        let exit = Box::pin(async move {
-            for _ in 0..100 {
-                let i = docker
-                    .inspect_exec(&exec_id)
-                    .await
-                    .map_err(|e| docker_err("reading the command's exit code", e))?;
-                if i.running != Some(true) {
-                    return Ok(i.exit_code.unwrap_or(0) as i32);
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(RuntimeError::Other(
-                "the command's exit code did not arrive".into(),
-            ))
-        });
-        let docker = self.docker.clone();
-        let exec_id = exec.id;
-        let resize = req.tty.then(|| {
-            Box::new(move |cols: u16, rows: u16| {
-                let docker = docker.clone();
-                let exec_id = exec_id.clone();
-                Box::pin(async move {
-                    let _ = docker
-                        .resize_exec(
-                            &exec_id,
-                            bollard::exec::ResizeExecOptions {
-                                height: rows,
-                                width: cols,
-                            },
-                        )
-                        .await;
-                }) as futures::future::BoxFuture<'static, ()>
-            })
-                as Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, ()> + Send + Sync>
-        });
-        Ok(ExecSession {
-            output,
-            input: req.stdin.then_some(input),
-            exit,
-            resize,
-        })
+        exec::session(&self.docker, id, req).await
     }
 
     async fn stats(&self, id: &str) -> Result<Usage, RuntimeError> {
