@@ -168,7 +168,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         }
     }
     let (synced_tx, synced) = tokio::sync::oneshot::channel();
-    let tasks = vec![
+    let mut tasks = vec![
         server::serve(listener, runtimes.clone(), cfg.token.clone(), rx.clone()),
         tokio::spawn(register::heartbeats(
             client.clone(),
@@ -183,7 +183,6 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         )),
         tokio::spawn(pods::sync_pods(shared, synced_tx, rx.clone())),
     ];
-    let mut tasks = tasks;
     if cfg.runtime != RuntimeKind::Fake {
         tasks.push(tokio::spawn(super::proxy::run(
             client.clone(),

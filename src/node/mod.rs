@@ -3,6 +3,11 @@
 //! serves their logs to the control daemon; its service proxy forwards each
 //! Service's ports to the ready endpoints.
 //!
+//! [`daemon`] starts and stops the parts: [`runtimes`] (opening them),
+//! [`register`] (the Node, Ready, heartbeats), [`pods`] (one [`worker`] per
+//! pod, whose decisions are the pure [`worker::decide`]), [`server`] (logs,
+//! stats, exec), [`usage`], [`proxy`] and [`volumes`].
+//!
 //! It talks to the control daemon only through `client`, and to the machine
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
 
