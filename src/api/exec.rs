@@ -3,10 +3,19 @@
 //! The client sends stdin, stdin's end and terminal resizes; the node sends
 //! stdout, stderr, then the exit code (or an error) and closes.
 //!
-//! Pure encoding and decoding, no I/O.
+//! Pure encoding and decoding (and the check of the `Upgrade` header), no I/O.
 
 /// The protocol name in the `Upgrade` header.
 pub const UPGRADE_PROTOCOL: &str = "ork-exec";
+
+/// Whether a request asks to become an exec stream (`Upgrade: ork-exec`,
+/// in any case).
+pub fn asks_for_exec(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get(hyper::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL))
+}
 
 /// Largest payload a frame may carry.
 pub const MAX_FRAME: usize = 1 << 20;
@@ -117,6 +126,16 @@ impl Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_upgrade_to_ork_exec_asks_for_an_exec_stream() {
+        let mut h = hyper::HeaderMap::new();
+        assert!(!asks_for_exec(&h));
+        h.insert(hyper::header::UPGRADE, "websocket".parse().unwrap());
+        assert!(!asks_for_exec(&h));
+        h.insert(hyper::header::UPGRADE, "ORK-Exec".parse().unwrap());
+        assert!(asks_for_exec(&h));
+    }
 
     #[test]
     fn frames_round_trip_even_when_split() {

@@ -17,15 +17,7 @@ fn read(path: &str) -> Option<String> {
 
 /// Bytes of memory: the machine's total, or the cgroup limit if lower.
 pub fn memory_bytes() -> u64 {
-    let total = read("/proc/meminfo")
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map(|kb| kb * 1024)
-        .unwrap_or(1 << 30);
+    let total = super::procfs::machine_memory_total().unwrap_or(1 << 30);
     let limit = [
         "/sys/fs/cgroup/memory.max",
         "/sys/fs/cgroup/memory/memory.limit_in_bytes",

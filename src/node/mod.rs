@@ -3,6 +3,11 @@
 //! serves their logs to the control daemon; its service proxy forwards each
 //! Service's ports to the ready endpoints.
 //!
+//! [`daemon`] starts and stops the parts: [`runtimes`] (opening them),
+//! [`register`] (the Node, Ready, heartbeats), [`pods`] (one [`worker`] per
+//! pod, whose decisions are the pure [`worker::decide`]), [`server`] (logs,
+//! stats, exec), [`usage`], [`proxy`] and [`volumes`].
+//!
 //! It talks to the control daemon only through `client`, and to the machine
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
 
@@ -10,11 +15,16 @@ pub mod daemon;
 pub mod env;
 pub mod join;
 pub mod machine;
+pub mod pods;
 pub mod probe;
+pub mod procfs;
 pub mod proxy;
+pub mod register;
 pub mod runtime;
+pub mod runtimes;
 pub mod server;
 pub mod status;
+pub mod ticks;
 pub mod usage;
 pub mod volumes;
 pub mod worker;

@@ -16,6 +16,9 @@
 //! ports: when the runtime gives the pod its own address (docker), the check
 //! goes there, to the container port; otherwise to the host port the node
 //! gave the container port.
+//!
+//! What a run of results means is decided by [`Verdicts`], a pure function
+//! of the results; the prober task only checks on time and sends what it says.
 
 use super::runtime::{ContainerInfo, Runtime};
 use crate::api::{Container, IntOrString, Probe};
@@ -88,8 +91,13 @@ impl Target {
 }
 
 impl Target {
-    fn default_host(&self) -> &str {
-        self.pod_ip.as_deref().unwrap_or(&self.host)
+    /// The host a probe names, else the pod's own address (else the node's).
+    fn host<'a>(&'a self, named: &'a str) -> &'a str {
+        if named.is_empty() {
+            self.pod_ip.as_deref().unwrap_or(&self.host)
+        } else {
+            named
+        }
     }
 }
 
@@ -103,11 +111,7 @@ pub async fn check(
     let timeout = p.timeout();
     if let Some(h) = &p.http_get {
         let port = t.port(&h.port)?;
-        let host = if h.host.is_empty() {
-            t.default_host()
-        } else {
-            h.host.as_str()
-        };
+        let host = t.host(&h.host);
         let path = if h.path.is_empty() {
             "/"
         } else {
@@ -143,11 +147,7 @@ pub async fn check(
     }
     if let Some(s) = &p.tcp_socket {
         let port = t.port(&s.port)?;
-        let host = if s.host.is_empty() {
-            t.default_host()
-        } else {
-            s.host.as_str()
-        };
+        let host = t.host(&s.host);
         return match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port)))
             .await
         {
@@ -210,6 +210,101 @@ pub fn has_probes(c: &Container) -> bool {
     c.startup_probe.is_some() || c.liveness_probe.is_some() || c.readiness_probe.is_some()
 }
 
+/// Whether a probe goes on checking after a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Check again after the period.
+    Continue,
+    /// The startup probe passed: the others begin.
+    Passed,
+    /// Startup or liveness failed `failureThreshold` times in a row: the
+    /// container is restarted, and its probing ends.
+    GaveUp,
+}
+
+/// What the consecutive results of one probe mean, by its kind (pure: the
+/// prober feeds it each check's result and sends what it returns).
+#[derive(Debug)]
+pub struct Verdicts {
+    kind: Kind,
+    counter: Counter,
+    need_ok: u32,
+    need_fail: u32,
+}
+
+impl Verdicts {
+    /// Startup and liveness pass on one success (Kubernetes allows no other
+    /// `successThreshold` for them); readiness needs `successThreshold`.
+    pub fn new(kind: Kind, p: &Probe) -> Self {
+        let need_ok = match kind {
+            Kind::Readiness => p.successes_needed(),
+            Kind::Startup | Kind::Liveness => 1,
+        };
+        Verdicts {
+            kind,
+            counter: Counter::default(),
+            need_ok,
+            need_fail: p.failures_allowed(),
+        }
+    }
+
+    /// Records one check: every failure is reported (for events); a
+    /// threshold reached changes readiness, or gives up on the container.
+    pub fn record(&mut self, result: Result<(), String>) -> (Vec<Report>, Next) {
+        let kind = self.kind;
+        let mut reports = vec![];
+        let flipped = match result {
+            Ok(()) => self.counter.record(true, self.need_ok, self.need_fail),
+            Err(message) => {
+                reports.push(Report::Failed {
+                    kind,
+                    message: message.clone(),
+                });
+                let flipped = self.counter.record(false, self.need_ok, self.need_fail);
+                if flipped == Some(false) && kind != Kind::Readiness {
+                    reports.push(Report::Unhealthy { kind, message });
+                    return (reports, Next::GaveUp);
+                }
+                flipped
+            }
+        };
+        match (kind, flipped) {
+            (Kind::Startup, Some(true)) => (reports, Next::Passed),
+            (Kind::Readiness, Some(ready)) => {
+                reports.push(Report::Ready(ready));
+                (reports, Next::Continue)
+            }
+            _ => (reports, Next::Continue),
+        }
+    }
+}
+
+/// Checks `p` every period from `first` until its verdicts end the probing
+/// (a readiness probe's never do).
+async fn probe_until_done(
+    kind: Kind,
+    p: &Probe,
+    first: Instant,
+    runtime: &dyn Runtime,
+    target: &Target,
+    http: &reqwest::Client,
+    send: &(impl Fn(Report) -> bool + Sync),
+) -> Next {
+    let mut verdicts = Verdicts::new(kind, p);
+    let mut next = first;
+    loop {
+        sleep_until(next).await;
+        next += p.period();
+        let (reports, step) = verdicts.record(check(runtime, target, p, http).await);
+        for r in reports {
+            send(r);
+        }
+        if step != Next::Continue {
+            return step;
+        }
+    }
+}
+
 /// Probes one instance until it ends (the worker aborts the task) or gives up.
 pub async fn run(
     runtime: Arc<dyn Runtime>,
@@ -227,89 +322,32 @@ pub async fn run(
     }
     let c = target.container.clone();
     let started = Instant::now();
-    let send = |r: Report| report(r);
+    let rt = runtime.as_ref();
     if let Some(p) = &c.startup_probe {
-        let mut next = started + p.initial_delay();
-        let mut n = Counter::default();
-        loop {
-            sleep_until(next).await;
-            next += p.period();
-            match check(runtime.as_ref(), &target, p, &http).await {
-                Ok(()) => {
-                    if n.record(true, 1, p.failures_allowed()) == Some(true) {
-                        break;
-                    }
-                }
-                Err(message) => {
-                    send(Report::Failed {
-                        kind: Kind::Startup,
-                        message: message.clone(),
-                    });
-                    if n.record(false, 1, p.failures_allowed()) == Some(false) {
-                        send(Report::Unhealthy {
-                            kind: Kind::Startup,
-                            message,
-                        });
-                        return;
-                    }
-                }
-            }
+        let first = started + p.initial_delay();
+        let step = probe_until_done(Kind::Startup, p, first, rt, &target, &http, &report).await;
+        if step == Next::GaveUp {
+            return;
         }
     }
-    if !send(Report::Started) {
+    if !report(Report::Started) {
         return;
     }
     let after_start = Instant::now();
     let readiness = async {
         let Some(p) = &c.readiness_probe else {
-            send(Report::Ready(true));
+            report(Report::Ready(true));
             return std::future::pending::<()>().await;
         };
-        let mut next = (started + p.initial_delay()).max(after_start);
-        let mut n = Counter::default();
-        loop {
-            sleep_until(next).await;
-            next += p.period();
-            let result = check(runtime.as_ref(), &target, p, &http).await;
-            if let Err(message) = &result {
-                send(Report::Failed {
-                    kind: Kind::Readiness,
-                    message: message.clone(),
-                });
-            }
-            // The first result decides at once; after that, thresholds apply.
-            if let Some(ready) =
-                n.record(result.is_ok(), p.successes_needed(), p.failures_allowed())
-            {
-                send(Report::Ready(ready));
-            }
-        }
+        let first = (started + p.initial_delay()).max(after_start);
+        probe_until_done(Kind::Readiness, p, first, rt, &target, &http, &report).await;
     };
     let liveness = async {
         let Some(p) = &c.liveness_probe else {
             return std::future::pending::<()>().await;
         };
-        let mut next = (started + p.initial_delay()).max(after_start);
-        let mut n = Counter::default();
-        loop {
-            sleep_until(next).await;
-            next += p.period();
-            if let Err(message) = check(runtime.as_ref(), &target, p, &http).await {
-                send(Report::Failed {
-                    kind: Kind::Liveness,
-                    message: message.clone(),
-                });
-                if n.record(false, 1, p.failures_allowed()) == Some(false) {
-                    send(Report::Unhealthy {
-                        kind: Kind::Liveness,
-                        message,
-                    });
-                    return;
-                }
-            } else {
-                n.record(true, 1, p.failures_allowed());
-            }
-        }
+        let first = (started + p.initial_delay()).max(after_start);
+        probe_until_done(Kind::Liveness, p, first, rt, &target, &http, &report).await;
     };
     tokio::select! {
         _ = readiness => {}
@@ -320,6 +358,100 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn probe(success: i32, failure: i32) -> Probe {
+        Probe {
+            success_threshold: Some(success),
+            failure_threshold: Some(failure),
+            ..Default::default()
+        }
+    }
+
+    fn fail(m: &str) -> Result<(), String> {
+        Err(m.to_string())
+    }
+
+    fn failed(kind: Kind, m: &str) -> Report {
+        Report::Failed {
+            kind,
+            message: m.into(),
+        }
+    }
+
+    #[test]
+    fn a_startup_probe_passes_on_its_first_success_and_gives_up_after_failure_threshold_failures() {
+        let mut v = Verdicts::new(Kind::Startup, &probe(5, 3));
+        assert_eq!(
+            v.record(fail("a")),
+            (vec![failed(Kind::Startup, "a")], Next::Continue)
+        );
+        assert_eq!(
+            v.record(Ok(())),
+            (vec![], Next::Passed),
+            "one success, whatever successThreshold says"
+        );
+        let mut v = Verdicts::new(Kind::Startup, &probe(1, 3));
+        v.record(fail("a"));
+        v.record(fail("b"));
+        let (reports, next) = v.record(fail("c"));
+        assert_eq!(next, Next::GaveUp);
+        assert_eq!(
+            reports,
+            [
+                failed(Kind::Startup, "c"),
+                Report::Unhealthy {
+                    kind: Kind::Startup,
+                    message: "c".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_liveness_probe_restarts_only_after_failure_threshold_failures_in_a_row() {
+        let mut v = Verdicts::new(Kind::Liveness, &probe(1, 2));
+        assert_eq!(v.record(fail("x")).1, Next::Continue);
+        assert_eq!(
+            v.record(Ok(())),
+            (vec![], Next::Continue),
+            "a success starts the count over"
+        );
+        assert_eq!(v.record(fail("x")).1, Next::Continue);
+        let (reports, next) = v.record(fail("y"));
+        assert_eq!(next, Next::GaveUp);
+        assert!(matches!(
+            reports.last(),
+            Some(Report::Unhealthy {
+                kind: Kind::Liveness,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn readiness_flips_after_success_threshold_successes_and_failure_threshold_failures() {
+        let mut v = Verdicts::new(Kind::Readiness, &probe(2, 3));
+        assert_eq!(v.record(Ok(())), (vec![], Next::Continue));
+        assert_eq!(
+            v.record(Ok(())),
+            (vec![Report::Ready(true)], Next::Continue)
+        );
+        assert_eq!(v.record(Ok(())), (vec![], Next::Continue), "said once");
+        assert_eq!(
+            v.record(fail("f")),
+            (vec![failed(Kind::Readiness, "f")], Next::Continue)
+        );
+        v.record(fail("f"));
+        assert_eq!(
+            v.record(fail("f")),
+            (
+                vec![failed(Kind::Readiness, "f"), Report::Ready(false)],
+                Next::Continue
+            ),
+            "not ready after three failures; readiness never gives up on the container"
+        );
+        assert_eq!(v.record(fail("f")).1, Next::Continue);
+    }
 
     #[test]
     fn counters_flip_at_their_thresholds_once() {

@@ -272,20 +272,15 @@ pub async fn run(
 mod tests {
     use super::*;
     use crate::api::new_object;
-    use crate::api::service::{EndpointAddress, EndpointPort, EndpointSubset, ServicePort};
+    use crate::api::service::{EndpointAddress, EndpointPort, EndpointSubset};
 
     fn svc(name: &str, node_port: bool) -> Arc<Service> {
-        let mut s: Service = new_object("default", name);
-        s.spec.selector.insert("app".into(), name.into());
+        let mut s = Service::test(name);
         if node_port {
             s.spec.type_ = "NodePort".into();
         }
-        s.spec.ports = vec![ServicePort {
-            port: 80,
-            cluster_port: Some(20001),
-            node_port: node_port.then_some(30001),
-            ..Default::default()
-        }];
+        s.spec.ports[0].cluster_port = Some(20001);
+        s.spec.ports[0].node_port = node_port.then_some(30001);
         Arc::new(s)
     }
 

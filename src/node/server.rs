@@ -11,7 +11,7 @@
 use super::runtime::{
     ContainerInfo, ExecOutput, ExecRequest, ExecSession, LogOptions, RunState, Runtime, Runtimes,
 };
-use crate::api::exec::{Frame, UPGRADE_PROTOCOL};
+use crate::api::exec::{Frame, UPGRADE_PROTOCOL, asks_for_exec};
 use crate::api::wire::{ExecParams, LogParams};
 use axum::Router;
 use axum::body::Body;
@@ -23,15 +23,12 @@ use axum::routing::{get, post};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct NodeApp {
     runtimes: Runtimes,
     token: String,
-}
-
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn auth(State(app): State<Arc<NodeApp>>, req: Request, next: Next) -> Response {
@@ -40,7 +37,7 @@ async fn auth(State(app): State<Arc<NodeApp>>, req: Request, next: Next) -> Resp
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| same(t.trim().as_bytes(), app.token.as_bytes()));
+        .is_some_and(|t| bool::from(t.trim().as_bytes().ct_eq(app.token.as_bytes())));
     if ok {
         next.run(req).await
     } else {
@@ -152,12 +149,7 @@ async fn exec(
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let upgrading = req
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
-    if !upgrading {
+    if !asks_for_exec(req.headers()) {
         return error(
             StatusCode::BAD_REQUEST,
             format!("exec needs `Upgrade: {UPGRADE_PROTOCOL}`"),

@@ -207,7 +207,7 @@ pub fn should_restart(policy: RestartPolicy, code: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Container, new_object};
+    use crate::api::testing::container;
 
     fn info(attempt: u32, state: RunState) -> ContainerInfo {
         ContainerInfo {
@@ -294,8 +294,8 @@ mod tests {
 
     #[test]
     fn ready_needs_every_container_running() {
-        let mut pod: Pod = new_object("default", "p");
-        pod.spec.containers = vec![Container::default(), Container::default()];
+        let mut pod = Pod::test("p");
+        pod.spec.containers.push(container("d"));
         let views = [view(Some(info(0, RunState::Running))), view(None)];
         let s = pod_status(&pod, &views, "process", "10.0.0.1", Time::now());
         assert_eq!(s.phase, PodPhase::Pending);
@@ -317,8 +317,7 @@ mod tests {
         let s = container_status(&v, "process");
         assert!(!s.ready);
         assert_eq!(s.started, Some(true));
-        let mut pod: Pod = new_object("default", "p");
-        pod.spec.containers = vec![Container::default()];
+        let pod = Pod::test("p");
         let st = pod_status(&pod, &[v], "process", "10.0.0.1", Time::now());
         assert_eq!(st.phase, PodPhase::Running);
         assert!(!find_condition(&st.conditions, "Ready").unwrap().is_true());

@@ -1,11 +1,12 @@
 //! Usage sampling: every few seconds the node daemon reads the CPU time and
 //! memory of every running container (through its runtime: the engine's
-//! stats for Docker, /proc for processes) and of the machine (/proc/stat,
-//! /proc/meminfo), turns CPU time into cores over the interval, and sends
+//! stats for Docker, /proc for processes) and of the machine
+//! ([`super::procfs`]), turns CPU time into cores over the interval, and sends
 //! one [`UsageReport`] to the control daemon, which keeps it in memory.
 //!
 //! This module must not import `control`, `cli` or `tui`.
 
+use super::procfs;
 use super::runtime::RunState;
 use super::worker::Shared;
 use crate::api::Time;
@@ -25,31 +26,6 @@ pub fn cpu_rate(prev_nanos: u64, now_nanos: u64, elapsed: Duration) -> u64 {
         return 0;
     }
     (u128::from(now_nanos - prev_nanos) * 1000 / el) as u64
-}
-
-/// The machine's busy and total CPU time (in clock ticks), from /proc/stat's `cpu` line.
-pub fn parse_proc_stat(text: &str) -> Option<(u64, u64)> {
-    let line = text.lines().find(|l| l.starts_with("cpu "))?;
-    let v: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal (guest is inside user).
-    let total: u64 = v.iter().take(8).sum();
-    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
-    Some((total.saturating_sub(idle), total))
-}
-
-/// Memory in use (MemTotal − MemAvailable), in bytes, from /proc/meminfo.
-pub fn parse_meminfo(text: &str) -> Option<u64> {
-    let field = |name: &str| {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    Some(field("MemTotal:")?.saturating_sub(field("MemAvailable:")?) * 1024)
 }
 
 struct Sampler {
@@ -94,9 +70,7 @@ impl Sampler {
             }
         }
         self.containers = seen;
-        let machine = std::fs::read_to_string("/proc/stat")
-            .ok()
-            .and_then(|t| parse_proc_stat(&t));
+        let machine = procfs::machine_cpu();
         let cpu_milli = match (self.machine, machine) {
             (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => {
                 (b1.saturating_sub(b0)) * 1000 * cpus / (t1 - t0)
@@ -109,10 +83,7 @@ impl Sampler {
             window_millis: 0,
             node: Usage {
                 cpu_milli,
-                memory_bytes: std::fs::read_to_string("/proc/meminfo")
-                    .ok()
-                    .and_then(|t| parse_meminfo(&t))
-                    .unwrap_or(0),
+                memory_bytes: procfs::machine_memory_in_use().unwrap_or(0),
             },
             pods: pods.into_values().collect(),
         }
@@ -121,19 +92,14 @@ impl Sampler {
 
 /// Samples and reports until shutdown. A report the control daemon does not
 /// take is dropped: the next one replaces it.
-pub async fn run(shared: Arc<Shared>, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(shared: Arc<Shared>, interval: Duration, shutdown: watch::Receiver<bool>) {
     let cpus = super::machine::cpus().max(1);
     let mut s = Sampler {
         containers: HashMap::new(),
         machine: None,
     };
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.changed() => return,
-        }
+    let mut ticks = super::ticks::Ticks::new(interval, shutdown);
+    while ticks.next().await {
         let mut report = s.sample(&shared, cpus).await;
         report.window_millis = interval.as_millis() as u64;
         if let Err(e) = shared.client.report_usage(&shared.node_name, &report).await {
@@ -154,14 +120,5 @@ mod tests {
         // A counter that went back (a new instance) is not negative usage.
         assert_eq!(cpu_rate(10, 5, Duration::from_secs(1)), 0);
         assert_eq!(cpu_rate(0, 5, Duration::ZERO), 0);
-    }
-
-    #[test]
-    fn proc_files_parse() {
-        let stat = "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n";
-        assert_eq!(parse_proc_stat(stat), Some((150, 1000)));
-        let mem = "MemTotal:       16000 kB\nMemFree:  1000 kB\nMemAvailable:   12000 kB\n";
-        assert_eq!(parse_meminfo(mem), Some(4000 * 1024));
-        assert_eq!(parse_meminfo("MemTotal: 5 kB\n"), None);
     }
 }

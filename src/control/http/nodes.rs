@@ -209,12 +209,7 @@ async fn exec(
     Query(q): Query<ExecParams>,
     mut req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let upgrading = req
-        .headers()
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL));
-    if !upgrading {
+    if !crate::api::exec::asks_for_exec(req.headers()) {
         return Err(ApiError::bad_request(format!(
             "exec streams need `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}` (use `ork exec`)"
         )));

@@ -55,17 +55,7 @@ impl Runtime for FakeRuntime {
 
     async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
         let id = format!("{}_{}_{}", spec.pod_uid, spec.container_name, spec.attempt);
-        let info = ContainerInfo {
-            id: id.clone(),
-            pod_uid: spec.pod_uid.clone(),
-            pod_name: spec.pod_name.clone(),
-            namespace: spec.namespace.clone(),
-            container_name: spec.container_name.clone(),
-            attempt: spec.attempt,
-            started_at: Time::now(),
-            state: RunState::Running,
-            ports: spec.ports.clone(),
-        };
+        let info = spec.instance(&id, Time::now(), RunState::Running);
         let (exited, _) = watch::channel(false);
         let mut all = self.lock();
         if all

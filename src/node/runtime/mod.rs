@@ -25,6 +25,7 @@ pub mod shim;
 use crate::api::{ContainerPort, Pod, PullPolicy, Time};
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use std::pin::Pin;
@@ -57,6 +58,23 @@ pub struct ContainerSpec {
     pub memory_limit_bytes: Option<i128>,
     /// Volumes as host directories and where the container sees them.
     pub mounts: Vec<crate::node::volumes::Mount>,
+}
+
+impl ContainerSpec {
+    /// Instance `id` of this spec, as a runtime reports it.
+    pub fn instance(&self, id: &str, started_at: Time, state: RunState) -> ContainerInfo {
+        ContainerInfo {
+            id: id.to_string(),
+            pod_uid: self.pod_uid.clone(),
+            pod_name: self.pod_name.clone(),
+            namespace: self.namespace.clone(),
+            container_name: self.container_name.clone(),
+            attempt: self.attempt,
+            started_at,
+            state,
+            ports: self.ports.clone(),
+        }
+    }
 }
 
 /// What a pod as a whole needs before its containers start.
@@ -229,12 +247,40 @@ pub trait Runtime: Send + Sync + 'static {
     /// Runs a command in the instance's context (its environment and working
     /// directory; inside the container for container runtimes) and returns its
     /// exit code. A command still running after `timeout` is killed and is an error.
+    ///
+    /// By default: an [`Runtime::exec_session`] without input, its output
+    /// read to the end and dropped, then its exit code.
     async fn exec(
         &self,
         id: &str,
         command: &[String],
         timeout: Duration,
-    ) -> Result<i32, RuntimeError>;
+    ) -> Result<i32, RuntimeError> {
+        let run = async {
+            let session = self
+                .exec_session(
+                    id,
+                    ExecRequest {
+                        command: command.to_vec(),
+                        stdin: false,
+                        tty: false,
+                    },
+                )
+                .await?;
+            let mut out = session.output;
+            while out.next().await.is_some() {}
+            session.exit.await
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RuntimeError::Other(format!(
+                    "{:?} did not finish within {}s",
+                    command.join(" "),
+                    timeout.as_secs()
+                )))
+            })
+    }
 
     /// Starts an interactive command in the instance (`ork exec`).
     async fn exec_session(

@@ -171,19 +171,19 @@ impl Watched {
     }
 }
 
-async fn config_map(c: &Client, ns: &str, name: &str) -> Result<Option<Data>, String> {
-    match c.get::<ConfigMap>(ns, name).await {
-        Ok(cm) => Ok(Some(map_data(&cm))),
+/// A ConfigMap's or Secret's data through the API; `None` when it does not exist.
+async fn read(c: &Client, kind: Kind, ns: &str, name: &str) -> Result<Option<Data>, String> {
+    let got = match kind {
+        Kind::Secret => c.get::<Secret>(ns, name).await.map(|s| secret_data(&s)),
+        _ => c.get::<ConfigMap>(ns, name).await.map(|m| map_data(&m)),
+    };
+    match got {
+        Ok(d) => Ok(Some(d)),
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(format!("reading configmap {name:?}: {e}")),
-    }
-}
-
-async fn secret(c: &Client, ns: &str, name: &str) -> Result<Option<Data>, String> {
-    match c.get::<Secret>(ns, name).await {
-        Ok(s) => Ok(Some(secret_data(&s))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(format!("reading secret {name:?}: {e}")),
+        Err(e) => Err(format!(
+            "reading {} {name:?}: {e}",
+            kind.as_str().to_lowercase()
+        )),
     }
 }
 
@@ -191,39 +191,35 @@ async fn secret(c: &Client, ns: &str, name: &str) -> Result<Option<Data>, String
 /// watches, else (not seen yet: just created) through the API.
 struct Cache<'a> {
     watched: &'a Watched,
-    maps: HashMap<String, Option<Data>>,
-    secrets: HashMap<String, Option<Data>>,
+    read: HashMap<(Kind, String), Option<Data>>,
 }
 
 impl<'a> Cache<'a> {
     fn new(roots: &'a Roots) -> Self {
         Cache {
             watched: &roots.watched,
-            maps: HashMap::new(),
-            secrets: HashMap::new(),
+            read: HashMap::new(),
         }
     }
 
-    async fn map(&mut self, c: &Client, ns: &str, name: &str) -> Result<Option<&Data>, String> {
-        if !self.maps.contains_key(name) {
-            let d = match self.watched.get(Kind::ConfigMap, ns, name) {
+    /// The data of ConfigMap or Secret (`kind`) `ns/name`; `None` when it
+    /// does not exist.
+    async fn data(
+        &mut self,
+        c: &Client,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+    ) -> Result<Option<&Data>, String> {
+        let key = (kind, name.to_string());
+        if !self.read.contains_key(&key) {
+            let d = match self.watched.get(kind, ns, name) {
                 Some(d) => Some(d),
-                None => config_map(c, ns, name).await?,
+                None => read(c, kind, ns, name).await?,
             };
-            self.maps.insert(name.to_string(), d);
+            self.read.insert(key.clone(), d);
         }
-        Ok(self.maps.get(name).and_then(Option::as_ref))
-    }
-
-    async fn secret(&mut self, c: &Client, ns: &str, name: &str) -> Result<Option<&Data>, String> {
-        if !self.secrets.contains_key(name) {
-            let d = match self.watched.get(Kind::Secret, ns, name) {
-                Some(d) => Some(d),
-                None => secret(c, ns, name).await?,
-            };
-            self.secrets.insert(name.to_string(), d);
-        }
-        Ok(self.secrets.get(name).and_then(Option::as_ref))
+        Ok(self.read.get(&key).and_then(Option::as_ref))
     }
 }
 
@@ -257,6 +253,28 @@ fn field(pod: &Pod, path: &str) -> String {
     }
 }
 
+/// The value of `key` in the ConfigMap or Secret (`kind`) `ns/name` whose
+/// data is `data` (`None`: it does not exist); `None` when it or the key is
+/// missing and that is allowed.
+fn key_ref(
+    data: Option<&Data>,
+    kind: &str,
+    ns: &str,
+    name: &str,
+    key: &str,
+    optional: bool,
+) -> Result<Option<String>, String> {
+    match data {
+        Some(d) => match d.get(key) {
+            Some(v) => Ok(Some(text(v))),
+            None if optional => Ok(None),
+            None => Err(format!("couldn't find key {key} in {kind} {ns}/{name}")),
+        },
+        None if optional => Ok(None),
+        None => Err(format!("{} {name:?} not found", kind.to_lowercase())),
+    }
+}
+
 /// Resolves the environment and prepares the volumes of a pod.
 pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolved, String> {
     let ns = &pod.metadata.namespace;
@@ -267,14 +285,14 @@ pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolv
         for ef in &c.env_from {
             let (data, what, name, opt) = if let Some(r) = &ef.config_map_ref {
                 (
-                    cache.map(client, ns, &r.name).await?,
+                    cache.data(client, Kind::ConfigMap, ns, &r.name).await?,
                     "configmap",
                     &r.name,
                     optional(r.optional),
                 )
             } else if let Some(r) = &ef.secret_ref {
                 (
-                    cache.secret(client, ns, &r.name).await?,
+                    cache.data(client, Kind::Secret, ns, &r.name).await?,
                     "secret",
                     &r.name,
                     optional(r.optional),
@@ -302,35 +320,11 @@ pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolv
                 continue;
             };
             let value = if let Some(r) = &from.config_map_key_ref {
-                match cache.map(client, ns, &r.name).await? {
-                    Some(d) => match d.get(&r.key) {
-                        Some(v) => Some(text(v)),
-                        None if optional(r.optional) => None,
-                        None => {
-                            return Err(format!(
-                                "couldn't find key {} in ConfigMap {ns}/{}",
-                                r.key, r.name
-                            ));
-                        }
-                    },
-                    None if optional(r.optional) => None,
-                    None => return Err(format!("configmap {:?} not found", r.name)),
-                }
+                let data = cache.data(client, Kind::ConfigMap, ns, &r.name).await?;
+                key_ref(data, "ConfigMap", ns, &r.name, &r.key, optional(r.optional))?
             } else if let Some(r) = &from.secret_key_ref {
-                match cache.secret(client, ns, &r.name).await? {
-                    Some(d) => match d.get(&r.key) {
-                        Some(v) => Some(text(v)),
-                        None if optional(r.optional) => None,
-                        None => {
-                            return Err(format!(
-                                "couldn't find key {} in Secret {ns}/{}",
-                                r.key, r.name
-                            ));
-                        }
-                    },
-                    None if optional(r.optional) => None,
-                    None => return Err(format!("secret {:?} not found", r.name)),
-                }
+                let data = cache.data(client, Kind::Secret, ns, &r.name).await?;
+                key_ref(data, "Secret", ns, &r.name, &r.key, optional(r.optional))?
             } else {
                 from.field_ref.as_ref().map(|f| field(pod, &f.field_path))
             };
@@ -401,30 +395,31 @@ async fn contents(
 ) -> Result<Option<(PathBuf, BTreeMap<String, Vec<u8>>, u32)>, String> {
     let ns = &pod.metadata.namespace;
     let uid = &pod.metadata.uid;
-    let (data, items, mode, dir, what, name, opt) = if let Some(c) = &v.config_map {
+    let (kind, name, items, mode, dir, opt) = if let Some(c) = &v.config_map {
         (
-            cache.map(client, ns, &c.name).await?.cloned(),
+            Kind::ConfigMap,
+            &c.name,
             &c.items,
             c.default_mode.map_or(0o644, |m| m as u32 & 0o777),
             roots.pods.join(uid).join("volumes").join(&v.name),
-            "configmap",
-            &c.name,
             optional(c.optional),
         )
     } else if let Some(s) = &v.secret {
         crate::sys::private_dir(&roots.secrets).map_err(|e| e.to_string())?;
         (
-            cache.secret(client, ns, &s.secret_name).await?.cloned(),
+            Kind::Secret,
+            &s.secret_name,
             &s.items,
             s.default_mode.map_or(0o600, |m| m as u32 & 0o777),
             roots.secrets.join(uid).join(&v.name),
-            "secret",
-            &s.secret_name,
             optional(s.optional),
         )
     } else {
         return Ok(None);
     };
+    let what = kind.as_str().to_lowercase();
+    let what = what.as_str();
+    let data = cache.data(client, kind, ns, name).await?.cloned();
     let Some(data) = data else {
         if opt {
             return Ok(Some((dir, BTreeMap::new(), mode)));

@@ -5,6 +5,7 @@
 //!   join that namespace, so they reach each other on `127.0.0.1` and are
 //!   reached from outside on the host ports reported in the pod's status.
 //! - Images are pulled as `imagePullPolicy` says ([`image`]).
+//! - `ork exec` and exec probes run as engine execs (`exec`).
 //! - `command`/`args` replace the image's entrypoint/cmd, as in Kubernetes;
 //!   `env`, `workingDir`, and `resources.limits` (CPU as NanoCpus, memory in
 //!   bytes) are passed on.
@@ -17,19 +18,21 @@
 //!   data dir: several ork nodes (or clusters) may share one engine, and each
 //!   only ever lists, adopts or removes its own.
 
+mod exec;
 pub mod image;
 pub mod sandbox;
 
 use super::{
-    ContainerInfo, ContainerSpec, ExecOutput, ExecRequest, ExecSession, LogOptions, LogStream,
-    PodSandbox, RunState, Runtime, RuntimeError, Usage,
+    ContainerInfo, ContainerSpec, ExecRequest, ExecSession, LogOptions, LogStream, PodSandbox,
+    RunState, Runtime, RuntimeError, Usage,
 };
 use crate::api::{ContainerPort, PullPolicy, Time};
 use async_trait::async_trait;
 use bollard::Docker;
 use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, ContainerSummary, ContainerSummaryStateEnum, HostConfig,
+};
 use bollard::query_parameters::{
     CreateContainerOptions, InspectContainerOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, StartContainerOptions, StatsOptions, StopContainerOptions,
@@ -66,6 +69,102 @@ fn not_found(e: &bollard::errors::Error) -> bool {
             ..
         }
     )
+}
+
+/// Removes a container (by id or name), running or not, with its anonymous
+/// volumes; one that is already gone is no error.
+pub async fn force_remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
+    let opts = RemoveContainerOptions {
+        force: true,
+        v: true,
+        ..Default::default()
+    };
+    match docker.remove_container(id, Some(opts)).await {
+        Err(e) if not_found(&e) => Ok(()),
+        r => r,
+    }
+}
+
+/// Creates and starts a container called `name` (a leftover of that name, from
+/// a start cut short, goes first) and returns its id. A container that does
+/// not start is removed. Errors say `creating {what}` or `starting
+/// {what}{start_hint}`, with the engine's message.
+async fn create_and_start(
+    docker: &Docker,
+    name: String,
+    body: ContainerCreateBody,
+    what: &str,
+    start_hint: &str,
+) -> Result<String, RuntimeError> {
+    let _ = force_remove(docker, &name).await;
+    let opts = CreateContainerOptions {
+        name: Some(name),
+        ..Default::default()
+    };
+    let created = docker
+        .create_container(Some(opts), body)
+        .await
+        .map_err(|e| docker_err(&format!("creating {what}"), e))?;
+    if let Err(e) = docker
+        .start_container(&created.id, None::<StartContainerOptions>)
+        .await
+    {
+        let _ = force_remove(docker, &created.id).await;
+        return Err(docker_err(&format!("starting {what}{start_hint}"), e));
+    }
+    Ok(created.id)
+}
+
+/// Every container (running or not) carrying all the labels `pairs`.
+async fn list_labelled(
+    docker: &Docker,
+    pairs: &[(&str, &str)],
+    what: &str,
+) -> Result<Vec<ContainerSummary>, RuntimeError> {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        pairs.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+    )]);
+    let opts = ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..Default::default()
+    };
+    docker
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| docker_err(what, e))
+}
+
+/// The labels of everything ork makes for a pod of node `scope`: `role` is
+/// `container` or `sandbox`.
+fn pod_labels(
+    scope: &str,
+    role: &str,
+    pod_uid: &str,
+    pod_name: &str,
+    namespace: &str,
+) -> HashMap<String, String> {
+    [
+        (LABEL_MANAGED, "true"),
+        (LABEL_NODE_ID, scope),
+        (LABEL_ROLE, role),
+        (LABEL_POD_UID, pod_uid),
+        (LABEL_POD, pod_name),
+        (LABEL_NAMESPACE, namespace),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// The first eight letters and digits of a pod uid, for engine names.
+fn short_uid(pod_uid: &str) -> String {
+    pod_uid
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect()
 }
 
 /// Containers through a Docker engine.
@@ -143,18 +242,11 @@ impl DockerRuntime {
 
     /// Every container of this node on the engine (pod containers and sandboxes).
     async fn all_ids(&self) -> Result<Vec<String>, RuntimeError> {
-        let list = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(sandbox::filters(&[
-                    (LABEL_MANAGED, "true"),
-                    (LABEL_NODE_ID, &self.scope),
-                ])),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| docker_err("listing containers", e))?;
+        let pairs = [
+            (LABEL_MANAGED, "true"),
+            (LABEL_NODE_ID, self.scope.as_str()),
+        ];
+        let list = list_labelled(&self.docker, &pairs, "listing containers").await?;
         Ok(list.into_iter().filter_map(|c| c.id).collect())
     }
 
@@ -225,36 +317,33 @@ impl DockerRuntime {
 }
 
 fn labels(scope: &str, spec: &ContainerSpec) -> HashMap<String, String> {
-    [
-        (LABEL_MANAGED, "true".to_string()),
-        (LABEL_NODE_ID, scope.to_string()),
-        (LABEL_ROLE, "container".to_string()),
-        (LABEL_POD_UID, spec.pod_uid.clone()),
-        (LABEL_POD, spec.pod_name.clone()),
-        (LABEL_NAMESPACE, spec.namespace.clone()),
-        (LABEL_CONTAINER, spec.container_name.clone()),
-        (LABEL_ATTEMPT, spec.attempt.to_string()),
+    let mut l = pod_labels(
+        scope,
+        "container",
+        &spec.pod_uid,
+        &spec.pod_name,
+        &spec.namespace,
+    );
+    l.extend([
+        (LABEL_CONTAINER.to_string(), spec.container_name.clone()),
+        (LABEL_ATTEMPT.to_string(), spec.attempt.to_string()),
         (
-            LABEL_PORTS,
+            LABEL_PORTS.to_string(),
             serde_json::to_string(&spec.ports).unwrap_or_default(),
         ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    ]);
+    l
 }
 
 /// The engine's container name for an instance.
 pub fn container_name(spec: &ContainerSpec) -> String {
-    let uid8: String = spec
-        .pod_uid
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(8)
-        .collect();
     format!(
-        "ork_{}_{}_{}_{}_{uid8}",
-        spec.namespace, spec.pod_name, spec.container_name, spec.attempt
+        "ork_{}_{}_{}_{}_{}",
+        spec.namespace,
+        spec.pod_name,
+        spec.container_name,
+        spec.attempt,
+        short_uid(&spec.pod_uid)
     )
 }
 
@@ -373,52 +462,13 @@ impl Runtime for DockerRuntime {
             }),
             ..Default::default()
         };
-        let _ = self
-            .docker
-            .remove_container(
-                &name,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-            )
-            .await;
-        let created = self
-            .docker
-            .create_container(
-                Some(CreateContainerOptions {
-                    name: Some(name),
-                    ..Default::default()
-                }),
-                body,
-            )
+        let id = create_and_start(&self.docker, name, body, "the container", "")
             .await
-            .map_err(|e| match docker_err("creating the container", e) {
+            .map_err(|e| match e {
                 RuntimeError::Other(m) => RuntimeError::Start(m),
                 other => other,
             })?;
-        if let Err(e) = self
-            .docker
-            .start_container(&created.id, None::<StartContainerOptions>)
-            .await
-        {
-            let msg = match docker_err("starting the container", e) {
-                RuntimeError::Other(m) => m,
-                other => other.to_string(),
-            };
-            let _ = self
-                .docker
-                .remove_container(
-                    &created.id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await;
-            return Err(RuntimeError::Start(msg));
-        }
-        self.info(&created.id).await
+        self.info(&id).await
     }
 
     async fn wait(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
@@ -457,43 +507,18 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
-        match self
-            .docker
-            .remove_container(
-                id,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    v: true,
-                    ..Default::default()
-                }),
-            )
+        force_remove(&self.docker, id)
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(e) if not_found(&e) => Ok(()),
-            Err(e) => Err(docker_err("removing the container", e)),
-        }
+            .map_err(|e| docker_err("removing the container", e))
     }
 
     async fn list(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
-        let mut f: HashMap<String, Vec<String>> = HashMap::new();
-        f.insert(
-            "label".into(),
-            vec![
-                format!("{LABEL_MANAGED}=true"),
-                format!("{LABEL_ROLE}=container"),
-                format!("{LABEL_NODE_ID}={}", self.scope),
-            ],
-        );
-        let list = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(f),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| docker_err("listing containers", e))?;
+        let pairs = [
+            (LABEL_MANAGED, "true"),
+            (LABEL_ROLE, "container"),
+            (LABEL_NODE_ID, self.scope.as_str()),
+        ];
+        let list = list_labelled(&self.docker, &pairs, "listing containers").await?;
         let mut out = vec![];
         for c in list {
             let Some(id) = c.id else { continue };
@@ -528,126 +553,8 @@ impl Runtime for DockerRuntime {
         Ok(Box::pin(s))
     }
 
-    async fn exec(
-        &self,
-        id: &str,
-        command: &[String],
-        timeout: Duration,
-    ) -> Result<i32, RuntimeError> {
-        let run = async {
-            let session = self
-                .exec_session(
-                    id,
-                    ExecRequest {
-                        command: command.to_vec(),
-                        stdin: false,
-                        tty: false,
-                    },
-                )
-                .await?;
-            let mut out = session.output;
-            while out.next().await.is_some() {}
-            session.exit.await
-        };
-        tokio::time::timeout(timeout, run)
-            .await
-            .unwrap_or_else(|_| {
-                Err(RuntimeError::Other(format!(
-                    "{:?} did not finish within {}s",
-                    command.join(" "),
-                    timeout.as_secs()
-                )))
-            })
-    }
-
     async fn exec_session(&self, id: &str, req: ExecRequest) -> Result<ExecSession, RuntimeError> {
-        let exec = self
-            .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    cmd: Some(req.command.clone()),
-                    attach_stdin: Some(req.stdin),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    tty: Some(req.tty),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| docker_err("starting the command", e))?;
-        let started = self
-            .docker
-            .start_exec(
-                &exec.id,
-                Some(StartExecOptions {
-                    detach: false,
-                    tty: req.tty,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map_err(|e| docker_err("starting the command", e))?;
-        let StartExecResults::Attached { output, input } = started else {
-            return Err(RuntimeError::Other(
-                "the engine did not attach the command".into(),
-            ));
-        };
-        let output = output
-            .filter_map(|r| async move {
-                match r {
-                    Ok(LogOutput::StdErr { message }) => Some(Ok(ExecOutput::Stderr(message))),
-                    Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
-                        Some(Ok(ExecOutput::Stdout(message)))
-                    }
-                    Ok(LogOutput::StdIn { .. }) => None,
-                    Err(e) => Some(Err(docker_err("reading the command's output", e))),
-                }
-            })
-            .boxed();
-        let docker = self.docker.clone();
-        let exec_id = exec.id.clone();
-        let exit = Box::pin(async move {
-            for _ in 0..100 {
-                let i = docker
-                    .inspect_exec(&exec_id)
-                    .await
-                    .map_err(|e| docker_err("reading the command's exit code", e))?;
-                if i.running != Some(true) {
-                    return Ok(i.exit_code.unwrap_or(0) as i32);
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(RuntimeError::Other(
-                "the command's exit code did not arrive".into(),
-            ))
-        });
-        let docker = self.docker.clone();
-        let exec_id = exec.id;
-        let resize = req.tty.then(|| {
-            Box::new(move |cols: u16, rows: u16| {
-                let docker = docker.clone();
-                let exec_id = exec_id.clone();
-                Box::pin(async move {
-                    let _ = docker
-                        .resize_exec(
-                            &exec_id,
-                            bollard::exec::ResizeExecOptions {
-                                height: rows,
-                                width: cols,
-                            },
-                        )
-                        .await;
-                }) as futures::future::BoxFuture<'static, ()>
-            })
-                as Box<dyn Fn(u16, u16) -> futures::future::BoxFuture<'static, ()> + Send + Sync>
-        });
-        Ok(ExecSession {
-            output,
-            input: req.stdin.then_some(input),
-            exit,
-            resize,
-        })
+        exec::session(&self.docker, id, req).await
     }
 
     async fn stats(&self, id: &str) -> Result<Usage, RuntimeError> {

@@ -14,13 +14,12 @@
 
 use super::super::{PodSandbox, RuntimeError};
 use super::{
-    LABEL_MANAGED, LABEL_NAMESPACE, LABEL_NODE_ID, LABEL_POD, LABEL_POD_UID, LABEL_ROLE, docker_err,
+    LABEL_MANAGED, LABEL_NODE_ID, LABEL_POD_UID, LABEL_ROLE, create_and_start, docker_err,
+    force_remove, list_labelled, pod_labels, short_uid,
 };
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
-use bollard::query_parameters::{
-    BuildImageOptions, CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
-};
+use bollard::query_parameters::BuildImageOptions;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -118,16 +117,6 @@ pub async fn ensure_image(docker: &Docker) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-/// A label filter for listing containers.
-pub fn filters(pairs: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
-    let mut f: HashMap<String, Vec<String>> = HashMap::new();
-    f.insert(
-        "label".into(),
-        pairs.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-    );
-    f
-}
-
 /// A pod's sandbox container.
 #[derive(Clone, Debug)]
 pub struct Sandbox {
@@ -150,15 +139,7 @@ pub async fn list(
     if let Some(u) = pod_uid {
         pairs.push((LABEL_POD_UID, u));
     }
-    let opts = ListContainersOptions {
-        all: true,
-        filters: Some(filters(&pairs)),
-        ..Default::default()
-    };
-    let list = docker
-        .list_containers(Some(opts))
-        .await
-        .map_err(|e| docker_err("listing sandboxes", e))?;
+    let list = list_labelled(docker, &pairs, "listing sandboxes").await?;
     Ok(list
         .into_iter()
         .filter_map(|c| {
@@ -189,14 +170,7 @@ pub async fn ensure(
         }
         // A stopped sandbox (engine restart) is replaced: containers joined to
         // its old namespace cannot be joined to a new one, so they restart too.
-        docker
-            .remove_container(
-                &sb.id,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-            )
+        force_remove(docker, &sb.id)
             .await
             .map_err(|e| docker_err("removing a stopped pod sandbox", e))?;
     }
@@ -226,24 +200,19 @@ pub async fn ensure(
                 });
         }
     }
-    let labels: HashMap<String, String> = [
-        (LABEL_MANAGED, "true".to_string()),
-        (LABEL_NODE_ID, scope.to_string()),
-        (LABEL_ROLE, "sandbox".to_string()),
-        (LABEL_POD_UID, pod.pod_uid.clone()),
-        (LABEL_POD, pod.pod_name.clone()),
-        (LABEL_NAMESPACE, pod.namespace.clone()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let uid8: String = pod
-        .pod_uid
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(8)
-        .collect();
-    let name = format!("ork_{}_{}_sandbox_{uid8}", pod.namespace, pod.pod_name);
+    let labels = pod_labels(
+        scope,
+        "sandbox",
+        &pod.pod_uid,
+        &pod.pod_name,
+        &pod.namespace,
+    );
+    let name = format!(
+        "ork_{}_{}_sandbox_{}",
+        pod.namespace,
+        pod.pod_name,
+        short_uid(&pod.pod_uid)
+    );
     let body = ContainerCreateBody {
         image: Some(IMAGE.into()),
         hostname: Some(pod.pod_name.chars().take(63).collect()),
@@ -256,55 +225,22 @@ pub async fn ensure(
         }),
         ..Default::default()
     };
-    // A leftover of the same name (a start cut short) goes first.
-    let _ = docker
-        .remove_container(
-            &name,
-            Some(RemoveContainerOptions {
-                force: true,
-                ..Default::default()
-            }),
-        )
-        .await;
-    let created = docker
-        .create_container(
-            Some(CreateContainerOptions {
-                name: Some(name),
-                ..Default::default()
-            }),
-            body,
-        )
-        .await
-        .map_err(|e| docker_err("creating the pod sandbox", e))?;
-    docker
-        .start_container(
-            &created.id,
-            None::<bollard::query_parameters::StartContainerOptions>,
-        )
-        .await
-        .map_err(|e| docker_err("starting the pod sandbox (its host ports may be taken)", e))?;
-    Ok(created.id)
+    create_and_start(
+        docker,
+        name,
+        body,
+        "the pod sandbox",
+        " (its host ports may be taken)",
+    )
+    .await
 }
 
 /// Removes a pod's sandbox.
 pub async fn remove(docker: &Docker, scope: &str, pod_uid: &str) -> Result<(), RuntimeError> {
     for sb in list(docker, scope, Some(pod_uid)).await? {
-        match docker
-            .remove_container(
-                &sb.id,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-            )
+        force_remove(docker, &sb.id)
             .await
-        {
-            Ok(()) => {}
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => {}
-            Err(e) => return Err(docker_err("removing the pod sandbox", e)),
-        }
+            .map_err(|e| docker_err("removing the pod sandbox", e))?;
     }
     Ok(())
 }

@@ -1,0 +1,276 @@
+//! The node's registration and liveness: the Node object this daemon
+//! registers (capacity from the machine, labels for its runtimes, its
+//! endpoint), registering it (waiting for the control daemon to answer),
+//! reporting it Ready once the first pod sync has stopped what must not run
+//! here, and a heartbeat every second after that (registering again if the
+//! Node was deleted).
+//!
+//! This module must not import `control`, `cli` or `tui`.
+
+use super::daemon::Config;
+use super::machine;
+use super::ticks::Ticks;
+use crate::api::{Condition, Node, NodeAddress, NodeSystemInfo, Quantity, new_object};
+use crate::backoff::Backoff;
+use crate::client::{Client, ClientError};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often the node daemon says it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// How registration and reporting Ready are retried while the control
+/// daemon does not answer.
+const RETRY: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+
+fn arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// The Node object this daemon registers; `runtimes` are the names of the
+/// runtimes it offers, the default first.
+pub fn node_object(
+    cfg: &Config,
+    host_ip: IpAddr,
+    port: u16,
+    runtimes: &[&str],
+    runtime_version: &str,
+) -> Node {
+    let mut n: Node = new_object("", &cfg.name);
+    n.metadata
+        .labels
+        .insert("kubernetes.io/hostname".into(), cfg.name.clone());
+    n.metadata
+        .labels
+        .insert("kubernetes.io/os".into(), "linux".into());
+    n.metadata
+        .labels
+        .insert("kubernetes.io/arch".into(), arch().into());
+    if let Some(default) = runtimes.first() {
+        n.metadata
+            .labels
+            .insert("ork.dev/runtime".into(), (*default).into());
+    }
+    for r in runtimes {
+        n.metadata.labels.insert(
+            format!("{}{r}", crate::api::RUNTIME_LABEL_PREFIX),
+            "true".into(),
+        );
+    }
+    n.metadata.labels.extend(cfg.labels.clone());
+    n.spec.taints = cfg.taints.clone();
+    for t in &mut n.spec.taints {
+        if t.effect == "NoExecute" {
+            t.time_added = Some(crate::api::Time::now());
+        }
+    }
+    let mut capacity: BTreeMap<String, Quantity> = BTreeMap::new();
+    capacity.insert(
+        "cpu".into(),
+        Quantity::from_milli(i128::from(machine::cpus()) * 1000),
+    );
+    capacity.insert(
+        "memory".into(),
+        Quantity::from_bytes(i128::from(machine::memory_bytes())),
+    );
+    capacity.insert("pods".into(), Quantity::from_milli(110_000));
+    capacity.extend(cfg.capacity.clone());
+    n.status.allocatable = capacity.clone();
+    n.status.capacity = capacity;
+    n.status.conditions = vec![starting_condition()];
+    n.status.addresses = vec![
+        NodeAddress {
+            type_: "InternalIP".into(),
+            address: host_ip.to_string(),
+        },
+        NodeAddress {
+            type_: "Hostname".into(),
+            address: cfg.name.clone(),
+        },
+    ];
+    n.status.daemon_endpoints.kubelet_endpoint.port = i32::from(port);
+    n.status.node_info = NodeSystemInfo {
+        machine_id: machine::machine_id(),
+        kernel_version: machine::kernel_version(),
+        os_image: machine::os_image(),
+        operating_system: "linux".into(),
+        architecture: arch().into(),
+        container_runtime_version: runtime_version.into(),
+        kubelet_version: concat!("v", env!("CARGO_PKG_VERSION")).into(),
+    };
+    n
+}
+
+/// Until the node has stopped what it must no longer run, it is not Ready.
+fn starting_condition() -> Condition {
+    Condition::new(
+        "Ready",
+        false,
+        "NodeStarting",
+        "stopping pods no longer bound here before taking new ones",
+    )
+}
+
+/// Reports the node Ready (after its first pod sync).
+async fn set_ready(client: &Client, name: &str) -> Result<(), ClientError> {
+    let mut n: Node = client.get("", name).await?;
+    crate::api::set_condition(
+        &mut n.status.conditions,
+        Condition::new(
+            "Ready",
+            true,
+            "NodeReady",
+            "node daemon is posting heartbeats",
+        ),
+    );
+    n.metadata.resource_version.clear();
+    client.replace_status(&n).await?;
+    Ok(())
+}
+
+/// Creates the Node, or refreshes it (labels merged, spec such as
+/// `unschedulable` kept, status replaced) when it exists.
+async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
+    match client.create(node).await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.is_conflict() => {}
+        Err(e) => return Err(e),
+    }
+    let mut existing: Node = client.get("", &node.metadata.name).await?;
+    existing
+        .metadata
+        .labels
+        .extend(node.metadata.labels.clone());
+    // Taints given at start are added (a present one keeps its value and
+    // time); others set since (ork taint) are kept.
+    for t in &node.spec.taints {
+        if !existing
+            .spec
+            .taints
+            .iter()
+            .any(|x| x.key == t.key && x.effect == t.effect)
+        {
+            existing.spec.taints.push(t.clone());
+        }
+    }
+    let mut updated = client.replace(&existing).await?;
+    updated.status = node.status.clone();
+    updated.metadata.resource_version.clear();
+    client.replace_status(&updated).await?;
+    Ok(())
+}
+
+/// Registers `node`, waiting (with backoff) while the control daemon is
+/// unreachable; any other error ends the wait.
+pub async fn register_when_reachable(client: &Client, node: &Node) -> Result<(), ClientError> {
+    let mut retry = RETRY;
+    loop {
+        match register(client, node).await {
+            Ok(()) => return Ok(()),
+            Err(e @ ClientError::Unreachable { .. }) => {
+                if retry.is_reset() {
+                    tracing::warn!(error = %e, "waiting for the control daemon");
+                }
+                tokio::time::sleep(retry.next_delay()).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Reports the node Ready once `synced` fires, then heartbeats until shutdown.
+pub async fn heartbeats(
+    client: Client,
+    node: Node,
+    synced: tokio::sync::oneshot::Receiver<()>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // Ready only once the first pod sync has stopped what must not run here.
+    tokio::select! {
+        r = synced => if r.is_err() { return },
+        _ = shutdown.changed() => return,
+    }
+    let name = node.metadata.name.clone();
+    let mut retry = RETRY;
+    loop {
+        match set_ready(&client, &name).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::debug!(error = %e, "reporting Ready failed; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(retry.next_delay()) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+    tracing::info!(node = %name, "node ready");
+    let mut ticks = Ticks::new(HEARTBEAT, shutdown);
+    while ticks.next().await {
+        match client.heartbeat(&node.metadata.name).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {
+                tracing::warn!("the Node object is gone; registering again");
+                let again = async {
+                    register(&client, &node).await?;
+                    set_ready(&client, &node.metadata.name).await
+                };
+                if let Err(e) = again.await {
+                    tracing::warn!(error = %e, "registering again failed");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "heartbeat failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Object;
+    use crate::node::daemon::RuntimeKind;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_node_object_carries_capacity_labels_and_endpoint() {
+        let cfg = Config {
+            join: "http://127.0.0.1:1".into(),
+            token: "t".into(),
+            name: "n1".into(),
+            data_dir: PathBuf::from("/tmp/x"),
+            runtime: RuntimeKind::Fake,
+            capacity: [("cpu".to_string(), "32".parse().unwrap())].into(),
+            labels: [("zone".to_string(), "a".to_string())].into(),
+            usage_interval: Duration::from_secs(5),
+            taints: vec![],
+            allow_host_paths: vec![],
+        };
+        let n = node_object(
+            &cfg,
+            IpAddr::from([127, 0, 0, 1]),
+            4321,
+            &["docker", "process"],
+            "docker://27.0.0",
+        );
+        assert_eq!(n.metadata.labels["ork.dev/runtime"], "docker");
+        assert_eq!(n.metadata.labels["runtime.ork.dev/process"], "true");
+        assert_eq!(
+            n.status.node_info.container_runtime_version,
+            "docker://27.0.0"
+        );
+        assert_eq!(n.status.allocatable["cpu"].milli(), 32_000);
+        assert!(n.status.allocatable["memory"].value() > 0);
+        assert_eq!(n.metadata.labels["zone"], "a");
+        assert_eq!(n.metadata.labels["kubernetes.io/hostname"], "n1");
+        assert_eq!(n.status.daemon_endpoints.kubelet_endpoint.port, 4321);
+        assert_eq!(n.address("InternalIP"), Some("127.0.0.1"));
+        assert!(!n.is_ready(), "not Ready until its first pod sync");
+        assert!(n.validate().is_empty());
+    }
+}

@@ -1,0 +1,417 @@
+//! Doing what the pod worker's decisions say, against the runtime, the API
+//! and the node: resolving config (environment and volumes from ConfigMaps,
+//! Secrets and the node), allocating host ports, preparing the sandbox,
+//! building each container's spec and pulling or starting it, watching and
+//! probing instances in the background, stopping them, reporting status and
+//! events, removing the pod object. Nothing here decides: each action is
+//! done as it says, and its result handed back.
+
+use super::Worker;
+use super::decide::{Action, Launch, Observation, Reported};
+use crate::api::wire::Preconditions;
+use crate::api::{ContainerPort, Kind, Pod, Protocol};
+use crate::backoff::Backoff;
+use crate::client::DeleteOptions;
+use crate::node::env;
+use crate::node::probe;
+use crate::node::proxy::Services;
+use crate::node::runtime::{ContainerSpec, Runtime, RuntimeError};
+use crate::node::volumes::Resolved;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Removing the pod object is tried every 2 s, at most this many times.
+const DELETE_TRIES: usize = 30;
+const DELETE_RETRY: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(2));
+
+/// Allocates a free host port (TCP or UDP) by binding port 0.
+fn free_port(protocol: Protocol) -> Option<i32> {
+    let port = match protocol {
+        Protocol::TCP => std::net::TcpListener::bind("0.0.0.0:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port(),
+        Protocol::UDP => std::net::UdpSocket::bind("0.0.0.0:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port(),
+    };
+    Some(i32::from(port))
+}
+
+/// The spec of instance `launch` of a container of `pod`: its environment
+/// (`HOSTNAME`, what the runtime injects, Kubernetes' service variables,
+/// then the resolved env), `$(VAR)` expanded in command and args, limits
+/// and mounts. `None` when the pod has no such container.
+pub fn container_spec(
+    pod: &Pod,
+    launch: &Launch,
+    runtime: &dyn Runtime,
+    services: &Services,
+    resolved: Option<&Resolved>,
+) -> Option<ContainerSpec> {
+    let name = launch.container.as_str();
+    let c = pod.spec.containers.iter().find(|c| c.name == name)?;
+    // Kubernetes gives every container HOSTNAME = the pod's name.
+    let mut injected = vec![("HOSTNAME".to_string(), pod.metadata.name.clone())];
+    injected.extend(runtime.injected_env(&launch.ports));
+    // Kubernetes' service variables, for the services that exist now.
+    if let Some(host) = runtime.service_host() {
+        let svcs = services.of(&pod.metadata.namespace);
+        let refs: Vec<&crate::api::Service> = svcs.iter().map(|s| s.as_ref()).collect();
+        injected.extend(crate::api::service::service_env(&refs, &host));
+    }
+    let mounts = resolved
+        .and_then(|r| r.mounts.get(name).cloned())
+        .unwrap_or_default();
+    injected.extend(runtime.mount_env(&mounts));
+    let spec_env: Vec<(String, String)> = match resolved.and_then(|r| r.env.get(name)) {
+        Some(env) => env.clone(),
+        None => c
+            .env
+            .iter()
+            .filter(|e| e.value_from.is_none())
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect(),
+    };
+    let env = env::build(&injected, &spec_env);
+    let map: HashMap<String, String> = env.iter().cloned().collect();
+    let limits = &c.resources.limits;
+    Some(ContainerSpec {
+        pod_uid: pod.metadata.uid.clone(),
+        pod_name: pod.metadata.name.clone(),
+        namespace: pod.metadata.namespace.clone(),
+        container_name: name.to_string(),
+        attempt: launch.attempt,
+        image: c.image.clone(),
+        command: c.command.iter().map(|s| env::expand(s, &map)).collect(),
+        args: c.args.iter().map(|s| env::expand(s, &map)).collect(),
+        env,
+        working_dir: c.working_dir.clone(),
+        ports: launch.ports.clone(),
+        pull_policy: c.image_pull_policy,
+        cpu_limit_milli: limits.get("cpu").map(|q| q.milli()),
+        memory_limit_bytes: limits.get("memory").map(|q| q.value()),
+        mounts,
+    })
+}
+
+impl Worker {
+    /// The runtime and the spec for `launch`, or why there are none.
+    fn launch_spec(
+        &self,
+        launch: &Launch,
+    ) -> Result<(Arc<dyn Runtime>, ContainerSpec), RuntimeError> {
+        let runtime = self.runtime.clone().map_err(RuntimeError::Start)?;
+        let spec = container_spec(
+            self.state.pod(),
+            launch,
+            runtime.as_ref(),
+            &self.shared.services,
+            self.resolved.as_ref(),
+        )
+        .ok_or_else(|| {
+            RuntimeError::Start(format!("the pod has no container {:?}", launch.container))
+        })?;
+        Ok((runtime, spec))
+    }
+
+    /// Does `action`; returns its result when it has one.
+    pub(super) async fn perform(&mut self, action: Action) -> Option<Observation> {
+        match action {
+            Action::ResolveConfig => {
+                let resolved = crate::node::volumes::resolve(
+                    &self.shared.client,
+                    self.state.pod(),
+                    &self.shared.volumes,
+                )
+                .await;
+                Some(Observation::ConfigResolved(resolved.map(|r| {
+                    self.resolved = Some(r);
+                })))
+            }
+            Action::AllocatePorts(needed) => Some(Observation::PortsAllocated(
+                needed
+                    .into_iter()
+                    .map(|(name, ports)| {
+                        let ports = ports
+                            .into_iter()
+                            .map(|p| ContainerPort {
+                                host_port: p.host_port.or_else(|| free_port(p.protocol)),
+                                ..p
+                            })
+                            .collect();
+                        (name, ports)
+                    })
+                    .collect(),
+            )),
+            Action::PreparePod(sandbox) => {
+                let result = match &self.runtime {
+                    Ok(rt) => rt.prepare_pod(&sandbox).await,
+                    Err(msg) => Err(RuntimeError::Other(msg.clone())),
+                };
+                if let Err(e) = &result {
+                    tracing::warn!(pod = %self.key(), error = %e, "preparing the pod failed");
+                }
+                Some(Observation::PodPrepared(result))
+            }
+            Action::CheckImage(launch) => {
+                let result = match self.launch_spec(&launch) {
+                    Ok((rt, spec)) => rt.image_needs_pull(&spec).await,
+                    Err(e) => Err(e),
+                };
+                match &result {
+                    Err(RuntimeError::Image { reason, message }) => {
+                        tracing::info!(pod = %self.key(), container = %launch.container, reason, %message, "image not available");
+                    }
+                    Err(e) => {
+                        tracing::debug!(pod = %self.key(), container = %launch.container, error = %e, "checking the image failed; starting anyway");
+                    }
+                    Ok(_) => {}
+                }
+                Some(Observation::ImageChecked {
+                    container: launch.container,
+                    result,
+                })
+            }
+            Action::Pull(launch) => {
+                let tx = self.tx.clone();
+                let container = launch.container.clone();
+                match self.launch_spec(&launch) {
+                    Ok((rt, spec)) => {
+                        tokio::spawn(async move {
+                            let t = Instant::now();
+                            let result = match rt.pull_image(&spec).await {
+                                Ok(()) => Ok(t.elapsed()),
+                                Err(RuntimeError::Image { reason, message }) => {
+                                    Err((reason, message))
+                                }
+                                Err(e) => Err(("ErrImagePull", e.to_string())),
+                            };
+                            let _ = tx.send(Observation::Pulled { container, result });
+                        });
+                    }
+                    Err(e) => {
+                        let result = Err(("ErrImagePull", e.to_string()));
+                        let _ = tx.send(Observation::Pulled { container, result });
+                    }
+                }
+                None
+            }
+            Action::Start(launch) => {
+                let result = match self.launch_spec(&launch) {
+                    Ok((rt, spec)) => {
+                        tracing::debug!(pod = %self.key(), container = %launch.container, attempt = spec.attempt, "starting container");
+                        rt.start(&spec).await
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = &result {
+                    tracing::warn!(pod = %self.key(), container = %launch.container, error = %e, "starting a container failed");
+                }
+                Some(Observation::ContainerStarted {
+                    container: launch.container,
+                    attempt: launch.attempt,
+                    result,
+                })
+            }
+            Action::WatchExit { container, id } => {
+                if let Ok(runtime) = self.runtime.clone() {
+                    let (tx, pod) = (self.tx.clone(), self.key());
+                    tokio::spawn(async move {
+                        let obs = match runtime.wait(&id).await {
+                            Ok(info) => Observation::Exited { container, info },
+                            Err(e) => {
+                                tracing::warn!(%pod, %container, error = %e, "lost track of a container");
+                                Observation::Woke
+                            }
+                        };
+                        let _ = tx.send(obs);
+                    });
+                }
+                None
+            }
+            Action::Probe {
+                container,
+                instance,
+            } => {
+                self.start_prober(container, instance);
+                None
+            }
+            Action::StopProbing { container } => {
+                if let Some(p) = self.probers.remove(&container) {
+                    p.abort();
+                }
+                None
+            }
+            Action::Kill { id, grace } => {
+                if let Ok(runtime) = self.runtime.clone() {
+                    tokio::spawn(async move {
+                        let _ = runtime.stop(&id, grace).await;
+                    });
+                }
+                None
+            }
+            Action::Remove { ids } => {
+                if let Ok(runtime) = &self.runtime {
+                    for id in ids {
+                        let _ = runtime.remove(&id).await;
+                    }
+                }
+                None
+            }
+            Action::StopAll {
+                running,
+                instances,
+                grace,
+            } => {
+                self.stop_all(running, instances, grace).await;
+                None
+            }
+            Action::RefreshVolumes => {
+                // Marks what is announced now as seen: a later change wakes again.
+                self.config_changes.borrow_and_update();
+                match crate::node::volumes::refresh(
+                    &self.shared.client,
+                    self.state.pod(),
+                    &self.shared.volumes,
+                )
+                .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::debug!(pod = %self.key(), volumes = n, "volume contents updated")
+                    }
+                    Err(e) => {
+                        tracing::debug!(pod = %self.key(), error = %e, "refreshing volumes failed")
+                    }
+                }
+                None
+            }
+            Action::Report(status) => Some(Observation::StatusReported(self.report(*status).await)),
+            Action::Event {
+                type_,
+                reason,
+                message,
+            } => {
+                self.event(type_, reason, &message).await;
+                None
+            }
+            Action::DeletePod => {
+                self.delete_pod().await;
+                None
+            }
+            Action::CleanUpVolumes => {
+                self.shared.volumes.cleanup(&self.state.pod().metadata.uid);
+                None
+            }
+            // The loop in `super` ends a chain on these.
+            Action::Wait { .. } | Action::Finish => None,
+        }
+    }
+
+    /// Probes a running instance in its own task, replacing any earlier prober.
+    fn start_prober(&mut self, container: String, instance: crate::node::runtime::ContainerInfo) {
+        if let Some(p) = self.probers.remove(&container) {
+            p.abort();
+        }
+        let Ok(runtime) = self.runtime.clone() else {
+            return;
+        };
+        let Some(spec) = self
+            .state
+            .pod()
+            .spec
+            .containers
+            .iter()
+            .find(|c| c.name == container)
+            .cloned()
+        else {
+            return;
+        };
+        let target = probe::Target {
+            host: "127.0.0.1".into(),
+            pod_ip: None,
+            container: spec,
+            instance,
+        };
+        let tx = self.tx.clone();
+        let (name, id) = (container.clone(), target.instance.id.clone());
+        let report = move |report| {
+            tx.send(Observation::Probed {
+                container: name.clone(),
+                id: id.clone(),
+                report,
+            })
+            .is_ok()
+        };
+        let task = tokio::spawn(probe::run(runtime, target, report));
+        self.probers.insert(container, task.abort_handle());
+    }
+
+    /// Ends every prober, stops the running instances within `grace`, then
+    /// removes every instance and the pod's sandbox.
+    async fn stop_all(&mut self, running: Vec<String>, instances: Vec<String>, grace: Duration) {
+        for (_, p) in self.probers.drain() {
+            p.abort();
+        }
+        let Ok(runtime) = self.runtime.clone() else {
+            return;
+        };
+        let stops = running.iter().map(|id| runtime.stop(id, grace));
+        for r in futures::future::join_all(stops).await {
+            if let Err(e) = r {
+                tracing::warn!(pod = %self.key(), error = %e, "stopping a container failed");
+            }
+        }
+        for id in &instances {
+            let _ = runtime.remove(id).await;
+        }
+        if let Err(e) = runtime.remove_pod(&self.state.pod().metadata.uid).await {
+            tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
+        }
+    }
+
+    /// Sends the pod with `status`.
+    async fn report(&self, status: crate::api::PodStatus) -> Reported {
+        let mut p = self.state.pod().as_ref().clone();
+        p.status = status;
+        p.metadata.resource_version.clear();
+        match self.shared.client.replace_status(&p).await {
+            Ok(updated) => Reported::Accepted(Box::new(updated)),
+            Err(e) if e.is_not_found() || e.is_conflict() => Reported::Gone,
+            Err(e) => {
+                tracing::debug!(pod = %self.key(), error = %e, "status report failed; retrying");
+                Reported::Failed
+            }
+        }
+    }
+
+    /// Removes the pod object (this uid only, at once: its containers are stopped).
+    async fn delete_pod(&self) {
+        let pod = self.state.pod();
+        let opts = DeleteOptions {
+            grace_period_seconds: Some(0),
+            preconditions: Some(Preconditions {
+                uid: Some(pod.metadata.uid.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let (ns, name) = (&pod.metadata.namespace, &pod.metadata.name);
+        let mut retry = DELETE_RETRY;
+        for _ in 0..DELETE_TRIES {
+            match self.shared.client.delete(Kind::Pod, ns, name, &opts).await {
+                Ok(_) => return,
+                Err(e) if e.is_not_found() || e.is_conflict() => return,
+                Err(e) => {
+                    tracing::debug!(pod = %self.key(), error = %e, "removing the pod failed; retrying");
+                    tokio::time::sleep(retry.next_delay()).await;
+                }
+            }
+        }
+    }
+}
