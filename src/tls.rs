@@ -26,6 +26,14 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex, Once, RwLock};
 use std::time::{Duration, SystemTime};
 
+/// The common name of the control daemon's client certificate: node
+/// daemons serve this identity and no other.
+pub const CONTROL_IDENTITY: &str = "system:ork-control";
+/// The prefix of node identities (`system:node:<name>`).
+pub const NODE_PREFIX: &str = "system:node:";
+/// The group (certificate organization) of node identities.
+pub const NODES_GROUP: &str = "system:nodes";
+
 /// What went wrong reading or using certificates.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

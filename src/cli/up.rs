@@ -228,20 +228,19 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
     }
     let token = match (&a.token_file, &g.token) {
-        (None, Some(t)) => t.trim().to_string(),
-        (Some(f), _) => std::fs::read_to_string(f)
-            .map_err(|source| CliError::Io {
-                what: "reading token file",
-                path: f.clone(),
-                source,
-            })?
-            .trim()
-            .to_string(),
-        (None, None) => {
-            return Err(CliError::Usage(
-                "a node needs the join token: --token T or --token-file FILE".into(),
-            ));
-        }
+        (None, Some(t)) => Some(t.trim().to_string()),
+        (Some(f), _) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|source| CliError::Io {
+                    what: "reading token file",
+                    path: f.clone(),
+                    source,
+                })?
+                .trim()
+                .to_string(),
+        ),
+        // A node that joined before has its credentials in its data dir.
+        (None, None) => None,
     };
     let name = a.name.clone().unwrap_or_else(machine::node_name);
     if let Some(m) = crate::api::validation::dns1123_subdomain_error(&name) {
@@ -395,7 +394,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
             let name = machine::node_name();
             let running = node_daemon::start(node_daemon::Config {
                 join: control.url.clone(),
-                token: control.tokens.node.clone(),
+                token: Some(control.tokens.node.clone()),
                 name: name.clone(),
                 data_dir: dir.join("node"),
                 runtime,

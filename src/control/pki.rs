@@ -39,12 +39,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// The common name of the control daemon's client certificate.
-pub const CONTROL_IDENTITY: &str = "system:ork-control";
-/// The prefix of node identities.
-pub const NODE_PREFIX: &str = "system:node:";
-/// The group of node identities.
-pub const NODES_GROUP: &str = "system:nodes";
+pub use crate::tls::{CONTROL_IDENTITY, NODE_PREFIX, NODES_GROUP};
 /// How long the CA is valid.
 const CA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 /// Leaf certificates' default validity.

@@ -50,7 +50,9 @@ pub fn node_id(data_dir: &std::path::Path) -> Result<String, crate::sys::SysErro
 pub struct Config {
     /// The control daemon's URL.
     pub join: String,
-    pub token: String,
+    /// The join token (`K10<ca hash>::<id>.<secret>`); needed only until
+    /// the node has its credentials (`node.kubeconfig` in its data dir).
+    pub token: Option<String>,
     pub name: String,
     pub data_dir: PathBuf,
     pub runtime: RuntimeKind,
@@ -76,6 +78,10 @@ pub enum NodeError {
     Runtime(#[from] OpenError),
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Join(#[from] super::join::JoinError),
+    #[error("TLS for the node's endpoint: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("listening for the control daemon on {addr}: {source}")]
     Listen {
         addr: IpAddr,
@@ -106,6 +112,25 @@ impl Running {
     }
 }
 
+/// Renews the node's certificate in the last third of its life, checking
+/// every tenth of it.
+async fn renew_certificate(
+    client: Client,
+    id: super::join::NodeIdentity,
+    data_dir: PathBuf,
+    name: String,
+    host_ip: IpAddr,
+    stop: watch::Receiver<bool>,
+) {
+    let mut every = Ticks::new(super::join::check_every(&id.cert), stop);
+    while every.next().await {
+        if let Err(e) = super::join::renew_if_due(&client, &id, &data_dir, &name, &[host_ip]).await
+        {
+            tracing::warn!(error = %e, "renewing the node certificate failed; retrying");
+        }
+    }
+}
+
 fn host_and_port(url: &str) -> (String, u16) {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let authority = rest.split('/').next().unwrap_or(rest);
@@ -125,9 +150,23 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     let id = node_id(&cfg.data_dir)?;
     let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &id).await?;
     let runtimes = opened.runtimes;
-    let client = Client::new(&cfg.join, &cfg.token)?;
     let (host, port) = host_and_port(&cfg.join);
     let host_ip = machine::address_towards(&host, port);
+    let identity = super::join::credentials(
+        &cfg.data_dir,
+        &cfg.join,
+        cfg.token.as_deref(),
+        &cfg.name,
+        &[host_ip],
+    )
+    .await?;
+    let client = identity.client()?;
+    // The endpoint presents the node's certificate and serves only the
+    // control daemon's.
+    let tls = Arc::new(crate::tls::server_config(
+        &identity.cert,
+        crate::tls::ClientAuth::Required(crate::tls::roots(&identity.ca()?)?),
+    )?);
     let listener = tokio::net::TcpListener::bind((host_ip, 0))
         .await
         .map_err(|source| NodeError::Listen {
@@ -169,7 +208,15 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     }
     let (synced_tx, synced) = tokio::sync::oneshot::channel();
     let mut tasks = vec![
-        server::serve(listener, runtimes.clone(), cfg.token.clone(), rx.clone()),
+        server::serve(listener, runtimes.clone(), tls, rx.clone()),
+        tokio::spawn(renew_certificate(
+            client.clone(),
+            identity,
+            cfg.data_dir.clone(),
+            cfg.name.clone(),
+            host_ip,
+            rx.clone(),
+        )),
         tokio::spawn(register::heartbeats(
             client.clone(),
             node.clone(),

@@ -36,14 +36,8 @@ pub const KUBECONFIG: &str = "node.kubeconfig";
 /// Why a node could not get its credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
-    #[error("reading the join token {path}: {source}")]
-    TokenFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("join token {path}: {message}")]
-    Token { path: PathBuf, message: String },
+    #[error("the join token: {0}")]
+    Token(String),
     #[error(
         "this node has no credentials yet ({0} is missing): give it a join token with --token-file (print one with `ork token create --role node` on the control machine, or use DATA/node.token of ork control)"
     )]
@@ -93,11 +87,11 @@ impl NodeIdentity {
 
 /// The node's credentials: from `node.kubeconfig` when it holds a valid
 /// certificate for this node and this server, else by joining with the
-/// token in `token_file`.
+/// join token `token` (its text, `K10<ca hash>::<id>.<secret>`).
 pub async fn credentials(
     data_dir: &Path,
     server: &str,
-    token_file: Option<&Path>,
+    token: Option<&str>,
     name: &str,
     addresses: &[IpAddr],
 ) -> Result<NodeIdentity, JoinError> {
@@ -105,22 +99,14 @@ pub async fn credentials(
     if let Some(id) = existing(&path, server, name)? {
         return Ok(id);
     }
-    let Some(token_file) = token_file else {
+    let Some(text) = token else {
         return Err(JoinError::NoToken(path));
     };
-    let text = std::fs::read_to_string(token_file).map_err(|source| JoinError::TokenFile {
-        path: token_file.to_path_buf(),
-        source,
-    })?;
-    let (hash, token) =
-        crate::api::token::parse_join(&text).map_err(|message| JoinError::Token {
-            path: token_file.to_path_buf(),
-            message,
-        })?;
+    let (hash, token) = crate::api::token::parse_join(text).map_err(JoinError::Token)?;
     let key = tls::new_key()?;
     let req = CertificateRequest {
         node_name: name.to_string(),
-        csr: tls::csr_pem(&key, &format!("system:node:{name}"))?,
+        csr: tls::csr_pem(&key, &format!("{}{name}", tls::NODE_PREFIX))?,
         addresses: addresses.iter().map(IpAddr::to_string).collect(),
     };
     let (client, _pin) =
@@ -156,7 +142,7 @@ fn existing(path: &Path, server: &str, name: &str) -> Result<Option<NodeIdentity
     let subject = tls::subject_of(&live.leaf())?;
     let valid = tls::not_after(&live.leaf())? > SystemTime::now();
     if c.server.trim_end_matches('/') != server.trim_end_matches('/')
-        || subject.common_name != format!("system:node:{name}")
+        || subject.common_name != format!("{}{name}", tls::NODE_PREFIX)
         || !valid
     {
         tracing::info!(
@@ -210,7 +196,7 @@ pub async fn renew_if_due(
     let key = tls::new_key()?;
     let req = CertificateRequest {
         node_name: name.to_string(),
-        csr: tls::csr_pem(&key, &format!("system:node:{name}"))?,
+        csr: tls::csr_pem(&key, &format!("{}{name}", tls::NODE_PREFIX))?,
         addresses: addresses.iter().map(IpAddr::to_string).collect(),
     };
     let issued: IssuedCertificate = client

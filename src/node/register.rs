@@ -241,7 +241,7 @@ mod tests {
     fn the_node_object_carries_capacity_labels_and_endpoint() {
         let cfg = Config {
             join: "http://127.0.0.1:1".into(),
-            token: "t".into(),
+            token: None,
             name: "n1".into(),
             data_dir: PathBuf::from("/tmp/x"),
             runtime: RuntimeKind::Fake,

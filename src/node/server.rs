@@ -1,5 +1,7 @@
-//! The node daemon's HTTP endpoint, reached by the control daemon (with the
-//! node token):
+//! The node daemon's HTTPS endpoint, reached by the control daemon only:
+//! it presents the node's certificate and accepts a client only when it
+//! presents the control daemon's (`system:ork-control`, signed by the
+//! cluster CA).
 //!
 //! - `GET /logs/{pod uid}/{container}` with `follow`, `tail` and `previous`;
 //! - `GET /stats/{pod uid}`: CPU time and memory of the pod's running containers;
@@ -23,25 +25,28 @@ use axum::routing::{get, post};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct NodeApp {
     runtimes: Runtimes,
-    token: String,
 }
 
-async fn auth(State(app): State<Arc<NodeApp>>, req: Request, next: Next) -> Response {
+/// Lets through only the control daemon: the TLS layer has checked the
+/// certificate chains to the cluster CA; this checks whom it names.
+async fn auth(req: Request, next: Next) -> Response {
     let ok = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| bool::from(t.trim().as_bytes().ct_eq(app.token.as_bytes())));
+        .extensions()
+        .get::<crate::serve::Peer>()
+        .and_then(|p| p.cert.as_ref())
+        .and_then(|c| crate::tls::subject_of(c).ok())
+        .is_some_and(|s| s.common_name == crate::tls::CONTROL_IDENTITY);
     if ok {
         next.run(req).await
     } else {
-        (StatusCode::UNAUTHORIZED, "a valid node token is required\n").into_response()
+        error(
+            StatusCode::FORBIDDEN,
+            "only the control daemon may use a node's endpoint",
+        )
     }
 }
 
@@ -286,30 +291,27 @@ where
     input_task.abort();
 }
 
-/// Serves until `shutdown` becomes true.
+/// Serves over TLS (`tls` presents the node's certificate and requires a
+/// client certificate from the cluster CA) until `shutdown` becomes true.
 pub fn serve(
     listener: tokio::net::TcpListener,
     runtimes: Runtimes,
-    token: String,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let app = Arc::new(NodeApp { runtimes, token });
+    let app = Arc::new(NodeApp { runtimes });
     let router = Router::new()
         .route("/logs/{uid}/{container}", get(logs))
         .route("/stats/{uid}", get(stats))
         .route("/exec/{uid}/{container}", post(exec))
-        .layer(middleware::from_fn_with_state(app.clone(), auth))
+        .layer(middleware::from_fn(auth))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(app);
-    tokio::spawn(async move {
-        let stop = async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "node server stopped");
-        }
-    })
+    tokio::spawn(crate::serve::serve(
+        listener,
+        Some(tls),
+        router,
+        crate::serve::Limits::default(),
+        shutdown,
+    ))
 }

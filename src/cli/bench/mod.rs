@@ -316,7 +316,7 @@ async fn hollow_nodes(
     let cfgs: Vec<crate::node::daemon::Config> = (0..n)
         .map(|i| crate::node::daemon::Config {
             join: cp.url.clone(),
-            token: cp.node_token.clone(),
+            token: Some(cp.node_token.clone()),
             name: format!("hollow-{i:05}"),
             data_dir: dir.join(format!("hollow-{i:05}")),
             runtime: crate::node::daemon::RuntimeKind::Fake,
