@@ -16,8 +16,8 @@
 use super::meta::OwnerReference;
 use super::service::{ServicePort, ServiceSpec};
 use super::{
-    Condition, Container, ContainerPort, Deployment, IntOrString, Node, Object, Pod, PodPhase,
-    Quantity, ReplicaSet, Service, new_object,
+    Condition, Container, ContainerPort, ContainerStatus, Deployment, IntOrString, Node, Object,
+    Pod, PodPhase, Quantity, ReplicaSet, Service, new_object,
 };
 
 /// Chained changes every kind of object takes.
@@ -106,6 +106,34 @@ impl Pod {
             host_port: Some(port),
             ..Default::default()
         });
+        self
+    }
+
+    /// The first container declares `container_port` named `name`, and the
+    /// status reports it reachable at `host_ip:host_port`, as a node daemon
+    /// reports a running pod.
+    pub fn serving(
+        mut self,
+        name: &str,
+        container_port: i32,
+        host_ip: &str,
+        host_port: i32,
+    ) -> Pod {
+        self.spec.containers[0].ports.push(ContainerPort {
+            name: name.into(),
+            container_port,
+            ..Default::default()
+        });
+        self.status.host_ip = host_ip.into();
+        self.status.container_statuses = vec![ContainerStatus {
+            name: self.spec.containers[0].name.clone(),
+            ports: vec![ContainerPort {
+                container_port,
+                host_port: Some(host_port),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
         self
     }
 

@@ -3,6 +3,7 @@
 //!
 //! It must not import `cli`, `tui` or `node`.
 
+pub mod admission;
 pub mod auth;
 pub mod controllers;
 pub mod daemon;

@@ -6,8 +6,8 @@ use super::{ApiError, App, Body, json_bytes, watch};
 use crate::api::merge::merge_patch;
 use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
-use crate::control::ops;
-use crate::control::store::{Entry, Subresource};
+use crate::control::store::{Entry, StoreError, Subresource, Tx};
+use crate::control::{admission, ops};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -67,15 +67,15 @@ pub fn routes<T: Object>(r: Router<Arc<App>>) -> Router<Arc<App>> {
         .route(
             &item,
             get(get_one::<T>)
-                .put(replace::<T>)
-                .patch(patch::<T>)
+                .put(replace::<T, false>)
+                .patch(patch::<T, false>)
                 .delete(delete_one::<T>),
         )
         .route(
             &format!("{item}/status"),
             get(get_one::<T>)
-                .put(replace_status::<T>)
-                .patch(patch_status::<T>),
+                .put(replace::<T, true>)
+                .patch(patch::<T, true>),
         );
     if k.namespaced() {
         r = r.route(&format!("{prefix}/{plural}"), get(list::<T>));
@@ -173,23 +173,26 @@ async fn list<T: Object>(
 }
 
 pub fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {
-    ApiError::from(crate::control::store::StoreError::NotFound {
+    ApiError::from(StoreError::NotFound {
         kind,
         namespace: ns.to_string(),
         name: name.to_string(),
     })
 }
 
+/// The stored entry the path names, or 404.
+pub fn entry(app: &App, kind: Kind, p: &HashMap<String, String>) -> Result<Entry, ApiError> {
+    let (ns, name) = key(kind, p);
+    app.store
+        .get_entry(kind, &ns, &name)
+        .ok_or_else(|| not_found(kind, &ns, &name))
+}
+
 async fn get_one<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
 ) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let e = app
-        .store
-        .get_entry(T::KIND, &ns, &name)
-        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
-    Ok(json_bytes(StatusCode::OK, e.json))
+    Ok(json_bytes(StatusCode::OK, entry(&app, T::KIND, &p)?.json))
 }
 
 /// Decodes a body strictly into `T`, naming the failing field.
@@ -275,57 +278,38 @@ async fn create<T: Object>(
     let mut obj: T = decode(&body)?;
     let ns = p.get("ns").cloned().unwrap_or_default();
     prepare(&mut obj, &ns, None)?;
-    let stored = if dry_run(&q)? {
-        app.store.txn_dry_run(move |tx| tx.create(obj)).await?
-    } else {
-        app.store.txn(move |tx| tx.create(obj)).await?
-    };
+    let stored = app
+        .store
+        .txn_with(dry_run(&q)?, move |tx| admission::create(tx, obj))
+        .await?;
     encode(StatusCode::CREATED, stored.as_ref())
 }
 
-async fn write<T: Object>(
-    app: &App,
-    obj: T,
-    sub: Subresource,
-    dry: bool,
-) -> Result<Response, ApiError> {
-    let stored = if dry {
-        app.store.txn_dry_run(move |tx| tx.update(obj, sub)).await?
+/// Which part of the object a route writes: the main resource, or `/status`.
+fn subresource(status: bool) -> Subresource {
+    if status {
+        Subresource::Status
     } else {
-        app.store.txn(move |tx| tx.update(obj, sub)).await?
-    };
-    encode(StatusCode::OK, stored.as_ref())
+        Subresource::Main
+    }
 }
 
-async fn replace_sub<T: Object>(
-    app: Arc<App>,
-    p: HashMap<String, String>,
-    q: WriteParams,
-    body: &[u8],
-    sub: Subresource,
+/// `PUT` of the object (`STATUS` false) or of its `/status`.
+async fn replace<T: Object, const STATUS: bool>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteParams>,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
-    let mut obj: T = decode(body)?;
+    let mut obj: T = decode(&body)?;
     let (ns, name) = key(T::KIND, &p);
     prepare(&mut obj, &ns, Some(&name))?;
-    write(&app, obj, sub, dry_run(&q)?).await
-}
-
-async fn replace<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    replace_sub::<T>(app, p, q, &body, Subresource::Main).await
-}
-
-async fn replace_status<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    replace_sub::<T>(app, p, q, &body, Subresource::Status).await
+    let sub = subresource(STATUS);
+    let stored = app
+        .store
+        .txn_with(dry_run(&q)?, move |tx| admission::update(tx, obj, sub))
+        .await?;
+    encode(StatusCode::OK, stored.as_ref())
 }
 
 pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
@@ -354,25 +338,24 @@ pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value
     Ok(v)
 }
 
-async fn patch_sub<T: Object>(
-    app: Arc<App>,
-    p: HashMap<String, String>,
-    q: WriteParams,
+/// Merge-patches the object (`STATUS` false) or its `/status`.
+async fn patch<T: Object, const STATUS: bool>(
+    State(app): State<Arc<App>>,
+    Path(p): Params,
+    Query(q): Query<WriteParams>,
     headers: HeaderMap,
-    body: &[u8],
-    sub: Subresource,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
-    let patch = patch_value(&headers, body)?;
+    let patch = patch_value(&headers, &body)?;
     let (ns, name) = key(T::KIND, &p);
-    let dry = dry_run(&q)?;
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
-        tx.mutate::<T, _>(&ns, &name, sub, |obj| {
-            let mut v = serde_json::to_value(&*obj)
-                .map_err(|e| crate::control::store::StoreError::BadRequest(e.to_string()))?;
+    let f = move |tx: &mut Tx<'_>| {
+        admission::mutate::<T, _>(tx, &ns, &name, subresource(STATUS), |obj| {
+            let mut v =
+                serde_json::to_value(&*obj).map_err(|e| StoreError::BadRequest(e.to_string()))?;
             let rv = obj.meta().resource_version.clone();
             merge_patch(&mut v, &patch);
             let mut patched: T = serde_path_to_error::deserialize(v).map_err(|e| {
-                crate::control::store::StoreError::BadRequest(format!(
+                StoreError::BadRequest(format!(
                     "the patched object is not a valid {}: {}: {}",
                     T::KIND,
                     e.path(),
@@ -388,32 +371,8 @@ async fn patch_sub<T: Object>(
             Ok(changed)
         })
     };
-    let stored = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let stored = app.store.txn_with(dry_run(&q)?, f).await?;
     encode(StatusCode::OK, stored.as_ref())
-}
-
-async fn patch<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    patch_sub::<T>(app, p, q, headers, &body, Subresource::Main).await
-}
-
-async fn patch_status<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    patch_sub::<T>(app, p, q, headers, &body, Subresource::Status).await
 }
 
 /// The body's `DeleteOptions` with the query's laid over them, and whether
@@ -439,14 +398,8 @@ async fn delete_one<T: Object>(
     let (ns, name) = key(T::KIND, &p);
     let (opts, dry) = delete_options(&q, &body)?;
     let kind = T::KIND;
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
-        ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object)
-    };
-    let obj = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let f = move |tx: &mut Tx<'_>| ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object);
+    let obj = app.store.txn_with(dry, f).await?;
     let body = obj
         .to_json()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -464,7 +417,7 @@ async fn delete_collection<T: Object>(
     let lq = ListParams::selecting(q.label_selector.as_deref(), None);
     let filters = Filters::parse(kind, ns, &lq)?;
     let (opts, dry) = delete_options(&q, &body)?;
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+    let f = move |tx: &mut Tx<'_>| {
         let victims: Vec<(String, String)> = tx
             .list::<T>(filters.namespace.as_deref())
             .iter()
@@ -477,11 +430,7 @@ async fn delete_collection<T: Object>(
         }
         Ok(out)
     };
-    let deleted = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let deleted = app.store.txn_with(dry, f).await?;
     let entries: Vec<Entry> = deleted
         .into_iter()
         .filter_map(|o| Entry::new(o).ok())

@@ -2,7 +2,7 @@
 //! (`GET|PUT|PATCH .../{name}/scale`), an `autoscaling/v1` Scale object as
 //! `kubectl scale` and autoscalers use it.
 
-use super::resources::{Params, dry_run, key, not_found, patch_value};
+use super::resources::{Params, dry_run, entry, key, patch_value};
 use super::{ApiError, App, Body};
 use crate::api::wire::WriteParams;
 use crate::api::{AnyObject, Deployment, Object, ReplicaSet};
@@ -47,11 +47,7 @@ pub async fn get_scale<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
 ) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let e = app
-        .store
-        .get_entry(T::KIND, &ns, &name)
-        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
+    let e = entry(&app, T::KIND, &p)?;
     Ok((StatusCode::OK, axum::Json(scale_of(&e.obj)?)).into_response())
 }
 
@@ -132,11 +128,7 @@ async fn set_scale<T: Object>(
         };
         Ok(updated)
     };
-    let obj = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let obj = app.store.txn_with(dry, f).await?;
     Ok((StatusCode::OK, axum::Json(scale_of(&obj)?)).into_response())
 }
 

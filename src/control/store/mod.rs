@@ -245,6 +245,15 @@ impl Store {
         self.run(f, true).await
     }
 
+    /// [`Store::txn`], or [`Store::txn_dry_run`] when `dry_run`.
+    pub async fn txn_with<R, F>(&self, dry_run: bool, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.run(f, dry_run).await
+    }
+
     async fn run<R, F>(&self, f: F, dry_run: bool) -> Result<R, StoreError>
     where
         R: Send + 'static,
