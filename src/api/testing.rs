@@ -13,6 +13,10 @@
 //! Each `test` constructor gives the smallest valid object; the chained
 //! methods each change one thing. Pure data, no I/O.
 
+use super::autoscaling::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HpaBehavior, HpaScalingRules, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
 use super::meta::OwnerReference;
 use super::service::{ServicePort, ServiceSpec};
 use super::{
@@ -240,6 +244,77 @@ impl Service {
     }
 }
 
+impl HorizontalPodAutoscaler {
+    /// Scales Deployment `name` between 1 and 10 replicas on the default
+    /// metric (CPU at 80 % of requests).
+    pub fn test(name: &str) -> HorizontalPodAutoscaler {
+        let mut h: HorizontalPodAutoscaler = new_object("default", name);
+        h.metadata.generation = 1;
+        h.spec.scale_target_ref = CrossVersionObjectReference {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            name: name.into(),
+        };
+        h.spec.max_replicas = 10;
+        h
+    }
+
+    /// Between `min` and `max` replicas.
+    pub fn between(mut self, min: i32, max: i32) -> HorizontalPodAutoscaler {
+        self.spec.min_replicas = Some(min);
+        self.spec.max_replicas = max;
+        self
+    }
+
+    /// Adds a Resource metric: `resource` at `percent` of the pods' requests.
+    pub fn utilization(self, resource: &str, percent: i32) -> HorizontalPodAutoscaler {
+        self.metric(
+            resource,
+            MetricTarget {
+                type_: "Utilization".into(),
+                average_utilization: Some(percent),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Adds a Resource metric: `resource` averaging `value` per pod.
+    pub fn average_value(self, resource: &str, value: &str) -> HorizontalPodAutoscaler {
+        self.metric(
+            resource,
+            MetricTarget {
+                type_: "AverageValue".into(),
+                average_value: Some(value.parse().expect("a valid quantity")),
+                ..Default::default()
+            },
+        )
+    }
+
+    fn metric(mut self, resource: &str, target: MetricTarget) -> HorizontalPodAutoscaler {
+        self.spec.metrics.push(MetricSpec {
+            type_: "Resource".into(),
+            resource: Some(ResourceMetricSource {
+                name: resource.into(),
+                target,
+            }),
+            ..Default::default()
+        });
+        self
+    }
+
+    /// Scale-down waits this many seconds of lower recommendations.
+    pub fn scale_down_window(mut self, seconds: i32) -> HorizontalPodAutoscaler {
+        self.spec.behavior = Some(HpaBehavior {
+            scale_down: Some(HpaScalingRules {
+                stabilization_window_seconds: Some(seconds),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +337,11 @@ mod tests {
         assert!(Node::test("n1").validate().is_empty());
         assert!(!Node::test("n1").ready(false).is_ready());
         assert!(Service::test("web").validate().is_empty());
+        let h = HorizontalPodAutoscaler::test("web")
+            .between(2, 5)
+            .utilization("cpu", 50)
+            .average_value("memory", "64Mi")
+            .scale_down_window(60);
+        assert!(h.validate().is_empty(), "{:?}", h.validate());
     }
 }
