@@ -8,7 +8,7 @@ use super::output::table;
 use super::{CliError, Ctx, Result};
 use crate::api::{Node, Pod};
 use crate::client::ListParams;
-use crate::scheduler::{Scheduler, Snapshot, Strategy, remedy};
+use crate::scheduler::{Scheduler, Snapshot, Strategy};
 use clap::Args;
 use std::sync::Arc;
 
@@ -60,7 +60,7 @@ pub async fn placement_rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
                 s.plugin.to_string(),
                 s.reasons
                     .iter()
-                    .map(|r| format!("{r} → {}", remedy(r, &v.node)))
+                    .map(|r| format!("{r} → {}", r.remedy(&v.node)))
                     .collect::<Vec<_>>()
                     .join("; "),
             ],
