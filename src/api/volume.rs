@@ -101,29 +101,27 @@ pub struct Volume {
     pub persistent_volume_claim: Option<ClaimVolumeSource>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ConfigMapVolumeSource {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<KeyToPath>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub optional: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_mode: Option<i32>,
+/// Declares a volume made of the keys of a ConfigMap or a Secret: the two
+/// differ only in what the field naming the object is called.
+macro_rules! keys_volume_source {
+    ($source:ident, $object:ident) => {
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $source {
+            pub $object: String,
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub items: Vec<KeyToPath>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub optional: Option<bool>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub default_mode: Option<i32>,
+        }
+    };
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretVolumeSource {
-    pub secret_name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<KeyToPath>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub optional: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_mode: Option<i32>,
-}
+// A ConfigMap's keys as files, and a Secret's.
+keys_volume_source!(ConfigMapVolumeSource, name);
+keys_volume_source!(SecretVolumeSource, secret_name);
 
 /// A key written to a chosen relative path.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -185,17 +183,12 @@ pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 /// until the first pod that uses it is scheduled, then bound to that node
 /// for good (its pods go only there). Its data lives until it is deleted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct PersistentVolumeClaim {
-    #[serde(default)]
     pub api_version: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub metadata: super::meta::ObjectMeta,
-    #[serde(default)]
     pub spec: ClaimSpec,
-    #[serde(default)]
     pub status: ClaimStatus,
 }
 

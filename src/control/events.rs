@@ -3,7 +3,7 @@
 //! of one Event instead of piling up new ones, as Kubernetes aggregates them.
 
 use crate::api::hash::fnv64a;
-use crate::api::{AnyObject, Event, EventSource, Object, ObjectReference, Time, new_object};
+use crate::api::{Event, EventSource, Object, ObjectReference, Time, new_object};
 use crate::control::store::{StoreError, Subresource, Tx};
 
 /// `Normal` or `Warning`.
@@ -23,7 +23,7 @@ impl EventType {
 }
 
 /// A reference to an object, as events carry it.
-pub fn reference_to<T: Object>(obj: &T) -> ObjectReference {
+pub fn reference<T: Object>(obj: &T) -> ObjectReference {
     let m = obj.meta();
     ObjectReference {
         api_version: T::KIND.api_version().to_string(),
@@ -32,11 +32,6 @@ pub fn reference_to<T: Object>(obj: &T) -> ObjectReference {
         name: m.name.clone(),
         uid: m.uid.clone(),
     }
-}
-
-/// [`reference_to`] for an object of any kind.
-pub fn reference(obj: &AnyObject) -> ObjectReference {
-    crate::dispatch!(obj, o => reference_to(o.as_ref()))
 }
 
 /// Who records events: the `source.component` they carry
@@ -54,7 +49,7 @@ impl Recorder {
         reason: &str,
         message: &str,
     ) -> Result<(), StoreError> {
-        record(tx, &reference_to(obj), type_, reason, message, self.0)
+        record(tx, &reference(obj), type_, reason, message, self.0)
     }
 }
 

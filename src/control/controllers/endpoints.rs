@@ -7,7 +7,7 @@
 //! The decision is [`endpoints_for`] (pure); the rest is the thin loop that
 //! feeds it and writes the result.
 
-use super::{Key, WorkQueue, feed, resync, self_key, work};
+use super::{Controller, Key, self_key};
 use crate::api::service::{EndpointAddress, EndpointPort, EndpointSubset, pod_port};
 use crate::api::wire::DeleteOptions;
 use crate::api::{Endpoints, IntOrString, Kind, ObjectReference, Pod, Service, new_object};
@@ -161,40 +161,15 @@ async fn sync(store: &Store, (ns, name): Key) -> Result<Option<Duration>, StoreE
 }
 
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
-    let q = WorkQueue::new();
-    feed(
-        store.clone(),
-        Kind::Service,
-        q.clone(),
-        self_key,
-        shutdown.clone(),
-    );
-    let s2 = store.clone();
-    feed(
-        store.clone(),
-        Kind::Pod,
-        q.clone(),
-        move |ev| services_of(&s2, ev),
-        shutdown.clone(),
-    );
-    // An Endpoints changed or deleted by hand is put back.
-    feed(
-        store.clone(),
-        Kind::Endpoints,
-        q.clone(),
-        self_key,
-        shutdown.clone(),
-    );
-    resync(store.clone(), Kind::Service, q.clone(), shutdown.clone());
-    work(
-        "endpoints",
-        q,
-        move |key| {
-            let store = store.clone();
-            async move { sync(&store, key).await }
-        },
-        shutdown,
-    );
+    let s = store.clone();
+    Controller::new("endpoints", store, shutdown)
+        .watch(Kind::Service, self_key)
+        .watch(Kind::Pod, move |ev| services_of(&s, ev))
+        // An Endpoints changed or deleted by hand is put back.
+        .watch(Kind::Endpoints, self_key)
+        .run(Kind::Service, |store, key| async move {
+            sync(&store, key).await
+        });
 }
 
 #[cfg(test)]

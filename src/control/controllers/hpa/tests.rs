@@ -166,209 +166,250 @@ struct Case {
     replicas: Option<i32>,
     pods: Vec<(Pod, Option<Usage>)>,
     past: Option<Vec<(i64, i32)>>,
-    /// The desired replicas in the status, the rescale if any, and the
-    /// condition (type, reason) that says why.
-    desired: i32,
-    rescale: Option<i32>,
-    says: (&'static str, &'static str),
 }
 
-fn run(c: &Case) -> Decision {
-    let pods: Vec<(&Pod, Option<Usage>)> = c.pods.iter().map(|(p, u)| (p, *u)).collect();
-    let scale = match c.replicas {
-        Some(replicas) => Ok(Scale {
-            replicas,
-            pods: &pods,
-        }),
-        None => Err("the target Deployment \"web\" does not exist".to_string()),
-    };
-    decide(&c.hpa, scale, c.past.as_deref(), Time::now())
+fn case(
+    name: &'static str,
+    hpa: HorizontalPodAutoscaler,
+    replicas: Option<i32>,
+    pods: Vec<(Pod, Option<Usage>)>,
+) -> Case {
+    Case {
+        name,
+        hpa,
+        replicas,
+        pods,
+        past: None,
+    }
+}
+
+impl Case {
+    /// Earlier recommendations as (seconds ago, replicas).
+    fn after(mut self, past: &[(i64, i32)]) -> Case {
+        self.past = Some(past.to_vec());
+        self
+    }
+
+    fn run(&self) -> Decision {
+        let pods: Vec<(&Pod, Option<Usage>)> = self.pods.iter().map(|(p, u)| (p, *u)).collect();
+        let scale = match self.replicas {
+            Some(replicas) => Ok(Scale {
+                replicas,
+                pods: &pods,
+            }),
+            None => Err("the target Deployment \"web\" does not exist".to_string()),
+        };
+        decide(&self.hpa, scale, self.past.as_deref(), Time::now())
+    }
+}
+
+fn cpu50() -> HorizontalPodAutoscaler {
+    HorizontalPodAutoscaler::test("web").utilization("cpu", 50)
 }
 
 #[test]
 fn decisions_follow_kubernetes_autoscaler() {
-    let cpu50 = || HorizontalPodAutoscaler::test("web").utilization("cpu", 50);
-    let cases = [
-        Case {
-            name: "usage at the target keeps the size",
-            hpa: cpu50(),
-            replicas: Some(4),
-            pods: pods(4, Some(50), true),
-            past: None,
-            desired: 4,
-            rescale: None,
-            says: ("AbleToScale", "ReadyForNewScale"),
-        },
-        Case {
-            name: "a change within the 10 % tolerance keeps the size",
-            hpa: cpu50(),
-            replicas: Some(4),
-            pods: pods(4, Some(54), true),
-            past: None,
-            desired: 4,
-            rescale: None,
-            says: ("AbleToScale", "ReadyForNewScale"),
-        },
-        Case {
-            name: "usage above the target scales up at once",
-            hpa: cpu50(),
-            replicas: Some(2),
-            pods: pods(2, Some(100), true),
-            past: None,
-            desired: 4,
-            rescale: Some(4),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "a pod without metrics counts as 0 % on the way up",
-            hpa: HorizontalPodAutoscaler::test("web").utilization("cpu", 40),
-            replicas: Some(2),
-            pods: and(pods(1, Some(100), true), pods(1, None, true)),
-            past: None,
-            desired: 3,
-            rescale: Some(3),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "an unready pod counts as 0 % on the way up and reverses nothing",
-            hpa: cpu50(),
-            replicas: Some(2),
-            pods: and(pods(1, Some(60), true), pods(1, Some(90), false)),
-            past: None,
-            desired: 2,
-            rescale: None,
-            says: ("AbleToScale", "ReadyForNewScale"),
-        },
-        Case {
-            name: "a new autoscaler does not scale down before a whole window",
-            hpa: cpu50(),
-            replicas: Some(4),
-            pods: pods(4, Some(10), true),
-            past: None,
-            desired: 4,
-            rescale: None,
-            says: ("AbleToScale", "ScaleDownStabilized"),
-        },
-        Case {
-            name: "a higher recommendation within the window holds a scale-down",
-            hpa: cpu50(),
-            replicas: Some(4),
-            pods: pods(4, Some(10), true),
-            past: Some(vec![(200, 3), (100, 1)]),
-            desired: 3,
-            rescale: Some(3),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "a scale-down goes through once its window has passed",
-            hpa: cpu50(),
-            replicas: Some(4),
-            pods: pods(4, Some(10), true),
-            past: Some(vec![(301, 4)]),
-            desired: 1,
-            rescale: Some(1),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "behavior shortens the scale-down window",
-            hpa: cpu50().scale_down_window(60),
-            replicas: Some(4),
-            pods: pods(4, Some(10), true),
-            past: Some(vec![(100, 4)]),
-            desired: 1,
-            rescale: Some(1),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "never above max",
-            hpa: cpu50(),
-            replicas: Some(2),
-            pods: pods(2, Some(500), true),
-            past: None,
-            desired: 10,
-            rescale: Some(10),
-            says: ("ScalingLimited", "TooManyReplicas"),
-        },
-        Case {
-            name: "never below min",
-            hpa: cpu50().between(3, 10),
-            replicas: Some(4),
-            pods: pods(4, Some(1), true),
-            past: Some(vec![(400, 4)]),
-            desired: 3,
-            rescale: Some(3),
-            says: ("ScalingLimited", "TooFewReplicas"),
-        },
-        Case {
-            name: "an average value compares usage per pod, not a share of requests",
-            hpa: HorizontalPodAutoscaler::test("web").average_value("memory", "100Mi"),
-            replicas: Some(2),
-            pods: pods(2, Some(10), true),
-            past: None,
-            desired: 6,
-            rescale: Some(6),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "the highest recommendation of several metrics wins",
-            hpa: cpu50().average_value("memory", "150Mi"),
-            replicas: Some(2),
-            pods: pods(2, Some(50), true),
-            past: None,
-            desired: 4,
-            rescale: Some(4),
-            says: ("AbleToScale", "SucceededRescale"),
-        },
-        Case {
-            name: "without usage the metric fails and the size stays",
-            hpa: cpu50(),
-            replicas: Some(2),
-            pods: pods(2, None, true),
-            past: None,
-            desired: 2,
-            rescale: None,
-            says: ("ScalingActive", "FailedGetResourceMetric"),
-        },
-        Case {
-            name: "utilization of pods without requests fails",
-            hpa: cpu50(),
-            replicas: Some(1),
-            pods: vec![(Pod::test("web-0").running(true), Some(Usage::default()))],
-            past: None,
-            desired: 1,
-            rescale: None,
-            says: ("ScalingActive", "FailedGetResourceMetric"),
-        },
-        Case {
-            name: "a target scaled to zero disables autoscaling",
-            hpa: cpu50(),
-            replicas: Some(0),
-            pods: vec![],
-            past: None,
-            desired: 0,
-            rescale: None,
-            says: ("ScalingActive", "ScalingDisabled"),
-        },
-        Case {
-            name: "a target that is gone cannot be scaled",
-            hpa: cpu50(),
-            replicas: None,
-            pods: vec![],
-            past: None,
-            desired: 0,
-            rescale: None,
-            says: ("AbleToScale", "FailedGetScale"),
-        },
+    let up = ("AbleToScale", "SucceededRescale");
+    let same = ("AbleToScale", "ReadyForNewScale");
+    let failed = ("ScalingActive", "FailedGetResourceMetric");
+    let busy = |n, cpu| pods(n, Some(cpu), true);
+    // (case, desired replicas in the status, rescale, the condition saying why)
+    let table = [
+        (
+            case(
+                "usage at the target keeps the size",
+                cpu50(),
+                Some(4),
+                busy(4, 50),
+            ),
+            4,
+            None,
+            same,
+        ),
+        (
+            case(
+                "a change within the 10 % tolerance stays",
+                cpu50(),
+                Some(4),
+                busy(4, 54),
+            ),
+            4,
+            None,
+            same,
+        ),
+        (
+            case(
+                "usage above the target scales up at once",
+                cpu50(),
+                Some(2),
+                busy(2, 100),
+            ),
+            4,
+            Some(4),
+            up,
+        ),
+        (
+            case(
+                "a pod without metrics counts as 0 % on the way up",
+                HorizontalPodAutoscaler::test("web").utilization("cpu", 40),
+                Some(2),
+                and(busy(1, 100), pods(1, None, true)),
+            ),
+            3,
+            Some(3),
+            up,
+        ),
+        (
+            case(
+                "an unready pod counts as 0 % on the way up and reverses nothing",
+                cpu50(),
+                Some(2),
+                and(busy(1, 60), pods(1, Some(90), false)),
+            ),
+            2,
+            None,
+            same,
+        ),
+        (
+            case(
+                "a new autoscaler waits a whole window to scale down",
+                cpu50(),
+                Some(4),
+                busy(4, 10),
+            ),
+            4,
+            None,
+            ("AbleToScale", "ScaleDownStabilized"),
+        ),
+        (
+            case(
+                "a higher recent recommendation holds a scale-down",
+                cpu50(),
+                Some(4),
+                busy(4, 10),
+            )
+            .after(&[(200, 3), (100, 1)]),
+            3,
+            Some(3),
+            up,
+        ),
+        (
+            case(
+                "a scale-down goes through after its window",
+                cpu50(),
+                Some(4),
+                busy(4, 10),
+            )
+            .after(&[(301, 4)]),
+            1,
+            Some(1),
+            up,
+        ),
+        (
+            case(
+                "behavior shortens the scale-down window",
+                cpu50().scale_down_window(60),
+                Some(4),
+                busy(4, 10),
+            )
+            .after(&[(100, 4)]),
+            1,
+            Some(1),
+            up,
+        ),
+        (
+            case("never above max", cpu50(), Some(2), busy(2, 500)),
+            10,
+            Some(10),
+            ("ScalingLimited", "TooManyReplicas"),
+        ),
+        (
+            case(
+                "never below min",
+                cpu50().between(3, 10),
+                Some(4),
+                busy(4, 1),
+            )
+            .after(&[(400, 4)]),
+            3,
+            Some(3),
+            ("ScalingLimited", "TooFewReplicas"),
+        ),
+        (
+            case(
+                "an average value compares usage per pod, not a share of requests",
+                HorizontalPodAutoscaler::test("web").average_value("memory", "100Mi"),
+                Some(2),
+                busy(2, 10),
+            ),
+            6,
+            Some(6),
+            up,
+        ),
+        (
+            case(
+                "the highest recommendation of several metrics wins",
+                cpu50().average_value("memory", "150Mi"),
+                Some(2),
+                busy(2, 50),
+            ),
+            4,
+            Some(4),
+            up,
+        ),
+        (
+            case(
+                "without usage the metric fails and the size stays",
+                cpu50(),
+                Some(2),
+                pods(2, None, true),
+            ),
+            2,
+            None,
+            failed,
+        ),
+        (
+            case(
+                "utilization of pods without requests fails",
+                cpu50(),
+                Some(1),
+                vec![(Pod::test("web-0").running(true), Some(Usage::default()))],
+            ),
+            1,
+            None,
+            failed,
+        ),
+        (
+            case(
+                "a target scaled to zero disables autoscaling",
+                cpu50(),
+                Some(0),
+                vec![],
+            ),
+            0,
+            None,
+            ("ScalingActive", "ScalingDisabled"),
+        ),
+        (
+            case(
+                "a target that is gone cannot be scaled",
+                cpu50(),
+                None,
+                vec![],
+            ),
+            0,
+            None,
+            ("AbleToScale", "FailedGetScale"),
+        ),
     ];
-    for c in &cases {
-        let d = run(c);
-        assert_eq!(d.status.desired_replicas, c.desired, "{}", c.name);
-        assert_eq!(d.rescale.map(|r| r.replicas), c.rescale, "{}", c.name);
-        let (type_, reason) = c.says;
+    for (c, desired, rescale, (type_, reason)) in &table {
+        let d = c.run();
+        assert_eq!(d.status.desired_replicas, *desired, "{}", c.name);
+        assert_eq!(d.rescale.map(|r| r.replicas), *rescale, "{}", c.name);
         let found = find_condition(&d.status.conditions, type_).map(|x| x.reason.as_str());
         assert_eq!(
             found,
-            Some(reason),
+            Some(*reason),
             "{}: {:#?}",
             c.name,
             d.status.conditions
@@ -379,18 +420,7 @@ fn decisions_follow_kubernetes_autoscaler() {
 
 #[test]
 fn a_rescale_says_why_and_the_status_shows_the_current_value() {
-    let h = HorizontalPodAutoscaler::test("web").utilization("cpu", 50);
-    let c = Case {
-        name: "up",
-        hpa: h,
-        replicas: Some(2),
-        pods: pods(2, Some(100), true),
-        past: None,
-        desired: 4,
-        rescale: Some(4),
-        says: ("AbleToScale", "SucceededRescale"),
-    };
-    let d = run(&c);
+    let d = case("up", cpu50(), Some(2), pods(2, Some(100), true)).run();
     let r = d.rescale.expect("a rescale");
     assert_eq!(
         r.message(),
@@ -409,17 +439,8 @@ fn a_rescale_says_why_and_the_status_shows_the_current_value() {
 
 #[test]
 fn an_evaluation_without_a_recommendation_remembers_nothing() {
-    let c = Case {
-        name: "no usage",
-        hpa: HorizontalPodAutoscaler::test("web"),
-        replicas: Some(2),
-        pods: pods(2, None, true),
-        past: None,
-        desired: 2,
-        rescale: None,
-        says: ("ScalingActive", "FailedGetResourceMetric"),
-    };
-    let d = run(&c);
+    let hpa = HorizontalPodAutoscaler::test("web");
+    let d = case("no usage", hpa, Some(2), pods(2, None, true)).run();
     assert_eq!(d.recommended, None);
     let why = find_condition(&d.status.conditions, "ScalingActive").map(|x| x.message.as_str());
     assert_eq!(
