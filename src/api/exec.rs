@@ -8,6 +8,12 @@
 /// The protocol name in the `Upgrade` header.
 pub const UPGRADE_PROTOCOL: &str = "ork-exec";
 
+/// Whether a request's `Upgrade` header (its bytes, if any) asks for an
+/// exec stream; the protocol name is matched without regard to case.
+pub fn wants_exec_stream(upgrade: Option<&[u8]>) -> bool {
+    upgrade.is_some_and(|v| v.eq_ignore_ascii_case(UPGRADE_PROTOCOL.as_bytes()))
+}
+
 /// Largest payload a frame may carry.
 pub const MAX_FRAME: usize = 1 << 20;
 

@@ -20,8 +20,8 @@ use super::autoscaling::{
 use super::meta::OwnerReference;
 use super::service::{ServicePort, ServiceSpec};
 use super::{
-    Condition, Container, ContainerPort, ContainerStatus, Deployment, IntOrString, Node, Object,
-    Pod, PodPhase, Quantity, ReplicaSet, Service, new_object,
+    Condition, Container, ContainerPort, ContainerStatus, Deployment, IntOrString, LabelSelector,
+    Node, Object, Pod, PodPhase, PodTemplateSpec, Quantity, ReplicaSet, Service, new_object,
 };
 
 /// Chained changes every kind of object takes.
@@ -182,22 +182,27 @@ impl Node {
     }
 }
 
+/// A selector on `app: <name>` and a template of pods so labelled, with
+/// one container.
+fn workload(name: &str) -> (LabelSelector, PodTemplateSpec) {
+    let labels = [("app".to_string(), name.to_string())];
+    let mut template = PodTemplateSpec::default();
+    template.metadata.labels = labels.clone().into();
+    template.spec.containers = vec![container("c")];
+    let selector = LabelSelector {
+        match_labels: labels.into(),
+        ..Default::default()
+    };
+    (selector, template)
+}
+
 impl Deployment {
     /// `replicas` of `busybox` pods labelled `app: <name>`, selected by that label.
     pub fn test(name: &str, replicas: i32) -> Deployment {
         let mut d: Deployment = new_object("default", name);
         d.metadata.generation = 1;
         d.spec.replicas = Some(replicas);
-        d.spec
-            .selector
-            .match_labels
-            .insert("app".into(), name.into());
-        d.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), name.into());
-        d.spec.template.spec.containers = vec![container("c")];
+        (d.spec.selector, d.spec.template) = workload(name);
         d
     }
 
@@ -213,16 +218,7 @@ impl ReplicaSet {
     pub fn test(name: &str, replicas: i32) -> ReplicaSet {
         let mut r: ReplicaSet = new_object("default", name);
         r.spec.replicas = Some(replicas);
-        r.spec
-            .selector
-            .match_labels
-            .insert("app".into(), name.into());
-        r.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), name.into());
-        r.spec.template.spec.containers = vec![container("c")];
+        (r.spec.selector, r.spec.template) = workload(name);
         r
     }
 }

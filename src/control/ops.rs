@@ -147,7 +147,8 @@ fn orphan_dependents(tx: &mut Tx<'_>, uid: &str) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Condition, Container, Deployment, OwnerReference, new_object};
+    use crate::api::testing::Build;
+    use crate::api::{Deployment, new_object};
     use crate::control::store::{Sqlite, Store};
     use std::sync::Arc;
 
@@ -160,19 +161,11 @@ mod tests {
     }
 
     fn pod(name: &str, node: &str) -> Pod {
-        let mut p: Pod = new_object("default", name);
-        p.spec.node_name = node.into();
-        p.spec.containers = vec![Container {
-            name: "c".into(),
-            ..Default::default()
-        }];
-        p
+        Pod::test(name).on_node(node)
     }
 
     async fn ready_node(s: &Store, name: &str) {
-        let mut n: Node = new_object("", name);
-        n.status.conditions = vec![Condition::new("Ready", true, "NodeReady", "")];
-        s.create(n).await.unwrap();
+        s.create(Node::test(name)).await.unwrap();
     }
 
     async fn del(
@@ -269,28 +262,8 @@ mod tests {
     async fn orphan_propagation_releases_dependents() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path()).await;
-        let mut d: Deployment = new_object("default", "web");
-        d.spec
-            .selector
-            .match_labels
-            .insert("app".into(), "web".into());
-        d.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), "web".into());
-        d.spec.template.spec = pod("x", "").spec;
-        let d = s.create(d).await.unwrap();
-        let mut p = pod("a", "");
-        p.metadata.owner_references = vec![OwnerReference {
-            api_version: "apps/v1".into(),
-            kind: "Deployment".into(),
-            name: "web".into(),
-            uid: d.metadata.uid.clone(),
-            controller: Some(true),
-            block_owner_deletion: None,
-        }];
-        s.create(p).await.unwrap();
+        let d = s.create(Deployment::test("web", 1)).await.unwrap();
+        s.create(pod("a", "").owned_by(d.as_ref())).await.unwrap();
         let opts = DeleteOptions {
             propagation_policy: Some(Propagation::Orphan),
             ..Default::default()

@@ -69,6 +69,11 @@ fn pod_with_container_lines(extra: &str) -> String {
     )
 }
 
+/// The errors of a pod whose container has `extra` lines.
+fn container_errors(extra: &str) -> Vec<String> {
+    errors(&pod_with_container_lines(extra))
+}
+
 #[test]
 fn the_nginx_deployment_from_the_kubernetes_docs_decodes_unchanged() {
     let decoded = ok(NGINX);
@@ -167,9 +172,8 @@ spec:
 
 #[test]
 fn a_number_where_a_string_belongs_is_refused_with_a_quote_hint() {
-    let text = pod_with_container_lines("    env:\n    - name: PORT\n      value: 80\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    env:\n    - name: PORT\n      value: 80\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].env[0].value: \
              expected a string, got integer 80 (quote it: \"80\"), line 11"
@@ -217,9 +221,8 @@ fn label_values_follow_yaml_1_2_and_numbers_must_be_quoted() {
 
 #[test]
 fn an_enum_value_in_the_wrong_case_gets_a_suggestion() {
-    let text = pod_with_container_lines("    imagePullPolicy: always\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    imagePullPolicy: always\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].imagePullPolicy: unsupported value \"always\": \
              must be one of Always, IfNotPresent, Never (did you mean Always?), line 9"
@@ -244,9 +247,8 @@ fn quantities_accept_numbers_and_refuse_nonsense_with_the_parser_reason() {
     assert_eq!(c.resources.limits["cpu"].milli(), 1000);
     assert_eq!(c.resources.limits["memory"].value(), 1_000_000_000);
 
-    let text = pod_with_container_lines("    resources:\n      limits:\n        memory: lots\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    resources:\n      limits:\n        memory: lots\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].resources.limits.memory: \
              invalid quantity \"lots\": expected a number (examples: 500m, 2, 128Mi, 1Gi, 1e3), line 11"
@@ -282,9 +284,8 @@ spec:
 
 #[test]
 fn integers_must_fit_their_format() {
-    let text = pod_with_container_lines("    ports:\n    - containerPort: 99999999999\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    ports:\n    - containerPort: 99999999999\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].ports[0].containerPort: \
              99999999999 is out of range: must be between -2147483648 and 2147483647, line 10"
@@ -390,10 +391,10 @@ fn null_on_an_optional_field_means_absent() {
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
   labels:
   annotations: ~
   creationTimestamp: null
+  name: web
 spec:
   replicas:
   strategy: null
@@ -558,11 +559,10 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
 
 #[test]
 fn well_known_kubernetes_fields_are_reported_as_not_supported_yet() {
-    let text = pod_with_container_lines(
-        "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    securityContext: {}\n",
-    );
     assert_eq!(
-        errors(&text),
+        container_errors(
+            "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    securityContext: {}\n",
+        ),
         vec![
             "app.yaml: document 1: spec.containers[0].volumeDevices: not supported by ork yet, line 9",
             "app.yaml: document 1: spec.containers[0].securityContext: not supported by ork yet, line 10",

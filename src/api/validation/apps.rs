@@ -98,25 +98,15 @@ fn deployment_spec(d: &Deployment, errs: &mut Vec<FieldError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::pod::Container;
 
     #[test]
     fn selector_must_match_template() {
-        let mut d = Deployment::default();
-        d.metadata.name = "web".into();
-        d.spec
-            .selector
-            .match_labels
-            .insert("app".into(), "web".into());
+        let mut d = Deployment::test("web", 1);
         d.spec
             .template
             .metadata
             .labels
             .insert("app".into(), "api".into());
-        d.spec.template.spec.containers = vec![Container {
-            name: "c".into(),
-            ..Default::default()
-        }];
         let errs = validate_deployment(&d);
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].path, "spec.template.metadata.labels");

@@ -68,17 +68,13 @@ pub fn update<T: Object>(
 
 /// Reads, changes and writes one object as [`Tx::mutate`] does, admitting
 /// the changed object as [`update`] does.
-pub fn mutate<T, F>(
+pub fn mutate<T: Object>(
     tx: &mut Tx<'_>,
     ns: &str,
     name: &str,
     sub: Subresource,
-    f: F,
-) -> Result<Arc<T>, StoreError>
-where
-    T: Object,
-    F: FnOnce(&mut T) -> Result<bool, StoreError>,
-{
+    f: impl FnOnce(&mut T) -> Result<bool, StoreError>,
+) -> Result<Arc<T>, StoreError> {
     tx.mutate_with(ns, name, f, |tx, obj| update(tx, obj, sub))
 }
 

@@ -225,26 +225,14 @@ pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Container, meta::Condition as Cond};
+    use crate::api::meta::Condition as Cond;
+    use crate::api::testing::Build;
 
+    /// `web-abc`, a set of `web` pods at generation 4.
     fn rs(replicas: i32) -> ReplicaSet {
-        let mut r: ReplicaSet = new_object("default", "web-abc");
-        r.metadata.uid = "rs-uid".into();
+        let mut r = ReplicaSet::test("web", replicas).with_uid("rs-uid");
+        r.metadata.name = "web-abc".into();
         r.metadata.generation = 4;
-        r.spec.replicas = Some(replicas);
-        r.spec
-            .selector
-            .match_labels
-            .insert("app".into(), "web".into());
-        r.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), "web".into());
-        r.spec.template.spec.containers = vec![Container {
-            name: "c".into(),
-            ..Default::default()
-        }];
         r
     }
 

@@ -9,9 +9,10 @@ use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
 use crate::control::store::{Entry, StoreError, Subresource, Tx};
 use crate::control::{admission, ops};
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -242,24 +243,22 @@ fn prepare<T: Object>(obj: &mut T, ns: &str, name: Option<&str>) -> Result<(), A
     }
     let m = obj.meta_mut();
     if T::KIND.namespaced() {
-        if m.namespace.is_empty() {
-            m.namespace = ns.to_string();
-        } else if m.namespace != ns {
-            return Err(ApiError::bad_request(format!(
-                "the namespace of the body ({}) does not match the namespace of the URL ({ns})",
-                m.namespace
-            )));
-        }
+        from_url("namespace", &mut m.namespace, ns)?;
     }
     if let Some(name) = name {
-        if m.name.is_empty() {
-            m.name = name.to_string();
-        } else if m.name != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the body ({}) does not match the name of the URL ({name})",
-                m.name
-            )));
-        }
+        from_url("name", &mut m.name, name)?;
+    }
+    Ok(())
+}
+
+/// Fills an empty field of the body from the URL; a different value is a 400.
+fn from_url(what: &str, field: &mut String, url: &str) -> Result<(), ApiError> {
+    if field.is_empty() {
+        *field = url.to_string();
+    } else if field != url {
+        return Err(ApiError::bad_request(format!(
+            "the {what} of the body ({field}) does not match the {what} of the URL ({url})"
+        )));
     }
     Ok(())
 }
@@ -269,18 +268,13 @@ fn encode<T: Object>(code: StatusCode, obj: &T) -> Result<Response, ApiError> {
     Ok(json_bytes(code, body))
 }
 
-async fn create<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let mut obj: T = decode(&body)?;
-    let ns = p.get("ns").cloned().unwrap_or_default();
+async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Response, ApiError> {
+    let mut obj: T = decode(&w.body)?;
+    let ns = w.path.get("ns").cloned().unwrap_or_default();
     prepare(&mut obj, &ns, None)?;
     let stored = app
         .store
-        .txn_with(dry_run(&q)?, move |tx| admission::create(tx, obj))
+        .txn_with(w.dry_run()?, move |tx| admission::create(tx, obj))
         .await?;
     encode(StatusCode::CREATED, stored.as_ref())
 }
@@ -297,22 +291,67 @@ fn subresource(status: bool) -> Subresource {
 /// `PUT` of the object (`STATUS` false) or of its `/status`.
 async fn replace<T: Object, const STATUS: bool>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let mut obj: T = decode(&body)?;
-    let (ns, name) = key(T::KIND, &p);
+    let mut obj: T = decode(&w.body)?;
+    let (ns, name) = key(T::KIND, &w.path);
     prepare(&mut obj, &ns, Some(&name))?;
     let sub = subresource(STATUS);
     let stored = app
         .store
-        .txn_with(dry_run(&q)?, move |tx| admission::update(tx, obj, sub))
+        .txn_with(w.dry_run()?, move |tx| admission::update(tx, obj, sub))
         .await?;
     encode(StatusCode::OK, stored.as_ref())
 }
 
-pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+/// What a write route takes: the path's parameters, the write query
+/// (`dryRun`, `labelSelector`...), the headers and the body. A part that
+/// cannot be read is refused as its own extractor refuses it.
+pub struct Write {
+    pub path: HashMap<String, String>,
+    pub query: WriteParams,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Write {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Path(path) = Params::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(query) = Query::<WriteParams>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Body(body) = Body::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Write {
+            path,
+            query,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Write {
+    /// Whether this is a dry run (`dryRun=All`); other values are a 400.
+    pub fn dry_run(&self) -> Result<bool, ApiError> {
+        dry_run(&self.query)
+    }
+
+    /// The body as a merge patch: a JSON object sent as one of the merge
+    /// patch media types.
+    pub fn patch(&self) -> Result<serde_json::Value, ApiError> {
+        patch_value(&self.headers, &self.body)
+    }
+}
+
+fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -341,15 +380,12 @@ pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value
 /// Merge-patches the object (`STATUS` false) or its `/status`.
 async fn patch<T: Object, const STATUS: bool>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    headers: HeaderMap,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let patch = patch_value(&headers, &body)?;
-    let (ns, name) = key(T::KIND, &p);
+    let patch = w.patch()?;
+    let (ns, name) = key(T::KIND, &w.path);
     let f = move |tx: &mut Tx<'_>| {
-        admission::mutate::<T, _>(tx, &ns, &name, subresource(STATUS), |obj| {
+        admission::mutate::<T>(tx, &ns, &name, subresource(STATUS), |obj| {
             let mut v =
                 serde_json::to_value(&*obj).map_err(|e| StoreError::BadRequest(e.to_string()))?;
             let rv = obj.meta().resource_version.clone();
@@ -371,7 +407,7 @@ async fn patch<T: Object, const STATUS: bool>(
             Ok(changed)
         })
     };
-    let stored = app.store.txn_with(dry_run(&q)?, f).await?;
+    let stored = app.store.txn_with(w.dry_run()?, f).await?;
     encode(StatusCode::OK, stored.as_ref())
 }
 
@@ -391,12 +427,10 @@ fn delete_options(q: &WriteParams, body: &[u8]) -> Result<(DeleteOptions, bool),
 
 async fn delete_one<T: Object>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let (opts, dry) = delete_options(&q, &body)?;
+    let (ns, name) = key(T::KIND, &w.path);
+    let (opts, dry) = delete_options(&w.query, &w.body)?;
     let kind = T::KIND;
     let f = move |tx: &mut Tx<'_>| ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object);
     let obj = app.store.txn_with(dry, f).await?;
@@ -408,15 +442,13 @@ async fn delete_one<T: Object>(
 
 async fn delete_collection<T: Object>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
     let kind = T::KIND;
-    let ns = p.get("ns").cloned();
-    let lq = ListParams::selecting(q.label_selector.as_deref(), None);
+    let ns = w.path.get("ns").cloned();
+    let lq = ListParams::selecting(w.query.label_selector.as_deref(), None);
     let filters = Filters::parse(kind, ns, &lq)?;
-    let (opts, dry) = delete_options(&q, &body)?;
+    let (opts, dry) = delete_options(&w.query, &w.body)?;
     let f = move |tx: &mut Tx<'_>| {
         let victims: Vec<(String, String)> = tx
             .list::<T>(filters.namespace.as_deref())

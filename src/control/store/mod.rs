@@ -288,7 +288,7 @@ impl Store {
 
     /// Reads, changes and writes one object atomically. `f` returns whether it
     /// changed anything; nothing is written when it did not.
-    pub async fn mutate<T, F>(
+    pub async fn mutate<T: Object, F>(
         &self,
         namespace: &str,
         name: &str,
@@ -296,7 +296,6 @@ impl Store {
         f: F,
     ) -> Result<Arc<T>, StoreError>
     where
-        T: Object,
         F: FnOnce(&mut T) -> Result<bool, StoreError> + Send + 'static,
     {
         let (ns, n) = (namespace.to_string(), name.to_string());
