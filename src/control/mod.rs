@@ -1,4 +1,5 @@
-//! The control daemon: HTTP API, SQLite store, scheduler loop and the
+//! The control daemon: HTTP API, admission (what client writes need from
+//! the rest of the cluster), SQLite store, scheduler loop and the
 //! controllers that keep the cluster at its declared state.
 //!
 //! It must not import `cli`, `tui` or `node`.

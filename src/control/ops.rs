@@ -149,16 +149,8 @@ mod tests {
     use super::*;
     use crate::api::testing::Build;
     use crate::api::{Deployment, new_object};
-    use crate::control::store::{Sqlite, Store};
-    use std::sync::Arc;
-
-    async fn store(dir: &std::path::Path) -> Store {
-        let s = Store::open(Arc::new(Sqlite::open(&dir.join("ork.db")).unwrap())).unwrap();
-        s.create(new_object::<Namespace>("", "default"))
-            .await
-            .unwrap();
-        s
-    }
+    use crate::control::store::Store;
+    use crate::control::store::testing::temp_store;
 
     fn pod(name: &str, node: &str) -> Pod {
         Pod::test(name).on_node(node)
@@ -182,8 +174,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_pod_on_a_ready_node_terminates_gracefully() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         ready_node(&s, "n1").await;
         s.create(pod("a", "n1")).await.unwrap();
         let gone = del(&s, Kind::Pod, "default", "a", DeleteOptions::default())
@@ -204,8 +195,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_pod_without_a_ready_node_is_removed_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         s.create(pod("unbound", "")).await.unwrap();
         s.create(pod("lost", "gone-node")).await.unwrap();
         assert!(
@@ -228,8 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_default_namespace_cannot_be_deleted_and_others_terminate() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         assert!(matches!(
             del(&s, Kind::Namespace, "", "default", DeleteOptions::default()).await,
             Err(StoreError::Forbidden(_))
@@ -260,8 +249,7 @@ mod tests {
 
     #[tokio::test]
     async fn orphan_propagation_releases_dependents() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         let d = s.create(Deployment::test("web", 1)).await.unwrap();
         s.create(pod("a", "").owned_by(d.as_ref())).await.unwrap();
         let opts = DeleteOptions {

@@ -91,3 +91,81 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::service::CLUSTER_IP;
+    use crate::control::store::testing::temp_store;
+
+    fn node_port(name: &str) -> Service {
+        let mut s = Service::test(name);
+        s.spec.type_ = "NodePort".into();
+        s
+    }
+
+    /// The cluster port and node port of a service's first port.
+    fn ports(s: &Service) -> (Option<i32>, Option<i32>) {
+        (s.spec.ports[0].cluster_port, s.spec.ports[0].node_port)
+    }
+
+    #[tokio::test]
+    async fn services_created_in_one_transaction_never_share_a_port() {
+        let s = temp_store().await;
+        let (a, b) = s
+            .txn(|tx| Ok((create(tx, node_port("a"))?, create(tx, node_port("b"))?)))
+            .await
+            .unwrap();
+        let ((ca, na), (cb, nb)) = (ports(&a), ports(&b));
+        assert!(ca.is_some() && na.is_some() && cb.is_some() && nb.is_some());
+        assert_ne!(ca, cb);
+        assert_ne!(na, nb);
+        assert_eq!(a.spec.cluster_ip, CLUSTER_IP);
+    }
+
+    #[tokio::test]
+    async fn a_replacement_without_ports_keeps_the_allocated_ones() {
+        let s = temp_store().await;
+        let first = s.txn(|tx| create(tx, node_port("web"))).await.unwrap();
+        let again = s
+            .txn(|tx| update(tx, node_port("web"), Subresource::Main))
+            .await
+            .unwrap();
+        assert_eq!(ports(&again), ports(&first));
+        assert_eq!(
+            again.metadata.resource_version, first.metadata.resource_version,
+            "nothing changed, nothing written"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_port_another_service_has_is_refused_naming_the_field() {
+        let s = temp_store().await;
+        let first = s.txn(|tx| create(tx, node_port("a"))).await.unwrap();
+        let mut clash = node_port("b");
+        clash.spec.ports[0].node_port = ports(&first).1;
+        match s.txn(move |tx| create(tx, clash)).await {
+            Err(StoreError::Invalid { errors, .. }) => {
+                assert_eq!(errors[0].path, "spec.ports[0].nodePort");
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+        assert!(s.get::<Service>("default", "b").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_invalid_new_service_is_refused_for_its_fields_before_its_ports() {
+        let s = temp_store().await;
+        let first = s.txn(|tx| create(tx, node_port("a"))).await.unwrap();
+        let mut bad = node_port("b");
+        bad.spec.ports[0].port = 0;
+        bad.spec.ports[0].node_port = ports(&first).1;
+        match s.txn(move |tx| create(tx, bad)).await {
+            Err(StoreError::Invalid { errors, .. }) => {
+                let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+                assert_eq!(paths, ["spec.ports[0].port"]);
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+}

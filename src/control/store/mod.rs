@@ -32,6 +32,8 @@
 pub mod backend;
 mod cache;
 pub mod sealed;
+#[cfg(test)]
+pub mod testing;
 mod tx;
 mod watch;
 
