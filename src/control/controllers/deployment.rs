@@ -16,7 +16,7 @@
 //! `revisionHistoryLimit` (default 10). While paused, no new set is made.
 //!
 //! Rollout health (progress deadline, failure, automatic rollback) is decided
-//! in [`progress`]; the loop that runs the plans is in [`sync`].
+//! in [`progress`]; the loop that runs the plans is in `sync`.
 
 pub mod progress;
 mod sync;
