@@ -1,5 +1,6 @@
 //! Operating-system helpers both daemons and the CLI share: private
-//! directories and files (0700 / 0600, written atomically), the
+//! directories and files (0700 / 0600, written atomically, kept private
+//! when read), the
 //! one-daemon-per-data-dir lock, and the open-files limit.
 //!
 //! It imports nothing else of ork.
@@ -61,6 +62,30 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), SysError> {
     f.write_all(contents).map_err(|e| io("writing", e))?;
     f.sync_all().map_err(|e| io("syncing", e))?;
     fs::rename(&tmp, path).map_err(|e| io("renaming", e))
+}
+
+/// Reads a file that must stay private: one that others could read is made
+/// 0600 again (with a warning) before its contents are trusted. `None` when
+/// it does not exist.
+pub fn read_private(path: &Path) -> Result<Option<String>, SysError> {
+    let io = |what, source| SysError::Io {
+        what,
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = match fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("reading", e)),
+    };
+    let mode = fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0o600);
+    if mode & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "file was readable by others; making it 0600");
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|e| io("chmod", e))?;
+    }
+    Ok(Some(text))
 }
 
 /// A held lock; dropping it releases it.

@@ -1,13 +1,12 @@
 //! `v1` ConfigMap and Secret: configuration data as string keys (`data`)
 //! and base64 bytes (`binaryData`; a Secret's `data` is all base64, and
-//! `stringData` is folded into it on write), with the validation Kubernetes
-//! applies (key names, no key in both maps, 1 MiB in all). Validation
-//! messages never quote a Secret's values.
+//! `stringData` is folded into it on write), and the rules for their keys
+//! and size that `validation::config` applies (key names, no key in both
+//! maps, 1 MiB in all). Validation messages never quote a Secret's values.
 //!
 //! Imports only the rest of `api`.
 
 use super::meta::ObjectMeta;
-use super::validation::FieldError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,20 +15,17 @@ use std::collections::BTreeMap;
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ConfigMap {
-    #[serde(default)]
     pub api_version: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub metadata: ObjectMeta,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub data: BTreeMap<String, String>,
     /// Values are base64.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub binary_data: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub immutable: Option<bool>,
 }
 
@@ -45,24 +41,21 @@ impl ConfigMap {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Secret {
-    #[serde(default)]
     pub api_version: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub metadata: ObjectMeta,
     /// `Opaque` (default), `kubernetes.io/tls`, `kubernetes.io/basic-auth`...
-    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
     pub type_: String,
     /// Values are base64.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub data: BTreeMap<String, String>,
     /// Write-only plain values, folded into `data` when stored.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub string_data: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub immutable: Option<bool>,
 }
 
@@ -100,35 +93,6 @@ impl Secret {
     }
 }
 
-pub fn validate_secret(s: &Secret, errs: &mut Vec<FieldError>) {
-    let mut size = 0;
-    for (k, v) in &s.data {
-        if let Some(e) = key_error(k) {
-            errs.push(FieldError::new(format!("data[{k}]"), e));
-        }
-        match decode_base64(v) {
-            Some(b) => size += k.len() + b.len(),
-            // Never quote the value: it is a secret.
-            None => errs.push(FieldError::new(
-                format!("data[{k}]"),
-                "not base64 (standard alphabet, padded); put plain values in stringData",
-            )),
-        }
-    }
-    for (k, v) in &s.string_data {
-        if let Some(e) = key_error(k) {
-            errs.push(FieldError::new(format!("stringData[{k}]"), e));
-        }
-        size += k.len() + v.len();
-    }
-    if size > MAX_CONFIG_BYTES {
-        errs.push(FieldError::new(
-            "data",
-            format!("{size} bytes in all; a Secret holds at most {MAX_CONFIG_BYTES} (1 MiB)"),
-        ));
-    }
-}
-
 /// A key Kubernetes accepts in a ConfigMap or Secret: `[-._a-zA-Z0-9]+`,
 /// at most 253 characters, not `.` or `..`.
 pub fn key_error(key: &str) -> Option<String> {
@@ -158,40 +122,6 @@ pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
-pub fn validate_config_map(c: &ConfigMap, errs: &mut Vec<FieldError>) {
-    let mut size = 0;
-    for (k, v) in &c.data {
-        if let Some(e) = key_error(k) {
-            errs.push(FieldError::new(format!("data[{k}]"), e));
-        }
-        size += k.len() + v.len();
-    }
-    for (k, v) in &c.binary_data {
-        if let Some(e) = key_error(k) {
-            errs.push(FieldError::new(format!("binaryData[{k}]"), e));
-        }
-        if c.data.contains_key(k) {
-            errs.push(FieldError::new(
-                format!("binaryData[{k}]"),
-                "the key is also in data; a key may be in only one of them",
-            ));
-        }
-        match decode_base64(v) {
-            Some(bytes) => size += k.len() + bytes.len(),
-            None => errs.push(FieldError::new(
-                format!("binaryData[{k}]"),
-                "not base64 (standard alphabet, padded)",
-            )),
-        }
-    }
-    if size > MAX_CONFIG_BYTES {
-        errs.push(FieldError::new(
-            "data",
-            format!("{size} bytes in all; a ConfigMap holds at most {MAX_CONFIG_BYTES} (1 MiB)"),
-        ));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,26 +142,5 @@ mod tests {
         assert_eq!(decode_base64("AJ+Slg==").map(|b| b.len()), Some(4));
         assert_eq!(decode_base64("aGk=").as_deref(), Some(&b"hi"[..]));
         assert_eq!(decode_base64("not base64!"), None);
-    }
-
-    #[test]
-    fn validation_names_every_bad_key_and_the_size() {
-        let mut c = ConfigMap::default();
-        c.data.insert("ok".into(), "v".into());
-        c.data.insert("bad/key".into(), "v".into());
-        c.binary_data.insert("ok".into(), "aGk=".into());
-        c.binary_data.insert("bin".into(), "not base64!".into());
-        let mut errs = vec![];
-        validate_config_map(&c, &mut errs);
-        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            ["data[bad/key]", "binaryData[bin]", "binaryData[ok]"]
-        );
-        let mut big = ConfigMap::default();
-        big.data.insert("a".into(), "x".repeat(MAX_CONFIG_BYTES));
-        let mut errs = vec![];
-        validate_config_map(&big, &mut errs);
-        assert!(errs[0].message.contains("at most 1048576"), "{errs:?}");
     }
 }

@@ -99,6 +99,15 @@ impl ObjectMeta {
     pub fn is_terminating(&self) -> bool {
         self.deletion_timestamp.is_some()
     }
+
+    /// The rollout revision a Deployment or ReplicaSet carries in its
+    /// `deployment.kubernetes.io/revision` annotation (0 when it has none).
+    pub fn rollout_revision(&self) -> i64 {
+        self.annotations
+            .get(super::REVISION_ANNOTATION)
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0)
+    }
 }
 
 /// A pointer from a dependent object to the object that owns it; deleting the

@@ -152,6 +152,17 @@ pub fn window_text(millis: u64) -> String {
     }
 }
 
+impl<T> MetricsList<T> {
+    /// A `metrics.k8s.io/v1beta1` list of `kind` (`PodMetricsList`).
+    pub fn new(kind: &str, items: Vec<T>) -> Self {
+        MetricsList {
+            api_version: METRICS_API_VERSION.into(),
+            kind: kind.into(),
+            items,
+        }
+    }
+}
+
 /// A CPU quantity (`250m`, `2`, `0`, `1500000n`) in thousandths of a core.
 pub fn cpu_milli(q: &Quantity) -> u64 {
     u64::try_from(q.milli()).unwrap_or(0)

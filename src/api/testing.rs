@@ -13,11 +13,15 @@
 //! Each `test` constructor gives the smallest valid object; the chained
 //! methods each change one thing. Pure data, no I/O.
 
+use super::autoscaling::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HpaBehavior, HpaScalingRules, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
 use super::meta::OwnerReference;
 use super::service::{ServicePort, ServiceSpec};
 use super::{
-    Condition, Container, ContainerPort, Deployment, IntOrString, Node, Object, Pod, PodPhase,
-    Quantity, ReplicaSet, Service, new_object,
+    Condition, Container, ContainerPort, ContainerStatus, Deployment, IntOrString, LabelSelector,
+    Node, Object, Pod, PodPhase, PodTemplateSpec, Quantity, ReplicaSet, Service, new_object,
 };
 
 /// Chained changes every kind of object takes.
@@ -109,6 +113,34 @@ impl Pod {
         self
     }
 
+    /// The first container declares `container_port` named `name`, and the
+    /// status reports it reachable at `host_ip:host_port`, as a node daemon
+    /// reports a running pod.
+    pub fn serving(
+        mut self,
+        name: &str,
+        container_port: i32,
+        host_ip: &str,
+        host_port: i32,
+    ) -> Pod {
+        self.spec.containers[0].ports.push(ContainerPort {
+            name: name.into(),
+            container_port,
+            ..Default::default()
+        });
+        self.status.host_ip = host_ip.into();
+        self.status.container_statuses = vec![ContainerStatus {
+            name: self.spec.containers[0].name.clone(),
+            ports: vec![ContainerPort {
+                container_port,
+                host_port: Some(host_port),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
+        self
+    }
+
     /// Running, and Ready or not.
     pub fn running(mut self, ready: bool) -> Pod {
         self.status.phase = PodPhase::Running;
@@ -150,22 +182,27 @@ impl Node {
     }
 }
 
+/// A selector on `app: <name>` and a template of pods so labelled, with
+/// one container.
+fn workload(name: &str) -> (LabelSelector, PodTemplateSpec) {
+    let labels = [("app".to_string(), name.to_string())];
+    let mut template = PodTemplateSpec::default();
+    template.metadata.labels = labels.clone().into();
+    template.spec.containers = vec![container("c")];
+    let selector = LabelSelector {
+        match_labels: labels.into(),
+        ..Default::default()
+    };
+    (selector, template)
+}
+
 impl Deployment {
     /// `replicas` of `busybox` pods labelled `app: <name>`, selected by that label.
     pub fn test(name: &str, replicas: i32) -> Deployment {
         let mut d: Deployment = new_object("default", name);
         d.metadata.generation = 1;
         d.spec.replicas = Some(replicas);
-        d.spec
-            .selector
-            .match_labels
-            .insert("app".into(), name.into());
-        d.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), name.into());
-        d.spec.template.spec.containers = vec![container("c")];
+        (d.spec.selector, d.spec.template) = workload(name);
         d
     }
 
@@ -181,16 +218,7 @@ impl ReplicaSet {
     pub fn test(name: &str, replicas: i32) -> ReplicaSet {
         let mut r: ReplicaSet = new_object("default", name);
         r.spec.replicas = Some(replicas);
-        r.spec
-            .selector
-            .match_labels
-            .insert("app".into(), name.into());
-        r.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), name.into());
-        r.spec.template.spec.containers = vec![container("c")];
+        (r.spec.selector, r.spec.template) = workload(name);
         r
     }
 }
@@ -209,6 +237,77 @@ impl Service {
             ..Default::default()
         };
         s
+    }
+}
+
+impl HorizontalPodAutoscaler {
+    /// Scales Deployment `name` between 1 and 10 replicas on the default
+    /// metric (CPU at 80 % of requests).
+    pub fn test(name: &str) -> HorizontalPodAutoscaler {
+        let mut h: HorizontalPodAutoscaler = new_object("default", name);
+        h.metadata.generation = 1;
+        h.spec.scale_target_ref = CrossVersionObjectReference {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            name: name.into(),
+        };
+        h.spec.max_replicas = 10;
+        h
+    }
+
+    /// Between `min` and `max` replicas.
+    pub fn between(mut self, min: i32, max: i32) -> HorizontalPodAutoscaler {
+        self.spec.min_replicas = Some(min);
+        self.spec.max_replicas = max;
+        self
+    }
+
+    /// Adds a Resource metric: `resource` at `percent` of the pods' requests.
+    pub fn utilization(self, resource: &str, percent: i32) -> HorizontalPodAutoscaler {
+        self.metric(
+            resource,
+            MetricTarget {
+                type_: "Utilization".into(),
+                average_utilization: Some(percent),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Adds a Resource metric: `resource` averaging `value` per pod.
+    pub fn average_value(self, resource: &str, value: &str) -> HorizontalPodAutoscaler {
+        self.metric(
+            resource,
+            MetricTarget {
+                type_: "AverageValue".into(),
+                average_value: Some(value.parse().expect("a valid quantity")),
+                ..Default::default()
+            },
+        )
+    }
+
+    fn metric(mut self, resource: &str, target: MetricTarget) -> HorizontalPodAutoscaler {
+        self.spec.metrics.push(MetricSpec {
+            type_: "Resource".into(),
+            resource: Some(ResourceMetricSource {
+                name: resource.into(),
+                target,
+            }),
+            ..Default::default()
+        });
+        self
+    }
+
+    /// Scale-down waits this many seconds of lower recommendations.
+    pub fn scale_down_window(mut self, seconds: i32) -> HorizontalPodAutoscaler {
+        self.spec.behavior = Some(HpaBehavior {
+            scale_down: Some(HpaScalingRules {
+                stabilization_window_seconds: Some(seconds),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        self
     }
 }
 
@@ -234,5 +333,11 @@ mod tests {
         assert!(Node::test("n1").validate().is_empty());
         assert!(!Node::test("n1").ready(false).is_ready());
         assert!(Service::test("web").validate().is_empty());
+        let h = HorizontalPodAutoscaler::test("web")
+            .between(2, 5)
+            .utilization("cpu", 50)
+            .average_value("memory", "64Mi")
+            .scale_down_window(60);
+        assert!(h.validate().is_empty(), "{:?}", h.validate());
     }
 }

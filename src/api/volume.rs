@@ -1,14 +1,13 @@
 //! What a pod takes from outside its image: environment from ConfigMaps,
 //! Secrets and its own fields (`env[].valueFrom`, `envFrom`), and volumes
 //! (`configMap`, `secret`, `emptyDir`, `hostPath`, `persistentVolumeClaim`)
-//! mounted into containers (`volumeMounts`), with their validation.
+//! mounted into containers (`volumeMounts`), and PersistentVolumeClaims.
+//! Their checks live in `validation::volume`.
 //!
 //! Imports only the rest of `api`.
 
-use super::validation::FieldError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -102,29 +101,27 @@ pub struct Volume {
     pub persistent_volume_claim: Option<ClaimVolumeSource>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ConfigMapVolumeSource {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<KeyToPath>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub optional: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_mode: Option<i32>,
+/// Declares a volume made of the keys of a ConfigMap or a Secret: the two
+/// differ only in what the field naming the object is called.
+macro_rules! keys_volume_source {
+    ($source:ident, $object:ident) => {
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $source {
+            pub $object: String,
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub items: Vec<KeyToPath>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub optional: Option<bool>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub default_mode: Option<i32>,
+        }
+    };
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretVolumeSource {
-    pub secret_name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<KeyToPath>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub optional: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_mode: Option<i32>,
-}
+// A ConfigMap's keys as files, and a Secret's.
+keys_volume_source!(ConfigMapVolumeSource, name);
+keys_volume_source!(SecretVolumeSource, secret_name);
 
 /// A key written to a chosen relative path.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -178,153 +175,6 @@ pub fn env_name_ok(n: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Checks a pod's volumes and how its containers use them and their env.
-pub fn validate_pod_volumes(spec: &super::pod::PodSpec, base: &str, errs: &mut Vec<FieldError>) {
-    let mut names = HashSet::new();
-    for (i, v) in spec.volumes.iter().enumerate() {
-        let f = |x: &str| format!("{base}.volumes[{i}]{x}");
-        if super::validation::dns1123_label_error(&v.name).is_some() {
-            errs.push(FieldError::new(
-                f(".name"),
-                format!("{:?} is not a DNS-1123 label", v.name),
-            ));
-        }
-        if !names.insert(v.name.as_str()) {
-            errs.push(FieldError::new(
-                f(".name"),
-                format!("duplicate volume {:?}", v.name),
-            ));
-        }
-        let sources = [
-            v.config_map.is_some(),
-            v.secret.is_some(),
-            v.empty_dir.is_some(),
-            v.host_path.is_some(),
-            v.persistent_volume_claim.is_some(),
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count();
-        if sources != 1 {
-            errs.push(FieldError::new(
-                f(""),
-                "give exactly one of configMap, secret, emptyDir, hostPath, persistentVolumeClaim",
-            ));
-        }
-        let items = v
-            .config_map
-            .as_ref()
-            .map(|c| &c.items)
-            .or(v.secret.as_ref().map(|s| &s.items));
-        for (j, it) in items.into_iter().flatten().enumerate() {
-            if !relative_path_ok(&it.path) {
-                errs.push(FieldError::new(
-                    f(&format!(".items[{j}].path")),
-                    format!("{:?} must be relative and must not contain '..'", it.path),
-                ));
-            }
-        }
-        if let Some(h) = &v.host_path {
-            if !h.path.starts_with('/') {
-                errs.push(FieldError::new(
-                    f(".hostPath.path"),
-                    "must be an absolute path",
-                ));
-            }
-            if h.path.split('/').any(|c| c == "..") {
-                errs.push(FieldError::new(
-                    f(".hostPath.path"),
-                    format!("{:?} must not contain '..'", h.path),
-                ));
-            }
-            if !matches!(
-                h.type_.as_str(),
-                "" | "Directory" | "DirectoryOrCreate" | "File" | "FileOrCreate"
-            ) {
-                errs.push(FieldError::new(
-                    f(".hostPath.type"),
-                    format!(
-                        "{:?}: ork supports Directory, DirectoryOrCreate, File, FileOrCreate",
-                        h.type_
-                    ),
-                ));
-            }
-        }
-        if let Some(e) = &v.empty_dir
-            && !matches!(e.medium.as_str(), "" | "Memory")
-        {
-            errs.push(FieldError::new(
-                f(".emptyDir.medium"),
-                format!("{:?}: \"\" or Memory", e.medium),
-            ));
-        }
-    }
-    for (ci, c) in spec.containers.iter().enumerate() {
-        let cb = format!("{base}.containers[{ci}]");
-        let mut paths = HashSet::new();
-        for (mi, m) in c.volume_mounts.iter().enumerate() {
-            if !names.contains(m.name.as_str()) {
-                errs.push(FieldError::new(
-                    format!("{cb}.volumeMounts[{mi}].name"),
-                    format!("no volume named {:?} in spec.volumes", m.name),
-                ));
-            }
-            if !m.mount_path.starts_with('/') {
-                errs.push(FieldError::new(
-                    format!("{cb}.volumeMounts[{mi}].mountPath"),
-                    "must be an absolute path",
-                ));
-            }
-            if !paths.insert(m.mount_path.as_str()) {
-                errs.push(FieldError::new(
-                    format!("{cb}.volumeMounts[{mi}].mountPath"),
-                    format!("{:?} is mounted twice", m.mount_path),
-                ));
-            }
-        }
-        for (ei, e) in c.env.iter().enumerate() {
-            let Some(from) = &e.value_from else { continue };
-            let p = format!("{cb}.env[{ei}].valueFrom");
-            let n = [
-                from.config_map_key_ref.is_some(),
-                from.secret_key_ref.is_some(),
-                from.field_ref.is_some(),
-            ]
-            .iter()
-            .filter(|b| **b)
-            .count();
-            if n != 1 {
-                errs.push(FieldError::new(
-                    p.clone(),
-                    "give exactly one of configMapKeyRef, secretKeyRef, fieldRef",
-                ));
-            }
-            if !e.value.is_empty() {
-                errs.push(FieldError::new(
-                    p.clone(),
-                    "give value or valueFrom, not both",
-                ));
-            }
-            if let Some(fr) = &from.field_ref
-                && !field_path_ok(&fr.field_path)
-            {
-                errs.push(FieldError::new(
-                    format!("{p}.fieldRef.fieldPath"),
-                    format!("{:?} is not a field ork can give", fr.field_path),
-                ));
-            }
-        }
-        for (fi, ef) in c.env_from.iter().enumerate() {
-            if ef.config_map_ref.is_some() == ef.secret_ref.is_some() {
-                errs.push(FieldError::new(
-                    format!("{cb}.envFrom[{fi}]"),
-                    "give exactly one of configMapRef, secretRef",
-                ));
-            }
-        }
-    }
-}
-
 /// The annotation that records the node a node-local claim lives on (as
 /// Kubernetes' `WaitForFirstConsumer` binding writes it).
 pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
@@ -333,17 +183,12 @@ pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 /// until the first pod that uses it is scheduled, then bound to that node
 /// for good (its pods go only there). Its data lives until it is deleted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct PersistentVolumeClaim {
-    #[serde(default)]
     pub api_version: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub metadata: super::meta::ObjectMeta,
-    #[serde(default)]
     pub spec: ClaimSpec,
-    #[serde(default)]
     pub status: ClaimStatus,
 }
 
@@ -385,26 +230,6 @@ impl PersistentVolumeClaim {
             .get(SELECTED_NODE)
             .map(String::as_str)
             .filter(|n| !n.is_empty())
-    }
-}
-
-pub fn validate_claim(c: &PersistentVolumeClaim, errs: &mut Vec<FieldError>) {
-    for (i, m) in c.spec.access_modes.iter().enumerate() {
-        if !matches!(
-            m.as_str(),
-            "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod"
-        ) {
-            errs.push(FieldError::new(
-                format!("spec.accessModes[{i}]"),
-                format!("unknown access mode {m:?}"),
-            ));
-        }
-    }
-    if !matches!(c.spec.volume_mode.as_str(), "" | "Filesystem") {
-        errs.push(FieldError::new(
-            "spec.volumeMode",
-            "ork's node-local claims are directories: Filesystem only",
-        ));
     }
 }
 

@@ -6,11 +6,9 @@
 
 use super::output::table;
 use super::{CliError, Ctx, Result};
-use crate::api::{Node, Pod};
-use crate::client::ListParams;
-use crate::scheduler::{Scheduler, Snapshot, Strategy, remedy};
+use crate::api::Pod;
+use crate::verbs::placement;
 use clap::Args;
-use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct WhyArgs {
@@ -18,64 +16,6 @@ pub struct WhyArgs {
     #[arg(value_name = "pod")]
     pub kind: String,
     pub name: String,
-}
-
-/// The per-node table for a pod: NODE, VERDICT, PLUGIN, DETAIL.
-pub async fn placement_rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
-    let nodes: Vec<Arc<Node>> = ctx
-        .client
-        .list::<Node>(None, &ListParams::default())
-        .await?
-        .items
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    let pods: Vec<Arc<Pod>> = ctx
-        .client
-        .list::<Pod>(None, &ListParams::default())
-        .await?
-        .items
-        .into_iter()
-        .filter(|p| {
-            p.metadata.uid != pod.metadata.uid && !p.spec.node_name.is_empty() && p.is_active()
-        })
-        .map(Arc::new)
-        .collect();
-    let snapshot = Snapshot::build(&nodes, &pods);
-    // Score as the control daemon does.
-    let strategy = ctx
-        .client
-        .version()
-        .await
-        .ok()
-        .and_then(|v| v["schedulingStrategy"].as_str().and_then(Strategy::parse))
-        .unwrap_or_default();
-    let verdicts = Scheduler::with_strategy(strategy).explain(&snapshot, pod);
-    Ok(verdicts
-        .into_iter()
-        .map(|v| match v.rejected {
-            Some(s) => vec![
-                v.node.clone(),
-                "rejected".into(),
-                s.plugin.to_string(),
-                s.reasons
-                    .iter()
-                    .map(|r| format!("{r} → {}", remedy(r, &v.node)))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ],
-            None => vec![
-                v.node.clone(),
-                format!("fits (score {})", v.total),
-                "scores".into(),
-                v.scores
-                    .iter()
-                    .map(|(name, s, w)| format!("{name} {s}×{w}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ],
-        })
-        .collect())
 }
 
 pub async fn why(ctx: &Ctx, a: WhyArgs) -> Result<()> {
@@ -104,7 +44,7 @@ pub async fn why(ctx: &Ctx, a: WhyArgs) -> Result<()> {
             pod.spec.node_name
         );
     }
-    let rows = placement_rows(ctx, &pod).await?;
+    let rows = placement::rows(ctx, &pod).await?;
     if rows.is_empty() {
         println!("no nodes are registered: start one with `ork node --join ...` or `ork up`");
         return Ok(());

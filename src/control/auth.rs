@@ -4,10 +4,8 @@
 //! finish their deletion, record events). Files are 0600 in a 0700 dir
 //! (see [`crate::sys`]).
 
-use crate::sys::{private_dir, write_private};
+use crate::sys::{private_dir, read_private, write_private};
 use axum::http::Method;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Who a request comes from.
@@ -27,13 +25,6 @@ pub struct Tokens {
 /// Errors preparing the data dir or its token files.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("{what} {path}: {source}")]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("token file {0} is empty; delete it to have a new token made")]
     Empty(PathBuf),
     #[error(transparent)]
@@ -52,37 +43,19 @@ pub fn new_token() -> String {
 /// Reads a token file, creating it with a new token when absent. A file
 /// readable by others is made private again.
 pub fn load_or_create_token(path: &Path) -> Result<String, AuthError> {
-    match fs::read_to_string(path) {
-        Ok(s) => {
-            let mode = fs::metadata(path)
-                .map(|m| m.permissions().mode() & 0o777)
-                .unwrap_or(0o600);
-            if mode & 0o077 != 0 {
-                tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "token file was readable by others; making it 0600");
-                fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|e| {
-                    AuthError::Io {
-                        what: "chmod",
-                        path: path.to_path_buf(),
-                        source: e,
-                    }
-                })?;
-            }
+    match read_private(path)? {
+        Some(s) => {
             let t = s.trim().to_string();
             if t.is_empty() {
                 return Err(AuthError::Empty(path.to_path_buf()));
             }
             Ok(t)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        None => {
             let t = new_token();
             write_private(path, format!("{t}\n").as_bytes())?;
             Ok(t)
         }
-        Err(e) => Err(AuthError::Io {
-            what: "reading",
-            path: path.to_path_buf(),
-            source: e,
-        }),
     }
 }
 
@@ -108,10 +81,11 @@ impl Tokens {
     }
 }
 
-/// Compares without an early exit, so timing tells nothing about the token's
+/// Compares in constant time, so timing tells nothing about the token's
 /// contents (tokens all have the same length).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// Whether a role may make a request. Admins may do everything; node daemons
@@ -163,6 +137,8 @@ fn resource_of(segs: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn tokens_are_created_private_and_reused() {

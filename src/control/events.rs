@@ -3,7 +3,7 @@
 //! of one Event instead of piling up new ones, as Kubernetes aggregates them.
 
 use crate::api::hash::fnv64a;
-use crate::api::{AnyObject, Event, EventSource, ObjectReference, Time, new_object};
+use crate::api::{Event, EventSource, Object, ObjectReference, Time, new_object};
 use crate::control::store::{StoreError, Subresource, Tx};
 
 /// `Normal` or `Warning`.
@@ -23,14 +23,33 @@ impl EventType {
 }
 
 /// A reference to an object, as events carry it.
-pub fn reference(obj: &AnyObject) -> ObjectReference {
+pub fn reference<T: Object>(obj: &T) -> ObjectReference {
     let m = obj.meta();
     ObjectReference {
-        api_version: obj.kind().api_version().to_string(),
-        kind: obj.kind().as_str().to_string(),
+        api_version: T::KIND.api_version().to_string(),
+        kind: T::KIND.as_str().to_string(),
         namespace: m.namespace.clone(),
         name: m.name.clone(),
         uid: m.uid.clone(),
+    }
+}
+
+/// Who records events: the `source.component` they carry
+/// (`deployment-controller`).
+#[derive(Clone, Copy, Debug)]
+pub struct Recorder(pub &'static str);
+
+impl Recorder {
+    /// Records (or bumps) an event about `obj`, as [`record`] does.
+    pub fn record<T: Object>(
+        self,
+        tx: &mut Tx<'_>,
+        obj: &T,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        record(tx, &reference(obj), type_, reason, message, self.0)
     }
 }
 

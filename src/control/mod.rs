@@ -1,8 +1,10 @@
-//! The control daemon: HTTP API, SQLite store, scheduler loop and the
+//! The control daemon: HTTP API, admission (what client writes need from
+//! the rest of the cluster), SQLite store, scheduler loop and the
 //! controllers that keep the cluster at its declared state.
 //!
 //! It must not import `cli`, `tui` or `node`.
 
+pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod authn;

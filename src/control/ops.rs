@@ -147,32 +147,17 @@ fn orphan_dependents(tx: &mut Tx<'_>, uid: &str) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Condition, Container, Deployment, OwnerReference, new_object};
-    use crate::control::store::{Sqlite, Store};
-    use std::sync::Arc;
-
-    async fn store(dir: &std::path::Path) -> Store {
-        let s = Store::open(Arc::new(Sqlite::open(&dir.join("ork.db")).unwrap())).unwrap();
-        s.create(new_object::<Namespace>("", "default"))
-            .await
-            .unwrap();
-        s
-    }
+    use crate::api::testing::Build;
+    use crate::api::{Deployment, new_object};
+    use crate::control::store::Store;
+    use crate::control::store::testing::temp_store;
 
     fn pod(name: &str, node: &str) -> Pod {
-        let mut p: Pod = new_object("default", name);
-        p.spec.node_name = node.into();
-        p.spec.containers = vec![Container {
-            name: "c".into(),
-            ..Default::default()
-        }];
-        p
+        Pod::test(name).on_node(node)
     }
 
     async fn ready_node(s: &Store, name: &str) {
-        let mut n: Node = new_object("", name);
-        n.status.conditions = vec![Condition::new("Ready", true, "NodeReady", "")];
-        s.create(n).await.unwrap();
+        s.create(Node::test(name)).await.unwrap();
     }
 
     async fn del(
@@ -189,8 +174,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_pod_on_a_ready_node_terminates_gracefully() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         ready_node(&s, "n1").await;
         s.create(pod("a", "n1")).await.unwrap();
         let gone = del(&s, Kind::Pod, "default", "a", DeleteOptions::default())
@@ -211,8 +195,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_pod_without_a_ready_node_is_removed_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         s.create(pod("unbound", "")).await.unwrap();
         s.create(pod("lost", "gone-node")).await.unwrap();
         assert!(
@@ -235,8 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_default_namespace_cannot_be_deleted_and_others_terminate() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
+        let s = temp_store().await;
         assert!(matches!(
             del(&s, Kind::Namespace, "", "default", DeleteOptions::default()).await,
             Err(StoreError::Forbidden(_))
@@ -267,30 +249,9 @@ mod tests {
 
     #[tokio::test]
     async fn orphan_propagation_releases_dependents() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = store(dir.path()).await;
-        let mut d: Deployment = new_object("default", "web");
-        d.spec
-            .selector
-            .match_labels
-            .insert("app".into(), "web".into());
-        d.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), "web".into());
-        d.spec.template.spec = pod("x", "").spec;
-        let d = s.create(d).await.unwrap();
-        let mut p = pod("a", "");
-        p.metadata.owner_references = vec![OwnerReference {
-            api_version: "apps/v1".into(),
-            kind: "Deployment".into(),
-            name: "web".into(),
-            uid: d.metadata.uid.clone(),
-            controller: Some(true),
-            block_owner_deletion: None,
-        }];
-        s.create(p).await.unwrap();
+        let s = temp_store().await;
+        let d = s.create(Deployment::test("web", 1)).await.unwrap();
+        s.create(pod("a", "").owned_by(d.as_ref())).await.unwrap();
         let opts = DeleteOptions {
             propagation_policy: Some(Propagation::Orphan),
             ..Default::default()

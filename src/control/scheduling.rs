@@ -8,16 +8,16 @@
 //! event; it is retried when nodes or pods change, and every few seconds.
 
 use crate::api::volume::PersistentVolumeClaim;
-use crate::api::{
-    Condition, Kind, Node, Object, Pod, PodPhase, Time, find_condition, set_condition,
-};
-use crate::control::events::{self, EventType};
+use crate::api::{Condition, Kind, Node, Pod, PodPhase, Time, find_condition, set_condition};
+use crate::control::events::{EventType, Recorder};
 use crate::control::store::{ChangeType, Store, StoreError, Subresource, Tx, WatchEvent};
 use crate::scheduler::{PodUsage, Scheduler, Snapshot};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+const EVENTS: Recorder = Recorder("default-scheduler");
 
 /// Most pods placed per batch (one store transaction).
 pub const BATCH: usize = 1000;
@@ -245,16 +245,15 @@ fn commit(
                 scheduled_condition(true, ""),
             ))
         })?;
-        events::record(
+        EVENTS.record(
             tx,
-            &events::reference(&bound.as_ref().clone().into_any()),
+            bound.as_ref(),
             EventType::Normal,
             "Scheduled",
             &format!(
                 "Successfully assigned {}/{} to {}",
                 b.key.0, b.key.1, b.node
             ),
-            "default-scheduler",
         )?;
     }
     for (key, uid, message) in failed {
@@ -277,13 +276,12 @@ fn commit(
                 scheduled_condition(false, &msg),
             ))
         })?;
-        events::record(
+        EVENTS.record(
             tx,
-            &events::reference(&updated.as_ref().clone().into_any()),
+            updated.as_ref(),
             EventType::Warning,
             "FailedScheduling",
             message,
-            "default-scheduler",
         )?;
     }
     Ok(rejected)

@@ -13,7 +13,7 @@
 use super::runtime::{
     ContainerInfo, ExecOutput, ExecRequest, ExecSession, LogOptions, RunState, Runtime, Runtimes,
 };
-use crate::api::exec::{Frame, UPGRADE_PROTOCOL, asks_for_exec};
+use crate::api::exec::{Frame, UPGRADE_PROTOCOL, wants_exec_stream};
 use crate::api::wire::{ExecParams, LogParams};
 use axum::Router;
 use axum::body::Body;
@@ -154,7 +154,7 @@ async fn exec(
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    if !asks_for_exec(req.headers()) {
+    if !wants_exec_stream(req.headers().get(header::UPGRADE).map(|v| v.as_bytes())) {
         return error(
             StatusCode::BAD_REQUEST,
             format!("exec needs `Upgrade: {UPGRADE_PROTOCOL}`"),

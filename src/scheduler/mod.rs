@@ -4,8 +4,9 @@
 //! transactions that re-check capacity.
 //!
 //! The pipeline: every **filter** plugin judges every node and returns a
-//! [`Status`] (Success, or Unschedulable with reasons: reasons are data, not
-//! errors); nodes that pass every filter are **scored** by each score plugin
+//! [`Status`] (Success, or Unschedulable with [`Reason`]s: reasons are data,
+//! not errors, and both their text and the remedy `ork why` suggests come
+//! from them); nodes that pass every filter are **scored** by each score plugin
 //! (0–100), scores are multiplied by the plugin's weight and summed; the
 //! highest total wins, ties broken by node name so results are deterministic.
 //! When no node passes, the reasons of all nodes are counted into one line,
@@ -15,12 +16,14 @@
 //! This module must not import `control`, `node`, `client`, `cli` or `tui`.
 
 mod plugins;
+mod reason;
 mod snapshot;
 
 pub use plugins::{
     BalancedAllocation, HostPorts, LeastAllocated, MostAllocated, NodeAffinity, NodeReady,
     NodeResourcesFit, NodeSelector, PodAntiAffinity, RuntimeClass, SpreadOwner, TaintToleration,
 };
+pub use reason::Reason;
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
 use crate::api::Pod;
@@ -42,8 +45,8 @@ pub enum Code {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
     pub code: Code,
-    /// Human reasons, one per shortfall (`Insufficient memory`).
-    pub reasons: Vec<String>,
+    /// One reason per shortfall (`Insufficient memory`).
+    pub reasons: Vec<Reason>,
     pub plugin: &'static str,
 }
 
@@ -56,7 +59,7 @@ impl Status {
         }
     }
 
-    pub fn unschedulable(plugin: &'static str, reasons: Vec<String>) -> Self {
+    pub fn unschedulable(plugin: &'static str, reasons: Vec<Reason>) -> Self {
         Status {
             code: Code::Unschedulable,
             reasons,
@@ -64,10 +67,10 @@ impl Status {
         }
     }
 
-    pub fn unresolvable(plugin: &'static str, reason: impl Into<String>) -> Self {
+    pub fn unresolvable(plugin: &'static str, reason: Reason) -> Self {
         Status {
             code: Code::UnschedulableAndUnresolvable,
-            reasons: vec![reason.into()],
+            reasons: vec![reason],
             plugin,
         }
     }
@@ -310,44 +313,15 @@ impl Scheduler {
     }
 }
 
-/// What would make a pod fit a node that refused it for `reason`.
-pub fn remedy(reason: &str, node: &str) -> String {
-    if let Some(res) = reason.strip_prefix("Insufficient ") {
-        return format!(
-            "free {res} on {node} (scale down or delete pods there), add a node, or lower the pod's {res} request"
-        );
-    }
-    if let Some(t) = reason.strip_prefix("node(s) had untolerated taint {") {
-        let key = t.split(':').next().unwrap_or("").trim();
-        return format!(
-            "add a toleration for key {key:?} to the pod, or remove the taint: ork taint node {node} {key}-"
-        );
-    }
-    match reason {
-        "node(s) didn't match Pod's node affinity/selector" => format!(
-            "change the pod's nodeSelector / node affinity, or start {node} with a matching --label"
-        ),
-        "node(s) were unschedulable" => format!("ork uncordon {node}"),
-        "node(s) were not ready" => format!("wait for {node}'s node daemon to report Ready again"),
-        r if r.contains("host port") || r.contains("ports") => {
-            "free the host port on that node, or drop hostPort from the pod".into()
-        }
-        r if r.contains("runtime") => {
-            "pick a runtimeClassName that node offers, or start a node with that runtime".into()
-        }
-        _ => "change the pod or the node so this filter passes".into(),
-    }
-}
-
 /// `0/N nodes are available: <count> <reason>, ...` with reasons sorted.
 pub fn summary(total: usize, rejected: &BTreeMap<String, Status>) -> String {
     if total == 0 {
         return "0/0 nodes are available: no nodes are registered.".into();
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for s in rejected.values() {
         for r in &s.reasons {
-            *counts.entry(r.as_str()).or_default() += 1;
+            *counts.entry(r.to_string()).or_default() += 1;
         }
     }
     let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();

@@ -69,6 +69,16 @@ impl Gen {
         self.0 ^= self.0 << 17;
         self.0 % m
     }
+
+    /// Every `every`-th round a large cluster (150 to 399 nodes: only a
+    /// share of them is scored), otherwise `smallest` to `smallest + 7` nodes.
+    fn cluster_size(&mut self, round: usize, every: usize, smallest: usize) -> usize {
+        if round.is_multiple_of(every) {
+            150 + self.next(250) as usize
+        } else {
+            smallest + self.next(8) as usize
+        }
+    }
 }
 
 /// A random cluster of `n` nodes: CPU, memory and pod slots all vary, some
@@ -157,11 +167,7 @@ fn place_all(strategy: Strategy, nodes: &[Node], pods: &[Pod]) -> Vec<Option<Str
 fn placements_never_overcommit_a_node() {
     let mut g = Gen(0x2545_f491_4f6c_dd1d);
     for round in 0..60 {
-        let n = if round % 6 == 0 {
-            150 + g.next(250) as usize
-        } else {
-            1 + g.next(8) as usize
-        };
+        let n = g.cluster_size(round, 6, 1);
         let (nodes, pods) = random_case(&mut g, n, 80);
         for strategy in [Strategy::Spread, Strategy::Binpack] {
             let placed = place_all(strategy, &nodes, &pods);
@@ -177,11 +183,7 @@ fn ties_break_the_same_way_twice() {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
     let mut ties = 0;
     for round in 0..40 {
-        let n = if round % 4 == 0 {
-            150 + g.next(250) as usize
-        } else {
-            2 + g.next(8) as usize
-        };
+        let n = g.cluster_size(round, 4, 2);
         let (nodes, pods) = random_case(&mut g, n, 60);
         ties += nodes
             .iter()

@@ -6,7 +6,7 @@
 use super::{Ctx, Result};
 use crate::api::{Node, Pod};
 use crate::client::ListParams;
-use crate::scheduler::{Scheduler, Snapshot, Strategy, remedy};
+use crate::scheduler::{Scheduler, Snapshot, Strategy};
 use std::sync::Arc;
 
 /// The per-node table for a pod: NODE, VERDICT, PLUGIN, DETAIL.
@@ -49,7 +49,7 @@ pub async fn rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
                 s.plugin.to_string(),
                 s.reasons
                     .iter()
-                    .map(|r| format!("{r} → {}", remedy(r, &v.node)))
+                    .map(|r| format!("{r} → {}", r.remedy(&v.node)))
                     .collect::<Vec<_>>()
                     .join("; "),
             ],

@@ -26,7 +26,7 @@ fn annotated_revision(m: &ObjectMeta) -> Option<i64> {
 
 /// The revision number a ReplicaSet carries (0 when it has none).
 pub fn revision(rs: &ReplicaSet) -> i64 {
-    annotated_revision(&rs.metadata).unwrap_or(0)
+    rs.metadata.rollout_revision()
 }
 
 /// The ReplicaSets a deployment owns, oldest revision first.

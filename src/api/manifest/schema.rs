@@ -120,7 +120,8 @@ fn quote(s: &str) -> String {
     format!("{:?}", short(s))
 }
 
-/// The candidate closest to `word`, if close enough to be a likely typo.
+/// The candidate closest to `word`, if close enough to be a likely typo:
+/// the fewest edits (a swap of neighbours counting as one), ignoring case.
 pub(super) fn suggest<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
@@ -128,8 +129,8 @@ pub(super) fn suggest<'c>(
     if word.len() > 64 {
         return None;
     }
-    let w: Vec<char> = word.to_lowercase().chars().collect();
-    let limit = match w.len() {
+    let w = word.to_lowercase();
+    let limit = match w.chars().count() {
         0..=2 => 0,
         3..=4 => 1,
         5..=8 => 2,
@@ -138,36 +139,10 @@ pub(super) fn suggest<'c>(
     candidates
         .into_iter()
         .filter(|c| c.len() <= 64)
-        .map(|c| {
-            (
-                distance(&w, &c.to_lowercase().chars().collect::<Vec<_>>()),
-                c,
-            )
-        })
+        .map(|c| (strsim::osa_distance(&w, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Edit distance counting a swap of neighbours as one edit.
-fn distance(a: &[char], b: &[char]) -> usize {
-    let n = b.len();
-    let mut prev2 = vec![0; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0; n + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=n {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev2[j - 2] + 1);
-            }
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[n]
 }
 
 fn type_name(v: &Value) -> &'static str {

@@ -16,7 +16,7 @@
 //! `revisionHistoryLimit` (default 10). While paused, no new set is made.
 //!
 //! Rollout health (progress deadline, failure, automatic rollback) is decided
-//! in [`progress`]; the loop that runs the plans is in [`sync`].
+//! in [`progress`]; the loop that runs the plans is in `sync`.
 
 pub mod progress;
 mod sync;
@@ -72,14 +72,6 @@ fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
     let mut t = t.clone();
     t.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
     t
-}
-
-fn revision_of(rs: &ReplicaSet) -> i64 {
-    rs.metadata
-        .annotations
-        .get(REVISION_ANNOTATION)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
 }
 
 /// A new ReplicaSet for the deployment's current template.
@@ -150,10 +142,14 @@ pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>], pods: &PodsBySet, no
             })
             .cloned()
             .collect();
-        o.sort_by_key(|r| (revision_of(r), r.metadata.creation_timestamp));
+        o.sort_by_key(|r| (r.metadata.rollout_revision(), r.metadata.creation_timestamp));
         o
     };
-    let max_revision = owned.iter().map(|r| revision_of(r)).max().unwrap_or(0);
+    let max_revision = owned
+        .iter()
+        .map(|r| r.metadata.rollout_revision())
+        .max()
+        .unwrap_or(0);
     let old_total: i32 = olds.iter().map(|r| spec_replicas(r)).sum();
     let old_active: i32 = olds.iter().map(|r| r.status.replicas).sum();
     let mut collision = d.status.collision_count.unwrap_or(0);
@@ -199,7 +195,7 @@ pub fn reconcile(d: &Deployment, owned: &[Arc<ReplicaSet>], pods: &PodsBySet, no
         plan.create = Some(rs);
         return plan;
     };
-    let mut revision = revision_of(&new_rs);
+    let mut revision = new_rs.metadata.rollout_revision();
     if revision < max_revision {
         revision = max_revision + 1;
         plan.bump = Some((new_rs.metadata.name.clone(), revision));

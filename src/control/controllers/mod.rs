@@ -186,6 +186,60 @@ pub fn work<F, Fut>(
     });
 }
 
+/// A keyed controller being wired: one queue its watches feed and one
+/// worker drains.
+pub struct Controller {
+    name: &'static str,
+    store: Store,
+    queue: Arc<WorkQueue>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Controller {
+    pub fn new(name: &'static str, store: Store, shutdown: watch::Receiver<bool>) -> Self {
+        Controller {
+            name,
+            store,
+            queue: WorkQueue::new(),
+            shutdown,
+        }
+    }
+
+    /// Queues the keys `map` derives from each change of `kind` ([`feed`]).
+    pub fn watch(self, kind: Kind, map: impl Fn(&WatchEvent) -> Vec<Key> + Send + 'static) -> Self {
+        feed(
+            self.store.clone(),
+            kind,
+            self.queue.clone(),
+            map,
+            self.shutdown.clone(),
+        );
+        self
+    }
+
+    /// Requeues every object of `kind` every [`RESYNC`] and runs `sync` on
+    /// each key until shutdown ([`work`]).
+    pub fn run<F, Fut>(self, kind: Kind, sync: F)
+    where
+        F: Fn(Store, Key) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Option<Duration>, StoreError>> + Send,
+    {
+        resync(
+            self.store.clone(),
+            kind,
+            self.queue.clone(),
+            self.shutdown.clone(),
+        );
+        let store = self.store;
+        work(
+            self.name,
+            self.queue,
+            move |key| sync(store.clone(), key),
+            self.shutdown,
+        );
+    }
+}
+
 /// The key of the controlling owner of a given kind, if any.
 pub fn owner_key(ev: &WatchEvent, owner_kind: Kind) -> Vec<Key> {
     let m = ev.obj.meta();

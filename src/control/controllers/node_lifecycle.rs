@@ -21,7 +21,7 @@
 use crate::api::{
     Condition, Kind, Node, Object, Pod, ReplicaSet, Time, find_condition, set_condition,
 };
-use crate::control::events::{self, EventType};
+use crate::control::events::{EventType, Recorder};
 use crate::control::leases::Leases;
 use crate::control::store::{Store, StoreError, Subresource, Tx};
 use std::collections::HashMap;
@@ -154,22 +154,7 @@ fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
-fn node_event(
-    tx: &mut Tx<'_>,
-    node: &Node,
-    kind: EventType,
-    reason: &str,
-    message: &str,
-) -> Result<(), StoreError> {
-    events::record(
-        tx,
-        &events::reference(&node.clone().into_any()),
-        kind,
-        reason,
-        message,
-        "node-controller",
-    )
-}
+const EVENTS: Recorder = Recorder("node-controller");
 
 /// Applies a transition; for a lost node, marks its pods and returns their owners.
 async fn apply(
@@ -188,18 +173,18 @@ async fn apply(
                 Ok(set_condition(&mut n.status.conditions, ready_condition(t)))
             })?;
             if t == Transition::ToReady {
-                node_event(
+                EVENTS.record(
                     tx,
-                    &node,
+                    node.as_ref(),
                     EventType::Normal,
                     "NodeReady",
                     &format!("Node {name} status is now: NodeReady"),
                 )?;
                 return Ok(None);
             }
-            node_event(
+            EVENTS.record(
                 tx,
-                &node,
+                node.as_ref(),
                 EventType::Warning,
                 "NodeNotReady",
                 &format!(
@@ -224,13 +209,12 @@ async fn apply(
                     grace,
                     move |p| mark_lost(p, &n),
                 )?;
-                events::record(
+                EVENTS.record(
                     tx,
-                    &events::reference(&marked.as_ref().clone().into_any()),
+                    marked.as_ref(),
                     EventType::Warning,
                     "NodeLost",
                     &format!("Node {name} stopped posting heartbeats; the pod is being replaced"),
-                    "node-controller",
                 )?;
                 lost.push(format!("{}/{}", p.metadata.namespace, p.metadata.name));
                 if let Some(c) = p
@@ -258,9 +242,9 @@ async fn apply(
             } else {
                 String::new()
             };
-            node_event(
+            EVENTS.record(
                 tx,
-                &node,
+                node.as_ref(),
                 EventType::Warning,
                 "PodsMarkedLost",
                 &format!(
@@ -306,9 +290,9 @@ async fn follow(store: &Store, failovers: &mut HashMap<String, Failover>) {
                 let Some(n) = tx.get::<Node>("", &name) else {
                     return Ok(());
                 };
-                node_event(
+                EVENTS.record(
                     tx,
-                    &n,
+                    n.as_ref(),
                     EventType::Normal,
                     reason,
                     &format!(

@@ -4,13 +4,15 @@
 //! go first (unscheduled, then pending, then not ready, then most restarted,
 //! then newest), as Kubernetes chooses.
 
-use super::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
+use super::{Controller, Key, owner_key, self_key};
 use crate::api::wire::DeleteOptions;
 use crate::api::{
     Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
     find_condition, new_object,
 };
-use crate::control::events::{self, EventType};
+use crate::control::events::{EventType, Recorder};
+
+const EVENTS: Recorder = Recorder("replicaset-controller");
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
 use std::cmp::Ordering;
@@ -175,16 +177,14 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
             if cur.metadata.uid != rs.metadata.uid {
                 return Ok(());
             }
-            let rs_ref = events::reference(&cur.as_ref().clone().into_any());
             for _ in 0..plan.create {
                 let p = tx.create(pod_from_template(&cur))?;
-                events::record(
+                EVENTS.record(
                     tx,
-                    &rs_ref,
+                    cur.as_ref(),
                     EventType::Normal,
                     "SuccessfulCreate",
                     &format!("Created pod: {}", p.metadata.name),
-                    "replicaset-controller",
                 )?;
             }
             for name in &plan.delete {
@@ -192,13 +192,12 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                     Ok(_) | Err(StoreError::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
-                events::record(
+                EVENTS.record(
                     tx,
-                    &rs_ref,
+                    cur.as_ref(),
                     EventType::Normal,
                     "SuccessfulDelete",
                     &format!("Deleted pod: {name}"),
-                    "replicaset-controller",
                 )?;
             }
             let status = plan.status;
@@ -215,56 +214,25 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
 
 /// Starts the controller's watches and worker.
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
-    let q = WorkQueue::new();
-    feed(
-        store.clone(),
-        Kind::ReplicaSet,
-        q.clone(),
-        self_key,
-        shutdown.clone(),
-    );
-    feed(
-        store.clone(),
-        Kind::Pod,
-        q.clone(),
-        |ev| owner_key(ev, Kind::ReplicaSet),
-        shutdown.clone(),
-    );
-    resync(store.clone(), Kind::ReplicaSet, q.clone(), shutdown.clone());
-    work(
-        "replicaset",
-        q,
-        move |key| {
-            let store = store.clone();
-            async move { sync(&store, key).await }
-        },
-        shutdown,
-    );
+    Controller::new("replicaset", store, shutdown)
+        .watch(Kind::ReplicaSet, self_key)
+        .watch(Kind::Pod, |ev| owner_key(ev, Kind::ReplicaSet))
+        .run(Kind::ReplicaSet, |store, key| async move {
+            sync(&store, key).await
+        });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Container, meta::Condition as Cond};
+    use crate::api::meta::Condition as Cond;
+    use crate::api::testing::Build;
 
+    /// `web-abc`, a set of `web` pods at generation 4.
     fn rs(replicas: i32) -> ReplicaSet {
-        let mut r: ReplicaSet = new_object("default", "web-abc");
-        r.metadata.uid = "rs-uid".into();
+        let mut r = ReplicaSet::test("web", replicas).with_uid("rs-uid");
+        r.metadata.name = "web-abc".into();
         r.metadata.generation = 4;
-        r.spec.replicas = Some(replicas);
-        r.spec
-            .selector
-            .match_labels
-            .insert("app".into(), "web".into());
-        r.spec
-            .template
-            .metadata
-            .labels
-            .insert("app".into(), "web".into());
-        r.spec.template.spec.containers = vec![Container {
-            name: "c".into(),
-            ..Default::default()
-        }];
         r
     }
 

@@ -9,8 +9,10 @@
 use crate::api::Kind;
 use crate::api::placement::Taint;
 use crate::api::wire::DeleteOptions;
-use crate::api::{Node, Object, Pod, Time};
-use crate::control::events::{self, EventType};
+use crate::api::{Node, Pod, Time};
+use crate::control::events::{EventType, Recorder};
+
+const EVENTS: Recorder = Recorder("taint-eviction-controller");
 use crate::control::ops;
 use crate::control::store::{Preconditions, Store};
 use std::time::Duration;
@@ -78,7 +80,6 @@ async fn sweep(store: &Store) {
                 pod.metadata.name.clone(),
                 pod.metadata.uid.clone(),
             );
-            let reference = events::reference(&(*pod).clone().into_any());
             let message = format!(
                 "Marking for deletion Pod {ns}/{name}: node {:?} has taint {} with effect NoExecute",
                 node.metadata.name,
@@ -95,13 +96,12 @@ async fn sweep(store: &Store) {
                         ..Default::default()
                     };
                     ops::delete(tx, Kind::Pod, &ns, &name, &opts)?;
-                    events::record(
+                    EVENTS.record(
                         tx,
-                        &reference,
+                        pod.as_ref(),
                         EventType::Normal,
                         "TaintManagerEviction",
                         &message,
-                        "taint-eviction-controller",
                     )
                 })
                 .await;

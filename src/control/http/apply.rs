@@ -13,6 +13,7 @@ use super::{ApiError, App, Body};
 use crate::api::merge::three_way;
 use crate::api::wire::{self, Applied, ApplyRequest, ApplyResponse, WriteParams};
 use crate::api::{AnyObject, Kind, LAST_APPLIED_ANNOTATION, Object, StatusDetails};
+use crate::control::admission;
 use crate::control::store::{StoreError, Subresource, Tx};
 use axum::Router;
 use axum::extract::{Query, State};
@@ -161,7 +162,7 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
             set_last_applied(&mut v, &redacted(kind, &desired));
             let obj =
                 AnyObject::from_value(kind, v).map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
-            crate::dispatch!(obj, o => { tx.create((*o).clone())?; });
+            crate::dispatch!(obj, o => { admission::create(tx, (*o).clone())?; });
             result.action = "created".into();
         }
         Some(live) => {
@@ -182,7 +183,10 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
                 .map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
             let before = live.obj.meta().resource_version.clone();
             let after = crate::dispatch!(obj, o => {
-                tx.update((*o).clone(), Subresource::Main)?.meta().resource_version.clone()
+                admission::update(tx, (*o).clone(), Subresource::Main)?
+                    .meta()
+                    .resource_version
+                    .clone()
             });
             result.action = if same || after == before {
                 "unchanged"
@@ -234,11 +238,7 @@ async fn apply(
             ie.error
         })
     };
-    let result = if dry {
-        app.store.txn_dry_run(f).await
-    } else {
-        app.store.txn(f).await
-    };
+    let result = app.store.txn_with(dry, f).await;
     match result {
         Ok(applied) => {
             Ok((StatusCode::OK, axum::Json(ApplyResponse { items: applied })).into_response())

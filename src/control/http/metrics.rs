@@ -73,11 +73,7 @@ async fn nodes(State(app): State<Arc<App>>) -> Json<MetricsList<NodeMetrics>> {
         .filter(|(n, _)| app.store.get::<Node>("", n).is_some())
         .map(|(n, r)| node_metrics(n, r))
         .collect();
-    Json(MetricsList {
-        api_version: METRICS_API_VERSION.into(),
-        kind: "NodeMetricsList".into(),
-        items,
-    })
+    Json(MetricsList::new("NodeMetricsList", items))
 }
 
 async fn node(
@@ -174,11 +170,7 @@ fn selector(q: &MetricsQuery) -> Result<Selector, ApiError> {
 }
 
 fn pod_list(items: Vec<PodMetrics>) -> Json<MetricsList<PodMetrics>> {
-    Json(MetricsList {
-        api_version: METRICS_API_VERSION.into(),
-        kind: "PodMetricsList".into(),
-        items,
-    })
+    Json(MetricsList::new("PodMetricsList", items))
 }
 
 async fn all_pods(

@@ -4,7 +4,9 @@
 //! `/healthz` needs a bearer token; node tokens reach only what a node needs.
 //!
 //! Handlers are thin: they decode, call the store (reads from its cache,
-//! writes through transactions using [`crate::control::ops`]), and encode.
+//! writes through transactions that pass client objects through
+//! [`crate::control::admission`] and deletes through
+//! [`crate::control::ops`]), and encode.
 //! This module must not import controllers or the scheduler.
 
 mod apply;

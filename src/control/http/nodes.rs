@@ -6,7 +6,7 @@
 //! dashboard, and re-encrypting Secrets under a new key.
 
 use super::{ApiError, App};
-use crate::api::exec::UPGRADE_PROTOCOL;
+use crate::api::exec::{UPGRADE_PROTOCOL, wants_exec_stream};
 use crate::api::wire::{self, ExecParams, Heartbeat, HeartbeatList, LogParams, RotatedKey};
 use crate::api::{Node, Pod};
 use axum::Router;
@@ -209,7 +209,8 @@ async fn exec(
     Query(q): Query<ExecParams>,
     mut req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    if !crate::api::exec::asks_for_exec(req.headers()) {
+    let upgrade = req.headers().get(header::UPGRADE).map(|v| v.as_bytes());
+    if !wants_exec_stream(upgrade) {
         return Err(ApiError::bad_request(format!(
             "exec streams need `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}` (use `ork exec`)"
         )));

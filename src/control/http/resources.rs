@@ -6,12 +6,13 @@ use super::{ApiError, App, Body, json_bytes, watch};
 use crate::api::merge::merge_patch;
 use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
-use crate::control::ops;
-use crate::control::store::{Entry, Subresource};
+use crate::control::store::{Entry, StoreError, Subresource, Tx};
+use crate::control::{admission, ops};
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -67,15 +68,15 @@ pub fn routes<T: Object>(r: Router<Arc<App>>) -> Router<Arc<App>> {
         .route(
             &item,
             get(get_one::<T>)
-                .put(replace::<T>)
-                .patch(patch::<T>)
+                .put(replace::<T, false>)
+                .patch(patch::<T, false>)
                 .delete(delete_one::<T>),
         )
         .route(
             &format!("{item}/status"),
             get(get_one::<T>)
-                .put(replace_status::<T>)
-                .patch(patch_status::<T>),
+                .put(replace::<T, true>)
+                .patch(patch::<T, true>),
         );
     if k.namespaced() {
         r = r.route(&format!("{prefix}/{plural}"), get(list::<T>));
@@ -173,23 +174,26 @@ async fn list<T: Object>(
 }
 
 pub fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {
-    ApiError::from(crate::control::store::StoreError::NotFound {
+    ApiError::from(StoreError::NotFound {
         kind,
         namespace: ns.to_string(),
         name: name.to_string(),
     })
 }
 
+/// The stored entry the path names, or 404.
+pub fn entry(app: &App, kind: Kind, p: &HashMap<String, String>) -> Result<Entry, ApiError> {
+    let (ns, name) = key(kind, p);
+    app.store
+        .get_entry(kind, &ns, &name)
+        .ok_or_else(|| not_found(kind, &ns, &name))
+}
+
 async fn get_one<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
 ) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let e = app
-        .store
-        .get_entry(T::KIND, &ns, &name)
-        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
-    Ok(json_bytes(StatusCode::OK, e.json))
+    Ok(json_bytes(StatusCode::OK, entry(&app, T::KIND, &p)?.json))
 }
 
 /// Decodes a body strictly into `T`, naming the failing field.
@@ -239,24 +243,22 @@ fn prepare<T: Object>(obj: &mut T, ns: &str, name: Option<&str>) -> Result<(), A
     }
     let m = obj.meta_mut();
     if T::KIND.namespaced() {
-        if m.namespace.is_empty() {
-            m.namespace = ns.to_string();
-        } else if m.namespace != ns {
-            return Err(ApiError::bad_request(format!(
-                "the namespace of the body ({}) does not match the namespace of the URL ({ns})",
-                m.namespace
-            )));
-        }
+        from_url("namespace", &mut m.namespace, ns)?;
     }
     if let Some(name) = name {
-        if m.name.is_empty() {
-            m.name = name.to_string();
-        } else if m.name != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the body ({}) does not match the name of the URL ({name})",
-                m.name
-            )));
-        }
+        from_url("name", &mut m.name, name)?;
+    }
+    Ok(())
+}
+
+/// Fills an empty field of the body from the URL; a different value is a 400.
+fn from_url(what: &str, field: &mut String, url: &str) -> Result<(), ApiError> {
+    if field.is_empty() {
+        *field = url.to_string();
+    } else if field != url {
+        return Err(ApiError::bad_request(format!(
+            "the {what} of the body ({field}) does not match the {what} of the URL ({url})"
+        )));
     }
     Ok(())
 }
@@ -266,69 +268,90 @@ fn encode<T: Object>(code: StatusCode, obj: &T) -> Result<Response, ApiError> {
     Ok(json_bytes(code, body))
 }
 
-async fn create<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let mut obj: T = decode(&body)?;
-    let ns = p.get("ns").cloned().unwrap_or_default();
+async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Response, ApiError> {
+    let mut obj: T = decode(&w.body)?;
+    let ns = w.path.get("ns").cloned().unwrap_or_default();
     prepare(&mut obj, &ns, None)?;
-    let stored = if dry_run(&q)? {
-        app.store.txn_dry_run(move |tx| tx.create(obj)).await?
-    } else {
-        app.store.txn(move |tx| tx.create(obj)).await?
-    };
+    let stored = app
+        .store
+        .txn_with(w.dry_run()?, move |tx| admission::create(tx, obj))
+        .await?;
     encode(StatusCode::CREATED, stored.as_ref())
 }
 
-async fn write<T: Object>(
-    app: &App,
-    obj: T,
-    sub: Subresource,
-    dry: bool,
-) -> Result<Response, ApiError> {
-    let stored = if dry {
-        app.store.txn_dry_run(move |tx| tx.update(obj, sub)).await?
+/// Which part of the object a route writes: the main resource, or `/status`.
+fn subresource(status: bool) -> Subresource {
+    if status {
+        Subresource::Status
     } else {
-        app.store.txn(move |tx| tx.update(obj, sub)).await?
-    };
+        Subresource::Main
+    }
+}
+
+/// `PUT` of the object (`STATUS` false) or of its `/status`.
+async fn replace<T: Object, const STATUS: bool>(
+    State(app): State<Arc<App>>,
+    w: Write,
+) -> Result<Response, ApiError> {
+    let mut obj: T = decode(&w.body)?;
+    let (ns, name) = key(T::KIND, &w.path);
+    prepare(&mut obj, &ns, Some(&name))?;
+    let sub = subresource(STATUS);
+    let stored = app
+        .store
+        .txn_with(w.dry_run()?, move |tx| admission::update(tx, obj, sub))
+        .await?;
     encode(StatusCode::OK, stored.as_ref())
 }
 
-async fn replace_sub<T: Object>(
-    app: Arc<App>,
-    p: HashMap<String, String>,
-    q: WriteParams,
-    body: &[u8],
-    sub: Subresource,
-) -> Result<Response, ApiError> {
-    let mut obj: T = decode(body)?;
-    let (ns, name) = key(T::KIND, &p);
-    prepare(&mut obj, &ns, Some(&name))?;
-    write(&app, obj, sub, dry_run(&q)?).await
+/// What a write route takes: the path's parameters, the write query
+/// (`dryRun`, `labelSelector`...), the headers and the body. A part that
+/// cannot be read is refused as its own extractor refuses it.
+pub struct Write {
+    pub path: HashMap<String, String>,
+    pub query: WriteParams,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
-async fn replace<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    replace_sub::<T>(app, p, q, &body, Subresource::Main).await
+impl<S: Send + Sync> FromRequest<S> for Write {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Path(path) = Params::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(query) = Query::<WriteParams>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Body(body) = Body::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Write {
+            path,
+            query,
+            headers,
+            body,
+        })
+    }
 }
 
-async fn replace_status<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    replace_sub::<T>(app, p, q, &body, Subresource::Status).await
+impl Write {
+    /// Whether this is a dry run (`dryRun=All`); other values are a 400.
+    pub fn dry_run(&self) -> Result<bool, ApiError> {
+        dry_run(&self.query)
+    }
+
+    /// The body as a merge patch: a JSON object sent as one of the merge
+    /// patch media types.
+    pub fn patch(&self) -> Result<serde_json::Value, ApiError> {
+        patch_value(&self.headers, &self.body)
+    }
 }
 
-pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -354,25 +377,21 @@ pub fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value
     Ok(v)
 }
 
-async fn patch_sub<T: Object>(
-    app: Arc<App>,
-    p: HashMap<String, String>,
-    q: WriteParams,
-    headers: HeaderMap,
-    body: &[u8],
-    sub: Subresource,
+/// Merge-patches the object (`STATUS` false) or its `/status`.
+async fn patch<T: Object, const STATUS: bool>(
+    State(app): State<Arc<App>>,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let patch = patch_value(&headers, body)?;
-    let (ns, name) = key(T::KIND, &p);
-    let dry = dry_run(&q)?;
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
-        tx.mutate::<T, _>(&ns, &name, sub, |obj| {
-            let mut v = serde_json::to_value(&*obj)
-                .map_err(|e| crate::control::store::StoreError::BadRequest(e.to_string()))?;
+    let patch = w.patch()?;
+    let (ns, name) = key(T::KIND, &w.path);
+    let f = move |tx: &mut Tx<'_>| {
+        admission::mutate::<T>(tx, &ns, &name, subresource(STATUS), |obj| {
+            let mut v =
+                serde_json::to_value(&*obj).map_err(|e| StoreError::BadRequest(e.to_string()))?;
             let rv = obj.meta().resource_version.clone();
             merge_patch(&mut v, &patch);
             let mut patched: T = serde_path_to_error::deserialize(v).map_err(|e| {
-                crate::control::store::StoreError::BadRequest(format!(
+                StoreError::BadRequest(format!(
                     "the patched object is not a valid {}: {}: {}",
                     T::KIND,
                     e.path(),
@@ -388,32 +407,8 @@ async fn patch_sub<T: Object>(
             Ok(changed)
         })
     };
-    let stored = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let stored = app.store.txn_with(w.dry_run()?, f).await?;
     encode(StatusCode::OK, stored.as_ref())
-}
-
-async fn patch<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    patch_sub::<T>(app, p, q, headers, &body, Subresource::Main).await
-}
-
-async fn patch_status<T: Object>(
-    State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    patch_sub::<T>(app, p, q, headers, &body, Subresource::Status).await
 }
 
 /// The body's `DeleteOptions` with the query's laid over them, and whether
@@ -432,21 +427,13 @@ fn delete_options(q: &WriteParams, body: &[u8]) -> Result<(DeleteOptions, bool),
 
 async fn delete_one<T: Object>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let (opts, dry) = delete_options(&q, &body)?;
+    let (ns, name) = key(T::KIND, &w.path);
+    let (opts, dry) = delete_options(&w.query, &w.body)?;
     let kind = T::KIND;
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
-        ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object)
-    };
-    let obj = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let f = move |tx: &mut Tx<'_>| ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object);
+    let obj = app.store.txn_with(dry, f).await?;
     let body = obj
         .to_json()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -455,16 +442,14 @@ async fn delete_one<T: Object>(
 
 async fn delete_collection<T: Object>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
     let kind = T::KIND;
-    let ns = p.get("ns").cloned();
-    let lq = ListParams::selecting(q.label_selector.as_deref(), None);
+    let ns = w.path.get("ns").cloned();
+    let lq = ListParams::selecting(w.query.label_selector.as_deref(), None);
     let filters = Filters::parse(kind, ns, &lq)?;
-    let (opts, dry) = delete_options(&q, &body)?;
-    let f = move |tx: &mut crate::control::store::Tx<'_>| {
+    let (opts, dry) = delete_options(&w.query, &w.body)?;
+    let f = move |tx: &mut Tx<'_>| {
         let victims: Vec<(String, String)> = tx
             .list::<T>(filters.namespace.as_deref())
             .iter()
@@ -477,11 +462,7 @@ async fn delete_collection<T: Object>(
         }
         Ok(out)
     };
-    let deleted = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let deleted = app.store.txn_with(dry, f).await?;
     let entries: Vec<Entry> = deleted
         .into_iter()
         .filter_map(|o| Entry::new(o).ok())

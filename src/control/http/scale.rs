@@ -2,13 +2,12 @@
 //! (`GET|PUT|PATCH .../{name}/scale`), an `autoscaling/v1` Scale object as
 //! `kubectl scale` and autoscalers use it.
 
-use super::resources::{Params, dry_run, key, not_found, patch_value};
-use super::{ApiError, App, Body};
-use crate::api::wire::WriteParams;
+use super::resources::{Params, Write, entry, key};
+use super::{ApiError, App};
 use crate::api::{AnyObject, Deployment, Object, ReplicaSet};
 use crate::control::store::Subresource;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -47,11 +46,7 @@ pub async fn get_scale<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
 ) -> Result<Response, ApiError> {
-    let (ns, name) = key(T::KIND, &p);
-    let e = app
-        .store
-        .get_entry(T::KIND, &ns, &name)
-        .ok_or_else(|| not_found(T::KIND, &ns, &name))?;
+    let e = entry(&app, T::KIND, &p)?;
     Ok((StatusCode::OK, axum::Json(scale_of(&e.obj)?)).into_response())
 }
 
@@ -132,42 +127,35 @@ async fn set_scale<T: Object>(
         };
         Ok(updated)
     };
-    let obj = if dry {
-        app.store.txn_dry_run(f).await?
-    } else {
-        app.store.txn(f).await?
-    };
+    let obj = app.store.txn_with(dry, f).await?;
     Ok((StatusCode::OK, axum::Json(scale_of(&obj)?)).into_response())
 }
 
 pub async fn put_scale<T: Object>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let s: ScaleBody = serde_json::from_slice(&body)
+    let s: ScaleBody = serde_json::from_slice(&w.body)
         .map_err(|e| ApiError::bad_request(format!("Scale body: {e}")))?;
     let replicas = s
         .spec
         .replicas
         .ok_or_else(|| ApiError::bad_request("Scale body: spec.replicas is required"))?;
-    set_scale::<T>(app, p, replicas, s.metadata.resource_version, dry_run(&q)?).await
+    let dry = w.dry_run()?;
+    set_scale::<T>(app, w.path, replicas, s.metadata.resource_version, dry).await
 }
 
 pub async fn patch_scale<T: Object>(
     State(app): State<Arc<App>>,
-    Path(p): Params,
-    Query(q): Query<WriteParams>,
-    headers: HeaderMap,
-    Body(body): Body,
+    w: Write,
 ) -> Result<Response, ApiError> {
-    let v = patch_value(&headers, &body)?;
+    let v = w.patch()?;
     let replicas = v
         .pointer("/spec/replicas")
         .and_then(|r| r.as_i64())
         .ok_or_else(|| ApiError::bad_request("scale patch must set spec.replicas to an integer"))?;
     let replicas = i32::try_from(replicas)
         .map_err(|_| ApiError::bad_request(format!("spec.replicas {replicas} is out of range")))?;
-    set_scale::<T>(app, p, replicas, String::new(), dry_run(&q)?).await
+    let dry = w.dry_run()?;
+    set_scale::<T>(app, w.path, replicas, String::new(), dry).await
 }

@@ -57,6 +57,26 @@ impl Server {
             .bearer_auth(&self.admin)
     }
 
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn post_nothing(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, None).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
     async fn send(&self, m: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut r = self.req(m, path);
         if let Some(b) = body {
@@ -166,55 +186,29 @@ async fn a_node_token_cannot_reach_workloads() {
 async fn pods_are_created_read_listed_by_label_and_deleted() {
     let s = server().await;
     let (code, created) = s
-        .send(
-            reqwest::Method::POST,
+        .post(
             "/api/v1/namespaces/default/pods",
-            Some(pod_json("a", json!({"app": "web"}))),
+            pod_json("a", json!({"app": "web"})),
         )
         .await;
     assert_eq!(code, 201, "{created}");
     assert_eq!(created["metadata"]["namespace"], "default");
     assert!(created["metadata"]["uid"].as_str().unwrap().len() > 10);
-    s.send(
-        reqwest::Method::POST,
+    s.post(
         "/api/v1/namespaces/default/pods",
-        Some(pod_json("b", json!({"app": "db"}))),
+        pod_json("b", json!({"app": "db"})),
     )
     .await;
-    let (code, got) = s
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/namespaces/default/pods/a",
-            None,
-        )
-        .await;
+    let (code, got) = s.get("/api/v1/namespaces/default/pods/a").await;
     assert_eq!(code, 200);
     assert_eq!(got["metadata"]["name"], "a");
-    let (_, list) = s
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/pods?labelSelector=app%3Dweb",
-            None,
-        )
-        .await;
+    let (_, list) = s.get("/api/v1/pods?labelSelector=app%3Dweb").await;
     assert_eq!(list["kind"], "PodList");
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["metadata"]["name"], "a");
-    let (code, _) = s
-        .send(
-            reqwest::Method::DELETE,
-            "/api/v1/namespaces/default/pods/a",
-            None,
-        )
-        .await;
+    let (code, _) = s.delete("/api/v1/namespaces/default/pods/a").await;
     assert_eq!(code, 200);
-    let (code, err) = s
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/namespaces/default/pods/a",
-            None,
-        )
-        .await;
+    let (code, err) = s.get("/api/v1/namespaces/default/pods/a").await;
     assert_eq!(code, 404);
     assert_eq!(err["reason"], "NotFound");
     assert!(err["message"].as_str().unwrap().contains("\"a\""));
@@ -224,31 +218,15 @@ async fn pods_are_created_read_listed_by_label_and_deleted() {
 async fn a_stale_write_is_refused_with_409() {
     let s = server().await;
     let (_, created) = s
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/namespaces/default/pods",
-            Some(pod_json("a", json!({}))),
-        )
+        .post("/api/v1/namespaces/default/pods", pod_json("a", json!({})))
         .await;
     let mut first = created.clone();
     first["metadata"]["labels"] = json!({"x": "1"});
-    let (code, _) = s
-        .send(
-            reqwest::Method::PUT,
-            "/api/v1/namespaces/default/pods/a",
-            Some(first),
-        )
-        .await;
+    let (code, _) = s.put("/api/v1/namespaces/default/pods/a", first).await;
     assert_eq!(code, 200);
     let mut stale = created;
     stale["metadata"]["labels"] = json!({"x": "2"});
-    let (code, err) = s
-        .send(
-            reqwest::Method::PUT,
-            "/api/v1/namespaces/default/pods/a",
-            Some(stale),
-        )
-        .await;
+    let (code, err) = s.put("/api/v1/namespaces/default/pods/a", stale).await;
     assert_eq!(code, 409);
     assert_eq!(err["reason"], "Conflict");
     assert!(err["message"].as_str().unwrap().contains("retry"));
@@ -259,13 +237,7 @@ async fn invalid_objects_get_422_with_every_field() {
     let s = server().await;
     let mut p = pod_json("Bad_Name", json!({}));
     p["spec"]["containers"][0]["name"] = json!("Also Bad");
-    let (code, err) = s
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/namespaces/default/pods",
-            Some(p),
-        )
-        .await;
+    let (code, err) = s.post("/api/v1/namespaces/default/pods", p).await;
     assert_eq!(code, 422);
     assert_eq!(err["reason"], "Invalid");
     let fields: Vec<&str> = err["details"]["causes"]
@@ -282,13 +254,7 @@ async fn unknown_fields_in_a_body_are_refused_with_their_path() {
     let s = server().await;
     let mut p = pod_json("a", json!({}));
     p["spec"]["containers"][0]["imagePullPolcy"] = json!("Always");
-    let (code, err) = s
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/namespaces/default/pods",
-            Some(p),
-        )
-        .await;
+    let (code, err) = s.post("/api/v1/namespaces/default/pods", p).await;
     assert_eq!(code, 400);
     let msg = err["message"].as_str().unwrap();
     assert!(msg.contains("spec.containers[0]"), "{msg}");
@@ -300,13 +266,7 @@ async fn bodies_over_3_mib_get_413_as_json() {
     let s = server().await;
     let mut p = pod_json("a", json!({}));
     p["metadata"]["annotations"] = json!({"big": "x".repeat(4 << 20)});
-    let (code, err) = s
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/namespaces/default/pods",
-            Some(p),
-        )
-        .await;
+    let (code, err) = s.post("/api/v1/namespaces/default/pods", p).await;
     assert_eq!(code, 413);
     assert_eq!(err["code"], 413);
     assert!(s.store.get::<Pod>("default", "a").is_none());
@@ -332,10 +292,9 @@ async fn read_line(resp: &mut reqwest::Response, buf: &mut Vec<u8>) -> Value {
 #[tokio::test]
 async fn a_watch_streams_changes_and_resumes_from_a_revision() {
     let s = server().await;
-    s.send(
-        reqwest::Method::POST,
+    s.post(
         "/api/v1/namespaces/default/pods",
-        Some(pod_json("a", json!({"app": "web"}))),
+        pod_json("a", json!({"app": "web"})),
     )
     .await;
     let mut resp = s
@@ -357,27 +316,15 @@ async fn a_watch_streams_changes_and_resumes_from_a_revision() {
         .parse()
         .unwrap();
     // A pod that does not match is not sent; relabelling the watched one away is a DELETED.
-    s.send(
-        reqwest::Method::POST,
+    s.post(
         "/api/v1/namespaces/default/pods",
-        Some(pod_json("b", json!({"app": "db"}))),
+        pod_json("b", json!({"app": "db"})),
     )
     .await;
-    let (_, a) = s
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/namespaces/default/pods/a",
-            None,
-        )
-        .await;
+    let (_, a) = s.get("/api/v1/namespaces/default/pods/a").await;
     let mut relabelled = a.clone();
     relabelled["metadata"]["labels"] = json!({"app": "other"});
-    s.send(
-        reqwest::Method::PUT,
-        "/api/v1/namespaces/default/pods/a",
-        Some(relabelled),
-    )
-    .await;
+    s.put("/api/v1/namespaces/default/pods/a", relabelled).await;
     let ev = read_line(&mut resp, &mut buf).await;
     assert_eq!(ev["type"], "DELETED");
     assert_eq!(ev["object"]["metadata"]["name"], "a");
@@ -413,18 +360,16 @@ async fn a_watch_streams_changes_and_resumes_from_a_revision() {
 async fn scale_and_merge_patch_change_replicas() {
     let s = server().await;
     let (code, _) = s
-        .send(
-            reqwest::Method::POST,
+        .post(
             "/apis/apps/v1/namespaces/default/deployments",
-            Some(deployment_json("web", 3)),
+            deployment_json("web", 3),
         )
         .await;
     assert_eq!(code, 201);
     let (code, scale) = s
-        .send(
-            reqwest::Method::PUT,
+        .put(
             "/apis/apps/v1/namespaces/default/deployments/web/scale",
-            Some(json!({"spec": {"replicas": 5}})),
+            json!({"spec": {"replicas": 5}}),
         )
         .await;
     assert_eq!(code, 200, "{scale}");
@@ -456,20 +401,18 @@ async fn apply_is_all_or_nothing_and_three_way() {
     bad["metadata"]["namespace"] = json!("shop");
     // Namespace listed last still comes first; a bad third item keeps everything out.
     let (code, err) = s
-        .send(
-            reqwest::Method::POST,
+        .post(
             "/apis/ork.dev/v1/apply",
-            Some(json!({"items": [d.clone(), bad, ns.clone()]})),
+            json!({"items": [d.clone(), bad, ns.clone()]}),
         )
         .await;
     assert_eq!(code, 422, "{err}");
     assert_eq!(err["details"]["item"], 1);
     assert!(s.store.get::<Namespace>("", "shop").is_none());
     let (code, out) = s
-        .send(
-            reqwest::Method::POST,
+        .post(
             "/apis/ork.dev/v1/apply",
-            Some(json!({"items": [d.clone(), ns.clone()]})),
+            json!({"items": [d.clone(), ns.clone()]}),
         )
         .await;
     assert_eq!(code, 200, "{out}");
@@ -481,66 +424,40 @@ async fn apply_is_all_or_nothing_and_three_way() {
         .as_object_mut()
         .unwrap()
         .remove("replicas");
-    s.send(
-        reqwest::Method::POST,
+    s.post(
         "/apis/ork.dev/v1/apply",
-        Some(json!({"items": [no_replicas]})),
+        json!({"items": [no_replicas.clone()]}),
     )
     .await;
-    s.send(
-        reqwest::Method::PUT,
+    s.put(
         "/apis/apps/v1/namespaces/shop/deployments/web/scale",
-        Some(json!({"spec": {"replicas": 7}})),
+        json!({"spec": {"replicas": 7}}),
     )
     .await;
-    let mut no_replicas = d.clone();
-    no_replicas["spec"]
-        .as_object_mut()
-        .unwrap()
-        .remove("replicas");
     let (_, out) = s
-        .send(
-            reqwest::Method::POST,
-            "/apis/ork.dev/v1/apply",
-            Some(json!({"items": [no_replicas]})),
-        )
+        .post("/apis/ork.dev/v1/apply", json!({"items": [no_replicas]}))
         .await;
     assert_eq!(out["items"][0]["action"], "unchanged");
-    let (_, live) = s
-        .send(
-            reqwest::Method::GET,
-            "/apis/apps/v1/namespaces/shop/deployments/web",
-            None,
-        )
-        .await;
+    let (_, live) = s.get("/apis/apps/v1/namespaces/shop/deployments/web").await;
     assert_eq!(live["spec"]["replicas"], 7);
     // A dry run reports without writing.
     let mut changed = d.clone();
     changed["spec"]["replicas"] = json!(9);
     let (_, out) = s
-        .send(
-            reqwest::Method::POST,
+        .post(
             "/apis/ork.dev/v1/apply?dryRun=All",
-            Some(json!({"items": [changed]})),
+            json!({"items": [changed]}),
         )
         .await;
     assert_eq!(out["items"][0]["action"], "configured");
-    let (_, live) = s
-        .send(
-            reqwest::Method::GET,
-            "/apis/apps/v1/namespaces/shop/deployments/web",
-            None,
-        )
-        .await;
+    let (_, live) = s.get("/apis/apps/v1/namespaces/shop/deployments/web").await;
     assert_eq!(live["spec"]["replicas"], 7);
 }
 
 #[tokio::test]
 async fn heartbeats_need_a_registered_node() {
     let s = server().await;
-    let (code, _) = s
-        .send(reqwest::Method::POST, "/api/v1/nodes/n1/heartbeat", None)
-        .await;
+    let (code, _) = s.post_nothing("/api/v1/nodes/n1/heartbeat").await;
     assert_eq!(code, 404);
 }
 
@@ -548,21 +465,13 @@ async fn heartbeats_need_a_registered_node() {
 async fn heartbeat_ages_are_listed_per_node() {
     let s = server().await;
     let node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}});
-    let (code, _) = s
-        .send(reqwest::Method::POST, "/api/v1/nodes", Some(node))
-        .await;
+    let (code, _) = s.post("/api/v1/nodes", node).await;
     assert_eq!(code, 201);
-    let (_, before) = s
-        .send(reqwest::Method::GET, "/apis/ork.dev/v1/heartbeats", None)
-        .await;
+    let (_, before) = s.get("/apis/ork.dev/v1/heartbeats").await;
     assert_eq!(before["items"], json!([]));
-    let (code, _) = s
-        .send(reqwest::Method::POST, "/api/v1/nodes/n1/heartbeat", None)
-        .await;
+    let (code, _) = s.post_nothing("/api/v1/nodes/n1/heartbeat").await;
     assert_eq!(code, 200);
-    let (_, after) = s
-        .send(reqwest::Method::GET, "/apis/ork.dev/v1/heartbeats", None)
-        .await;
+    let (_, after) = s.get("/apis/ork.dev/v1/heartbeats").await;
     assert_eq!(after["items"][0]["node"], "n1");
     assert!(after["items"][0]["secondsAgo"].as_f64().unwrap() < 5.0);
 }

@@ -32,6 +32,8 @@
 pub mod backend;
 mod cache;
 pub mod sealed;
+#[cfg(test)]
+pub mod testing;
 mod tx;
 mod watch;
 
@@ -245,6 +247,15 @@ impl Store {
         self.run(f, true).await
     }
 
+    /// [`Store::txn`], or [`Store::txn_dry_run`] when `dry_run`.
+    pub async fn txn_with<R, F>(&self, dry_run: bool, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.run(f, dry_run).await
+    }
+
     async fn run<R, F>(&self, f: F, dry_run: bool) -> Result<R, StoreError>
     where
         R: Send + 'static,
@@ -279,7 +290,7 @@ impl Store {
 
     /// Reads, changes and writes one object atomically. `f` returns whether it
     /// changed anything; nothing is written when it did not.
-    pub async fn mutate<T, F>(
+    pub async fn mutate<T: Object, F>(
         &self,
         namespace: &str,
         name: &str,
@@ -287,7 +298,6 @@ impl Store {
         f: F,
     ) -> Result<Arc<T>, StoreError>
     where
-        T: Object,
         F: FnOnce(&mut T) -> Result<bool, StoreError> + Send + 'static,
     {
         let (ns, n) = (namespace.to_string(), name.to_string());

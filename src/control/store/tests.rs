@@ -1,5 +1,6 @@
 use super::*;
-use crate::api::{Container, Deployment, Namespace, OwnerReference, new_object};
+use crate::api::testing::Build;
+use crate::api::{Container, Deployment, Namespace, new_object};
 
 fn open(dir: &std::path::Path) -> Store {
     let backend = Arc::new(Sqlite::open(&dir.join("ork.db")).unwrap());
@@ -207,28 +208,8 @@ async fn the_owner_and_node_indexes_follow_writes() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     with_default_ns(&store).await;
-    let mut d: Deployment = new_object("default", "web");
-    d.spec
-        .selector
-        .match_labels
-        .insert("app".into(), "web".into());
-    d.spec
-        .template
-        .metadata
-        .labels
-        .insert("app".into(), "web".into());
-    d.spec.template.spec = pod("x").spec;
-    let d = store.create(d).await.unwrap();
-    let mut p = pod("a");
-    p.metadata.owner_references = vec![OwnerReference {
-        api_version: "apps/v1".into(),
-        kind: "Deployment".into(),
-        name: "web".into(),
-        uid: d.metadata.uid.clone(),
-        controller: Some(true),
-        block_owner_deletion: None,
-    }];
-    store.create(p).await.unwrap();
+    let d = store.create(Deployment::test("web", 1)).await.unwrap();
+    store.create(pod("a").owned_by(d.as_ref())).await.unwrap();
     assert_eq!(store.owned_by(&d.metadata.uid).len(), 1);
     let bound = store
         .mutate::<Pod, _>("default", "a", Subresource::Main, |p| {

@@ -2,7 +2,10 @@
 //! A [`Tx`] sees the committed cache, the writes of earlier transactions of the
 //! same group, and its own writes, in that order of precedence. Server-owned
 //! fields (uid, timestamps, generation, resourceVersion) are set here and only
-//! here, and every object is validated before it is written.
+//! here, and every object is validated before it is written. What one kind
+//! needs from other objects (a Service's ports) is admission's
+//! (`control::admission`), not this file's; the rules here hold for every
+//! kind alike (a namespaced object needs a live namespace).
 
 use super::StoreError;
 use super::backend::{Change, ChangeType};
@@ -303,45 +306,6 @@ impl<'a> Tx<'a> {
         Ok(obj)
     }
 
-    /// Services get their cluster and node ports here, where every other
-    /// service is visible (kept from `old` on updates).
-    fn assign_service_ports<T: Object>(&self, obj: T, old: Option<&T>) -> Result<T, StoreError> {
-        if T::KIND != Kind::Service {
-            return Ok(obj);
-        }
-        let any = obj.into_any();
-        let Some(svc) = crate::api::Service::from_any(&any) else {
-            return Err(StoreError::BadRequest("not a Service".into()));
-        };
-        let mut svc = svc.as_ref().clone();
-        let old_any = old.map(|o| o.clone().into_any());
-        let old_svc = old_any.as_ref().and_then(crate::api::Service::from_any);
-        let (ns, name) = (svc.metadata.namespace.clone(), svc.metadata.name.clone());
-        let taken: std::collections::HashSet<i32> = self
-            .list::<crate::api::Service>(None)
-            .iter()
-            .filter(|o| !(o.metadata.namespace == ns && o.metadata.name == name))
-            .flat_map(|o| {
-                o.spec
-                    .ports
-                    .iter()
-                    .flat_map(|p| p.cluster_port.into_iter().chain(p.node_port))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let seed = uuid::Uuid::new_v4().as_u128() as u64;
-        crate::api::service::assign_ports(&mut svc, old_svc.map(|s| s.as_ref()), &taken, seed)
-            .map_err(|e| StoreError::Invalid {
-                kind: Kind::Service,
-                name: name.clone(),
-                errors: vec![e],
-            })?;
-        let any = svc.into_any();
-        T::from_any(&any)
-            .map(|t| t.as_ref().clone())
-            .ok_or_else(|| StoreError::BadRequest("not a Service".into()))
-    }
-
     fn invalid<T: Object>(obj: &T) -> Result<(), StoreError> {
         let errors = obj.validate();
         if errors.is_empty() {
@@ -393,7 +357,6 @@ impl<'a> Tx<'a> {
             obj.meta_mut().name = name;
         }
         Self::invalid(&obj)?;
-        let obj = self.assign_service_ports(obj, None)?;
         let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());
         if self.get_entry(kind, &ns, &name).is_some() {
             return Err(StoreError::AlreadyExists {
@@ -423,6 +386,33 @@ impl<'a> Tx<'a> {
         Ok(T::from_any(&stored).cloned().expect("kind preserved"))
     }
 
+    /// The stored object `obj` would replace: `NotFound` when there is none,
+    /// `Conflict` (409) when `obj` carries a `resourceVersion` or `uid` other
+    /// than the stored one.
+    pub fn replaced_by<T: Object>(&self, obj: &T) -> Result<Arc<T>, StoreError> {
+        let m = obj.meta();
+        let conflict = |message: String| StoreError::Conflict {
+            kind: T::KIND,
+            name: m.name.clone(),
+            message,
+        };
+        let old = self.require::<T>(&m.namespace, &m.name)?;
+        let om = old.meta();
+        if !m.resource_version.is_empty() && m.resource_version != om.resource_version {
+            return Err(conflict(format!(
+                "the object has been modified (resourceVersion {} is not the current {}); read it again and retry",
+                m.resource_version, om.resource_version
+            )));
+        }
+        if !m.uid.is_empty() && m.uid != om.uid {
+            return Err(conflict(format!(
+                "uid precondition failed: the object was replaced (uid is now {})",
+                om.uid
+            )));
+        }
+        Ok(old)
+    }
+
     /// Replaces an object. A non-empty `resourceVersion` or `uid` in `obj` must
     /// match the stored one (409 otherwise). Main writes keep status, status
     /// writes keep everything else. Writing an identical object changes nothing.
@@ -432,40 +422,14 @@ impl<'a> Tx<'a> {
         sub: Subresource,
     ) -> Result<Arc<T>, StoreError> {
         let kind = T::KIND;
-        let ns = if kind.namespaced() {
-            obj.meta().namespace.clone()
-        } else {
-            String::new()
-        };
-        let name = obj.meta().name.clone();
-        let old = self.require::<T>(&ns, &name)?;
-        let (m, om) = (obj.meta(), old.meta());
-        if !m.resource_version.is_empty() && m.resource_version != om.resource_version {
-            return Err(StoreError::Conflict {
-                kind,
-                name,
-                message: format!(
-                    "the object has been modified (resourceVersion {} is not the current {}); read it again and retry",
-                    m.resource_version, om.resource_version
-                ),
-            });
-        }
-        if !m.uid.is_empty() && m.uid != om.uid {
-            return Err(StoreError::Conflict {
-                kind,
-                name,
-                message: format!(
-                    "uid precondition failed: the object was replaced (uid is now {})",
-                    om.uid
-                ),
-            });
-        }
+        let old = self.replaced_by(&obj)?;
+        let om = old.meta();
+        let ns = om.namespace.clone();
         obj.set_type_meta();
         match sub {
             Subresource::Main => {
                 obj.normalize();
                 obj.keep_status(&old);
-                obj = self.assign_service_ports(obj, Some(&old))?;
                 let generation = om.generation + i64::from(obj.spec_differs(&old));
                 let m = obj.meta_mut();
                 m.namespace = ns;
@@ -509,13 +473,30 @@ impl<'a> Tx<'a> {
         T: Object,
         F: FnOnce(&mut T) -> Result<bool, StoreError>,
     {
+        self.mutate_with(ns, name, f, |tx, obj| tx.update(obj, sub))
+    }
+
+    /// Like [`Tx::mutate`], with `write` writing the changed object (at the
+    /// stored resourceVersion) in place of [`Tx::update`].
+    pub fn mutate_with<T, F, W>(
+        &mut self,
+        ns: &str,
+        name: &str,
+        f: F,
+        write: W,
+    ) -> Result<Arc<T>, StoreError>
+    where
+        T: Object,
+        F: FnOnce(&mut T) -> Result<bool, StoreError>,
+        W: FnOnce(&mut Self, T) -> Result<Arc<T>, StoreError>,
+    {
         let old = self.require::<T>(ns, name)?;
         let mut obj = (*old).clone();
         if !f(&mut obj)? {
             return Ok(old);
         }
         obj.meta_mut().resource_version = old.meta().resource_version.clone();
-        self.update(obj, sub)
+        write(self, obj)
     }
 
     /// Marks an object as being deleted: sets `deletionTimestamp` and

@@ -3,7 +3,7 @@
 //! reported, not just the first.
 
 use crate::api::Pod;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Status};
 
 pub struct NodeResourcesFit;
 
@@ -15,13 +15,13 @@ impl Filter for NodeResourcesFit {
     fn filter(&self, _pod: &Pod, u: &PodUsage, n: &NodeInfo) -> Status {
         let mut reasons = vec![];
         if n.pod_count + 1 > n.alloc_pods {
-            reasons.push("Too many pods".to_string());
+            reasons.push(Reason::TooManyPods);
         }
         if u.cpu_milli > 0 && n.req_cpu_milli + u.cpu_milli > n.alloc_cpu_milli {
-            reasons.push("Insufficient cpu".to_string());
+            reasons.push(Reason::InsufficientCpu);
         }
         if u.memory_bytes > 0 && n.req_memory_bytes + u.memory_bytes > n.alloc_memory_bytes {
-            reasons.push("Insufficient memory".to_string());
+            reasons.push(Reason::InsufficientMemory);
         }
         if reasons.is_empty() {
             Status::success(self.name())

@@ -1,7 +1,7 @@
 //! Filter: the host ports the pod asks for are free on the node.
 
 use crate::api::Pod;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Status};
 
 pub struct HostPorts;
 
@@ -11,13 +11,11 @@ impl Filter for HostPorts {
     }
 
     fn filter(&self, _pod: &Pod, u: &PodUsage, n: &NodeInfo) -> Status {
-        if u.host_ports.iter().any(|p| n.host_ports.contains_key(p)) {
-            Status::unschedulable(
-                self.name(),
-                vec!["node(s) didn't have free ports for the requested pod ports".into()],
-            )
-        } else {
-            Status::success(self.name())
+        match u.host_ports.iter().find(|p| n.host_ports.contains_key(p)) {
+            Some(&(port, protocol)) => {
+                Status::unschedulable(self.name(), vec![Reason::HostPortTaken(port, protocol)])
+            }
+            None => Status::success(self.name()),
         }
     }
 }

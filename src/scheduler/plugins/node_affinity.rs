@@ -4,7 +4,7 @@
 
 use crate::api::Pod;
 use crate::api::placement::NodeAffinity as Rules;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Score, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Score, Status};
 
 pub struct NodeAffinity;
 
@@ -32,10 +32,7 @@ impl Filter for NodeAffinity {
         {
             Status::success(Filter::name(self))
         } else {
-            Status::unresolvable(
-                Filter::name(self),
-                "node(s) didn't match Pod's node affinity/selector",
-            )
+            Status::unresolvable(Filter::name(self), Reason::NodeSelectorMismatch)
         }
     }
 }

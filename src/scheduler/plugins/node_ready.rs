@@ -1,7 +1,7 @@
 //! Filter: the node is Ready and not cordoned.
 
 use crate::api::Pod;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Status};
 
 pub struct NodeReady;
 
@@ -12,10 +12,10 @@ impl Filter for NodeReady {
 
     fn filter(&self, _pod: &Pod, _u: &PodUsage, n: &NodeInfo) -> Status {
         if n.node.spec.unschedulable {
-            return Status::unschedulable(self.name(), vec!["node(s) were unschedulable".into()]);
+            return Status::unschedulable(self.name(), vec![Reason::Unschedulable]);
         }
         if !n.node.is_ready() {
-            return Status::unschedulable(self.name(), vec!["node(s) were not ready".into()]);
+            return Status::unschedulable(self.name(), vec![Reason::NodeNotReady]);
         }
         Status::success(self.name())
     }

@@ -1,7 +1,7 @@
 //! Filter: the node carries every label of the pod's `nodeSelector`.
 
 use crate::api::Pod;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Status};
 
 pub struct NodeSelector;
 
@@ -20,10 +20,7 @@ impl Filter for NodeSelector {
         if fits {
             Status::success(self.name())
         } else {
-            Status::unresolvable(
-                self.name(),
-                "node(s) didn't match Pod's node affinity/selector",
-            )
+            Status::unresolvable(self.name(), Reason::NodeSelectorMismatch)
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::api::Pod;
 use crate::api::placement::PodAntiAffinity as Rules;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Score, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Score, Status};
 
 pub struct PodAntiAffinity;
 
@@ -31,10 +31,7 @@ impl Filter for PodAntiAffinity {
                 })
             });
         if clash {
-            Status::unschedulable(
-                Filter::name(self),
-                vec!["node(s) didn't match pod anti-affinity rules".into()],
-            )
+            Status::unschedulable(Filter::name(self), vec![Reason::PodAntiAffinityConflict])
         } else {
             Status::success(Filter::name(self))
         }

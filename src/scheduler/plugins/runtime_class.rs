@@ -2,7 +2,7 @@
 //! nodes that offer it, which they say with a `runtime.ork.dev/<name>` label.
 
 use crate::api::{Pod, RUNTIME_LABEL_PREFIX};
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Status};
 
 pub struct RuntimeClass;
 
@@ -25,10 +25,7 @@ impl Filter for RuntimeClass {
         {
             Status::success(self.name())
         } else {
-            Status::unresolvable(
-                self.name(),
-                format!("node(s) didn't offer runtime {want:?}"),
-            )
+            Status::unresolvable(self.name(), Reason::RuntimeNotOffered(want.clone()))
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::api::Pod;
 use crate::api::placement::tolerated;
-use crate::scheduler::{Filter, NodeInfo, PodUsage, Score, Status};
+use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Score, Status};
 
 pub struct TaintToleration;
 
@@ -22,7 +22,10 @@ impl Filter for TaintToleration {
             None => Status::success(Filter::name(self)),
             Some(t) => Status::unresolvable(
                 Filter::name(self),
-                format!("node(s) had untolerated taint {}", t.describe()),
+                Reason::TaintNotTolerated {
+                    key: t.key.clone(),
+                    value: t.value.clone(),
+                },
             ),
         }
     }

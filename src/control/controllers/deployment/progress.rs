@@ -17,7 +17,7 @@
 
 use crate::api::{
     Condition, Deployment, DeploymentStatus, POD_TEMPLATE_HASH_LABEL, Pod, PodTemplateSpec,
-    REVISION_ANNOTATION, ReplicaSet, Time, find_condition,
+    ReplicaSet, Time, find_condition,
 };
 use std::sync::Arc;
 
@@ -46,15 +46,6 @@ pub fn deadline_seconds(d: &Deployment) -> i64 {
             .unwrap_or(DEFAULT_DEADLINE_SECONDS)
             .max(1),
     )
-}
-
-/// The revision number a ReplicaSet carries.
-pub fn revision(rs: &ReplicaSet) -> i64 {
-    rs.metadata
-        .annotations
-        .get(REVISION_ANNOTATION)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
 }
 
 /// The new Progressing condition.
@@ -187,10 +178,12 @@ pub fn rollback_target(
         .get(LAST_GOOD_REVISION)?
         .parse()
         .ok()?;
-    if good == revision(current) {
+    if good == current.metadata.rollout_revision() {
         return None;
     }
-    let rs = owned.iter().find(|r| revision(r) == good)?;
+    let rs = owned
+        .iter()
+        .find(|r| r.metadata.rollout_revision() == good)?;
     let mut t = rs.spec.template.clone();
     t.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
     Some((good, t))
@@ -199,6 +192,7 @@ pub fn rollback_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::REVISION_ANNOTATION;
     use crate::api::{Condition as C, ContainerStatus, new_object};
 
     fn dep() -> Deployment {

@@ -10,8 +10,8 @@ use crate::api::{
     Condition, Deployment, DeploymentStatus, Kind, Object, Pod, REVISION_ANNOTATION, ReplicaSet,
     Time, set_condition,
 };
-use crate::control::controllers::{Key, WorkQueue, feed, owner_key, resync, self_key, work};
-use crate::control::events::{self, EventType};
+use crate::control::controllers::{Controller, Key, owner_key, self_key};
+use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource, Tx};
 use std::sync::Arc;
@@ -72,6 +72,8 @@ fn idle(plan: &Plan, d: &Deployment) -> bool {
             .all(|(k, v)| d.metadata.annotations.get(k) == Some(v))
 }
 
+const EVENTS: Recorder = Recorder("deployment-controller");
+
 fn record(
     tx: &mut Tx<'_>,
     d: &Deployment,
@@ -79,14 +81,7 @@ fn record(
     reason: &str,
     message: &str,
 ) -> Result<(), StoreError> {
-    events::record(
-        tx,
-        &events::reference(&d.clone().into_any()),
-        kind,
-        reason,
-        message,
-        "deployment-controller",
-    )
+    EVENTS.record(tx, d, kind, reason, message)
 }
 
 /// Puts back a known-good template and says why.
@@ -272,37 +267,12 @@ fn pod_deployment(store: &Store, ev: &crate::control::store::WatchEvent) -> Vec<
 
 /// Starts the controller's watches and worker.
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
-    let q = WorkQueue::new();
-    feed(
-        store.clone(),
-        Kind::Deployment,
-        q.clone(),
-        self_key,
-        shutdown.clone(),
-    );
-    feed(
-        store.clone(),
-        Kind::ReplicaSet,
-        q.clone(),
-        |ev| owner_key(ev, Kind::Deployment),
-        shutdown.clone(),
-    );
     let s = store.clone();
-    feed(
-        store.clone(),
-        Kind::Pod,
-        q.clone(),
-        move |ev| pod_deployment(&s, ev),
-        shutdown.clone(),
-    );
-    resync(store.clone(), Kind::Deployment, q.clone(), shutdown.clone());
-    work(
-        "deployment",
-        q,
-        move |key| {
-            let store = store.clone();
-            async move { sync_one(&store, key).await }
-        },
-        shutdown,
-    );
+    Controller::new("deployment", store, shutdown)
+        .watch(Kind::Deployment, self_key)
+        .watch(Kind::ReplicaSet, |ev| owner_key(ev, Kind::Deployment))
+        .watch(Kind::Pod, move |ev| pod_deployment(&s, ev))
+        .run(Kind::Deployment, |store, key| async move {
+            sync_one(&store, key).await
+        });
 }

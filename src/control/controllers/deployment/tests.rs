@@ -1,28 +1,11 @@
 use super::*;
-use crate::api::{
-    Container, DeploymentStrategy, IntOrString, ReplicaSetStatus, RollingUpdate, Time,
-};
+use crate::api::testing::Build;
+use crate::api::{DeploymentStrategy, IntOrString, ReplicaSetStatus, RollingUpdate, Time};
 
 fn deployment(replicas: i32, image: &str) -> Deployment {
-    let mut d: Deployment = new_object("default", "web");
-    d.metadata.uid = "d-uid".into();
-    d.metadata.generation = 1;
-    d.spec.replicas = Some(replicas);
-    d.spec
-        .selector
-        .match_labels
-        .insert("app".into(), "web".into());
-    d.spec
-        .template
-        .metadata
-        .labels
-        .insert("app".into(), "web".into());
-    d.spec.template.spec.containers = vec![Container {
-        name: "c".into(),
-        image: image.into(),
-        ..Default::default()
-    }];
-    d
+    Deployment::test("web", replicas)
+        .with_image(image)
+        .with_uid("d-uid")
 }
 
 /// The plan for a deployment and its sets, with no pods known.

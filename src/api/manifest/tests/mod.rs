@@ -1,3 +1,6 @@
+//! The manifest decoder: what decodes, and how every problem is reported
+//! with its file, document, field path and line.
+
 use super::*;
 use crate::api::{
     Container, ContainerPort, Deployment, Namespace, Object, Pod, PullPolicy, new_object,
@@ -67,6 +70,11 @@ fn pod_with_container_lines(extra: &str) -> String {
     format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n{extra}"
     )
+}
+
+/// The errors of a pod whose container has `extra` lines.
+fn container_errors(extra: &str) -> Vec<String> {
+    errors(&pod_with_container_lines(extra))
 }
 
 #[test]
@@ -167,9 +175,8 @@ spec:
 
 #[test]
 fn a_number_where_a_string_belongs_is_refused_with_a_quote_hint() {
-    let text = pod_with_container_lines("    env:\n    - name: PORT\n      value: 80\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    env:\n    - name: PORT\n      value: 80\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].env[0].value: \
              expected a string, got integer 80 (quote it: \"80\"), line 11"
@@ -217,9 +224,8 @@ fn label_values_follow_yaml_1_2_and_numbers_must_be_quoted() {
 
 #[test]
 fn an_enum_value_in_the_wrong_case_gets_a_suggestion() {
-    let text = pod_with_container_lines("    imagePullPolicy: always\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    imagePullPolicy: always\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].imagePullPolicy: unsupported value \"always\": \
              must be one of Always, IfNotPresent, Never (did you mean Always?), line 9"
@@ -244,9 +250,8 @@ fn quantities_accept_numbers_and_refuse_nonsense_with_the_parser_reason() {
     assert_eq!(c.resources.limits["cpu"].milli(), 1000);
     assert_eq!(c.resources.limits["memory"].value(), 1_000_000_000);
 
-    let text = pod_with_container_lines("    resources:\n      limits:\n        memory: lots\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    resources:\n      limits:\n        memory: lots\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].resources.limits.memory: \
              invalid quantity \"lots\": expected a number (examples: 500m, 2, 128Mi, 1Gi, 1e3), line 11"
@@ -282,9 +287,8 @@ spec:
 
 #[test]
 fn integers_must_fit_their_format() {
-    let text = pod_with_container_lines("    ports:\n    - containerPort: 99999999999\n");
     assert_eq!(
-        errors(&text),
+        container_errors("    ports:\n    - containerPort: 99999999999\n"),
         vec![
             "app.yaml: document 1: spec.containers[0].ports[0].containerPort: \
              99999999999 is out of range: must be between -2147483648 and 2147483647, line 10"
@@ -390,10 +394,10 @@ fn null_on_an_optional_field_means_absent() {
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
   labels:
   annotations: ~
   creationTimestamp: null
+  name: web
 spec:
   replicas:
   strategy: null
@@ -558,11 +562,10 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
 
 #[test]
 fn well_known_kubernetes_fields_are_reported_as_not_supported_yet() {
-    let text = pod_with_container_lines(
-        "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    securityContext: {}\n",
-    );
     assert_eq!(
-        errors(&text),
+        container_errors(
+            "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    securityContext: {}\n",
+        ),
         vec![
             "app.yaml: document 1: spec.containers[0].volumeDevices: not supported by ork yet, line 9",
             "app.yaml: document 1: spec.containers[0].securityContext: not supported by ork yet, line 10",
@@ -743,377 +746,6 @@ fn strictness_reads_like_kubectl_validate() {
     assert_eq!(Strictness::default(), Strictness::Strict);
 }
 
-/// Runs a hostile input, checking it fails fast with one clear message.
-fn refused_quickly(text: &str, expect: &str) {
-    let start = Instant::now();
-    let errs = errors(text);
-    let took = start.elapsed();
-    assert!(took < Duration::from_secs(5), "took {took:?}");
-    assert!(errs.iter().any(|e| e.contains(expect)), "{errs:?}");
-    assert!(errs.len() <= 2, "{errs:?}");
-}
-
-#[test]
-fn deep_nesting_is_refused_quickly() {
-    let flow = "[".repeat(10_000) + &"]".repeat(10_000);
-    refused_quickly(&flow, "nested too deeply (more than 100 levels)");
-    let block = "- ".repeat(10_000) + "x\n";
-    refused_quickly(&block, "nested too deeply (more than 100 levels)");
-    let maps = "{a: ".repeat(10_000) + &"}".repeat(10_000);
-    refused_quickly(&maps, "nested too deeply");
-    // Just within the limit is fine for the parser (and then not a manifest).
-    let ok_depth = "[".repeat(100) + &"]".repeat(100);
-    let errs = errors(&ok_depth);
-    assert!(errs[0].contains("expected an object"), "{errs:?}");
-}
-
-#[test]
-fn a_billion_laughs_alias_bomb_is_refused_quickly() {
-    let mut bomb = String::from(
-        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
-        .iter()
-        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
-    {
-        let refs = vec![format!("*{prev}"); 9].join(",");
-        bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
-    }
-    refused_quickly(&bomb, "aliases expand to too much data");
-}
-
-#[test]
-fn too_many_documents_are_refused_quickly() {
-    let doc = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\n";
-    refused_quickly(&doc.repeat(5000), "too many documents (the limit is 1000)");
-    // Empty documents count too.
-    refused_quickly(&"---\n".repeat(5000), "too many documents");
-}
-
-#[test]
-fn an_oversized_input_is_refused_quickly() {
-    let big = "# padding\n".repeat((4 << 20) / 10);
-    let start = Instant::now();
-    let errs = errors(&big);
-    assert!(start.elapsed() < Duration::from_millis(100));
-    assert_eq!(
-        errs,
-        vec![format!(
-            "app.yaml: file is too large ({} bytes; the limit is 3 MiB)",
-            big.len()
-        )]
-    );
-}
-
-#[test]
-fn a_huge_flat_document_hits_the_node_budget() {
-    let big = format!("a: [{}]\n", vec!["1"; 600_000].join(","));
-    assert!(big.len() < MAX_BYTES);
-    refused_quickly(&big, "too large or complex");
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-#[test]
-fn random_garbage_never_panics() {
-    const ALPHABET: &[char] = &[
-        ' ', ' ', ' ', '\n', '\n', '\t', '\r', ':', '-', '-', '[', ']', '{', '}', ',', '&', '*',
-        '!', '|', '>', '\'', '"', '#', '%', '@', '`', '?', '.', '~', '\\', 'a', 'k', 'v', '1', '0',
-        'e', 'x', 'é', '\u{feff}', '\u{0}', '\u{7f}', '😀',
-    ];
-    let words = [
-        "apiVersion: v1\n",
-        "kind: Pod\n",
-        "kind: List\n",
-        "items:\n",
-        "metadata:\n",
-        "spec:\n",
-        "  containers:\n",
-        "  - name: x\n",
-        "---\n",
-        "...\n",
-        "&a ",
-        "*a ",
-        "<<: ",
-        "!!str ",
-        "!!int ",
-        "null",
-        "0x1F",
-        ".inf",
-        "1e999",
-        "99999999999999999999999",
-        "\"\\u0000\"",
-    ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let check = |text: &str| {
-        if let Err(errs) = decode("fuzz.yaml", text, Strictness::Strict) {
-            for e in errs {
-                assert!(!e.message.contains("internal error"), "{text:?}: {e}");
-            }
-        }
-    };
-    for _ in 0..1500 {
-        let mut text = String::new();
-        for _ in 0..rng.below(200) {
-            if rng.below(4) == 0 {
-                text.push_str(words[rng.below(words.len())]);
-            } else {
-                text.push(ALPHABET[rng.below(ALPHABET.len())]);
-            }
-        }
-        check(&text);
-    }
-    // Mutations of a valid manifest reach the schema and semantic checks.
-    let base: Vec<char> = NGINX.chars().collect();
-    for _ in 0..1500 {
-        let mut chars = base.clone();
-        for _ in 0..1 + rng.below(4) {
-            let at = rng.below(chars.len());
-            match rng.below(3) {
-                0 => chars[at] = ALPHABET[rng.below(ALPHABET.len())],
-                1 => {
-                    chars.remove(at);
-                }
-                _ => chars.insert(at, ALPHABET[rng.below(ALPHABET.len())]),
-            }
-        }
-        check(&chars.into_iter().collect::<String>());
-    }
-}
-
-#[test]
-fn thousands_of_unknown_fields_are_capped_and_fast() {
-    let mut text = String::from("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n");
-    for i in 0..40_000 {
-        text.push_str(&format!("{}x{i}: 1\n", "abcdefghij".repeat(6)));
-    }
-    let start = Instant::now();
-    let errs = errors(&text);
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(errs.len(), 101, "{:?}", &errs[..1]);
-    assert_eq!(
-        errs[0],
-        "app.yaml: document 1: 39900 more errors in this object not shown, line 1"
-    );
-    let decoded = decode("app.yaml", &text, Strictness::Warn).expect("decodes");
-    assert_eq!(decoded.warnings.len(), 101);
-}
-
-#[test]
-fn windows_line_endings_and_a_byte_order_mark_are_fine() {
-    let text = format!("\u{feff}{}", NGINX.replace('\n', "\r\n"));
-    assert_eq!(ok(&text).documents[0].object, ok(NGINX).documents[0].object);
-    let bad = text.replace("replicas: 3", "replicas: x");
-    assert_eq!(
-        errors(&bad),
-        vec!["app.yaml: document 1: spec.replicas: expected an integer, got string \"x\", line 8"]
-    );
-}
-
-/// Checks YAML against a hand-written schema, returning the JSON or the messages.
-fn check_against(schema: serde_json::Value, yaml: &str) -> Result<serde_json::Value, Vec<String>> {
-    let mut budget = tree::Budget {
-        max_depth: MAX_DEPTH,
-        events_left: MAX_EVENTS,
-        nodes_left: MAX_NODES,
-    };
-    let node = tree::parse(yaml, &mut budget)
-        .expect("valid YAML")
-        .expect("not null");
-    let mut checker = Checker::new(&schema, yaml, Strictness::Strict);
-    let out = checker.check(&node, &schema, "", node.line);
-    let failed = checker.failed();
-    let (errs, _) = checker.finish(node.line);
-    match out {
-        Some(v) if !failed => Ok(v),
-        _ => Err(errs
-            .iter()
-            .map(|i| format!("{}: {} (line {})", i.path, i.message, i.line))
-            .collect()),
-    }
-}
-
-#[test]
-fn the_schema_checker_handles_refs_unions_maps_and_ranges() {
-    let schema = serde_json::json!({
-        "type": "object",
-        "properties": {
-            "port": {"type": "integer", "format": "uint16"},
-            "either": {"anyOf": [
-                {"type": "integer"},
-                {"$ref": "#/$defs/Thing"},
-            ]},
-            "many": {"type": "array", "items": {"$ref": "#/$defs/Thing"}},
-            "map": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
-            "free": true,
-        },
-        "required": ["port"],
-        "additionalProperties": false,
-        "$defs": {
-            "Thing": {
-                "type": "object",
-                "properties": {"a": {"type": "string"}},
-                "required": ["a"],
-                "additionalProperties": false,
-            }
-        }
-    });
-    let good = "port: 8080\neither: {a: x}\nmany: [{a: y}]\nmap: {k: 1, n: ~}\nfree: {anything: [1, true]}\n";
-    assert_eq!(
-        check_against(schema.clone(), good),
-        Ok(serde_json::json!({
-            "port": 8080,
-            "either": {"a": "x"},
-            "many": [{"a": "y"}],
-            "map": {"k": 1, "n": null},
-            "free": {"anything": [1, true]},
-        }))
-    );
-    assert_eq!(
-        check_against(schema.clone(), "port: 7\neither: 3\n"),
-        Ok(serde_json::json!({"port": 7, "either": 3}))
-    );
-    let bad = "port: 70000\neither: {b: 1}\nmany:\n- {}\nmap: {k: x}\n";
-    assert_eq!(
-        check_against(schema.clone(), bad),
-        Err(vec![
-            "port: 70000 is out of range: must be between 0 and 65535 (line 1)".to_string(),
-            "either.b: unknown field (line 2)".to_string(),
-            "either.a: required field is missing (line 2)".to_string(),
-            "many[0].a: required field is missing (line 4)".to_string(),
-            "map.k: expected an integer, got string \"x\" (line 5)".to_string(),
-        ])
-    );
-    assert_eq!(
-        check_against(schema, "port: -1\n"),
-        Err(vec!["port: -1 must not be negative (line 1)".to_string()])
-    );
-}
-
-#[test]
-fn suggestions_only_come_for_likely_typos() {
-    let fields = ["image", "imagePullPolicy", "name", "ports", "labels"];
-    assert_eq!(
-        schema::suggest("imagePullPolcy", fields),
-        Some("imagePullPolicy")
-    );
-    assert_eq!(schema::suggest("lables", fields), Some("labels"));
-    assert_eq!(schema::suggest("Name", fields), Some("name"));
-    assert_eq!(schema::suggest("port", fields), Some("ports"));
-    assert_eq!(schema::suggest("volumes", fields), None);
-    assert_eq!(schema::suggest("x", fields), None);
-}
-
-/// The ConfigMap of the Kubernetes documentation ("Configure a Pod to Use a
-/// ConfigMap"), unchanged: string keys and a multi-line file.
-#[test]
-fn the_kubernetes_docs_configmap_decodes_and_a_bad_key_is_located() {
-    let text = r#"apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: game-demo
-data:
-  # property-like keys; each key maps to a simple value
-  player_initial_lives: "3"
-  ui_properties_file_name: "user-interface.properties"
-
-  # file-like keys
-  game.properties: |
-    enemy.types=aliens,monsters
-    player.maximum-lives=5
-  user-interface.properties: |
-    color.good=purple
-    color.bad=yellow
-    allow.textmode=true
-"#;
-    let d = ok(text);
-    let c = crate::api::ConfigMap::from_any(&d.documents[0].object).expect("a ConfigMap");
-    assert_eq!(c.data["player_initial_lives"], "3");
-    assert!(c.data["game.properties"].contains("player.maximum-lives=5\n"));
-    let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a/b: v\n";
-    let e = errors(bad);
-    assert!(
-        e[0].contains("data[a/b]") && e[0].contains("letters, digits"),
-        "{e:?}"
-    );
-}
-
-/// Services of the Kubernetes documentation ("Service"), unchanged: a
-/// numeric targetPort, a NodePort with a fixed nodePort, a named targetPort.
-#[test]
-fn the_kubernetes_docs_services_decode_and_unsupported_types_are_named() {
-    let text = r#"apiVersion: v1
-kind: Service
-metadata:
-  name: my-service
-spec:
-  selector:
-    app.kubernetes.io/name: MyApp
-  ports:
-    - protocol: TCP
-      port: 80
-      targetPort: 9376
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: my-nodeport
-spec:
-  type: NodePort
-  selector:
-    app.kubernetes.io/name: MyApp
-  ports:
-    - port: 80
-      # By default and for convenience, the `targetPort` is set to
-      # the same value as the `port` field.
-      targetPort: 80
-      # Optional field
-      nodePort: 30007
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx-service
-spec:
-  selector:
-    app.kubernetes.io/name: proxy
-  ports:
-  - name: name-of-service-port
-    protocol: TCP
-    port: 80
-    targetPort: http-web-svc
-"#;
-    let d = ok(text);
-    assert_eq!(d.documents.len(), 3);
-    let np = crate::api::Service::from_any(&d.documents[1].object).expect("a Service");
-    assert!(np.is_node_port());
-    assert_eq!(np.spec.ports[0].node_port, Some(30007));
-    let named = crate::api::Service::from_any(&d.documents[2].object).expect("a Service");
-    assert_eq!(
-        named.spec.ports[0].target_port,
-        Some(crate::api::IntOrString::String("http-web-svc".into()))
-    );
-    let lb = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n";
-    let e = errors(lb);
-    assert!(
-        e[0].contains("spec.type") && e[0].contains("ClusterIP or NodePort"),
-        "{e:?}"
-    );
-}
+mod docs;
+mod hostile;
+mod schema;

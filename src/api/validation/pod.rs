@@ -1,0 +1,454 @@
+//! Pods and pod templates: containers, ports, env names, probes, resources,
+//! tolerations and affinity.
+
+use super::super::apps::IntOrString;
+use super::super::pod::{Container, Pod, PodSpec, Probe};
+use super::super::volume::env_name_ok;
+use super::{FieldError, dns1123_label_error, dns1123_subdomain_error, object, validate_labels};
+use std::collections::HashSet;
+
+/// IANA service name, as Kubernetes requires of port names.
+fn port_name_error(s: &str) -> Option<&'static str> {
+    if s.len() > 15 {
+        return Some("must be at most 15 characters");
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Some("must be lowercase letters, digits and '-'");
+    }
+    if !s.chars().any(|c| c.is_ascii_lowercase()) {
+        return Some("must contain at least one letter");
+    }
+    if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
+        return Some("must not start or end with '-' or contain '--'");
+    }
+    None
+}
+
+const KNOWN_RESOURCES: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
+
+fn validate_probe(path: &str, key: &str, c: &Container, p: &Probe, errs: &mut Vec<FieldError>) {
+    let handlers = [
+        p.exec.is_some(),
+        p.http_get.is_some(),
+        p.tcp_socket.is_some(),
+    ];
+    match handlers.iter().filter(|h| **h).count() {
+        1 => {}
+        0 => errs.push(FieldError::new(
+            path.to_string(),
+            "needs one of httpGet, tcpSocket or exec",
+        )),
+        _ => errs.push(FieldError::new(
+            path.to_string(),
+            "may have only one of httpGet, tcpSocket and exec",
+        )),
+    }
+    let port_check =
+        |field: &str, port: &IntOrString, errs: &mut Vec<FieldError>| match c.resolve_port(port) {
+            Some(n) if (1..=65535).contains(&n) => {}
+            Some(n) => errs.push(FieldError::new(
+                format!("{path}.{field}.port"),
+                format!("{n} must be between 1 and 65535"),
+            )),
+            None => errs.push(FieldError::new(
+                format!("{path}.{field}.port"),
+                format!("{port:?} names no port of this container"),
+            )),
+        };
+    if let Some(h) = &p.http_get {
+        port_check("httpGet", &h.port, errs);
+        if let Some(s) = &h.scheme
+            && s != "HTTP"
+        {
+            errs.push(FieldError::new(
+                format!("{path}.httpGet.scheme"),
+                format!("{s:?}: ork checks HTTP only (use a tcpSocket probe for TLS ports)"),
+            ));
+        }
+    }
+    if let Some(t) = &p.tcp_socket {
+        port_check("tcpSocket", &t.port, errs);
+    }
+    if let Some(e) = &p.exec
+        && e.command.is_empty()
+    {
+        errs.push(FieldError::new(
+            format!("{path}.exec.command"),
+            "must not be empty",
+        ));
+    }
+    for (field, v, min) in [
+        ("initialDelaySeconds", p.initial_delay_seconds, 0),
+        ("periodSeconds", p.period_seconds, 1),
+        ("timeoutSeconds", p.timeout_seconds, 1),
+        ("successThreshold", p.success_threshold, 1),
+        ("failureThreshold", p.failure_threshold, 1),
+    ] {
+        if let Some(v) = v
+            && v < min
+        {
+            errs.push(FieldError::new(
+                format!("{path}.{field}"),
+                format!("must be at least {min}"),
+            ));
+        }
+    }
+    if key != "readinessProbe" && p.success_threshold.is_some_and(|s| s != 1) {
+        errs.push(FieldError::new(
+            format!("{path}.successThreshold"),
+            "must be 1 for liveness and startup probes",
+        ));
+    }
+}
+
+pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
+    super::volume::validate_pod_volumes(spec, path, errs);
+    if spec.containers.is_empty() {
+        errs.push(FieldError::new(
+            format!("{path}.containers"),
+            "at least one container is required",
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut host_ports = HashSet::new();
+    for (i, c) in spec.containers.iter().enumerate() {
+        let cp = format!("{path}.containers[{i}]");
+        if let Some(m) = dns1123_label_error(&c.name) {
+            errs.push(FieldError::new(format!("{cp}.name"), m));
+        } else if !names.insert(c.name.as_str()) {
+            errs.push(FieldError::new(
+                format!("{cp}.name"),
+                format!("duplicate container name {:?}", c.name),
+            ));
+        }
+        for (j, e) in c.env.iter().enumerate() {
+            if !env_name_ok(&e.name) {
+                errs.push(FieldError::new(
+                    format!("{cp}.env[{j}].name"),
+                    format!(
+                        "{:?} is not a valid environment variable name (letters, digits, '_', '-', '.'; not starting with a digit)",
+                        e.name
+                    ),
+                ));
+            }
+        }
+        let mut port_names = HashSet::new();
+        for (j, p) in c.ports.iter().enumerate() {
+            let pp = format!("{cp}.ports[{j}]");
+            if !(1..=65535).contains(&p.container_port) {
+                errs.push(FieldError::new(
+                    format!("{pp}.containerPort"),
+                    format!("{} must be between 1 and 65535", p.container_port),
+                ));
+            }
+            if let Some(hp) = p.host_port {
+                if !(1..=65535).contains(&hp) {
+                    errs.push(FieldError::new(
+                        format!("{pp}.hostPort"),
+                        format!("{hp} must be between 1 and 65535"),
+                    ));
+                } else if !host_ports.insert((hp, p.protocol)) {
+                    errs.push(FieldError::new(
+                        format!("{pp}.hostPort"),
+                        format!("host port {hp} is used twice in this pod"),
+                    ));
+                }
+            }
+            if !p.name.is_empty() {
+                if let Some(m) = port_name_error(&p.name) {
+                    errs.push(FieldError::new(format!("{pp}.name"), m));
+                } else if !port_names.insert(p.name.as_str()) {
+                    errs.push(FieldError::new(
+                        format!("{pp}.name"),
+                        format!("duplicate port name {:?}", p.name),
+                    ));
+                }
+            }
+        }
+        for (key, probe) in [
+            ("livenessProbe", &c.liveness_probe),
+            ("readinessProbe", &c.readiness_probe),
+            ("startupProbe", &c.startup_probe),
+        ] {
+            if let Some(p) = probe {
+                validate_probe(&format!("{cp}.{key}"), key, c, p, errs);
+            }
+        }
+        for (section, map) in [
+            ("requests", &c.resources.requests),
+            ("limits", &c.resources.limits),
+        ] {
+            for (name, q) in map {
+                let qp = format!("{cp}.resources.{section}.{name}");
+                if !KNOWN_RESOURCES.contains(&name.as_str()) && !name.contains('/') {
+                    errs.push(FieldError::new(
+                        qp.clone(),
+                        format!(
+                            "unknown resource {name:?} (use cpu, memory, ephemeral-storage, or a domain-prefixed name)"
+                        ),
+                    ));
+                }
+                if q.is_negative() {
+                    errs.push(FieldError::new(qp, "must not be negative"));
+                }
+            }
+        }
+        for (name, req) in &c.resources.requests {
+            if let Some(lim) = c.resources.limits.get(name)
+                && req > lim
+            {
+                errs.push(FieldError::new(
+                    format!("{cp}.resources.requests.{name}"),
+                    format!("request {req} must not exceed limit {lim}"),
+                ));
+            }
+        }
+    }
+    if let Some(name) = Some(&spec.node_name).filter(|n| !n.is_empty())
+        && let Some(m) = dns1123_subdomain_error(name)
+    {
+        errs.push(FieldError::new(format!("{path}.nodeName"), m));
+    }
+    validate_labels(&format!("{path}.nodeSelector"), &spec.node_selector, errs);
+    if !spec.runtime_class_name.is_empty()
+        && !RUNTIME_CLASSES.contains(&spec.runtime_class_name.as_str())
+    {
+        errs.push(FieldError::new(
+            format!("{path}.runtimeClassName"),
+            format!(
+                "unknown runtime {:?}: ork nodes offer \"docker\" and \"process\" (or \"fake\" on hollow nodes)",
+                spec.runtime_class_name
+            ),
+        ));
+    }
+    if let Some(g) = spec.termination_grace_period_seconds
+        && g < 0
+    {
+        errs.push(FieldError::new(
+            format!("{path}.terminationGracePeriodSeconds"),
+            "must not be negative",
+        ));
+    }
+    validate_placement(path, spec, errs);
+}
+
+/// Tolerations and node affinity: operators and effects Kubernetes knows.
+fn validate_placement(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        let p = format!("{path}.tolerations[{i}]");
+        match t.operator.as_str() {
+            "" | "Equal" => {
+                if t.key.is_empty() {
+                    errs.push(FieldError::new(
+                        format!("{p}.operator"),
+                        "must be Exists when key is empty",
+                    ));
+                }
+            }
+            "Exists" => {
+                if !t.value.is_empty() {
+                    errs.push(FieldError::new(
+                        format!("{p}.value"),
+                        "must be empty when operator is Exists",
+                    ));
+                }
+            }
+            other => errs.push(FieldError::new(
+                format!("{p}.operator"),
+                format!("unknown operator {other:?}; use Equal or Exists"),
+            )),
+        }
+        if !["", "NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
+            errs.push(FieldError::new(
+                format!("{p}.effect"),
+                format!(
+                    "unknown effect {:?}; use NoSchedule, PreferNoSchedule or NoExecute",
+                    t.effect
+                ),
+            ));
+        }
+    }
+    if let Some(anti) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+    {
+        let base = format!("{path}.affinity.podAntiAffinity");
+        let terms = anti
+            .required_during_scheduling_ignored_during_execution
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"), t))
+            .chain(
+                anti.preferred_during_scheduling_ignored_during_execution
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        (
+                            format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].podAffinityTerm"),
+                            &w.pod_affinity_term,
+                        )
+                    }),
+            );
+        for (p, t) in terms {
+            if t.topology_key != super::super::placement::HOSTNAME_TOPOLOGY {
+                errs.push(FieldError::new(
+                    format!("{p}.topologyKey"),
+                    format!(
+                        "{:?} is not supported by ork yet; use {}",
+                        t.topology_key,
+                        super::super::placement::HOSTNAME_TOPOLOGY
+                    ),
+                ));
+            }
+            if let Some(s) = &t.label_selector
+                && let Err(e) = s.to_selector()
+            {
+                errs.push(FieldError::new(format!("{p}.labelSelector"), e.to_string()));
+            }
+        }
+        for (i, w) in anti
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .enumerate()
+        {
+            if !(1..=100).contains(&w.weight) {
+                errs.push(FieldError::new(
+                    format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].weight"),
+                    "must be 1 to 100",
+                ));
+            }
+        }
+    }
+    let Some(na) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+    else {
+        return;
+    };
+    let base = format!("{path}.affinity.nodeAffinity");
+    let check_term = |p: String,
+                      term: &super::super::placement::NodeSelectorTerm,
+                      errs: &mut Vec<FieldError>| {
+        for (j, r) in term.match_expressions.iter().enumerate() {
+            if let Some(m) = r.problem() {
+                errs.push(FieldError::new(format!("{p}.matchExpressions[{j}]"), m));
+            }
+        }
+        for (j, r) in term.match_fields.iter().enumerate() {
+            if r.key != "metadata.name" {
+                errs.push(FieldError::new(
+                    format!("{p}.matchFields[{j}].key"),
+                    "only metadata.name is a node field",
+                ));
+            } else if let Some(m) = r.problem() {
+                errs.push(FieldError::new(format!("{p}.matchFields[{j}]"), m));
+            }
+        }
+    };
+    if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
+        let p = format!("{base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        if req.node_selector_terms.is_empty() {
+            errs.push(FieldError::new(p.clone(), "needs at least one term"));
+        }
+        for (i, t) in req.node_selector_terms.iter().enumerate() {
+            check_term(format!("{p}[{i}]"), t, errs);
+        }
+    }
+    for (i, pref) in na
+        .preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .enumerate()
+    {
+        let p = format!("{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        if !(1..=100).contains(&pref.weight) {
+            errs.push(FieldError::new(format!("{p}.weight"), "must be 1 to 100"));
+        }
+        check_term(format!("{p}.preference"), &pref.preference, errs);
+    }
+}
+/// The runtimes a pod may ask for with `runtimeClassName`.
+pub const RUNTIME_CLASSES: &[&str] = &["docker", "process", "fake"];
+
+pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
+    object(pod, |p, errs| validate_pod_spec("spec", &p.spec, errs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::pod::ContainerPort;
+
+    fn pod(containers: Vec<Container>) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = "p".into();
+        p.spec.containers = containers;
+        p
+    }
+
+    #[test]
+    fn every_container_problem_is_reported_with_its_path() {
+        let c = Container {
+            name: "Bad_Name".into(),
+            ports: vec![
+                ContainerPort {
+                    container_port: 0,
+                    name: "http".into(),
+                    ..Default::default()
+                },
+                ContainerPort {
+                    container_port: 80,
+                    name: "http".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let errs = validate_pod(&pod(vec![c]));
+        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "spec.containers[0].name",
+                "spec.containers[0].ports[0].containerPort",
+                "spec.containers[0].ports[1].name",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pod_needs_a_container() {
+        let errs = validate_pod(&pod(vec![]));
+        assert_eq!(errs[0].path, "spec.containers");
+    }
+
+    #[test]
+    fn requests_may_not_exceed_limits() {
+        let mut c = Container {
+            name: "c".into(),
+            ..Default::default()
+        };
+        c.resources
+            .requests
+            .insert("cpu".into(), "2".parse().unwrap());
+        c.resources
+            .limits
+            .insert("cpu".into(), "1".parse().unwrap());
+        c.resources
+            .limits
+            .insert("gpu".into(), "1".parse().unwrap());
+        let errs = validate_pod(&pod(vec![c]));
+        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "spec.containers[0].resources.limits.gpu",
+                "spec.containers[0].resources.requests.cpu"
+            ]
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Services and Endpoints: types ork serves, ports in range and named when
+//! there are several, target ports, node and cluster ports in their ranges.
+//! Whether a port is free is admission's question, not this file's.
+
+use super::super::apps::IntOrString;
+use super::super::pod::Protocol;
+use super::super::service::{CLUSTER_PORTS, Endpoints, NODE_PORTS, Service};
+use super::{FieldError, object};
+use std::collections::HashSet;
+
+/// A Service: type, ports, target ports, port ranges.
+pub fn validate_service(s: &Service) -> Vec<FieldError> {
+    object(s, service_spec)
+}
+
+fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
+    match s.spec.type_.as_str() {
+        "" | "ClusterIP" | "NodePort" => {}
+        "LoadBalancer" | "ExternalName" => errs.push(FieldError::new(
+            "spec.type",
+            format!(
+                "{:?} is not supported by ork: use ClusterIP or NodePort (every node serves NodePort services)",
+                s.spec.type_
+            ),
+        )),
+        other => errs.push(FieldError::new(
+            "spec.type",
+            format!("unknown type {other:?}: ClusterIP or NodePort"),
+        )),
+    }
+    if s.spec.cluster_ip == "None" {
+        errs.push(FieldError::new(
+            "spec.clusterIP",
+            "headless services (clusterIP: None) are not supported by ork",
+        ));
+    }
+    if s.spec.ports.is_empty() {
+        errs.push(FieldError::new(
+            "spec.ports",
+            "at least one port is required",
+        ));
+    }
+    let mut names = HashSet::new();
+    for (i, p) in s.spec.ports.iter().enumerate() {
+        let f = |x: &str| format!("spec.ports[{i}].{x}");
+        if !(1..=65535).contains(&p.port) {
+            errs.push(FieldError::new(
+                f("port"),
+                format!("{} is not between 1 and 65535", p.port),
+            ));
+        }
+        if p.protocol != Protocol::TCP {
+            errs.push(FieldError::new(
+                f("protocol"),
+                "ork's service proxy carries TCP only",
+            ));
+        }
+        if s.spec.ports.len() > 1 && p.name.is_empty() {
+            errs.push(FieldError::new(
+                f("name"),
+                "required when a service has more than one port",
+            ));
+        }
+        if !names.insert(p.name.clone()) {
+            errs.push(FieldError::new(
+                f("name"),
+                format!("duplicate port name {:?}", p.name),
+            ));
+        }
+        match &p.target_port {
+            Some(IntOrString::Int(n)) if !(1..=65535).contains(n) => errs.push(FieldError::new(
+                f("targetPort"),
+                format!("{n} is not between 1 and 65535"),
+            )),
+            Some(IntOrString::String(n)) if n.is_empty() || n.len() > 15 => errs.push(
+                FieldError::new(f("targetPort"), format!("{n:?} is not a port name")),
+            ),
+            _ => {}
+        }
+        if let Some(n) = p.node_port
+            && s.is_node_port()
+            && !NODE_PORTS.contains(&n)
+        {
+            errs.push(FieldError::new(
+                f("nodePort"),
+                format!("{n} is not in the node port range 30000-32767"),
+            ));
+        }
+        if let Some(c) = p.cluster_port
+            && !CLUSTER_PORTS.contains(&c)
+        {
+            errs.push(FieldError::new(
+                f("clusterPort"),
+                format!("{c} is not in the cluster port range 20000-29999"),
+            ));
+        }
+    }
+}
+
+/// Endpoints: metadata only (the endpoints controller writes them).
+pub fn validate_endpoints(e: &Endpoints) -> Vec<FieldError> {
+    object(e, |_, _| {})
+}

@@ -1,0 +1,171 @@
+//! Admission: what happens to an object a client writes after the HTTP layer
+//! has decoded it and before the store keeps it. It defaults and allocates
+//! what depends on the rest of the cluster (a Service's cluster and node
+//! ports, unique across every service) and refuses what other objects
+//! forbid. Checks that need the one object only are `api::validation`'s and
+//! run in the store; what is generic to every kind (server fields,
+//! resourceVersion preconditions, the namespace existing) is the store's.
+//!
+//! # Expected flow
+//!
+//! A handler decodes the body and, inside the store transaction that writes
+//! it, calls [`create`] or [`update`] here instead of `Tx::create` or
+//! `Tx::update`. Admission reads what it needs through the same [`Tx`],
+//! changes the object or refuses it, then hands it to the store, which sets
+//! the server-owned fields, validates and writes.
+//!
+//! # Guarantees
+//!
+//! - Allocation is race-free: it runs inside the transaction that writes the
+//!   object, on the store's one writer thread, and sees every committed
+//!   write and the earlier writes of its group, so two services never get
+//!   the same port, not even from one apply.
+//! - What was allocated is kept on update: a re-applied manifest without
+//!   ports keeps the ports the service has.
+//! - A refusal fails the transaction, so nothing of it is written; it is a
+//!   `StoreError::Invalid` naming the field, answered 422 like any
+//!   validation error.
+//! - An object that fails validation is not allocated for on create; the
+//!   store then refuses it naming every field, as it would have anyway.
+//! - Status writes pass through untouched.
+//!
+//! # Caveats
+//!
+//! - Only client writes pass through here (the HTTP handlers and apply).
+//!   Controllers write straight to the store, so they must not create or
+//!   change what admission owns (Service ports).
+//! - It runs on the store's writer thread, like every transaction: it must be
+//!   quick and must not block.
+//!
+//! This module must not import the HTTP layer, controllers or the scheduler.
+
+mod ports;
+
+use crate::api::{Object, Service};
+use crate::control::store::{StoreError, Subresource, Tx};
+use std::any::Any;
+use std::sync::Arc;
+
+/// Admits a new object and creates it.
+pub fn create<T: Object>(tx: &mut Tx<'_>, mut obj: T) -> Result<Arc<T>, StoreError> {
+    admit(tx, &mut obj, None)?;
+    tx.create(obj)
+}
+
+/// Admits a replacement and writes it. The stored object must exist and
+/// match `obj`'s preconditions (checked before anything is allocated).
+pub fn update<T: Object>(
+    tx: &mut Tx<'_>,
+    mut obj: T,
+    sub: Subresource,
+) -> Result<Arc<T>, StoreError> {
+    if sub == Subresource::Main {
+        let old = tx.replaced_by(&obj)?;
+        admit(tx, &mut obj, Some(&old))?;
+    }
+    tx.update(obj, sub)
+}
+
+/// Reads, changes and writes one object as [`Tx::mutate`] does, admitting
+/// the changed object as [`update`] does.
+pub fn mutate<T: Object>(
+    tx: &mut Tx<'_>,
+    ns: &str,
+    name: &str,
+    sub: Subresource,
+    f: impl FnOnce(&mut T) -> Result<bool, StoreError>,
+) -> Result<Arc<T>, StoreError> {
+    tx.mutate_with(ns, name, f, |tx, obj| update(tx, obj, sub))
+}
+
+/// The kind-specific part: what each kind needs from the rest of the cluster.
+fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), StoreError> {
+    let obj: &mut dyn Any = obj;
+    if let Some(svc) = obj.downcast_mut::<Service>() {
+        let old = old.and_then(|o| (o as &dyn Any).downcast_ref::<Service>());
+        // A new service that is invalid is left to the store, which refuses
+        // it naming every field.
+        if old.is_some() || svc.validate().is_empty() {
+            ports::admit(tx, svc, old)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::service::CLUSTER_IP;
+    use crate::control::store::testing::temp_store;
+
+    fn node_port(name: &str) -> Service {
+        let mut s = Service::test(name);
+        s.spec.type_ = "NodePort".into();
+        s
+    }
+
+    /// The cluster port and node port of a service's first port.
+    fn ports(s: &Service) -> (Option<i32>, Option<i32>) {
+        (s.spec.ports[0].cluster_port, s.spec.ports[0].node_port)
+    }
+
+    #[tokio::test]
+    async fn services_created_in_one_transaction_never_share_a_port() {
+        let s = temp_store().await;
+        let (a, b) = s
+            .txn(|tx| Ok((create(tx, node_port("a"))?, create(tx, node_port("b"))?)))
+            .await
+            .unwrap();
+        let ((ca, na), (cb, nb)) = (ports(&a), ports(&b));
+        assert!(ca.is_some() && na.is_some() && cb.is_some() && nb.is_some());
+        assert_ne!(ca, cb);
+        assert_ne!(na, nb);
+        assert_eq!(a.spec.cluster_ip, CLUSTER_IP);
+    }
+
+    #[tokio::test]
+    async fn a_replacement_without_ports_keeps_the_allocated_ones() {
+        let s = temp_store().await;
+        let first = s.txn(|tx| create(tx, node_port("web"))).await.unwrap();
+        let again = s
+            .txn(|tx| update(tx, node_port("web"), Subresource::Main))
+            .await
+            .unwrap();
+        assert_eq!(ports(&again), ports(&first));
+        assert_eq!(
+            again.metadata.resource_version, first.metadata.resource_version,
+            "nothing changed, nothing written"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_port_another_service_has_is_refused_naming_the_field() {
+        let s = temp_store().await;
+        let first = s.txn(|tx| create(tx, node_port("a"))).await.unwrap();
+        let mut clash = node_port("b");
+        clash.spec.ports[0].node_port = ports(&first).1;
+        match s.txn(move |tx| create(tx, clash)).await {
+            Err(StoreError::Invalid { errors, .. }) => {
+                assert_eq!(errors[0].path, "spec.ports[0].nodePort");
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+        assert!(s.get::<Service>("default", "b").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_invalid_new_service_is_refused_for_its_fields_before_its_ports() {
+        let s = temp_store().await;
+        let first = s.txn(|tx| create(tx, node_port("a"))).await.unwrap();
+        let mut bad = node_port("b");
+        bad.spec.ports[0].port = 0;
+        bad.spec.ports[0].node_port = ports(&first).1;
+        match s.txn(move |tx| create(tx, bad)).await {
+            Err(StoreError::Invalid { errors, .. }) => {
+                let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+                assert_eq!(paths, ["spec.ports[0].port"]);
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Service ports: every ClusterIP service port gets a cluster port
+//! (20000–29999) and, for NodePort services, a node port (30000–32767),
+//! unique across the cluster, that every node serves. A port is kept from
+//! the stored service for the same port, else taken free from a random
+//! place in its range, as Kubernetes allocates node ports.
+
+use crate::api::FieldError;
+use crate::api::service::{CLUSTER_IP, CLUSTER_PORTS, NODE_PORTS, Service};
+use crate::control::store::{StoreError, Tx};
+use std::collections::HashSet;
+use std::ops::RangeInclusive;
+
+/// Allocates `svc`'s ports against every other service the transaction sees.
+pub fn admit(tx: &Tx<'_>, svc: &mut Service, old: Option<&Service>) -> Result<(), StoreError> {
+    let (ns, name) = (&svc.metadata.namespace, &svc.metadata.name);
+    let taken: HashSet<i32> = tx
+        .list::<Service>(None)
+        .iter()
+        .filter(|o| !(o.metadata.namespace == *ns && o.metadata.name == *name))
+        .flat_map(|o| {
+            o.spec
+                .ports
+                .iter()
+                .flat_map(|p| p.cluster_port.into_iter().chain(p.node_port))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let seed = uuid::Uuid::new_v4().as_u128() as u64;
+    allocate(svc, old, &taken, seed).map_err(|e| StoreError::Invalid {
+        kind: crate::api::Kind::Service,
+        name: svc.metadata.name.clone(),
+        errors: vec![e],
+    })
+}
+
+/// One range ports are allocated from, and how its refusals read.
+struct Pool {
+    range: RangeInclusive<i32>,
+    field: &'static str,
+    noun: &'static str,
+    /// How a port the client gave is named when another service has it.
+    given: &'static str,
+}
+
+const CLUSTER: Pool = Pool {
+    range: CLUSTER_PORTS,
+    field: "clusterPort",
+    noun: "cluster port",
+    given: "port",
+};
+
+const NODE: Pool = Pool {
+    range: NODE_PORTS,
+    field: "nodePort",
+    noun: "node port",
+    given: "provided port",
+};
+
+impl Pool {
+    /// The port for service port `i`: the one given (refused when another
+    /// service has it), else the one `kept` from before, else a free one.
+    fn choose(
+        &self,
+        i: usize,
+        given: Option<i32>,
+        kept: Option<i32>,
+        used: &mut HashSet<i32>,
+        taken: &HashSet<i32>,
+        seed: u64,
+    ) -> Result<i32, FieldError> {
+        let path = || format!("spec.ports[{i}].{}", self.field);
+        if let Some(p) = given {
+            if taken.contains(&p) {
+                return Err(FieldError::new(
+                    path(),
+                    format!("{} {p} is already allocated to another service", self.given),
+                ));
+            }
+            return Ok(p);
+        }
+        let p = kept.or_else(|| self.free(used, seed)).ok_or_else(|| {
+            FieldError::new(
+                path(),
+                format!(
+                    "no {} is free ({}-{})",
+                    self.noun,
+                    self.range.start(),
+                    self.range.end()
+                ),
+            )
+        })?;
+        used.insert(p);
+        Ok(p)
+    }
+
+    /// The first port of the range not in `used`, scanning from an offset
+    /// `seed` picks (so two clusters on one machine rarely pick the same ports).
+    fn free(&self, used: &HashSet<i32>, seed: u64) -> Option<i32> {
+        let (lo, n) = (
+            *self.range.start(),
+            self.range.end() - self.range.start() + 1,
+        );
+        let start = (seed % n as u64) as i32;
+        (0..n)
+            .map(|i| lo + (start + i) % n)
+            .find(|p| !used.contains(p))
+    }
+}
+
+/// Fills in `clusterIP`, cluster ports and node ports: kept from `old` for
+/// the same port, else a free one from a random place in the range, `seed`
+/// being that randomness. `taken` holds the ports other services use.
+/// Errors name the field.
+fn allocate(
+    svc: &mut Service,
+    old: Option<&Service>,
+    taken: &HashSet<i32>,
+    seed: u64,
+) -> Result<(), FieldError> {
+    svc.spec.cluster_ip = CLUSTER_IP.to_string();
+    svc.spec.cluster_ips = vec![CLUSTER_IP.to_string()];
+    let node_port = svc.is_node_port();
+    let mut used: HashSet<i32> = taken.clone();
+    for p in &svc.spec.ports {
+        used.extend(p.cluster_port);
+        if node_port {
+            used.extend(p.node_port);
+        }
+    }
+    for (i, p) in svc.spec.ports.iter_mut().enumerate() {
+        let before = old.and_then(|o| {
+            o.spec
+                .ports
+                .iter()
+                .find(|q| q.name == p.name && q.port == p.port)
+        });
+        let kept = |f: fn(&crate::api::service::ServicePort) -> Option<i32>| before.and_then(f);
+        p.cluster_port = Some(CLUSTER.choose(
+            i,
+            p.cluster_port,
+            kept(|b| b.cluster_port),
+            &mut used,
+            taken,
+            seed,
+        )?);
+        p.node_port = if node_port {
+            Some(NODE.choose(
+                i,
+                p.node_port,
+                kept(|b| b.node_port),
+                &mut used,
+                taken,
+                seed,
+            )?)
+        } else {
+            None
+        };
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn svc(node_port: bool) -> Service {
+        let mut s = Service::test("web-api");
+        if node_port {
+            s.spec.type_ = "NodePort".into();
+        }
+        s
+    }
+
+    #[test]
+    fn ports_are_allocated_kept_across_updates_and_never_shared() {
+        let taken: HashSet<i32> = [20000, 30000].into();
+        let mut s = svc(true);
+        allocate(&mut s, None, &taken, 0).unwrap();
+        assert_eq!(s.spec.cluster_ip, CLUSTER_IP);
+        assert_eq!(s.spec.ports[0].cluster_port, Some(20001));
+        assert_eq!(s.spec.ports[0].node_port, Some(30001));
+        // A re-applied manifest without the ports keeps them.
+        let mut again = svc(true);
+        allocate(&mut again, Some(&s), &taken, 7).unwrap();
+        assert_eq!(again.spec.ports, s.spec.ports);
+        // A node port someone else has is refused, naming the field.
+        let mut clash = svc(true);
+        clash.spec.ports[0].node_port = Some(30000);
+        let e = allocate(&mut clash, None, &taken, 0).unwrap_err();
+        assert_eq!(e.path, "spec.ports[0].nodePort");
+        // ClusterIP services carry no node port.
+        let mut c = svc(false);
+        c.spec.ports[0].node_port = Some(30005);
+        allocate(&mut c, None, &taken, 0).unwrap();
+        assert_eq!(c.spec.ports[0].node_port, None);
+        // The seed moves where the scan starts, wrapping at the end.
+        let mut r = svc(false);
+        allocate(&mut r, None, &[29999].into(), 9999).unwrap();
+        assert_eq!(r.spec.ports[0].cluster_port, Some(20000));
+    }
+}
