@@ -1278,7 +1278,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__control)
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1302,6 +1302,26 @@ _ork() {
                     ;;
                 --scheduling-strategy)
                     COMPREPLY=($(compgen -W "spread binpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --tls-san)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-validity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-log)
+                    COMPREPLY=($(compgen -W "off metadata" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -4042,7 +4062,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__up)
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --tls-san --tls-cert --tls-key --cert-validity --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4069,6 +4089,22 @@ _ork() {
                     return 0
                     ;;
                 --allow-host-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-san)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-validity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -73,6 +73,10 @@ docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence after which a node counts as NotReady' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l tls-san -d 'Another name or address the API\'s certificate covers (repeatable); the listen address, hostname, machine addresses and localhost always are' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l cert-validity -d 'How long the certificates the cluster CA issues (the API\'s, nodes\') are valid; each renews itself in the last third' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -100,6 +104,12 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l node-grace -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l hpa-sync-period -d 'How often HorizontalPodAutoscalers are evaluated' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l scheduling-strategy -d '`spread` (least-allocated: emptiest nodes first) or `binpack` (most-allocated: fill nodes before using more)' -r -f -a "spread\t''
 binpack\t''"
+complete -c ork -n "__fish_ork_using_subcommand control" -l tls-san -d 'Another name or address the API\'s certificate covers (repeatable); the listen address, hostname, machine addresses and localhost always are' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l cert-validity -d 'How long the certificates the cluster CA issues (the API\'s, nodes\') are valid; each renews itself in the last third' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l audit-log -d 'What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`' -r -f -a "off\t'Nothing'
+metadata\t'Who did what to which object, and the answer; never bodies'"
 complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -109,7 +119,7 @@ complete -c ork -n "__fish_ork_using_subcommand control" -s n -l namespace -d 'N
 complete -c ork -n "__fish_ork_using_subcommand control" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l metrics-public -d 'Serve /metrics without a token (for a Prometheus that has none)'
 complete -c ork -n "__fish_ork_using_subcommand control" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand control" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand control" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand control" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand node" -l join -d 'URL of the control daemon' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l token-file -d 'File holding the node join token (the control daemon\'s node.token); or give the token itself with --token' -r -F

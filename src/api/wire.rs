@@ -55,7 +55,8 @@ pub struct CertificateRequest {
     pub addresses: Vec<String>,
 }
 
-/// The answer: the node's certificate (then the CA), and the CA to trust.
+/// The answer: the node's certificate (then the CA), and the cluster CA
+/// (which signs the control daemon's certificate too).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssuedCertificate {

@@ -7,7 +7,6 @@
 use super::misc::parse_duration;
 use super::{CliError, Global, Result};
 use crate::api::Quantity;
-use crate::client::kubeconfig::{Kubeconfig, User};
 use crate::control::daemon as control_daemon;
 use crate::node::daemon::{self as node_daemon, RuntimeKind};
 use crate::node::machine;
@@ -71,6 +70,8 @@ pub struct UpArgs {
     /// A host directory pods may mount with `hostPath` (repeatable; none by default).
     #[arg(long = "allow-host-path", value_name = "DIR")]
     pub allow_host_paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +92,50 @@ pub struct ControlArgs {
     /// (most-allocated: fill nodes before using more).
     #[arg(long, value_enum, default_value = "spread")]
     pub scheduling_strategy: StrategyChoice,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`.
+    #[arg(long, value_enum, default_value = "metadata")]
+    pub audit_log: crate::control::audit::Level,
+}
+
+/// The API's certificate.
+#[derive(Args, Debug, Clone)]
+pub struct TlsArgs {
+    /// Another name or address the API's certificate covers (repeatable);
+    /// the listen address, hostname, machine addresses and localhost always are.
+    #[arg(long = "tls-san", value_name = "NAME|IP")]
+    pub tls_sans: Vec<String>,
+    /// Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// How long the certificates the cluster CA issues (the API's, nodes') are valid; each renews itself in the last third.
+    #[arg(long, default_value = "365d", value_parser = parse_duration, value_name = "DURATION")]
+    pub cert_validity: Duration,
+}
+
+impl TlsArgs {
+    fn config(&self) -> control_daemon::TlsConfig {
+        control_daemon::TlsConfig {
+            sans: self.tls_sans.clone(),
+            cert: self.tls_cert.clone().zip(self.tls_key.clone()),
+            validity: self.cert_validity,
+        }
+    }
+}
+
+impl Default for TlsArgs {
+    fn default() -> Self {
+        TlsArgs {
+            tls_sans: vec![],
+            tls_cert: None,
+            tls_key: None,
+            cert_validity: crate::control::pki::DEFAULT_VALIDITY,
+        }
+    }
 }
 
 /// Scheduling strategy on the command line.
@@ -180,39 +225,30 @@ fn pairs(list: &str, what: &str) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-async fn start_control(
-    data_dir: &Path,
-    listen: SocketAddr,
-    grace: Duration,
-    hpa_sync_period: Duration,
-    metrics_public: bool,
-    scheduling_strategy: crate::scheduler::Strategy,
-) -> Result<control_daemon::Running> {
-    control_daemon::start(control_daemon::Config {
-        data_dir: data_dir.to_path_buf(),
-        listen,
-        node_grace: grace,
-        hpa_sync_period,
-        metrics_public,
-        scheduling_strategy,
-    })
-    .await
-    .map_err(|e| CliError::Failed(e.to_string()))
+async fn start_control(cfg: control_daemon::Config) -> Result<control_daemon::Running> {
+    control_daemon::start(cfg)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))
 }
 
 pub async fn control(a: ControlArgs) -> Result<()> {
     let dir = a.data_dir.unwrap_or_else(default_data_dir);
-    let running = start_control(
-        &dir,
-        a.listen,
-        a.node_grace,
-        a.hpa_sync_period,
-        a.metrics_public,
-        a.scheduling_strategy.into(),
-    )
+    let running = start_control(control_daemon::Config {
+        data_dir: dir.clone(),
+        listen: a.listen,
+        node_grace: a.node_grace,
+        hpa_sync_period: a.hpa_sync_period,
+        metrics_public: a.metrics_public,
+        scheduling_strategy: a.scheduling_strategy.into(),
+        tls: a.tls.config(),
+        audit: a.audit_log,
+    })
     .await?;
     println!("control daemon listening on {}", running.url);
-    println!("admin token: {}", dir.join("admin.token").display());
+    println!(
+        "admin kubeconfig: {} (KUBECONFIG= for kubectl, --config for ork)",
+        dir.join("admin.kubeconfig").display()
+    );
     println!(
         "join a node:  ork node --join {} --token-file {}",
         running.url,
@@ -368,25 +404,19 @@ fn spawn_child_node(
 pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
     let runtime = a.runtime.resolve();
-    let control = start_control(
-        &dir,
-        a.listen,
-        a.node_grace,
-        crate::control::controllers::hpa::DEFAULT_SYNC_PERIOD,
-        false,
-        crate::scheduler::Strategy::Spread,
-    )
+    let control = start_control(control_daemon::Config {
+        data_dir: dir.clone(),
+        listen: a.listen,
+        node_grace: a.node_grace,
+        hpa_sync_period: crate::control::controllers::hpa::DEFAULT_SYNC_PERIOD,
+        metrics_public: false,
+        scheduling_strategy: crate::scheduler::Strategy::Spread,
+        tls: a.tls.config(),
+        audit: crate::control::audit::Level::Metadata,
+    })
     .await?;
     let cfg_path = config::path(&g.overrides());
-    config::write(
-        &cfg_path,
-        &Kubeconfig::single(
-            "ork",
-            &control.url,
-            None,
-            User::token(&control.tokens.admin),
-        ),
-    )?;
+    config::write(&cfg_path, &control.kubeconfig)?;
     let mut in_process = None;
     let mut children = vec![];
     match a.nodes {
@@ -518,7 +548,18 @@ pub async fn down(a: DownArgs) -> Result<()> {
     let dir = a.data_dir.unwrap_or_else(default_data_dir);
     if let Ok(url) = std::fs::read_to_string(dir.join("control.url")) {
         let url = url.trim().to_string();
-        let health = reqwest::Client::new()
+        // Only whether something answers: no credentials are sent.
+        crate::tls::install_crypto();
+        let probe = crate::tls::insecure_client_config(None)
+            .ok()
+            .and_then(|c| {
+                reqwest::Client::builder()
+                    .tls_backend_preconfigured(c)
+                    .build()
+                    .ok()
+            })
+            .unwrap_or_default();
+        let health = probe
             .get(format!("{url}/healthz"))
             .timeout(Duration::from_secs(2))
             .send()

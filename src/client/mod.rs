@@ -103,6 +103,18 @@ impl Client {
         })
     }
 
+    /// A client as the kubeconfig at `path` says (its current context).
+    pub fn from_kubeconfig(path: &std::path::Path) -> Result<Self> {
+        let k = Kubeconfig::read(path)
+            .map_err(|e| ClientError::Invalid(e.to_string()))?
+            .ok_or_else(|| ClientError::Invalid(format!("{} does not exist", path.display())))?;
+        let base = path.parent().unwrap_or(std::path::Path::new("."));
+        let c = k
+            .credentials(None, base)
+            .map_err(|e| ClientError::Invalid(format!("{}: {e}", path.display())))?;
+        Self::connect(&c)
+    }
+
     /// A client from kubeconfig-style credentials: the server, the CA to
     /// trust (or `insecure`), and a token and/or a client certificate.
     pub fn connect(c: &Credentials) -> Result<Self> {
@@ -486,6 +498,14 @@ impl Client {
     /// Re-encrypts every Secret under a new key.
     pub async fn rotate_secret_key(&self) -> Result<wire::RotatedKey> {
         self.post_json(wire::ROTATE_KEY_PATH).await
+    }
+
+    /// GETs a path and returns its body as it came, undecoded.
+    pub async fn get_bytes(&self, path: &str) -> Result<Bytes> {
+        let resp = self
+            .send(self.request(reqwest::Method::GET, path), true)
+            .await?;
+        resp.bytes().await.map_err(|e| self.unreachable(&e))
     }
 
     /// GETs a path and decodes its JSON (metrics and other read-only endpoints).

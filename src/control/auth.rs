@@ -1,25 +1,34 @@
-//! Tokens and who may do what. `ork control` keeps two bearer tokens in its
-//! data dir: `admin.token` (everything) and `node.token` (what a node daemon
-//! needs: register and heartbeat its Node, read pods, report their status,
-//! finish their deletion, record events). Files are 0600 in a 0700 dir
-//! (see [`crate::sys`]).
+//! The credentials `ork control` keeps in its data dir (0700, files 0600):
+//!
+//! - `admin.token`: a bearer token with the admin role, and
+//!   `admin.kubeconfig`, a kubeconfig holding it with the cluster CA;
+//! - `node.token`: a join token `K10<ca hash>::<id>.<secret>` for adding
+//!   nodes, kept as long as the store still has it (a Secret in
+//!   `kube-system`, see [`crate::control::tokens`]); it does not expire, and
+//!   `ork token revoke <id>` retires it (the next start makes a new one).
+//!
+//! Who may do what with these is [`crate::control::authz`]'s business.
 
+use crate::api::token::{Token, parse_join};
+use crate::api::{Secret, Time};
+use crate::control::store::{Store, StoreError};
+use crate::control::tokens::{self, TokenRole};
 use crate::sys::{private_dir, read_private, write_private};
-use axum::http::Method;
 use std::path::{Path, PathBuf};
 
-/// Who a request comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Node,
-}
-
-/// The tokens the API accepts.
+/// The tokens ork control hands out at start.
 #[derive(Clone)]
 pub struct Tokens {
+    /// The admin bearer token.
     pub admin: String,
+    /// The join token for nodes, as `K10<ca hash>::<id>.<secret>`.
     pub node: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tokens(<redacted>)")
+    }
 }
 
 /// Errors preparing the data dir or its token files.
@@ -29,6 +38,8 @@ pub enum AuthError {
     Empty(PathBuf),
     #[error(transparent)]
     Sys(#[from] crate::sys::SysError),
+    #[error("recording the join token: {0}")]
+    Store(#[from] StoreError),
 }
 
 /// A new random token: 64 hex characters (244 random bits).
@@ -59,79 +70,41 @@ pub fn load_or_create_token(path: &Path) -> Result<String, AuthError> {
     }
 }
 
-impl Tokens {
-    /// Loads (or creates) `admin.token` and `node.token` in the data dir.
-    pub fn load(data_dir: &Path) -> Result<Tokens, AuthError> {
-        private_dir(data_dir)?;
-        Ok(Tokens {
-            admin: load_or_create_token(&data_dir.join("admin.token"))?,
-            node: load_or_create_token(&data_dir.join("node.token"))?,
-        })
-    }
-
-    /// The role a bearer token grants, if any.
-    pub fn role(&self, presented: &str) -> Option<Role> {
-        if constant_time_eq(presented.as_bytes(), self.admin.as_bytes()) {
-            Some(Role::Admin)
-        } else if constant_time_eq(presented.as_bytes(), self.node.as_bytes()) {
-            Some(Role::Node)
-        } else {
-            None
-        }
-    }
+/// The admin token (`admin.token`, made on first start).
+pub fn admin_token(data_dir: &Path) -> Result<String, AuthError> {
+    private_dir(data_dir)?;
+    load_or_create_token(&data_dir.join("admin.token"))
 }
 
-/// Compares in constant time, so timing tells nothing about the token's
-/// contents (tokens all have the same length).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.ct_eq(b).into()
-}
-
-/// Whether a role may make a request. Admins may do everything; node daemons
-/// may read pods, nodes, namespaces, events, services and endpoints (their
-/// service proxy), ConfigMaps and Secrets (what pods consume), write Nodes and their heartbeats, write pod status,
-/// delete pods, and record events.
-pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
-    if role == Role::Admin {
-        return true;
+/// The join token of `node.token`: kept while it names this CA and the
+/// store still holds it unexpired; otherwise a new one, recorded in the
+/// store and written to the file.
+pub async fn join_token(
+    data_dir: &Path,
+    store: &Store,
+    ca_hash: &str,
+) -> Result<String, AuthError> {
+    let path = data_dir.join("node.token");
+    if let Some(text) = read_private(&path)?
+        && let Ok((hash, token)) = parse_join(&text)
+        && crate::tls::hex(&hash) == ca_hash
+        && store
+            .get::<Secret>(tokens::NAMESPACE, &tokens::secret_name(&token.id))
+            .is_some_and(|s| tokens::check(&s, &token, &Time::now()) == Ok(TokenRole::Node))
+    {
+        return Ok(text.trim().to_string());
     }
-    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let resource = resource_of(&segs);
-    let read = method == Method::GET;
-    match resource.as_deref() {
-        Some("pods") if read => true,
-        Some("pods/status") => matches!(*method, Method::GET | Method::PUT | Method::PATCH),
-        Some("pods") => *method == Method::DELETE,
-        Some("nodes") | Some("nodes/status") | Some("nodes/heartbeat") | Some("nodes/usage") => {
-            true
-        }
-        Some("events") => matches!(
-            *method,
-            Method::GET | Method::POST | Method::PUT | Method::PATCH
-        ),
-        Some("namespaces") | Some("services") | Some("endpoints") => read,
-        // What pods consume: env and volumes.
-        Some("configmaps") | Some("secrets") | Some("persistentvolumeclaims") => read,
-        _ => path == "/version",
-    }
-}
-
-/// `pods`, `pods/status`, `nodes/heartbeat`... from a core (`/api/v1/...`) path.
-fn resource_of(segs: &[&str]) -> Option<String> {
-    let rest = match segs {
-        ["api", "v1", rest @ ..] => rest,
-        _ => return None,
-    };
-    let rest = match rest {
-        ["namespaces", _, r @ ..] if !r.is_empty() => r,
-        r => r,
-    };
-    match rest {
-        [res] | [res, _] => Some(res.to_string()),
-        [res, _, sub] => Some(format!("{res}/{sub}")),
-        _ => None,
-    }
+    let token = Token::generate();
+    let secret = tokens::to_secret(
+        &token,
+        TokenRole::Node,
+        None,
+        "node.token of ork control: joins nodes",
+    );
+    store.create(secret).await?;
+    let text = token.join_text(ca_hash);
+    write_private(&path, format!("{text}\n").as_bytes())?;
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -141,18 +114,16 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
-    fn tokens_are_created_private_and_reused() {
+    fn the_admin_token_is_created_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let t1 = Tokens::load(&data).unwrap();
-        let t2 = Tokens::load(&data).unwrap();
-        assert_eq!(t1.admin, t2.admin);
-        assert_ne!(t1.admin, t1.node);
-        assert_eq!(t1.admin.len(), 64);
+        let t1 = admin_token(&data).unwrap();
+        let t2 = admin_token(&data).unwrap();
+        assert_eq!(t1, t2);
+        assert_eq!(t1.len(), 64);
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data), 0o700);
         assert_eq!(mode(&data.join("admin.token")), 0o600);
-        assert_eq!(mode(&data.join("node.token")), 0o600);
     }
 
     #[test]
@@ -168,41 +139,32 @@ mod tests {
         );
     }
 
-    #[test]
-    fn roles_come_from_exact_tokens_only() {
-        let t = Tokens {
-            admin: "a".repeat(64),
-            node: "n".repeat(64),
-        };
-        assert_eq!(t.role(&"a".repeat(64)), Some(Role::Admin));
-        assert_eq!(t.role(&"n".repeat(64)), Some(Role::Node));
-        assert_eq!(t.role(&"a".repeat(63)), None);
-        assert_eq!(t.role(&"a".repeat(65)), None);
-        assert_eq!(t.role(""), None);
-    }
-
-    #[test]
-    fn node_tokens_reach_only_what_a_node_needs() {
-        let ok = |m: Method, p: &str| allowed(Role::Node, &m, p);
-        assert!(ok(Method::GET, "/api/v1/pods"));
-        assert!(ok(Method::GET, "/api/v1/namespaces/default/pods/a"));
-        assert!(ok(Method::PUT, "/api/v1/namespaces/default/pods/a/status"));
-        assert!(ok(Method::DELETE, "/api/v1/namespaces/default/pods/a"));
-        assert!(ok(Method::POST, "/api/v1/nodes"));
-        assert!(ok(Method::POST, "/api/v1/nodes/n1/heartbeat"));
-        assert!(ok(Method::POST, "/api/v1/namespaces/default/events"));
-        assert!(ok(Method::GET, "/api/v1/services"));
-        assert!(ok(Method::GET, "/api/v1/endpoints"));
-        assert!(!ok(Method::PUT, "/api/v1/namespaces/default/endpoints/a"));
-        assert!(!ok(Method::POST, "/api/v1/namespaces/default/pods"));
-        assert!(!ok(Method::PUT, "/api/v1/namespaces/default/pods/a"));
-        assert!(!ok(Method::GET, "/apis/apps/v1/deployments"));
-        assert!(!ok(Method::DELETE, "/api/v1/namespaces/default"));
-        assert!(!ok(Method::POST, "/apis/ork.dev/v1/apply"));
-        assert!(allowed(
-            Role::Admin,
-            &Method::DELETE,
-            "/api/v1/namespaces/x"
-        ));
+    #[tokio::test]
+    async fn the_join_token_is_kept_while_the_store_has_it_and_replaced_when_revoked() {
+        let store = crate::control::store::testing::temp_store().await;
+        let dir = tempfile::tempdir().unwrap();
+        crate::control::daemon::ensure_namespace(&store, tokens::NAMESPACE)
+            .await
+            .unwrap();
+        let hash = "ab".repeat(32);
+        let a = join_token(dir.path(), &store, &hash).await.unwrap();
+        assert!(a.starts_with(&format!("K10{hash}::")), "{a}");
+        assert_eq!(join_token(dir.path(), &store, &hash).await.unwrap(), a);
+        let (_, t) = parse_join(&a).unwrap();
+        store
+            .delete::<Secret>(
+                tokens::NAMESPACE,
+                &tokens::secret_name(&t.id),
+                Default::default(),
+            )
+            .await
+            .unwrap();
+        let b = join_token(dir.path(), &store, &hash).await.unwrap();
+        assert_ne!(a, b, "a revoked token is not handed out again");
+        // Another CA: another token.
+        let c = join_token(dir.path(), &store, &"cd".repeat(32))
+            .await
+            .unwrap();
+        assert!(c.starts_with(&format!("K10{}::", "cd".repeat(32))));
     }
 }

@@ -1,24 +1,38 @@
-//! Starting and stopping the control daemon: data dir and tokens, the SQLite
-//! store, the HTTP API, the controllers and the scheduling loop.
+//! Starting and stopping the control daemon: data dir and credentials, the
+//! SQLite store, the HTTPS API, the controllers and the scheduling loop.
 //!
-//! Data dir layout (0700): `ork.db` (+ WAL files, 0600), `admin.token` and
-//! `node.token` (0600), `control.url` (where the API listens).
+//! Data dir layout (0700; files with secrets 0600): `ork.db` (+ WAL files),
+//! `secret.key`, `ca.crt` / `ca.key` (the cluster CA), `server.crt` /
+//! `server.key` (the API's certificate), `admin.token` and
+//! `admin.kubeconfig`, `node.token` (the join token), `control.url` (where
+//! the API listens), `audit.log`.
 
 use crate::api::{DEFAULT_NAMESPACE, Namespace, new_object};
-use crate::control::auth::{AuthError, Tokens};
+use crate::client::kubeconfig::{Kubeconfig, User};
+use crate::control::audit::AuditLog;
+use crate::control::auth::{self, AuthError, Tokens};
+use crate::control::authn::Authenticator;
 use crate::control::http::{App, router};
 use crate::control::leases::Leases;
+use crate::control::node_link::NodeClients;
+use crate::control::pki::{self, Ca};
 use crate::control::store::{BackendError, Sqlite, Store, StoreError};
+use crate::control::tokens;
 use crate::control::{controllers, scheduling};
 use crate::scheduler::Scheduler;
 use crate::sys::{private_dir, write_private};
+use crate::tls::LiveCert;
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+/// The audit log rotates past this size.
+const AUDIT_MAX_BYTES: u64 = 100 << 20;
+/// Old audit log files kept.
+const AUDIT_KEEP: usize = 5;
 
 /// How `ork control` runs.
 #[derive(Clone, Debug)]
@@ -33,6 +47,34 @@ pub struct Config {
     pub metrics_public: bool,
     /// Spread pods over nodes, or pack them onto few.
     pub scheduling_strategy: crate::scheduler::Strategy,
+    /// The API's certificate.
+    pub tls: TlsConfig,
+    /// What the audit log records.
+    pub audit: crate::control::audit::Level,
+}
+
+/// The API's certificate: ork's own (from the cluster CA, covering these
+/// extra names) or an operator's.
+#[derive(Clone, Debug)]
+pub struct TlsConfig {
+    /// More names and addresses for the serving certificate (`--tls-san`).
+    pub sans: Vec<String>,
+    /// An operator's certificate chain and key (`--tls-cert`, `--tls-key`),
+    /// served as they are. The chain should end with its CA: clients and
+    /// join tokens trust that one.
+    pub cert: Option<(PathBuf, PathBuf)>,
+    /// Validity of the certificates the CA issues.
+    pub validity: Duration,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            sans: vec![],
+            cert: None,
+            validity: crate::control::pki::DEFAULT_VALIDITY,
+        }
+    }
 }
 
 /// Why the control daemon could not start.
@@ -40,6 +82,22 @@ pub struct Config {
 pub enum ControlError {
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error("certificates: {0}")]
+    Pki(#[from] crate::control::pki::PkiError),
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("opening the audit log {path}: {source}")]
+    Audit {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Sys(#[from] crate::sys::SysError),
     #[error(transparent)]
@@ -64,6 +122,8 @@ pub enum ControlError {
 pub struct Running {
     pub addr: SocketAddr,
     pub url: String,
+    /// The admin's kubeconfig (also in `DATA/admin.kubeconfig`).
+    pub kubeconfig: Kubeconfig,
     pub tokens: Tokens,
     pub store: Store,
     shutdown: watch::Sender<bool>,
@@ -94,81 +154,101 @@ impl Running {
     }
 }
 
-fn make_private(path: &std::path::Path) {
-    if path.exists() {
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+/// Creates a namespace unless it exists.
+pub async fn ensure_namespace(store: &Store, name: &str) -> Result<(), StoreError> {
+    if store.get::<Namespace>("", name).is_some() {
+        return Ok(());
+    }
+    match store.create(new_object::<Namespace>("", name)).await {
+        Ok(_) | Err(StoreError::AlreadyExists { .. }) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
-/// Resolves once `stop` is true (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
+/// The API's certificate and the CA certificate clients should trust.
+fn serving(
+    cfg: &Config,
+    ca: &Ca,
+    names: &(Vec<String>, Vec<std::net::IpAddr>),
+) -> Result<(LiveCert, String, bool), ControlError> {
+    match &cfg.tls.cert {
+        Some((cert, key)) => {
+            let read = |p: &PathBuf| {
+                std::fs::read(p).map_err(|source| ControlError::Read {
+                    path: p.clone(),
+                    source,
+                })
+            };
+            let (chain_pem, key_pem) = (read(cert)?, read(key)?);
+            let chain = crate::tls::certs_from_pem(&chain_pem, &cert.display().to_string())?;
+            let trust = chain.last().map(crate::tls::cert_pem).unwrap_or_default();
+            let live = LiveCert::new(
+                chain,
+                crate::tls::key_from_pem(&key_pem, &key.display().to_string())?,
+            )?;
+            Ok((live, trust, false))
+        }
+        None => Ok((
+            pki::serving_cert(ca, &cfg.data_dir, &names.0, &names.1)?,
+            ca.pem().to_string(),
+            true,
+        )),
+    }
 }
 
-/// Serves the API over HTTP/1.1 (with upgrades, for exec) until `stop`
-/// turns true, then lets open requests finish for up to 3 s. One small
-/// HTTP/1 connection per client instead of axum's HTTP/1-or-2 detection,
-/// which keeps a thousand nodes' connections cheap.
-async fn serve_http1(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
+/// Renews ork's own certificates in the last third of their life: the
+/// API's (unless an operator's is served) and the control daemon's client
+/// certificate. Connections made afterwards present the new ones.
+async fn renew(
+    ca: Arc<Ca>,
+    data_dir: PathBuf,
+    names: (Vec<String>, Vec<std::net::IpAddr>),
+    serving: Option<LiveCert>,
+    client: LiveCert,
     mut stop: watch::Receiver<bool>,
 ) {
-    use hyper_util::rt::TokioIo;
-    // Each connection task holds a receiver; all dropped = all closed.
-    let (closed_tx, closed_rx) = watch::channel(());
-    let conn_stop = stop.clone();
+    let every = (ca.validity / 10).clamp(Duration::from_secs(1), Duration::from_secs(3600));
     loop {
         tokio::select! {
-            r = listener.accept() => {
-                let stream = match r {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accepting a connection failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let svc = hyper_util::service::TowerToHyperService::new(router.clone());
-                let mut stop = conn_stop.clone();
-                let closed = closed_rx.clone();
-                tokio::spawn(async move {
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .with_upgrades();
-                    let mut conn = std::pin::pin!(conn);
-                    let mut stopping = false;
-                    loop {
-                        tokio::select! {
-                            r = conn.as_mut() => {
-                                if let Err(e) = r {
-                                    tracing::trace!(error = %e, "connection ended");
-                                }
-                                break;
-                            }
-                            _ = stopped(&mut stop), if !stopping => {
-                                stopping = true;
-                                conn.as_mut().graceful_shutdown();
-                            }
-                        }
-                    }
-                    drop(closed);
-                });
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let now = std::time::SystemTime::now();
+        if let Some(s) = &serving
+            && crate::tls::due_for_renewal(&s.leaf(), now).unwrap_or(true)
+        {
+            match pki::renew_serving(&ca, &data_dir, &names.0, &names.1, Some(s)) {
+                Ok(_) => tracing::info!("API certificate renewed"),
+                Err(e) => tracing::warn!(error = %e, "renewing the API certificate failed"),
             }
-            _ = stopped(&mut stop) => break,
+        }
+        if crate::tls::due_for_renewal(&client.leaf(), now).unwrap_or(true) {
+            let renewed = ca
+                .issue(&control_profile())
+                .map_err(|e| e.to_string())
+                .and_then(|(chain, key)| {
+                    let certs = crate::tls::certs_from_pem(chain.as_bytes(), "control")
+                        .map_err(|e| e.to_string())?;
+                    let key = crate::tls::key_from_pem(key.as_bytes(), "control")
+                        .map_err(|e| e.to_string())?;
+                    client.replace(certs, key).map_err(|e| e.to_string())
+                });
+            if let Err(e) = renewed {
+                tracing::warn!(error = %e, "renewing the control daemon's client certificate failed");
+            }
         }
     }
-    drop(listener);
-    drop(closed_rx);
-    let _ = tokio::time::timeout(Duration::from_secs(3), closed_tx.closed()).await;
+}
+
+fn control_profile() -> pki::Profile {
+    pki::Profile::control()
 }
 
 /// Starts everything and returns once the API listens.
 pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     private_dir(&cfg.data_dir)?;
     let lock = crate::sys::lock_dir(&cfg.data_dir, "control")?;
-    let tokens = Tokens::load(&cfg.data_dir)?;
+    let admin = auth::admin_token(&cfg.data_dir)?;
     let db = cfg.data_dir.join("ork.db");
     // Secrets are sealed before they reach the database; the key stays in
     // its own file (0600).
@@ -178,18 +258,11 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         ring,
     ));
     for suffix in ["", "-wal", "-shm"] {
-        make_private(&PathBuf::from(format!("{}{suffix}", db.display())));
+        crate::sys::make_private(&PathBuf::from(format!("{}{suffix}", db.display())));
     }
     let store = Store::open(backend)?;
-    if store.get::<Namespace>("", DEFAULT_NAMESPACE).is_none() {
-        match store
-            .create(new_object::<Namespace>("", DEFAULT_NAMESPACE))
-            .await
-        {
-            Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    ensure_namespace(&store, DEFAULT_NAMESPACE).await?;
+    ensure_namespace(&store, tokens::NAMESPACE).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| ControlError::Listen {
@@ -202,23 +275,52 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
             addr: cfg.listen,
             source,
         })?;
-    let url = format!("http://{addr}");
+    crate::tls::install_crypto();
+    let ca = Arc::new(Ca::load_or_create(&cfg.data_dir, cfg.tls.validity)?);
+    let names = pki::serving_names(addr.ip(), &cfg.tls.sans);
+    let (serving, trust_pem, ours) = serving(&cfg, &ca, &names)?;
+    let trust = crate::tls::certs_from_pem(trust_pem.as_bytes(), "the API's CA")?;
+    let join_hash = crate::tls::ca_hash(&trust[0])?;
+    let tokens = Tokens {
+        node: auth::join_token(&cfg.data_dir, &store, &join_hash).await?,
+        admin,
+    };
+    let url = format!("https://{addr}");
+    let kubeconfig = Kubeconfig::single(
+        "ork",
+        &url,
+        Some(trust_pem.as_bytes()),
+        User::token(&tokens.admin),
+    );
+    kubeconfig.write(&cfg.data_dir.join("admin.kubeconfig"))?;
+    let client_cert = ca.live(&control_profile())?;
+    let ca_roots = crate::tls::roots(std::slice::from_ref(ca.cert()))?;
+    let tls = Arc::new(crate::tls::server_config(
+        &serving,
+        crate::tls::ClientAuth::Optional(ca_roots.clone()),
+    )?);
+    let audit = match cfg.audit {
+        crate::control::audit::Level::Off => AuditLog::off(),
+        crate::control::audit::Level::Metadata => {
+            let path = cfg.data_dir.join("audit.log");
+            AuditLog::start(&path, AUDIT_MAX_BYTES, AUDIT_KEEP)
+                .map_err(|source| ControlError::Audit { path, source })?
+        }
+    };
     let leases = Leases::default();
     let usage = crate::control::usage::UsageStore::default();
     let (shutdown, rx) = watch::channel(false);
-    crate::tls::install_crypto();
     let app = Arc::new(App {
         store: store.clone(),
-        tokens: tokens.clone(),
+        authn: Authenticator::new(tokens.admin.clone(), store.clone()),
+        ca: ca.clone(),
         leases: leases.clone(),
-        nodes_http: reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default(),
+        nodes: NodeClients::new(ca_roots, client_cert.clone()),
         usage: usage.clone(),
         metrics_public: cfg.metrics_public,
         shutdown: rx.clone(),
         scheduling_strategy: cfg.scheduling_strategy,
+        audit,
     });
     controllers::replicaset::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());
@@ -237,7 +339,21 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
         rx.clone(),
     );
-    let server = tokio::spawn(serve_http1(listener, router(app), rx));
+    tokio::spawn(renew(
+        ca,
+        cfg.data_dir.clone(),
+        names,
+        ours.then_some(serving),
+        client_cert,
+        rx.clone(),
+    ));
+    let server = tokio::spawn(crate::serve::serve(
+        listener,
+        Some(tls),
+        router(app),
+        crate::serve::Limits::default(),
+        rx,
+    ));
     write_private(
         &cfg.data_dir.join("control.url"),
         format!("{url}\n").as_bytes(),
@@ -246,6 +362,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     Ok(Running {
         addr,
         url,
+        kubeconfig,
         tokens,
         store,
         shutdown,

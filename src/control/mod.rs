@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod events;
 pub mod http;
 pub mod leases;
+pub mod node_link;
 pub mod ops;
 pub mod pki;
 pub mod scheduling;

@@ -101,6 +101,17 @@ impl Profile {
         }
     }
 
+    /// The control daemon's client certificate (for node daemons).
+    pub fn control() -> Profile {
+        Profile {
+            common_name: CONTROL_IDENTITY.into(),
+            organizations: vec![],
+            dns_names: vec![],
+            ips: vec![],
+            usage: Usage::Client,
+        }
+    }
+
     /// A user's client certificate, in the group of its role.
     pub fn user(name: &str, group: &str) -> Profile {
         Profile {

@@ -165,7 +165,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     // control daemon's.
     let tls = Arc::new(crate::tls::server_config(
         &identity.cert,
-        crate::tls::ClientAuth::Required(crate::tls::roots(&identity.ca()?)?),
+        crate::tls::ClientAuth::Required(crate::tls::roots(&identity.cluster_ca()?)?),
     )?);
     let listener = tokio::net::TcpListener::bind((host_ip, 0))
         .await

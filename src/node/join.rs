@@ -32,6 +32,9 @@ use std::time::{Duration, SystemTime};
 
 /// The file a node keeps its credentials in.
 pub const KUBECONFIG: &str = "node.kubeconfig";
+/// The cluster CA (the signer of the control daemon's certificate, which
+/// the node's endpoint accepts), beside it.
+pub const CLUSTER_CA: &str = "cluster-ca.crt";
 
 /// Why a node could not get its credentials.
 #[derive(Debug, thiserror::Error)]
@@ -59,10 +62,13 @@ pub enum JoinError {
 /// What a node presents and trusts.
 #[derive(Clone, Debug)]
 pub struct NodeIdentity {
-    /// The server, the CA, and the node's certificate and key.
+    /// The server, the CA its certificate chains to, and the node's
+    /// certificate and key.
     pub credentials: Credentials,
     /// The node's certificate, renewed in place.
     pub cert: LiveCert,
+    /// The cluster CA, as PEM.
+    pub cluster_ca: Vec<u8>,
 }
 
 impl NodeIdentity {
@@ -76,12 +82,11 @@ impl NodeIdentity {
         Client::with_identity(&c, Some(self.cert.clone()))
     }
 
-    /// The CA certificates this node trusts.
-    pub fn ca(&self) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, tls::TlsError> {
-        tls::certs_from_pem(
-            self.credentials.ca_pem.as_deref().unwrap_or_default(),
-            "node.kubeconfig certificate-authority",
-        )
+    /// The cluster CA: whom the node's endpoint serves is signed by it.
+    pub fn cluster_ca(
+        &self,
+    ) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, tls::TlsError> {
+        tls::certs_from_pem(&self.cluster_ca, CLUSTER_CA)
     }
 }
 
@@ -109,7 +114,7 @@ pub async fn credentials(
         csr: tls::csr_pem(&key, &format!("{}{name}", tls::NODE_PREFIX))?,
         addresses: addresses.iter().map(IpAddr::to_string).collect(),
     };
-    let (client, _pin) =
+    let (client, pin) =
         Client::pinned(server, &token.to_text(), hash).map_err(|source| JoinError::Join {
             server: server.to_string(),
             source,
@@ -122,16 +127,25 @@ pub async fn credentials(
                 server: server.to_string(),
                 source,
             })?;
-    let id = save(&path, server, &issued, &key.serialize_pem())?;
+    // The server's certificate chains to the CA the token named: trust it
+    // from now on.
+    let trusted = pin
+        .ca()
+        .map(|c| tls::cert_pem(&c))
+        .ok_or_else(|| JoinError::Credentials("the join passed no certificate check".into()))?;
+    let id = save(data_dir, server, &trusted, &issued, &key.serialize_pem())?;
     tracing::info!(node = %name, server = %server, "joined: credentials in {}", path.display());
     Ok(id)
 }
 
 fn existing(path: &Path, server: &str, name: &str) -> Result<Option<NodeIdentity>, JoinError> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let Some(cluster_ca) = crate::sys::read_private(&base.join(CLUSTER_CA))? else {
+        return Ok(None);
+    };
     let Some(k) = Kubeconfig::read(path).map_err(|e| JoinError::Credentials(e.to_string()))? else {
         return Ok(None);
     };
-    let base = path.parent().unwrap_or(Path::new("."));
     let c = k
         .credentials(None, base)
         .map_err(|e| JoinError::Credentials(format!("{}: {e}", path.display())))?;
@@ -154,30 +168,43 @@ fn existing(path: &Path, server: &str, name: &str) -> Result<Option<NodeIdentity
     Ok(Some(NodeIdentity {
         credentials: c,
         cert: live,
+        cluster_ca: cluster_ca.into_bytes(),
     }))
 }
 
+/// Writes `node.kubeconfig` (the server, the CA `trusted_pem` its
+/// certificate chains to, the node's certificate and key) and the cluster CA.
 fn save(
-    path: &Path,
+    data_dir: &Path,
     server: &str,
+    trusted_pem: &str,
     issued: &IssuedCertificate,
     key_pem: &str,
 ) -> Result<NodeIdentity, JoinError> {
     let k = Kubeconfig::single(
         "ork",
         server,
-        Some(issued.certificate_authority.as_bytes()),
+        Some(trusted_pem.as_bytes()),
         User::certificate(issued.certificate.as_bytes(), key_pem.as_bytes()),
     );
-    k.write(path)?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let credentials = k.credentials(None, base).map_err(JoinError::Credentials)?;
+    crate::sys::write_private(
+        &data_dir.join(CLUSTER_CA),
+        issued.certificate_authority.as_bytes(),
+    )?;
+    k.write(&data_dir.join(KUBECONFIG))?;
+    let credentials = k
+        .credentials(None, data_dir)
+        .map_err(JoinError::Credentials)?;
     let cert = LiveCert::from_pem(
         issued.certificate.as_bytes(),
         key_pem.as_bytes(),
         "node certificate",
     )?;
-    Ok(NodeIdentity { credentials, cert })
+    Ok(NodeIdentity {
+        credentials,
+        cert,
+        cluster_ca: issued.certificate_authority.clone().into_bytes(),
+    })
 }
 
 /// Renews the node's certificate when it is due: a new key, a request
@@ -207,17 +234,13 @@ pub async fn renew_if_due(
             source,
         })?;
     let key_pem = key.serialize_pem();
-    let saved = save(
-        &data_dir.join(KUBECONFIG),
-        client.server(),
-        &issued,
-        &key_pem,
-    )?;
+    let trusted =
+        String::from_utf8_lossy(id.credentials.ca_pem.as_deref().unwrap_or_default()).into_owned();
+    save(data_dir, client.server(), &trusted, &issued, &key_pem)?;
     id.cert.replace(
         tls::certs_from_pem(issued.certificate.as_bytes(), "node certificate")?,
         tls::key_from_pem(key_pem.as_bytes(), "node key")?,
     )?;
-    drop(saved);
     tracing::info!(node = %name, "node certificate renewed");
     Ok(true)
 }

@@ -5,7 +5,7 @@ use crate::harness::Cluster;
 #[test]
 fn every_route_but_health_needs_a_token() {
     let c = Cluster::start(0, "process");
-    let http = crate::harness::http();
+    let http = c.http();
     let health = http.get(format!("{}/healthz", c.url)).send().unwrap();
     assert_eq!(health.status(), 200);
     for (method, path) in [
@@ -32,6 +32,7 @@ fn every_route_but_health_needs_a_token() {
     // The CLI says what to do.
     let out = std::process::Command::new(crate::harness::ORK)
         .args(["get", "pods", "--server", &c.url, "--token", "wrong"])
+        .env("ORK_CA", c.ca_file())
         .env("ORK_CONFIG", c.dir.path().join("none.yaml"))
         .env_remove("ORK_TOKEN")
         .output()

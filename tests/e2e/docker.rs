@@ -271,26 +271,27 @@ spec:
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "5");
     let logs = c.ok(&["logs", "shell"]);
     assert_eq!(logs, "ready\n");
-    // The node serves the container's usage (for `ork top`), with its token only.
+    // The node serves the container's usage (for `ork top`) over TLS, to
+    // the control daemon's certificate only.
+    use ork::control::pki::Profile;
     let pod = c.json(&["get", "pod", "shell"]).unwrap();
     let node = c.json(&["get", "node", "n1"]).unwrap();
     let port = node["status"]["daemonEndpoints"]["kubeletEndpoint"]["Port"]
         .as_i64()
         .unwrap();
     let url = format!(
-        "http://127.0.0.1:{port}/stats/{}",
+        "https://127.0.0.1:{port}/stats/{}",
         pod["metadata"]["uid"].as_str().unwrap()
     );
-    let http = crate::harness::http();
-    assert_eq!(http.get(&url).send().unwrap().status(), 401);
-    let token = std::fs::read_to_string(c.data().join("node.token")).unwrap();
-    let stats: Value = http
-        .get(&url)
-        .bearer_auth(token.trim())
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let anonymous = c.node_endpoint_client("n1", None);
+    assert!(
+        anonymous.get(&url).send().is_err(),
+        "no certificate, no TLS session"
+    );
+    let another_node = c.node_endpoint_client("n1", Some(Profile::node("n2", &[])));
+    assert_eq!(another_node.get(&url).send().unwrap().status(), 403);
+    let control = c.node_endpoint_client("n1", Some(Profile::control()));
+    let stats: Value = control.get(&url).send().unwrap().json().unwrap();
     let main = &stats["containers"][0];
     assert_eq!(main["name"], "main");
     assert!(main["memoryBytes"].as_u64().unwrap() > 0, "{stats}");

@@ -26,10 +26,21 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
 }
 
 /// A unique number for `sleep N` commands, so tests can count their own processes.
-/// An HTTP client for the tests' own requests.
+/// An HTTP client for the tests' own requests (to pods: plain HTTP).
 pub fn http() -> reqwest::blocking::Client {
     ork::tls::install_crypto();
     reqwest::blocking::Client::new()
+}
+
+/// An HTTPS client trusting the CA in `ca_file`, presenting no certificate.
+pub fn https(ca_file: &Path) -> reqwest::blocking::Client {
+    ork::tls::install_crypto();
+    let pem = std::fs::read(ca_file).unwrap();
+    let roots = ork::tls::roots(&ork::tls::certs_from_pem(&pem, "ca").unwrap()).unwrap();
+    reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(ork::tls::client_config(roots, None).unwrap())
+        .build()
+        .unwrap()
 }
 
 /// `GET url` with [`http`].
@@ -232,7 +243,7 @@ impl Cluster {
         };
         c.start_control();
         // Keep the port from now on, so restarts keep the address nodes know.
-        c.listen = c.url.trim_start_matches("http://").to_string();
+        c.listen = c.url.trim_start_matches("https://").to_string();
         for i in 1..=nodes {
             c.add_node(&format!("n{i}"), runtime);
         }
@@ -241,6 +252,39 @@ impl Cluster {
 
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("control")
+    }
+
+    /// The cluster CA's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.data().join("ca.crt")
+    }
+
+    /// An HTTPS client of this cluster's API (send the token yourself).
+    pub fn http(&self) -> reqwest::blocking::Client {
+        https(&self.ca_file())
+    }
+
+    /// A client of node `node`'s own endpoint, presenting a certificate the
+    /// cluster CA issues for `profile` (none: no certificate). Made with the
+    /// CA's key from the data dir, as only the control daemon could.
+    pub fn node_endpoint_client(
+        &self,
+        node: &str,
+        profile: Option<ork::control::pki::Profile>,
+    ) -> reqwest::blocking::Client {
+        ork::tls::install_crypto();
+        let ca = ork::control::pki::Ca::load_or_create(
+            &self.data(),
+            ork::control::pki::DEFAULT_VALIDITY,
+        )
+        .unwrap();
+        let roots = ork::tls::roots(std::slice::from_ref(ca.cert())).unwrap();
+        let cert = profile.map(|p| ca.live(&p).unwrap());
+        let config = ork::tls::peer_client_config(roots, node, cert.as_ref()).unwrap();
+        reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(config)
+            .build()
+            .unwrap()
     }
 
     pub fn start_control(&mut self) {
@@ -369,6 +413,7 @@ impl Cluster {
         cmd.args(args)
             .env("ORK_SERVER", &self.url)
             .env("ORK_TOKEN", &self.admin)
+            .env("ORK_CA", self.ca_file())
             .env("ORK_CONFIG", self.dir.path().join("no-config.yaml"))
             .env_remove("ORK_NAMESPACE")
             .stdout(Stdio::piped())

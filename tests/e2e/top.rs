@@ -115,7 +115,8 @@ spec:
     assert!(nodes.contains("CPU(%)") && nodes.contains("n1"), "{nodes}");
     // The recent node totals, for sparklines.
     let history: Value = wait_for("two node samples", Duration::from_secs(20), || {
-        let v: Value = crate::harness::http()
+        let v: Value = c
+            .http()
             .get(format!("{}/apis/ork.dev/v1/nodes/n1/usage", c.url))
             .bearer_auth(&c.admin)
             .send()
@@ -129,7 +130,10 @@ spec:
         "{history}"
     );
     // Without a token, no metrics.
-    let status = crate::harness::http_get(format!("{}/apis/metrics.k8s.io/v1beta1/nodes", c.url))
+    let status = c
+        .http()
+        .get(format!("{}/apis/metrics.k8s.io/v1beta1/nodes", c.url))
+        .send()
         .unwrap()
         .status();
     assert_eq!(status, 401);
@@ -198,7 +202,7 @@ fn parse_prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
 fn metrics_are_prometheus_text_need_a_token_and_count_requests() {
     let c = Cluster::start(1, "fake");
     let url = format!("{}/metrics", c.url);
-    let http = crate::harness::http();
+    let http = c.http();
     assert_eq!(http.get(&url).send().unwrap().status(), 401);
     let scrape = || {
         let r = http.get(&url).bearer_auth(&c.admin).send().unwrap();

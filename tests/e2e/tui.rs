@@ -78,9 +78,10 @@ fn the_dashboard_scales_deletes_and_survives_a_server_restart() {
     };
     // The shell stays after ork exits and says how it ended.
     let cmd = format!(
-        "ORK_SERVER={} ORK_TOKEN={} ORK_CONFIG={} {ORK} tui; echo ORK-TUI-EXITED $?; sleep 600",
+        "ORK_SERVER={} ORK_TOKEN={} ORK_CA={} ORK_CONFIG={} {ORK} tui; echo ORK-TUI-EXITED $?; sleep 600",
         c.url,
         c.admin,
+        c.ca_file().display(),
         c.dir.path().join("no-config.yaml").display()
     );
     let out = t.run(&[

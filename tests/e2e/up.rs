@@ -32,7 +32,7 @@ fn ork_up_serves_the_quickstart_and_down_stops_its_pods() {
         seen.push(l.clone());
         l.starts_with("ork is up").then_some(l)
     });
-    assert!(ready.contains("http://127.0.0.1:"), "{seen:?}");
+    assert!(ready.contains("https://127.0.0.1:"), "{seen:?}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,

@@ -239,6 +239,7 @@ fn ork_child(c: &Cluster, args: &[&str]) -> std::process::Child {
         .args(args)
         .env("ORK_SERVER", &c.url)
         .env("ORK_TOKEN", &c.admin)
+        .env("ORK_CA", c.ca_file())
         .env("ORK_CONFIG", c.dir.path().join("none.yaml"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -213,15 +213,8 @@ async fn run_mix(
 
 /// `GET` of every pod in `default`, the body read to its end but not
 /// decoded: the server's share of a list, not the client's JSON parsing.
-async fn raw_list(c: &Client) -> std::result::Result<bytes::Bytes, reqwest::Error> {
-    reqwest::Client::new()
-        .get(format!("{}/api/v1/namespaces/default/pods", c.server()))
-        .bearer_auth(c.token())
-        .send()
-        .await?
-        .error_for_status()?
-        .bytes()
-        .await
+async fn raw_list(c: &Client) -> crate::client::Result<bytes::Bytes> {
+    c.get_bytes("/api/v1/namespaces/default/pods").await
 }
 
 /// One client of the mix: 20% create-or-delete (a client deletes the pod it

@@ -272,7 +272,7 @@ impl ControlProcess {
     }
 
     fn client(&self) -> Result<Client> {
-        Client::new(&self.url, &self.admin).map_err(failed)
+        Client::from_kubeconfig(&self.data_dir.join("admin.kubeconfig")).map_err(failed)
     }
 
     fn rss(&self) -> u64 {

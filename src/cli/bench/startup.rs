@@ -35,14 +35,8 @@ pub async fn run(dir: &Path, nodes: usize, pods: usize, rate: u32) -> Result<()>
     let client = cp.client()?;
     let mut held = vec![];
     for kind in [Kind::Pod, Kind::Event, Kind::Node] {
-        let body = reqwest::Client::new()
-            .get(format!("{}{}", cp.url, kind.collection_path(None)))
-            .bearer_auth(client.token())
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(failed)?
-            .bytes()
+        let body = client
+            .get_bytes(&kind.collection_path(None))
             .await
             .map_err(failed)?;
         let n = serde_json::from_slice::<serde_json::Value>(&body)

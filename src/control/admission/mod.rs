@@ -39,28 +39,38 @@
 //!
 //! This module must not import the HTTP layer, controllers or the scheduler.
 
+pub mod node;
 mod ports;
 
-use crate::api::{Object, Service};
+use crate::api::{Object, Pod, Service};
+use crate::control::authz::Identity;
 use crate::control::store::{StoreError, Subresource, Tx};
 use std::any::Any;
 use std::sync::Arc;
 
-/// Admits a new object and creates it.
-pub fn create<T: Object>(tx: &mut Tx<'_>, mut obj: T) -> Result<Arc<T>, StoreError> {
+/// Admits a new object from `who` and creates it.
+pub fn create<T: Object>(
+    tx: &mut Tx<'_>,
+    who: &Identity,
+    mut obj: T,
+) -> Result<Arc<T>, StoreError> {
+    restrict(tx, who, &obj, None)?;
     admit(tx, &mut obj, None)?;
     tx.create(obj)
 }
 
-/// Admits a replacement and writes it. The stored object must exist and
-/// match `obj`'s preconditions (checked before anything is allocated).
+/// Admits a replacement from `who` and writes it. The stored object must
+/// exist and match `obj`'s preconditions (checked before anything is
+/// allocated).
 pub fn update<T: Object>(
     tx: &mut Tx<'_>,
+    who: &Identity,
     mut obj: T,
     sub: Subresource,
 ) -> Result<Arc<T>, StoreError> {
     if sub == Subresource::Main {
         let old = tx.replaced_by(&obj)?;
+        restrict(tx, who, &obj, Some(&old))?;
         admit(tx, &mut obj, Some(&old))?;
     }
     tx.update(obj, sub)
@@ -70,12 +80,36 @@ pub fn update<T: Object>(
 /// the changed object as [`update`] does.
 pub fn mutate<T: Object>(
     tx: &mut Tx<'_>,
+    who: &Identity,
     ns: &str,
     name: &str,
     sub: Subresource,
     f: impl FnOnce(&mut T) -> Result<bool, StoreError>,
 ) -> Result<Arc<T>, StoreError> {
-    tx.mutate_with(ns, name, f, |tx, obj| update(tx, obj, sub))
+    tx.mutate_with(ns, name, f, |tx, obj| update(tx, who, obj, sub))
+}
+
+/// What a node may write ([`node`]); everyone else is only authorized by route.
+fn restrict<T: Object>(
+    tx: &Tx<'_>,
+    who: &Identity,
+    obj: &T,
+    old: Option<&T>,
+) -> Result<(), StoreError> {
+    let Identity::Node(me) = who else {
+        return Ok(());
+    };
+    let pod_node = |ns: &str, name: &str| {
+        tx.get::<Pod>(ns, name)
+            .map(|p| p.spec.node_name.clone())
+            .filter(|n| !n.is_empty())
+    };
+    let new = obj.clone().into_any();
+    let old = old.map(|o| o.clone().into_any());
+    match node::refusal(me, &new, old.as_ref(), &pod_node) {
+        Some(why) => Err(StoreError::Forbidden(why)),
+        None => Ok(()),
+    }
 }
 
 /// The kind-specific part: what each kind needs from the rest of the cluster.
@@ -96,7 +130,15 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
 mod tests {
     use super::*;
     use crate::api::service::CLUSTER_IP;
+    use crate::control::authz::Role;
     use crate::control::store::testing::temp_store;
+
+    fn admin() -> Identity {
+        Identity::User {
+            name: "admin".into(),
+            role: Role::Admin,
+        }
+    }
 
     fn node_port(name: &str) -> Service {
         let mut s = Service::test(name);
@@ -113,7 +155,12 @@ mod tests {
     async fn services_created_in_one_transaction_never_share_a_port() {
         let s = temp_store().await;
         let (a, b) = s
-            .txn(|tx| Ok((create(tx, node_port("a"))?, create(tx, node_port("b"))?)))
+            .txn(|tx| {
+                Ok((
+                    create(tx, &admin(), node_port("a"))?,
+                    create(tx, &admin(), node_port("b"))?,
+                ))
+            })
             .await
             .unwrap();
         let ((ca, na), (cb, nb)) = (ports(&a), ports(&b));
@@ -126,9 +173,12 @@ mod tests {
     #[tokio::test]
     async fn a_replacement_without_ports_keeps_the_allocated_ones() {
         let s = temp_store().await;
-        let first = s.txn(|tx| create(tx, node_port("web"))).await.unwrap();
+        let first = s
+            .txn(|tx| create(tx, &admin(), node_port("web")))
+            .await
+            .unwrap();
         let again = s
-            .txn(|tx| update(tx, node_port("web"), Subresource::Main))
+            .txn(|tx| update(tx, &admin(), node_port("web"), Subresource::Main))
             .await
             .unwrap();
         assert_eq!(ports(&again), ports(&first));
@@ -141,10 +191,13 @@ mod tests {
     #[tokio::test]
     async fn a_port_another_service_has_is_refused_naming_the_field() {
         let s = temp_store().await;
-        let first = s.txn(|tx| create(tx, node_port("a"))).await.unwrap();
+        let first = s
+            .txn(|tx| create(tx, &admin(), node_port("a")))
+            .await
+            .unwrap();
         let mut clash = node_port("b");
         clash.spec.ports[0].node_port = ports(&first).1;
-        match s.txn(move |tx| create(tx, clash)).await {
+        match s.txn(move |tx| create(tx, &admin(), clash)).await {
             Err(StoreError::Invalid { errors, .. }) => {
                 assert_eq!(errors[0].path, "spec.ports[0].nodePort");
             }
@@ -156,11 +209,14 @@ mod tests {
     #[tokio::test]
     async fn an_invalid_new_service_is_refused_for_its_fields_before_its_ports() {
         let s = temp_store().await;
-        let first = s.txn(|tx| create(tx, node_port("a"))).await.unwrap();
+        let first = s
+            .txn(|tx| create(tx, &admin(), node_port("a")))
+            .await
+            .unwrap();
         let mut bad = node_port("b");
         bad.spec.ports[0].port = 0;
         bad.spec.ports[0].node_port = ports(&first).1;
-        match s.txn(move |tx| create(tx, bad)).await {
+        match s.txn(move |tx| create(tx, &admin(), bad)).await {
             Err(StoreError::Invalid { errors, .. }) => {
                 let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
                 assert_eq!(paths, ["spec.ports[0].port"]);

@@ -9,13 +9,15 @@
 //! namespace its other objects live in.
 
 use super::resources::dry_run;
-use super::{ApiError, App, Body};
+use super::{ApiError, App, Body, Caller};
 use crate::api::merge::three_way;
 use crate::api::wire::{self, Applied, ApplyRequest, ApplyResponse, WriteParams};
 use crate::api::{AnyObject, Kind, LAST_APPLIED_ANNOTATION, Object, StatusDetails};
 use crate::control::admission;
+use crate::control::authz::{Attributes, Decision, Identity, authorize};
 use crate::control::store::{StoreError, Subresource, Tx};
 use axum::Router;
+use axum::extract::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -111,7 +113,51 @@ fn set_last_applied(v: &mut Value, desired: &Value) {
     }
 }
 
-fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError> {
+/// Whether `who` may write this object (apply's one route carries objects
+/// of every kind, so each is authorized as its own create or patch).
+fn authorized(
+    who: &Identity,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    exists: bool,
+) -> Result<(), StoreError> {
+    let group = kind
+        .api_version()
+        .rsplit_once('/')
+        .map(|(g, _)| g)
+        .unwrap_or("");
+    let attrs = Attributes {
+        verb: if exists { "patch" } else { "create" }.into(),
+        resource_request: true,
+        group: group.into(),
+        resource: kind.plural().into(),
+        namespace: ns.into(),
+        name: name.into(),
+        ..Default::default()
+    };
+    match authorize(who, &attrs, &NoFacts) {
+        Decision::Deny(why) => Err(StoreError::Forbidden(why)),
+        _ => Ok(()),
+    }
+}
+
+/// Apply is for users: the policy needs no facts about nodes' pods.
+struct NoFacts;
+
+impl crate::control::authz::Facts for NoFacts {
+    fn pod_node(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+    fn node_uses(&self, _: &str, _: &str, _: &str, _: &str) -> bool {
+        false
+    }
+    fn event_about(&self, _: &str, _: &str) -> Option<(String, String, String)> {
+        None
+    }
+}
+
+fn apply_one(tx: &mut Tx<'_>, who: &Identity, mut desired: Value) -> Result<Applied, StoreError> {
     let av = desired
         .get("apiVersion")
         .and_then(Value::as_str)
@@ -156,13 +202,15 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
         name: name.clone(),
         action: String::new(),
     };
-    match tx.get_entry(kind, &ns, &name) {
+    let live = tx.get_entry(kind, &ns, &name);
+    authorized(who, kind, &ns, &name, live.is_some())?;
+    match live {
         None => {
             let mut v = desired.clone();
             set_last_applied(&mut v, &redacted(kind, &desired));
             let obj =
                 AnyObject::from_value(kind, v).map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
-            crate::dispatch!(obj, o => { admission::create(tx, (*o).clone())?; });
+            crate::dispatch!(obj, o => { admission::create(tx, who, (*o).clone())?; });
             result.action = "created".into();
         }
         Some(live) => {
@@ -183,7 +231,7 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
                 .map_err(|e| bad(format!("{kind} {name:?}: {e}")))?;
             let before = live.obj.meta().resource_version.clone();
             let after = crate::dispatch!(obj, o => {
-                admission::update(tx, (*o).clone(), Subresource::Main)?
+                admission::update(tx, who, (*o).clone(), Subresource::Main)?
                     .meta()
                     .resource_version
                     .clone()
@@ -199,7 +247,11 @@ fn apply_one(tx: &mut Tx<'_>, mut desired: Value) -> Result<Applied, StoreError>
     Ok(result)
 }
 
-fn apply_all(tx: &mut Tx<'_>, items: Vec<Value>) -> Result<Vec<Applied>, ItemError> {
+fn apply_all(
+    tx: &mut Tx<'_>,
+    who: &Identity,
+    items: Vec<Value>,
+) -> Result<Vec<Applied>, ItemError> {
     // Namespaces first, otherwise in the order given.
     let mut order: Vec<(usize, Value)> = items.into_iter().enumerate().collect();
     order.sort_by_key(|(i, v)| {
@@ -210,7 +262,7 @@ fn apply_all(tx: &mut Tx<'_>, items: Vec<Value>) -> Result<Vec<Applied>, ItemErr
     });
     let mut out: Vec<(usize, Applied)> = Vec::with_capacity(order.len());
     for (i, v) in order {
-        out.push((i, apply_one(tx, v).map_err(item_err(i))?));
+        out.push((i, apply_one(tx, who, v).map_err(item_err(i))?));
     }
     out.sort_by_key(|(i, _)| *i);
     Ok(out.into_iter().map(|(_, a)| a).collect())
@@ -218,6 +270,7 @@ fn apply_all(tx: &mut Tx<'_>, items: Vec<Value>) -> Result<Vec<Applied>, ItemErr
 
 async fn apply(
     State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<WriteParams>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
@@ -233,7 +286,7 @@ async fn apply(
     let failed: Arc<std::sync::Mutex<Option<usize>>> = Arc::default();
     let failed_in = failed.clone();
     let f = move |tx: &mut Tx<'_>| {
-        apply_all(tx, req.items).map_err(|ie| {
+        apply_all(tx, &caller.identity, req.items).map_err(|ie| {
             *failed_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(ie.index);
             ie.error
         })

@@ -1,7 +1,9 @@
 //! The HTTP API in Kubernetes' shape: `/api/v1/...` for the core group,
 //! `/apis/apps/v1/...` for workloads, JSON bodies, `?watch=true` streams of
 //! one JSON event per line, errors as `Status` objects. Every route but
-//! `/healthz` needs a bearer token; node tokens reach only what a node needs.
+//! `/healthz` needs credentials: [`authenticate`] finds the caller's
+//! identity ([`crate::control::authn`]), asks [`crate::control::authz`]
+//! whether it may make the request, and records it in the audit log.
 //!
 //! Handlers are thin: they decode, call the store (reads from its cache,
 //! writes through transactions that pass client objects through
@@ -9,6 +11,7 @@
 //! [`crate::control::ops`]), and encode.
 //! This module must not import controllers or the scheduler.
 
+mod access;
 mod apply;
 mod metrics;
 mod nodes;
@@ -16,9 +19,14 @@ mod resources;
 mod scale;
 mod watch;
 
+pub use access::Caller;
+
 use crate::api::{Kind, Status, StatusCause, StatusDetails};
-use crate::control::auth::{self, Role, Tokens};
+use crate::control::audit::AuditLog;
+use crate::control::authn::Authenticator;
 use crate::control::leases::Leases;
+use crate::control::node_link::NodeClients;
+use crate::control::pki::Ca;
 use crate::control::store::{Store, StoreError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -35,10 +43,13 @@ pub const MAX_BODY: usize = 3 * 1024 * 1024;
 /// What the handlers share.
 pub struct App {
     pub store: Store,
-    pub tokens: Tokens,
+    /// Who is calling.
+    pub authn: Authenticator,
+    /// Signs the certificates of nodes that join.
+    pub ca: Arc<Ca>,
     pub leases: Leases,
-    /// Client for reaching node daemons (logs).
-    pub nodes_http: reqwest::Client,
+    /// Clients for reaching node daemons (logs, exec).
+    pub nodes: NodeClients,
     /// Serve `/metrics` without a token.
     pub metrics_public: bool,
     /// Usage reported by nodes, in memory.
@@ -47,6 +58,8 @@ pub struct App {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// How the scheduler weighs free capacity (`ork why` scores the same way).
     pub scheduling_strategy: crate::scheduler::Strategy,
+    /// One line per request.
+    pub audit: AuditLog,
 }
 
 /// An error answered as a Kubernetes `Status`.
@@ -159,40 +172,6 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
-async fn require_token(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let role = presented.and_then(|t| app.tokens.role(t));
-    match role {
-        None => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "missing or invalid bearer token: pass --token or set ORK_TOKEN \
-             (the admin token is in the control daemon's data dir, admin.token)",
-        )
-        .into_response(),
-        Some(role) if !auth::allowed(role, req.method(), req.uri().path()) => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            format!(
-                "a {} token may not {} {}",
-                match role {
-                    Role::Admin => "admin",
-                    Role::Node => "node",
-                },
-                req.method(),
-                req.uri().path()
-            ),
-        )
-        .into_response(),
-        Some(_) => next.run(req).await,
-    }
-}
-
 async fn version(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "major": "0",
@@ -233,10 +212,14 @@ pub fn router(app: Arc<App>) -> Router {
         r = r.route("/metrics", get(metrics::prometheus));
     }
     r = apply::routes(r);
+    r = access::routes(r);
     let app_for_metrics = app.clone();
     let protected = r
         .fallback(fallback)
-        .layer(middleware::from_fn_with_state(app.clone(), require_token))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            access::authenticate,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(app);
     let mut open = Router::new().route("/healthz", get(|| async { "ok" }));

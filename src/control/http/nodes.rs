@@ -144,8 +144,19 @@ fn locate(
     } else {
         host.to_string()
     };
-    let base = format!("http://{host}:{port}");
+    let base = format!("https://{host}:{port}");
     Ok((pod, container, base))
+}
+
+/// The client for the node a pod runs on (it checks it reaches that node).
+fn node_client(app: &App, pod: &Pod) -> Result<reqwest::Client, ApiError> {
+    app.nodes.get(&pod.spec.node_name).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            format!("a client for node {:?}: {e}", pod.spec.node_name),
+        )
+    })
 }
 
 fn unreachable(pod: &Pod, base: &str, what: &str, e: reqwest::Error) -> ApiError {
@@ -181,11 +192,9 @@ async fn logs(
         container: None,
         ..q
     };
-    let resp = app
-        .nodes_http
+    let resp = node_client(&app, &pod)?
         .get(&url)
         .query(&query)
-        .bearer_auth(&app.tokens.node)
         .send()
         .await
         .map_err(|e| unreachable(&pod, &base, "logs", e))?;
@@ -221,11 +230,9 @@ async fn exec(
         container: None,
         ..q
     };
-    let resp = app
-        .nodes_http
+    let resp = node_client(&app, &pod)?
         .post(&url)
         .query(&query)
-        .bearer_auth(&app.tokens.node)
         .header(header::CONNECTION, "Upgrade")
         .header(header::UPGRADE, UPGRADE_PROTOCOL)
         .send()

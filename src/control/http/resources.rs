@@ -2,7 +2,7 @@
 //! replace, merge-patch, delete, delete-collection, the `status`
 //! subresource, and `scale` for Deployments and ReplicaSets.
 
-use super::{ApiError, App, Body, json_bytes, watch};
+use super::{ApiError, App, Body, Caller, json_bytes, watch};
 use crate::api::merge::merge_patch;
 use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
@@ -16,6 +16,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// The caller [`super::access::authenticate`] put on the request.
+pub fn caller_of(ext: &axum::http::Extensions) -> Result<Caller, Response> {
+    ext.get::<Caller>().cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "the request was not authenticated",
+        )
+        .into_response()
+    })
+}
 
 /// Whether a write is a dry run (`dryRun=All`); other values are a 400.
 pub fn dry_run(q: &WriteParams) -> Result<bool, ApiError> {
@@ -118,6 +130,9 @@ pub struct Filters {
     pub namespace: Option<String>,
     pub labels: Selector,
     pub fields: FieldSelector,
+    /// Only what the pods of this node use (a node's list of ConfigMaps,
+    /// Secrets or claims), checked against the store at each object.
+    pub used_by: Option<(String, crate::control::store::Store)>,
 }
 
 impl Filters {
@@ -130,14 +145,30 @@ impl Filters {
             namespace: ns.filter(|_| kind.namespaced()),
             labels,
             fields,
+            used_by: None,
         })
     }
 
+    /// Cuts these filters down to what node `node`'s pods use.
+    pub fn used_by(mut self, node: Option<String>, store: &crate::control::store::Store) -> Self {
+        self.used_by = node.map(|n| (n, store.clone()));
+        self
+    }
+
     pub fn matches(&self, obj: &AnyObject) -> bool {
+        use crate::control::authz::Facts;
         let m = obj.meta();
         self.namespace.as_ref().is_none_or(|ns| m.namespace == *ns)
             && self.labels.matches(&m.labels)
             && self.fields.matches(obj)
+            && self.used_by.as_ref().is_none_or(|(node, store)| {
+                crate::control::authn::StoreFacts(store).node_uses(
+                    node,
+                    obj.kind().plural(),
+                    &m.namespace,
+                    &m.name,
+                )
+            })
     }
 }
 
@@ -145,10 +176,12 @@ async fn list<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
     Query(q): Query<ListParams>,
+    caller: Option<axum::extract::Extension<Caller>>,
 ) -> Result<Response, ApiError> {
     let kind = T::KIND;
     let ns = p.get("ns").cloned();
-    let filters = Filters::parse(kind, ns, &q)?;
+    let used_by = caller.and_then(|c| c.0.used_by);
+    let filters = Filters::parse(kind, ns, &q)?.used_by(used_by, &app.store);
     if q.is_watch() {
         return watch::serve(app, kind, filters, &q).await;
     }
@@ -274,7 +307,9 @@ async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Resp
     prepare(&mut obj, &ns, None)?;
     let stored = app
         .store
-        .txn_with(w.dry_run()?, move |tx| admission::create(tx, obj))
+        .txn_with(w.dry_run()?, move |tx| {
+            admission::create(tx, &w.caller.identity, obj)
+        })
         .await?;
     encode(StatusCode::CREATED, stored.as_ref())
 }
@@ -299,7 +334,9 @@ async fn replace<T: Object, const STATUS: bool>(
     let sub = subresource(STATUS);
     let stored = app
         .store
-        .txn_with(w.dry_run()?, move |tx| admission::update(tx, obj, sub))
+        .txn_with(w.dry_run()?, move |tx| {
+            admission::update(tx, &w.caller.identity, obj, sub)
+        })
         .await?;
     encode(StatusCode::OK, stored.as_ref())
 }
@@ -308,6 +345,7 @@ async fn replace<T: Object, const STATUS: bool>(
 /// (`dryRun`, `labelSelector`...), the headers and the body. A part that
 /// cannot be read is refused as its own extractor refuses it.
 pub struct Write {
+    pub caller: Caller,
     pub path: HashMap<String, String>,
     pub query: WriteParams,
     pub headers: HeaderMap,
@@ -319,6 +357,7 @@ impl<S: Send + Sync> FromRequest<S> for Write {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
+        let caller = caller_of(&parts.extensions)?;
         let Path(path) = Params::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -330,6 +369,7 @@ impl<S: Send + Sync> FromRequest<S> for Write {
             .await
             .map_err(IntoResponse::into_response)?;
         Ok(Write {
+            caller,
             path,
             query,
             headers,
@@ -384,8 +424,9 @@ async fn patch<T: Object, const STATUS: bool>(
 ) -> Result<Response, ApiError> {
     let patch = w.patch()?;
     let (ns, name) = key(T::KIND, &w.path);
+    let who = w.caller.identity.clone();
     let f = move |tx: &mut Tx<'_>| {
-        admission::mutate::<T>(tx, &ns, &name, subresource(STATUS), |obj| {
+        admission::mutate::<T>(tx, &who, &ns, &name, subresource(STATUS), |obj| {
             let mut v =
                 serde_json::to_value(&*obj).map_err(|e| StoreError::BadRequest(e.to_string()))?;
             let rv = obj.meta().resource_version.clone();

@@ -1,56 +1,95 @@
-//! The API over real HTTP on loopback, against a real SQLite store.
+//! The API over real HTTPS on loopback, against a real SQLite store.
 
 use super::*;
-use crate::api::{Namespace, new_object};
+use crate::api::Namespace;
 use crate::control::store::Sqlite;
 use serde_json::{Value, json};
 
 struct Server {
     url: String,
     admin: String,
-    node: String,
+    /// Trusts the cluster CA, presents no certificate.
     http: reqwest::Client,
     store: Store,
+    ca: Arc<Ca>,
     _dir: tempfile::TempDir,
 }
 
+/// The API over TLS on loopback, as `ork control` serves it, with a CA of
+/// its own and the admin token.
 async fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Arc::new(Sqlite::open(&dir.path().join("ork.db")).unwrap())).unwrap();
-    store
-        .create(new_object::<Namespace>("", "default"))
-        .await
-        .unwrap();
-    let tokens = Tokens::load(&dir.path().join("data")).unwrap();
+    for ns in ["default", "kube-system"] {
+        crate::control::daemon::ensure_namespace(&store, ns)
+            .await
+            .unwrap();
+    }
+    let admin = crate::control::auth::admin_token(&dir.path().join("data")).unwrap();
+    let ca =
+        Arc::new(Ca::load_or_create(dir.path(), crate::control::pki::DEFAULT_VALIDITY).unwrap());
+    let (dns, ips) = crate::control::pki::serving_names("127.0.0.1".parse().unwrap(), &[]);
+    let serving = crate::control::pki::serving_cert(&ca, dir.path(), &dns, &ips).unwrap();
+    let roots = crate::tls::roots(std::slice::from_ref(ca.cert())).unwrap();
     let app = Arc::new(App {
         store: store.clone(),
-        tokens: tokens.clone(),
+        authn: Authenticator::new(admin.clone(), store.clone()),
+        ca: ca.clone(),
         leases: Leases::default(),
-        nodes_http: {
-            crate::tls::install_crypto();
-            reqwest::Client::new()
-        },
+        nodes: NodeClients::new(
+            roots.clone(),
+            ca.live(&crate::control::pki::Profile::control()).unwrap(),
+        ),
         usage: Default::default(),
         metrics_public: false,
         shutdown: tokio::sync::watch::channel(false).1,
         scheduling_strategy: Default::default(),
+        audit: AuditLog::off(),
     });
+    let tls = crate::tls::server_config(&serving, crate::tls::ClientAuth::Optional(roots)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router(app)).await.unwrap();
-    });
-    Server {
-        url: format!("http://{addr}"),
-        admin: tokens.admin,
-        node: tokens.node,
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    // The server lives as long as the test's runtime.
+    std::mem::forget(stop_tx);
+    tokio::spawn(crate::serve::serve(
+        listener,
+        Some(Arc::new(tls)),
+        router(app),
+        crate::serve::Limits::default(),
+        stop,
+    ));
+    let mut s = Server {
+        url: format!("https://{addr}"),
+        admin,
         http: reqwest::Client::new(),
         store,
+        ca,
         _dir: dir,
-    }
+    };
+    s.http = s.client_as(None);
+    s
 }
 
 impl Server {
+    /// A client trusting the cluster CA, presenting `cert` if given.
+    fn client_as(&self, cert: Option<&crate::tls::LiveCert>) -> reqwest::Client {
+        let roots = crate::tls::roots(std::slice::from_ref(self.ca.cert())).unwrap();
+        reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::tls::client_config(roots, cert).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    /// A client presenting node `name`'s certificate.
+    fn node_client(&self, name: &str) -> reqwest::Client {
+        let cert = self
+            .ca
+            .live(&crate::control::pki::Profile::node(name, &[]))
+            .unwrap();
+        self.client_as(Some(&cert))
+    }
+
     fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(m, format!("{}{path}", self.url))
@@ -162,24 +201,23 @@ async fn health_needs_no_token_and_every_other_route_does() {
 }
 
 #[tokio::test]
-async fn a_node_token_cannot_reach_workloads() {
+async fn a_node_cannot_reach_workloads_and_lists_only_its_own_pods() {
     let s = server().await;
-    let r = s
-        .http
-        .get(format!("{}/apis/apps/v1/deployments", s.url))
-        .bearer_auth(&s.node)
-        .send()
+    let node = s.node_client("n1");
+    let get = |path: &str| node.get(format!("{}{path}", s.url)).send();
+    assert_eq!(
+        get("/apis/apps/v1/deployments").await.unwrap().status(),
+        403
+    );
+    assert_eq!(get("/api/v1/pods").await.unwrap().status(), 403);
+    let mine = get("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1")
         .await
         .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = s
-        .http
-        .get(format!("{}/api/v1/pods", s.url))
-        .bearer_auth(&s.node)
-        .send()
+    assert_eq!(mine.status(), 200);
+    let theirs = get("/api/v1/pods?fieldSelector=spec.nodeName%3Dn2")
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(theirs.status(), 403);
 }
 
 #[tokio::test]
