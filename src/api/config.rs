@@ -102,8 +102,10 @@ pub fn key_error(key: &str) -> Option<String> {
     if key.len() > 253 {
         return Some(format!("key {key:?} is longer than 253 characters"));
     }
-    if key == "." || key == ".." {
-        return Some(format!("key {key:?} is not allowed"));
+    if key == "." || key.starts_with("..") {
+        return Some(format!(
+            "key {key:?} is not allowed: keys must not be '.' or start with '..' (volumes use such names for their own)"
+        ));
     }
     if let Some(c) = key
         .chars()

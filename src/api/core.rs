@@ -34,6 +34,18 @@ impl NamespaceStatus {
 /// label `runtime.ork.dev/X: "true"`.
 pub const RUNTIME_LABEL_PREFIX: &str = "runtime.ork.dev/";
 
+/// Whether a node keeps this label of its Node up to date itself (its
+/// hostname, OS, architecture, runtimes, `node.kubernetes.io/…`); every
+/// other label, and the taints, are set when it first registers and are an
+/// admin's afterwards.
+pub fn node_owns_label(key: &str) -> bool {
+    matches!(
+        key,
+        "kubernetes.io/hostname" | "kubernetes.io/os" | "kubernetes.io/arch" | "ork.dev/runtime"
+    ) || key.starts_with("node.kubernetes.io/")
+        || key.starts_with(RUNTIME_LABEL_PREFIX)
+}
+
 /// A machine that runs pods. Registered by its node daemon.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

@@ -18,6 +18,7 @@ mod misc;
 mod nodes;
 mod output;
 mod rollout;
+mod token;
 mod top;
 mod up;
 mod why;
@@ -127,6 +128,8 @@ pub enum Command {
     Autoscale(misc::AutoscaleArgs),
     /// Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`.
     Create(create::CreateArgs),
+    /// Make, list and revoke tokens: join tokens for nodes, bearer tokens with a role for users.
+    Token(token::TokenArgs),
     /// Manage Secrets' encryption at rest: `ork secret rotate-key`.
     Secret(create::SecretCmdArgs),
     /// Show CPU and memory in use by nodes or pods.
@@ -268,6 +271,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Top(a) => top::top(&ctx(g)?, a).await,
         Command::Autoscale(a) => misc::autoscale(&ctx(g)?, a).await,
         Command::Create(a) => create::create(&ctx(g)?, a).await,
+        Command::Token(a) => token::token(g, &ctx(g)?, a).await,
         Command::Secret(a) => create::secret(&ctx(g)?, a).await,
         Command::Events(a) => misc::events(&ctx(g)?, a).await,
         Command::Tui(a) => crate::tui::run(&ctx(g)?, a)

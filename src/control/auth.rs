@@ -4,15 +4,15 @@
 //!   `admin.kubeconfig`, a kubeconfig holding it with the cluster CA;
 //! - `node.token`: a join token `K10<ca hash>::<id>.<secret>` for adding
 //!   nodes, kept as long as the store still has it (a Secret in
-//!   `kube-system`, see [`crate::control::tokens`]); it does not expire, and
+//!   `kube-system`, see [`crate::api::token`]); it does not expire, and
 //!   `ork token revoke <id>` retires it (the next start makes a new one).
 //!
 //! Who may do what with these is [`crate::control::authz`]'s business.
 
+use crate::api::token::{self as tokens, TokenRole};
 use crate::api::token::{Token, parse_join};
 use crate::api::{Secret, Time};
 use crate::control::store::{Store, StoreError};
-use crate::control::tokens::{self, TokenRole};
 use crate::sys::{private_dir, read_private, write_private};
 use std::path::{Path, PathBuf};
 

@@ -8,17 +8,17 @@
 //!   authenticates nobody.
 //! - A bearer token is the admin token (`admin.token`), or a token made by
 //!   `ork token create` (a Secret in `kube-system`, see
-//!   [`crate::control::tokens`]): a `node` token is a join token, others
+//!   [`crate::api::token`]): a `node` token is a join token, others
 //!   are users named `token:<id>`.
 //!
 //! It reads the store's cache; it never writes.
 
+use crate::api::token::{self as tokens, Refused, Token, TokenRole};
 use crate::api::volume::claims_of;
 use crate::api::{Event, Pod, Secret, Time};
 use crate::control::authz::{Facts, Identity, Role};
 use crate::control::pki::{CONTROL_IDENTITY, NODE_PREFIX, NODES_GROUP};
 use crate::control::store::Store;
-use crate::control::tokens::{self, Refused, Token, TokenRole};
 use rustls::pki_types::CertificateDer;
 use subtle::ConstantTimeEq;
 

@@ -27,47 +27,8 @@
 //!
 //! It imports `api` only.
 
+pub use crate::api::token::Role;
 use std::fmt;
-
-/// A user's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Admin,
-    Edit,
-    View,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Edit, Role::View];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Edit => "edit",
-            Role::View => "view",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// The group a user of this role is in (certificates carry it as their
-    /// organization).
-    pub fn group(self) -> String {
-        format!("ork:{}", self.as_str())
-    }
-
-    pub fn from_group(g: &str) -> Option<Role> {
-        g.strip_prefix("ork:").and_then(Role::parse)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Who made a request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

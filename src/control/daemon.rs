@@ -7,6 +7,7 @@
 //! `admin.kubeconfig`, `node.token` (the join token), `control.url` (where
 //! the API listens), `audit.log`.
 
+use crate::api::token as tokens;
 use crate::api::{DEFAULT_NAMESPACE, Namespace, new_object};
 use crate::client::kubeconfig::{Kubeconfig, User};
 use crate::control::audit::AuditLog;
@@ -17,7 +18,6 @@ use crate::control::leases::Leases;
 use crate::control::node_link::NodeClients;
 use crate::control::pki::{self, Ca};
 use crate::control::store::{BackendError, Sqlite, Store, StoreError};
-use crate::control::tokens;
 use crate::control::{controllers, scheduling};
 use crate::scheduler::Scheduler;
 use crate::sys::{private_dir, write_private};
@@ -321,6 +321,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         shutdown: rx.clone(),
         scheduling_strategy: cfg.scheduling_strategy,
         audit,
+        fairness: Default::default(),
     });
     controllers::replicaset::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());

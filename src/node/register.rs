@@ -134,8 +134,9 @@ async fn set_ready(client: &Client, name: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// Creates the Node, or refreshes it (labels merged, spec such as
-/// `unschedulable` kept, status replaced) when it exists.
+/// Creates the Node, or refreshes it when it exists: the labels it owns
+/// updated, its status replaced; labels and taints given on the command line
+/// apply at first registration only (an admin changes them afterwards).
 async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
     match client.create(node).await {
         Ok(_) => return Ok(()),
@@ -143,12 +144,14 @@ async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
         Err(e) => return Err(e),
     }
     let mut existing: Node = client.get("", &node.metadata.name).await?;
-    existing
-        .metadata
-        .labels
-        .extend(node.metadata.labels.clone());
-    // Taints given at start are added (a present one keeps its value and
-    // time); others set since (ork taint) are kept.
+    let before = existing.metadata.labels.clone();
+    for (k, v) in &node.metadata.labels {
+        if crate::api::core::node_owns_label(k) {
+            existing.metadata.labels.insert(k.clone(), v.clone());
+        } else if existing.metadata.labels.get(k) != Some(v) {
+            tracing::warn!(label = %k, "--label applies when a node first registers; this Node exists, so an admin changes its labels");
+        }
+    }
     for t in &node.spec.taints {
         if !existing
             .spec
@@ -156,10 +159,14 @@ async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
             .iter()
             .any(|x| x.key == t.key && x.effect == t.effect)
         {
-            existing.spec.taints.push(t.clone());
+            tracing::warn!(taint = %t.describe(), "--taint applies when a node first registers; this Node exists, so an admin taints it (ork taint)");
         }
     }
-    let mut updated = client.replace(&existing).await?;
+    let mut updated = if existing.metadata.labels != before {
+        client.replace(&existing).await?
+    } else {
+        existing
+    };
     updated.status = node.status.clone();
     updated.metadata.resource_version.clear();
     client.replace_status(&updated).await?;

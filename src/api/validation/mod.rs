@@ -138,6 +138,9 @@ pub fn label_value_error(v: &str) -> Option<String> {
 
 /// Every problem of an object: its metadata first, then what `rest` finds
 /// in the rest of it.
+/// Labels and annotations of one object may total at most this many bytes.
+pub const MAX_METADATA_BYTES: usize = 256 * 1024;
+
 fn object<T: Object>(obj: &T, rest: impl FnOnce(&T, &mut Vec<FieldError>)) -> Vec<FieldError> {
     let mut errs = vec![];
     validate_meta(T::KIND, obj.meta(), &mut errs);
@@ -167,17 +170,17 @@ fn validate_meta(kind: Kind, meta: &ObjectMeta, errs: &mut Vec<FieldError>) {
         errs.push(FieldError::new("metadata.namespace", m));
     }
     validate_labels("metadata.labels", &meta.labels, errs);
-    let mut size = 0;
+    let mut size: usize = meta.labels.iter().map(|(k, v)| k.len() + v.len()).sum();
     for (k, v) in &meta.annotations {
         if let Some(m) = label_key_error(k) {
             errs.push(FieldError::new(format!("metadata.annotations.{k}"), m));
         }
         size += k.len() + v.len();
     }
-    if size > 256 * 1024 {
+    if size > MAX_METADATA_BYTES {
         errs.push(FieldError::new(
             "metadata.annotations",
-            format!("total size {size} bytes exceeds 256 KiB"),
+            format!("labels and annotations total {size} bytes; at most 256 KiB are allowed"),
         ));
     }
 }

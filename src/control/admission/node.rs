@@ -11,20 +11,12 @@
 //! Pure: decisions over the objects and the one fact it needs (where a pod
 //! is bound).
 
-use crate::api::{AnyObject, Event, Node, RUNTIME_LABEL_PREFIX};
+use crate::api::core::node_owns_label as owns_label;
+use crate::api::{AnyObject, Event, Node};
 use std::collections::BTreeMap;
 
 /// Labels a node may never set on itself.
 const FORBIDDEN_PREFIX: &str = "node-restriction.kubernetes.io/";
-
-/// Whether a node may change a label of its own after registering.
-pub fn owns_label(key: &str) -> bool {
-    matches!(
-        key,
-        "kubernetes.io/hostname" | "kubernetes.io/os" | "kubernetes.io/arch" | "ork.dev/runtime"
-    ) || key.starts_with("node.kubernetes.io/")
-        || key.starts_with(RUNTIME_LABEL_PREFIX)
-}
 
 /// Why node `me` may not write `new` (over `old`, when it exists); `None`
 /// when it may. `pod_node` says where a pod is bound.

@@ -14,6 +14,7 @@ use crate::api::wire::{self, CertificateRequest, IssuedCertificate};
 use crate::control::audit::Record;
 use crate::control::authn::StoreFacts;
 use crate::control::authz::{Attributes, Decision, Identity, authorize};
+use crate::control::fairness::{Class, long_running};
 use crate::control::pki::Profile;
 use crate::serve::Peer;
 use axum::Router;
@@ -85,11 +86,27 @@ pub async fn authenticate(State(app): State<Arc<App>>, mut req: Request, next: N
                     Decision::AllowUsedBy(n) => Some(n),
                     _ => None,
                 };
+                let class = Class::of(&id);
+                let seat = if long_running(
+                    req.uri().query().unwrap_or(""),
+                    req.headers().contains_key(header::UPGRADE),
+                ) {
+                    Ok(None)
+                } else {
+                    app.fairness.seat(class).await.map(Some).ok_or(class)
+                };
                 req.extensions_mut().insert(Caller {
                     identity: id.clone(),
                     used_by,
                 });
-                (next.run(req).await, Some(id))
+                match seat {
+                    Ok(seat) => {
+                        let resp = next.run(req).await;
+                        drop(seat);
+                        (resp, Some(id))
+                    }
+                    Err(class) => (busy(class), Some(id)),
+                }
             }
         },
     };
@@ -119,6 +136,24 @@ pub async fn authenticate(State(app): State<Arc<App>>, mut req: Request, next: N
         });
     }
     resp
+}
+
+/// 429 with `Retry-After`: the caller's class has no seat free.
+fn busy(class: Class) -> Response {
+    let mut r = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        format!(
+            "the API is serving as many {} requests as it takes at once; retry in a second",
+            class.as_str()
+        ),
+    )
+    .into_response();
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    r
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {

@@ -60,6 +60,8 @@ pub struct App {
     pub scheduling_strategy: crate::scheduler::Strategy,
     /// One line per request.
     pub audit: AuditLog,
+    /// Concurrency budgets per class of caller.
+    pub fairness: crate::control::fairness::Fairness,
 }
 
 /// An error answered as a Kubernetes `Status`.

@@ -18,14 +18,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The caller [`super::access::authenticate`] put on the request.
-pub fn caller_of(ext: &axum::http::Extensions) -> Result<Caller, Response> {
+pub fn caller_of(ext: &axum::http::Extensions) -> Result<Caller, ApiError> {
     ext.get::<Caller>().cloned().ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "the request was not authenticated",
         )
-        .into_response()
     })
 }
 
@@ -357,7 +356,7 @@ impl<S: Send + Sync> FromRequest<S> for Write {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let caller = caller_of(&parts.extensions)?;
+        let caller = caller_of(&parts.extensions).map_err(IntoResponse::into_response)?;
         let Path(path) = Params::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;

@@ -45,6 +45,7 @@ async fn server() -> Server {
         shutdown: tokio::sync::watch::channel(false).1,
         scheduling_strategy: Default::default(),
         audit: AuditLog::off(),
+        fairness: Default::default(),
     });
     let tls = crate::tls::server_config(&serving, crate::tls::ClientAuth::Optional(roots)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -24,6 +24,9 @@ pub enum Subresource {
     Status,
 }
 
+/// The largest object the store keeps, as JSON (etcd's limit too).
+pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
+
 /// Conditions a delete must meet.
 pub use crate::api::wire::Preconditions;
 
@@ -288,6 +291,19 @@ impl<'a> Tx<'a> {
         let obj = set_revision(&obj, self.rev);
         let entry = Entry::new(obj.clone()).map_err(StoreError::BadRequest)?;
         let kind = obj.kind();
+        if type_ != ChangeType::Deleted && entry.json.len() > MAX_OBJECT_BYTES {
+            return Err(StoreError::Invalid {
+                kind,
+                name: obj.meta().name.clone(),
+                errors: vec![crate::api::FieldError::new(
+                    "",
+                    format!(
+                        "the object is {} bytes; an object may be at most 1.5 MiB (split it, or keep large data elsewhere)",
+                        entry.json.len()
+                    ),
+                )],
+            });
+        }
         let key = key_of(&obj);
         self.events.push(WatchEvent {
             rev: self.rev,

@@ -13,8 +13,10 @@
 //! with their sources when something changed. Secret volumes live on tmpfs
 //! (`/dev/shm`), never on disk, with files 0600.
 //!
-//! ConfigMaps and Secrets are read from what the node watches ([`Watched`]),
-//! through `client` only when not seen yet; their values are never logged.
+//! The node watches only the ConfigMaps and Secrets its pods use (the API
+//! shows a node nothing else). A container start reads them through
+//! `client`; a running pod's volumes are compared with what the node watches
+//! ([`Watched`]). Their values are never logged.
 //! Writing files and resolving hostPaths is [`files`].
 
 use crate::api::volume::{KeyToPath, PersistentVolumeClaim, Volume};
@@ -187,17 +189,21 @@ async fn read(c: &Client, kind: Kind, ns: &str, name: &str) -> Result<Option<Dat
     }
 }
 
-/// ConfigMaps and Secrets read once per resolution: from what the node
-/// watches, else (not seen yet: just created) through the API.
+/// ConfigMaps and Secrets read once per resolution: through the API when
+/// a container starts (the node sees only what its pods use, so an object
+/// no pod used for a while may be stale in its copy), else from what the
+/// node watches, and through the API for what it has not seen yet.
 struct Cache<'a> {
     watched: &'a Watched,
+    fresh: bool,
     read: HashMap<(Kind, String), Option<Data>>,
 }
 
 impl<'a> Cache<'a> {
-    fn new(roots: &'a Roots) -> Self {
+    fn new(roots: &'a Roots, fresh: bool) -> Self {
         Cache {
             watched: &roots.watched,
+            fresh,
             read: HashMap::new(),
         }
     }
@@ -213,7 +219,7 @@ impl<'a> Cache<'a> {
     ) -> Result<Option<&Data>, String> {
         let key = (kind, name.to_string());
         if !self.read.contains_key(&key) {
-            let d = match self.watched.get(kind, ns, name) {
+            let d = match self.watched.get(kind, ns, name).filter(|_| !self.fresh) {
                 Some(d) => Some(d),
                 None => read(c, kind, ns, name).await?,
             };
@@ -278,7 +284,7 @@ fn key_ref(
 /// Resolves the environment and prepares the volumes of a pod.
 pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolved, String> {
     let ns = &pod.metadata.namespace;
-    let mut cache = Cache::new(roots);
+    let mut cache = Cache::new(roots, true);
     let mut out = Resolved::default();
     for c in &pod.spec.containers {
         let mut env: Vec<(String, String)> = vec![];
@@ -366,7 +372,7 @@ pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolv
 /// Rewrites the configMap and secret volumes of a running pod whose source
 /// changed (atomically); returns how many changed.
 pub async fn refresh(client: &Client, pod: &Pod, roots: &Roots) -> Result<usize, String> {
-    let mut cache = Cache::new(roots);
+    let mut cache = Cache::new(roots, false);
     let mut n = 0;
     for v in &pod.spec.volumes {
         if v.config_map.is_none() && v.secret.is_none() {
