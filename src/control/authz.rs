@@ -126,6 +126,14 @@ impl Attributes {
         };
         a.resource_request = true;
         let rest = match rest {
+            // A namespace's own subresources: `/api/v1/namespaces/{name}/status`.
+            ["namespaces", ns, sub @ ("status" | "finalize")] => {
+                a.resource = "namespaces".into();
+                a.name = (*ns).to_string();
+                a.namespace = (*ns).to_string();
+                a.subresource = (*sub).to_string();
+                &[]
+            }
             ["namespaces", ns, r @ ..] if !r.is_empty() => {
                 a.namespace = (*ns).to_string();
                 r
@@ -295,7 +303,7 @@ fn user(id: &Identity, role: Role, a: &Attributes) -> Decision {
         };
     }
     if a.is("", "nodes") || a.is("", "namespaces") || a.group == "metrics.k8s.io" {
-        return if read && a.subresource.is_empty() {
+        return if read {
             Decision::Allow
         } else {
             deny(
@@ -358,6 +366,8 @@ fn node(id: &Identity, me: &str, a: &Attributes, facts: &dyn Facts) -> Decision 
                 _ => own("read and report the pods bound to it"),
             }
         }
+        // Beyond nodes and pods, a node reaches no subresource.
+        _ if !a.subresource.is_empty() => own("reach the subresources of its Node and pods"),
         ("", "configmaps" | "secrets" | "persistentvolumeclaims") => match a.verb.as_str() {
             "list" | "watch" => Decision::AllowUsedBy(me.to_string()),
             "get" if facts.node_uses(me, &a.resource, &a.namespace, &a.name) => Decision::Allow,
@@ -444,6 +454,16 @@ mod tests {
         assert_eq!(
             (a.verb.as_str(), a.resource.as_str(), a.namespace.as_str()),
             ("delete", "namespaces", "x")
+        );
+        let a = Attributes::from_request("PUT", "/api/v1/namespaces/x/status", "");
+        assert_eq!(
+            (
+                a.verb.as_str(),
+                a.resource.as_str(),
+                a.name.as_str(),
+                a.subresource.as_str()
+            ),
+            ("update", "namespaces", "x", "status")
         );
         let a = Attributes::from_request("DELETE", "/api/v1/nodes", "");
         assert_eq!(a.verb, "deletecollection");

@@ -408,11 +408,20 @@ impl Cluster {
         self.ork_stdin(args, None)
     }
 
+    /// Runs the CLI with another bearer token than the admin's.
+    pub fn ork_with_token(&self, token: &str, args: &[&str]) -> Output {
+        self.run_ork(args, None, token)
+    }
+
     pub fn ork_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_ork(args, stdin, &self.admin)
+    }
+
+    fn run_ork(&self, args: &[&str], stdin: Option<&str>, token: &str) -> Output {
         let mut cmd = Command::new(ORK);
         cmd.args(args)
             .env("ORK_SERVER", &self.url)
-            .env("ORK_TOKEN", &self.admin)
+            .env("ORK_TOKEN", token)
             .env("ORK_CA", self.ca_file())
             .env("ORK_CONFIG", self.dir.path().join("no-config.yaml"))
             .env_remove("ORK_NAMESPACE")

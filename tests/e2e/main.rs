@@ -4,11 +4,14 @@
 
 mod harness;
 
+mod access;
 mod auth;
 mod autoscale;
 mod configmaps;
 mod docker;
 mod failover;
+mod hardening;
+mod join;
 mod manifests;
 mod probes;
 mod restarts;

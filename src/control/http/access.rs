@@ -17,7 +17,6 @@ use crate::control::authz::{Attributes, Decision, Identity, authorize};
 use crate::control::fairness::{Class, long_running};
 use crate::control::pki::Profile;
 use crate::serve::Peer;
-use axum::Router;
 use axum::extract::{Extension, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -36,7 +35,7 @@ pub struct Caller {
     pub used_by: Option<String>,
 }
 
-pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub fn routes(r: super::Routes) -> super::Routes {
     r.route(wire::JOIN_PATH, post(join))
         .route("/api/v1/nodes/{name}/certificate", post(renew))
         .route(

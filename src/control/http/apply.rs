@@ -16,7 +16,6 @@ use crate::api::{AnyObject, Kind, LAST_APPLIED_ANNOTATION, Object, StatusDetails
 use crate::control::admission;
 use crate::control::authz::{Attributes, Decision, Identity, authorize};
 use crate::control::store::{StoreError, Subresource, Tx};
-use axum::Router;
 use axum::extract::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -25,7 +24,7 @@ use axum::routing::post;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub fn routes(r: super::Routes) -> super::Routes {
     r.route(wire::APPLY_PATH, post(apply))
 }
 

@@ -9,15 +9,15 @@ use crate::api::metrics::{
 };
 use crate::api::wire::UsageHistory;
 use crate::api::{Node, Pod, Selector};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub fn routes(r: super::Routes) -> super::Routes {
     r.route("/api/v1/nodes/{name}/usage", post(report))
         .route("/apis/metrics.k8s.io/v1beta1/nodes", get(nodes))
         .route("/apis/metrics.k8s.io/v1beta1/nodes/{name}", get(node))

@@ -201,22 +201,52 @@ async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
-/// The whole API.
-pub fn router(app: Arc<App>) -> Router {
-    let mut r = Router::new().route("/version", get(version));
+/// Routes as they are added, each path kept: [`route_paths`] lists every
+/// route the router has, so tests go through all of them.
+pub struct Routes {
+    router: Router<Arc<App>>,
+    paths: Vec<String>,
+}
+
+impl Routes {
+    pub fn route(mut self, path: &str, handler: axum::routing::MethodRouter<Arc<App>>) -> Self {
+        self.paths.push(path.to_string());
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// Every route that needs credentials (all but `/healthz`, and `/metrics`
+/// when it is public).
+fn protected_routes(public_metrics: bool) -> Routes {
+    let mut r = Routes {
+        router: Router::new(),
+        paths: vec![],
+    }
+    .route("/version", get(version));
     for kind in Kind::ALL {
         r = crate::with_kind!(kind, T => resources::routes::<T>(r));
     }
     r = nodes::routes(r);
     r = metrics::routes(r);
-    let public_metrics = app.metrics_public;
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));
     }
     r = apply::routes(r);
-    r = access::routes(r);
+    access::routes(r)
+}
+
+/// The path (with `{param}`s) of every route that needs credentials.
+pub fn route_paths() -> Vec<String> {
+    protected_routes(false).paths
+}
+
+/// The whole API.
+pub fn router(app: Arc<App>) -> Router {
+    let public_metrics = app.metrics_public;
     let app_for_metrics = app.clone();
-    let protected = r
+    let protected = protected_routes(public_metrics)
+        .router
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             app.clone(),

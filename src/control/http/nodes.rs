@@ -9,7 +9,6 @@ use super::{ApiError, App};
 use crate::api::exec::{UPGRADE_PROTOCOL, wants_exec_stream};
 use crate::api::wire::{self, ExecParams, Heartbeat, HeartbeatList, LogParams, RotatedKey};
 use crate::api::{Node, Pod};
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 
-pub fn routes(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub fn routes(r: super::Routes) -> super::Routes {
     r.route("/api/v1/nodes/{name}/heartbeat", post(heartbeat))
         .route(wire::HEARTBEATS_PATH, get(heartbeats))
         .route(wire::ROTATE_KEY_PATH, post(rotate_key))

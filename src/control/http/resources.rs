@@ -8,7 +8,6 @@ use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
 use crate::control::store::{Entry, StoreError, Subresource, Tx};
 use crate::control::{admission, ops};
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -49,7 +48,7 @@ pub fn key(kind: Kind, p: &HashMap<String, String>) -> (String, String) {
     (ns, p.get("name").cloned().unwrap_or_default())
 }
 
-pub fn routes<T: Object>(r: Router<Arc<App>>) -> Router<Arc<App>> {
+pub fn routes<T: Object>(r: super::Routes) -> super::Routes {
     let k = T::KIND;
     let prefix = k.api_prefix();
     let plural = k.plural();
