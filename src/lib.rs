@@ -18,3 +18,6 @@ pub mod sys;
 pub mod tls;
 pub mod tui;
 pub mod verbs;
+
+#[cfg(test)]
+mod decoder_properties;

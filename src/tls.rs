@@ -328,118 +328,47 @@ pub fn peer_client_config(
         .map_err(|e| TlsError::Certificate(e.to_string()))?;
     let name = ServerName::try_from(peer.to_string())
         .map_err(|e| TlsError::Certificate(format!("{peer:?} is not a valid name: {e}")))?;
-    client_builder(Arc::new(Named { inner, name }), identity)
-}
-
-#[derive(Debug)]
-struct Named {
-    inner: Arc<WebPkiServerVerifier>,
-    name: ServerName<'static>,
-}
-
-impl ServerCertVerifier for Named {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, &self.name, ocsp, now)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
+    client_builder(Arc::new(Verifier::new(Named { inner, name })), identity)
 }
 
 /// Accepts any server certificate (kubeconfig's `insecure-skip-tls-verify`):
 /// the connection is encrypted but the server is not authenticated.
 pub fn insecure_client_config(identity: Option<&LiveCert>) -> Result<ClientConfig> {
-    client_builder(
-        Arc::new(AnyServer(provider().signature_verification_algorithms)),
-        identity,
-    )
+    client_builder(Arc::new(Verifier::new(AnyServer)), identity)
 }
 
-#[derive(Debug)]
-struct AnyServer(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AnyServer {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
+/// How a server's certificate chain is judged; the handshake signatures
+/// are always checked with the crypto provider's algorithms ([`Verifier`]).
+trait ChainCheck: std::fmt::Debug + Send + Sync {
+    fn check(&self, c: &Chain<'_>) -> std::result::Result<ServerCertVerified, rustls::Error>;
 }
 
-/// Trusts a server only when a certificate of the chain it presents has a
-/// public key that hashes to `ca_hash` and that certificate signed the
-/// server's; then the CA certificate is kept ([`PinnedCa::ca`]), to be
-/// trusted from then on. The handshake (and so the first byte of any
-/// request) fails otherwise.
+/// What a server presented, as rustls hands it to a verifier.
+struct Chain<'a> {
+    end_entity: &'a CertificateDer<'a>,
+    intermediates: &'a [CertificateDer<'a>],
+    server_name: &'a ServerName<'a>,
+    ocsp: &'a [u8],
+    now: UnixTime,
+}
+
+/// A rustls verifier made of a [`ChainCheck`].
 #[derive(Debug)]
-pub struct PinnedCa {
-    hash: [u8; 32],
+pub struct Verifier<C> {
+    check: C,
     algorithms: WebPkiSupportedAlgorithms,
-    seen: Mutex<Option<CertificateDer<'static>>>,
 }
 
-impl PinnedCa {
-    /// The CA certificate the server presented, once a handshake passed.
-    pub fn ca(&self) -> Option<CertificateDer<'static>> {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+impl<C> Verifier<C> {
+    fn new(check: C) -> Self {
+        Verifier {
+            check,
+            algorithms: provider().signature_verification_algorithms,
+        }
     }
 }
 
-impl ServerCertVerifier for PinnedCa {
+impl<C: ChainCheck> ServerCertVerifier for Verifier<C> {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -448,30 +377,13 @@ impl ServerCertVerifier for PinnedCa {
         ocsp: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let ca = intermediates
-            .iter()
-            .find(|c| spki_sha256(c).is_ok_and(|h| h == self.hash))
-            .ok_or_else(|| {
-                rustls::Error::General(
-                    "the server's certificate chain has no CA matching the hash in the join token"
-                        .into(),
-                )
-            })?
-            .clone()
-            .into_owned();
-        let mut roots = RootCertStore::empty();
-        roots.add(ca.clone())?;
-        let v = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
-            .build()
-            .map_err(|e| rustls::Error::General(e.to_string()))?;
-        let rest: Vec<CertificateDer<'_>> = intermediates
-            .iter()
-            .filter(|c| c.as_ref() != ca.as_ref())
-            .cloned()
-            .collect();
-        let ok = v.verify_server_cert(end_entity, &rest, server_name, ocsp, now)?;
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(ca);
-        Ok(ok)
+        self.check.check(&Chain {
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp,
+            now,
+        })
     }
 
     fn verify_tls12_signature(
@@ -497,14 +409,89 @@ impl ServerCertVerifier for PinnedCa {
     }
 }
 
+/// The chain must verify against the roots, for a fixed name.
+#[derive(Debug)]
+struct Named {
+    inner: Arc<WebPkiServerVerifier>,
+    name: ServerName<'static>,
+}
+
+impl ChainCheck for Named {
+    fn check(&self, c: &Chain<'_>) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.inner
+            .verify_server_cert(c.end_entity, c.intermediates, &self.name, c.ocsp, c.now)
+    }
+}
+
+/// Any chain passes.
+#[derive(Debug)]
+struct AnyServer;
+
+impl ChainCheck for AnyServer {
+    fn check(&self, _: &Chain<'_>) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+}
+
+/// Trusts a server only when a certificate of the chain it presents has a
+/// public key that hashes to `ca_hash` and that certificate signed the
+/// server's; then the CA certificate is kept ([`PinnedCa::ca`]), to be
+/// trusted from then on. The handshake (and so the first byte of any
+/// request) fails otherwise.
+#[derive(Debug)]
+pub struct PinnedCa {
+    hash: [u8; 32],
+    seen: Mutex<Option<CertificateDer<'static>>>,
+}
+
+impl PinnedCa {
+    /// The CA certificate the server presented, once a handshake passed.
+    pub fn ca(&self) -> Option<CertificateDer<'static>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl ChainCheck for Arc<PinnedCa> {
+    fn check(&self, c: &Chain<'_>) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let ca = c
+            .intermediates
+            .iter()
+            .find(|c| spki_sha256(c).is_ok_and(|h| h == self.hash))
+            .ok_or_else(|| {
+                rustls::Error::General(
+                    "the server's certificate chain has no CA matching the hash in the join token"
+                        .into(),
+                )
+            })?
+            .clone()
+            .into_owned();
+        let mut roots = RootCertStore::empty();
+        roots.add(ca.clone())?;
+        let v = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(|e| rustls::Error::General(e.to_string()))?;
+        let rest: Vec<CertificateDer<'_>> = c
+            .intermediates
+            .iter()
+            .filter(|i| i.as_ref() != ca.as_ref())
+            .cloned()
+            .collect();
+        let ok = v.verify_server_cert(c.end_entity, &rest, c.server_name, c.ocsp, c.now)?;
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(ca);
+        Ok(ok)
+    }
+}
+
 /// A client for a first join: see [`PinnedCa`].
 pub fn pinned_client_config(ca_hash: [u8; 32]) -> Result<(ClientConfig, Arc<PinnedCa>)> {
     let pin = Arc::new(PinnedCa {
         hash: ca_hash,
-        algorithms: provider().signature_verification_algorithms,
         seen: Mutex::new(None),
     });
-    Ok((client_builder(pin.clone(), None)?, pin))
+    Ok((
+        client_builder(Arc::new(Verifier::new(pin.clone())), None)?,
+        pin,
+    ))
 }
 
 /// A new ECDSA P-256 key.

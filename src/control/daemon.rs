@@ -86,18 +86,6 @@ pub enum ControlError {
     Pki(#[from] crate::control::pki::PkiError),
     #[error("TLS: {0}")]
     Tls(#[from] crate::tls::TlsError),
-    #[error("reading {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("opening the audit log {path}: {source}")]
-    Audit {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Sys(#[from] crate::sys::SysError),
     #[error(transparent)]
@@ -174,7 +162,8 @@ fn serving(
     match &cfg.tls.cert {
         Some((cert, key)) => {
             let read = |p: &PathBuf| {
-                std::fs::read(p).map_err(|source| ControlError::Read {
+                std::fs::read(p).map_err(|source| crate::sys::SysError::Io {
+                    what: "reading",
                     path: p.clone(),
                     source,
                 })
@@ -303,8 +292,13 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         crate::control::audit::Level::Off => AuditLog::off(),
         crate::control::audit::Level::Metadata => {
             let path = cfg.data_dir.join("audit.log");
-            AuditLog::start(&path, AUDIT_MAX_BYTES, AUDIT_KEEP)
-                .map_err(|source| ControlError::Audit { path, source })?
+            AuditLog::start(&path, AUDIT_MAX_BYTES, AUDIT_KEEP).map_err(|source| {
+                crate::sys::SysError::Io {
+                    what: "opening the audit log",
+                    path,
+                    source,
+                }
+            })?
         }
     };
     let leases = Leases::default();

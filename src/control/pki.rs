@@ -36,7 +36,7 @@ use rcgen::{
 use rustls::pki_types::CertificateDer;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 pub use crate::tls::{CONTROL_IDENTITY, NODE_PREFIX, NODES_GROUP};
@@ -48,13 +48,6 @@ pub const DEFAULT_VALIDITY: Duration = Duration::from_secs(365 * 24 * 3600);
 /// What went wrong with the CA or a certificate.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
-    #[error("{what} {path}: {source}")]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Sys(#[from] crate::sys::SysError),
     #[error(transparent)]
@@ -146,11 +139,11 @@ fn read(path: &Path, what: &'static str) -> Result<Option<Vec<u8>>> {
     match std::fs::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(PkiError::Io {
+        Err(source) => Err(PkiError::Sys(crate::sys::SysError::Io {
             what,
             path: path.to_path_buf(),
             source,
-        }),
+        })),
     }
 }
 
