@@ -15,7 +15,7 @@ for _ in $(seq 200); do [ -s "$W/ctl/control.url" ] && break; sleep 0.05; done
 URL=$(cat "$W/ctl/control.url")
 "$ORK" node --join "$URL" --token-file "$W/ctl/node.token" --name hollow --runtime fake \
   --capacity cpu=1000,memory=4Ti,pods=100000 --data-dir "$W/node" >"$W/node.log" 2>&1 & echo $! >"$W/node.pid"
-export ORK_SERVER=$URL ORK_TOKEN=$(cat "$W/ctl/admin.token") ORK_CONFIG=$W/none.yaml
+export ORK_CONFIG=$W/ctl/admin.kubeconfig
 for _ in $(seq 200); do "$ORK" get node hollow >/dev/null 2>&1 && break; sleep 0.05; done
 cat >"$W/d.yaml" <<YAML
 apiVersion: apps/v1

@@ -37,7 +37,7 @@ for _ in $(seq 200); do [ -s "$W/ctl/control.url" ] && break; sleep 0.05; done
 URL=$(cat "$W/ctl/control.url")
 "$ORK" node --join "$URL" --token-file "$W/ctl/node.token" --name bench --runtime docker \
   --data-dir "$W/node" >"$W/node.log" 2>&1 & echo $! >"$W/node.pid"
-export ORK_SERVER=$URL ORK_TOKEN=$(cat "$W/ctl/admin.token") ORK_CONFIG=$W/none.yaml
+export ORK_CONFIG=$W/ctl/admin.kubeconfig
 for _ in $(seq 200); do "$ORK" get node bench >/dev/null 2>&1 && break; sleep 0.05; done
 # The sandbox image is built once per ork version; build it outside the timing.
 cat >"$W/warm.yaml" <<YAML

@@ -23,7 +23,7 @@ for _ in $(seq 200); do [ -s "$W/ctl/control.url" ] && break; sleep 0.05; done
 URL=$(cat "$W/ctl/control.url")
 "$ORK" node --join "$URL" --token-file "$W/ctl/node.token" --name n1 --runtime process \
   --data-dir "$W/node" >"$W/node.log" 2>&1 & echo $! >"$W/node.pid"
-export ORK_SERVER=$URL ORK_TOKEN=$(cat "$W/ctl/admin.token") ORK_CONFIG=$W/none.yaml
+export ORK_CONFIG=$W/ctl/admin.kubeconfig
 for _ in $(seq 200); do "$ORK" get node n1 >/dev/null 2>&1 && break; sleep 0.05; done
 cat >"$W/app.yaml" <<'YAML'
 apiVersion: apps/v1
