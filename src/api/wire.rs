@@ -16,6 +16,8 @@ use std::str::FromStr;
 pub const APPLY_PATH: &str = "/apis/ork.dev/v1/apply";
 /// Where a node joins with a join token.
 pub const JOIN_PATH: &str = "/apis/ork.dev/v1/join";
+/// Where an admin has a user's certificate signed.
+pub const USER_CERTIFICATE_PATH: &str = "/apis/ork.dev/v1/usercertificates";
 /// The path of node heartbeat ages.
 pub const HEARTBEATS_PATH: &str = "/apis/ork.dev/v1/heartbeats";
 /// The path that re-encrypts every Secret under a new key.
@@ -53,6 +55,19 @@ pub struct CertificateRequest {
     /// The addresses the node serves on (its certificate names them).
     #[serde(default)]
     pub addresses: Vec<String>,
+}
+
+/// `POST /apis/ork.dev/v1/usercertificates` (admins only): a certificate for
+/// a user's key, naming the user and their role. The answer is an
+/// [`IssuedCertificate`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCertificateRequest {
+    pub name: String,
+    /// `admin`, `edit` or `view`.
+    pub role: String,
+    /// A PEM certificate signing request; only its public key is used.
+    pub csr: String,
 }
 
 /// The answer: the node's certificate (then the CA), and the cluster CA

@@ -130,6 +130,8 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Make, list and revoke tokens: join tokens for nodes, bearer tokens with a role for users.
     Token(token::TokenArgs),
+    /// Issue a user a client certificate with a role, as a kubeconfig: `ork user create alice --role edit --out alice.kubeconfig`.
+    User(token::UserArgs),
     /// Manage Secrets' encryption at rest: `ork secret rotate-key`.
     Secret(create::SecretCmdArgs),
     /// Show CPU and memory in use by nodes or pods.
@@ -272,6 +274,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Autoscale(a) => misc::autoscale(&ctx(g)?, a).await,
         Command::Create(a) => create::create(&ctx(g)?, a).await,
         Command::Token(a) => token::token(g, &ctx(g)?, a).await,
+        Command::User(a) => token::user(g, &ctx(g)?, a).await,
         Command::Secret(a) => create::secret(&ctx(g)?, a).await,
         Command::Events(a) => misc::events(&ctx(g)?, a).await,
         Command::Tui(a) => crate::tui::run(&ctx(g)?, a)

@@ -1,5 +1,6 @@
 //! `ork token create|list|revoke`: tokens kept as Secrets in `kube-system`
-//! (see [`crate::api::token`]). Creating and revoking is an admin's.
+//! (see [`crate::api::token`]); `ork user create`: a user's client
+//! certificate with a role, as a kubeconfig. All of it is an admin's.
 
 use super::{CliError, Ctx, Global, Result};
 use crate::api::token::{self, Token, TokenRole};
@@ -127,4 +128,61 @@ fn join_hash(g: &Global) -> Result<String> {
     let certs = crate::tls::certs_from_pem(&pem, "certificate-authority")
         .map_err(|e| CliError::Failed(e.to_string()))?;
     crate::tls::ca_hash(&certs[0]).map_err(|e| CliError::Failed(e.to_string()))
+}
+
+#[derive(Args, Debug)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub what: UserCmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Issue a client certificate for a user with a role (its key never
+    /// leaves this machine) and write a kubeconfig holding it (0600).
+    Create {
+        name: String,
+        /// `admin`, `edit` or `view`.
+        #[arg(long)]
+        role: String,
+        /// Where to write the kubeconfig (default: print it).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+pub async fn user(g: &Global, ctx: &Ctx, a: UserArgs) -> Result<()> {
+    let UserCmd::Create { name, role, out } = a.what;
+    let creds = crate::verbs::config::resolve(&g.overrides())?;
+    let key = crate::tls::new_key().map_err(|e| CliError::Failed(e.to_string()))?;
+    let csr = crate::tls::csr_pem(&key, &name).map_err(|e| CliError::Failed(e.to_string()))?;
+    let issued: crate::api::wire::IssuedCertificate = ctx
+        .client
+        .post(
+            crate::api::wire::USER_CERTIFICATE_PATH,
+            &crate::api::wire::UserCertificateRequest {
+                name: name.clone(),
+                role,
+                csr,
+            },
+        )
+        .await?;
+    let k = crate::client::Kubeconfig::single(
+        "ork",
+        &creds.server,
+        creds.ca_pem.as_deref(),
+        crate::client::kubeconfig::User::certificate(
+            issued.certificate.as_bytes(),
+            key.serialize_pem().as_bytes(),
+        ),
+    );
+    match out {
+        Some(path) => {
+            k.write(&path)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            println!("kubeconfig for {name} written to {}", path.display());
+        }
+        None => print!("{}", k.to_yaml()),
+    }
+    Ok(())
 }

@@ -500,4 +500,41 @@ fn roles_answer_can_i_and_whoami_for_the_caller() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Unauthorized"));
     let listed = c.ok(&["token", "list"]);
     assert!(!listed.contains(&id), "{listed}");
+    // A user with a certificate: its kubeconfig works on its own, in its role.
+    let file = c.dir.path().join("alice.kubeconfig");
+    c.ok(&[
+        "user",
+        "create",
+        "alice",
+        "--role",
+        "view",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let as_alice = |args: &[&str]| {
+        std::process::Command::new(crate::harness::ORK)
+            .args(args)
+            .env("ORK_CONFIG", &file)
+            .env_remove("ORK_SERVER")
+            .env_remove("ORK_TOKEN")
+            .env_remove("ORK_CA")
+            .output()
+            .unwrap()
+    };
+    let out = as_alice(&["get", "pods"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = as_alice(&["get", "secrets"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Forbidden"));
+    let out = as_alice(&["user", "create", "mallory", "--role", "admin"]);
+    assert!(!out.status.success(), "a viewer makes no admins");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Forbidden"));
 }

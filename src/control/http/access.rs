@@ -10,10 +10,10 @@
 //! (`kubectl auth can-i`) and SelfSubjectReview (`kubectl auth whoami`).
 
 use super::{ApiError, App, Body};
-use crate::api::wire::{self, CertificateRequest, IssuedCertificate};
+use crate::api::wire::{self, CertificateRequest, IssuedCertificate, UserCertificateRequest};
 use crate::control::audit::Record;
 use crate::control::authn::StoreFacts;
-use crate::control::authz::{Attributes, Decision, Identity, authorize};
+use crate::control::authz::{Attributes, Decision, Identity, Role, authorize};
 use crate::control::fairness::{Class, long_running};
 use crate::control::pki::Profile;
 use crate::serve::Peer;
@@ -37,6 +37,7 @@ pub struct Caller {
 
 pub fn routes(r: super::Routes) -> super::Routes {
     r.route(wire::JOIN_PATH, post(join))
+        .route(wire::USER_CERTIFICATE_PATH, post(user_certificate))
         .route("/api/v1/nodes/{name}/certificate", post(renew))
         .route(
             "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
@@ -210,6 +211,36 @@ async fn renew(
         )));
     }
     Ok(axum::Json(issue(&app, &name, &req)?).into_response())
+}
+
+/// `POST /apis/ork.dev/v1/usercertificates` (admins only, as everything
+/// under ork.dev but apply): a user's certificate in their role's group.
+async fn user_certificate(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let req: UserCertificateRequest = decode(&body, "user certificate request")?;
+    let role = Role::parse(&req.role).ok_or_else(|| {
+        ApiError::bad_request(format!("role {:?}: use admin, edit or view", req.role))
+    })?;
+    let reserved = req.name.starts_with("system:") || req.name.starts_with("token:");
+    if req.name.trim().is_empty() || reserved || req.name.len() > 253 {
+        return Err(ApiError::bad_request(format!(
+            "user name {:?}: give a name of at most 253 characters, not starting with system: or token:",
+            req.name
+        )));
+    }
+    let certificate = app
+        .ca
+        .sign_csr(&req.csr, &Profile::user(&req.name, &role.group()))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    tracing::info!(user = %req.name, %role, by = %caller.identity, "user certificate issued");
+    Ok(axum::Json(IssuedCertificate {
+        certificate,
+        certificate_authority: app.ca.pem().to_string(),
+    })
+    .into_response())
 }
 
 /// `POST .../selfsubjectaccessreviews`: may the caller do what the spec says?
