@@ -101,13 +101,15 @@ pub async fn credentials(
     addresses: &[IpAddr],
 ) -> Result<NodeIdentity, JoinError> {
     let path = data_dir.join(KUBECONFIG);
-    if let Some(id) = existing(&path, server, name)? {
+    let join = token
+        .map(|t| crate::api::token::parse_join(t).map_err(JoinError::Token))
+        .transpose()?;
+    if let Some(id) = existing(&path, server, name, join.as_ref().map(|(h, _)| h))? {
         return Ok(id);
     }
-    let Some(text) = token else {
+    let Some((hash, token)) = join else {
         return Err(JoinError::NoToken(path));
     };
-    let (hash, token) = crate::api::token::parse_join(text).map_err(JoinError::Token)?;
     let key = tls::new_key()?;
     let req = CertificateRequest {
         node_name: name.to_string(),
@@ -138,7 +140,16 @@ pub async fn credentials(
     Ok(id)
 }
 
-fn existing(path: &Path, server: &str, name: &str) -> Result<Option<NodeIdentity>, JoinError> {
+/// The credentials kept in `node.kubeconfig`, when they are this node's,
+/// unexpired, and (when a join token is given) of the cluster whose CA the
+/// token names. The server may have moved: the kept CA still decides whom to
+/// trust.
+fn existing(
+    path: &Path,
+    server: &str,
+    name: &str,
+    token_hash: Option<&[u8; 32]>,
+) -> Result<Option<NodeIdentity>, JoinError> {
     let base = path.parent().unwrap_or(Path::new("."));
     let Some(cluster_ca) = crate::sys::read_private(&base.join(CLUSTER_CA))? else {
         return Ok(None);
@@ -146,7 +157,7 @@ fn existing(path: &Path, server: &str, name: &str) -> Result<Option<NodeIdentity
     let Some(k) = Kubeconfig::read(path).map_err(|e| JoinError::Credentials(e.to_string()))? else {
         return Ok(None);
     };
-    let c = k
+    let mut c = k
         .credentials(None, base)
         .map_err(|e| JoinError::Credentials(format!("{}: {e}", path.display())))?;
     let (Some(cert), Some(key)) = (&c.client_cert_pem, &c.client_key_pem) else {
@@ -155,16 +166,26 @@ fn existing(path: &Path, server: &str, name: &str) -> Result<Option<NodeIdentity
     let live = LiveCert::from_pem(cert, key, "node.kubeconfig")?;
     let subject = tls::subject_of(&live.leaf())?;
     let valid = tls::not_after(&live.leaf())? > SystemTime::now();
-    if c.server.trim_end_matches('/') != server.trim_end_matches('/')
-        || subject.common_name != format!("{}{name}", tls::NODE_PREFIX)
-        || !valid
-    {
+    let same_cluster = match token_hash {
+        None => true,
+        Some(h) => c
+            .ca_pem
+            .as_deref()
+            .and_then(|pem| tls::certs_from_pem(pem, "node.kubeconfig").ok())
+            .is_some_and(|certs| {
+                certs
+                    .iter()
+                    .any(|c| tls::spki_sha256(c).ok().as_ref() == Some(h))
+            }),
+    };
+    if subject.common_name != format!("{}{name}", tls::NODE_PREFIX) || !valid || !same_cluster {
         tracing::info!(
-            "{} is for another server, another node or expired: joining again",
+            "{} is for another cluster, another node or expired: joining again",
             path.display()
         );
         return Ok(None);
     }
+    c.server = server.to_string();
     Ok(Some(NodeIdentity {
         credentials: c,
         cert: live,

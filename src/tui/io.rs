@@ -39,6 +39,12 @@ async fn watch(client: Client, kind: Kind, tx: UnboundedSender<Msg>) {
             Change::Listed(items) => vec![Msg::Listed(kind, items), Msg::Connected],
             Change::Applied(o) => vec![Msg::Watched(kind, WatchEventType::Modified, o)],
             Change::Deleted(o) => vec![Msg::Watched(kind, WatchEventType::Deleted, o)],
+            // A kind this user may not read (a view user's Secrets) stays
+            // empty; it is not a lost connection.
+            Change::Failed(e) if e.code() == Some(403) => return,
+            // A kind this user may not read (a view user's Secrets) stays
+            // empty; it is not a lost connection.
+            Change::Failed(e) if e.code() == Some(403) => return,
             Change::Failed(e) => vec![Msg::Disconnected(e.to_string())],
         };
         for m in msgs {

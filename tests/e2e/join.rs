@@ -166,6 +166,10 @@ fn altered_expired_and_revoked_tokens_join_nothing_and_a_good_one_joins_once() {
     );
     let text = std::fs::read_to_string(&kubeconfig).unwrap();
     assert!(!text.contains(bearer), "the join token is not kept");
+    // Another machine cannot join under a running node's name.
+    let out = join(&c, &c.url, &token, "good");
+    assert!(!out.status.success());
+    assert!(err(&out).contains("registered and Ready"), "{}", err(&out));
     let age = |c: &Cluster| -> Option<f64> {
         let v: serde_json::Value = c
             .http()

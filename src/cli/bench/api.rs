@@ -4,6 +4,7 @@
 //! is durable), (2) a timed mix of create, replace (with resourceVersion),
 //! get and list, (3) lists of every pod on a quiet server, (4) many updates,
 //! then the database's size on disk against the size of the live data.
+//! Between (1) and (2) it times new connections (TCP, TLS, one request).
 //!
 //! The pods are bound to a registered node that never heartbeats (the
 //! control daemon runs with a node grace of an hour), so no controller or
@@ -98,6 +99,22 @@ pub async fn run(
         "api: {} creates by {clients} clients: {} durable writes/s (target ≥5,000), {cores} cores",
         thousands(objects as u64),
         thousands(writes as u64)
+    );
+
+    // New connections: TCP connect, the TLS handshake and one small request,
+    // each on a client of its own.
+    let mut setup = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let c = cp.client()?;
+        let s = Instant::now();
+        c.version().await.map_err(failed)?;
+        setup.push(s.elapsed());
+    }
+    setup.sort();
+    println!(
+        "api: a new connection (TCP, TLS handshake, GET /version): p50 {:.2} ms, p99 {:.2} ms over 200",
+        ms(percentile(&setup, 0.50)),
+        ms(percentile(&setup, 0.99))
     );
 
     // 2. The mix, as fast as the clients go, then at a fixed offered rate.

@@ -184,13 +184,29 @@ fn issue(app: &App, name: &str, req: &CertificateRequest) -> Result<IssuedCertif
     })
 }
 
-/// `POST /apis/ork.dev/v1/join`, with a join token: a node's first certificate.
+/// `POST /apis/ork.dev/v1/join`, with a join token: a node's first
+/// certificate. A name whose Node is Ready belongs to a running node: a
+/// second machine may not take it (and with it its pods and what they use).
 async fn join(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let req: CertificateRequest = decode(&body, "join")?;
+    if app
+        .store
+        .get::<crate::api::Node>("", &req.node_name)
+        .is_some_and(|n| n.is_ready())
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "AlreadyExists",
+            format!(
+                "node {:?} is registered and Ready: a machine may not join under a running node's name (pick another --name, or delete the Node if that machine is gone)",
+                req.node_name
+            ),
+        ));
+    }
     let issued = issue(&app, &req.node_name, &req)?;
     tracing::info!(node = %req.node_name, by = %caller.identity, "node joined");
     Ok(axum::Json(issued).into_response())
