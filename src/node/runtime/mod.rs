@@ -58,6 +58,9 @@ pub struct ContainerSpec {
     pub memory_limit_bytes: Option<i128>,
     /// Volumes as host directories and where the container sees them.
     pub mounts: Vec<crate::node::volumes::Mount>,
+    /// Who the container runs as and what it may do (decided by
+    /// [`crate::node::security::decide`]); the default changes nothing.
+    pub security: crate::node::security::ContainerSecurity,
 }
 
 impl ContainerSpec {
@@ -171,6 +174,11 @@ pub enum RuntimeError {
     /// the pod worker reports it and retries with backoff.
     #[error("{0}")]
     Start(String),
+    /// The container's configuration cannot be honoured here (an image that
+    /// runs as root under `runAsNonRoot`...): it waits with
+    /// `CreateContainerConfigError`, retried with backoff.
+    #[error("{0}")]
+    Config(String),
     #[error("container {0} not found")]
     NotFound(String),
     #[error("{what}: {source}")]
