@@ -10,6 +10,7 @@ mod configmaps;
 mod docker;
 mod failover;
 mod manifests;
+mod pod_user;
 mod probes;
 mod restarts;
 mod rollouts;
