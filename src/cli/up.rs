@@ -668,6 +668,10 @@ pub async fn down(a: DownArgs) -> Result<()> {
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
     }
+    // What the stopped pods left empty in the nodes' pods dirs.
+    for node_dir in node_dirs(&dir) {
+        node_daemon::prune_pods_dir(&node_dir);
+    }
     println!(
         "stopped {stopped} container{}",
         if stopped == 1 { "" } else { "s" }

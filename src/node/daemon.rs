@@ -154,7 +154,8 @@ fn pods_dir(
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711))
         .map_err(|e| err(format!("chmod: {e}")))?;
-    if root {
+    // Pods of hollow nodes never run: nobody needs to reach their files.
+    if root && cfg.runtime != RuntimeKind::Fake {
         for above in dir.ancestors().skip(1) {
             let mode = std::fs::metadata(above)
                 .map(|m| m.permissions().mode())
@@ -168,7 +169,55 @@ fn pods_dir(
             }
         }
     }
+    crate::sys::write_private(
+        &cfg.data_dir.join(PODS_DIR_RECORD),
+        format!("{}\n", dir.display()).as_bytes(),
+    )?;
     Ok(dir)
+}
+
+/// The file in a node's data dir that says where its pods dir is.
+const PODS_DIR_RECORD: &str = "pods-dir";
+
+/// Removes the empty directories a node left in its pods dir (the
+/// directories of pods whose containers are gone, an unused claims dir,
+/// and the pods dir itself when it is ork's own and nothing is left), for
+/// `ork down`. Only empty directories of ork's own layout go: volumes and
+/// claims with data stay for the pods when they run again.
+pub fn prune_pods_dir(data_dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(data_dir.join(PODS_DIR_RECORD)) else {
+        return;
+    };
+    let pods = PathBuf::from(text.trim());
+    let Ok(entries) = std::fs::read_dir(&pods) else {
+        return;
+    };
+    // Each removal fails, as it should, unless the directory is empty.
+    let empty_children = |dir: &Path| {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pod_uid = name.len() == 36 && name.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        if pod_uid {
+            for sub in ["work", "volumes"] {
+                empty_children(&e.path().join(sub));
+                let _ = std::fs::remove_dir(e.path().join(sub));
+            }
+        }
+        if pod_uid || name == "claims" {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    }
+    let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    if pods.starts_with(SYSTEM_PODS_DIR) || pods.starts_with(&data) {
+        let _ = std::fs::remove_dir(&pods);
+    }
+    if !pods.exists() {
+        let _ = std::fs::remove_file(data_dir.join(PODS_DIR_RECORD));
+    }
 }
 
 /// A running node daemon.
@@ -383,5 +432,35 @@ mod tests {
         );
         assert_eq!(host_and_port("http://[::1]:80/x"), ("::1".into(), 80));
         assert_eq!(host_and_port("http://ctl"), ("ctl".into(), 80));
+    }
+
+    #[test]
+    fn pruning_a_pods_dir_removes_only_emptiness_of_orks_own_layout() {
+        let d = tempfile::tempdir().unwrap();
+        let data = std::fs::canonicalize(d.path()).unwrap();
+        let pods = data.join("pods");
+        let gone = "0b7c2a4e-0000-4000-8000-000000000001";
+        let kept = "0b7c2a4e-0000-4000-8000-000000000002";
+        for p in [
+            pods.join("claims"),
+            pods.join(gone).join("work"),
+            pods.join(kept).join("volumes/cache"),
+            pods.join(kept).join("work/c_0"),
+            pods.join("not-ours"),
+        ] {
+            std::fs::create_dir_all(p).unwrap();
+        }
+        std::fs::write(pods.join(kept).join("volumes/cache/file"), "data").unwrap();
+        std::fs::write(data.join(PODS_DIR_RECORD), format!("{}\n", pods.display())).unwrap();
+        prune_pods_dir(&data);
+        assert!(!pods.join("claims").exists() && !pods.join(gone).exists());
+        assert!(!pods.join(kept).join("work").exists());
+        assert!(pods.join(kept).join("volumes/cache/file").exists());
+        assert!(pods.join("not-ours").exists());
+        // Once only ork's emptiness is left, the pods dir and its record go.
+        std::fs::remove_dir_all(pods.join(kept)).unwrap();
+        std::fs::remove_dir(pods.join("not-ours")).unwrap();
+        prune_pods_dir(&data);
+        assert!(!pods.exists() && !data.join(PODS_DIR_RECORD).exists());
     }
 }

@@ -378,3 +378,124 @@ stringData: {password: hunter2}
         (!cwd.exists()).then_some(())
     });
 }
+
+/// The test image of `docker.rs` (built by tests/images/build.sh), or
+/// `None` when no Docker engine answers (the test then skips, unless
+/// `ORK_REQUIRE_DOCKER=1`).
+fn docker_image() -> Option<&'static str> {
+    const IMAGE: &str = "ork-test/busybox:latest";
+    let engine = std::process::Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !engine {
+        assert!(
+            std::env::var("ORK_REQUIRE_DOCKER").as_deref() != Ok("1"),
+            "ORK_REQUIRE_DOCKER=1 but no Docker engine answers"
+        );
+        eprintln!("skipped: no Docker engine answers");
+        return None;
+    }
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let have = std::process::Command::new("docker")
+            .args(["image", "inspect", IMAGE])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !have {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/images/build.sh");
+            let out = std::process::Command::new("bash")
+                .arg(script)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "building {IMAGE}");
+        }
+    });
+    Some(IMAGE)
+}
+
+#[test]
+fn docker_containers_take_their_user_and_restrictions_from_the_security_context() {
+    let Some(image) = docker_image() else {
+        return;
+    };
+    let c = Cluster::start(1, "docker");
+    c.apply(&format!(
+        r#"apiVersion: v1
+kind: Secret
+metadata: {{name: creds}}
+stringData: {{password: hunter2}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: locked}}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {{runAsUser: 1000, fsGroup: 3000}}
+  containers:
+  - name: c
+    image: {image}
+    imagePullPolicy: Never
+    command: [sh, -c, 'id -u; id -G; grep -E "NoNewPrivs|CapEff" /proc/self/status; touch /x 2>/dev/null || echo READONLY; cat /creds/password; echo; sleep 3600']
+    securityContext:
+      runAsGroup: 2000
+      allowPrivilegeEscalation: false
+      readOnlyRootFilesystem: true
+      capabilities: {{drop: [ALL]}}
+    volumeMounts:
+    - {{name: creds, mountPath: /creds}}
+    - {{name: scratch, mountPath: /scratch}}
+  volumes:
+  - {{name: creds, secret: {{secretName: creds}}}}
+  - {{name: scratch, emptyDir: {{}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: rooted-image}}
+spec:
+  securityContext: {{runAsNonRoot: true}}
+  containers:
+  - {{name: c, image: {image}, imagePullPolicy: Never, command: [sleep, "3600"]}}
+"#
+    ));
+    let out = wait_for("the locked pod's output", WAIT, || {
+        let l = logs(&c, "locked");
+        l.contains("hunter2").then_some(l)
+    });
+    assert_eq!(
+        out,
+        "1000\n2000 3000\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nREADONLY\nhunter2\n"
+    );
+    // Nothing of the node's data dir is mounted into it.
+    let p = c.json(&["get", "pod", "locked"]).unwrap();
+    let id = p["status"]["containerStatuses"][0]["containerID"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("docker://")
+        .to_string();
+    let out = std::process::Command::new("docker")
+        .args(["inspect", &id])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let binds: Vec<&str> = v[0]["HostConfig"]["Binds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b.as_str())
+        .collect();
+    assert_eq!(binds.len(), 2, "{binds:?}");
+    let node = c.nodes[0].dir.canonicalize().unwrap();
+    for b in &binds {
+        assert!(
+            !Path::new(b.split(':').next().unwrap()).starts_with(&node),
+            "{b}"
+        );
+    }
+    assert_eq!(v[0]["Config"]["User"], "1000:2000");
+    // An image that runs as root is refused under runAsNonRoot.
+    let (_, msg) = wait_for("the runAsNonRoot refusal", WAIT, || {
+        waiting(&c, "rooted-image").filter(|(r, _)| r == "CreateContainerConfigError")
+    });
+    assert!(msg.contains("runs as root"), "{msg}");
+}
