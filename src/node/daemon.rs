@@ -304,7 +304,7 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         message: e.to_string(),
     })?;
     // Claims an older ork kept in the private data dir.
-    volume_roots.adopt_claims(&cfg.data_dir.join("claims"));
+    volume_roots.adopt_claims();
     let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id).await?;
     let runtimes = opened.runtimes;
     let (host, port) = host_and_port(&cfg.join);

@@ -499,3 +499,62 @@ spec:
     });
     assert!(msg.contains("runs as root"), "{msg}");
 }
+
+#[test]
+fn claims_an_older_node_kept_in_its_data_dir_move_to_the_pods_dir_with_their_data() {
+    let mut c = Cluster::start(1, "process");
+    let pod = |name: &str, cmd: &str| {
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    command: [sh, -c, '{cmd}']
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  volumes:
+  - {{name: data, persistentVolumeClaim: {{claimName: data}}}}
+"
+        )
+    };
+    c.apply(&format!(
+        "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: data}}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {{requests: {{storage: 1Gi}}}}
+---
+{}",
+        pod("writer", "echo kept > $ORK_VOLUME_DATA/file; sleep 3600")
+    ));
+    let uid = c.wait_json("the claim bound", WAIT, &["get", "pvc", "data"], |v| {
+        v["status"]["phase"] == "Bound"
+    })["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new = c.pods_dir("n1").join("claims").join(&uid);
+    wait_for("the claim's file", WAIT, || {
+        new.join("file").exists().then_some(())
+    });
+    c.ok(&["delete", "pod", "writer"]);
+    wait_for("the writer gone", WAIT, || {
+        c.json(&["get", "pod", "writer"]).is_none().then_some(())
+    });
+    // As an older ork kept it: in the node's data dir.
+    c.kill_node(0);
+    let old = c.nodes[0].dir.join("claims").join(&uid);
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::rename(&new, &old).unwrap();
+    c.restart_node(0);
+    wait_for("the claim moved", WAIT, || {
+        (new.join("file").exists() && !old.exists()).then_some(())
+    });
+    c.apply(&pod("reader", "cat $ORK_VOLUME_DATA/file; sleep 3600"));
+    wait_for("the reader to see the data", WAIT, || {
+        logs(&c, "reader").contains("kept").then_some(())
+    });
+}

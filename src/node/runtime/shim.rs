@@ -203,7 +203,14 @@ pub fn run(args: ShimArgs) -> i32 {
         .stderr(err)
         .process_group(0);
     let mut as_user = String::new();
-    if run_as.uid.is_some() || run_as.gid.is_some() {
+    // Asking to stay who we are changes nothing (a daemon that is not root).
+    let same = run_as
+        .uid
+        .is_none_or(|u| u == nix::unistd::geteuid().as_raw())
+        && run_as
+            .gid
+            .is_none_or(|g| g == nix::unistd::getegid().as_raw());
+    if !same {
         if let Some(gid) = run_as.gid {
             cmd.gid(gid);
         }

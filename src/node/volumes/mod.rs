@@ -63,6 +63,8 @@ pub struct Roots {
     pub secrets: PathBuf,
     /// `<pods dir>/claims`: node-local persistent volume claims.
     pub claims: PathBuf,
+    /// `<data dir>/claims`, where an older ork kept them.
+    pub old_claims: PathBuf,
     /// The host directories `hostPath` volumes may use (canonical).
     pub host_paths: Vec<PathBuf>,
     /// Directories no hostPath may reach: the node's data dir, any
@@ -107,6 +109,7 @@ impl Roots {
             pods: pods.to_path_buf(),
             secrets,
             claims: pods.join("claims"),
+            old_claims: data_dir.join("claims"),
             host_paths: host_paths
                 .iter()
                 .filter_map(|p| std::fs::canonicalize(p).ok())
@@ -136,12 +139,14 @@ impl Roots {
         }
     }
 
-    /// Moves the claims an older ork kept in `old` (the data dir's
-    /// `claims/`) to [`Roots::claims`]: by rename, or else by copy then
-    /// removal of the original once the copy is complete. A claim already
-    /// there is left as it is, and so is its old copy (with a warning):
-    /// nothing is deleted that was not copied. Returns how many moved.
-    pub fn adopt_claims(&self, old: &Path) -> usize {
+    /// Moves the claims an older ork kept in the data dir's `claims/` to
+    /// [`Roots::claims`]: by rename, or else by copy then removal of the
+    /// original once the copy is complete. A claim already there is left as
+    /// it is, and so is its old copy (with a warning): nothing is deleted
+    /// that was not copied. One that cannot be moved stays, and its pods
+    /// wait saying so (see `prepare`). Returns how many moved.
+    pub fn adopt_claims(&self) -> usize {
+        let old = &self.old_claims;
         let Ok(entries) = std::fs::read_dir(old) else {
             return 0;
         };
@@ -701,6 +706,17 @@ async fn prepare(
         // By uid: a claim deleted and made again starts empty. Any user
         // may write: pods of different users may use it in turn.
         let dir = roots.claims.join(&claim.metadata.uid);
+        let old = roots.old_claims.join(&claim.metadata.uid);
+        if !dir.exists() && old.exists() {
+            move_tree(&old, &dir).map_err(|e| {
+                format!(
+                    "the data of claim {:?} is in {} and could not be moved to {}: {e}",
+                    c.claim_name,
+                    old.display(),
+                    dir.display()
+                )
+            })?;
+        }
         dir_with_mode(&dir, 0o777).map_err(|e| io("creating", &dir, e))?;
         return Ok(dir);
     }

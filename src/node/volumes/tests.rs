@@ -160,7 +160,7 @@ fn claims_in_the_old_place_move_to_the_pods_dir_without_loss() {
     roots.prepare().unwrap();
     // Already there: the new one is used, the old one is kept.
     std::fs::create_dir_all(roots.claims.join("uid-b")).unwrap();
-    assert_eq!(roots.adopt_claims(&old), 1);
+    assert_eq!(roots.adopt_claims(), 1);
     let a = roots.claims.join("uid-a");
     assert_eq!(std::fs::read_to_string(a.join("sub/file")).unwrap(), "kept");
     assert_eq!(std::fs::read_to_string(a.join("link")).unwrap(), "kept");
@@ -182,7 +182,7 @@ fn claims_in_the_old_place_move_to_the_pods_dir_without_loss() {
         Path::new("sub/file")
     );
     // Nothing to do the second time.
-    assert_eq!(roots.adopt_claims(&old), 0);
+    assert_eq!(roots.adopt_claims(), 0);
 }
 
 #[test]
