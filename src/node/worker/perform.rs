@@ -1,10 +1,13 @@
 //! Doing what the pod worker's decisions say, against the runtime, the API
-//! and the node: resolving config (environment and volumes from ConfigMaps,
-//! Secrets and the node), allocating host ports, preparing the sandbox,
-//! building each container's spec and pulling or starting it, watching and
-//! probing instances in the background, stopping them, reporting status and
-//! events, removing the pod object. Nothing here decides: each action is
-//! done as it says, and its result handed back.
+//! and the node: resolving config (who each container runs as, by the pure
+//! [`crate::node::security::decide`], then environment and volumes from
+//! ConfigMaps, Secrets and the node, owned by those users; a refusal is a
+//! config error), allocating host ports, preparing the sandbox, building
+//! each container's spec and pulling or starting it (a process container
+//! never starts before its user is decided), watching and probing instances
+//! in the background, stopping them, reporting status and events, removing
+//! the pod object. Nothing here decides: each action is done as it says,
+//! and its result handed back.
 
 use super::Worker;
 use super::decide::{Action, Launch, Observation, Reported};
