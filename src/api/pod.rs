@@ -56,6 +56,9 @@ pub struct PodSpec {
     pub affinity: Option<super::placement::Affinity>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<super::volume::Volume>,
+    /// Which user the pod's containers run as, and the group of its volumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<super::security::PodSecurityContext>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -102,6 +105,9 @@ pub struct Container {
     /// Hold the other probes until this succeeds once; restart if it never does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_probe: Option<Probe>,
+    /// Which user the container runs as (over the pod's), and what it may do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<super::security::SecurityContext>,
 }
 
 /// A health check of a container: one of `httpGet`, `tcpSocket`, `exec`.

@@ -71,7 +71,22 @@ pub struct UpArgs {
     #[arg(long = "allow-host-path", value_name = "DIR")]
     pub allow_host_paths: Vec<PathBuf>,
     #[command(flatten)]
+    pub pods: PodArgs,
+    #[command(flatten)]
     pub tls: TlsArgs,
+}
+
+/// Who pods run as on a node.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PodArgs {
+    /// Who process pods run as unless their securityContext says (default:
+    /// nobody; the node's own user when it does not run as root).
+    #[arg(long, value_name = "USER|UID[:GID]")]
+    pub pod_user: Option<String>,
+    /// Let pods run as root (uid or gid 0) on the node itself (process pods
+    /// with runAsUser: 0, or --pod-user root).
+    #[arg(long)]
+    pub allow_root_pods: bool,
 }
 
 #[derive(Args, Debug)]
@@ -190,6 +205,35 @@ pub struct NodeArgs {
     /// A host directory pods may mount with `hostPath` (repeatable; none by default).
     #[arg(long = "allow-host-path", value_name = "DIR")]
     pub allow_host_paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub pods: PodArgs,
+    /// Where pods' files go (volumes, working directories, claims), outside
+    /// the private data dir [default: /var/lib/ork/pods/<node id> as root,
+    /// DIR/pods otherwise].
+    #[arg(long, value_name = "DIR")]
+    pub pods_dir: Option<PathBuf>,
+}
+
+impl PodArgs {
+    fn settings(&self, pods_dir: Option<PathBuf>) -> node_daemon::PodSettings {
+        node_daemon::PodSettings {
+            pod_user: self.pod_user.clone(),
+            allow_root_pods: self.allow_root_pods,
+            pods_dir,
+        }
+    }
+
+    /// The same flags for a child `ork node`.
+    fn args(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(u) = &self.pod_user {
+            out.extend(["--pod-user".to_string(), u.clone()]);
+        }
+        if self.allow_root_pods {
+            out.push("--allow-root-pods".into());
+        }
+        out
+    }
 }
 
 #[derive(Args, Debug)]
@@ -300,23 +344,27 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| default_data_dir().join("nodes").join(&name));
     let runtime = a.runtime.resolve();
-    let running = node_daemon::start(node_daemon::Config {
-        join: a.join.clone(),
-        token,
-        name: name.clone(),
-        data_dir,
-        runtime,
-        capacity,
-        labels,
-        usage_interval: a.usage_interval,
-        allow_host_paths: a.allow_host_paths.clone(),
-        taints: a
-            .taints
-            .iter()
-            .map(|t| crate::api::placement::Taint::parse(t))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(CliError::Usage)?,
-    })
+    let settings = a.pods.settings(a.pods_dir.clone());
+    let running = node_daemon::start_with(
+        node_daemon::Config {
+            join: a.join.clone(),
+            token,
+            name: name.clone(),
+            data_dir,
+            runtime,
+            capacity,
+            labels,
+            usage_interval: a.usage_interval,
+            allow_host_paths: a.allow_host_paths.clone(),
+            taints: a
+                .taints
+                .iter()
+                .map(|t| crate::api::placement::Taint::parse(t))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(CliError::Usage)?,
+        },
+        settings,
+    )
     .await
     .map_err(|e| CliError::Failed(e.to_string()))?;
     println!("node {name} joined {}", a.join);
@@ -338,6 +386,7 @@ fn spawn_child_node(
     name: &str,
     runtime: RuntimeKind,
     allow_host_paths: &[PathBuf],
+    pods: &PodArgs,
 ) -> Result<ChildNode> {
     let exe = std::env::current_exe().map_err(|source| CliError::Io {
         what: "finding the ork binary",
@@ -382,6 +431,7 @@ fn spawn_child_node(
                 .iter()
                 .flat_map(|p| [std::ffi::OsStr::new("--allow-host-path"), p.as_os_str()]),
         )
+        .args(pods.args())
         .stdin(std::process::Stdio::null())
         .stdout(log)
         .stderr(err)
@@ -422,18 +472,21 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     match a.nodes {
         None => {
             let name = machine::node_name();
-            let running = node_daemon::start(node_daemon::Config {
-                join: control.url.clone(),
-                token: Some(control.tokens.node.clone()),
-                name: name.clone(),
-                data_dir: dir.join("node"),
-                runtime,
-                capacity: BTreeMap::new(),
-                labels: BTreeMap::new(),
-                usage_interval: crate::node::usage::DEFAULT_INTERVAL,
-                taints: vec![],
-                allow_host_paths: a.allow_host_paths.clone(),
-            })
+            let running = node_daemon::start_with(
+                node_daemon::Config {
+                    join: control.url.clone(),
+                    token: Some(control.tokens.node.clone()),
+                    name: name.clone(),
+                    data_dir: dir.join("node"),
+                    runtime,
+                    capacity: BTreeMap::new(),
+                    labels: BTreeMap::new(),
+                    usage_interval: crate::node::usage::DEFAULT_INTERVAL,
+                    taints: vec![],
+                    allow_host_paths: a.allow_host_paths.clone(),
+                },
+                a.pods.settings(None),
+            )
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
             println!("node {name} ready");
@@ -465,6 +518,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                     &name,
                     runtime,
                     &a.allow_host_paths,
+                    &a.pods,
                 )?);
             }
             println!(
@@ -613,6 +667,10 @@ pub async fn down(a: DownArgs) -> Result<()> {
             .remove_everything()
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
+    }
+    // What the stopped pods left empty in the nodes' pods dirs.
+    for node_dir in node_dirs(&dir) {
+        node_daemon::prune_pods_dir(&node_dir);
     }
     println!(
         "stopped {stopped} container{}",

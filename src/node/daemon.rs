@@ -6,6 +6,13 @@
 //! except on hollow nodes, the service proxy ([`super::proxy`]) and the
 //! watches behind configMap and secret volumes ([`super::volumes`]).
 //!
+//! Pods' files go to the pods dir (`--pods-dir`; by default
+//! `/var/lib/ork/pods/<node id>` when the daemon is root, else the data
+//! dir's `pods`), outside the private data dir, so that pods running as
+//! other users ([`super::security`], `--pod-user`, `--allow-root-pods`) can
+//! reach their own files and nothing of the node's: it and every directory
+//! above it must let others through (checked at start).
+//!
 //! The Node carries the label `runtime.ork.dev/<name>=true` for each runtime
 //! it offers, so the scheduler only places a pod where its runtime class
 //! exists. Docker containers are labelled with the node's id (a random id
@@ -19,6 +26,7 @@ use super::pods;
 use super::register;
 pub use super::runtimes::RuntimeKind;
 use super::runtimes::{OpenError, open_runtimes};
+use super::security::PodUsers;
 use super::server;
 use super::ticks::Ticks;
 use super::worker::Shared;
@@ -26,7 +34,8 @@ use crate::api::Quantity;
 use crate::client::{Client, ClientError};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -67,6 +76,22 @@ pub struct Config {
     pub allow_host_paths: Vec<PathBuf>,
 }
 
+/// Who pods run as and where their files go ([`start_with`]); the default
+/// is `nobody`, no root, and the default pods dir.
+#[derive(Clone, Debug, Default)]
+pub struct PodSettings {
+    /// Who process pods run as unless they say (`USER|UID[:GROUP|GID]`;
+    /// `None`: `nobody`, or the daemon's own user when it is not root).
+    pub pod_user: Option<String>,
+    /// Whether pods may run as root (uid or gid 0) on the node itself.
+    pub allow_root_pods: bool,
+    /// Where pods' files go (`None`: see the module docs).
+    pub pods_dir: Option<PathBuf>,
+}
+
+/// Where pods' files go by default, for a daemon that is root, under a node id.
+pub const SYSTEM_PODS_DIR: &str = "/var/lib/ork/pods";
+
 /// Why the node daemon could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -88,6 +113,111 @@ pub enum NodeError {
         #[source]
         source: std::io::Error,
     },
+    /// `--pod-user` or `--allow-root-pods` cannot be honoured.
+    #[error("{0}")]
+    PodUsers(String),
+    /// The pods dir cannot be made, or pods could not reach it.
+    #[error("pods dir {path}: {message}")]
+    PodsDir { path: PathBuf, message: String },
+}
+
+/// The pods dir of a node: made (missing parents 0711), 0711 itself, and,
+/// when pods run as other users, reachable by them: every directory above
+/// it lets others through. Never the data dir itself.
+fn pods_dir(
+    cfg: &Config,
+    settings: &PodSettings,
+    id: &str,
+    root: bool,
+) -> Result<PathBuf, NodeError> {
+    // Hollow nodes run nothing: their pods' files stay with them.
+    let dir = match &settings.pods_dir {
+        Some(d) => d.clone(),
+        None if root && cfg.runtime != RuntimeKind::Fake => Path::new(SYSTEM_PODS_DIR).join(id),
+        None => cfg.data_dir.join("pods"),
+    };
+    let err = |message: String| NodeError::PodsDir {
+        path: dir.clone(),
+        message,
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o711)
+        .create(&dir)
+        .map_err(|e| err(format!("creating it: {e}")))?;
+    let dir = std::fs::canonicalize(&dir).map_err(|e| err(e.to_string()))?;
+    let data = std::fs::canonicalize(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone());
+    if dir == data {
+        return Err(err(
+            "it is the node's data dir, which must stay private; choose another --pods-dir".into(),
+        ));
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711))
+        .map_err(|e| err(format!("chmod: {e}")))?;
+    // Pods of hollow nodes never run: nobody needs to reach their files.
+    if root && cfg.runtime != RuntimeKind::Fake {
+        for above in dir.ancestors().skip(1) {
+            let mode = std::fs::metadata(above)
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
+            if mode & 0o001 == 0 {
+                return Err(err(format!(
+                    "pods could not reach it: {} (mode {:o}) does not let other users through; choose another --pods-dir",
+                    above.display(),
+                    mode & 0o7777
+                )));
+            }
+        }
+    }
+    crate::sys::write_private(
+        &cfg.data_dir.join(PODS_DIR_RECORD),
+        format!("{}\n", dir.display()).as_bytes(),
+    )?;
+    Ok(dir)
+}
+
+/// The file in a node's data dir that says where its pods dir is.
+const PODS_DIR_RECORD: &str = "pods-dir";
+
+/// Removes the empty directories a node left in its pods dir (the
+/// directories of pods whose containers are gone, an unused claims dir,
+/// and the pods dir itself when it is ork's own and nothing is left), for
+/// `ork down`. Only empty directories of ork's own layout go: volumes and
+/// claims with data stay for the pods when they run again.
+pub fn prune_pods_dir(data_dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(data_dir.join(PODS_DIR_RECORD)) else {
+        return;
+    };
+    let pods = PathBuf::from(text.trim());
+    let Ok(entries) = std::fs::read_dir(&pods) else {
+        return;
+    };
+    // Each removal fails, as it should, unless the directory is empty.
+    let empty_children = |dir: &Path| {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pod_uid = name.len() == 36 && name.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        if pod_uid {
+            for sub in ["work", "volumes"] {
+                empty_children(&e.path().join(sub));
+                let _ = std::fs::remove_dir(e.path().join(sub));
+            }
+        }
+        if pod_uid || name == "claims" {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    }
+    let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    if pods.starts_with(SYSTEM_PODS_DIR) || pods.starts_with(&data) {
+        let _ = std::fs::remove_dir(&pods);
+    }
+    if !pods.exists() {
+        let _ = std::fs::remove_file(data_dir.join(PODS_DIR_RECORD));
+    }
 }
 
 /// A running node daemon.
@@ -143,12 +273,39 @@ fn host_and_port(url: &str) -> (String, u16) {
     }
 }
 
-/// Starts the node daemon; returns once the Node is registered.
+/// Starts the node daemon with the default [`PodSettings`]; returns once
+/// the Node is registered.
 pub async fn start(cfg: Config) -> Result<Running, NodeError> {
+    start_with(cfg, PodSettings::default()).await
+}
+
+/// Starts the node daemon; returns once the Node is registered.
+pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, NodeError> {
     crate::sys::private_dir(&cfg.data_dir)?;
     let lock = crate::sys::lock_dir(&cfg.data_dir, "node")?;
     let id = node_id(&cfg.data_dir)?;
-    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &id).await?;
+    let daemon = PodUsers::current_ids();
+    let users = PodUsers::resolve(
+        settings.pod_user.as_deref(),
+        settings.allow_root_pods,
+        daemon,
+    )
+    .map_err(NodeError::PodUsers)?;
+    let pods = pods_dir(&cfg, &settings, &id, daemon.uid == 0)?;
+    let volume_roots = super::volumes::Roots::new(
+        &cfg.data_dir,
+        &pods,
+        &id,
+        &cfg.allow_host_paths,
+        daemon.uid == 0,
+    );
+    volume_roots.prepare().map_err(|e| NodeError::PodsDir {
+        path: pods.clone(),
+        message: e.to_string(),
+    })?;
+    // Claims an older ork kept in the private data dir.
+    volume_roots.adopt_claims();
+    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id).await?;
     let runtimes = opened.runtimes;
     let (host, port) = host_and_port(&cfg.join);
     let host_ip = machine::address_towards(&host, port);
@@ -185,7 +342,6 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
     tracing::info!(node = %cfg.name, runtimes = ?runtimes.names(), address = %host_ip, "node registered");
     let (shutdown, rx) = watch::channel(false);
     let services = super::proxy::Services::default();
-    let volume_roots = super::volumes::Roots::new(&cfg.data_dir, &id, &cfg.allow_host_paths);
     let (config_tx, config_changes) = watch::channel(0u64);
     let shared = Arc::new(Shared {
         client: client.clone(),
@@ -194,6 +350,7 @@ pub async fn start(cfg: Config) -> Result<Running, NodeError> {
         host_ip: host_ip.to_string(),
         services: services.clone(),
         volumes: volume_roots.clone(),
+        users,
         config_changes,
     });
     // Cluster ports are served on loopback and wherever the runtimes' pods
@@ -275,5 +432,35 @@ mod tests {
         );
         assert_eq!(host_and_port("http://[::1]:80/x"), ("::1".into(), 80));
         assert_eq!(host_and_port("http://ctl"), ("ctl".into(), 80));
+    }
+
+    #[test]
+    fn pruning_a_pods_dir_removes_only_emptiness_of_orks_own_layout() {
+        let d = tempfile::tempdir().unwrap();
+        let data = std::fs::canonicalize(d.path()).unwrap();
+        let pods = data.join("pods");
+        let gone = "0b7c2a4e-0000-4000-8000-000000000001";
+        let kept = "0b7c2a4e-0000-4000-8000-000000000002";
+        for p in [
+            pods.join("claims"),
+            pods.join(gone).join("work"),
+            pods.join(kept).join("volumes/cache"),
+            pods.join(kept).join("work/c_0"),
+            pods.join("not-ours"),
+        ] {
+            std::fs::create_dir_all(p).unwrap();
+        }
+        std::fs::write(pods.join(kept).join("volumes/cache/file"), "data").unwrap();
+        std::fs::write(data.join(PODS_DIR_RECORD), format!("{}\n", pods.display())).unwrap();
+        prune_pods_dir(&data);
+        assert!(!pods.join("claims").exists() && !pods.join(gone).exists());
+        assert!(!pods.join(kept).join("work").exists());
+        assert!(pods.join(kept).join("volumes/cache/file").exists());
+        assert!(pods.join("not-ours").exists());
+        // Once only ork's emptiness is left, the pods dir and its record go.
+        std::fs::remove_dir_all(pods.join(kept)).unwrap();
+        std::fs::remove_dir(pods.join("not-ours")).unwrap();
+        prune_pods_dir(&data);
+        assert!(!pods.exists() && !data.join(PODS_DIR_RECORD).exists());
     }
 }

@@ -50,7 +50,7 @@ pub struct OpenError {
     pub message: String,
 }
 
-fn process_runtime(data_dir: &Path) -> Result<Arc<dyn Runtime>, OpenError> {
+fn process_runtime(data_dir: &Path, pods_dir: &Path) -> Result<Arc<dyn Runtime>, OpenError> {
     let err = |message: String| OpenError {
         runtime: "process",
         message,
@@ -58,15 +58,19 @@ fn process_runtime(data_dir: &Path) -> Result<Arc<dyn Runtime>, OpenError> {
     let shim = std::env::current_exe()
         .map_err(|e| err(format!("finding the ork binary for the shim: {e}")))?;
     Ok(Arc::new(
-        ProcessRuntime::new(data_dir.join("containers"), shim).map_err(|e| err(e.to_string()))?,
+        ProcessRuntime::new(data_dir.join("containers"), shim)
+            .map_err(|e| err(e.to_string()))?
+            .with_pods_dir(pods_dir.to_path_buf()),
     ))
 }
 
 /// Opens the runtimes `kind` asks for. Docker containers are labelled with
-/// `node_id`, so several node daemons can share one engine.
+/// `node_id`, so several node daemons can share one engine. Process
+/// containers' working directories go under `pods_dir`.
 pub async fn open_runtimes(
     kind: RuntimeKind,
     data_dir: &Path,
+    pods_dir: &Path,
     node_id: &str,
 ) -> Result<Opened, OpenError> {
     let pkg = env!("CARGO_PKG_VERSION");
@@ -77,7 +81,7 @@ pub async fn open_runtimes(
             summary: "runtime: fake (runs nothing; every container reports Running)".into(),
         }),
         RuntimeKind::Process => Ok(Opened {
-            runtimes: Runtimes::new(process_runtime(data_dir)?, vec![]),
+            runtimes: Runtimes::new(process_runtime(data_dir, pods_dir)?, vec![]),
             version: format!("process://{pkg}"),
             summary: "runtime: process (containers run as host processes; images are not used)"
                 .into(),
@@ -88,7 +92,10 @@ pub async fn open_runtimes(
                 Ok(d) => {
                     let version = d.version.clone();
                     Ok(Opened {
-                        runtimes: Runtimes::new(Arc::new(d), vec![process_runtime(data_dir)?]),
+                        runtimes: Runtimes::new(
+                            Arc::new(d),
+                            vec![process_runtime(data_dir, pods_dir)?],
+                        ),
                         version: format!("docker://{version}"),
                         summary: format!(
                             "runtime: docker (engine {version} at {endpoint}; pods may pick runtimeClassName: process)"
@@ -100,7 +107,7 @@ pub async fn open_runtimes(
                     message: format!("no Docker engine answers at {endpoint}: {e}"),
                 }),
                 Err(e) => Ok(Opened {
-                    runtimes: Runtimes::new(process_runtime(data_dir)?, vec![]),
+                    runtimes: Runtimes::new(process_runtime(data_dir, pods_dir)?, vec![]),
                     version: format!("process://{pkg}"),
                     summary: format!(
                         "runtime: process (no Docker engine at {endpoint}: {e}; containers run as host processes)"
@@ -118,7 +125,7 @@ mod tests {
     #[tokio::test]
     async fn the_fake_runtime_opens_alone_and_says_so() {
         let dir = tempfile::tempdir().unwrap();
-        let o = open_runtimes(RuntimeKind::Fake, dir.path(), "id")
+        let o = open_runtimes(RuntimeKind::Fake, dir.path(), dir.path(), "id")
             .await
             .unwrap();
         assert_eq!(o.runtimes.names(), ["fake"]);

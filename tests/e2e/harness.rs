@@ -208,9 +208,12 @@ pub struct Cluster {
 }
 
 fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
+    use std::os::unix::fs::OpenOptionsExt;
+    // The test dir lets pods through (see `Cluster::start_with`): logs are the daemons' only.
     let f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(log)
         .unwrap();
     cmd.stdin(Stdio::null())
@@ -230,8 +233,16 @@ impl Cluster {
     }
 
     /// Like [`Cluster::start`], with more `ork control` arguments.
+    ///
+    /// The test dir lets other users through without listing it (0711), as
+    /// a home directory does: pods run as `nobody` and must reach the files
+    /// tests make for them there (probe flags, hostPath roots); the data
+    /// dirs inside stay 0700. Each node keeps its pods' files in
+    /// `pods/<node>` here.
     pub fn start_with(nodes: usize, runtime: &str, control_args: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
         let mut c = Cluster {
             dir,
             control: None,
@@ -375,9 +386,16 @@ impl Cluster {
                     "--data-dir",
                 ])
                 .arg(&node.dir)
+                .arg("--pods-dir")
+                .arg(self.pods_dir(&node.name))
                 .args(&node.extra),
             &log,
         ));
+    }
+
+    /// Where node `name` keeps its pods' files.
+    pub fn pods_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join("pods").join(name)
     }
 
     /// SIGKILLs a node daemon (its pods keep running).

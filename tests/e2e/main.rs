@@ -13,6 +13,7 @@ mod failover;
 mod hardening;
 mod join;
 mod manifests;
+mod pod_user;
 mod probes;
 mod restarts;
 mod rollouts;

@@ -794,3 +794,148 @@ async fn shims_are_reaped_whether_or_not_anyone_waits() {
     let pids: Vec<i32> = unwaited.iter().map(|(p, _)| *p).collect();
     assert_eq!(zombies_among(&pids), Vec::<i32>::new());
 }
+
+fn as_user(mut s: ContainerSpec, uid: u32, gid: u32) -> ContainerSpec {
+    s.security.user = Some(ork::node::security::User {
+        uid,
+        gid: Some(gid),
+    });
+    s
+}
+
+async fn exec_output(rt: &ProcessRuntime, id: &str, argv: &[&str]) -> String {
+    let session = rt
+        .exec_session(
+            id,
+            ork::node::runtime::ExecRequest {
+                command: argv.iter().map(|s| s.to_string()).collect(),
+                stdin: false,
+                tty: false,
+            },
+        )
+        .await
+        .unwrap();
+    let mut out = session.output;
+    let mut text = vec![];
+    while let Some(chunk) = within("exec output", LONG, out.next()).await {
+        match chunk.unwrap() {
+            ork::node::runtime::ExecOutput::Stdout(b)
+            | ork::node::runtime::ExecOutput::Stderr(b) => text.extend_from_slice(&b),
+        }
+    }
+    assert_eq!(within("exec exit", LONG, session.exit).await.unwrap(), 0);
+    String::from_utf8(text).unwrap()
+}
+
+#[tokio::test]
+async fn a_container_runs_as_the_user_it_is_given_and_so_do_its_execs() {
+    let e = env();
+    let mut s = as_user(
+        spec(
+            "user",
+            &[
+                "sh",
+                "-c",
+                "id -u; id -g; id -G; grep NoNewPrivs /proc/self/status; sleep 3600",
+            ],
+        ),
+        4242,
+        4343,
+    );
+    s.security.no_new_privileges = true;
+    // Without a pods dir the instance's own (private) dir is no place for it.
+    s.working_dir = "/".into();
+    let info = e.rt.start(&s).await.unwrap();
+    let log = eventually("the ids in the log", LONG, || {
+        let l = std::fs::read_to_string(e.state.join(&info.id).join("log")).ok()?;
+        l.contains("NoNewPrivs").then_some(l)
+    })
+    .await;
+    assert_eq!(log, "4242\n4343\n4343\nNoNewPrivs:\t1\n");
+    // Its shim stays root, and who it runs as is recorded for exec.
+    let shim =
+        std::fs::read_to_string(format!("/proc/{}/status", shim_pid(&e.state, &info.id))).unwrap();
+    assert!(shim.lines().any(|l| l.starts_with("Uid:\t0\t")), "{shim}");
+    let run_as: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(e.state.join(&info.id).join("run-as.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        run_as,
+        serde_json::json!({"uid": 4242, "gid": 4343, "noNewPrivileges": true})
+    );
+    // exec and exec probes: the container's user and no_new_privs, not the daemon's root.
+    let out = exec_output(
+        &e.rt,
+        &info.id,
+        &[
+            "sh",
+            "-c",
+            "id -u; id -G; grep NoNewPrivs /proc/self/status",
+        ],
+    )
+    .await;
+    assert_eq!(out, "4242\n4343\nNoNewPrivs:\t1\n");
+    let probe = vec!["sh".to_string(), "-c".into(), "test $(id -u) = 4242".into()];
+    assert_eq!(e.rt.exec(&info.id, &probe, LONG).await.unwrap(), 0);
+    // The daemon's own threads keep their privileges.
+    let me = std::fs::read_to_string("/proc/self/status").unwrap();
+    assert!(me.contains("NoNewPrivs:\t0"), "{me}");
+    e.rt.remove(&info.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_working_dir_its_user_cannot_enter_fails_the_start_saying_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let e = env();
+    let private = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut s = as_user(spec("locked", &["pwd"]), 4242, 4242);
+    s.working_dir = private.path().to_str().unwrap().into();
+    match e.rt.start(&s).await {
+        Err(RuntimeError::Start(msg)) => {
+            assert!(
+                msg.contains("uid 4242") && msg.contains("Permission denied"),
+                "{msg}"
+            )
+        }
+        other => panic!("expected a start error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn with_a_pods_dir_each_instance_gets_a_working_dir_of_its_users_removed_with_it() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let pods = tmp.path().join("pods");
+    std::fs::create_dir(&pods).unwrap();
+    std::fs::set_permissions(&pods, std::fs::Permissions::from_mode(0o711)).unwrap();
+    let rt = ProcessRuntime::new(tmp.path().join("containers"), ORK.into())
+        .unwrap()
+        .with_pods_dir(pods.clone());
+    let s = as_user(
+        spec(
+            "w",
+            &["sh", "-c", "pwd; echo $HOME; touch mine && echo WROTE"],
+        ),
+        4242,
+        4343,
+    );
+    let info = rt.start(&s).await.unwrap();
+    wait_exit(&rt, &info.id).await;
+    let work = pods.join(&s.pod_uid).join("work").join("w_0");
+    let out = read_log(&rt, &info.id, LogOptions::default()).await;
+    assert_eq!(out, format!("{0}\n{0}\nWROTE\n", work.display()));
+    let m = std::fs::metadata(&work).unwrap();
+    assert_eq!((m.uid(), m.gid(), m.mode() & 0o777), (4242, 4343, 0o700));
+    for d in [pods.join(&s.pod_uid), pods.join(&s.pod_uid).join("work")] {
+        assert_eq!(
+            std::fs::metadata(&d).unwrap().mode() & 0o777,
+            0o711,
+            "{}",
+            d.display()
+        );
+    }
+    rt.remove(&info.id).await.unwrap();
+    assert!(!work.exists());
+}

@@ -213,10 +213,16 @@ fn host_paths_stay_under_allowed_roots_and_empty_dirs_are_shared_then_removed() 
     std::fs::create_dir_all(&allowed).unwrap();
     std::fs::create_dir_all(&outside).unwrap();
     std::os::unix::fs::symlink(&outside, allowed.join("escape")).unwrap();
+    // The pods that write to the host run as root, as hostPath writers
+    // usually must (a directory DirectoryOrCreate makes is root's, 0755).
     c.add_node_with(
         "n1",
         "process",
-        &["--allow-host-path", allowed.to_str().unwrap()],
+        &[
+            "--allow-host-path",
+            allowed.to_str().unwrap(),
+            "--allow-root-pods",
+        ],
     );
 
     let pod = |name: &str, path: &str| {
@@ -226,6 +232,7 @@ apiVersion: v1
 kind: Pod
 metadata: {{name: {name}}}
 spec:
+  securityContext: {{runAsUser: 0}}
   containers:
   - name: c
     image: busybox

@@ -46,7 +46,6 @@ const UNSUPPORTED: &[&str] = &[
     "resourceClaims",
     "schedulerName",
     "schedulingGates",
-    "securityContext",
     "serviceAccount",
     "serviceAccountName",
     "setHostnameAsFQDN",

@@ -1,8 +1,12 @@
 //! Pods and pod templates: containers, ports, env names, probes, resources,
-//! tolerations and affinity.
+//! security contexts, tolerations and affinity.
 
 use super::super::apps::IntOrString;
 use super::super::pod::{Container, Pod, PodSpec, Probe};
+use super::super::security::{
+    CAPABILITIES, MAX_ID, PodSecurityContext, SeccompProfile, SecurityContext, Unsupported,
+    capability_name,
+};
 use super::super::volume::env_name_ok;
 use super::{FieldError, dns1123_label_error, dns1123_subdomain_error, object, validate_labels};
 use std::collections::HashSet;
@@ -104,8 +108,127 @@ fn validate_probe(path: &str, key: &str, c: &Container, p: &Probe, errs: &mut Ve
     }
 }
 
+/// A user or group id: 0 to [`MAX_ID`].
+fn check_id(path: String, id: Option<i64>, errs: &mut Vec<FieldError>) {
+    if let Some(id) = id
+        && !(0..=MAX_ID).contains(&id)
+    {
+        errs.push(FieldError::new(
+            path,
+            format!("{id} must be between 0 and {MAX_ID}"),
+        ));
+    }
+}
+
+fn refuse_unsupported(path: &str, fields: Vec<Unsupported>, errs: &mut Vec<FieldError>) {
+    for u in fields {
+        errs.push(FieldError::new(
+            format!("{path}.{}", u.field),
+            format!("not supported by ork yet: {}", u.instead),
+        ));
+    }
+}
+
+fn validate_seccomp(path: &str, p: &SeccompProfile, errs: &mut Vec<FieldError>) {
+    match p.type_.as_str() {
+        "RuntimeDefault" | "Unconfined" => {}
+        "Localhost" => errs.push(FieldError::new(
+            format!("{path}.type"),
+            "Localhost profiles are not supported by ork yet: use RuntimeDefault",
+        )),
+        other => errs.push(FieldError::new(
+            format!("{path}.type"),
+            format!("unknown seccomp profile type {other:?}: use RuntimeDefault or Unconfined"),
+        )),
+    }
+    if p.localhost_profile.is_some() && p.type_ != "Localhost" {
+        errs.push(FieldError::new(
+            format!("{path}.localhostProfile"),
+            "may only be set with type Localhost",
+        ));
+    }
+}
+
+fn validate_pod_security(path: &str, sc: &PodSecurityContext, errs: &mut Vec<FieldError>) {
+    check_id(format!("{path}.runAsUser"), sc.run_as_user, errs);
+    check_id(format!("{path}.runAsGroup"), sc.run_as_group, errs);
+    check_id(format!("{path}.fsGroup"), sc.fs_group, errs);
+    if sc.run_as_non_root == Some(true) && sc.run_as_user == Some(0) {
+        errs.push(FieldError::new(
+            format!("{path}.runAsNonRoot"),
+            "runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot",
+        ));
+    }
+    if let Some(p) = &sc.seccomp_profile {
+        validate_seccomp(&format!("{path}.seccompProfile"), p, errs);
+    }
+    refuse_unsupported(path, sc.unsupported(), errs);
+}
+
+/// A container's security context, with the pod's where the container sets nothing.
+fn validate_container_security(
+    path: &str,
+    sc: &SecurityContext,
+    pod: Option<&PodSecurityContext>,
+    errs: &mut Vec<FieldError>,
+) {
+    check_id(format!("{path}.runAsUser"), sc.run_as_user, errs);
+    check_id(format!("{path}.runAsGroup"), sc.run_as_group, errs);
+    let non_root = sc
+        .run_as_non_root
+        .or_else(|| pod.and_then(|p| p.run_as_non_root));
+    let user = sc.run_as_user.or_else(|| pod.and_then(|p| p.run_as_user));
+    // The pod's own pair is reported at the pod's level.
+    let own = sc.run_as_non_root.is_some() || sc.run_as_user.is_some();
+    if own && non_root == Some(true) && user == Some(0) {
+        errs.push(FieldError::new(
+            format!("{path}.runAsNonRoot"),
+            "runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot",
+        ));
+    }
+    if sc.privileged == Some(true) {
+        errs.push(FieldError::new(
+            format!("{path}.privileged"),
+            "privileged containers are not supported by ork: remove it, or add only the capabilities the container needs",
+        ));
+    }
+    if let Some(caps) = &sc.capabilities {
+        for (list, names) in [("add", &caps.add), ("drop", &caps.drop)] {
+            for (i, n) in names.iter().enumerate() {
+                let name = capability_name(n);
+                if !CAPABILITIES.contains(&name.as_str()) {
+                    errs.push(FieldError::new(
+                        format!("{path}.capabilities.{list}[{i}]"),
+                        format!("unknown capability {n:?}"),
+                    ));
+                } else if list == "add" && name == "ALL" {
+                    errs.push(FieldError::new(
+                        format!("{path}.capabilities.add[{i}]"),
+                        "adding ALL makes a privileged container, which ork does not run: add only the capabilities the container needs",
+                    ));
+                } else if list == "add"
+                    && name == "SYS_ADMIN"
+                    && sc.allow_privilege_escalation == Some(false)
+                {
+                    errs.push(FieldError::new(
+                        format!("{path}.allowPrivilegeEscalation"),
+                        "cannot be false when capabilities.add has SYS_ADMIN",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(p) = &sc.seccomp_profile {
+        validate_seccomp(&format!("{path}.seccompProfile"), p, errs);
+    }
+    refuse_unsupported(path, sc.unsupported(), errs);
+}
+
 pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
     super::volume::validate_pod_volumes(spec, path, errs);
+    if let Some(sc) = &spec.security_context {
+        validate_pod_security(&format!("{path}.securityContext"), sc, errs);
+    }
     if spec.containers.is_empty() {
         errs.push(FieldError::new(
             format!("{path}.containers"),
@@ -167,6 +290,14 @@ pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<Field
                     ));
                 }
             }
+        }
+        if let Some(sc) = &c.security_context {
+            validate_container_security(
+                &format!("{cp}.securityContext"),
+                sc,
+                spec.security_context.as_ref(),
+                errs,
+            );
         }
         for (key, probe) in [
             ("livenessProbe", &c.liveness_probe),
@@ -450,5 +581,101 @@ mod tests {
                 "spec.containers[0].resources.requests.cpu"
             ]
         );
+    }
+
+    /// The errors of a pod with one container, both security contexts
+    /// given as JSON (`null`: none), as `path: message`.
+    fn security_errors(pod_sc: serde_json::Value, c_sc: serde_json::Value) -> Vec<String> {
+        let mut p = pod(vec![Container {
+            name: "c".into(),
+            security_context: serde_json::from_value(c_sc).unwrap(),
+            ..Default::default()
+        }]);
+        p.spec.security_context = serde_json::from_value(pod_sc).unwrap();
+        validate_pod(&p).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn security_contexts_are_checked_field_by_field() {
+        use serde_json::json;
+        let n = serde_json::Value::Null;
+        let c = "spec.containers[0].securityContext";
+        let cases: Vec<(serde_json::Value, serde_json::Value, Vec<String>)> = vec![
+            // What ork implements passes.
+            (
+                json!({"runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 2000, "runAsNonRoot": true}),
+                json!({
+                    "runAsUser": 1001, "allowPrivilegeEscalation": false, "privileged": false,
+                    "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"], "add": ["CAP_NET_BIND_SERVICE"]},
+                    "seccompProfile": {"type": "RuntimeDefault"}
+                }),
+                vec![],
+            ),
+            (json!({"runAsUser": 0}), n.clone(), vec![]),
+            // Ids are 0 to 2^31-1.
+            (
+                json!({"runAsUser": -1, "fsGroup": 2147483648_i64}),
+                json!({"runAsGroup": -5}),
+                vec![
+                    "spec.securityContext.runAsUser: -1 must be between 0 and 2147483647".into(),
+                    "spec.securityContext.fsGroup: 2147483648 must be between 0 and 2147483647".into(),
+                    format!("{c}.runAsGroup: -5 must be between 0 and 2147483647"),
+                ],
+            ),
+            // runAsNonRoot with uid 0, at either level or across them.
+            (
+                json!({"runAsNonRoot": true, "runAsUser": 0}),
+                n.clone(),
+                vec!["spec.securityContext.runAsNonRoot: runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot".into()],
+            ),
+            (
+                json!({"runAsNonRoot": true}),
+                json!({"runAsUser": 0}),
+                vec![format!("{c}.runAsNonRoot: runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot")],
+            ),
+            (json!({"runAsNonRoot": true, "runAsUser": 0}), json!({"runAsUser": 1000}), vec![
+                "spec.securityContext.runAsNonRoot: runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot".into(),
+            ]),
+            (json!({"runAsUser": 0}), json!({"runAsNonRoot": false}), vec![]),
+            // Privileged and adding everything are refused.
+            (
+                n.clone(),
+                json!({"privileged": true, "capabilities": {"add": ["ALL", "FLY"]}}),
+                vec![
+                    format!("{c}.privileged: privileged containers are not supported by ork: remove it, or add only the capabilities the container needs"),
+                    format!("{c}.capabilities.add[0]: adding ALL makes a privileged container, which ork does not run: add only the capabilities the container needs"),
+                    format!("{c}.capabilities.add[1]: unknown capability \"FLY\""),
+                ],
+            ),
+            (
+                n.clone(),
+                json!({"allowPrivilegeEscalation": false, "capabilities": {"add": ["SYS_ADMIN"]}}),
+                vec![format!("{c}.allowPrivilegeEscalation: cannot be false when capabilities.add has SYS_ADMIN")],
+            ),
+            // Seccomp: the runtime's default or none; no local files yet.
+            (
+                json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}}),
+                json!({"seccompProfile": {"type": "Strict", "localhostProfile": "x"}}),
+                vec![
+                    "spec.securityContext.seccompProfile.type: Localhost profiles are not supported by ork yet: use RuntimeDefault".into(),
+                    format!("{c}.seccompProfile.type: unknown seccomp profile type \"Strict\": use RuntimeDefault or Unconfined"),
+                    format!("{c}.seccompProfile.localhostProfile: may only be set with type Localhost"),
+                ],
+            ),
+            // What ork does not implement is refused by name, saying what to do.
+            (
+                json!({"supplementalGroups": [4000], "windowsOptions": {}}),
+                json!({"procMount": "Unmasked"}),
+                vec![
+                    "spec.securityContext.supplementalGroups: not supported by ork yet: remove it; use runAsGroup or fsGroup for the one group a container needs".into(),
+                    "spec.securityContext.windowsOptions: not supported by ork yet: remove it: ork runs Linux containers only".into(),
+                    format!("{c}.procMount: not supported by ork yet: remove it; containers get the runtime's default /proc"),
+                ],
+            ),
+        ];
+        for (pod_sc, c_sc, want) in cases {
+            let got = security_errors(pod_sc.clone(), c_sc.clone());
+            assert_eq!(got, want, "pod {pod_sc}, container {c_sc}");
+        }
     }
 }

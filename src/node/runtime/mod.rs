@@ -5,15 +5,17 @@
 //! - `process`: each container is a host process started from
 //!   `command` + `args` (the image is not used), watched by a small shim
 //!   (`ork shim`) that outlives the node daemon, so a restarted daemon adopts
-//!   running containers instead of restarting them;
+//!   running containers instead of restarting them; the process runs as the
+//!   user the node decided (never as the daemon's root unless allowed);
 //! - `docker`: real containers through the Docker engine (bollard); the
 //!   containers of a pod share the network namespace of a small sandbox
 //!   container that publishes the pod's ports;
 //! - `fake`: runs nothing and reports every container Running at once; the
 //!   hollow node used in tests and benchmarks.
 //!
-//! A runtime never decides restarts: the pod worker applies restartPolicy and
-//! backoff for every runtime alike.
+//! A runtime never decides restarts, nor who a container runs as: the pod
+//! worker applies restartPolicy and backoff for every runtime alike, and
+//! hands each start the security [`crate::node::security`] decided.
 //!
 //! This module must not import `control`, `cli` or `tui`.
 
@@ -58,6 +60,9 @@ pub struct ContainerSpec {
     pub memory_limit_bytes: Option<i128>,
     /// Volumes as host directories and where the container sees them.
     pub mounts: Vec<crate::node::volumes::Mount>,
+    /// Who the container runs as and what it may do (decided by
+    /// [`crate::node::security::decide`]); the default changes nothing.
+    pub security: crate::node::security::ContainerSecurity,
 }
 
 impl ContainerSpec {
@@ -171,6 +176,11 @@ pub enum RuntimeError {
     /// the pod worker reports it and retries with backoff.
     #[error("{0}")]
     Start(String),
+    /// The container's configuration cannot be honoured here (an image that
+    /// runs as root under `runAsNonRoot`...): it waits with
+    /// `CreateContainerConfigError`, retried with backoff.
+    #[error("{0}")]
+    Config(String),
     #[error("container {0} not found")]
     NotFound(String),
     #[error("{what}: {source}")]

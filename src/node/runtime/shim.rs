@@ -16,6 +16,15 @@
 //!   execute" with a message naming the program when it could not be
 //!   started, and then no `pid` file).
 //!
+//! - `run-as.json` (written by the runtime before the shim starts, 0600):
+//!   `{"uid": U, "gid": G, "noNewPrivileges": B}`, who the container process
+//!   runs as. The shim stays root: only the process drops to that user and
+//!   group (without supplementary groups), after which it changes into the
+//!   working directory, so a directory the user may not enter fails the
+//!   start. With `noNewPrivileges` the shim sets Linux's no_new_privs on
+//!   itself before the spawn, and the process inherits it. Absent: the
+//!   process runs as the shim's own user. Unreadable: nothing is started.
+//!
 //! The container's environment and working directory are the shim's own: the
 //! runtime sets them on the shim's command.
 //!
@@ -75,6 +84,34 @@ pub struct ExitRecord {
     pub finished_at: crate::api::Time,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+}
+
+/// What `run-as.json` holds.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunAs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    #[serde(default)]
+    pub no_new_privileges: bool,
+}
+
+/// The file in a shim's directory that says who the process runs as.
+pub const RUN_AS_FILE: &str = "run-as.json";
+
+/// Reads `run-as.json` from `dir`: `None` when there is none; an error when
+/// it cannot be read, so that nothing runs as the wrong user.
+pub fn read_run_as(dir: &Path) -> Result<Option<RunAs>, String> {
+    let path = dir.join(RUN_AS_FILE);
+    match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| format!("reading {}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("reading {}: {e}", path.display())),
+    }
 }
 
 /// Signals the shim blocks so that it outlives them (see the module docs).
@@ -144,24 +181,66 @@ pub fn run(args: ShimArgs) -> i32 {
             (Stdio::null(), Stdio::null())
         }
     };
-    let spawned = Command::new(program)
-        .args(&args.command[1..])
+    let failed = |exit_code: i32, message: String| {
+        record(
+            &dir,
+            &ExitRecord {
+                exit_code,
+                signal: None,
+                finished_at: crate::api::Time::now(),
+                message,
+            },
+        )
+    };
+    let run_as = match read_run_as(&dir) {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => return failed(126, format!("cannot run {program:?}: {e}")),
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(&args.command[1..])
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
-        .process_group(0)
-        .spawn();
-    let mut child = match spawned {
+        .process_group(0);
+    let mut as_user = String::new();
+    // Asking to stay who we are changes nothing (a daemon that is not root).
+    let same = run_as
+        .uid
+        .is_none_or(|u| u == nix::unistd::geteuid().as_raw())
+        && run_as
+            .gid
+            .is_none_or(|g| g == nix::unistd::getegid().as_raw());
+    if !same {
+        if let Some(gid) = run_as.gid {
+            cmd.gid(gid);
+        }
+        if let Some(uid) = run_as.uid {
+            cmd.uid(uid);
+        }
+        // Entered as the user, after the drop: std changes directory last.
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        as_user = format!(
+            " as uid {} gid {} in {}",
+            run_as.uid.map_or("-".into(), |u| u.to_string()),
+            run_as.gid.map_or("-".into(), |g| g.to_string()),
+            cwd.display()
+        );
+        cmd.current_dir(cwd);
+    }
+    if run_as.no_new_privileges
+        && let Err(e) = nix::sys::prctl::set_no_new_privs()
+    {
+        return failed(
+            126,
+            format!("cannot run {program:?}: setting no_new_privs: {e}"),
+        );
+    }
+    let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
-            return record(
-                &dir,
-                &ExitRecord {
-                    exit_code: spawn_failure_code(&e),
-                    signal: None,
-                    finished_at: crate::api::Time::now(),
-                    message: format!("cannot run {program:?}: {e}"),
-                },
+            return failed(
+                spawn_failure_code(&e),
+                format!("cannot run {program:?}{as_user}: {e}"),
             );
         }
     };

@@ -1,16 +1,52 @@
 //! The files of volumes on the host: configMap and secret contents written
-//! the kubelet's way (atomically, through `..data`), and hostPath resolution
-//! confined to the node's allowed roots.
+//! the kubelet's way (atomically, through `..data`) and owned by the pod's
+//! user, the directories pods may traverse but not list, and hostPath
+//! resolution confined to the node's allowed roots and kept out of the
+//! node's own directories.
 
+use crate::node::security::Ids;
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+
+/// Mode of the directories on the way to a pod's files: others may pass
+/// through, knowing a name, but not list them.
+pub const TRAVERSE_ONLY: u32 = 0o711;
+
+/// Creates `dir` (its parent must exist) if needed and sets its mode.
+pub fn dir_with_mode(dir: &Path, mode: u32) -> std::io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+}
+
+/// Creates `base/a/b/...` for each name of `rel` in turn, each
+/// [`TRAVERSE_ONLY`]; `base` must exist. Returns the last.
+pub fn traversable_dirs(base: &Path, rel: &[&str]) -> std::io::Result<PathBuf> {
+    let mut dir = base.to_path_buf();
+    for name in rel {
+        dir.push(name);
+        dir_with_mode(&dir, TRAVERSE_ONLY)?;
+    }
+    Ok(dir)
+}
 
 /// Resolves a hostPath under the allowed roots: the path as written must
 /// not climb with `..`, and once every symlink is followed it must still be
 /// under a root. `DirectoryOrCreate` / `FileOrCreate` create it (inside a
 /// root only).
-pub fn host_path(path: &str, type_: &str, roots: &[PathBuf]) -> Result<PathBuf, String> {
+///
+/// A path inside one of the `forbidden` directories (the node's data dir,
+/// where its credentials are, and where it keeps pods' files), or one that
+/// holds such a directory, is refused wherever the roots are.
+pub fn host_path(
+    path: &str,
+    type_: &str,
+    roots: &[PathBuf],
+    forbidden: &[PathBuf],
+) -> Result<PathBuf, String> {
     let p = Path::new(path);
     if !p.is_absolute() || p.components().any(|c| matches!(c, Component::ParentDir)) {
         return Err(format!(
@@ -23,6 +59,17 @@ pub fn host_path(path: &str, type_: &str, roots: &[PathBuf]) -> Result<PathBuf, 
         ));
     }
     let allowed = |real: &Path| roots.iter().any(|r| real.starts_with(r));
+    let private = |real: &Path| {
+        forbidden
+            .iter()
+            .find(|f| real.starts_with(f) || f.starts_with(real))
+            .map(|f| {
+                format!(
+                    "hostPath {path:?} is refused: it reaches {}, which holds this node's credentials or other pods' files",
+                    f.display()
+                )
+            })
+    };
     let list = || {
         roots
             .iter()
@@ -58,6 +105,9 @@ pub fn host_path(path: &str, type_: &str, roots: &[PathBuf]) -> Result<PathBuf, 
             list()
         ));
     }
+    if let Some(e) = private(&real) {
+        return Err(e);
+    }
     let exists = real.exists();
     match type_ {
         "DirectoryOrCreate" if !exists => {
@@ -91,25 +141,35 @@ pub fn host_path(path: &str, type_: &str, roots: &[PathBuf]) -> Result<PathBuf, 
             list()
         ));
     }
+    if let Some(e) = private(&real) {
+        return Err(e);
+    }
     Ok(real)
 }
 
-/// Writes `files` into `dir` the kubelet's way (see the module doc).
-/// Returns whether anything changed.
+/// Writes `files` into `dir` (its parent must exist) the kubelet's way
+/// (see the module doc), each file with `mode` and owned by `owner` (when
+/// given). Returns whether anything changed.
 pub fn write_atomic(
     dir: &Path,
     files: &BTreeMap<String, Vec<u8>>,
     mode: u32,
+    owner: Option<Ids>,
 ) -> std::io::Result<bool> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    dir_with_mode(dir, 0o755)?;
     let data_link = dir.join("..data");
-    // Unchanged: every file reads the same and nothing extra is there.
+    let owned = |p: &Path| {
+        owner.is_none_or(|o| {
+            std::fs::metadata(p).is_ok_and(|m| m.uid() == o.uid && m.gid() == o.gid)
+        })
+    };
+    // Unchanged: every file reads the same, is owned as asked, and nothing
+    // extra is there.
     if let Ok(cur) = std::fs::read_link(&data_link) {
         let cur = dir.join(cur);
         let same = files
             .iter()
-            .all(|(k, v)| std::fs::read(cur.join(k)).is_ok_and(|b| &b == v))
+            .all(|(k, v)| std::fs::read(cur.join(k)).is_ok_and(|b| &b == v) && owned(&cur.join(k)))
             && count_files(&cur) == files.len();
         if same {
             return Ok(false);
@@ -127,7 +187,16 @@ pub fn write_atomic(
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&p, v)?;
+        // Made with no access for anyone, then handed over.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o000)
+            .open(&p)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, v))?;
+        if let Some(o) = owner {
+            std::os::unix::fs::chown(&p, Some(o.uid), Some(o.gid))?;
+        }
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))?;
     }
     let old = std::fs::read_link(&data_link).ok();

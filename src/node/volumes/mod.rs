@@ -5,13 +5,36 @@
 //! not optional is an error that names it (the container waits with
 //! `CreateContainerConfigError`).
 //!
+//! # Where pods' files live
+//!
+//! Pods may run as users other than the node daemon's, so what they use is
+//! kept apart from the node's data dir (which stays 0700, with its
+//! credentials): under the pods dir `P` ([`Roots::pods`], `--pods-dir`),
+//! whose directories pods may traverse but not list (0711):
+//!
+//! - `P/<pod uid>/volumes/<name>`: emptyDir (0777, as Kubernetes makes it)
+//!   and configMap volumes (files 0644 unless `defaultMode` says otherwise);
+//! - `P/<pod uid>/work/...`: process containers' working directories (made
+//!   by the process runtime);
+//! - `P/claims/<claim uid>`: node-local claims (0777), kept until the claim
+//!   is deleted. Claims an older ork kept in the data dir's `claims/` are
+//!   moved here when the node starts ([`Roots::adopt_claims`]), never lost.
+//!
+//! Secret volumes live on tmpfs (`/dev/shm/ork-<node id>/<pod uid>/<name>`,
+//! directories 0711), never on disk, with files 0600 unless `defaultMode`
+//! says otherwise. ConfigMap and secret files, and emptyDirs, belong to the
+//! user of the first container that mounts them and to the pod's `fsGroup`
+//! (which also gets read access to secret files)
+//! ([`crate::node::security::volume_owner`]). Pods of one user are not kept
+//! from each other's files (nor their processes): give pods their own
+//! `runAsUser` to keep them apart.
+//!
 //! ConfigMap and Secret volumes are written the way the kubelet writes them,
 //! so updates are atomic: the files live in a timestamped directory that
 //! `..data` (a symlink) points to, each key is a symlink through `..data`,
 //! and an update swaps `..data` with one rename. The node watches ConfigMaps
 //! and Secrets ([`announce_changes`]) so running pods compare their volumes
-//! with their sources when something changed. Secret volumes live on tmpfs
-//! (`/dev/shm`), never on disk, with files 0600.
+//! with their sources when something changed.
 //!
 //! The node watches only the ConfigMaps and Secrets its pods use (the API
 //! shows a node nothing else). A container start reads them through
@@ -22,9 +45,10 @@
 use crate::api::volume::{KeyToPath, PersistentVolumeClaim, Volume};
 use crate::api::{AnyObject, ConfigMap, Kind, Pod, Secret};
 use crate::client::{Change, Client, ListParams, watcher};
+use crate::node::security::{ContainerSecurity, Ids, volume_owner};
 
 mod files;
-pub use files::{host_path, write_atomic};
+pub use files::{TRAVERSE_ONLY, dir_with_mode, host_path, traversable_dirs, write_atomic};
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -33,36 +57,79 @@ use std::sync::RwLock;
 /// Where a pod's volumes go on this node.
 #[derive(Clone, Debug)]
 pub struct Roots {
-    /// `<node data dir>/pods`: emptyDir and configMap volumes.
+    /// The pods dir: emptyDir and configMap volumes, working directories, claims.
     pub pods: PathBuf,
     /// Secret volumes (tmpfs when there is one).
     pub secrets: PathBuf,
-    /// `<node data dir>/claims`: node-local persistent volume claims.
+    /// `<pods dir>/claims`: node-local persistent volume claims.
     pub claims: PathBuf,
+    /// `<data dir>/claims`, where an older ork kept them.
+    pub old_claims: PathBuf,
     /// The host directories `hostPath` volumes may use (canonical).
     pub host_paths: Vec<PathBuf>,
+    /// Directories no hostPath may reach: the node's data dir, any
+    /// directory above it holding the control daemon's credentials, and
+    /// the directories of pods' files (canonical).
+    pub forbidden: Vec<PathBuf>,
+    /// Whether files are handed to their pod's user (the daemon is root).
+    pub chown: bool,
     /// ConfigMaps and Secrets as the node's watches see them.
     pub watched: std::sync::Arc<Watched>,
 }
 
+/// Files in a directory that make it the control daemon's or a node's.
+const CREDENTIAL_MARKERS: [&str; 4] = ["admin.token", "ca.key", "node.kubeconfig", "node-id"];
+
 impl Roots {
-    pub fn new(data_dir: &Path, node_id: &str, host_paths: &[PathBuf]) -> Roots {
+    /// The roots of a node with data dir `data_dir` and pods dir `pods`;
+    /// `chown`: the daemon is root and hands files to pods' users.
+    pub fn new(
+        data_dir: &Path,
+        pods: &Path,
+        node_id: &str,
+        host_paths: &[PathBuf],
+        chown: bool,
+    ) -> Roots {
         let shm = Path::new("/dev/shm");
         let secrets = if shm.is_dir() {
             shm.join(format!("ork-{node_id}"))
         } else {
-            data_dir.join("secrets")
+            pods.join("secrets")
         };
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let data = canonical(data_dir);
+        let mut forbidden = vec![data.clone(), canonical(pods), canonical(&secrets)];
+        // An `ork up` data dir holds its nodes' data dirs.
+        for above in data.ancestors().skip(1) {
+            if CREDENTIAL_MARKERS.iter().any(|m| above.join(m).exists()) {
+                forbidden.push(above.to_path_buf());
+            }
+        }
         Roots {
-            pods: data_dir.join("pods"),
+            pods: pods.to_path_buf(),
             secrets,
-            claims: data_dir.join("claims"),
+            claims: pods.join("claims"),
+            old_claims: data_dir.join("claims"),
             host_paths: host_paths
                 .iter()
                 .filter_map(|p| std::fs::canonicalize(p).ok())
                 .collect(),
+            forbidden,
+            chown,
             watched: Default::default(),
         }
+    }
+
+    /// Makes the pods dir's own directories (the pods dir itself must exist).
+    pub fn prepare(&self) -> std::io::Result<()> {
+        dir_with_mode(&self.pods, TRAVERSE_ONLY)?;
+        dir_with_mode(&self.claims, TRAVERSE_ONLY)?;
+        if let Some(parent) = self.secrets.parent()
+            && parent.is_dir()
+        {
+            dir_with_mode(&self.secrets, TRAVERSE_ONLY)?;
+        }
+        Ok(())
     }
 
     /// Removes everything of a pod but its claims.
@@ -71,6 +138,84 @@ impl Roots {
             let _ = std::fs::remove_dir_all(base.join(pod_uid));
         }
     }
+
+    /// Moves the claims an older ork kept in the data dir's `claims/` to
+    /// [`Roots::claims`]: by rename, or else by copy then removal of the
+    /// original once the copy is complete. A claim already there is left as
+    /// it is, and so is its old copy (with a warning): nothing is deleted
+    /// that was not copied. One that cannot be moved stays, and its pods
+    /// wait saying so (see `prepare`). Returns how many moved.
+    pub fn adopt_claims(&self) -> usize {
+        let old = &self.old_claims;
+        let Ok(entries) = std::fs::read_dir(old) else {
+            return 0;
+        };
+        let mut moved = 0;
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(uid) = name.to_str().filter(|n| !n.starts_with('.')) else {
+                continue;
+            };
+            let (from, to) = (e.path(), self.claims.join(uid));
+            if to.exists() {
+                tracing::warn!(from = %from.display(), to = %to.display(), "a claim's data is in both places; keeping both, using the new one");
+                continue;
+            }
+            match move_tree(&from, &to) {
+                Ok(()) => {
+                    tracing::info!(claim_uid = %uid, to = %to.display(), "moved a claim's data to the pods dir");
+                    moved += 1;
+                }
+                Err(err) => {
+                    tracing::warn!(claim_uid = %uid, error = %err, "could not move a claim's data; it stays where it was")
+                }
+            }
+        }
+        let _ = std::fs::remove_dir(old);
+        moved
+    }
+}
+
+/// Moves a directory tree: a rename, or across filesystems a copy (to a
+/// temporary name, then renamed into place) and then the original's removal.
+fn move_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    match std::fs::rename(from, to) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.raw_os_error() != Some(nix::libc::EXDEV) => return Err(e),
+        Err(_) => {}
+    }
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = to.with_file_name(format!(".{name}.moving"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(from, &tmp)?;
+    std::fs::rename(&tmp, to)?;
+    std::fs::remove_dir_all(from)
+}
+
+/// Copies a tree with its modes, owners and symlinks.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(from)?;
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)?;
+        let _ = std::os::unix::fs::lchown(to, Some(meta.uid()), Some(meta.gid()));
+        return Ok(());
+    }
+    if ft.is_dir() {
+        std::fs::create_dir(to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+    } else if ft.is_file() {
+        std::fs::copy(from, to)?;
+    } else {
+        // Sockets, fifos, devices: not data.
+        return Ok(());
+    }
+    std::os::unix::fs::chown(to, Some(meta.uid()), Some(meta.gid()))?;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(meta.mode() & 0o7777))
 }
 
 /// A volume as a directory on this host.
@@ -88,6 +233,8 @@ pub struct Resolved {
     /// Per container, the spec's environment in order (envFrom, then env).
     pub env: HashMap<String, Vec<(String, String)>>,
     pub mounts: HashMap<String, Vec<Mount>>,
+    /// Per container, who it runs as and what its runtime applies.
+    pub security: HashMap<String, ContainerSecurity>,
 }
 
 fn optional(o: Option<bool>) -> bool {
@@ -281,11 +428,20 @@ fn key_ref(
     }
 }
 
-/// Resolves the environment and prepares the volumes of a pod.
-pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolved, String> {
+/// Resolves the environment and prepares the volumes of a pod whose
+/// containers run as `security` says.
+pub async fn resolve(
+    client: &Client,
+    pod: &Pod,
+    roots: &Roots,
+    security: HashMap<String, ContainerSecurity>,
+) -> Result<Resolved, String> {
     let ns = &pod.metadata.namespace;
     let mut cache = Cache::new(roots, true);
-    let mut out = Resolved::default();
+    let mut out = Resolved {
+        security,
+        ..Default::default()
+    };
     for c in &pod.spec.containers {
         let mut env: Vec<(String, String)> = vec![];
         for ef in &c.env_from {
@@ -342,7 +498,8 @@ pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolv
     }
     let mut dirs: HashMap<String, PathBuf> = HashMap::new();
     for v in &pod.spec.volumes {
-        let dir = prepare(client, pod, v, roots, &mut cache).await?;
+        let owner = owner_of(pod, &out.security, v, roots);
+        let dir = prepare(client, pod, v, roots, owner, &mut cache).await?;
         dirs.insert(v.name.clone(), dir);
     }
     for c in &pod.spec.containers {
@@ -369,9 +526,34 @@ pub async fn resolve(client: &Client, pod: &Pod, roots: &Roots) -> Result<Resolv
     Ok(out)
 }
 
+/// Who owns a volume's files: see [`volume_owner`]; `None` when the daemon
+/// cannot hand files over (it is not root).
+fn owner_of(
+    pod: &Pod,
+    security: &HashMap<String, ContainerSecurity>,
+    v: &Volume,
+    roots: &Roots,
+) -> Option<Ids> {
+    roots.chown.then(|| volume_owner(pod, security, &v.name))
+}
+
+/// Whether the pod has an `fsGroup` (its volumes' group may read secret files).
+fn has_fs_group(pod: &Pod) -> bool {
+    pod.spec
+        .security_context
+        .as_ref()
+        .is_some_and(|s| s.fs_group.is_some())
+}
+
 /// Rewrites the configMap and secret volumes of a running pod whose source
-/// changed (atomically); returns how many changed.
-pub async fn refresh(client: &Client, pod: &Pod, roots: &Roots) -> Result<usize, String> {
+/// changed (atomically), owned as at its start (`security`); returns how
+/// many changed.
+pub async fn refresh(
+    client: &Client,
+    pod: &Pod,
+    roots: &Roots,
+    security: &HashMap<String, ContainerSecurity>,
+) -> Result<usize, String> {
     let mut cache = Cache::new(roots, false);
     let mut n = 0;
     for v in &pod.spec.volumes {
@@ -383,7 +565,8 @@ pub async fn refresh(client: &Client, pod: &Pod, roots: &Roots) -> Result<usize,
             // Gone meanwhile: keep what the pod has, as Kubernetes does.
             Ok(None) | Err(_) => continue,
         };
-        if write_atomic(&dir, &files, mode).map_err(|e| e.to_string())? {
+        let owner = owner_of(pod, security, v, roots);
+        if write_atomic(&dir, &files, mode, owner).map_err(|e| e.to_string())? {
             n += 1;
         }
     }
@@ -401,23 +584,29 @@ async fn contents(
 ) -> Result<Option<(PathBuf, BTreeMap<String, Vec<u8>>, u32)>, String> {
     let ns = &pod.metadata.namespace;
     let uid = &pod.metadata.uid;
+    let made = |e: std::io::Error| format!("making the directories of volume {:?}: {e}", v.name);
     let (kind, name, items, mode, dir, opt) = if let Some(c) = &v.config_map {
         (
             Kind::ConfigMap,
             &c.name,
             &c.items,
             c.default_mode.map_or(0o644, |m| m as u32 & 0o777),
-            roots.pods.join(uid).join("volumes").join(&v.name),
+            traversable_dirs(&roots.pods, &[uid, "volumes"])
+                .map_err(made)?
+                .join(&v.name),
             optional(c.optional),
         )
     } else if let Some(s) = &v.secret {
-        crate::sys::private_dir(&roots.secrets).map_err(|e| e.to_string())?;
+        let parent = roots.secrets.parent().unwrap_or(Path::new("/"));
+        let base = traversable_dirs(parent, &[&file_name(&roots.secrets), uid]).map_err(made)?;
+        // The volumes' group may read them, as Kubernetes does with fsGroup.
+        let group_read = if has_fs_group(pod) { 0o040 } else { 0 };
         (
             Kind::Secret,
             &s.secret_name,
             &s.items,
-            s.default_mode.map_or(0o600, |m| m as u32 & 0o777),
-            roots.secrets.join(uid).join(&v.name),
+            s.default_mode.map_or(0o600, |m| m as u32 & 0o777) | group_read,
+            base.join(&v.name),
             optional(s.optional),
         )
     } else {
@@ -455,12 +644,20 @@ fn files_of(
     Ok(out)
 }
 
-/// Makes a volume's directory on the host.
+/// A directory's last name.
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Makes a volume's directory on the host, its files owned by `owner`.
 async fn prepare(
     client: &Client,
     pod: &Pod,
     v: &Volume,
     roots: &Roots,
+    owner: Option<Ids>,
     cache: &mut Cache<'_>,
 ) -> Result<PathBuf, String> {
     let io = |what: &str, p: &Path, e: std::io::Error| format!("{what} {}: {e}", p.display());
@@ -468,23 +665,23 @@ async fn prepare(
         let (dir, files, mode) = contents(client, pod, v, roots, cache)
             .await?
             .ok_or_else(|| format!("volume {:?} has no source", v.name))?;
-        write_atomic(&dir, &files, mode).map_err(|e| io("writing", &dir, e))?;
+        write_atomic(&dir, &files, mode, owner).map_err(|e| io("writing", &dir, e))?;
         return Ok(dir);
     }
     if v.empty_dir.is_some() {
-        let dir = roots
-            .pods
-            .join(&pod.metadata.uid)
-            .join("volumes")
-            .join(&v.name);
-        std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
+        let base = traversable_dirs(&roots.pods, &[&pod.metadata.uid, "volumes"])
+            .map_err(|e| io("creating", &roots.pods, e))?;
+        let dir = base.join(&v.name);
         // Any container user may write, as in Kubernetes.
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
-            .map_err(|e| io("chmod", &dir, e))?;
+        dir_with_mode(&dir, 0o777).map_err(|e| io("creating", &dir, e))?;
+        if let Some(o) = owner {
+            std::os::unix::fs::chown(&dir, Some(o.uid), Some(o.gid))
+                .map_err(|e| io("chown", &dir, e))?;
+        }
         return Ok(dir);
     }
     if let Some(h) = &v.host_path {
-        return host_path(&h.path, &h.type_, &roots.host_paths)
+        return host_path(&h.path, &h.type_, &roots.host_paths, &roots.forbidden)
             .map_err(|e| format!("volume {:?}: {e}", v.name));
     }
     if let Some(c) = &v.persistent_volume_claim {
@@ -506,11 +703,21 @@ async fn prepare(
                 claim.node().unwrap_or_default()
             ));
         }
-        // By uid: a claim deleted and made again starts empty.
+        // By uid: a claim deleted and made again starts empty. Any user
+        // may write: pods of different users may use it in turn.
         let dir = roots.claims.join(&claim.metadata.uid);
-        std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
-            .map_err(|e| io("chmod", &dir, e))?;
+        let old = roots.old_claims.join(&claim.metadata.uid);
+        if !dir.exists() && old.exists() {
+            move_tree(&old, &dir).map_err(|e| {
+                format!(
+                    "the data of claim {:?} is in {} and could not be moved to {}: {e}",
+                    c.claim_name,
+                    old.display(),
+                    dir.display()
+                )
+            })?;
+        }
+        dir_with_mode(&dir, 0o777).map_err(|e| io("creating", &dir, e))?;
         return Ok(dir);
     }
     Err(format!("volume {:?} has no source", v.name))
@@ -561,7 +768,8 @@ pub async fn sweep_claims(client: &Client, roots: &Roots) {
         live.items.into_iter().map(|c| c.metadata.uid).collect();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if !uids.contains(&name) {
+        // A claim being moved in is not a deleted one.
+        if !uids.contains(&name) && !name.starts_with('.') {
             tracing::info!(claim_uid = %name, "removing the data of a deleted claim");
             let _ = std::fs::remove_dir_all(e.path());
         }

@@ -159,8 +159,9 @@ pub struct Launch {
 /// What the executor is to do.
 #[derive(Debug)]
 pub enum Action {
-    /// Resolve the pod's environment and volumes (ConfigMaps, Secrets, the
-    /// node's volume roots). → [`Observation::ConfigResolved`]
+    /// Decide who the pod's containers run as, and resolve its environment
+    /// and volumes (ConfigMaps, Secrets, the node's volume roots).
+    /// → [`Observation::ConfigResolved`]
     ResolveConfig,
     /// Give each of these container ports a free host port unless it names
     /// one. → [`Observation::PortsAllocated`]

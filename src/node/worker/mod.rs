@@ -45,6 +45,8 @@ pub struct Shared {
     pub services: super::proxy::Services,
     /// Where pods' volumes go, and which host paths they may use.
     pub volumes: super::volumes::Roots,
+    /// Who pods may run as on this node.
+    pub users: super::security::PodUsers,
     /// Bumped on every ConfigMap or Secret change the node sees (watched):
     /// pods with such volumes compare them with their sources then.
     pub config_changes: tokio::sync::watch::Receiver<u64>,

@@ -1,10 +1,13 @@
 //! Doing what the pod worker's decisions say, against the runtime, the API
-//! and the node: resolving config (environment and volumes from ConfigMaps,
-//! Secrets and the node), allocating host ports, preparing the sandbox,
-//! building each container's spec and pulling or starting it, watching and
-//! probing instances in the background, stopping them, reporting status and
-//! events, removing the pod object. Nothing here decides: each action is
-//! done as it says, and its result handed back.
+//! and the node: resolving config (who each container runs as, by the pure
+//! [`crate::node::security::decide`], then environment and volumes from
+//! ConfigMaps, Secrets and the node, owned by those users; a refusal is a
+//! config error), allocating host ports, preparing the sandbox, building
+//! each container's spec and pulling or starting it (a process container
+//! never starts before its user is decided), watching and probing instances
+//! in the background, stopping them, reporting status and events, removing
+//! the pod object. Nothing here decides: each action is done as it says,
+//! and its result handed back.
 
 use super::Worker;
 use super::decide::{Action, Launch, Observation, Reported};
@@ -80,6 +83,9 @@ pub fn container_spec(
     let env = env::build(&injected, &spec_env);
     let map: HashMap<String, String> = env.iter().cloned().collect();
     let limits = &c.resources.limits;
+    let security = resolved
+        .and_then(|r| r.security.get(name).cloned())
+        .unwrap_or_default();
     Some(ContainerSpec {
         pod_uid: pod.metadata.uid.clone(),
         pod_name: pod.metadata.name.clone(),
@@ -96,10 +102,25 @@ pub fn container_spec(
         cpu_limit_milli: limits.get("cpu").map(|q| q.milli()),
         memory_limit_bytes: limits.get("memory").map(|q| q.value()),
         mounts,
+        security,
     })
 }
 
 impl Worker {
+    /// Who each container runs as and what its runtime applies, or why one cannot start.
+    fn decide_security(
+        &self,
+    ) -> Result<HashMap<String, crate::node::security::ContainerSecurity>, String> {
+        use crate::node::security;
+        let runtime = self.runtime.as_ref().map_err(Clone::clone)?;
+        security::decide_pod(
+            self.state.pod(),
+            security::Flavor::of(runtime.name()),
+            &self.shared.users,
+            &security::primary_group,
+        )
+    }
+
     /// The runtime and the spec for `launch`, or why there are none.
     fn launch_spec(
         &self,
@@ -116,6 +137,17 @@ impl Worker {
         .ok_or_else(|| {
             RuntimeError::Start(format!("the pod has no container {:?}", launch.container))
         })?;
+        // A host process never starts without its user decided.
+        let decided = self
+            .resolved
+            .as_ref()
+            .is_some_and(|r| r.security.contains_key(&launch.container));
+        if runtime.name() == "process" && !decided {
+            return Err(RuntimeError::Config(format!(
+                "the user of container {:?} is not decided yet",
+                launch.container
+            )));
+        }
         Ok((runtime, spec))
     }
 
@@ -123,12 +155,18 @@ impl Worker {
     pub(super) async fn perform(&mut self, action: Action) -> Option<Observation> {
         match action {
             Action::ResolveConfig => {
-                let resolved = crate::node::volumes::resolve(
-                    &self.shared.client,
-                    self.state.pod(),
-                    &self.shared.volumes,
-                )
-                .await;
+                let resolved = match self.decide_security() {
+                    Ok(security) => {
+                        crate::node::volumes::resolve(
+                            &self.shared.client,
+                            self.state.pod(),
+                            &self.shared.volumes,
+                            security,
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
                 Some(Observation::ConfigResolved(resolved.map(|r| {
                     self.resolved = Some(r);
                 })))
@@ -274,10 +312,15 @@ impl Worker {
             Action::RefreshVolumes => {
                 // Marks what is announced now as seen: a later change wakes again.
                 self.config_changes.borrow_and_update();
+                // Files are written for the users decided at the last start.
+                let Some(resolved) = &self.resolved else {
+                    return None;
+                };
                 match crate::node::volumes::refresh(
                     &self.shared.client,
                     self.state.pod(),
                     &self.shared.volumes,
+                    &resolved.security,
                 )
                 .await
                 {

@@ -531,7 +531,7 @@ items:
 fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
     let text = NGINX.replace(
         "        image: nginx:1.14.2\n",
-        "        image: nginx:1.14.2\n        imagePullPolcy: Always\n        securityContext:\n          runAsUser: 1000\n",
+        "        image: nginx:1.14.2\n        imagePullPolcy: Always\n        lifecycle:\n          preStop: {exec: {command: [sleep, \"1\"]}}\n",
     );
     let decoded = decode("app.yaml", &text, Strictness::Warn).expect("decodes with warnings");
     let warnings: Vec<String> = decoded.warnings.iter().map(ToString::to_string).collect();
@@ -540,7 +540,7 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
         vec![
             "app.yaml: document 1: spec.template.spec.containers[0].imagePullPolcy: \
              unknown field (did you mean imagePullPolicy?), line 20",
-            "app.yaml: document 1: spec.template.spec.containers[0].securityContext: \
+            "app.yaml: document 1: spec.template.spec.containers[0].lifecycle: \
              not supported by ork yet, line 21",
         ]
     );
@@ -564,12 +564,47 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
 fn well_known_kubernetes_fields_are_reported_as_not_supported_yet() {
     assert_eq!(
         container_errors(
-            "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    securityContext: {}\n",
+            "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    lifecycle: {}\n",
         ),
         vec![
             "app.yaml: document 1: spec.containers[0].volumeDevices: not supported by ork yet, line 9",
-            "app.yaml: document 1: spec.containers[0].securityContext: not supported by ork yet, line 10",
+            "app.yaml: document 1: spec.containers[0].lifecycle: not supported by ork yet, line 10",
         ]
+    );
+}
+
+#[test]
+fn security_contexts_decode_and_what_ork_lacks_is_refused_by_name_even_in_warn_mode() {
+    let lines = "    securityContext:\n      runAsUser: 1000\n      runAsNonRoot: true\n      capabilities: {drop: [ALL]}\n";
+    let decoded = ok(&pod_with_container_lines(lines));
+    let pod = Pod::from_any(&decoded.documents[0].object).expect("a Pod");
+    let sc = pod.spec.containers[0].security_context.as_ref().unwrap();
+    assert_eq!(
+        (sc.run_as_user, sc.run_as_non_root),
+        (Some(1000), Some(true))
+    );
+    assert_eq!(sc.capabilities.as_ref().unwrap().drop, vec!["ALL"]);
+    // A field Kubernetes knows and ork does not implement is neither an
+    // unknown field nor dropped with a warning: it is refused, by name.
+    let text = pod_with_container_lines(
+        "    securityContext:\n      runAsUser: 1000\n      seLinuxOptions: {level: \"s0:c1\"}\n",
+    );
+    for strictness in [Strictness::Strict, Strictness::Warn, Strictness::Ignore] {
+        let errs = errors_in(&text, strictness);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].contains(
+                "spec.containers[0].securityContext.seLinuxOptions: not supported by ork yet"
+            ),
+            "{errs:?}"
+        );
+    }
+    // A misspelt one is an unknown field, with a suggestion.
+    let errs = container_errors("    securityContext: {runAsUsr: 1000}\n");
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].contains("securityContext.runAsUsr: unknown field (did you mean runAsUser?)"),
+        "{errs:?}"
     );
 }
 

@@ -9,6 +9,14 @@
 //! - `command`/`args` replace the image's entrypoint/cmd, as in Kubernetes;
 //!   `env`, `workingDir`, and `resources.limits` (CPU as NanoCpus, memory in
 //!   bytes) are passed on.
+//! - `securityContext`, as the node decided it ([`crate::node::security`]):
+//!   `runAsUser`/`runAsGroup` as the container's `User` (else the image's),
+//!   `fsGroup` as an extra group, capabilities added and dropped,
+//!   `no-new-privileges`, a read-only root filesystem, `seccomp=unconfined`
+//!   for `Unconfined` (Docker's default profile otherwise). Under
+//!   `runAsNonRoot` without `runAsUser`, an image whose user is root (or
+//!   is a name, which cannot be checked) is refused at start
+//!   (`CreateContainerConfigError`), as the kubelet does.
 //! - Docker's own restart policy is off: the pod worker restarts containers,
 //!   with the same backoff as every runtime.
 //! - Everything ork makes carries labels (`ork.dev/managed`, `ork.dev/pod-uid`,
@@ -69,6 +77,27 @@ fn not_found(e: &bollard::errors::Error) -> bool {
             ..
         }
     )
+}
+
+/// Why an image whose configured user is `user` may not run under
+/// `runAsNonRoot` (no `runAsUser`): its user is root, or a name that
+/// cannot be checked without the image's files; `None` when it is a
+/// non-zero uid.
+pub fn root_image_refusal(image: &str, user: &str) -> Option<String> {
+    let uid = user.split(':').next().unwrap_or("").trim();
+    match uid.parse::<u32>() {
+        Ok(0) => {}
+        Ok(_) => return None,
+        Err(_) if uid.is_empty() || uid == "root" => {}
+        Err(_) => {
+            return Some(format!(
+                "runAsNonRoot is true and image {image:?} runs as user {uid:?}, a name ork cannot check: give the container a numeric non-zero runAsUser"
+            ));
+        }
+    }
+    Some(format!(
+        "runAsNonRoot is true but image {image:?} runs as root: give the container a non-zero runAsUser"
+    ))
 }
 
 /// Removes a container (by id or name), running or not, with its anonymous
@@ -425,6 +454,20 @@ impl Runtime for DockerRuntime {
         if image::needs_pull(&self.docker, &spec.image, Some(policy)).await? {
             image::pull(&self.docker, &spec.image).await?;
         }
+        let sec = &spec.security;
+        if sec.require_non_root_image {
+            let user = self
+                .docker
+                .inspect_image(&spec.image)
+                .await
+                .map_err(|e| docker_err("inspecting the image", e))?
+                .config
+                .and_then(|c| c.user)
+                .unwrap_or_default();
+            if let Some(why) = root_image_refusal(&spec.image, &user) {
+                return Err(RuntimeError::Config(why));
+            }
+        }
         let sandbox = sandbox::list(&self.docker, &self.scope, Some(&spec.pod_uid))
             .await?
             .into_iter()
@@ -439,7 +482,25 @@ impl Runtime for DockerRuntime {
             env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
             working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
             labels: Some(labels(&self.scope, spec)),
+            user: sec.user.map(|u| match u.gid {
+                Some(g) => format!("{}:{g}", u.uid),
+                None => u.uid.to_string(),
+            }),
             host_config: Some(HostConfig {
+                cap_add: (!sec.cap_add.is_empty()).then(|| sec.cap_add.clone()),
+                cap_drop: (!sec.cap_drop.is_empty()).then(|| sec.cap_drop.clone()),
+                group_add: sec.extra_group.map(|g| vec![g.to_string()]),
+                readonly_rootfs: sec.read_only_root.then_some(true),
+                security_opt: {
+                    let mut opts = vec![];
+                    if sec.no_new_privileges {
+                        opts.push("no-new-privileges:true".to_string());
+                    }
+                    if sec.seccomp_unconfined {
+                        opts.push("seccomp=unconfined".to_string());
+                    }
+                    (!opts.is_empty()).then_some(opts)
+                },
                 network_mode: Some(format!("container:{sandbox}")),
                 ipc_mode: Some(format!("container:{sandbox}")),
                 binds: (!spec.mounts.is_empty()).then(|| {
@@ -614,5 +675,18 @@ mod tests {
         assert_eq!(l[LABEL_POD_UID], "1234abcd-5678");
         assert_eq!(l[LABEL_ATTEMPT], "2");
         assert_eq!(l[LABEL_ROLE], "container");
+    }
+
+    #[test]
+    fn run_as_non_root_refuses_images_of_root_or_of_a_user_name() {
+        for user in ["", "root", "0", "0:0", "root:staff"] {
+            let why = root_image_refusal("nginx", user).unwrap();
+            assert!(why.contains("runs as root"), "{user:?}: {why}");
+        }
+        let why = root_image_refusal("app", "www-data").unwrap();
+        assert!(why.contains("\"www-data\", a name"), "{why}");
+        for user in ["101", "1000:1000", "65534:nogroup"] {
+            assert_eq!(root_image_refusal("app", user), None, "{user:?}");
+        }
     }
 }

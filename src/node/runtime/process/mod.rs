@@ -5,9 +5,16 @@
 //! Each instance has a directory `STATE/<pod uid>_<container>_<attempt>/`
 //! (0700, files 0600) with `spec.json` (who it belongs to, its ports, when it
 //! started, the shim's pid and the process's pid with their start times),
-//! and the shim's `pid`, `log`, `exit.json` (and `shim.log`, the shim's own
-//! complaints). Everything the runtime knows is in those files, so a node
-//! daemon started later (after a crash) lists and adopts the same instances.
+//! `run-as.json` (who the process runs as), and the shim's `pid`, `log`,
+//! `exit.json` (and `shim.log`, the shim's own complaints). Everything the
+//! runtime knows is in those files, so a node daemon started later (after a
+//! crash) lists and adopts the same instances.
+//!
+//! - **User**: the container's process runs as the user the node decided
+//!   ([`crate::node::security`], in the spec's `security`), dropped to by the
+//!   shim, which stays root; with no user given, as the daemon's own. So do
+//!   `ork exec` and exec probes, with no_new_privs when the container has
+//!   it: a command in a container never runs with more than the container.
 //!
 //! - **Command**: `command` + `args`; the image is not used, and a container
 //!   without `command` cannot start.
@@ -17,8 +24,13 @@
 //!   as in the shell that started `ork`, and tools that need a home (caches,
 //!   config) work, as every container has a `HOME` in Kubernetes. Nothing
 //!   else of the daemon's environment leaks in.
-//! - **Working dir**: `workingDir` (which must exist), else the instance's
-//!   directory.
+//! - **Working dir**: `workingDir` (which must exist, and which the
+//!   container's user must be able to enter), else a fresh directory of its
+//!   own, `PODS/<pod uid>/work/<container>_<attempt>` (0700, the container
+//!   user's), removed with the instance; without a pods dir, the instance's
+//!   directory. `HOME`, when the container sets none and runs as another
+//!   user than the daemon, is that user's home if it exists, else the
+//!   working directory.
 //! - **Stopping**: SIGTERM to the container's process group (its children
 //!   too), SIGKILL after the grace period. The shim itself is never
 //!   signalled. When the main process exits, the shim kills what it left in
@@ -49,6 +61,7 @@ pub use logs::tail_offset;
 pub use record::instance_id;
 use record::{Record, safe_id};
 
+use super::shim::{self, RunAs};
 use super::{
     ContainerInfo, ContainerSpec, ExecRequest, ExecSession, LogOptions, LogStream, RunState,
     Runtime, RuntimeError, Usage,
@@ -69,6 +82,8 @@ use tokio::sync::watch;
 pub struct ProcessRuntime {
     dir: PathBuf,
     shim: PathBuf,
+    /// Where containers' working directories are made (`None`: in their state dir).
+    pods: Option<PathBuf>,
     /// Exit signals of shims this runtime started (true once reaped).
     exited: Mutex<HashMap<String, watch::Receiver<bool>>>,
 }
@@ -135,8 +150,45 @@ impl ProcessRuntime {
         Ok(ProcessRuntime {
             dir: state_dir,
             shim,
+            pods: None,
             exited: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Makes containers' default working directories under `pods_dir` (the
+    /// node's pods dir, which pods' users can traverse).
+    pub fn with_pods_dir(mut self, pods_dir: PathBuf) -> Self {
+        self.pods = Some(pods_dir);
+        self
+    }
+
+    /// A fresh working directory for an instance under the pods dir, the
+    /// user's (when one is given and this daemon is root).
+    fn make_work_dir(
+        &self,
+        spec: &ContainerSpec,
+        run_as: &RunAs,
+    ) -> Result<Option<PathBuf>, RuntimeError> {
+        let Some(pods) = &self.pods else {
+            return Ok(None);
+        };
+        let parent =
+            crate::node::volumes::traversable_dirs(pods, &[&spec.pod_uid, "work"]).map_err(io(
+                format!("creating the working directory in {}", pods.display()),
+            ))?;
+        let dir = parent.join(format!("{}_{}", spec.container_name, spec.attempt));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io(format!("removing {}", dir.display())))?;
+        }
+        crate::node::volumes::dir_with_mode(&dir, 0o700)
+            .map_err(io(format!("creating {}", dir.display())))?;
+        if nix::unistd::geteuid().is_root() && (run_as.uid.is_some() || run_as.gid.is_some()) {
+            std::os::unix::fs::chown(&dir, run_as.uid, run_as.gid).map_err(io(format!(
+                "handing {} to the container's user",
+                dir.display()
+            )))?;
+        }
+        Ok(Some(dir))
     }
 
     fn instance_dir(&self, id: &str) -> Result<PathBuf, RuntimeError> {
@@ -313,10 +365,19 @@ impl Runtime for ProcessRuntime {
             let _ = std::fs::remove_dir_all(&dir);
             e
         };
+        let run_as = run_as(spec);
+        let mut rec = Record::new(&id, spec);
         let workdir = if spec.working_dir.is_empty() {
-            dir.clone()
+            rec.work_dir = self.make_work_dir(spec, &run_as).map_err(cleanup)?;
+            rec.work_dir.clone().unwrap_or_else(|| dir.clone())
         } else {
             PathBuf::from(&spec.working_dir)
+        };
+        let cleanup = |e: RuntimeError| {
+            if let Some(w) = &rec.work_dir {
+                let _ = std::fs::remove_dir_all(w);
+            }
+            cleanup(e)
         };
         if !workdir.is_dir() {
             return Err(cleanup(RuntimeError::Start(format!(
@@ -324,7 +385,15 @@ impl Runtime for ProcessRuntime {
                 workdir.display()
             ))));
         }
-        let mut rec = Record::new(&id, spec);
+        if run_as != RunAs::default() {
+            let bytes = serde_json::to_vec(&run_as).unwrap_or_default();
+            shim::write_atomic(&dir.join(shim::RUN_AS_FILE), &bytes)
+                .map_err(io(format!(
+                    "writing {}",
+                    dir.join(shim::RUN_AS_FILE).display()
+                )))
+                .map_err(cleanup)?;
+        }
         record::write(&dir, &rec).map_err(cleanup)?;
         // The shim's own complaints (not the container's output).
         let shim_log = std::fs::OpenOptions::new()
@@ -347,10 +416,19 @@ impl Runtime for ProcessRuntime {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(shim_log);
+        let other_user = run_as
+            .uid
+            .is_some_and(|u| u != nix::unistd::geteuid().as_raw());
         for inherited in ["PATH", "HOME"] {
-            if !spec.env.iter().any(|(k, _)| k == inherited)
-                && let Some(v) = std::env::var_os(inherited)
-            {
+            if spec.env.iter().any(|(k, _)| k == inherited) {
+                continue;
+            }
+            if inherited == "HOME" && other_user {
+                cmd.env(
+                    "HOME",
+                    home_of(run_as.uid).unwrap_or_else(|| workdir.clone()),
+                );
+            } else if let Some(v) = std::env::var_os(inherited) {
                 cmd.env(inherited, v);
             }
         }
@@ -434,9 +512,12 @@ impl Runtime for ProcessRuntime {
 
     async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
         let dir = self.instance_dir(id)?;
-        if record::read(&dir).is_some() {
+        if let Some(rec) = record::read(&dir) {
             // A no-op for an exited instance, as it should be.
             self.stop(id, Duration::ZERO).await?;
+            if let Some(w) = &rec.work_dir {
+                let _ = std::fs::remove_dir_all(w);
+            }
         }
         self.forget(id);
         match std::fs::remove_dir_all(&dir) {
@@ -508,6 +589,28 @@ impl Runtime for ProcessRuntime {
         procfs::tree_usage(pid)
             .ok_or_else(|| RuntimeError::Other(format!("container {id} is not running")))
     }
+}
+
+/// Who the shim runs a container's process as: the decided user (with its
+/// primary group when none is given) and no_new_privs.
+fn run_as(spec: &ContainerSpec) -> RunAs {
+    let s = &spec.security;
+    let gid = s.user.map(|u| {
+        u.gid.unwrap_or_else(|| {
+            crate::node::security::primary_group(u.uid).unwrap_or(crate::node::security::NOGROUP)
+        })
+    });
+    RunAs {
+        uid: s.user.map(|u| u.uid),
+        gid,
+        no_new_privileges: s.no_new_privileges,
+    }
+}
+
+/// A user's home directory, when it exists.
+fn home_of(uid: Option<u32>) -> Option<PathBuf> {
+    let u = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid?)).ok()??;
+    u.dir.is_dir().then_some(u.dir)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! what `spec.json` records (who the instance belongs to, its ports, when it
 //! started, the shim's and the process's pids with their start times), and
 //! how the instance's state is read from that and the files the shim writes
-//! (`pid`, `exit.json`, `log`) together with /proc. Everything the runtime
+//! (`pid`, `exit.json`, `log`; `run-as.json` is the runtime's, for the shim)
+//! together with /proc. Everything the runtime
 //! knows is in those files, so a later node daemon reads the same.
 
 use super::io;
@@ -35,6 +36,10 @@ pub struct Record {
     /// The start time of the container's main process (0: unknown).
     #[serde(default)]
     pub pid_start: u64,
+    /// The working directory the runtime made for the instance (in the
+    /// pods dir), removed with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_dir: Option<std::path::PathBuf>,
 }
 
 impl Record {
@@ -55,6 +60,7 @@ impl Record {
             shim_pid: 0,
             shim_start: 0,
             pid_start: 0,
+            work_dir: None,
         }
     }
 }

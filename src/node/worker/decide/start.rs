@@ -306,6 +306,7 @@ impl PodState {
             Err(e) => {
                 let reason = match &e {
                     RuntimeError::Start(_) => "RunContainerError",
+                    RuntimeError::Config(_) => "CreateContainerConfigError",
                     RuntimeError::Image { reason, .. } => reason,
                     _ => "CreateContainerError",
                 };

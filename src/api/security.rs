@@ -1,0 +1,309 @@
+//! `securityContext` of pods and containers: which user a container runs as
+//! (`runAsUser`, `runAsGroup`, `runAsNonRoot`, and the pod's `fsGroup` for
+//! volume ownership), and the container settings ork applies
+//! (`allowPrivilegeEscalation`, `readOnlyRootFilesystem`, `capabilities`,
+//! `seccompProfile`, `privileged: false`).
+//!
+//! Every other field Kubernetes knows is decoded, so that a manifest naming
+//! it gets a refusal that names it ([`PodSecurityContext::unsupported`],
+//! [`SecurityContext::unsupported`]) instead of "unknown field", and is never
+//! silently dropped. Which settings a node can honour for a given runtime is
+//! the node's decision, not this module's.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Largest user or group id Kubernetes accepts.
+pub const MAX_ID: i64 = 2_147_483_647;
+
+/// The pod-wide security settings; a container's own override them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSecurityContext {
+    /// The user id the pod's containers run as (the node's pod user when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    /// The group id the pod's containers run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_group: Option<i64>,
+    /// Refuse to start a container that would run as uid 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
+    /// The group that owns the pod's volumes (and, when `runAsGroup` is
+    /// unset, the group its process containers run as).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fs_group: Option<i64>,
+    /// The default seccomp profile of the pod's containers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfile>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplemental_groups: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplemental_groups_policy: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fs_group_change_policy: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysctls: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_linux_options: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_linux_change_policy: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_armor_profile: Option<serde_json::Value>,
+    /// Not supported by ork (Linux only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows_options: Option<serde_json::Value>,
+}
+
+/// One container's security settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecurityContext {
+    /// The user id the container runs as (over the pod's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    /// The group id the container runs as (over the pod's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_group: Option<i64>,
+    /// Refuse to start the container if it would run as uid 0 (over the pod's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
+    /// `false`: the container's processes can never gain privileges
+    /// (setuid binaries, file capabilities): Linux's no_new_privs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_privilege_escalation: Option<bool>,
+    /// The container's root filesystem is mounted read-only (docker runtime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_root_filesystem: Option<bool>,
+    /// Only `false`: ork runs no privileged containers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+    /// Linux capabilities to add or drop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+    /// The container's seccomp profile (over the pod's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfile>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proc_mount: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_linux_options: Option<serde_json::Value>,
+    /// Not supported by ork yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_armor_profile: Option<serde_json::Value>,
+    /// Not supported by ork (Linux only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows_options: Option<serde_json::Value>,
+}
+
+/// Capabilities added to or dropped from the runtime's default set, by
+/// name (`NET_BIND_SERVICE` or `CAP_NET_BIND_SERVICE`; `ALL`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Capabilities {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+}
+
+/// A seccomp profile: `RuntimeDefault`, `Unconfined` or `Localhost`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeccompProfile {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The profile file of a `Localhost` profile (not supported by ork yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localhost_profile: Option<String>,
+}
+
+/// A field ork refuses, with what to do instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The field's name as written in a manifest.
+    pub field: &'static str,
+    pub instead: &'static str,
+}
+
+impl PodSecurityContext {
+    /// The fields set here that ork does not implement.
+    pub fn unsupported(&self) -> Vec<Unsupported> {
+        let set = [
+            (
+                self.supplemental_groups.is_some(),
+                "supplementalGroups",
+                "remove it; use runAsGroup or fsGroup for the one group a container needs",
+            ),
+            (
+                self.supplemental_groups_policy.is_some(),
+                "supplementalGroupsPolicy",
+                "remove it",
+            ),
+            (
+                self.fs_group_change_policy.is_some(),
+                "fsGroupChangePolicy",
+                "remove it; ork sets the group of a pod's volumes when it writes them",
+            ),
+            (
+                self.sysctls.is_some(),
+                "sysctls",
+                "remove it; set kernel parameters on the node itself",
+            ),
+            (
+                self.se_linux_options.is_some(),
+                "seLinuxOptions",
+                "remove it",
+            ),
+            (
+                self.se_linux_change_policy.is_some(),
+                "seLinuxChangePolicy",
+                "remove it",
+            ),
+            (
+                self.app_armor_profile.is_some(),
+                "appArmorProfile",
+                "remove it; Docker applies its default AppArmor profile where the host has one",
+            ),
+            (
+                self.windows_options.is_some(),
+                "windowsOptions",
+                "remove it: ork runs Linux containers only",
+            ),
+        ];
+        set.into_iter()
+            .filter(|(on, _, _)| *on)
+            .map(|(_, field, instead)| Unsupported { field, instead })
+            .collect()
+    }
+}
+
+impl SecurityContext {
+    /// The fields set here that ork does not implement.
+    pub fn unsupported(&self) -> Vec<Unsupported> {
+        let set = [
+            (
+                self.proc_mount.is_some(),
+                "procMount",
+                "remove it; containers get the runtime's default /proc",
+            ),
+            (
+                self.se_linux_options.is_some(),
+                "seLinuxOptions",
+                "remove it",
+            ),
+            (
+                self.app_armor_profile.is_some(),
+                "appArmorProfile",
+                "remove it; Docker applies its default AppArmor profile where the host has one",
+            ),
+            (
+                self.windows_options.is_some(),
+                "windowsOptions",
+                "remove it: ork runs Linux containers only",
+            ),
+        ];
+        set.into_iter()
+            .filter(|(on, _, _)| *on)
+            .map(|(_, field, instead)| Unsupported { field, instead })
+            .collect()
+    }
+}
+
+/// `NET_ADMIN` for `CAP_NET_ADMIN` or `net_admin`: the name Docker and
+/// Kubernetes both accept, uppercase without the prefix.
+pub fn capability_name(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_string)
+        .unwrap_or(upper)
+}
+
+/// The capabilities Linux knows (without `CAP_`), and `ALL`.
+pub const CAPABILITIES: &[&str] = &[
+    "ALL",
+    "AUDIT_CONTROL",
+    "AUDIT_READ",
+    "AUDIT_WRITE",
+    "BLOCK_SUSPEND",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "KILL",
+    "LEASE",
+    "LINUX_IMMUTABLE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "NET_ADMIN",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_RAW",
+    "PERFMON",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYSLOG",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_CHROOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "WAKE_ALARM",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capability_names_lose_their_prefix_and_case() {
+        assert_eq!(capability_name("CAP_NET_ADMIN"), "NET_ADMIN");
+        assert_eq!(capability_name("net_bind_service"), "NET_BIND_SERVICE");
+        assert_eq!(capability_name("ALL"), "ALL");
+    }
+
+    #[test]
+    fn fields_ork_does_not_implement_are_named_with_what_to_do() {
+        let sc: SecurityContext = serde_json::from_value(serde_json::json!({
+            "runAsUser": 1000,
+            "procMount": "Default",
+            "seLinuxOptions": {"level": "s0:c123,c456"},
+        }))
+        .unwrap();
+        let names: Vec<&str> = sc.unsupported().iter().map(|u| u.field).collect();
+        assert_eq!(names, vec!["procMount", "seLinuxOptions"]);
+        let pod: PodSecurityContext = serde_json::from_value(serde_json::json!({
+            "fsGroup": 2000,
+            "sysctls": [{"name": "net.core.somaxconn", "value": "1024"}],
+        }))
+        .unwrap();
+        let u = pod.unsupported();
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].field, "sysctls");
+        assert!(u[0].instead.contains("node"));
+    }
+}
