@@ -9,12 +9,12 @@ use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-const IMAGE: &str = "ork-test/busybox:latest";
+pub const IMAGE: &str = "ork-test/busybox:latest";
 /// busybox httpd serving `/www` on 8080 in the foreground.
 const HTTPD: &[&str] = &["httpd", "-f", "-p", "8080", "-h", "/www"];
 
 /// Whether the Docker tests can run here (building the test image if needed).
-fn docker_ready() -> bool {
+pub fn docker_ready() -> bool {
     let engine = Command::new("docker")
         .args(["version", "--format", "{{.Server.Version}}"])
         .output()

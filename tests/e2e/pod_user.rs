@@ -379,39 +379,10 @@ stringData: {password: hunter2}
     });
 }
 
-/// The test image of `docker.rs` (built by tests/images/build.sh), or
-/// `None` when no Docker engine answers (the test then skips, unless
-/// `ORK_REQUIRE_DOCKER=1`).
+/// The test image of `docker.rs`, or `None` when no Docker engine answers
+/// (the test then skips, unless `ORK_REQUIRE_DOCKER=1`).
 fn docker_image() -> Option<&'static str> {
-    const IMAGE: &str = "ork-test/busybox:latest";
-    let engine = std::process::Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !engine {
-        assert!(
-            std::env::var("ORK_REQUIRE_DOCKER").as_deref() != Ok("1"),
-            "ORK_REQUIRE_DOCKER=1 but no Docker engine answers"
-        );
-        eprintln!("skipped: no Docker engine answers");
-        return None;
-    }
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
-        let have = std::process::Command::new("docker")
-            .args(["image", "inspect", IMAGE])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !have {
-            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/images/build.sh");
-            let out = std::process::Command::new("bash")
-                .arg(script)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "building {IMAGE}");
-        }
-    });
-    Some(IMAGE)
+    crate::docker::docker_ready().then_some(crate::docker::IMAGE)
 }
 
 #[test]
