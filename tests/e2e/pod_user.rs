@@ -438,12 +438,13 @@ spec:
         "1000\n2000 3000\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nREADONLY\nhunter2\n"
     );
     // Nothing of the node's data dir is mounted into it.
-    let p = c.json(&["get", "pod", "locked"]).unwrap();
-    let id = p["status"]["containerStatuses"][0]["containerID"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("docker://")
-        .to_string();
+    // The status may be reported a moment after the output shows.
+    let id = wait_for("the locked pod's container id", WAIT, || {
+        let p = c.json(&["get", "pod", "locked"])?;
+        p["status"]["containerStatuses"][0]["containerID"]
+            .as_str()
+            .map(|id| id.trim_start_matches("docker://").to_string())
+    });
     let out = std::process::Command::new("docker")
         .args(["inspect", &id])
         .output()
