@@ -12,6 +12,7 @@ mod docker;
 mod failover;
 mod hardening;
 mod join;
+mod kubectl;
 mod manifests;
 mod pod_user;
 mod probes;
