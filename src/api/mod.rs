@@ -24,6 +24,7 @@ pub mod security;
 pub mod selector;
 pub mod service;
 pub mod status;
+pub mod strategic;
 pub mod testing;
 pub mod token;
 pub mod validation;
