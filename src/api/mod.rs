@@ -17,6 +17,7 @@ pub mod merge;
 pub mod meta;
 pub mod metrics;
 pub mod object;
+pub mod openapi;
 pub mod placement;
 pub mod pod;
 pub mod quantity;

@@ -359,6 +359,10 @@ pub struct WriteParams {
     pub propagation_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_selector: Option<String>,
+    /// `Strict` (the default), `Warn` or `Ignore`: what a create or
+    /// replace does with fields the kind does not have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_validation: Option<String>,
 }
 
 impl WriteParams {

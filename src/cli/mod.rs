@@ -12,6 +12,7 @@ mod config;
 mod create;
 mod describe;
 mod exec;
+mod explain;
 mod get;
 mod input;
 mod misc;
@@ -142,6 +143,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain.
     Tui(crate::tui::TuiArgs),
+    /// Describe a kind's fields from its schema: `ork explain deployment.spec.strategy`.
+    Explain(explain::ExplainArgs),
     /// Print the client and server versions.
     Version(misc::VersionArgs),
     /// Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`.
@@ -280,6 +283,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Tui(a) => crate::tui::run(&ctx(g)?, a)
             .await
             .map_err(|e| CliError::Failed(format!("tui: {e}"))),
+        Command::Explain(a) => explain::explain(a),
         Command::Version(a) => misc::version(g, a).await,
         Command::Config(a) => config::config(g, a),
         Command::Completion(a) => misc::completion(a),

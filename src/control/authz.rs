@@ -22,8 +22,9 @@
 //!   Endpoints (its service proxy); Events about its objects (their content is
 //!   checked on write). Everything else is denied.
 //! - **join token**: only `POST /apis/ork.dev/v1/join`.
-//! - Every other caller may read `/version` and ask what it may do
-//!   (SelfSubjectAccessReview, SelfSubjectReview).
+//! - Every other caller may read discovery (`/api`, `/apis`, `/api/v1`,
+//!   `/apis/{group}[/{version}]`), `/openapi/...` and `/version`, and ask
+//!   what it may do (SelfSubjectAccessReview, SelfSubjectReview).
 //!
 //! It imports `api` only.
 
@@ -113,9 +114,11 @@ impl Attributes {
             .split('/')
             .filter(|s| !s.is_empty())
             .collect();
+        // As Kubernetes reads paths: `/api/v1` and `/apis/{group}/{version}`
+        // (discovery) name no resource.
         let rest: &[&str] = match segs.as_slice() {
-            ["api", _version, rest @ ..] => rest,
-            ["apis", group, _version, rest @ ..] => {
+            ["api", _version, rest @ ..] if !rest.is_empty() => rest,
+            ["apis", group, _version, rest @ ..] if !rest.is_empty() => {
                 a.group = (*group).to_string();
                 rest
             }
@@ -271,8 +274,9 @@ pub fn authorize(id: &Identity, a: &Attributes, facts: &dyn Facts) -> Decision {
             deny(id, a, "a join token may only join (ork node --join)")
         };
     }
-    // What every other caller may do.
-    if !a.resource_request && a.path == "/version" {
+    // What every other caller may do: read discovery, OpenAPI and the
+    // version (Kubernetes' system:discovery role).
+    if is_discovery(a) {
         return Decision::Allow;
     }
     if a.verb == "create"
@@ -286,6 +290,21 @@ pub fn authorize(id: &Identity, a: &Attributes, facts: &dyn Facts) -> Decision {
         Identity::Node(n) => node(id, n, a, facts),
         Identity::Bootstrap(_) => deny(id, a, "a join token may only join"),
     }
+}
+
+/// A read of a path every authenticated caller may read: `/api`, `/apis`
+/// and below them what names no resource, `/openapi/...`, `/version`, the
+/// health checks.
+fn is_discovery(a: &Attributes) -> bool {
+    if a.resource_request || !matches!(a.verb.as_str(), "get" | "head") {
+        return false;
+    }
+    let p = a.path.trim_end_matches('/');
+    let under = |root: &str| p == root || p.starts_with(&format!("{root}/"));
+    under("/api")
+        || under("/apis")
+        || under("/openapi")
+        || matches!(p, "/version" | "/healthz" | "/livez" | "/readyz")
 }
 
 fn user(id: &Identity, role: Role, a: &Attributes) -> Decision {
@@ -580,5 +599,43 @@ mod tests {
         assert!(!decide(&b, "GET", "/api/v1/pods", "").allowed());
         assert!(!decide(&b, "POST", "/api/v1/nodes", "").allowed());
         assert!(!decide(&b, "GET", "/version", "").allowed());
+    }
+
+    #[test]
+    fn every_authenticated_caller_reads_discovery_and_openapi() {
+        let callers = [
+            user(Role::View),
+            user(Role::Edit),
+            Identity::Node("a".into()),
+        ];
+        for id in &callers {
+            for p in [
+                "/api",
+                "/api/",
+                "/api/v1",
+                "/apis",
+                "/apis/apps",
+                "/apis/apps/v1/",
+                "/apis/autoscaling/v1",
+                "/openapi/v2",
+                "/openapi/v3",
+                "/openapi/v3/apis/apps/v1",
+                "/version",
+            ] {
+                assert!(decide(id, "GET", p, "").allowed(), "{id} GET {p}");
+            }
+            assert!(
+                !decide(id, "POST", "/api/v1", "").allowed(),
+                "{id} POST /api/v1"
+            );
+        }
+        let a = Attributes::from_request("GET", "/apis/apps/v1", "");
+        assert!(!a.resource_request);
+        let a = Attributes::from_request("GET", "/api/v1/pods", "");
+        assert!(a.resource_request);
+        let joiner = Identity::Bootstrap("abc".into());
+        assert!(!decide(&joiner, "GET", "/apis", "").allowed());
+        // Resources under a group are still the role's to decide.
+        assert!(!decide(&user(Role::View), "GET", "/api/v1/secrets", "").allowed());
     }
 }

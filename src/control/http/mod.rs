@@ -1,7 +1,7 @@
 //! The HTTP API in Kubernetes' shape: `/api/v1/...` for the core group,
 //! `/apis/apps/v1/...` for workloads, JSON bodies, `?watch=true` streams of
 //! one JSON event per line, errors as `Status` objects. Every route but
-//! `/healthz` needs credentials: [`authenticate`] finds the caller's
+//! `/healthz`, `/livez` and `/readyz` needs credentials: [`authenticate`] finds the caller's
 //! identity ([`crate::control::authn`]), asks [`crate::control::authz`]
 //! whether it may make the request, and records it in the audit log.
 //!
@@ -13,6 +13,8 @@
 
 mod access;
 mod apply;
+mod discovery;
+mod field_validation;
 mod metrics;
 mod nodes;
 mod resources;
@@ -29,7 +31,7 @@ use crate::control::node_link::NodeClients;
 use crate::control::pki::Ca;
 use crate::control::store::{Store, StoreError};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -174,16 +176,6 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
-async fn version(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "major": "0",
-        "minor": "1",
-        "gitVersion": concat!("v", env!("CARGO_PKG_VERSION")),
-        "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
-        "schedulingStrategy": app.scheduling_strategy.as_str(),
-    }))
-}
-
 async fn fallback(req: Request) -> ApiError {
     ApiError::not_found(format!(
         "no route for {} {}; resources live under /api/v1 and /apis/apps/v1",
@@ -216,14 +208,13 @@ impl Routes {
     }
 }
 
-/// Every route that needs credentials (all but `/healthz`, and `/metrics`
+/// Every route that needs credentials (all but `/healthz`, `/livez`, `/readyz` and `/metrics`
 /// when it is public).
 fn protected_routes(public_metrics: bool) -> Routes {
-    let mut r = Routes {
+    let mut r = discovery::routes(Routes {
         router: Router::new(),
         paths: vec![],
-    }
-    .route("/version", get(version));
+    });
     for kind in Kind::ALL {
         r = crate::with_kind!(kind, T => resources::routes::<T>(r));
     }
@@ -254,7 +245,13 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(app);
-    let mut open = Router::new().route("/healthz", get(|| async { "ok" }));
+    let mut open = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/livez", get(discovery::livez))
+        .route(
+            "/readyz",
+            get(discovery::readyz).with_state(app_for_metrics.clone()),
+        );
     if public_metrics {
         open = open.route(
             "/metrics",

@@ -300,7 +300,8 @@ fn encode<T: Object>(code: StatusCode, obj: &T) -> Result<Response, ApiError> {
 }
 
 async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Response, ApiError> {
-    let mut obj: T = decode(&w.body)?;
+    let (mut obj, warnings) =
+        super::field_validation::decode::<T>(w.query.field_validation.as_deref(), &w.body)?;
     let ns = w.path.get("ns").cloned().unwrap_or_default();
     prepare(&mut obj, &ns, None)?;
     let stored = app
@@ -309,7 +310,8 @@ async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Resp
             admission::create(tx, &w.caller.identity, obj)
         })
         .await?;
-    encode(StatusCode::CREATED, stored.as_ref())
+    let r = encode(StatusCode::CREATED, stored.as_ref())?;
+    Ok(super::field_validation::with_warnings(r, &warnings))
 }
 
 /// Which part of the object a route writes: the main resource, or `/status`.
@@ -326,7 +328,8 @@ async fn replace<T: Object, const STATUS: bool>(
     State(app): State<Arc<App>>,
     w: Write,
 ) -> Result<Response, ApiError> {
-    let mut obj: T = decode(&w.body)?;
+    let (mut obj, warnings) =
+        super::field_validation::decode::<T>(w.query.field_validation.as_deref(), &w.body)?;
     let (ns, name) = key(T::KIND, &w.path);
     prepare(&mut obj, &ns, Some(&name))?;
     let sub = subresource(STATUS);
@@ -336,7 +339,8 @@ async fn replace<T: Object, const STATUS: bool>(
             admission::update(tx, &w.caller.identity, obj, sub)
         })
         .await?;
-    encode(StatusCode::OK, stored.as_ref())
+    let r = encode(StatusCode::OK, stored.as_ref())?;
+    Ok(super::field_validation::with_warnings(r, &warnings))
 }
 
 /// What a write route takes: the path's parameters, the write query
