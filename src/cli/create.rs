@@ -25,6 +25,12 @@ pub enum CreateWhat {
     /// A ConfigMap from literals, files, directories and env files.
     #[command(visible_alias = "cm")]
     Configmap(SourceArgs),
+    /// A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`.
+    #[command(visible_alias = "deploy")]
+    Deployment(super::create_objects::DeploymentArgs),
+    /// A Namespace.
+    #[command(visible_alias = "ns")]
+    Namespace(super::create_objects::NamespaceArgs),
     /// A Secret (`generic`) from literals, files, directories and env files.
     Secret {
         #[command(subcommand)]
@@ -200,6 +206,8 @@ pub fn gather(a: &SourceArgs) -> Result<Sources> {
 pub async fn create(ctx: &Ctx, a: CreateArgs) -> Result<()> {
     let src = match a.what {
         CreateWhat::Configmap(src) => src,
+        CreateWhat::Deployment(d) => return super::create_objects::deployment(ctx, d).await,
+        CreateWhat::Namespace(n) => return super::create_objects::namespace(ctx, n).await,
         CreateWhat::Secret {
             kind: SecretKind::Generic { src, type_ },
         } => {

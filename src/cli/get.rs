@@ -1,22 +1,34 @@
 //! `ork get`: tables, `-o wide|json|yaml|name`, label and field selectors,
-//! one namespace or all, and `-w` to keep printing changes.
+//! one namespace or all, and `-w` to keep printing changes; `-o
+//! jsonpath=|custom-columns=`, `--sort-by` and `--show-labels` as kubectl
+//! has them (see `get_format`).
 
+use super::get_format::{self, GetFormat};
 use super::output::print_structured;
 use super::{CliError, Ctx, Format, Result};
 use crate::api::{AnyObject, Kind, Time};
 use crate::client::{ListParams, WatchEventType};
-use crate::verbs::output::{Columns, table};
+use crate::verbs::output::{Columns, json_value, table};
 use clap::Args;
 use futures::StreamExt;
 
 #[derive(Args, Debug)]
 pub struct GetArgs {
-    /// KIND[,KIND...] [NAME...], KIND/NAME..., or `all` (pods, deployments, replicasets).
+    /// KIND[,KIND...] [NAME...], KIND/NAME..., or `all` (pods, services,
+    /// deployments, replicasets, horizontalpodautoscalers).
     #[arg(required = true, value_name = "KIND [NAME...]")]
     pub targets: Vec<String>,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: Format,
+    /// Output format: wide, json, yaml, name, jsonpath=TEMPLATE,
+    /// jsonpath-file=FILE, custom-columns=HEADER:PATH,..., custom-columns-file=FILE.
+    #[arg(short = 'o', long, value_parser = get_format::parse, default_value = "table", value_name = "FORMAT")]
+    pub output: GetFormat,
+    /// Sort by the value at a JSONPath (`.metadata.creationTimestamp`,
+    /// `.status.containerStatuses[0].restartCount`).
+    #[arg(long, value_name = "JSONPATH")]
+    pub sort_by: Option<String>,
+    /// A LABELS column with every label, last.
+    #[arg(long)]
+    pub show_labels: bool,
     /// Only objects whose labels match (`app=web,tier!=db,env in (a,b)`).
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
@@ -37,20 +49,7 @@ pub struct GetArgs {
 /// What to get: kinds, each with names (empty = list).
 pub fn parse_targets(targets: &[String]) -> Result<Vec<(Kind, Vec<String>)>> {
     let kind_of = |s: &str| -> Result<Vec<Kind>> {
-        if s == "all" {
-            return Ok(vec![Kind::Pod, Kind::Deployment, Kind::ReplicaSet]);
-        }
-        s.split(',')
-            .filter(|x| !x.is_empty())
-            .map(|k| {
-                Kind::from_name(k).ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "unknown kind {k:?}; use one of: {} (or their short names: po, deploy, rs, no, ns, ev)",
-                        Kind::ALL.iter().map(|k| k.plural()).collect::<Vec<_>>().join(", ")
-                    ))
-                })
-            })
-            .collect()
+        crate::verbs::kinds::resolve_list(s).map_err(CliError::Failed)
     };
     if targets.iter().any(|t| t.contains('/')) {
         let mut out: Vec<(Kind, Vec<String>)> = vec![];
@@ -87,7 +86,7 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         return Err(CliError::Usage("-w watches one kind at a time".into()));
     }
     let opts = ListParams::selecting(a.selector.as_deref(), a.field_selector.as_deref());
-    let wide = a.output == Format::Wide;
+    let wide = a.output.plain() == Some(Format::Wide);
     let several = targets.len() > 1;
     let mut all: Vec<AnyObject> = vec![];
     let mut tables: Vec<String> = vec![];
@@ -125,20 +124,31 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
                 _ => (None, 0),
             });
         }
-        if matches!(a.output, Format::Table | Format::Wide) && !objs.is_empty() {
+        if let Some(expr) = &a.sort_by {
+            objs = sorted(objs, expr)?;
+        }
+        if a.output.is_table() && !objs.is_empty() {
             let cols = Columns {
                 wide,
                 with_ns: a.all_namespaces && kind.namespaced(),
                 qualified: several,
                 now: Time::now(),
             };
-            let rows: Vec<Vec<String>> = objs.iter().map(|o| cols.row(o)).collect();
-            tables.push(table(&cols.headers(*kind), &rows, !a.no_headers));
+            let mut headers = cols.headers(*kind);
+            let mut rows: Vec<Vec<String>> = objs.iter().map(|o| cols.row(o)).collect();
+            if a.show_labels {
+                headers.push("LABELS".into());
+                for (r, o) in rows.iter_mut().zip(&objs) {
+                    r.push(crate::verbs::columns::labels_cell(&json_value(o)?));
+                }
+            }
+            tables.push(table(&headers, &rows, !a.no_headers));
         }
         all.extend(objs);
     }
-    match a.output {
-        Format::Table | Format::Wide => {
+    let single = targets.len() == 1 && targets[0].1.len() == 1;
+    match a.output.plain() {
+        _ if a.output.is_table() || matches!(a.output, GetFormat::Columns(_)) => {
             if all.is_empty() && missing == 0 {
                 if a.all_namespaces || !targets.iter().any(|(k, _)| k.namespaced()) {
                     eprintln!("No resources found");
@@ -146,12 +156,17 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
                     eprintln!("No resources found in {} namespace.", ctx.namespace);
                 }
             }
-            print!("{}", tables.join("\n"));
+            if a.output.is_table() {
+                print!("{}", tables.join("\n"));
+            } else if !all.is_empty() {
+                print!(
+                    "{}",
+                    get_format::render(&a.output, &all, single, !a.no_headers)?
+                );
+            }
         }
-        f => {
-            let single = targets.len() == 1 && targets[0].1.len() == 1;
-            print_structured(&all, f, single)?;
-        }
+        Some(f) => print_structured(&all, f, single)?,
+        None => print!("{}", get_format::render(&a.output, &all, single, true)?),
     }
     if a.watch {
         let (kind, _) = &targets[0];
@@ -177,14 +192,22 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
             if !names.is_empty() && !names.contains(&o.meta().name) {
                 continue;
             }
-            match a.output {
-                Format::Table | Format::Wide => {
+            match a.output.plain() {
+                Some(Format::Table | Format::Wide) => {
                     cols.now = Time::now();
                     let r = cols.row(&o);
                     print!("{}", table(&cols.headers(*kind), &[r], !printed_header));
                     printed_header = true;
                 }
-                f => print_structured(std::slice::from_ref(&o), f, true)?,
+                Some(f) => print_structured(std::slice::from_ref(&o), f, true)?,
+                None => {
+                    let one = std::slice::from_ref(&o);
+                    print!(
+                        "{}",
+                        get_format::render(&a.output, one, true, !printed_header)?
+                    );
+                    printed_header = true;
+                }
             }
         }
         return Err(CliError::Failed("the watch ended (server gone?)".into()));
@@ -196,6 +219,17 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Objects in `--sort-by` order.
+fn sorted(objs: Vec<AnyObject>, expr: &str) -> Result<Vec<AnyObject>> {
+    let values: Vec<serde_json::Value> = objs
+        .iter()
+        .map(json_value)
+        .collect::<std::result::Result<_, _>>()?;
+    let order = crate::verbs::columns::sort_order(&values, expr).map_err(CliError::Failed)?;
+    let mut slots: Vec<Option<AnyObject>> = objs.into_iter().map(Some).collect();
+    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
 }
 
 #[cfg(test)]
@@ -224,8 +258,19 @@ mod tests {
                 (Kind::Deployment, vec!["b".into()])
             ]
         );
-        assert_eq!(t(&["all"]).unwrap().len(), 3);
+        assert_eq!(
+            t(&["all"])
+                .unwrap()
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>(),
+            crate::verbs::kinds::ALL_CATEGORY.to_vec()
+        );
         assert!(t(&["widgets"]).is_err());
+        assert_eq!(
+            t(&["deploymnets"]).unwrap_err().to_string(),
+            "the server doesn't have a resource type \"deploymnets\"; did you mean \"deployments\"?"
+        );
         assert!(t(&["po,rs", "x"]).is_err());
         assert!(t(&["pod/a", "b"]).is_err());
     }

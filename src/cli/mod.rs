@@ -10,15 +10,21 @@ mod apply;
 mod bench;
 mod config;
 mod create;
+mod create_objects;
 mod describe;
+mod edit;
 mod exec;
 mod explain;
+mod expose;
 mod get;
+mod get_format;
 mod input;
 mod misc;
 mod nodes;
 mod output;
 mod rollout;
+mod run;
+mod set;
 mod token;
 mod top;
 mod up;
@@ -127,8 +133,17 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet.
     Autoscale(misc::AutoscaleArgs),
-    /// Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`.
+    /// Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`,
+    /// `ork create deployment NAME --image=IMG`, `ork create namespace NAME`.
     Create(create::CreateArgs),
+    /// Edit an object in your editor ($KUBE_EDITOR, $EDITOR, vi) and send the change.
+    Edit(edit::EditArgs),
+    /// Run an image in a new Pod: `ork run web --image=nginx --port=80`.
+    Run(run::RunArgs),
+    /// Make a Service for a deployment's, replicaset's, pod's or service's pods.
+    Expose(expose::ExposeArgs),
+    /// Change one field of containers: `ork set image deployment/web main=IMG`, `ork set env deployment/web K=V K2-`.
+    Set(set::SetArgs),
     /// Make, list and revoke tokens: join tokens for nodes, bearer tokens with a role for users.
     Token(token::TokenArgs),
     /// Issue a user a client certificate with a role, as a kubeconfig: `ork user create alice --role edit --out alice.kubeconfig`.
@@ -276,6 +291,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Top(a) => top::top(&ctx(g)?, a).await,
         Command::Autoscale(a) => misc::autoscale(&ctx(g)?, a).await,
         Command::Create(a) => create::create(&ctx(g)?, a).await,
+        Command::Edit(a) => edit::edit(&ctx(g)?, a).await,
+        Command::Run(a) => run::run(&ctx(g)?, a).await,
+        Command::Expose(a) => expose::expose(&ctx(g)?, a).await,
+        Command::Set(a) => set::set(&ctx(g)?, a).await,
         Command::Token(a) => token::token(g, &ctx(g)?, a).await,
         Command::User(a) => token::user(g, &ctx(g)?, a).await,
         Command::Secret(a) => create::secret(&ctx(g)?, a).await,

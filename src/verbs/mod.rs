@@ -3,7 +3,11 @@
 //! [`config`]), the printers ([`output`]: tables, YAML, ages), [`describe`]
 //! (with [`placement`], every node's verdict on a pending pod), and the verbs
 //! that change a cluster: [`rollout`] (status, history, undo, restart,
-//! pause), [`nodes`] (cordon, drain), [`objects`] (scale, delete).
+//! pause), [`nodes`] (cordon, drain), [`objects`] (scale, delete),
+//! [`change`] (a field changed under a resourceVersion precondition),
+//! [`workloads`] (the objects of run, expose, create deployment; set image
+//! and env), [`edit`]; and what `get` prints beyond tables: [`kinds`] (names
+//! and the `all` category), [`jsonpath`] templates, [`columns`].
 //!
 //! `cli` builds the option structs from clap arguments and prints what comes
 //! back; `tui` builds them from keys and shows it on a page. Nothing here
@@ -12,13 +16,19 @@
 //! May import `api`, `client`, `scheduler` (pure placement) and `sys`; never
 //! `cli`, `tui`, `control` or `node`.
 
+pub mod change;
+pub mod columns;
 pub mod config;
 pub mod describe;
+pub mod edit;
+pub mod jsonpath;
+pub mod kinds;
 pub mod nodes;
 pub mod objects;
 pub mod output;
 pub mod placement;
 pub mod rollout;
+pub mod workloads;
 
 use crate::client::{Client, ClientError};
 use std::path::PathBuf;
