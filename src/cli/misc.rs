@@ -1,12 +1,11 @@
-//! Smaller commands: `scale`, `logs`, `events`, `version`, `completion`.
+//! Smaller commands: `scale`, `events`, `version`, `completion`.
 
 use super::{CliError, Ctx, Global, Result};
 use crate::api::{AnyObject, Event, Kind, Time, qualified_name};
-use crate::client::{ListParams, LogParams};
+use crate::client::ListParams;
 use crate::verbs::objects::{self, Target, scalable};
 use crate::verbs::output::{Columns, table};
 use clap::{Args, ValueEnum};
-use futures::StreamExt;
 use std::io::Write;
 use std::time::Duration;
 
@@ -137,49 +136,11 @@ pub async fn scale(ctx: &Ctx, a: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
-#[derive(Args, Debug)]
-pub struct LogsArgs {
-    /// The pod.
-    pub pod: String,
-    /// The container (needed when the pod has several).
-    #[arg(short = 'c', long)]
-    pub container: Option<String>,
-    /// Keep printing new output.
-    #[arg(short = 'f', long)]
-    pub follow: bool,
-    /// Only the last N lines.
-    #[arg(long, value_name = "N")]
-    pub tail: Option<i64>,
-    /// The logs of the previous instance (before its last restart).
-    #[arg(short = 'p', long)]
-    pub previous: bool,
-}
-
 /// A pod named as `NAME`, `pod/NAME` or `pods/NAME`.
 pub fn pod_name(arg: &str) -> &str {
     arg.strip_prefix("pod/")
         .or(arg.strip_prefix("pods/"))
         .unwrap_or(arg)
-}
-
-pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
-    let pod = pod_name(&a.pod);
-    let opts = LogParams {
-        container: a.container.clone(),
-        follow: a.follow,
-        tail_lines: a.tail.filter(|n| *n >= 0),
-        previous: a.previous,
-    };
-    let mut stream = ctx.client.logs(&ctx.namespace, pod, &opts).await?;
-    let mut out = std::io::stdout().lock();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
-            // The reader went away (`| head`): stop quietly.
-            return Ok(());
-        }
-    }
-    Ok(())
 }
 
 #[derive(Args, Debug)]

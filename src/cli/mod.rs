@@ -18,7 +18,9 @@ mod explain;
 mod expose;
 mod get;
 mod get_format;
+mod image;
 mod input;
+mod logs;
 mod misc;
 mod nodes;
 mod output;
@@ -127,8 +129,8 @@ pub enum Command {
     Taint(nodes::TaintArgs),
     /// Cordon a node and move its pods elsewhere, waiting until they run there.
     Drain(nodes::DrainArgs),
-    /// Print the logs of a pod's container.
-    Logs(misc::LogsArgs),
+    /// Print the logs of a pod's container, of a workload's first pod (`deployment/NAME`), or of every pod matching -l.
+    Logs(logs::LogsArgs),
     /// Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell).
     Exec(exec::ExecArgs),
     /// Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet.
@@ -166,6 +168,8 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Print a shell completion script.
     Completion(misc::CompletionArgs),
+    /// Build images locally, without a registry: `ork image build-busybox`.
+    Image(image::ImageArgs),
     /// Runs one container process and records how it ended (used by the process runtime).
     #[command(hide = true)]
     Shim {
@@ -286,7 +290,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Taint(a) => nodes::taint(&ctx(g)?, a).await,
         Command::Why(a) => why::why(&ctx(g)?, a).await,
         Command::Bench(a) => bench::bench(a).await,
-        Command::Logs(a) => misc::logs(&ctx(g)?, a).await,
+        Command::Logs(a) => logs::logs(&ctx(g)?, a).await,
         Command::Exec(a) => exec::exec(&ctx(g)?, a).await,
         Command::Top(a) => top::top(&ctx(g)?, a).await,
         Command::Autoscale(a) => misc::autoscale(&ctx(g)?, a).await,
@@ -306,6 +310,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Version(a) => misc::version(g, a).await,
         Command::Config(a) => config::config(g, a),
         Command::Completion(a) => misc::completion(a),
+        Command::Image(a) => image::image(a).await,
         Command::Shim { .. } | Command::Pause => Ok(()),
     }
 }

@@ -26,6 +26,7 @@
 //!   data dir: several ork nodes (or clusters) may share one engine, and each
 //!   only ever lists, adopts or removes its own.
 
+pub mod busybox;
 mod exec;
 pub mod image;
 pub mod sandbox;
@@ -259,6 +260,11 @@ impl DockerRuntime {
             version,
             gateway,
         })
+    }
+
+    /// The engine connection (for building images).
+    pub fn engine(&self) -> &Docker {
+        &self.docker
     }
 
     /// Where the engine is: `DOCKER_HOST`, or the default socket.
