@@ -15,6 +15,7 @@ mod access;
 mod apply;
 mod metrics;
 mod nodes;
+mod patch;
 mod resources;
 mod scale;
 mod watch;
