@@ -363,6 +363,13 @@ pub struct WriteParams {
     /// replace does with fields the kind does not have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_validation: Option<String>,
+    /// Who makes the change, for `metadata.managedFields` (required by
+    /// server-side apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_manager: Option<String>,
+    /// Server-side apply takes fields other managers own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
 }
 
 impl WriteParams {

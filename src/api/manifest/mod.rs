@@ -13,6 +13,7 @@
 //! This module does no I/O: callers read the files.
 
 mod schema;
+pub(crate) use schema::schema_of as kind_schema;
 mod tree;
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 use std::sync::OnceLock;
 
 /// The JSON schema of a kind, derived once from its Rust type.
-pub(super) fn schema_of(kind: Kind) -> &'static Json {
+pub(crate) fn schema_of(kind: Kind) -> &'static Json {
     static SCHEMAS: OnceLock<[Json; Kind::ALL.len()]> = OnceLock::new();
     let all = SCHEMAS.get_or_init(|| {
         Kind::ALL.map(|k| crate::with_kind!(k, T => schemars::schema_for!(T).to_value()))

@@ -17,6 +17,7 @@ mod discovery;
 mod field_validation;
 mod metrics;
 mod nodes;
+mod patch;
 mod resources;
 mod scale;
 mod watch;

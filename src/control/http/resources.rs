@@ -3,7 +3,6 @@
 //! subresource, and `scale` for Deployments and ReplicaSets.
 
 use super::{ApiError, App, Body, Caller, json_bytes, watch};
-use crate::api::merge::merge_patch;
 use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
 use crate::control::store::{Entry, StoreError, Subresource, Tx};
@@ -79,14 +78,14 @@ pub fn routes<T: Object>(r: super::Routes) -> super::Routes {
             &item,
             get(get_one::<T>)
                 .put(replace::<T, false>)
-                .patch(patch::<T, false>)
+                .patch(super::patch::patch::<T, false>)
                 .delete(delete_one::<T>),
         )
         .route(
             &format!("{item}/status"),
             get(get_one::<T>)
                 .put(replace::<T, true>)
-                .patch(patch::<T, true>),
+                .patch(super::patch::patch::<T, true>),
         );
     if k.namespaced() {
         r = r.route(&format!("{prefix}/{plural}"), get(list::<T>));
@@ -304,6 +303,8 @@ async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Resp
         super::field_validation::decode::<T>(w.query.field_validation.as_deref(), &w.body)?;
     let ns = w.path.get("ns").cloned().unwrap_or_default();
     prepare(&mut obj, &ns, None)?;
+    let manager = super::patch::manager(&w.query, &w.headers)?;
+    super::patch::track(&mut obj, None, &manager, "");
     let stored = app
         .store
         .txn_with(w.dry_run()?, move |tx| {
@@ -333,9 +334,14 @@ async fn replace<T: Object, const STATUS: bool>(
     let (ns, name) = key(T::KIND, &w.path);
     prepare(&mut obj, &ns, Some(&name))?;
     let sub = subresource(STATUS);
+    let manager = super::patch::manager(&w.query, &w.headers)?;
     let stored = app
         .store
         .txn_with(w.dry_run()?, move |tx| {
+            if let Some(old) = tx.get::<T>(&ns, &name) {
+                let sub_name = if STATUS { "status" } else { "" };
+                super::patch::track(&mut obj, Some(&*old), &manager, sub_name);
+            }
             admission::update(tx, &w.caller.identity, obj, sub)
         })
         .await?;
@@ -417,41 +423,6 @@ fn patch_value(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, Ap
         return Err(ApiError::bad_request("a merge patch must be a JSON object"));
     }
     Ok(v)
-}
-
-/// Merge-patches the object (`STATUS` false) or its `/status`.
-async fn patch<T: Object, const STATUS: bool>(
-    State(app): State<Arc<App>>,
-    w: Write,
-) -> Result<Response, ApiError> {
-    let patch = w.patch()?;
-    let (ns, name) = key(T::KIND, &w.path);
-    let who = w.caller.identity.clone();
-    let f = move |tx: &mut Tx<'_>| {
-        admission::mutate::<T>(tx, &who, &ns, &name, subresource(STATUS), |obj| {
-            let mut v =
-                serde_json::to_value(&*obj).map_err(|e| StoreError::BadRequest(e.to_string()))?;
-            let rv = obj.meta().resource_version.clone();
-            merge_patch(&mut v, &patch);
-            let mut patched: T = serde_path_to_error::deserialize(v).map_err(|e| {
-                StoreError::BadRequest(format!(
-                    "the patched object is not a valid {}: {}: {}",
-                    T::KIND,
-                    e.path(),
-                    e.inner()
-                ))
-            })?;
-            // A patch may carry a resourceVersion precondition; otherwise it applies to the latest.
-            if patched.meta().resource_version.is_empty() {
-                patched.meta_mut().resource_version = rv;
-            }
-            let changed = patched != *obj;
-            *obj = patched;
-            Ok(changed)
-        })
-    };
-    let stored = app.store.txn_with(w.dry_run()?, f).await?;
-    encode(StatusCode::OK, stored.as_ref())
 }
 
 /// The body's `DeleteOptions` with the query's laid over them, and whether

@@ -77,6 +77,7 @@ async fn set_scale<T: Object>(
     replicas: i32,
     rv: String,
     dry: bool,
+    manager: String,
 ) -> Result<Response, ApiError> {
     if replicas < 0 {
         return Err(ApiError::new(
@@ -109,7 +110,9 @@ async fn set_scale<T: Object>(
             AnyObject::Deployment(_) => tx
                 .mutate::<Deployment, _>(&ns, &name, Subresource::Main, |d| {
                     let changed = d.spec.replicas != Some(replicas);
+                    let before = d.clone();
                     d.spec.replicas = Some(replicas);
+                    super::patch::track(d, Some(&before), &manager, "scale");
                     Ok(changed)
                 })?
                 .as_ref()
@@ -118,7 +121,9 @@ async fn set_scale<T: Object>(
             _ => tx
                 .mutate::<ReplicaSet, _>(&ns, &name, Subresource::Main, |r| {
                     let changed = r.spec.replicas != Some(replicas);
+                    let before = r.clone();
                     r.spec.replicas = Some(replicas);
+                    super::patch::track(r, Some(&before), &manager, "scale");
                     Ok(changed)
                 })?
                 .as_ref()
@@ -142,7 +147,16 @@ pub async fn put_scale<T: Object>(
         .replicas
         .ok_or_else(|| ApiError::bad_request("Scale body: spec.replicas is required"))?;
     let dry = w.dry_run()?;
-    set_scale::<T>(app, w.path, replicas, s.metadata.resource_version, dry).await
+    let manager = super::patch::manager(&w.query, &w.headers)?;
+    set_scale::<T>(
+        app,
+        w.path,
+        replicas,
+        s.metadata.resource_version,
+        dry,
+        manager,
+    )
+    .await
 }
 
 pub async fn patch_scale<T: Object>(
@@ -157,5 +171,6 @@ pub async fn patch_scale<T: Object>(
     let replicas = i32::try_from(replicas)
         .map_err(|_| ApiError::bad_request(format!("spec.replicas {replicas} is out of range")))?;
     let dry = w.dry_run()?;
-    set_scale::<T>(app, w.path, replicas, String::new(), dry).await
+    let manager = super::patch::manager(&w.query, &w.headers)?;
+    set_scale::<T>(app, w.path, replicas, String::new(), dry, manager).await
 }
