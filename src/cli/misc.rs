@@ -169,6 +169,7 @@ pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
         follow: a.follow,
         tail_lines: a.tail.filter(|n| *n >= 0),
         previous: a.previous,
+        ..Default::default()
     };
     let mut stream = ctx.client.logs(&ctx.namespace, pod, &opts).await?;
     let mut out = std::io::stdout().lock();

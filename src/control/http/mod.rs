@@ -13,8 +13,11 @@
 
 mod access;
 mod apply;
+mod eviction;
+mod logs;
 mod metrics;
 mod nodes;
+mod pages;
 mod resources;
 mod scale;
 mod watch;
@@ -228,6 +231,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
         r = crate::with_kind!(kind, T => resources::routes::<T>(r));
     }
     r = nodes::routes(r);
+    r = eviction::routes(r);
     r = metrics::routes(r);
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));
