@@ -112,27 +112,33 @@ pub struct DaemonEndpoint {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeSystemInfo {
-    #[serde(
-        default,
-        rename = "machineID",
-        alias = "machineId",
-        skip_serializing_if = "String::is_empty"
-    )]
+    /// Every field is always sent (empty when unknown): clients such as the
+    /// official Python one refuse a NodeSystemInfo that lacks any of them.
+    #[serde(default, rename = "machineID", alias = "machineId")]
     pub machine_id: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The machine's SMBIOS UUID (its machine id where that is unreadable).
+    #[serde(default, rename = "systemUUID", alias = "systemUuid")]
+    pub system_uuid: String,
+    /// Changes at every boot of the machine.
+    #[serde(default, rename = "bootID", alias = "bootId")]
+    pub boot_id: String,
+    #[serde(default)]
     pub kernel_version: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub os_image: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub operating_system: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub architecture: String,
     /// The runtime pods run in here: `process`, `docker` or `fake`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub container_runtime_version: String,
     /// The version of ork on the node (Kubernetes' kubelet version).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub kubelet_version: String,
+    /// The version of ork's service proxy on the node (the node daemon's).
+    #[serde(default)]
+    pub kube_proxy_version: String,
 }
 
 impl Node {
@@ -218,6 +224,11 @@ pub struct ObjectReference {
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub uid: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resource_version: String,
+    /// The part of the object meant (`spec.containers{web}`), if not all of it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub field_path: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -17,25 +17,38 @@ pub struct FieldSelector {
     pub terms: Vec<FieldTerm>,
 }
 
-/// The fields a kind can be selected by.
+/// The fields a kind can be selected by: `metadata.name` and
+/// `metadata.namespace` on every kind, and those Kubernetes adds per kind
+/// (what `kubectl describe` and node daemons send).
 pub fn selectable_fields(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Pod => &[
             "metadata.name",
             "metadata.namespace",
             "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
             "status.phase",
+            "status.podIP",
         ],
         Kind::Event => &[
             "metadata.name",
             "metadata.namespace",
+            "involvedObject.apiVersion",
+            "involvedObject.fieldPath",
             "involvedObject.kind",
             "involvedObject.name",
+            "involvedObject.namespace",
+            "involvedObject.resourceVersion",
             "involvedObject.uid",
             "reason",
+            "reportingComponent",
+            "source",
             "type",
         ],
-        Kind::Node => &["metadata.name", "spec.unschedulable"],
+        Kind::Node => &["metadata.name", "metadata.namespace", "spec.unschedulable"],
+        Kind::Secret => &["metadata.name", "metadata.namespace", "type"],
+        Kind::Namespace => &["metadata.name", "metadata.namespace", "status.phase"],
         _ => &["metadata.name", "metadata.namespace"],
     }
 }
@@ -43,17 +56,42 @@ pub fn selectable_fields(kind: Kind) -> &'static [&'static str] {
 /// The value of a selectable field of an object.
 pub fn field_value(obj: &AnyObject, field: &str) -> Option<String> {
     let m = obj.meta();
+    let s = |v: &str| Some(v.to_string());
     match (obj, field) {
-        (_, "metadata.name") => Some(m.name.clone()),
-        (_, "metadata.namespace") => Some(m.namespace.clone()),
-        (AnyObject::Pod(p), "spec.nodeName") => Some(p.spec.node_name.clone()),
+        (_, "metadata.name") => s(&m.name),
+        (_, "metadata.namespace") => s(&m.namespace),
+        (AnyObject::Pod(p), "spec.nodeName") => s(&p.spec.node_name),
+        (AnyObject::Pod(p), "spec.restartPolicy") => Some(format!("{:?}", p.spec.restart_policy)),
+        (AnyObject::Pod(_), "spec.schedulerName") => s("default-scheduler"),
         (AnyObject::Pod(p), "status.phase") => Some(format!("{:?}", p.status.phase)),
+        (AnyObject::Pod(p), "status.podIP") => s(&p.status.pod_ip),
         (AnyObject::Node(n), "spec.unschedulable") => Some(n.spec.unschedulable.to_string()),
-        (AnyObject::Event(e), "involvedObject.kind") => Some(e.involved_object.kind.clone()),
-        (AnyObject::Event(e), "involvedObject.name") => Some(e.involved_object.name.clone()),
-        (AnyObject::Event(e), "involvedObject.uid") => Some(e.involved_object.uid.clone()),
-        (AnyObject::Event(e), "reason") => Some(e.reason.clone()),
-        (AnyObject::Event(e), "type") => Some(e.type_.clone()),
+        (AnyObject::Secret(x), "type") => s(if x.type_.is_empty() {
+            "Opaque"
+        } else {
+            &x.type_
+        }),
+        (AnyObject::Namespace(x), "status.phase") => s(if x.status.phase.is_empty() {
+            "Active"
+        } else {
+            &x.status.phase
+        }),
+        (AnyObject::Event(e), f) => {
+            let o = &e.involved_object;
+            match f {
+                "involvedObject.apiVersion" => s(&o.api_version),
+                "involvedObject.fieldPath" => s(&o.field_path),
+                "involvedObject.kind" => s(&o.kind),
+                "involvedObject.name" => s(&o.name),
+                "involvedObject.namespace" => s(&o.namespace),
+                "involvedObject.resourceVersion" => s(&o.resource_version),
+                "involvedObject.uid" => s(&o.uid),
+                "reason" => s(&e.reason),
+                "reportingComponent" | "source" => s(&e.source.component),
+                "type" => s(&e.type_),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

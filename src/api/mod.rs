@@ -7,6 +7,7 @@
 
 pub mod apps;
 pub mod autoscaling;
+pub mod autoscaling_v1;
 pub mod config;
 pub mod core;
 pub mod exec;

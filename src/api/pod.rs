@@ -344,14 +344,14 @@ pub struct ContainerStatus {
     pub state: ContainerState,
     #[serde(default, skip_serializing_if = "ContainerState::is_empty")]
     pub last_state: ContainerState,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// `image`, `imageID` and `containerID` are always sent (empty when
+    /// unknown), as Kubernetes does; the official clients require them.
+    #[serde(default)]
     pub image: String,
-    #[serde(
-        default,
-        rename = "containerID",
-        alias = "containerId",
-        skip_serializing_if = "String::is_empty"
-    )]
+    /// The image's content id (empty for runtimes without images).
+    #[serde(default, rename = "imageID", alias = "imageId")]
+    pub image_id: String,
+    #[serde(default, rename = "containerID", alias = "containerId")]
     pub container_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<bool>,

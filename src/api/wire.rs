@@ -299,15 +299,60 @@ pub struct ListParams {
     pub label_selector: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_selector: Option<String>,
-    /// `true` or `1` to watch.
+    /// A boolean as Go writes them (`true`, `True`, `1`, `false`...); see
+    /// [`ListParams::watching`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_version: Option<String>,
+    /// `NotOlderThan` or `Exact` (lists only, with `resourceVersion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version_match: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "go_bool"
+    )]
     pub allow_watch_bookmarks: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u64>,
+    /// Most items in one page of a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// The token of the previous page's `metadata.continue`.
+    #[serde(default, rename = "continue", skip_serializing_if = "Option::is_none")]
+    pub continue_: Option<String>,
+}
+
+/// A boolean as Go's `strconv.ParseBool` reads it, as Kubernetes reads
+/// query flags.
+pub fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn go_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        Bool(bool),
+        Text(String),
+    }
+    match Option::<B>::deserialize(d)? {
+        None => Ok(None),
+        Some(B::Bool(b)) => Ok(Some(b)),
+        Some(B::Text(t)) if t.is_empty() => Ok(None),
+        Some(B::Text(t)) => parse_go_bool(&t).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("{t:?} is not a boolean; use true or false"))
+        }),
+    }
+}
+
+fn go_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(go_bool(d)?.unwrap_or(false))
 }
 
 impl ListParams {
@@ -329,8 +374,19 @@ impl ListParams {
         Self::selecting(None, Some(selector))
     }
 
+    /// Whether `watch` asks for a watch; a value that is not a boolean is
+    /// an error that says so.
+    pub fn watching(&self) -> Result<bool, String> {
+        match self.watch.as_deref() {
+            None | Some("") => Ok(false),
+            Some(v) => parse_go_bool(v).ok_or_else(|| {
+                format!("watch={v:?} is not a boolean; use watch=true or watch=false")
+            }),
+        }
+    }
+
     pub fn is_watch(&self) -> bool {
-        matches!(self.watch.as_deref(), Some("true") | Some("1"))
+        self.watching().unwrap_or(false)
     }
 
     /// The same filters, as a watch from `resource_version` (none: from now,
@@ -343,6 +399,7 @@ impl ListParams {
             resource_version: resource_version.map(|r| r.to_string()),
             allow_watch_bookmarks: Some(true),
             timeout_seconds: self.timeout_seconds,
+            ..Default::default()
         }
     }
 }
@@ -397,13 +454,37 @@ pub struct LogParams {
     /// The container (optional when the pod has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        default,
+        skip_serializing_if = "std::ops::Not::not",
+        deserialize_with = "go_flag"
+    )]
     pub follow: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tail_lines: Option<i64>,
     /// The instance before the last restart.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        default,
+        skip_serializing_if = "std::ops::Not::not",
+        deserialize_with = "go_flag"
+    )]
     pub previous: bool,
+    /// Only output of the last N seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_seconds: Option<i64>,
+    /// Only output from this RFC 3339 time on (exclusive with `sinceSeconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_time: Option<String>,
+    /// Start each line with the time it was written (where the runtime knows it).
+    #[serde(
+        default,
+        skip_serializing_if = "std::ops::Not::not",
+        deserialize_with = "go_flag"
+    )]
+    pub timestamps: bool,
+    /// Stop after this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_bytes: Option<i64>,
 }
 
 /// Query parameters of an exec (`POST .../pods/{name}/exec` on the control
@@ -534,6 +615,36 @@ mod tests {
         );
         assert!(p.is_watch());
         assert_eq!(ListParams::selecting(Some(""), None), ListParams::default());
+    }
+
+    #[test]
+    fn watch_flags_read_as_go_reads_booleans() {
+        // As a query string arrives: every value a string.
+        let parse = |s: &str| {
+            let m: serde_json::Map<String, Value> = s
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect();
+            serde_json::from_value::<ListParams>(Value::Object(m))
+        };
+        let q = |s: &str| parse(s).unwrap();
+        for yes in ["watch=true", "watch=True", "watch=1", "watch=t"] {
+            assert_eq!(q(yes).watching(), Ok(true), "{yes}");
+        }
+        for no in ["", "watch=false", "watch=False", "watch=0"] {
+            assert_eq!(q(no).watching(), Ok(false), "{no}");
+        }
+        let e = q("watch=yes").watching().unwrap_err();
+        assert!(e.contains("watch=true"), "{e}");
+        assert_eq!(
+            q("allowWatchBookmarks=True").allow_watch_bookmarks,
+            Some(true)
+        );
+        assert!(parse("allowWatchBookmarks=maybe").is_err());
+        let p: ListParams =
+            serde_json::from_value(serde_json::json!({"limit": 2, "continue": "abc"})).unwrap();
+        assert_eq!((p.limit, p.continue_.as_deref()), (Some(2), Some("abc")));
     }
 
     #[test]

@@ -354,6 +354,7 @@ fn params(container: Option<String>, a: &LogsArgs) -> LogParams {
         follow: a.follow,
         tail_lines: a.tail.filter(|n| *n >= 0),
         previous: a.previous,
+        ..Default::default()
     }
 }
 

@@ -103,7 +103,8 @@ impl Attributes {
                 (k == key).then(|| percent_decode(v))
             })
         };
-        let watch = param("watch").is_some_and(|w| matches!(w.as_str(), "true" | "1" | "True"));
+        let watch =
+            param("watch").is_some_and(|w| crate::api::wire::parse_go_bool(&w) == Some(true));
         let mut a = Attributes {
             path: path.to_string(),
             field_selector: param("fieldSelector").unwrap_or_default(),

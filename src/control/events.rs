@@ -31,6 +31,7 @@ pub fn reference<T: Object>(obj: &T) -> ObjectReference {
         namespace: m.namespace.clone(),
         name: m.name.clone(),
         uid: m.uid.clone(),
+        ..Default::default()
     }
 }
 

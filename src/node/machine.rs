@@ -88,6 +88,23 @@ pub fn machine_id() -> String {
         .to_string()
 }
 
+/// The SMBIOS product UUID (readable by root only on most machines), or
+/// the machine id when it cannot be read.
+pub fn system_uuid() -> String {
+    read("/sys/class/dmi/id/product_uuid")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(machine_id)
+}
+
+/// The kernel's id of this boot.
+pub fn boot_id() -> String {
+    read("/proc/sys/kernel/random/boot_id")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +121,7 @@ mod tests {
     fn the_machine_has_cpus_and_memory() {
         assert!(cpus() >= 1);
         assert!(memory_bytes() > 64 << 20);
+        assert_eq!(boot_id().len(), 36, "a UUID: {}", boot_id());
         assert_eq!(
             address_towards("127.0.0.1", 9),
             IpAddr::from([127, 0, 0, 1])

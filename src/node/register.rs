@@ -97,12 +97,15 @@ pub fn node_object(
     n.status.daemon_endpoints.kubelet_endpoint.port = i32::from(port);
     n.status.node_info = NodeSystemInfo {
         machine_id: machine::machine_id(),
+        system_uuid: machine::system_uuid(),
+        boot_id: machine::boot_id(),
         kernel_version: machine::kernel_version(),
         os_image: machine::os_image(),
         operating_system: "linux".into(),
         architecture: arch().into(),
         container_runtime_version: runtime_version.into(),
         kubelet_version: concat!("v", env!("CARGO_PKG_VERSION")).into(),
+        kube_proxy_version: concat!("v", env!("CARGO_PKG_VERSION")).into(),
     };
     n
 }

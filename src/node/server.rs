@@ -101,9 +101,14 @@ async fn logs(
             format!("container {container:?}: {what}"),
         );
     };
+    let since = q
+        .since_seconds
+        .map(|s| std::time::SystemTime::now() - std::time::Duration::from_secs(s.unsigned_abs()));
     let opts = LogOptions {
         follow: q.follow,
         tail: q.tail_lines.map(|n| usize::try_from(n).unwrap_or(0)),
+        since,
+        timestamps: q.timestamps,
     };
     match rt.logs(&inst.id, opts).await {
         Ok(stream) => {

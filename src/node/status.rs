@@ -97,6 +97,8 @@ pub fn container_status(v: &ContainerView, runtime: &str) -> ContainerStatus {
             })
             .unwrap_or_default(),
         image: v.image.clone(),
+        // Runtimes report no image digests yet.
+        image_id: String::new(),
         container_id: v
             .current
             .as_ref()

@@ -160,6 +160,7 @@ async fn stream_logs(
         follow: !previous,
         tail_lines: Some(1000),
         previous,
+        ..Default::default()
     };
     let mut s = match client.logs(&t.namespace, &t.name, &opts).await {
         Ok(s) => s,

@@ -370,7 +370,7 @@ async fn stdout_and_stderr_land_in_the_log_and_tail_and_follow_work() {
             &info.id,
             LogOptions {
                 follow: true,
-                tail: None,
+                ..Default::default()
             },
         )
         .await
@@ -393,6 +393,7 @@ async fn stdout_and_stderr_land_in_the_log_and_tail_and_follow_work() {
         LogOptions {
             follow: false,
             tail: Some(1),
+            ..Default::default()
         },
     )
     .await;
@@ -411,11 +412,22 @@ async fn stdout_and_stderr_land_in_the_log_and_tail_and_follow_work() {
     let tail = |n| LogOptions {
         follow: false,
         tail: Some(n),
+        ..Default::default()
     };
     assert_eq!(read_log(&e.rt, &info.id, tail(2)).await, "err 2\nout 3\n");
     assert_eq!(read_log(&e.rt, &info.id, tail(0)).await, "");
     assert_eq!(read_log(&e.rt, &info.id, tail(99)).await, got);
     assert_eq!(read_log(&e.rt, &info.id, LogOptions::default()).await, got);
+    // Nothing written in the last moment: a `since` after the last write
+    // gives nothing; one before it gives the whole log.
+    let since = |t| LogOptions {
+        since: Some(t),
+        ..Default::default()
+    };
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    assert_eq!(read_log(&e.rt, &info.id, since(later)).await, "");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    assert_eq!(read_log(&e.rt, &info.id, since(hour_ago)).await, got);
     // Following an exited instance gives what there is and ends.
     let all = read_log(
         &e.rt,
@@ -423,6 +435,7 @@ async fn stdout_and_stderr_land_in_the_log_and_tail_and_follow_work() {
         LogOptions {
             follow: true,
             tail: Some(1),
+            ..Default::default()
         },
     )
     .await;

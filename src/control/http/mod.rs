@@ -14,9 +14,12 @@
 mod access;
 mod apply;
 mod discovery;
+mod eviction;
 mod field_validation;
+mod logs;
 mod metrics;
 mod nodes;
+mod pages;
 mod patch;
 mod resources;
 mod scale;
@@ -220,6 +223,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
         r = crate::with_kind!(kind, T => resources::routes::<T>(r));
     }
     r = nodes::routes(r);
+    r = eviction::routes(r);
     r = metrics::routes(r);
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));

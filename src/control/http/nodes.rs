@@ -187,10 +187,15 @@ async fn logs(
 ) -> Result<Response, ApiError> {
     let (pod, container, base) = locate(&app, &ns, &name, q.container.as_deref(), "logs")?;
     let url = format!("{base}/logs/{}/{}", pod.metadata.uid, container);
-    let query = LogParams {
-        container: None,
-        ..q
-    };
+    let (query, limit) = super::logs::prepare(
+        LogParams {
+            container: None,
+            ..q
+        },
+        &pod,
+        &container,
+        chrono::Utc::now(),
+    )?;
     let resp = node_client(&app, &pod)?
         .get(&url)
         .query(&query)
@@ -200,7 +205,8 @@ async fn logs(
     if !resp.status().is_success() {
         return Err(node_error(&pod, resp).await);
     }
-    let mut r = (StatusCode::OK, Body::from_stream(resp.bytes_stream())).into_response();
+    let body = Body::from_stream(super::logs::limited(resp.bytes_stream(), limit));
+    let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),

@@ -172,35 +172,18 @@ impl Filters {
 async fn list<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
-    Query(q): Query<ListParams>,
+    q: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
     caller: Option<axum::extract::Extension<Caller>>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let kind = T::KIND;
     let ns = p.get("ns").cloned();
     let used_by = caller.and_then(|c| c.0.used_by);
     let filters = Filters::parse(kind, ns, &q)?.used_by(used_by, &app.store);
-    if q.is_watch() {
+    if q.watching().map_err(ApiError::bad_request)? {
         return watch::serve(app, kind, filters, &q).await;
     }
-    // A large list takes milliseconds of CPU: off the request threads, so
-    // the gets and writes queued behind it do not wait for it.
-    let body = tokio::task::spawn_blocking(move || {
-        let (entries, rev) = app
-            .store
-            .list_entries(kind, filters.namespace.as_deref(), |e| {
-                filters.matches(&e.obj)
-            });
-        list_body(kind, &entries, rev)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            format!("listing {}: {e}", kind.plural()),
-        )
-    })?;
-    Ok(json_bytes(StatusCode::OK, body))
+    super::pages::serve(app, kind, filters, &q).await
 }
 
 pub fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {

@@ -111,6 +111,49 @@ impl Cache {
         }
     }
 
+    /// Entries of a kind (optionally in one namespace) as they were at
+    /// revision `at`, in key order: the current ones with the ring's changes
+    /// after `at` undone, newest first. `None` when the ring no longer holds
+    /// every change after `at`.
+    pub fn range_at(&self, kind: Kind, ns: Option<&str>, at: u64) -> Option<Vec<Entry>> {
+        if at >= self.revision {
+            return Some(self.range(kind, ns).cloned().collect());
+        }
+        if self.recent.front().is_none_or(|e| e.rev > at + 1) {
+            return None;
+        }
+        let in_scope = |k: &Key| !kind.namespaced() || ns.is_none_or(|ns| k.0 == ns);
+        let mut map: BTreeMap<Key, Entry> = self
+            .range(kind, ns)
+            .map(|e| (key_of(&e.obj), e.clone()))
+            .collect();
+        for ev in self.recent.iter().rev().take_while(|e| e.rev > at) {
+            let k = key_of(&ev.obj);
+            if ev.kind != kind || !in_scope(&k) {
+                continue;
+            }
+            match (ev.type_, &ev.prev) {
+                (ChangeType::Added, _) => {
+                    map.remove(&k);
+                }
+                (_, Some(prev)) => {
+                    map.insert(k, Entry::new(prev.clone()).ok()?);
+                }
+                (ChangeType::Deleted, None) => {
+                    map.insert(
+                        k,
+                        Entry {
+                            obj: ev.obj.clone(),
+                            json: ev.json.clone(),
+                        },
+                    );
+                }
+                (ChangeType::Modified, None) => return None,
+            }
+        }
+        Some(map.into_values().collect())
+    }
+
     pub fn owned_by(&self, uid: &str) -> Vec<AnyObject> {
         self.by_owner
             .get(uid)

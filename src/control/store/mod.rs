@@ -217,6 +217,26 @@ impl Store {
         (items, c.revision)
     }
 
+    /// Entries of a kind matching `keep` as they were at revision `at` (the
+    /// current ones when `at` is the current revision or newer), and the
+    /// revision they are current at. [`StoreError::Expired`] when the
+    /// changes since `at` are no longer all held in memory.
+    pub fn list_entries_at(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        at: u64,
+        mut keep: impl FnMut(&Entry) -> bool,
+    ) -> Result<(Vec<Entry>, u64), StoreError> {
+        let c = self.read();
+        let mut items = c.range_at(kind, namespace, at).ok_or(StoreError::Expired {
+            requested: at,
+            compacted: c.recent.front().map_or(c.revision, |e| e.rev - 1),
+        })?;
+        items.retain(|e| keep(e));
+        Ok((items, at.min(c.revision)))
+    }
+
     /// Objects whose ownerReferences name `uid`.
     pub fn owned_by(&self, uid: &str) -> Vec<AnyObject> {
         self.read().owned_by(uid)

@@ -233,7 +233,7 @@ mod tests {
                 &info.id,
                 LogOptions {
                     follow: true,
-                    tail: None,
+                    ..Default::default()
                 },
             )
             .await

@@ -167,6 +167,11 @@ pub struct LogOptions {
     pub follow: bool,
     /// Only the last N lines.
     pub tail: Option<usize>,
+    /// Only output written at or after this time. The process runtime
+    /// knows only when its log was last written: all of it, or nothing.
+    pub since: Option<std::time::SystemTime>,
+    /// Start each line with its RFC 3339 time (runtimes that record it).
+    pub timestamps: bool,
 }
 
 /// Errors of a runtime, named after the step that failed.

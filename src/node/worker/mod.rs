@@ -240,6 +240,7 @@ pub async fn record_event(
         namespace: m.namespace.clone(),
         name: m.name.clone(),
         uid: m.uid.clone(),
+        ..Default::default()
     };
     let ns = if m.namespace.is_empty() {
         crate::api::DEFAULT_NAMESPACE

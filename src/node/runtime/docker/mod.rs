@@ -611,6 +611,11 @@ impl Runtime for DockerRuntime {
                 .tail
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| "all".into()),
+            since: opts
+                .since
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i32::try_from(d.as_secs()).unwrap_or(0)),
+            timestamps: opts.timestamps,
             ..Default::default()
         };
         let s = self

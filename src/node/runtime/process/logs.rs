@@ -1,7 +1,9 @@
 //! Reading a process container's output: its `log` file (stdout and stderr
 //! interleaved, as the shim writes them), from the start or its last N
 //! lines, and followed (read again every 100 ms) until the instance has
-//! exited and everything it wrote has been read.
+//! exited and everything it wrote has been read. Lines carry no times: a
+//! `since` keeps all of the log when it was written to since then, and none
+//! otherwise; `timestamps` is not honoured.
 
 use super::io;
 use super::record::Record;
@@ -56,6 +58,11 @@ pub(super) fn read(dir: PathBuf, rec: Record, opts: LogOptions) -> Result<LogStr
             Err(e) => return Err(io(format!("reading {}", path.display()))(e)),
         },
         None => 0,
+    };
+    // Nothing written since then: start at the end.
+    let offset = match (opts.since, std::fs::metadata(&path)) {
+        (Some(since), Ok(m)) if m.modified().is_ok_and(|t| t < since) => m.len(),
+        _ => offset,
     };
     struct Follow {
         path: PathBuf,
