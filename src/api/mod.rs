@@ -20,6 +20,7 @@ pub mod object;
 pub mod placement;
 pub mod pod;
 pub mod quantity;
+pub mod remotecommand;
 pub mod security;
 pub mod selector;
 pub mod service;

@@ -17,6 +17,8 @@ mod metrics;
 mod nodes;
 mod resources;
 mod scale;
+mod spdy;
+mod stream;
 mod watch;
 
 pub use access::Caller;
@@ -228,6 +230,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
         r = crate::with_kind!(kind, T => resources::routes::<T>(r));
     }
     r = nodes::routes(r);
+    r = stream::routes(r);
     r = metrics::routes(r);
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));
