@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod placement;
 pub mod pod;
 pub mod quantity;
+pub mod remotecommand;
 pub mod security;
 pub mod selector;
 pub mod service;

@@ -24,6 +24,7 @@ mod logs;
 mod misc;
 mod nodes;
 mod output;
+mod portforward;
 mod rollout;
 mod run;
 mod set;
@@ -133,6 +134,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell).
     Exec(exec::ExecArgs),
+    /// Forward local ports to a pod's (`ork port-forward pod/web 8080:80`), until Ctrl-C.
+    PortForward(portforward::PortForwardArgs),
     /// Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet.
     Autoscale(misc::AutoscaleArgs),
     /// Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`,
@@ -292,6 +295,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Bench(a) => bench::bench(a).await,
         Command::Logs(a) => logs::logs(&ctx(g)?, a).await,
         Command::Exec(a) => exec::exec(&ctx(g)?, a).await,
+        Command::PortForward(a) => portforward::port_forward(&ctx(g)?, a).await,
         Command::Top(a) => top::top(&ctx(g)?, a).await,
         Command::Autoscale(a) => misc::autoscale(&ctx(g)?, a).await,
         Command::Create(a) => create::create(&ctx(g)?, a).await,

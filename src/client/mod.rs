@@ -6,6 +6,7 @@
 //! This module must not import `control`, `node`, `cli` or `tui`.
 
 pub mod kubeconfig;
+mod stream;
 mod watcher;
 
 pub use crate::api::wire::{

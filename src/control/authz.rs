@@ -179,6 +179,13 @@ impl Attributes {
             }
         }
         .to_string();
+        // Streams opened with a WebSocket `GET` create them, as Kubernetes
+        // checks (`create pods/exec`, `pods/attach`, `pods/portforward`).
+        if a.resource == "pods"
+            && matches!(a.subresource.as_str(), "exec" | "attach" | "portforward")
+        {
+            a.verb = "create".into();
+        }
         a
     }
 
@@ -524,6 +531,11 @@ mod tests {
         assert!(ok(&view, "GET", "/apis/apps/v1/deployments"));
         assert!(ok(&view, "GET", "/api/v1/namespaces/default/pods/p/log"));
         assert!(!ok(&view, "POST", "/api/v1/namespaces/default/pods/p/exec"));
+        for sub in ["exec", "attach", "portforward"] {
+            let path = format!("/api/v1/namespaces/default/pods/p/{sub}");
+            assert!(!ok(&view, "GET", &path), "view may not open {sub}");
+            assert!(ok(&edit, "GET", &path), "edit opens {sub}");
+        }
         assert!(!ok(&view, "GET", "/api/v1/namespaces/default/secrets/s"));
         assert!(!ok(&view, "DELETE", "/api/v1/namespaces/default/pods/p"));
         assert!(!ok(&view, "POST", "/apis/ork.dev/v1/apply"));

@@ -16,6 +16,7 @@
 
 pub mod daemon;
 pub mod env;
+pub mod forward;
 pub mod join;
 pub mod machine;
 pub mod pods;

@@ -6,7 +6,9 @@
 //! - `GET /logs/{pod uid}/{container}` with `follow`, `tail` and `previous`;
 //! - `GET /stats/{pod uid}`: CPU time and memory of the pod's running containers;
 //! - `POST /exec/{pod uid}/{container}?command=[json array]&stdin=&tty=`,
-//!   upgraded to an exec stream framed as [`crate::api::exec`] says.
+//!   upgraded to an exec stream framed as [`crate::api::exec`] says;
+//! - `POST /portforward/{pod uid}?port=N`: one connection to a pod's port
+//!   ([`super::forward`]).
 //!
 //! This module must not import `control`, `cli` or `tui`.
 
@@ -296,6 +298,18 @@ where
     input_task.abort();
 }
 
+async fn portforward(
+    State(app): State<Arc<NodeApp>>,
+    Path(uid): Path<String>,
+    Query(q): Query<super::forward::ForwardParams>,
+    req: Request,
+) -> Response {
+    match instances(&app, &uid).await {
+        Ok(found) => super::forward::serve(found, q.port, req).await,
+        Err(r) => r,
+    }
+}
+
 /// Serves over TLS (`tls` presents the node's certificate and requires a
 /// client certificate from the cluster CA) until `shutdown` becomes true.
 pub fn serve(
@@ -309,6 +323,7 @@ pub fn serve(
         .route("/logs/{uid}/{container}", get(logs))
         .route("/stats/{uid}", get(stats))
         .route("/exec/{uid}/{container}", post(exec))
+        .route("/portforward/{uid}", post(portforward))
         .layer(middleware::from_fn(auth))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(app);

@@ -23,6 +23,8 @@ mod pages;
 mod patch;
 mod resources;
 mod scale;
+mod spdy;
+mod stream;
 mod watch;
 
 pub use access::Caller;
@@ -224,6 +226,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
     }
     r = nodes::routes(r);
     r = eviction::routes(r);
+    r = stream::routes(r);
     r = metrics::routes(r);
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));

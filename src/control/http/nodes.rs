@@ -88,7 +88,7 @@ async fn heartbeats(State(app): State<Arc<App>>) -> axum::Json<HeartbeatList> {
 
 /// The pod, the container a request names (or the only one), and the base
 /// URL of the node daemon that runs it.
-fn locate(
+pub(super) fn locate(
     app: &App,
     ns: &str,
     name: &str,
@@ -148,7 +148,7 @@ fn locate(
 }
 
 /// The client for the node a pod runs on (it checks it reaches that node).
-fn node_client(app: &App, pod: &Pod) -> Result<reqwest::Client, ApiError> {
+pub(super) fn node_client(app: &App, pod: &Pod) -> Result<reqwest::Client, ApiError> {
     app.nodes.get(&pod.spec.node_name).map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -220,15 +220,19 @@ async fn logs(
 async fn exec(
     State(app): State<Arc<App>>,
     Path((ns, name)): Path<(String, String)>,
-    Query(q): Query<ExecParams>,
+    q: Result<Query<ExecParams>, axum::extract::rejection::QueryRejection>,
     mut req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let upgrade = req.headers().get(header::UPGRADE).map(|v| v.as_bytes());
     if !wants_exec_stream(upgrade) {
+        if upgrade.is_some_and(|u| u.to_ascii_lowercase().starts_with(b"spdy/")) {
+            return Err(super::stream::refuse_spdy(&app, &ns, &name, "exec"));
+        }
         return Err(ApiError::bad_request(format!(
             "exec streams need `Connection: Upgrade` and `Upgrade: {UPGRADE_PROTOCOL}` (use `ork exec`)"
         )));
     }
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let (pod, container, base) = locate(&app, &ns, &name, q.container.as_deref(), "exec")?;
     let url = format!("{base}/exec/{}/{}", pod.metadata.uid, container);
     let query = ExecParams {
