@@ -385,6 +385,22 @@ impl Client {
         self.json(resp).await
     }
 
+    /// Replaces an object of any kind given as JSON (a stale
+    /// `metadata.resourceVersion` is a 409).
+    pub async fn replace_value(
+        &self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        obj: &Value,
+    ) -> Result<Value> {
+        let path = kind.object_path(ns, name);
+        let resp = self
+            .send(self.request(reqwest::Method::PUT, &path).json(obj), true)
+            .await?;
+        self.json(resp).await
+    }
+
     /// Replaces the object's status.
     pub async fn replace_status<T: Object>(&self, obj: &T) -> Result<T> {
         let path = format!(

@@ -1,11 +1,11 @@
 //! Changing one field of a live object without clobbering the rest: fetch
-//! it, change a copy, and send only the difference as a JSON merge patch
-//! that carries the `resourceVersion` fetched, so a write made in between
-//! is a 409 rather than lost. [`update`] retries those from a fresh copy.
+//! it, change a copy, and replace the object with that copy, which carries
+//! the `resourceVersion` fetched, so a write made in between is a 409 rather
+//! than lost. [`update`] retries those from a fresh copy. Every other field
+//! (a container's command when its image changes) is sent as it was read.
 //!
-//! Lists come from the live object, so a patch that changes one container's
-//! image sends that container list whole, every other field of every
-//! container included: nothing is dropped whichever way the server merges.
+//! [`merge_diff`] says what an edit changed, so it can be laid over a newer
+//! copy of the object after a conflict.
 
 use super::objects::Target;
 use super::{Ctx, Result, VerbError};
@@ -49,27 +49,10 @@ pub fn merge_diff(from: &Value, to: &Value) -> Value {
     }
 }
 
-/// `patch` with `metadata.resourceVersion` set to `rv`: the server refuses
-/// it with a 409 when the object has changed since.
-pub fn with_precondition(mut patch: Value, rv: &str) -> Value {
-    if !patch.is_object() {
-        patch = Value::Object(Map::new());
-    }
-    if let Some(p) = patch.as_object_mut() {
-        let meta = p
-            .entry("metadata")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(m) = meta.as_object_mut() {
-            m.insert("resourceVersion".into(), Value::String(rv.to_string()));
-        }
-    }
-    patch
-}
-
 /// Fetches the object, lets `change` edit a copy (it returns whether it
-/// changed anything, or why it cannot), and sends the difference with a
-/// resourceVersion precondition, starting over after a conflict. Returns
-/// whether anything was sent.
+/// changed anything, or why it cannot), and replaces the object with it
+/// under the resourceVersion fetched, starting over after a conflict.
+/// Returns whether anything was sent.
 pub async fn update<F>(ctx: &Ctx, t: &Target, mut change: F) -> Result<bool>
 where
     F: FnMut(&mut Value) -> std::result::Result<bool, String>,
@@ -81,18 +64,12 @@ where
         if !change(&mut next).map_err(VerbError::Failed)? {
             return Ok(false);
         }
-        let diff = merge_diff(&live, &next);
-        if diff.is_null() {
+        if next == live {
             return Ok(false);
         }
-        let rv = live
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let patch = with_precondition(diff, rv);
         match ctx
             .client
-            .patch_value(t.kind, &t.namespace, &t.name, &patch, false)
+            .replace_value(t.kind, &t.namespace, &t.name, &next)
             .await
         {
             Ok(_) => return Ok(true),
@@ -121,17 +98,5 @@ mod tests {
         merge_patch(&mut applied, &d);
         assert_eq!(applied, to);
         assert!(merge_diff(&to, &to).is_null());
-    }
-
-    #[test]
-    fn the_precondition_rides_in_metadata() {
-        assert_eq!(
-            with_precondition(json!({"spec": {"replicas": 3}}), "42"),
-            json!({"spec": {"replicas": 3}, "metadata": {"resourceVersion": "42"}})
-        );
-        assert_eq!(
-            with_precondition(Value::Null, "7"),
-            json!({"metadata": {"resourceVersion": "7"}})
-        );
     }
 }

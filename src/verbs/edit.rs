@@ -5,12 +5,12 @@
 //! (reopen the file with the reasons at the top), a change made while
 //! editing (reopen with the edits laid over the latest version), or done.
 //!
-//! The change is sent as a JSON merge patch of what was edited, carrying
-//! the resourceVersion the file was opened at, so nobody's concurrent write
-//! is silently undone. The caller runs the editor between [`Edit::text`]
+//! The change is what was edited (a merge diff) laid over the object as it
+//! was fetched, sent as a replace carrying the resourceVersion the file was
+//! opened at, so nobody's concurrent write is silently undone. The caller runs the editor between [`Edit::text`]
 //! and [`Edit::save`]: the CLI a terminal editor, the dashboard its own.
 
-use super::change::{merge_diff, with_precondition};
+use super::change::merge_diff;
 use super::objects::Target;
 use super::output::to_yaml;
 use super::{Ctx, Result, VerbError};
@@ -51,6 +51,8 @@ pub struct Edit {
     target: Target,
     /// The object as last fetched, without managedFields.
     original: Value,
+    /// The object as last fetched, whole: what the edits are laid over.
+    live: Value,
     /// The YAML body the file was opened with (no comments).
     original_body: String,
     /// What was saved last, when it led to an error.
@@ -112,6 +114,7 @@ impl Edit {
         Ok(Edit {
             target,
             original,
+            live,
             original_body,
             failed_edit: None,
         })
@@ -168,7 +171,17 @@ impl Edit {
             }
         };
         if let Err(errors) = decode("edited file", &body, Strictness::Strict) {
-            let items = errors.iter().map(|e| e.to_string()).collect();
+            let items = errors
+                .iter()
+                .map(|e| {
+                    let at = e.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                    if e.path.is_empty() {
+                        format!("{}{at}", e.message)
+                    } else {
+                        format!("{}: {}{at}", e.path, e.message)
+                    }
+                })
+                .collect();
             let (reasons, err) = self.invalid(items);
             return Ok(self.reopen(edited, reasons, err));
         }
@@ -184,17 +197,12 @@ impl Edit {
         if diff.is_null() {
             return Ok(Saved::Done(format!("{label} skipped")));
         }
-        let rv = self
-            .original
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let patch = with_precondition(diff.clone(), &rv);
+        let mut whole = self.live.clone();
+        merge_patch(&mut whole, &diff);
         let t = &self.target;
         let sent = ctx
             .client
-            .patch_value(t.kind, &t.namespace, &t.name, &patch, false)
+            .replace_value(t.kind, &t.namespace, &t.name, &whole)
             .await;
         match sent {
             Ok(_) => Ok(Saved::Done(format!("{label} edited"))),
@@ -232,11 +240,12 @@ impl Edit {
                     items: vec![],
                 }];
                 let error = Some(format!(
-                    "error: {res} {:?} could not be patched: {e}",
+                    "error: {res} {:?} could not be updated: {e}",
                     t.name
                 ));
                 self.original = latest;
                 self.original_body = latest_body;
+                self.live = live;
                 // A conflict is not the user's mistake: saving unchanged sends.
                 self.failed_edit = None;
                 Ok(Saved::Reopen {

@@ -7,6 +7,7 @@ mod harness;
 mod access;
 mod auth;
 mod autoscale;
+mod cli_habits;
 mod configmaps;
 mod docker;
 mod failover;
