@@ -132,8 +132,9 @@ pub struct DeleteArgs {
     /// Do not fail when an object does not exist.
     #[arg(long)]
     pub ignore_not_found: bool,
-    /// Wait until the objects are gone.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    /// Wait until the objects are gone (`--wait=false`: return once the deletion is accepted).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub wait: bool,
     /// How long to wait.
     #[arg(long, default_value = "60s", value_parser = super::misc::parse_duration)]

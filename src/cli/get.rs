@@ -8,7 +8,7 @@ use super::output::print_structured;
 use super::{CliError, Ctx, Format, Result};
 use crate::api::{AnyObject, Kind, Time};
 use crate::client::{ListParams, WatchEventType};
-use crate::verbs::output::{Columns, json_value, table};
+use crate::verbs::output::{Columns, aligned_row, column_widths, json_value, table};
 use clap::Args;
 use futures::StreamExt;
 
@@ -183,6 +183,11 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         let names: Vec<String> = targets[0].1.clone();
         let mut stream = ctx.client.watch(*kind, ns, &opts, Some(last_rev)).await?;
         let mut printed_header = !all.is_empty() || a.no_headers;
+        // Rows line up under the first table's columns.
+        let mut widths = column_widths(
+            &cols.headers(*kind),
+            &all.iter().map(|o| cols.row(o)).collect::<Vec<_>>(),
+        );
         while let Some(ev) = stream.next().await {
             let ev = ev?;
             if ev.type_ == WatchEventType::Bookmark {
@@ -196,8 +201,13 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
                 Some(Format::Table | Format::Wide) => {
                     cols.now = Time::now();
                     let r = cols.row(&o);
-                    print!("{}", table(&cols.headers(*kind), &[r], !printed_header));
-                    printed_header = true;
+                    if printed_header {
+                        print!("{}", aligned_row(&widths, &r));
+                    } else {
+                        widths = column_widths(&cols.headers(*kind), std::slice::from_ref(&r));
+                        print!("{}", table(&cols.headers(*kind), &[r], true));
+                        printed_header = true;
+                    }
                 }
                 Some(f) => print_structured(std::slice::from_ref(&o), f, true)?,
                 None => {
@@ -213,10 +223,8 @@ pub async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
         return Err(CliError::Failed("the watch ended (server gone?)".into()));
     }
     if missing > 0 {
-        return Err(CliError::Failed(format!(
-            "{missing} object{} not found",
-            if missing == 1 { "" } else { "s" }
-        )));
+        // Each missing object had its line; as kubectl, nothing more.
+        return Err(CliError::Exit(1));
     }
     Ok(())
 }

@@ -102,7 +102,7 @@ impl Global {
 pub enum Command {
     /// Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite.
     Up(up::UpArgs),
-    /// Stop every pod that `ork up` left running in a data dir.
+    /// Stop every pod that `ork up` left running in a data dir (`--purge`: and delete the cluster).
     Down(up::DownArgs),
     /// Run the control daemon: API, store, scheduler, controllers.
     Control(up::ControlArgs),
@@ -278,7 +278,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Up(a) => up::up(g, a).await,
-        Command::Down(a) => up::down(a).await,
+        Command::Down(a) => up::down(g, a).await,
         Command::Control(a) => up::control(a).await,
         Command::Node(a) => up::node(g, a).await,
         Command::Apply(a) => apply::apply(&ctx(g)?, a).await,

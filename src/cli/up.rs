@@ -240,6 +240,14 @@ impl PodArgs {
 pub struct DownArgs {
     #[arg(long, env = "ORK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Also delete the cluster: its data dir (database, CA, tokens, pods'
+    /// files) and its context in the client config, so the next `ork up`
+    /// starts empty.
+    #[arg(long)]
+    pub purge: bool,
+    /// Do not ask before --purge deletes anything.
+    #[arg(long, short = 'y', requires = "purge")]
+    pub yes: bool,
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
@@ -598,8 +606,11 @@ fn container_dirs(dir: &Path) -> Vec<PathBuf> {
     out.into_iter().filter(|p| p.is_dir()).collect()
 }
 
-pub async fn down(a: DownArgs) -> Result<()> {
-    let dir = a.data_dir.unwrap_or_else(default_data_dir);
+pub async fn down(g: &Global, a: DownArgs) -> Result<()> {
+    let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
+    if a.purge && !a.yes {
+        confirm_purge(&dir, &config::path(&g.overrides()))?;
+    }
     if let Ok(url) = std::fs::read_to_string(dir.join("control.url")) {
         let url = url.trim().to_string();
         // Only whether something answers: no credentials are sent.
@@ -676,5 +687,158 @@ pub async fn down(a: DownArgs) -> Result<()> {
         "stopped {stopped} container{}",
         if stopped == 1 { "" } else { "s" }
     );
+    if a.purge {
+        purge(&dir, &config::path(&g.overrides()))?;
+    }
     Ok(())
+}
+
+/// Asks on the terminal before `--purge` deletes a cluster; without a
+/// terminal, `--yes` must say so.
+fn confirm_purge(dir: &Path, cfg: &Path) -> Result<()> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(format!(
+            "--purge deletes {} for good; add --yes to confirm",
+            dir.display()
+        )));
+    }
+    eprint!(
+        "delete the cluster in {} (database, CA, tokens, pods' files) and its context in {}? [y/N] ",
+        dir.display(),
+        cfg.display()
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(CliError::Failed("nothing deleted".into()))
+    }
+}
+
+/// The client config without what points at the cluster whose CA is
+/// `ca_data` (base64 of its PEM, as kubeconfigs carry it): its clusters,
+/// the contexts using them and those contexts' users. `None` when nothing
+/// is left.
+pub fn without_cluster(
+    mut cfg: crate::client::kubeconfig::Kubeconfig,
+    ca_data: &str,
+) -> Option<crate::client::kubeconfig::Kubeconfig> {
+    let gone: Vec<String> = cfg
+        .clusters
+        .iter()
+        .filter(|c| c.cluster.certificate_authority_data.as_deref() == Some(ca_data))
+        .map(|c| c.name.clone())
+        .collect();
+    let users: Vec<String> = cfg
+        .contexts
+        .iter()
+        .filter(|c| gone.contains(&c.context.cluster))
+        .map(|c| c.context.user.clone())
+        .collect();
+    cfg.clusters.retain(|c| !gone.contains(&c.name));
+    cfg.contexts.retain(|c| !gone.contains(&c.context.cluster));
+    let used: Vec<String> = cfg
+        .contexts
+        .iter()
+        .map(|c| c.context.user.clone())
+        .collect();
+    cfg.users
+        .retain(|u| !users.contains(&u.name) || used.contains(&u.name));
+    if !cfg.contexts.iter().any(|c| c.name == cfg.current_context) {
+        cfg.current_context = cfg
+            .contexts
+            .first()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+    }
+    (!cfg.clusters.is_empty() || !cfg.contexts.is_empty()).then_some(cfg)
+}
+
+/// Deletes a stopped cluster: the pods dirs its nodes recorded outside the
+/// data dir, the data dir, and its context in the client config at `cfg`.
+fn purge(dir: &Path, cfg: &Path) -> Result<()> {
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Io { what, path, source }
+    };
+    // The admin kubeconfig names the cluster's CA, which the client config shares.
+    let admin = config::read(&dir.join("admin.kubeconfig")).ok().flatten();
+    let ca = admin
+        .as_ref()
+        .and_then(|k| k.clusters.first())
+        .and_then(|c| c.cluster.certificate_authority_data.clone());
+    for node_dir in node_dirs(dir) {
+        if let Some(pods) = node_daemon::recorded_pods_dir(&node_dir)
+            && !pods.starts_with(dir)
+            && pods.starts_with(node_daemon::SYSTEM_PODS_DIR)
+        {
+            std::fs::remove_dir_all(&pods)
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .map_err(io("deleting", &pods))?;
+        }
+    }
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => println!("deleted {}", dir.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io("deleting", dir)(e)),
+    }
+    if let (Some(ca), Ok(Some(client))) = (ca, config::read(cfg)) {
+        let before = client.contexts.len();
+        match without_cluster(client, &ca) {
+            None => {
+                std::fs::remove_file(cfg).map_err(io("deleting", cfg))?;
+                println!("deleted {}", cfg.display());
+            }
+            Some(rest) if rest.contexts.len() < before => {
+                config::write(cfg, &rest)?;
+                println!("removed the cluster's context from {}", cfg.display());
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::kubeconfig::{Kubeconfig, User};
+
+    #[test]
+    fn purging_removes_only_the_purged_clusters_context() {
+        let mine = Kubeconfig::single(
+            "ork",
+            "https://127.0.0.1:7700",
+            Some(b"A"),
+            User::token("t"),
+        );
+        let ca = mine.clusters[0]
+            .cluster
+            .certificate_authority_data
+            .clone()
+            .unwrap();
+        assert!(without_cluster(mine.clone(), &ca).is_none());
+        let other = Kubeconfig::single(
+            "prod",
+            "https://10.0.0.1:6443",
+            Some(b"B"),
+            User::token("u"),
+        );
+        let mut both = other.clone();
+        both.clusters.extend(mine.clusters.clone());
+        both.contexts.extend(mine.contexts.clone());
+        both.users.extend(mine.users.clone());
+        both.current_context = mine.current_context.clone();
+        let left = without_cluster(both, &ca).unwrap();
+        assert_eq!(left.clusters, other.clusters);
+        assert_eq!(left.contexts, other.contexts);
+        assert_eq!(left.users, other.users);
+        assert_eq!(left.current_context, other.current_context);
+    }
 }

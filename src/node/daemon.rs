@@ -179,6 +179,12 @@ fn pods_dir(
 /// The file in a node's data dir that says where its pods dir is.
 const PODS_DIR_RECORD: &str = "pods-dir";
 
+/// The pods dir a node data dir recorded, if any (for `ork down --purge`).
+pub fn recorded_pods_dir(data_dir: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(data_dir.join(PODS_DIR_RECORD)).ok()?;
+    Some(PathBuf::from(text.trim()))
+}
+
 /// Removes the empty directories a node left in its pods dir (the
 /// directories of pods whose containers are gone, an unused claims dir,
 /// and the pods dir itself when it is ork's own and nothing is left), for
@@ -337,7 +343,9 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
             source,
         })?
         .port();
-    let node = register::node_object(&cfg, host_ip, node_port, &runtimes.names(), &opened.version);
+    let mut node =
+        register::node_object(&cfg, host_ip, node_port, &runtimes.names(), &opened.version);
+    node.status.conditions.extend(opened.conditions.clone());
     register::register_when_reachable(&client, &node).await?;
     tracing::info!(node = %cfg.name, runtimes = ?runtimes.names(), address = %host_ip, "node registered");
     let (shutdown, rx) = watch::channel(false);

@@ -5,10 +5,11 @@
 //!
 //! This module must not import `control`, `cli` or `tui`.
 
-use super::runtime::docker::DockerRuntime;
+use super::runtime::docker::{DockerRuntime, check};
 use super::runtime::fake::FakeRuntime;
 use super::runtime::process::ProcessRuntime;
 use super::runtime::{Runtime, Runtimes};
+use crate::api::Condition;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -40,6 +41,8 @@ pub struct Opened {
     pub version: String,
     /// One line saying which runtime runs pods, and why.
     pub summary: String,
+    /// Conditions for the Node: the Docker engine's startup check.
+    pub conditions: Vec<Condition>,
 }
 
 /// A runtime that could not be opened.
@@ -79,18 +82,27 @@ pub async fn open_runtimes(
             runtimes: Runtimes::new(Arc::new(FakeRuntime::new()), vec![]),
             version: format!("fake://{pkg}"),
             summary: "runtime: fake (runs nothing; every container reports Running)".into(),
+            conditions: vec![],
         }),
         RuntimeKind::Process => Ok(Opened {
             runtimes: Runtimes::new(process_runtime(data_dir, pods_dir)?, vec![]),
             version: format!("process://{pkg}"),
             summary: "runtime: process (containers run as host processes; images are not used)"
                 .into(),
+            conditions: vec![],
         }),
         RuntimeKind::Docker | RuntimeKind::Auto => {
             let endpoint = DockerRuntime::endpoint();
             match DockerRuntime::connect(node_id).await {
                 Ok(d) => {
                     let version = d.version.clone();
+                    let health = check::check(d.engine(), node_id).await;
+                    let verdict = if health.ok {
+                        String::new()
+                    } else {
+                        tracing::warn!(message = %health.message, "Docker engine check failed");
+                        format!("; WARNING: {}", health.message)
+                    };
                     Ok(Opened {
                         runtimes: Runtimes::new(
                             Arc::new(d),
@@ -98,8 +110,14 @@ pub async fn open_runtimes(
                         ),
                         version: format!("docker://{version}"),
                         summary: format!(
-                            "runtime: docker (engine {version} at {endpoint}; pods may pick runtimeClassName: process)"
+                            "runtime: docker (engine {version} at {endpoint}; pods may pick runtimeClassName: process){verdict}"
                         ),
+                        conditions: vec![Condition::new(
+                            check::CONDITION,
+                            health.ok,
+                            health.reason,
+                            &health.message,
+                        )],
                     })
                 }
                 Err(e) if kind == RuntimeKind::Docker => Err(OpenError {
@@ -112,6 +130,7 @@ pub async fn open_runtimes(
                     summary: format!(
                         "runtime: process (no Docker engine at {endpoint}: {e}; containers run as host processes)"
                     ),
+                    conditions: vec![],
                 }),
             }
         }

@@ -94,14 +94,13 @@ async fn logs(
     };
     let Some((rt, inst)) = pick else {
         let what = if q.previous {
-            "no previous terminated instance"
+            format!(
+                "previous terminated container {container:?} not found: it has not restarted (drop --previous for its current output)"
+            )
         } else {
-            "no instance yet (is it still being created?)"
+            format!("container {container:?} has not started yet (is it still being created?)")
         };
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("container {container:?}: {what}"),
-        );
+        return error(StatusCode::BAD_REQUEST, what);
     };
     let since = q
         .since_seconds

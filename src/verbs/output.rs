@@ -73,6 +73,40 @@ pub fn table(headers: &[String], rows: &[Vec<String>], with_headers: bool) -> St
     out
 }
 
+/// The width of each column of [`table`] for these headers and rows
+/// (without the gap between columns).
+pub fn column_widths(headers: &[String], rows: &[Vec<String>]) -> Vec<usize> {
+    let mut w: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, cell) in r.iter().enumerate() {
+            let n = cell.chars().count();
+            match w.get_mut(i) {
+                Some(x) => *x = (*x).max(n),
+                None => w.push(n),
+            }
+        }
+    }
+    w
+}
+
+/// One more row under a table printed with `widths` (`ork get -w`): each
+/// cell padded to its column, as [`table`] pads them; a longer cell pushes
+/// the rest of its row along rather than being cut.
+pub fn aligned_row(widths: &[usize], row: &[String]) -> String {
+    let mut out = String::new();
+    for (i, cell) in row.iter().enumerate() {
+        out.push_str(cell);
+        if i + 1 < row.len() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(cell.chars().count()) + 3;
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    let mut out = out.trim_end().to_string();
+    out.push('\n');
+    out
+}
+
 fn or_none(s: String) -> String {
     if s.is_empty() { "<none>".into() } else { s }
 }
@@ -455,6 +489,22 @@ pub fn to_yaml(v: &Value) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn watched_rows_line_up_under_the_first_table() {
+        let h: Vec<String> = ["NAME", "READY", "STATUS"].map(String::from).to_vec();
+        let rows = vec![["web-1", "1/1", "Running"].map(String::from).to_vec()];
+        let first = table(&h, &rows, true);
+        let widths = column_widths(&h, &rows);
+        let later = ["a", "0/1", "Pending"].map(String::from).to_vec();
+        let line = aligned_row(&widths, &later);
+        let header = first.lines().next().unwrap();
+        assert_eq!(line.find("0/1"), header.find("READY"), "{first}{line}");
+        assert_eq!(line.find("Pending"), header.find("STATUS"), "{first}{line}");
+        // Exactly as the table itself would have printed it.
+        let both = table(&h, &[rows[0].clone(), later.clone()], true);
+        assert_eq!(both.lines().nth(2).unwrap(), line.trim_end());
+    }
 
     #[test]
     fn ages_read_like_kubectl() {

@@ -173,11 +173,16 @@ async fn node_error(pod: &Pod, resp: reqwest::Response) -> ApiError {
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     let code = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    ApiError::new(
-        code,
-        "NodeError",
-        format!("node {:?}: {}", pod.spec.node_name, text.trim()),
-    )
+    // The node's refusals of the request itself are sentences for the caller.
+    match code {
+        StatusCode::BAD_REQUEST => ApiError::new(code, "BadRequest", text.trim().to_string()),
+        StatusCode::NOT_FOUND => ApiError::new(code, "NotFound", text.trim().to_string()),
+        _ => ApiError::new(
+            code,
+            "NodeError",
+            format!("node {:?}: {}", pod.spec.node_name, text.trim()),
+        ),
+    }
 }
 
 async fn logs(

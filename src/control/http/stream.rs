@@ -285,6 +285,7 @@ pub async fn attach(
         follow: true,
         tail_lines: Some(0),
         previous: false,
+        ..Default::default()
     };
     Ok(ws.on_upgrade(move |socket| async move {
         let (mut ws_tx, mut ws_rx) = socket.split();

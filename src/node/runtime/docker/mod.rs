@@ -27,6 +27,7 @@
 //!   only ever lists, adopts or removes its own.
 
 pub mod busybox;
+pub mod check;
 mod exec;
 pub mod image;
 pub mod sandbox;
@@ -63,11 +64,15 @@ pub const LABEL_NODE_ID: &str = "ork.dev/node-id";
 
 /// An engine error, said with what ork was doing.
 pub fn docker_err(what: &str, e: bollard::errors::Error) -> RuntimeError {
-    let msg = match &e {
+    RuntimeError::Other(format!("{what}: {}", engine_message(&e)))
+}
+
+/// What the engine said, without bollard's wrapping.
+fn engine_message(e: &bollard::errors::Error) -> String {
+    match e {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
         other => other.to_string(),
-    };
-    RuntimeError::Other(format!("{what}: {msg}"))
+    }
 }
 
 fn not_found(e: &bollard::errors::Error) -> bool {
@@ -140,7 +145,13 @@ async fn create_and_start(
         .await
     {
         let _ = force_remove(docker, &created.id).await;
-        return Err(docker_err(&format!("starting {what}{start_hint}"), e));
+        // Name the real cause when the engine's message hides it.
+        let msg = engine_message(&e);
+        let hint = match check::explain(&msg) {
+            Some((_, cause)) => format!(" ({cause})"),
+            None => start_hint.to_string(),
+        };
+        return Err(RuntimeError::Other(format!("starting {what}{hint}: {msg}")));
     }
     Ok(created.id)
 }

@@ -225,14 +225,7 @@ pub async fn ensure(
         }),
         ..Default::default()
     };
-    create_and_start(
-        docker,
-        name,
-        body,
-        "the pod sandbox",
-        " (its host ports may be taken)",
-    )
-    .await
+    create_and_start(docker, name, body, "the pod sandbox", "").await
 }
 
 /// Removes a pod's sandbox.
