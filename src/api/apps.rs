@@ -48,6 +48,8 @@ impl IntOrString {
     }
 }
 
+/// Keeps a number of pods of one template running, replacing those that
+/// end or are lost.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ReplicaSet {
@@ -102,6 +104,8 @@ impl ReplicaSet {
     }
 }
 
+/// Declares the pods of an application: it owns one ReplicaSet per pod
+/// template and rolls from the old to the new when the template changes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Deployment {

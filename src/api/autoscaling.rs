@@ -7,6 +7,8 @@ use super::quantity::Quantity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Scales a Deployment or ReplicaSet between a minimum and a maximum of
+/// replicas by the resource use of its pods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct HorizontalPodAutoscaler {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 /// Most bytes a ConfigMap may hold, keys and values together.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
+/// Configuration data (keys and values) that pods read as environment variables or files.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ConfigMap {
@@ -40,6 +41,8 @@ impl ConfigMap {
     }
 }
 
+/// Sensitive data (keys and base64 values), encrypted at rest, that pods
+/// read as environment variables or files.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Secret {

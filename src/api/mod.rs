@@ -20,6 +20,7 @@ pub mod meta;
 pub mod metrics;
 pub mod object;
 pub mod openapi;
+pub mod openapi_pb;
 pub mod placement;
 pub mod pod;
 pub mod quantity;

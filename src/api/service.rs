@@ -25,6 +25,7 @@ pub const CLUSTER_PORTS: std::ops::RangeInclusive<i32> = 20000..=29999;
 /// Node ports, as Kubernetes allocates them.
 pub const NODE_PORTS: std::ops::RangeInclusive<i32> = 30000..=32767;
 
+/// A stable address (a cluster IP and ports) in front of the ready pods its selector matches.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Service {

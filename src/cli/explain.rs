@@ -189,6 +189,11 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("  type\t<string>\n  enum: "), "{out}");
+        let out = render("deployment", false).unwrap();
+        assert!(
+            out.contains("DESCRIPTION:\n    Declares the pods of an application"),
+            "{out}"
+        );
         let out = render("deploy.spec.replicas", false).unwrap();
         assert!(out.contains("FIELD: replicas <integer>"), "{out}");
         assert!(out.contains("    Desired pods (default 1)."), "{out}");

@@ -171,6 +171,7 @@ fn node_a_may(m: &str, p: &str) -> bool {
     let read = m == "GET";
     match p {
         "/version" => read,
+        _ if is_discovery(p) => read,
         "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
         | "/apis/authentication.k8s.io/v1/selfsubjectreviews" => m == "POST",
         "/api/v1/nodes" => m == "POST",
@@ -200,6 +201,16 @@ fn node_a_may(m: &str, p: &str) -> bool {
         _ if p == format!("{ns}/events/eb") => matches!(m, "PUT" | "PATCH"),
         _ => false,
     }
+}
+
+/// Discovery and OpenAPI, which every authenticated caller reads
+/// (Kubernetes' system:discovery role).
+fn is_discovery(p: &str) -> bool {
+    let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(
+        segs.as_slice(),
+        ["api"] | ["api", _] | ["apis"] | ["apis", _] | ["apis", _, _] | ["openapi", ..]
+    )
 }
 
 /// What the view role may do: read everything but Secrets and /metrics.

@@ -14,6 +14,7 @@ mod failover;
 mod hardening;
 mod join;
 mod kubectl;
+mod kubectl_discovery;
 mod kubectl_stream;
 mod manifests;
 mod pod_user;

@@ -508,26 +508,62 @@ fn discovery_paths() -> Vec<String> {
     paths
 }
 
+/// The media type of the protobuf OpenAPI v2 document.
+const OPENAPI_V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+/// How `/openapi/v2` answers an `Accept` header: the first media range ork
+/// can serve, protobuf or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum V2Format {
+    Protobuf,
+    Json,
+}
+
+pub fn negotiate_v2(accept: &str) -> Option<V2Format> {
+    if accept.trim().is_empty() {
+        return Some(V2Format::Json);
+    }
+    accept
+        .split(',')
+        .find_map(|r| match r.split(';').next().unwrap_or("").trim() {
+            "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+            | "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" => {
+                Some(V2Format::Protobuf)
+            }
+            "application/json" | "application/*" | "*/*" => Some(V2Format::Json),
+            _ => None,
+        })
+}
+
 async fn openapi_v2(headers: HeaderMap) -> Response {
+    static JSON: OnceLock<Vec<u8>> = OnceLock::new();
+    static PROTOBUF: OnceLock<Vec<u8>> = OnceLock::new();
     let accept = accept(&headers);
-    let json_ok = accept.is_empty()
-        || accept.split(',').any(|r| {
-            let m = r.split(';').next().unwrap_or("").trim();
-            matches!(m, "application/json" | "application/*" | "*/*")
-        });
-    if !json_ok {
-        return ApiError::new(
+    match negotiate_v2(accept) {
+        Some(V2Format::Json) => {
+            let body = JSON.get_or_init(|| serde_json::to_vec(openapi::v2()).unwrap_or_default());
+            json_bytes(StatusCode::OK, body.clone())
+        }
+        Some(V2Format::Protobuf) => {
+            let body = PROTOBUF.get_or_init(|| crate::api::openapi_pb::encode(openapi::v2()));
+            let mut r = (StatusCode::OK, body.clone()).into_response();
+            // As Kubernetes answers it: Go's media type parser refuses
+            // the `@` of the requested type.
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            r
+        }
+        None => ApiError::new(
             StatusCode::NOT_ACCEPTABLE,
             "NotAcceptable",
             format!(
-                "ork serves /openapi/v2 as application/json only (asked for {accept}); the OpenAPI v3 documents under /openapi/v3 describe the same kinds"
+                "ork serves /openapi/v2 as application/json or {OPENAPI_V2_PROTOBUF} (asked for {accept})"
             ),
         )
-        .into_response();
+        .into_response(),
     }
-    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    let body = BYTES.get_or_init(|| serde_json::to_vec(openapi::v2()).unwrap_or_default());
-    json_bytes(StatusCode::OK, body.clone())
 }
 
 async fn openapi_v3_index() -> Response {
@@ -826,6 +862,17 @@ mod tests {
             Aggregated::V2.content_type(),
             "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
         );
+    }
+
+    #[test]
+    fn openapi_v2_is_served_as_protobuf_or_json_as_asked() {
+        assert_eq!(
+            negotiate_v2("application/com.github.proto-openapi.spec.v2@v1.0+protobuf"),
+            Some(V2Format::Protobuf)
+        );
+        assert_eq!(negotiate_v2("application/json"), Some(V2Format::Json));
+        assert_eq!(negotiate_v2(""), Some(V2Format::Json));
+        assert_eq!(negotiate_v2("text/html"), None);
     }
 
     #[test]
