@@ -359,7 +359,7 @@ fn changed(old: Option<&Value>, new: &Value, path: &[String]) -> bool {
 /// One manager that owns a conflicting field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conflict {
-    /// `"kubectl-scale" with subresource "scale" using apps/v1`, as
+    /// `"kubectl" with subresource "scale" using apps/v1`, as
     /// Kubernetes prints a manager.
     pub manager: String,
     /// `.spec.replicas`.
@@ -527,6 +527,10 @@ pub fn apply(
     let new_paths = set.paths();
     let mine = entry_index(&entries, w.manager, APPLY, w.subresource);
     // Conflicts: another manager's field that this apply changes.
+    let allowed = match live {
+        Some(l) if w.manager == CLIENT_SIDE_UPGRADER => allowed_by_last_applied(l, ty),
+        _ => FieldSet::default(),
+    };
     let mut conflicts = vec![];
     let mut taken: Vec<(usize, Path)> = vec![];
     for (i, e) in entries.iter().enumerate() {
@@ -536,10 +540,12 @@ pub fn apply(
         let theirs = set_of(e);
         for p in &new_paths {
             if theirs.contains(p) && changed(Some(live_v), config, p) {
-                conflicts.push(Conflict {
-                    manager: describe(e),
-                    path: path_string(p),
-                });
+                if !allowed.contains(p) {
+                    conflicts.push(Conflict {
+                        manager: describe(e),
+                        path: path_string(p),
+                    });
+                }
                 taken.push((i, p.clone()));
             }
         }
@@ -599,6 +605,32 @@ pub fn apply(
         }
     }
     Ok(merged)
+}
+
+/// The manager whose server-side applies take over, without conflicts, the
+/// fields its client-side applies set (Kubernetes' upgrade from client-side
+/// to server-side apply; another manager name opts out).
+pub const CLIENT_SIDE_UPGRADER: &str = "kubectl";
+
+/// The fields the `last-applied-configuration` annotation of `live` sets
+/// to their live values: what client-side apply owned.
+fn allowed_by_last_applied(live: &Value, ty: Ty) -> FieldSet {
+    let last = live
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(super::LAST_APPLIED_ANNOTATION))
+        .and_then(Value::as_str)
+        .and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let mut out = FieldSet::default();
+    if let Some(last) = last {
+        let mut set = fields_of(&last, ty);
+        strip(&mut set, false);
+        for p in set.paths() {
+            if !changed(Some(live), &last, &p) {
+                out.insert(&p);
+            }
+        }
+    }
+    out
 }
 
 /// `config` laid over `live`: maps by key, keyed lists by key, sets as
@@ -834,8 +866,10 @@ mod tests {
         .unwrap();
         let mut scaled = first.clone();
         scaled["spec"]["replicas"] = json!(5);
+        // kubectl scale sends no fieldManager: its manager is the
+        // User-Agent's program name, on the scale subresource.
         let scaler = Writer {
-            manager: "kubectl-scale",
+            manager: "kubectl",
             subresource: "scale",
             api_version: "apps/v1",
             now: t(),
@@ -853,7 +887,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             conflict_message(&err),
-            "Apply failed with 1 conflict: conflict with \"kubectl-scale\" with subresource \"scale\" using apps/v1: .spec.replicas"
+            "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"
         );
         // Without replicas in the manifest, the scale stays.
         let ok = apply(
@@ -865,6 +899,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok["spec"]["replicas"], 5);
+    }
+
+    #[test]
+    fn kubectl_takes_over_what_its_client_side_apply_set() {
+        let mut live = deploy(Some(1), "nginx", json!({}));
+        let last = live.to_string();
+        live["metadata"]["annotations"] = json!({crate::api::LAST_APPLIED_ANNOTATION: last});
+        let entries = record_update(None, &live, ty(), &w("kubectl-client-side-apply"), vec![]);
+        live["metadata"]["managedFields"] = serde_json::to_value(&entries).unwrap();
+        let out = apply(
+            Some(&live),
+            &deploy(Some(4), "nginx", json!({})),
+            ty(),
+            &w("kubectl"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(out["spec"]["replicas"], 4);
+        // Another manager name opts out.
+        let err = apply(
+            Some(&live),
+            &deploy(Some(4), "nginx", json!({})),
+            ty(),
+            &w("mine"),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].path, ".spec.replicas");
     }
 
     #[test]

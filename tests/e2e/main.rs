@@ -16,6 +16,7 @@ mod join;
 mod kubectl;
 mod kubectl_discovery;
 mod kubectl_stream;
+mod kubectl_patch;
 mod manifests;
 mod pod_user;
 mod probes;

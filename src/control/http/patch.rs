@@ -384,3 +384,84 @@ pub async fn patch<T: Object, const STATUS: bool>(
         serde_json::to_vec(stored.as_ref()).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(json_bytes(code, body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(ct: &str, ua: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        h.insert(header::USER_AGENT, HeaderValue::from_str(ua).unwrap());
+        h
+    }
+
+    #[test]
+    fn the_content_type_chooses_the_patch_type() {
+        let t = |ct: &str| patch_type(&headers(ct, "x")).map_err(|e| e.0.code);
+        assert_eq!(t("application/json-patch+json"), Ok(PatchType::Json));
+        assert_eq!(
+            t("application/strategic-merge-patch+json; charset=utf-8"),
+            Ok(PatchType::Strategic)
+        );
+        assert_eq!(t("application/merge-patch+json"), Ok(PatchType::Merge));
+        assert_eq!(t("application/apply-patch+yaml"), Ok(PatchType::Apply));
+        assert_eq!(t("text/plain"), Err(415));
+    }
+
+    #[test]
+    fn the_manager_is_field_manager_or_the_user_agents_program() {
+        let h = headers(
+            "application/json",
+            "kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07",
+        );
+        assert_eq!(manager(&WriteParams::default(), &h).unwrap(), "kubectl");
+        let q = WriteParams {
+            field_manager: Some("kubectl-set".into()),
+            ..Default::default()
+        };
+        assert_eq!(manager(&q, &h).unwrap(), "kubectl-set");
+        let long = WriteParams {
+            field_manager: Some("m".repeat(129)),
+            ..Default::default()
+        };
+        assert_eq!(manager(&long, &h).unwrap_err().0.code, 400);
+    }
+
+    #[test]
+    fn a_conflict_names_each_field_and_manager_in_its_causes() {
+        let cs = vec![
+            managed_fields::Conflict {
+                manager: "\"kubectl\"".into(),
+                path: ".spec.replicas".into(),
+            },
+            managed_fields::Conflict {
+                manager: "\"helm\" using apps/v1".into(),
+                path: ".spec.paused".into(),
+            },
+        ];
+        let e = conflict(Kind::Deployment, "web", &cs).0;
+        assert_eq!((e.code, e.reason.as_str()), (409, "Conflict"));
+        assert!(
+            e.message.starts_with("Apply failed with 2 conflicts: conflicts with \"helm\" using apps/v1:\n- .spec.paused"),
+            "{}",
+            e.message
+        );
+        let causes = e.details.unwrap().causes;
+        assert_eq!(causes[0].reason, "FieldManagerConflict");
+        assert_eq!(causes[0].field, ".spec.replicas");
+        assert_eq!(causes[0].message, "conflict with \"kubectl\"");
+    }
+
+    #[test]
+    fn a_json_patch_body_must_be_a_list_of_operations() {
+        assert!(read_body(PatchType::Json, br#"[{"op":"remove","path":"/a"}]"#).is_ok());
+        let e = read_body(PatchType::Json, br#"{"op":"remove"}"#)
+            .err()
+            .unwrap();
+        assert_eq!(e.0.code, 400);
+        assert!(read_body(PatchType::Apply, b"apiVersion: v1\nkind: ConfigMap\n").is_ok());
+        assert!(read_body(PatchType::Apply, b"- a\n").is_err());
+    }
+}
