@@ -458,6 +458,8 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l image -d 'A container image (repeatable: one container each)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s r -l replicas -d 'How many pods' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l port -d 'The port the containers expose' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -471,6 +473,8 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l image -d 'A container image (repeatable: one container each)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s r -l replicas -d 'How many pods' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l port -d 'The port the containers expose' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -481,6 +485,8 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -491,6 +497,8 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -534,6 +542,8 @@ complete -c ork -n "__fish_ork_using_subcommand run" -l env -d 'An environment v
 complete -c ork -n "__fish_ork_using_subcommand run" -s l -l labels -d 'Labels, `a=b,c=d` (instead of `run=NAME`)' -r
 complete -c ork -n "__fish_ork_using_subcommand run" -l restart -d 'The pod\'s restart policy: Always, OnFailure or Never' -r
 complete -c ork -n "__fish_ork_using_subcommand run" -l image-pull-policy -d 'Always, IfNotPresent or Never' -r
+complete -c ork -n "__fish_ork_using_subcommand run" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand run" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand run" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand run" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand run" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -550,6 +560,8 @@ complete -c ork -n "__fish_ork_using_subcommand expose" -l target-port -d 'The p
 complete -c ork -n "__fish_ork_using_subcommand expose" -l type -d 'ClusterIP (default) or NodePort' -r
 complete -c ork -n "__fish_ork_using_subcommand expose" -l name -d 'The Service\'s name (default: the exposed object\'s)' -r
 complete -c ork -n "__fish_ork_using_subcommand expose" -l protocol -d 'TCP (default) or UDP' -r
+complete -c ork -n "__fish_ork_using_subcommand expose" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand expose" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand expose" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand expose" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand expose" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F

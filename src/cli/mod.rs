@@ -15,6 +15,7 @@ mod describe;
 mod edit;
 mod exec;
 mod expose;
+mod generated;
 mod get;
 mod get_format;
 mod input;
