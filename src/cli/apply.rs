@@ -142,16 +142,7 @@ pub struct DeleteArgs {
 }
 
 fn kind_of(s: &str) -> Result<Kind> {
-    Kind::from_name(s).ok_or_else(|| {
-        CliError::Usage(format!(
-            "unknown kind {s:?}; use one of: {}",
-            Kind::ALL
-                .iter()
-                .map(|k| k.plural())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })
+    crate::verbs::kinds::resolve(s).map_err(CliError::Failed)
 }
 
 async fn targets(ctx: &Ctx, a: &DeleteArgs) -> Result<Vec<Target>> {

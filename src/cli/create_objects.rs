@@ -1,8 +1,8 @@
 //! `ork create deployment NAME --image=IMG` and `ork create namespace
 //! NAME`, as kubectl's generators make them (`verbs::workloads`).
 
+use super::generated::{GenFlags, create};
 use super::{CliError, Ctx, Result};
-use crate::api::{Kind, qualified_name};
 use crate::verbs::workloads::{deployment as new_deployment, namespace as new_namespace};
 use clap::Args;
 
@@ -18,6 +18,8 @@ pub struct DeploymentArgs {
     /// The port the containers expose.
     #[arg(long)]
     pub port: Option<i32>,
+    #[command(flatten)]
+    pub gen_flags: GenFlags,
     /// The container's command (after `--`).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -26,6 +28,8 @@ pub struct DeploymentArgs {
 #[derive(Args, Debug)]
 pub struct NamespaceArgs {
     pub name: String,
+    #[command(flatten)]
+    pub gen_flags: GenFlags,
 }
 
 pub async fn deployment(ctx: &Ctx, a: DeploymentArgs) -> Result<()> {
@@ -38,13 +42,9 @@ pub async fn deployment(ctx: &Ctx, a: DeploymentArgs) -> Result<()> {
         &a.command,
     )
     .map_err(CliError::Usage)?;
-    ctx.client.create(&d).await?;
-    println!("{} created", qualified_name(Kind::Deployment, &a.name));
-    Ok(())
+    create(ctx, &d, &a.gen_flags, "created").await
 }
 
 pub async fn namespace(ctx: &Ctx, a: NamespaceArgs) -> Result<()> {
-    ctx.client.create(&new_namespace(&a.name)).await?;
-    println!("{} created", qualified_name(Kind::Namespace, &a.name));
-    Ok(())
+    create(ctx, &new_namespace(&a.name), &a.gen_flags, "created").await
 }

@@ -1,7 +1,6 @@
 //! `ork describe KIND NAME`: the arguments; the prose is `verbs::describe`'s.
 
 use super::{CliError, Ctx, Result};
-use crate::api::Kind;
 use crate::verbs::describe::describe_text;
 use clap::Args;
 
@@ -21,8 +20,7 @@ pub async fn describe(ctx: &Ctx, a: DescribeArgs) -> Result<()> {
         [k, n] => (k.clone(), n.clone()),
         _ => return Err(CliError::Usage("give KIND NAME or KIND/NAME".into())),
     };
-    let kind =
-        Kind::from_name(&kind).ok_or_else(|| CliError::Usage(format!("unknown kind {kind:?}")))?;
+    let kind = crate::verbs::kinds::resolve(&kind).map_err(CliError::Failed)?;
     print!("{}", describe_text(ctx, kind, &name).await?);
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! (`verbs::workloads::expose`).
 
 use super::{CliError, Ctx, Result};
-use crate::api::{Kind, qualified_name};
 use crate::verbs::workloads::{ExposeSpec, expose as service_for};
 use clap::Args;
 
@@ -27,6 +26,8 @@ pub struct ExposeArgs {
     /// TCP (default) or UDP.
     #[arg(long)]
     pub protocol: Option<String>,
+    #[command(flatten)]
+    pub gen_flags: super::generated::GenFlags,
 }
 
 pub async fn expose(ctx: &Ctx, a: ExposeArgs) -> Result<()> {
@@ -60,10 +61,5 @@ pub async fn expose(ctx: &Ctx, a: ExposeArgs) -> Result<()> {
         },
     )
     .map_err(CliError::Failed)?;
-    let created = ctx.client.create(&svc).await?;
-    println!(
-        "{} exposed",
-        qualified_name(Kind::Service, &created.metadata.name)
-    );
-    Ok(())
+    super::generated::create(ctx, &svc, &a.gen_flags, "exposed").await
 }

@@ -16,6 +16,7 @@ mod edit;
 mod exec;
 mod explain;
 mod expose;
+mod generated;
 mod get;
 mod get_format;
 mod image;

@@ -3,7 +3,6 @@
 //! `--command -- CMD ARGS`). The Pod is `verbs::workloads::run_pod`'s.
 
 use super::{CliError, Ctx, Result};
-use crate::api::{Kind, qualified_name};
 use crate::verbs::workloads::{RunSpec, key_value, labels, restart_policy, run_pod};
 use clap::Args;
 
@@ -32,6 +31,8 @@ pub struct RunArgs {
     /// Always, IfNotPresent or Never.
     #[arg(long, value_name = "POLICY")]
     pub image_pull_policy: Option<String>,
+    #[command(flatten)]
+    pub gen_flags: super::generated::GenFlags,
     /// The container's arguments (or command, with --command).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -66,7 +67,5 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<()> {
         args: a.args,
         image_pull_policy,
     };
-    ctx.client.create(&run_pod(&spec)).await?;
-    println!("{} created", qualified_name(Kind::Pod, &a.name));
-    Ok(())
+    super::generated::create(ctx, &run_pod(&spec), &a.gen_flags, "created").await
 }

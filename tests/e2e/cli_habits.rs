@@ -192,6 +192,26 @@ fn run_expose_set_and_create_make_what_kubectl_makes() {
         c.ok(&["create", "namespace", "team"]),
         "namespace/team created\n"
     );
+    // A client dry run prints the object and creates nothing.
+    let y = c.ok(&[
+        "create",
+        "deployment",
+        "dry",
+        "--image=nginx:1.27",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    assert!(
+        y.contains("kind: Deployment") && y.contains("name: nginx") && y.contains("app: dry"),
+        "{y}"
+    );
+    assert_eq!(
+        c.ok(&["run", "dry", "--image=nginx", "--dry-run=client"]),
+        "pod/dry created (dry run)\n"
+    );
+    assert!(!c.ork(&["get", "deploy", "dry"]).status.success());
+    assert!(!c.ork(&["get", "pod", "dry"]).status.success());
     assert_eq!(
         get(&c, &["ns", "team", "-o", "jsonpath={.metadata.name}"]),
         "team"
