@@ -14,6 +14,7 @@ mod hardening;
 mod join;
 mod kubectl;
 mod manifests;
+mod newcomer;
 mod pod_user;
 mod probes;
 mod restarts;
