@@ -217,3 +217,82 @@ fn readme_commands_are_read_as_written() {
     assert!(runnable("ork logs deployment/hello"));
     assert_eq!(expected_pods("spec:\n  replicas: 3\n"), 3);
 }
+
+/// Each failing command prints exactly one line on stderr (and nothing
+/// else there), and fails.
+#[test]
+fn every_failure_is_one_line_on_stderr() {
+    let up = Up::start(&["--runtime", "process"]);
+    let sleepers = repo().join("examples/sleepers.yaml");
+    let out = up.ork(&["apply", "-f", sleepers.to_str().unwrap()]);
+    assert!(out.status.success());
+    let pod = wait_for("a running sleeper", Duration::from_secs(60), || {
+        let v = up.json(&["get", "pods"])?;
+        v["items"]
+            .as_array()?
+            .iter()
+            .find(|p| p["status"]["phase"] == "Running")
+            .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+    });
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["get", "pods", "nonexistent"],
+        vec!["get", "nope"],
+        vec!["get", "pods", "--bogus"],
+        vec!["describe", "pod", "nope"],
+        vec!["delete", "pod", "nope"],
+        vec!["logs", "nope"],
+        vec!["logs", "deployment/nope"],
+        vec!["logs", "statefulset/nope"],
+        vec!["logs", "configmap/x"],
+        vec!["logs", "--previous", &pod],
+        vec![
+            "logs",
+            "-f",
+            "-l",
+            "app=sleepers",
+            "--max-log-requests",
+            "1",
+        ],
+        vec!["scale", "deployment/nope", "--replicas", "2"],
+        vec!["rollout", "status", "deployment/nope"],
+        vec!["rollout", "history", "deployment/nope"],
+        vec!["why", "pod", "nope"],
+        vec!["cordon", "nope"],
+        vec!["taint", "node", "nope", "a=b:NoSchedule"],
+        vec!["exec", "nope", "--", "true"],
+        vec![
+            "autoscale",
+            "deployment/sleepers",
+            "--min",
+            "3",
+            "--max",
+            "2",
+        ],
+        vec!["rollout", "undo", "deployment/nope"],
+        vec!["uncordon", "nope"],
+        vec!["user", "create", "x", "--role", "bogus"],
+        vec!["apply", "-f", "/nonexistent.yaml"],
+        vec!["delete", "-f", "/nonexistent.yaml"],
+        vec!["events", "--for", "nope"],
+        vec!["create", "configmap", "x", "--from-file", "/nonexistent"],
+        vec!["token", "revoke", "nope"],
+        vec!["top", "nope"],
+        vec!["image", "build-busybox", "--busybox", "/nonexistent"],
+        vec!["get", "pods", "--context", "nope"],
+        vec!["scale", "deployment/sleepers"],
+        vec!["down", "--data-dir", up.data.to_str().unwrap()],
+    ];
+    let mut wrong = vec![];
+    for args in &cases {
+        let out = up.ork(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() || err.lines().count() != 1 {
+            wrong.push(format!(
+                "ork {}: exit {:?}, stderr:\n{err}",
+                args.join(" "),
+                out.status.code()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
