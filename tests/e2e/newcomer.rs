@@ -204,6 +204,17 @@ fn every_example_runs_with_docker_and_no_registry() {
         "ork image build-busybox: {err}"
     );
     let up = Up::start(&["--runtime", "docker"]);
+    // The engine passed ork's startup check, and the node says so.
+    let nodes = up.json(&["get", "nodes"]).unwrap();
+    let conds = nodes["items"][0]["status"]["conditions"]
+        .as_array()
+        .unwrap();
+    assert!(
+        conds
+            .iter()
+            .any(|c| c["type"] == "ContainerRuntimeReady" && c["status"] == "True"),
+        "{conds:?}"
+    );
     run_examples(&up, true);
 }
 
@@ -295,4 +306,29 @@ fn every_failure_is_one_line_on_stderr() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn down_purge_asks_then_deletes_the_cluster_and_its_client_config() {
+    let mut up = Up::start(&["--runtime", "process"]);
+    let sleepers = repo().join("examples/sleepers.yaml");
+    assert!(
+        up.ork(&["apply", "-f", sleepers.to_str().unwrap()])
+            .status
+            .success()
+    );
+    up.stop();
+    let data = up.data.to_str().unwrap().to_string();
+    // No terminal to ask on and no --yes: nothing is deleted.
+    let out = up.ork(&["down", "--data-dir", &data, "--purge"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(up.data.join("ork.db").exists() && up.config.exists());
+    let out = up.ork(&["down", "--data-dir", &data, "--purge", "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!up.data.exists(), "the data dir is gone");
+    assert!(!up.config.exists(), "the client config it wrote is gone");
 }
