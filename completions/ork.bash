@@ -52,23 +52,20 @@ _ork() {
             ork,drain)
                 cmd="ork__subcmd__drain"
                 ;;
-            ork,edit)
-                cmd="ork__subcmd__edit"
-                ;;
             ork,events)
                 cmd="ork__subcmd__events"
                 ;;
             ork,exec)
                 cmd="ork__subcmd__exec"
                 ;;
-            ork,expose)
-                cmd="ork__subcmd__expose"
-                ;;
             ork,get)
                 cmd="ork__subcmd__get"
                 ;;
             ork,help)
                 cmd="ork__subcmd__help"
+                ;;
+            ork,image)
+                cmd="ork__subcmd__image"
                 ;;
             ork,logs)
                 cmd="ork__subcmd__logs"
@@ -82,17 +79,11 @@ _ork() {
             ork,rollout)
                 cmd="ork__subcmd__rollout"
                 ;;
-            ork,run)
-                cmd="ork__subcmd__run"
-                ;;
             ork,scale)
                 cmd="ork__subcmd__scale"
                 ;;
             ork,secret)
                 cmd="ork__subcmd__secret"
-                ;;
-            ork,set)
-                cmd="ork__subcmd__set"
                 ;;
             ork,shim)
                 cmd="ork__subcmd__shim"
@@ -184,20 +175,8 @@ _ork() {
             ork__subcmd__create,configmap)
                 cmd="ork__subcmd__create__subcmd__configmap"
                 ;;
-            ork__subcmd__create,deploy)
-                cmd="ork__subcmd__create__subcmd__deployment"
-                ;;
-            ork__subcmd__create,deployment)
-                cmd="ork__subcmd__create__subcmd__deployment"
-                ;;
             ork__subcmd__create,help)
                 cmd="ork__subcmd__create__subcmd__help"
-                ;;
-            ork__subcmd__create,namespace)
-                cmd="ork__subcmd__create__subcmd__namespace"
-                ;;
-            ork__subcmd__create,ns)
-                cmd="ork__subcmd__create__subcmd__namespace"
                 ;;
             ork__subcmd__create,secret)
                 cmd="ork__subcmd__create__subcmd__secret"
@@ -205,14 +184,8 @@ _ork() {
             ork__subcmd__create__subcmd__help,configmap)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__configmap"
                 ;;
-            ork__subcmd__create__subcmd__help,deployment)
-                cmd="ork__subcmd__create__subcmd__help__subcmd__deployment"
-                ;;
             ork__subcmd__create__subcmd__help,help)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__help"
-                ;;
-            ork__subcmd__create__subcmd__help,namespace)
-                cmd="ork__subcmd__create__subcmd__help__subcmd__namespace"
                 ;;
             ork__subcmd__create__subcmd__help,secret)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__secret"
@@ -268,23 +241,20 @@ _ork() {
             ork__subcmd__help,drain)
                 cmd="ork__subcmd__help__subcmd__drain"
                 ;;
-            ork__subcmd__help,edit)
-                cmd="ork__subcmd__help__subcmd__edit"
-                ;;
             ork__subcmd__help,events)
                 cmd="ork__subcmd__help__subcmd__events"
                 ;;
             ork__subcmd__help,exec)
                 cmd="ork__subcmd__help__subcmd__exec"
                 ;;
-            ork__subcmd__help,expose)
-                cmd="ork__subcmd__help__subcmd__expose"
-                ;;
             ork__subcmd__help,get)
                 cmd="ork__subcmd__help__subcmd__get"
                 ;;
             ork__subcmd__help,help)
                 cmd="ork__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__help,image)
+                cmd="ork__subcmd__help__subcmd__image"
                 ;;
             ork__subcmd__help,logs)
                 cmd="ork__subcmd__help__subcmd__logs"
@@ -298,17 +268,11 @@ _ork() {
             ork__subcmd__help,rollout)
                 cmd="ork__subcmd__help__subcmd__rollout"
                 ;;
-            ork__subcmd__help,run)
-                cmd="ork__subcmd__help__subcmd__run"
-                ;;
             ork__subcmd__help,scale)
                 cmd="ork__subcmd__help__subcmd__scale"
                 ;;
             ork__subcmd__help,secret)
                 cmd="ork__subcmd__help__subcmd__secret"
-                ;;
-            ork__subcmd__help,set)
-                cmd="ork__subcmd__help__subcmd__set"
                 ;;
             ork__subcmd__help,shim)
                 cmd="ork__subcmd__help__subcmd__shim"
@@ -364,17 +328,14 @@ _ork() {
             ork__subcmd__help__subcmd__create,configmap)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__configmap"
                 ;;
-            ork__subcmd__help__subcmd__create,deployment)
-                cmd="ork__subcmd__help__subcmd__create__subcmd__deployment"
-                ;;
-            ork__subcmd__help__subcmd__create,namespace)
-                cmd="ork__subcmd__help__subcmd__create__subcmd__namespace"
-                ;;
             ork__subcmd__help__subcmd__create,secret)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__secret"
                 ;;
             ork__subcmd__help__subcmd__create__subcmd__secret,generic)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__secret__subcmd__generic"
+                ;;
+            ork__subcmd__help__subcmd__image,build-busybox)
+                cmd="ork__subcmd__help__subcmd__image__subcmd__build__subcmd__busybox"
                 ;;
             ork__subcmd__help__subcmd__rollout,history)
                 cmd="ork__subcmd__help__subcmd__rollout__subcmd__history"
@@ -397,12 +358,6 @@ _ork() {
             ork__subcmd__help__subcmd__secret,rotate-key)
                 cmd="ork__subcmd__help__subcmd__secret__subcmd__rotate__subcmd__key"
                 ;;
-            ork__subcmd__help__subcmd__set,env)
-                cmd="ork__subcmd__help__subcmd__set__subcmd__env"
-                ;;
-            ork__subcmd__help__subcmd__set,image)
-                cmd="ork__subcmd__help__subcmd__set__subcmd__image"
-                ;;
             ork__subcmd__help__subcmd__token,create)
                 cmd="ork__subcmd__help__subcmd__token__subcmd__create"
                 ;;
@@ -420,6 +375,18 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__user,create)
                 cmd="ork__subcmd__help__subcmd__user__subcmd__create"
+                ;;
+            ork__subcmd__image,build-busybox)
+                cmd="ork__subcmd__image__subcmd__build__subcmd__busybox"
+                ;;
+            ork__subcmd__image,help)
+                cmd="ork__subcmd__image__subcmd__help"
+                ;;
+            ork__subcmd__image__subcmd__help,build-busybox)
+                cmd="ork__subcmd__image__subcmd__help__subcmd__build__subcmd__busybox"
+                ;;
+            ork__subcmd__image__subcmd__help,help)
+                cmd="ork__subcmd__image__subcmd__help__subcmd__help"
                 ;;
             ork__subcmd__rollout,help)
                 cmd="ork__subcmd__rollout__subcmd__help"
@@ -474,24 +441,6 @@ _ork() {
                 ;;
             ork__subcmd__secret__subcmd__help,rotate-key)
                 cmd="ork__subcmd__secret__subcmd__help__subcmd__rotate__subcmd__key"
-                ;;
-            ork__subcmd__set,env)
-                cmd="ork__subcmd__set__subcmd__env"
-                ;;
-            ork__subcmd__set,help)
-                cmd="ork__subcmd__set__subcmd__help"
-                ;;
-            ork__subcmd__set,image)
-                cmd="ork__subcmd__set__subcmd__image"
-                ;;
-            ork__subcmd__set__subcmd__help,env)
-                cmd="ork__subcmd__set__subcmd__help__subcmd__env"
-                ;;
-            ork__subcmd__set__subcmd__help,help)
-                cmd="ork__subcmd__set__subcmd__help__subcmd__help"
-                ;;
-            ork__subcmd__set__subcmd__help,image)
-                cmd="ork__subcmd__set__subcmd__help__subcmd__image"
                 ;;
             ork__subcmd__token,create)
                 cmd="ork__subcmd__token__subcmd__create"
@@ -566,7 +515,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1542,7 +1491,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version configmap cm deployment deploy namespace ns secret help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version configmap cm secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1645,82 +1594,8 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__create__subcmd__deployment)
-            opts="-r -o -n -h -V --image --replicas --port --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --image)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --replicas)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -r)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dry-run)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         ork__subcmd__create__subcmd__help)
-            opts="configmap deployment namespace secret help"
+            opts="configmap secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1747,35 +1622,7 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__create__subcmd__help__subcmd__deployment)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         ork__subcmd__create__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__create__subcmd__help__subcmd__namespace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1810,64 +1657,6 @@ _ork() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__create__subcmd__namespace)
-            opts="-o -n -h -V --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dry-run)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2150,7 +1939,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__down)
-            opts="-n -h -V --data-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-y -n -h -V --data-dir --purge --yes --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2214,52 +2003,6 @@ _ork() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__edit)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2403,101 +2146,19 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__expose)
-            opts="-o -n -h -V --port --target-port --type --name --protocol --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --target-port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --type)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --protocol)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dry-run)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         ork__subcmd__get)
-            opts="-o -l -A -w -n -h -V --output --sort-by --show-labels --selector --field-selector --all-namespaces --watch --no-headers --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-o -l -A -w -n -h -V --output --selector --field-selector --all-namespaces --watch --no-headers --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --sort-by)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
                     return 0
                     ;;
                 --selector)
@@ -2552,7 +2213,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help"
+            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2762,7 +2423,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create)
-            opts="configmap deployment namespace secret"
+            opts="configmap secret"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2776,34 +2437,6 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create__subcmd__configmap)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__help__subcmd__create__subcmd__deployment)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__help__subcmd__create__subcmd__namespace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2901,20 +2534,6 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__help__subcmd__edit)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         ork__subcmd__help__subcmd__events)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2930,20 +2549,6 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__exec)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__help__subcmd__expose)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2974,6 +2579,34 @@ _ork() {
         ork__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__image)
+            opts="build-busybox"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__image__subcmd__build__subcmd__busybox)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3125,20 +2758,6 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__help__subcmd__run)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         ork__subcmd__help__subcmd__scale)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3168,48 +2787,6 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__secret__subcmd__rotate__subcmd__key)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__help__subcmd__set)
-            opts="image env"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__help__subcmd__set__subcmd__env)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__help__subcmd__set__subcmd__image)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3447,8 +3024,150 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__image)
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version build-busybox help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__image__subcmd__build__subcmd__busybox)
+            opts="-n -h -V --busybox --tag --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --busybox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__image__subcmd__help)
+            opts="build-busybox help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__image__subcmd__help__subcmd__build__subcmd__busybox)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__image__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__logs)
-            opts="-c -f -p -n -h -V --container --follow --tail --previous --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-c -l -f -p -n -h -V --container --selector --all-containers --prefix --max-log-requests --follow --tail --previous --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3459,6 +3178,18 @@ _ork() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-log-requests)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4091,92 +3822,6 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ork__subcmd__run)
-            opts="-l -o -n -h -V --image --port --env --labels --restart --command --image-pull-policy --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --image)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --labels)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -l)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --restart)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --image-pull-policy)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dry-run)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         ork__subcmd__scale)
             opts="-n -h -V --replicas --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4316,208 +3961,6 @@ _ork() {
             return 0
             ;;
         ork__subcmd__secret__subcmd__rotate__subcmd__key)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version image env help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set__subcmd__env)
-            opts="-c -n -h -V --containers --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --containers)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -c)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --certificate-authority)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --namespace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set__subcmd__help)
-            opts="image env help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set__subcmd__help__subcmd__env)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set__subcmd__help__subcmd__image)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ork__subcmd__set__subcmd__image)
             opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

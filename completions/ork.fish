@@ -35,7 +35,7 @@ complete -c ork -n "__fish_ork_needs_command" -l insecure-skip-tls-verify -d 'Do
 complete -c ork -n "__fish_ork_needs_command" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_needs_command" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_needs_command" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
-complete -c ork -n "__fish_ork_needs_command" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
+complete -c ork -n "__fish_ork_needs_command" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir (`--purge`: and delete the cluster)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
 complete -c ork -n "__fish_ork_needs_command" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
 complete -c ork -n "__fish_ork_needs_command" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
@@ -49,14 +49,10 @@ complete -c ork -n "__fish_ork_needs_command" -f -a "uncordon" -d 'Mark a node s
 complete -c ork -n "__fish_ork_needs_command" -f -a "why" -d 'Explain where a pod can go: every node\'s verdict, and what would make it fit'
 complete -c ork -n "__fish_ork_needs_command" -f -a "taint" -d 'Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
-complete -c ork -n "__fish_ork_needs_command" -f -a "logs" -d 'Print the logs of a pod\'s container'
+complete -c ork -n "__fish_ork_needs_command" -f -a "logs" -d 'Print the logs of a pod\'s container, of a workload\'s first pod (`deployment/NAME`), or of every pod matching -l'
 complete -c ork -n "__fish_ork_needs_command" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "autoscale" -d 'Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_needs_command" -f -a "create" -d 'Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`, `ork create deployment NAME --image=IMG`, `ork create namespace NAME`'
-complete -c ork -n "__fish_ork_needs_command" -f -a "edit" -d 'Edit an object in your editor ($KUBE_EDITOR, $EDITOR, vi) and send the change'
-complete -c ork -n "__fish_ork_needs_command" -f -a "run" -d 'Run an image in a new Pod: `ork run web --image=nginx --port=80`'
-complete -c ork -n "__fish_ork_needs_command" -f -a "expose" -d 'Make a Service for a deployment\'s, replicaset\'s, pod\'s or service\'s pods'
-complete -c ork -n "__fish_ork_needs_command" -f -a "set" -d 'Change one field of containers: `ork set image deployment/web main=IMG`, `ork set env deployment/web K=V K2-`'
+complete -c ork -n "__fish_ork_needs_command" -f -a "create" -d 'Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`'
 complete -c ork -n "__fish_ork_needs_command" -f -a "token" -d 'Make, list and revoke tokens: join tokens for nodes, bearer tokens with a role for users'
 complete -c ork -n "__fish_ork_needs_command" -f -a "user" -d 'Issue a user a client certificate with a role, as a kubeconfig: `ork user create alice --role edit --out alice.kubeconfig`'
 complete -c ork -n "__fish_ork_needs_command" -f -a "secret" -d 'Manage Secrets\' encryption at rest: `ork secret rotate-key`'
@@ -67,6 +63,7 @@ complete -c ork -n "__fish_ork_needs_command" -f -a "tui" -d 'The live dashboard
 complete -c ork -n "__fish_ork_needs_command" -f -a "version" -d 'Print the client and server versions'
 complete -c ork -n "__fish_ork_needs_command" -f -a "config" -d 'Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`'
 complete -c ork -n "__fish_ork_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_needs_command" -f -a "image" -d 'Build images locally, without a registry: `ork image build-busybox`'
 complete -c ork -n "__fish_ork_needs_command" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
 complete -c ork -n "__fish_ork_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -103,6 +100,8 @@ complete -c ork -n "__fish_ork_using_subcommand down" -l context -d 'The kubecon
 complete -c ork -n "__fish_ork_using_subcommand down" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand down" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand down" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand down" -l purge -d 'Also delete the cluster: its data dir (database, CA, tokens, pods\' files) and its context in the client config, so the next `ork up` starts empty'
+complete -c ork -n "__fish_ork_using_subcommand down" -s y -l yes -d 'Do not ask before --purge deletes anything'
 complete -c ork -n "__fish_ork_using_subcommand down" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand down" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand down" -s V -l version -d 'Print version'
@@ -170,8 +169,11 @@ complete -c ork -n "__fish_ork_using_subcommand apply" -l dry-run -d 'Check ever
 complete -c ork -n "__fish_ork_using_subcommand apply" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand get" -s o -l output -d 'Output format: wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,..., custom-columns-file=FILE' -r
-complete -c ork -n "__fish_ork_using_subcommand get" -l sort-by -d 'Sort by the value at a JSONPath (`.metadata.creationTimestamp`, `.status.containerStatuses[0].restartCount`)' -r
+complete -c ork -n "__fish_ork_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t'Columns, as kubectl prints them'
+wide\t'More columns'
+json\t'JSON; a list is `{"apiVersion":"v1","kind":"List","items":[...]}`'
+yaml\t'YAML, one document'
+name\t'`kind/name` per object'"
 complete -c ork -n "__fish_ork_using_subcommand get" -s l -l selector -d 'Only objects whose labels match (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -l field-selector -d 'Only objects whose fields match (`spec.nodeName=n1`, `status.phase!=Running`)' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
@@ -181,12 +183,11 @@ complete -c ork -n "__fish_ork_using_subcommand get" -l context -d 'The kubeconf
 complete -c ork -n "__fish_ork_using_subcommand get" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand get" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand get" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand get" -l show-labels -d 'A LABELS column with every label, last'
 complete -c ork -n "__fish_ork_using_subcommand get" -s A -l all-namespaces -d 'List across all namespaces'
 complete -c ork -n "__fish_ork_using_subcommand get" -s w -l watch -d 'After listing, keep printing changes'
 complete -c ork -n "__fish_ork_using_subcommand get" -l no-headers -d 'Leave out the header line'
 complete -c ork -n "__fish_ork_using_subcommand get" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand get" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand get" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand describe" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand describe" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -202,7 +203,7 @@ complete -c ork -n "__fish_ork_using_subcommand delete" -s f -l filename -d 'Del
 complete -c ork -n "__fish_ork_using_subcommand delete" -s l -l selector -d 'Delete every object of the kind matching this label selector' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -l grace-period -d 'Seconds a pod gets to stop (default: its terminationGracePeriodSeconds)' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -l cascade -d 'What happens to owned objects: background (deleted), orphan (kept), foreground' -r
-complete -c ork -n "__fish_ork_using_subcommand delete" -l wait -d 'Wait until the objects are gone' -r -f -a "true\t''
+complete -c ork -n "__fish_ork_using_subcommand delete" -l wait -d 'Wait until the objects are gone (`--wait=false`: return once the deletion is accepted)' -r -f -a "true\t''
 false\t''"
 complete -c ork -n "__fish_ork_using_subcommand delete" -l timeout -d 'How long to wait' -r
 complete -c ork -n "__fish_ork_using_subcommand delete" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
@@ -371,6 +372,8 @@ complete -c ork -n "__fish_ork_using_subcommand drain" -l insecure-skip-tls-veri
 complete -c ork -n "__fish_ork_using_subcommand drain" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand drain" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s c -l container -d 'The container (needed when the pod has several)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -s l -l selector -d 'Every pod matching this label selector (`app=web`); lines are prefixed `[pod/NAME/CONTAINER]`' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l max-log-requests -d 'How many logs to follow at once with -l -f' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l tail -d 'Only the last N lines' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -379,6 +382,8 @@ complete -c ork -n "__fish_ork_using_subcommand logs" -l context -d 'The kubecon
 complete -c ork -n "__fish_ork_using_subcommand logs" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand logs" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand logs" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand logs" -l all-containers -d 'Every container of the pod(s)'
+complete -c ork -n "__fish_ork_using_subcommand logs" -l prefix -d 'Prefix each line with `[pod/NAME/CONTAINER]` (always on with -l)'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s f -l follow -d 'Keep printing new output'
 complete -c ork -n "__fish_ork_using_subcommand logs" -s p -l previous -d 'The logs of the previous instance (before its last restart)'
 complete -c ork -n "__fish_ork_using_subcommand logs" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
@@ -411,24 +416,20 @@ complete -c ork -n "__fish_ork_using_subcommand autoscale" -l log-level -d 'Log 
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "cm" -d 'A ConfigMap from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "deployment" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "deploy" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "namespace" -d 'A Namespace'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "ns" -d 'A Namespace'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -f -a "cm" -d 'A ConfigMap from literals, files, directories and env files'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-literal -d 'A key and its value (repeatable)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-file -d 'A file (key: its name, or the KEY given) or every regular file of a directory (repeatable)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-env-file -d '`KEY=VALUE` lines of a file; blank lines and `#` comments are skipped (repeatable)' -r -F
@@ -455,60 +456,6 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cm" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l image -d 'A container image (repeatable: one container each)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s r -l replicas -d 'How many pods' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l port -d 'The port the containers expose' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deployment" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l image -d 'A container image (repeatable: one container each)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s r -l replicas -d 'How many pods' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l port -d 'The port the containers expose' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from namespace" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from ns" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -522,93 +469,8 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "generic" -d 'Keys and values from the same sources as a ConfigMap'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "deployment" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
-complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "namespace" -d 'A Namespace'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ork -n "__fish_ork_using_subcommand edit" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand edit" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand edit" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand edit" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand edit" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand edit" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand edit" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand edit" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand edit" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand edit" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand run" -l image -d 'The container image to run' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l port -d 'The port the container exposes' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l env -d 'An environment variable, KEY=VALUE (repeatable)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -s l -l labels -d 'Labels, `a=b,c=d` (instead of `run=NAME`)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l restart -d 'The pod\'s restart policy: Always, OnFailure or Never' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l image-pull-policy -d 'Always, IfNotPresent or Never' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand run" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand run" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand run" -l command -d 'The arguments after `--` are the command, not arguments to the image\'s entrypoint'
-complete -c ork -n "__fish_ork_using_subcommand run" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand run" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand run" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand expose" -l port -d 'The Service\'s port (default: the ports the pods\' containers declare)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l target-port -d 'The pods\' port, a number or a container port\'s name (default: --port)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l type -d 'ClusterIP (default) or NodePort' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l name -d 'The Service\'s name (default: the exposed object\'s)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l protocol -d 'TCP (default) or UDP' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand expose" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand expose" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand expose" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand expose" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand expose" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -f -a "image" -d 'Set containers\' images: `ork set image deployment/web main=nginx:1.27` (`*=IMAGE`: all)'
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -f -a "env" -d 'Set or remove containers\' environment variables: `ork set env deployment/web A=1 B-`'
-complete -c ork -n "__fish_ork_using_subcommand set; and not __fish_seen_subcommand_from image env help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from image" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -s c -l containers -d 'Only the container of this name (default: all)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from env" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from help" -f -a "image" -d 'Set containers\' images: `ork set image deployment/web main=nginx:1.27` (`*=IMAGE`: all)'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from help" -f -a "env" -d 'Set or remove containers\' environment variables: `ork set env deployment/web A=1 B-`'
-complete -c ork -n "__fish_ork_using_subcommand set; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -982,6 +844,32 @@ complete -c ork -n "__fish_ork_using_subcommand completion" -l log-level -d 'Log
 complete -c ork -n "__fish_ork_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -f -a "build-busybox" -d 'Build ork-test/busybox:latest (FROM scratch + this machine\'s static busybox) in the local Docker engine'
+complete -c ork -n "__fish_ork_using_subcommand image; and not __fish_seen_subcommand_from build-busybox help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l busybox -d 'The statically linked busybox to use [default: /bin/busybox or /usr/bin/busybox]' -r -F
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l tag -d 'The image\'s tag' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from build-busybox" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "build-busybox" -d 'Build ork-test/busybox:latest (FROM scratch + this machine\'s static busybox) in the local Docker engine'
+complete -c ork -n "__fish_ork_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand shim" -l dir -d 'The container\'s state directory' -r -F
 complete -c ork -n "__fish_ork_using_subcommand shim" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand shim" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -1003,42 +891,39 @@ complete -c ork -n "__fish_ork_using_subcommand pause" -l log-level -d 'Log leve
 complete -c ork -n "__fish_ork_using_subcommand pause" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand pause" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand pause" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "get" -d 'List objects, or show some by name'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "why" -d 'Explain where a pod can go: every node\'s verdict, and what would make it fit'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "taint" -d 'Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "autoscale" -d 'Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "create" -d 'Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`, `ork create deployment NAME --image=IMG`, `ork create namespace NAME`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "edit" -d 'Edit an object in your editor ($KUBE_EDITOR, $EDITOR, vi) and send the change'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "run" -d 'Run an image in a new Pod: `ork run web --image=nginx --port=80`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "expose" -d 'Make a Service for a deployment\'s, replicaset\'s, pod\'s or service\'s pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "set" -d 'Change one field of containers: `ork set image deployment/web main=IMG`, `ork set env deployment/web K=V K2-`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "token" -d 'Make, list and revoke tokens: join tokens for nodes, bearer tokens with a role for users'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "user" -d 'Issue a user a client certificate with a role, as a kubeconfig: `ork user create alice --role edit --out alice.kubeconfig`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "secret" -d 'Manage Secrets\' encryption at rest: `ork secret rotate-key`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "top" -d 'Show CPU and memory in use by nodes or pods'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "events" -d 'List events, newest last'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "bench" -d 'Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "tui" -d 'The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "version" -d 'Print the client and server versions'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "config" -d 'Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "completion" -d 'Print a shell completion script'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
-complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create edit run expose set token user secret top events bench tui version config completion shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "up" -d 'Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "down" -d 'Stop every pod that `ork up` left running in a data dir (`--purge`: and delete the cluster)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "control" -d 'Run the control daemon: API, store, scheduler, controllers'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "node" -d 'Run a node daemon that joins a control daemon and runs pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "apply" -d 'Create or update objects from manifests (file, directory, or - for stdin)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "get" -d 'List objects, or show some by name'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "describe" -d 'Show one object in detail, with its events'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "delete" -d 'Delete objects by name, by label, or as listed in manifests'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "scale" -d 'Set the replicas of a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "rollout" -d 'Follow, list, undo, restart, pause or resume a Deployment\'s rollouts'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "cordon" -d 'Mark a node unschedulable: no new pods go there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "uncordon" -d 'Mark a node schedulable again'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "why" -d 'Explain where a pod can go: every node\'s verdict, and what would make it fit'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "taint" -d 'Add or remove node taints (`ork taint node N dedicated=gpu:NoSchedule`, `... dedicated-`)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "drain" -d 'Cordon a node and move its pods elsewhere, waiting until they run there'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "logs" -d 'Print the logs of a pod\'s container, of a workload\'s first pod (`deployment/NAME`), or of every pod matching -l'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "exec" -d 'Run a command in a running container (`ork exec POD -- CMD...`; `-it` for a shell)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "autoscale" -d 'Create a HorizontalPodAutoscaler for a Deployment or ReplicaSet'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "create" -d 'Create an object from command-line sources: `ork create configmap NAME --from-literal k=v`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "token" -d 'Make, list and revoke tokens: join tokens for nodes, bearer tokens with a role for users'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "user" -d 'Issue a user a client certificate with a role, as a kubeconfig: `ork user create alice --role edit --out alice.kubeconfig`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "secret" -d 'Manage Secrets\' encryption at rest: `ork secret rotate-key`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "top" -d 'Show CPU and memory in use by nodes or pods'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "events" -d 'List events, newest last'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "bench" -d 'Measure ork: `ork bench scheduler [--nodes 5000 --warm 1000 --pods 10000]`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "tui" -d 'The live dashboard: watch pods, deployments, nodes, events and failovers; scale, roll back, drain'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "version" -d 'Print the client and server versions'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "config" -d 'Show the client config (a kubeconfig) or its path: `ork config view`, `ork config path`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "completion" -d 'Print a shell completion script'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "image" -d 'Build images locally, without a registry: `ork image build-busybox`'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "shim" -d 'Runs one container process and records how it ended (used by the process runtime)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "pause" -d 'Waits for SIGTERM (the process of the docker runtime\'s pod sandbox)'
+complete -c ork -n "__fish_ork_using_subcommand help; and not __fish_seen_subcommand_from up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion image shim pause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "status" -d 'Follow a rollout until it completes; exit non-zero if it fails or is rolled back'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "history" -d 'List the revisions of a deployment, or show one'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "undo" -d 'Go back to the previous revision, or to a given one'
@@ -1046,11 +931,7 @@ complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "pause" -d 'Stop rolling out template changes (scaling still works)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "resume" -d 'Roll out again'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "deployment" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
-complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "namespace" -d 'A Namespace'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from set" -f -a "image" -d 'Set containers\' images: `ork set image deployment/web main=nginx:1.27` (`*=IMAGE`: all)'
-complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from set" -f -a "env" -d 'Set or remove containers\' environment variables: `ork set env deployment/web A=1 B-`'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Make a token and print it (it is shown once): a join token for `--role node` (`K10<ca hash>::<id>.<secret>`, for `ork node --token-file`), else a bearer token'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List tokens: id, role, expiry, description (never the secret)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke tokens by id: they stop working at once'
@@ -1065,3 +946,4 @@ complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the client config, with tokens and keys hidden unless --raw'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the client config\'s path'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "build-busybox" -d 'Build ork-test/busybox:latest (FROM scratch + this machine\'s static busybox) in the local Docker engine'

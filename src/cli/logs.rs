@@ -269,10 +269,17 @@ pub async fn logs(ctx: &Ctx, a: LogsArgs) -> Result<()> {
                 vec![ctx.client.get::<Pod>(&ns, &name).await?]
             }
             Target::Owner { path_kind, name } => {
-                let obj: Value = ctx
-                    .client
-                    .get_json(&path_kind.path(&ns, &name), &[])
-                    .await?;
+                let obj: Value = match ctx.client.get_json(&path_kind.path(&ns, &name), &[]).await {
+                    Ok(v) => v,
+                    // A kind this cluster has no route for.
+                    Err(e) if e.is_not_found() && e.to_string().contains("no route") => {
+                        return Err(CliError::Failed(format!(
+                            "this cluster does not serve {}s: give a pod, a deployment or a replicaset",
+                            path_kind.singular()
+                        )));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let sel = selector_of(&obj).map_err(|e| {
                     CliError::Failed(format!("{}/{name}: {e}", path_kind.singular()))
                 })?;

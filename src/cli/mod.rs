@@ -322,7 +322,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
 
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     if let Command::Pause = cli.command {
         return crate::node::runtime::docker::sandbox::pause();
     }
@@ -364,8 +367,66 @@ pub fn run() -> i32 {
     }
 }
 
+/// Help and version print as clap prints them; a misuse is one line on
+/// stderr (clap's error and its tip, if any) and exit code 2.
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    eprintln!("{}", one_line(&e.render().to_string()));
+    2
+}
+
+/// clap's multi-line error as one line: the error, its tips, and where to
+/// read more.
+pub fn one_line(rendered: &str) -> String {
+    let lines: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut out = lines.first().copied().unwrap_or("error").to_string();
+    for l in &lines[1.min(lines.len())..] {
+        if let Some(tip) = l.strip_prefix("tip:") {
+            out.push_str(&format!(" ({})", tip.trim()));
+        }
+    }
+    let usage = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage:"))
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+    if let Some(cmd) = usage.filter(|c| !c.is_empty()) {
+        out.push_str(&format!("; see `{cmd} --help`"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn misuse_is_one_line() {
+        use clap::Parser;
+        let e = super::Cli::try_parse_from(["ork", "get", "pods", "--bogus"]).unwrap_err();
+        let line = super::one_line(&e.render().to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("error: unexpected argument '--bogus'"),
+            "{line}"
+        );
+        assert!(line.ends_with("see `ork get --help`"), "{line}");
+    }
+
     #[test]
     fn the_command_tree_is_consistent() {
         super::command().debug_assert();

@@ -98,7 +98,8 @@ pub async fn open_runtimes(
                     let version = d.version.clone();
                     let health = check::check(d.engine(), node_id).await;
                     let verdict = if health.ok {
-                        String::new()
+                        "; engine check passed: a container started on its bridge network"
+                            .to_string()
                     } else {
                         tracing::warn!(message = %health.message, "Docker engine check failed");
                         format!("; WARNING: {}", health.message)

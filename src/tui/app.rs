@@ -250,6 +250,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     pub page: Option<Page>,
     pub help: bool,
+    /// Lines the help is scrolled by (when it does not fit).
+    pub help_scroll: u16,
     pub conn: Conn,
     pub latency: Option<Duration>,
     pub flash: Option<(String, bool, Instant)>,
@@ -282,6 +284,7 @@ impl App {
             prompt: None,
             page: None,
             help: false,
+            help_scroll: 0,
             conn: Conn::Connecting,
             latency: None,
             flash: None,

@@ -89,7 +89,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
     footer(app, f, foot);
     if app.help {
-        help(f, body);
+        help(app, f, body);
     }
 }
 
@@ -558,25 +558,81 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn help(f: &mut Frame, area: Rect) {
-    let mut lines: Vec<Line> = vec![];
+/// Width of the key column of the help.
+const HELP_KEY: usize = 10;
+
+/// `text` wrapped at word boundaries into lines of at most `width` chars.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let len = cur.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The help for columns `width` wide: each scope's title, then `key  what
+/// it does`, long descriptions wrapped under themselves.
+pub fn help_text(width: usize) -> Vec<Line<'static>> {
+    let text_w = width.saturating_sub(HELP_KEY).max(12);
+    let mut lines = vec![];
     for (title, rows) in keys::help_lines() {
         lines.push(Line::from(title).bold().cyan());
         for (k, h) in rows {
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {k:<8}")).bold(),
-                Span::raw(h),
-            ]));
+            for (i, part) in wrap(h, text_w).into_iter().enumerate() {
+                let key = if i == 0 {
+                    format!("  {k:<8}")
+                } else {
+                    " ".repeat(HELP_KEY)
+                };
+                lines.push(Line::from(vec![Span::raw(key).bold(), Span::raw(part)]));
+            }
         }
     }
-    // Two columns, so it fits a 48-line terminal.
-    let half = lines.len().div_ceil(2);
-    let right = lines.split_off(half);
+    lines
+}
+
+/// How many columns the help takes in `width` x `height`: the fewest that
+/// fit it whole, else the most that keep 40 columns each (and it scrolls).
+pub fn help_columns(width: usize, height: usize) -> usize {
+    let max = (width / 40).clamp(1, 3);
+    (1..=max)
+        .find(|n| help_text(width / n - 1).len().div_ceil(*n) <= height)
+        .unwrap_or(max)
+}
+
+fn help(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Clear, area);
-    let outer = block(" keys (any key closes) ".into());
+    let probe = block(String::new()).inner(area);
+    let (w, h) = (probe.width as usize, probe.height as usize);
+    let n = help_columns(w, h);
+    let mut lines = help_text(w / n - 1);
+    let per = lines.len().div_ceil(n);
+    let title = if per > h {
+        " keys (j/k scroll, any other key closes) "
+    } else {
+        " keys (any key closes) "
+    };
+    let outer = block(title.into());
     let inner = outer.inner(area);
     f.render_widget(outer, area);
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
-    f.render_widget(Paragraph::new(lines), l);
-    f.render_widget(Paragraph::new(right), r);
+    let scroll = app.help_scroll.min(per.saturating_sub(h) as u16);
+    let areas = Layout::horizontal(vec![Constraint::Fill(1); n]).split(inner);
+    for a in areas.iter() {
+        let rest = lines.split_off(per.min(lines.len()));
+        f.render_widget(
+            Paragraph::new(std::mem::replace(&mut lines, rest)).scroll((scroll, 0)),
+            *a,
+        );
+    }
 }

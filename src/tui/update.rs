@@ -195,8 +195,21 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         return super::prompt::prompt_key(app, p, k);
     }
     if app.help {
-        // Any key closes the help; `?` and esc just close it.
+        // j/k and the arrows scroll a help taller than the terminal.
+        match k.code {
+            KeyCode::Char('j') | KeyCode::Down | KeyCode::PageDown => {
+                app.help_scroll = app.help_scroll.saturating_add(1);
+                return vec![];
+            }
+            KeyCode::Char('k') | KeyCode::Up | KeyCode::PageUp => {
+                app.help_scroll = app.help_scroll.saturating_sub(1);
+                return vec![];
+            }
+            _ => {}
+        }
+        // Any other key closes the help; `?` and esc just close it.
         app.help = false;
+        app.help_scroll = 0;
         if matches!(
             k.code,
             KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')

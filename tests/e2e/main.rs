@@ -19,6 +19,7 @@ mod kubectl_patch;
 mod kubectl_stream;
 mod kubectl_surface;
 mod manifests;
+mod newcomer;
 mod pod_user;
 mod probes;
 mod restarts;

@@ -123,3 +123,42 @@ fn snapshot_of_prompts_pages_help_and_the_banner() {
     key(&mut app, KeyCode::Char('k'));
     snapshot("history", &mut app);
 }
+
+#[test]
+fn the_help_fits_80_columns_and_up_without_cutting_a_word() {
+    use crate::tui::draw::{help_columns, help_text};
+    for inner in [78usize, 108, 158] {
+        let n = help_columns(inner, 20);
+        let col = inner / n - 1;
+        let text = help_text(col);
+        for l in &text {
+            assert!(
+                l.width() <= col,
+                "{inner}: {:?} is wider than {col}",
+                l.to_string()
+            );
+        }
+        let all = text
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (_, rows) in crate::tui::keys::help_lines() {
+            for (_, h) in rows {
+                for word in h.split_whitespace() {
+                    assert!(all.contains(word), "{inner}: {word:?} of {h:?} is missing");
+                }
+            }
+        }
+    }
+    // At 80x24 the help scrolls rather than being cut.
+    let mut app = seeded();
+    key(&mut app, KeyCode::Char('?'));
+    let top = render(&mut app, 80, 24);
+    assert!(top.contains("j/k scroll"), "{top}");
+    key(&mut app, KeyCode::Char('j'));
+    assert!(app.help, "j scrolls the help instead of closing it");
+    let got = render(&mut app, 80, 24);
+    assert_ne!(got, top, "j scrolled nothing");
+    assert!(got.lines().all(|l| l.chars().count() <= 80));
+}
