@@ -73,6 +73,9 @@ _ork() {
             ork,pause)
                 cmd="ork__subcmd__pause"
                 ;;
+            ork,port-forward)
+                cmd="ork__subcmd__port__subcmd__forward"
+                ;;
             ork,rollout)
                 cmd="ork__subcmd__rollout"
                 ;;
@@ -258,6 +261,9 @@ _ork() {
                 ;;
             ork__subcmd__help,pause)
                 cmd="ork__subcmd__help__subcmd__pause"
+                ;;
+            ork__subcmd__help,port-forward)
+                cmd="ork__subcmd__help__subcmd__port__subcmd__forward"
                 ;;
             ork__subcmd__help,rollout)
                 cmd="ork__subcmd__help__subcmd__rollout"
@@ -494,7 +500,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion shim pause help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create token user secret top events bench tui version config completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2192,7 +2198,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec autoscale create token user secret top events bench tui version config completion shim pause help"
+            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create token user secret top events bench tui version config completion shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2598,6 +2604,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__port__subcmd__forward)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3134,6 +3154,56 @@ _ork() {
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__port__subcmd__forward)
+            opts="-n -h -V --address --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
