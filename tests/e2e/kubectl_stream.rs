@@ -1,8 +1,8 @@
 //! The real kubectl's streams against process pods: `kubectl exec` (output,
 //! the command's exit code, stdin, a terminal in tmux), `kubectl attach`,
 //! `kubectl port-forward` and `ork port-forward` with a real HTTP request
-//! through them; kubectl before 1.30, which speaks SPDY only, is told why
-//! it is refused.
+//! through them, to a process pod and to a Docker pod at its own address;
+//! kubectl before 1.30, which speaks SPDY only, is told why it is refused.
 
 use crate::harness::{Cluster, ORK, wait_for};
 use crate::kubectl::{kubectl_version, require_kubectl};
@@ -400,4 +400,55 @@ fn kubectl_exec_it_runs_a_shell_from_a_raw_terminal() {
     wait_screen("kubectl exits with the shell's code", &|s| {
         s.contains("KUBECTL-EXITED 5")
     });
+}
+
+#[test]
+fn port_forward_reaches_a_docker_pod_at_its_own_address() {
+    if !crate::docker::docker_ready() {
+        return;
+    }
+    let c = Cluster::start(1, "docker");
+    c.apply(&format!(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: dweb
+spec:
+  containers:
+  - name: httpd
+    image: {}
+    imagePullPolicy: Never
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    ports:
+    - containerPort: 8080
+"#,
+        crate::docker::IMAGE
+    ));
+    c.wait_json(
+        "pod dweb running",
+        Duration::from_secs(60),
+        &["get", "pod", "dweb"],
+        |p| p["status"]["phase"] == "Running",
+    );
+    seed_discovery(&c);
+    let mut forwards = vec![
+        ork_cmd(&c, &["port-forward", "pod/dweb", ":8080"])
+            .spawn()
+            .unwrap(),
+    ];
+    if let Some(bin) = require_kubectl() {
+        forwards.push(
+            c.kubectl_cmd(&bin, &["port-forward", "pod/dweb", ":8080"])
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for mut child in forwards {
+        let lines = lines_of(&mut child);
+        let _child = Killed(child);
+        let port = forwarded_port(&lines);
+        let body = get_through(port);
+        assert!(body.contains("hello from ork-test/busybox"), "{body}");
+    }
 }
