@@ -298,6 +298,51 @@ mod tests {
     }
 
     #[test]
+    fn the_oldest_running_pod_is_the_one_forwarded_to() {
+        let mut old = Pod::test("b").running(true);
+        old.metadata.creation_timestamp = Some(crate::api::Time::now());
+        let mut new = Pod::test("a").running(true);
+        new.metadata.creation_timestamp = old
+            .metadata
+            .creation_timestamp
+            .map(|t| crate::api::Time(t.0 + chrono::Duration::seconds(5)));
+        let pending = Pod::test("0");
+        let pods = [new, pending, old];
+        assert_eq!(pick_pod(&pods).unwrap().metadata.name, "b");
+        assert!(pick_pod(&[Pod::test("p")]).is_none());
+    }
+
+    #[test]
+    fn a_service_port_leads_to_its_target_port_on_the_pod_by_number_or_name() {
+        let pod = Pod::test("p").serving("http", 8080, "10.0.0.1", 31000);
+        let mut svc = Service::test("web");
+        svc.spec.ports = vec![
+            crate::api::service::ServicePort {
+                port: 80,
+                target_port: Some(IntOrString::String("http".into())),
+                ..Default::default()
+            },
+            crate::api::service::ServicePort {
+                port: 9000,
+                ..Default::default()
+            },
+        ];
+        assert_eq!(service_target_port(&svc, 80, &pod), Ok(8080));
+        assert_eq!(service_target_port(&svc, 9000, &pod), Ok(9000));
+        assert!(
+            service_target_port(&svc, 81, &pod)
+                .unwrap_err()
+                .contains("80, 9000")
+        );
+        svc.spec.ports[0].target_port = Some(IntOrString::String("grpc".into()));
+        assert!(
+            service_target_port(&svc, 80, &pod)
+                .unwrap_err()
+                .contains("grpc")
+        );
+    }
+
+    #[test]
     fn targets_are_pods_deployments_or_services() {
         assert_eq!(parse_target("web"), Ok(Target::Pod("web".into())));
         assert_eq!(parse_target("po/web"), Ok(Target::Pod("web".into())));

@@ -231,7 +231,7 @@ where
         resize,
     } = session;
     // Input: frames from the client to the command's stdin.
-    let input_task = tokio::spawn(async move {
+    let mut input_task = tokio::spawn(async move {
         let mut input = input;
         let mut buf = vec![];
         let mut chunk = vec![0u8; 16 * 1024];
@@ -271,7 +271,14 @@ where
         }
     });
     let mut failed = None;
-    while let Some(item) = output.next().await {
+    loop {
+        let item = tokio::select! {
+            item = output.next() => item,
+            // The connection closed (the client went away): dropping the
+            // session ends the command, even one that writes nothing.
+            _ = &mut input_task => return,
+        };
+        let Some(item) = item else { break };
         let frame = match item {
             Ok(ExecOutput::Stdout(b)) => Frame::Stdout(b.to_vec()),
             Ok(ExecOutput::Stderr(b)) => Frame::Stderr(b.to_vec()),

@@ -218,7 +218,11 @@ fn view_may(m: &str, p: &str) -> bool {
     if p.contains("selfsubject") {
         return m == "POST";
     }
-    m == "GET" && !p.contains("/secrets") && p != "/metrics"
+    // Streams opened with GET (WebSocket) are `create pods/exec|attach|portforward`.
+    let stream = ["/exec", "/attach", "/portforward"]
+        .iter()
+        .any(|s| p.ends_with(s));
+    m == "GET" && !p.contains("/secrets") && p != "/metrics" && !stream
 }
 
 /// What the edit role may do: view's reads, every write to workloads

