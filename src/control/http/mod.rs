@@ -14,11 +14,13 @@
 mod access;
 mod apply;
 mod eviction;
+mod hpa_v1;
 mod logs;
 mod metrics;
 mod nodes;
 mod pages;
 mod resources;
+mod rules;
 mod scale;
 mod watch;
 
@@ -232,6 +234,8 @@ fn protected_routes(public_metrics: bool) -> Routes {
     }
     r = nodes::routes(r);
     r = eviction::routes(r);
+    r = hpa_v1::routes(r);
+    r = rules::routes(r);
     r = metrics::routes(r);
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));
