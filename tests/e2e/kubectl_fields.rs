@@ -149,32 +149,6 @@ fn kubectl_autoscale_can_i_cordon_and_drain() {
     c.apply(&Deploy::new("web", 2).yaml());
     c.wait_running("app=web", 2);
 
-    assert_eq!(
-        c.kubectl_ok(&k, &["auth", "can-i", "create", "pods"])
-            .trim(),
-        "yes"
-    );
-    let list = c.kubectl_ok(&k, &["auth", "can-i", "--list"]);
-    assert!(list.contains("pods"), "{list}");
-
-    c.kubectl_ok(
-        &k,
-        &[
-            "autoscale",
-            "deployment",
-            "web",
-            "--min=1",
-            "--max=3",
-            "--cpu-percent=50",
-        ],
-    );
-    let hpa = c.kubectl_ok(&k, &["get", "hpa.v2.autoscaling", "web", "-o", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&hpa).unwrap();
-    assert_eq!(
-        v["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
-        50
-    );
-
     c.kubectl_ok(&k, &["cordon", "n1"]);
     let node = c.json(&["get", "node", "n1"]).unwrap();
     assert_eq!(node["spec"]["unschedulable"], true);
@@ -196,4 +170,32 @@ fn kubectl_autoscale_can_i_cordon_and_drain() {
             })
             .then_some(())
     });
+
+    // kubectl sends the HPA and the access reviews (and drain its
+    // DeleteOptions) as protobuf.
+    c.kubectl_ok(
+        &k,
+        &[
+            "autoscale",
+            "deployment",
+            "web",
+            "--min=1",
+            "--max=3",
+            "--cpu-percent=50",
+        ],
+    );
+    let hpa = c.kubectl_ok(&k, &["get", "hpa.v2.autoscaling", "web", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&hpa).unwrap();
+    assert_eq!(
+        v["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+        50
+    );
+
+    assert_eq!(
+        c.kubectl_ok(&k, &["auth", "can-i", "create", "pods"])
+            .trim(),
+        "yes"
+    );
+    let list = c.kubectl_ok(&k, &["auth", "can-i", "--list"]);
+    assert!(list.contains("pods"), "{list}");
 }

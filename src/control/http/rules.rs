@@ -132,3 +132,56 @@ async fn rules_review(
     });
     Ok((StatusCode::CREATED, axum::Json(review)).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::authz::Role;
+
+    struct NoPods;
+
+    impl Facts for NoPods {
+        fn pod_node(&self, _: &str, _: &str) -> Option<String> {
+            None
+        }
+        fn node_uses(&self, _: &str, _: &str, _: &str, _: &str) -> bool {
+            false
+        }
+        fn event_about(&self, _: &str, _: &str) -> Option<(String, String, String)> {
+            None
+        }
+    }
+
+    fn verbs_on(rules: &[Value], resource: &str) -> Vec<String> {
+        rules
+            .iter()
+            .find(|r| r["resources"][0] == resource)
+            .map(|r| serde_json::from_value(r["verbs"].clone()).unwrap())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_view_role_reads_and_the_edit_role_writes() {
+        let view = Identity::User {
+            name: "v".into(),
+            role: Role::View,
+        };
+        let (found, non_resource) = rules(&view, "default", &NoPods);
+        assert_eq!(verbs_on(&found, "pods"), ["get", "list", "watch"]);
+        assert!(verbs_on(&found, "secrets").is_empty());
+        assert!(!verbs_on(&found, "pods/eviction").contains(&"create".to_string()));
+        assert!(
+            non_resource[0]["nonResourceURLs"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("/version"))
+        );
+        let edit = Identity::User {
+            name: "e".into(),
+            role: Role::Edit,
+        };
+        let (found, _) = rules(&edit, "default", &NoPods);
+        assert!(verbs_on(&found, "pods/eviction").contains(&"create".to_string()));
+        assert_eq!(verbs_on(&found, "deployments").len(), VERBS.len());
+    }
+}
