@@ -289,6 +289,7 @@ pub fn authorize(id: &Identity, a: &Attributes, facts: &dyn Facts) -> Decision {
     }
     if a.verb == "create"
         && ((a.is("authorization.k8s.io", "selfsubjectaccessreviews"))
+            || a.is("authorization.k8s.io", "selfsubjectrulesreviews")
             || a.is("authentication.k8s.io", "selfsubjectreviews"))
     {
         return Decision::Allow;

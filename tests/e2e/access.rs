@@ -173,6 +173,7 @@ fn node_a_may(m: &str, p: &str) -> bool {
         "/version" => read,
         _ if is_discovery(p) => read,
         "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+        | "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
         | "/apis/authentication.k8s.io/v1/selfsubjectreviews" => m == "POST",
         "/api/v1/nodes" => m == "POST",
         "/api/v1/nodes/a" | "/api/v1/nodes/a/status" => matches!(m, "GET" | "PUT" | "PATCH"),

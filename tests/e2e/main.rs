@@ -15,6 +15,7 @@ mod hardening;
 mod join;
 mod kubectl;
 mod kubectl_discovery;
+mod kubectl_fields;
 mod kubectl_patch;
 mod kubectl_stream;
 mod kubectl_surface;

@@ -16,12 +16,14 @@ mod apply;
 mod discovery;
 mod eviction;
 mod field_validation;
+mod hpa_v1;
 mod logs;
 mod metrics;
 mod nodes;
 mod pages;
 mod patch;
 mod resources;
+mod rules;
 mod scale;
 mod spdy;
 mod stream;
@@ -227,6 +229,8 @@ fn protected_routes(public_metrics: bool) -> Routes {
     r = nodes::routes(r);
     r = eviction::routes(r);
     r = stream::routes(r);
+    r = hpa_v1::routes(r);
+    r = rules::routes(r);
     r = metrics::routes(r);
     if !public_metrics {
         r = r.route("/metrics", get(metrics::prometheus));

@@ -416,3 +416,48 @@ async fn a_node_watcher_that_falls_behind_expires() {
     assert!(matches!(err, StoreError::Expired { .. }), "{err}");
     assert!((1000..1100).contains(&got), "{got} events before expiring");
 }
+
+#[tokio::test]
+async fn lists_read_at_an_earlier_revision_undo_later_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    store.create(pod("a")).await.unwrap();
+    store.create(pod("b")).await.unwrap();
+    let then = store.revision();
+    store.create(pod("c")).await.unwrap();
+    store
+        .delete::<Pod>("default", "a", Preconditions::default())
+        .await
+        .unwrap();
+    store
+        .mutate::<Pod, _>("default", "b", Subresource::Main, |p| {
+            p.metadata.labels.insert("late".into(), "yes".into());
+            Ok(true)
+        })
+        .await
+        .unwrap();
+    let names = |at| -> Vec<(String, bool)> {
+        let (items, rev) = store
+            .list_entries_at(Kind::Pod, Some("default"), at, |_| true)
+            .unwrap();
+        assert_eq!(rev, at.min(store.revision()));
+        items
+            .iter()
+            .map(|e| {
+                let m = e.obj.meta();
+                (m.name.clone(), m.labels.contains_key("late"))
+            })
+            .collect()
+    };
+    let s = |n: &str, late| (n.to_string(), late);
+    assert_eq!(names(then), [s("a", false), s("b", false)]);
+    assert_eq!(names(u64::MAX), [s("b", true), s("c", false)]);
+    // A store opened again holds no history in memory: earlier is expired.
+    drop(store);
+    let again = open(dir.path());
+    assert!(matches!(
+        again.list_entries_at(Kind::Pod, None, then, |_| true),
+        Err(StoreError::Expired { .. })
+    ));
+}
