@@ -108,6 +108,11 @@ pub fn subresources(kind: Kind) -> Vec<Subresource> {
             });
         }
         subs.push(Subresource {
+            name: "eviction",
+            response: ("policy", "v1", "Eviction"),
+            verbs: &["create"],
+        });
+        subs.push(Subresource {
             name: "log",
             response: ("", "v1", "Pod"),
             verbs: &["get"],
@@ -195,6 +200,17 @@ pub fn groups() -> Groups {
         ),
     );
     add(
+        "authorization.k8s.io",
+        "v1",
+        plain(
+            "selfsubjectrulesreviews",
+            "",
+            "SelfSubjectRulesReview",
+            false,
+            &["create"],
+        ),
+    );
+    add(
         "authentication.k8s.io",
         "v1",
         plain(
@@ -205,6 +221,9 @@ pub fn groups() -> Groups {
             &["create"],
         ),
     );
+    // Evictions are a subresource of pods; kubectl drain looks for the
+    // group before it evicts instead of deleting.
+    out.push(("policy", vec![("v1", vec![])]));
     out
 }
 
