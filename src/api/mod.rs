@@ -7,6 +7,7 @@
 
 pub mod apps;
 pub mod autoscaling;
+pub mod columns;
 pub mod config;
 pub mod core;
 pub mod exec;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod object;
 pub mod placement;
 pub mod pod;
+pub mod protobuf;
 pub mod quantity;
 pub mod security;
 pub mod selector;

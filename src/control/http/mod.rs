@@ -17,6 +17,7 @@ mod metrics;
 mod nodes;
 mod resources;
 mod scale;
+mod table;
 mod watch;
 
 pub use access::Caller;
