@@ -14,8 +14,25 @@ pub struct Namespace {
     pub api_version: String,
     pub kind: String,
     pub metadata: ObjectMeta,
+    /// Accepted as Kubernetes has it (`kubectl create namespace` sends an
+    /// empty one); ork runs no namespace finalizers.
+    #[serde(skip_serializing_if = "NamespaceSpec::is_empty")]
+    pub spec: NamespaceSpec,
     #[serde(skip_serializing_if = "NamespaceStatus::is_empty")]
     pub status: NamespaceStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamespaceSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
+}
+
+impl NamespaceSpec {
+    pub fn is_empty(&self) -> bool {
+        self.finalizers.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

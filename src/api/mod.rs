@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod autoscaling;
 pub mod autoscaling_v1;
+pub mod columns;
 pub mod config;
 pub mod core;
 pub mod exec;
@@ -23,6 +24,7 @@ pub mod openapi;
 pub mod openapi_pb;
 pub mod placement;
 pub mod pod;
+pub mod protobuf;
 pub mod quantity;
 pub mod remotecommand;
 pub mod security;

@@ -3,51 +3,13 @@
 //! Everything returns text; the caller prints it or draws it.
 
 use super::{Result, VerbError};
-use crate::api::{AnyObject, Kind, Node, Pod, Quantity, Time, qualified_name};
+use crate::api::columns::{self, ColumnDef};
+use crate::api::{AnyObject, Kind, Time, qualified_name};
 use serde_json::Value;
 use tabled::builder::Builder;
 use tabled::settings::{Padding, Style};
 
-/// Age as kubectl shows it at `now`: `45s`, `5m30s`, `95m`, `7h12m`, `3d4h`,
-/// `400d`, `2y30d`.
-pub fn age(t: Option<Time>, now: Time) -> String {
-    let Some(t) = t else {
-        return "<unknown>".into();
-    };
-    human_duration(t.seconds_until(&now))
-}
-
-/// `big` of one unit and `small` of the next, leaving out a zero `small`.
-fn two_units(big: i64, big_unit: &str, small: i64, small_unit: &str) -> String {
-    if small == 0 {
-        format!("{big}{big_unit}")
-    } else {
-        format!("{big}{big_unit}{small}{small_unit}")
-    }
-}
-
-/// A number of seconds the way kubectl shows ages.
-pub fn human_duration(secs: i64) -> String {
-    let s = secs.max(0);
-    let (m, h, d) = (s / 60, s / 3600, s / 86400);
-    if s < 120 {
-        format!("{s}s")
-    } else if m < 10 {
-        two_units(m, "m", s % 60, "s")
-    } else if h < 3 {
-        format!("{m}m")
-    } else if h < 8 {
-        two_units(h, "h", m % 60, "m")
-    } else if h < 48 {
-        format!("{h}h")
-    } else if d < 8 {
-        two_units(d, "d", h % 24, "h")
-    } else if d < 365 * 2 {
-        format!("{d}d")
-    } else {
-        two_units(d / 365, "y", d % 365, "d")
-    }
-}
+pub use crate::api::columns::{age, human_duration, or};
 
 /// Columns separated by three spaces, no borders, headers in capitals.
 pub fn table(headers: &[String], rows: &[Vec<String>], with_headers: bool) -> String {
@@ -107,22 +69,6 @@ pub fn aligned_row(widths: &[usize], row: &[String]) -> String {
     out
 }
 
-fn or_none(s: String) -> String {
-    if s.is_empty() { "<none>".into() } else { s }
-}
-
-/// `s`, or `default` when it is empty.
-pub fn or<'a>(s: &'a str, default: &'a str) -> &'a str {
-    if s.is_empty() { default } else { s }
-}
-
-fn join_labels(m: &std::collections::BTreeMap<String, String>) -> String {
-    m.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// Which columns a table has, and the moment its ages count to.
 #[derive(Clone, Copy, Debug)]
 pub struct Columns {
@@ -147,317 +93,45 @@ impl Columns {
         }
     }
 
-    /// Column names for a kind.
-    pub fn headers(&self, kind: Kind) -> Vec<String> {
-        let wide = self.wide;
-        let mut h: Vec<&str> = vec![];
-        if self.with_ns {
-            h.push("NAMESPACE");
-        }
-        match kind {
-            Kind::Pod => {
-                h.extend(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
-                if wide {
-                    h.extend(["IP", "NODE", "PORTS"]);
-                }
-            }
-            Kind::Deployment => {
-                h.extend(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
-                if wide {
-                    h.extend(["CONTAINERS", "IMAGES", "SELECTOR"]);
-                }
-            }
-            Kind::ReplicaSet => {
-                h.extend(["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
-                if wide {
-                    h.extend(["CONTAINERS", "IMAGES", "SELECTOR"]);
-                }
-            }
-            Kind::Node => {
-                h.extend(["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
-                if wide {
-                    h.extend([
-                        "INTERNAL-IP",
-                        "CPU",
-                        "MEMORY",
-                        "OS-IMAGE",
-                        "KERNEL-VERSION",
-                        "CONTAINER-RUNTIME",
-                    ]);
-                }
-            }
-            Kind::Namespace => h.extend(["NAME", "STATUS", "AGE"]),
-            Kind::Event => h.extend(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]),
-            Kind::ConfigMap => h.extend(["NAME", "DATA", "AGE"]),
-            Kind::Service => {
-                h.extend([
-                    "NAME",
-                    "TYPE",
-                    "CLUSTER-IP",
-                    "EXTERNAL-IP",
-                    "PORT(S)",
-                    "AGE",
-                ]);
-                if wide {
-                    h.push("SELECTOR");
-                }
-            }
-            Kind::Endpoints => h.extend(["NAME", "ENDPOINTS", "AGE"]),
-            Kind::Secret => h.extend(["NAME", "TYPE", "DATA", "AGE"]),
-            Kind::PersistentVolumeClaim => h.extend([
-                "NAME",
-                "STATUS",
-                "NODE",
-                "CAPACITY",
-                "ACCESS MODES",
-                "STORAGECLASS",
-                "AGE",
-            ]),
-            Kind::HorizontalPodAutoscaler => h.extend([
-                "NAME",
-                "REFERENCE",
-                "TARGETS",
-                "MINPODS",
-                "MAXPODS",
-                "REPLICAS",
-                "AGE",
-            ]),
-        }
-        h.into_iter().map(String::from).collect()
+    /// Whether a column is shown: `-o wide`'s only with `wide`.
+    fn shows(&self, def: &ColumnDef) -> bool {
+        def.priority == 0 || self.wide
     }
 
-    /// One object's cells, in the order of [`Columns::headers`].
+    /// Column names for a kind, in capitals as kubectl prints them.
+    pub fn headers(&self, kind: Kind) -> Vec<String> {
+        let mut h = vec![];
+        if self.with_ns {
+            h.push("NAMESPACE".to_string());
+        }
+        h.extend(
+            columns::definitions(kind)
+                .iter()
+                .filter(|d| self.shows(d))
+                .map(|d| d.name.to_uppercase()),
+        );
+        h
+    }
+
+    /// One object's cells, in the order of [`Columns::headers`]: the cells
+    /// the API server serves in its `Table`s.
     pub fn row(&self, obj: &AnyObject) -> Vec<String> {
-        let (wide, now) = (self.wide, self.now);
-        let m = obj.meta();
-        let age = |t| age(t, now);
         let mut r = vec![];
         if self.with_ns {
-            r.push(m.namespace.clone());
+            r.push(obj.meta().namespace.clone());
         }
-        let name = if self.qualified {
-            qualified_name(obj.kind(), &m.name)
-        } else {
-            m.name.clone()
-        };
-        match obj {
-            AnyObject::Pod(p) => {
-                let (ready, total) = p.ready_count();
-                r.extend([
-                    name,
-                    format!("{ready}/{total}"),
-                    p.display_status(),
-                    restarts(p, now),
-                    age(m.creation_timestamp),
-                ]);
-                if wide {
-                    r.extend([
-                        or_none(p.status.pod_ip.clone()),
-                        or_none(p.spec.node_name.clone()),
-                        ports(p),
-                    ]);
-                }
+        let defs = columns::definitions(obj.kind());
+        for (def, cell) in defs.iter().zip(columns::cells(obj, self.now)) {
+            if !self.shows(def) {
+                continue;
             }
-            AnyObject::Deployment(d) => {
-                r.extend([
-                    name,
-                    format!("{}/{}", d.status.ready_replicas, d.replicas()),
-                    d.status.updated_replicas.to_string(),
-                    d.status.available_replicas.to_string(),
-                    age(m.creation_timestamp),
-                ]);
-                if wide {
-                    let (c, i) = images(&d.spec.template.spec);
-                    r.extend([c, i, or_none(join_labels(&d.spec.selector.match_labels))]);
-                }
-            }
-            AnyObject::ConfigMap(c) => {
-                r.extend([name, c.key_count().to_string(), age(m.creation_timestamp)]);
-            }
-            AnyObject::Service(s) => {
-                r.extend([
-                    name,
-                    or(&s.spec.type_, "ClusterIP").to_string(),
-                    or_none(s.spec.cluster_ip.clone()),
-                    "<none>".into(),
-                    s.ports_text(),
-                    age(m.creation_timestamp),
-                ]);
-                if wide {
-                    r.push(or_none(join_labels(&s.spec.selector)));
-                }
-            }
-            AnyObject::Secret(s) => {
-                r.extend([
-                    name,
-                    s.type_name().to_string(),
-                    s.data.len().to_string(),
-                    age(m.creation_timestamp),
-                ]);
-            }
-            AnyObject::PersistentVolumeClaim(c) => {
-                let modes: Vec<&str> = c
-                    .spec
-                    .access_modes
-                    .iter()
-                    .map(|m| match m.as_str() {
-                        "ReadWriteOnce" => "RWO",
-                        "ReadOnlyMany" => "ROX",
-                        "ReadWriteMany" => "RWX",
-                        "ReadWriteOncePod" => "RWOP",
-                        other => other,
-                    })
-                    .collect();
-                r.extend([
-                    name,
-                    or(&c.status.phase, "Pending").to_string(),
-                    or_none(c.node().unwrap_or_default().to_string()),
-                    c.spec
-                        .resources
-                        .requests
-                        .get("storage")
-                        .map(|q| q.to_string())
-                        .unwrap_or_default(),
-                    modes.join(","),
-                    c.spec.storage_class_name.clone().unwrap_or_default(),
-                    age(m.creation_timestamp),
-                ]);
-            }
-            AnyObject::Endpoints(e) => {
-                r.extend([name, e.text(), age(m.creation_timestamp)]);
-            }
-            AnyObject::HorizontalPodAutoscaler(h) => {
-                r.extend([
-                    name,
-                    h.reference(),
-                    h.targets_text(),
-                    h.spec.min().to_string(),
-                    h.spec.max_replicas.to_string(),
-                    h.status.current_replicas.to_string(),
-                    age(m.creation_timestamp),
-                ]);
-            }
-            AnyObject::ReplicaSet(rs) => {
-                r.extend([
-                    name,
-                    rs.replicas().to_string(),
-                    rs.status.replicas.to_string(),
-                    rs.status.ready_replicas.to_string(),
-                    age(m.creation_timestamp),
-                ]);
-                if wide {
-                    let (c, i) = images(&rs.spec.template.spec);
-                    r.extend([c, i, or_none(join_labels(&rs.spec.selector.match_labels))]);
-                }
-            }
-            AnyObject::Node(n) => {
-                r.extend([
-                    name,
-                    n.display_status(),
-                    roles(n),
-                    age(m.creation_timestamp),
-                    or_none(n.status.node_info.kubelet_version.clone()),
-                ]);
-                if wide {
-                    r.extend([
-                        n.address("InternalIP").unwrap_or("<none>").to_string(),
-                        quantity_cell(n.status.allocatable.get("cpu"), false),
-                        quantity_cell(n.status.allocatable.get("memory"), true),
-                        or_none(n.status.node_info.os_image.clone()),
-                        or_none(n.status.node_info.kernel_version.clone()),
-                        or_none(n.status.node_info.container_runtime_version.clone()),
-                    ]);
-                }
-            }
-            AnyObject::Namespace(ns) => {
-                r.extend([
-                    name,
-                    or(&ns.status.phase, "Active").to_string(),
-                    age(m.creation_timestamp),
-                ]);
-            }
-            AnyObject::Event(e) => {
-                let io = &e.involved_object;
-                let obj = match Kind::from_name(&io.kind) {
-                    Some(k) => format!("{}/{}", k.info().singular, io.name),
-                    None => format!("{}/{}", io.kind.to_lowercase(), io.name),
-                };
-                let mut msg = e.message.clone();
-                if e.count > 1 {
-                    msg = format!("{msg} (x{})", e.count);
-                }
-                r.extend([
-                    age(e.last_timestamp.or(m.creation_timestamp)),
-                    e.type_.clone(),
-                    e.reason.clone(),
-                    obj,
-                    msg,
-                ]);
+            if def.format == "name" && self.qualified {
+                r.push(qualified_name(obj.kind(), &obj.meta().name));
+            } else {
+                r.push(cell.to_string());
             }
         }
         r
-    }
-}
-
-fn restarts(p: &Pod, now: Time) -> String {
-    let n = p.restart_count();
-    let last = p
-        .status
-        .container_statuses
-        .iter()
-        .filter_map(|c| c.last_state.terminated.as_ref().and_then(|t| t.finished_at))
-        .max();
-    match last {
-        Some(t) if n > 0 => format!("{n} ({} ago)", age(Some(t), now)),
-        _ => n.to_string(),
-    }
-}
-
-fn ports(p: &Pod) -> String {
-    let list: Vec<String> = p
-        .status
-        .container_statuses
-        .iter()
-        .flat_map(|c| &c.ports)
-        .map(|port| match port.host_port {
-            Some(h) if h != port.container_port => format!("{}->{h}", port.container_port),
-            _ => port.container_port.to_string(),
-        })
-        .collect();
-    or_none(list.join(","))
-}
-
-fn images(spec: &crate::api::PodSpec) -> (String, String) {
-    let names = spec
-        .containers
-        .iter()
-        .map(|c| c.name.clone())
-        .collect::<Vec<_>>()
-        .join(",");
-    let imgs = spec
-        .containers
-        .iter()
-        .map(|c| c.image.clone())
-        .collect::<Vec<_>>()
-        .join(",");
-    (names, or_none(imgs))
-}
-
-fn roles(n: &Node) -> String {
-    let r: Vec<&str> = n
-        .metadata
-        .labels
-        .keys()
-        .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
-        .collect();
-    or_none(r.join(","))
-}
-
-fn quantity_cell(q: Option<&Quantity>, memory: bool) -> String {
-    match q {
-        None => "<none>".into(),
-        Some(q) if memory => format!("{}Mi", q.value() >> 20),
-        Some(q) => q.to_string(),
     }
 }
 

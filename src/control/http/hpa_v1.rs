@@ -99,12 +99,26 @@ async fn list(
     let filters =
         Filters::parse(Kind::HorizontalPodAutoscaler, ns, &q)?.used_by(used_by, &app.store);
     if q.watching().map_err(ApiError::bad_request)? {
-        let r = super::watch::serve(app, Kind::HorizontalPodAutoscaler, filters, &q).await?;
+        let r = super::watch::serve(
+            app,
+            Kind::HorizontalPodAutoscaler,
+            filters,
+            &q,
+            super::table::Answer::Json,
+        )
+        .await?;
         let (parts, body) = r.into_parts();
         let lines = body.into_data_stream().map(|c| c.map(convert_line));
         return Ok(Response::from_parts(parts, Body::from_stream(lines)));
     }
-    let r = super::pages::serve(app, Kind::HorizontalPodAutoscaler, filters, &q).await?;
+    let r = super::pages::serve(
+        app,
+        Kind::HorizontalPodAutoscaler,
+        filters,
+        &q,
+        super::table::Answer::Json,
+    )
+    .await?;
     let (parts, body) = r.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(bad)?;
     let mut out = Response::from_parts(parts, Body::from(convert_list(&bytes)?));

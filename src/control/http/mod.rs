@@ -27,6 +27,7 @@ mod rules;
 mod scale;
 mod spdy;
 mod stream;
+mod table;
 mod watch;
 
 pub use access::Caller;

@@ -10,6 +10,7 @@
 //! module must not import the store's writer, controllers or the scheduler.
 
 use super::resources::Filters;
+use super::table::Answer;
 use super::{ApiError, App, json_bytes};
 use crate::api::Kind;
 use crate::api::wire::ListParams;
@@ -163,9 +164,10 @@ pub fn expired(plan: &Plan) -> ApiError {
 }
 
 /// The page of `entries` (read at revision `rev`, in key order) the plan
-/// asks for, as a list body with `continue` and `remainingItemCount` when
+/// asks for, as a list body (or the `Table` `answer` asks for) with
+/// `continue` and `remainingItemCount` when
 /// more follow.
-pub fn page(kind: Kind, plan: &Plan, entries: &[Entry], rev: u64) -> Vec<u8> {
+pub fn page(answer: Answer, kind: Kind, plan: &Plan, entries: &[Entry], rev: u64) -> Vec<u8> {
     let start = match &plan.after {
         None => 0,
         Some(after) => entries.partition_point(|e| {
@@ -181,6 +183,10 @@ pub fn page(kind: Kind, plan: &Plan, entries: &[Entry], rev: u64) -> Vec<u8> {
         let m = last.obj.meta();
         meta["continue"] = encode_token(rev, &(m.namespace.clone(), m.name.clone())).into();
         meta["remainingItemCount"] = more.len().into();
+    }
+    if let Some(body) = super::table::list_body(answer, kind, items, rev, meta["continue"].as_str())
+    {
+        return body;
     }
     let mut out = Vec::with_capacity(160 + items.iter().map(|e| e.json.len() + 1).sum::<usize>());
     out.extend_from_slice(
@@ -208,6 +214,7 @@ pub async fn serve(
     kind: Kind,
     filters: Filters,
     q: &ListParams,
+    answer: Answer,
 ) -> Result<Response, ApiError> {
     let plan = plan(q)?;
     let current = app.store.revision();
@@ -225,7 +232,7 @@ pub async fn serve(
                 filters.matches(&e.obj)
             })
             .map_err(|_| expired(&plan))?;
-        Ok::<_, ApiError>(page(kind, &plan, &entries, rev))
+        Ok::<_, ApiError>(page(answer, kind, &plan, &entries, rev))
     })
     .await
     .map_err(|e| {
@@ -267,7 +274,7 @@ mod tests {
         let all = entries(&["a", "b", "c", "d", "e"], 3);
         let first = plan(&q(serde_json::json!({"limit": 2}))).unwrap();
         assert_eq!(first.at, None);
-        let p1 = body(&page(Kind::ConfigMap, &first, &all, 9));
+        let p1 = body(&page(Answer::Json, Kind::ConfigMap, &first, &all, 9));
         assert_eq!(p1["items"].as_array().unwrap().len(), 2);
         assert_eq!(p1["metadata"]["remainingItemCount"], 3);
         let token = p1["metadata"]["continue"].as_str().unwrap().to_string();
@@ -277,7 +284,7 @@ mod tests {
             Some(9),
             "later pages read the first page's revision"
         );
-        let p2 = body(&page(Kind::ConfigMap, &next, &all, 9));
+        let p2 = body(&page(Answer::Json, Kind::ConfigMap, &next, &all, 9));
         let names: Vec<_> = p2["items"]
             .as_array()
             .unwrap()
@@ -287,7 +294,7 @@ mod tests {
         assert_eq!(names, ["c", "d"]);
         let token = p2["metadata"]["continue"].as_str().unwrap().to_string();
         let last = plan(&q(serde_json::json!({"limit": 2, "continue": token}))).unwrap();
-        let p3 = body(&page(Kind::ConfigMap, &last, &all, 9));
+        let p3 = body(&page(Answer::Json, Kind::ConfigMap, &last, &all, 9));
         assert_eq!(p3["items"].as_array().unwrap().len(), 1);
         assert!(p3["metadata"].get("continue").is_none(), "{p3}");
         assert_eq!(p3["metadata"]["resourceVersion"], "9");

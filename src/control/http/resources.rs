@@ -2,6 +2,7 @@
 //! replace, merge-patch, delete, delete-collection, the `status`
 //! subresource, and `scale` for Deployments and ReplicaSets.
 
+use super::table::{self, TableParams};
 use super::{ApiError, App, Body, Caller, json_bytes, watch};
 use crate::api::wire::{DeleteOptions, ListParams, WriteParams};
 use crate::api::{AnyObject, FieldSelector, Kind, Object, Selector};
@@ -173,17 +174,20 @@ async fn list<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
     q: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    Query(tq): Query<TableParams>,
+    headers: HeaderMap,
     caller: Option<axum::extract::Extension<Caller>>,
 ) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let kind = T::KIND;
+    let answer = table::negotiate(&headers, &tq)?;
     let ns = p.get("ns").cloned();
     let used_by = caller.and_then(|c| c.0.used_by);
     let filters = Filters::parse(kind, ns, &q)?.used_by(used_by, &app.store);
     if q.watching().map_err(ApiError::bad_request)? {
-        return watch::serve(app, kind, filters, &q).await;
+        return watch::serve(app, kind, filters, &q, answer).await;
     }
-    super::pages::serve(app, kind, filters, &q).await
+    super::pages::serve(app, kind, filters, &q, answer).await
 }
 
 pub fn not_found(kind: Kind, ns: &str, name: &str) -> ApiError {
@@ -205,8 +209,15 @@ pub fn entry(app: &App, kind: Kind, p: &HashMap<String, String>) -> Result<Entry
 async fn get_one<T: Object>(
     State(app): State<Arc<App>>,
     Path(p): Params,
+    Query(tq): Query<TableParams>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    Ok(json_bytes(StatusCode::OK, entry(&app, T::KIND, &p)?.json))
+    let answer = table::negotiate(&headers, &tq)?;
+    let e = entry(&app, T::KIND, &p)?;
+    Ok(match table::object_body(answer, &e.obj, &e.json) {
+        Some(body) => json_bytes(StatusCode::OK, body),
+        None => json_bytes(StatusCode::OK, e.json),
+    })
 }
 
 /// Decodes a body strictly into `T`, naming the failing field.
@@ -356,9 +367,11 @@ impl<S: Send + Sync> FromRequest<S> for Write {
             .await
             .map_err(IntoResponse::into_response)?;
         let headers = parts.headers.clone();
+        table::check_json_accepted(&headers).map_err(IntoResponse::into_response)?;
         let Body(body) = Body::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
+        let body = table::json_body(&headers, body).map_err(IntoResponse::into_response)?;
         Ok(Write {
             caller,
             path,

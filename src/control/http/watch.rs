@@ -8,6 +8,7 @@
 //! ends the stream with an ERROR event carrying a 410 `Status`.
 
 use super::resources::Filters;
+use super::table::{self, Answer};
 use super::{ApiError, App};
 use crate::api::wire::{ListParams, WatchEventType, WatchLine};
 use crate::api::{Kind, Status};
@@ -30,6 +31,8 @@ struct State {
     bookmarks: bool,
     deadline: Option<Instant>,
     pending_error: Option<Status>,
+    /// Plain objects, or Tables (`kubectl get -w`).
+    answer: Answer,
     shutdown: tokio::sync::watch::Receiver<bool>,
     /// Counts this watch in `/metrics` while it is open.
     _open: crate::control::telemetry::WatchGuard,
@@ -46,7 +49,10 @@ fn error_line(status: &Status) -> Bytes {
     )
 }
 
-fn bookmark_line(kind: Kind, rev: u64) -> Bytes {
+fn bookmark_line(kind: Kind, rev: u64, answer: Answer) -> Bytes {
+    if let Some(body) = table::bookmark_body(answer, kind, rev) {
+        return line(WatchEventType::Bookmark, &body);
+    }
     let obj = serde_json::json!({
         "apiVersion": kind.api_version(),
         "kind": kind.as_str(),
@@ -96,6 +102,7 @@ async fn step(mut st: State) -> Option<(Result<Bytes, std::convert::Infallible>,
             bookmarks,
             deadline,
             shutdown,
+            answer,
             ..
         } = &mut st;
         let stream = stream.as_mut()?;
@@ -119,11 +126,12 @@ async fn step(mut st: State) -> Option<(Result<Bytes, std::convert::Infallible>,
                     Some(Err(e)) => break Next::Fail(*ApiError::from(e).0),
                     Some(Ok(ev)) => {
                         if let Some(t) = visible(filters, &ev) {
-                            break Next::Line(line(t, &ev.json));
+                            let body = table::object_body(*answer, &ev.obj, &ev.json);
+                            break Next::Line(line(t, body.as_deref().unwrap_or(&ev.json)));
                         }
                     }
                 },
-                _ = bookmark => break Next::Line(bookmark_line(*kind, stream.revision())),
+                _ = bookmark => break Next::Line(bookmark_line(*kind, stream.revision(), *answer)),
                 _ = until => break Next::End,
                 _ = stopped(shutdown) => break Next::End,
             }
@@ -144,6 +152,7 @@ pub async fn serve(
     kind: Kind,
     filters: Filters,
     q: &ListParams,
+    answer: Answer,
 ) -> Result<Response, ApiError> {
     let from = match q.resource_version.as_deref() {
         None | Some("") | Some("0") => None,
@@ -174,6 +183,7 @@ pub async fn serve(
             .timeout_seconds
             .map(|s| Instant::now() + Duration::from_secs(s)),
         pending_error,
+        answer,
         shutdown: app.shutdown.clone(),
         _open: crate::control::telemetry::WatchGuard::new(),
     };

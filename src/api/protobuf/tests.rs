@@ -1,0 +1,549 @@
+//! Objects built with `k8s-pb`'s types, encoded as Kubernetes encodes
+//! them, decoded back into ork's objects: each must equal the object the
+//! same manifest gives in JSON.
+
+use super::*;
+use crate::api::AnyObject;
+use crate::api::wire::DeleteOptions;
+use pb::api::apps::v1 as apps;
+use pb::api::autoscaling::v2 as autoscaling;
+use pb::api::core::v1 as core;
+use pb::apimachinery::pkg::api::resource::Quantity;
+use pb::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::json;
+
+fn s(x: &str) -> Option<String> {
+    Some(x.to_string())
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn meta(ns: &str, name: &str) -> Option<meta::ObjectMeta> {
+    Some(meta::ObjectMeta {
+        name: s(name),
+        namespace: if ns.is_empty() { None } else { s(ns) },
+        labels: labels(&[("app", "web")]),
+        annotations: labels(&[("note", "x")]),
+        // The zero time, as Go writes it: an empty message.
+        creation_timestamp: Some(meta::Time::default()),
+        ..Default::default()
+    })
+}
+
+fn json_meta(ns: &str, name: &str) -> Value {
+    let mut m = json!({"name": name, "labels": {"app": "web"}, "annotations": {"note": "x"}});
+    if !ns.is_empty() {
+        m["namespace"] = ns.into();
+    }
+    m
+}
+
+fn int_or_str(i: Option<i32>, s_: Option<&str>) -> Option<IntOrString> {
+    Some(match (i, s_) {
+        (Some(i), _) => IntOrString {
+            r#type: Some(0),
+            int_val: Some(i),
+            str_val: None,
+        },
+        (None, v) => IntOrString {
+            r#type: Some(1),
+            int_val: None,
+            str_val: v.map(str::to_string),
+        },
+    })
+}
+
+fn qty(q: &str) -> Quantity {
+    Quantity { string: s(q) }
+}
+
+fn pod_spec() -> Option<core::PodSpec> {
+    Some(core::PodSpec {
+        containers: vec![core::Container {
+            name: s("web"),
+            image: s("nginx:1.27"),
+            command: vec!["nginx".into()],
+            args: vec!["-g".into(), "daemon off;".into()],
+            ports: vec![core::ContainerPort {
+                container_port: Some(80),
+                protocol: s("TCP"),
+                name: s("http"),
+                ..Default::default()
+            }],
+            env: vec![core::EnvVar {
+                name: s("MODE"),
+                value: s("prod"),
+                ..Default::default()
+            }],
+            resources: Some(core::ResourceRequirements {
+                requests: [("cpu".to_string(), qty("100m"))].into(),
+                limits: [("memory".to_string(), qty("128Mi"))].into(),
+                ..Default::default()
+            }),
+            readiness_probe: Some(core::Probe {
+                handler: Some(core::ProbeHandler {
+                    http_get: Some(core::HttpGetAction {
+                        path: s("/"),
+                        port: int_or_str(None, Some("http")),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                period_seconds: Some(5),
+                ..Default::default()
+            }),
+            image_pull_policy: s("IfNotPresent"),
+            ..Default::default()
+        }],
+        volumes: vec![core::Volume {
+            name: s("cache"),
+            volume_source: Some(core::VolumeSource {
+                empty_dir: Some(core::EmptyDirVolumeSource::default()),
+                ..Default::default()
+            }),
+        }],
+        restart_policy: s("Always"),
+        node_selector: labels(&[("disk", "ssd")]),
+        ..Default::default()
+    })
+}
+
+fn json_pod_spec() -> Value {
+    json!({
+        "containers": [{
+            "name": "web",
+            "image": "nginx:1.27",
+            "command": ["nginx"],
+            "args": ["-g", "daemon off;"],
+            "ports": [{"containerPort": 80, "protocol": "TCP", "name": "http"}],
+            "env": [{"name": "MODE", "value": "prod"}],
+            "resources": {"requests": {"cpu": "100m"}, "limits": {"memory": "128Mi"}},
+            "readinessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 5},
+            "imagePullPolicy": "IfNotPresent"
+        }],
+        "volumes": [{"name": "cache", "emptyDir": {}}],
+        "restartPolicy": "Always",
+        "nodeSelector": {"disk": "ssd"}
+    })
+}
+
+fn selector() -> Option<meta::LabelSelector> {
+    Some(meta::LabelSelector {
+        match_labels: labels(&[("app", "web")]),
+        ..Default::default()
+    })
+}
+
+fn template() -> Option<core::PodTemplateSpec> {
+    Some(core::PodTemplateSpec {
+        metadata: Some(meta::ObjectMeta {
+            labels: labels(&[("app", "web")]),
+            creation_timestamp: Some(meta::Time::default()),
+            ..Default::default()
+        }),
+        spec: pod_spec(),
+    })
+}
+
+fn json_template() -> Value {
+    json!({"metadata": {"labels": {"app": "web"}}, "spec": json_pod_spec()})
+}
+
+/// Decodes `body` as ork does and checks it equals `expected` decoded from JSON.
+fn round_trip(kind: Kind, body: Vec<u8>, mut expected: Value) {
+    let v = to_json(&body).expect("decodes");
+    let got =
+        AnyObject::from_value(kind, v.clone()).unwrap_or_else(|e| panic!("{kind}: {e}: {v:#}"));
+    expected["apiVersion"] = kind.api_version().into();
+    expected["kind"] = kind.as_str().into();
+    let want = AnyObject::from_value(kind, expected).expect("the expected JSON decodes");
+    assert_eq!(got, want, "{kind}");
+}
+
+fn wrap(kind: Kind, m: &impl Message) -> Vec<u8> {
+    envelope(kind.api_version(), kind.as_str(), m)
+}
+
+#[test]
+fn every_kind_round_trips_through_protobuf() {
+    let mut done = vec![];
+    let t = meta::Time {
+        seconds: Some(1_700_000_000),
+        nanos: Some(0),
+    };
+
+    let k = Kind::Pod;
+    let pod = core::Pod {
+        metadata: meta("default", "web-1"),
+        spec: pod_spec(),
+        status: Some(core::PodStatus {
+            phase: s("Running"),
+            pod_ip: s("10.0.0.5"),
+            start_time: Some(t),
+            ..Default::default()
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &pod),
+        json!({"metadata": json_meta("default", "web-1"), "spec": json_pod_spec(),
+               "status": {"phase": "Running", "podIP": "10.0.0.5", "startTime": "2023-11-14T22:13:20Z"}}),
+    );
+    done.push(k);
+
+    let k = Kind::Deployment;
+    let d = apps::Deployment {
+        metadata: meta("default", "web"),
+        spec: Some(apps::DeploymentSpec {
+            replicas: Some(3),
+            selector: selector(),
+            template: template(),
+            strategy: Some(apps::DeploymentStrategy {
+                r#type: s("RollingUpdate"),
+                rolling_update: Some(apps::RollingUpdateDeployment {
+                    max_surge: int_or_str(Some(1), None),
+                    max_unavailable: int_or_str(None, Some("25%")),
+                }),
+            }),
+            ..Default::default()
+        }),
+        status: Some(apps::DeploymentStatus::default()),
+    };
+    round_trip(
+        k,
+        wrap(k, &d),
+        json!({"metadata": json_meta("default", "web"), "spec": {
+            "replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": json_template(),
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": "25%"}}
+        }, "status": {}}),
+    );
+    done.push(k);
+
+    let k = Kind::ReplicaSet;
+    let rs = apps::ReplicaSet {
+        metadata: meta("default", "web-abc"),
+        spec: Some(apps::ReplicaSetSpec {
+            replicas: Some(2),
+            selector: selector(),
+            template: template(),
+            ..Default::default()
+        }),
+        status: Some(apps::ReplicaSetStatus {
+            replicas: Some(2),
+            ready_replicas: Some(1),
+            ..Default::default()
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &rs),
+        json!({"metadata": json_meta("default", "web-abc"), "spec": {
+            "replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": json_template()
+        }, "status": {"replicas": 2, "readyReplicas": 1}}),
+    );
+    done.push(k);
+
+    let k = Kind::ConfigMap;
+    let cm = core::ConfigMap {
+        metadata: meta("default", "cfg"),
+        data: labels(&[("a", "1"), ("b", "two")]),
+        binary_data: [("bin".to_string(), vec![0u8, 1, 2])].into(),
+        ..Default::default()
+    };
+    round_trip(
+        k,
+        wrap(k, &cm),
+        json!({"metadata": json_meta("default", "cfg"), "data": {"a": "1", "b": "two"}, "binaryData": {"bin": "AAEC"}}),
+    );
+    done.push(k);
+
+    let k = Kind::Secret;
+    let sec = core::Secret {
+        metadata: meta("default", "creds"),
+        data: [("password".to_string(), b"s3cret".to_vec())].into(),
+        r#type: s("Opaque"),
+        ..Default::default()
+    };
+    round_trip(
+        k,
+        wrap(k, &sec),
+        json!({"metadata": json_meta("default", "creds"), "data": {"password": "czNjcmV0"}, "type": "Opaque"}),
+    );
+    done.push(k);
+
+    let k = Kind::Namespace;
+    let ns = core::Namespace {
+        metadata: meta("", "team-a"),
+        spec: Some(core::NamespaceSpec::default()),
+        status: Some(core::NamespaceStatus::default()),
+    };
+    round_trip(
+        k,
+        wrap(k, &ns),
+        json!({"metadata": json_meta("", "team-a"), "spec": {}, "status": {}}),
+    );
+    done.push(k);
+
+    let k = Kind::Service;
+    let svc = core::Service {
+        metadata: meta("default", "web"),
+        spec: Some(core::ServiceSpec {
+            ports: vec![core::ServicePort {
+                name: s("http"),
+                protocol: s("TCP"),
+                port: Some(80),
+                target_port: int_or_str(Some(8080), None),
+                ..Default::default()
+            }],
+            selector: labels(&[("app", "web")]),
+            r#type: s("ClusterIP"),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &svc),
+        json!({"metadata": json_meta("default", "web"), "spec": {
+            "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+            "selector": {"app": "web"}, "type": "ClusterIP"
+        }}),
+    );
+    done.push(k);
+
+    let k = Kind::Endpoints;
+    let ep = core::Endpoints {
+        metadata: meta("default", "web"),
+        subsets: vec![core::EndpointSubset {
+            addresses: vec![core::EndpointAddress {
+                ip: s("10.0.0.5"),
+                ..Default::default()
+            }],
+            ports: vec![core::EndpointPort {
+                name: s("http"),
+                port: Some(8080),
+                protocol: s("TCP"),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    round_trip(
+        k,
+        wrap(k, &ep),
+        json!({"metadata": json_meta("default", "web"), "subsets": [{
+            "addresses": [{"ip": "10.0.0.5"}],
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]
+        }]}),
+    );
+    done.push(k);
+
+    let k = Kind::Node;
+    let node = core::Node {
+        metadata: meta("", "n1"),
+        spec: Some(core::NodeSpec {
+            unschedulable: Some(true),
+            ..Default::default()
+        }),
+        status: Some(core::NodeStatus {
+            capacity: [("cpu".to_string(), qty("4"))].into(),
+            addresses: vec![core::NodeAddress {
+                r#type: s("InternalIP"),
+                address: s("192.0.2.10"),
+            }],
+            node_info: Some(core::NodeSystemInfo {
+                kubelet_version: s("v1.32.0"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &node),
+        json!({"metadata": json_meta("", "n1"), "spec": {"unschedulable": true}, "status": {
+            "capacity": {"cpu": "4"},
+            "addresses": [{"type": "InternalIP", "address": "192.0.2.10"}],
+            "nodeInfo": {"kubeletVersion": "v1.32.0"}
+        }}),
+    );
+    done.push(k);
+
+    let k = Kind::Event;
+    let ev = core::Event {
+        metadata: meta("default", "web-1.abc"),
+        involved_object: Some(core::ObjectReference {
+            kind: s("Pod"),
+            namespace: s("default"),
+            name: s("web-1"),
+            ..Default::default()
+        }),
+        reason: s("Started"),
+        message: s("Started container web"),
+        source: Some(core::EventSource {
+            component: s("kubelet"),
+            host: s("n1"),
+        }),
+        first_timestamp: Some(t),
+        last_timestamp: Some(t),
+        count: Some(2),
+        r#type: s("Normal"),
+        ..Default::default()
+    };
+    round_trip(
+        k,
+        wrap(k, &ev),
+        json!({"metadata": json_meta("default", "web-1.abc"),
+            "involvedObject": {"kind": "Pod", "namespace": "default", "name": "web-1"},
+            "reason": "Started", "message": "Started container web",
+            "source": {"component": "kubelet", "host": "n1"},
+            "firstTimestamp": "2023-11-14T22:13:20Z", "lastTimestamp": "2023-11-14T22:13:20Z",
+            "count": 2, "type": "Normal"}),
+    );
+    done.push(k);
+
+    let k = Kind::HorizontalPodAutoscaler;
+    let hpa = autoscaling::HorizontalPodAutoscaler {
+        metadata: meta("default", "web"),
+        spec: Some(autoscaling::HorizontalPodAutoscalerSpec {
+            scale_target_ref: Some(autoscaling::CrossVersionObjectReference {
+                kind: s("Deployment"),
+                name: s("web"),
+                api_version: s("apps/v1"),
+            }),
+            min_replicas: Some(1),
+            max_replicas: Some(5),
+            metrics: vec![autoscaling::MetricSpec {
+                r#type: s("Resource"),
+                resource: Some(autoscaling::ResourceMetricSource {
+                    name: s("cpu"),
+                    target: Some(autoscaling::MetricTarget {
+                        r#type: s("Utilization"),
+                        average_utilization: Some(60),
+                        ..Default::default()
+                    }),
+                }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        status: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &hpa),
+        json!({"metadata": json_meta("default", "web"), "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"},
+            "minReplicas": 1, "maxReplicas": 5,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": 60}}}]
+        }}),
+    );
+    done.push(k);
+
+    let k = Kind::PersistentVolumeClaim;
+    let pvc = core::PersistentVolumeClaim {
+        metadata: meta("default", "data"),
+        spec: Some(core::PersistentVolumeClaimSpec {
+            access_modes: vec!["ReadWriteOnce".into()],
+            resources: Some(core::VolumeResourceRequirements {
+                requests: [("storage".to_string(), qty("1Gi"))].into(),
+                ..Default::default()
+            }),
+            storage_class_name: s("local"),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &pvc),
+        json!({"metadata": json_meta("default", "data"), "spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+            "storageClassName": "local"
+        }}),
+    );
+    done.push(k);
+
+    done.sort();
+    let mut all = Kind::ALL.to_vec();
+    all.sort();
+    assert_eq!(done, all, "every kind ork serves is covered");
+}
+
+#[test]
+fn delete_options_and_evictions_decode() {
+    let opts = meta::DeleteOptions {
+        grace_period_seconds: Some(0),
+        propagation_policy: s("Foreground"),
+        preconditions: Some(meta::Preconditions {
+            uid: s("u-1"),
+            resource_version: None,
+        }),
+        dry_run: vec!["All".into()],
+        ..Default::default()
+    };
+    let v = to_json(&envelope("meta.k8s.io/v1", "DeleteOptions", &opts)).unwrap();
+    let got: DeleteOptions = serde_json::from_value(v.clone()).unwrap();
+    let want: DeleteOptions = serde_json::from_value(json!({
+        "apiVersion": "meta.k8s.io/v1", "kind": "DeleteOptions",
+        "gracePeriodSeconds": 0, "propagationPolicy": "Foreground",
+        "preconditions": {"uid": "u-1"}, "dryRun": ["All"]
+    }))
+    .unwrap();
+    assert_eq!(got, want);
+
+    let ev = pb::api::policy::v1::Eviction {
+        metadata: meta("default", "web-1"),
+        delete_options: Some(opts),
+    };
+    let v = to_json(&envelope("policy/v1", "Eviction", &ev)).unwrap();
+    assert_eq!(v["kind"], "Eviction");
+    assert_eq!(v["metadata"]["name"], "web-1");
+    assert_eq!(v["deleteOptions"]["propagationPolicy"], "Foreground");
+}
+
+#[test]
+fn a_field_ork_does_not_serve_is_refused_by_name() {
+    let mut pod = core::Pod {
+        metadata: meta("default", "p"),
+        spec: pod_spec(),
+        status: None,
+    };
+    if let Some(spec) = pod.spec.as_mut() {
+        spec.priority_class_name = s("high");
+    }
+    let v = to_json(&wrap(Kind::Pod, &pod)).unwrap();
+    let err = AnyObject::from_value(Kind::Pod, v).unwrap_err().to_string();
+    assert!(err.contains("priorityClassName"), "{err}");
+}
+
+#[test]
+fn bad_bodies_say_what_is_wrong() {
+    assert_eq!(to_json(b"{\"kind\":\"Pod\"}"), Err(ProtoError::NoMagic));
+    assert!(matches!(
+        to_json(b"k8s\0\xff\xff"),
+        Err(ProtoError::Decode { .. })
+    ));
+    let e = to_json(&envelope("batch/v1", "Job", &core::Pod::default())).unwrap_err();
+    assert!(e.to_string().contains("batch/v1/Job"), "{e}");
+}
+
+#[test]
+fn times_and_durations_read_like_go() {
+    let t = meta::MicroTime {
+        seconds: Some(1_700_000_000),
+        nanos: Some(1_500_000),
+    };
+    assert_eq!(t.json(), "2023-11-14T22:13:20.001500Z");
+    let d = |ns: i64| meta::Duration { duration: Some(ns) }.json();
+    assert_eq!(d(0), "0s");
+    assert_eq!(d(1_500_000_000), "1.5s");
+    assert_eq!(d(3_723_000_000_000), "1h2m3s");
+    assert_eq!(d(120_000_000_000), "2m0s");
+}
