@@ -13,6 +13,7 @@ mod failover;
 mod hardening;
 mod join;
 mod kubectl;
+mod kubectl_table;
 mod manifests;
 mod pod_user;
 mod probes;
