@@ -19,6 +19,7 @@ mod kubectl_fields;
 mod kubectl_patch;
 mod kubectl_stream;
 mod kubectl_surface;
+mod kubectl_table;
 mod manifests;
 mod newcomer;
 mod pod_user;

@@ -5,7 +5,9 @@
 //! struct fails to compile until it is listed here. The JSON names are the
 //! messages' own field names in Kubernetes' `generated.proto` files (matched
 //! by tag), which are the names of the JSON API; an empty name marks a
-//! struct embedded inline in Go (`json:",inline"`).
+//! struct embedded inline in Go (`json:",inline"`), and a leading `?` a
+//! number or boolean Go does not hold by pointer, which Go's protobuf
+//! writes even when zero: zero there means unset.
 
 use super::{Json, message};
 use serde_json::{Map, Value};
@@ -28,18 +30,18 @@ message!(api::apps::v1::DeploymentSpec {
     selector: "selector",
     template: "template",
     strategy: "strategy",
-    min_ready_seconds: "minReadySeconds",
+    min_ready_seconds: "?minReadySeconds",
     revision_history_limit: "revisionHistoryLimit",
-    paused: "paused",
+    paused: "?paused",
     progress_deadline_seconds: "progressDeadlineSeconds",
 });
 message!(api::apps::v1::DeploymentStatus {
-    observed_generation: "observedGeneration",
-    replicas: "replicas",
-    updated_replicas: "updatedReplicas",
-    ready_replicas: "readyReplicas",
-    available_replicas: "availableReplicas",
-    unavailable_replicas: "unavailableReplicas",
+    observed_generation: "?observedGeneration",
+    replicas: "?replicas",
+    updated_replicas: "?updatedReplicas",
+    ready_replicas: "?readyReplicas",
+    available_replicas: "?availableReplicas",
+    unavailable_replicas: "?unavailableReplicas",
     terminating_replicas: "terminatingReplicas",
     conditions: "conditions",
     collision_count: "collisionCount",
@@ -62,17 +64,17 @@ message!(api::apps::v1::ReplicaSetCondition {
 });
 message!(api::apps::v1::ReplicaSetSpec {
     replicas: "replicas",
-    min_ready_seconds: "minReadySeconds",
+    min_ready_seconds: "?minReadySeconds",
     selector: "selector",
     template: "template",
 });
 message!(api::apps::v1::ReplicaSetStatus {
-    replicas: "replicas",
-    fully_labeled_replicas: "fullyLabeledReplicas",
-    ready_replicas: "readyReplicas",
-    available_replicas: "availableReplicas",
+    replicas: "?replicas",
+    fully_labeled_replicas: "?fullyLabeledReplicas",
+    ready_replicas: "?readyReplicas",
+    available_replicas: "?availableReplicas",
     terminating_replicas: "terminatingReplicas",
-    observed_generation: "observedGeneration",
+    observed_generation: "?observedGeneration",
     conditions: "conditions",
 });
 message!(api::apps::v1::RollingUpdateDeployment {
@@ -121,22 +123,22 @@ message!(api::autoscaling::v2::HorizontalPodAutoscalerCondition {
 message!(api::autoscaling::v2::HorizontalPodAutoscalerSpec {
     scale_target_ref: "scaleTargetRef",
     min_replicas: "minReplicas",
-    max_replicas: "maxReplicas",
+    max_replicas: "?maxReplicas",
     metrics: "metrics",
     behavior: "behavior",
 });
 message!(api::autoscaling::v2::HorizontalPodAutoscalerStatus {
     observed_generation: "observedGeneration",
     last_scale_time: "lastScaleTime",
-    current_replicas: "currentReplicas",
-    desired_replicas: "desiredReplicas",
+    current_replicas: "?currentReplicas",
+    desired_replicas: "?desiredReplicas",
     current_metrics: "currentMetrics",
     conditions: "conditions",
 });
 message!(api::autoscaling::v2::HpaScalingPolicy {
     r#type: "type",
-    value: "value",
-    period_seconds: "periodSeconds",
+    value: "?value",
+    period_seconds: "?periodSeconds",
 });
 message!(api::autoscaling::v2::HpaScalingRules {
     stabilization_window_seconds: "stabilizationWindowSeconds",
@@ -217,8 +219,8 @@ message!(api::core::v1::AttachedVolume {
 message!(api::core::v1::AwsElasticBlockStoreVolumeSource {
     volume_id: "volumeID",
     fs_type: "fsType",
-    partition: "partition",
-    read_only: "readOnly",
+    partition: "?partition",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::AzureDiskVolumeSource {
     disk_name: "diskName",
@@ -231,7 +233,7 @@ message!(api::core::v1::AzureDiskVolumeSource {
 message!(api::core::v1::AzureFileVolumeSource {
     secret_name: "secretName",
     share_name: "shareName",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::CSIVolumeSource {
     driver: "driver",
@@ -250,12 +252,12 @@ message!(api::core::v1::CephFsVolumeSource {
     user: "user",
     secret_file: "secretFile",
     secret_ref: "secretRef",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::CinderVolumeSource {
     volume_id: "volumeID",
     fs_type: "fsType",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     secret_ref: "secretRef",
 });
 message!(api::core::v1::ClientIpConfig {
@@ -324,9 +326,9 @@ message!(api::core::v1::Container {
     termination_message_policy: "terminationMessagePolicy",
     image_pull_policy: "imagePullPolicy",
     security_context: "securityContext",
-    stdin: "stdin",
-    stdin_once: "stdinOnce",
-    tty: "tty",
+    stdin: "?stdin",
+    stdin_once: "?stdinOnce",
+    tty: "?tty",
 });
 message!(api::core::v1::ContainerExtendedResourceRequest {
     container_name: "containerName",
@@ -335,12 +337,12 @@ message!(api::core::v1::ContainerExtendedResourceRequest {
 });
 message!(api::core::v1::ContainerImage {
     names: "names",
-    size_bytes: "sizeBytes"
+    size_bytes: "?sizeBytes"
 });
 message!(api::core::v1::ContainerPort {
     name: "name",
-    host_port: "hostPort",
-    container_port: "containerPort",
+    host_port: "?hostPort",
+    container_port: "?containerPort",
     protocol: "protocol",
     host_ip: "hostIP",
 });
@@ -365,8 +367,8 @@ message!(api::core::v1::ContainerStateRunning {
     started_at: "startedAt"
 });
 message!(api::core::v1::ContainerStateTerminated {
-    exit_code: "exitCode",
-    signal: "signal",
+    exit_code: "?exitCode",
+    signal: "?signal",
     reason: "reason",
     message: "message",
     started_at: "startedAt",
@@ -381,8 +383,8 @@ message!(api::core::v1::ContainerStatus {
     name: "name",
     state: "state",
     last_state: "lastState",
-    ready: "ready",
-    restart_count: "restartCount",
+    ready: "?ready",
+    restart_count: "?restartCount",
     image: "image",
     image_id: "imageID",
     container_id: "containerID",
@@ -395,7 +397,7 @@ message!(api::core::v1::ContainerStatus {
     stop_signal: "stopSignal",
 });
 message!(api::core::v1::ContainerUser { linux: "linux" });
-message!(api::core::v1::DaemonEndpoint { port: "Port" });
+message!(api::core::v1::DaemonEndpoint { port: "?Port" });
 message!(api::core::v1::DownwardAPIProjection { items: "items" });
 message!(api::core::v1::DownwardAPIVolumeFile {
     path: "path",
@@ -419,7 +421,7 @@ message!(api::core::v1::EndpointAddress {
 });
 message!(api::core::v1::EndpointPort {
     name: "name",
-    port: "port",
+    port: "?port",
     protocol: "protocol",
     app_protocol: "appProtocol",
 });
@@ -476,9 +478,9 @@ message!(api::core::v1::EphemeralContainerCommon {
     termination_message_policy: "terminationMessagePolicy",
     image_pull_policy: "imagePullPolicy",
     security_context: "securityContext",
-    stdin: "stdin",
-    stdin_once: "stdinOnce",
-    tty: "tty",
+    stdin: "?stdin",
+    stdin_once: "?stdinOnce",
+    tty: "?tty",
 });
 message!(api::core::v1::EphemeralVolumeSource {
     volume_claim_template: "volumeClaimTemplate"
@@ -491,7 +493,7 @@ message!(api::core::v1::Event {
     source: "source",
     first_timestamp: "firstTimestamp",
     last_timestamp: "lastTimestamp",
-    count: "count",
+    count: "?count",
     r#type: "type",
     event_time: "eventTime",
     series: "series",
@@ -501,7 +503,7 @@ message!(api::core::v1::Event {
     reporting_instance: "reportingInstance",
 });
 message!(api::core::v1::EventSeries {
-    count: "count",
+    count: "?count",
     last_observed_time: "lastObservedTime"
 });
 message!(api::core::v1::EventSource {
@@ -513,7 +515,7 @@ message!(api::core::v1::FcVolumeSource {
     target_ww_ns: "targetWWNs",
     lun: "lun",
     fs_type: "fsType",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     wwids: "wwids",
 });
 message!(api::core::v1::FileKeySelector {
@@ -526,7 +528,7 @@ message!(api::core::v1::FlexVolumeSource {
     driver: "driver",
     fs_type: "fsType",
     secret_ref: "secretRef",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     options: "options",
 });
 message!(api::core::v1::FlockerVolumeSource {
@@ -536,8 +538,8 @@ message!(api::core::v1::FlockerVolumeSource {
 message!(api::core::v1::GcePersistentDiskVolumeSource {
     pd_name: "pdName",
     fs_type: "fsType",
-    partition: "partition",
-    read_only: "readOnly",
+    partition: "?partition",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::GitRepoVolumeSource {
     repository: "repository",
@@ -547,10 +549,10 @@ message!(api::core::v1::GitRepoVolumeSource {
 message!(api::core::v1::GlusterfsVolumeSource {
     endpoints: "endpoints",
     path: "path",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::GrpcAction {
-    port: "port",
+    port: "?port",
     service: "service"
 });
 message!(api::core::v1::HostAlias {
@@ -580,13 +582,13 @@ message!(api::core::v1::ImageVolumeSource {
 message!(api::core::v1::IscsiVolumeSource {
     target_portal: "targetPortal",
     iqn: "iqn",
-    lun: "lun",
+    lun: "?lun",
     iscsi_interface: "iscsiInterface",
     fs_type: "fsType",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     portals: "portals",
-    chap_auth_discovery: "chapAuthDiscovery",
-    chap_auth_session: "chapAuthSession",
+    chap_auth_discovery: "?chapAuthDiscovery",
+    chap_auth_session: "?chapAuthSession",
     secret_ref: "secretRef",
     initiator_name: "initiatorName",
 });
@@ -607,8 +609,8 @@ message!(api::core::v1::LifecycleHandler {
     sleep: "sleep",
 });
 message!(api::core::v1::LinuxContainerUser {
-    uid: "uid",
-    gid: "gid",
+    uid: "?uid",
+    gid: "?gid",
     supplemental_groups: "supplementalGroups",
 });
 message!(api::core::v1::LoadBalancerIngress {
@@ -645,7 +647,7 @@ message!(api::core::v1::NamespaceStatus {
 message!(api::core::v1::NfsVolumeSource {
     server: "server",
     path: "path",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::Node {
     metadata: "metadata",
@@ -707,7 +709,7 @@ message!(api::core::v1::NodeSpec {
     pod_cidr: "podCIDR",
     pod_cid_rs: "podCIDRs",
     provider_id: "providerID",
-    unschedulable: "unschedulable",
+    unschedulable: "?unschedulable",
     taints: "taints",
     config_source: "configSource",
     external_id: "externalID",
@@ -797,7 +799,7 @@ message!(api::core::v1::PersistentVolumeClaimTemplate {
 });
 message!(api::core::v1::PersistentVolumeClaimVolumeSource {
     claim_name: "claimName",
-    read_only: "readOnly"
+    read_only: "?readOnly"
 });
 message!(api::core::v1::PhotonPersistentDiskVolumeSource {
     pd_id: "pdID",
@@ -835,7 +837,7 @@ message!(api::core::v1::PodCertificateProjection {
 });
 message!(api::core::v1::PodCondition {
     r#type: "type",
-    observed_generation: "observedGeneration",
+    observed_generation: "?observedGeneration",
     status: "status",
     last_probe_time: "lastProbeTime",
     last_transition_time: "lastTransitionTime",
@@ -899,9 +901,9 @@ message!(api::core::v1::PodSpec {
     service_account: "serviceAccount",
     automount_service_account_token: "automountServiceAccountToken",
     node_name: "nodeName",
-    host_network: "hostNetwork",
-    host_pid: "hostPID",
-    host_ipc: "hostIPC",
+    host_network: "?hostNetwork",
+    host_pid: "?hostPID",
+    host_ipc: "?hostIPC",
     share_process_namespace: "shareProcessNamespace",
     security_context: "securityContext",
     image_pull_secrets: "imagePullSecrets",
@@ -930,7 +932,7 @@ message!(api::core::v1::PodSpec {
     workload_ref: "workloadRef",
 });
 message!(api::core::v1::PodStatus {
-    observed_generation: "observedGeneration",
+    observed_generation: "?observedGeneration",
     phase: "phase",
     conditions: "conditions",
     message: "message",
@@ -956,26 +958,26 @@ message!(api::core::v1::PodTemplateSpec {
     spec: "spec"
 });
 message!(api::core::v1::PortStatus {
-    port: "port",
+    port: "?port",
     protocol: "protocol",
     error: "error",
 });
 message!(api::core::v1::PortworxVolumeSource {
     volume_id: "volumeID",
     fs_type: "fsType",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::PreferredSchedulingTerm {
-    weight: "weight",
+    weight: "?weight",
     preference: "preference"
 });
 message!(api::core::v1::Probe {
     handler: "",
-    initial_delay_seconds: "initialDelaySeconds",
-    timeout_seconds: "timeoutSeconds",
-    period_seconds: "periodSeconds",
-    success_threshold: "successThreshold",
-    failure_threshold: "failureThreshold",
+    initial_delay_seconds: "?initialDelaySeconds",
+    timeout_seconds: "?timeoutSeconds",
+    period_seconds: "?periodSeconds",
+    success_threshold: "?successThreshold",
+    failure_threshold: "?failureThreshold",
     termination_grace_period_seconds: "terminationGracePeriodSeconds",
 });
 message!(api::core::v1::ProbeHandler {
@@ -991,7 +993,7 @@ message!(api::core::v1::ProjectedVolumeSource {
 message!(api::core::v1::QuobyteVolumeSource {
     registry: "registry",
     volume: "volume",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     user: "user",
     group: "group",
     tenant: "tenant",
@@ -1004,7 +1006,7 @@ message!(api::core::v1::RbdVolumeSource {
     user: "user",
     keyring: "keyring",
     secret_ref: "secretRef",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::ResourceClaim {
     name: "name",
@@ -1032,13 +1034,13 @@ message!(api::core::v1::ScaleIoVolumeSource {
     gateway: "gateway",
     system: "system",
     secret_ref: "secretRef",
-    ssl_enabled: "sslEnabled",
+    ssl_enabled: "?sslEnabled",
     protection_domain: "protectionDomain",
     storage_pool: "storagePool",
     storage_mode: "storageMode",
     volume_name: "volumeName",
     fs_type: "fsType",
-    read_only: "readOnly",
+    read_only: "?readOnly",
 });
 message!(api::core::v1::SeLinuxOptions {
     user: "user",
@@ -1105,9 +1107,9 @@ message!(api::core::v1::ServicePort {
     name: "name",
     protocol: "protocol",
     app_protocol: "appProtocol",
-    port: "port",
+    port: "?port",
     target_port: "targetPort",
-    node_port: "nodePort",
+    node_port: "?nodePort",
 });
 message!(api::core::v1::ServiceSpec {
     ports: "ports",
@@ -1121,8 +1123,8 @@ message!(api::core::v1::ServiceSpec {
     load_balancer_source_ranges: "loadBalancerSourceRanges",
     external_name: "externalName",
     external_traffic_policy: "externalTrafficPolicy",
-    health_check_node_port: "healthCheckNodePort",
-    publish_not_ready_addresses: "publishNotReadyAddresses",
+    health_check_node_port: "?healthCheckNodePort",
+    publish_not_ready_addresses: "?publishNotReadyAddresses",
     session_affinity_config: "sessionAffinityConfig",
     ip_families: "ipFamilies",
     ip_family_policy: "ipFamilyPolicy",
@@ -1138,12 +1140,14 @@ message!(api::core::v1::ServiceStatus {
 message!(api::core::v1::SessionAffinityConfig {
     client_ip: "clientIP"
 });
-message!(api::core::v1::SleepAction { seconds: "seconds" });
+message!(api::core::v1::SleepAction {
+    seconds: "?seconds"
+});
 message!(api::core::v1::StorageOsVolumeSource {
     volume_name: "volumeName",
     volume_namespace: "volumeNamespace",
     fs_type: "fsType",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     secret_ref: "secretRef",
 });
 message!(api::core::v1::Sysctl {
@@ -1168,7 +1172,7 @@ message!(api::core::v1::Toleration {
     toleration_seconds: "tolerationSeconds",
 });
 message!(api::core::v1::TopologySpreadConstraint {
-    max_skew: "maxSkew",
+    max_skew: "?maxSkew",
     topology_key: "topologyKey",
     when_unsatisfiable: "whenUnsatisfiable",
     label_selector: "labelSelector",
@@ -1198,7 +1202,7 @@ message!(api::core::v1::VolumeDevice {
 });
 message!(api::core::v1::VolumeMount {
     name: "name",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     recursive_read_only: "recursiveReadOnly",
     mount_path: "mountPath",
     sub_path: "subPath",
@@ -1208,7 +1212,7 @@ message!(api::core::v1::VolumeMount {
 message!(api::core::v1::VolumeMountStatus {
     name: "name",
     mount_path: "mountPath",
-    read_only: "readOnly",
+    read_only: "?readOnly",
     recursive_read_only: "recursiveReadOnly",
 });
 message!(api::core::v1::VolumeProjection {
@@ -1262,7 +1266,7 @@ message!(api::core::v1::VsphereVirtualDiskVolumeSource {
     storage_policy_id: "storagePolicyID",
 });
 message!(api::core::v1::WeightedPodAffinityTerm {
-    weight: "weight",
+    weight: "?weight",
     pod_affinity_term: "podAffinityTerm"
 });
 message!(api::core::v1::WindowsSecurityContextOptions {
@@ -1283,7 +1287,7 @@ message!(api::policy::v1::Eviction {
 message!(apimachinery::pkg::apis::meta::v1::Condition {
     r#type: "type",
     status: "status",
-    observed_generation: "observedGeneration",
+    observed_generation: "?observedGeneration",
     last_transition_time: "lastTransitionTime",
     reason: "reason",
     message: "message",
@@ -1323,7 +1327,7 @@ message!(apimachinery::pkg::apis::meta::v1::ObjectMeta {
     self_link: "selfLink",
     uid: "uid",
     resource_version: "resourceVersion",
-    generation: "generation",
+    generation: "?generation",
     creation_timestamp: "creationTimestamp",
     deletion_timestamp: "deletionTimestamp",
     deletion_grace_period_seconds: "deletionGracePeriodSeconds",

@@ -60,7 +60,10 @@ pub trait Json {
 
 /// Implements [`Json`] for a `k8s-pb` message from its fields' JSON names;
 /// an empty name marks a struct Go embeds inline (`VolumeSource` in
-/// `Volume`, `ProbeHandler` in `Probe`), whose fields JSON writes in place.
+/// `Volume`, `ProbeHandler` in `Probe`), whose fields JSON writes in place;
+/// a `?` before a name marks a number or boolean Go holds by value, whose
+/// zero Go's protobuf writes and its JSON leaves out (empty strings are
+/// left out everywhere, as Go's JSON does).
 /// The destructuring pattern names every field, so a message with a field
 /// that is not listed does not compile.
 macro_rules! message {
@@ -72,8 +75,16 @@ macro_rules! message {
                 let mut m = Map::new();
                 $(
                     if !$field.absent() {
-                        match ($name, $field.json()) {
+                        let (name, plain) = match $name.strip_prefix('?') {
+                            Some(n) => (n, true),
+                            None => ($name, false),
+                        };
+                        match (name, $field.json()) {
                             (_, Value::Null) => {}
+                            // Go writes its empty strings; JSON leaves them out.
+                            (_, Value::String(s)) if s.is_empty() => {}
+                            (_, Value::Bool(false)) if plain => {}
+                            (_, Value::Number(n)) if plain && n.as_i64() == Some(0) => {}
                             // Embedded inline in Go: its fields are this object's.
                             ("", Value::Object(inner)) => m.extend(inner),
                             (name, v) => {

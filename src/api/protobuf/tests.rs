@@ -29,8 +29,14 @@ fn meta(ns: &str, name: &str) -> Option<meta::ObjectMeta> {
         namespace: if ns.is_empty() { None } else { s(ns) },
         labels: labels(&[("app", "web")]),
         annotations: labels(&[("note", "x")]),
-        // The zero time, as Go writes it: an empty message.
+        // The zero time, as Go writes it: an empty message; and the empty
+        // strings and zero numbers Go writes for fields it holds by value.
         creation_timestamp: Some(meta::Time::default()),
+        generate_name: s(""),
+        self_link: s(""),
+        uid: s(""),
+        resource_version: s(""),
+        generation: Some(0),
         ..Default::default()
     })
 }
@@ -98,6 +104,9 @@ fn pod_spec() -> Option<core::PodSpec> {
                 ..Default::default()
             }),
             image_pull_policy: s("IfNotPresent"),
+            tty: Some(false),
+            stdin: Some(false),
+            termination_message_path: s(""),
             ..Default::default()
         }],
         volumes: vec![core::Volume {
