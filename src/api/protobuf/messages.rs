@@ -1349,3 +1349,95 @@ message!(apimachinery::pkg::apis::meta::v1::Preconditions {
     uid: "uid",
     resource_version: "resourceVersion"
 });
+message!(
+    apimachinery::pkg::apis::meta::v1::FieldSelectorRequirement {
+        key: "key",
+        operator: "operator",
+        values: "values",
+    }
+);
+message!(api::autoscaling::v1::HorizontalPodAutoscaler {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::autoscaling::v1::HorizontalPodAutoscalerSpec {
+    scale_target_ref: "scaleTargetRef",
+    min_replicas: "minReplicas",
+    max_replicas: "?maxReplicas",
+    target_cpu_utilization_percentage: "targetCPUUtilizationPercentage",
+});
+message!(api::autoscaling::v1::HorizontalPodAutoscalerStatus {
+    observed_generation: "observedGeneration",
+    last_scale_time: "lastScaleTime",
+    current_replicas: "currentReplicas",
+    desired_replicas: "desiredReplicas",
+    current_cpu_utilization_percentage: "currentCPUUtilizationPercentage",
+});
+message!(api::autoscaling::v1::CrossVersionObjectReference {
+    kind: "kind",
+    name: "name",
+    api_version: "apiVersion",
+});
+message!(api::authorization::v1::SelfSubjectAccessReview {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::authorization::v1::SelfSubjectAccessReviewSpec {
+    resource_attributes: "resourceAttributes",
+    non_resource_attributes: "nonResourceAttributes",
+});
+message!(api::authorization::v1::ResourceAttributes {
+    namespace: "namespace",
+    verb: "verb",
+    group: "group",
+    version: "version",
+    resource: "resource",
+    subresource: "subresource",
+    name: "name",
+    field_selector: "fieldSelector",
+    label_selector: "labelSelector",
+});
+message!(api::authorization::v1::NonResourceAttributes {
+    path: "path",
+    verb: "verb"
+});
+message!(api::authorization::v1::FieldSelectorAttributes {
+    raw_selector: "rawSelector",
+    requirements: "requirements",
+});
+message!(api::authorization::v1::LabelSelectorAttributes {
+    raw_selector: "rawSelector",
+    requirements: "requirements",
+});
+message!(api::authorization::v1::SubjectAccessReviewStatus {
+    allowed: "?allowed",
+    denied: "?denied",
+    reason: "reason",
+    evaluation_error: "evaluationError",
+});
+message!(api::authorization::v1::SelfSubjectRulesReview {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::authorization::v1::SelfSubjectRulesReviewSpec {
+    namespace: "namespace"
+});
+message!(api::authorization::v1::SubjectRulesReviewStatus {
+    resource_rules: "resourceRules",
+    non_resource_rules: "nonResourceRules",
+    incomplete: "?incomplete",
+    evaluation_error: "evaluationError",
+});
+message!(api::authorization::v1::ResourceRule {
+    verbs: "verbs",
+    api_groups: "apiGroups",
+    resources: "resources",
+    resource_names: "resourceNames",
+});
+message!(api::authorization::v1::NonResourceRule {
+    verbs: "verbs",
+    non_resource_ur_ls: "nonResourceURLs",
+});

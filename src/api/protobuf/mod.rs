@@ -276,7 +276,8 @@ fn decode_as<M: Message + Default + Json>(raw: &[u8], what: &str) -> Result<Valu
 }
 
 /// The JSON object a protobuf body holds, with its `apiVersion` and `kind`:
-/// any kind ork serves, `DeleteOptions` or an `Eviction`.
+/// any kind ork serves (HorizontalPodAutoscalers in `autoscaling/v1` too),
+/// `DeleteOptions`, an `Eviction` or an access review.
 pub fn to_json(body: &[u8]) -> Result<Value, ProtoError> {
     let rest = body.strip_prefix(MAGIC).ok_or(ProtoError::NoMagic)?;
     let env = pb::apimachinery::pkg::runtime::Unknown::decode(rest).map_err(|source| {
@@ -293,6 +294,15 @@ pub fn to_json(body: &[u8]) -> Result<Value, ProtoError> {
     let mut v = match (api_version.as_str(), kind.as_str()) {
         (_, "DeleteOptions") => decode_as::<meta::DeleteOptions>(&raw, &what)?,
         ("policy/v1", "Eviction") => decode_as::<pb::api::policy::v1::Eviction>(&raw, &what)?,
+        ("autoscaling/v1", "HorizontalPodAutoscaler") => {
+            decode_as::<pb::api::autoscaling::v1::HorizontalPodAutoscaler>(&raw, &what)?
+        }
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => {
+            decode_as::<pb::api::authorization::v1::SelfSubjectAccessReview>(&raw, &what)?
+        }
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
+            decode_as::<pb::api::authorization::v1::SelfSubjectRulesReview>(&raw, &what)?
+        }
         _ => match Kind::from_type_meta(&api_version, &kind) {
             Some(k) => decode_kind(k, &raw, &what)?,
             None => return Err(ProtoError::Unsupported { api_version, kind }),

@@ -556,3 +556,79 @@ fn times_and_durations_read_like_go() {
     assert_eq!(d(3_723_000_000_000), "1h2m3s");
     assert_eq!(d(120_000_000_000), "2m0s");
 }
+
+#[test]
+fn autoscaling_v1_and_access_reviews_decode() {
+    use pb::api::authorization::v1 as authz;
+    use pb::api::autoscaling::v1 as as1;
+    // What `kubectl autoscale deployment web --min=1 --max=3 --cpu-percent=50` sends.
+    let hpa = as1::HorizontalPodAutoscaler {
+        metadata: meta("default", "web"),
+        spec: Some(as1::HorizontalPodAutoscalerSpec {
+            scale_target_ref: Some(as1::CrossVersionObjectReference {
+                kind: s("Deployment"),
+                name: s("web"),
+                api_version: s("apps/v1"),
+            }),
+            min_replicas: Some(1),
+            max_replicas: Some(3),
+            target_cpu_utilization_percentage: Some(50),
+        }),
+        status: Some(as1::HorizontalPodAutoscalerStatus {
+            current_replicas: Some(0),
+            desired_replicas: Some(0),
+            ..Default::default()
+        }),
+    };
+    let v = to_json(&envelope("autoscaling/v1", "HorizontalPodAutoscaler", &hpa)).unwrap();
+    assert_eq!(v["apiVersion"], "autoscaling/v1");
+    assert_eq!(v["spec"]["maxReplicas"], 3);
+    assert_eq!(v["spec"]["minReplicas"], 1);
+    assert_eq!(v["spec"]["targetCPUUtilizationPercentage"], 50);
+    assert_eq!(v["spec"]["scaleTargetRef"]["kind"], "Deployment");
+
+    // `kubectl auth can-i create pods`.
+    let ssar = authz::SelfSubjectAccessReview {
+        metadata: Some(meta::ObjectMeta::default()),
+        spec: Some(authz::SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(authz::ResourceAttributes {
+                namespace: s("default"),
+                verb: s("create"),
+                resource: s("pods"),
+                group: s(""),
+                ..Default::default()
+            }),
+            non_resource_attributes: None,
+        }),
+        status: Some(authz::SubjectAccessReviewStatus {
+            allowed: Some(false),
+            ..Default::default()
+        }),
+    };
+    let v = to_json(&envelope(
+        "authorization.k8s.io/v1",
+        "SelfSubjectAccessReview",
+        &ssar,
+    ))
+    .unwrap();
+    assert_eq!(
+        v["spec"]["resourceAttributes"],
+        json!({"namespace": "default", "verb": "create", "resource": "pods"})
+    );
+    assert_eq!(v["status"], json!({}));
+
+    let ssrr = authz::SelfSubjectRulesReview {
+        metadata: None,
+        spec: Some(authz::SelfSubjectRulesReviewSpec {
+            namespace: s("default"),
+        }),
+        status: None,
+    };
+    let v = to_json(&envelope(
+        "authorization.k8s.io/v1",
+        "SelfSubjectRulesReview",
+        &ssrr,
+    ))
+    .unwrap();
+    assert_eq!(v["spec"]["namespace"], "default");
+}

@@ -156,15 +156,18 @@ pub fn json_bytes(code: StatusCode, body: impl Into<Bytes>) -> Response {
     r
 }
 
-/// The request body, at most [`MAX_BODY`] bytes; refusals are JSON `Status`es.
+/// The request body, at most [`MAX_BODY`] bytes, protobuf bodies as the
+/// JSON they hold; refusals are JSON `Status`es.
 pub struct Body(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
         match Bytes::from_request(req, state).await {
-            Ok(b) => Ok(Body(b)),
+            // A protobuf body (kubectl's access reviews) is read as the JSON it holds.
+            Ok(b) => Ok(Body(table::json_body(&headers, b)?)),
             Err(rej) => {
                 let code = rej.status();
                 let msg = if code == StatusCode::PAYLOAD_TOO_LARGE {
