@@ -339,7 +339,8 @@ fn surface(bin: PathBuf, minor: u32) {
         "annotate",
         &["annotate", "deployment", "web", "owner=ops"],
         None,
-        contains("annotated"),
+        // kubectl 1.27 says "annotate", later ones "annotated".
+        contains("annotate"),
     );
     r.step(
         "label-remove",

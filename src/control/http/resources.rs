@@ -371,7 +371,6 @@ impl<S: Send + Sync> FromRequest<S> for Write {
         let Body(body) = Body::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let body = table::json_body(&headers, body).map_err(IntoResponse::into_response)?;
         Ok(Write {
             caller,
             path,
