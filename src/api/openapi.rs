@@ -70,6 +70,10 @@ const FIXED: &[(&str, &str)] = &[
         "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
     ),
     (
+        "ManagedFieldsEntry",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
+    ),
+    (
         "LabelSelector",
         "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
     ),
@@ -299,7 +303,9 @@ impl Converter<'_> {
     /// it describes (to look up its fields' merge strategies).
     fn convert(&self, s: &Value, ty: Option<&str>) -> Value {
         let Some(o) = s.as_object() else {
-            return json!({});
+            // Any JSON (`serde_json::Value`, e.g. FieldsV1): a free-form
+            // object, as Kubernetes publishes it; kubectl explain needs a type.
+            return json!({"type": "object"});
         };
         // `Option<T>`: `anyOf: [T, null]` or `type: [T, "null"]`.
         if let Some(Value::Array(any)) = o.get("anyOf") {
@@ -915,6 +921,15 @@ mod tests {
 
     fn v3(g: &str, v: &str) -> &'static Value {
         v3_group_version(g, v).unwrap()
+    }
+
+    #[test]
+    fn managed_fields_are_published_as_kubernetes_does() {
+        // kubectl explain --recursive fails on a property with no schema.
+        let doc = v3("apps", "v1");
+        let entry = &doc["components"]["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"];
+        assert_eq!(entry["properties"]["fieldsV1"]["type"], "object", "{entry}");
+        assert_eq!(entry["properties"]["manager"]["type"], "string");
     }
 
     #[test]
