@@ -225,6 +225,17 @@ impl Kind {
         Kind::PersistentVolumeClaim,
     ];
 
+    /// The kinds of Kubernetes' `all` category, in the order kubectl prints
+    /// them (`kubectl get all`: pods, services, deployments, replicasets,
+    /// HPAs). Discovery publishes the category from this list.
+    pub const ALL_CATEGORY: [Kind; 5] = [
+        Kind::Pod,
+        Kind::Service,
+        Kind::Deployment,
+        Kind::ReplicaSet,
+        Kind::HorizontalPodAutoscaler,
+    ];
+
     pub fn info(self) -> &'static KindInfo {
         &INFOS[self as usize]
     }

@@ -272,7 +272,7 @@ mod tests {
                 .iter()
                 .map(|(k, _)| *k)
                 .collect::<Vec<_>>(),
-            crate::verbs::kinds::ALL_CATEGORY.to_vec()
+            Kind::ALL_CATEGORY.to_vec()
         );
         assert!(t(&["widgets"]).is_err());
         assert_eq!(

@@ -7,16 +7,6 @@
 
 use crate::api::Kind;
 
-/// The kinds of the `all` category, in the order kubectl prints them
-/// (`kubectl get all`: pods, services, deployments, replicasets, HPAs).
-pub const ALL_CATEGORY: [Kind; 5] = [
-    Kind::Pod,
-    Kind::Service,
-    Kind::Deployment,
-    Kind::ReplicaSet,
-    Kind::HorizontalPodAutoscaler,
-];
-
 /// One kind by any of its names.
 pub fn resolve(name: &str) -> Result<Kind, String> {
     Kind::from_name(name).ok_or_else(|| unknown(name))
@@ -27,7 +17,7 @@ pub fn resolve_list(names: &str) -> Result<Vec<Kind>, String> {
     let mut out: Vec<Kind> = vec![];
     for n in names.split(',').filter(|n| !n.is_empty()) {
         let kinds = if n == "all" {
-            ALL_CATEGORY.to_vec()
+            Kind::ALL_CATEGORY.to_vec()
         } else {
             vec![resolve(n)?]
         };
@@ -109,7 +99,7 @@ mod tests {
 
     #[test]
     fn all_is_the_category_and_lists_keep_their_order() {
-        assert_eq!(resolve_list("all").unwrap(), ALL_CATEGORY.to_vec());
+        assert_eq!(resolve_list("all").unwrap(), Kind::ALL_CATEGORY.to_vec());
         assert_eq!(
             resolve_list("svc,po,svc").unwrap(),
             vec![Kind::Service, Kind::Pod]

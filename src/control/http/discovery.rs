@@ -61,13 +61,10 @@ pub type Groups = Vec<(&'static str, Vec<(&'static str, Vec<Resource>)>)>;
 
 /// The kinds `kubectl get all` shows (Kubernetes' `all` category).
 pub fn categories(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Pod
-        | Kind::Service
-        | Kind::Deployment
-        | Kind::ReplicaSet
-        | Kind::HorizontalPodAutoscaler => &["all"],
-        _ => &[],
+    if Kind::ALL_CATEGORY.contains(&kind) {
+        &["all"]
+    } else {
+        &[]
     }
 }
 

@@ -8,10 +8,7 @@
 //! This module must not import `control`, `cli` or `tui`.
 
 use super::super::RuntimeError;
-use super::docker_err;
 use bollard::Docker;
-use bollard::query_parameters::BuildImageOptions;
-use futures::StreamExt;
 use std::path::{Path, PathBuf};
 
 /// The tag the examples and tests use.
@@ -143,23 +140,7 @@ pub async fn build(docker: &Docker, path: &Path, tag: &str) -> Result<(), Runtim
     let list = String::from_utf8_lossy(&list.stdout).to_string();
     let applets: Vec<&str> = list.split_whitespace().collect();
     let ctx = context(&bin, &applets)?;
-    let opts = BuildImageOptions {
-        dockerfile: "Dockerfile".into(),
-        t: Some(tag.into()),
-        rm: true,
-        forcerm: true,
-        ..Default::default()
-    };
-    let mut s = docker.build_image(opts, None, Some(bollard::body_full(ctx.into())));
-    while let Some(item) = s.next().await {
-        let info = item.map_err(|e| docker_err("building the busybox image", e))?;
-        if let Some(msg) = info.error_detail.and_then(|d| d.message) {
-            return Err(RuntimeError::Other(format!(
-                "building the busybox image: {msg}"
-            )));
-        }
-    }
-    Ok(())
+    super::sandbox::build_image(docker, tag, ctx, "the busybox image").await
 }
 
 #[cfg(test)]

@@ -98,20 +98,29 @@ pub async fn ensure_image(docker: &Docker) -> Result<(), RuntimeError> {
         image = IMAGE,
         "building the pod sandbox image from the ork binary"
     );
+    build_image(docker, IMAGE, ctx, "the sandbox image").await
+}
+
+/// Builds image `tag` from a build context (a tar with a `Dockerfile`);
+/// `what` names it in errors.
+pub(super) async fn build_image(
+    docker: &Docker,
+    tag: &str,
+    ctx: Vec<u8>,
+    what: &str,
+) -> Result<(), RuntimeError> {
     let opts = BuildImageOptions {
         dockerfile: "Dockerfile".into(),
-        t: Some(IMAGE.into()),
+        t: Some(tag.into()),
         rm: true,
         forcerm: true,
         ..Default::default()
     };
     let mut s = docker.build_image(opts, None, Some(bollard::body_full(ctx.into())));
     while let Some(item) = s.next().await {
-        let info = item.map_err(|e| docker_err("building the sandbox image", e))?;
+        let info = item.map_err(|e| docker_err(&format!("building {what}"), e))?;
         if let Some(msg) = info.error_detail.and_then(|d| d.message) {
-            return Err(RuntimeError::Other(format!(
-                "building the sandbox image: {msg}"
-            )));
+            return Err(RuntimeError::Other(format!("building {what}: {msg}")));
         }
     }
     Ok(())
