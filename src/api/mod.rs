@@ -12,6 +12,7 @@ pub mod columns;
 pub mod config;
 pub mod core;
 pub mod exec;
+pub mod explain;
 pub mod fields;
 pub mod hash;
 pub mod managed_fields;

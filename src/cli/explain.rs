@@ -7,7 +7,7 @@
 
 use super::{CliError, Result};
 use crate::api::Kind;
-use crate::api::openapi::Explainer;
+use crate::api::explain::Explainer;
 use clap::Args;
 use serde_json::Value;
 use std::collections::BTreeSet;

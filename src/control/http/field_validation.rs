@@ -4,12 +4,12 @@
 //! (`strict decoding error: unknown field "spec.replicass"`); `Warn` drops
 //! them and says so in one `Warning` header each; `Ignore` drops them.
 //!
-//! The fields are found by [`crate::api::openapi::prune_unknown_fields`],
+//! The fields are found by [`crate::api::explain::prune_unknown_fields`],
 //! from the schema the OpenAPI documents publish. Imports `api` and the
 //! HTTP plumbing only.
 
 use super::ApiError;
-use crate::api::openapi::prune_unknown_fields;
+use crate::api::explain::prune_unknown_fields;
 use crate::api::{Kind, Object};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
