@@ -335,6 +335,23 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "What type of volume is required by the claim.",
             ),
         ],
+        Kind::Job => vec![
+            NAME,
+            col("Status", "string", "Status of the job."),
+            col(
+                "Completions",
+                "string",
+                "The completed and desired completions.",
+            ),
+            col("Duration", "string", "Time required to complete the job."),
+            AGE,
+            wide("Containers", CONTAINERS_DOC),
+            wide("Images", IMAGES_DOC),
+            wide(
+                "Selector",
+                "Selector is a label query over pods that should match the pod count.",
+            ),
+        ],
     }
 }
 
@@ -551,6 +568,58 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 or(&c.spec.volume_mode, "Filesystem").into(),
             ]
         }
+        AnyObject::Job(j) => {
+            let (c, i) = images(&j.spec.template.spec);
+            let selector = j
+                .spec
+                .selector
+                .as_ref()
+                .and_then(|s| s.to_selector().ok())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            vec![
+                name(),
+                job_status(j).into(),
+                job_completions(j).into(),
+                job_duration(j, now).into(),
+                created(),
+                c.into(),
+                i.into(),
+                or_none(selector).into(),
+            ]
+        }
+    }
+}
+
+/// A Job's STATUS as kubectl 1.32 prints it.
+fn job_status(j: &super::batch::Job) -> &'static str {
+    if j.true_condition("Complete").is_some() {
+        "Complete"
+    } else if j.true_condition("Failed").is_some() {
+        "Failed"
+    } else if j.metadata.is_terminating() {
+        "Terminating"
+    } else {
+        j.display_status()
+    }
+}
+
+/// `succeeded/completions`, or `succeeded/1 of parallelism` for a work queue.
+fn job_completions(j: &super::batch::Job) -> String {
+    let done = j.status.succeeded;
+    match (j.spec.completions, j.spec.parallelism.unwrap_or(0)) {
+        (Some(c), _) => format!("{done}/{c}"),
+        (None, p) if p > 1 => format!("{done}/1 of {p}"),
+        (None, _) => format!("{done}/1"),
+    }
+}
+
+/// From start to completion, or to `now` while running; empty before start.
+fn job_duration(j: &super::batch::Job, now: Time) -> String {
+    match (j.status.start_time, j.status.completion_time) {
+        (None, _) => String::new(),
+        (Some(s), None) => human_duration(s.seconds_until(&now)),
+        (Some(s), Some(c)) => human_duration(s.seconds_until(&c)),
     }
 }
 

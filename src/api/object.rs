@@ -4,6 +4,7 @@
 
 use super::apps::{Deployment, ReplicaSet};
 use super::autoscaling::HorizontalPodAutoscaler;
+use super::batch::Job;
 use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
@@ -42,6 +43,9 @@ pub trait Object:
     }
     /// Puts a written object in its stored form (a Secret folds `stringData`).
     fn normalize(&mut self) {}
+    /// Completes a new object once it has its uid, before validation (a
+    /// Job's generated selector names its uid).
+    fn on_create(&mut self) {}
 
     /// Sets `apiVersion` and `kind` to this type's.
     fn set_type_meta(&mut self);
@@ -69,6 +73,7 @@ pub enum Kind {
     Endpoints,
     Secret,
     PersistentVolumeClaim,
+    Job,
 }
 
 /// Static facts about a kind.
@@ -86,7 +91,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 12] = [
+const INFOS: [KindInfo; 13] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -207,10 +212,20 @@ const INFOS: [KindInfo; 12] = [
         short_names: &["pvc"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "Job",
+        group: "batch",
+        version: "v1",
+        api_version: "batch/v1",
+        plural: "jobs",
+        singular: "job",
+        short_names: &[],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -223,6 +238,7 @@ impl Kind {
         Kind::Endpoints,
         Kind::Secret,
         Kind::PersistentVolumeClaim,
+        Kind::Job,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -324,6 +340,7 @@ pub enum AnyObject {
     Endpoints(Arc<Endpoints>),
     Secret(Arc<Secret>),
     PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
+    Job(Arc<Job>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -343,6 +360,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Endpoints($o) => $body,
             $crate::api::AnyObject::Secret($o) => $body,
             $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
+            $crate::api::AnyObject::Job($o) => $body,
         }
     };
 }
@@ -400,6 +418,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::volume::PersistentVolumeClaim;
                 $body
             }
+            $crate::api::Kind::Job => {
+                type $t = $crate::api::batch::Job;
+                $body
+            }
         }
     };
 }
@@ -419,6 +441,7 @@ impl AnyObject {
             AnyObject::Endpoints(_) => Kind::Endpoints,
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            AnyObject::Job(_) => Kind::Job,
         }
     }
 
@@ -526,6 +549,33 @@ spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 spec_status_object!(Service, validation::validate_service);
 spec_status_object!(PersistentVolumeClaim, validation::validate_claim);
+
+impl Object for Job {
+    object_common!(Job);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::batch::validate_job(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        validation::batch::validate_job_update(self, old)
+    }
+    fn normalize(&mut self) {
+        self.default_fields();
+    }
+    fn on_create(&mut self) {
+        self.generate_selector();
+    }
+}
 
 impl Object for Endpoints {
     object_common!(Endpoints);

@@ -1441,3 +1441,71 @@ message!(api::authorization::v1::NonResourceRule {
     verbs: "verbs",
     non_resource_ur_ls: "nonResourceURLs",
 });
+message!(api::batch::v1::Job {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::batch::v1::JobCondition {
+    r#type: "type",
+    status: "status",
+    last_probe_time: "lastProbeTime",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message",
+});
+message!(api::batch::v1::JobSpec {
+    parallelism: "parallelism",
+    completions: "completions",
+    active_deadline_seconds: "activeDeadlineSeconds",
+    pod_failure_policy: "podFailurePolicy",
+    success_policy: "successPolicy",
+    backoff_limit: "backoffLimit",
+    backoff_limit_per_index: "backoffLimitPerIndex",
+    max_failed_indexes: "maxFailedIndexes",
+    selector: "selector",
+    manual_selector: "manualSelector",
+    template: "template",
+    ttl_seconds_after_finished: "ttlSecondsAfterFinished",
+    completion_mode: "completionMode",
+    suspend: "suspend",
+    pod_replacement_policy: "podReplacementPolicy",
+    managed_by: "managedBy",
+});
+message!(api::batch::v1::JobStatus {
+    conditions: "conditions",
+    start_time: "startTime",
+    completion_time: "completionTime",
+    active: "?active",
+    succeeded: "?succeeded",
+    failed: "?failed",
+    terminating: "terminating",
+    completed_indexes: "completedIndexes",
+    failed_indexes: "failedIndexes",
+    uncounted_terminated_pods: "uncountedTerminatedPods",
+    ready: "ready",
+});
+message!(api::batch::v1::PodFailurePolicy { rules: "rules" });
+message!(api::batch::v1::PodFailurePolicyOnExitCodesRequirement {
+    container_name: "containerName",
+    operator: "operator",
+    values: "values",
+});
+message!(api::batch::v1::PodFailurePolicyOnPodConditionsPattern {
+    r#type: "type",
+    status: "status",
+});
+message!(api::batch::v1::PodFailurePolicyRule {
+    action: "action",
+    on_exit_codes: "onExitCodes",
+    on_pod_conditions: "onPodConditions",
+});
+message!(api::batch::v1::SuccessPolicy { rules: "rules" });
+message!(api::batch::v1::SuccessPolicyRule {
+    succeeded_indexes: "succeededIndexes",
+    succeeded_count: "succeededCount",
+});
+message!(api::batch::v1::UncountedTerminatedPods {
+    succeeded: "succeeded",
+    failed: "failed",
+});

@@ -479,6 +479,69 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::Job;
+    let job = pb::api::batch::v1::Job {
+        metadata: meta("default", "pi"),
+        spec: Some(pb::api::batch::v1::JobSpec {
+            completions: Some(3),
+            parallelism: Some(2),
+            completion_mode: s("Indexed"),
+            backoff_limit: Some(4),
+            template: Some(core::PodTemplateSpec {
+                metadata: None,
+                spec: pod_spec().map(|mut p| {
+                    p.restart_policy = s("Never");
+                    p
+                }),
+            }),
+            pod_failure_policy: Some(pb::api::batch::v1::PodFailurePolicy {
+                rules: vec![pb::api::batch::v1::PodFailurePolicyRule {
+                    action: s("FailJob"),
+                    on_exit_codes: Some(
+                        pb::api::batch::v1::PodFailurePolicyOnExitCodesRequirement {
+                            container_name: None,
+                            operator: s("In"),
+                            values: vec![42],
+                        },
+                    ),
+                    on_pod_conditions: vec![],
+                }],
+            }),
+            ..Default::default()
+        }),
+        status: Some(pb::api::batch::v1::JobStatus {
+            succeeded: Some(1),
+            completed_indexes: s("0"),
+            start_time: Some(t),
+            ..Default::default()
+        }),
+    };
+    let mut template_spec = json!({});
+    if let Value::Object(m) = to_json(&wrap(
+        Kind::Pod,
+        &core::Pod {
+            metadata: None,
+            spec: pod_spec(),
+            status: None,
+        },
+    ))
+    .unwrap()
+    {
+        template_spec = m["spec"].clone();
+    }
+    template_spec["restartPolicy"] = "Never".into();
+    round_trip(
+        k,
+        wrap(k, &job),
+        json!({"metadata": json_meta("default", "pi"), "spec": {
+            "completions": 3, "parallelism": 2, "completionMode": "Indexed", "backoffLimit": 4,
+            "template": {"spec": template_spec},
+            "podFailurePolicy": {"rules": [{"action": "FailJob",
+                "onExitCodes": {"operator": "In", "values": [42]}}]}
+        }, "status": {"succeeded": 1, "completedIndexes": "0", "startTime": "2023-11-14T22:13:20Z"}}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();
@@ -539,8 +602,8 @@ fn bad_bodies_say_what_is_wrong() {
         to_json(b"k8s\0\xff\xff"),
         Err(ProtoError::Decode { .. })
     ));
-    let e = to_json(&envelope("batch/v1", "Job", &core::Pod::default())).unwrap_err();
-    assert!(e.to_string().contains("batch/v1/Job"), "{e}");
+    let e = to_json(&envelope("example.com/v1", "Widget", &core::Pod::default())).unwrap_err();
+    assert!(e.to_string().contains("example.com/v1/Widget"), "{e}");
 }
 
 #[test]

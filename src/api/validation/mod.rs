@@ -10,6 +10,7 @@
 
 mod apps;
 mod autoscaling;
+pub mod batch;
 mod config;
 mod core;
 mod pod;

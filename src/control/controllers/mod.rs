@@ -14,6 +14,7 @@ pub mod deployment;
 pub mod endpoints;
 pub mod gc;
 pub mod hpa;
+pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod taint_eviction;

@@ -372,6 +372,7 @@ impl<'a> Tx<'a> {
                 })?;
             obj.meta_mut().name = name;
         }
+        obj.on_create();
         Self::invalid(&obj)?;
         let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());
         if self.get_entry(kind, &ns, &name).is_some() {

@@ -4,6 +4,7 @@
 //! autoscalers; `cluster` nodes, namespaces, services, endpoints, config
 //! and storage. Only [`describe_text`] and [`events_of`] talk to the API.
 
+mod batch;
 mod cluster;
 mod workloads;
 
@@ -215,6 +216,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ConfigMap(c) => cluster::config_map(&mut d, c),
         AnyObject::Secret(s) => cluster::secret(&mut d, s),
         AnyObject::PersistentVolumeClaim(c) => cluster::claim(&mut d, c),
+        AnyObject::Job(j) => batch::job(&mut d, j),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

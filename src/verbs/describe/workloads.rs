@@ -116,7 +116,7 @@ fn containers(d: &mut Doc, indent: usize, cs: &[Container], pod: Option<&Pod>) {
     }
 }
 
-fn template(d: &mut Doc, t: &PodTemplateSpec) {
+pub(super) fn template(d: &mut Doc, t: &PodTemplateSpec) {
     d.line(0, "Pod Template:");
     d.map(2, "Labels", &t.metadata.labels);
     containers(d, 2, &t.spec.containers, None);
@@ -154,7 +154,7 @@ pub(super) fn pod(d: &mut Doc, p: &Pod) {
     conditions(d, &p.status.conditions);
 }
 
-fn selector(d: &mut Doc, s: &crate::api::LabelSelector) {
+pub(super) fn selector(d: &mut Doc, s: &crate::api::LabelSelector) {
     d.kv(
         0,
         "Selector",
