@@ -202,6 +202,9 @@ _ork() {
             ork__subcmd__create,help)
                 cmd="ork__subcmd__create__subcmd__help"
                 ;;
+            ork__subcmd__create,job)
+                cmd="ork__subcmd__create__subcmd__job"
+                ;;
             ork__subcmd__create,namespace)
                 cmd="ork__subcmd__create__subcmd__namespace"
                 ;;
@@ -219,6 +222,9 @@ _ork() {
                 ;;
             ork__subcmd__create__subcmd__help,help)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__create__subcmd__help,job)
+                cmd="ork__subcmd__create__subcmd__help__subcmd__job"
                 ;;
             ork__subcmd__create__subcmd__help,namespace)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__namespace"
@@ -384,6 +390,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__create,deployment)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__deployment"
+                ;;
+            ork__subcmd__help__subcmd__create,job)
+                cmd="ork__subcmd__help__subcmd__create__subcmd__job"
                 ;;
             ork__subcmd__help__subcmd__create,namespace)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__namespace"
@@ -1575,7 +1584,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version configmap cm deployment deploy namespace ns secret help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version configmap cm deployment deploy namespace ns secret job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1753,7 +1762,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__help)
-            opts="configmap deployment namespace secret help"
+            opts="configmap deployment namespace secret job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1808,6 +1817,20 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__create__subcmd__help__subcmd__job)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__create__subcmd__help__subcmd__namespace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1843,6 +1866,68 @@ _ork() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__job)
+            opts="-o -n -h -V --image --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2841,7 +2926,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create)
-            opts="configmap deployment namespace secret"
+            opts="configmap deployment namespace secret job"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2869,6 +2954,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create__subcmd__deployment)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__create__subcmd__job)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

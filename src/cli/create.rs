@@ -36,6 +36,8 @@ pub enum CreateWhat {
         #[command(subcommand)]
         kind: SecretKind,
     },
+    /// A Job running an image once: `ork create job once --image=busybox -- date`.
+    Job(super::create_batch::JobArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -208,6 +210,7 @@ pub async fn create(ctx: &Ctx, a: CreateArgs) -> Result<()> {
         CreateWhat::Configmap(src) => src,
         CreateWhat::Deployment(d) => return super::create_objects::deployment(ctx, d).await,
         CreateWhat::Namespace(n) => return super::create_objects::namespace(ctx, n).await,
+        CreateWhat::Job(j) => return super::create_batch::job(ctx, j).await,
         CreateWhat::Secret {
             kind: SecretKind::Generic { src, type_ },
         } => {

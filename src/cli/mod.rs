@@ -10,6 +10,7 @@ mod apply;
 mod bench;
 mod config;
 mod create;
+mod create_batch;
 mod create_objects;
 mod describe;
 mod edit;

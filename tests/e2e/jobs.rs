@@ -72,6 +72,9 @@ spec:
         .collect();
     outputs.sort();
     assert_eq!(outputs, vec!["index=0", "index=1", "index=2"]);
+    // `ork logs job/NAME` reads one of its pods.
+    let first = c.ok(&["logs", "job/idx"]);
+    assert!(outputs.contains(&first.trim().to_string()), "{first}");
     // The table as kubectl prints it.
     let table = c.ok(&["get", "job", "idx"]);
     let mut lines = table.lines();
@@ -130,6 +133,29 @@ spec:
             3
         );
     }
+    // `ork create job` makes kubectl's Job, which runs to completion.
+    c.ok(&[
+        "create",
+        "job",
+        "once",
+        "--image",
+        "busybox",
+        "--",
+        "sh",
+        "-c",
+        "echo once",
+    ]);
+    let once = wait_for(
+        "the created Job to complete",
+        Duration::from_secs(30),
+        || {
+            c.json(&["get", "job", "once"])
+                .filter(|j| condition(j, "Complete").is_some())
+        },
+    );
+    assert_eq!(once["spec"]["template"]["spec"]["restartPolicy"], "Never");
+    assert_eq!(once["spec"]["backoffLimit"], 6, "Kubernetes' default");
+    assert_eq!(c.ok(&["logs", "job/once"]).trim(), "once");
     let row = c.ok(&["get", "job", "fails", "--no-headers"]);
     let row: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(&row[..3], ["fails", "Failed", "0/1"]);
