@@ -11,6 +11,7 @@ pub mod autoscaling_v1;
 pub mod columns;
 pub mod config;
 pub mod core;
+pub mod daemonset;
 pub mod exec;
 pub mod explain;
 pub mod fields;
@@ -50,6 +51,7 @@ pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
     NodeSystemInfo, ObjectReference, RUNTIME_LABEL_PREFIX,
 };
+pub use daemonset::{ControllerRevision, DaemonSet};
 pub use fields::FieldSelector;
 pub use meta::{
     Condition, ListMeta, ObjectMeta, OwnerReference, Time, find_condition, set_condition,

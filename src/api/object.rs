@@ -6,6 +6,7 @@ use super::apps::{Deployment, ReplicaSet};
 use super::autoscaling::HorizontalPodAutoscaler;
 use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
+use super::daemonset::{ControllerRevision, DaemonSet};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::service::{Endpoints, Service};
@@ -69,6 +70,8 @@ pub enum Kind {
     Endpoints,
     Secret,
     PersistentVolumeClaim,
+    DaemonSet,
+    ControllerRevision,
 }
 
 /// Static facts about a kind.
@@ -86,7 +89,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 12] = [
+const INFOS: [KindInfo; 14] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -207,10 +210,30 @@ const INFOS: [KindInfo; 12] = [
         short_names: &["pvc"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "DaemonSet",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "daemonsets",
+        singular: "daemonset",
+        short_names: &["ds"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "ControllerRevision",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "controllerrevisions",
+        singular: "controllerrevision",
+        short_names: &[],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -223,6 +246,8 @@ impl Kind {
         Kind::Endpoints,
         Kind::Secret,
         Kind::PersistentVolumeClaim,
+        Kind::DaemonSet,
+        Kind::ControllerRevision,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -324,6 +349,8 @@ pub enum AnyObject {
     Endpoints(Arc<Endpoints>),
     Secret(Arc<Secret>),
     PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
+    DaemonSet(Arc<DaemonSet>),
+    ControllerRevision(Arc<ControllerRevision>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -343,6 +370,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Endpoints($o) => $body,
             $crate::api::AnyObject::Secret($o) => $body,
             $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
+            $crate::api::AnyObject::DaemonSet($o) => $body,
+            $crate::api::AnyObject::ControllerRevision($o) => $body,
         }
     };
 }
@@ -400,6 +429,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::volume::PersistentVolumeClaim;
                 $body
             }
+            $crate::api::Kind::DaemonSet => {
+                type $t = $crate::api::DaemonSet;
+                $body
+            }
+            $crate::api::Kind::ControllerRevision => {
+                type $t = $crate::api::ControllerRevision;
+                $body
+            }
         }
     };
 }
@@ -419,6 +456,8 @@ impl AnyObject {
             AnyObject::Endpoints(_) => Kind::Endpoints,
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            AnyObject::DaemonSet(_) => Kind::DaemonSet,
+            AnyObject::ControllerRevision(_) => Kind::ControllerRevision,
         }
     }
 
@@ -526,6 +565,25 @@ spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 spec_status_object!(Service, validation::validate_service);
 spec_status_object!(PersistentVolumeClaim, validation::validate_claim);
+spec_status_object!(DaemonSet, validation::validate_daemonset);
+
+impl Object for ControllerRevision {
+    object_common!(ControllerRevision);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.data != old.data || self.revision != old.revision
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_controller_revision(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        if self.data != old.data {
+            return vec![FieldError::new("data", "field is immutable")];
+        }
+        vec![]
+    }
+}
 
 impl Object for Endpoints {
     object_common!(Endpoints);

@@ -332,6 +332,8 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::Endpoints => decode_as::<core::Endpoints>(raw, what),
         Kind::Secret => decode_as::<core::Secret>(raw, what),
         Kind::PersistentVolumeClaim => decode_as::<core::PersistentVolumeClaim>(raw, what),
+        Kind::DaemonSet => decode_as::<apps::DaemonSet>(raw, what),
+        Kind::ControllerRevision => decode_as::<apps::ControllerRevision>(raw, what),
     }
 }
 
