@@ -136,6 +136,9 @@ _ork() {
             ork__subcmd__bench,api)
                 cmd="ork__subcmd__bench__subcmd__api"
                 ;;
+            ork__subcmd__bench,daemonset)
+                cmd="ork__subcmd__bench__subcmd__daemonset"
+                ;;
             ork__subcmd__bench,footprint)
                 cmd="ork__subcmd__bench__subcmd__footprint"
                 ;;
@@ -153,6 +156,9 @@ _ork() {
                 ;;
             ork__subcmd__bench__subcmd__help,api)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__api"
+                ;;
+            ork__subcmd__bench__subcmd__help,daemonset)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__daemonset"
                 ;;
             ork__subcmd__bench__subcmd__help,footprint)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__footprint"
@@ -366,6 +372,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__bench,api)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__api"
+                ;;
+            ork__subcmd__help__subcmd__bench,daemonset)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__daemonset"
                 ;;
             ork__subcmd__help__subcmd__bench,footprint)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__footprint"
@@ -774,7 +783,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui daemonset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +894,56 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__bench__subcmd__daemonset)
+            opts="-n -h -V --nodes --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__bench__subcmd__footprint)
             opts="-n -h -V --nodes --pods --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -940,7 +999,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help)
-            opts="scheduler startup api footprint tui help"
+            opts="scheduler startup api footprint tui daemonset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -954,6 +1013,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__help__subcmd__daemonset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2758,7 +2831,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench)
-            opts="scheduler startup api footprint tui"
+            opts="scheduler startup api footprint tui daemonset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2772,6 +2845,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__daemonset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -352,6 +352,52 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Selector is a label query over pods that should match the pod count.",
             ),
         ],
+        Kind::DaemonSet => vec![
+            NAME,
+            col(
+                "Desired",
+                "integer",
+                "The desired number of nodes that should be running the daemon pod.",
+            ),
+            col(
+                "Current",
+                "integer",
+                "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.",
+            ),
+            col(
+                "Ready",
+                "integer",
+                "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
+            ),
+            col(
+                "Up-to-date",
+                "integer",
+                "The total number of nodes that are running updated daemon pod",
+            ),
+            col(
+                "Available",
+                "integer",
+                "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)",
+            ),
+            col(
+                "Node Selector",
+                "string",
+                "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node.",
+            ),
+            AGE,
+            wide("Containers", CONTAINERS_DOC),
+            wide("Images", IMAGES_DOC),
+            wide(
+                "Selector",
+                "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels.",
+            ),
+        ],
+        Kind::ControllerRevision => vec![
+            NAME,
+            col("Controller", "string", "Controller of the object"),
+            col("Revision", "integer", "Revision of the ControllerRevision"),
+            AGE,
+        ],
     }
 }
 
@@ -587,6 +633,37 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 i.into(),
                 or_none(selector).into(),
             ]
+        }
+        AnyObject::DaemonSet(d) => {
+            let (c, i) = images(&d.spec.template.spec);
+            let st = &d.status;
+            vec![
+                name(),
+                int(st.desired_number_scheduled),
+                int(st.current_number_scheduled),
+                int(st.number_ready),
+                int(st.updated_number_scheduled),
+                int(st.number_available),
+                or_none(join_labels(&d.spec.template.spec.node_selector)).into(),
+                created(),
+                c.into(),
+                i.into(),
+                or_none(join_labels(&d.spec.selector.match_labels)).into(),
+            ]
+        }
+        AnyObject::ControllerRevision(r) => {
+            let controller = m
+                .controller()
+                .and_then(|o| {
+                    let group = o.api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
+                    let kind = o.kind.to_lowercase();
+                    (!o.name.is_empty()).then(|| match group {
+                        "" => format!("{kind}/{}", o.name),
+                        g => format!("{kind}.{g}/{}", o.name),
+                    })
+                })
+                .unwrap_or_else(|| "<none>".into());
+            vec![name(), controller.into(), int(r.revision), created()]
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod batch;
 pub mod columns;
 pub mod config;
 pub mod core;
+pub mod daemonset;
 pub mod exec;
 pub mod explain;
 pub mod fields;
@@ -51,6 +52,7 @@ pub use core::{
     Event, EventSource, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
     NodeSystemInfo, ObjectReference, RUNTIME_LABEL_PREFIX,
 };
+pub use daemonset::{ControllerRevision, DaemonSet};
 pub use fields::FieldSelector;
 pub use meta::{
     Condition, ListMeta, ObjectMeta, OwnerReference, Time, find_condition, set_condition,

@@ -7,6 +7,7 @@ use super::autoscaling::HorizontalPodAutoscaler;
 use super::batch::Job;
 use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
+use super::daemonset::{ControllerRevision, DaemonSet};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::service::{Endpoints, Service};
@@ -74,6 +75,8 @@ pub enum Kind {
     Secret,
     PersistentVolumeClaim,
     Job,
+    DaemonSet,
+    ControllerRevision,
 }
 
 /// Static facts about a kind.
@@ -92,6 +95,7 @@ pub struct KindInfo {
 }
 
 const INFOS: [KindInfo; 13] = [
+const INFOS: [KindInfo; 14] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -222,10 +226,31 @@ const INFOS: [KindInfo; 13] = [
         short_names: &[],
         namespaced: true,
     },
+    KindInfo {
+        kind: "DaemonSet",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "daemonsets",
+        singular: "daemonset",
+        short_names: &["ds"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "ControllerRevision",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "controllerrevisions",
+        singular: "controllerrevision",
+        short_names: &[],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
     pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -239,6 +264,8 @@ impl Kind {
         Kind::Secret,
         Kind::PersistentVolumeClaim,
         Kind::Job,
+        Kind::DaemonSet,
+        Kind::ControllerRevision,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -341,6 +368,8 @@ pub enum AnyObject {
     Secret(Arc<Secret>),
     PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
     Job(Arc<Job>),
+    DaemonSet(Arc<DaemonSet>),
+    ControllerRevision(Arc<ControllerRevision>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -361,6 +390,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Secret($o) => $body,
             $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
             $crate::api::AnyObject::Job($o) => $body,
+            $crate::api::AnyObject::DaemonSet($o) => $body,
+            $crate::api::AnyObject::ControllerRevision($o) => $body,
         }
     };
 }
@@ -422,6 +453,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::batch::Job;
                 $body
             }
+            $crate::api::Kind::DaemonSet => {
+                type $t = $crate::api::DaemonSet;
+                $body
+            }
+            $crate::api::Kind::ControllerRevision => {
+                type $t = $crate::api::ControllerRevision;
+                $body
+            }
         }
     };
 }
@@ -442,6 +481,8 @@ impl AnyObject {
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
             AnyObject::Job(_) => Kind::Job,
+            AnyObject::DaemonSet(_) => Kind::DaemonSet,
+            AnyObject::ControllerRevision(_) => Kind::ControllerRevision,
         }
     }
 
@@ -574,6 +615,25 @@ impl Object for Job {
     }
     fn on_create(&mut self) {
         self.generate_selector();
+    }
+}
+spec_status_object!(DaemonSet, validation::validate_daemonset);
+
+impl Object for ControllerRevision {
+    object_common!(ControllerRevision);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.data != old.data || self.revision != old.revision
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_controller_revision(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        if self.data != old.data {
+            return vec![FieldError::new("data", "field is immutable")];
+        }
+        vec![]
     }
 }
 

@@ -223,6 +223,16 @@ impl ReplicaSet {
     }
 }
 
+impl super::DaemonSet {
+    /// Daemon pods of `busybox` labelled `app: <name>`, selected by that label.
+    pub fn test(name: &str) -> super::DaemonSet {
+        let mut d: super::DaemonSet = new_object("default", name);
+        d.metadata.generation = 1;
+        (d.spec.selector, d.spec.template) = workload(name);
+        d
+    }
+}
+
 impl Service {
     /// A ClusterIP service selecting `app: <name>`, port 80 to the pods' 8080.
     pub fn test(name: &str) -> Service {

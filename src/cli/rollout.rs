@@ -1,4 +1,5 @@
-//! `ork rollout status|history|undo|restart|pause|resume deployment/NAME`:
+//! `ork rollout status|history|undo|restart|pause|resume deployment/NAME`
+//! (and status|history|undo|restart daemonset/NAME):
 //! the arguments and the printing; the work is `verbs::rollout`'s.
 
 use super::misc::parse_duration;
@@ -53,7 +54,7 @@ fn deployment_name(target: &str) -> Result<String> {
     match Kind::from_name(k) {
         Some(Kind::Deployment) => Ok(n.to_string()),
         _ => Err(CliError::Usage(format!(
-            "{target:?}: rollouts are for deployments (deployment/NAME)"
+            "{target:?}: rollouts are for deployments and daemonsets (deployment/NAME, daemonset/NAME)"
         ))),
     }
 }
@@ -90,7 +91,69 @@ async fn print_history(ctx: &Ctx, name: &str, rev: Option<i64>) -> Result<()> {
     Ok(())
 }
 
+/// `daemonset/NAME` (or `ds/NAME`): the name, when the target is a DaemonSet.
+fn daemonset_name(target: &str) -> Option<&str> {
+    let (k, n) = target.split_once('/')?;
+    (Kind::from_name(k) == Some(Kind::DaemonSet)).then_some(n)
+}
+
+/// `rollout status|history|undo|restart daemonset/NAME`.
+async fn daemonset_rollout(ctx: &Ctx, name: &str, command: RolloutCommand) -> Result<()> {
+    use crate::verbs::rollout_daemonset as ds;
+    let line = match command {
+        RolloutCommand::Status { timeout, .. } => {
+            ds::follow(ctx, name, timeout, |m| println!("{m}")).await?
+        }
+        RolloutCommand::History { revision, .. } => {
+            let revs = ds::history(ctx, name).await?;
+            if let Some(n) = revision {
+                let r = revs.iter().find(|r| r.number == n).ok_or_else(|| {
+                    CliError::Failed(format!("unable to find the specified revision {n}"))
+                })?;
+                println!("daemonset.apps/{name} with revision #{n}");
+                let v = serde_json::to_value(&r.template)
+                    .map_err(|e| CliError::Failed(e.to_string()))?;
+                print!("{}", to_yaml(&serde_json::json!({ "template": v }))?);
+                return Ok(());
+            }
+            println!("daemonset.apps/{name}");
+            let rows: Vec<Vec<String>> = revs
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.number.to_string(),
+                        r.cause.clone().unwrap_or_else(|| "<none>".into()),
+                    ]
+                })
+                .collect();
+            let headers = ["REVISION", "CHANGE-CAUSE"].map(String::from);
+            print!("{}", table(&headers, &rows, true));
+            return Ok(());
+        }
+        RolloutCommand::Undo { to_revision, .. } => ds::undo(ctx, name, to_revision).await?,
+        RolloutCommand::Restart { .. } => ds::restart(ctx, name).await?,
+        RolloutCommand::Pause { .. } | RolloutCommand::Resume { .. } => {
+            return Err(CliError::Usage(format!(
+                "daemonsets.apps {name:?} pausing is not supported"
+            )));
+        }
+    };
+    println!("{line}");
+    Ok(())
+}
+
 pub async fn rollout(ctx: &Ctx, a: RolloutArgs) -> Result<()> {
+    let target = match &a.command {
+        RolloutCommand::Status { target, .. }
+        | RolloutCommand::History { target, .. }
+        | RolloutCommand::Undo { target, .. }
+        | RolloutCommand::Restart { target }
+        | RolloutCommand::Pause { target }
+        | RolloutCommand::Resume { target } => target.clone(),
+    };
+    if let Some(name) = daemonset_name(&target) {
+        return daemonset_rollout(ctx, name, a.command).await;
+    }
     let line = match a.command {
         RolloutCommand::Status { target, timeout } => {
             follow(ctx, &deployment_name(&target)?, timeout, |m| {
@@ -127,5 +190,8 @@ mod tests {
         assert_eq!(deployment_name("deployment.apps/web").unwrap(), "web");
         assert!(deployment_name("rs/web").is_err());
         assert!(deployment_name("web").is_err());
+        assert_eq!(daemonset_name("ds/agent"), Some("agent"));
+        assert_eq!(daemonset_name("daemonset.apps/agent"), Some("agent"));
+        assert_eq!(daemonset_name("deploy/agent"), None);
     }
 }

@@ -29,6 +29,7 @@ pub const WATCHED: &[Kind] = &[
     Kind::PersistentVolumeClaim,
     Kind::HorizontalPodAutoscaler,
     Kind::Job,
+    Kind::DaemonSet,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

@@ -28,6 +28,7 @@ pub mod objects;
 pub mod output;
 pub mod placement;
 pub mod rollout;
+pub mod rollout_daemonset;
 pub mod workloads;
 
 use crate::client::{Client, ClientError};

@@ -6,7 +6,8 @@
 //! waits until the pods are gone and every ReplicaSet that owned one is
 //! fully ready again elsewhere, telling its progress as it goes. Pods
 //! without a controller would be lost for good, so drain refuses them
-//! unless [`DrainOptions::force`].
+//! unless [`DrainOptions::force`]. DaemonSet pods stay: their DaemonSet
+//! tolerates the cordon and would put them straight back.
 
 use super::{Ctx, Result, VerbError};
 use crate::api::{Kind, Node, Pod, ReplicaSet};
@@ -91,7 +92,21 @@ pub async fn drain(
     if set_unschedulable(ctx, node, true).await? {
         say(format!("node/{node} cordoned"));
     }
-    let pods = pods_on(ctx, node).await?;
+    let (daemon, pods): (Vec<Pod>, Vec<Pod>) =
+        pods_on(ctx, node).await?.into_iter().partition(|p| {
+            p.metadata
+                .controller()
+                .is_some_and(|c| c.kind == Kind::DaemonSet.as_str())
+        });
+    if !daemon.is_empty() {
+        // Their DaemonSet would put them straight back: they stay, as with
+        // kubectl's --ignore-daemonsets.
+        let names: Vec<String> = daemon.iter().map(key).collect();
+        say(format!(
+            "Warning: ignoring DaemonSet-managed Pods: {}",
+            names.join(", ")
+        ));
+    }
     let unmanaged: Vec<String> = pods
         .iter()
         .filter(|p| p.metadata.controller().is_none())
@@ -140,7 +155,12 @@ pub async fn drain(
         let mut reported: BTreeSet<String> = BTreeSet::new();
         let mut last_wait = String::new();
         loop {
-            let left: BTreeSet<String> = pods_on(ctx, node).await?.iter().map(key).collect();
+            let left: BTreeSet<String> = pods_on(ctx, node)
+                .await?
+                .iter()
+                .filter(|p| evicting.contains_key(&key(p)))
+                .map(key)
+                .collect();
             for k in evicting.keys() {
                 if !left.contains(k) && reported.insert(k.clone()) {
                     say(format!("pod {k} evicted"));

@@ -9,6 +9,7 @@ mod auth;
 mod autoscale;
 mod cli_habits;
 mod configmaps;
+mod daemonsets;
 mod docker;
 mod failover;
 mod hardening;

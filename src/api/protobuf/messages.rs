@@ -1509,3 +1509,47 @@ message!(api::batch::v1::UncountedTerminatedPods {
     succeeded: "succeeded",
     failed: "failed",
 });
+message!(api::apps::v1::DaemonSet {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::apps::v1::DaemonSetCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message",
+});
+message!(api::apps::v1::DaemonSetSpec {
+    selector: "selector",
+    template: "template",
+    update_strategy: "updateStrategy",
+    min_ready_seconds: "?minReadySeconds",
+    revision_history_limit: "revisionHistoryLimit",
+});
+message!(api::apps::v1::DaemonSetStatus {
+    current_number_scheduled: "?currentNumberScheduled",
+    number_misscheduled: "?numberMisscheduled",
+    desired_number_scheduled: "?desiredNumberScheduled",
+    number_ready: "?numberReady",
+    observed_generation: "?observedGeneration",
+    updated_number_scheduled: "?updatedNumberScheduled",
+    number_available: "?numberAvailable",
+    number_unavailable: "?numberUnavailable",
+    collision_count: "collisionCount",
+    conditions: "conditions",
+});
+message!(api::apps::v1::DaemonSetUpdateStrategy {
+    r#type: "type",
+    rolling_update: "rollingUpdate"
+});
+message!(api::apps::v1::RollingUpdateDaemonSet {
+    max_unavailable: "maxUnavailable",
+    max_surge: "maxSurge"
+});
+message!(api::apps::v1::ControllerRevision {
+    metadata: "metadata",
+    data: "data",
+    revision: "?revision",
+});

@@ -333,6 +333,8 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::Secret => decode_as::<core::Secret>(raw, what),
         Kind::PersistentVolumeClaim => decode_as::<core::PersistentVolumeClaim>(raw, what),
         Kind::Job => decode_as::<pb::api::batch::v1::Job>(raw, what),
+        Kind::DaemonSet => decode_as::<apps::DaemonSet>(raw, what),
+        Kind::ControllerRevision => decode_as::<apps::ControllerRevision>(raw, what),
     }
 }
 

@@ -9,6 +9,7 @@
 //! the daemons.
 
 mod api;
+mod daemonset;
 mod footprint;
 mod scheduler;
 mod startup;
@@ -92,6 +93,11 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10000)]
         pods: usize,
     },
+    /// A DaemonSet on hollow nodes: time from its create to all its pods Running.
+    Daemonset {
+        #[arg(long, default_value_t = 1000)]
+        nodes: usize,
+    },
 }
 
 pub async fn bench(a: BenchArgs) -> Result<()> {
@@ -115,6 +121,7 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
         } => api::run(&dir.0, objects, clients, duration, rate, updates).await,
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
+        BenchWhat::Daemonset { nodes } => daemonset::run(&dir.0, nodes).await,
     }
 }
 

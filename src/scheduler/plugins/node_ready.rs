@@ -1,4 +1,5 @@
-//! Filter: the node is Ready and not cordoned.
+//! Filter: the node is Ready and not cordoned (unless the pod tolerates
+//! `node.kubernetes.io/unschedulable`, as daemon pods do).
 
 use crate::api::Pod;
 use crate::scheduler::{Filter, NodeInfo, PodUsage, Reason, Status};
@@ -10,8 +11,15 @@ impl Filter for NodeReady {
         "NodeReady"
     }
 
-    fn filter(&self, _pod: &Pod, _u: &PodUsage, n: &NodeInfo) -> Status {
-        if n.node.spec.unschedulable {
+    fn filter(&self, pod: &Pod, _u: &PodUsage, n: &NodeInfo) -> Status {
+        // A cordoned node counts as tainted `node.kubernetes.io/unschedulable`
+        // (NoSchedule): pods that tolerate it (daemon pods) may still go there.
+        if n.node.spec.unschedulable
+            && !crate::api::placement::tolerated(
+                &pod.spec.tolerations,
+                &crate::api::daemonset::unschedulable_taint(),
+            )
+        {
             return Status::unschedulable(self.name(), vec![Reason::Unschedulable]);
         }
         if !n.node.is_ready() {
@@ -37,8 +45,16 @@ mod tests {
         );
         let mut cordoned = node("a", "1", "1Gi");
         cordoned.spec.unschedulable = true;
-        let s = NodeReady.filter(&p, &u, &info(cordoned));
+        let s = NodeReady.filter(&p, &u, &info(cordoned.clone()));
         assert_eq!(s.reasons, vec!["node(s) were unschedulable"]);
+        let mut daemon = p.clone();
+        crate::api::daemonset::add_daemon_tolerations(&mut daemon.spec);
+        assert!(
+            NodeReady
+                .filter(&daemon, &u, &info(cordoned.clone()))
+                .is_success(),
+            "pods tolerating the unschedulable taint may go to cordoned nodes"
+        );
         let mut down = node("a", "1", "1Gi");
         down.status.conditions[0].status = "False".into();
         let s = NodeReady.filter(&p, &u, &info(down));

@@ -106,6 +106,7 @@ fn views_switch_by_command_with_completion_and_by_number() {
         ("secrets", View::Table(Kind::Secret)),
         ("pvc", View::Table(Kind::PersistentVolumeClaim)),
         ("ep", View::Table(Kind::Endpoints)),
+        ("ds", View::Table(Kind::DaemonSet)),
         ("ev", View::Table(Kind::Event)),
         ("ns", View::Table(Kind::Namespace)),
         ("failover", View::Failover),

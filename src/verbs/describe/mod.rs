@@ -217,6 +217,8 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::Secret(s) => cluster::secret(&mut d, s),
         AnyObject::PersistentVolumeClaim(c) => cluster::claim(&mut d, c),
         AnyObject::Job(j) => batch::job(&mut d, j),
+        AnyObject::DaemonSet(x) => workloads::daemonset(&mut d, x),
+        AnyObject::ControllerRevision(x) => workloads::controller_revision(&mut d, x),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

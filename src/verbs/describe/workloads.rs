@@ -228,3 +228,44 @@ pub(super) fn autoscaler(d: &mut Doc, h: &HorizontalPodAutoscaler) {
     replicas(d, h.status.current_replicas, h.status.desired_replicas);
     conditions(d, &h.status.conditions);
 }
+
+pub(super) fn daemonset(d: &mut Doc, ds: &crate::api::DaemonSet) {
+    meta(d, &ds.metadata, true);
+    selector(d, &ds.spec.selector);
+    let ns = crate::api::columns::join_labels(&ds.spec.template.spec.node_selector);
+    d.kv(
+        0,
+        "Node-Selector",
+        if ns.is_empty() { "<none>".into() } else { ns },
+    );
+    let s = &ds.status;
+    for (label, n) in [
+        (
+            "Desired Number of Nodes Scheduled",
+            s.desired_number_scheduled,
+        ),
+        (
+            "Current Number of Nodes Scheduled",
+            s.current_number_scheduled,
+        ),
+        (
+            "Number of Nodes Scheduled with Up-to-date Pods",
+            s.updated_number_scheduled,
+        ),
+        (
+            "Number of Nodes Scheduled with Available Pods",
+            s.number_available,
+        ),
+        ("Number of Nodes Misscheduled", s.number_misscheduled),
+    ] {
+        d.kv(0, label, n.to_string());
+    }
+    d.kv(0, "UpdateStrategy", format!("{:?}", ds.strategy_type()));
+    template(d, &ds.spec.template);
+    conditions(d, &s.conditions);
+}
+
+pub(super) fn controller_revision(d: &mut Doc, r: &crate::api::ControllerRevision) {
+    meta(d, &r.metadata, true);
+    d.kv(0, "Revision", r.revision.to_string());
+}
