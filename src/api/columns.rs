@@ -335,6 +335,13 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "What type of volume is required by the claim.",
             ),
         ],
+        Kind::StatefulSet => vec![
+            NAME,
+            col("Ready", "string", "Number of the pod with ready state"),
+            AGE,
+            wide("Containers", CONTAINERS_DOC),
+            wide("Images", IMAGES_DOC),
+        ],
     }
 }
 
@@ -549,6 +556,16 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 "<unset>".into(),
                 created(),
                 or(&c.spec.volume_mode, "Filesystem").into(),
+            ]
+        }
+        AnyObject::StatefulSet(st) => {
+            let (c, i) = images(&st.spec.template.spec);
+            vec![
+                name(),
+                format!("{}/{}", st.status.ready_replicas, st.replicas()).into(),
+                created(),
+                c.into(),
+                i.into(),
             ]
         }
     }

@@ -9,6 +9,7 @@ use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::service::{Endpoints, Service};
+use super::statefulset::StatefulSet;
 use super::validation::{self, FieldError};
 use super::volume::PersistentVolumeClaim;
 use schemars::JsonSchema;
@@ -69,6 +70,7 @@ pub enum Kind {
     Endpoints,
     Secret,
     PersistentVolumeClaim,
+    StatefulSet,
 }
 
 /// Static facts about a kind.
@@ -86,7 +88,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 12] = [
+const INFOS: [KindInfo; 13] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -207,10 +209,20 @@ const INFOS: [KindInfo; 12] = [
         short_names: &["pvc"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "StatefulSet",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "statefulsets",
+        singular: "statefulset",
+        short_names: &["sts"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -223,6 +235,7 @@ impl Kind {
         Kind::Endpoints,
         Kind::Secret,
         Kind::PersistentVolumeClaim,
+        Kind::StatefulSet,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -324,6 +337,7 @@ pub enum AnyObject {
     Endpoints(Arc<Endpoints>),
     Secret(Arc<Secret>),
     PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
+    StatefulSet(Arc<StatefulSet>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -343,6 +357,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Endpoints($o) => $body,
             $crate::api::AnyObject::Secret($o) => $body,
             $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
+            $crate::api::AnyObject::StatefulSet($o) => $body,
         }
     };
 }
@@ -400,6 +415,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::volume::PersistentVolumeClaim;
                 $body
             }
+            $crate::api::Kind::StatefulSet => {
+                type $t = $crate::api::statefulset::StatefulSet;
+                $body
+            }
         }
     };
 }
@@ -419,6 +438,7 @@ impl AnyObject {
             AnyObject::Endpoints(_) => Kind::Endpoints,
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            AnyObject::StatefulSet(_) => Kind::StatefulSet,
         }
     }
 
@@ -526,6 +546,27 @@ spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 spec_status_object!(Service, validation::validate_service);
 spec_status_object!(PersistentVolumeClaim, validation::validate_claim);
+
+impl Object for StatefulSet {
+    object_common!(StatefulSet);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_statefulset(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        validation::validate_statefulset_update(self, old)
+    }
+}
 
 impl Object for Endpoints {
     object_common!(Endpoints);

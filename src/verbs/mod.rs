@@ -28,6 +28,7 @@ pub mod objects;
 pub mod output;
 pub mod placement;
 pub mod rollout;
+pub mod statefulset_rollout;
 pub mod workloads;
 
 use crate::client::{Client, ClientError};

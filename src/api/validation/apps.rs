@@ -7,7 +7,7 @@ use super::super::selector::LabelSelector;
 use super::pod::validate_pod_spec;
 use super::{FieldError, object, validate_labels};
 
-fn validate_workload(
+pub(super) fn validate_workload(
     replicas: Option<i32>,
     selector: &LabelSelector,
     template: &PodTemplateSpec,
