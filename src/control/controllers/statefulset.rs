@@ -66,8 +66,12 @@ fn revision(p: &Pod) -> &str {
         .map_or("", String::as_str)
 }
 
-fn running_and_ready(p: &Pod) -> bool {
-    p.status.phase == PodPhase::Running && p.is_ready() && !p.metadata.is_terminating()
+/// Running, Ready for `minReadySeconds` and not being deleted: what the
+/// next ordinal (and the next update) waits for.
+fn running_and_available(p: &Pod, min_ready: i32, now: Time) -> bool {
+    p.status.phase == PodPhase::Running
+        && is_available(p, min_ready, now)
+        && !p.metadata.is_terminating()
 }
 
 /// The pod of `ordinal` at `rev`: from the template when `rev` is the update
@@ -173,6 +177,8 @@ pub fn reconcile(
         set.status.current_revision.clone()
     };
     let ordered = !set.is_parallel();
+    let min_ready = set.spec.min_ready_seconds;
+    let running_and_ready = |p: &Pod| running_and_available(p, min_ready, now);
     let mut by_ordinal: BTreeMap<i32, &Pod> = BTreeMap::new();
     let mut strays = vec![];
     for p in pods {

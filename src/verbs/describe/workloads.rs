@@ -246,15 +246,6 @@ pub(super) fn statefulset(d: &mut Doc, s: &crate::api::statefulset::StatefulSet)
     }
     d.kv(
         0,
-        "Pod Management Policy",
-        if s.is_parallel() {
-            "Parallel"
-        } else {
-            "OrderedReady"
-        },
-    );
-    d.kv(
-        0,
         "Pods Status",
         format!(
             "{} Ready / {} Available",

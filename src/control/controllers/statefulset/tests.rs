@@ -276,3 +276,18 @@ fn status_counts_revisions_and_moves_current_once_all_are_updated() {
     assert_eq!(again.status, settled.status);
     assert!(again.create_pods.is_empty() && again.delete_pods.is_empty());
 }
+
+#[test]
+fn ordered_ready_waits_for_min_ready_seconds_before_the_next_pod() {
+    let mut s = set(2);
+    s.spec.min_ready_seconds = 30;
+    let mut p = (*pod(&s, 0, S::Ready)).clone();
+    p.status.conditions[0].last_transition_time = Some(Time::now());
+    let plan = plan(&s, &[Arc::new(p.clone())]);
+    assert!(plan.create_pods.is_empty());
+    assert_eq!(plan.requeue, Some(Duration::from_secs(1)));
+    p.status.conditions[0].last_transition_time =
+        Some(Time(chrono::Utc::now() - chrono::Duration::seconds(31)));
+    let plan = super::reconcile(&s, &[Arc::new(p)], &HashSet::new(), Time::now());
+    assert_eq!(names(&plan.create_pods), ["web-1"]);
+}
