@@ -398,6 +398,13 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
             col("Revision", "integer", "Revision of the ControllerRevision"),
             AGE,
         ],
+        Kind::StatefulSet => vec![
+            NAME,
+            col("Ready", "string", "Number of the pod with ready state"),
+            AGE,
+            wide("Containers", CONTAINERS_DOC),
+            wide("Images", IMAGES_DOC),
+        ],
     }
 }
 
@@ -697,6 +704,16 @@ fn job_duration(j: &super::batch::Job, now: Time) -> String {
         (None, _) => String::new(),
         (Some(s), None) => human_duration(s.seconds_until(&now)),
         (Some(s), Some(c)) => human_duration(s.seconds_until(&c)),
+        AnyObject::StatefulSet(st) => {
+            let (c, i) = images(&st.spec.template.spec);
+            vec![
+                name(),
+                format!("{}/{}", st.status.ready_replicas, st.replicas()).into(),
+                created(),
+                c.into(),
+                i.into(),
+            ]
+        }
     }
 }
 

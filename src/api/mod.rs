@@ -33,6 +33,7 @@ pub mod remotecommand;
 pub mod security;
 pub mod selector;
 pub mod service;
+pub mod statefulset;
 pub mod status;
 pub mod strategic;
 pub mod strategic_merge;

@@ -11,6 +11,7 @@ use super::daemonset::{ControllerRevision, DaemonSet};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::service::{Endpoints, Service};
+use super::statefulset::StatefulSet;
 use super::validation::{self, FieldError};
 use super::volume::PersistentVolumeClaim;
 use schemars::JsonSchema;
@@ -77,6 +78,7 @@ pub enum Kind {
     Job,
     DaemonSet,
     ControllerRevision,
+    StatefulSet,
 }
 
 /// Static facts about a kind.
@@ -96,6 +98,7 @@ pub struct KindInfo {
 
 const INFOS: [KindInfo; 13] = [
 const INFOS: [KindInfo; 14] = [
+const INFOS: [KindInfo; 13] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -246,11 +249,22 @@ const INFOS: [KindInfo; 14] = [
         short_names: &[],
         namespaced: true,
     },
+    KindInfo {
+        kind: "StatefulSet",
+        group: "apps",
+        version: "v1",
+        api_version: "apps/v1",
+        plural: "statefulsets",
+        singular: "statefulset",
+        short_names: &["sts"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
     pub const ALL: [Kind; 13] = [
     pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -266,6 +280,7 @@ impl Kind {
         Kind::Job,
         Kind::DaemonSet,
         Kind::ControllerRevision,
+        Kind::StatefulSet,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -370,6 +385,7 @@ pub enum AnyObject {
     Job(Arc<Job>),
     DaemonSet(Arc<DaemonSet>),
     ControllerRevision(Arc<ControllerRevision>),
+    StatefulSet(Arc<StatefulSet>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -392,6 +408,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Job($o) => $body,
             $crate::api::AnyObject::DaemonSet($o) => $body,
             $crate::api::AnyObject::ControllerRevision($o) => $body,
+            $crate::api::AnyObject::StatefulSet($o) => $body,
         }
     };
 }
@@ -461,6 +478,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::ControllerRevision;
                 $body
             }
+            $crate::api::Kind::StatefulSet => {
+                type $t = $crate::api::statefulset::StatefulSet;
+                $body
+            }
         }
     };
 }
@@ -483,6 +504,7 @@ impl AnyObject {
             AnyObject::Job(_) => Kind::Job,
             AnyObject::DaemonSet(_) => Kind::DaemonSet,
             AnyObject::ControllerRevision(_) => Kind::ControllerRevision,
+            AnyObject::StatefulSet(_) => Kind::StatefulSet,
         }
     }
 
@@ -634,6 +656,27 @@ impl Object for ControllerRevision {
             return vec![FieldError::new("data", "field is immutable")];
         }
         vec![]
+    }
+}
+
+impl Object for StatefulSet {
+    object_common!(StatefulSet);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_statefulset(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        validation::validate_statefulset_update(self, old)
     }
 }
 

@@ -61,6 +61,13 @@ pub struct PodSpec {
     /// Which user the pod's containers run as, and the group of its volumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<super::security::PodSecurityContext>,
+    /// The pod's hostname (default: its name); `HOSTNAME` in its containers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    /// The headless Service the pod's name resolves under
+    /// (`<hostname>.<subdomain>.<namespace>.svc.cluster.local`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subdomain: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -426,6 +433,15 @@ pub struct ContainerStateTerminated {
 pub const DEFAULT_GRACE_SECONDS: i64 = 30;
 
 impl Pod {
+    /// The pod's hostname: `spec.hostname`, else its name (as Kubernetes).
+    pub fn hostname(&self) -> &str {
+        if self.spec.hostname.is_empty() {
+            &self.metadata.name
+        } else {
+            &self.spec.hostname
+        }
+    }
+
     /// Whether the pod has finished for good (its containers will not run again).
     pub fn is_terminal(&self) -> bool {
         matches!(self.status.phase, PodPhase::Succeeded | PodPhase::Failed)

@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 
 /// The address a ClusterIP service is reached at from a node and its process pods.
 pub const CLUSTER_IP: &str = "127.0.0.1";
+/// `spec.clusterIP` of a headless service.
+pub const HEADLESS: &str = "None";
 /// Cluster ports are allocated from here.
 pub const CLUSTER_PORTS: std::ops::RangeInclusive<i32> = 20000..=29999;
 /// Node ports, as Kubernetes allocates them.
@@ -46,7 +48,8 @@ pub struct ServiceSpec {
     pub selector: BTreeMap<String, String>,
     #[serde(default)]
     pub ports: Vec<ServicePort>,
-    /// Set by ork ([`CLUSTER_IP`]); `None` (headless) is refused.
+    /// Set by ork ([`CLUSTER_IP`]), or `None`: a headless service, which
+    /// gets no cluster port and is not proxied; its Endpoints list its pods.
     #[serde(
         default,
         rename = "clusterIP",
@@ -102,6 +105,11 @@ pub struct ServiceStatus {
 impl Service {
     pub fn is_node_port(&self) -> bool {
         self.spec.type_ == "NodePort"
+    }
+
+    /// `clusterIP: None`: no cluster IP or port, names resolve to the pods.
+    pub fn is_headless(&self) -> bool {
+        self.spec.cluster_ip == HEADLESS
     }
 
     /// `80:20001/TCP,443:20002/TCP` (the node port for NodePort services).
@@ -160,6 +168,9 @@ pub struct EndpointSubset {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointAddress {
     pub ip: String,
+    /// The pod's hostname, when the pod's `subdomain` names this service.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub node_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -321,6 +321,28 @@ impl HorizontalPodAutoscaler {
     }
 }
 
+impl super::statefulset::StatefulSet {
+    /// `replicas` of `busybox` pods labelled `app: <name>` under headless
+    /// Service `<name>`, each with claim template `data` mounted at `/data`.
+    pub fn test(name: &str, replicas: i32) -> super::statefulset::StatefulSet {
+        let mut s: super::statefulset::StatefulSet = new_object("default", name);
+        s.metadata.generation = 1;
+        s.spec.replicas = Some(replicas);
+        s.spec.service_name = name.into();
+        (s.spec.selector, s.spec.template) = workload(name);
+        s.spec.template.spec.containers[0].volume_mounts = vec![super::volume::VolumeMount {
+            name: "data".into(),
+            mount_path: "/data".into(),
+            ..Default::default()
+        }];
+        let mut claim: super::volume::PersistentVolumeClaim = Default::default();
+        claim.metadata.name = "data".into();
+        claim.spec.access_modes = vec!["ReadWriteOnce".into()];
+        s.spec.volume_claim_templates = vec![claim];
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,12 @@ fn deployment_name(target: &str) -> Result<String> {
     }
 }
 
+/// The name in `statefulset/NAME` (or `sts/NAME`).
+fn statefulset_name(target: &str) -> Option<String> {
+    let (k, n) = target.split_once('/')?;
+    (Kind::from_name(k) == Some(Kind::StatefulSet)).then(|| n.to_string())
+}
+
 /// `rollout history`: the revisions as a table, or one revision's template.
 async fn print_history(ctx: &Ctx, name: &str, rev: Option<i64>) -> Result<()> {
     let h = history(ctx, name).await?;
@@ -155,6 +161,11 @@ pub async fn rollout(ctx: &Ctx, a: RolloutArgs) -> Result<()> {
         return daemonset_rollout(ctx, name, a.command).await;
     }
     let line = match a.command {
+        RolloutCommand::Status { target, timeout } if statefulset_name(&target).is_some() => {
+            let name = statefulset_name(&target).unwrap_or_default();
+            crate::verbs::statefulset_rollout::follow(ctx, &name, timeout, |m| println!("{m}"))
+                .await?
+        }
         RolloutCommand::Status { target, timeout } => {
             follow(ctx, &deployment_name(&target)?, timeout, |m| {
                 println!("{m}")

@@ -323,6 +323,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     controllers::endpoints::start(store.clone(), rx.clone());
     controllers::taint_eviction::start(store.clone(), rx.clone());
     controllers::daemonset::start(store.clone(), rx.clone());
+    controllers::statefulset::start(store.clone(), rx.clone());
     controllers::hpa::start(
         store.clone(),
         usage.clone(),

@@ -30,6 +30,7 @@ pub const WATCHED: &[Kind] = &[
     Kind::HorizontalPodAutoscaler,
     Kind::Job,
     Kind::DaemonSet,
+    Kind::StatefulSet,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

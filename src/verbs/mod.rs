@@ -29,6 +29,7 @@ pub mod output;
 pub mod placement;
 pub mod rollout;
 pub mod rollout_daemonset;
+pub mod statefulset_rollout;
 pub mod workloads;
 
 use crate::client::{Client, ClientError};

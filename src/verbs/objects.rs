@@ -32,7 +32,10 @@ impl Target {
 
 /// Whether `scale` applies to a kind.
 pub fn scalable(kind: Kind) -> bool {
-    matches!(kind, Kind::Deployment | Kind::ReplicaSet)
+    matches!(
+        kind,
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+    )
 }
 
 /// Sets the replicas of a Deployment or ReplicaSet.

@@ -71,6 +71,7 @@ async fn update(
 }
 
 /// One line on where a rollout is, or how it ended.
+#[derive(Debug, PartialEq)]
 pub enum Verdict {
     Waiting(String),
     Done(String),

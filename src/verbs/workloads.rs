@@ -284,7 +284,9 @@ pub fn expose(obj: &AnyObject, s: &ExposeSpec) -> Result<Service, String> {
 pub fn containers_pointer(kind: Kind) -> Result<&'static str, String> {
     match kind {
         Kind::Pod => Ok("/spec/containers"),
-        Kind::Deployment | Kind::ReplicaSet => Ok("/spec/template/spec/containers"),
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
+            Ok("/spec/template/spec/containers")
+        }
         other => Err(format!(
             "{} has no containers to set (use a deployment, replicaset or pod)",
             other.plural()

@@ -32,6 +32,7 @@ mod runtime;
 mod scheduling;
 mod secrets;
 mod services;
+mod statefulsets;
 mod top;
 mod tui;
 mod up;

@@ -1553,3 +1553,55 @@ message!(api::apps::v1::ControllerRevision {
     data: "data",
     revision: "?revision",
 });
+message!(api::apps::v1::StatefulSet {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::apps::v1::StatefulSetSpec {
+    replicas: "replicas",
+    selector: "selector",
+    template: "template",
+    volume_claim_templates: "volumeClaimTemplates",
+    service_name: "serviceName",
+    pod_management_policy: "podManagementPolicy",
+    update_strategy: "updateStrategy",
+    revision_history_limit: "revisionHistoryLimit",
+    min_ready_seconds: "?minReadySeconds",
+    persistent_volume_claim_retention_policy: "persistentVolumeClaimRetentionPolicy",
+    ordinals: "ordinals",
+});
+message!(api::apps::v1::StatefulSetStatus {
+    observed_generation: "?observedGeneration",
+    replicas: "?replicas",
+    ready_replicas: "?readyReplicas",
+    current_replicas: "?currentReplicas",
+    updated_replicas: "?updatedReplicas",
+    current_revision: "currentRevision",
+    update_revision: "updateRevision",
+    collision_count: "collisionCount",
+    conditions: "conditions",
+    available_replicas: "?availableReplicas",
+});
+message!(api::apps::v1::StatefulSetCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message",
+});
+message!(api::apps::v1::StatefulSetUpdateStrategy {
+    r#type: "type",
+    rolling_update: "rollingUpdate",
+});
+message!(api::apps::v1::RollingUpdateStatefulSetStrategy {
+    partition: "partition",
+    max_unavailable: "maxUnavailable",
+});
+message!(api::apps::v1::StatefulSetOrdinals { start: "?start" });
+message!(
+    api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
+        when_deleted: "whenDeleted",
+        when_scaled: "whenScaled",
+    }
+);

@@ -335,6 +335,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::Job => decode_as::<pb::api::batch::v1::Job>(raw, what),
         Kind::DaemonSet => decode_as::<apps::DaemonSet>(raw, what),
         Kind::ControllerRevision => decode_as::<apps::ControllerRevision>(raw, what),
+        Kind::StatefulSet => decode_as::<apps::StatefulSet>(raw, what),
     }
 }
 

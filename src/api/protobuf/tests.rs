@@ -542,6 +542,55 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::StatefulSet;
+    let st = apps::StatefulSet {
+        metadata: meta("default", "web"),
+        spec: Some(apps::StatefulSetSpec {
+            replicas: Some(3),
+            selector: selector(),
+            template: template(),
+            volume_claim_templates: vec![core::PersistentVolumeClaim {
+                metadata: Some(meta::ObjectMeta {
+                    name: s("data"),
+                    ..Default::default()
+                }),
+                spec: Some(core::PersistentVolumeClaimSpec {
+                    access_modes: vec!["ReadWriteOnce".into()],
+                    ..Default::default()
+                }),
+                status: None,
+            }],
+            service_name: s("web"),
+            pod_management_policy: s("Parallel"),
+            update_strategy: Some(apps::StatefulSetUpdateStrategy {
+                r#type: s("RollingUpdate"),
+                rolling_update: Some(apps::RollingUpdateStatefulSetStrategy {
+                    partition: Some(1),
+                    max_unavailable: None,
+                }),
+            }),
+            ordinals: Some(apps::StatefulSetOrdinals { start: Some(1) }),
+            ..Default::default()
+        }),
+        status: Some(apps::StatefulSetStatus {
+            replicas: Some(3),
+            ready_replicas: Some(2),
+            ..Default::default()
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &st),
+        json!({"metadata": json_meta("default", "web"), "spec": {
+            "replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": json_template(),
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"]}}],
+            "serviceName": "web", "podManagementPolicy": "Parallel",
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 1}},
+            "ordinals": {"start": 1}
+        }, "status": {"replicas": 3, "readyReplicas": 2}}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

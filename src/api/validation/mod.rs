@@ -16,6 +16,7 @@ mod core;
 mod daemonset;
 mod pod;
 mod service;
+pub mod statefulset;
 mod volume;
 
 pub use apps::{validate_deployment, validate_replicaset};
@@ -25,6 +26,7 @@ pub use core::{validate_event, validate_namespace, validate_node};
 pub use daemonset::{validate_controller_revision, validate_daemonset};
 pub use pod::{RUNTIME_CLASSES, validate_pod};
 pub use service::{validate_endpoints, validate_service};
+pub use statefulset::{validate_statefulset, validate_statefulset_update};
 pub use volume::validate_claim;
 
 use super::meta::ObjectMeta;

@@ -344,6 +344,7 @@ pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<Field
         errs.push(FieldError::new(format!("{path}.nodeName"), m));
     }
     validate_labels(&format!("{path}.nodeSelector"), &spec.node_selector, errs);
+    hostname_fields(spec, path, errs);
     if !spec.runtime_class_name.is_empty()
         && !RUNTIME_CLASSES.contains(&spec.runtime_class_name.as_str())
     {
@@ -676,6 +677,17 @@ mod tests {
         for (pod_sc, c_sc, want) in cases {
             let got = security_errors(pod_sc.clone(), c_sc.clone());
             assert_eq!(got, want, "pod {pod_sc}, container {c_sc}");
+        }
+    }
+}
+
+/// `hostname` and `subdomain`: DNS-1123 labels (they become DNS names).
+fn hostname_fields(spec: &super::super::pod::PodSpec, path: &str, errs: &mut Vec<FieldError>) {
+    for (field, v) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
+        if !v.is_empty()
+            && let Some(m) = dns1123_label_error(v)
+        {
+            errs.push(FieldError::new(format!("{path}.{field}"), m));
         }
     }
 }

@@ -28,13 +28,13 @@ fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
             format!("unknown type {other:?}: ClusterIP or NodePort"),
         )),
     }
-    if s.spec.cluster_ip == "None" {
+    if s.is_headless() && s.is_node_port() {
         errs.push(FieldError::new(
             "spec.clusterIP",
-            "headless services (clusterIP: None) are not supported by ork",
+            "may not be \"None\" for a NodePort service",
         ));
     }
-    if s.spec.ports.is_empty() {
+    if s.spec.ports.is_empty() && !s.is_headless() {
         errs.push(FieldError::new(
             "spec.ports",
             "at least one port is required",
@@ -84,6 +84,14 @@ fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
             errs.push(FieldError::new(
                 f("nodePort"),
                 format!("{n} is not in the node port range 30000-32767"),
+            ));
+        }
+        if let Some(c) = p.cluster_port
+            && s.is_headless()
+        {
+            errs.push(FieldError::new(
+                f("clusterPort"),
+                format!("{c}: a headless service has no cluster port"),
             ));
         }
         if let Some(c) = p.cluster_port

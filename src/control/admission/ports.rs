@@ -5,7 +5,7 @@
 //! place in its range, as Kubernetes allocates node ports.
 
 use crate::api::FieldError;
-use crate::api::service::{CLUSTER_IP, CLUSTER_PORTS, NODE_PORTS, Service};
+use crate::api::service::{CLUSTER_IP, CLUSTER_PORTS, HEADLESS, NODE_PORTS, Service};
 use crate::control::store::{StoreError, Tx};
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
@@ -117,6 +117,26 @@ fn allocate(
     taken: &HashSet<i32>,
     seed: u64,
 ) -> Result<(), FieldError> {
+    // A headless service stays headless when a manifest leaves the field
+    // out, and neither kind turns into the other (the field is immutable).
+    let was_headless = old.is_some_and(Service::is_headless);
+    if svc.spec.cluster_ip.is_empty() && was_headless {
+        svc.spec.cluster_ip = HEADLESS.to_string();
+    }
+    if old.is_some() && svc.is_headless() != was_headless {
+        return Err(FieldError::new(
+            "spec.clusterIP",
+            "field is immutable: a service becomes headless (or stops being) only by deleting and creating it again",
+        ));
+    }
+    if svc.is_headless() {
+        svc.spec.cluster_ips = vec![HEADLESS.to_string()];
+        for p in &mut svc.spec.ports {
+            p.cluster_port = None;
+            p.node_port = None;
+        }
+        return Ok(());
+    }
     svc.spec.cluster_ip = CLUSTER_IP.to_string();
     svc.spec.cluster_ips = vec![CLUSTER_IP.to_string()];
     let node_port = svc.is_node_port();
@@ -197,5 +217,25 @@ mod tests {
         let mut r = svc(false);
         allocate(&mut r, None, &[29999].into(), 9999).unwrap();
         assert_eq!(r.spec.ports[0].cluster_port, Some(20000));
+    }
+
+    #[test]
+    fn headless_services_get_no_ports_stay_headless_and_never_switch() {
+        let mut h = svc(false);
+        h.spec.cluster_ip = HEADLESS.into();
+        allocate(&mut h, None, &HashSet::new(), 0).unwrap();
+        assert_eq!(h.spec.cluster_ips, [HEADLESS]);
+        assert_eq!(h.spec.ports[0].cluster_port, None);
+        // Re-applied without the field, it stays headless.
+        let mut again = svc(false);
+        allocate(&mut again, Some(&h), &HashSet::new(), 0).unwrap();
+        assert!(again.is_headless());
+        // A ClusterIP service cannot become headless in place.
+        let mut c = svc(false);
+        allocate(&mut c, None, &HashSet::new(), 0).unwrap();
+        let mut switch = svc(false);
+        switch.spec.cluster_ip = HEADLESS.into();
+        let e = allocate(&mut switch, Some(&c), &HashSet::new(), 0).unwrap_err();
+        assert_eq!(e.path, "spec.clusterIP");
     }
 }

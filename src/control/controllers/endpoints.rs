@@ -51,11 +51,17 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Vec<EndpointSubset> {
                 });
             }
         }
-        if ports.is_empty() {
+        // A headless service without ports lists its pods' addresses alone.
+        if ports.is_empty() && !(svc.is_headless() && svc.spec.ports.is_empty()) {
             continue;
         }
         let addr = EndpointAddress {
             ip: p.status.host_ip.clone(),
+            hostname: if p.spec.subdomain == svc.metadata.name {
+                p.hostname().to_string()
+            } else {
+                String::new()
+            },
             node_name: p.spec.node_name.clone(),
             target_ref: Some(ObjectReference {
                 kind: "Pod".into(),
@@ -218,5 +224,37 @@ mod tests {
         // Without a target port, the service port is the target.
         let s = svc(None);
         assert!(endpoints_for(&s, &[&a]).is_empty());
+    }
+
+    #[test]
+    fn headless_services_list_ready_pods_and_not_ready_ones_when_published() {
+        let mut s = svc(Some(IntOrString::String("web".into())));
+        s.spec.cluster_ip = "None".into();
+        let (a, b) = (pod("a", true, 31001), pod("b", false, 31002));
+        let names = |subsets: &[EndpointSubset], ready: bool| -> Vec<String> {
+            subsets
+                .iter()
+                .flat_map(|s| {
+                    if ready {
+                        &s.addresses
+                    } else {
+                        &s.not_ready_addresses
+                    }
+                })
+                .filter_map(|a| a.target_ref.as_ref().map(|r| r.name.clone()))
+                .collect()
+        };
+        let subsets = endpoints_for(&s, &[&a, &b]);
+        assert_eq!(names(&subsets, true), ["a"]);
+        assert_eq!(names(&subsets, false), ["b"]);
+        s.spec.publish_not_ready_addresses = true;
+        let subsets = endpoints_for(&s, &[&a, &b]);
+        assert_eq!(names(&subsets, true), ["a", "b"]);
+        // Without ports, addresses alone.
+        s.spec.ports.clear();
+        s.spec.publish_not_ready_addresses = false;
+        let subsets = endpoints_for(&s, &[&a, &b]);
+        assert_eq!(names(&subsets, true), ["a"]);
+        assert!(subsets.iter().all(|s| s.ports.is_empty()));
     }
 }

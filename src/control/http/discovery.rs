@@ -85,7 +85,10 @@ pub fn subresources(kind: Kind) -> Vec<Subresource> {
             verbs: &["get", "patch", "update"],
         });
     }
-    if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
+    if matches!(
+        kind,
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+    ) {
         subs.push(Subresource {
             name: "scale",
             response: ("autoscaling", "v1", "Scale"),

@@ -56,7 +56,7 @@ fn resources() -> Vec<(String, String)> {
                     out.push((group.clone(), format!("pods/{sub}")));
                 }
             }
-            Kind::Deployment | Kind::ReplicaSet => {
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
                 out.push((group.clone(), format!("{plural}/scale")));
             }
             _ => {}

@@ -18,9 +18,10 @@ fn scale_of(obj: &AnyObject) -> Result<serde_json::Value, ApiError> {
     let (spec_replicas, status_replicas, selector) = match obj {
         AnyObject::Deployment(d) => (d.replicas(), d.status.replicas, &d.spec.selector),
         AnyObject::ReplicaSet(r) => (r.replicas(), r.status.replicas, &r.spec.selector),
+        AnyObject::StatefulSet(s) => (s.replicas(), s.status.replicas, &s.spec.selector),
         _ => {
             return Err(ApiError::not_found(
-                "only deployments and replicasets have a scale",
+                "only deployments, replicasets and statefulsets have a scale",
             ));
         }
     };
@@ -115,6 +116,22 @@ async fn set_scale<T: Object>(
                     super::patch::track(d, Some(&before), &manager, "scale");
                     Ok(changed)
                 })?
+                .as_ref()
+                .clone()
+                .into_any(),
+            AnyObject::StatefulSet(_) => tx
+                .mutate::<crate::api::statefulset::StatefulSet, _>(
+                    &ns,
+                    &name,
+                    Subresource::Main,
+                    |s| {
+                        let changed = s.spec.replicas != Some(replicas);
+                        let before = s.clone();
+                        s.spec.replicas = Some(replicas);
+                        super::patch::track(s, Some(&before), &manager, "scale");
+                        Ok(changed)
+                    },
+                )?
                 .as_ref()
                 .clone()
                 .into_any(),

@@ -90,6 +90,8 @@ pub struct PodSandbox {
     pub namespace: String,
     /// Every container port of the pod, each with its host port.
     pub ports: Vec<ContainerPort>,
+    /// The pod's hostname (`spec.hostname`, else its name).
+    pub hostname: String,
 }
 
 /// What an exec runs.

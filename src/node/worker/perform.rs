@@ -58,8 +58,8 @@ pub fn container_spec(
 ) -> Option<ContainerSpec> {
     let name = launch.container.as_str();
     let c = pod.spec.containers.iter().find(|c| c.name == name)?;
-    // Kubernetes gives every container HOSTNAME = the pod's name.
-    let mut injected = vec![("HOSTNAME".to_string(), pod.metadata.name.clone())];
+    // Kubernetes gives every container HOSTNAME = the pod's hostname (its name by default).
+    let mut injected = vec![("HOSTNAME".to_string(), pod.hostname().to_string())];
     injected.extend(runtime.injected_env(&launch.ports));
     // Kubernetes' service variables, for the services that exist now.
     if let Some(host) = runtime.service_host() {

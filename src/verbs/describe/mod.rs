@@ -219,6 +219,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::Job(j) => batch::job(&mut d, j),
         AnyObject::DaemonSet(x) => workloads::daemonset(&mut d, x),
         AnyObject::ControllerRevision(x) => workloads::controller_revision(&mut d, x),
+        AnyObject::StatefulSet(x) => workloads::statefulset(&mut d, x),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

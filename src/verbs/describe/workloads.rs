@@ -269,3 +269,55 @@ pub(super) fn controller_revision(d: &mut Doc, r: &crate::api::ControllerRevisio
     meta(d, &r.metadata, true);
     d.kv(0, "Revision", r.revision.to_string());
 }
+
+pub(super) fn statefulset(d: &mut Doc, s: &crate::api::statefulset::StatefulSet) {
+    meta(d, &s.metadata, true);
+    selector(d, &s.spec.selector);
+    replicas(d, s.status.replicas, s.replicas());
+    let strategy = s
+        .spec
+        .update_strategy
+        .as_ref()
+        .map(|u| u.type_.as_str())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("RollingUpdate");
+    d.kv(0, "Update Strategy", strategy);
+    if strategy == "RollingUpdate" {
+        d.kv(2, "Partition", s.partition().to_string());
+    }
+    d.kv(
+        0,
+        "Pods Status",
+        format!(
+            "{} Ready / {} Available",
+            s.status.ready_replicas, s.status.available_replicas
+        ),
+    );
+    template(d, &s.spec.template);
+    if s.spec.volume_claim_templates.is_empty() {
+        d.kv(0, "Volume Claims", "<none>");
+    } else {
+        d.line(0, "Volume Claims:");
+        for c in &s.spec.volume_claim_templates {
+            d.kv(2, "Name", &c.metadata.name);
+            d.kv(
+                2,
+                "StorageClass",
+                c.spec.storage_class_name.clone().unwrap_or_default(),
+            );
+            let capacity = c
+                .spec
+                .resources
+                .requests
+                .get("storage")
+                .map(|q| q.to_string())
+                .unwrap_or_default();
+            d.kv(2, "Capacity", capacity);
+            d.kv(
+                2,
+                "Access Modes",
+                format!("[{}]", c.spec.access_modes.join(" ")),
+            );
+        }
+    }
+}

@@ -224,7 +224,16 @@ pub async fn ensure(
     );
     let body = ContainerCreateBody {
         image: Some(IMAGE.into()),
-        hostname: Some(pod.pod_name.chars().take(63).collect()),
+        hostname: Some(
+            if pod.hostname.is_empty() {
+                &pod.pod_name
+            } else {
+                &pod.hostname
+            }
+            .chars()
+            .take(63)
+            .collect(),
+        ),
         labels: Some(labels),
         exposed_ports: Some(exposed),
         host_config: Some(HostConfig {

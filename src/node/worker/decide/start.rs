@@ -206,6 +206,7 @@ impl PodState {
                 .filter_map(|c| self.slots.get(&c.name))
                 .flat_map(|s| s.ports.iter().cloned())
                 .collect(),
+            hostname: self.pod.hostname().to_string(),
         }
     }
 
