@@ -13,6 +13,7 @@ pub mod config;
 pub mod core;
 pub mod exec;
 pub mod explain;
+pub mod field_policy;
 pub mod fields;
 pub mod hash;
 pub mod managed_fields;

@@ -61,6 +61,16 @@ pub struct PodSpec {
     /// Which user the pod's containers run as, and the group of its volumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<super::security::PodSecurityContext>,
+    /// Only `ClusterFirst` (Kubernetes' default, what ork's pods get).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_policy: Option<String>,
+    /// Only `default-scheduler` (Kubernetes' default): ork has one scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// Only `true` (Kubernetes' default): every pod gets the
+    /// `<NAME>_SERVICE_HOST/PORT` variables of its namespace's services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_service_links: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

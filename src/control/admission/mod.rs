@@ -115,6 +115,9 @@ fn restrict<T: Object>(
 /// The kind-specific part: what each kind needs from the rest of the cluster.
 fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), StoreError> {
     let obj: &mut dyn Any = obj;
+    if let Some(pod) = obj.downcast_mut::<Pod>() {
+        crate::api::field_policy::default_pod_spec(&mut pod.spec);
+    }
     if let Some(svc) = obj.downcast_mut::<Service>() {
         let old = old.and_then(|o| (o as &dyn Any).downcast_ref::<Service>());
         // A new service that is invalid is left to the store, which refuses

@@ -5,11 +5,16 @@
 //! them and says so in one `Warning` header each; `Ignore` drops them.
 //!
 //! The fields are found by [`crate::api::explain::prune_unknown_fields`],
-//! from the schema the OpenAPI documents publish. Imports `api` and the
+//! from the schema the OpenAPI documents publish, and classed by
+//! [`crate::api::field_policy`]: a Kubernetes field ork lacks is named as
+//! not supported yet (not as unknown), Kubernetes' defaults ork behaves as
+//! are dropped quietly, and a security setting is refused whatever the
+//! directive. Imports `api` and the
 //! HTTP plumbing only.
 
 use super::ApiError;
 use crate::api::explain::prune_unknown_fields;
+use crate::api::field_policy::{Class, classify_path, security_relevant};
 use crate::api::{Kind, Object};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
@@ -50,26 +55,46 @@ pub fn check(
     if !v.is_object() {
         return Ok((None, vec![]));
     }
-    let unknown = prune_unknown_fields(kind, &mut v);
-    if unknown.is_empty() {
+    let pruned = prune_unknown_fields(kind, &mut v);
+    if pruned.is_empty() {
         return Ok((None, vec![]));
     }
-    let named: Vec<String> = unknown
-        .iter()
-        .map(|f| format!("unknown field {f:?}"))
-        .collect();
-    match directive {
-        Directive::Strict => Err(ApiError::new(
+    // Kubernetes' defaults ork behaves as are dropped quietly; a security
+    // setting is refused whatever the directive.
+    let mut named = vec![];
+    let mut refused = vec![];
+    for p in &pruned {
+        let class = classify_path(
+            kind,
+            &p.path,
+            Some(&p.value),
+            p.known.iter().map(String::as_str),
+        );
+        let text = match &class {
+            Class::Default => continue,
+            Class::Unknown { .. } => format!("unknown field {:?}", p.path),
+            Class::NotSupported { .. } => format!("{}: {}", p.path, class.message()),
+        };
+        if directive == Directive::Strict || security_relevant(&p.path) {
+            refused.push(text);
+        } else {
+            named.push(text);
+        }
+    }
+    if !refused.is_empty() {
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             format!(
                 "{kind} in version {:?} cannot be handled as a {kind}: strict decoding error: {}",
                 kind.info().version,
-                named.join(", ")
+                refused.join(", ")
             ),
-        )),
-        Directive::Warn => Ok((Some(v), named)),
+        ));
+    }
+    match directive {
         Directive::Ignore => Ok((Some(v), vec![])),
+        Directive::Strict | Directive::Warn => Ok((Some(v), named)),
     }
 }
 
