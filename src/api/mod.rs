@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod openapi_pb;
 pub mod placement;
 pub mod pod;
+pub mod pod_update;
 pub mod protobuf;
 pub mod quantity;
 pub mod remotecommand;

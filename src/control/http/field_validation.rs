@@ -174,6 +174,46 @@ mod tests {
     }
 
     #[test]
+    fn kubernetes_fields_are_named_as_not_supported_and_security_settings_are_never_dropped() {
+        let pod = |extra: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p"}},"spec":{{"containers":[{{"name":"c","image":"x","terminationMessagePolicy":"File"}}],"hostPID":false{extra}}}}}"#
+            )
+        };
+        // Defaults ork behaves as are dropped quietly, even when strict.
+        let (v, w) = check(Kind::Pod, Directive::Strict, pod("").as_bytes()).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert!(v.unwrap()["spec"].get("hostPID").is_none());
+        let body = pod(r#","hostname":"web","colour":1"#);
+        let e = check(Kind::Pod, Directive::Strict, body.as_bytes()).unwrap_err();
+        assert!(
+            e.0.message.ends_with(
+                r#"strict decoding error: unknown field "spec.colour", spec.hostname: not supported by ork yet"#
+            ),
+            "{}",
+            e.0.message
+        );
+        let (_, w) = check(Kind::Pod, Directive::Warn, body.as_bytes()).unwrap();
+        assert_eq!(
+            w,
+            [
+                r#"unknown field "spec.colour""#,
+                "spec.hostname: not supported by ork yet"
+            ]
+        );
+        for d in [Directive::Warn, Directive::Ignore] {
+            let body = pod(r#","hostPID":true,"hostname":"web""#);
+            let e = check(Kind::Pod, d, body.as_bytes()).unwrap_err();
+            assert!(
+                e.0.message
+                    .ends_with("strict decoding error: spec.hostPID: not supported by ork yet"),
+                "{d:?}: {}",
+                e.0.message
+            );
+        }
+    }
+
+    #[test]
     fn warnings_become_headers() {
         let r = with_warnings(
             Response::new(axum::body::Body::empty()),
