@@ -1,9 +1,11 @@
 //! The field policy and Pod updates end to end: Kubernetes' defaults are
 //! accepted and shown, a security setting ork lacks is refused even with
 //! `--validate=warn`, and a Pod's spec changes only where Kubernetes lets
-//! it (images), anything else being refused naming the field.
+//! it (images), anything else being refused naming the field; a Pod that
+//! names a node that does not exist waits for it, with a warning.
 
-use crate::harness::Cluster;
+use crate::harness::{Cluster, wait_for};
+use std::time::Duration;
 
 fn pod(command: &str, image: &str) -> String {
     format!(
@@ -72,4 +74,48 @@ fn validate_warn_never_drops_a_security_setting() {
         "{err}"
     );
     assert!(c.json(&["get", "pod", "fixed"]).is_some());
+}
+
+#[test]
+fn a_pod_naming_a_node_that_does_not_exist_stays_pending_with_a_warning() {
+    let c = Cluster::start(1, "process");
+    let yaml =
+        pod("100", "busybox").replace("  dnsPolicy: ClusterFirst\n", "  nodeName: foo-node\n");
+    c.apply(&yaml);
+    let event = wait_for("the NodeNotFound event", Duration::from_secs(60), || {
+        let events = c.json(&["get", "events"])?;
+        events["items"]
+            .as_array()?
+            .iter()
+            .find(|e| e["reason"] == "NodeNotFound" && e["involvedObject"]["name"] == "fixed")
+            .cloned()
+    });
+    assert_eq!(event["type"], "Warning");
+    assert!(
+        event["message"]
+            .as_str()
+            .unwrap()
+            .contains("node \"foo-node\" named by spec.nodeName does not exist"),
+        "{event}"
+    );
+    // Past a full sweep of the collector, the pod is still there, Pending.
+    let count = |c: &Cluster| {
+        c.json(&["get", "events"]).and_then(|e| {
+            e["items"]
+                .as_array()?
+                .iter()
+                .find(|e| e["reason"] == "NodeNotFound")
+                .and_then(|e| e["count"].as_i64())
+        })
+    };
+    wait_for("a second sweep", Duration::from_secs(60), || {
+        count(&c).filter(|n| *n >= 2)
+    });
+    let pod = c.json(&["get", "pod", "fixed"]).expect("the pod is kept");
+    assert_eq!(pod["spec"]["nodeName"], "foo-node");
+    assert!(pod["status"]["containerStatuses"].is_null(), "{pod}");
+    assert!(
+        pod["status"]["phase"].is_null() || pod["status"]["phase"] == "Pending",
+        "{pod}"
+    );
 }
