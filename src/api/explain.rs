@@ -168,16 +168,28 @@ impl Explainer {
 
 /// Removes from `value` (an object of `kind`, as JSON) every field its
 /// schema does not have, and returns their paths as Kubernetes writes
-/// them (`spec.template.spec.containers[0].imagePullPolcy`). Maps and
+/// them (`spec.template.spec.containers[0].imagePullPolcy`), each with the
+/// value it had and the names the schema has beside it. Maps and
 /// free-form objects are left alone.
-pub fn prune_unknown_fields(kind: Kind, value: &mut Value) -> Vec<String> {
+pub fn prune_unknown_fields(kind: Kind, value: &mut Value) -> Vec<Pruned> {
     let e = Explainer::default();
     let mut found = vec![];
     prune(&e, e.defs.of_kind(kind), value, "", &mut found);
     found
 }
 
-fn prune(e: &Explainer, schema: &Value, value: &mut Value, path: &str, found: &mut Vec<String>) {
+/// A field [`prune_unknown_fields`] removed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pruned {
+    /// Its path in the object.
+    pub path: String,
+    /// The value it had.
+    pub value: Value,
+    /// The names the schema has beside it.
+    pub known: Vec<String>,
+}
+
+fn prune(e: &Explainer, schema: &Value, value: &mut Value, path: &str, found: &mut Vec<Pruned>) {
     let s = e.resolve(schema);
     match value {
         Value::Object(o) => {
@@ -188,11 +200,15 @@ fn prune(e: &Explainer, schema: &Value, value: &mut Value, path: &str, found: &m
                     .cloned()
                     .collect();
                 for k in unknown {
-                    o.remove(&k);
-                    found.push(if path.is_empty() {
-                        k
-                    } else {
-                        format!("{path}.{k}")
+                    let value = o.remove(&k).unwrap_or(Value::Null);
+                    found.push(Pruned {
+                        path: if path.is_empty() {
+                            k
+                        } else {
+                            format!("{path}.{k}")
+                        },
+                        value,
+                        known: props.keys().cloned().collect(),
                     });
                 }
                 for (k, v) in o.iter_mut() {
@@ -241,6 +257,7 @@ mod tests {
             }
         });
         let found = prune_unknown_fields(Kind::Deployment, &mut v);
+        let found: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             found,
             [

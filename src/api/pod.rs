@@ -68,6 +68,16 @@ pub struct PodSpec {
     /// (`<hostname>.<subdomain>.<namespace>.svc.cluster.local`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub subdomain: String,
+    /// Only `ClusterFirst` (Kubernetes' default, what ork's pods get).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_policy: Option<String>,
+    /// Only `default-scheduler` (Kubernetes' default): ork has one scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// Only `true` (Kubernetes' default): every pod gets the
+    /// `<NAME>_SERVICE_HOST/PORT` variables of its namespace's services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_service_links: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -24,6 +24,7 @@ mod kubectl_surface;
 mod kubectl_table;
 mod manifests;
 mod newcomer;
+mod pod_updates;
 mod pod_user;
 mod probes;
 mod restarts;

@@ -21,7 +21,8 @@ mod tests;
 
 use super::object::{AnyObject, Kind};
 use super::validation::FieldError;
-use schema::{Checker, Issue, describe, join, schema_of, suggest};
+pub(crate) use schema::suggest;
+use schema::{Checker, Issue, describe, join, schema_of};
 use std::fmt;
 use std::str::FromStr;
 use tree::{Budget, Chunk, Entry, LineTree, Node, ParseError, Value};
@@ -393,7 +394,8 @@ impl Decoder<'_> {
                 }
                 other => checker.unknown_field(
                     other,
-                    other,
+                    "",
+                    None,
                     e.key_line,
                     ["apiVersion", "kind", "metadata", "items"],
                 ),
@@ -525,7 +527,7 @@ impl Decoder<'_> {
             return;
         };
         let schema = schema_of(kind);
-        let mut checker = Checker::new(schema, chunk.text, self.strictness);
+        let mut checker = Checker::new(schema, chunk.text, self.strictness).for_kind(kind);
         let value = checker.check(node, schema, "", node.line);
         let failed = checker.failed();
         let (errors, warnings) = checker.finish(node.line);

@@ -3,6 +3,7 @@
 
 use super::Strictness;
 use super::tree::{Entry, Node, Value};
+use crate::api::field_policy::{self, Class};
 use crate::api::object::Kind;
 use crate::api::quantity::Quantity;
 use serde_json::{Map, Value as Json};
@@ -16,47 +17,6 @@ pub(crate) fn schema_of(kind: Kind) -> &'static Json {
     });
     &all[kind as usize]
 }
-
-/// Well-known Kubernetes fields ork does not implement yet.
-const UNSUPPORTED: &[&str] = &[
-    "activeDeadlineSeconds",
-    "automountServiceAccountToken",
-    "dnsConfig",
-    "dnsPolicy",
-    "enableServiceLinks",
-    "ephemeralContainers",
-    "finalizers",
-    "hostAliases",
-    "hostIPC",
-    "hostNetwork",
-    "hostPID",
-    "hostUsers",
-    "imagePullSecrets",
-    "initContainers",
-    "lifecycle",
-    "os",
-    "overhead",
-    "podAffinity",
-    "preemptionPolicy",
-    "priority",
-    "priorityClassName",
-    "readinessGates",
-    "resizePolicy",
-    "resourceClaims",
-    "schedulerName",
-    "schedulingGates",
-    "serviceAccount",
-    "serviceAccountName",
-    "setHostnameAsFQDN",
-    "shareProcessNamespace",
-    "stdin",
-    "stdinOnce",
-    "terminationMessagePath",
-    "terminationMessagePolicy",
-    "topologySpreadConstraints",
-    "tty",
-    "volumeDevices",
-];
 
 /// Metadata the server sets: accepted in a manifest (so `get -o yaml` output
 /// applies again) and dropped.
@@ -81,6 +41,8 @@ pub(super) struct Issue {
 
 pub(super) struct Checker<'a> {
     root: &'a Json,
+    /// The kind checked, to tell Kubernetes' fields from unknown ones.
+    kind: Option<Kind>,
     /// The document's text, to quote scalars as they were written.
     text: &'a str,
     strictness: Strictness,
@@ -119,7 +81,7 @@ fn quote(s: &str) -> String {
 
 /// The candidate closest to `word`, if close enough to be a likely typo:
 /// the fewest edits (a swap of neighbours counting as one), ignoring case.
-pub(super) fn suggest<'c>(
+pub(crate) fn suggest<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
@@ -263,6 +225,7 @@ impl<'a> Checker<'a> {
     pub fn new(root: &'a Json, text: &'a str, strictness: Strictness) -> Self {
         Checker {
             root,
+            kind: None,
             text,
             strictness,
             errors: vec![],
@@ -306,16 +269,42 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// A field the schema does not know: an error, a warning or nothing,
-    /// as strictness says.
+    /// The checker of an object of `kind`.
+    pub fn for_kind(mut self, kind: Kind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// A field the schema does not know (`key` of the object at `parent`,
+    /// written with `value`): not supported by ork yet, a default that is
+    /// accepted, or unknown ([`field_policy::classify`]); an error, a
+    /// warning or nothing, as strictness says, except that a security
+    /// setting is an error whatever the strictness.
     pub fn unknown_field<'k>(
         &mut self,
         key: &str,
-        path: &str,
+        parent: &str,
+        value: Option<&Node>,
         line: u32,
         known: impl IntoIterator<Item = &'k str>,
     ) {
-        let (full, dropped) = match self.strictness {
+        // Past the cap nothing more is listed: only counted.
+        if self.errors.len() >= MAX_ISSUES && self.warnings.len() >= MAX_ISSUES {
+            self.dropped_errors += 1;
+            return;
+        }
+        let path = join(parent, key);
+        let value = value.map(plain);
+        let class = field_policy::classify(self.kind, parent, key, value.as_ref(), known);
+        if class == Class::Default {
+            return;
+        }
+        let strictness = if field_policy::security_relevant(&path) {
+            Strictness::Strict
+        } else {
+            self.strictness
+        };
+        let (full, dropped) = match strictness {
             Strictness::Strict => (self.errors.len(), &mut self.dropped_errors),
             Strictness::Warn => (self.warnings.len(), &mut self.dropped_warnings),
             Strictness::Ignore => return,
@@ -324,19 +313,12 @@ impl<'a> Checker<'a> {
             *dropped += 1;
             return;
         }
-        let message = if UNSUPPORTED.contains(&key) {
-            "not supported by ork yet".to_string()
-        } else if let Some(s) = suggest(key, known) {
-            format!("unknown field (did you mean {s}?)")
-        } else {
-            "unknown field".to_string()
-        };
         let issue = Issue {
-            path: path.to_string(),
+            path,
             line,
-            message,
+            message: class.message(),
         };
-        match self.strictness {
+        match strictness {
             Strictness::Strict => self.errors.push(issue),
             Strictness::Warn => self.warnings.push(issue),
             Strictness::Ignore => {}
@@ -697,7 +679,7 @@ impl<'a> Checker<'a> {
                     let known = props
                         .into_iter()
                         .flat_map(|ps| ps.keys().map(String::as_str));
-                    self.unknown_field(key, &p, e.key_line, known);
+                    self.unknown_field(key, path, Some(&e.value), e.key_line, known);
                 }
                 Some(s @ Json::Object(_)) => {
                     if let Some(v) = self.check(&e.value, s, &p, e.key_line) {

@@ -15,6 +15,7 @@
 //!
 //! Pure; imports nothing of ork but [`super::Kind`].
 
+pub mod catalog;
 mod messages;
 
 use super::Kind;
@@ -94,6 +95,22 @@ macro_rules! message {
                     }
                 )*
                 Value::Object(m)
+            }
+        }
+
+        impl crate::api::protobuf::catalog::Described for k8s_pb::$($seg)::+ {
+            fn described() -> (Option<crate::api::protobuf::catalog::TypeFn>, bool) {
+                fn build() -> &'static crate::api::protobuf::catalog::Type {
+                    static TYPE: std::sync::OnceLock<crate::api::protobuf::catalog::Type> = std::sync::OnceLock::new();
+                    TYPE.get_or_init(|| {
+                        let k8s_pb::$($seg)::+ { $($field),* } = &<k8s_pb::$($seg)::+>::default();
+                        crate::api::protobuf::catalog::Type {
+                            name: crate::api::protobuf::catalog::short_name(stringify!($($seg)::+)),
+                            fields: vec![$(crate::api::protobuf::catalog::field($name, $field)),*],
+                        }
+                    })
+                }
+                (Some(build), false)
             }
         }
     };

@@ -115,6 +115,20 @@ fn restrict<T: Object>(
 /// The kind-specific part: what each kind needs from the rest of the cluster.
 fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), StoreError> {
     let obj: &mut dyn Any = obj;
+    if let Some(pod) = obj.downcast_mut::<Pod>() {
+        crate::api::field_policy::default_pod_spec(&mut pod.spec);
+        if let Some(old) = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>()) {
+            let mut before = old.spec.clone();
+            crate::api::field_policy::default_pod_spec(&mut before);
+            if let Some(e) = crate::api::pod_update::forbidden(&before, &pod.spec) {
+                return Err(StoreError::Invalid {
+                    kind: crate::api::Kind::Pod,
+                    name: pod.metadata.name.clone(),
+                    errors: vec![e],
+                });
+            }
+        }
+    }
     if let Some(svc) = obj.downcast_mut::<Service>() {
         let old = old.and_then(|o| (o as &dyn Any).downcast_ref::<Service>());
         // A new service that is invalid is left to the store, which refuses

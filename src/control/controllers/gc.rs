@@ -3,7 +3,9 @@
 //! - Dependents of a deleted owner (by `ownerReferences`), as soon as the
 //!   owner's deletion is seen, and in a periodic sweep for any missed.
 //! - The contents of a Terminating namespace, then the namespace.
-//! - Pods bound to a node that no longer exists.
+//! - Pods bound to a node that no longer exists (a pod that names a node
+//!   that never registered waits Pending for it, with a `NodeNotFound`
+//!   warning).
 //! - Events older than an hour.
 
 use crate::api::wire::DeleteOptions;
@@ -42,10 +44,20 @@ pub fn orphans<'a>(
         .collect()
 }
 
-/// Pods bound to nodes that are not registered.
+/// Whether a pod was ever placed: bound by the scheduler, or started by a
+/// node. One that was not names its node itself (`nodeName` in its
+/// manifest) and waits for it.
+fn ever_placed(p: &Pod) -> bool {
+    crate::api::meta::find_condition(&p.status.conditions, "PodScheduled").is_some()
+        || p.status.start_time.is_some()
+}
+
+/// Pods bound to nodes that are not registered any more (placed there,
+/// then the node went away).
 pub fn pods_on_missing_nodes(pods: &[std::sync::Arc<Pod>], nodes: &HashSet<String>) -> Vec<Ref> {
     pods.iter()
         .filter(|p| !p.spec.node_name.is_empty() && !nodes.contains(&p.spec.node_name))
+        .filter(|p| ever_placed(p))
         .map(|p| {
             (
                 Kind::Pod,
@@ -54,6 +66,52 @@ pub fn pods_on_missing_nodes(pods: &[std::sync::Arc<Pod>], nodes: &HashSet<Strin
             )
         })
         .collect()
+}
+
+/// Pods whose manifest names a node that is not registered: they stay
+/// Pending (as in Kubernetes, nothing else places them) with a warning
+/// saying why, and run when a node of that name joins.
+pub fn pods_waiting_for_their_node<'a>(
+    pods: &'a [std::sync::Arc<Pod>],
+    nodes: &HashSet<String>,
+) -> Vec<&'a std::sync::Arc<Pod>> {
+    pods.iter()
+        .filter(|p| !p.spec.node_name.is_empty() && !nodes.contains(&p.spec.node_name))
+        .filter(|p| !ever_placed(p) && !p.metadata.is_terminating())
+        .collect()
+}
+
+/// The warning a pod waiting for its node gets.
+pub fn node_not_found_message(node: &str) -> String {
+    format!(
+        "node {node:?} named by spec.nodeName does not exist: the pod stays Pending until a node of that name joins"
+    )
+}
+
+const EVENTS: crate::control::events::Recorder =
+    crate::control::events::Recorder("pod-garbage-collector");
+
+async fn warn_waiting(store: &Store, pods: Vec<std::sync::Arc<Pod>>) {
+    if pods.is_empty() {
+        return;
+    }
+    let r = store
+        .txn(move |tx| {
+            for p in &pods {
+                EVENTS.record(
+                    tx,
+                    p.as_ref(),
+                    crate::control::events::EventType::Warning,
+                    "NodeNotFound",
+                    &node_not_found_message(&p.spec.node_name),
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "recording NodeNotFound events failed; the next sweep retries");
+    }
 }
 
 fn delete_quietly(tx: &mut Tx<'_>, r: &Ref, opts: &DeleteOptions) -> Result<(), StoreError> {
@@ -139,12 +197,13 @@ async fn sweep(store: &Store) {
         grace_period_seconds: Some(0),
         ..Default::default()
     };
-    delete_all(
-        store,
-        pods_on_missing_nodes(&store.list::<Pod>(None), &nodes),
-        force,
-    )
-    .await;
+    let pods = store.list::<Pod>(None);
+    delete_all(store, pods_on_missing_nodes(&pods, &nodes), force).await;
+    let waiting = pods_waiting_for_their_node(&pods, &nodes)
+        .into_iter()
+        .cloned()
+        .collect();
+    warn_waiting(store, waiting).await;
     let now = Time::now();
     let old: Vec<Ref> = store
         .list::<Event>(None)
@@ -240,10 +299,20 @@ mod tests {
         a.spec.node_name = "n1".into();
         let mut b: Pod = new_object("default", "b");
         b.spec.node_name = "gone".into();
+        b.status.start_time = Some(Time::now());
         let c: Pod = new_object("default", "c");
+        // Named its node itself and never ran: it waits, it is not deleted.
+        let mut d: Pod = new_object("default", "d");
+        d.spec.node_name = "foo-node".into();
         let nodes: HashSet<String> = ["n1".to_string()].into();
-        let found = pods_on_missing_nodes(&[a.into(), b.into(), c.into()], &nodes);
+        let pods = [a.into(), b.into(), c.into(), d.into()];
+        let found = pods_on_missing_nodes(&pods, &nodes);
         assert_eq!(found, vec![(Kind::Pod, "default".into(), "b".into())]);
+        let waiting: Vec<&str> = pods_waiting_for_their_node(&pods, &nodes)
+            .iter()
+            .map(|p| p.metadata.name.as_str())
+            .collect();
+        assert_eq!(waiting, ["d"]);
     }
 
     #[test]

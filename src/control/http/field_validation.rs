@@ -5,11 +5,16 @@
 //! them and says so in one `Warning` header each; `Ignore` drops them.
 //!
 //! The fields are found by [`crate::api::explain::prune_unknown_fields`],
-//! from the schema the OpenAPI documents publish. Imports `api` and the
+//! from the schema the OpenAPI documents publish, and classed by
+//! [`crate::api::field_policy`]: a Kubernetes field ork lacks is named as
+//! not supported yet (not as unknown), Kubernetes' defaults ork behaves as
+//! are dropped quietly, and a security setting is refused whatever the
+//! directive. Imports `api` and the
 //! HTTP plumbing only.
 
 use super::ApiError;
 use crate::api::explain::prune_unknown_fields;
+use crate::api::field_policy::{Class, classify_path, security_relevant};
 use crate::api::{Kind, Object};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
@@ -50,26 +55,46 @@ pub fn check(
     if !v.is_object() {
         return Ok((None, vec![]));
     }
-    let unknown = prune_unknown_fields(kind, &mut v);
-    if unknown.is_empty() {
+    let pruned = prune_unknown_fields(kind, &mut v);
+    if pruned.is_empty() {
         return Ok((None, vec![]));
     }
-    let named: Vec<String> = unknown
-        .iter()
-        .map(|f| format!("unknown field {f:?}"))
-        .collect();
-    match directive {
-        Directive::Strict => Err(ApiError::new(
+    // Kubernetes' defaults ork behaves as are dropped quietly; a security
+    // setting is refused whatever the directive.
+    let mut named = vec![];
+    let mut refused = vec![];
+    for p in &pruned {
+        let class = classify_path(
+            kind,
+            &p.path,
+            Some(&p.value),
+            p.known.iter().map(String::as_str),
+        );
+        let text = match &class {
+            Class::Default => continue,
+            Class::Unknown { .. } => format!("unknown field {:?}", p.path),
+            Class::NotSupported { .. } => format!("{}: {}", p.path, class.message()),
+        };
+        if directive == Directive::Strict || security_relevant(&p.path) {
+            refused.push(text);
+        } else {
+            named.push(text);
+        }
+    }
+    if !refused.is_empty() {
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             format!(
                 "{kind} in version {:?} cannot be handled as a {kind}: strict decoding error: {}",
                 kind.info().version,
-                named.join(", ")
+                refused.join(", ")
             ),
-        )),
-        Directive::Warn => Ok((Some(v), named)),
+        ));
+    }
+    match directive {
         Directive::Ignore => Ok((Some(v), vec![])),
+        Directive::Strict | Directive::Warn => Ok((Some(v), named)),
     }
 }
 
@@ -146,6 +171,46 @@ mod tests {
         let e = Directive::parse(Some("Loose")).unwrap_err();
         assert!(e.0.message.contains("Strict, Warn or Ignore"));
         assert_eq!(Directive::parse(None).unwrap(), Directive::Strict);
+    }
+
+    #[test]
+    fn kubernetes_fields_are_named_as_not_supported_and_security_settings_are_never_dropped() {
+        let pod = |extra: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p"}},"spec":{{"containers":[{{"name":"c","image":"x","terminationMessagePolicy":"File"}}],"hostPID":false{extra}}}}}"#
+            )
+        };
+        // Defaults ork behaves as are dropped quietly, even when strict.
+        let (v, w) = check(Kind::Pod, Directive::Strict, pod("").as_bytes()).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert!(v.unwrap()["spec"].get("hostPID").is_none());
+        let body = pod(r#","hostname":"web","colour":1"#);
+        let e = check(Kind::Pod, Directive::Strict, body.as_bytes()).unwrap_err();
+        assert!(
+            e.0.message.ends_with(
+                r#"strict decoding error: unknown field "spec.colour", spec.hostname: not supported by ork yet"#
+            ),
+            "{}",
+            e.0.message
+        );
+        let (_, w) = check(Kind::Pod, Directive::Warn, body.as_bytes()).unwrap();
+        assert_eq!(
+            w,
+            [
+                r#"unknown field "spec.colour""#,
+                "spec.hostname: not supported by ork yet"
+            ]
+        );
+        for d in [Directive::Warn, Directive::Ignore] {
+            let body = pod(r#","hostPID":true,"hostname":"web""#);
+            let e = check(Kind::Pod, d, body.as_bytes()).unwrap_err();
+            assert!(
+                e.0.message
+                    .ends_with("strict decoding error: spec.hostPID: not supported by ork yet"),
+                "{d:?}: {}",
+                e.0.message
+            );
+        }
     }
 
     #[test]
