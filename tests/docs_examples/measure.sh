@@ -73,9 +73,12 @@ grep -q '^ork is up: API ' "$tmp/up.log" || { cat "$tmp/up.log" >&2; echo "error
 mapfile -t files < <(cd "$dir" && find . -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | sed 's|^\./||' | LC_ALL=C sort)
 [ ${#files[@]} -gt 0 ] || { echo "error: no .yaml/.yml/.json files under $dir" >&2; exit 2; }
 
-# Top-level `apiVersion`/`kind` values of a file, block or flow style.
+# Top-level `apiVersion`/`kind` values of a file: block, flow (KYAML) or
+# JSON style (quoted keys may be indented four spaces).
 field_values() { # FIELD FILE
-    sed -n -E "s/^[[:space:]]{0,2}\"?$1\"?[[:space:]]*:[[:space:]]*[\"']?([^\"', #]+).*/\1/p" "$2"
+    sed -n -E \
+        -e "s/^[[:space:]]{0,2}\"?$1\"?[[:space:]]*:[[:space:]]*[\"']?([^\"', #]+).*/\1/p" \
+        -e "s/^[[:space:]]{3,4}\"$1\"[[:space:]]*:[[:space:]]*\"([^\"]+)\".*/\1/p" "$2"
 }
 
 # The rule for files that are not API objects: every apiVersion in the file
