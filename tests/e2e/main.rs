@@ -10,6 +10,7 @@ mod autoscale;
 mod cli_habits;
 mod configmaps;
 mod docker;
+mod docs_examples;
 mod failover;
 mod hardening;
 mod join;
