@@ -677,6 +677,10 @@ _ork() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --validate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -162,6 +162,7 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l insecure-skip-tls-verif
 complete -c ork -n "__fish_ork_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand node" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s f -l filename -d 'Manifest file, directory, or - for stdin (repeatable)' -r
+complete -c ork -n "__fish_ork_using_subcommand apply" -l dry-run -d '`server` (or bare `--dry-run`): check everything on the server and show what would change, changing nothing; `client`: check the manifests here and send nothing; `none`: apply (the default)' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l validate -d 'How to treat unknown fields: strict (error), warn, or ignore' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -171,7 +172,6 @@ complete -c ork -n "__fish_ork_using_subcommand apply" -l certificate-authority 
 complete -c ork -n "__fish_ork_using_subcommand apply" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand apply" -s R -l recursive -d 'Also read subdirectories'
-complete -c ork -n "__fish_ork_using_subcommand apply" -l dry-run -d 'Check everything and show what would change, without changing anything'
 complete -c ork -n "__fish_ork_using_subcommand apply" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand apply" -s V -l version -d 'Print version'

@@ -17,12 +17,41 @@ pub struct ApplyArgs {
     /// Also read subdirectories.
     #[arg(short = 'R', long)]
     pub recursive: bool,
-    /// Check everything and show what would change, without changing anything.
-    #[arg(long)]
-    pub dry_run: bool,
+    /// `server` (or bare `--dry-run`): check everything on the server and show
+    /// what would change, changing nothing; `client`: check the manifests
+    /// here and send nothing; `none`: apply (the default).
+    #[arg(long, value_name = "server|client|none", default_value = "none", num_args = 0..=1,
+          require_equals = true, default_missing_value = "server", value_parser = DryRun::parse)]
+    pub dry_run: DryRun,
     /// How to treat unknown fields: strict (error), warn, or ignore.
     #[arg(long, default_value = "strict", value_name = "MODE")]
     pub validate: Strictness,
+}
+
+/// What `--dry-run` asks for, with kubectl's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DryRun {
+    /// Apply for real.
+    None,
+    /// Check the manifests locally; send nothing.
+    Client,
+    /// Let the server check and report everything, storing nothing.
+    Server,
+}
+
+impl DryRun {
+    /// `none`, `client` or `server`; kubectl's older `true`/`false` too
+    /// (`true` was a client dry run there; here the server checks it).
+    pub fn parse(s: &str) -> std::result::Result<DryRun, String> {
+        match s {
+            "none" | "false" => Ok(DryRun::None),
+            "client" => Ok(DryRun::Client),
+            "server" | "true" => Ok(DryRun::Server),
+            other => Err(format!(
+                "invalid --dry-run {other:?}: use server, client or none"
+            )),
+        }
+    }
 }
 
 /// Fills in the namespace of namespaced objects, refusing a clash with `-n`.
@@ -93,11 +122,22 @@ pub async fn apply(ctx: &Ctx, a: ApplyArgs) -> Result<()> {
             body >> 10
         )));
     }
-    let applied = match ctx.client.apply(items, a.dry_run).await {
+    if a.dry_run == DryRun::Client {
+        for m in &manifests {
+            let o = &m.doc.object;
+            println!(
+                "{} checked (client dry run, nothing sent)",
+                qualified_name(o.kind(), &o.meta().name)
+            );
+        }
+        return Ok(());
+    }
+    let dry = a.dry_run == DryRun::Server;
+    let applied = match ctx.client.apply(items, dry).await {
         Ok(r) => r,
         Err(e) => return Err(explain(&manifests, &e).unwrap_or(CliError::Client(e))),
     };
-    let suffix = if a.dry_run { " (dry run)" } else { "" };
+    let suffix = if dry { " (dry run)" } else { "" };
     for r in applied {
         let kind = Kind::from_name(&r.kind).unwrap_or(Kind::Pod);
         println!("{} {}{suffix}", qualified_name(kind, &r.name), r.action);
@@ -295,4 +335,27 @@ pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
         }));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DryRun;
+
+    #[test]
+    fn dry_run_values_are_kubectls() {
+        for (given, want) in [
+            ("none", Ok(DryRun::None)),
+            ("false", Ok(DryRun::None)),
+            ("client", Ok(DryRun::Client)),
+            ("server", Ok(DryRun::Server)),
+            ("true", Ok(DryRun::Server)),
+        ] {
+            assert_eq!(DryRun::parse(given), want, "{given}");
+        }
+        let err = DryRun::parse("all").unwrap_err();
+        assert!(
+            err.contains("\"all\"") && err.contains("server, client or none"),
+            "{err}"
+        );
+    }
 }

@@ -11,6 +11,7 @@ mod cli_habits;
 mod configmaps;
 mod daemonsets;
 mod docker;
+mod docs_examples;
 mod failover;
 mod hardening;
 mod jobs;
