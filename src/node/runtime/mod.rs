@@ -90,6 +90,9 @@ pub struct PodSandbox {
     pub namespace: String,
     /// Every container port of the pod, each with its host port.
     pub ports: Vec<ContainerPort>,
+    /// The pod's `securityContext.sysctls` (validated as safe), set where
+    /// the pod's namespaces are made.
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// What an exec runs.

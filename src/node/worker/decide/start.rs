@@ -206,6 +206,16 @@ impl PodState {
                 .filter_map(|c| self.slots.get(&c.name))
                 .flat_map(|s| s.ports.iter().cloned())
                 .collect(),
+            sysctls: self
+                .pod
+                .spec
+                .security_context
+                .as_ref()
+                .and_then(|sc| sc.sysctls.as_ref())
+                .into_iter()
+                .flatten()
+                .map(|s| (s.name.replace('/', "."), s.value.clone()))
+                .collect(),
         }
     }
 
