@@ -29,6 +29,7 @@ mod rollouts;
 mod runtime;
 mod scheduling;
 mod secrets;
+mod security_context;
 mod services;
 mod top;
 mod tui;
