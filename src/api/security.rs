@@ -40,9 +40,11 @@ pub struct PodSecurityContext {
     /// Groups the pod's containers belong to besides their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplemental_groups: Option<Vec<i64>>,
-    /// Not supported by ork yet.
+    /// `Merge` (the image's groups of the user too) or `Strict` (only the
+    /// groups the pod names); which one a runtime can honour is the node's
+    /// decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supplemental_groups_policy: Option<serde_json::Value>,
+    pub supplemental_groups_policy: Option<String>,
     /// Not supported by ork yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fs_group_change_policy: Option<serde_json::Value>,
@@ -169,11 +171,6 @@ impl PodSecurityContext {
     /// The fields set here that ork does not implement.
     pub fn unsupported(&self) -> Vec<Unsupported> {
         let set = [
-            (
-                self.supplemental_groups_policy.is_some(),
-                "supplementalGroupsPolicy",
-                "remove it",
-            ),
             (
                 self.fs_group_change_policy.is_some(),
                 "fsGroupChangePolicy",

@@ -11,7 +11,8 @@
 //! primary group, else `nogroup` (65534). Uid or gid 0 is refused unless
 //! the node was started with `--allow-root-pods`, and always with
 //! `runAsNonRoot: true`. The pod's `supplementalGroups` are the process's
-//! supplementary groups. A node daemon that is not root can run pods only
+//! only supplementary groups (`supplementalGroupsPolicy: Strict`; `Merge`
+//! is refused). A node daemon that is not root can run pods only
 //! as itself: asking for another user (or `fsGroup`, or supplementary
 //! groups) is refused. `allowPrivilegeEscalation: false` sets no_new_privs;
 //! `capabilities.drop` holds for a non-root process (it has none); adding
@@ -26,7 +27,8 @@
 //! `runAsUser` is checked against the image's user when the container
 //! starts. Capabilities, no_new_privs, a read-only root filesystem and
 //! seccomp are passed to the engine; `fsGroup` and `supplementalGroups` are
-//! extra groups. `privileged` makes a container root on the node, so it
+//! extra groups, with those the image gives the user (`Merge`; `Strict` is
+//! refused). `privileged` makes a container root on the node, so it
 //! needs `--allow-root-pods` as process pods running as root do. The pod's
 //! `sysctls` are set on its sandbox, which owns its namespaces.
 //!
@@ -186,6 +188,9 @@ pub fn decide(
             return Err("privileged: a privileged container is root on the node itself; this node runs one only when started with --allow-root-pods (or add only the capabilities the container needs)".into());
         }
         out.privileged = privileged;
+        if policy(pod_sc) == Some("Strict") {
+            return Err("supplementalGroupsPolicy Strict: the docker runtime always adds the groups the image's /etc/group gives the user (Merge); remove it or use the process runtime".into());
+        }
         if gid.is_some() && uid.is_none() {
             return Err(
                 "runAsGroup without runAsUser: the docker runtime needs both (add runAsUser)"
@@ -206,6 +211,9 @@ pub fn decide(
         .is_some_and(|s| !s.is_empty())
     {
         return Err("sysctls are not supported by the process runtime (its pods share the node's kernel namespaces): remove them or use the docker runtime (runtimeClassName: docker)".into());
+    }
+    if policy(pod_sc) == Some("Merge") {
+        return Err("supplementalGroupsPolicy Merge: the process runtime gives a container only the groups its pod names (Strict); use Strict or the docker runtime (runtimeClassName: docker)".into());
     }
     if users.daemon.uid != 0 && !out.supplemental_groups.is_empty() {
         return Err(format!(
@@ -284,6 +292,10 @@ pub fn decide(
         gid: Some(ids.gid),
     });
     Ok(out)
+}
+
+fn policy(pod_sc: Option<&PodSecurityContext>) -> Option<&str> {
+    pod_sc.and_then(|p| p.supplemental_groups_policy.as_deref())
 }
 
 /// Kubernetes' refusal of `runAsNonRoot` with `runAsUser: 0`.

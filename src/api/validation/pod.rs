@@ -156,6 +156,16 @@ fn validate_pod_security(path: &str, sc: &PodSecurityContext, errs: &mut Vec<Fie
     for (i, g) in sc.supplemental_groups.iter().flatten().enumerate() {
         check_id(format!("{path}.supplementalGroups[{i}]"), Some(*g), errs);
     }
+    if let Some(p) = sc
+        .supplemental_groups_policy
+        .as_deref()
+        .filter(|p| !matches!(*p, "Merge" | "Strict"))
+    {
+        errs.push(FieldError::new(
+            format!("{path}.supplementalGroupsPolicy"),
+            format!("unsupported value {p:?}: use Merge or Strict"),
+        ));
+    }
     let mut seen = HashSet::new();
     for (i, s) in sc.sysctls.iter().flatten().enumerate() {
         let field = format!("{path}.sysctls[{i}].name");
@@ -699,6 +709,7 @@ mod tests {
             (
                 json!({
                     "supplementalGroups": [1, -2],
+                    "supplementalGroupsPolicy": "Loose",
                     "sysctls": [
                         {"name": "kernel.shm_rmid_forced", "value": "0"},
                         {"name": "net.core.somaxconn", "value": "1024"},
@@ -708,6 +719,7 @@ mod tests {
                 n.clone(),
                 vec![
                     "spec.securityContext.supplementalGroups[1]: -2 must be between 0 and 2147483647".into(),
+                    "spec.securityContext.supplementalGroupsPolicy: unsupported value \"Loose\": use Merge or Strict".into(),
                     format!("spec.securityContext.sysctls[1].name: sysctl \"net.core.somaxconn\" is not in Kubernetes' safe set, which is all ork sets ({}): set it on the node itself", SAFE_SYSCTLS.join(", ")),
                     "spec.securityContext.sysctls[2].name: duplicate sysctl \"kernel/shm_rmid_forced\"".into(),
                 ],

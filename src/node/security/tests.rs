@@ -180,6 +180,18 @@ fn process_containers_run_as_the_pod_user_unless_their_context_says_otherwise() 
             Ok(user(1000, 1000)),
         ),
         (
+            json!({"supplementalGroups": [4000], "supplementalGroupsPolicy": "Strict"}),
+            n.clone(),
+            false,
+            Ok(user(65534, 65534)),
+        ),
+        (
+            json!({"supplementalGroups": [4000], "supplementalGroupsPolicy": "Merge"}),
+            n.clone(),
+            false,
+            Err("supplementalGroupsPolicy Merge"),
+        ),
+        (
             json!({"supplementalGroups": [0]}),
             n.clone(),
             false,
@@ -287,6 +299,12 @@ fn docker_containers_run_as_the_image_says_unless_run_as_user_is_given() {
     assert_eq!(
         (s.extra_group, s.supplemental_groups),
         (Some(3000), vec![4000, 5000])
+    );
+    assert!(
+        d(json!({"supplementalGroupsPolicy": "Merge"}), Value::Null).is_ok()
+            && d(json!({"supplementalGroupsPolicy": "Strict"}), Value::Null)
+                .unwrap_err()
+                .starts_with("supplementalGroupsPolicy Strict")
     );
     let e = d(Value::Null, json!({"privileged": true})).unwrap_err();
     assert!(
