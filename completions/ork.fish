@@ -1075,6 +1075,7 @@ complete -c ork -n "__fish_ork_using_subcommand shim" -l context -d 'The kubecon
 complete -c ork -n "__fish_ork_using_subcommand shim" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand shim" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand shim" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand shim" -l exec -d 'Become the user of the directory\'s run-as.json and exec the program'
 complete -c ork -n "__fish_ork_using_subcommand shim" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand shim" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand shim" -s V -l version -d 'Print version'

@@ -2,7 +2,8 @@
 //! (`runAsUser`, `runAsGroup`, `runAsNonRoot`, and the pod's `fsGroup` for
 //! volume ownership), and the container settings ork applies
 //! (`allowPrivilegeEscalation`, `readOnlyRootFilesystem`, `capabilities`,
-//! `seccompProfile`, `privileged: false`).
+//! `seccompProfile`, `privileged`, `procMount: Default`), the pod's
+//! `supplementalGroups` and its `sysctls` (Kubernetes' safe set).
 //!
 //! Every other field Kubernetes knows is decoded, so that a manifest naming
 //! it gets a refusal that names it ([`PodSecurityContext::unsupported`],
@@ -36,18 +37,20 @@ pub struct PodSecurityContext {
     /// The default seccomp profile of the pod's containers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seccomp_profile: Option<SeccompProfile>,
-    /// Not supported by ork yet.
+    /// Groups the pod's containers belong to besides their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supplemental_groups: Option<serde_json::Value>,
-    /// Not supported by ork yet.
+    pub supplemental_groups: Option<Vec<i64>>,
+    /// `Merge` (the image's groups of the user too) or `Strict` (only the
+    /// groups the pod names); which one a runtime can honour is the node's
+    /// decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supplemental_groups_policy: Option<serde_json::Value>,
+    pub supplemental_groups_policy: Option<String>,
     /// Not supported by ork yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fs_group_change_policy: Option<serde_json::Value>,
-    /// Not supported by ork yet.
+    /// Namespaced kernel parameters of the pod (Kubernetes' safe set only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sysctls: Option<serde_json::Value>,
+    pub sysctls: Option<Vec<Sysctl>>,
     /// Not supported by ork yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub se_linux_options: Option<serde_json::Value>,
@@ -82,7 +85,7 @@ pub struct SecurityContext {
     /// The container's root filesystem is mounted read-only (docker runtime).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_root_filesystem: Option<bool>,
-    /// Only `false`: ork runs no privileged containers.
+    /// Every capability and device of the host (docker runtime only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileged: Option<bool>,
     /// Linux capabilities to add or drop.
@@ -91,9 +94,9 @@ pub struct SecurityContext {
     /// The container's seccomp profile (over the pod's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seccomp_profile: Option<SeccompProfile>,
-    /// Not supported by ork yet.
+    /// Only `Default`: the runtime's masked /proc (`Unmasked` is refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proc_mount: Option<serde_json::Value>,
+    pub proc_mount: Option<String>,
     /// Not supported by ork yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub se_linux_options: Option<serde_json::Value>,
@@ -127,6 +130,35 @@ pub struct SeccompProfile {
     pub localhost_profile: Option<String>,
 }
 
+/// One kernel parameter of a pod.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Sysctl {
+    pub name: String,
+    pub value: String,
+}
+
+/// The sysctls Kubernetes deems safe: namespaced, so a pod setting them
+/// affects no other pod or the node. Any other is refused by name.
+pub const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+/// Whether `name` is one of [`SAFE_SYSCTLS`] (`/` as separator accepted, as
+/// Kubernetes does).
+pub fn is_safe_sysctl(name: &str) -> bool {
+    SAFE_SYSCTLS.contains(&name.replace('/', ".").as_str())
+}
+
 /// A field ork refuses, with what to do instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unsupported {
@@ -140,24 +172,9 @@ impl PodSecurityContext {
     pub fn unsupported(&self) -> Vec<Unsupported> {
         let set = [
             (
-                self.supplemental_groups.is_some(),
-                "supplementalGroups",
-                "remove it; use runAsGroup or fsGroup for the one group a container needs",
-            ),
-            (
-                self.supplemental_groups_policy.is_some(),
-                "supplementalGroupsPolicy",
-                "remove it",
-            ),
-            (
                 self.fs_group_change_policy.is_some(),
                 "fsGroupChangePolicy",
                 "remove it; ork sets the group of a pod's volumes when it writes them",
-            ),
-            (
-                self.sysctls.is_some(),
-                "sysctls",
-                "remove it; set kernel parameters on the node itself",
             ),
             (
                 self.se_linux_options.is_some(),
@@ -192,9 +209,9 @@ impl SecurityContext {
     pub fn unsupported(&self) -> Vec<Unsupported> {
         let set = [
             (
-                self.proc_mount.is_some(),
+                self.proc_mount.as_deref().is_some_and(|m| m != "Default"),
                 "procMount",
-                "remove it; containers get the runtime's default /proc",
+                "only Default is supported: containers get the runtime's masked /proc",
             ),
             (
                 self.se_linux_options.is_some(),
@@ -290,20 +307,32 @@ mod tests {
     fn fields_ork_does_not_implement_are_named_with_what_to_do() {
         let sc: SecurityContext = serde_json::from_value(serde_json::json!({
             "runAsUser": 1000,
-            "procMount": "Default",
+            "procMount": "Unmasked",
             "seLinuxOptions": {"level": "s0:c123,c456"},
         }))
         .unwrap();
         let names: Vec<&str> = sc.unsupported().iter().map(|u| u.field).collect();
         assert_eq!(names, vec!["procMount", "seLinuxOptions"]);
+        let default: SecurityContext =
+            serde_json::from_value(serde_json::json!({"procMount": "Default"})).unwrap();
+        assert!(default.unsupported().is_empty());
         let pod: PodSecurityContext = serde_json::from_value(serde_json::json!({
             "fsGroup": 2000,
+            "supplementalGroups": [4000],
             "sysctls": [{"name": "net.core.somaxconn", "value": "1024"}],
+            "appArmorProfile": {"type": "RuntimeDefault"},
         }))
         .unwrap();
         let u = pod.unsupported();
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].field, "sysctls");
-        assert!(u[0].instead.contains("node"));
+        assert_eq!(u[0].field, "appArmorProfile");
+    }
+
+    #[test]
+    fn only_kubernetes_safe_sysctls_are_safe() {
+        assert!(is_safe_sysctl("net.ipv4.ip_local_port_range"));
+        assert!(is_safe_sysctl("kernel/shm_rmid_forced"));
+        assert!(!is_safe_sysctl("net.core.somaxconn"));
+        assert!(!is_safe_sysctl("kernel.msgmax"));
     }
 }

@@ -184,6 +184,9 @@ pub enum Command {
         /// The program and its arguments.
         #[arg(last = true, required = true)]
         command: Vec<String>,
+        /// Become the user of the directory's run-as.json and exec the program.
+        #[arg(long, hide = true)]
+        exec: bool,
     },
     /// Waits for SIGTERM (the process of the docker runtime's pod sandbox).
     #[command(hide = true)]
@@ -330,10 +333,11 @@ pub fn run() -> i32 {
     if let Command::Pause = cli.command {
         return crate::node::runtime::docker::sandbox::pause();
     }
-    if let Command::Shim { dir, command } = cli.command {
+    if let Command::Shim { dir, command, exec } = cli.command {
         return crate::node::runtime::shim::run(crate::node::runtime::shim::ShimArgs {
             dir,
             command,
+            exec,
         });
     }
     let daemon = matches!(

@@ -10,12 +10,15 @@
 //! A `runAsUser` without `runAsGroup` runs with `fsGroup`, else that user's
 //! primary group, else `nogroup` (65534). Uid or gid 0 is refused unless
 //! the node was started with `--allow-root-pods`, and always with
-//! `runAsNonRoot: true`. A node daemon that is not root can run pods only
-//! as itself: asking for another user (or `fsGroup`) is refused.
-//! `allowPrivilegeEscalation: false` sets no_new_privs; `capabilities.drop`
-//! holds for a non-root process (it has none); adding capabilities, a
-//! read-only root filesystem and the `RuntimeDefault` seccomp profile cannot
-//! be had and are refused (`Unconfined` is what a process gets).
+//! `runAsNonRoot: true`. The pod's `supplementalGroups` are the process's
+//! only supplementary groups (`supplementalGroupsPolicy: Strict`; `Merge`
+//! is refused). A node daemon that is not root can run pods only
+//! as itself: asking for another user (or `fsGroup`, or supplementary
+//! groups) is refused. `allowPrivilegeEscalation: false` sets no_new_privs;
+//! `capabilities.drop` holds for a non-root process (it has none); adding
+//! capabilities, a read-only root filesystem, `privileged`, `sysctls` and
+//! the `RuntimeDefault` seccomp profile cannot be had and are refused
+//! (`Unconfined` is what a process gets).
 //!
 //! # Docker containers
 //!
@@ -23,7 +26,11 @@
 //! otherwise; root inside a container needs no flag. `runAsNonRoot` without
 //! `runAsUser` is checked against the image's user when the container
 //! starts. Capabilities, no_new_privs, a read-only root filesystem and
-//! seccomp are passed to the engine; `fsGroup` is an extra group.
+//! seccomp are passed to the engine; `fsGroup` and `supplementalGroups` are
+//! extra groups, with those the image gives the user (`Merge`; `Strict` is
+//! refused). `privileged` makes a container root on the node, so it
+//! needs `--allow-root-pods` as process pods running as root do. The pod's
+//! `sysctls` are set on its sandbox, which owns its namespaces.
 //!
 //! A refusal is a message for the container's `CreateContainerConfigError`.
 //!
@@ -71,6 +78,11 @@ pub struct ContainerSecurity {
     pub user: Option<User>,
     /// A group its processes belong to besides their own (Docker: `fsGroup`).
     pub extra_group: Option<u32>,
+    /// The pod's `supplementalGroups`, which its processes belong to as well.
+    pub supplemental_groups: Vec<u32>,
+    /// Every capability and device of the host (Docker only, with
+    /// `--allow-root-pods`).
+    pub privileged: bool,
     /// Linux's no_new_privs (`allowPrivilegeEscalation: false`).
     pub no_new_privileges: bool,
     /// Capabilities added and dropped (names without `CAP_`).
@@ -144,10 +156,14 @@ pub fn decide(
         .map(|v| id(v, "fsGroup"))
         .transpose()?;
     let non_root = pick(c_sc, pod_sc, |c| c.run_as_non_root, |p| p.run_as_non_root) == Some(true);
+    let supplemental_groups = pod_sc
+        .and_then(|p| p.supplemental_groups.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|g| id(*g, "supplementalGroups"))
+        .collect::<Result<Vec<u32>, String>>()?;
     let c = c_sc.cloned().unwrap_or_default();
-    if c.privileged == Some(true) {
-        return Err("privileged containers are not supported by ork".into());
-    }
+    let privileged = c.privileged == Some(true);
     let caps = c.capabilities.clone().unwrap_or_default();
     let norm = |v: &[String]| v.iter().map(|n| capability_name(n)).collect::<Vec<_>>();
     let seccomp = c
@@ -161,11 +177,19 @@ pub fn decide(
         cap_drop: norm(&caps.drop),
         read_only_root: c.read_only_root_filesystem == Some(true),
         seccomp_unconfined: seccomp == Some("Unconfined"),
+        supplemental_groups,
         ..Default::default()
     };
     if flavor == Flavor::Docker {
         if non_root && uid == Some(0) {
-            return Err(non_root_refusal("runAsUser is 0"));
+            return Err(RUN_AS_USER_BREAKS_NON_ROOT.into());
+        }
+        if privileged && !users.allow_root {
+            return Err("privileged: a privileged container is root on the node itself; this node runs one only when started with --allow-root-pods (or add only the capabilities the container needs)".into());
+        }
+        out.privileged = privileged;
+        if policy(pod_sc) == Some("Strict") {
+            return Err("supplementalGroupsPolicy Strict: the docker runtime always adds the groups the image's /etc/group gives the user (Merge); remove it or use the process runtime".into());
         }
         if gid.is_some() && uid.is_none() {
             return Err(
@@ -179,6 +203,24 @@ pub fn decide(
         return Ok(out);
     }
     // A process: the user is all that keeps it from the node.
+    if privileged {
+        return Err("privileged is not supported by the process runtime (its containers are plain processes of a user): remove it or use the docker runtime (runtimeClassName: docker)".into());
+    }
+    if pod_sc
+        .and_then(|p| p.sysctls.as_ref())
+        .is_some_and(|s| !s.is_empty())
+    {
+        return Err("sysctls are not supported by the process runtime (its pods share the node's kernel namespaces): remove them or use the docker runtime (runtimeClassName: docker)".into());
+    }
+    if policy(pod_sc) == Some("Merge") {
+        return Err("supplementalGroupsPolicy Merge: the process runtime gives a container only the groups its pod names (Strict); use Strict or the docker runtime (runtimeClassName: docker)".into());
+    }
+    if users.daemon.uid != 0 && !out.supplemental_groups.is_empty() {
+        return Err(format!(
+            "supplementalGroups {:?}: this node's daemon is not root, so its pods run as its own user and groups; remove supplementalGroups",
+            out.supplemental_groups
+        ));
+    }
     let ids = if users.daemon.uid != 0 {
         let d = users.daemon;
         for (field, asked, own) in [
@@ -208,16 +250,19 @@ pub fn decide(
         }
     };
     if ids.uid == 0 && non_root {
-        let why = if uid.is_some() {
-            "runAsUser is 0"
-        } else {
-            "this node's pod user (--pod-user) is root"
-        };
-        return Err(non_root_refusal(why));
+        if uid.is_some() {
+            return Err(RUN_AS_USER_BREAKS_NON_ROOT.into());
+        }
+        return Err(format!(
+            "{RUN_AS_NON_ROOT_IMAGE_ROOT}: this node's pod user (--pod-user) is root; give the container a non-zero runAsUser"
+        ));
     }
-    if (ids.uid == 0 || ids.gid == 0) && !users.allow_root && users.daemon.uid == 0 {
+    let root_group = out.supplemental_groups.contains(&0);
+    if (ids.uid == 0 || ids.gid == 0 || root_group) && !users.allow_root && users.daemon.uid == 0 {
         let what = if ids.uid == 0 {
             "uid 0 (root)"
+        } else if root_group && ids.gid != 0 {
+            "a member of group 0 (root's group, in supplementalGroups)"
         } else {
             "gid 0 (root's group)"
         };
@@ -249,11 +294,17 @@ pub fn decide(
     Ok(out)
 }
 
-fn non_root_refusal(why: &str) -> String {
-    format!(
-        "runAsNonRoot is true but {why}: the container would run as root; give it a non-zero runAsUser"
-    )
+fn policy(pod_sc: Option<&PodSecurityContext>) -> Option<&str> {
+    pod_sc.and_then(|p| p.supplemental_groups_policy.as_deref())
 }
+
+/// Kubernetes' refusal of `runAsNonRoot` with `runAsUser: 0`.
+pub const RUN_AS_USER_BREAKS_NON_ROOT: &str = "container's runAsUser breaks non-root policy: runAsNonRoot is true but runAsUser is 0; give the container a non-zero runAsUser";
+
+/// The start of Kubernetes' refusal of `runAsNonRoot` when the container
+/// would run as root without asking.
+pub const RUN_AS_NON_ROOT_IMAGE_ROOT: &str =
+    "container has runAsNonRoot and image will run as root";
 
 /// [`decide`] for every container of `pod`, by name; the first refusal,
 /// naming its container.

@@ -33,6 +33,7 @@ mod rollouts;
 mod runtime;
 mod scheduling;
 mod secrets;
+mod security_context;
 mod services;
 mod statefulsets;
 mod top;

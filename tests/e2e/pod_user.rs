@@ -469,7 +469,10 @@ spec:
     let (_, msg) = wait_for("the runAsNonRoot refusal", WAIT, || {
         waiting(&c, "rooted-image").filter(|(r, _)| r == "CreateContainerConfigError")
     });
-    assert!(msg.contains("runs as root"), "{msg}");
+    assert!(
+        msg.contains("container has runAsNonRoot and image will run as root"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 use super::super::apps::IntOrString;
 use super::super::pod::{Container, Pod, PodSpec, Probe};
 use super::super::security::{
-    CAPABILITIES, MAX_ID, PodSecurityContext, SeccompProfile, SecurityContext, Unsupported,
-    capability_name,
+    CAPABILITIES, MAX_ID, PodSecurityContext, SAFE_SYSCTLS, SeccompProfile, SecurityContext,
+    Unsupported, capability_name, is_safe_sysctl,
 };
 use super::super::volume::env_name_ok;
 use super::{FieldError, dns1123_label_error, dns1123_subdomain_error, object, validate_labels};
@@ -153,6 +153,38 @@ fn validate_pod_security(path: &str, sc: &PodSecurityContext, errs: &mut Vec<Fie
     check_id(format!("{path}.runAsUser"), sc.run_as_user, errs);
     check_id(format!("{path}.runAsGroup"), sc.run_as_group, errs);
     check_id(format!("{path}.fsGroup"), sc.fs_group, errs);
+    for (i, g) in sc.supplemental_groups.iter().flatten().enumerate() {
+        check_id(format!("{path}.supplementalGroups[{i}]"), Some(*g), errs);
+    }
+    if let Some(p) = sc
+        .supplemental_groups_policy
+        .as_deref()
+        .filter(|p| !matches!(*p, "Merge" | "Strict"))
+    {
+        errs.push(FieldError::new(
+            format!("{path}.supplementalGroupsPolicy"),
+            format!("unsupported value {p:?}: use Merge or Strict"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, s) in sc.sysctls.iter().flatten().enumerate() {
+        let field = format!("{path}.sysctls[{i}].name");
+        if !is_safe_sysctl(&s.name) {
+            errs.push(FieldError::new(
+                field,
+                format!(
+                    "sysctl {:?} is not in Kubernetes' safe set, which is all ork sets ({}): set it on the node itself",
+                    s.name,
+                    SAFE_SYSCTLS.join(", ")
+                ),
+            ));
+        } else if !seen.insert(s.name.replace('/', ".")) {
+            errs.push(FieldError::new(
+                field,
+                format!("duplicate sysctl {:?}", s.name),
+            ));
+        }
+    }
     if sc.run_as_non_root == Some(true) && sc.run_as_user == Some(0) {
         errs.push(FieldError::new(
             format!("{path}.runAsNonRoot"),
@@ -186,10 +218,10 @@ fn validate_container_security(
             "runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot",
         ));
     }
-    if sc.privileged == Some(true) {
+    if sc.privileged == Some(true) && sc.allow_privilege_escalation == Some(false) {
         errs.push(FieldError::new(
-            format!("{path}.privileged"),
-            "privileged containers are not supported by ork: remove it, or add only the capabilities the container needs",
+            format!("{path}.allowPrivilegeEscalation"),
+            "cannot be false when privileged is true",
         ));
     }
     if let Some(caps) = &sc.capabilities {
@@ -639,12 +671,13 @@ mod tests {
                 "spec.securityContext.runAsNonRoot: runAsNonRoot is true but runAsUser is 0 (root): give a non-zero runAsUser or remove runAsNonRoot".into(),
             ]),
             (json!({"runAsUser": 0}), json!({"runAsNonRoot": false}), vec![]),
-            // Privileged and adding everything are refused.
+            // Privileged is the node's decision; adding everything is refused.
+            (n.clone(), json!({"privileged": true}), vec![]),
             (
                 n.clone(),
-                json!({"privileged": true, "capabilities": {"add": ["ALL", "FLY"]}}),
+                json!({"privileged": true, "allowPrivilegeEscalation": false, "capabilities": {"add": ["ALL", "FLY"]}}),
                 vec![
-                    format!("{c}.privileged: privileged containers are not supported by ork: remove it, or add only the capabilities the container needs"),
+                    format!("{c}.allowPrivilegeEscalation: cannot be false when privileged is true"),
                     format!("{c}.capabilities.add[0]: adding ALL makes a privileged container, which ork does not run: add only the capabilities the container needs"),
                     format!("{c}.capabilities.add[1]: unknown capability \"FLY\""),
                 ],
@@ -669,9 +702,28 @@ mod tests {
                 json!({"supplementalGroups": [4000], "windowsOptions": {}}),
                 json!({"procMount": "Unmasked"}),
                 vec![
-                    "spec.securityContext.supplementalGroups: not supported by ork yet: remove it; use runAsGroup or fsGroup for the one group a container needs".into(),
                     "spec.securityContext.windowsOptions: not supported by ork yet: remove it: ork runs Linux containers only".into(),
-                    format!("{c}.procMount: not supported by ork yet: remove it; containers get the runtime's default /proc"),
+                    format!("{c}.procMount: not supported by ork yet: only Default is supported: containers get the runtime's masked /proc"),
+                ],
+            ),
+            (n.clone(), json!({"procMount": "Default"}), vec![]),
+            // Supplemental groups are ids; sysctls only from the safe set.
+            (
+                json!({
+                    "supplementalGroups": [1, -2],
+                    "supplementalGroupsPolicy": "Loose",
+                    "sysctls": [
+                        {"name": "kernel.shm_rmid_forced", "value": "0"},
+                        {"name": "net.core.somaxconn", "value": "1024"},
+                        {"name": "kernel/shm_rmid_forced", "value": "1"},
+                    ],
+                }),
+                n.clone(),
+                vec![
+                    "spec.securityContext.supplementalGroups[1]: -2 must be between 0 and 2147483647".into(),
+                    "spec.securityContext.supplementalGroupsPolicy: unsupported value \"Loose\": use Merge or Strict".into(),
+                    format!("spec.securityContext.sysctls[1].name: sysctl \"net.core.somaxconn\" is not in Kubernetes' safe set, which is all ork sets ({}): set it on the node itself", SAFE_SYSCTLS.join(", ")),
+                    "spec.securityContext.sysctls[2].name: duplicate sysctl \"kernel/shm_rmid_forced\"".into(),
                 ],
             ),
         ];

@@ -92,6 +92,9 @@ pub struct PodSandbox {
     pub ports: Vec<ContainerPort>,
     /// The pod's hostname (`spec.hostname`, else its name).
     pub hostname: String,
+    /// The pod's `securityContext.sysctls` (validated as safe), set where
+    /// the pod's namespaces are made.
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// What an exec runs.

@@ -17,11 +17,16 @@
 //!   started, and then no `pid` file).
 //!
 //! - `run-as.json` (written by the runtime before the shim starts, 0600):
-//!   `{"uid": U, "gid": G, "noNewPrivileges": B}`, who the container process
-//!   runs as. The shim stays root: only the process drops to that user and
-//!   group (without supplementary groups), after which it changes into the
-//!   working directory, so a directory the user may not enter fails the
-//!   start. With `noNewPrivileges` the shim sets Linux's no_new_privs on
+//!   `{"uid": U, "gid": G, "groups": [..], "noNewPrivileges": B}`, who the
+//!   container process runs as. The shim stays root: only the process drops
+//!   to that user and group, after which it changes into the working
+//!   directory, so a directory the user may not enter fails the start.
+//!   Without `groups` the process has no supplementary groups. With them,
+//!   the process is started as `ork shim --dir DIR --exec -- COMMAND...`,
+//!   which sets its own groups, group and user (std cannot set
+//!   supplementary groups on a child without `unsafe`), then execs the
+//!   command in place (same pid); a command that cannot be started then
+//!   exits 127 or 126 with its reason in the log. With `noNewPrivileges` the shim sets Linux's no_new_privs on
 //!   itself before the spawn, and the process inherits it. Absent: the
 //!   process runs as the shim's own user. Unreadable: nothing is started.
 //!
@@ -72,6 +77,9 @@ use std::process::{Command, Stdio};
 pub struct ShimArgs {
     pub dir: PathBuf,
     pub command: Vec<String>,
+    /// Become the user of `run-as.json` and exec the command (see the
+    /// module docs) instead of supervising it.
+    pub exec: bool,
 }
 
 /// What `exit.json` holds.
@@ -87,13 +95,16 @@ pub struct ExitRecord {
 }
 
 /// What `run-as.json` holds.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct RunAs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<u32>,
+    /// Supplementary groups (`supplementalGroups`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<u32>,
     #[serde(default)]
     pub no_new_privileges: bool,
 }
@@ -160,8 +171,62 @@ fn spawn_failure_code(e: &std::io::Error) -> i32 {
     }
 }
 
+/// `--exec`: takes the supplementary groups, group and user of
+/// `run-as.json` (in that order, so that no step lacks the right for the
+/// next), enters the working directory as that user, then execs the
+/// command. Returns only on failure, with a shell's exit code.
+fn exec_as(args: ShimArgs) -> i32 {
+    let Some(program) = args.command.first() else {
+        eprintln!("ork shim: no command");
+        return 2;
+    };
+    let run_as = match read_run_as(&args.dir) {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("cannot run {program:?}: {e}");
+            return 126;
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let groups: Vec<nix::unistd::Gid> = run_as
+        .groups
+        .iter()
+        .map(|g| nix::unistd::Gid::from_raw(*g))
+        .collect();
+    let dropped = nix::unistd::setgroups(&groups)
+        .map_err(|e| format!("setting supplementary groups {:?}: {e}", run_as.groups))
+        .and_then(|()| match run_as.gid {
+            Some(g) => nix::unistd::setgid(nix::unistd::Gid::from_raw(g))
+                .map_err(|e| format!("setting gid {g}: {e}")),
+            None => Ok(()),
+        })
+        .and_then(|()| match run_as.uid {
+            Some(u) => nix::unistd::setuid(nix::unistd::Uid::from_raw(u))
+                .map_err(|e| format!("setting uid {u}: {e}")),
+            None => Ok(()),
+        })
+        .and_then(|()| {
+            std::env::set_current_dir(&cwd).map_err(|e| format!("entering {}: {e}", cwd.display()))
+        });
+    if let Err(e) = dropped {
+        eprintln!("cannot run {program:?}: {e}");
+        return 126;
+    }
+    let e = Command::new(program).args(&args.command[1..]).exec();
+    eprintln!(
+        "cannot run {program:?} as uid {} gid {} groups {:?}: {e}",
+        run_as.uid.map_or("-".into(), |u| u.to_string()),
+        run_as.gid.map_or("-".into(), |g| g.to_string()),
+        run_as.groups
+    );
+    spawn_failure_code(&e)
+}
+
 /// Runs the shim; returns its exit code.
 pub fn run(args: ShimArgs) -> i32 {
+    if args.exec {
+        return exec_as(args);
+    }
     // Fails only when already a session leader: then we are on our own anyway.
     let _ = nix::unistd::setsid();
     let dir = args.dir;
@@ -196,13 +261,6 @@ pub fn run(args: ShimArgs) -> i32 {
         Ok(r) => r.unwrap_or_default(),
         Err(e) => return failed(126, format!("cannot run {program:?}: {e}")),
     };
-    let mut cmd = Command::new(program);
-    cmd.args(&args.command[1..])
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0);
-    let mut as_user = String::new();
     // Asking to stay who we are changes nothing (a daemon that is not root).
     let same = run_as
         .uid
@@ -210,7 +268,31 @@ pub fn run(args: ShimArgs) -> i32 {
         && run_as
             .gid
             .is_none_or(|g| g == nix::unistd::getegid().as_raw());
-    if !same {
+    let helper = !same && !run_as.groups.is_empty();
+    let mut cmd = if helper {
+        let me = match std::env::current_exe() {
+            Ok(p) => p,
+            Err(e) => return failed(126, format!("cannot run {program:?}: finding ork: {e}")),
+        };
+        let mut c = Command::new(me);
+        c.arg("shim")
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--exec")
+            .arg("--")
+            .args(&args.command);
+        c
+    } else {
+        let mut c = Command::new(program);
+        c.args(&args.command[1..]);
+        c
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0);
+    let mut as_user = String::new();
+    if !same && !helper {
         if let Some(gid) = run_as.gid {
             cmd.gid(gid);
         }

@@ -164,7 +164,38 @@ fn process_containers_run_as_the_pod_user_unless_their_context_says_otherwise() 
             n.clone(),
             json!({"privileged": true}),
             true,
-            Err("privileged"),
+            Err("privileged is not supported by the process runtime"),
+        ),
+        (
+            json!({"sysctls": [{"name": "net.ipv4.tcp_syncookies", "value": "1"}]}),
+            n.clone(),
+            true,
+            Err("sysctls are not supported by the process runtime"),
+        ),
+        // Supplementary groups are the pod's; group 0 only with root allowed.
+        (
+            json!({"supplementalGroups": [4000, 5000]}),
+            json!({"runAsUser": 1000}),
+            false,
+            Ok(user(1000, 1000)),
+        ),
+        (
+            json!({"supplementalGroups": [4000], "supplementalGroupsPolicy": "Strict"}),
+            n.clone(),
+            false,
+            Ok(user(65534, 65534)),
+        ),
+        (
+            json!({"supplementalGroups": [4000], "supplementalGroupsPolicy": "Merge"}),
+            n.clone(),
+            false,
+            Err("supplementalGroupsPolicy Merge"),
+        ),
+        (
+            json!({"supplementalGroups": [0]}),
+            n.clone(),
+            false,
+            Err("group 0 (root's group, in supplementalGroups)"),
         ),
     ];
     for (pod, c, allow_root, want) in cases {
@@ -215,6 +246,11 @@ fn a_daemon_that_is_not_root_runs_pods_as_itself_and_refuses_other_users() {
         (Value::Null, json!({"runAsUser": 2000}), "runAsUser 2000"),
         (Value::Null, json!({"runAsGroup": 5}), "runAsGroup 5"),
         (json!({"fsGroup": 7}), Value::Null, "fsGroup 7"),
+        (
+            json!({"supplementalGroups": [7]}),
+            Value::Null,
+            "supplementalGroups [7]",
+        ),
     ] {
         let e = ok(pod, c).unwrap_err();
         assert!(e.starts_with(field) && e.contains("not root"), "{e}");
@@ -252,8 +288,37 @@ fn docker_containers_run_as_the_image_says_unless_run_as_user_is_given() {
     assert!(
         d(json!({"runAsNonRoot": true}), json!({"runAsUser": 0}))
             .unwrap_err()
-            .contains("runAsNonRoot")
+            .starts_with("container's runAsUser breaks non-root policy")
     );
+    // Supplementary groups join fsGroup; privileged needs --allow-root-pods.
+    let s = d(
+        json!({"fsGroup": 3000, "supplementalGroups": [4000, 5000]}),
+        Value::Null,
+    )
+    .unwrap();
+    assert_eq!(
+        (s.extra_group, s.supplemental_groups),
+        (Some(3000), vec![4000, 5000])
+    );
+    assert!(
+        d(json!({"supplementalGroupsPolicy": "Merge"}), Value::Null).is_ok()
+            && d(json!({"supplementalGroupsPolicy": "Strict"}), Value::Null)
+                .unwrap_err()
+                .starts_with("supplementalGroupsPolicy Strict")
+    );
+    let e = d(Value::Null, json!({"privileged": true})).unwrap_err();
+    assert!(
+        e.starts_with("privileged:") && e.contains("--allow-root-pods"),
+        "{e}"
+    );
+    let s = run(
+        Value::Null,
+        json!({"privileged": true}),
+        Flavor::Docker,
+        &users(true),
+    )
+    .unwrap();
+    assert!(s.privileged);
     // Without a uid, the image's user is checked when it starts.
     assert!(
         d(json!({"runAsNonRoot": true}), Value::Null)

@@ -97,12 +97,13 @@ pub fn root_image_refusal(image: &str, user: &str) -> Option<String> {
         Err(_) if uid.is_empty() || uid == "root" => {}
         Err(_) => {
             return Some(format!(
-                "runAsNonRoot is true and image {image:?} runs as user {uid:?}, a name ork cannot check: give the container a numeric non-zero runAsUser"
+                "container has runAsNonRoot and image has non-numeric user ({uid}), cannot verify user is non-root (image {image:?}): give the container a numeric non-zero runAsUser"
             ));
         }
     }
     Some(format!(
-        "runAsNonRoot is true but image {image:?} runs as root: give the container a non-zero runAsUser"
+        "{} (image {image:?}): give the container a non-zero runAsUser",
+        crate::node::security::RUN_AS_NON_ROOT_IMAGE_ROOT
     ))
 }
 
@@ -506,7 +507,16 @@ impl Runtime for DockerRuntime {
             host_config: Some(HostConfig {
                 cap_add: (!sec.cap_add.is_empty()).then(|| sec.cap_add.clone()),
                 cap_drop: (!sec.cap_drop.is_empty()).then(|| sec.cap_drop.clone()),
-                group_add: sec.extra_group.map(|g| vec![g.to_string()]),
+                group_add: {
+                    let groups: Vec<String> = sec
+                        .extra_group
+                        .iter()
+                        .chain(&sec.supplemental_groups)
+                        .map(|g| g.to_string())
+                        .collect();
+                    (!groups.is_empty()).then_some(groups)
+                },
+                privileged: sec.privileged.then_some(true),
                 readonly_rootfs: sec.read_only_root.then_some(true),
                 security_opt: {
                     let mut opts = vec![];
@@ -703,10 +713,13 @@ mod tests {
     fn run_as_non_root_refuses_images_of_root_or_of_a_user_name() {
         for user in ["", "root", "0", "0:0", "root:staff"] {
             let why = root_image_refusal("nginx", user).unwrap();
-            assert!(why.contains("runs as root"), "{user:?}: {why}");
+            assert!(
+                why.starts_with("container has runAsNonRoot and image will run as root"),
+                "{user:?}: {why}"
+            );
         }
         let why = root_image_refusal("app", "www-data").unwrap();
-        assert!(why.contains("\"www-data\", a name"), "{why}");
+        assert!(why.contains("non-numeric user (www-data)"), "{why}");
         for user in ["101", "1000:1000", "65534:nogroup"] {
             assert_eq!(root_image_refusal("app", user), None, "{user:?}");
         }

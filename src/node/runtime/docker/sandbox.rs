@@ -239,6 +239,7 @@ pub async fn ensure(
         host_config: Some(HostConfig {
             port_bindings: Some(bindings),
             ipc_mode: Some("shareable".into()),
+            sysctls: (!pod.sysctls.is_empty()).then(|| pod.sysctls.iter().cloned().collect()),
             ..Default::default()
         }),
         ..Default::default()

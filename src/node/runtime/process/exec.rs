@@ -33,19 +33,34 @@ impl ProcessRuntime {
         let environ = procfs::environ(pid)
             .ok_or_else(|| RuntimeError::Other(format!("container {id} is not running")))?;
         let cwd = procfs::cwd(pid).unwrap_or_else(|| dir.clone());
-        let run_as = shim::read_run_as(&dir).map_err(RuntimeError::Other)?;
-        let mut cmd = tokio::process::Command::new(program);
-        cmd.args(&command[1..])
-            .env_clear()
-            .current_dir(cwd)
-            .kill_on_drop(true);
+        let run_as = shim::read_run_as(&dir)
+            .map_err(RuntimeError::Other)?
+            .unwrap_or_default();
+        // Supplementary groups need the shim's --exec (see its docs).
+        let helper = !run_as.groups.is_empty();
+        let mut cmd = if helper {
+            let mut c = tokio::process::Command::new(&self.shim);
+            c.arg("shim")
+                .arg("--dir")
+                .arg(&dir)
+                .arg("--exec")
+                .arg("--")
+                .args(command);
+            c
+        } else {
+            let mut c = tokio::process::Command::new(program);
+            c.args(&command[1..]);
+            c
+        };
+        cmd.env_clear().current_dir(cwd).kill_on_drop(true);
         cmd.envs(environ);
-        let run_as = run_as.unwrap_or_default();
-        if let Some(gid) = run_as.gid {
-            cmd.gid(gid);
-        }
-        if let Some(uid) = run_as.uid {
-            cmd.uid(uid);
+        if !helper {
+            if let Some(gid) = run_as.gid {
+                cmd.gid(gid);
+            }
+            if let Some(uid) = run_as.uid {
+                cmd.uid(uid);
+            }
         }
         Ok((cmd, run_as.no_new_privileges))
     }

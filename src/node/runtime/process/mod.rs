@@ -603,6 +603,7 @@ fn run_as(spec: &ContainerSpec) -> RunAs {
     RunAs {
         uid: s.user.map(|u| u.uid),
         gid,
+        groups: s.supplemental_groups.clone(),
         no_new_privileges: s.no_new_privileges,
     }
 }

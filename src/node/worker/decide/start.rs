@@ -207,6 +207,16 @@ impl PodState {
                 .flat_map(|s| s.ports.iter().cloned())
                 .collect(),
             hostname: self.pod.hostname().to_string(),
+            sysctls: self
+                .pod
+                .spec
+                .security_context
+                .as_ref()
+                .and_then(|sc| sc.sysctls.as_ref())
+                .into_iter()
+                .flatten()
+                .map(|s| (s.name.replace('/', "."), s.value.clone()))
+                .collect(),
         }
     }
 
