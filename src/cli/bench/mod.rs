@@ -10,6 +10,7 @@
 
 mod api;
 mod footprint;
+mod job;
 mod scheduler;
 mod startup;
 mod tui;
@@ -92,6 +93,16 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10000)]
         pods: usize,
     },
+    /// A Job of many completions on hollow nodes: completions per second
+    /// from create to Complete.
+    Job {
+        #[arg(long, default_value_t = 100)]
+        nodes: usize,
+        #[arg(long, default_value_t = 10000)]
+        completions: i32,
+        #[arg(long, default_value_t = 500)]
+        parallelism: i32,
+    },
 }
 
 pub async fn bench(a: BenchArgs) -> Result<()> {
@@ -115,6 +126,11 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
         } => api::run(&dir.0, objects, clients, duration, rate, updates).await,
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
+        BenchWhat::Job {
+            nodes,
+            completions,
+            parallelism,
+        } => job::run(&dir.0, nodes, completions, parallelism).await,
     }
 }
 
