@@ -142,6 +142,9 @@ _ork() {
             ork__subcmd__bench,help)
                 cmd="ork__subcmd__bench__subcmd__help"
                 ;;
+            ork__subcmd__bench,job)
+                cmd="ork__subcmd__bench__subcmd__job"
+                ;;
             ork__subcmd__bench,scheduler)
                 cmd="ork__subcmd__bench__subcmd__scheduler"
                 ;;
@@ -159,6 +162,9 @@ _ork() {
                 ;;
             ork__subcmd__bench__subcmd__help,help)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__bench__subcmd__help,job)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__job"
                 ;;
             ork__subcmd__bench__subcmd__help,scheduler)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__scheduler"
@@ -369,6 +375,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__bench,footprint)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__footprint"
+                ;;
+            ork__subcmd__help__subcmd__bench,job)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__job"
                 ;;
             ork__subcmd__help__subcmd__bench,scheduler)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__scheduler"
@@ -774,7 +783,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -940,7 +949,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help)
-            opts="scheduler startup api footprint tui help"
+            opts="scheduler startup api footprint tui job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -995,6 +1004,20 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__bench__subcmd__help__subcmd__job)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__bench__subcmd__help__subcmd__scheduler)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1030,6 +1053,64 @@ _ork() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__job)
+            opts="-n -h -V --nodes --completions --parallelism --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --completions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2758,7 +2839,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench)
-            opts="scheduler startup api footprint tui"
+            opts="scheduler startup api footprint tui job"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2786,6 +2867,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench__subcmd__footprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__job)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
