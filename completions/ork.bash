@@ -145,6 +145,9 @@ _ork() {
             ork__subcmd__bench,help)
                 cmd="ork__subcmd__bench__subcmd__help"
                 ;;
+            ork__subcmd__bench,job)
+                cmd="ork__subcmd__bench__subcmd__job"
+                ;;
             ork__subcmd__bench,scheduler)
                 cmd="ork__subcmd__bench__subcmd__scheduler"
                 ;;
@@ -165,6 +168,9 @@ _ork() {
                 ;;
             ork__subcmd__bench__subcmd__help,help)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__help"
+                ;;
+            ork__subcmd__bench__subcmd__help,job)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__job"
                 ;;
             ork__subcmd__bench__subcmd__help,scheduler)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__scheduler"
@@ -378,6 +384,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__bench,footprint)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__footprint"
+                ;;
+            ork__subcmd__help__subcmd__bench,job)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__job"
                 ;;
             ork__subcmd__help__subcmd__bench,scheduler)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__scheduler"
@@ -788,6 +797,7 @@ _ork() {
             ;;
         ork__subcmd__bench)
             opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui daemonset help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1004,6 +1014,7 @@ _ork() {
             ;;
         ork__subcmd__bench__subcmd__help)
             opts="scheduler startup api footprint tui daemonset help"
+            opts="scheduler startup api footprint tui job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1072,6 +1083,20 @@ _ork() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ork__subcmd__bench__subcmd__help__subcmd__job)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ork__subcmd__bench__subcmd__help__subcmd__scheduler)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1107,6 +1132,64 @@ _ork() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__job)
+            opts="-n -h -V --nodes --completions --parallelism --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --completions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2836,6 +2919,7 @@ _ork() {
             ;;
         ork__subcmd__help__subcmd__bench)
             opts="scheduler startup api footprint tui daemonset"
+            opts="scheduler startup api footprint tui job"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2877,6 +2961,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench__subcmd__footprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__job)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

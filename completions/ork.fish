@@ -876,6 +876,23 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subco
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui daemonset help" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui daemonset help" -f -a "daemonset" -d 'A DaemonSet on hollow nodes: time from its create to all its pods Running'
 complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui daemonset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "startup" -d 'Create → Running through the real API with hollow nodes, at a fixed offered rate; also the control daemon\'s memory at the end'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "api" -d 'The API under concurrent clients: write throughput, mutating/get/list latency, and database size after many updates'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "job" -d 'A Job of many completions on hollow nodes: completions per second from create to Complete'
+complete -c ork -n "__fish_ork_using_subcommand bench; and not __fish_seen_subcommand_from scheduler startup api footprint tui job help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l nodes -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l warm -d 'Pods placed before measuring' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from scheduler" -l pods -d 'Pods measured for throughput (all created at once)' -r
@@ -953,12 +970,26 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from daemonset" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from daemonset" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from daemonset" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l nodes -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l completions -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l parallelism -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from job" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "scheduler" -d 'Pods placed per second on hollow nodes, then per-pod latency at a fixed offered rate (in process: scheduler + SQLite store binds)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "startup" -d 'Create → Running through the real API with hollow nodes, at a fixed offered rate; also the control daemon\'s memory at the end'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "api" -d 'The API under concurrent clients: write throughput, mutating/get/list latency, and database size after many updates'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "daemonset" -d 'A DaemonSet on hollow nodes: time from its create to all its pods Running'
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "job" -d 'A Job of many completions on hollow nodes: completions per second from create to Complete'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand tui" -l view -d 'The first view: pods, deploy, rs, nodes, svc, events, ns or failover' -r
 complete -c ork -n "__fish_ork_using_subcommand tui" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
@@ -1154,6 +1185,7 @@ complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "footprint" -d 'Resident memory of an idle control daemon, an idle node daemon, and the control daemon holding many hollow nodes and pods'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "tui" -d 'The dashboard at many pods: frame time at 160x48, time to the first frame showing every pod from a cold start, and idle CPU'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "daemonset" -d 'A DaemonSet on hollow nodes: time from its create to all its pods Running'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "job" -d 'A Job of many completions on hollow nodes: completions per second from create to Complete'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the client config, with tokens and keys hidden unless --raw'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the client config\'s path'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "build-busybox" -d 'Build ork-test/busybox:latest (FROM scratch + this machine\'s static busybox) in the local Docker engine'

@@ -183,6 +183,10 @@ pub struct DeleteOptions {
     /// `["All"]` for a dry run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dry_run: Vec<String>,
+    /// The older form of `propagationPolicy`: `true` is `Orphan`, `false`
+    /// `Background`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orphan_dependents: Option<bool>,
 }
 
 impl DeleteOptions {
@@ -191,7 +195,22 @@ impl DeleteOptions {
     }
 
     pub fn propagation(&self) -> Propagation {
-        self.propagation_policy.unwrap_or_default()
+        match (self.propagation_policy, self.orphan_dependents) {
+            (Some(p), _) => p,
+            (None, Some(true)) => Propagation::Orphan,
+            (None, _) => Propagation::default(),
+        }
+    }
+
+    /// Kubernetes refuses `orphanDependents` beside `propagationPolicy`.
+    pub fn check(&self) -> Result<(), String> {
+        if self.orphan_dependents.is_some() && self.propagation_policy.is_some() {
+            return Err(
+                "orphanDependents and propagationPolicy cannot both be set; use propagationPolicy"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 
     /// These options with the query's (which win, as in Kubernetes) laid over them.
@@ -205,6 +224,7 @@ impl DeleteOptions {
         if q.is_dry_run()? {
             self.dry_run = vec!["All".into()];
         }
+        self.check()?;
         Ok(self)
     }
 }
@@ -564,6 +584,15 @@ mod tests {
             "gracePeriodSeconds":30,"preconditions":{"uid":"u1"}}"#;
         let o: DeleteOptions = serde_json::from_str(body).unwrap();
         assert_eq!(o.propagation(), Propagation::Orphan);
+        let old: DeleteOptions = serde_json::from_str(r#"{"orphanDependents":true}"#).unwrap();
+        assert_eq!(old.propagation(), Propagation::Orphan);
+        assert!(old.check().is_ok());
+        let no: DeleteOptions = serde_json::from_str(r#"{"orphanDependents":false}"#).unwrap();
+        assert_eq!(no.propagation(), Propagation::Background);
+        let both: DeleteOptions =
+            serde_json::from_str(r#"{"orphanDependents":true,"propagationPolicy":"Orphan"}"#)
+                .unwrap();
+        assert!(both.check().unwrap_err().contains("cannot both be set"));
         assert_eq!(o.preconditions.as_ref().unwrap().uid.as_deref(), Some("u1"));
         let q = WriteParams {
             grace_period_seconds: Some(0),

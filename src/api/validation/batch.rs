@@ -179,7 +179,7 @@ fn job_spec(j: &Job, errs: &mut Vec<FieldError>) {
 }
 
 fn failure_rule(j: &Job, path: &str, r: &PodFailurePolicyRule, errs: &mut Vec<FieldError>) {
-    if r.on_exit_codes.is_some() == !r.on_pod_conditions.is_empty() {
+    if r.on_exit_codes.is_some() != r.on_pod_conditions.is_empty() {
         errs.push(FieldError::new(
             path,
             "specify exactly one of onExitCodes and onPodConditions",

@@ -11,6 +11,7 @@
 mod api;
 mod daemonset;
 mod footprint;
+mod job;
 mod scheduler;
 mod startup;
 mod tui;
@@ -98,6 +99,16 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 1000)]
         nodes: usize,
     },
+    /// A Job of many completions on hollow nodes: completions per second
+    /// from create to Complete.
+    Job {
+        #[arg(long, default_value_t = 100)]
+        nodes: usize,
+        #[arg(long, default_value_t = 10000)]
+        completions: i32,
+        #[arg(long, default_value_t = 500)]
+        parallelism: i32,
+    },
 }
 
 pub async fn bench(a: BenchArgs) -> Result<()> {
@@ -122,6 +133,11 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
         BenchWhat::Daemonset { nodes } => daemonset::run(&dir.0, nodes).await,
+        BenchWhat::Job {
+            nodes,
+            completions,
+            parallelism,
+        } => job::run(&dir.0, nodes, completions, parallelism).await,
     }
 }
 

@@ -12,6 +12,8 @@
 //!   SIGTERM, as Kubernetes shows such a container (143 `Error` is for one
 //!   that the signal killed).
 //! - `logs` is empty; `exec` succeeds while the container runs.
+//! - A container whose command is `true` exits with code 0 at once (a
+//!   hollow batch pod, for Job benchmarks).
 
 use super::process::port_env;
 use super::{ContainerInfo, ContainerSpec, LogOptions, LogStream, RunState, Runtime, RuntimeError};
@@ -55,8 +57,17 @@ impl Runtime for FakeRuntime {
 
     async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
         let id = format!("{}_{}_{}", spec.pod_uid, spec.container_name, spec.attempt);
-        let info = spec.instance(&id, Time::now(), RunState::Running);
-        let (exited, _) = watch::channel(false);
+        let mut info = spec.instance(&id, Time::now(), RunState::Running);
+        let done_at_once = spec.command == ["true"];
+        if done_at_once {
+            info.state = RunState::Exited {
+                code: 0,
+                signal: None,
+                finished_at: Time::now(),
+                reason: "Completed".into(),
+            };
+        }
+        let (exited, _) = watch::channel(done_at_once);
         let mut all = self.lock();
         if all
             .get(&id)
