@@ -591,6 +591,52 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::DaemonSet;
+    let ds = apps::DaemonSet {
+        metadata: meta("default", "web"),
+        spec: Some(apps::DaemonSetSpec {
+            selector: selector(),
+            template: template(),
+            update_strategy: Some(apps::DaemonSetUpdateStrategy {
+                r#type: s("RollingUpdate"),
+                rolling_update: Some(apps::RollingUpdateDaemonSet {
+                    max_unavailable: int_or_str(Some(1), None),
+                    max_surge: int_or_str(None, Some("10%")),
+                }),
+            }),
+            ..Default::default()
+        }),
+        status: Some(apps::DaemonSetStatus {
+            desired_number_scheduled: Some(3),
+            number_ready: Some(2),
+            ..Default::default()
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &ds),
+        json!({"metadata": json_meta("default", "web"), "spec": {
+            "selector": {"matchLabels": {"app": "web"}}, "template": json_template(),
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": "10%"}}
+        }, "status": {"desiredNumberScheduled": 3, "numberReady": 2}}),
+    );
+    done.push(k);
+
+    let k = Kind::ControllerRevision;
+    let cr = apps::ControllerRevision {
+        metadata: meta("default", "web-1"),
+        data: Some(pb::apimachinery::pkg::runtime::RawExtension {
+            raw: Some(br#"{"spec":{"template":{}}}"#.to_vec()),
+        }),
+        revision: Some(2),
+    };
+    round_trip(
+        k,
+        wrap(k, &cr),
+        json!({"metadata": json_meta("default", "web-1"), "data": {"spec": {"template": {}}}, "revision": 2}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

@@ -373,10 +373,16 @@ fn history_numbers_templates_and_prunes_unused_ones() {
         }
     );
     let r1 = rev(&d, &h, 1);
-    assert_eq!(history(&d, &h, &[r1.clone()], &[]), HistoryPlan::default());
+    assert_eq!(
+        history(&d, &h, std::slice::from_ref(&r1), &[]),
+        HistoryPlan::default()
+    );
     let v2 = new_image(&d);
     let h2 = hash(&v2);
-    assert_eq!(history(&v2, &h2, &[r1.clone()], &[]).create, Some(2));
+    assert_eq!(
+        history(&v2, &h2, std::slice::from_ref(&r1), &[]).create,
+        Some(2)
+    );
     // Back to the first template: its revision becomes the newest (3).
     let r2 = rev(&v2, &h2, 2);
     let plan = history(&d, &h, &[r1.clone(), r2.clone()], &[]);
