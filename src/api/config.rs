@@ -136,7 +136,7 @@ mod tests {
         for ok in ["a", "game.properties", "UI_COLOR", "x-1.y_2"] {
             assert_eq!(key_error(ok), None, "{ok}");
         }
-        for bad in ["", ".", "..", "a/b", "a b", "é"] {
+        for bad in ["", ".", "..", "..data", "...x", "a/b", "a b", "é"] {
             assert!(key_error(bad).is_some(), "{bad:?}");
         }
         assert!(key_error(&"k".repeat(254)).is_some());

@@ -61,10 +61,13 @@ impl Class {
     }
 }
 
+/// Makes a default value (a `Value` cannot be built in a `const`).
+type DefaultValue = fn() -> Value;
+
 /// Kubernetes' values that ork behaves as when the field is absent, for
 /// fields ork's schema may lack: a manifest (or `kubectl get -o yaml`
 /// output) that writes them applies.
-const DEFAULTS: &[(&str, fn() -> Value)] = &[
+const DEFAULTS: &[(&str, DefaultValue)] = &[
     ("terminationMessagePath", || json!("/dev/termination-log")),
     ("terminationMessagePolicy", || json!("File")),
     ("dnsPolicy", || json!("ClusterFirst")),
