@@ -27,6 +27,7 @@ pub mod placement;
 pub mod pod;
 pub mod protobuf;
 pub mod quantity;
+pub mod quota_types;
 pub mod remotecommand;
 pub mod security;
 pub mod selector;

@@ -8,6 +8,7 @@ use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
+use super::quota_types::{LimitRange, ResourceQuota};
 use super::service::{Endpoints, Service};
 use super::validation::{self, FieldError};
 use super::volume::PersistentVolumeClaim;
@@ -69,6 +70,8 @@ pub enum Kind {
     Endpoints,
     Secret,
     PersistentVolumeClaim,
+    ResourceQuota,
+    LimitRange,
 }
 
 /// Static facts about a kind.
@@ -86,7 +89,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 12] = [
+const INFOS: [KindInfo; 14] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -207,10 +210,30 @@ const INFOS: [KindInfo; 12] = [
         short_names: &["pvc"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "ResourceQuota",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "resourcequotas",
+        singular: "resourcequota",
+        short_names: &["quota"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "LimitRange",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "limitranges",
+        singular: "limitrange",
+        short_names: &["limits"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -223,6 +246,8 @@ impl Kind {
         Kind::Endpoints,
         Kind::Secret,
         Kind::PersistentVolumeClaim,
+        Kind::ResourceQuota,
+        Kind::LimitRange,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -324,6 +349,8 @@ pub enum AnyObject {
     Endpoints(Arc<Endpoints>),
     Secret(Arc<Secret>),
     PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
+    ResourceQuota(Arc<ResourceQuota>),
+    LimitRange(Arc<LimitRange>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -343,6 +370,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Endpoints($o) => $body,
             $crate::api::AnyObject::Secret($o) => $body,
             $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
+            $crate::api::AnyObject::ResourceQuota($o) => $body,
+            $crate::api::AnyObject::LimitRange($o) => $body,
         }
     };
 }
@@ -400,6 +429,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::volume::PersistentVolumeClaim;
                 $body
             }
+            $crate::api::Kind::ResourceQuota => {
+                type $t = $crate::api::quota_types::ResourceQuota;
+                $body
+            }
+            $crate::api::Kind::LimitRange => {
+                type $t = $crate::api::quota_types::LimitRange;
+                $body
+            }
         }
     };
 }
@@ -419,6 +456,8 @@ impl AnyObject {
             AnyObject::Endpoints(_) => Kind::Endpoints,
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            AnyObject::ResourceQuota(_) => Kind::ResourceQuota,
+            AnyObject::LimitRange(_) => Kind::LimitRange,
         }
     }
 
@@ -526,6 +565,25 @@ spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 spec_status_object!(Service, validation::validate_service);
 spec_status_object!(PersistentVolumeClaim, validation::validate_claim);
+spec_status_object!(ResourceQuota, validation::validate_quota);
+
+impl Object for LimitRange {
+    object_common!(LimitRange);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_limit_range(self)
+    }
+    fn normalize(&mut self) {
+        self.spec
+            .limits
+            .iter_mut()
+            .for_each(super::quota_types::default_item);
+    }
+}
 
 impl Object for Endpoints {
     object_common!(Endpoints);

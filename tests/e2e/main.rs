@@ -24,6 +24,7 @@ mod manifests;
 mod newcomer;
 mod pod_user;
 mod probes;
+mod quotas;
 mod restarts;
 mod rollouts;
 mod runtime;

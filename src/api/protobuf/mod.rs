@@ -332,6 +332,8 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::Endpoints => decode_as::<core::Endpoints>(raw, what),
         Kind::Secret => decode_as::<core::Secret>(raw, what),
         Kind::PersistentVolumeClaim => decode_as::<core::PersistentVolumeClaim>(raw, what),
+        Kind::ResourceQuota => decode_as::<core::ResourceQuota>(raw, what),
+        Kind::LimitRange => decode_as::<core::LimitRange>(raw, what),
     }
 }
 

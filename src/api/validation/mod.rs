@@ -13,6 +13,7 @@ mod autoscaling;
 mod config;
 mod core;
 mod pod;
+mod quota;
 mod service;
 mod volume;
 
@@ -21,6 +22,7 @@ pub use autoscaling::validate_hpa;
 pub use config::{validate_configmap, validate_secret};
 pub use core::{validate_event, validate_namespace, validate_node};
 pub use pod::{RUNTIME_CLASSES, validate_pod};
+pub use quota::{validate_limit_range, validate_quota};
 pub use service::{validate_endpoints, validate_service};
 pub use volume::validate_claim;
 

@@ -5,6 +5,7 @@
 //! and storage. Only [`describe_text`] and [`events_of`] talk to the API.
 
 mod cluster;
+mod quota;
 mod workloads;
 
 use super::output::{age, table, to_yaml};
@@ -215,6 +216,8 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ConfigMap(c) => cluster::config_map(&mut d, c),
         AnyObject::Secret(s) => cluster::secret(&mut d, s),
         AnyObject::PersistentVolumeClaim(c) => cluster::claim(&mut d, c),
+        AnyObject::ResourceQuota(q) => quota::resource_quota(&mut d, q),
+        AnyObject::LimitRange(l) => quota::limit_range(&mut d, l),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()
