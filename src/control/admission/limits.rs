@@ -231,7 +231,10 @@ mod tests {
         l
     }
 
-    fn pod(containers: &[(&str, &[(&str, &str)], &[(&str, &str)])]) -> Pod {
+    /// A container's name, requests and limits.
+    type Spec<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [(&'a str, &'a str)]);
+
+    fn pod(containers: &[Spec<'_>]) -> Pod {
         let mut p = Pod::test("p");
         let base = p.spec.containers[0].clone();
         p.spec.containers = containers

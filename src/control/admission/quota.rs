@@ -422,7 +422,10 @@ mod tests {
             .collect()
     }
 
-    fn pod(resources: &[(&str, &[(&str, &str)], &[(&str, &str)])]) -> AnyObject {
+    /// A container's name, requests and limits.
+    type Spec<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [(&'a str, &'a str)]);
+
+    fn pod(resources: &[Spec<'_>]) -> AnyObject {
         let mut p = Pod::test("p");
         p.spec.containers = resources
             .iter()
@@ -535,14 +538,11 @@ mod tests {
             assert_eq!(applies(q, p), want, "{} on {:?}", q.metadata.name, usage(p));
         }
         // Scoped quotas never limit other kinds.
-        assert!(!applies(&be, &ConfigMapLike::new()));
+        assert!(!applies(&be, &config_map()));
     }
 
-    struct ConfigMapLike;
-    impl ConfigMapLike {
-        fn new() -> AnyObject {
-            new_object::<crate::api::ConfigMap>("default", "c").into_any()
-        }
+    fn config_map() -> AnyObject {
+        new_object::<crate::api::ConfigMap>("default", "c").into_any()
     }
 
     #[test]
@@ -550,11 +550,7 @@ mod tests {
         let q = quota("pods", &[("pods", "5"), ("count/configmaps", "9")]);
         let mut done = Pod::test("done");
         done.status.phase = PodPhase::Succeeded;
-        let objs = vec![
-            pod(&[("a", &[], &[])]),
-            done.into_any(),
-            ConfigMapLike::new(),
-        ];
+        let objs = [pod(&[("a", &[], &[])]), done.into_any(), config_map()];
         let used = recount(&q, objs.iter());
         assert_eq!(used, list(&[("pods", "1"), ("count/configmaps", "1")]));
     }
