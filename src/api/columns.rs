@@ -405,6 +405,28 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
             wide("Containers", CONTAINERS_DOC),
             wide("Images", IMAGES_DOC),
         ],
+        Kind::ResourceQuota => vec![
+            NAME,
+            AGE,
+            col(
+                "Request",
+                "string",
+                "Request represents a minimum amount of cpu/memory that a container may consume.",
+            ),
+            col(
+                "Limit",
+                "string",
+                "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+            ),
+        ],
+        Kind::LimitRange => vec![
+            NAME,
+            col(
+                "Created At",
+                "date",
+                "CreationTimestamp is a timestamp representing the server time when this object was created.",
+            ),
+        ],
     }
 }
 
@@ -714,6 +736,17 @@ fn job_duration(j: &super::batch::Job, now: Time) -> String {
                 i.into(),
             ]
         }
+        AnyObject::ResourceQuota(q) => {
+            let (requests, limits) = crate::api::quota_types::quota_columns(q);
+            vec![name(), created(), requests.into(), limits.into()]
+        }
+        AnyObject::LimitRange(_) => vec![
+            name(),
+            m.creation_timestamp
+                .map(|t| t.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default()
+                .into(),
+        ],
     }
 }
 

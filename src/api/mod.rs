@@ -31,6 +31,7 @@ pub mod pod;
 pub mod pod_update;
 pub mod protobuf;
 pub mod quantity;
+pub mod quota_types;
 pub mod remotecommand;
 pub mod security;
 pub mod selector;

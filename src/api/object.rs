@@ -10,6 +10,7 @@ use super::core::{Event, Namespace, Node};
 use super::daemonset::{ControllerRevision, DaemonSet};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
+use super::quota_types::{LimitRange, ResourceQuota};
 use super::service::{Endpoints, Service};
 use super::statefulset::StatefulSet;
 use super::validation::{self, FieldError};
@@ -79,6 +80,8 @@ pub enum Kind {
     DaemonSet,
     ControllerRevision,
     StatefulSet,
+    ResourceQuota,
+    LimitRange,
 }
 
 /// Static facts about a kind.
@@ -99,6 +102,7 @@ pub struct KindInfo {
 const INFOS: [KindInfo; 13] = [
 const INFOS: [KindInfo; 14] = [
 const INFOS: [KindInfo; 13] = [
+const INFOS: [KindInfo; 14] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -259,12 +263,33 @@ const INFOS: [KindInfo; 13] = [
         short_names: &["sts"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "ResourceQuota",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "resourcequotas",
+        singular: "resourcequota",
+        short_names: &["quota"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "LimitRange",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "limitranges",
+        singular: "limitrange",
+        short_names: &["limits"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
     pub const ALL: [Kind; 13] = [
     pub const ALL: [Kind; 14] = [
     pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -281,6 +306,8 @@ impl Kind {
         Kind::DaemonSet,
         Kind::ControllerRevision,
         Kind::StatefulSet,
+        Kind::ResourceQuota,
+        Kind::LimitRange,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -386,6 +413,8 @@ pub enum AnyObject {
     DaemonSet(Arc<DaemonSet>),
     ControllerRevision(Arc<ControllerRevision>),
     StatefulSet(Arc<StatefulSet>),
+    ResourceQuota(Arc<ResourceQuota>),
+    LimitRange(Arc<LimitRange>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -409,6 +438,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::DaemonSet($o) => $body,
             $crate::api::AnyObject::ControllerRevision($o) => $body,
             $crate::api::AnyObject::StatefulSet($o) => $body,
+            $crate::api::AnyObject::ResourceQuota($o) => $body,
+            $crate::api::AnyObject::LimitRange($o) => $body,
         }
     };
 }
@@ -482,6 +513,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::statefulset::StatefulSet;
                 $body
             }
+            $crate::api::Kind::ResourceQuota => {
+                type $t = $crate::api::quota_types::ResourceQuota;
+                $body
+            }
+            $crate::api::Kind::LimitRange => {
+                type $t = $crate::api::quota_types::LimitRange;
+                $body
+            }
         }
     };
 }
@@ -505,6 +544,8 @@ impl AnyObject {
             AnyObject::DaemonSet(_) => Kind::DaemonSet,
             AnyObject::ControllerRevision(_) => Kind::ControllerRevision,
             AnyObject::StatefulSet(_) => Kind::StatefulSet,
+            AnyObject::ResourceQuota(_) => Kind::ResourceQuota,
+            AnyObject::LimitRange(_) => Kind::LimitRange,
         }
     }
 
@@ -677,6 +718,25 @@ impl Object for StatefulSet {
     }
     fn validate_update(&self, old: &Self) -> Vec<FieldError> {
         validation::validate_statefulset_update(self, old)
+    }
+}
+spec_status_object!(ResourceQuota, validation::validate_quota);
+
+impl Object for LimitRange {
+    object_common!(LimitRange);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_limit_range(self)
+    }
+    fn normalize(&mut self) {
+        self.spec
+            .limits
+            .iter_mut()
+            .for_each(super::quota_types::default_item);
     }
 }
 

@@ -318,6 +318,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         fairness: Default::default(),
     });
     controllers::replicaset::start(store.clone(), rx.clone());
+    controllers::resourcequota::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());
     controllers::gc::start(store.clone(), rx.clone());
     controllers::endpoints::start(store.clone(), rx.clone());

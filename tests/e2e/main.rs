@@ -28,6 +28,7 @@ mod newcomer;
 mod pod_updates;
 mod pod_user;
 mod probes;
+mod quotas;
 mod restarts;
 mod rollouts;
 mod runtime;

@@ -1026,6 +1026,41 @@ message!(api::core::v1::ResourceRequirements {
     requests: "requests",
     claims: "claims",
 });
+message!(api::core::v1::ResourceQuota {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::core::v1::ResourceQuotaSpec {
+    hard: "hard",
+    scopes: "scopes",
+    scope_selector: "scopeSelector",
+});
+message!(api::core::v1::ResourceQuotaStatus {
+    hard: "hard",
+    used: "used"
+});
+message!(api::core::v1::ScopeSelector {
+    match_expressions: "matchExpressions"
+});
+message!(api::core::v1::ScopedResourceSelectorRequirement {
+    scope_name: "scopeName",
+    operator: "operator",
+    values: "values",
+});
+message!(api::core::v1::LimitRange {
+    metadata: "metadata",
+    spec: "spec"
+});
+message!(api::core::v1::LimitRangeSpec { limits: "limits" });
+message!(api::core::v1::LimitRangeItem {
+    r#type: "type",
+    max: "max",
+    min: "min",
+    default: "default",
+    default_request: "defaultRequest",
+    max_limit_request_ratio: "maxLimitRequestRatio",
+});
 message!(api::core::v1::ResourceStatus {
     name: "name",
     resources: "resources"

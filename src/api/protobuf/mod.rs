@@ -353,6 +353,8 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::DaemonSet => decode_as::<apps::DaemonSet>(raw, what),
         Kind::ControllerRevision => decode_as::<apps::ControllerRevision>(raw, what),
         Kind::StatefulSet => decode_as::<apps::StatefulSet>(raw, what),
+        Kind::ResourceQuota => decode_as::<core::ResourceQuota>(raw, what),
+        Kind::LimitRange => decode_as::<core::LimitRange>(raw, what),
     }
 }
 

@@ -637,6 +637,55 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::ResourceQuota;
+    let quota = core::ResourceQuota {
+        metadata: meta("default", "pods-max"),
+        spec: Some(core::ResourceQuotaSpec {
+            hard: [("pods".to_string(), qty("5"))].into(),
+            scope_selector: Some(core::ScopeSelector {
+                match_expressions: vec![core::ScopedResourceSelectorRequirement {
+                    scope_name: s("PriorityClass"),
+                    operator: s("In"),
+                    values: vec!["high".into()],
+                }],
+            }),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &quota),
+        json!({"metadata": json_meta("default", "pods-max"), "spec": {
+            "hard": {"pods": "5"},
+            "scopeSelector": {"matchExpressions": [
+                {"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}
+            ]}
+        }}),
+    );
+    done.push(k);
+
+    let k = Kind::LimitRange;
+    let limits = core::LimitRange {
+        metadata: meta("default", "limits"),
+        spec: Some(core::LimitRangeSpec {
+            limits: vec![core::LimitRangeItem {
+                r#type: s("Container"),
+                default: [("memory".to_string(), qty("512Mi"))].into(),
+                default_request: [("memory".to_string(), qty("256Mi"))].into(),
+                ..Default::default()
+            }],
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &limits),
+        json!({"metadata": json_meta("default", "limits"), "spec": {"limits": [
+            {"type": "Container", "default": {"memory": "512Mi"}, "defaultRequest": {"memory": "256Mi"}}
+        ]}}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

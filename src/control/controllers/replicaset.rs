@@ -13,6 +13,7 @@ use crate::api::{
 use crate::control::events::{EventType, Recorder};
 
 const EVENTS: Recorder = Recorder("replicaset-controller");
+use crate::control::admission;
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
 use std::cmp::Ordering;
@@ -168,17 +169,34 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
         return Ok(plan.requeue);
     }
     let requeue = plan.requeue;
-    store
+    let refused = store
         .txn(move |tx| {
+            let mut refused = false;
             // The ReplicaSet may have been replaced since we read it.
             let Some(cur) = tx.get::<ReplicaSet>(&key.0, &key.1) else {
-                return Ok(());
+                return Ok(false);
             };
             if cur.metadata.uid != rs.metadata.uid {
-                return Ok(());
+                return Ok(false);
             }
             for _ in 0..plan.create {
-                let p = tx.create(pod_from_template(&cur))?;
+                // A quota or limit range may refuse the pod: say so on the
+                // set, keep what was done, and try again later.
+                let p = match admission::create_pod(tx, pod_from_template(&cur)) {
+                    Ok(p) => p,
+                    Err(StoreError::Forbidden(why)) => {
+                        EVENTS.record(
+                            tx,
+                            cur.as_ref(),
+                            EventType::Warning,
+                            "FailedCreate",
+                            &format!("Error creating: {why}"),
+                        )?;
+                        refused = true;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
                 EVENTS.record(
                     tx,
                     cur.as_ref(),
@@ -206,11 +224,18 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 r.status = status;
                 Ok(changed)
             })?;
-            Ok(())
+            Ok(refused)
         })
         .await?;
+    if refused {
+        return Ok(Some(REFUSED_RETRY));
+    }
     Ok(requeue)
 }
+
+/// How long a set whose pods admission refused (a quota is full) waits
+/// before trying again, unless one of its pods changes first.
+const REFUSED_RETRY: Duration = Duration::from_secs(5);
 
 /// Starts the controller's watches and worker.
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {

@@ -224,13 +224,21 @@ impl<'a> Tx<'a> {
 
     /// Every object of a type, optionally in one namespace, in key order.
     pub fn list<T: Object>(&self, ns: Option<&str>) -> Vec<Arc<T>> {
+        self.list_any(T::KIND, ns)
+            .iter()
+            .filter_map(|o| T::from_any(o).cloned())
+            .collect()
+    }
+
+    /// Every object of a kind, optionally in one namespace, in key order.
+    pub fn list_any(&self, kind: Kind, ns: Option<&str>) -> Vec<AnyObject> {
         let mut all: BTreeMap<Key, AnyObject> = self
             .cache
-            .range(T::KIND, ns)
+            .range(kind, ns)
             .map(|e| (key_of(&e.obj), e.obj.clone()))
             .collect();
-        for (key, e) in self.overlay_writes(T::KIND) {
-            if ns.is_some_and(|ns| T::KIND.namespaced() && key.0 != ns) {
+        for (key, e) in self.overlay_writes(kind) {
+            if ns.is_some_and(|ns| kind.namespaced() && key.0 != ns) {
                 continue;
             }
             match e {
@@ -238,9 +246,7 @@ impl<'a> Tx<'a> {
                 None => all.remove(key),
             };
         }
-        all.values()
-            .filter_map(|o| T::from_any(o).cloned())
-            .collect()
+        all.into_values().collect()
     }
 
     /// Objects whose ownerReferences name `uid`.
@@ -335,6 +341,25 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Names an object that has only a `generateName` (as [`Tx::create`]
+    /// does), so admission can name it before it is created.
+    pub fn generate_name<T: Object>(&self, obj: &mut T) -> Result<(), StoreError> {
+        if obj.meta().name.is_empty() && !obj.meta().generate_name.is_empty() {
+            let base = obj.meta().generate_name.clone();
+            let ns = obj.meta().namespace.clone();
+            let name = (0..16)
+                .map(|_| format!("{base}{}", random_suffix(5)))
+                .find(|n| self.get_entry(T::KIND, &ns, n).is_none())
+                .ok_or_else(|| {
+                    StoreError::BadRequest(format!(
+                        "could not generate a unique name from {base:?}"
+                    ))
+                })?;
+            obj.meta_mut().name = name;
+        }
+        Ok(())
+    }
+
     /// Creates an object: assigns uid, creation time, generation 1 and a name
     /// from `generateName` when it has none. Its namespace must exist.
     pub fn create<T: Object>(&mut self, mut obj: T) -> Result<Arc<T>, StoreError> {
@@ -359,19 +384,7 @@ impl<'a> Tx<'a> {
             m.generation = 1;
             m.resource_version.clear();
         }
-        if obj.meta().name.is_empty() && !obj.meta().generate_name.is_empty() {
-            let base = obj.meta().generate_name.clone();
-            let ns = obj.meta().namespace.clone();
-            let name = (0..16)
-                .map(|_| format!("{base}{}", random_suffix(5)))
-                .find(|n| self.get_entry(kind, &ns, n).is_none())
-                .ok_or_else(|| {
-                    StoreError::BadRequest(format!(
-                        "could not generate a unique name from {base:?}"
-                    ))
-                })?;
-            obj.meta_mut().name = name;
-        }
+        self.generate_name(&mut obj)?;
         obj.on_create();
         Self::invalid(&obj)?;
         let (ns, name) = (obj.meta().namespace.clone(), obj.meta().name.clone());

@@ -6,6 +6,7 @@
 
 mod batch;
 mod cluster;
+mod quota;
 mod workloads;
 
 use super::output::{age, table, to_yaml};
@@ -220,6 +221,8 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::DaemonSet(x) => workloads::daemonset(&mut d, x),
         AnyObject::ControllerRevision(x) => workloads::controller_revision(&mut d, x),
         AnyObject::StatefulSet(x) => workloads::statefulset(&mut d, x),
+        AnyObject::ResourceQuota(q) => quota::resource_quota(&mut d, q),
+        AnyObject::LimitRange(l) => quota::limit_range(&mut d, l),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

@@ -338,6 +338,7 @@ fn an_unknown_kind_lists_the_supported_kinds() {
              autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, v1 Secret, v1 PersistentVolumeClaim, batch/v1 Job, line 2"
              autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, v1 Secret, v1 PersistentVolumeClaim, apps/v1 StatefulSet, line 2"
              autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, v1 Secret, v1 PersistentVolumeClaim, apps/v1 DaemonSet, apps/v1 ControllerRevision, line 2"
+             autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, v1 Secret, v1 PersistentVolumeClaim, v1 ResourceQuota, v1 LimitRange, line 2"
         ]
     );
     let text = "apiVersion: apps/v1\nkind: deployment\nmetadata:\n  name: web\n";
