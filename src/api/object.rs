@@ -99,10 +99,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 13] = [
-const INFOS: [KindInfo; 14] = [
-const INFOS: [KindInfo; 13] = [
-const INFOS: [KindInfo; 14] = [
+const INFOS: [KindInfo; 18] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -286,10 +283,7 @@ const INFOS: [KindInfo; 14] = [
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
-    pub const ALL: [Kind; 14] = [
-    pub const ALL: [Kind; 13] = [
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
