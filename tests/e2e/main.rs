@@ -12,6 +12,7 @@ mod configmaps;
 mod docker;
 mod failover;
 mod hardening;
+mod init_containers;
 mod join;
 mod kubectl;
 mod kubectl_discovery;

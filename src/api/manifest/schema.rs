@@ -33,8 +33,6 @@ const UNSUPPORTED: &[&str] = &[
     "hostUsers",
     "hostname",
     "imagePullSecrets",
-    "initContainers",
-    "lifecycle",
     "os",
     "overhead",
     "podAffinity",

@@ -12,6 +12,8 @@ mod apps;
 mod autoscaling;
 mod config;
 mod core;
+mod init;
+mod lifecycle;
 mod pod;
 mod service;
 mod volume;

@@ -283,7 +283,7 @@ pub async fn resolve(
         security,
         ..Default::default()
     };
-    for c in &pod.spec.containers {
+    for c in pod.spec.all_containers() {
         let mut env: Vec<(String, String)> = vec![];
         for ef in &c.env_from {
             let (data, what, name, opt) = if let Some(r) = &ef.config_map_ref {
@@ -343,7 +343,7 @@ pub async fn resolve(
         let dir = prepare(client, pod, v, roots, owner, &mut cache).await?;
         dirs.insert(v.name.clone(), dir);
     }
-    for c in &pod.spec.containers {
+    for c in pod.spec.all_containers() {
         let mounts = c
             .volume_mounts
             .iter()

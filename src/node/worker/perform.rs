@@ -11,6 +11,8 @@
 
 use super::Worker;
 use super::decide::{Action, Launch, Observation, Reported};
+use super::hooks::{self, Hook};
+use crate::api::Object;
 use crate::api::wire::Preconditions;
 use crate::api::{ContainerPort, Kind, Pod, Protocol};
 use crate::backoff::Backoff;
@@ -18,11 +20,14 @@ use crate::client::DeleteOptions;
 use crate::node::env;
 use crate::node::probe;
 use crate::node::proxy::Services;
-use crate::node::runtime::{ContainerSpec, Runtime, RuntimeError};
+use crate::node::runtime::{ContainerInfo, ContainerSpec, RunState, Runtime, RuntimeError};
 use crate::node::volumes::Resolved;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Sidecars stopped after the app containers get at least this long before SIGKILL.
+const SIDECAR_MIN_GRACE: Duration = Duration::from_secs(2);
 
 /// Removing the pod object is tried every 2 s, at most this many times.
 const DELETE_TRIES: usize = 30;
@@ -57,7 +62,7 @@ pub fn container_spec(
     resolved: Option<&Resolved>,
 ) -> Option<ContainerSpec> {
     let name = launch.container.as_str();
-    let c = pod.spec.containers.iter().find(|c| c.name == name)?;
+    let c = pod.spec.container(name)?;
     // Kubernetes gives every container HOSTNAME = the pod's name.
     let mut injected = vec![("HOSTNAME".to_string(), pod.metadata.name.clone())];
     injected.extend(runtime.injected_env(&launch.ports));
@@ -243,7 +248,11 @@ impl Worker {
                 let result = match self.launch_spec(&launch) {
                     Ok((rt, spec)) => {
                         tracing::debug!(pod = %self.key(), container = %launch.container, attempt = spec.attempt, "starting container");
-                        rt.start(&spec).await
+                        let started = rt.start(&spec).await;
+                        if let Ok(info) = &started {
+                            self.post_start(rt.as_ref(), info).await;
+                        }
+                        started
                     }
                     Err(e) => Err(e),
                 };
@@ -287,9 +296,8 @@ impl Worker {
             }
             Action::Kill { id, grace } => {
                 if let Ok(runtime) = self.runtime.clone() {
-                    tokio::spawn(async move {
-                        let _ = runtime.stop(&id, grace).await;
-                    });
+                    let stop = self.stop_one(runtime, id, grace, Instant::now());
+                    tokio::spawn(stop);
                 }
                 None
             }
@@ -303,10 +311,11 @@ impl Worker {
             }
             Action::StopAll {
                 running,
+                sidecars,
                 instances,
                 grace,
             } => {
-                self.stop_all(running, instances, grace).await;
+                self.stop_all(running, sidecars, instances, grace).await;
                 None
             }
             Action::RefreshVolumes => {
@@ -364,15 +373,7 @@ impl Worker {
         let Ok(runtime) = self.runtime.clone() else {
             return;
         };
-        let Some(spec) = self
-            .state
-            .pod()
-            .spec
-            .containers
-            .iter()
-            .find(|c| c.name == container)
-            .cloned()
-        else {
+        let Some(spec) = self.state.pod().spec.container(&container).cloned() else {
             return;
         };
         let target = probe::Target {
@@ -396,25 +397,117 @@ impl Worker {
     }
 
     /// Ends every prober, stops the running instances within `grace`, then
-    /// removes every instance and the pod's sandbox.
-    async fn stop_all(&mut self, running: Vec<String>, instances: Vec<String>, grace: Duration) {
+    /// the sidecars one by one within what is left of it (at least
+    /// [`SIDECAR_MIN_GRACE`]), then removes every instance and the pod's sandbox.
+    async fn stop_all(
+        &mut self,
+        running: Vec<String>,
+        sidecars: Vec<String>,
+        instances: Vec<String>,
+        grace: Duration,
+    ) {
         for (_, p) in self.probers.drain() {
             p.abort();
         }
         let Ok(runtime) = self.runtime.clone() else {
             return;
         };
-        let stops = running.iter().map(|id| runtime.stop(id, grace));
-        for r in futures::future::join_all(stops).await {
-            if let Err(e) = r {
-                tracing::warn!(pod = %self.key(), error = %e, "stopping a container failed");
-            }
+        let began = Instant::now();
+        let stops = running
+            .into_iter()
+            .map(|id| self.stop_one(runtime.clone(), id, grace, began));
+        futures::future::join_all(stops).await;
+        for id in sidecars {
+            let left = grace.saturating_sub(began.elapsed()).max(SIDECAR_MIN_GRACE);
+            self.stop_one(runtime.clone(), id, left, Instant::now())
+                .await;
         }
         for id in &instances {
             let _ = runtime.remove(id).await;
         }
         if let Err(e) = runtime.remove_pod(&self.state.pod().metadata.uid).await {
             tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
+        }
+    }
+
+    /// The container and instance whose current instance is `id`.
+    fn instance(&self, id: &str) -> Option<(crate::api::Container, ContainerInfo)> {
+        let view = self
+            .state
+            .views()
+            .into_iter()
+            .find(|v| v.current.as_ref().is_some_and(|c| c.id == id))?;
+        let c = self.state.pod().spec.container(&view.name)?.clone();
+        Some((c, view.current?))
+    }
+
+    /// Runs the postStart hook of a container just started; when it fails,
+    /// records `FailedPostStartHook` and kills the instance (its exit then
+    /// goes through restartPolicy as any other).
+    async fn post_start(&self, runtime: &dyn Runtime, info: &ContainerInfo) {
+        let pod = self.state.pod().clone();
+        let Some(c) = pod.spec.container(&info.container_name) else {
+            return;
+        };
+        if !hooks::has(Hook::PostStart, c) {
+            return;
+        }
+        let limit = hooks::POST_START_LIMIT;
+        if let Err(message) = hooks::run(Hook::PostStart, runtime, &pod, c, info, limit).await {
+            tracing::info!(pod = %self.key(), container = %c.name, %message, "postStart hook failed");
+            self.event("Warning", Hook::PostStart.failed_reason(), &message)
+                .await;
+            let _ = runtime.stop(&info.id, SIDECAR_MIN_GRACE).await;
+        }
+    }
+
+    /// Stops one instance: its preStop hook first (a failure is an event),
+    /// then SIGTERM and SIGKILL within what is left of `grace` since `began`.
+    fn stop_one(
+        &self,
+        runtime: Arc<dyn Runtime>,
+        id: String,
+        grace: Duration,
+        began: Instant,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let hook = self
+            .instance(&id)
+            .filter(|(c, i)| hooks::has(Hook::PreStop, c) && i.state == RunState::Running);
+        let pod = self.state.pod().clone();
+        let (client, node, key) = (
+            self.shared.client.clone(),
+            self.shared.node_name.clone(),
+            self.key(),
+        );
+        async move {
+            if let Some((c, info)) = hook {
+                let limit = grace.saturating_sub(began.elapsed());
+                let run = hooks::run(Hook::PreStop, runtime.as_ref(), &pod, &c, &info, limit);
+                let result = match tokio::time::timeout(limit, run).await {
+                    Ok(r) => r,
+                    Err(_) => Err(format!(
+                        "PreStop hook for Container {:?} did not finish within the grace period ({}s)",
+                        c.name,
+                        grace.as_secs()
+                    )),
+                };
+                if let Err(message) = result {
+                    tracing::info!(pod = %key, container = %c.name, %message, "preStop hook failed");
+                    super::record_event(
+                        &client,
+                        &node,
+                        pod.as_ref().clone().into_any(),
+                        "Warning",
+                        Hook::PreStop.failed_reason(),
+                        &message,
+                    )
+                    .await;
+                }
+            }
+            let left = grace.saturating_sub(began.elapsed());
+            if let Err(e) = runtime.stop(&id, left).await {
+                tracing::warn!(pod = %key, error = %e, "stopping a container failed");
+            }
         }
     }
 
