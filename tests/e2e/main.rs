@@ -21,6 +21,7 @@ mod kubectl_patch;
 mod kubectl_stream;
 mod kubectl_surface;
 mod kubectl_table;
+mod lifecycle;
 mod manifests;
 mod newcomer;
 mod pod_user;
