@@ -134,6 +134,15 @@ pub struct Container {
     /// Hooks run right after the container starts and before it is stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<Lifecycle>,
+    /// Where the container writes why it ended (default
+    /// `/dev/termination-log`); it becomes `state.terminated.message`. On the
+    /// process runtime the file is `$ORK_TERMINATION_MESSAGE_PATH`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub termination_message_path: String,
+    /// `File` (default) or `FallbackToLogsOnError`: the end of the log when
+    /// the file is empty and the container failed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub termination_message_policy: String,
 }
 
 /// What runs when a container starts (`postStart`: it is not running until

@@ -26,6 +26,8 @@ pub struct ContainerView {
     pub started: bool,
     /// Whether the current instance passes its readiness probe (or is started and has none).
     pub ready: bool,
+    /// The termination message of an exited instance, by instance id.
+    pub message: Option<(String, String)>,
 }
 
 /// The terminated state of an exited instance.
@@ -57,7 +59,14 @@ fn is_running(v: &ContainerView) -> bool {
 
 /// The status line of one container.
 pub fn container_status(v: &ContainerView, runtime: &str) -> ContainerStatus {
-    let current_exit = v.current.as_ref().and_then(terminated);
+    let current_exit = v.current.as_ref().and_then(terminated).map(|mut t| {
+        if let Some((id, m)) = &v.message
+            && v.current.as_ref().is_some_and(|c| &c.id == id)
+        {
+            t.message = m.clone();
+        }
+        t
+    });
     let (state, last_state) = if let Some((reason, message)) = &v.waiting {
         (
             ContainerState::waiting(reason, message),

@@ -116,3 +116,34 @@ spec:
     );
     assert!(took < Duration::from_secs(15), "stopped after {took:?}");
 }
+
+#[test]
+fn termination_messages_come_from_the_file_or_the_log_on_error() {
+    let c = Cluster::start(1, "process");
+    c.apply(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: says-why
+spec:
+  restartPolicy: Never
+  containers:
+  - name: file
+    image: busybox
+    command: ["sh", "-c", "echo -n 'out of cheese' > $ORK_TERMINATION_MESSAGE_PATH; exit 2"]
+  - name: logs
+    image: busybox
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: ["sh", "-c", "echo first; echo last words; exit 3"]
+"#,
+    );
+    let v = c.wait_json(
+        "the pod Failed",
+        Duration::from_secs(30),
+        &["get", "pod", "says-why"],
+        |v| v["status"]["phase"] == "Failed",
+    );
+    let term = |i: usize| v["status"]["containerStatuses"][i]["state"]["terminated"].clone();
+    assert_eq!(term(0)["message"], "out of cheese", "{v}");
+    assert_eq!(term(1)["message"], "first\nlast words\n", "{v}");
+}

@@ -51,8 +51,6 @@ const UNSUPPORTED: &[&str] = &[
     "stdin",
     "stdinOnce",
     "subdomain",
-    "terminationMessagePath",
-    "terminationMessagePolicy",
     "topologySpreadConstraints",
     "tty",
     "volumeDevices",

@@ -1,7 +1,8 @@
 //! Lifecycle hooks (`containers[].lifecycle.postStart|preStop`): exactly one
 //! handler of `exec`, `httpGet`, `sleep`; `tcpSocket` refused by name (it is
 //! kept in Kubernetes for compatibility only and does nothing there); not on
-//! init containers other than sidecars.
+//! init containers other than sidecars. Also `terminationMessagePath`
+//! (absolute) and `terminationMessagePolicy` (`File` or `FallbackToLogsOnError`).
 
 use super::super::pod::{Container, LifecycleHandler, PodSpec};
 use super::FieldError;
@@ -80,6 +81,24 @@ pub(super) fn validate_lifecycles(path: &str, spec: &PodSpec, errs: &mut Vec<Fie
                 .map(|(i, c)| (format!("{path}.containers[{i}]"), c, false)),
         );
     for (cp, c, init) in all {
+        if !matches!(
+            c.termination_message_policy.as_str(),
+            "" | "File" | "FallbackToLogsOnError"
+        ) {
+            errs.push(FieldError::new(
+                format!("{cp}.terminationMessagePolicy"),
+                format!(
+                    "{:?}: must be File or FallbackToLogsOnError",
+                    c.termination_message_policy
+                ),
+            ));
+        }
+        if !c.termination_message_path.is_empty() && !c.termination_message_path.starts_with('/') {
+            errs.push(FieldError::new(
+                format!("{cp}.terminationMessagePath"),
+                "must be an absolute path",
+            ));
+        }
         let Some(l) = &c.lifecycle else {
             continue;
         };

@@ -112,6 +112,13 @@ pub enum Observation {
         container: String,
         result: Result<Duration, (&'static str, String)>,
     },
+    /// The termination message of an instance, read as it exited (comes
+    /// before its [`Observation::Exited`]).
+    Message {
+        container: String,
+        id: String,
+        message: String,
+    },
     /// A ConfigMap or Secret changed somewhere: compare volumes now.
     ConfigAnnounced,
     /// Result of [`Action::ResolveConfig`].
@@ -393,6 +400,7 @@ impl PodState {
                     waiting: None,
                     started: false,
                     ready: false,
+                    message: None,
                 },
                 older: mine.iter().rev().skip(1).map(|i| i.id.clone()).collect(),
                 backoff: RESTART_BACKOFF,
@@ -764,6 +772,16 @@ pub fn decide(st: &mut PodState, obs: Observation, now: Now) -> Vec<Action> {
         Observation::Pulled { container, result } => {
             st.on_pulled(&container, result, now, &mut out);
             st.turn(now, &mut out);
+        }
+        Observation::Message {
+            container,
+            id,
+            message,
+        } => {
+            if let Some(slot) = st.slots.get_mut(&container) {
+                slot.view.message = Some((id, message));
+            }
+            st.wait(&mut out);
         }
         Observation::ConfigAnnounced => {
             st.refresh_at = Some(now.at);

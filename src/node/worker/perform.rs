@@ -23,8 +23,49 @@ use crate::node::proxy::Services;
 use crate::node::runtime::{ContainerInfo, ContainerSpec, RunState, Runtime, RuntimeError};
 use crate::node::volumes::Resolved;
 use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Where a container writes its termination message unless it says otherwise.
+const DEFAULT_TERMINATION_PATH: &str = "/dev/termination-log";
+/// The most of a termination message file that is kept, as Kubernetes keeps it.
+const MESSAGE_MAX: usize = 4096;
+/// The most of a log that `FallbackToLogsOnError` keeps (its last 80 lines).
+const LOG_MESSAGE_MAX: usize = 2048;
+
+/// The termination message of an exited instance: its file (at most 4096
+/// bytes), else, with `FallbackToLogsOnError` and a failure, the last 80
+/// lines of its log (at most 2048 bytes).
+async fn termination_message(
+    runtime: &dyn Runtime,
+    info: &ContainerInfo,
+    file: &std::path::Path,
+    fallback: bool,
+) -> String {
+    use std::io::Read;
+    let mut buf = vec![];
+    if let Ok(f) = std::fs::File::open(file) {
+        let _ = f.take(MESSAGE_MAX as u64).read_to_end(&mut buf);
+    }
+    let failed = matches!(&info.state, RunState::Exited { code, .. } if *code != 0);
+    if buf.is_empty() && fallback && failed {
+        let opts = crate::node::runtime::LogOptions {
+            tail: Some(80),
+            ..Default::default()
+        };
+        if let Ok(mut s) = runtime.logs(&info.id, opts).await {
+            use futures::StreamExt;
+            while let Some(Ok(chunk)) = s.next().await {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if buf.len() > LOG_MESSAGE_MAX {
+            buf.drain(..buf.len() - LOG_MESSAGE_MAX);
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
 
 /// Sidecars stopped after the app containers get at least this long before SIGKILL.
 const SIDECAR_MIN_GRACE: Duration = Duration::from_secs(2);
@@ -246,8 +287,9 @@ impl Worker {
             }
             Action::Start(launch) => {
                 let result = match self.launch_spec(&launch) {
-                    Ok((rt, spec)) => {
+                    Ok((rt, mut spec)) => {
                         tracing::debug!(pod = %self.key(), container = %launch.container, attempt = spec.attempt, "starting container");
+                        self.termination_log(rt.name(), &mut spec);
                         let started = rt.start(&spec).await;
                         if let Ok(info) = &started {
                             self.post_start(rt.as_ref(), info).await;
@@ -268,9 +310,28 @@ impl Worker {
             Action::WatchExit { container, id } => {
                 if let Ok(runtime) = self.runtime.clone() {
                     let (tx, pod) = (self.tx.clone(), self.key());
+                    let file = self.termination_file(&container);
+                    let fallback = self
+                        .state
+                        .pod()
+                        .spec
+                        .container(&container)
+                        .is_some_and(|c| c.termination_message_policy == "FallbackToLogsOnError");
                     tokio::spawn(async move {
                         let obs = match runtime.wait(&id).await {
-                            Ok(info) => Observation::Exited { container, info },
+                            Ok(info) => {
+                                let message =
+                                    termination_message(runtime.as_ref(), &info, &file, fallback)
+                                        .await;
+                                if !message.is_empty() {
+                                    let _ = tx.send(Observation::Message {
+                                        container: container.clone(),
+                                        id: info.id.clone(),
+                                        message,
+                                    });
+                                }
+                                Observation::Exited { container, info }
+                            }
                             Err(e) => {
                                 tracing::warn!(%pod, %container, error = %e, "lost track of a container");
                                 Observation::Woke
@@ -427,6 +488,60 @@ impl Worker {
         }
         if let Err(e) = runtime.remove_pod(&self.state.pod().metadata.uid).await {
             tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
+        }
+    }
+
+    /// The host file a container writes its termination message to.
+    fn termination_file(&self, container: &str) -> std::path::PathBuf {
+        self.shared
+            .volumes
+            .pods
+            .join(&self.state.pod().metadata.uid)
+            .join("termination")
+            .join(container)
+    }
+
+    /// Makes the container's termination message file, empty, writable by
+    /// its user, and shows it to the container: mounted at
+    /// `terminationMessagePath` (default `/dev/termination-log`) on docker,
+    /// as `$ORK_TERMINATION_MESSAGE_PATH` on the process runtime.
+    fn termination_log(&self, runtime: &str, spec: &mut ContainerSpec) {
+        let pod = self.state.pod();
+        let Some(c) = pod.spec.container(&spec.container_name) else {
+            return;
+        };
+        let dir = match crate::node::volumes::traversable_dirs(
+            &self.shared.volumes.pods,
+            &[&pod.metadata.uid, "termination"],
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::debug!(pod = %self.key(), error = %e, "no termination message file");
+                return;
+            }
+        };
+        let file = dir.join(&c.name);
+        if std::fs::write(&file, b"").is_err()
+            || std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).is_err()
+        {
+            return;
+        }
+        match runtime {
+            "docker" => spec.mounts.push(crate::node::volumes::Mount {
+                volume: "termination-log".into(),
+                host_path: file,
+                container_path: if c.termination_message_path.is_empty() {
+                    DEFAULT_TERMINATION_PATH.into()
+                } else {
+                    c.termination_message_path.clone()
+                },
+                read_only: false,
+            }),
+            "process" => spec.env.push((
+                "ORK_TERMINATION_MESSAGE_PATH".into(),
+                file.display().to_string(),
+            )),
+            _ => {}
         }
     }
 
