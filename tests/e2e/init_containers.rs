@@ -167,3 +167,54 @@ spec:
         Some("Completed")
     );
 }
+
+#[test]
+fn on_docker_init_containers_hooks_and_termination_messages_work_in_containers() {
+    use crate::docker::{IMAGE, docker_ready};
+    if !docker_ready() {
+        return;
+    }
+    let c = Cluster::start(1, "docker");
+    c.apply(&format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: in-docker
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: work
+    emptyDir: {{}}
+  initContainers:
+  - name: setup
+    image: {IMAGE}
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo from-init > /work/init"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+  containers:
+  - name: app
+    image: {IMAGE}
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "while [ ! -f /work/hook ]; do sleep 0.1; done; cat /work/init /work/hook > /dev/termination-log; exit 4"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+    lifecycle:
+      postStart:
+        exec:
+          command: ["sh", "-c", "echo from-hook > /work/hook"]
+"#
+    ));
+    let v = c.wait_json(
+        "the pod Failed",
+        Duration::from_secs(60),
+        &["get", "pod", "in-docker"],
+        |v| v["status"]["phase"] == "Failed",
+    );
+    let t = &v["status"]["containerStatuses"][0]["state"]["terminated"];
+    assert_eq!(t["exitCode"], 4, "{v}");
+    assert_eq!(t["message"], "from-init\nfrom-hook\n", "{v}");
+    assert_eq!(
+        v["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"],
+        "Completed"
+    );
+}
