@@ -10,6 +10,7 @@ mod autoscale;
 mod cli_habits;
 mod configmaps;
 mod docker;
+mod downward;
 mod failover;
 mod hardening;
 mod init_containers;

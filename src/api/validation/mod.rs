@@ -12,6 +12,7 @@ mod apps;
 mod autoscaling;
 mod config;
 mod core;
+mod downward;
 mod init;
 mod lifecycle;
 mod pod;
