@@ -78,6 +78,24 @@ pub struct PodSpec {
     /// `<NAME>_SERVICE_HOST/PORT` variables of its namespace's services.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_service_links: Option<bool>,
+    /// Containers run to completion, one at a time in order, before the
+    /// app containers start; those with `restartPolicy: Always` are sidecars
+    /// (started in order, kept running, stopped after the app containers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<Container>,
+}
+
+impl PodSpec {
+    /// Every container: the init containers (sidecars among them) in order,
+    /// then the app containers.
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
+        self.init_containers.iter().chain(&self.containers)
+    }
+
+    /// The container named `name`, init or app.
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.all_containers().find(|c| c.name == name)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -127,6 +145,62 @@ pub struct Container {
     /// Which user the container runs as (over the pod's), and what it may do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<super::security::SecurityContext>,
+    /// Only `Always`, and only on an init container: it is then a sidecar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// Hooks run right after the container starts and before it is stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+    /// Where the container writes why it ended (default
+    /// `/dev/termination-log`); it becomes `state.terminated.message`. On the
+    /// process runtime the file is `$ORK_TERMINATION_MESSAGE_PATH`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub termination_message_path: String,
+    /// `File` (default) or `FallbackToLogsOnError`: the end of the log when
+    /// the file is empty and the container failed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub termination_message_policy: String,
+}
+
+/// What runs when a container starts (`postStart`: it is not running until
+/// the hook returns; failure kills it) and before it is stopped (`preStop`:
+/// within the pod's grace period, before SIGTERM).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Lifecycle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_start: Option<LifecycleHandler>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_stop: Option<LifecycleHandler>,
+}
+
+/// One of `exec`, `httpGet`, `sleep`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifecycleHandler {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_get: Option<HttpGetAction>,
+    /// Kept by Kubernetes for compatibility only (it does nothing there);
+    /// ork refuses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_socket: Option<TcpSocketAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sleep: Option<SleepAction>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SleepAction {
+    pub seconds: i64,
+}
+
+impl Container {
+    /// Whether this (init) container is a sidecar: `restartPolicy: Always`.
+    pub fn is_sidecar(&self) -> bool {
+        self.restart_policy == Some(RestartPolicy::Always)
+    }
 }
 
 /// A health check of a container: one of `httpGet`, `tcpSocket`, `exec`.
@@ -338,6 +412,8 @@ pub struct PodStatus {
     pub start_time: Option<Time>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_statuses: Vec<ContainerStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_container_statuses: Vec<ContainerStatus>,
     /// A one-word reason for the pod's state (`NodeLost`, `Evicted`…).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
@@ -485,7 +561,8 @@ impl Pod {
             .sum()
     }
 
-    /// `ready/total` containers, as the READY column shows it.
+    /// `ready/total` containers, as the READY column shows it (sidecars
+    /// count as containers, ready once started and ready, as kubectl counts them).
     pub fn ready_count(&self) -> (usize, usize) {
         let ready = self
             .status
@@ -493,15 +570,70 @@ impl Pod {
             .iter()
             .filter(|c| c.ready)
             .count();
-        (ready, self.spec.containers.len())
+        let sidecars = self.spec.init_containers.iter().filter(|c| c.is_sidecar());
+        let ready_sidecars = self
+            .status
+            .init_container_statuses
+            .iter()
+            .filter(|s| {
+                s.ready
+                    && s.started == Some(true)
+                    && self
+                        .spec
+                        .container(&s.name)
+                        .is_some_and(Container::is_sidecar)
+            })
+            .count();
+        (
+            ready + ready_sidecars,
+            self.spec.containers.len() + sidecars.count(),
+        )
     }
 
     pub fn restart_count(&self) -> i32 {
         self.status
-            .container_statuses
+            .init_container_statuses
             .iter()
+            .chain(&self.status.container_statuses)
             .map(|c| c.restart_count)
             .sum()
+    }
+
+    /// The STATUS column while init containers have not all finished (or,
+    /// for sidecars, started): `Init:1/2`, `Init:CrashLoopBackOff`,
+    /// `Init:Error`, `Init:ExitCode:3`; `None` once they have.
+    pub fn init_status(&self) -> Option<String> {
+        let total = self.spec.init_containers.len();
+        for (i, s) in self.status.init_container_statuses.iter().enumerate() {
+            let sidecar = self
+                .spec
+                .init_containers
+                .iter()
+                .find(|c| c.name == s.name)
+                .is_some_and(Container::is_sidecar);
+            if let Some(t) = &s.state.terminated {
+                if t.exit_code == 0 {
+                    continue;
+                }
+            } else if sidecar && s.started == Some(true) {
+                continue;
+            }
+            if let Some(t) = &s.state.terminated {
+                return Some(match (t.reason.as_str(), t.signal) {
+                    ("", Some(sig)) if sig != 0 => format!("Init:Signal:{sig}"),
+                    ("", _) => format!("Init:ExitCode:{}", t.exit_code),
+                    (reason, _) => format!("Init:{reason}"),
+                });
+            }
+            if let Some(w) = &s.state.waiting
+                && !w.reason.is_empty()
+                && w.reason != "PodInitializing"
+            {
+                return Some(format!("Init:{}", w.reason));
+            }
+            return Some(format!("Init:{i}/{total}"));
+        }
+        None
     }
 
     /// The STATUS column: the most telling reason among the containers, else
@@ -513,6 +645,11 @@ impl Pod {
         }
         if self.metadata.is_terminating() {
             return "Terminating".into();
+        }
+        let initialized =
+            find_condition(&self.status.conditions, "Initialized").is_some_and(Condition::is_true);
+        if !initialized && let Some(init) = self.init_status() {
+            return init;
         }
         for c in &self.status.container_statuses {
             if let Some(w) = &c.state.waiting

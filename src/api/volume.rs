@@ -18,7 +18,33 @@ pub struct EnvVarSource {
     pub secret_key_ref: Option<KeySelector>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_ref: Option<ObjectFieldSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_field_ref: Option<ResourceFieldSelector>,
 }
+
+/// A container's limit or request (`limits.cpu`, `requests.memory`...), in
+/// units of `divisor` (default 1), rounded up. An unset limit is the node's
+/// capacity, as in Kubernetes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceFieldSelector {
+    /// Required in volumes; in env, the container itself by default.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub container_name: String,
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divisor: Option<super::quantity::Quantity>,
+}
+
+/// The resources `resourceFieldRef` may name.
+pub const RESOURCE_FIELDS: &[&str] = &[
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.ephemeral-storage",
+];
 
 /// A key of a named ConfigMap or Secret.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -51,6 +77,7 @@ pub fn field_path_ok(p: &str) -> bool {
             | "spec.nodeName"
             | "spec.serviceAccountName"
             | "status.hostIP"
+            | "status.hostIPs"
             | "status.podIP"
             | "status.podIPs"
     ) || ((p.starts_with("metadata.labels['") || p.starts_with("metadata.annotations['"))

@@ -117,7 +117,7 @@ pub fn pod_uses(p: &Pod) -> Vec<(&'static str, &str)> {
     for c in claims_of(&p.spec) {
         out.push(("persistentvolumeclaims", c));
     }
-    for c in &p.spec.containers {
+    for c in p.spec.all_containers() {
         for e in &c.env {
             if let Some(from) = &e.value_from {
                 if let Some(k) = &from.config_map_key_ref {

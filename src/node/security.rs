@@ -316,8 +316,7 @@ pub fn decide_pod(
 ) -> Result<HashMap<String, ContainerSecurity>, String> {
     let pod_sc = pod.spec.security_context.as_ref();
     pod.spec
-        .containers
-        .iter()
+        .all_containers()
         .map(|c: &Container| {
             decide(
                 pod_sc,
@@ -342,8 +341,7 @@ pub fn volume_owner(
 ) -> Ids {
     let user = pod
         .spec
-        .containers
-        .iter()
+        .all_containers()
         .filter(|c| c.volume_mounts.iter().any(|m| m.name == volume))
         .find_map(|c| securities.get(&c.name))
         .and_then(|s| s.user);

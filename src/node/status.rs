@@ -26,6 +26,8 @@ pub struct ContainerView {
     pub started: bool,
     /// Whether the current instance passes its readiness probe (or is started and has none).
     pub ready: bool,
+    /// The termination message of an exited instance, by instance id.
+    pub message: Option<(String, String)>,
 }
 
 /// The terminated state of an exited instance.
@@ -57,7 +59,14 @@ fn is_running(v: &ContainerView) -> bool {
 
 /// The status line of one container.
 pub fn container_status(v: &ContainerView, runtime: &str) -> ContainerStatus {
-    let current_exit = v.current.as_ref().and_then(terminated);
+    let current_exit = v.current.as_ref().and_then(terminated).map(|mut t| {
+        if let Some((id, m)) = &v.message
+            && v.current.as_ref().is_some_and(|c| &c.id == id)
+        {
+            t.message = m.clone();
+        }
+        t
+    });
     let (state, last_state) = if let Some((reason, message)) = &v.waiting {
         (
             ContainerState::waiting(reason, message),
@@ -147,7 +156,61 @@ pub fn phase(policy: RestartPolicy, views: &[ContainerView]) -> PodPhase {
     }
 }
 
-/// The whole status the node reports for a pod. Conditions set by others
+/// The views of a pod's init containers and of its app containers, apart.
+fn split<'a>(
+    pod: &Pod,
+    views: &'a [ContainerView],
+) -> (Vec<&'a ContainerView>, Vec<&'a ContainerView>) {
+    views
+        .iter()
+        .partition(|v| pod.spec.init_containers.iter().any(|c| c.name == v.name))
+}
+
+/// Whether an init container is done for the pod's start: completed (a
+/// sidecar: running and started).
+fn init_done(pod: &Pod, v: &ContainerView) -> bool {
+    let sidecar = pod.spec.container(&v.name).is_some_and(|c| c.is_sidecar());
+    match v.current.as_ref().map(|c| &c.state) {
+        Some(RunState::Running) => sidecar && v.started && v.waiting.is_none(),
+        Some(RunState::Exited { code: 0, .. }) => !sidecar,
+        _ => false,
+    }
+}
+
+/// Whether the pod is initialized: every init container is done, or an app
+/// container already started (init containers do not run again).
+pub fn initialized(pod: &Pod, views: &[ContainerView]) -> bool {
+    let (init, app) = split(pod, views);
+    app.iter().any(|v| v.ever_started)
+        || (init.len() == pod.spec.init_containers.len() && init.iter().all(|v| init_done(pod, v)))
+}
+
+/// The pod phase from every container's view (init containers first): as
+/// [`phase`] over the app containers once initialized; `Pending` before;
+/// `Failed` when an init container failed under `restartPolicy: Never`.
+pub fn phase_of(pod: &Pod, views: &[ContainerView]) -> PodPhase {
+    let (init, app) = split(pod, views);
+    if !initialized(pod, views) {
+        let failed = pod.spec.restart_policy == RestartPolicy::Never
+            && init.iter().any(|v| {
+                v.waiting.is_none()
+                    && v.current
+                        .as_ref()
+                        .and_then(terminated)
+                        .is_some_and(|t| t.exit_code != 0)
+            });
+        return if failed {
+            PodPhase::Failed
+        } else {
+            PodPhase::Pending
+        };
+    }
+    let app: Vec<ContainerView> = app.into_iter().cloned().collect();
+    phase(pod.spec.restart_policy, &app)
+}
+
+/// The whole status the node reports for a pod, from the views of every
+/// container (init containers first). Conditions set by others
 /// (PodScheduled) are kept.
 pub fn pod_status(
     pod: &Pod,
@@ -156,10 +219,38 @@ pub fn pod_status(
     host_ip: &str,
     start_time: Time,
 ) -> PodStatus {
-    let statuses: Vec<ContainerStatus> =
-        views.iter().map(|v| container_status(v, runtime)).collect();
-    let phase = phase(pod.spec.restart_policy, views);
-    let ready = phase == PodPhase::Running && statuses.iter().all(|c| c.ready);
+    let is_initialized = initialized(pod, views);
+    let (init, app) = split(pod, views);
+    // Containers whose turn has not come wait as `PodInitializing`.
+    let status_of = |v: &ContainerView| {
+        let mut v = v.clone();
+        if !is_initialized && v.current.is_none() && v.waiting.is_none() {
+            v.waiting = Some(("PodInitializing".into(), String::new()));
+        }
+        container_status(&v, runtime)
+    };
+    let statuses: Vec<ContainerStatus> = app.iter().map(|v| status_of(v)).collect();
+    let init_statuses: Vec<ContainerStatus> = init
+        .iter()
+        .map(|v| {
+            let mut s = status_of(v);
+            // A completed init container is ready, as the kubelet reports it.
+            if !pod.spec.container(&v.name).is_some_and(|c| c.is_sidecar()) {
+                s.ready = s
+                    .state
+                    .terminated
+                    .as_ref()
+                    .is_some_and(|t| t.exit_code == 0);
+            }
+            s
+        })
+        .collect();
+    let phase = phase_of(pod, views);
+    let sidecars_ready = init_statuses
+        .iter()
+        .filter(|s| pod.spec.container(&s.name).is_some_and(|c| c.is_sidecar()))
+        .all(|s| s.ready);
+    let ready = phase == PodPhase::Running && sidecars_ready && statuses.iter().all(|c| c.ready);
     let mut conditions = pod.status.conditions.clone();
     let keep_time = |conds: &[Condition], t: &str, ok: bool| -> Option<Time> {
         find_condition(conds, t)
@@ -167,7 +258,15 @@ pub fn pod_status(
             .and_then(|c| c.last_transition_time)
     };
     for (t, ok, reason) in [
-        ("Initialized", true, ""),
+        (
+            "Initialized",
+            is_initialized,
+            if is_initialized {
+                ""
+            } else {
+                "ContainersNotInitialized"
+            },
+        ),
         (
             "ContainersReady",
             ready,
@@ -192,6 +291,7 @@ pub fn pod_status(
         pod_ip: host_ip.to_string(),
         start_time: pod.status.start_time.or(Some(start_time)),
         container_statuses: statuses,
+        init_container_statuses: init_statuses,
         reason: String::new(),
         message: String::new(),
     }

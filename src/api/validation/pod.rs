@@ -398,6 +398,10 @@ pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<Field
         ));
     }
     validate_placement(path, spec, errs);
+    if !path.starts_with('\u{0}') {
+        super::init::validate_init_containers(path, spec, errs);
+        super::lifecycle::validate_lifecycles(path, spec, errs);
+    }
 }
 
 /// Tolerations and node affinity: operators and effects Kubernetes knows.

@@ -141,6 +141,7 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
                 from.config_map_key_ref.is_some(),
                 from.secret_key_ref.is_some(),
                 from.field_ref.is_some(),
+                from.resource_field_ref.is_some(),
             ]
             .iter()
             .filter(|b| **b)
@@ -148,8 +149,16 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
             if n != 1 {
                 errs.push(FieldError::new(
                     p.clone(),
-                    "give exactly one of configMapKeyRef, secretKeyRef, fieldRef",
+                    "give exactly one of configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef",
                 ));
+            }
+            if let Some(r) = &from.resource_field_ref {
+                super::downward::validate_resource_field(
+                    &format!("{p}.resourceFieldRef"),
+                    spec,
+                    r,
+                    errs,
+                );
             }
             if !e.value.is_empty() {
                 errs.push(FieldError::new(

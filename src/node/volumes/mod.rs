@@ -234,7 +234,9 @@ fn field(pod: &Pod, path: &str) -> String {
         "metadata.uid" => m.uid.clone(),
         "spec.nodeName" => pod.spec.node_name.clone(),
         "spec.serviceAccountName" => "default".into(),
-        "status.hostIP" | "status.podIP" | "status.podIPs" => pod.status.host_ip.clone(),
+        "status.hostIP" | "status.hostIPs" | "status.podIP" | "status.podIPs" => {
+            pod.status.host_ip.clone()
+        }
         p => {
             if let Some(k) = quoted(p, "metadata.labels['") {
                 m.labels.get(&k).cloned().unwrap_or_default()
@@ -283,7 +285,7 @@ pub async fn resolve(
         security,
         ..Default::default()
     };
-    for c in &pod.spec.containers {
+    for c in pod.spec.all_containers() {
         let mut env: Vec<(String, String)> = vec![];
         for ef in &c.env_from {
             let (data, what, name, opt) = if let Some(r) = &ef.config_map_ref {
@@ -328,6 +330,13 @@ pub async fn resolve(
             } else if let Some(r) = &from.secret_key_ref {
                 let data = cache.data(client, Kind::Secret, ns, &r.name).await?;
                 key_ref(data, "Secret", ns, &r.name, &r.key, optional(r.optional))?
+            } else if let Some(r) = &from.resource_field_ref {
+                Some(crate::node::downward::resource_value(
+                    pod,
+                    &c.name,
+                    r,
+                    &crate::node::downward::Capacity::of_machine(),
+                )?)
             } else {
                 from.field_ref.as_ref().map(|f| field(pod, &f.field_path))
             };
@@ -343,7 +352,7 @@ pub async fn resolve(
         let dir = prepare(client, pod, v, roots, owner, &mut cache).await?;
         dirs.insert(v.name.clone(), dir);
     }
-    for c in &pod.spec.containers {
+    for c in pod.spec.all_containers() {
         let mounts = c
             .volume_mounts
             .iter()

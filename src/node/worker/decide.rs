@@ -36,7 +36,7 @@
 //!
 //! This module does no I/O; it must not import `control`, `cli` or `tui`.
 
-use crate::api::{ContainerPort, Pod, PodStatus, Time};
+use crate::api::{ContainerPort, Pod, PodPhase, PodStatus, RestartPolicy, Time};
 use crate::backoff::Backoff;
 use crate::node::probe;
 use crate::node::runtime::{ContainerInfo, PodSandbox, RunState, RuntimeError};
@@ -111,6 +111,13 @@ pub enum Observation {
     Pulled {
         container: String,
         result: Result<Duration, (&'static str, String)>,
+    },
+    /// The termination message of an instance, read as it exited (comes
+    /// before its [`Observation::Exited`]).
+    Message {
+        container: String,
+        id: String,
+        message: String,
     },
     /// A ConfigMap or Secret changed somewhere: compare volumes now.
     ConfigAnnounced,
@@ -193,6 +200,9 @@ pub enum Action {
     /// after `grace`), then remove every instance in `instances` and the pod's sandbox.
     StopAll {
         running: Vec<String>,
+        /// Running sidecars, stopped after `running` have exited, in this
+        /// order, within what is left of `grace`.
+        sidecars: Vec<String>,
         instances: Vec<String>,
         grace: Duration,
     },
@@ -238,6 +248,9 @@ struct Slot {
     pulled: bool,
     /// Pull failures in a row (the second and later report `ImagePullBackOff`).
     pull_failures: u32,
+    /// The instance asked to stop because the pod's app containers are done
+    /// (a sidecar): it is not restarted.
+    stopping: Option<String>,
 }
 
 /// Everything the worker decides from: the pod, its containers, and its timers.
@@ -300,14 +313,37 @@ impl PodState {
         &self.pod
     }
 
-    /// What the node knows of each container, in the pod's order.
+    /// What the node knows of each container, in the pod's order: init
+    /// containers first.
     pub fn views(&self) -> Vec<ContainerView> {
         self.pod
             .spec
-            .containers
-            .iter()
+            .all_containers()
             .filter_map(|c| self.slots.get(&c.name).map(|s| s.view.clone()))
             .collect()
+    }
+
+    /// The restart policy of one container: a sidecar's is `Always`; an
+    /// init container's is `OnFailure` unless the pod's is `Never`.
+    fn policy_of(&self, name: &str) -> RestartPolicy {
+        let pod_policy = self.pod.spec.restart_policy;
+        if self.pod.spec.containers.iter().any(|c| c.name == name) {
+            return pod_policy;
+        }
+        match self.pod.spec.container(name) {
+            Some(c) if c.is_sidecar() => RestartPolicy::Always,
+            _ if pod_policy == RestartPolicy::Never => RestartPolicy::Never,
+            _ => RestartPolicy::OnFailure,
+        }
+    }
+
+    /// Whether the pod has finished: its app containers are done for good
+    /// (or an init container failed under `restartPolicy: Never`).
+    fn finished(&self) -> bool {
+        matches!(
+            status::phase_of(&self.pod, &self.views()),
+            PodPhase::Succeeded | PodPhase::Failed
+        )
     }
 
     /// The earliest timer: a restart, a retry, a volume refresh.
@@ -332,9 +368,7 @@ impl PodState {
     fn image_of(&self, name: &str) -> String {
         self.pod
             .spec
-            .containers
-            .iter()
-            .find(|c| c.name == name)
+            .container(name)
             .map(|c| c.image.clone())
             .unwrap_or_default()
     }
@@ -344,7 +378,7 @@ impl PodState {
     /// watched and probed, exited ones handled as exits.
     fn adopt(&mut self, mut adopted: Vec<ContainerInfo>, now: Now, out: &mut Vec<Action>) {
         adopted.sort_by_key(|c| c.attempt);
-        for c in &self.pod.spec.containers {
+        for c in self.pod.spec.all_containers() {
             let mine: Vec<&ContainerInfo> = adopted
                 .iter()
                 .filter(|i| i.container_name == c.name)
@@ -366,6 +400,7 @@ impl PodState {
                     waiting: None,
                     started: false,
                     ready: false,
+                    message: None,
                 },
                 older: mine.iter().rev().skip(1).map(|i| i.id.clone()).collect(),
                 backoff: RESTART_BACKOFF,
@@ -374,6 +409,7 @@ impl PodState {
                 pulling: false,
                 pulled: false,
                 pull_failures: 0,
+                stopping: None,
             };
             self.slots.insert(c.name.clone(), slot);
         }
@@ -382,8 +418,7 @@ impl PodState {
         let names: Vec<String> = self
             .pod
             .spec
-            .containers
-            .iter()
+            .all_containers()
             .map(|c| c.name.clone())
             .collect();
         for name in names {
@@ -405,7 +440,7 @@ impl PodState {
     /// Starts probing a running instance, or marks it started and ready at
     /// once when the container has no probes.
     fn start_prober(&mut self, name: &str, info: &ContainerInfo, out: &mut Vec<Action>) {
-        let Some(container) = self.pod.spec.containers.iter().find(|c| c.name == name) else {
+        let Some(container) = self.pod.spec.container(name) else {
             return;
         };
         let has_probes = probe::has_probes(container);
@@ -426,8 +461,13 @@ impl PodState {
     /// policy wants one: after the container's backoff, which starts over
     /// when the instance ran for [`BACKOFF_RESET`].
     fn on_exit(&mut self, container: &str, info: ContainerInfo, now: Now, out: &mut Vec<Action>) {
-        let policy = self.pod.spec.restart_policy;
-        let terminating = self.pod.metadata.is_terminating();
+        let policy = self.policy_of(container);
+        // A sidecar stopped because the app containers are done stays stopped.
+        let terminating = self.pod.metadata.is_terminating()
+            || self
+                .slots
+                .get(container)
+                .is_some_and(|s| s.stopping.as_deref() == Some(info.id.as_str()));
         let pod_name = self.pod.metadata.name.clone();
         let Some(slot) = self.slots.get_mut(container) else {
             return;
@@ -542,17 +582,23 @@ impl PodState {
         self.start_round(now, out);
     }
 
-    /// Stops every instance and forgets them.
+    /// Stops every instance and forgets them: the app containers (and
+    /// init containers) first, then the sidecars in reverse order.
     fn stop_all(&mut self, grace_seconds: i64, out: &mut Vec<Action>) {
         let mut running = vec![];
+        let mut sidecars = vec![];
         let mut instances = vec![];
-        for c in &self.pod.spec.containers {
+        for c in self.pod.spec.all_containers() {
             let Some(slot) = self.slots.get(&c.name) else {
                 continue;
             };
             if let Some(i) = &slot.view.current {
                 if i.state == RunState::Running {
-                    running.push(i.id.clone());
+                    if c.is_sidecar() {
+                        sidecars.insert(0, i.id.clone());
+                    } else {
+                        running.push(i.id.clone());
+                    }
                 }
                 instances.push(i.id.clone());
             }
@@ -560,9 +606,46 @@ impl PodState {
         }
         out.push(Action::StopAll {
             running,
+            sidecars,
             instances,
             grace: Duration::from_secs(grace_seconds.max(0) as u64),
         });
+    }
+
+    /// Once the pod has finished, its running sidecars are stopped (once
+    /// each), in reverse order, within the pod's grace period.
+    fn stop_sidecars(&mut self, out: &mut Vec<Action>) {
+        if !self.finished() {
+            return;
+        }
+        let grace = Duration::from_secs(self.pod.grace_seconds().max(0) as u64);
+        let names: Vec<String> = self
+            .pod
+            .spec
+            .init_containers
+            .iter()
+            .rev()
+            .filter(|c| c.is_sidecar())
+            .map(|c| c.name.clone())
+            .collect();
+        for name in names {
+            let Some(slot) = self.slots.get_mut(&name) else {
+                continue;
+            };
+            slot.restart_at = None;
+            slot.view.waiting = None;
+            let Some(i) = slot.view.current.as_ref() else {
+                continue;
+            };
+            if i.state == RunState::Running && slot.stopping.as_deref() != Some(i.id.as_str()) {
+                slot.stopping = Some(i.id.clone());
+                out.push(Action::Kill {
+                    id: i.id.clone(),
+                    grace,
+                });
+                out.push(self.event("Normal", "Killing", format!("Stopping container {name}")));
+            }
+        }
     }
 
     /// Graceful deletion: stop within what is left of the grace period, then
@@ -595,6 +678,7 @@ impl PodState {
     /// The end of a turn: compare volumes when due, then report the status
     /// if it changed, else wait.
     fn settle(&mut self, now: Now, out: &mut Vec<Action>) {
+        self.stop_sidecars(out);
         let has_config_volumes = self
             .pod
             .spec
@@ -688,6 +772,16 @@ pub fn decide(st: &mut PodState, obs: Observation, now: Now) -> Vec<Action> {
         Observation::Pulled { container, result } => {
             st.on_pulled(&container, result, now, &mut out);
             st.turn(now, &mut out);
+        }
+        Observation::Message {
+            container,
+            id,
+            message,
+        } => {
+            if let Some(slot) = st.slots.get_mut(&container) {
+                slot.view.message = Some((id, message));
+            }
+            st.wait(&mut out);
         }
         Observation::ConfigAnnounced => {
             st.refresh_at = Some(now.at);

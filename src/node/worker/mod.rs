@@ -21,6 +21,7 @@
 //! This module must not import `control`, `cli` or `tui`.
 
 pub mod decide;
+pub mod hooks;
 mod perform;
 
 pub use decide::{BACKOFF_MAX, BACKOFF_RESET, BACKOFF_START, Observation};

@@ -11,6 +11,8 @@
 
 use super::Worker;
 use super::decide::{Action, Launch, Observation, Reported};
+use super::hooks::{self, Hook};
+use crate::api::Object;
 use crate::api::wire::Preconditions;
 use crate::api::{ContainerPort, Kind, Pod, Protocol};
 use crate::backoff::Backoff;
@@ -18,11 +20,55 @@ use crate::client::DeleteOptions;
 use crate::node::env;
 use crate::node::probe;
 use crate::node::proxy::Services;
-use crate::node::runtime::{ContainerSpec, Runtime, RuntimeError};
+use crate::node::runtime::{ContainerInfo, ContainerSpec, RunState, Runtime, RuntimeError};
 use crate::node::volumes::Resolved;
 use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Where a container writes its termination message unless it says otherwise.
+const DEFAULT_TERMINATION_PATH: &str = "/dev/termination-log";
+/// The most of a termination message file that is kept, as Kubernetes keeps it.
+const MESSAGE_MAX: usize = 4096;
+/// The most of a log that `FallbackToLogsOnError` keeps (its last 80 lines).
+const LOG_MESSAGE_MAX: usize = 2048;
+
+/// The termination message of an exited instance: its file (at most 4096
+/// bytes), else, with `FallbackToLogsOnError` and a failure, the last 80
+/// lines of its log (at most 2048 bytes).
+async fn termination_message(
+    runtime: &dyn Runtime,
+    info: &ContainerInfo,
+    file: &std::path::Path,
+    fallback: bool,
+) -> String {
+    use std::io::Read;
+    let mut buf = vec![];
+    if let Ok(f) = std::fs::File::open(file) {
+        let _ = f.take(MESSAGE_MAX as u64).read_to_end(&mut buf);
+    }
+    let failed = matches!(&info.state, RunState::Exited { code, .. } if *code != 0);
+    if buf.is_empty() && fallback && failed {
+        let opts = crate::node::runtime::LogOptions {
+            tail: Some(80),
+            ..Default::default()
+        };
+        if let Ok(mut s) = runtime.logs(&info.id, opts).await {
+            use futures::StreamExt;
+            while let Some(Ok(chunk)) = s.next().await {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if buf.len() > LOG_MESSAGE_MAX {
+            buf.drain(..buf.len() - LOG_MESSAGE_MAX);
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Sidecars stopped after the app containers get at least this long before SIGKILL.
+const SIDECAR_MIN_GRACE: Duration = Duration::from_secs(2);
 
 /// Removing the pod object is tried every 2 s, at most this many times.
 const DELETE_TRIES: usize = 30;
@@ -57,7 +103,7 @@ pub fn container_spec(
     resolved: Option<&Resolved>,
 ) -> Option<ContainerSpec> {
     let name = launch.container.as_str();
-    let c = pod.spec.containers.iter().find(|c| c.name == name)?;
+    let c = pod.spec.container(name)?;
     // Kubernetes gives every container HOSTNAME = the pod's hostname (its name by default).
     let mut injected = vec![("HOSTNAME".to_string(), pod.hostname().to_string())];
     injected.extend(runtime.injected_env(&launch.ports));
@@ -241,9 +287,14 @@ impl Worker {
             }
             Action::Start(launch) => {
                 let result = match self.launch_spec(&launch) {
-                    Ok((rt, spec)) => {
+                    Ok((rt, mut spec)) => {
                         tracing::debug!(pod = %self.key(), container = %launch.container, attempt = spec.attempt, "starting container");
-                        rt.start(&spec).await
+                        self.termination_log(rt.name(), &mut spec);
+                        let started = rt.start(&spec).await;
+                        if let Ok(info) = &started {
+                            self.post_start(rt.as_ref(), info).await;
+                        }
+                        started
                     }
                     Err(e) => Err(e),
                 };
@@ -259,9 +310,28 @@ impl Worker {
             Action::WatchExit { container, id } => {
                 if let Ok(runtime) = self.runtime.clone() {
                     let (tx, pod) = (self.tx.clone(), self.key());
+                    let file = self.termination_file(&container);
+                    let fallback = self
+                        .state
+                        .pod()
+                        .spec
+                        .container(&container)
+                        .is_some_and(|c| c.termination_message_policy == "FallbackToLogsOnError");
                     tokio::spawn(async move {
                         let obs = match runtime.wait(&id).await {
-                            Ok(info) => Observation::Exited { container, info },
+                            Ok(info) => {
+                                let message =
+                                    termination_message(runtime.as_ref(), &info, &file, fallback)
+                                        .await;
+                                if !message.is_empty() {
+                                    let _ = tx.send(Observation::Message {
+                                        container: container.clone(),
+                                        id: info.id.clone(),
+                                        message,
+                                    });
+                                }
+                                Observation::Exited { container, info }
+                            }
                             Err(e) => {
                                 tracing::warn!(%pod, %container, error = %e, "lost track of a container");
                                 Observation::Woke
@@ -287,9 +357,8 @@ impl Worker {
             }
             Action::Kill { id, grace } => {
                 if let Ok(runtime) = self.runtime.clone() {
-                    tokio::spawn(async move {
-                        let _ = runtime.stop(&id, grace).await;
-                    });
+                    let stop = self.stop_one(runtime, id, grace, Instant::now());
+                    tokio::spawn(stop);
                 }
                 None
             }
@@ -303,10 +372,11 @@ impl Worker {
             }
             Action::StopAll {
                 running,
+                sidecars,
                 instances,
                 grace,
             } => {
-                self.stop_all(running, instances, grace).await;
+                self.stop_all(running, sidecars, instances, grace).await;
                 None
             }
             Action::RefreshVolumes => {
@@ -364,15 +434,7 @@ impl Worker {
         let Ok(runtime) = self.runtime.clone() else {
             return;
         };
-        let Some(spec) = self
-            .state
-            .pod()
-            .spec
-            .containers
-            .iter()
-            .find(|c| c.name == container)
-            .cloned()
-        else {
+        let Some(spec) = self.state.pod().spec.container(&container).cloned() else {
             return;
         };
         let target = probe::Target {
@@ -396,25 +458,171 @@ impl Worker {
     }
 
     /// Ends every prober, stops the running instances within `grace`, then
-    /// removes every instance and the pod's sandbox.
-    async fn stop_all(&mut self, running: Vec<String>, instances: Vec<String>, grace: Duration) {
+    /// the sidecars one by one within what is left of it (at least
+    /// [`SIDECAR_MIN_GRACE`]), then removes every instance and the pod's sandbox.
+    async fn stop_all(
+        &mut self,
+        running: Vec<String>,
+        sidecars: Vec<String>,
+        instances: Vec<String>,
+        grace: Duration,
+    ) {
         for (_, p) in self.probers.drain() {
             p.abort();
         }
         let Ok(runtime) = self.runtime.clone() else {
             return;
         };
-        let stops = running.iter().map(|id| runtime.stop(id, grace));
-        for r in futures::future::join_all(stops).await {
-            if let Err(e) = r {
-                tracing::warn!(pod = %self.key(), error = %e, "stopping a container failed");
-            }
+        let began = Instant::now();
+        let stops = running
+            .into_iter()
+            .map(|id| self.stop_one(runtime.clone(), id, grace, began));
+        futures::future::join_all(stops).await;
+        for id in sidecars {
+            let left = grace.saturating_sub(began.elapsed()).max(SIDECAR_MIN_GRACE);
+            self.stop_one(runtime.clone(), id, left, Instant::now())
+                .await;
         }
         for id in &instances {
             let _ = runtime.remove(id).await;
         }
         if let Err(e) = runtime.remove_pod(&self.state.pod().metadata.uid).await {
             tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
+        }
+    }
+
+    /// The host file a container writes its termination message to.
+    fn termination_file(&self, container: &str) -> std::path::PathBuf {
+        self.shared
+            .volumes
+            .pods
+            .join(&self.state.pod().metadata.uid)
+            .join("termination")
+            .join(container)
+    }
+
+    /// Makes the container's termination message file, empty, writable by
+    /// its user, and shows it to the container: mounted at
+    /// `terminationMessagePath` (default `/dev/termination-log`) on docker,
+    /// as `$ORK_TERMINATION_MESSAGE_PATH` on the process runtime.
+    fn termination_log(&self, runtime: &str, spec: &mut ContainerSpec) {
+        let pod = self.state.pod();
+        let Some(c) = pod.spec.container(&spec.container_name) else {
+            return;
+        };
+        let dir = match crate::node::volumes::traversable_dirs(
+            &self.shared.volumes.pods,
+            &[&pod.metadata.uid, "termination"],
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::debug!(pod = %self.key(), error = %e, "no termination message file");
+                return;
+            }
+        };
+        let file = dir.join(&c.name);
+        if std::fs::write(&file, b"").is_err()
+            || std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).is_err()
+        {
+            return;
+        }
+        match runtime {
+            "docker" => spec.mounts.push(crate::node::volumes::Mount {
+                volume: "termination-log".into(),
+                host_path: file,
+                container_path: if c.termination_message_path.is_empty() {
+                    DEFAULT_TERMINATION_PATH.into()
+                } else {
+                    c.termination_message_path.clone()
+                },
+                read_only: false,
+            }),
+            "process" => spec.env.push((
+                "ORK_TERMINATION_MESSAGE_PATH".into(),
+                file.display().to_string(),
+            )),
+            _ => {}
+        }
+    }
+
+    /// The container and instance whose current instance is `id`.
+    fn instance(&self, id: &str) -> Option<(crate::api::Container, ContainerInfo)> {
+        let view = self
+            .state
+            .views()
+            .into_iter()
+            .find(|v| v.current.as_ref().is_some_and(|c| c.id == id))?;
+        let c = self.state.pod().spec.container(&view.name)?.clone();
+        Some((c, view.current?))
+    }
+
+    /// Runs the postStart hook of a container just started; when it fails,
+    /// records `FailedPostStartHook` and kills the instance (its exit then
+    /// goes through restartPolicy as any other).
+    async fn post_start(&self, runtime: &dyn Runtime, info: &ContainerInfo) {
+        let pod = self.state.pod().clone();
+        let Some(c) = pod.spec.container(&info.container_name) else {
+            return;
+        };
+        if !hooks::has(Hook::PostStart, c) {
+            return;
+        }
+        let limit = hooks::POST_START_LIMIT;
+        if let Err(message) = hooks::run(Hook::PostStart, runtime, &pod, c, info, limit).await {
+            tracing::info!(pod = %self.key(), container = %c.name, %message, "postStart hook failed");
+            self.event("Warning", Hook::PostStart.failed_reason(), &message)
+                .await;
+            let _ = runtime.stop(&info.id, SIDECAR_MIN_GRACE).await;
+        }
+    }
+
+    /// Stops one instance: its preStop hook first (a failure is an event),
+    /// then SIGTERM and SIGKILL within what is left of `grace` since `began`.
+    fn stop_one(
+        &self,
+        runtime: Arc<dyn Runtime>,
+        id: String,
+        grace: Duration,
+        began: Instant,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let hook = self
+            .instance(&id)
+            .filter(|(c, i)| hooks::has(Hook::PreStop, c) && i.state == RunState::Running);
+        let pod = self.state.pod().clone();
+        let (client, node, key) = (
+            self.shared.client.clone(),
+            self.shared.node_name.clone(),
+            self.key(),
+        );
+        async move {
+            if let Some((c, info)) = hook {
+                let limit = grace.saturating_sub(began.elapsed());
+                let run = hooks::run(Hook::PreStop, runtime.as_ref(), &pod, &c, &info, limit);
+                let result = match tokio::time::timeout(limit, run).await {
+                    Ok(r) => r,
+                    Err(_) => Err(format!(
+                        "PreStop hook for Container {:?} did not finish within the grace period ({}s)",
+                        c.name,
+                        grace.as_secs()
+                    )),
+                };
+                if let Err(message) = result {
+                    tracing::info!(pod = %key, container = %c.name, %message, "preStop hook failed");
+                    super::record_event(
+                        &client,
+                        &node,
+                        pod.as_ref().clone().into_any(),
+                        "Warning",
+                        Hook::PreStop.failed_reason(),
+                        &message,
+                    )
+                    .await;
+                }
+            }
+            let left = grace.saturating_sub(began.elapsed());
+            if let Err(e) = runtime.stop(&id, left).await {
+                tracing::warn!(pod = %key, error = %e, "stopping a container failed");
+            }
         }
     }
 

@@ -73,29 +73,74 @@ impl PodState {
         }
     }
 
-    /// Containers to start now, in the pod's order: never started, or exited
-    /// with a restart due; none while an image is being pulled for them.
+    /// Whether container `name` is to start now: never started, or exited
+    /// with a restart due by its policy; not while its image is being pulled.
+    fn is_due(&self, name: &str, now: Now) -> bool {
+        let policy = self.policy_of(name);
+        self.slots.get(name).is_some_and(|slot| {
+            !slot.pulling
+                && slot.stopping.is_none()
+                && slot.restart_at.is_none_or(|t| t <= now.at)
+                && match &slot.view.current {
+                    None => true,
+                    Some(i) => match &i.state {
+                        RunState::Running => false,
+                        RunState::Exited { code, .. } => should_restart(policy, *code),
+                    },
+                }
+        })
+    }
+
+    /// Containers to start now, in the pod's order. Init containers go one
+    /// at a time: the next starts once the one before completed (a sidecar:
+    /// once it runs and passed its startup probe); the app containers start
+    /// once every init container has. Sidecars are restarted whenever they
+    /// exit, until the pod finishes.
     pub(super) fn due(&self, now: Now) -> Vec<String> {
-        let policy = self.pod.spec.restart_policy;
-        self.pod
-            .spec
+        if self.finished() {
+            return vec![];
+        }
+        let spec = &self.pod.spec;
+        let mut out = vec![];
+        let mut initialized = spec
             .containers
             .iter()
-            .filter(|c| {
-                self.slots.get(&c.name).is_some_and(|slot| {
-                    !slot.pulling
-                        && slot.restart_at.is_none_or(|t| t <= now.at)
-                        && match &slot.view.current {
-                            None => true,
-                            Some(i) => match &i.state {
-                                RunState::Running => false,
-                                RunState::Exited { code, .. } => should_restart(policy, *code),
-                            },
-                        }
-                })
-            })
-            .map(|c| c.name.clone())
-            .collect()
+            .any(|c| self.slots.get(&c.name).is_some_and(|s| s.view.ever_started));
+        if initialized {
+            for c in spec.init_containers.iter().filter(|c| c.is_sidecar()) {
+                if self.is_due(&c.name, now) {
+                    out.push(c.name.clone());
+                }
+            }
+        } else {
+            initialized = true;
+            for c in &spec.init_containers {
+                let Some(slot) = self.slots.get(&c.name) else {
+                    continue;
+                };
+                let current = slot.view.current.as_ref().map(|i| &i.state);
+                let done = if c.is_sidecar() {
+                    current == Some(&RunState::Running) && slot.view.started
+                } else {
+                    matches!(current, Some(RunState::Exited { code: 0, .. }))
+                };
+                if self.is_due(&c.name, now) {
+                    out.push(c.name.clone());
+                }
+                if !done {
+                    initialized = false;
+                    break;
+                }
+            }
+        }
+        if initialized {
+            for c in &spec.containers {
+                if self.is_due(&c.name, now) {
+                    out.push(c.name.clone());
+                }
+            }
+        }
+        out
     }
 
     pub(super) fn set_waiting(&mut self, names: &[String], reason: &str, message: &str) -> bool {
@@ -163,8 +208,7 @@ impl PodState {
         let needed: Vec<(String, Vec<ContainerPort>)> = self
             .pod
             .spec
-            .containers
-            .iter()
+            .all_containers()
             .filter(|c| {
                 !c.ports.is_empty() && self.slots.get(&c.name).is_some_and(|s| s.ports.is_empty())
             })
@@ -201,8 +245,7 @@ impl PodState {
             ports: self
                 .pod
                 .spec
-                .containers
-                .iter()
+                .all_containers()
                 .filter_map(|c| self.slots.get(&c.name))
                 .flat_map(|s| s.ports.iter().cloned())
                 .collect(),
@@ -253,6 +296,13 @@ impl PodState {
     /// The next due container of the round: its image is checked unless it
     /// was just pulled. When none is left, the turn settles.
     pub(super) fn next_in_round(&mut self, now: Now, out: &mut Vec<Action>) {
+        // What the round started may let more start (the next init
+        // container once one completed or a sidecar runs; the app
+        // containers after the last): those join the round. Each container
+        // tried leaves the due set (it runs, backs off, or pulls), so this ends.
+        if self.round.is_empty() && self.config_resolved && self.sandbox_retry_at.is_none() {
+            self.round = self.due(now).into();
+        }
         while let Some(name) = self.round.pop_front() {
             let Some(launch) = self.launch(&name) else {
                 continue;

@@ -553,6 +553,7 @@ fn deleting_a_pod_stops_its_containers_within_what_is_left_of_the_grace_period()
             running,
             instances,
             grace,
+            ..
         } => {
             assert_eq!(running, &["c-0".to_string()]);
             assert_eq!(instances, &["c-0".to_string()]);
@@ -834,3 +835,5 @@ fn config_volumes_are_compared_with_their_sources_every_thirty_seconds_and_when_
     assert_eq!(refreshes(&s.turn(Observation::ConfigAnnounced)), 1);
     assert_eq!(refreshes(&s.wake()), 1, "and again 30 s later");
 }
+
+mod init;
