@@ -132,7 +132,12 @@ spec:
     });
     wait_for("READY 3/3 in ork get statefulset", WAIT, || {
         let st = c.ok(&["get", "statefulset", "web"]);
-        let row: Vec<String> = st.lines().nth(1)?.split_whitespace().map(String::from).collect();
+        let row: Vec<String> = st
+            .lines()
+            .nth(1)?
+            .split_whitespace()
+            .map(String::from)
+            .collect();
         (row.get(1).map(String::as_str) == Some("3/3")).then_some(())
     });
 

@@ -547,6 +547,17 @@ pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
     object(pod, |p, errs| validate_pod_spec("spec", &p.spec, errs))
 }
 
+/// `hostname` and `subdomain`: DNS-1123 labels (they become DNS names).
+fn hostname_fields(spec: &super::super::pod::PodSpec, path: &str, errs: &mut Vec<FieldError>) {
+    for (field, v) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
+        if !v.is_empty()
+            && let Some(m) = dns1123_label_error(v)
+        {
+            errs.push(FieldError::new(format!("{path}.{field}"), m));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -734,17 +745,6 @@ mod tests {
         for (pod_sc, c_sc, want) in cases {
             let got = security_errors(pod_sc.clone(), c_sc.clone());
             assert_eq!(got, want, "pod {pod_sc}, container {c_sc}");
-        }
-    }
-}
-
-/// `hostname` and `subdomain`: DNS-1123 labels (they become DNS names).
-fn hostname_fields(spec: &super::super::pod::PodSpec, path: &str, errs: &mut Vec<FieldError>) {
-    for (field, v) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
-        if !v.is_empty()
-            && let Some(m) = dns1123_label_error(v)
-        {
-            errs.push(FieldError::new(format!("{path}.{field}"), m));
         }
     }
 }

@@ -55,7 +55,8 @@ fn plan(set: &StatefulSet, pods: &[Arc<Pod>]) -> Plan {
 fn ordered_ready_creates_one_pod_at_a_time_in_order() {
     let s = set(3);
     // (pods that exist, pods created next)
-    let table: Vec<(Vec<(i32, S)>, Vec<&str>)> = vec![
+    type Row = (Vec<(i32, S)>, Vec<&'static str>);
+    let table: Vec<Row> = vec![
         (vec![], vec!["web-0"]),
         (vec![(0, S::Pending)], vec![]),
         (vec![(0, S::Running)], vec![]),
