@@ -796,8 +796,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui daemonset help"
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui job help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui daemonset job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,8 +1012,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help)
-            opts="scheduler startup api footprint tui daemonset help"
-            opts="scheduler startup api footprint tui job help"
+            opts="scheduler startup api footprint tui daemonset job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2918,8 +2916,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench)
-            opts="scheduler startup api footprint tui daemonset"
-            opts="scheduler startup api footprint tui job"
+            opts="scheduler startup api footprint tui daemonset job"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -694,6 +694,27 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 .unwrap_or_else(|| "<none>".into());
             vec![name(), controller.into(), int(r.revision), created()]
         }
+        AnyObject::StatefulSet(st) => {
+            let (c, i) = images(&st.spec.template.spec);
+            vec![
+                name(),
+                format!("{}/{}", st.status.ready_replicas, st.replicas()).into(),
+                created(),
+                c.into(),
+                i.into(),
+            ]
+        }
+        AnyObject::ResourceQuota(q) => {
+            let (requests, limits) = crate::api::quota_types::quota_columns(q);
+            vec![name(), created(), requests.into(), limits.into()]
+        }
+        AnyObject::LimitRange(_) => vec![
+            name(),
+            m.creation_timestamp
+                .map(|t| t.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default()
+                .into(),
+        ],
     }
 }
 
@@ -726,27 +747,6 @@ fn job_duration(j: &super::batch::Job, now: Time) -> String {
         (None, _) => String::new(),
         (Some(s), None) => human_duration(s.seconds_until(&now)),
         (Some(s), Some(c)) => human_duration(s.seconds_until(&c)),
-        AnyObject::StatefulSet(st) => {
-            let (c, i) = images(&st.spec.template.spec);
-            vec![
-                name(),
-                format!("{}/{}", st.status.ready_replicas, st.replicas()).into(),
-                created(),
-                c.into(),
-                i.into(),
-            ]
-        }
-        AnyObject::ResourceQuota(q) => {
-            let (requests, limits) = crate::api::quota_types::quota_columns(q);
-            vec![name(), created(), requests.into(), limits.into()]
-        }
-        AnyObject::LimitRange(_) => vec![
-            name(),
-            m.creation_timestamp
-                .map(|t| t.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default()
-                .into(),
-        ],
     }
 }
 

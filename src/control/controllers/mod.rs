@@ -18,8 +18,8 @@ pub mod hpa;
 pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
-pub mod statefulset;
 pub mod resourcequota;
+pub mod statefulset;
 pub mod taint_eviction;
 
 use crate::api::Kind;
