@@ -342,7 +342,7 @@ fn pod_yaml(spec_lines: &str) -> String {
 
 #[test]
 fn warn_and_ignore_never_drop_a_security_setting() {
-    let text = pod_yaml("  hostPID: true\n  hostname: web\n");
+    let text = pod_yaml("  hostPID: true\n  setHostnameAsFQDN: true\n");
     for s in [Strictness::Warn, Strictness::Ignore] {
         let errs = decode_errors(&text, s);
         let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
@@ -353,12 +353,12 @@ fn warn_and_ignore_never_drop_a_security_setting() {
         );
     }
     // Without it, warn decodes, naming what it dropped.
-    let text = pod_yaml("  hostname: web\n  hostPID: false\n");
+    let text = pod_yaml("  setHostnameAsFQDN: true\n  hostPID: false\n");
     let decoded = decode("pod.json", &text, Strictness::Warn).expect("decodes");
     let warnings: Vec<String> = decoded.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
         warnings,
-        ["pod.json: document 1: spec.hostname: not supported by ork yet, line 9"]
+        ["pod.json: document 1: spec.setHostnameAsFQDN: not supported by ork yet, line 9"]
     );
 }
 

@@ -184,11 +184,11 @@ mod tests {
         let (v, w) = check(Kind::Pod, Directive::Strict, pod("").as_bytes()).unwrap();
         assert!(w.is_empty(), "{w:?}");
         assert!(v.unwrap()["spec"].get("hostPID").is_none());
-        let body = pod(r#","hostname":"web","colour":1"#);
+        let body = pod(r#","setHostnameAsFQDN":true,"colour":1"#);
         let e = check(Kind::Pod, Directive::Strict, body.as_bytes()).unwrap_err();
         assert!(
             e.0.message.ends_with(
-                r#"strict decoding error: unknown field "spec.colour", spec.hostname: not supported by ork yet"#
+                r#"strict decoding error: unknown field "spec.colour", spec.setHostnameAsFQDN: not supported by ork yet"#
             ),
             "{}",
             e.0.message
@@ -198,11 +198,11 @@ mod tests {
             w,
             [
                 r#"unknown field "spec.colour""#,
-                "spec.hostname: not supported by ork yet"
+                "spec.setHostnameAsFQDN: not supported by ork yet"
             ]
         );
         for d in [Directive::Warn, Directive::Ignore] {
-            let body = pod(r#","hostPID":true,"hostname":"web""#);
+            let body = pod(r#","hostPID":true,"setHostnameAsFQDN":true"#);
             let e = check(Kind::Pod, d, body.as_bytes()).unwrap_err();
             assert!(
                 e.0.message

@@ -545,7 +545,7 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
             "app.yaml: document 1: spec.template.spec.containers[0].imagePullPolcy: \
              unknown field (did you mean imagePullPolicy?), line 20",
             "app.yaml: document 1: spec.template.spec.containers[0].tty: \
-             not supported by ork yet, line 21",
+             not supported by ork yet: remove it; use `ork exec -it` for an interactive shell, line 21",
         ]
     );
     assert_eq!(
@@ -570,7 +570,7 @@ fn well_known_kubernetes_fields_are_reported_as_not_supported_yet() {
         container_errors("    volumeDevices: [{name: data, devicePath: /dev/x}]\n    tty: true\n",),
         vec![
             "app.yaml: document 1: spec.containers[0].volumeDevices: not supported by ork yet, line 9",
-            "app.yaml: document 1: spec.containers[0].tty: not supported by ork yet, line 10",
+            "app.yaml: document 1: spec.containers[0].tty: not supported by ork yet: remove it; use `ork exec -it` for an interactive shell, line 10",
         ]
     );
 }
