@@ -335,6 +335,15 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "What type of volume is required by the claim.",
             ),
         ],
+        Kind::ServiceAccount => vec![
+            NAME,
+            col(
+                "Secrets",
+                "string",
+                "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+            ),
+            AGE,
+        ],
     }
 }
 
@@ -551,6 +560,7 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 or(&c.spec.volume_mode, "Filesystem").into(),
             ]
         }
+        AnyObject::ServiceAccount(sa) => vec![name(), count(sa.secrets.len()), created()],
     }
 }
 

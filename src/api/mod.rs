@@ -31,6 +31,7 @@ pub mod remotecommand;
 pub mod security;
 pub mod selector;
 pub mod service;
+pub mod serviceaccount;
 pub mod status;
 pub mod strategic;
 pub mod strategic_merge;

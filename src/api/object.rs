@@ -9,6 +9,7 @@ use super::core::{Event, Namespace, Node};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::service::{Endpoints, Service};
+use super::serviceaccount::ServiceAccount;
 use super::validation::{self, FieldError};
 use super::volume::PersistentVolumeClaim;
 use schemars::JsonSchema;
@@ -69,6 +70,7 @@ pub enum Kind {
     Endpoints,
     Secret,
     PersistentVolumeClaim,
+    ServiceAccount,
 }
 
 /// Static facts about a kind.
@@ -86,7 +88,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 12] = [
+const INFOS: [KindInfo; 13] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -207,10 +209,20 @@ const INFOS: [KindInfo; 12] = [
         short_names: &["pvc"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "ServiceAccount",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "serviceaccounts",
+        singular: "serviceaccount",
+        short_names: &["sa"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -223,6 +235,7 @@ impl Kind {
         Kind::Endpoints,
         Kind::Secret,
         Kind::PersistentVolumeClaim,
+        Kind::ServiceAccount,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -324,6 +337,7 @@ pub enum AnyObject {
     Endpoints(Arc<Endpoints>),
     Secret(Arc<Secret>),
     PersistentVolumeClaim(Arc<PersistentVolumeClaim>),
+    ServiceAccount(Arc<ServiceAccount>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -343,6 +357,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Endpoints($o) => $body,
             $crate::api::AnyObject::Secret($o) => $body,
             $crate::api::AnyObject::PersistentVolumeClaim($o) => $body,
+            $crate::api::AnyObject::ServiceAccount($o) => $body,
         }
     };
 }
@@ -400,6 +415,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::volume::PersistentVolumeClaim;
                 $body
             }
+            $crate::api::Kind::ServiceAccount => {
+                type $t = $crate::api::serviceaccount::ServiceAccount;
+                $body
+            }
         }
     };
 }
@@ -419,6 +438,7 @@ impl AnyObject {
             AnyObject::Endpoints(_) => Kind::Endpoints,
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            AnyObject::ServiceAccount(_) => Kind::ServiceAccount,
         }
     }
 
@@ -635,6 +655,20 @@ impl Object for Secret {
             ));
         }
         errs
+    }
+}
+
+impl Object for ServiceAccount {
+    object_common!(ServiceAccount);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.secrets != old.secrets
+            || self.image_pull_secrets != old.image_pull_secrets
+            || self.automount_service_account_token != old.automount_service_account_token
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_service_account(self)
     }
 }
 

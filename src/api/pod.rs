@@ -61,6 +61,15 @@ pub struct PodSpec {
     /// Which user the pod's containers run as, and the group of its volumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<super::security::PodSecurityContext>,
+    /// The ServiceAccount the pod runs as; admission defaults it to `default`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// Deprecated alias of `serviceAccountName`, kept equal to it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_account: String,
+    /// Whether a service-account token is mounted: only `false` is supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

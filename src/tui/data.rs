@@ -28,6 +28,7 @@ pub const WATCHED: &[Kind] = &[
     Kind::Secret,
     Kind::PersistentVolumeClaim,
     Kind::HorizontalPodAutoscaler,
+    Kind::ServiceAccount,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

@@ -30,6 +30,7 @@ mod runtime;
 mod scheduling;
 mod secrets;
 mod security_context;
+mod serviceaccounts;
 mod services;
 mod top;
 mod tui;

@@ -20,7 +20,6 @@ pub(crate) fn schema_of(kind: Kind) -> &'static Json {
 /// Well-known Kubernetes fields ork does not implement yet.
 const UNSUPPORTED: &[&str] = &[
     "activeDeadlineSeconds",
-    "automountServiceAccountToken",
     "dnsConfig",
     "dnsPolicy",
     "enableServiceLinks",
@@ -46,8 +45,6 @@ const UNSUPPORTED: &[&str] = &[
     "resourceClaims",
     "schedulerName",
     "schedulingGates",
-    "serviceAccount",
-    "serviceAccountName",
     "setHostnameAsFQDN",
     "shareProcessNamespace",
     "stdin",

@@ -332,6 +332,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::Endpoints => decode_as::<core::Endpoints>(raw, what),
         Kind::Secret => decode_as::<core::Secret>(raw, what),
         Kind::PersistentVolumeClaim => decode_as::<core::PersistentVolumeClaim>(raw, what),
+        Kind::ServiceAccount => decode_as::<core::ServiceAccount>(raw, what),
     }
 }
 

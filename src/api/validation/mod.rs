@@ -14,6 +14,7 @@ mod config;
 mod core;
 mod pod;
 mod service;
+mod serviceaccount;
 mod volume;
 
 pub use apps::{validate_deployment, validate_replicaset};
@@ -22,6 +23,7 @@ pub use config::{validate_configmap, validate_secret};
 pub use core::{validate_event, validate_namespace, validate_node};
 pub use pod::{RUNTIME_CLASSES, validate_pod};
 pub use service::{validate_endpoints, validate_service};
+pub use serviceaccount::validate_service_account;
 pub use volume::validate_claim;
 
 use super::meta::ObjectMeta;

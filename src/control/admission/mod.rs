@@ -41,8 +41,9 @@
 
 pub mod node;
 mod ports;
+pub mod service_account;
 
-use crate::api::{Object, Pod, Service};
+use crate::api::{Namespace, Object, Pod, Service};
 use crate::control::authz::Identity;
 use crate::control::store::{StoreError, Subresource, Tx};
 use std::any::Any;
@@ -56,7 +57,32 @@ pub fn create<T: Object>(
 ) -> Result<Arc<T>, StoreError> {
     restrict(tx, who, &obj, None)?;
     admit(tx, &mut obj, None)?;
-    tx.create(obj)
+    admit_new(tx, &mut obj)?;
+    let created = tx.create(obj)?;
+    created_hook(tx, created.as_ref())?;
+    Ok(created)
+}
+
+/// What only a new object goes through: a pod's ServiceAccount.
+fn admit_new<T: Object>(tx: &mut Tx<'_>, obj: &mut T) -> Result<(), StoreError> {
+    let obj: &mut dyn Any = obj;
+    if let Some(pod) = obj.downcast_mut::<Pod>() {
+        // An invalid pod is left to the store, which refuses it naming every field.
+        if pod.validate().is_empty() {
+            service_account::admit_pod(tx, pod)?;
+        }
+    }
+    Ok(())
+}
+
+/// What follows a creation in its transaction: a namespace's `default`
+/// ServiceAccount.
+fn created_hook<T: Object>(tx: &mut Tx<'_>, obj: &T) -> Result<(), StoreError> {
+    let obj: &dyn Any = obj;
+    if let Some(ns) = obj.downcast_ref::<Namespace>() {
+        service_account::ensure_default(tx, &ns.metadata.name)?;
+    }
+    Ok(())
 }
 
 /// Admits a replacement from `who` and writes it. The stored object must
@@ -122,6 +148,11 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
         if old.is_some() || svc.validate().is_empty() {
             ports::admit(tx, svc, old)?;
         }
+    }
+    if let Some(pod) = obj.downcast_mut::<Pod>()
+        && let Some(old) = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>())
+    {
+        service_account::keep_on_update(pod, old);
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod gc;
 pub mod hpa;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod serviceaccount;
 pub mod taint_eviction;
 
 use crate::api::Kind;

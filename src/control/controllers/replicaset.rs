@@ -10,6 +10,7 @@ use crate::api::{
     Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
     find_condition, new_object,
 };
+use crate::control::admission::service_account;
 use crate::control::events::{EventType, Recorder};
 
 const EVENTS: Recorder = Recorder("replicaset-controller");
@@ -178,7 +179,19 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 return Ok(());
             }
             for _ in 0..plan.create {
-                let p = tx.create(pod_from_template(&cur))?;
+                let mut p = pod_from_template(&cur);
+                // Refused as admission refuses a client's pod, reported as Kubernetes does.
+                if let Err(StoreError::Forbidden(why)) = service_account::admit_pod(tx, &mut p) {
+                    EVENTS.record(
+                        tx,
+                        cur.as_ref(),
+                        EventType::Warning,
+                        "FailedCreate",
+                        &format!("Error creating: {why}"),
+                    )?;
+                    break;
+                }
+                let p = tx.create(p)?;
                 EVENTS.record(
                     tx,
                     cur.as_ref(),

@@ -215,6 +215,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ConfigMap(c) => cluster::config_map(&mut d, c),
         AnyObject::Secret(s) => cluster::secret(&mut d, s),
         AnyObject::PersistentVolumeClaim(c) => cluster::claim(&mut d, c),
+        AnyObject::ServiceAccount(sa) => cluster::service_account(&mut d, sa),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

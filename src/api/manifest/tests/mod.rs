@@ -329,13 +329,13 @@ metadata:
 
 #[test]
 fn an_unknown_kind_lists_the_supported_kinds() {
-    let text = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n";
+    let text = "apiVersion: v1\nkind: Widget\nmetadata:\n  name: web\n";
     assert_eq!(
         errors(text),
         vec![
-            "app.yaml: document 1: kind: unsupported kind \"ServiceAccount\": ork supports \
+            "app.yaml: document 1: kind: unsupported kind \"Widget\": ork supports \
              v1 Namespace, v1 Node, v1 Pod, apps/v1 ReplicaSet, apps/v1 Deployment, v1 Event, \
-             autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, v1 Secret, v1 PersistentVolumeClaim, line 2"
+             autoscaling/v2 HorizontalPodAutoscaler, v1 ConfigMap, v1 Service, v1 Endpoints, v1 Secret, v1 PersistentVolumeClaim, v1 ServiceAccount, line 2"
         ]
     );
     let text = "apiVersion: apps/v1\nkind: deployment\nmetadata:\n  name: web\n";
