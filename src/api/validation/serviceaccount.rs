@@ -77,7 +77,8 @@ mod tests {
     #[test]
     fn pod_account_fields_are_checked_by_path() {
         // (serviceAccountName, serviceAccount, automount, expected errors)
-        let cases: &[(&str, &str, Option<bool>, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, &'a str, Option<bool>, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             ("", "", None, &[]),
             ("builder", "", Some(false), &[]),
             ("builder", "builder", None, &[]),
