@@ -427,6 +427,15 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "CreationTimestamp is a timestamp representing the server time when this object was created.",
             ),
         ],
+        Kind::ServiceAccount => vec![
+            NAME,
+            col(
+                "Secrets",
+                "string",
+                "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+            ),
+            AGE,
+        ],
     }
 }
 
@@ -715,6 +724,7 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 .unwrap_or_default()
                 .into(),
         ],
+        AnyObject::ServiceAccount(sa) => vec![name(), count(sa.secrets.len()), created()],
     }
 }
 

@@ -36,6 +36,7 @@ pub mod remotecommand;
 pub mod security;
 pub mod selector;
 pub mod service;
+pub mod serviceaccount;
 pub mod statefulset;
 pub mod status;
 pub mod strategic;

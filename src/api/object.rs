@@ -12,6 +12,7 @@ use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::quota_types::{LimitRange, ResourceQuota};
 use super::service::{Endpoints, Service};
+use super::serviceaccount::ServiceAccount;
 use super::statefulset::StatefulSet;
 use super::validation::{self, FieldError};
 use super::volume::PersistentVolumeClaim;
@@ -82,6 +83,7 @@ pub enum Kind {
     StatefulSet,
     ResourceQuota,
     LimitRange,
+    ServiceAccount,
 }
 
 /// Static facts about a kind.
@@ -99,7 +101,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 18] = [
+const INFOS: [KindInfo; 19] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -280,10 +282,20 @@ const INFOS: [KindInfo; 18] = [
         short_names: &["limits"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "ServiceAccount",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "serviceaccounts",
+        singular: "serviceaccount",
+        short_names: &["sa"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -302,6 +314,7 @@ impl Kind {
         Kind::StatefulSet,
         Kind::ResourceQuota,
         Kind::LimitRange,
+        Kind::ServiceAccount,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -409,6 +422,7 @@ pub enum AnyObject {
     StatefulSet(Arc<StatefulSet>),
     ResourceQuota(Arc<ResourceQuota>),
     LimitRange(Arc<LimitRange>),
+    ServiceAccount(Arc<ServiceAccount>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -434,6 +448,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::StatefulSet($o) => $body,
             $crate::api::AnyObject::ResourceQuota($o) => $body,
             $crate::api::AnyObject::LimitRange($o) => $body,
+            $crate::api::AnyObject::ServiceAccount($o) => $body,
         }
     };
 }
@@ -515,6 +530,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::quota_types::LimitRange;
                 $body
             }
+            $crate::api::Kind::ServiceAccount => {
+                type $t = $crate::api::serviceaccount::ServiceAccount;
+                $body
+            }
         }
     };
 }
@@ -540,6 +559,7 @@ impl AnyObject {
             AnyObject::StatefulSet(_) => Kind::StatefulSet,
             AnyObject::ResourceQuota(_) => Kind::ResourceQuota,
             AnyObject::LimitRange(_) => Kind::LimitRange,
+            AnyObject::ServiceAccount(_) => Kind::ServiceAccount,
         }
     }
 
@@ -842,6 +862,20 @@ impl Object for Secret {
             ));
         }
         errs
+    }
+}
+
+impl Object for ServiceAccount {
+    object_common!(ServiceAccount);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.secrets != old.secrets
+            || self.image_pull_secrets != old.image_pull_secrets
+            || self.automount_service_account_token != old.automount_service_account_token
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_service_account(self)
     }
 }
 

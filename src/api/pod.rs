@@ -83,6 +83,15 @@ pub struct PodSpec {
     /// (started in order, kept running, stopped after the app containers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub init_containers: Vec<Container>,
+    /// The ServiceAccount the pod runs as; admission defaults it to `default`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// Deprecated alias of `serviceAccountName`, kept equal to it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_account: String,
+    /// Whether a service-account token is mounted: only `false` is supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount_service_account_token: Option<bool>,
 }
 
 impl PodSpec {

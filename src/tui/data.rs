@@ -31,6 +31,7 @@ pub const WATCHED: &[Kind] = &[
     Kind::Job,
     Kind::DaemonSet,
     Kind::StatefulSet,
+    Kind::ServiceAccount,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

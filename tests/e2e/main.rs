@@ -38,6 +38,7 @@ mod runtime;
 mod scheduling;
 mod secrets;
 mod security_context;
+mod serviceaccounts;
 mod services;
 mod statefulsets;
 mod top;

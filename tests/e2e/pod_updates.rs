@@ -54,7 +54,7 @@ fn validate_warn_never_drops_a_security_setting() {
     let c = Cluster::start(0, "process");
     let yaml = pod("100", "busybox").replace(
         "  dnsPolicy: ClusterFirst\n",
-        "  hostPID: true\n  hostname: web\n",
+        "  hostPID: true\n  setHostnameAsFQDN: true\n",
     );
     let out = c.ork_stdin(&["apply", "--validate=warn", "-f", "-"], Some(&yaml));
     assert_eq!(out.status.code(), Some(1));
@@ -70,7 +70,7 @@ fn validate_warn_never_drops_a_security_setting() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("spec.hostname: not supported by ork yet"),
+        err.contains("spec.setHostnameAsFQDN: not supported by ork yet"),
         "{err}"
     );
     assert!(c.json(&["get", "pod", "fixed"]).is_some());

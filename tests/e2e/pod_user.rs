@@ -456,7 +456,12 @@ spec:
         .iter()
         .filter_map(|b| b.as_str())
         .collect();
-    assert_eq!(binds.len(), 2, "{binds:?}");
+    // The secret, the emptyDir and the container's termination-message file.
+    assert_eq!(binds.len(), 3, "{binds:?}");
+    assert!(
+        binds.iter().any(|b| b.ends_with(":/dev/termination-log")),
+        "{binds:?}"
+    );
     let node = c.nodes[0].dir.canonicalize().unwrap();
     for b in &binds {
         assert!(

@@ -1133,6 +1133,12 @@ message!(api::core::v1::Service {
     spec: "spec",
     status: "status",
 });
+message!(api::core::v1::ServiceAccount {
+    metadata: "metadata",
+    secrets: "secrets",
+    image_pull_secrets: "imagePullSecrets",
+    automount_service_account_token: "automountServiceAccountToken",
+});
 message!(api::core::v1::ServiceAccountTokenProjection {
     audience: "audience",
     expiration_seconds: "expirationSeconds",

@@ -355,6 +355,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::StatefulSet => decode_as::<apps::StatefulSet>(raw, what),
         Kind::ResourceQuota => decode_as::<core::ResourceQuota>(raw, what),
         Kind::LimitRange => decode_as::<core::LimitRange>(raw, what),
+        Kind::ServiceAccount => decode_as::<core::ServiceAccount>(raw, what),
     }
 }
 

@@ -686,6 +686,28 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::ServiceAccount;
+    let sa = core::ServiceAccount {
+        metadata: meta("default", "builder"),
+        secrets: vec![core::ObjectReference {
+            name: s("build-token"),
+            ..Default::default()
+        }],
+        image_pull_secrets: vec![core::LocalObjectReference {
+            name: s("registry"),
+        }],
+        automount_service_account_token: Some(false),
+    };
+    round_trip(
+        k,
+        wrap(k, &sa),
+        json!({"metadata": json_meta("default", "builder"),
+            "secrets": [{"name": "build-token"}],
+            "imagePullSecrets": [{"name": "registry"}],
+            "automountServiceAccountToken": false}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

@@ -20,6 +20,7 @@ mod lifecycle;
 mod pod;
 mod quota;
 mod service;
+mod serviceaccount;
 pub mod statefulset;
 mod volume;
 
@@ -31,6 +32,7 @@ pub use daemonset::{validate_controller_revision, validate_daemonset};
 pub use pod::{RUNTIME_CLASSES, validate_pod};
 pub use quota::{validate_limit_range, validate_quota};
 pub use service::{validate_endpoints, validate_service};
+pub use serviceaccount::validate_service_account;
 pub use statefulset::{validate_statefulset, validate_statefulset_update};
 pub use volume::validate_claim;
 

@@ -259,6 +259,7 @@ fn validate_container_security(
 pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
     super::volume::validate_pod_volumes(spec, path, errs);
     crate::api::field_policy::validate_defaults(path, spec, errs);
+    super::serviceaccount::validate_pod_service_account(path, spec, errs);
     if let Some(sc) = &spec.security_context {
         validate_pod_security(&format!("{path}.securityContext"), sc, errs);
     }

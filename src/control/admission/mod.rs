@@ -45,10 +45,11 @@ pub mod limits;
 pub mod node;
 mod ports;
 pub mod quota;
+pub mod service_account;
 
 use crate::api::quota_types::LimitRange;
 use crate::api::volume::PersistentVolumeClaim;
-use crate::api::{Object, Pod, Service};
+use crate::api::{Namespace, Object, Pod, Service};
 use crate::control::authz::Identity;
 use crate::control::store::{StoreError, Subresource, Tx};
 use std::any::Any;
@@ -69,7 +70,32 @@ pub fn create<T: Object>(
         limit(tx, &mut obj)?;
         quota::charge(tx, &obj)?;
     }
-    tx.create(obj)
+    admit_new(tx, &mut obj)?;
+    let created = tx.create(obj)?;
+    created_hook(tx, created.as_ref())?;
+    Ok(created)
+}
+
+/// What only a new object goes through: a pod's ServiceAccount.
+fn admit_new<T: Object>(tx: &mut Tx<'_>, obj: &mut T) -> Result<(), StoreError> {
+    let obj: &mut dyn Any = obj;
+    if let Some(pod) = obj.downcast_mut::<Pod>() {
+        // An invalid pod is left to the store, which refuses it naming every field.
+        if pod.validate().is_empty() {
+            service_account::admit_pod(tx, pod)?;
+        }
+    }
+    Ok(())
+}
+
+/// What follows a creation in its transaction: a namespace's `default`
+/// ServiceAccount.
+fn created_hook<T: Object>(tx: &mut Tx<'_>, obj: &T) -> Result<(), StoreError> {
+    let obj: &dyn Any = obj;
+    if let Some(ns) = obj.downcast_ref::<Namespace>() {
+        service_account::ensure_default(tx, &ns.metadata.name)?;
+    }
+    Ok(())
 }
 
 /// Applies the namespace's LimitRanges to a pod or claim being created.
@@ -93,12 +119,13 @@ fn limit<T: Object>(tx: &Tx<'_>, obj: &mut T) -> Result<(), StoreError> {
     })
 }
 
-/// Admits a pod a controller creates: the namespace's LimitRanges and
-/// ResourceQuotas apply to it as to a client's (a refusal is
+/// Admits a pod a controller creates: its ServiceAccount, the namespace's
+/// LimitRanges and ResourceQuotas apply to it as to a client's (a refusal is
 /// `StoreError::Forbidden` with Kubernetes' message, and changes nothing),
 /// then creates it.
 pub fn create_pod(tx: &mut Tx<'_>, mut pod: Pod) -> Result<Arc<Pod>, StoreError> {
     tx.generate_name(&mut pod)?;
+    service_account::admit_pod(tx, &mut pod)?;
     limit(tx, &mut pod)?;
     quota::charge(tx, &pod)?;
     tx.create(pod)
@@ -181,6 +208,11 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
         if old.is_some() || svc.validate().is_empty() {
             ports::admit(tx, svc, old)?;
         }
+    }
+    if let Some(pod) = obj.downcast_mut::<Pod>()
+        && let Some(old) = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>())
+    {
+        service_account::keep_on_update(pod, old);
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ use crate::api::daemonset::{
 use crate::api::hash::{fnv32a, safe_encode};
 use crate::api::wire::DeleteOptions;
 use crate::api::{Kind, Node, Object, OwnerReference, Pod, PodTemplateSpec, Time, new_object};
+use crate::control::admission;
 use crate::control::controllers::replicaset::is_available;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -443,7 +444,21 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 }
             }
             for node in &plan.create {
-                let p = tx.create(pod_for_node(&cur, &hash, node))?;
+                let p = match admission::create_pod(tx, pod_for_node(&cur, &hash, node)) {
+                    Ok(p) => p,
+                    Err(StoreError::Forbidden(why)) => {
+                        // A quota, limit range or missing ServiceAccount refused it.
+                        EVENTS.record(
+                            tx,
+                            cur.as_ref(),
+                            EventType::Warning,
+                            "FailedCreate",
+                            &format!("Error creating: {why}"),
+                        )?;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
                 EVENTS.record(
                     tx,
                     cur.as_ref(),

@@ -38,6 +38,7 @@ use crate::api::{
     Condition, EnvVar, Kind, Object, OwnerReference, Pod, PodPhase, RestartPolicy, Time,
     new_object, set_condition,
 };
+use crate::control::admission;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
@@ -725,7 +726,21 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 return Ok(());
             }
             for index in &plan.create {
-                let p = tx.create(pod_for(&cur, *index))?;
+                let p = match admission::create_pod(tx, pod_for(&cur, *index)) {
+                    Ok(p) => p,
+                    Err(StoreError::Forbidden(why)) => {
+                        // A quota, limit range or missing ServiceAccount refused it.
+                        EVENTS.record(
+                            tx,
+                            cur.as_ref(),
+                            EventType::Warning,
+                            "FailedCreate",
+                            &format!("Error creating: {why}"),
+                        )?;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
                 EVENTS.record(
                     tx,
                     cur.as_ref(),

@@ -19,6 +19,7 @@ pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod resourcequota;
+pub mod serviceaccount;
 pub mod statefulset;
 pub mod taint_eviction;
 

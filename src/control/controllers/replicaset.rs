@@ -180,8 +180,8 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 return Ok(false);
             }
             for _ in 0..plan.create {
-                // A quota or limit range may refuse the pod: say so on the
-                // set, keep what was done, and try again later.
+                // A quota, a limit range or a missing ServiceAccount may refuse
+                // the pod: say so on the set, keep what was done, and try again later.
                 let p = match admission::create_pod(tx, pod_from_template(&cur)) {
                     Ok(p) => p,
                     Err(StoreError::Forbidden(why)) => {

@@ -26,6 +26,7 @@ use crate::api::validation::statefulset::template_with_claims;
 use crate::api::volume::PersistentVolumeClaim;
 use crate::api::wire::DeleteOptions;
 use crate::api::{Kind, Object, OwnerReference, Pod, PodPhase, Time, new_object};
+use crate::control::admission;
 use crate::control::controllers::replicaset::is_available;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -419,7 +420,18 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
             }
             for p in plan.create_pods {
                 let name = p.metadata.name.clone();
-                match tx.create(p) {
+                match admission::create_pod(tx, p) {
+                    Err(StoreError::Forbidden(why)) => {
+                        // A quota, limit range or missing ServiceAccount refused it.
+                        EVENTS.record(
+                            tx,
+                            cur.as_ref(),
+                            EventType::Warning,
+                            "FailedCreate",
+                            &format!("Error creating: {why}"),
+                        )?;
+                        break;
+                    }
                     Ok(_) => EVENTS.record(
                         tx,
                         cur.as_ref(),

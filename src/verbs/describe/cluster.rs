@@ -203,3 +203,30 @@ pub(super) fn claim(d: &mut Doc, c: &PersistentVolumeClaim) {
         d.kv(0, "Capacity", q.to_string());
     }
 }
+
+pub(super) fn service_account(d: &mut Doc, sa: &crate::api::serviceaccount::ServiceAccount) {
+    meta(d, &sa.metadata, true);
+    let names = |v: Vec<&str>| {
+        if v.is_empty() {
+            "<none>".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    d.kv(
+        0,
+        "Image pull secrets",
+        names(
+            sa.image_pull_secrets
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect(),
+        ),
+    );
+    d.kv(
+        0,
+        "Mountable secrets",
+        names(sa.secrets.iter().map(|s| s.name.as_str()).collect()),
+    );
+    d.kv(0, "Tokens", "<none>");
+}

@@ -223,6 +223,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::StatefulSet(x) => workloads::statefulset(&mut d, x),
         AnyObject::ResourceQuota(q) => quota::resource_quota(&mut d, q),
         AnyObject::LimitRange(l) => quota::limit_range(&mut d, l),
+        AnyObject::ServiceAccount(sa) => cluster::service_account(&mut d, sa),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

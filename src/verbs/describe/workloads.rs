@@ -124,6 +124,13 @@ pub(super) fn template(d: &mut Doc, t: &PodTemplateSpec) {
 
 pub(super) fn pod(d: &mut Doc, p: &Pod) {
     meta(d, &p.metadata, true);
+    d.kv(0, "Service Account", p.service_account());
+    // ork mounts no token: only `false` or unset is admitted.
+    d.kv(
+        0,
+        "Service Account Token",
+        "none mounted (ork does not mount service-account tokens yet)",
+    );
     d.kv(
         0,
         "Node",
