@@ -320,12 +320,15 @@ impl Kind {
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
     /// them (`kubectl get all`: pods, services, deployments, replicasets,
     /// HPAs). Discovery publishes the category from this list.
-    pub const ALL_CATEGORY: [Kind; 5] = [
+    pub const ALL_CATEGORY: [Kind; 8] = [
         Kind::Pod,
         Kind::Service,
+        Kind::DaemonSet,
         Kind::Deployment,
         Kind::ReplicaSet,
+        Kind::StatefulSet,
         Kind::HorizontalPodAutoscaler,
+        Kind::Job,
     ];
 
     pub fn info(self) -> &'static KindInfo {
