@@ -21,6 +21,7 @@
 //! the store's cache and writes a plan in one transaction. Must not import
 //! `http` or the scheduler.
 
+use super::create_owned_pod;
 use super::{Controller, Key, owner_key, self_key};
 use crate::api::daemonset::{
     ControllerRevision, DaemonSet, DaemonSetStatus, DaemonSetStrategyType,
@@ -32,7 +33,6 @@ use crate::api::daemonset::{
 use crate::api::hash::{fnv32a, safe_encode};
 use crate::api::wire::DeleteOptions;
 use crate::api::{Kind, Node, Object, OwnerReference, Pod, PodTemplateSpec, Time, new_object};
-use crate::control::admission;
 use crate::control::controllers::replicaset::is_available;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -444,20 +444,9 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 }
             }
             for node in &plan.create {
-                let p = match admission::create_pod(tx, pod_for_node(&cur, &hash, node)) {
-                    Ok(p) => p,
-                    Err(StoreError::Forbidden(why)) => {
-                        // A quota, limit range or missing ServiceAccount refused it.
-                        EVENTS.record(
-                            tx,
-                            cur.as_ref(),
-                            EventType::Warning,
-                            "FailedCreate",
-                            &format!("Error creating: {why}"),
-                        )?;
-                        break;
-                    }
-                    Err(e) => return Err(e),
+                let pod = pod_for_node(&cur, &hash, node);
+                let Some(p) = create_owned_pod(tx, EVENTS, cur.as_ref(), pod)? else {
+                    break;
                 };
                 EVENTS.record(
                     tx,

@@ -27,6 +27,7 @@
 //!
 //! Imports the API types and the store; nothing of the node or the CLI.
 
+use super::create_owned_pod;
 use super::{Controller, Key, owner_key, self_key};
 use crate::api::batch::{
     COMPLETION_INDEX, COMPLETION_INDEX_ENV, ExitCodeOperator, Job, JobStatus,
@@ -38,7 +39,6 @@ use crate::api::{
     Condition, EnvVar, Kind, Object, OwnerReference, Pod, PodPhase, RestartPolicy, Time,
     new_object, set_condition,
 };
-use crate::control::admission;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
@@ -726,20 +726,9 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 return Ok(());
             }
             for index in &plan.create {
-                let p = match admission::create_pod(tx, pod_for(&cur, *index)) {
-                    Ok(p) => p,
-                    Err(StoreError::Forbidden(why)) => {
-                        // A quota, limit range or missing ServiceAccount refused it.
-                        EVENTS.record(
-                            tx,
-                            cur.as_ref(),
-                            EventType::Warning,
-                            "FailedCreate",
-                            &format!("Error creating: {why}"),
-                        )?;
-                        break;
-                    }
-                    Err(e) => return Err(e),
+                let Some(p) = create_owned_pod(tx, EVENTS, cur.as_ref(), pod_for(&cur, *index))?
+                else {
+                    break;
                 };
                 EVENTS.record(
                     tx,

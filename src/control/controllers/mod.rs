@@ -23,9 +23,11 @@ pub mod serviceaccount;
 pub mod statefulset;
 pub mod taint_eviction;
 
-use crate::api::Kind;
+use crate::api::{Kind, Object, Pod};
 use crate::backoff::Backoff;
-use crate::control::store::{Store, StoreError, WatchEvent};
+use crate::control::admission;
+use crate::control::events::{EventType, Recorder};
+use crate::control::store::{Store, StoreError, Tx, WatchEvent};
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -34,6 +36,33 @@ use tokio::sync::{Notify, watch};
 
 /// `(namespace, name)` of the object a reconcile is about.
 pub type Key = (String, String);
+
+/// Creates a pod `owner`'s controller made, through the admission a
+/// client's pod goes through (ServiceAccount, LimitRanges, ResourceQuotas).
+/// A refusal is recorded on the owner as a `FailedCreate` Warning, in
+/// Kubernetes' words, and answered with `None`: the caller stops creating
+/// for this pass and keeps what it did. Other errors abort the transaction.
+pub fn create_owned_pod<O: Object>(
+    tx: &mut Tx<'_>,
+    events: Recorder,
+    owner: &O,
+    pod: Pod,
+) -> Result<Option<Arc<Pod>>, StoreError> {
+    match admission::create_pod(tx, pod) {
+        Ok(p) => Ok(Some(p)),
+        Err(StoreError::Forbidden(why)) => {
+            events.record(
+                tx,
+                owner,
+                EventType::Warning,
+                "FailedCreate",
+                &format!("Error creating: {why}"),
+            )?;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// How often every object is reconciled even without a change.
 pub const RESYNC: Duration = Duration::from_secs(30);

@@ -13,7 +13,7 @@ use crate::api::{
 use crate::control::events::{EventType, Recorder};
 
 const EVENTS: Recorder = Recorder("replicaset-controller");
-use crate::control::admission;
+use super::create_owned_pod;
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
 use std::cmp::Ordering;
@@ -180,22 +180,12 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 return Ok(false);
             }
             for _ in 0..plan.create {
-                // A quota, a limit range or a missing ServiceAccount may refuse
-                // the pod: say so on the set, keep what was done, and try again later.
-                let p = match admission::create_pod(tx, pod_from_template(&cur)) {
-                    Ok(p) => p,
-                    Err(StoreError::Forbidden(why)) => {
-                        EVENTS.record(
-                            tx,
-                            cur.as_ref(),
-                            EventType::Warning,
-                            "FailedCreate",
-                            &format!("Error creating: {why}"),
-                        )?;
-                        refused = true;
-                        break;
-                    }
-                    Err(e) => return Err(e),
+                // A refused pod is reported on the set; what was done stays,
+                // and the set tries again later.
+                let Some(p) = create_owned_pod(tx, EVENTS, cur.as_ref(), pod_from_template(&cur))?
+                else {
+                    refused = true;
+                    break;
                 };
                 EVENTS.record(
                     tx,

@@ -17,6 +17,7 @@
 //! The decision is [`reconcile`] (pure, over the set, its pods and the names
 //! of existing claims); [`sync`] is the thin loop that reads and writes.
 
+use super::create_owned_pod;
 use super::{Controller, Key, owner_key, self_key};
 use crate::api::hash::{fnv32a, safe_encode};
 use crate::api::statefulset::{
@@ -26,7 +27,6 @@ use crate::api::validation::statefulset::template_with_claims;
 use crate::api::volume::PersistentVolumeClaim;
 use crate::api::wire::DeleteOptions;
 use crate::api::{Kind, Object, OwnerReference, Pod, PodPhase, Time, new_object};
-use crate::control::admission;
 use crate::control::controllers::replicaset::is_available;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -420,19 +420,8 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
             }
             for p in plan.create_pods {
                 let name = p.metadata.name.clone();
-                match admission::create_pod(tx, p) {
-                    Err(StoreError::Forbidden(why)) => {
-                        // A quota, limit range or missing ServiceAccount refused it.
-                        EVENTS.record(
-                            tx,
-                            cur.as_ref(),
-                            EventType::Warning,
-                            "FailedCreate",
-                            &format!("Error creating: {why}"),
-                        )?;
-                        break;
-                    }
-                    Ok(_) => EVENTS.record(
+                match create_owned_pod(tx, EVENTS, cur.as_ref(), p) {
+                    Ok(Some(_)) => EVENTS.record(
                         tx,
                         cur.as_ref(),
                         EventType::Normal,
@@ -442,6 +431,8 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                             cur.metadata.name
                         ),
                     )?,
+                    // Refused and reported: the next ordinals wait.
+                    Ok(None) => break,
                     Err(StoreError::AlreadyExists { .. }) => {}
                     Err(e) => return Err(e),
                 }
