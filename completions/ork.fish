@@ -87,6 +87,8 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l tls-san -d 'Another name 
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l cert-validity -d 'How long the certificates the cluster CA issues (the API\'s, nodes\') are valid; each renews itself in the last third' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l ingress-port -d 'The port Ingresses are served on over HTTP, on every address of the node (0: off). `ork up --nodes N` gives node i this port + i - 1' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l ingress-tls-port -d 'The port Ingresses are served on over HTTPS (certificates from their kubernetes.io/tls Secrets, by SNI; 0: off). `ork up --nodes N` gives node i this port + i - 1' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -149,6 +151,8 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l usage-interval -d 'How 
 complete -c ork -n "__fish_ork_using_subcommand node" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l pod-user -d 'Who process pods run as unless their securityContext says (default: nobody; the node\'s own user when it does not run as root)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l pods-dir -d 'Where pods\' files go (volumes, working directories, claims), outside the private data dir [default: /var/lib/ork/pods/<node id> as root, DIR/pods otherwise]' -r -F
+complete -c ork -n "__fish_ork_using_subcommand node" -l ingress-port -d 'The port Ingresses are served on over HTTP, on every address of the node (0: off). `ork up --nodes N` gives node i this port + i - 1' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l ingress-tls-port -d 'The port Ingresses are served on over HTTPS (certificates from their kubernetes.io/tls Secrets, by SNI; 0: off). `ork up --nodes N` gives node i this port + i - 1' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F

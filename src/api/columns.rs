@@ -436,6 +436,44 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
             ),
             AGE,
         ],
+        Kind::Ingress => vec![
+            NAME,
+            col(
+                "Class",
+                "string",
+                "The IngressClass that serves the Ingress.",
+            ),
+            col(
+                "Hosts",
+                "string",
+                "Hosts that incoming requests are matched against.",
+            ),
+            col(
+                "Address",
+                "string",
+                "Addresses of the load balancer serving the Ingress.",
+            ),
+            col(
+                "Ports",
+                "string",
+                "Ports of the load balancer serving the Ingress.",
+            ),
+            AGE,
+        ],
+        Kind::IngressClass => vec![
+            NAME,
+            col(
+                "Controller",
+                "string",
+                "The controller that serves the class.",
+            ),
+            col(
+                "Parameters",
+                "string",
+                "A reference to the class's parameters.",
+            ),
+            AGE,
+        ],
     }
 }
 
@@ -725,6 +763,29 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 .into(),
         ],
         AnyObject::ServiceAccount(sa) => vec![name(), count(sa.secrets.len()), created()],
+        AnyObject::Ingress(i) => vec![
+            name(),
+            or_none(i.spec.ingress_class_name.clone().unwrap_or_default()).into(),
+            i.hosts_text().into(),
+            i.address_text().into(),
+            i.ports_text().into(),
+            created(),
+        ],
+        AnyObject::IngressClass(c) => {
+            let params = c.spec.parameters.as_ref().map_or_else(
+                || "<none>".to_string(),
+                |p| match &p.api_group {
+                    Some(g) => format!("{}.{g}/{}", p.kind, p.name),
+                    None => format!("{}/{}", p.kind, p.name),
+                },
+            );
+            vec![
+                name(),
+                c.spec.controller.clone().into(),
+                params.into(),
+                created(),
+            ]
+        }
     }
 }
 

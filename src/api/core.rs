@@ -54,7 +54,7 @@ impl NamespaceStatus {
 pub const RUNTIME_LABEL_PREFIX: &str = "runtime.ork.dev/";
 
 /// Whether a node keeps this label of its Node up to date itself (its
-/// hostname, OS, architecture, runtimes, `node.kubernetes.io/…`); every
+/// hostname, OS, architecture, runtimes, ingress ports, `node.kubernetes.io/…`); every
 /// other label, and the taints, are set when it first registers and are an
 /// admin's afterwards.
 pub fn node_owns_label(key: &str) -> bool {
@@ -63,6 +63,7 @@ pub fn node_owns_label(key: &str) -> bool {
         "kubernetes.io/hostname" | "kubernetes.io/os" | "kubernetes.io/arch" | "ork.dev/runtime"
     ) || key.starts_with("node.kubernetes.io/")
         || key.starts_with(RUNTIME_LABEL_PREFIX)
+        || super::ingress::is_port_label(key)
 }
 
 /// A machine that runs pods. Registered by its node daemon.

@@ -141,6 +141,10 @@ const INSTEAD: &[(&str, &str)] = &[
         "only /dev/termination-log (the default)",
     ),
     ("terminationMessagePolicy", "only File (the default)"),
+    (
+        "resource",
+        "ork's Ingress backends are Services: use service with a name and a port",
+    ),
 ];
 
 /// Volume sources of cloud and network storage ork's nodes do not mount.

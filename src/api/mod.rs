@@ -18,6 +18,7 @@ pub mod explain;
 pub mod field_policy;
 pub mod fields;
 pub mod hash;
+pub mod ingress;
 pub mod managed_fields;
 pub mod manifest;
 pub mod merge;

@@ -8,6 +8,7 @@ use super::batch::Job;
 use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
 use super::daemonset::{ControllerRevision, DaemonSet};
+use super::ingress::{Ingress, IngressClass};
 use super::meta::ObjectMeta;
 use super::pod::Pod;
 use super::quota_types::{LimitRange, ResourceQuota};
@@ -84,6 +85,8 @@ pub enum Kind {
     ResourceQuota,
     LimitRange,
     ServiceAccount,
+    Ingress,
+    IngressClass,
 }
 
 /// Static facts about a kind.
@@ -101,7 +104,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 19] = [
+const INFOS: [KindInfo; 21] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -292,10 +295,30 @@ const INFOS: [KindInfo; 19] = [
         short_names: &["sa"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "Ingress",
+        group: "networking.k8s.io",
+        version: "v1",
+        api_version: "networking.k8s.io/v1",
+        plural: "ingresses",
+        singular: "ingress",
+        short_names: &["ing"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "IngressClass",
+        group: "networking.k8s.io",
+        version: "v1",
+        api_version: "networking.k8s.io/v1",
+        plural: "ingressclasses",
+        singular: "ingressclass",
+        short_names: &[],
+        namespaced: false,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -315,6 +338,8 @@ impl Kind {
         Kind::ResourceQuota,
         Kind::LimitRange,
         Kind::ServiceAccount,
+        Kind::Ingress,
+        Kind::IngressClass,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -426,6 +451,8 @@ pub enum AnyObject {
     ResourceQuota(Arc<ResourceQuota>),
     LimitRange(Arc<LimitRange>),
     ServiceAccount(Arc<ServiceAccount>),
+    Ingress(Arc<Ingress>),
+    IngressClass(Arc<IngressClass>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -452,6 +479,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ResourceQuota($o) => $body,
             $crate::api::AnyObject::LimitRange($o) => $body,
             $crate::api::AnyObject::ServiceAccount($o) => $body,
+            $crate::api::AnyObject::Ingress($o) => $body,
+            $crate::api::AnyObject::IngressClass($o) => $body,
         }
     };
 }
@@ -537,6 +566,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::serviceaccount::ServiceAccount;
                 $body
             }
+            $crate::api::Kind::Ingress => {
+                type $t = $crate::api::ingress::Ingress;
+                $body
+            }
+            $crate::api::Kind::IngressClass => {
+                type $t = $crate::api::ingress::IngressClass;
+                $body
+            }
         }
     };
 }
@@ -563,6 +600,8 @@ impl AnyObject {
             AnyObject::ResourceQuota(_) => Kind::ResourceQuota,
             AnyObject::LimitRange(_) => Kind::LimitRange,
             AnyObject::ServiceAccount(_) => Kind::ServiceAccount,
+            AnyObject::Ingress(_) => Kind::Ingress,
+            AnyObject::IngressClass(_) => Kind::IngressClass,
         }
     }
 
@@ -879,6 +918,26 @@ impl Object for ServiceAccount {
     }
     fn validate(&self) -> Vec<FieldError> {
         validation::validate_service_account(self)
+    }
+}
+
+spec_status_object!(Ingress, validation::validate_ingress);
+
+impl Object for IngressClass {
+    object_common!(IngressClass);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_ingress_class(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        if self.spec.controller != old.spec.controller {
+            return vec![FieldError::new("spec.controller", "field is immutable")];
+        }
+        vec![]
     }
 }
 

@@ -74,6 +74,42 @@ pub struct UpArgs {
     pub pods: PodArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// With --nodes N, node i serves Ingresses on these ports + i - 1.
+    #[command(flatten)]
+    pub ingress: IngressArgs,
+}
+
+/// Where a node serves Ingresses.
+#[derive(Args, Debug, Clone)]
+pub struct IngressArgs {
+    /// The port Ingresses are served on over HTTP, on every address of the
+    /// node (0: off). `ork up --nodes N` gives node i this port + i - 1.
+    #[arg(
+        long,
+        env = "ORK_INGRESS_PORT",
+        default_value_t = 80,
+        value_name = "PORT"
+    )]
+    pub ingress_port: u16,
+    /// The port Ingresses are served on over HTTPS (certificates from their
+    /// kubernetes.io/tls Secrets, by SNI; 0: off). `ork up --nodes N` gives
+    /// node i this port + i - 1.
+    #[arg(
+        long,
+        env = "ORK_INGRESS_TLS_PORT",
+        default_value_t = 443,
+        value_name = "PORT"
+    )]
+    pub ingress_tls_port: u16,
+}
+
+impl IngressArgs {
+    fn ports(&self) -> crate::node::ingress::Ports {
+        crate::node::ingress::Ports {
+            http: self.ingress_port,
+            https: self.ingress_tls_port,
+        }
+    }
 }
 
 /// Who pods run as on a node.
@@ -212,6 +248,8 @@ pub struct NodeArgs {
     /// DIR/pods otherwise].
     #[arg(long, value_name = "DIR")]
     pub pods_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub ingress: IngressArgs,
 }
 
 impl PodArgs {
@@ -364,6 +402,7 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
             labels,
             usage_interval: a.usage_interval,
             allow_host_paths: a.allow_host_paths.clone(),
+            ingress: a.ingress.ports(),
             taints: a
                 .taints
                 .iter()
@@ -395,6 +434,7 @@ fn spawn_child_node(
     runtime: RuntimeKind,
     allow_host_paths: &[PathBuf],
     pods: &PodArgs,
+    ingress: crate::node::ingress::Ports,
 ) -> Result<ChildNode> {
     let exe = std::env::current_exe().map_err(|source| CliError::Io {
         what: "finding the ork binary",
@@ -440,6 +480,12 @@ fn spawn_child_node(
                 .flat_map(|p| [std::ffi::OsStr::new("--allow-host-path"), p.as_os_str()]),
         )
         .args(pods.args())
+        .args([
+            "--ingress-port".to_string(),
+            ingress.http.to_string(),
+            "--ingress-tls-port".to_string(),
+            ingress.https.to_string(),
+        ])
         .stdin(std::process::Stdio::null())
         .stdout(log)
         .stderr(err)
@@ -492,6 +538,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                     usage_interval: crate::node::usage::DEFAULT_INTERVAL,
                     taints: vec![],
                     allow_host_paths: a.allow_host_paths.clone(),
+                    ingress: a.ingress.ports(),
                 },
                 a.pods.settings(None),
             )
@@ -527,6 +574,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                     runtime,
                     &a.allow_host_paths,
                     &a.pods,
+                    a.ingress.ports().nth(u16::try_from(i - 1).unwrap_or(0)),
                 )?);
             }
             println!(

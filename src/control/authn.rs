@@ -166,6 +166,23 @@ impl Facts for StoreFacts<'_> {
         {
             return true;
         }
+        // Every node serves ork's Ingresses, so it reads their TLS Secrets.
+        if resource == "secrets" {
+            use crate::api::ingress::{CLASS, Ingress, IngressClass};
+            let ork_default = self
+                .0
+                .get::<IngressClass>("", CLASS)
+                .is_some_and(|c| c.is_default());
+            let tls_of_ingress = self
+                .0
+                .list::<Ingress>(Some(namespace))
+                .iter()
+                .filter(|i| i.served_by_ork(ork_default))
+                .any(|i| i.spec.tls.iter().any(|t| t.secret_name == name));
+            if tls_of_ingress {
+                return true;
+            }
+        }
         self.0.pods_on_node(node).iter().any(|p| {
             p.metadata.namespace == namespace
                 && pod_uses(p)

@@ -271,7 +271,14 @@ fn deny(id: &Identity, a: &Attributes, why: &str) -> Decision {
 }
 
 /// Groups whose namespaced resources are workloads.
-const WORKLOAD_GROUPS: &[&str] = &["", "apps", "autoscaling", "batch", "policy"];
+const WORKLOAD_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "autoscaling",
+    "batch",
+    "policy",
+    "networking.k8s.io",
+];
 
 /// Decides one request.
 pub fn authorize(id: &Identity, a: &Attributes, facts: &dyn Facts) -> Decision {
@@ -348,6 +355,9 @@ fn user(id: &Identity, role: Role, a: &Attributes) -> Decision {
             _ => deny(id, a, "admins only"),
         };
     }
+    if a.is("networking.k8s.io", "ingressclasses") && !read {
+        return deny(id, a, "IngressClasses are changed by admins only");
+    }
     if !WORKLOAD_GROUPS.contains(&a.group.as_str()) {
         return deny(id, a, "not a workload API");
     }
@@ -402,6 +412,8 @@ fn node(id: &Identity, me: &str, a: &Attributes, facts: &dyn Facts) -> Decision 
             _ => own("read what its pods use"),
         },
         ("", "services" | "endpoints") if a.is_read() => Decision::Allow,
+        // Every node serves every Ingress of ork's class.
+        ("networking.k8s.io", "ingresses" | "ingressclasses") if a.is_read() => Decision::Allow,
         ("", "events") => match a.verb.as_str() {
             // The content of a write (what it is about) is checked on admission.
             "create" | "update" | "patch" => Decision::Allow,

@@ -3,8 +3,9 @@
 //! the Node ([`super::register`]), then run its tasks until shutdown: the
 //! endpoint the control daemon reaches ([`super::server`]), heartbeats,
 //! usage reports ([`super::usage`]), the pod sync ([`super::pods`]), and,
-//! except on hollow nodes, the service proxy ([`super::proxy`]) and the
-//! watches behind configMap and secret volumes ([`super::volumes`]).
+//! except on hollow nodes, the service proxy ([`super::proxy`]), the
+//! ingress server ([`super::ingress`]) and the watches behind configMap and
+//! secret volumes ([`super::volumes`]).
 //!
 //! Pods' files go to the pods dir (`--pods-dir`; by default
 //! `/var/lib/ork/pods/<node id>` when the daemon is root, else the data
@@ -74,6 +75,8 @@ pub struct Config {
     pub taints: Vec<crate::api::placement::Taint>,
     /// Host directories `hostPath` volumes may use (none: hostPath is refused).
     pub allow_host_paths: Vec<PathBuf>,
+    /// Where Ingresses are served (0: not at all); hollow nodes serve none.
+    pub ingress: super::ingress::Ports,
 }
 
 /// Who pods run as and where their files go ([`start_with`]); the default
@@ -346,8 +349,26 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
     let mut node =
         register::node_object(&cfg, host_ip, node_port, &runtimes.names(), &opened.version);
     node.status.conditions.extend(opened.conditions.clone());
+    // The ingress ports, bound before registering so the Node says which it serves.
+    let ingress = if cfg.runtime == RuntimeKind::Fake {
+        super::ingress::Bound::default()
+    } else {
+        super::ingress::bind(cfg.ingress)
+    };
+    node.metadata.labels.extend(ingress.labels());
     register::register_when_reachable(&client, &node).await?;
     tracing::info!(node = %cfg.name, runtimes = ?runtimes.names(), address = %host_ip, "node registered");
+    for line in &ingress.failures {
+        super::worker::record_event(
+            &client,
+            &cfg.name,
+            crate::api::AnyObject::Node(Arc::new(node.clone())),
+            "Warning",
+            "IngressPortUnavailable",
+            line,
+        )
+        .await;
+    }
     let (shutdown, rx) = watch::channel(false);
     let services = super::proxy::Services::default();
     let (config_tx, config_changes) = watch::channel(0u64);
@@ -396,6 +417,11 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         tokio::spawn(pods::sync_pods(shared, synced_tx, rx.clone())),
     ];
     if cfg.runtime != RuntimeKind::Fake {
+        tasks.push(tokio::spawn(super::ingress::run(
+            client.clone(),
+            ingress,
+            rx.clone(),
+        )));
         tasks.push(tokio::spawn(super::proxy::run(
             client.clone(),
             local,

@@ -18,6 +18,7 @@ pub mod daemon;
 pub mod downward;
 pub mod env;
 pub mod forward;
+pub mod ingress;
 pub mod join;
 pub mod machine;
 pub mod pods;

@@ -165,6 +165,10 @@ async fn register(client: &Client, node: &Node) -> Result<(), ClientError> {
             tracing::warn!(taint = %t.describe(), "--taint applies when a node first registers; this Node exists, so an admin taints it (ork taint)");
         }
     }
+    // The ingress ports are what this start serves: none of an earlier one's.
+    existing.metadata.labels.retain(|k, _| {
+        !crate::api::ingress::is_port_label(k) || node.metadata.labels.contains_key(k)
+    });
     let mut updated = if existing.metadata.labels != before {
         client.replace(&existing).await?
     } else {
@@ -260,6 +264,7 @@ mod tests {
             usage_interval: Duration::from_secs(5),
             taints: vec![],
             allow_host_paths: vec![],
+            ingress: Default::default(),
         };
         let n = node_object(
             &cfg,

@@ -32,6 +32,7 @@ pub const WATCHED: &[Kind] = &[
     Kind::DaemonSet,
     Kind::StatefulSet,
     Kind::ServiceAccount,
+    Kind::Ingress,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

@@ -222,6 +222,9 @@ fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {
         .env("ORK_LOG", "debug")
         .env("ORK_USAGE_INTERVAL", "1s")
         .env("ORK_HPA_SYNC_PERIOD", "2s")
+        // Tests that serve Ingresses give free ports themselves.
+        .env("ORK_INGRESS_PORT", "0")
+        .env("ORK_INGRESS_TLS_PORT", "0")
         .spawn()
         .unwrap()
 }
@@ -663,6 +666,8 @@ impl Up {
             .arg("--data-dir")
             .arg(&data)
             .env("ORK_CONFIG", &config)
+            .env("ORK_INGRESS_PORT", "0")
+            .env("ORK_INGRESS_TLS_PORT", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

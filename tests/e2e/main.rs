@@ -15,6 +15,7 @@ mod docs_examples;
 mod downward;
 mod failover;
 mod hardening;
+mod ingress;
 mod init_containers;
 mod jobs;
 mod join;

@@ -181,6 +181,8 @@ pub fn of_kind(kind: Kind) -> Option<&'static Type> {
         Kind::Endpoints => t::<core::Endpoints>(),
         Kind::Secret => t::<core::Secret>(),
         Kind::PersistentVolumeClaim => t::<core::PersistentVolumeClaim>(),
+        Kind::Ingress => t::<k8s_pb::api::networking::v1::Ingress>(),
+        Kind::IngressClass => t::<k8s_pb::api::networking::v1::IngressClass>(),
         // A kind without its message here still has its pod template's.
         _ => None,
     }

@@ -1646,3 +1646,70 @@ message!(
         when_scaled: "whenScaled",
     }
 );
+message!(api::networking::v1::Ingress {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::networking::v1::IngressSpec {
+    ingress_class_name: "ingressClassName",
+    default_backend: "defaultBackend",
+    tls: "tls",
+    rules: "rules",
+});
+message!(api::networking::v1::IngressBackend {
+    service: "service",
+    resource: "resource",
+});
+message!(api::networking::v1::IngressServiceBackend {
+    name: "name",
+    port: "port",
+});
+message!(api::networking::v1::ServiceBackendPort {
+    name: "name",
+    number: "?number",
+});
+message!(api::networking::v1::IngressTls {
+    hosts: "hosts",
+    secret_name: "secretName",
+});
+message!(api::networking::v1::IngressRule {
+    host: "host",
+    ingress_rule_value: "",
+});
+message!(api::networking::v1::IngressRuleValue { http: "http" });
+message!(api::networking::v1::HttpIngressRuleValue { paths: "paths" });
+message!(api::networking::v1::HttpIngressPath {
+    path: "path",
+    path_type: "pathType",
+    backend: "backend",
+});
+message!(api::networking::v1::IngressStatus {
+    load_balancer: "loadBalancer"
+});
+message!(api::networking::v1::IngressLoadBalancerStatus { ingress: "ingress" });
+message!(api::networking::v1::IngressLoadBalancerIngress {
+    ip: "ip",
+    hostname: "hostname",
+    ports: "ports",
+});
+message!(api::networking::v1::IngressPortStatus {
+    port: "?port",
+    protocol: "protocol",
+    error: "error",
+});
+message!(api::networking::v1::IngressClass {
+    metadata: "metadata",
+    spec: "spec",
+});
+message!(api::networking::v1::IngressClassSpec {
+    controller: "controller",
+    parameters: "parameters",
+});
+message!(api::networking::v1::IngressClassParametersReference {
+    a_pi_group: "apiGroup",
+    kind: "kind",
+    name: "name",
+    scope: "scope",
+    namespace: "namespace",
+});

@@ -356,6 +356,8 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::ResourceQuota => decode_as::<core::ResourceQuota>(raw, what),
         Kind::LimitRange => decode_as::<core::LimitRange>(raw, what),
         Kind::ServiceAccount => decode_as::<core::ServiceAccount>(raw, what),
+        Kind::Ingress => decode_as::<pb::api::networking::v1::Ingress>(raw, what),
+        Kind::IngressClass => decode_as::<pb::api::networking::v1::IngressClass>(raw, what),
     }
 }
 

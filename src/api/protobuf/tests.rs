@@ -708,6 +708,90 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::Ingress;
+    use k8s_pb::api::networking::v1 as net;
+    let service = |name: &str, number: Option<i32>, port: Option<&str>| net::IngressBackend {
+        service: Some(net::IngressServiceBackend {
+            name: s(name),
+            port: Some(net::ServiceBackendPort {
+                name: port.map(str::to_string),
+                number,
+            }),
+        }),
+        resource: None,
+    };
+    let ing = net::Ingress {
+        metadata: meta("default", "web"),
+        spec: Some(net::IngressSpec {
+            ingress_class_name: s("ork"),
+            default_backend: Some(service("web", Some(80), None)),
+            tls: vec![net::IngressTls {
+                hosts: vec!["a.example".into()],
+                secret_name: s("a-tls"),
+            }],
+            rules: vec![net::IngressRule {
+                host: s("a.example"),
+                ingress_rule_value: Some(net::IngressRuleValue {
+                    http: Some(net::HttpIngressRuleValue {
+                        paths: vec![net::HttpIngressPath {
+                            path: s("/api"),
+                            path_type: s("Prefix"),
+                            backend: Some(service("api", Some(0), Some("http"))),
+                        }],
+                    }),
+                }),
+            }],
+        }),
+        status: Some(net::IngressStatus {
+            load_balancer: Some(net::IngressLoadBalancerStatus {
+                ingress: vec![net::IngressLoadBalancerIngress {
+                    ip: s("127.0.0.1"),
+                    hostname: None,
+                    ports: vec![net::IngressPortStatus {
+                        port: Some(80),
+                        protocol: s("TCP"),
+                        error: None,
+                    }],
+                }],
+            }),
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &ing),
+        json!({"metadata": json_meta("default", "web"),
+            "spec": {"ingressClassName": "ork",
+                "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
+                "tls": [{"hosts": ["a.example"], "secretName": "a-tls"}],
+                "rules": [{"host": "a.example", "http": {"paths": [{"path": "/api", "pathType": "Prefix",
+                    "backend": {"service": {"name": "api", "port": {"name": "http"}}}}]}}]},
+            "status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1", "ports": [{"port": 80, "protocol": "TCP"}]}]}}}),
+    );
+    done.push(k);
+
+    let k = Kind::IngressClass;
+    let class = net::IngressClass {
+        metadata: meta("", "external-lb"),
+        spec: Some(net::IngressClassSpec {
+            controller: s("example.com/ingress-controller"),
+            parameters: Some(net::IngressClassParametersReference {
+                a_pi_group: s("k8s.example.com"),
+                kind: s("IngressParameters"),
+                name: s("external-lb"),
+                scope: None,
+                namespace: None,
+            }),
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &class),
+        json!({"metadata": json_meta("", "external-lb"),
+            "spec": {"controller": "example.com/ingress-controller",
+                "parameters": {"apiGroup": "k8s.example.com", "kind": "IngressParameters", "name": "external-lb"}}}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

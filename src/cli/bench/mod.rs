@@ -348,6 +348,7 @@ async fn hollow_nodes(
             usage_interval: Duration::from_secs(3600),
             taints: vec![],
             allow_host_paths: vec![],
+            ingress: Default::default(),
         })
         .collect();
     let started: Vec<_> = futures::stream::iter(cfgs)

@@ -15,6 +15,7 @@ pub mod deployment;
 pub mod endpoints;
 pub mod gc;
 pub mod hpa;
+pub mod ingress;
 pub mod job;
 pub mod node_lifecycle;
 pub mod replicaset;

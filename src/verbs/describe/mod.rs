@@ -6,6 +6,7 @@
 
 mod batch;
 mod cluster;
+mod ingress;
 mod quota;
 mod workloads;
 
@@ -224,6 +225,8 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ResourceQuota(q) => quota::resource_quota(&mut d, q),
         AnyObject::LimitRange(l) => quota::limit_range(&mut d, l),
         AnyObject::ServiceAccount(sa) => cluster::service_account(&mut d, sa),
+        AnyObject::Ingress(i) => ingress::ingress(&mut d, i),
+        AnyObject::IngressClass(c) => ingress::ingress_class(&mut d, c),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()
