@@ -50,6 +50,8 @@ spec:
           import http.server, os
           class H(http.server.BaseHTTPRequestHandler):
               protocol_version = "HTTP/1.1"
+              wbufsize = 65536  # one write per answer (no Nagle stall)
+              disable_nagle_algorithm = True
               def do_GET(s):
                   s.send_response(200); s.send_header("Content-Length", "2"); s.end_headers(); s.wfile.write(b"ok")
               def log_message(s, *a): pass
