@@ -462,6 +462,56 @@ fn the_documentations_ingress_examples_apply_but_resource_backends() {
         c.json(&["get", "ingress", "ingress-resource-backend"])
             .is_none()
     );
+    let d = c.ok(&["describe", "ingress", "simple-fanout-example"]);
+    for want in [
+        "foo.bar.com",
+        "/foo (Prefix)",
+        "service1:4200",
+        "/bar (Prefix)",
+        "service2:8080",
+    ] {
+        assert!(d.contains(want), "{want}: {d}");
+    }
+}
+
+#[test]
+fn a_node_that_cannot_bind_its_ingress_port_says_so_and_runs_on() {
+    let taken = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let tls = free_port().to_string();
+    let mut c = Cluster::start(0, "process");
+    c.add_node_with(
+        "n1",
+        "process",
+        &["--ingress-port", &port, "--ingress-tls-port", &tls],
+    );
+    let events = c.wait_json(
+        "the IngressPortUnavailable event",
+        Duration::from_secs(10),
+        &[
+            "get",
+            "events",
+            "--field-selector",
+            "reason=IngressPortUnavailable",
+        ],
+        |v| v["items"].as_array().is_some_and(|i| !i.is_empty()),
+    );
+    let e = &events["items"][0];
+    assert_eq!(e["type"], "Warning");
+    assert_eq!(e["involvedObject"]["kind"], "Node");
+    assert_eq!(e["involvedObject"]["name"], "n1");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with(&format!("cannot serve Ingress HTTP on port {port}: ")),
+        "{msg}"
+    );
+    assert!(msg.contains("the node runs without it"), "{msg}");
+    // The node is Ready and serves HTTPS, which it could bind.
+    let node = c.json(&["get", "node", "n1"]).unwrap();
+    let labels = &node["metadata"]["labels"];
+    assert!(labels["ingress.ork.dev/http-port"].is_null(), "{labels}");
+    assert_eq!(labels["ingress.ork.dev/https-port"], tls.as_str());
+    drop(taken);
 }
 
 #[test]
