@@ -563,6 +563,26 @@ mod tests {
     }
 
     #[test]
+    fn nodes_read_ingresses_and_only_admins_change_ingress_classes() {
+        let a = Identity::Node("a".into());
+        let ok = |id: &Identity, m: &str, p: &str| decide(id, m, p, "").allowed();
+        let ings = "/apis/networking.k8s.io/v1/namespaces/default/ingresses";
+        let classes = "/apis/networking.k8s.io/v1/ingressclasses";
+        assert!(ok(&a, "GET", ings));
+        assert!(ok(&a, "GET", &format!("{classes}/ork")));
+        assert!(!ok(&a, "POST", ings));
+        assert!(!ok(&a, "PUT", &format!("{ings}/web/status")));
+        assert!(!ok(&a, "DELETE", &format!("{classes}/ork")));
+        let (edit, view) = (user(Role::Edit), user(Role::View));
+        assert!(ok(&edit, "POST", ings));
+        assert!(ok(&view, "GET", ings));
+        assert!(!ok(&view, "POST", ings));
+        assert!(ok(&edit, "GET", classes));
+        assert!(!ok(&edit, "POST", classes));
+        assert!(ok(&user(Role::Admin), "POST", classes));
+    }
+
+    #[test]
     fn a_node_reaches_only_its_own_node_pods_and_what_they_use() {
         let a = Identity::Node("a".into());
         let d = |m: &str, p: &str, q: &str| decide(&a, m, p, q);
