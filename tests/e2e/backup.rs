@@ -302,18 +302,28 @@ fn the_control_daemon_writes_scheduled_backups_and_keeps_the_newest() {
         ],
     );
     c.ok(&["create", "configmap", "kept", "--from-literal", "a=b"]);
-    let mut seen = std::collections::BTreeSet::new();
-    wait_for("four scheduled backups", Duration::from_secs(30), || {
-        let now: Vec<PathBuf> = std::fs::read_dir(&backups)
-            .ok()?
+    let list = || -> Vec<PathBuf> {
+        std::fs::read_dir(&backups)
+            .into_iter()
+            .flatten()
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "gz"))
-            .collect();
-        assert!(now.len() <= 2, "more than --backup-keep: {now:?}");
+            .collect()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    wait_for("four scheduled backups", Duration::from_secs(30), || {
+        let now = list();
+        // The newest is renamed in before the oldest goes.
+        assert!(now.len() <= 3, "more than --backup-keep: {now:?}");
         seen.extend(now);
         (seen.len() >= 4).then_some(())
     });
+    wait_for(
+        "exactly --backup-keep backups",
+        Duration::from_secs(10),
+        || (list().len() == 2).then_some(()),
+    );
     let newest = seen.iter().rev().find(|p| p.exists()).unwrap();
     assert_eq!(mode(newest), 0o600);
     let read = ork::control::backup::read(std::fs::File::open(newest).unwrap()).unwrap();
