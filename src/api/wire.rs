@@ -22,6 +22,12 @@ pub const USER_CERTIFICATE_PATH: &str = "/apis/ork.dev/v1/usercertificates";
 pub const HEARTBEATS_PATH: &str = "/apis/ork.dev/v1/heartbeats";
 /// The path that re-encrypts every Secret under a new key.
 pub const ROTATE_KEY_PATH: &str = "/apis/ork.dev/v1/secrets/rotate-key";
+/// The path that streams a backup of the whole store (admins only).
+pub const BACKUP_PATH: &str = "/apis/ork.dev/v1/backup";
+/// Response headers of a backup: its revision, object count and sealing key id.
+pub const BACKUP_REVISION_HEADER: &str = "x-ork-backup-revision";
+pub const BACKUP_OBJECTS_HEADER: &str = "x-ork-backup-objects";
+pub const BACKUP_KEY_HEADER: &str = "x-ork-backup-key-id";
 
 /// A node's heartbeat path.
 pub fn heartbeat_path(node: &str) -> String {
@@ -553,6 +559,15 @@ pub struct HeartbeatList {
 pub struct Heartbeat {
     pub node: String,
     pub seconds_ago: f64,
+}
+
+/// What a backup's response headers announce.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BackupInfo {
+    pub revision: u64,
+    pub objects: u64,
+    /// The id of the key its Secrets are sealed with, when it holds any.
+    pub key_id: Option<u32>,
 }
 
 /// The answer to `POST /apis/ork.dev/v1/secrets/rotate-key`.

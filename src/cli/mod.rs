@@ -7,6 +7,7 @@
 //! This module may use every other module; none may use it.
 
 mod apply;
+mod backup;
 mod bench;
 mod config;
 mod create;
@@ -173,6 +174,12 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Print a shell completion script.
     Completion(misc::CompletionArgs),
+    /// Write a consistent snapshot of every object to a file (admins only; Secrets stay sealed).
+    Backup(backup::BackupArgs),
+    /// Make a new control daemon data dir from a backup (offline).
+    Restore(backup::RestoreArgs),
+    /// Copy a stopped control daemon's store into a new one, verified (offline).
+    Migrate(backup::MigrateArgs),
     /// Build images locally, without a registry: `ork image build-busybox`.
     Image(image::ImageArgs),
     /// Runs one container process and records how it ended (used by the process runtime).
@@ -319,6 +326,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Version(a) => misc::version(g, a).await,
         Command::Config(a) => config::config(g, a),
         Command::Completion(a) => misc::completion(a),
+        Command::Backup(a) => backup::backup(&ctx(g)?.client, a).await,
+        Command::Restore(a) => backup::restore(a),
+        Command::Migrate(a) => backup::migrate(a),
         Command::Image(a) => image::image(a).await,
         Command::Shim { .. } | Command::Pause => Ok(()),
     }

@@ -148,6 +148,8 @@ pub struct ControlArgs {
     /// What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`.
     #[arg(long, value_enum, default_value = "metadata")]
     pub audit_log: crate::control::audit::Level,
+    #[command(flatten)]
+    pub backups: super::backup::ScheduleArgs,
 }
 
 /// The API's certificate.
@@ -207,8 +209,9 @@ impl From<StrategyChoice> for crate::scheduler::Strategy {
 
 #[derive(Args, Debug)]
 pub struct NodeArgs {
-    /// URL of the control daemon.
-    #[arg(long, value_name = "URL")]
+    /// URL of the control daemon; several, separated by commas, for a node
+    /// that moves to the next one when its current one stops answering.
+    #[arg(long, value_name = "URL[,URL...]")]
     pub join: String,
     /// File holding the node join token (the control daemon's node.token);
     /// or give the token itself with --token.
@@ -323,6 +326,7 @@ async fn start_control(cfg: control_daemon::Config) -> Result<control_daemon::Ru
 
 pub async fn control(a: ControlArgs) -> Result<()> {
     let dir = a.data_dir.unwrap_or_else(default_data_dir);
+    let schedule = a.backups.schedule(&dir)?;
     let running = start_control(control_daemon::Config {
         data_dir: dir.clone(),
         listen: a.listen,
@@ -344,7 +348,23 @@ pub async fn control(a: ControlArgs) -> Result<()> {
         running.url,
         dir.join("node.token").display()
     );
+    let (stop_backups, stopped) = tokio::sync::watch::channel(false);
+    if let Some(s) = schedule {
+        println!(
+            "backups: every {} into {}, keeping {}",
+            humantime::format_duration(s.every),
+            s.dir.display(),
+            s.keep
+        );
+        tokio::spawn(crate::control::backup::run_schedule(
+            running.store.clone(),
+            dir.clone(),
+            s,
+            stopped,
+        ));
+    }
     interrupted().await;
+    let _ = stop_backups.send(true);
     running.shutdown().await;
     Ok(())
 }

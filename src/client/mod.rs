@@ -16,6 +16,8 @@ pub use kubeconfig::{Credentials, Kubeconfig};
 pub use watcher::{Change, watcher};
 
 use crate::tls::LiveCert;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::api::wire::{self, ApplyRequest, ApplyResponse, ExecParams, WatchLine, WriteParams};
 use crate::api::{AnyObject, Kind, Object, Status};
@@ -83,14 +85,53 @@ pub struct List<T> {
     pub resource_version: u64,
 }
 
-/// A connection to one ork API server.
+/// A connection to an ork API served by one or several control daemons.
+///
+/// `server` may list several URLs separated by commas (`https://a:7700,https://b:7700`):
+/// requests go to the current one, and a request that cannot connect to it
+/// (refused, unreachable, TLS handshake failed) is sent to the next one,
+/// which becomes current for every clone of this client. A request that
+/// reached a server is never sent twice.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
-    base: String,
+    servers: Arc<[String]>,
+    current: Arc<AtomicUsize>,
     token: String,
     /// The client certificate presented, when there is one (renewable).
     identity: Option<LiveCert>,
+}
+
+/// The URLs of a comma-separated server list, without trailing slashes;
+/// each must start with `scheme` when given.
+pub fn server_list(servers: &str) -> Result<Vec<String>> {
+    let list: Vec<String> = servers
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if list.is_empty() {
+        return Err(ClientError::Invalid(format!(
+            "no server URL in {servers:?}"
+        )));
+    }
+    for s in &list {
+        if !s.starts_with("https://") && !s.starts_with("http://") {
+            return Err(ClientError::Invalid(format!(
+                "server {s:?} must start with https:// or http://"
+            )));
+        }
+        if s.split("://").nth(1).is_none_or(str::is_empty) {
+            return Err(ClientError::Invalid(format!("server {s:?} names no host")));
+        }
+    }
+    let scheme = |s: &str| s.split("://").next().unwrap_or_default().to_string();
+    if list.iter().any(|s| scheme(s) != scheme(&list[0])) {
+        return Err(ClientError::Invalid(format!(
+            "servers {servers:?} mix http:// and https://"
+        )));
+    }
+    Ok(list)
 }
 
 impl Client {
@@ -132,7 +173,8 @@ impl Client {
     /// Like [`Client::connect`], presenting `identity` (a certificate the
     /// caller may renew in place).
     pub fn with_identity(c: &Credentials, identity: Option<LiveCert>) -> Result<Self> {
-        let base = c.server.trim_end_matches('/').to_string();
+        let servers = server_list(&c.server)?;
+        let base = servers.join(",");
         let invalid = |m: String| ClientError::Invalid(m);
         crate::tls::install_crypto();
         let mut b = reqwest::Client::builder()
@@ -167,7 +209,8 @@ impl Client {
         let http = b.build().map_err(|e| invalid(e.to_string()))?;
         Ok(Client {
             http,
-            base,
+            servers: servers.into(),
+            current: Default::default(),
             token: c.token.as_deref().unwrap_or("").trim().to_string(),
             identity,
         })
@@ -182,8 +225,8 @@ impl Client {
         ca_hash: [u8; 32],
     ) -> Result<(Self, std::sync::Arc<crate::tls::PinnedCa>)> {
         crate::tls::install_crypto();
-        let base = server.trim_end_matches('/').to_string();
-        if !base.starts_with("https://") {
+        let servers = server_list(server)?;
+        if !servers[0].starts_with("https://") {
             return Err(ClientError::Invalid(format!(
                 "a node joins over https://, not {server:?}"
             )));
@@ -198,7 +241,8 @@ impl Client {
         Ok((
             Client {
                 http,
-                base,
+                servers: servers.into(),
+                current: Default::default(),
                 token: token.trim().to_string(),
                 identity: None,
             },
@@ -223,8 +267,15 @@ impl Client {
         self.identity.as_ref()
     }
 
+    /// The server requests go to now.
     pub fn server(&self) -> &str {
-        &self.base
+        let i = self.current.load(Ordering::Relaxed) % self.servers.len();
+        &self.servers[i]
+    }
+
+    /// Every server this client may use, in order.
+    pub fn servers(&self) -> &[String] {
+        &self.servers
     }
 
     /// The bearer token this client sends.
@@ -233,7 +284,9 @@ impl Client {
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let rb = self.http.request(method, format!("{}{path}", self.base));
+        let rb = self
+            .http
+            .request(method, format!("{}{path}", self.server()));
         if self.token.is_empty() {
             rb
         } else {
@@ -247,7 +300,7 @@ impl Client {
         } else {
             rb
         };
-        let resp = rb.send().await.map_err(|e| self.unreachable(&e))?;
+        let resp = self.execute(rb).await?;
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -264,16 +317,72 @@ impl Client {
         }
     }
 
-    fn unreachable(&self, e: &reqwest::Error) -> ClientError {
-        let mut reason = e.to_string();
-        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-        while let Some(s) = src {
-            reason = s.to_string();
-            src = s.source();
+    /// Sends a request to the current server; when it cannot connect and
+    /// there are others, to the next ones in turn. The first that answers
+    /// becomes current.
+    async fn execute(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+        let req = rb.build().map_err(|e| self.unreachable(&e))?;
+        let n = self.servers.len();
+        // The server the request was made for (normally the current one).
+        let start = self
+            .servers
+            .iter()
+            .position(|s| req.url().as_str().starts_with(s.as_str()))
+            .unwrap_or(0);
+        let mut failures: Vec<String> = vec![];
+        for attempt in 0..n {
+            let i = (start + attempt) % n;
+            let mut r = match req.try_clone() {
+                Some(r) => r,
+                // A streamed body goes once, to the current server.
+                None if attempt == 0 => return self.execute_once(req).await,
+                None => break,
+            };
+            if attempt > 0 {
+                *r.url_mut() = rebase(req.url(), &self.servers[start], &self.servers[i])
+                    .ok_or_else(|| ClientError::Invalid(format!("bad URL {}", req.url())))?;
+            }
+            match self.http.execute(r).await {
+                Ok(resp) => {
+                    if i != start {
+                        let _ = self.current.compare_exchange(
+                            start,
+                            i,
+                            Ordering::Relaxed,
+                            Ordering::Relaxed,
+                        );
+                        tracing::info!(server = %self.servers[i], "switched to another API server");
+                    }
+                    return Ok(resp);
+                }
+                Err(e) if e.is_connect() && n > 1 => {
+                    failures.push(format!("{}: {}", self.servers[i], root_cause(&e)));
+                }
+                Err(e) => {
+                    return Err(ClientError::Unreachable {
+                        url: self.servers[i].clone(),
+                        reason: root_cause(&e),
+                    });
+                }
+            }
         }
+        Err(ClientError::Unreachable {
+            url: self.servers.join(","),
+            reason: failures.join("; "),
+        })
+    }
+
+    async fn execute_once(&self, req: reqwest::Request) -> Result<reqwest::Response> {
+        self.http
+            .execute(req)
+            .await
+            .map_err(|e| self.unreachable(&e))
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> ClientError {
         ClientError::Unreachable {
-            url: self.base.clone(),
-            reason,
+            url: self.server().to_string(),
+            reason: root_cause(e),
         }
     }
 
@@ -517,6 +626,36 @@ impl Client {
         self.post_json(wire::ROTATE_KEY_PATH).await
     }
 
+    /// Streams a backup of the whole store (admins only): its body as it
+    /// comes, with the revision and object count the server announced.
+    pub async fn backup(&self) -> Result<(wire::BackupInfo, BoxStream<'static, Result<Bytes>>)> {
+        let resp = self
+            .send(self.request(reqwest::Method::GET, wire::BACKUP_PATH), false)
+            .await?;
+        let num = |h: &str| {
+            resp.headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let info = wire::BackupInfo {
+            revision: num(wire::BACKUP_REVISION_HEADER).unwrap_or(0),
+            objects: num(wire::BACKUP_OBJECTS_HEADER).unwrap_or(0),
+            key_id: num(wire::BACKUP_KEY_HEADER).map(|k| k as u32),
+        };
+        let base = self.server().to_string();
+        let body = resp
+            .bytes_stream()
+            .map(move |r| {
+                r.map_err(|e| ClientError::Unreachable {
+                    url: base.clone(),
+                    reason: root_cause(&e),
+                })
+            })
+            .boxed();
+        Ok((info, body))
+    }
+
     /// GETs a path and returns its body as it came, undecoded.
     pub async fn get_bytes(&self, path: &str) -> Result<Bytes> {
         let resp = self
@@ -560,7 +699,7 @@ impl Client {
                 !opts.follow,
             )
             .await?;
-        let base = self.base.clone();
+        let base = self.server().to_string();
         Ok(resp
             .bytes_stream()
             .map(move |r| {
@@ -590,10 +729,8 @@ impl Client {
             .request(reqwest::Method::POST, &path)
             .query(&q)
             .header(reqwest::header::CONNECTION, "Upgrade")
-            .header(reqwest::header::UPGRADE, proto)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
+            .header(reqwest::header::UPGRADE, proto);
+        let resp = self.execute(resp).await?;
         if resp.status() != reqwest::StatusCode::SWITCHING_PROTOCOLS {
             // Not upgraded: an error, which `send`'s handling explains.
             let code = resp.status().as_u16();
@@ -625,7 +762,7 @@ impl Client {
         let resp = self
             .send(self.request(reqwest::Method::GET, &path).query(&q), false)
             .await?;
-        let url = format!("{}{path}", self.base);
+        let url = format!("{}{path}", self.server());
         let bytes = resp.bytes_stream();
         let stream = futures::stream::unfold(
             (bytes, Vec::<u8>::new(), url, false),
@@ -661,6 +798,24 @@ impl Client {
     }
 }
 
+/// The innermost cause of a request's failure (reqwest's own message names
+/// only the step).
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut reason = e.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        reason = s.to_string();
+        src = s.source();
+    }
+    reason
+}
+
+/// `url` (made for server `from`) sent to server `to` instead.
+fn rebase(url: &reqwest::Url, from: &str, to: &str) -> Option<reqwest::Url> {
+    let rest = url.as_str().strip_prefix(from)?;
+    reqwest::Url::parse(&format!("{to}{rest}")).ok()
+}
+
 fn parse_event(kind: Kind, line: &[u8], url: &str) -> Result<WatchEvent> {
     let protocol = |m: String| ClientError::Protocol {
         url: url.to_string(),
@@ -688,5 +843,54 @@ fn parse_event(kind: Kind, line: &[u8], url: &str) -> Result<WatchEvent> {
                 resource_version: rv,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_list_is_split_checked_and_of_one_scheme() {
+        assert_eq!(
+            server_list(" https://a:1/, https://b:2 ").unwrap(),
+            vec!["https://a:1".to_string(), "https://b:2".to_string()]
+        );
+        assert!(server_list("https://a:1,http://b:2").is_err());
+        assert!(server_list("a:1").is_err());
+        assert!(server_list(" , ").is_err());
+        assert!(server_list("https://").is_err());
+    }
+
+    fn dead_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[tokio::test]
+    async fn a_request_the_first_server_refuses_goes_to_the_next_which_stays_current() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live = format!("http://{}", listener.local_addr().unwrap());
+        let app = axum::Router::new().route(
+            "/version",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"gitVersion": "v1"})) }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let dead = format!("http://127.0.0.1:{}", dead_port());
+        let c = Client::new(&format!("{dead},{live}"), "t").unwrap();
+        assert_eq!(c.server(), dead);
+        let v = c.version().await.unwrap();
+        assert_eq!(v["gitVersion"], "v1");
+        assert_eq!(c.server(), live, "the live one is current now");
+        let clone = c.clone();
+        assert_eq!(clone.server(), live, "for clones too");
+        // Every server down: one error naming each.
+        let d2 = format!("http://127.0.0.1:{}", dead_port());
+        let c = Client::new(&format!("{dead},{d2}"), "t").unwrap();
+        let e = c.version().await.unwrap_err().to_string();
+        assert!(e.contains(&dead) && e.contains(&d2), "{e}");
     }
 }

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 /// How long the watcher waits after its first failure; it doubles up to [`MAX_DELAY`].
 pub const FIRST_DELAY: Duration = Duration::from_millis(250);
 /// The longest wait between attempts.
-pub const MAX_DELAY: Duration = Duration::from_secs(2);
+pub const MAX_DELAY: Duration = Duration::from_secs(1);
 
 /// What a [`watcher`] saw.
 #[derive(Debug)]

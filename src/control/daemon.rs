@@ -316,6 +316,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         scheduling_strategy: cfg.scheduling_strategy,
         audit,
         fairness: Default::default(),
+        data_dir: cfg.data_dir.clone(),
     });
     controllers::replicaset::start(store.clone(), rx.clone());
     controllers::resourcequota::start(store.clone(), rx.clone());

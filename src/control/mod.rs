@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod authn;
 pub mod authz;
+pub mod backup;
 pub mod controllers;
 pub mod daemon;
 pub mod events;

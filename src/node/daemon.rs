@@ -58,7 +58,8 @@ pub fn node_id(data_dir: &std::path::Path) -> Result<String, crate::sys::SysErro
 /// How `ork node` runs.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The control daemon's URL.
+    /// The control daemon's URL, or several separated by commas (the node
+    /// moves to the next one on connection errors).
     pub join: String,
     /// The join token (`K10<ca hash>::<id>.<secret>`); needed only until
     /// the node has its credentials (`node.kubeconfig` in its data dir).
@@ -316,7 +317,9 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
     volume_roots.adopt_claims();
     let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id).await?;
     let runtimes = opened.runtimes;
-    let (host, port) = host_and_port(&cfg.join);
+    // `--join` may list several control daemons; the first one tells which
+    // address of this machine they reach.
+    let (host, port) = host_and_port(cfg.join.split(',').next().unwrap_or(&cfg.join));
     let host_ip = machine::address_towards(&host, port);
     let identity = super::join::credentials(
         &cfg.data_dir,

@@ -257,7 +257,13 @@ pub async fn renew_if_due(
     let key_pem = key.serialize_pem();
     let trusted =
         String::from_utf8_lossy(id.credentials.ca_pem.as_deref().unwrap_or_default()).into_owned();
-    save(data_dir, client.server(), &trusted, &issued, &key_pem)?;
+    save(
+        data_dir,
+        &client.servers().join(","),
+        &trusted,
+        &issued,
+        &key_pem,
+    )?;
     id.cert.replace(
         tls::certs_from_pem(issued.certificate.as_bytes(), "node certificate")?,
         tls::key_from_pem(key_pem.as_bytes(), "node key")?,

@@ -204,7 +204,8 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     /// More `ork control` arguments (e.g. `--scheduling-strategy binpack`).
     pub control_args: Vec<String>,
-    listen: String,
+    /// Where `start_control` listens (kept across restarts).
+    pub listen: String,
 }
 
 fn spawn_logged(cmd: &mut Command, log: &Path) -> Child {

@@ -7,6 +7,7 @@ mod harness;
 mod access;
 mod auth;
 mod autoscale;
+mod backup;
 mod cli_habits;
 mod configmaps;
 mod daemonsets;

@@ -13,6 +13,7 @@
 
 mod access;
 mod apply;
+mod backup;
 mod discovery;
 mod eviction;
 mod field_validation;
@@ -73,6 +74,8 @@ pub struct App {
     pub audit: AuditLog,
     /// Concurrency budgets per class of caller.
     pub fairness: crate::control::fairness::Fairness,
+    /// The data dir, whose `secret.key` seals Secrets in backups.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// An error answered as a Kubernetes `Status`.
@@ -240,6 +243,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
         r = r.route("/metrics", get(metrics::prometheus));
     }
     r = apply::routes(r);
+    r = backup::routes(r);
     access::routes(r)
 }
 

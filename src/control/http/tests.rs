@@ -46,6 +46,7 @@ async fn server() -> Server {
         scheduling_strategy: Default::default(),
         audit: AuditLog::off(),
         fairness: Default::default(),
+        data_dir: dir.path().to_path_buf(),
     });
     let tls = crate::tls::server_config(&serving, crate::tls::ClientAuth::Optional(roots)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
