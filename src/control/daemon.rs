@@ -334,6 +334,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
     controllers::job::start(store.clone(), rx.clone());
     controllers::serviceaccount::start(store.clone(), rx.clone());
+    controllers::servicelb::start(store.clone(), rx.clone());
     scheduling::start(
         store.clone(),
         Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),

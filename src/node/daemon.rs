@@ -398,6 +398,8 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
     if cfg.runtime != RuntimeKind::Fake {
         tasks.push(tokio::spawn(super::proxy::run(
             client.clone(),
+            cfg.name.clone(),
+            host_ip.to_string(),
             local,
             services,
             rx.clone(),

@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod autoscale;
 mod cli_habits;
+mod cluster_ips;
 mod configmaps;
 mod daemonsets;
 mod docker;
