@@ -86,7 +86,8 @@ pub struct ServiceSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancer_source_ranges: Vec<String>,
     /// `Cluster` (default) or `Local`: node ports and load balancer ports
-    /// go only to endpoints on the node the client reached.    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// go only to endpoints on the node the client reached.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub external_traffic_policy: String,
     /// `Cluster` (default) or `Local`: the cluster IP goes only to
     /// endpoints on the client's node.

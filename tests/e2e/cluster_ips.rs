@@ -268,22 +268,12 @@ spec:
     wait_for("a ready endpoint", Duration::from_secs(30), || {
         (ready_addresses(&c, "web", "default") == 1).then_some(())
     });
+    // One HTTP/1.0 GET with busybox nc from inside the client pod: the body.
     let fetch = |ip: &str, port: u16| {
-        let out = c.ork(&[
-            "exec",
-            "-n",
-            "other",
-            "client",
-            "--",
-            "wget",
-            "-q",
-            "-T",
-            "3",
-            "-O",
-            "-",
-            &format!("http://{ip}:{port}/"),
-        ]);
-        String::from_utf8_lossy(&out.stdout).to_string()
+        let script = format!("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {ip} {port}");
+        let out = c.ork(&["exec", "-n", "other", "client", "--", "sh", "-c", &script]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string()
     };
     let ip = cluster_ip(&c, "web", "default");
     let body = wait_for(
