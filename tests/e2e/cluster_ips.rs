@@ -159,6 +159,18 @@ fn the_node_and_process_pods_reach_a_cluster_ip_over_tcp_and_udp() {
     });
     assert_eq!(answer, "echo ping");
 
+    // sessionAffinity: ClientIP keeps this client on one replica.
+    c.apply(&echo_app("echo", 80, "  sessionAffinity: ClientIP\n"));
+    let first = wait_for("affinity to hold", Duration::from_secs(10), || {
+        let answers: std::collections::BTreeSet<String> = (0..10)
+            .filter_map(|_| get_from(None, &format!("{ip}:80")).ok())
+            .collect();
+        (answers.len() == 1).then(|| answers.into_iter().next().unwrap())
+    });
+    for _ in 0..20 {
+        assert_eq!(get_from(None, &format!("{ip}:80")).unwrap(), first);
+    }
+
     // A process pod started after the service: its variables name the
     // cluster IP and declared port, and it reaches the service there; one
     // with enableServiceLinks: false has no variables.
