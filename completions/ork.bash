@@ -1675,6 +1675,7 @@ _ork() {
             ;;
         ork__subcmd__control)
             opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --backup-schedule --backup-keep --backup-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --service-cidr --tls-san --tls-cert --tls-key --cert-validity --audit-log --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1698,6 +1699,10 @@ _ork() {
                     ;;
                 --scheduling-strategy)
                     COMPREPLY=($(compgen -W "spread binpack" -- "${cur}"))
+                    return 0
+                    ;;
+                --service-cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --tls-san)
@@ -6107,6 +6112,7 @@ _ork() {
             ;;
         ork__subcmd__up)
             opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --ingress-port --ingress-tls-port --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --service-cidr --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6129,6 +6135,10 @@ _ork() {
                     return 0
                     ;;
                 --node-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-cidr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

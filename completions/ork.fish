@@ -84,6 +84,7 @@ process\t'Containers as plain host processes (`command` + `args`; the image is n
 docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence after which a node counts as NotReady' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l service-cidr -d 'The range Services\' cluster IPs are allocated from (IPv4, /8 to /28; its tenth address is kept for the cluster DNS service)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l pod-user -d 'Who process pods run as unless their securityContext says (default: nobody; the node\'s own user when it does not run as root)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-san -d 'Another name or address the API\'s certificate covers (repeatable); the listen address, hostname, machine addresses and localhost always are' -r
@@ -122,6 +123,7 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l node-grace -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l hpa-sync-period -d 'How often HorizontalPodAutoscalers are evaluated' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l scheduling-strategy -d '`spread` (least-allocated: emptiest nodes first) or `binpack` (most-allocated: fill nodes before using more)' -r -f -a "spread\t''
 binpack\t''"
+complete -c ork -n "__fish_ork_using_subcommand control" -l service-cidr -d 'The range Services\' cluster IPs are allocated from (IPv4, /8 to /28; its tenth address is kept for the cluster DNS service)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l tls-san -d 'Another name or address the API\'s certificate covers (repeatable); the listen address, hostname, machine addresses and localhost always are' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
 complete -c ork -n "__fish_ork_using_subcommand control" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F

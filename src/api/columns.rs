@@ -648,7 +648,7 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
             name(),
             or(&s.spec.type_, "ClusterIP").into(),
             or_none(s.spec.cluster_ip.clone()).into(),
-            "<none>".into(),
+            s.external_ip_text().into(),
             s.ports_text().into(),
             created(),
             or_none(join_labels(&s.spec.selector)).into(),

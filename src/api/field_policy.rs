@@ -133,10 +133,6 @@ const INSTEAD: &[(&str, &str)] = &[
         "only default-scheduler (the default): ork has one scheduler",
     ),
     (
-        "enableServiceLinks",
-        "only true (the default): ork always sets the <NAME>_SERVICE_HOST/PORT variables",
-    ),
-    (
         "terminationMessagePath",
         "only /dev/termination-log (the default)",
     ),
@@ -319,18 +315,6 @@ pub fn validate_defaults(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>)
                 ),
             ));
         }
-    }
-    if spec.enable_service_links == Some(false) {
-        errs.push(FieldError::new(
-            format!("{path}.enableServiceLinks"),
-            format!(
-                "false is not supported by ork yet: {}",
-                INSTEAD
-                    .iter()
-                    .find(|(n, _)| *n == "enableServiceLinks")
-                    .map_or("remove it", |(_, w)| *w)
-            ),
-        ));
     }
 }
 

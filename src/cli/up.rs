@@ -67,6 +67,10 @@ pub struct UpArgs {
     /// Silence after which a node counts as NotReady.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub node_grace: Duration,
+    /// The range Services' cluster IPs are allocated from (IPv4, /8 to /28;
+    /// its tenth address is kept for the cluster DNS service).
+    #[arg(long, default_value = crate::api::service::SERVICE_CIDR, value_name = "CIDR")]
+    pub service_cidr: crate::api::service::ServiceRange,
     /// A host directory pods may mount with `hostPath` (repeatable; none by default).
     #[arg(long = "allow-host-path", value_name = "DIR")]
     pub allow_host_paths: Vec<PathBuf>,
@@ -143,6 +147,10 @@ pub struct ControlArgs {
     /// (most-allocated: fill nodes before using more).
     #[arg(long, value_enum, default_value = "spread")]
     pub scheduling_strategy: StrategyChoice,
+    /// The range Services' cluster IPs are allocated from (IPv4, /8 to /28;
+    /// its tenth address is kept for the cluster DNS service).
+    #[arg(long, default_value = crate::api::service::SERVICE_CIDR, value_name = "CIDR")]
+    pub service_cidr: crate::api::service::ServiceRange,
     #[command(flatten)]
     pub tls: TlsArgs,
     /// What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`.
@@ -327,6 +335,7 @@ async fn start_control(cfg: control_daemon::Config) -> Result<control_daemon::Ru
 pub async fn control(a: ControlArgs) -> Result<()> {
     let dir = a.data_dir.unwrap_or_else(default_data_dir);
     let schedule = a.backups.schedule(&dir)?;
+    crate::control::admission::cluster_ip::set_range(a.service_cidr);
     let running = start_control(control_daemon::Config {
         data_dir: dir.clone(),
         listen: a.listen,
@@ -528,6 +537,7 @@ fn spawn_child_node(
 pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
     let runtime = a.runtime.resolve();
+    crate::control::admission::cluster_ip::set_range(a.service_cidr);
     let control = start_control(control_daemon::Config {
         data_dir: dir.clone(),
         listen: a.listen,

@@ -336,6 +336,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     controllers::job::start(store.clone(), rx.clone());
     controllers::serviceaccount::start(store.clone(), rx.clone());
     controllers::ingress::start(store.clone(), rx.clone());
+    controllers::servicelb::start(store.clone(), rx.clone());
     scheduling::start(
         store.clone(),
         Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),

@@ -427,6 +427,8 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         )));
         tasks.push(tokio::spawn(super::proxy::run(
             client.clone(),
+            cfg.name.clone(),
+            host_ip.to_string(),
             local,
             services,
             rx.clone(),

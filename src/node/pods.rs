@@ -69,6 +69,7 @@ impl Pods {
         keep_sandbox: bool,
     ) -> tokio::task::JoinHandle<()> {
         let runtimes = self.shared.runtimes.clone();
+        let services = self.shared.services.clone();
         tokio::spawn(async move {
             for (name, i) in instances {
                 let Some(rt) = runtimes.get(name) else {
@@ -78,6 +79,7 @@ impl Pods {
                 let _ = rt.remove(&i.id).await;
             }
             if !keep_sandbox {
+                services.leave(&uid);
                 for rt in runtimes.all() {
                     let _ = rt.remove_pod(&uid).await;
                 }

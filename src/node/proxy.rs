@@ -1,42 +1,91 @@
-//! The service proxy every node runs: it watches Services and Endpoints and,
-//! for each service port with ready endpoints, listens on the port's cluster
-//! port (on loopback, and on the Docker gateway for containers) and, for
-//! NodePort services, on its node port on every address. Each new connection
-//! goes to the next ready endpoint, round robin; one that refuses is skipped.
-//! A port without ready endpoints is not listened on, so clients get
-//! "connection refused" at once instead of a hang. Listeners use
-//! SO_REUSEPORT, so several node daemons on one machine serve the same port.
+//! The service proxy every node runs: it watches Services and Endpoints
+//! and serves every service port that has ready endpoints:
 //!
-//! Talks to the API only through `client`; the decisions (which ports, which
-//! backends) are [`plan`], a pure function.
+//! - at the service's cluster IP and declared port on the node (any
+//!   `127.x` address binds on Linux's loopback), for the node itself and
+//!   its process pods;
+//! - at the same address inside the network namespace of every Docker pod
+//!   of this node ([`netns`]: sockets bound there by a thread that enters
+//!   the namespace, served from here), kept in step as pods and services
+//!   come and go; a pod whose namespace cannot be entered reaches services
+//!   at the Docker gateway and the cluster ports;
+//! - at its cluster port on loopback and the Docker gateway;
+//! - for NodePort and LoadBalancer services, at the node port on every
+//!   address; for a LoadBalancer listing this node's address in its status,
+//!   at the declared port on every address too, to clients in
+//!   `loadBalancerSourceRanges` only.
+//!
+//! TCP and UDP alike ([`relay`]): each new connection or flow goes to the
+//! next ready endpoint, round robin (one that refuses is skipped), or to the
+//! client's last one under `sessionAffinity: ClientIP`. Traffic policies
+//! `Local` keep it to this node's endpoints (internal for the cluster IP,
+//! external for node and load balancer ports). A port without ready
+//! endpoints is not listened on, so clients get "connection refused" at
+//! once instead of a hang. Listeners use SO_REUSEPORT, so several node
+//! daemons on one machine serve the same addresses.
+//!
+//! Talks to the API only through `client`; the decisions (which addresses,
+//! which backends) are [`plan`], a pure function.
 
-use crate::api::{AnyObject, Endpoints, Kind, Service};
+mod netns;
+pub mod relay;
+
+use crate::api::service::Cidr;
+use crate::api::{AnyObject, Endpoints, Kind, Protocol, Service};
 use crate::client::{Change, Client, ListParams, watcher};
 use futures::{FutureExt, StreamExt};
-use std::collections::{BTreeMap, HashMap};
+use relay::{Shared, Target};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-/// How long a connection to an endpoint may take before the next is tried.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a pod waits for the proxy to serve its namespace.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The services the proxy knows, for the `<NAME>_SERVICE_*` variables of
-/// pods that start on this node.
-#[derive(Clone, Default)]
-pub struct Services(Arc<RwLock<ServiceMap>>);
+/// The services the proxy knows (for the service variables of pods that
+/// start on this node), and the pod network namespaces it serves.
+#[derive(Clone)]
+pub struct Services {
+    map: Arc<RwLock<ServiceMap>>,
+    /// Pods whose namespace the proxy serves cluster IPs in.
+    joined: Arc<RwLock<HashSet<String>>>,
+    tx: mpsc::UnboundedSender<PodNet>,
+    rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<PodNet>>>>,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Services {
+            map: Arc::default(),
+            joined: Arc::default(),
+            tx,
+            rx: Arc::new(Mutex::new(Some(rx))),
+        }
+    }
+}
 
 /// Services by (namespace, name).
 type ServiceMap = BTreeMap<(String, String), Arc<Service>>;
 
+/// A pod network namespace coming or going.
+enum PodNet {
+    Join {
+        uid: String,
+        path: PathBuf,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    Leave(String),
+}
+
 impl Services {
     /// The services of a namespace.
     pub fn of(&self, ns: &str) -> Vec<Arc<Service>> {
-        self.0
+        self.map
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
@@ -44,146 +93,282 @@ impl Services {
             .map(|(_, s)| s.clone())
             .collect()
     }
+
+    /// Whether pod `uid`'s namespace is served cluster IPs.
+    pub fn serves_pod(&self, uid: &str) -> bool {
+        self.joined
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(uid)
+    }
+
+    /// Serves cluster IPs inside pod `uid`'s network namespace at `path`
+    /// (again after its sandbox changed); returns once they are listened
+    /// on, or why they cannot be.
+    pub async fn join(&self, uid: &str, path: PathBuf) -> Result<(), String> {
+        netns::supported()?;
+        let (done, answer) = oneshot::channel();
+        self.tx
+            .send(PodNet::Join {
+                uid: uid.to_string(),
+                path,
+                done,
+            })
+            .map_err(|_| "the node's service proxy is not running".to_string())?;
+        match tokio::time::timeout(JOIN_TIMEOUT, answer).await {
+            Ok(Ok(Ok(()))) => {
+                self.joined
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(uid.to_string());
+                Ok(())
+            }
+            Ok(Ok(Err(e))) => Err(e),
+            _ => Err("the node's service proxy did not answer".into()),
+        }
+    }
+
+    /// Stops serving pod `uid`'s namespace (its sockets close).
+    pub fn leave(&self, uid: &str) {
+        let was = self
+            .joined
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(uid);
+        if was {
+            let _ = self.tx.send(PodNet::Leave(uid.to_string()));
+        }
+    }
 }
 
-/// One listening address and the endpoints behind it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Where a route listens: on the node, or in every served pod namespace.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Listen {
+    pub in_pods: bool,
+    pub addr: SocketAddr,
+    pub protocol: Protocol,
+}
+
+/// One listening address and where its clients go.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Route {
-    pub listen: SocketAddr,
-    pub backends: Vec<SocketAddr>,
+    pub listen: Listen,
+    pub target: Target,
+}
+
+/// The node a plan is for.
+pub struct Here<'a> {
+    /// Its name (endpoints' `nodeName`).
+    pub node: &'a str,
+    /// The address it registered: it serves a load balancer whose status lists it.
+    pub address: &'a str,
+    /// Where cluster ports are served (loopback, the Docker gateway).
+    pub local: &'a [IpAddr],
 }
 
 /// What to listen on and where to send, from the services and endpoints.
-/// Ports without ready endpoints are left out (refused). Pure.
+/// Ports without ready endpoints (for the policy in force) are left out
+/// (refused); of two load balancers wanting one port, the first by
+/// namespace and name has it. Pure.
 pub fn plan(
     services: &BTreeMap<(String, String), Arc<Service>>,
     endpoints: &BTreeMap<(String, String), Arc<Endpoints>>,
-    local: &[IpAddr],
+    here: &Here<'_>,
 ) -> Vec<Route> {
     let mut out = vec![];
+    let mut lb_ports: HashSet<(u16, Protocol)> = HashSet::new();
     for (key, s) in services {
         let Some(ep) = endpoints.get(key) else {
             continue;
         };
+        let cluster_ip: Option<IpAddr> = s.spec.cluster_ip.parse().ok();
+        let serves_lb = s.is_load_balancer() && s.ingress_ips().iter().any(|ip| ip == here.address);
+        let allow: Vec<Cidr> = s
+            .spec
+            .load_balancer_source_ranges
+            .iter()
+            .filter_map(|r| r.parse().ok())
+            .collect();
         for p in &s.spec.ports {
-            let mut backends: Vec<SocketAddr> = ep
-                .ready(&p.name)
+            let all: Vec<(SocketAddr, bool)> = ep
+                .ready_on_nodes(&p.name)
                 .into_iter()
-                .filter_map(|(ip, port)| {
+                .filter_map(|(ip, port, node)| {
                     let ip: IpAddr = ip.parse().ok()?;
-                    Some(SocketAddr::new(ip, u16::try_from(port).ok()?))
+                    Some((
+                        SocketAddr::new(ip, u16::try_from(port).ok()?),
+                        node == here.node,
+                    ))
                 })
                 .collect();
-            backends.sort();
-            backends.dedup();
-            if backends.is_empty() {
-                continue;
-            }
-            if let Some(c) = p.cluster_port.and_then(|c| u16::try_from(c).ok()) {
-                for ip in local {
-                    out.push(Route {
-                        listen: SocketAddr::new(*ip, c),
-                        backends: backends.clone(),
-                    });
+            let pick = |local_only: bool| -> Vec<SocketAddr> {
+                let mut v: Vec<SocketAddr> = all
+                    .iter()
+                    .filter(|(_, mine)| *mine || !local_only)
+                    .map(|(a, _)| *a)
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let target = |backends: Vec<SocketAddr>, allow: Vec<Cidr>| Target {
+                backends,
+                affinity: s.affinity_timeout(),
+                allow,
+            };
+            let mut push = |in_pods: bool, addr: SocketAddr, t: &Target| {
+                out.push(Route {
+                    listen: Listen {
+                        in_pods,
+                        addr,
+                        protocol: p.protocol,
+                    },
+                    target: t.clone(),
+                });
+            };
+            let internal = pick(s.internal_local());
+            if !internal.is_empty() {
+                let t = target(internal, vec![]);
+                if let (Some(ip), Ok(port)) = (cluster_ip, u16::try_from(p.port)) {
+                    push(false, SocketAddr::new(ip, port), &t);
+                    push(true, SocketAddr::new(ip, port), &t);
+                }
+                if let Some(c) = p.cluster_port.and_then(|c| u16::try_from(c).ok()) {
+                    for ip in here.local {
+                        push(false, SocketAddr::new(*ip, c), &t);
+                    }
                 }
             }
-            if s.is_node_port()
-                && let Some(n) = p.node_port.and_then(|n| u16::try_from(n).ok())
+            let external = pick(s.external_local());
+            if external.is_empty() || !s.is_node_port() {
+                continue;
+            }
+            let any = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+            if let Some(n) = p.node_port.and_then(|n| u16::try_from(n).ok()) {
+                push(
+                    false,
+                    SocketAddr::new(any, n),
+                    &target(external.clone(), vec![]),
+                );
+            }
+            if let Ok(port) = u16::try_from(p.port)
+                && serves_lb
+                && lb_ports.insert((port, p.protocol))
             {
-                out.push(Route {
-                    listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), n),
-                    backends: backends.clone(),
-                });
+                push(
+                    false,
+                    SocketAddr::new(any, port),
+                    &target(external, allow.clone()),
+                );
             }
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.listen.cmp(&b.listen));
     out
 }
 
-struct Listener {
-    backends: Arc<RwLock<Vec<SocketAddr>>>,
+/// A listener: where it sends, and the task serving it.
+struct Active {
+    target: Arc<RwLock<Target>>,
     task: JoinHandle<()>,
 }
 
-fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let s = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
+/// Listeners by namespace (`None`: the node's; else a pod uid) and address.
+type Listeners = HashMap<(Option<String>, Listen), Active>;
+
+fn start(bound: netns::Bound, target: Target) -> std::io::Result<Active> {
+    let shared = Shared::new(target);
+    let t = shared.target.clone();
+    let task = match bound {
+        netns::Bound::Tcp(l) => tokio::spawn(relay::serve_tcp(
+            tokio::net::TcpListener::from_std(l)?,
+            shared,
+        )),
+        netns::Bound::Udp(u) => tokio::spawn(relay::serve_udp(
+            tokio::net::UdpSocket::from_std(u)?,
+            shared,
+        )),
     };
-    s.set_reuseaddr(true)?;
-    s.set_reuseport(true)?;
-    s.bind(addr)?;
-    s.listen(1024)
+    Ok(Active { target: t, task })
 }
 
-async fn serve(l: tokio::net::TcpListener, backends: Arc<RwLock<Vec<SocketAddr>>>) {
-    let next = Arc::new(AtomicUsize::new(0));
-    loop {
-        let mut conn = match l.accept().await {
-            Ok((c, _)) => c,
-            Err(e) => {
-                // Out of descriptors and the like: do not spin on it.
-                tracing::debug!(error = %e, "service proxy accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
+/// Applies a plan: new addresses are bound (on the node, and in each pod
+/// namespace of `pods`), gone ones closed, targets swapped in place
+/// (connections already open stay on theirs). Returns, per pod, why its
+/// namespace could not be entered.
+async fn apply(
+    listeners: &mut Listeners,
+    routes: &[Route],
+    pods: &BTreeMap<String, PathBuf>,
+) -> BTreeMap<String, String> {
+    let mut want: HashMap<(Option<String>, Listen), Target> = HashMap::new();
+    for r in routes {
+        if r.listen.in_pods {
+            for uid in pods.keys() {
+                want.insert((Some(uid.clone()), r.listen.clone()), r.target.clone());
             }
-        };
-        let list = backends.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let start = next.fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            // The next endpoint, then the ones after it if it refuses.
-            for i in 0..list.len() {
-                let b = list[(start + i) % list.len()];
-                match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(b)).await {
-                    Ok(Ok(mut up)) => {
-                        let _ = up.set_nodelay(true);
-                        let _ = conn.set_nodelay(true);
-                        let _ = tokio::io::copy_bidirectional(&mut conn, &mut up).await;
-                        return;
-                    }
-                    _ => {
-                        tracing::debug!(backend = %b, "service endpoint unreachable; trying the next")
-                    }
-                }
-            }
-        });
+        } else {
+            want.insert((None, r.listen.clone()), r.target.clone());
+        }
     }
-}
-
-/// Applies a plan: new ports are bound, gone ones closed, backends swapped
-/// in place (connections already open stay on theirs).
-fn apply(listeners: &mut HashMap<SocketAddr, Listener>, routes: Vec<Route>) {
-    let want: HashMap<SocketAddr, Vec<SocketAddr>> =
-        routes.into_iter().map(|r| (r.listen, r.backends)).collect();
-    listeners.retain(|addr, l| {
-        let keep = want.contains_key(addr);
+    listeners.retain(|k, l| {
+        let keep = want.contains_key(k);
         if !keep {
             l.task.abort();
         }
         keep
     });
-    for (addr, backends) in want {
-        if let Some(l) = listeners.get(&addr) {
-            *l.backends.write().unwrap_or_else(|e| e.into_inner()) = backends;
+    // What is new, by namespace.
+    let mut new: BTreeMap<Option<String>, Vec<(Listen, Target)>> = BTreeMap::new();
+    for (k, t) in want {
+        if let Some(l) = listeners.get(&k) {
+            let mut cur = l.target.write().unwrap_or_else(|e| e.into_inner());
+            if *cur != t {
+                *cur = t;
+            }
             continue;
         }
-        match bind(addr) {
-            Ok(sock) => {
-                let shared = Arc::new(RwLock::new(backends));
-                let task = tokio::spawn(serve(sock, shared.clone()));
-                listeners.insert(
-                    addr,
-                    Listener {
-                        backends: shared,
-                        task,
-                    },
-                );
+        new.entry(k.0).or_default().push((k.1, t));
+    }
+    let mut failed = BTreeMap::new();
+    for (ns, list) in new {
+        let addrs: Vec<(SocketAddr, Protocol)> =
+            list.iter().map(|(l, _)| (l.addr, l.protocol)).collect();
+        let bound: std::io::Result<Vec<std::io::Result<netns::Bound>>> = match &ns {
+            None => Ok(addrs.into_iter().map(|(a, p)| netns::bind(a, p)).collect()),
+            Some(uid) => {
+                let Some(path) = pods.get(uid).cloned() else {
+                    continue;
+                };
+                tokio::task::spawn_blocking(move || netns::bind_in(&path, addrs))
+                    .await
+                    .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
             }
-            Err(e) => tracing::warn!(%addr, error = %e, "service proxy cannot listen"),
+        };
+        let bound = match bound {
+            Ok(b) => b,
+            Err(e) => {
+                if let Some(uid) = &ns {
+                    failed.insert(
+                        uid.clone(),
+                        format!("entering the pod's network namespace: {e}"),
+                    );
+                }
+                continue;
+            }
+        };
+        for ((listen, target), b) in list.into_iter().zip(bound) {
+            match b.and_then(|b| start(b, target)) {
+                Ok(a) => {
+                    listeners.insert((ns.clone(), listen), a);
+                }
+                Err(e) => {
+                    tracing::warn!(addr = %listen.addr, protocol = ?listen.protocol, pod_uid = ?ns, error = %e, "service proxy cannot listen")
+                }
+            }
         }
     }
+    failed
 }
 
 fn key(o: &AnyObject) -> (String, String) {
@@ -218,10 +403,12 @@ fn follow<T>(
     }
 }
 
-/// Runs the proxy until shutdown. `local` are the addresses cluster ports
-/// are served on.
+/// Runs the proxy until shutdown. `here` says which node this is and
+/// where cluster ports are served.
 pub async fn run(
     client: Client,
+    node: String,
+    address: String,
     local: Vec<IpAddr>,
     services: Services,
     mut shutdown: watch::Receiver<bool>,
@@ -233,34 +420,84 @@ pub async fn run(
         tagged(Kind::Service),
         tagged(Kind::Endpoints)
     ));
+    let Some(mut pod_nets) = services.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        tracing::error!("the service proxy is already running");
+        return;
+    };
+    let here = Here {
+        node: &node,
+        address: &address,
+        local: &local,
+    };
     let mut endpoints: BTreeMap<(String, String), Arc<Endpoints>> = BTreeMap::new();
-    let mut listeners: HashMap<SocketAddr, Listener> = HashMap::new();
+    let mut listeners: Listeners = HashMap::new();
+    let mut pods: BTreeMap<String, PathBuf> = BTreeMap::new();
     loop {
-        let change = tokio::select! {
-            c = changes.next() => match c { Some(c) => c, None => break },
-            _ = shutdown.changed() => break,
-        };
-        // Take whatever else is ready, then plan once.
-        let mut batch = vec![change];
-        while let Some(Some(c)) = changes.next().now_or_never() {
-            batch.push(c);
-        }
-        {
-            let mut svcs = services.0.write().unwrap_or_else(|e| e.into_inner());
-            for (kind, c) in batch {
-                if kind == Kind::Service {
-                    follow(&mut svcs, c, |o| match o {
-                        AnyObject::Service(s) => Some(s),
-                        _ => None,
-                    });
-                } else {
-                    follow(&mut endpoints, c, |o| match o {
-                        AnyObject::Endpoints(e) => Some(e),
-                        _ => None,
-                    });
+        let mut waiting: Vec<(String, oneshot::Sender<Result<(), String>>)> = vec![];
+        tokio::select! {
+            c = changes.next() => {
+                let Some(change) = c else { break };
+                // Take whatever else is ready, then plan once.
+                let mut batch = vec![change];
+                while let Some(Some(c)) = changes.next().now_or_never() {
+                    batch.push(c);
+                }
+                let mut svcs = services.map.write().unwrap_or_else(|e| e.into_inner());
+                for (kind, c) in batch {
+                    if kind == Kind::Service {
+                        follow(&mut svcs, c, |o| match o {
+                            AnyObject::Service(s) => Some(s),
+                            _ => None,
+                        });
+                    } else {
+                        follow(&mut endpoints, c, |o| match o {
+                            AnyObject::Endpoints(e) => Some(e),
+                            _ => None,
+                        });
+                    }
                 }
             }
-            apply(&mut listeners, plan(&svcs, &endpoints, &local));
+            m = pod_nets.recv() => {
+                let Some(m) = m else { break };
+                let mut next = Some(m);
+                while let Some(m) = next.take() {
+                    match m {
+                        PodNet::Join { uid, path, done } => {
+                            if pods.get(&uid) != Some(&path) {
+                                // A new sandbox: its old sockets go.
+                                listeners.retain(|(ns, _), l| {
+                                    let keep = ns.as_deref() != Some(uid.as_str());
+                                    if !keep {
+                                        l.task.abort();
+                                    }
+                                    keep
+                                });
+                                pods.insert(uid.clone(), path);
+                            }
+                            waiting.push((uid, done));
+                        }
+                        PodNet::Leave(uid) => {
+                            pods.remove(&uid);
+                        }
+                    }
+                    next = pod_nets.try_recv().ok();
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+        let routes = {
+            let svcs = services.map.read().unwrap_or_else(|e| e.into_inner());
+            plan(&svcs, &endpoints, &here)
+        };
+        let failed = apply(&mut listeners, &routes, &pods).await;
+        for uid in failed.keys() {
+            pods.remove(uid);
+        }
+        for (uid, done) in waiting {
+            let _ = done.send(match failed.get(&uid) {
+                Some(why) => Err(why.clone()),
+                None => Ok(()),
+            });
         }
     }
     for (_, l) in listeners {
@@ -274,38 +511,39 @@ mod tests {
     use crate::api::new_object;
     use crate::api::service::{EndpointAddress, EndpointPort, EndpointSubset};
 
-    fn svc(name: &str, node_port: bool) -> Arc<Service> {
+    fn svc(name: &str, type_: &str) -> Service {
         let mut s = Service::test(name);
-        if node_port {
-            s.spec.type_ = "NodePort".into();
-        }
+        s.spec.type_ = type_.into();
+        s.spec.cluster_ip = "127.77.0.20".into();
         s.spec.ports[0].cluster_port = Some(20001);
-        s.spec.ports[0].node_port = node_port.then_some(30001);
-        Arc::new(s)
+        s.spec.ports[0].node_port = (type_ != "ClusterIP").then_some(30001);
+        s
     }
 
-    fn eps(name: &str, ready: &[u16], not_ready: &[u16]) -> Arc<Endpoints> {
+    /// Endpoints on 127.0.0.1: (port, node) ready, and not-ready ports.
+    fn eps(name: &str, ready: &[(u16, &str)], not_ready: &[u16]) -> Arc<Endpoints> {
         let mut e: Endpoints = new_object("default", name);
-        let addr = |_p: &u16| EndpointAddress {
+        let addr = |node: &str| EndpointAddress {
             ip: "127.0.0.1".into(),
+            node_name: node.into(),
             ..Default::default()
+        };
+        let ports = |p: u16| {
+            vec![EndpointPort {
+                port: i32::from(p),
+                ..Default::default()
+            }]
         };
         e.subsets = ready
             .iter()
-            .map(|p| EndpointSubset {
-                addresses: vec![addr(p)],
-                ports: vec![EndpointPort {
-                    port: i32::from(*p),
-                    ..Default::default()
-                }],
+            .map(|(p, n)| EndpointSubset {
+                addresses: vec![addr(n)],
+                ports: ports(*p),
                 ..Default::default()
             })
             .chain(not_ready.iter().map(|p| EndpointSubset {
-                not_ready_addresses: vec![addr(p)],
-                ports: vec![EndpointPort {
-                    port: i32::from(*p),
-                    ..Default::default()
-                }],
+                not_ready_addresses: vec![addr("n1")],
+                ports: ports(*p),
                 ..Default::default()
             }))
             .collect();
@@ -316,28 +554,138 @@ mod tests {
         ("default".into(), n.into())
     }
 
+    fn here(local: &[IpAddr]) -> Here<'_> {
+        Here {
+            node: "n1",
+            address: "10.0.0.1",
+            local,
+        }
+    }
+
+    /// `[pod:]addr/proto -> backend ports` of each route.
+    fn show(routes: &[Route]) -> Vec<String> {
+        routes
+            .iter()
+            .map(|r| {
+                let ports: Vec<String> = r
+                    .target
+                    .backends
+                    .iter()
+                    .map(|b| b.port().to_string())
+                    .collect();
+                format!(
+                    "{}{}/{:?} -> {}",
+                    if r.listen.in_pods { "pod:" } else { "" },
+                    r.listen.addr,
+                    r.listen.protocol,
+                    ports.join(",")
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn only_ready_endpoints_are_backends_and_none_means_no_listener() {
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
-        let services = BTreeMap::from([(k("a"), svc("a", false)), (k("b"), svc("b", true))]);
+        let services = BTreeMap::from([
+            (k("a"), Arc::new(svc("a", "ClusterIP"))),
+            (k("b"), Arc::new(svc("b", "NodePort"))),
+        ]);
         let endpoints = BTreeMap::from([
-            (k("a"), eps("a", &[5001, 5002], &[5003])),
+            (k("a"), eps("a", &[(5001, "n1"), (5002, "n2")], &[5003])),
             (k("b"), eps("b", &[], &[6001])),
         ]);
-        let routes = plan(&services, &endpoints, &[lo]);
+        let lo = [lo];
         assert_eq!(
-            routes,
-            [Route {
-                listen: "127.0.0.1:20001".parse().unwrap(),
-                backends: vec![
-                    "127.0.0.1:5001".parse().unwrap(),
-                    "127.0.0.1:5002".parse().unwrap()
-                ],
-            }]
+            show(&plan(&services, &endpoints, &here(&lo))),
+            [
+                "127.0.0.1:20001/TCP -> 5001,5002",
+                "127.77.0.20:80/TCP -> 5001,5002",
+                "pod:127.77.0.20:80/TCP -> 5001,5002",
+            ]
         );
-        let endpoints = BTreeMap::from([(k("b"), eps("b", &[6001], &[]))]);
-        let routes = plan(&services, &endpoints, &[lo]);
-        let listens: Vec<String> = routes.iter().map(|r| r.listen.to_string()).collect();
-        assert_eq!(listens, ["0.0.0.0:30001", "127.0.0.1:20001"]);
+        let endpoints = BTreeMap::from([(k("b"), eps("b", &[(6001, "n2")], &[]))]);
+        assert_eq!(
+            show(&plan(&services, &endpoints, &here(&lo))),
+            [
+                "0.0.0.0:30001/TCP -> 6001",
+                "127.0.0.1:20001/TCP -> 6001",
+                "127.77.0.20:80/TCP -> 6001",
+                "pod:127.77.0.20:80/TCP -> 6001",
+            ]
+        );
+    }
+
+    #[test]
+    fn local_traffic_policies_keep_to_this_nodes_endpoints() {
+        let mut s = svc("a", "NodePort");
+        s.spec.internal_traffic_policy = "Local".into();
+        let services = BTreeMap::from([(k("a"), Arc::new(s.clone()))]);
+        let endpoints = BTreeMap::from([(k("a"), eps("a", &[(5001, "n1"), (5002, "n2")], &[]))]);
+        assert_eq!(
+            show(&plan(&services, &endpoints, &here(&[]))),
+            [
+                "0.0.0.0:30001/TCP -> 5001,5002",
+                "127.77.0.20:80/TCP -> 5001",
+                "pod:127.77.0.20:80/TCP -> 5001",
+            ]
+        );
+        // No local endpoint: the node port is not served here at all.
+        s.spec.internal_traffic_policy.clear();
+        s.spec.external_traffic_policy = "Local".into();
+        let services = BTreeMap::from([(k("a"), Arc::new(s))]);
+        let endpoints = BTreeMap::from([(k("a"), eps("a", &[(5002, "n2")], &[]))]);
+        assert_eq!(
+            show(&plan(&services, &endpoints, &here(&[]))),
+            [
+                "127.77.0.20:80/TCP -> 5002",
+                "pod:127.77.0.20:80/TCP -> 5002"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_load_balancer_is_served_where_its_status_lists_the_node_first_come_per_port() {
+        let lb = |name: &str, ip: &str| {
+            let mut s = svc(name, "LoadBalancer");
+            s.spec.cluster_ip = ip.into();
+            s.spec.ports[0].protocol = Protocol::UDP;
+            s.spec.load_balancer_source_ranges = vec!["127.0.0.1/32".into()];
+            s.status.load_balancer = serde_json::json!({"ingress": [{"ip": "10.0.0.1"}]})
+                .as_object()
+                .unwrap()
+                .clone();
+            s
+        };
+        let mut elsewhere = lb("c", "127.77.0.22");
+        elsewhere.status.load_balancer = serde_json::json!({"ingress": [{"ip": "10.0.0.2"}]})
+            .as_object()
+            .unwrap()
+            .clone();
+        let services = BTreeMap::from([
+            (k("a"), Arc::new(lb("a", "127.77.0.20"))),
+            (k("b"), Arc::new(lb("b", "127.77.0.21"))),
+            (k("c"), Arc::new(elsewhere)),
+        ]);
+        let endpoints = BTreeMap::from([
+            (k("a"), eps("a", &[(5001, "n1")], &[])),
+            (k("b"), eps("b", &[(5002, "n1")], &[])),
+            (k("c"), eps("c", &[(5003, "n1")], &[])),
+        ]);
+        let routes = plan(&services, &endpoints, &here(&[]));
+        let lb_port: Vec<&Route> = routes
+            .iter()
+            .filter(|r| r.listen.addr.to_string() == "0.0.0.0:80")
+            .collect();
+        assert_eq!(lb_port.len(), 1, "{:?}", show(&routes));
+        assert_eq!(lb_port[0].target.backends[0].port(), 5001);
+        assert_eq!(lb_port[0].listen.protocol, Protocol::UDP);
+        assert_eq!(lb_port[0].target.allow.len(), 1);
+        // The cluster IPs carry no source ranges.
+        let cip = routes
+            .iter()
+            .find(|r| r.listen.addr.to_string() == "127.77.0.20:80")
+            .unwrap();
+        assert!(cip.target.allow.is_empty());
     }
 }

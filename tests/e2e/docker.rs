@@ -506,7 +506,7 @@ spec:
 }
 
 #[test]
-fn a_container_reaches_a_service_through_the_docker_gateway() {
+fn a_container_reaches_a_service_at_the_cluster_ip_its_variables_name() {
     if !docker_ready() {
         return;
     }
@@ -535,7 +535,8 @@ spec:
         &["get", "endpoints", "back"],
         |e| e["subsets"].as_array().is_some_and(|s| !s.is_empty()),
     );
-    // Started after the service: it gets BACK_SERVICE_HOST/PORT.
+    // Started after the service: it gets BACK_SERVICE_HOST/PORT, the
+    // cluster IP and declared port, served inside its network namespace.
     c.apply(&format!(
         r#"
 apiVersion: v1
@@ -559,7 +560,10 @@ spec:
             l.contains("hello from ork-test/busybox").then_some(l)
         },
     );
-    assert!(!logs.contains("via :"), "the variables are set: {logs}");
+    assert!(
+        logs.contains("via 127.77."),
+        "the variables name the cluster IP: {logs}"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod auth;
 mod autoscale;
 mod backup;
 mod cli_habits;
+mod cluster_ips;
 mod configmaps;
 mod daemonsets;
 mod docker;

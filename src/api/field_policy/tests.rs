@@ -380,7 +380,6 @@ fn kubernetes_defaults_apply_and_other_values_are_refused() {
         [
             "pod.json: document 1: spec.dnsPolicy: \"Default\" is not supported by ork yet: only ClusterFirst (the default), which is what ork's pods get, line 9",
             "pod.json: document 1: spec.schedulerName: \"mine\" is not supported by ork yet: only default-scheduler (the default): ork has one scheduler, line 10",
-            "pod.json: document 1: spec.enableServiceLinks: false is not supported by ork yet: only true (the default): ork always sets the <NAME>_SERVICE_HOST/PORT variables, line 11",
         ]
     );
     let mut spec = PodSpec::default();

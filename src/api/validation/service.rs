@@ -3,8 +3,7 @@
 //! Whether a port is free is admission's question, not this file's.
 
 use super::super::apps::IntOrString;
-use super::super::pod::Protocol;
-use super::super::service::{CLUSTER_PORTS, Endpoints, NODE_PORTS, Service};
+use super::super::service::{CLUSTER_PORTS, Cidr, Endpoints, NODE_PORTS, Service};
 use super::{FieldError, object};
 use std::collections::HashSet;
 
@@ -15,23 +14,74 @@ pub fn validate_service(s: &Service) -> Vec<FieldError> {
 
 fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
     match s.spec.type_.as_str() {
-        "" | "ClusterIP" | "NodePort" => {}
-        "LoadBalancer" | "ExternalName" => errs.push(FieldError::new(
+        "" | "ClusterIP" | "NodePort" | "LoadBalancer" => {}
+        "ExternalName" => errs.push(FieldError::new(
             "spec.type",
             format!(
-                "{:?} is not supported by ork: use ClusterIP or NodePort (every node serves NodePort services)",
+                "{:?} is not supported by ork: use ClusterIP, NodePort or LoadBalancer",
                 s.spec.type_
             ),
         )),
         other => errs.push(FieldError::new(
             "spec.type",
-            format!("unknown type {other:?}: ClusterIP or NodePort"),
+            format!("unknown type {other:?}: ClusterIP, NodePort or LoadBalancer"),
         )),
     }
     if s.is_headless() && s.is_node_port() {
         errs.push(FieldError::new(
             "spec.clusterIP",
-            "may not be \"None\" for a NodePort service",
+            format!("may not be \"None\" for a {} service", s.spec.type_),
+        ));
+    }
+    match s.spec.session_affinity.as_str() {
+        "" | "None" | "ClientIP" => {}
+        other => errs.push(FieldError::new(
+            "spec.sessionAffinity",
+            format!("{other:?}: None or ClientIP"),
+        )),
+    }
+    if let Some(t) = s
+        .spec
+        .session_affinity_config
+        .as_ref()
+        .and_then(|c| c.client_ip.as_ref())
+        .and_then(|c| c.timeout_seconds)
+        && !(1..=86400).contains(&t)
+    {
+        errs.push(FieldError::new(
+            "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+            format!("{t} is not between 1 and 86400"),
+        ));
+    }
+    for (field, v) in [
+        ("internalTrafficPolicy", &s.spec.internal_traffic_policy),
+        ("externalTrafficPolicy", &s.spec.external_traffic_policy),
+    ] {
+        if !["", "Cluster", "Local"].contains(&v.as_str()) {
+            errs.push(FieldError::new(
+                format!("spec.{field}"),
+                format!("{v:?}: Cluster or Local"),
+            ));
+        }
+    }
+    if !s.spec.external_traffic_policy.is_empty() && !s.is_node_port() {
+        errs.push(FieldError::new(
+            "spec.externalTrafficPolicy",
+            "may only be set when type is NodePort or LoadBalancer",
+        ));
+    }
+    for (i, r) in s.spec.load_balancer_source_ranges.iter().enumerate() {
+        if let Err(e) = r.parse::<Cidr>() {
+            errs.push(FieldError::new(
+                format!("spec.loadBalancerSourceRanges[{i}]"),
+                e,
+            ));
+        }
+    }
+    if !s.spec.load_balancer_source_ranges.is_empty() && !s.is_load_balancer() {
+        errs.push(FieldError::new(
+            "spec.loadBalancerSourceRanges",
+            "may only be set when type is LoadBalancer",
         ));
     }
     if s.spec.ports.is_empty() && !s.is_headless() {
@@ -47,12 +97,6 @@ fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
             errs.push(FieldError::new(
                 f("port"),
                 format!("{} is not between 1 and 65535", p.port),
-            ));
-        }
-        if p.protocol != Protocol::TCP {
-            errs.push(FieldError::new(
-                f("protocol"),
-                "ork's service proxy carries TCP only",
             ));
         }
         if s.spec.ports.len() > 1 && p.name.is_empty() {

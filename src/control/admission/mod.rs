@@ -1,7 +1,7 @@
 //! Admission: what happens to an object a client writes after the HTTP layer
 //! has decoded it and before the store keeps it. It defaults and allocates
-//! what depends on the rest of the cluster (a Service's cluster and node
-//! ports, unique across every service) and refuses what other objects
+//! what depends on the rest of the cluster (a Service's cluster IP, cluster
+//! and node ports, unique across every service) and refuses what other objects
 //! forbid. Checks that need the one object only are `api::validation`'s and
 //! run in the store; what is generic to every kind (server fields,
 //! resourceVersion preconditions, the namespace existing) is the store's.
@@ -41,6 +41,7 @@
 //!
 //! This module must not import the HTTP layer, controllers or the scheduler.
 
+pub mod cluster_ip;
 pub mod limits;
 pub mod node;
 mod ports;
@@ -220,7 +221,6 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::service::CLUSTER_IP;
     use crate::control::authz::Role;
     use crate::control::store::testing::temp_store;
 
@@ -258,7 +258,64 @@ mod tests {
         assert!(ca.is_some() && na.is_some() && cb.is_some() && nb.is_some());
         assert_ne!(ca, cb);
         assert_ne!(na, nb);
-        assert_eq!(a.spec.cluster_ip, CLUSTER_IP);
+        assert_ne!(a.spec.cluster_ip, b.spec.cluster_ip);
+        assert!(
+            a.spec.cluster_ip.starts_with("127.77."),
+            "{}",
+            a.spec.cluster_ip
+        );
+    }
+
+    #[tokio::test]
+    async fn an_asked_cluster_ip_is_honoured_once_and_free_again_after_a_delete() {
+        let s = temp_store().await;
+        let asking = |name: &str| {
+            let mut svc = Service::test(name);
+            svc.spec.cluster_ip = "127.77.9.9".into();
+            svc
+        };
+        let a = s
+            .txn(move |tx| create(tx, &admin(), asking("a")))
+            .await
+            .unwrap();
+        assert_eq!(a.spec.cluster_ips, ["127.77.9.9"]);
+        match s.txn(move |tx| create(tx, &admin(), asking("b"))).await {
+            Err(StoreError::Invalid { errors, .. }) => {
+                assert_eq!(errors[0].path, "spec.clusterIP");
+                assert!(
+                    errors[0].message.contains("already allocated"),
+                    "{}",
+                    errors[0].message
+                );
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+        // Changing it in place is refused.
+        let mut moved = a.as_ref().clone();
+        moved.spec.cluster_ip = "127.77.9.10".into();
+        moved.spec.cluster_ips.clear();
+        assert!(matches!(
+            s.txn(move |tx| update(tx, &admin(), moved, Subresource::Main))
+                .await,
+            Err(StoreError::Invalid { .. })
+        ));
+        s.txn(|tx| {
+            crate::control::ops::delete(
+                tx,
+                crate::api::Kind::Service,
+                "default",
+                "a",
+                &crate::api::wire::DeleteOptions::default(),
+            )
+            .map(|_| ())
+        })
+        .await
+        .unwrap();
+        let b = s
+            .txn(move |tx| create(tx, &admin(), asking("b")))
+            .await
+            .unwrap();
+        assert_eq!(b.spec.cluster_ip, "127.77.9.9");
     }
 
     #[tokio::test]

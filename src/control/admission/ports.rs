@@ -1,11 +1,12 @@
 //! Service ports: every ClusterIP service port gets a cluster port
-//! (20000–29999) and, for NodePort services, a node port (30000–32767),
+//! (20000–29999) and, for NodePort and LoadBalancer services, a node port (30000–32767),
 //! unique across the cluster, that every node serves. A port is kept from
 //! the stored service for the same port, else taken free from a random
 //! place in its range, as Kubernetes allocates node ports.
 
+use super::cluster_ip;
 use crate::api::FieldError;
-use crate::api::service::{CLUSTER_IP, CLUSTER_PORTS, HEADLESS, NODE_PORTS, Service};
+use crate::api::service::{CLUSTER_PORTS, HEADLESS, NODE_PORTS, Service, ServiceRange};
 use crate::control::store::{StoreError, Tx};
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
@@ -13,8 +14,9 @@ use std::ops::RangeInclusive;
 /// Allocates `svc`'s ports against every other service the transaction sees.
 pub fn admit(tx: &Tx<'_>, svc: &mut Service, old: Option<&Service>) -> Result<(), StoreError> {
     let (ns, name) = (&svc.metadata.namespace, &svc.metadata.name);
-    let taken: HashSet<i32> = tx
-        .list::<Service>(None)
+    let all = tx.list::<Service>(None);
+    let ips = cluster_ip::taken(all.iter().map(|s| s.as_ref()), ns, name);
+    let taken: HashSet<i32> = all
         .iter()
         .filter(|o| !(o.metadata.namespace == *ns && o.metadata.name == *name))
         .flat_map(|o| {
@@ -26,11 +28,14 @@ pub fn admit(tx: &Tx<'_>, svc: &mut Service, old: Option<&Service>) -> Result<()
         })
         .collect();
     let seed = uuid::Uuid::new_v4().as_u128() as u64;
-    allocate(svc, old, &taken, seed).map_err(|e| StoreError::Invalid {
-        kind: crate::api::Kind::Service,
-        name: svc.metadata.name.clone(),
-        errors: vec![e],
-    })
+    let range = cluster_ip::range();
+    allocate(svc, old, &taken, seed)
+        .and_then(|()| address(&range, svc, old, &ips, seed))
+        .map_err(|e| StoreError::Invalid {
+            kind: crate::api::Kind::Service,
+            name: svc.metadata.name.clone(),
+            errors: vec![e],
+        })
 }
 
 /// One range ports are allocated from, and how its refusals read.
@@ -107,7 +112,22 @@ impl Pool {
     }
 }
 
-/// Fills in `clusterIP`, cluster ports and node ports: kept from `old` for
+/// The cluster IP of a service whose ports are allocated: none for a
+/// headless or ExternalName one.
+fn address(
+    range: &ServiceRange,
+    svc: &mut Service,
+    old: Option<&Service>,
+    ips: &HashSet<std::net::Ipv4Addr>,
+    seed: u64,
+) -> Result<(), FieldError> {
+    if svc.is_headless() || svc.spec.type_ == "ExternalName" {
+        return Ok(());
+    }
+    cluster_ip::choose(range, svc, old, ips, seed)
+}
+
+/// Fills in cluster ports and node ports: kept from `old` for
 /// the same port, else a free one from a random place in the range, `seed`
 /// being that randomness. `taken` holds the ports other services use.
 /// Errors name the field.
@@ -137,8 +157,15 @@ fn allocate(
         }
         return Ok(());
     }
-    svc.spec.cluster_ip = CLUSTER_IP.to_string();
-    svc.spec.cluster_ips = vec![CLUSTER_IP.to_string()];
+    if svc.spec.type_ == "ExternalName" {
+        svc.spec.cluster_ip.clear();
+        svc.spec.cluster_ips.clear();
+        for p in &mut svc.spec.ports {
+            p.cluster_port = None;
+            p.node_port = None;
+        }
+        return Ok(());
+    }
     let node_port = svc.is_node_port();
     let mut used: HashSet<i32> = taken.clone();
     for p in &svc.spec.ports {
@@ -196,7 +223,6 @@ mod tests {
         let taken: HashSet<i32> = [20000, 30000].into();
         let mut s = svc(true);
         allocate(&mut s, None, &taken, 0).unwrap();
-        assert_eq!(s.spec.cluster_ip, CLUSTER_IP);
         assert_eq!(s.spec.ports[0].cluster_port, Some(20001));
         assert_eq!(s.spec.ports[0].node_port, Some(30001));
         // A re-applied manifest without the ports keeps them.

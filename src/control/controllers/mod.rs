@@ -21,6 +21,7 @@ pub mod node_lifecycle;
 pub mod replicaset;
 pub mod resourcequota;
 pub mod serviceaccount;
+pub mod servicelb;
 pub mod statefulset;
 pub mod taint_eviction;
 

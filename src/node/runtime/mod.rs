@@ -333,6 +333,13 @@ pub trait Runtime: Send + Sync + 'static {
         None
     }
 
+    /// The network namespace of a prepared pod (a file to `setns` into),
+    /// when the runtime gives pods their own; `None` when they share the
+    /// node's, or it cannot be found.
+    async fn pod_netns(&self, _pod_uid: &str) -> Option<std::path::PathBuf> {
+        None
+    }
+
     /// Prepares what a pod's containers share (idempotent; called before any
     /// container of the pod starts, again after a daemon restart).
     async fn prepare_pod(&self, _pod: &PodSandbox) -> Result<(), RuntimeError> {

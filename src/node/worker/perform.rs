@@ -13,6 +13,7 @@ use super::Worker;
 use super::decide::{Action, Launch, Observation, Reported};
 use super::hooks::{self, Hook};
 use crate::api::Object;
+use crate::api::service::Reach;
 use crate::api::wire::Preconditions;
 use crate::api::{ContainerPort, Kind, Pod, Protocol};
 use crate::backoff::Backoff;
@@ -107,11 +108,20 @@ pub fn container_spec(
     // Kubernetes gives every container HOSTNAME = the pod's hostname (its name by default).
     let mut injected = vec![("HOSTNAME".to_string(), pod.hostname().to_string())];
     injected.extend(runtime.injected_env(&launch.ports));
-    // Kubernetes' service variables, for the services that exist now.
-    if let Some(host) = runtime.service_host() {
+    // Kubernetes' service variables, for the services that exist now (none
+    // with `enableServiceLinks: false`): their cluster IPs where the node
+    // serves them to the pod, else the node's address and cluster ports.
+    if let Some(host) = runtime.service_host()
+        && pod.spec.enable_service_links != Some(false)
+    {
         let svcs = services.of(&pod.metadata.namespace);
         let refs: Vec<&crate::api::Service> = svcs.iter().map(|s| s.as_ref()).collect();
-        injected.extend(crate::api::service::service_env(&refs, &host));
+        let reach = if runtime.name() == "process" || services.serves_pod(&pod.metadata.uid) {
+            Reach::ClusterIp
+        } else {
+            Reach::Node(&host)
+        };
+        injected.extend(crate::api::service::service_env(&refs, reach));
     }
     let mounts = resolved
         .and_then(|r| r.mounts.get(name).cloned())
@@ -153,6 +163,21 @@ pub fn container_spec(
 }
 
 impl Worker {
+    /// Has the node's proxy serve cluster IPs inside the pod's own network
+    /// namespace (runtimes that give pods one); says why in an event when
+    /// it cannot, as the pod then reaches services the older way.
+    async fn serve_cluster_ips(&self) {
+        let Ok(rt) = &self.runtime else { return };
+        let uid = self.state.pod().metadata.uid.clone();
+        let Some(path) = rt.pod_netns(&uid).await else {
+            return;
+        };
+        if let Err(why) = self.shared.services.join(&uid, path).await {
+            tracing::warn!(pod = %self.key(), %why, "cluster IPs are not served inside the pod");
+            self.event("Warning", "ClusterIPsUnavailable", &why).await;
+        }
+    }
+
     /// Who each container runs as and what its runtime applies, or why one cannot start.
     fn decide_security(
         &self,
@@ -237,6 +262,9 @@ impl Worker {
                     Ok(rt) => rt.prepare_pod(&sandbox).await,
                     Err(msg) => Err(RuntimeError::Other(msg.clone())),
                 };
+                if result.is_ok() {
+                    self.serve_cluster_ips().await;
+                }
                 if let Err(e) = &result {
                     tracing::warn!(pod = %self.key(), error = %e, "preparing the pod failed");
                 }
@@ -486,6 +514,7 @@ impl Worker {
         for id in &instances {
             let _ = runtime.remove(id).await;
         }
+        self.shared.services.leave(&self.state.pod().metadata.uid);
         if let Err(e) = runtime.remove_pod(&self.state.pod().metadata.uid).await {
             tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
         }

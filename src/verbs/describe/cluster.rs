@@ -97,6 +97,12 @@ pub(super) fn service(d: &mut Doc, s: &Service, eps: Option<&Endpoints>) {
     d.kv(0, "Selector", or(&sel.join(","), "<none>"));
     d.kv(0, "Type", or(&s.spec.type_, "ClusterIP"));
     d.kv(0, "IP", &s.spec.cluster_ip);
+    if !s.spec.cluster_ips.is_empty() {
+        d.kv(0, "IPs", s.spec.cluster_ips.join(","));
+    }
+    if s.is_load_balancer() {
+        d.kv(0, "LoadBalancer Ingress", s.external_ip_text());
+    }
     for p in &s.spec.ports {
         let n = or(&p.name, "<unset>");
         d.kv(0, "Port", format!("{n}  {}/{:?}", p.port, p.protocol));
@@ -127,6 +133,25 @@ pub(super) fn service(d: &mut Doc, s: &Service, eps: Option<&Endpoints>) {
         d.kv(0, "Endpoints", or(&list.join(","), "<none>"));
     }
     d.kv(0, "Session Affinity", or(&s.spec.session_affinity, "None"));
+    if s.is_node_port() {
+        d.kv(
+            0,
+            "External Traffic Policy",
+            or(&s.spec.external_traffic_policy, "Cluster"),
+        );
+    }
+    d.kv(
+        0,
+        "Internal Traffic Policy",
+        or(&s.spec.internal_traffic_policy, "Cluster"),
+    );
+    if !s.spec.load_balancer_source_ranges.is_empty() {
+        d.kv(
+            0,
+            "LoadBalancer Source Ranges",
+            s.spec.load_balancer_source_ranges.join(","),
+        );
+    }
 }
 
 pub(super) fn endpoints(d: &mut Doc, e: &Endpoints) {

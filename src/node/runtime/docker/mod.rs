@@ -448,6 +448,21 @@ impl Runtime for DockerRuntime {
             .find(|ip| !ip.is_empty())
     }
 
+    async fn pod_netns(&self, pod_uid: &str) -> Option<std::path::PathBuf> {
+        let sb = sandbox::list(&self.docker, &self.scope, Some(pod_uid))
+            .await
+            .ok()?
+            .into_iter()
+            .find(|s| s.running)?;
+        let c = self
+            .docker
+            .inspect_container(&sb.id, None::<InspectContainerOptions>)
+            .await
+            .ok()?;
+        let pid = c.state?.pid.filter(|p| *p > 0)?;
+        Some(format!("/proc/{pid}/ns/net").into())
+    }
+
     async fn image_needs_pull(&self, spec: &ContainerSpec) -> Result<bool, RuntimeError> {
         image::needs_pull(&self.docker, &spec.image, spec.pull_policy).await
     }
