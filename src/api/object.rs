@@ -7,8 +7,10 @@ use super::autoscaling::HorizontalPodAutoscaler;
 use super::batch::Job;
 use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
+use super::cronjob::CronJob;
 use super::daemonset::{ControllerRevision, DaemonSet};
 use super::meta::ObjectMeta;
+use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
 use super::quota_types::{LimitRange, ResourceQuota};
 use super::service::{Endpoints, Service};
@@ -84,6 +86,8 @@ pub enum Kind {
     ResourceQuota,
     LimitRange,
     ServiceAccount,
+    CronJob,
+    PodDisruptionBudget,
 }
 
 /// Static facts about a kind.
@@ -101,7 +105,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 19] = [
+const INFOS: [KindInfo; 21] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -292,10 +296,30 @@ const INFOS: [KindInfo; 19] = [
         short_names: &["sa"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "CronJob",
+        group: "batch",
+        version: "v1",
+        api_version: "batch/v1",
+        plural: "cronjobs",
+        singular: "cronjob",
+        short_names: &["cj"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "PodDisruptionBudget",
+        group: "policy",
+        version: "v1",
+        api_version: "policy/v1",
+        plural: "poddisruptionbudgets",
+        singular: "poddisruptionbudget",
+        short_names: &["pdb"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -315,12 +339,14 @@ impl Kind {
         Kind::ResourceQuota,
         Kind::LimitRange,
         Kind::ServiceAccount,
+        Kind::CronJob,
+        Kind::PodDisruptionBudget,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
     /// them (`kubectl get all`: pods, services, deployments, replicasets,
     /// HPAs). Discovery publishes the category from this list.
-    pub const ALL_CATEGORY: [Kind; 8] = [
+    pub const ALL_CATEGORY: [Kind; 9] = [
         Kind::Pod,
         Kind::Service,
         Kind::DaemonSet,
@@ -328,6 +354,7 @@ impl Kind {
         Kind::ReplicaSet,
         Kind::StatefulSet,
         Kind::HorizontalPodAutoscaler,
+        Kind::CronJob,
         Kind::Job,
     ];
 
@@ -426,6 +453,8 @@ pub enum AnyObject {
     ResourceQuota(Arc<ResourceQuota>),
     LimitRange(Arc<LimitRange>),
     ServiceAccount(Arc<ServiceAccount>),
+    CronJob(Arc<CronJob>),
+    PodDisruptionBudget(Arc<PodDisruptionBudget>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -452,6 +481,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ResourceQuota($o) => $body,
             $crate::api::AnyObject::LimitRange($o) => $body,
             $crate::api::AnyObject::ServiceAccount($o) => $body,
+            $crate::api::AnyObject::CronJob($o) => $body,
+            $crate::api::AnyObject::PodDisruptionBudget($o) => $body,
         }
     };
 }
@@ -537,6 +568,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::serviceaccount::ServiceAccount;
                 $body
             }
+            $crate::api::Kind::CronJob => {
+                type $t = $crate::api::cronjob::CronJob;
+                $body
+            }
+            $crate::api::Kind::PodDisruptionBudget => {
+                type $t = $crate::api::pdb::PodDisruptionBudget;
+                $body
+            }
         }
     };
 }
@@ -563,6 +602,8 @@ impl AnyObject {
             AnyObject::ResourceQuota(_) => Kind::ResourceQuota,
             AnyObject::LimitRange(_) => Kind::LimitRange,
             AnyObject::ServiceAccount(_) => Kind::ServiceAccount,
+            AnyObject::CronJob(_) => Kind::CronJob,
+            AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
         }
     }
 
@@ -698,6 +739,45 @@ impl Object for Job {
     }
 }
 spec_status_object!(DaemonSet, validation::validate_daemonset);
+
+impl Object for CronJob {
+    object_common!(CronJob);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::batch::validate_cronjob(self)
+    }
+    fn normalize(&mut self) {
+        self.default_fields();
+    }
+}
+
+impl Object for PodDisruptionBudget {
+    object_common!(PodDisruptionBudget);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_pdb(self)
+    }
+}
 
 impl Object for ControllerRevision {
     object_common!(ControllerRevision);

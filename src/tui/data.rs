@@ -32,6 +32,8 @@ pub const WATCHED: &[Kind] = &[
     Kind::DaemonSet,
     Kind::StatefulSet,
     Kind::ServiceAccount,
+    Kind::CronJob,
+    Kind::PodDisruptionBudget,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

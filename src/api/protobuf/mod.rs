@@ -356,6 +356,10 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::ResourceQuota => decode_as::<core::ResourceQuota>(raw, what),
         Kind::LimitRange => decode_as::<core::LimitRange>(raw, what),
         Kind::ServiceAccount => decode_as::<core::ServiceAccount>(raw, what),
+        Kind::CronJob => decode_as::<pb::api::batch::v1::CronJob>(raw, what),
+        Kind::PodDisruptionBudget => {
+            decode_as::<pb::api::policy::v1::PodDisruptionBudget>(raw, what)
+        }
     }
 }
 

@@ -224,6 +224,8 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ResourceQuota(q) => quota::resource_quota(&mut d, q),
         AnyObject::LimitRange(l) => quota::limit_range(&mut d, l),
         AnyObject::ServiceAccount(sa) => cluster::service_account(&mut d, sa),
+        AnyObject::CronJob(c) => batch::cronjob(&mut d, c),
+        AnyObject::PodDisruptionBudget(p) => batch::pdb(&mut d, p),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()
