@@ -252,12 +252,11 @@ pub fn decide_eviction(pod: &Pod, budgets: &[&PodDisruptionBudget]) -> Eviction 
             budget: name,
         };
     }
-    if !pod.is_ready() {
-        if pdb.unhealthy_policy() == UnhealthyPodEvictionPolicy::AlwaysAllow
-            || (st.current_healthy >= st.desired_healthy && st.desired_healthy > 0)
-        {
-            return Eviction::Allowed { charge: None };
-        }
+    if !pod.is_ready()
+        && (pdb.unhealthy_policy() == UnhealthyPodEvictionPolicy::AlwaysAllow
+            || (st.current_healthy >= st.desired_healthy && st.desired_healthy > 0))
+    {
+        return Eviction::Allowed { charge: None };
     }
     if st.disruptions_allowed < 0 {
         return Eviction::Refused {

@@ -68,6 +68,10 @@ pub struct Plan {
     pub requeue: Option<Duration>,
 }
 
+/// What [`most_recent_schedule_time`] finds: the time counted from, the
+/// most recent time due (if any), and how many were missed.
+pub type Due = (DateTime<Utc>, Option<DateTime<Utc>>, Missed);
+
 /// How many times were missed since the last run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missed {
@@ -88,7 +92,7 @@ pub fn most_recent_schedule_time(
     now: DateTime<Utc>,
     schedule: &Schedule,
     with_deadline: bool,
-) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>, Missed), String> {
+) -> Result<Due, String> {
     let mut earliest = cj
         .status
         .last_schedule_time
@@ -175,7 +179,7 @@ fn rfc1123z(t: DateTime<Utc>) -> String {
 
 /// Finished Jobs beyond a history limit, oldest start first (unstarted
 /// last, then by name), as Kubernetes picks them.
-fn beyond_limit<'a>(mut jobs: Vec<&'a Job>, limit: Option<i32>) -> Vec<&'a Job> {
+fn beyond_limit(mut jobs: Vec<&Job>, limit: Option<i32>) -> Vec<&Job> {
     let Some(limit) = limit else {
         return vec![];
     };

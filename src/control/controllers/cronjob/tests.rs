@@ -159,7 +159,7 @@ fn forbid_skips_while_a_job_runs_and_replace_deletes_it_first() {
     c.spec.concurrency_policy = Some(ConcurrencyPolicy::Replace);
     let p = reconcile(&c, &jobs, at("10:10:01"));
     assert_eq!(p.create, Some(at("10:10:00")));
-    assert_eq!(p.delete, [running.metadata.name.clone()]);
+    assert_eq!(p.delete, std::slice::from_ref(&running.metadata.name));
     assert_eq!(reasons(&p), ["SuccessfulDelete"]);
     assert_eq!(p.status.active.len(), 1);
     assert_ne!(p.status.active[0].name, running.metadata.name);
@@ -189,7 +189,7 @@ fn a_finished_job_leaves_active_and_sets_the_last_success() {
     active(&mut c, &j);
     c.status.last_schedule_time = Some(at("10:05:00"));
     let done = finish(j, "Complete", at("10:05:40"));
-    let p = reconcile(&c, &arcs(&[done.clone()]), at("10:06:00"));
+    let p = reconcile(&c, &arcs(std::slice::from_ref(&done)), at("10:06:00"));
     assert!(p.status.active.is_empty());
     assert_eq!(p.status.last_successful_time, Some(at("10:05:40")));
     assert_eq!(reasons(&p), ["SawCompletedJob"]);
