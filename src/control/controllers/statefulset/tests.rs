@@ -325,7 +325,7 @@ fn each_template_is_a_numbered_revision_and_undo_renumbers_the_old_one() {
     limited.spec.revision_history_limit = Some(0);
     assert_eq!(
         history(&limited, &[r1.clone(), r2.clone()], &[]).delete,
-        [r1.metadata.name.clone()]
+        std::slice::from_ref(&r1.metadata.name)
     );
     let running_v1 = pod_at(&v1, 0, S::Ready, &revision_of(&v1));
     assert!(
