@@ -55,7 +55,7 @@ fn deployment_name(target: &str) -> Result<String> {
     match Kind::from_name(k) {
         Some(Kind::Deployment) => Ok(n.to_string()),
         _ => Err(CliError::Usage(format!(
-            "{target:?}: rollouts are for deployments and daemonsets (deployment/NAME, daemonset/NAME)"
+            "{target:?}: rollouts are for deployments, daemonsets and statefulsets (deployment/NAME, daemonset/NAME, statefulset/NAME)"
         ))),
     }
 }

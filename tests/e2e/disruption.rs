@@ -117,6 +117,21 @@ fn a_drain_held_by_a_budget_says_so_and_goes_on_once_a_replacement_is_ready() {
             "The disruption budget zk-pdb needs 2 healthy pods and has 2 currently"
         );
         if let Some(k) = require_kubectl() {
+            let table = c.kubectl_ok(&k, &["get", "pdb"]);
+            let head: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+            assert_eq!(
+                head,
+                [
+                    "NAME",
+                    "MIN",
+                    "AVAILABLE",
+                    "MAX",
+                    "UNAVAILABLE",
+                    "ALLOWED",
+                    "DISRUPTIONS",
+                    "AGE"
+                ]
+            );
             let out = c.kubectl_with(&k, &["drain", "n1", "--timeout=3s"]);
             assert!(!out.status.success());
             let err = String::from_utf8_lossy(&out.stderr);
