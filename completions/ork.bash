@@ -208,11 +208,17 @@ _ork() {
             ork__subcmd__config__subcmd__help,view)
                 cmd="ork__subcmd__config__subcmd__help__subcmd__view"
                 ;;
+            ork__subcmd__create,cj)
+                cmd="ork__subcmd__create__subcmd__cronjob"
+                ;;
             ork__subcmd__create,cm)
                 cmd="ork__subcmd__create__subcmd__configmap"
                 ;;
             ork__subcmd__create,configmap)
                 cmd="ork__subcmd__create__subcmd__configmap"
+                ;;
+            ork__subcmd__create,cronjob)
+                cmd="ork__subcmd__create__subcmd__cronjob"
                 ;;
             ork__subcmd__create,deploy)
                 cmd="ork__subcmd__create__subcmd__deployment"
@@ -237,6 +243,9 @@ _ork() {
                 ;;
             ork__subcmd__create__subcmd__help,configmap)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__configmap"
+                ;;
+            ork__subcmd__create__subcmd__help,cronjob)
+                cmd="ork__subcmd__create__subcmd__help__subcmd__cronjob"
                 ;;
             ork__subcmd__create__subcmd__help,deployment)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__deployment"
@@ -423,6 +432,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__create,configmap)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__configmap"
+                ;;
+            ork__subcmd__help__subcmd__create,cronjob)
+                cmd="ork__subcmd__help__subcmd__create__subcmd__cronjob"
                 ;;
             ork__subcmd__help__subcmd__create,deployment)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__deployment"
@@ -1823,7 +1835,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version configmap cm deployment deploy namespace ns secret job help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version configmap cm deployment deploy namespace ns secret job cronjob cj help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1884,6 +1896,76 @@ _ork() {
                     return 0
                     ;;
                 --from-env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__cronjob)
+            opts="-o -n -h -V --image --schedule --restart --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schedule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2001,7 +2083,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__help)
-            opts="configmap deployment namespace secret job help"
+            opts="configmap deployment namespace secret job cronjob help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2015,6 +2097,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__help__subcmd__configmap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__help__subcmd__cronjob)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2113,13 +2209,17 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__job)
-            opts="-o -n -h -V --image --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-o -n -h -V --image --from --dry-run --output --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3207,7 +3307,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create)
-            opts="configmap deployment namespace secret job"
+            opts="configmap deployment namespace secret job cronjob"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3221,6 +3321,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create__subcmd__configmap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__create__subcmd__cronjob)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

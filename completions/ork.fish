@@ -443,25 +443,27 @@ complete -c ork -n "__fish_ork_using_subcommand autoscale" -l log-level -d 'Log 
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand autoscale" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l token -d 'Bearer token for the API (default: from the client config)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -s n -l namespace -d 'Namespace to work in' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -s h -l help -d 'Print help'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "cm" -d 'A ConfigMap from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "deployment" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "deploy" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "namespace" -d 'A Namespace'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "ns" -d 'A Namespace'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "job" -d 'A Job running an image once: `ork create job once --image=busybox -- date`'
-complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "cm" -d 'A ConfigMap from literals, files, directories and env files'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "deployment" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "deploy" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "namespace" -d 'A Namespace'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "ns" -d 'A Namespace'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "job" -d 'A Job running an image once: `ork create job once --image=busybox -- date`'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "cronjob" -d 'A CronJob: `ork create cronjob hello --image=busybox --schedule=\'*/1 * * * *\' -- date`'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "cj" -d 'A CronJob: `ork create cronjob hello --image=busybox --schedule=\'*/1 * * * *\' -- date`'
+complete -c ork -n "__fish_ork_using_subcommand create; and not __fish_seen_subcommand_from configmap cm deployment deploy namespace ns secret job cronjob cj help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-literal -d 'A key and its value (repeatable)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-file -d 'A file (key: its name, or the KEY given) or every regular file of a directory (repeatable)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from configmap" -l from-env-file -d '`KEY=VALUE` lines of a file; blank lines and `#` comments are skipped (repeatable)' -r -F
@@ -555,6 +557,7 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "generic" -d 'Keys and values from the same sources as a ConfigMap'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l image -d 'The container image' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l from -d 'Make the Job from a CronJob\'s template: `cronjob/NAME`' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
@@ -567,11 +570,42 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l image -d 'The container image' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l schedule -d 'When to run, in cron syntax: `*/5 * * * *`, `@hourly`' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l restart -d 'The pods\' restartPolicy: OnFailure or Never' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cronjob" -s V -l version -d 'Print version'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l image -d 'The container image' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l schedule -d 'When to run, in cron syntax: `*/5 * * * *`, `@hourly`' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l restart -d 'The pods\' restartPolicy: OnFailure or Never' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l dry-run -d '`client`: only print the object (`none`: create it, the default)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -s o -l output -d 'Print the object as yaml, json or name instead of a sentence' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l token -d 'Bearer token for the API (default: from the client config)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l context -d 'The kubeconfig context to use (default: its current context)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -s n -l namespace -d 'Namespace to work in' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -s h -l help -d 'Print help'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from cj" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "configmap" -d 'A ConfigMap from literals, files, directories and env files'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "deployment" -d 'A Deployment running an image: `ork create deployment web --image=nginx --replicas=2`'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "namespace" -d 'A Namespace'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "job" -d 'A Job running an image once: `ork create job once --image=busybox -- date`'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "cronjob" -d 'A CronJob: `ork create cronjob hello --image=busybox --schedule=\'*/1 * * * *\' -- date`'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand edit" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand edit" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -1205,6 +1239,7 @@ complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "namespace" -d 'A Namespace'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "secret" -d 'A Secret (`generic`) from literals, files, directories and env files'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "job" -d 'A Job running an image once: `ork create job once --image=busybox -- date`'
+complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "cronjob" -d 'A CronJob: `ork create cronjob hello --image=busybox --schedule=\'*/1 * * * *\' -- date`'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from set" -f -a "image" -d 'Set containers\' images: `ork set image deployment/web main=nginx:1.27` (`*=IMAGE`: all)'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from set" -f -a "env" -d 'Set or remove containers\' environment variables: `ork set env deployment/web A=1 B-`'
 complete -c ork -n "__fish_ork_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Make a token and print it (it is shown once): a join token for `--role node` (`K10<ca hash>::<id>.<secret>`, for `ork node --token-file`), else a bearer token'

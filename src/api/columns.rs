@@ -471,6 +471,57 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Parameters",
                 "string",
                 "A reference to the class's parameters.",
+        Kind::CronJob => vec![
+            NAME,
+            col(
+                "Schedule",
+                "string",
+                "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.",
+            ),
+            col(
+                "Timezone",
+                "string",
+                "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.",
+            ),
+            col(
+                "Suspend",
+                "boolean",
+                "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.",
+            ),
+            col(
+                "Active",
+                "integer",
+                "A list of pointers to currently running jobs.",
+            ),
+            col(
+                "Last Schedule",
+                "string",
+                "Information when was the last time the job was successfully scheduled.",
+            ),
+            AGE,
+            wide("Containers", CONTAINERS_DOC),
+            wide("Images", IMAGES_DOC),
+            wide(
+                "Selector",
+                "A label query over pods that should match the pod count.",
+            ),
+        ],
+        Kind::PodDisruptionBudget => vec![
+            NAME,
+            col(
+                "Min Available",
+                "string",
+                "The minimum number of pods that must be available.",
+            ),
+            col(
+                "Max Unavailable",
+                "string",
+                "The maximum number of pods that may be unavailable.",
+            ),
+            col(
+                "Allowed Disruptions",
+                "integer",
+                "Calculated number of pods that may be disrupted at this time.",
             ),
             AGE,
         ],
@@ -783,6 +834,50 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 name(),
                 c.spec.controller.clone().into(),
                 params.into(),
+        AnyObject::CronJob(cj) => {
+            let (c, i) = images(&cj.spec.job_template.spec.template.spec);
+            let selector = cj
+                .spec
+                .job_template
+                .spec
+                .selector
+                .as_ref()
+                .and_then(|s| s.to_selector().ok())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            vec![
+                name(),
+                cj.spec.schedule.clone().into(),
+                or_none(cj.spec.time_zone.clone().unwrap_or_default()).into(),
+                match cj.spec.suspend {
+                    None => "<unset>",
+                    Some(true) => "True",
+                    Some(false) => "False",
+                }
+                .into(),
+                count(cj.status.active.len()),
+                match cj.status.last_schedule_time {
+                    Some(t) => age(Some(t), now),
+                    None => "<none>".into(),
+                }
+                .into(),
+                created(),
+                c.into(),
+                i.into(),
+                or_none(selector).into(),
+            ]
+        }
+        AnyObject::PodDisruptionBudget(p) => {
+            let show = |v: &Option<super::IntOrString>| match v {
+                Some(super::IntOrString::Int(n)) => n.to_string(),
+                Some(super::IntOrString::String(s)) => s.clone(),
+                None => "N/A".into(),
+            };
+            vec![
+                name(),
+                show(&p.spec.min_available).into(),
+                show(&p.spec.max_unavailable).into(),
+                int(p.status.disruptions_allowed),
                 created(),
             ]
         }

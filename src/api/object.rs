@@ -7,9 +7,11 @@ use super::autoscaling::HorizontalPodAutoscaler;
 use super::batch::Job;
 use super::config::{ConfigMap, Secret};
 use super::core::{Event, Namespace, Node};
+use super::cronjob::CronJob;
 use super::daemonset::{ControllerRevision, DaemonSet};
 use super::ingress::{Ingress, IngressClass};
 use super::meta::ObjectMeta;
+use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
 use super::quota_types::{LimitRange, ResourceQuota};
 use super::service::{Endpoints, Service};
@@ -87,6 +89,8 @@ pub enum Kind {
     ServiceAccount,
     Ingress,
     IngressClass,
+    CronJob,
+    PodDisruptionBudget,
 }
 
 /// Static facts about a kind.
@@ -314,6 +318,24 @@ const INFOS: [KindInfo; 21] = [
         singular: "ingressclass",
         short_names: &[],
         namespaced: false,
+        kind: "CronJob",
+        group: "batch",
+        version: "v1",
+        api_version: "batch/v1",
+        plural: "cronjobs",
+        singular: "cronjob",
+        short_names: &["cj"],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "PodDisruptionBudget",
+        group: "policy",
+        version: "v1",
+        api_version: "policy/v1",
+        plural: "poddisruptionbudgets",
+        singular: "poddisruptionbudget",
+        short_names: &["pdb"],
+        namespaced: true,
     },
 ];
 
@@ -340,12 +362,14 @@ impl Kind {
         Kind::ServiceAccount,
         Kind::Ingress,
         Kind::IngressClass,
+        Kind::CronJob,
+        Kind::PodDisruptionBudget,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
     /// them (`kubectl get all`: pods, services, deployments, replicasets,
     /// HPAs). Discovery publishes the category from this list.
-    pub const ALL_CATEGORY: [Kind; 8] = [
+    pub const ALL_CATEGORY: [Kind; 9] = [
         Kind::Pod,
         Kind::Service,
         Kind::DaemonSet,
@@ -353,6 +377,7 @@ impl Kind {
         Kind::ReplicaSet,
         Kind::StatefulSet,
         Kind::HorizontalPodAutoscaler,
+        Kind::CronJob,
         Kind::Job,
     ];
 
@@ -453,6 +478,8 @@ pub enum AnyObject {
     ServiceAccount(Arc<ServiceAccount>),
     Ingress(Arc<Ingress>),
     IngressClass(Arc<IngressClass>),
+    CronJob(Arc<CronJob>),
+    PodDisruptionBudget(Arc<PodDisruptionBudget>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -481,6 +508,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ServiceAccount($o) => $body,
             $crate::api::AnyObject::Ingress($o) => $body,
             $crate::api::AnyObject::IngressClass($o) => $body,
+            $crate::api::AnyObject::CronJob($o) => $body,
+            $crate::api::AnyObject::PodDisruptionBudget($o) => $body,
         }
     };
 }
@@ -572,6 +601,12 @@ macro_rules! with_kind {
             }
             $crate::api::Kind::IngressClass => {
                 type $t = $crate::api::ingress::IngressClass;
+            $crate::api::Kind::CronJob => {
+                type $t = $crate::api::cronjob::CronJob;
+                $body
+            }
+            $crate::api::Kind::PodDisruptionBudget => {
+                type $t = $crate::api::pdb::PodDisruptionBudget;
                 $body
             }
         }
@@ -602,6 +637,8 @@ impl AnyObject {
             AnyObject::ServiceAccount(_) => Kind::ServiceAccount,
             AnyObject::Ingress(_) => Kind::Ingress,
             AnyObject::IngressClass(_) => Kind::IngressClass,
+            AnyObject::CronJob(_) => Kind::CronJob,
+            AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
         }
     }
 
@@ -737,6 +774,45 @@ impl Object for Job {
     }
 }
 spec_status_object!(DaemonSet, validation::validate_daemonset);
+
+impl Object for CronJob {
+    object_common!(CronJob);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::batch::validate_cronjob(self)
+    }
+    fn normalize(&mut self) {
+        self.default_fields();
+    }
+}
+
+impl Object for PodDisruptionBudget {
+    object_common!(PodDisruptionBudget);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        let status = std::mem::take(&mut self.status);
+        *self = old.clone();
+        self.status = status;
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_pdb(self)
+    }
+}
 
 impl Object for ControllerRevision {
     object_common!(ControllerRevision);

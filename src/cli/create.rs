@@ -38,6 +38,9 @@ pub enum CreateWhat {
     },
     /// A Job running an image once: `ork create job once --image=busybox -- date`.
     Job(super::create_batch::JobArgs),
+    /// A CronJob: `ork create cronjob hello --image=busybox --schedule='*/1 * * * *' -- date`.
+    #[command(visible_alias = "cj")]
+    Cronjob(super::create_batch::CronJobArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,6 +214,7 @@ pub async fn create(ctx: &Ctx, a: CreateArgs) -> Result<()> {
         CreateWhat::Deployment(d) => return super::create_objects::deployment(ctx, d).await,
         CreateWhat::Namespace(n) => return super::create_objects::namespace(ctx, n).await,
         CreateWhat::Job(j) => return super::create_batch::job(ctx, j).await,
+        CreateWhat::Cronjob(c) => return super::create_batch::cronjob(ctx, c).await,
         CreateWhat::Secret {
             kind: SecretKind::Generic { src, type_ },
         } => {

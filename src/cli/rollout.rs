@@ -1,5 +1,6 @@
 //! `ork rollout status|history|undo|restart|pause|resume deployment/NAME`
-//! (and status|history|undo|restart daemonset/NAME):
+//! (status|history|undo|restart daemonset/NAME, status|history|undo
+//! statefulset/NAME):
 //! the arguments and the printing; the work is `verbs::rollout`'s.
 
 use super::misc::parse_duration;
@@ -54,7 +55,7 @@ fn deployment_name(target: &str) -> Result<String> {
     match Kind::from_name(k) {
         Some(Kind::Deployment) => Ok(n.to_string()),
         _ => Err(CliError::Usage(format!(
-            "{target:?}: rollouts are for deployments and daemonsets (deployment/NAME, daemonset/NAME)"
+            "{target:?}: rollouts are for deployments, daemonsets and statefulsets (deployment/NAME, daemonset/NAME, statefulset/NAME)"
         ))),
     }
 }
@@ -97,6 +98,39 @@ async fn print_history(ctx: &Ctx, name: &str, rev: Option<i64>) -> Result<()> {
     Ok(())
 }
 
+/// `rollout history` of a DaemonSet or StatefulSet (`what` is
+/// `daemonset.apps`, `statefulset.apps`): its ControllerRevisions as a
+/// table, or one revision's template.
+fn print_revisions(
+    what: &str,
+    name: &str,
+    revs: &[crate::verbs::rollout_daemonset::Revision],
+    revision: Option<i64>,
+) -> Result<()> {
+    if let Some(n) = revision {
+        let r = revs.iter().find(|r| r.number == n).ok_or_else(|| {
+            CliError::Failed(format!("unable to find the specified revision {n}"))
+        })?;
+        println!("{what}/{name} with revision #{n}");
+        let v = serde_json::to_value(&r.template).map_err(|e| CliError::Failed(e.to_string()))?;
+        print!("{}", to_yaml(&serde_json::json!({ "template": v }))?);
+        return Ok(());
+    }
+    println!("{what}/{name}");
+    let rows: Vec<Vec<String>> = revs
+        .iter()
+        .map(|r| {
+            vec![
+                r.number.to_string(),
+                r.cause.clone().unwrap_or_else(|| "<none>".into()),
+            ]
+        })
+        .collect();
+    let headers = ["REVISION", "CHANGE-CAUSE"].map(String::from);
+    print!("{}", table(&headers, &rows, true));
+    Ok(())
+}
+
 /// `daemonset/NAME` (or `ds/NAME`): the name, when the target is a DaemonSet.
 fn daemonset_name(target: &str) -> Option<&str> {
     let (k, n) = target.split_once('/')?;
@@ -112,29 +146,7 @@ async fn daemonset_rollout(ctx: &Ctx, name: &str, command: RolloutCommand) -> Re
         }
         RolloutCommand::History { revision, .. } => {
             let revs = ds::history(ctx, name).await?;
-            if let Some(n) = revision {
-                let r = revs.iter().find(|r| r.number == n).ok_or_else(|| {
-                    CliError::Failed(format!("unable to find the specified revision {n}"))
-                })?;
-                println!("daemonset.apps/{name} with revision #{n}");
-                let v = serde_json::to_value(&r.template)
-                    .map_err(|e| CliError::Failed(e.to_string()))?;
-                print!("{}", to_yaml(&serde_json::json!({ "template": v }))?);
-                return Ok(());
-            }
-            println!("daemonset.apps/{name}");
-            let rows: Vec<Vec<String>> = revs
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.number.to_string(),
-                        r.cause.clone().unwrap_or_else(|| "<none>".into()),
-                    ]
-                })
-                .collect();
-            let headers = ["REVISION", "CHANGE-CAUSE"].map(String::from);
-            print!("{}", table(&headers, &rows, true));
-            return Ok(());
+            return print_revisions("daemonset.apps", name, &revs, revision);
         }
         RolloutCommand::Undo { to_revision, .. } => ds::undo(ctx, name, to_revision).await?,
         RolloutCommand::Restart { .. } => ds::restart(ctx, name).await?,
@@ -172,8 +184,20 @@ pub async fn rollout(ctx: &Ctx, a: RolloutArgs) -> Result<()> {
             })
             .await?
         }
+        RolloutCommand::History { target, revision } if statefulset_name(&target).is_some() => {
+            let name = statefulset_name(&target).unwrap_or_default();
+            let revs = crate::verbs::statefulset_rollout::history(ctx, &name).await?;
+            return print_revisions("statefulset.apps", &name, &revs, revision);
+        }
         RolloutCommand::History { target, revision } => {
             return print_history(ctx, &deployment_name(&target)?, revision).await;
+        }
+        RolloutCommand::Undo {
+            target,
+            to_revision,
+        } if statefulset_name(&target).is_some() => {
+            let name = statefulset_name(&target).unwrap_or_default();
+            crate::verbs::statefulset_rollout::undo(ctx, &name, to_revision).await?
         }
         RolloutCommand::Undo {
             target,

@@ -334,6 +334,8 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     );
     controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
     controllers::job::start(store.clone(), rx.clone());
+    controllers::cronjob::start(store.clone(), rx.clone());
+    controllers::disruption::start(store.clone(), rx.clone());
     controllers::serviceaccount::start(store.clone(), rx.clone());
     controllers::ingress::start(store.clone(), rx.clone());
     controllers::servicelb::start(store.clone(), rx.clone());

@@ -33,6 +33,8 @@ pub const WATCHED: &[Kind] = &[
     Kind::StatefulSet,
     Kind::ServiceAccount,
     Kind::Ingress,
+    Kind::CronJob,
+    Kind::PodDisruptionBudget,
 ];
 
 /// `namespace/name`, or `name` for cluster-scoped objects.

@@ -1,7 +1,10 @@
 //! Taking a node out of service: [`cordon`] (no new pods go there) and
 //! [`drain`] (cordon, evict its pods, wait until they run elsewhere).
 //!
-//! Drain evicts with a graceful delete: each pod gets its
+//! Drain evicts through the Eviction subresource, so PodDisruptionBudgets
+//! hold: a pod a budget protects is asked for again every
+//! [`EVICTION_RETRY`], saying which budget holds it, until the timeout. An
+//! eviction is a graceful delete: each pod gets its
 //! terminationGracePeriodSeconds, or [`DrainOptions::grace_period`]. It
 //! waits until the pods are gone and every ReplicaSet that owned one is
 //! fully ready again elsewhere, telling its progress as it goes. Pods
@@ -58,6 +61,49 @@ impl Default for DrainOptions {
             force: false,
             grace_period: None,
         }
+    }
+}
+
+/// How long drain waits before asking again to evict a pod a disruption
+/// budget holds.
+pub const EVICTION_RETRY: Duration = Duration::from_secs(2);
+
+/// What an eviction request came to.
+enum Evicted {
+    Yes,
+    /// The pod is already gone.
+    Gone,
+    /// 429: a disruption budget holds it; the server's message and cause.
+    Held(String),
+}
+
+/// Asks the API to evict a pod (the Eviction subresource, which a
+/// PodDisruptionBudget may refuse with 429).
+async fn evict(ctx: &Ctx, p: &Pod, delete: &DeleteOptions) -> Result<Evicted> {
+    let (ns, name) = (&p.metadata.namespace, &p.metadata.name);
+    let body = serde_json::json!({
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": name, "namespace": ns},
+        "deleteOptions": delete,
+    });
+    let path = format!("{}/eviction", Kind::Pod.object_path(ns, name));
+    match ctx.client.post::<_, serde_json::Value>(&path, &body).await {
+        Ok(_) => Ok(Evicted::Yes),
+        Err(e) if e.is_not_found() => Ok(Evicted::Gone),
+        Err(crate::client::ClientError::Api(s)) if s.code == 429 => {
+            let causes: Vec<String> = s
+                .details
+                .iter()
+                .flat_map(|d| d.causes.iter().map(|c| c.message.clone()))
+                .collect();
+            Ok(Evicted::Held(if causes.is_empty() {
+                s.message.clone()
+            } else {
+                format!("{} ({})", s.message, causes.join("; "))
+            }))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -132,29 +178,55 @@ pub async fn drain(
         grace_period_seconds: opts.grace_period,
         ..Default::default()
     };
+    // Pods still to evict; those a disruption budget holds are retried
+    // every EVICTION_RETRY, as kubectl drain does, until the timeout.
+    let mut pending: Vec<&Pod> = vec![];
     let mut evicting: BTreeMap<String, String> = BTreeMap::new();
     for p in &pods {
         if p.metadata.is_terminating() {
             evicting.insert(key(p), p.metadata.uid.clone());
-            continue;
-        }
-        say(format!("evicting pod {}", key(p)));
-        match ctx
-            .client
-            .delete(Kind::Pod, &p.metadata.namespace, &p.metadata.name, &delete)
-            .await
-        {
-            Ok(_) => {
-                evicting.insert(key(p), p.metadata.uid.clone());
-            }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.into()),
+        } else {
+            pending.push(p);
         }
     }
+    let mut held: BTreeMap<String, String> = BTreeMap::new();
     let work = async {
         let mut reported: BTreeSet<String> = BTreeSet::new();
         let mut last_wait = String::new();
+        let mut next_try = tokio::time::Instant::now();
         loop {
+            if !pending.is_empty() && tokio::time::Instant::now() >= next_try {
+                let mut still = vec![];
+                for p in pending.drain(..) {
+                    let k = key(p);
+                    if !held.contains_key(&k) {
+                        say(format!("evicting pod {k}"));
+                    }
+                    match evict(ctx, p, &delete).await? {
+                        Evicted::Yes => {
+                            held.remove(&k);
+                            evicting.insert(k, p.metadata.uid.clone());
+                        }
+                        Evicted::Gone => {
+                            held.remove(&k);
+                        }
+                        Evicted::Held(why) => {
+                            if held.get(&k) != Some(&why) {
+                                say(format!(
+                                    "error when evicting pods/{:?} -n {:?} (will retry after {}s): {why}",
+                                    p.metadata.name,
+                                    p.metadata.namespace,
+                                    EVICTION_RETRY.as_secs()
+                                ));
+                                held.insert(k, why);
+                            }
+                            still.push(p);
+                        }
+                    }
+                }
+                pending = still;
+                next_try = tokio::time::Instant::now() + EVICTION_RETRY;
+            }
             let left: BTreeSet<String> = pods_on(ctx, node)
                 .await?
                 .iter()
@@ -180,31 +252,43 @@ pub async fn drain(
                 }
             }
             let gone = evicting.keys().all(|k| !left.contains(k));
-            if gone && waiting.is_empty() {
+            if pending.is_empty() && gone && waiting.is_empty() {
                 return Ok(());
             }
-            let msg = if gone {
-                format!("waiting for replacements: {}", waiting.join(", "))
-            } else {
+            let msg = if !gone {
                 let n = evicting.keys().filter(|k| left.contains(*k)).count();
                 format!(
                     "waiting for {n} pod{} to stop",
                     if n == 1 { "" } else { "s" }
                 )
+            } else if !waiting.is_empty() {
+                format!("waiting for replacements: {}", waiting.join(", "))
+            } else {
+                String::new()
             };
-            if msg != last_wait {
+            if !msg.is_empty() && msg != last_wait {
                 say(msg.clone());
                 last_wait = msg;
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     };
-    match tokio::time::timeout(opts.timeout, work).await {
+    let outcome = tokio::time::timeout(opts.timeout, work).await;
+    match outcome {
         Ok(r) => r?,
         Err(_) => {
+            let holds: Vec<String> = held
+                .iter()
+                .map(|(k, why)| format!("pod {k}: {why}"))
+                .collect();
             return Err(VerbError::Failed(format!(
-                "timed out after {:?} draining node/{node} (it stays cordoned)",
-                opts.timeout
+                "timed out after {:?} draining node/{node} (it stays cordoned){}",
+                opts.timeout,
+                if holds.is_empty() {
+                    String::new()
+                } else {
+                    format!("; still held by disruption budgets: {}", holds.join("; "))
+                }
             )));
         }
     }

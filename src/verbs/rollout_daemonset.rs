@@ -1,6 +1,7 @@
 //! A DaemonSet's rollouts: where one stands ([`verdict`], [`follow`]), its
-//! revisions (the ControllerRevisions it owns, [`history`]) and going back to
-//! one ([`undo`]). Changes re-read the DaemonSet and retry on a conflict.
+//! revisions (the ControllerRevisions it owns, [`history`]; a StatefulSet's
+//! too, [`revisions_of`]) and going back to one ([`undo`]). Changes re-read
+//! the DaemonSet and retry on a conflict.
 //!
 //! Shared by the CLI and the dashboard; imports `api` and `client` only.
 
@@ -86,17 +87,19 @@ pub struct Revision {
 /// The revisions of DaemonSet `name`, oldest first.
 pub async fn history(ctx: &Ctx, name: &str) -> Result<Vec<Revision>> {
     let ds: DaemonSet = ctx.client.get(&ctx.namespace, name).await?;
+    revisions_of(ctx, &ds.metadata.uid).await
+}
+
+/// The ControllerRevisions an object (by uid) controls in `ctx`'s
+/// namespace, oldest first: a DaemonSet's or a StatefulSet's history.
+pub async fn revisions_of(ctx: &Ctx, owner_uid: &str) -> Result<Vec<Revision>> {
     let mut revs: Vec<Revision> = ctx
         .client
         .list::<ControllerRevision>(Some(&ctx.namespace), &ListParams::default())
         .await?
         .items
         .into_iter()
-        .filter(|r| {
-            r.metadata
-                .controller()
-                .is_some_and(|c| c.uid == ds.metadata.uid)
-        })
+        .filter(|r| r.metadata.controller().is_some_and(|c| c.uid == owner_uid))
         .map(|r| Revision {
             number: r.revision,
             cause: r
@@ -113,20 +116,25 @@ pub async fn history(ctx: &Ctx, name: &str) -> Result<Vec<Revision>> {
     Ok(revs)
 }
 
-/// Rolls a DaemonSet back to a revision (the one before the newest when `to`
-/// is `None`); returns what happened, in one line.
-pub async fn undo(ctx: &Ctx, name: &str, to: Option<i64>) -> Result<String> {
-    let revs = history(ctx, name).await?;
-    let target = match to {
+/// The revision `undo` goes back to: `to`, or the one before the newest.
+pub fn undo_target(revs: &[Revision], to: Option<i64>) -> Result<&Revision> {
+    match to {
         Some(n) => revs.iter().find(|r| r.number == n).ok_or_else(|| {
             VerbError::Failed(format!("unable to find specified revision {n} in history"))
-        })?,
+        }),
         None => revs
             .iter()
             .rev()
             .nth(1)
-            .ok_or_else(|| VerbError::Failed("no rollout history found".into()))?,
-    };
+            .ok_or_else(|| VerbError::Failed("no rollout history found".into())),
+    }
+}
+
+/// Rolls a DaemonSet back to a revision (the one before the newest when `to`
+/// is `None`); returns what happened, in one line.
+pub async fn undo(ctx: &Ctx, name: &str, to: Option<i64>) -> Result<String> {
+    let revs = history(ctx, name).await?;
+    let target = undo_target(&revs, to)?;
     for _ in 0..10 {
         let mut ds: DaemonSet = ctx.client.get(&ctx.namespace, name).await?;
         if ds.spec.template == target.template {

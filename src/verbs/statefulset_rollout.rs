@@ -1,9 +1,12 @@
 //! `rollout status statefulset/NAME`: where a StatefulSet's rolling update
 //! stands, in kubectl's words ([`verdict`], pure), and [`follow`], which
-//! polls the set until the update completes. Imports `api`, `client`
+//! polls the set until the update completes; `rollout history|undo
+//! statefulset/NAME` through the ControllerRevisions the set owns
+//! ([`history`], [`undo`]), as for DaemonSets. Imports `api`, `client`
 //! (through `Ctx`) and the verbs' shared types only.
 
 use super::rollout::Verdict;
+use super::rollout_daemonset::{Revision, revisions_of, undo_target};
 use super::{Ctx, Result, VerbError};
 use crate::api::statefulset::StatefulSet;
 use std::time::Duration;
@@ -84,6 +87,37 @@ pub async fn follow(
                 "timed out after {timeout:?} waiting for the rollout"
             )))
         })
+}
+
+/// The revisions of StatefulSet `name`, oldest first.
+pub async fn history(ctx: &Ctx, name: &str) -> Result<Vec<Revision>> {
+    let s: StatefulSet = ctx.client.get(&ctx.namespace, name).await?;
+    revisions_of(ctx, &s.metadata.uid).await
+}
+
+/// Puts a revision's template back (the one before the newest when `to` is
+/// `None`); returns what happened, in one line, as kubectl words it.
+pub async fn undo(ctx: &Ctx, name: &str, to: Option<i64>) -> Result<String> {
+    let revs = history(ctx, name).await?;
+    let target = undo_target(&revs, to)?;
+    for _ in 0..10 {
+        let mut s: StatefulSet = ctx.client.get(&ctx.namespace, name).await?;
+        if s.spec.template == target.template {
+            return Ok(format!(
+                "statefulset.apps/{name} skipped rollback (current template already matches revision {})",
+                target.number
+            ));
+        }
+        s.spec.template = target.template.clone();
+        match ctx.client.replace(&s).await {
+            Ok(_) => return Ok(format!("statefulset.apps/{name} rolled back")),
+            Err(e) if e.is_conflict() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(VerbError::Failed(format!(
+        "statefulset {name:?} keeps changing; try again"
+    )))
 }
 
 #[cfg(test)]

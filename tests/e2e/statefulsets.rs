@@ -183,3 +183,102 @@ spec:
     });
     assert!(c.json(&["get", "pvc", "data-web-2"]).is_some());
 }
+
+/// `rollout history|undo statefulset/NAME` through the set's
+/// ControllerRevisions, and `status.currentRevision/updateRevision` as
+/// Kubernetes reports them.
+#[test]
+fn a_statefulset_keeps_its_revisions_and_rolls_back_to_one() {
+    let c = Cluster::start(1, "process");
+    let set = |msg: &str| {
+        format!(
+            r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: db}}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {{matchLabels: {{app: db}}}}
+  template:
+    metadata: {{labels: {{app: db}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: ["sh", "-c", "echo {msg}; sleep 3600"]
+"#
+        )
+    };
+    let settled = |what: &str| {
+        wait_for(what, WAIT, || {
+            let s = c.json(&["get", "statefulset", "db"])?;
+            let st = &s["status"];
+            (st["readyReplicas"] == 2
+                && st["updatedReplicas"] == 2
+                && st["currentRevision"] == st["updateRevision"]
+                && st["observedGeneration"] == s["metadata"]["generation"])
+                .then_some(s)
+        })
+    };
+    c.apply(&set("one"));
+    let first = settled("the first revision to run");
+    let rev1 = first["status"]["currentRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(rev1.starts_with("db-"), "{rev1}");
+    c.apply(&set("two"));
+    let second = settled("the second revision to run");
+    let rev2 = second["status"]["updateRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(rev1, rev2);
+    // Both revisions are ControllerRevisions owned by the set, numbered.
+    let revs = c.json(&["get", "controllerrevisions"]).unwrap();
+    let mut numbered: Vec<(i64, String)> = revs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["metadata"]["ownerReferences"][0]["kind"] == "StatefulSet")
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["metadata"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    numbered.sort();
+    assert_eq!(numbered, [(1, rev1.clone()), (2, rev2.clone())]);
+    let hist = c.ok(&["rollout", "history", "statefulset/db"]);
+    let lines: Vec<&str> = hist.lines().collect();
+    assert_eq!(lines[0], "statefulset.apps/db");
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        ["REVISION", "CHANGE-CAUSE"]
+    );
+    assert_eq!(lines.len(), 4, "{hist}");
+    let one = c.ok(&["rollout", "history", "sts/db", "--revision", "1"]);
+    assert!(one.contains("echo one"), "{one}");
+    // Undo: the first template comes back, as revision 3.
+    assert_eq!(
+        c.ok(&["rollout", "undo", "statefulset/db"]).trim(),
+        "statefulset.apps/db rolled back"
+    );
+    let back = settled("the rollback to finish");
+    assert_eq!(back["status"]["currentRevision"], rev1.as_str());
+    let r = c.json(&["get", "controllerrevision", &rev1]).unwrap();
+    assert_eq!(r["revision"], 3);
+    let pods = c.pods("app=db");
+    for p in &pods {
+        assert_eq!(
+            p["metadata"]["labels"]["controller-revision-hash"],
+            rev1.as_str()
+        );
+    }
+    let name = pods[0]["metadata"]["name"].as_str().unwrap();
+    wait_for("the old output again", WAIT, || {
+        logs(&c, name).contains("one").then_some(())
+    });
+}

@@ -1647,6 +1647,7 @@ message!(
     }
 );
 message!(api::networking::v1::Ingress {
+message!(api::batch::v1::CronJob {
     metadata: "metadata",
     spec: "spec",
     status: "status",
@@ -1712,4 +1713,42 @@ message!(api::networking::v1::IngressClassParametersReference {
     name: "name",
     scope: "scope",
     namespace: "namespace",
+message!(api::batch::v1::CronJobSpec {
+    schedule: "schedule",
+    time_zone: "timeZone",
+    starting_deadline_seconds: "startingDeadlineSeconds",
+    concurrency_policy: "concurrencyPolicy",
+    suspend: "suspend",
+    job_template: "jobTemplate",
+    successful_jobs_history_limit: "successfulJobsHistoryLimit",
+    failed_jobs_history_limit: "failedJobsHistoryLimit",
+});
+message!(api::batch::v1::CronJobStatus {
+    active: "active",
+    last_schedule_time: "lastScheduleTime",
+    last_successful_time: "lastSuccessfulTime",
+});
+message!(api::batch::v1::JobTemplateSpec {
+    metadata: "metadata",
+    spec: "spec",
+});
+message!(api::policy::v1::PodDisruptionBudget {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+message!(api::policy::v1::PodDisruptionBudgetSpec {
+    min_available: "minAvailable",
+    selector: "selector",
+    max_unavailable: "maxUnavailable",
+    unhealthy_pod_eviction_policy: "unhealthyPodEvictionPolicy",
+});
+message!(api::policy::v1::PodDisruptionBudgetStatus {
+    observed_generation: "observedGeneration",
+    disrupted_pods: "disruptedPods",
+    disruptions_allowed: "?disruptionsAllowed",
+    current_healthy: "?currentHealthy",
+    desired_healthy: "?desiredHealthy",
+    expected_pods: "?expectedPods",
+    conditions: "conditions",
 });

@@ -358,6 +358,10 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::ServiceAccount => decode_as::<core::ServiceAccount>(raw, what),
         Kind::Ingress => decode_as::<pb::api::networking::v1::Ingress>(raw, what),
         Kind::IngressClass => decode_as::<pb::api::networking::v1::IngressClass>(raw, what),
+        Kind::CronJob => decode_as::<pb::api::batch::v1::CronJob>(raw, what),
+        Kind::PodDisruptionBudget => {
+            decode_as::<pb::api::policy::v1::PodDisruptionBudget>(raw, what)
+        }
     }
 }
 

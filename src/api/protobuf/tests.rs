@@ -754,6 +754,30 @@ fn every_kind_round_trips_through_protobuf() {
                     }],
                 }],
             }),
+    let k = Kind::CronJob;
+    let cj = pb::api::batch::v1::CronJob {
+        metadata: meta("default", "hello"),
+        spec: Some(pb::api::batch::v1::CronJobSpec {
+            schedule: s("*/1 * * * *"),
+            time_zone: s("Europe/Berlin"),
+            concurrency_policy: s("Forbid"),
+            successful_jobs_history_limit: Some(2),
+            job_template: Some(pb::api::batch::v1::JobTemplateSpec {
+                metadata: None,
+                spec: Some(pb::api::batch::v1::JobSpec {
+                    backoff_limit: Some(1),
+                    ..Default::default()
+                }),
+            }),
+            ..Default::default()
+        }),
+        status: Some(pb::api::batch::v1::CronJobStatus {
+            last_schedule_time: Some(t),
+            active: vec![core::ObjectReference {
+                name: s("hello-28333333"),
+                ..Default::default()
+            }],
+            ..Default::default()
         }),
     };
     round_trip(
@@ -781,6 +805,31 @@ fn every_kind_round_trips_through_protobuf() {
                 scope: None,
                 namespace: None,
             }),
+        wrap(k, &cj),
+        json!({"metadata": json_meta("default", "hello"), "spec": {
+            "schedule": "*/1 * * * *", "timeZone": "Europe/Berlin", "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 2, "jobTemplate": {"spec": {"backoffLimit": 1}}
+        }, "status": {"lastScheduleTime": "2023-11-14T22:13:20Z", "active": [{"name": "hello-28333333"}]}}),
+    );
+    done.push(k);
+
+    let k = Kind::PodDisruptionBudget;
+    let pdb = pb::api::policy::v1::PodDisruptionBudget {
+        metadata: meta("default", "zk-pdb"),
+        spec: Some(pb::api::policy::v1::PodDisruptionBudgetSpec {
+            max_unavailable: int_or_str(Some(1), None),
+            selector: Some(meta::LabelSelector {
+                match_labels: [("app".to_string(), "zookeeper".to_string())].into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        status: Some(pb::api::policy::v1::PodDisruptionBudgetStatus {
+            current_healthy: Some(3),
+            desired_healthy: Some(2),
+            disruptions_allowed: Some(1),
+            expected_pods: Some(3),
+            ..Default::default()
         }),
     };
     round_trip(
@@ -789,6 +838,10 @@ fn every_kind_round_trips_through_protobuf() {
         json!({"metadata": json_meta("", "external-lb"),
             "spec": {"controller": "example.com/ingress-controller",
                 "parameters": {"apiGroup": "k8s.example.com", "kind": "IngressParameters", "name": "external-lb"}}}),
+        wrap(k, &pdb),
+        json!({"metadata": json_meta("default", "zk-pdb"), "spec": {
+            "maxUnavailable": 1, "selector": {"matchLabels": {"app": "zookeeper"}}
+        }, "status": {"currentHealthy": 3, "desiredHealthy": 2, "disruptionsAllowed": 1, "expectedPods": 3}}),
     );
     done.push(k);
 

@@ -1,10 +1,12 @@
 //! Jobs: counts that make sense, a template that does not restart always,
 //! failure and success policies that fit the completion mode, and the
-//! fields an update may not change.
+//! fields an update may not change. CronJobs: a schedule and time zone
+//! Kubernetes reads, and a job template that makes a valid Job.
 
 use super::super::batch::{
     ExitCodeOperator, Job, PodFailurePolicyAction, PodFailurePolicyRule, parse_indexes,
 };
+use super::super::cronjob::{CronJob, Schedule, parse_time_zone};
 use super::super::pod::RestartPolicy;
 use super::pod::validate_pod_spec;
 use super::{FieldError, object, validate_labels};
@@ -25,6 +27,66 @@ fn not_negative(path: &str, v: Option<i64>, errs: &mut Vec<FieldError>) {
 
 pub fn validate_job(j: &Job) -> Vec<FieldError> {
     object(j, job_spec)
+}
+
+/// A CronJob's name leaves room for the 11 characters its Jobs add.
+pub const MAX_CRONJOB_NAME: usize = 52;
+
+/// A CronJob: a schedule Kubernetes' parser reads, a known time zone,
+/// limits that are not negative, and a job template that makes a valid
+/// Job (its problems named under `spec.jobTemplate.spec`).
+pub fn validate_cronjob(c: &CronJob) -> Vec<FieldError> {
+    object(c, cronjob_spec)
+}
+
+fn cronjob_spec(c: &CronJob, errs: &mut Vec<FieldError>) {
+    let s = &c.spec;
+    if c.metadata.name.len() > MAX_CRONJOB_NAME {
+        errs.push(FieldError::new(
+            "metadata.name",
+            format!("must be no more than {MAX_CRONJOB_NAME} characters"),
+        ));
+    }
+    if s.schedule.trim().is_empty() {
+        errs.push(FieldError::new("spec.schedule", "required"));
+    } else if let Some(tz) = &s.time_zone
+        && let Err(e) = parse_time_zone(tz)
+    {
+        errs.push(FieldError::new("spec.timeZone", e));
+    } else if let Err(e) = Schedule::parse(&s.schedule, s.time_zone.as_deref()) {
+        errs.push(FieldError::new(
+            "spec.schedule",
+            format!("{:?}: {e}", s.schedule),
+        ));
+    }
+    not_negative(
+        "spec.startingDeadlineSeconds",
+        s.starting_deadline_seconds,
+        errs,
+    );
+    not_negative(
+        "spec.successfulJobsHistoryLimit",
+        s.successful_jobs_history_limit.map(i64::from),
+        errs,
+    );
+    not_negative(
+        "spec.failedJobsHistoryLimit",
+        s.failed_jobs_history_limit.map(i64::from),
+        errs,
+    );
+    let t = &s.job_template;
+    validate_labels("spec.jobTemplate.metadata.labels", &t.metadata.labels, errs);
+    let mut job = Job {
+        spec: t.spec.clone(),
+        ..Default::default()
+    };
+    job.metadata.name = "cronjob-template".into();
+    let mut inner = vec![];
+    job_spec(&job, &mut inner);
+    errs.extend(inner.into_iter().map(|e| {
+        let rest = e.path.strip_prefix("spec").unwrap_or(&e.path);
+        FieldError::new(format!("spec.jobTemplate.spec{rest}"), e.message)
+    }));
 }
 
 fn job_spec(j: &Job, errs: &mut Vec<FieldError>) {
@@ -285,6 +347,47 @@ mod tests {
 
     fn paths(j: &Job) -> Vec<String> {
         j.validate().into_iter().map(|e| e.path).collect()
+    }
+
+    fn cronjob() -> CronJob {
+        let mut c: CronJob = new_object("default", "hello");
+        c.spec.schedule = "*/1 * * * *".into();
+        c.spec.job_template.spec = job().spec;
+        c.normalize();
+        c
+    }
+
+    #[test]
+    fn a_cronjob_names_its_bad_schedule_zone_and_template_fields() {
+        assert_eq!(cronjob().validate(), vec![]);
+        let mut c = cronjob();
+        c.spec.schedule = "0 0 L * *".into();
+        c.spec.failed_jobs_history_limit = Some(-1);
+        c.spec.job_template.spec.template.spec.restart_policy = RestartPolicy::Always;
+        let errs = c.validate();
+        let got: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "spec.schedule",
+                "spec.failedJobsHistoryLimit",
+                "spec.jobTemplate.spec.template.spec.restartPolicy"
+            ]
+        );
+        assert!(
+            errs[0].message.contains("Kubernetes' cron syntax"),
+            "{}",
+            errs[0].message
+        );
+        let mut z = cronjob();
+        z.spec.time_zone = Some("Nowhere/Land".into());
+        assert_eq!(z.validate()[0].path, "spec.timeZone");
+        let mut n = cronjob();
+        n.metadata.name = "x".repeat(53);
+        assert!(n.validate()[0].message.contains("52 characters"));
+        let mut e = cronjob();
+        e.spec.schedule = String::new();
+        assert_eq!(e.validate()[0].message, "required");
     }
 
     #[test]

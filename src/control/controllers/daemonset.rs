@@ -288,28 +288,43 @@ pub fn history(
     revisions: &[Arc<ControllerRevision>],
     pods: &[Arc<Pod>],
 ) -> HistoryPlan {
-    let mut plan = HistoryPlan::default();
-    let name = revision_name(ds, hash);
-    let max = revisions.iter().map(|r| r.revision).max().unwrap_or(0);
-    match revisions.iter().find(|r| r.metadata.name == name) {
-        None => plan.create = Some(max + 1),
-        Some(r) if r.revision < max => plan.renumber = Some((name.clone(), max + 1)),
-        Some(_) => {}
-    }
     let in_use: std::collections::HashSet<String> = pods
         .iter()
         .filter(|p| p.is_active())
         .filter_map(|p| p.metadata.labels.get(REVISION_HASH_LABEL))
         .map(|h| revision_name(ds, h))
         .collect();
+    plan_history(
+        &revision_name(ds, hash),
+        revisions,
+        &in_use,
+        ds.revision_history_limit() as usize,
+    )
+}
+
+/// The history decision of any owner of ControllerRevisions (DaemonSets,
+/// StatefulSets): the revision named `current` must exist and be the
+/// newest (an older one of that name is renumbered: a rollback); the others
+/// no live pod runs (`in_use`) are pruned to `limit`, oldest first.
+pub fn plan_history(
+    current: &str,
+    revisions: &[Arc<ControllerRevision>],
+    in_use: &std::collections::HashSet<String>,
+    limit: usize,
+) -> HistoryPlan {
+    let mut plan = HistoryPlan::default();
+    let max = revisions.iter().map(|r| r.revision).max().unwrap_or(0);
+    match revisions.iter().find(|r| r.metadata.name == current) {
+        None => plan.create = Some(max + 1),
+        Some(r) if r.revision < max => plan.renumber = Some((current.to_string(), max + 1)),
+        Some(_) => {}
+    }
     let mut old: Vec<&Arc<ControllerRevision>> = revisions
         .iter()
-        .filter(|r| r.metadata.name != name && !in_use.contains(&r.metadata.name))
+        .filter(|r| r.metadata.name != current && !in_use.contains(&r.metadata.name))
         .collect();
     old.sort_by_key(|r| r.revision);
-    let excess = old
-        .len()
-        .saturating_sub(ds.revision_history_limit() as usize);
+    let excess = old.len().saturating_sub(limit);
     plan.delete = old[..excess]
         .iter()
         .map(|r| r.metadata.name.clone())

@@ -10,8 +10,10 @@
 //! Because the store's cache is updated before a write is acknowledged, a
 //! worker always sees its own previous writes: no "expectations" bookkeeping.
 
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod gc;
 pub mod hpa;

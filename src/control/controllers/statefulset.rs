@@ -11,14 +11,23 @@
 //! down to `partition`, at most `maxUnavailable` unavailable at a time;
 //! `OnDelete` waits for pods to be deleted by hand. A pod below the
 //! partition that must be recreated gets the current revision's spec, read
-//! back from a pod of that revision (ork keeps no ControllerRevision
-//! objects), else the new one.
+//! back from a pod of that revision, else the new one.
+//!
+//! Each template is also kept as a ControllerRevision named like the
+//! revision (`<set>-<hash>`, holding `{"spec": {"template": …}}`), numbered
+//! in order, as Kubernetes keeps them: `rollout history` lists them and
+//! `rollout undo` puts one's template back, which renumbers it as the
+//! newest. Revisions no pod runs are pruned to `revisionHistoryLimit`
+//! (default 10), by [`super::daemonset::plan_history`].
 //!
 //! The decision is [`reconcile`] (pure, over the set, its pods and the names
-//! of existing claims); [`sync`] is the thin loop that reads and writes.
+//! of existing claims) and [`history`]; [`sync`] is the thin loop that reads
+//! and writes.
 
 use super::create_owned_pod;
+use super::daemonset::{HistoryPlan, plan_history};
 use super::{Controller, Key, owner_key, self_key};
+use crate::api::ControllerRevision;
 use crate::api::hash::{fnv32a, safe_encode};
 use crate::api::statefulset::{
     POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL, StatefulSet, StatefulSetStatus,
@@ -357,17 +366,52 @@ fn status(
     }
 }
 
-fn owned_pods(store: &Store, set: &StatefulSet) -> Vec<Arc<Pod>> {
+fn owned<T: Object>(store: &Store, set: &StatefulSet) -> Vec<Arc<T>> {
     store
         .owned_by(&set.metadata.uid)
         .into_iter()
-        .filter_map(|o| Pod::from_any(&o).cloned())
-        .filter(|p| {
-            p.metadata
+        .filter_map(|o| T::from_any(&o).cloned())
+        .filter(|o| {
+            o.meta()
                 .controller()
                 .is_some_and(|r| r.uid == set.metadata.uid)
         })
         .collect()
+}
+
+/// Kubernetes' default `revisionHistoryLimit`.
+pub const REVISION_HISTORY_LIMIT: i32 = 10;
+
+/// The set's ControllerRevisions to make, renumber and prune: the current
+/// template's revision is the newest; those a live pod runs are kept.
+pub fn history(
+    set: &StatefulSet,
+    revisions: &[Arc<ControllerRevision>],
+    pods: &[Arc<Pod>],
+) -> HistoryPlan {
+    let in_use: HashSet<String> = pods
+        .iter()
+        .filter(|p| p.is_active())
+        .map(|p| revision(p).to_string())
+        .collect();
+    let limit = set
+        .spec
+        .revision_history_limit
+        .unwrap_or(REVISION_HISTORY_LIMIT)
+        .max(0) as usize;
+    plan_history(&revision_of(set), revisions, &in_use, limit)
+}
+
+/// A ControllerRevision holding the set's current template.
+pub fn revision_for(set: &StatefulSet, number: i64) -> ControllerRevision {
+    let name = revision_of(set);
+    let mut r: ControllerRevision = new_object(&set.metadata.namespace, &name);
+    r.metadata.labels = set.spec.template.metadata.labels.clone();
+    r.metadata.labels.insert(REVISION_LABEL.into(), name);
+    r.metadata.owner_references = vec![owner(set)];
+    r.data = serde_json::json!({ "spec": { "template": set.spec.template } });
+    r.revision = number;
+    r
 }
 
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
@@ -377,14 +421,17 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     if set.metadata.is_terminating() {
         return Ok(None);
     }
-    let pods = owned_pods(store, &set);
+    let pods = owned::<Pod>(store, &set);
+    let revisions = owned::<ControllerRevision>(store, &set);
+    let hist = history(&set, &revisions, &pods);
     let claims: HashSet<String> = store
         .list::<PersistentVolumeClaim>(Some(&key.0))
         .iter()
         .map(|c| c.metadata.name.clone())
         .collect();
     let plan = reconcile(&set, &pods, &claims, Time::now());
-    if plan.create_claims.is_empty()
+    if hist == HistoryPlan::default()
+        && plan.create_claims.is_empty()
         && plan.create_pods.is_empty()
         && plan.delete_pods.is_empty()
         && plan.delete_claims.is_empty()
@@ -400,6 +447,38 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
             };
             if cur.metadata.uid != set.metadata.uid {
                 return Ok(());
+            }
+            if cur.spec.template != set.spec.template {
+                return Err(StoreError::Conflict {
+                    kind: Kind::StatefulSet,
+                    name: key.1.clone(),
+                    message: "the StatefulSet changed while it was reconciled".into(),
+                });
+            }
+            if let Some(n) = hist.create {
+                match tx.create(revision_for(&cur, n)) {
+                    Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if let Some((name, n)) = &hist.renumber {
+                let n = *n;
+                tx.mutate::<ControllerRevision, _>(&key.0, name, Subresource::Main, move |r| {
+                    r.revision = n;
+                    Ok(true)
+                })?;
+            }
+            for name in &hist.delete {
+                match ops::delete(
+                    tx,
+                    Kind::ControllerRevision,
+                    &key.0,
+                    name,
+                    &DeleteOptions::default(),
+                ) {
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
             }
             for c in plan.create_claims {
                 let name = c.metadata.name.clone();

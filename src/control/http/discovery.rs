@@ -222,8 +222,8 @@ pub fn groups() -> Groups {
         ),
     );
     // Evictions are a subresource of pods; kubectl drain looks for the
-    // group before it evicts instead of deleting.
-    out.push(("policy", vec![("v1", vec![])]));
+    // policy group before it evicts instead of deleting: it is there with
+    // PodDisruptionBudgets.
     out
 }
 

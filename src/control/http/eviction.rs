@@ -1,17 +1,25 @@
 //! `POST /api/v1/namespaces/{ns}/pods/{name}/eviction`: a policy/v1
-//! `Eviction`, what `kubectl drain` sends for each pod. ork has no
-//! PodDisruptionBudgets, so an eviction is the delete of the pod with the
-//! eviction's `deleteOptions`, answered as Kubernetes answers it (201 and a
-//! `Success` Status).
+//! `Eviction`, what `kubectl drain` and `ork drain` send for each pod. An
+//! eviction is the delete of the pod with the eviction's `deleteOptions`,
+//! unless the PodDisruptionBudget covering the pod forbids it
+//! ([`crate::api::pdb::decide_eviction`]): then it is answered 429
+//! `TooManyRequests` with Kubernetes' message and the budget's cause, and
+//! nothing changes. An allowed eviction takes one disruption from the
+//! budget's status in the same transaction as the delete, so two evictions
+//! at once cannot both spend the last one. Success is answered as
+//! Kubernetes answers it (201 and a `Success` Status).
 //!
 //! This module must not import controllers or the scheduler.
 
 use super::resources::{Write, not_found};
 use super::{ApiError, App, json_bytes};
-use crate::api::Kind;
+use crate::api::pdb::{
+    EVICTION_BLOCKED, Eviction as Decision, PodDisruptionBudget, charge, decide_eviction,
+};
 use crate::api::wire::DeleteOptions;
+use crate::api::{Kind, Pod, StatusCause, StatusDetails};
 use crate::control::ops;
-use crate::control::store::Tx;
+use crate::control::store::{StoreError, Subresource, Tx};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -91,8 +99,62 @@ async fn evict(State(app): State<Arc<App>>, w: Write) -> Result<Response, ApiErr
         .with_query(&w.query)
         .map_err(ApiError::bad_request)?;
     let dry = opts.is_dry_run();
-    let f = move |tx: &mut Tx<'_>| ops::delete(tx, Kind::Pod, &ns, &name, &opts).map(|_| ());
-    app.store.txn_with(dry, f).await?;
+    let f = move |tx: &mut Tx<'_>| -> Result<Decision, StoreError> {
+        let pod = tx.require::<Pod>(&ns, &name)?;
+        let budgets = tx.list::<PodDisruptionBudget>(Some(&ns));
+        let covering: Vec<&PodDisruptionBudget> = budgets
+            .iter()
+            .map(|b| b.as_ref())
+            .filter(|b| b.covers(&pod))
+            .collect();
+        let decision = decide_eviction(&pod, &covering);
+        match &decision {
+            Decision::Allowed { charge: budget } => {
+                if let Some(budget) = budget {
+                    let now = tx.now();
+                    let pod_name = name.clone();
+                    tx.mutate::<PodDisruptionBudget, _>(
+                        &ns,
+                        budget,
+                        Subresource::Status,
+                        move |b| {
+                            charge(&mut b.status, &pod_name, now);
+                            Ok(true)
+                        },
+                    )?;
+                }
+                ops::delete(tx, Kind::Pod, &ns, &name, &opts)?;
+            }
+            Decision::Blocked { .. } | Decision::Refused { .. } => {}
+        }
+        Ok(decision)
+    };
+    match app.store.txn_with(dry, f).await? {
+        Decision::Allowed { .. } => {}
+        Decision::Blocked { cause, .. } => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                EVICTION_BLOCKED,
+            );
+            e.0.details = Some(StatusDetails {
+                causes: vec![StatusCause {
+                    reason: "DisruptionBudget".into(),
+                    message: cause,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            });
+            return Err(e);
+        }
+        Decision::Refused { code, message } => {
+            let (status, reason) = match code {
+                403 => (StatusCode::FORBIDDEN, "Forbidden"),
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
+            };
+            return Err(ApiError::new(status, reason, message));
+        }
+    }
     let body = serde_json::json!({
         "kind": "Status",
         "apiVersion": "v1",

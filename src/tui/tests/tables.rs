@@ -107,6 +107,8 @@ fn views_switch_by_command_with_completion_and_by_number() {
         ("pvc", View::Table(Kind::PersistentVolumeClaim)),
         ("ep", View::Table(Kind::Endpoints)),
         ("ds", View::Table(Kind::DaemonSet)),
+        ("cj", View::Table(Kind::CronJob)),
+        ("pdb", View::Table(Kind::PodDisruptionBudget)),
         ("ev", View::Table(Kind::Event)),
         ("ns", View::Table(Kind::Namespace)),
         ("failover", View::Failover),

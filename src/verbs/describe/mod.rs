@@ -227,6 +227,8 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ServiceAccount(sa) => cluster::service_account(&mut d, sa),
         AnyObject::Ingress(i) => ingress::ingress(&mut d, i),
         AnyObject::IngressClass(c) => ingress::ingress_class(&mut d, c),
+        AnyObject::CronJob(c) => batch::cronjob(&mut d, c),
+        AnyObject::PodDisruptionBudget(p) => batch::pdb(&mut d, p),
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

@@ -96,3 +96,33 @@ spec:
     let lb = crate::api::Service::from_any(&d.documents[0].object).expect("a Service");
     assert!(lb.is_load_balancer() && lb.is_node_port());
 }
+
+/// The CronJob and the two PodDisruptionBudgets of the Kubernetes
+/// documentation (`tests/docs_examples/kubernetes`), unchanged.
+#[test]
+fn the_kubernetes_docs_cronjob_and_disruption_budgets_decode() {
+    let cj = ok(include_str!(
+        "../../../../tests/docs_examples/kubernetes/cronjob.yaml"
+    ));
+    let c = crate::api::cronjob::CronJob::from_any(&cj.documents[0].object).expect("a CronJob");
+    assert_eq!(c.spec.schedule, "* * * * *");
+    assert!(c.schedule().is_ok());
+    for f in [
+        include_str!(
+            "../../../../tests/docs_examples/kubernetes/zookeeper-pod-disruption-budget-minavailable.yaml"
+        ),
+        include_str!(
+            "../../../../tests/docs_examples/kubernetes/zookeeper-pod-disruption-budget-maxunavailable.yaml"
+        ),
+    ] {
+        let d = ok(f);
+        let p = crate::api::pdb::PodDisruptionBudget::from_any(&d.documents[0].object)
+            .expect("a PodDisruptionBudget");
+        assert_eq!(p.metadata.name, "zk-pdb");
+    }
+    // The removed batch/v1beta1 is named as not served.
+    let old = include_str!("../../../../tests/docs_examples/kubernetes/cronjob.yaml")
+        .replace("batch/v1", "batch/v1beta1");
+    let e = errors(&old);
+    assert!(e[0].contains("CronJob"), "{e:?}");
+}

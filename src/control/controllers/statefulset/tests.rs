@@ -292,3 +292,46 @@ fn ordered_ready_waits_for_min_ready_seconds_before_the_next_pod() {
     let plan = super::reconcile(&s, &[Arc::new(p)], &HashSet::new(), Time::now());
     assert_eq!(names(&plan.create_pods), ["web-1"]);
 }
+
+#[test]
+fn each_template_is_a_numbered_revision_and_undo_renumbers_the_old_one() {
+    let v1 = set(2);
+    // No revision yet: the current template's is made as number 1.
+    let h = history(&v1, &[], &[]);
+    assert_eq!(h.create, Some(1));
+    let r1 = Arc::new(revision_for(&v1, 1));
+    assert_eq!(r1.metadata.name, revision_of(&v1));
+    assert_eq!(r1.metadata.labels[REVISION_LABEL], revision_of(&v1));
+    assert_eq!(
+        r1.data["spec"]["template"]["spec"]["containers"][0]["name"],
+        "c"
+    );
+    assert_eq!(
+        history(&v1, std::slice::from_ref(&r1), &[]),
+        HistoryPlan::default()
+    );
+    // A new template: revision 2.
+    let mut v2 = v1.clone();
+    v2.spec.template.spec.containers[0].image = "busybox:2".into();
+    let h = history(&v2, std::slice::from_ref(&r1), &[]);
+    assert_eq!(h.create, Some(2));
+    let r2 = Arc::new(revision_for(&v2, 2));
+    // Back to the first template (undo): its revision becomes number 3.
+    let h = history(&v1, &[r1.clone(), r2.clone()], &[]);
+    assert_eq!(h.create, None);
+    assert_eq!(h.renumber, Some((revision_of(&v1), 3)));
+    // Beyond revisionHistoryLimit, revisions no pod runs go, oldest first.
+    let mut limited = v2.clone();
+    limited.spec.revision_history_limit = Some(0);
+    assert_eq!(
+        history(&limited, &[r1.clone(), r2.clone()], &[]).delete,
+        std::slice::from_ref(&r1.metadata.name)
+    );
+    let running_v1 = pod_at(&v1, 0, S::Ready, &revision_of(&v1));
+    assert!(
+        history(&limited, &[r1, r2], &[running_v1])
+            .delete
+            .is_empty(),
+        "a revision a pod runs is kept"
+    );
+}
