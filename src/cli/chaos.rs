@@ -19,7 +19,7 @@ use std::time::Duration;
 #[derive(Args, Debug)]
 pub struct ChaosArgs {
     /// The data dir of the `ork up --machines docker` cluster.
-    #[arg(long, env = "ORK_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "ORK_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub action: Action,
