@@ -311,11 +311,21 @@ fn a_killed_machine_is_replaced_and_a_partitioned_one_fences_itself() {
         Duration::from_secs(10),
         Duration::from_secs(120),
     );
-    wait_for(
-        "the cut machine fences its pods",
-        Duration::from_secs(90),
-        || (m.sleeps_in(&cut, mark) == Some(0)).then_some(()),
-    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while m.sleeps_in(&cut, mark) != Some(0) {
+        if Instant::now() > deadline {
+            let logs = Command::new("docker")
+                .args(["logs", "--tail", "40", &m.container(&cut)])
+                .output()
+                .unwrap();
+            panic!(
+                "the cut machine did not fence its pods in 90 s; its log:\n{}{}",
+                String::from_utf8_lossy(&logs.stdout),
+                String::from_utf8_lossy(&logs.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let fenced_after = t0.elapsed();
     eprintln!(
         "partition: the cut machine stopped its pods after {:.1} s",
