@@ -819,7 +819,6 @@ async fn up_machines(g: &Global, a: UpArgs) -> Result<()> {
             child = Some(c);
             // Started again by `ork chaos restart control`, it must come back
             // where the machines look for it, not on another free port.
-            let mut args = args;
             if let Some(at) = args.iter().position(|x| x == "--listen")
                 && let Some(addr) = url.strip_prefix("https://")
             {
