@@ -9,6 +9,7 @@
 mod apply;
 mod backup;
 mod bench;
+mod chaos;
 mod config;
 mod create;
 mod create_batch;
@@ -24,6 +25,7 @@ mod get_format;
 mod image;
 mod input;
 mod logs;
+mod machines;
 mod misc;
 mod nodes;
 mod output;
@@ -105,8 +107,10 @@ impl Global {
 pub enum Command {
     /// Start a whole cluster on this machine: control daemon, node daemon(s), embedded SQLite.
     Up(up::UpArgs),
-    /// Stop every pod that `ork up` left running in a data dir (`--purge`: and delete the cluster).
+    /// Stop every pod that `ork up` left running in a data dir, remove its machines (`--purge`: and delete the cluster).
     Down(up::DownArgs),
+    /// Break the machines of `ork up --machines docker` on purpose: kill, restart, pause, partition, flap.
+    Chaos(chaos::ChaosArgs),
     /// Run the control daemon: API, store, scheduler, controllers.
     Control(up::ControlArgs),
     /// Run a node daemon that joins a control daemon and runs pods.
@@ -291,6 +295,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Up(a) => up::up(g, a).await,
         Command::Down(a) => up::down(g, a).await,
+        Command::Chaos(a) => chaos::chaos(g, a).await,
         Command::Control(a) => up::control(a).await,
         Command::Node(a) => up::node(g, a).await,
         Command::Apply(a) => apply::apply(&ctx(g)?, a).await,

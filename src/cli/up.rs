@@ -114,6 +114,33 @@ impl IngressArgs {
             https: self.ingress_tls_port,
         }
     }
+    /// Run each node daemon on a machine of its own: `docker` (a container
+    /// per node on a private network, pods run inside it by the process
+    /// runtime). `ork down` removes the machines; `ork chaos` breaks them.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub machines: Option<MachinesChoice>,
+    /// With --machines: run the control daemon in a container too (default: on this host).
+    #[arg(long, requires = "machines")]
+    pub control_in_container: bool,
+    /// With --machines: the prefix of the Docker objects' names (network, containers).
+    #[arg(
+        long,
+        default_value = "ork",
+        value_name = "NAME",
+        requires = "machines"
+    )]
+    pub cluster: String,
+    /// Cut off from the control daemon this long, a node stops its pods
+    /// (the control daemon has replaced them) [default: twice --node-grace].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub fence_after: Option<Duration>,
+}
+
+/// Where `ork up --machines` puts the nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MachinesChoice {
+    /// A Docker container per node on a private Docker network.
+    Docker,
 }
 
 /// Who pods run as on a node.
@@ -254,6 +281,16 @@ pub struct NodeArgs {
     pub allow_host_paths: Vec<PathBuf>,
     #[command(flatten)]
     pub pods: PodArgs,
+    /// Silence after which the control daemon counts this node as NotReady
+    /// (give the control daemon's --node-grace); cut off longer, the node
+    /// stops reporting Ready.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub node_grace: Duration,
+    /// Cut off from the control daemon this long, the node stops its pods
+    /// (unless annotated `ork.dev/never-fence: "true"`), which the control
+    /// daemon has replaced elsewhere [default: twice --node-grace].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub fence_after: Option<Duration>,
     /// Where pods' files go (volumes, working directories, claims), outside
     /// the private data dir [default: /var/lib/ork/pods/<node id> as root,
     /// DIR/pods otherwise].
@@ -264,11 +301,16 @@ pub struct NodeArgs {
 }
 
 impl PodArgs {
-    fn settings(&self, pods_dir: Option<PathBuf>) -> node_daemon::PodSettings {
+    fn settings(
+        &self,
+        pods_dir: Option<PathBuf>,
+        fencing: crate::node::fence::Fencing,
+    ) -> node_daemon::PodSettings {
         node_daemon::PodSettings {
             pod_user: self.pod_user.clone(),
             allow_root_pods: self.allow_root_pods,
             pods_dir,
+            fencing: Some(fencing),
         }
     }
 
@@ -419,7 +461,10 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| default_data_dir().join("nodes").join(&name));
     let runtime = a.runtime.resolve();
-    let settings = a.pods.settings(a.pods_dir.clone());
+    let settings = a.pods.settings(
+        a.pods_dir.clone(),
+        crate::node::fence::Fencing::new(a.node_grace, a.fence_after),
+    );
     let running = node_daemon::start_with(
         node_daemon::Config {
             join: a.join.clone(),
@@ -464,6 +509,7 @@ fn spawn_child_node(
     allow_host_paths: &[PathBuf],
     pods: &PodArgs,
     ingress: crate::node::ingress::Ports,
+    fencing: crate::node::fence::Fencing,
 ) -> Result<ChildNode> {
     let exe = std::env::current_exe().map_err(|source| CliError::Io {
         what: "finding the ork binary",
@@ -515,6 +561,11 @@ fn spawn_child_node(
             "--ingress-tls-port".to_string(),
             ingress.https.to_string(),
         ])
+        .arg(format!("--node-grace={}ms", fencing.grace.as_millis()))
+        .arg(format!(
+            "--fence-after={}ms",
+            fencing.fence_after.as_millis()
+        ))
         .stdin(std::process::Stdio::null())
         .stdout(log)
         .stderr(err)
@@ -535,6 +586,9 @@ fn spawn_child_node(
 }
 
 pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
+    if a.machines.is_some() {
+        return up_machines(g, a).await;
+    }
     let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
     let runtime = a.runtime.resolve();
     crate::control::admission::cluster_ip::set_range(a.service_cidr);
@@ -570,7 +624,10 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                     allow_host_paths: a.allow_host_paths.clone(),
                     ingress: a.ingress.ports(),
                 },
-                a.pods.settings(None),
+                a.pods.settings(
+                    None,
+                    crate::node::fence::Fencing::new(a.node_grace, a.fence_after),
+                ),
             )
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -605,6 +662,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                     &a.allow_host_paths,
                     &a.pods,
                     a.ingress.ports().nth(u16::try_from(i - 1).unwrap_or(0)),
+                    crate::node::fence::Fencing::new(a.node_grace, a.fence_after),
                 )?);
             }
             println!(
@@ -658,6 +716,294 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
     Ok(())
 }
 
+/// Waits until `path` exists and is not empty, as long as `alive` says the
+/// process writing it is; its trimmed content.
+async fn wait_file(path: &Path, what: &str, mut alive: impl FnMut() -> bool) -> Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(t) = std::fs::read_to_string(path)
+            && !t.trim().is_empty()
+        {
+            return Ok(t.trim().to_string());
+        }
+        if !alive() {
+            return Err(CliError::Failed(format!("{what} exited before it was up")));
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(CliError::Failed(format!("{what} not up after 60 s")));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts `ork ARGS` on the host as the machines' control daemon, in its
+/// own process group, logging to DATA/control.log; its pid goes to
+/// DATA/control.pid (`ork chaos kill control`, `ork down`).
+pub(super) fn spawn_host_control(dir: &Path, args: &[String]) -> Result<tokio::process::Child> {
+    let exe = std::env::current_exe().map_err(|source| CliError::Io {
+        what: "finding the ork binary",
+        path: PathBuf::from("ork"),
+        source,
+    })?;
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CliError::Io { what, path, source }
+    };
+    let log_path = dir.join("control.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(io("opening", &log_path))?;
+    let err = log.try_clone().map_err(io("opening", &log_path))?;
+    let _ = std::fs::remove_file(dir.join("control.url"));
+    let child = tokio::process::Command::new(exe)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(io("starting the control daemon", dir))?;
+    if let Some(pid) = child.id() {
+        let _ = std::fs::write(dir.join("control.pid"), format!("{pid}\n"));
+    }
+    Ok(child)
+}
+
+/// The pid in DATA/control.pid when it is still an `ork control` process.
+pub(super) fn host_control_pid(dir: &Path) -> Option<nix::unistd::Pid> {
+    let pid: i32 = std::fs::read_to_string(dir.join("control.pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    args.iter()
+        .any(|a| *a == b"control")
+        .then_some(nix::unistd::Pid::from_raw(pid))
+}
+
+/// Stops the machines' control daemon on the host (SIGTERM, SIGKILL after 5 s).
+async fn stop_host_control(dir: &Path) {
+    let Some(pid) = host_control_pid(dir) else {
+        return;
+    };
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    for _ in 0..50 {
+        if host_control_pid(dir).is_none() || nix::sys::signal::kill(pid, None).is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_file(dir.join("control.pid"));
+}
+
+/// Removes a data dir's machines (containers, network) and stops its
+/// control daemon; how many containers went.
+async fn remove_machines(dir: &Path, cluster: &str) -> Result<usize> {
+    stop_host_control(dir).await;
+    let n = super::machines::remove_cluster(cluster).await?;
+    let _ = std::fs::remove_file(dir.join(super::machines::STATE_FILE));
+    Ok(n)
+}
+
+/// `ork up --machines docker`: a network, an image, the control daemon,
+/// then one container per node; waits for every Node to be Ready.
+async fn up_machines(g: &Global, a: UpArgs) -> Result<()> {
+    use super::machines::{self, ControlPlace, Machine, Machines};
+    let started = std::time::Instant::now();
+    let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
+    let n = a.nodes.unwrap_or(1);
+    if let Some(e) = machines::cluster_name_error(&a.cluster) {
+        return Err(CliError::Usage(format!("--cluster {e}")));
+    }
+    if !matches!(a.runtime, RuntimeChoice::Auto | RuntimeChoice::Process) {
+        return Err(CliError::Usage(
+            "--machines docker runs pods with the process runtime inside each machine; drop --runtime".into(),
+        ));
+    }
+    crate::sys::private_dir(&dir).map_err(|e| CliError::Failed(e.to_string()))?;
+    machines::require_engine().await?;
+    // What an earlier `ork up` of this cluster left behind.
+    if let Some(old) = Machines::load(&dir)? {
+        remove_machines(&dir, &old.cluster).await?;
+    }
+    machines::remove_cluster(&a.cluster).await?;
+    let plan = machines::create_network(&a.cluster).await?;
+    println!(
+        "network {} on {} (gateway {})",
+        machines::network_name(&a.cluster),
+        plan.subnet,
+        plan.gateway
+    );
+    let fencing = crate::node::fence::Fencing::new(a.node_grace, a.fence_after);
+    let mut child = None;
+    let setup = async {
+        let image = machines::ensure_image(&dir).await?;
+        println!("image {image} (ork and busybox, FROM scratch)");
+        let grace = format!("{}ms", a.node_grace.as_millis());
+        let (control, url, ctl_dir) = if a.control_in_container {
+            let ctl_dir = dir.join("control");
+            crate::sys::private_dir(&ctl_dir).map_err(|e| CliError::Failed(e.to_string()))?;
+            let _ = std::fs::remove_file(ctl_dir.join("control.url"));
+            let port = if a.listen.port() == 0 {
+                7700
+            } else {
+                a.listen.port()
+            };
+            let run = machines::control_run_args(
+                &a.cluster,
+                &image,
+                &plan.control,
+                port,
+                &ctl_dir,
+                a.node_grace,
+            );
+            let run: Vec<&str> = run.iter().map(String::as_str).collect();
+            let container = machines::docker(&run).await?;
+            let _ = container;
+            let url =
+                wait_file(&ctl_dir.join("control.url"), "the control daemon", || true).await?;
+            (
+                ControlPlace::Container {
+                    container: machines::container_name(&a.cluster, "control"),
+                    ip: plan.control.clone(),
+                },
+                url,
+                ctl_dir,
+            )
+        } else {
+            let mut args: Vec<String> = vec!["control".into(), "--data-dir".into()];
+            args.push(dir.display().to_string());
+            args.extend([
+                "--listen".into(),
+                format!("{}:{}", plan.gateway, a.listen.port()),
+                "--node-grace".into(),
+                grace.clone(),
+                "--tls-san".into(),
+                plan.gateway.clone(),
+            ]);
+            for san in &a.tls.tls_sans {
+                args.extend(["--tls-san".into(), san.clone()]);
+            }
+            let mut c = spawn_host_control(&dir, &args)?;
+            let url = wait_file(&dir.join("control.url"), "the control daemon", || {
+                matches!(c.try_wait(), Ok(None))
+            })
+            .await?;
+            child = Some(c);
+            // Started again by `ork chaos restart control`, it must come back
+            // where the machines look for it, not on another free port.
+            if let Some(at) = args.iter().position(|x| x == "--listen")
+                && let Some(addr) = url.strip_prefix("https://")
+            {
+                args[at + 1] = addr.to_string();
+            }
+            (ControlPlace::Host { args }, url, dir.clone())
+        };
+        println!("control daemon at {url}");
+        let admin = config::read(&ctl_dir.join("admin.kubeconfig"))?.ok_or_else(|| {
+            CliError::Failed("the control daemon wrote no admin.kubeconfig".into())
+        })?;
+        let token = ctl_dir.join("node.token");
+        let mut nodes = vec![];
+        let mut runs = vec![];
+        for i in 1..=n {
+            let name = format!("node-{i}");
+            let ip = plan.node(i);
+            runs.push(machines::node_run_args(
+                &a.cluster,
+                &image,
+                &name,
+                &ip,
+                &token,
+                &url,
+                fencing.grace,
+                fencing.fence_after,
+            ));
+            nodes.push(Machine {
+                container: machines::container_name(&a.cluster, &name),
+                name,
+                ip,
+            });
+        }
+        let state = Machines {
+            cluster: a.cluster.clone(),
+            network: machines::network_name(&a.cluster),
+            subnet: plan.subnet.clone(),
+            gateway: plan.gateway.clone(),
+            image: image.clone(),
+            control,
+            url: url.clone(),
+            nodes,
+        };
+        state.save(&dir)?;
+        let started_nodes = futures::future::join_all(runs.iter().map(|r| {
+            let r: Vec<&str> = r.iter().map(String::as_str).collect();
+            async move { machines::docker(&r).await }
+        }))
+        .await;
+        for r in started_nodes {
+            r?;
+        }
+        Ok::<_, CliError>((state, admin))
+    };
+    let (state, admin) = match setup.await {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = remove_machines(&dir, &a.cluster).await;
+            return Err(e);
+        }
+    };
+    let cfg_path = config::path(&g.overrides());
+    config::write(&cfg_path, &admin)?;
+    let ctx = crate::verbs::Ctx::connect(&g.overrides())?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let ready = ctx
+            .client
+            .list::<crate::api::Node>(None, &Default::default())
+            .await
+            .map(|l| l.items.iter().filter(|n| n.is_ready()).count())
+            .unwrap_or(0);
+        if ready >= n as usize {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = remove_machines(&dir, &a.cluster).await;
+            return Err(CliError::Failed(format!(
+                "only {ready} of {n} machines Ready after 180 s; see `docker logs {}`",
+                state.nodes[0].container
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "{n} machine{} Ready in {:.1} s from nothing (network, image, control daemon, machines)",
+        if n == 1 { "" } else { "s" },
+        started.elapsed().as_secs_f64()
+    );
+    for m in &state.nodes {
+        println!("  {}  {}  container {}", m.name, m.ip, m.container);
+    }
+    println!("ork is up: API {}, data in {}", state.url, dir.display());
+    println!("client config written to {}", cfg_path.display());
+    println!("try: ork apply -f examples/hello.yaml && ork chaos kill node-1");
+    println!("press Ctrl-C to stop ork and remove the machines (`ork down` does too)");
+    interrupted().await;
+    eprintln!("stopping ork, removing the machines…");
+    if let Some(mut c) = child
+        && matches!(c.try_wait(), Ok(None))
+    {
+        let _ = c.start_kill();
+    }
+    remove_machines(&dir, &a.cluster).await?;
+    Ok(())
+}
+
 /// Every node data dir under an `ork up` data dir.
 fn node_dirs(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![dir.join("node")];
@@ -688,6 +1034,15 @@ pub async fn down(g: &Global, a: DownArgs) -> Result<()> {
     let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
     if a.purge && !a.yes {
         confirm_purge(&dir, &config::path(&g.overrides()))?;
+    }
+    // Machines take their pods with them.
+    if let Some(m) = super::machines::Machines::load(&dir)? {
+        let n = remove_machines(&dir, &m.cluster).await?;
+        println!(
+            "removed {n} machine container{} and network {}",
+            if n == 1 { "" } else { "s" },
+            m.network
+        );
     }
     if let Ok(url) = std::fs::read_to_string(dir.join("control.url")) {
         let url = url.trim().to_string();

@@ -16,7 +16,7 @@
 //!   no exec.
 //! - **node** `system:node:<name>` (Kubernetes' Node authorizer): its own
 //!   Node (create, read, update, status, heartbeat, usage, certificate; never
-//!   delete); pods bound to it (read, status, delete; lists only with
+//!   delete), the list of Nodes (its peers, for fencing); pods bound to it (read, status, delete; lists only with
 //!   `fieldSelector=spec.nodeName=<name>`); the ConfigMaps, Secrets and claims
 //!   its pods use (lists and watches are filtered to those); Services and
 //!   Endpoints (its service proxy); Events about its objects (their content is
@@ -379,6 +379,8 @@ fn node(id: &Identity, me: &str, a: &Attributes, facts: &dyn Facts) -> Decision 
             let mine = a.name == me;
             match (a.verb.as_str(), a.subresource.as_str()) {
                 ("create", "") if a.name.is_empty() || mine => Decision::Allow,
+                // Its peers' addresses, asked when it is cut off (fencing).
+                ("list", "") if a.name.is_empty() => Decision::Allow,
                 ("get" | "update" | "patch", "" | "status") if mine => Decision::Allow,
                 ("create", "heartbeat" | "usage" | "certificate") if mine => Decision::Allow,
                 ("delete" | "deletecollection", _) => own("stop itself; admins delete nodes"),
@@ -593,6 +595,7 @@ mod tests {
         assert!(ok("POST", "/api/v1/nodes/a/heartbeat"));
         assert!(ok("POST", "/api/v1/nodes/a/usage"));
         assert!(!ok("GET", "/api/v1/nodes/b"));
+        assert!(ok("GET", "/api/v1/nodes"));
         assert!(!ok("PATCH", "/api/v1/nodes/b"));
         assert!(!ok("POST", "/api/v1/nodes/b/usage"));
         assert!(!ok("DELETE", "/api/v1/nodes/a"));

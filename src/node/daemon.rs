@@ -91,6 +91,9 @@ pub struct PodSettings {
     pub allow_root_pods: bool,
     /// Where pods' files go (`None`: see the module docs).
     pub pods_dir: Option<PathBuf>,
+    /// When the node, cut off from the control daemon, stops reporting
+    /// Ready and stops its pods ([`super::fence`]; `None`: never).
+    pub fencing: Option<super::fence::Fencing>,
 }
 
 /// Where pods' files go by default, for a daemon that is root, under a node id.
@@ -396,6 +399,11 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         }
     }
     let (synced_tx, synced) = tokio::sync::oneshot::channel();
+    let (pods_tx, pods_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Hollow nodes run nothing: nothing to fence.
+    let fencing = settings
+        .fencing
+        .filter(|_| cfg.runtime != RuntimeKind::Fake);
     let mut tasks = vec![
         server::serve(listener, runtimes.clone(), tls, rx.clone()),
         tokio::spawn(renew_certificate(
@@ -410,6 +418,8 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
             client.clone(),
             node.clone(),
             synced,
+            fencing,
+            pods_tx,
             rx.clone(),
         )),
         tokio::spawn(super::usage::run(
@@ -417,7 +427,7 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
             cfg.usage_interval,
             rx.clone(),
         )),
-        tokio::spawn(pods::sync_pods(shared, synced_tx, rx.clone())),
+        tokio::spawn(pods::sync_pods(shared, synced_tx, pods_rx, rx.clone())),
     ];
     if cfg.runtime != RuntimeKind::Fake {
         tasks.push(tokio::spawn(super::ingress::run(

@@ -4,7 +4,7 @@
 //! Service's ports to the ready endpoints.
 //!
 //! [`daemon`] starts and stops the parts: [`runtimes`] (opening them),
-//! [`register`] (the Node, Ready, heartbeats), [`pods`] (one [`worker`] per
+//! [`register`] (the Node, Ready, heartbeats, [`fence`]), [`pods`] (one [`worker`] per
 //! pod, whose decisions are the pure [`worker::decide`]), [`server`] (logs,
 //! stats, exec), [`usage`], [`proxy`] and [`volumes`]. Who each container
 //! runs as is the pure [`security::decide`]: process pods run as an
@@ -17,6 +17,7 @@
 pub mod daemon;
 pub mod downward;
 pub mod env;
+pub mod fence;
 pub mod forward;
 pub mod ingress;
 pub mod join;

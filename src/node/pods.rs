@@ -11,6 +11,14 @@
 //! control daemon leaves its pods running. The first sync is announced (the
 //! node reports Ready only then).
 //!
+//! # Fencing
+//!
+//! The heartbeat loop ([`super::fence`]) sends [`Command`]s: `Fence` stops
+//! every pod but those annotated `ork.dev/never-fence` and ignores pod
+//! changes until `Resync`, which lists the pods again, stops those no longer
+//! bound here (or being deleted), starts those still bound, and answers
+//! once the stale ones have stopped.
+//!
 //! This module must not import `control`, `cli` or `tui`.
 
 use super::runtime::ContainerInfo;
@@ -23,9 +31,25 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// What the heartbeat loop asks of the pod loop.
+#[derive(Debug)]
+pub enum Command {
+    /// Stop every fenceable pod; answers how many were stopped.
+    Fence(tokio::sync::oneshot::Sender<usize>),
+    /// List again and stop what is no longer bound here; answers when done.
+    Resync(tokio::sync::oneshot::Sender<()>),
+}
+
+/// How long a fence or a resync waits for pods to stop.
+const STOP_WAIT: Duration = Duration::from_secs(30);
+
 struct Pods {
     shared: Arc<Shared>,
     workers: HashMap<String, Handle>,
+    /// Uids of running pods annotated `ork.dev/never-fence`.
+    spared: HashSet<String>,
+    /// Pods were fenced: changes are ignored until the next resync.
+    fenced: bool,
     /// Uids of pods found terminating by the first list.
     terminating: Vec<String>,
     /// Instances found at start, by pod uid, with the runtime that has
@@ -36,6 +60,11 @@ struct Pods {
 impl Pods {
     fn upsert(&mut self, pod: Pod) {
         let uid = pod.metadata.uid.clone();
+        if super::fence::fenceable(&pod) {
+            self.spared.remove(&uid);
+        } else {
+            self.spared.insert(uid.clone());
+        }
         let pod = Arc::new(pod);
         self.workers.retain(|_, h| !h.join.is_finished());
         if let Some(h) = self.workers.get(&uid) {
@@ -87,10 +116,35 @@ impl Pods {
         })
     }
 
-    fn remove(&mut self, uid: &str) {
-        if let Some(h) = self.workers.remove(uid) {
-            let _ = h.tx.send(Observation::Removed);
+    fn remove(&mut self, uid: &str) -> Option<tokio::task::JoinHandle<()>> {
+        self.spared.remove(uid);
+        let h = self.workers.remove(uid)?;
+        let _ = h.tx.send(Observation::Removed);
+        Some(h.join)
+    }
+
+    /// Stops every pod but the spared ones, and waits (bounded) for them.
+    async fn fence(&mut self) -> usize {
+        self.fenced = true;
+        let uids: Vec<String> = self
+            .workers
+            .keys()
+            .filter(|u| !self.spared.contains(*u))
+            .cloned()
+            .collect();
+        let joins: Vec<_> = uids.iter().filter_map(|u| self.remove(u)).collect();
+        let n = joins.len();
+        tracing::warn!(
+            pods = n,
+            "cut off from the control daemon: stopping this node's pods (fenced)"
+        );
+        if tokio::time::timeout(STOP_WAIT, futures::future::join_all(joins))
+            .await
+            .is_err()
+        {
+            tracing::warn!("some fenced pods are still stopping after 30 s");
         }
+        n
     }
 
     /// After the first full list: stop what belongs to no pod bound here, and
@@ -135,10 +189,11 @@ impl Pods {
 }
 
 /// Keeps one worker per pod bound here until shutdown; `synced` fires after
-/// the first list has been acted on.
+/// the first list has been acted on; `commands` come from the heartbeat loop.
 pub async fn sync_pods(
     shared: Arc<Shared>,
     synced: tokio::sync::oneshot::Sender<()>,
+    mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut synced = Some(synced);
@@ -164,23 +219,93 @@ pub async fn sync_pods(
     let mut pods = Pods {
         shared: shared.clone(),
         workers: HashMap::new(),
+        spared: HashSet::new(),
+        fenced: false,
         terminating: vec![],
         adopted: Some(adopted),
     };
     let opts = ListParams::fields(&format!("spec.nodeName={}", shared.node_name));
-    let mut changes = std::pin::pin!(watcher(
-        shared.client.clone(),
-        crate::api::Kind::Pod,
-        None,
-        opts
-    ));
+    let watch = || {
+        Box::pin(watcher(
+            shared.client.clone(),
+            crate::api::Kind::Pod,
+            None,
+            opts.clone(),
+        ))
+    };
+    let mut changes = watch();
+    let mut resynced: Option<tokio::sync::oneshot::Sender<()>> = None;
     loop {
         let change = tokio::select! {
             c = changes.next() => match c { Some(c) => c, None => return },
+            Some(cmd) = commands.recv() => {
+                match cmd {
+                    Command::Fence(tx) => {
+                        let n = pods.fence().await;
+                        let _ = tx.send(n);
+                    }
+                    Command::Resync(tx) => {
+                        // A watch that lived through a cut may be dead
+                        // without knowing it: list afresh.
+                        changes = watch();
+                        resynced = Some(tx);
+                    }
+                }
+                continue;
+            }
             _ = shutdown.changed() => return,
         };
+        if pods.fenced && !matches!(change, Change::Listed(_)) {
+            continue;
+        }
         match change {
+            Change::Listed(items) if resynced.is_some() => {
+                pods.fenced = false;
+                let items: Vec<Pod> = items
+                    .iter()
+                    .filter_map(|o| Pod::from_any(o).map(|p| (**p).clone()))
+                    .collect();
+                let live: HashSet<String> = items.iter().map(|p| p.metadata.uid.clone()).collect();
+                let gone: Vec<String> = pods
+                    .workers
+                    .keys()
+                    .filter(|u| !live.contains(*u))
+                    .cloned()
+                    .collect();
+                let stale: Vec<_> = gone.iter().filter_map(|u| pods.remove(u)).collect();
+                let mut deleting = vec![];
+                for p in items {
+                    if p.metadata.is_terminating() {
+                        deleting.push(p.metadata.uid.clone());
+                    }
+                    pods.upsert(p);
+                }
+                tracing::info!(
+                    stale = stale.len() + deleting.len(),
+                    "listed pods again after a cut; stopping those no longer bound here"
+                );
+                let deadline = tokio::time::Instant::now() + STOP_WAIT;
+                let busy = |pods: &Pods, stale: &[tokio::task::JoinHandle<()>]| {
+                    stale.iter().any(|j| !j.is_finished())
+                        || deleting
+                            .iter()
+                            .any(|u| pods.workers.get(u).is_some_and(|h| !h.join.is_finished()))
+                };
+                while busy(&pods, &stale) {
+                    if tokio::time::Instant::now() >= deadline {
+                        tracing::warn!(
+                            "some pods no longer bound here are still stopping after 30 s"
+                        );
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                if let Some(tx) = resynced.take() {
+                    let _ = tx.send(());
+                }
+            }
             Change::Listed(items) => {
+                pods.fenced = false;
                 let items: Vec<Pod> = items
                     .iter()
                     .filter_map(|o| Pod::from_any(o).map(|p| (**p).clone()))
@@ -212,7 +337,9 @@ pub async fn sync_pods(
                     pods.upsert((**p).clone());
                 }
             }
-            Change::Deleted(o) => pods.remove(&o.meta().uid),
+            Change::Deleted(o) => {
+                pods.remove(&o.meta().uid);
+            }
             Change::Failed(e) => tracing::debug!(error = %e, "pod watch failed; listing again"),
         }
     }

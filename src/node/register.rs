@@ -3,20 +3,24 @@
 //! endpoint), registering it (waiting for the control daemon to answer),
 //! reporting it Ready once the first pod sync has stopped what must not run
 //! here, and a heartbeat every second after that (registering again if the
-//! Node was deleted).
+//! Node was deleted). Cut off from the control daemon, the loop follows
+//! [`super::fence`]: it stops heartbeating past the grace, fences the pods
+//! past the fence time, and resyncs them before reporting Ready again.
 //!
 //! This module must not import `control`, `cli` or `tui`.
 
 use super::daemon::Config;
+use super::fence::{self, Fencing, Heal, Step};
 use super::machine;
+use super::pods::Command as PodsCommand;
 use super::ticks::Ticks;
 use crate::api::{Condition, Node, NodeAddress, NodeSystemInfo, Quantity, new_object};
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientError};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
-use std::time::Duration;
-use tokio::sync::watch;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
 
 /// How often the node daemon says it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -198,11 +202,15 @@ pub async fn register_when_reachable(client: &Client, node: &Node) -> Result<(),
     }
 }
 
-/// Reports the node Ready once `synced` fires, then heartbeats until shutdown.
+/// Reports the node Ready once `synced` fires, then heartbeats until
+/// shutdown; cut off from the control daemon, it fences as `fencing` says
+/// ([`super::fence`]; `None`: it only keeps trying).
 pub async fn heartbeats(
     client: Client,
     node: Node,
     synced: tokio::sync::oneshot::Receiver<()>,
+    fencing: Option<Fencing>,
+    pods: mpsc::UnboundedSender<PodsCommand>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     // Ready only once the first pod sync has stopped what must not run here.
@@ -211,35 +219,150 @@ pub async fn heartbeats(
         _ = shutdown.changed() => return,
     }
     let name = node.metadata.name.clone();
+    if !set_ready_retrying(&client, &name, &mut shutdown).await {
+        return;
+    }
+    tracing::info!(node = %name, "node ready");
+    let mut ticks = Ticks::new(HEARTBEAT, shutdown);
+    let mut last_ok = Instant::now();
+    let mut cut = false;
+    let mut fenced = false;
+    let mut peers: Vec<SocketAddr> = vec![];
+    let mut beats = 0u64;
+    while ticks.next().await {
+        let silent = last_ok.elapsed();
+        let step = match fencing {
+            Some(f) => fence::decide(f, silent, fenced, None),
+            None => Step::Heartbeat,
+        };
+        if !cut && step == Step::Heartbeat {
+            match tokio::time::timeout(CALL_TIMEOUT, client.heartbeat(&name)).await {
+                Ok(Ok(())) => {
+                    last_ok = Instant::now();
+                    // Who to ask, should this node be cut off.
+                    if beats.is_multiple_of(PEERS_EVERY)
+                        && let Ok(Ok(l)) = tokio::time::timeout(
+                            CALL_TIMEOUT,
+                            client.list::<Node>(None, &Default::default()),
+                        )
+                        .await
+                    {
+                        peers = peer_endpoints(&l.items, &name);
+                    }
+                    beats += 1;
+                }
+                Ok(Err(e)) if e.is_not_found() => {
+                    tracing::warn!("the Node object is gone; registering again");
+                    let again = async {
+                        register(&client, &node).await?;
+                        set_ready(&client, &node.metadata.name).await
+                    };
+                    if let Err(e) = again.await {
+                        tracing::warn!(error = %e, "registering again failed");
+                    }
+                }
+                Ok(Err(e)) => tracing::debug!(error = %e, "heartbeat failed"),
+                Err(_) => tracing::debug!("heartbeat timed out"),
+            }
+            continue;
+        }
+        if !cut {
+            cut = true;
+            tracing::warn!(silent_for = ?silent, "cut off from the control daemon past the grace: no longer reporting Ready");
+        }
+        // Probing is a read: it renews nothing, so the control daemon does
+        // not count the node Ready before it has resynced.
+        if let Ok(Ok(n)) = tokio::time::timeout(CALL_TIMEOUT, client.get::<Node>("", &name)).await {
+            if fence::heal(n.is_ready(), fenced) == Heal::ResyncThenReady {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                if pods.send(PodsCommand::Resync(tx)).is_ok() {
+                    let _ = tokio::time::timeout(Duration::from_secs(60), rx).await;
+                }
+                // The heartbeat first: Ready without a fresh heartbeat would
+                // be taken back at once.
+                if !matches!(
+                    tokio::time::timeout(CALL_TIMEOUT, client.heartbeat(&name)).await,
+                    Ok(Ok(()))
+                ) {
+                    continue;
+                }
+                if let Err(e) = set_ready(&client, &name).await {
+                    tracing::debug!(error = %e, "reporting Ready failed; the heartbeats will");
+                }
+            } else {
+                let _ = tokio::time::timeout(CALL_TIMEOUT, client.heartbeat(&name)).await;
+            }
+            tracing::info!(silent_for = ?silent, fenced, "the control daemon answers again; node ready");
+            last_ok = Instant::now();
+            cut = false;
+            fenced = false;
+            continue;
+        }
+        let Some(f) = fencing else { continue };
+        if fence::decide(f, silent, fenced, None) == Step::AskPeers {
+            let answers = futures::future::join_all(peers.iter().map(|a| async move {
+                matches!(
+                    tokio::time::timeout(PEER_TIMEOUT, tokio::net::TcpStream::connect(a)).await,
+                    Ok(Ok(_))
+                )
+            }))
+            .await;
+            let seen = fence::peers(&answers);
+            if fence::decide(f, silent, fenced, Some(seen)) == Step::Fence {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                if pods.send(PodsCommand::Fence(tx)).is_ok() {
+                    let stopped = tokio::time::timeout(Duration::from_secs(40), rx).await;
+                    tracing::warn!(silent_for = ?silent, stopped = ?stopped.ok().and_then(|r| r.ok()), "fenced: stopped this node's pods");
+                }
+                fenced = true;
+            } else {
+                tracing::debug!(
+                    ?seen,
+                    "cut off from the control daemon, not from the other nodes: pods keep running"
+                );
+            }
+        }
+    }
+}
+
+/// How long one heartbeat or probe may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a peer has to accept a connection.
+const PEER_TIMEOUT: Duration = Duration::from_millis(700);
+/// The other nodes are listed every this many heartbeats.
+const PEERS_EVERY: u64 = 10;
+
+/// The endpoints of the other Ready nodes (address and daemon port), to ask
+/// when cut off.
+pub fn peer_endpoints(nodes: &[Node], me: &str) -> Vec<SocketAddr> {
+    nodes
+        .iter()
+        .filter(|n| n.metadata.name != me && n.is_ready())
+        .filter_map(|n| {
+            let ip: IpAddr = n.address("InternalIP")?.parse().ok()?;
+            let port = u16::try_from(n.status.daemon_endpoints.kubelet_endpoint.port).ok()?;
+            (port != 0).then_some(SocketAddr::new(ip, port))
+        })
+        .collect()
+}
+
+/// Reports Ready, retrying with backoff; false on shutdown.
+async fn set_ready_retrying(
+    client: &Client,
+    name: &str,
+    shutdown: &mut watch::Receiver<bool>,
+) -> bool {
     let mut retry = RETRY;
     loop {
-        match set_ready(&client, &name).await {
-            Ok(()) => break,
+        match set_ready(client, name).await {
+            Ok(()) => return true,
             Err(e) => {
                 tracing::debug!(error = %e, "reporting Ready failed; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(retry.next_delay()) => {}
-                    _ = shutdown.changed() => return,
+                    _ = shutdown.changed() => return false,
                 }
             }
-        }
-    }
-    tracing::info!(node = %name, "node ready");
-    let mut ticks = Ticks::new(HEARTBEAT, shutdown);
-    while ticks.next().await {
-        match client.heartbeat(&node.metadata.name).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {
-                tracing::warn!("the Node object is gone; registering again");
-                let again = async {
-                    register(&client, &node).await?;
-                    set_ready(&client, &node.metadata.name).await
-                };
-                if let Err(e) = again.await {
-                    tracing::warn!(error = %e, "registering again failed");
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "heartbeat failed"),
         }
     }
 }

@@ -175,7 +175,7 @@ fn node_a_may(m: &str, p: &str) -> bool {
         "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
         | "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
         | "/apis/authentication.k8s.io/v1/selfsubjectreviews" => m == "POST",
-        "/api/v1/nodes" => m == "POST",
+        "/api/v1/nodes" => matches!(m, "POST" | "GET"),
         "/api/v1/nodes/a" | "/api/v1/nodes/a/status" => matches!(m, "GET" | "PUT" | "PATCH"),
         "/api/v1/nodes/a/heartbeat" | "/api/v1/nodes/a/usage" | "/api/v1/nodes/a/certificate" => {
             m == "POST"

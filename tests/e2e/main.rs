@@ -31,6 +31,7 @@ mod kubectl_stream;
 mod kubectl_surface;
 mod kubectl_table;
 mod lifecycle;
+mod machines;
 mod manifests;
 mod newcomer;
 mod pod_updates;
