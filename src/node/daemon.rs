@@ -87,6 +87,8 @@ pub struct PodSettings {
     pub allow_root_pods: bool,
     /// Where pods' files go (`None`: see the module docs).
     pub pods_dir: Option<PathBuf>,
+    /// The node's cluster DNS.
+    pub dns: super::dns::DnsSettings,
 }
 
 /// Where pods' files go by default, for a daemon that is root, under a node id.
@@ -311,7 +313,11 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
     })?;
     // Claims an older ork kept in the private data dir.
     volume_roots.adopt_claims();
-    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id).await?;
+    // Cluster DNS (hollow nodes run none); Docker pods get it inside their
+    // network namespaces, which only a root daemon can enter.
+    let node_dns = (settings.dns.enabled && cfg.runtime != RuntimeKind::Fake)
+        .then(|| super::dns::NodeDns::new(settings.dns.clone()));
+    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id, node_dns.clone()).await?;
     let runtimes = opened.runtimes;
     let (host, port) = host_and_port(&cfg.join);
     let host_ip = machine::address_towards(&host, port);
@@ -395,6 +401,9 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         )),
         tokio::spawn(pods::sync_pods(shared, synced_tx, rx.clone())),
     ];
+    if let Some(d) = node_dns {
+        tasks.push(tokio::spawn(super::dns::run(client.clone(), d, rx.clone())));
+    }
     if cfg.runtime != RuntimeKind::Fake {
         tasks.push(tokio::spawn(super::proxy::run(
             client.clone(),

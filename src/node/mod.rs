@@ -15,6 +15,7 @@
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
 
 pub mod daemon;
+pub mod dns;
 pub mod downward;
 pub mod env;
 pub mod forward;

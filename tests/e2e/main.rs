@@ -10,6 +10,7 @@ mod autoscale;
 mod cli_habits;
 mod configmaps;
 mod daemonsets;
+mod dns;
 mod docker;
 mod docs_examples;
 mod downward;
