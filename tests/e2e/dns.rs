@@ -392,3 +392,106 @@ spec:
     assert_eq!(srv.len(), 1, "{srv:?}");
     eprintln!("headless DNS dropped the unready pod in {:?}", t0.elapsed());
 }
+
+#[test]
+fn statefulset_pods_have_names_and_process_pods_get_the_cluster_dns() {
+    let dns_ip = unique_dns_addr();
+    let host_dns = SocketAddr::from((dns_ip, 53));
+    let up = upstream();
+    let mut c = Cluster::start(0, "process");
+    c.add_node_with(
+        "n1",
+        "process",
+        &[
+            "--dns-addr",
+            &dns_ip.to_string(),
+            "--dns-upstream",
+            &up.to_string(),
+        ],
+    );
+    c.apply(
+        r#"
+apiVersion: v1
+kind: Service
+metadata: {name: sdb}
+spec:
+  clusterIP: None
+  selector: {app: sdb}
+  ports:
+  - {name: web, port: 8080}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: sdb}
+spec:
+  serviceName: sdb
+  replicas: 2
+  selector: {matchLabels: {app: sdb}}
+  template:
+    metadata: {labels: {app: sdb}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: ["sleep", "3600"]
+        ports: [{name: web, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reader}
+spec:
+  terminationGracePeriodSeconds: 1
+  hostAliases:
+  - {ip: 10.9.8.7, hostnames: [alias.test]}
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "cat /etc/resolv.conf /etc/hosts; until getent hosts sdb-1.sdb.default; do sleep 0.2; done; getent hosts outside.example; sleep 3600"]
+"#,
+    );
+    // StatefulSet pods by hostname and subdomain.
+    for p in ["sdb-0", "sdb-1"] {
+        let name = format!("{p}.sdb.default.svc.cluster.local.");
+        wait_for(&name, Duration::from_secs(60), || {
+            let (code, a) = ask(host_dns, &name, RecordType::A);
+            (code == ResponseCode::NoError && a.len() == 1).then_some(())
+        });
+    }
+    if !nix::unistd::geteuid().is_root() {
+        // Without root, process pods keep the machine's files, and say so.
+        wait_for("a DNSConfigForming event", Duration::from_secs(30), || {
+            let d = c.ork(&["describe", "pod", "reader"]);
+            String::from_utf8_lossy(&d.stdout)
+                .contains("DNSConfigForming")
+                .then_some(())
+        });
+        return;
+    }
+    // As root: the pod's own resolv.conf and hosts, and its C library finds
+    // cluster names through the search path and other names upstream.
+    let logs = wait_for("reader's lookups", Duration::from_secs(60), || {
+        let out = c.ork(&["logs", "reader"]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.contains(&OUTSIDE.to_string()).then_some(text)
+    });
+    assert!(logs.contains(&format!("nameserver {dns_ip}")), "{logs}");
+    assert!(
+        logs.contains("search default.svc.cluster.local svc.cluster.local cluster.local"),
+        "{logs}"
+    );
+    assert!(logs.contains("options ndots:5"), "{logs}");
+    assert!(
+        logs.lines()
+            .any(|l| l.starts_with("10.9.8.7") && l.contains("alias.test")),
+        "{logs}"
+    );
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("sdb-1.sdb.default.svc.cluster.local")),
+        "{logs}"
+    );
+    // The machine's own files are untouched.
+    let host = std::fs::read_to_string("/etc/resolv.conf").unwrap();
+    assert!(!host.contains(&dns_ip.to_string()), "{host}");
+}
