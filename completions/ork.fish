@@ -83,6 +83,9 @@ fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
 complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence after which a node counts as NotReady' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l pod-user -d 'Who process pods run as unless their securityContext says (default: nobody; the node\'s own user when it does not run as root)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l cluster-domain -d 'The cluster domain names are served under [default: cluster.local]' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l dns-addr -d 'Where the node serves cluster DNS, on the host and inside each Docker pod [default: 127.77.0.10:53]' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l dns-upstream -d 'A resolver for names outside the cluster (repeatable; default: the nameservers of the node\'s /etc/resolv.conf)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-san -d 'Another name or address the API\'s certificate covers (repeatable); the listen address, hostname, machine addresses and localhost always are' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F
@@ -95,6 +98,7 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l certificate-authority -d 
 complete -c ork -n "__fish_ork_using_subcommand up" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-root-pods -d 'Let pods run as root (uid or gid 0) on the node itself (process pods with runAsUser: 0, or --pod-user root)'
+complete -c ork -n "__fish_ork_using_subcommand up" -l no-cluster-dns -d 'Serve no cluster DNS: pods keep the engine\'s resolv.conf'
 complete -c ork -n "__fish_ork_using_subcommand up" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand up" -s V -l version -d 'Print version'
@@ -148,6 +152,9 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l taint -d 'A taint for t
 complete -c ork -n "__fish_ork_using_subcommand node" -l usage-interval -d 'How often the node samples and reports CPU and memory usage' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l pod-user -d 'Who process pods run as unless their securityContext says (default: nobody; the node\'s own user when it does not run as root)' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l cluster-domain -d 'The cluster domain names are served under [default: cluster.local]' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l dns-addr -d 'Where the node serves cluster DNS, on the host and inside each Docker pod [default: 127.77.0.10:53]' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l dns-upstream -d 'A resolver for names outside the cluster (repeatable; default: the nameservers of the node\'s /etc/resolv.conf)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l pods-dir -d 'Where pods\' files go (volumes, working directories, claims), outside the private data dir [default: /var/lib/ork/pods/<node id> as root, DIR/pods otherwise]' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l token -d 'Bearer token for the API (default: from the client config)' -r
@@ -158,6 +165,7 @@ complete -c ork -n "__fish_ork_using_subcommand node" -s n -l namespace -d 'Name
 complete -c ork -n "__fish_ork_using_subcommand node" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l exit-with-parent -d 'Exit when the parent process exits (used by `ork up --nodes`)'
 complete -c ork -n "__fish_ork_using_subcommand node" -l allow-root-pods -d 'Let pods run as root (uid or gid 0) on the node itself (process pods with runAsUser: 0, or --pod-user root)'
+complete -c ork -n "__fish_ork_using_subcommand node" -l no-cluster-dns -d 'Serve no cluster DNS: pods keep the engine\'s resolv.conf'
 complete -c ork -n "__fish_ork_using_subcommand node" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand node" -s V -l version -d 'Print version'
