@@ -2,15 +2,17 @@
 # Cluster DNS on one node: answers per second and latency percentiles of
 # A questions for Service names (200 Services, names picked at random, a
 # fifth of them names that do not exist), asked over UDP from 4 client
-# processes with 32 questions in flight each. Prints the figure and the
+# processes with 16 questions in flight each. Prints the figure and the
 # target. Uses the release binary; the node listens on a cluster DNS
 # address of its own (127.77.250.10) with the process runtime.
-# Usage: benches/dns.sh [SECONDS]
+# Usage: benches/dns.sh [SECONDS]   (ORK=path/to/ork to measure another build)
 set -euo pipefail
 SECS=${1:-5}
 cd "$(dirname "$0")/.."
-cargo build --release -q
-ORK=$PWD/target/release/ork
+if [ -z "${ORK:-}" ]; then
+  cargo build --release -q
+  ORK=$PWD/target/release/ork
+fi
 W=$(mktemp -d)
 DNS=127.77.250.10
 cleanup() {
@@ -32,6 +34,7 @@ done >"$W/svcs.yaml"
 python3 - "$DNS" "$SECS" <<'PY'
 import multiprocessing as mp, random, socket, struct, sys, time
 server, secs = sys.argv[1], float(sys.argv[2])
+INFLIGHT = 16
 
 def query(qid, name):
     q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
@@ -64,14 +67,14 @@ def worker(out):
         qid = (qid + 1) & 0xFFFF
         sent[qid] = time.perf_counter()
         s.send(query(qid, random.choice(names)))
-    for _ in range(32):
+    for _ in range(INFLIGHT):
         send()
     while time.perf_counter() < end:
         try:
             d = s.recv(512)
         except socket.timeout:
             bad += len(sent); sent.clear()
-            for _ in range(32): send()
+            for _ in range(INFLIGHT): send()
             continue
         t0 = sent.pop(struct.unpack(">H", d[:2])[0], None)
         if t0 is None:
