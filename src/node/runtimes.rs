@@ -106,6 +106,7 @@ pub async fn open_runtimes(
                 Ok(d) => {
                     // Entering pods' network namespaces needs root.
                     let d = d.with_dns(dns.clone().filter(|_| nix::unistd::geteuid().is_root()));
+                    d.adopt_dns().await;
                     let version = d.version.clone();
                     let health = check::check(d.engine(), node_id).await;
                     let verdict = if health.ok {

@@ -159,7 +159,7 @@ fn docker_pods_resolve_services_by_name_and_forward_other_names() {
     }
     let dns_ip = unique_dns_addr();
     let host_dns = SocketAddr::from((dns_ip, 53));
-    let c = start(dns_ip);
+    let mut c = start(dns_ip);
     c.apply(
         &Deploy::new("web", 1)
             .image(IMAGE)
@@ -290,6 +290,15 @@ spec:
     assert_eq!(
         resolve(&c, "client", &pod, "ext.default"),
         Some(OUTSIDE.to_string())
+    );
+
+    // A restarted node daemon serves the pods it adopts again.
+    c.kill_node(0);
+    c.restart_node(0);
+    wait_for(
+        "web.default after a node restart",
+        Duration::from_secs(20),
+        || (resolve(&c, "client", &pod, "web.default")? == ip).then_some(()),
     );
 }
 

@@ -277,6 +277,13 @@ impl DockerRuntime {
         })
     }
 
+    /// Serves the cluster DNS again in the pods this node already runs.
+    pub async fn adopt_dns(&self) {
+        if let Some(d) = &self.dns {
+            sandbox::adopt_dns(&self.docker, &self.scope, d).await;
+        }
+    }
+
     /// Gives pods the node's cluster DNS (when the node can enter their
     /// network namespaces: it runs as root).
     pub fn with_dns(mut self, dns: Option<crate::node::dns::NodeDns>) -> Self {

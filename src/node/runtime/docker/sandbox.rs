@@ -214,6 +214,41 @@ async fn attach_dns(
         .map_err(|e| RuntimeError::Other(format!("cluster DNS for the pod: {e}")))
 }
 
+/// After a node daemon restart: serves the cluster DNS again inside every
+/// running sandbox of this node that was made to use it (its `dns` option
+/// names the cluster DNS address), as pods whose containers keep running
+/// are not prepared again.
+pub async fn adopt_dns(docker: &Docker, scope: &str, dns: &crate::node::dns::NodeDns) {
+    let ip = dns.settings.addr.ip().to_string();
+    let Ok(list) = list(docker, scope, None).await else {
+        return;
+    };
+    for sb in list.into_iter().filter(|s| s.running) {
+        let Ok(c) = docker
+            .inspect_container(
+                &sb.id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+        else {
+            continue;
+        };
+        let uses = c
+            .host_config
+            .and_then(|h| h.dns)
+            .is_some_and(|d| d.contains(&ip));
+        let pid = c
+            .state
+            .and_then(|s| s.pid)
+            .and_then(|p| i32::try_from(p).ok());
+        if let (true, Some(pid)) = (uses, pid.filter(|p| *p > 0))
+            && let Err(e) = dns.pods.attach(&sb.pod_uid, pid).await
+        {
+            tracing::warn!(pod_uid = %sb.pod_uid, error = %e, "cluster DNS for an adopted pod");
+        }
+    }
+}
+
 /// The running sandbox of a pod, creating (or restarting) it when needed;
 /// with `dns`, the cluster DNS is served inside it.
 pub async fn ensure(
