@@ -5100,6 +5100,7 @@ _ork() {
         ork__subcmd__node)
             opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --pods-dir --ingress-port --ingress-tls-port --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --node-grace --fence-after --pods-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --pods-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5154,6 +5155,15 @@ _ork() {
                     return 0
                     ;;
                 --fence-after)
+                --cluster-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-upstream)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -6964,6 +6974,7 @@ _ork() {
             opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --ingress-port --ingress-tls-port --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --service-cidr --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --machines --control-in-container --cluster --fence-after --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --tls-san --tls-cert --tls-key --cert-validity --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6998,6 +7009,18 @@ _ork() {
                     return 0
                     ;;
                 --pod-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-upstream)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -88,6 +88,9 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l node-grace -d 'Silence af
 complete -c ork -n "__fish_ork_using_subcommand up" -l service-cidr -d 'The range Services\' cluster IPs are allocated from (IPv4, /8 to /28; its tenth address is kept for the cluster DNS service)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-host-path -d 'A host directory pods may mount with `hostPath` (repeatable; none by default)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l pod-user -d 'Who process pods run as unless their securityContext says (default: nobody; the node\'s own user when it does not run as root)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l cluster-domain -d 'The cluster domain names are served under [default: cluster.local]' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l dns-addr -d 'Where the node serves cluster DNS, on the host and inside each Docker pod [default: 127.77.0.10:53]' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l dns-upstream -d 'A resolver for names outside the cluster (repeatable; default: the nameservers of the node\'s /etc/resolv.conf)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-san -d 'Another name or address the API\'s certificate covers (repeatable); the listen address, hostname, machine addresses and localhost always are' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F
@@ -106,6 +109,7 @@ complete -c ork -n "__fish_ork_using_subcommand up" -s n -l namespace -d 'Namesp
 complete -c ork -n "__fish_ork_using_subcommand up" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l allow-root-pods -d 'Let pods run as root (uid or gid 0) on the node itself (process pods with runAsUser: 0, or --pod-user root)'
 complete -c ork -n "__fish_ork_using_subcommand up" -l control-in-container -d 'With --machines: run the control daemon in a container too (default: on this host)'
+complete -c ork -n "__fish_ork_using_subcommand up" -l no-cluster-dns -d 'Serve no cluster DNS: pods keep the engine\'s resolv.conf'
 complete -c ork -n "__fish_ork_using_subcommand up" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand up" -s V -l version -d 'Print version'
@@ -272,6 +276,9 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l allow-host-path -d 'A h
 complete -c ork -n "__fish_ork_using_subcommand node" -l pod-user -d 'Who process pods run as unless their securityContext says (default: nobody; the node\'s own user when it does not run as root)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l node-grace -d 'Silence after which the control daemon counts this node as NotReady (give the control daemon\'s --node-grace); cut off longer, the node stops reporting Ready' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l fence-after -d 'Cut off from the control daemon this long, the node stops its pods (unless annotated `ork.dev/never-fence: "true"`), which the control daemon has replaced elsewhere [default: twice --node-grace]' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l cluster-domain -d 'The cluster domain names are served under [default: cluster.local]' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l dns-addr -d 'Where the node serves cluster DNS, on the host and inside each Docker pod [default: 127.77.0.10:53]' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l dns-upstream -d 'A resolver for names outside the cluster (repeatable; default: the nameservers of the node\'s /etc/resolv.conf)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l pods-dir -d 'Where pods\' files go (volumes, working directories, claims), outside the private data dir [default: /var/lib/ork/pods/<node id> as root, DIR/pods otherwise]' -r -F
 complete -c ork -n "__fish_ork_using_subcommand node" -l ingress-port -d 'The port Ingresses are served on over HTTP, on every address of the node (0: off). `ork up --nodes N` gives node i this port + i - 1' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l ingress-tls-port -d 'The port Ingresses are served on over HTTPS (certificates from their kubernetes.io/tls Secrets, by SNI; 0: off). `ork up --nodes N` gives node i this port + i - 1' -r
@@ -284,6 +291,7 @@ complete -c ork -n "__fish_ork_using_subcommand node" -s n -l namespace -d 'Name
 complete -c ork -n "__fish_ork_using_subcommand node" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l exit-with-parent -d 'Exit when the parent process exits (used by `ork up --nodes`)'
 complete -c ork -n "__fish_ork_using_subcommand node" -l allow-root-pods -d 'Let pods run as root (uid or gid 0) on the node itself (process pods with runAsUser: 0, or --pod-user root)'
+complete -c ork -n "__fish_ork_using_subcommand node" -l no-cluster-dns -d 'Serve no cluster DNS: pods keep the engine\'s resolv.conf'
 complete -c ork -n "__fish_ork_using_subcommand node" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ork -n "__fish_ork_using_subcommand node" -s V -l version -d 'Print version'

@@ -121,14 +121,6 @@ const INSTEAD: &[(&str, &str)] = &[
         "remove it; nodes use the images they have and the Docker engine's own credentials",
     ),
     (
-        "hostAliases",
-        "remove it; reach other pods through a Service's name",
-    ),
-    (
-        "dnsPolicy",
-        "only ClusterFirst (the default), which is what ork's pods get",
-    ),
-    (
         "schedulerName",
         "only default-scheduler (the default): ork has one scheduler",
     ),
@@ -294,14 +286,12 @@ pub fn classify_path<'k>(
 /// The pod fields ork implements only as Kubernetes' default: any other
 /// value is refused as not supported, naming the field.
 pub fn validate_defaults(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
-    let fields = [
-        ("dnsPolicy", spec.dns_policy.as_deref(), DNS_POLICY),
-        (
-            "schedulerName",
-            spec.scheduler_name.as_deref(),
-            SCHEDULER_NAME,
-        ),
-    ];
+    dns(path, spec, errs);
+    let fields = [(
+        "schedulerName",
+        spec.scheduler_name.as_deref(),
+        SCHEDULER_NAME,
+    )];
     for (field, value, default) in fields {
         if let Some(v) = value
             && v != default
@@ -314,6 +304,74 @@ pub fn validate_defaults(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>)
                     instead.unwrap_or("remove it")
                 ),
             ));
+        }
+    }
+}
+
+/// `dnsPolicy`, `dnsConfig` and `hostAliases`: known values, addresses
+/// that parse, Kubernetes' limits (3 nameservers, 32 search domains).
+fn dns(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
+    let policy = spec.dns_policy.as_deref().unwrap_or(DNS_POLICY);
+    if !matches!(
+        policy,
+        "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None"
+    ) {
+        errs.push(FieldError::new(
+            format!("{path}.dnsPolicy"),
+            format!("{policy:?}: must be ClusterFirst, ClusterFirstWithHostNet, Default or None"),
+        ));
+    }
+    let cfg = spec.dns_config.as_ref();
+    if policy == "None" && cfg.is_none_or(|c| c.nameservers.is_empty()) {
+        errs.push(FieldError::new(
+            format!("{path}.dnsConfig.nameservers"),
+            "at least one nameserver is required when dnsPolicy is None",
+        ));
+    }
+    if let Some(c) = cfg {
+        if c.nameservers.len() > 3 {
+            errs.push(FieldError::new(
+                format!("{path}.dnsConfig.nameservers"),
+                "at most 3 nameservers",
+            ));
+        }
+        for (i, n) in c.nameservers.iter().enumerate() {
+            if n.parse::<std::net::IpAddr>().is_err() {
+                errs.push(FieldError::new(
+                    format!("{path}.dnsConfig.nameservers[{i}]"),
+                    format!("{n:?} is not an IP address"),
+                ));
+            }
+        }
+        if c.searches.len() > 32 {
+            errs.push(FieldError::new(
+                format!("{path}.dnsConfig.searches"),
+                "at most 32 search domains",
+            ));
+        }
+        for (i, o) in c.options.iter().enumerate() {
+            if o.name.is_empty() {
+                errs.push(FieldError::new(
+                    format!("{path}.dnsConfig.options[{i}].name"),
+                    "required",
+                ));
+            }
+        }
+    }
+    for (i, a) in spec.host_aliases.iter().enumerate() {
+        if a.ip.parse::<std::net::IpAddr>().is_err() {
+            errs.push(FieldError::new(
+                format!("{path}.hostAliases[{i}].ip"),
+                format!("{:?} is not an IP address", a.ip),
+            ));
+        }
+        for (j, h) in a.hostnames.iter().enumerate() {
+            if h.is_empty() || h.contains(char::is_whitespace) {
+                errs.push(FieldError::new(
+                    format!("{path}.hostAliases[{i}].hostnames[{j}]"),
+                    format!("{h:?} is not a host name"),
+                ));
+            }
         }
     }
 }

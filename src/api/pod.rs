@@ -68,9 +68,18 @@ pub struct PodSpec {
     /// (`<hostname>.<subdomain>.<namespace>.svc.cluster.local`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub subdomain: String,
-    /// Only `ClusterFirst` (Kubernetes' default, what ork's pods get).
+    /// `ClusterFirst` (default: the cluster DNS, then the node's
+    /// resolvers), `ClusterFirstWithHostNet` (the same), `Default` (the
+    /// node's resolv.conf) or `None` (only `dnsConfig`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_policy: Option<String>,
+    /// Nameservers, search domains and options merged into what
+    /// `dnsPolicy` gives (all of it under `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_config: Option<PodDnsConfig>,
+    /// Extra lines of the pod's hosts file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_aliases: Vec<HostAlias>,
     /// Only `default-scheduler` (Kubernetes' default): ork has one scheduler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
@@ -105,6 +114,36 @@ impl PodSpec {
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.all_containers().find(|c| c.name == name)
     }
+}
+
+/// `spec.dnsConfig`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodDnsConfig {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nameservers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub searches: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<PodDnsConfigOption>,
+}
+
+/// One resolver option (`ndots` with value `2`, `single-request` without).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodDnsConfigOption {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// `spec.hostAliases[]`: an address and the names it has in the pod.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HostAlias {
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hostnames: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -97,6 +97,9 @@ pub struct ServiceSpec {
     pub ip_families: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ip_family_policy: String,
+    /// The name an `ExternalName` service stands for (a DNS CNAME).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub external_name: String,
     /// Not-ready pods are endpoints too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub publish_not_ready_addresses: bool,

@@ -154,6 +154,20 @@ pub struct PodArgs {
     /// with runAsUser: 0, or --pod-user root).
     #[arg(long)]
     pub allow_root_pods: bool,
+    /// The cluster domain names are served under [default: cluster.local].
+    #[arg(long, value_name = "DOMAIN")]
+    pub cluster_domain: Option<String>,
+    /// Where the node serves cluster DNS, on the host and inside each
+    /// Docker pod [default: 127.77.0.10:53].
+    #[arg(long, value_name = "IP[:PORT]", value_parser = crate::node::dns::parse_addr)]
+    pub dns_addr: Option<std::net::SocketAddr>,
+    /// A resolver for names outside the cluster (repeatable; default: the
+    /// nameservers of the node's /etc/resolv.conf).
+    #[arg(long, value_name = "IP[:PORT]", value_parser = crate::node::dns::parse_addr)]
+    pub dns_upstream: Vec<std::net::SocketAddr>,
+    /// Serve no cluster DNS: pods keep the engine's resolv.conf.
+    #[arg(long)]
+    pub no_cluster_dns: bool,
 }
 
 #[derive(Args, Debug)]
@@ -311,6 +325,20 @@ impl PodArgs {
             allow_root_pods: self.allow_root_pods,
             pods_dir,
             fencing: Some(fencing),
+            dns: {
+                let mut d = crate::node::dns::DnsSettings {
+                    enabled: !self.no_cluster_dns,
+                    upstreams: self.dns_upstream.clone(),
+                    ..Default::default()
+                };
+                if let Some(a) = self.dns_addr {
+                    d.addr = a;
+                }
+                if let Some(c) = &self.cluster_domain {
+                    d.cluster_domain = c.clone();
+                }
+                d
+            },
         }
     }
 
@@ -322,6 +350,18 @@ impl PodArgs {
         }
         if self.allow_root_pods {
             out.push("--allow-root-pods".into());
+        }
+        if let Some(c) = &self.cluster_domain {
+            out.extend(["--cluster-domain".to_string(), c.clone()]);
+        }
+        if let Some(a) = self.dns_addr {
+            out.extend(["--dns-addr".to_string(), a.to_string()]);
+        }
+        for u in &self.dns_upstream {
+            out.extend(["--dns-upstream".to_string(), u.to_string()]);
+        }
+        if self.no_cluster_dns {
+            out.push("--no-cluster-dns".into());
         }
         out
     }

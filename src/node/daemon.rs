@@ -94,6 +94,8 @@ pub struct PodSettings {
     /// When the node, cut off from the control daemon, stops reporting
     /// Ready and stops its pods ([`super::fence`]; `None`: never).
     pub fencing: Option<super::fence::Fencing>,
+    /// The node's cluster DNS.
+    pub dns: super::dns::DnsSettings,
 }
 
 /// Where pods' files go by default, for a daemon that is root, under a node id.
@@ -318,7 +320,11 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
     })?;
     // Claims an older ork kept in the private data dir.
     volume_roots.adopt_claims();
-    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id).await?;
+    // Cluster DNS (hollow nodes run none); Docker pods get it inside their
+    // network namespaces, which only a root daemon can enter.
+    let node_dns = (settings.dns.enabled && cfg.runtime != RuntimeKind::Fake)
+        .then(|| super::dns::NodeDns::new(settings.dns.clone()));
+    let opened = open_runtimes(cfg.runtime, &cfg.data_dir, &pods, &id, node_dns.clone()).await?;
     let runtimes = opened.runtimes;
     // `--join` may list several control daemons; the first one tells which
     // address of this machine they reach.
@@ -429,6 +435,9 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         )),
         tokio::spawn(pods::sync_pods(shared, synced_tx, pods_rx, rx.clone())),
     ];
+    if let Some(d) = node_dns {
+        tasks.push(tokio::spawn(super::dns::run(client.clone(), d, rx.clone())));
+    }
     if cfg.runtime != RuntimeKind::Fake {
         tasks.push(tokio::spawn(super::ingress::run(
             client.clone(),

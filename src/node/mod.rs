@@ -6,7 +6,7 @@
 //! [`daemon`] starts and stops the parts: [`runtimes`] (opening them),
 //! [`register`] (the Node, Ready, heartbeats, [`fence`]), [`pods`] (one [`worker`] per
 //! pod, whose decisions are the pure [`worker::decide`]), [`server`] (logs,
-//! stats, exec), [`usage`], [`proxy`] and [`volumes`]. Who each container
+//! stats, exec), [`usage`], [`proxy`], [`dns`] (cluster DNS) and [`volumes`]. Who each container
 //! runs as is the pure [`security::decide`]: process pods run as an
 //! unprivileged user, never as the daemon's root unless the node allows it,
 //! and their files live outside the node's private data dir.
@@ -15,6 +15,7 @@
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
 
 pub mod daemon;
+pub mod dns;
 pub mod downward;
 pub mod env;
 pub mod fence;

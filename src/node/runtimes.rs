@@ -53,7 +53,11 @@ pub struct OpenError {
     pub message: String,
 }
 
-fn process_runtime(data_dir: &Path, pods_dir: &Path) -> Result<Arc<dyn Runtime>, OpenError> {
+fn process_runtime(
+    data_dir: &Path,
+    pods_dir: &Path,
+    dns: Option<&crate::node::dns::NodeDns>,
+) -> Result<Arc<dyn Runtime>, OpenError> {
     let err = |message: String| OpenError {
         runtime: "process",
         message,
@@ -63,7 +67,11 @@ fn process_runtime(data_dir: &Path, pods_dir: &Path) -> Result<Arc<dyn Runtime>,
     Ok(Arc::new(
         ProcessRuntime::new(data_dir.join("containers"), shim)
             .map_err(|e| err(e.to_string()))?
-            .with_pods_dir(pods_dir.to_path_buf()),
+            .with_pods_dir(pods_dir.to_path_buf())
+            .with_dns(
+                dns.map(|d| (d.settings.addr.ip(), d.settings.cluster_domain.clone())),
+                data_dir.join("pod-dns"),
+            ),
     ))
 }
 
@@ -75,6 +83,7 @@ pub async fn open_runtimes(
     data_dir: &Path,
     pods_dir: &Path,
     node_id: &str,
+    dns: Option<crate::node::dns::NodeDns>,
 ) -> Result<Opened, OpenError> {
     let pkg = env!("CARGO_PKG_VERSION");
     match kind {
@@ -85,7 +94,7 @@ pub async fn open_runtimes(
             conditions: vec![],
         }),
         RuntimeKind::Process => Ok(Opened {
-            runtimes: Runtimes::new(process_runtime(data_dir, pods_dir)?, vec![]),
+            runtimes: Runtimes::new(process_runtime(data_dir, pods_dir, dns.as_ref())?, vec![]),
             version: format!("process://{pkg}"),
             summary: "runtime: process (containers run as host processes; images are not used)"
                 .into(),
@@ -95,6 +104,9 @@ pub async fn open_runtimes(
             let endpoint = DockerRuntime::endpoint();
             match DockerRuntime::connect(node_id).await {
                 Ok(d) => {
+                    // Entering pods' network namespaces needs root.
+                    let d = d.with_dns(dns.clone().filter(|_| nix::unistd::geteuid().is_root()));
+                    d.adopt_dns().await;
                     let version = d.version.clone();
                     let health = check::check(d.engine(), node_id).await;
                     let verdict = if health.ok {
@@ -107,7 +119,7 @@ pub async fn open_runtimes(
                     Ok(Opened {
                         runtimes: Runtimes::new(
                             Arc::new(d),
-                            vec![process_runtime(data_dir, pods_dir)?],
+                            vec![process_runtime(data_dir, pods_dir, dns.as_ref())?],
                         ),
                         version: format!("docker://{version}"),
                         summary: format!(
@@ -126,7 +138,10 @@ pub async fn open_runtimes(
                     message: format!("no Docker engine answers at {endpoint}: {e}"),
                 }),
                 Err(e) => Ok(Opened {
-                    runtimes: Runtimes::new(process_runtime(data_dir, pods_dir)?, vec![]),
+                    runtimes: Runtimes::new(
+                        process_runtime(data_dir, pods_dir, dns.as_ref())?,
+                        vec![],
+                    ),
                     version: format!("process://{pkg}"),
                     summary: format!(
                         "runtime: process (no Docker engine at {endpoint}: {e}; containers run as host processes)"
@@ -145,7 +160,7 @@ mod tests {
     #[tokio::test]
     async fn the_fake_runtime_opens_alone_and_says_so() {
         let dir = tempfile::tempdir().unwrap();
-        let o = open_runtimes(RuntimeKind::Fake, dir.path(), dir.path(), "id")
+        let o = open_runtimes(RuntimeKind::Fake, dir.path(), dir.path(), "id", None)
             .await
             .unwrap();
         assert_eq!(o.runtimes.names(), ["fake"]);

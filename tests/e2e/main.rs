@@ -14,6 +14,7 @@ mod configmaps;
 mod cronjobs;
 mod daemonsets;
 mod disruption;
+mod dns;
 mod docker;
 mod docs_examples;
 mod downward;

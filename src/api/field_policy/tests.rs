@@ -370,7 +370,7 @@ fn kubernetes_defaults_apply_and_other_values_are_refused() {
     let decoded = decode("pod.json", &text, Strictness::Strict).expect("decodes");
     assert!(decoded.warnings.is_empty());
     let text =
-        pod_yaml("  dnsPolicy: Default\n  schedulerName: mine\n  enableServiceLinks: false\n");
+        pod_yaml("  dnsPolicy: Sometimes\n  schedulerName: mine\n  enableServiceLinks: false\n");
     let shown: Vec<String> = decode_errors(&text, Strictness::Strict)
         .iter()
         .map(ToString::to_string)
@@ -378,7 +378,7 @@ fn kubernetes_defaults_apply_and_other_values_are_refused() {
     assert_eq!(
         shown,
         [
-            "pod.json: document 1: spec.dnsPolicy: \"Default\" is not supported by ork yet: only ClusterFirst (the default), which is what ork's pods get, line 9",
+            "pod.json: document 1: spec.dnsPolicy: \"Sometimes\": must be ClusterFirst, ClusterFirstWithHostNet, Default or None, line 9",
             "pod.json: document 1: spec.schedulerName: \"mine\" is not supported by ork yet: only default-scheduler (the default): ork has one scheduler, line 10",
         ]
     );

@@ -16,6 +16,21 @@ fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
     match s.spec.type_.as_str() {
         "" | "ClusterIP" | "NodePort" | "LoadBalancer" => {}
         "ExternalName" => errs.push(FieldError::new(
+        "" | "ClusterIP" | "NodePort" => {}
+        "ExternalName" => {
+            if s.spec.external_name.is_empty() {
+                errs.push(FieldError::new(
+                    "spec.externalName",
+                    "required for an ExternalName service",
+                ));
+            } else if let Some(m) =
+                super::dns1123_subdomain_error(s.spec.external_name.trim_end_matches('.'))
+            {
+                errs.push(FieldError::new("spec.externalName", m));
+            }
+            return;
+        }
+        "LoadBalancer" => errs.push(FieldError::new(
             "spec.type",
             format!(
                 "{:?} is not supported by ork: use ClusterIP, NodePort or LoadBalancer",

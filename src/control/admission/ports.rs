@@ -149,6 +149,16 @@ fn allocate(
             "field is immutable: a service becomes headless (or stops being) only by deleting and creating it again",
         ));
     }
+    // An ExternalName service is a DNS alias: no address, no ports served.
+    if svc.spec.type_ == "ExternalName" {
+        svc.spec.cluster_ip.clear();
+        svc.spec.cluster_ips.clear();
+        for p in &mut svc.spec.ports {
+            p.cluster_port = None;
+            p.node_port = None;
+        }
+        return Ok(());
+    }
     if svc.is_headless() {
         svc.spec.cluster_ips = vec![HEADLESS.to_string()];
         for p in &mut svc.spec.ports {

@@ -95,6 +95,9 @@ pub struct PodSandbox {
     /// The pod's `securityContext.sysctls` (validated as safe), set where
     /// the pod's namespaces are made.
     pub sysctls: Vec<(String, String)>,
+    /// `dnsPolicy`, `dnsConfig`, `hostAliases`: what its resolv.conf and
+    /// hosts file get.
+    pub dns: crate::node::dns::resolv::PodDns,
 }
 
 /// What an exec runs.
@@ -344,6 +347,12 @@ pub trait Runtime: Send + Sync + 'static {
     /// container of the pod starts, again after a daemon restart).
     async fn prepare_pod(&self, _pod: &PodSandbox) -> Result<(), RuntimeError> {
         Ok(())
+    }
+
+    /// What this runtime cannot give the pod of its DNS settings, for a
+    /// Warning event (`None`: all of it).
+    fn dns_note(&self, _pod: &PodSandbox) -> Option<String> {
+        None
     }
 
     /// Removes what `prepare_pod` made, once every container of the pod is gone.

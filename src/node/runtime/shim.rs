@@ -33,6 +33,14 @@
 //! The container's environment and working directory are the shim's own: the
 //! runtime sets them on the shim's command.
 //!
+//! - `resolv.conf`, `hosts` (written by the runtime when the node runs as
+//!   root and the pod has its own DNS settings): the shim enters a mount
+//!   namespace of its own (private propagation, so nothing leaks back to the
+//!   host) and bind-mounts each over `/etc/resolv.conf` and `/etc/hosts`;
+//!   the process inherits that view, the rest of the machine keeps its own.
+//!   A failure is written to the shim's stderr and the process starts with
+//!   the machine's files.
+//!
 //! # Signals
 //!
 //! - The shim leaves the node daemon's session (`setsid`), so a Ctrl-C in the
@@ -223,6 +231,42 @@ fn exec_as(args: ShimArgs) -> i32 {
 }
 
 /// Runs the shim; returns its exit code.
+/// The pod's own `resolv.conf` and `hosts` over the machine's, in a mount
+/// namespace of the shim's own (see the module docs).
+fn own_etc_files(dir: &Path) -> Result<(), String> {
+    use nix::mount::{MsFlags, mount};
+    let files: Vec<(PathBuf, &str)> = ["resolv.conf", "hosts"]
+        .into_iter()
+        .map(|f| (dir.join(f), f))
+        .filter(|(p, _)| p.exists())
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        .map_err(|e| format!("entering a mount namespace: {e}"))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| format!("making mounts private: {e}"))?;
+    for (src, name) in files {
+        let target = Path::new("/etc").join(name);
+        mount(
+            Some(&src),
+            &target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| format!("mounting {} over {}: {e}", src.display(), target.display()))?;
+    }
+    Ok(())
+}
+
 pub fn run(args: ShimArgs) -> i32 {
     if args.exec {
         return exec_as(args);
@@ -230,6 +274,9 @@ pub fn run(args: ShimArgs) -> i32 {
     // Fails only when already a session leader: then we are on our own anyway.
     let _ = nix::unistd::setsid();
     let dir = args.dir;
+    if let Err(e) = own_etc_files(&dir) {
+        eprintln!("ork shim: the pod's resolv.conf and hosts: {e}");
+    }
     let Some(program) = args.command.first() else {
         eprintln!("ork shim: no command");
         return 2;

@@ -268,6 +268,15 @@ impl Worker {
                 if let Err(e) = &result {
                     tracing::warn!(pod = %self.key(), error = %e, "preparing the pod failed");
                 }
+                if result.is_ok()
+                    && let Some(note) = self
+                        .runtime
+                        .as_ref()
+                        .ok()
+                        .and_then(|rt| rt.dns_note(&sandbox))
+                {
+                    self.event("Warning", "DNSConfigForming", &note).await;
+                }
                 Some(Observation::PodPrepared(result))
             }
             Action::CheckImage(launch) => {

@@ -219,6 +219,8 @@ pub struct DockerRuntime {
     /// The default bridge's gateway: where containers reach this machine
     /// (and its service proxy).
     gateway: Option<String>,
+    /// The node's cluster DNS, served inside each pod's network namespace.
+    dns: Option<crate::node::dns::NodeDns>,
 }
 
 fn time(s: Option<&str>) -> Time {
@@ -271,7 +273,22 @@ impl DockerRuntime {
             scope: scope.to_string(),
             version,
             gateway,
+            dns: None,
         })
+    }
+
+    /// Serves the cluster DNS again in the pods this node already runs.
+    pub async fn adopt_dns(&self) {
+        if let Some(d) = &self.dns {
+            sandbox::adopt_dns(&self.docker, &self.scope, d).await;
+        }
+    }
+
+    /// Gives pods the node's cluster DNS (when the node can enter their
+    /// network namespaces: it runs as root).
+    pub fn with_dns(mut self, dns: Option<crate::node::dns::NodeDns>) -> Self {
+        self.dns = dns;
+        self
     }
 
     /// The engine connection (for building images).
@@ -414,12 +431,15 @@ impl Runtime for DockerRuntime {
     }
 
     async fn prepare_pod(&self, pod: &PodSandbox) -> Result<(), RuntimeError> {
-        sandbox::ensure(&self.docker, &self.scope, pod)
+        sandbox::ensure(&self.docker, &self.scope, pod, self.dns.as_ref())
             .await
             .map(|_| ())
     }
 
     async fn remove_pod(&self, pod_uid: &str) -> Result<(), RuntimeError> {
+        if let Some(d) = &self.dns {
+            d.pods.detach(pod_uid);
+        }
         sandbox::remove(&self.docker, &self.scope, pod_uid).await
     }
 

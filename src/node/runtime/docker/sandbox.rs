@@ -163,11 +163,99 @@ pub async fn list(
         .collect())
 }
 
-/// The running sandbox of a pod, creating (or restarting) it when needed.
+/// The engine options for a pod's resolv.conf and hosts file ([`resolv`]):
+/// `dns`, `dns_search`, `dns_options`, `extra_hosts`. Pure.
+///
+/// [`resolv`]: crate::node::dns::resolv
+pub fn dns_options(
+    pod: &PodSandbox,
+    cluster: Option<(std::net::IpAddr, &str)>,
+    node: &crate::node::dns::resolv::ResolvConf,
+) -> HostConfig {
+    use crate::node::dns::resolv;
+    let conf = resolv::for_pod(&pod.dns, cluster, node);
+    let hosts = resolv::extra_hosts(&pod.dns.host_aliases);
+    HostConfig {
+        dns: conf.as_ref().map(|c| c.nameservers.clone()),
+        dns_search: conf.as_ref().map(|c| c.searches.clone()),
+        dns_options: conf.map(|c| c.options),
+        extra_hosts: (!hosts.is_empty()).then_some(hosts),
+        ..Default::default()
+    }
+}
+
+/// Serves the cluster DNS inside the sandbox's network namespace (once per
+/// sandbox and node daemon), when the pod asks the cluster DNS.
+async fn attach_dns(
+    docker: &Docker,
+    id: &str,
+    pod: &PodSandbox,
+    dns: Option<&crate::node::dns::NodeDns>,
+) -> Result<(), RuntimeError> {
+    let Some(d) = dns else { return Ok(()) };
+    if !pod.dns.cluster_first() || d.pods.has(&pod.pod_uid) {
+        return Ok(());
+    }
+    let pid = docker
+        .inspect_container(
+            id,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .map_err(|e| docker_err("inspecting the pod sandbox", e))?
+        .state
+        .and_then(|s| s.pid)
+        .filter(|p| *p > 0)
+        .ok_or_else(|| RuntimeError::Other("the pod sandbox has no process".into()))?;
+    let pid = i32::try_from(pid).map_err(|e| RuntimeError::Other(e.to_string()))?;
+    d.pods
+        .attach(&pod.pod_uid, pid)
+        .await
+        .map_err(|e| RuntimeError::Other(format!("cluster DNS for the pod: {e}")))
+}
+
+/// After a node daemon restart: serves the cluster DNS again inside every
+/// running sandbox of this node that was made to use it (its `dns` option
+/// names the cluster DNS address), as pods whose containers keep running
+/// are not prepared again.
+pub async fn adopt_dns(docker: &Docker, scope: &str, dns: &crate::node::dns::NodeDns) {
+    let ip = dns.settings.addr.ip().to_string();
+    let Ok(list) = list(docker, scope, None).await else {
+        return;
+    };
+    for sb in list.into_iter().filter(|s| s.running) {
+        let Ok(c) = docker
+            .inspect_container(
+                &sb.id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+        else {
+            continue;
+        };
+        let uses = c
+            .host_config
+            .and_then(|h| h.dns)
+            .is_some_and(|d| d.contains(&ip));
+        let pid = c
+            .state
+            .and_then(|s| s.pid)
+            .and_then(|p| i32::try_from(p).ok());
+        if let (true, Some(pid)) = (uses, pid.filter(|p| *p > 0))
+            && let Err(e) = dns.pods.attach(&sb.pod_uid, pid).await
+        {
+            tracing::warn!(pod_uid = %sb.pod_uid, error = %e, "cluster DNS for an adopted pod");
+        }
+    }
+}
+
+/// The running sandbox of a pod, creating (or restarting) it when needed;
+/// with `dns`, the cluster DNS is served inside it.
 pub async fn ensure(
     docker: &Docker,
     scope: &str,
     pod: &PodSandbox,
+    dns: Option<&crate::node::dns::NodeDns>,
 ) -> Result<String, RuntimeError> {
     if let Some(sb) = list(docker, scope, Some(&pod.pod_uid))
         .await?
@@ -175,7 +263,11 @@ pub async fn ensure(
         .next()
     {
         if sb.running {
+            attach_dns(docker, &sb.id, pod, dns).await?;
             return Ok(sb.id);
+        }
+        if let Some(d) = dns {
+            d.pods.detach(&pod.pod_uid);
         }
         // A stopped sandbox (engine restart) is replaced: containers joined to
         // its old namespace cannot be joined to a new one, so they restart too.
@@ -240,11 +332,19 @@ pub async fn ensure(
             port_bindings: Some(bindings),
             ipc_mode: Some("shareable".into()),
             sysctls: (!pod.sysctls.is_empty()).then(|| pod.sysctls.iter().cloned().collect()),
-            ..Default::default()
+            ..dns_options(
+                pod,
+                dns.map(|d| (d.settings.addr.ip(), d.settings.cluster_domain.as_str())),
+                &crate::node::dns::resolv::parse(
+                    &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+                ),
+            )
         }),
         ..Default::default()
     };
-    create_and_start(docker, name, body, "the pod sandbox", "").await
+    let id = create_and_start(docker, name, body, "the pod sandbox", "").await?;
+    attach_dns(docker, &id, pod, dns).await?;
+    Ok(id)
 }
 
 /// Removes a pod's sandbox.

@@ -86,6 +86,29 @@ pub struct ProcessRuntime {
     pods: Option<PathBuf>,
     /// Exit signals of shims this runtime started (true once reaped).
     exited: Mutex<HashMap<String, watch::Receiver<bool>>>,
+    /// The cluster DNS pods are given, and where each pod's resolv.conf
+    /// and hosts are kept (`<dir>/<pod uid>/`).
+    dns: Option<PodDnsFiles>,
+}
+
+/// Per-pod resolv.conf and hosts for process pods (a root node only; see
+/// the shim's module docs).
+struct PodDnsFiles {
+    cluster: Option<(std::net::IpAddr, String)>,
+    dir: PathBuf,
+    /// Whether this daemon can give pods files of their own (root).
+    root: bool,
+}
+
+impl PodDnsFiles {
+    /// `<dir>/<pod uid>`, the uid kept to letters, digits and `-`.
+    fn pod_dir(&self, uid: &str) -> PathBuf {
+        let safe: String = uid
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        self.dir.join(safe)
+    }
 }
 
 /// How often an adopted shim is checked.
@@ -152,7 +175,73 @@ impl ProcessRuntime {
             shim,
             pods: None,
             exited: Mutex::new(HashMap::new()),
+            dns: None,
         })
+    }
+
+    /// Gives pods a resolv.conf (the cluster DNS at `cluster`, when given)
+    /// and hosts file of their own, kept under `dir`.
+    pub fn with_dns(mut self, cluster: Option<(std::net::IpAddr, String)>, dir: PathBuf) -> Self {
+        self.dns = Some(PodDnsFiles {
+            cluster,
+            dir,
+            root: nix::unistd::geteuid().is_root(),
+        });
+        self
+    }
+
+    /// The pod's own resolv.conf and hosts, when it needs them and the
+    /// node can give them.
+    fn write_dns_files(&self, pod: &super::PodSandbox) -> Result<(), RuntimeError> {
+        use crate::node::dns::resolv;
+        let Some(d) = self.dns.as_ref().filter(|d| d.root) else {
+            return Ok(());
+        };
+        let node = resolv::parse(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default());
+        let cluster = d
+            .cluster
+            .as_ref()
+            .map(|(ip, domain)| (*ip, domain.as_str()));
+        let conf = resolv::for_pod(&pod.dns, cluster, &node);
+        let aliases = resolv::hosts_lines(&pod.dns.host_aliases);
+        if conf.is_none() && aliases.is_empty() {
+            return Ok(());
+        }
+        let dir = d.pod_dir(&pod.pod_uid);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io(format!("creating {}", dir.display())))?;
+        let write = |name: &str, text: String| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).map_err(io(format!("writing {}", p.display())))?;
+            std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+                .map_err(io(format!("setting the mode of {}", p.display())))
+        };
+        if let Some(c) = conf {
+            write("resolv.conf", resolv::render(&c))?;
+        }
+        if !aliases.is_empty() {
+            let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+            write("hosts", format!("{hosts}\n# hostAliases\n{aliases}"))?;
+        }
+        Ok(())
+    }
+
+    /// Copies the pod's DNS files into an instance's dir, where the shim
+    /// finds them.
+    fn copy_dns_files(&self, pod_uid: &str, instance: &Path) -> Result<(), RuntimeError> {
+        let Some(d) = &self.dns else { return Ok(()) };
+        let dir = d.pod_dir(pod_uid);
+        for name in ["resolv.conf", "hosts"] {
+            let src = dir.join(name);
+            if src.exists() {
+                std::fs::copy(&src, instance.join(name))
+                    .map_err(io(format!("copying {}", src.display())))?;
+            }
+        }
+        Ok(())
     }
 
     /// Makes containers' default working directories under `pods_dir` (the
@@ -329,6 +418,48 @@ impl Runtime for ProcessRuntime {
         Some(crate::api::service::CLUSTER_IP.to_string())
     }
 
+    async fn prepare_pod(&self, pod: &super::PodSandbox) -> Result<(), RuntimeError> {
+        self.write_dns_files(pod)
+    }
+
+    async fn remove_pod(&self, pod_uid: &str) -> Result<(), RuntimeError> {
+        if let Some(d) = &self.dns {
+            let dir = d.pod_dir(pod_uid);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(io(format!("removing {}", dir.display())))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn prepared_pods(&self) -> Result<Vec<String>, RuntimeError> {
+        let Some(d) = &self.dns else {
+            return Ok(vec![]);
+        };
+        Ok(std::fs::read_dir(&d.dir)
+            .map(|r| {
+                r.flatten()
+                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn dns_note(&self, pod: &super::PodSandbox) -> Option<String> {
+        let d = self.dns.as_ref()?;
+        if d.root {
+            return None;
+        }
+        let (ip, _) = d.cluster.as_ref()?;
+        let wants =
+            pod.dns.cluster_first() || pod.dns.config.is_some() || !pod.dns.host_aliases.is_empty();
+        wants.then(|| {
+            format!(
+                "this node does not run as root, so the pod's processes keep the machine's /etc/resolv.conf and /etc/hosts: cluster names resolve only when asked of {ip} directly, and dnsPolicy, dnsConfig and hostAliases are not applied"
+            )
+        })
+    }
+
     fn injected_env(&self, ports: &[ContainerPort]) -> Vec<(String, String)> {
         port_env(ports)
     }
@@ -394,6 +525,7 @@ impl Runtime for ProcessRuntime {
                 )))
                 .map_err(cleanup)?;
         }
+        self.copy_dns_files(&spec.pod_uid, &dir).map_err(cleanup)?;
         record::write(&dir, &rec).map_err(cleanup)?;
         // The shim's own complaints (not the container's output).
         let shim_log = std::fs::OpenOptions::new()

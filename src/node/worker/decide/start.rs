@@ -250,6 +250,7 @@ impl PodState {
                 .flat_map(|s| s.ports.iter().cloned())
                 .collect(),
             hostname: self.pod.hostname().to_string(),
+            dns: crate::node::dns::resolv::PodDns::of(&self.pod),
             sysctls: self
                 .pod
                 .spec
