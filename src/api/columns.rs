@@ -471,6 +471,9 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Parameters",
                 "string",
                 "A reference to the class's parameters.",
+            ),
+            AGE,
+        ],
         Kind::CronJob => vec![
             NAME,
             col(
@@ -834,6 +837,9 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 name(),
                 c.spec.controller.clone().into(),
                 params.into(),
+                created(),
+            ]
+        }
         AnyObject::CronJob(cj) => {
             let (c, i) = images(&cj.spec.job_template.spec.template.spec);
             let selector = cj

@@ -108,7 +108,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 21] = [
+const INFOS: [KindInfo; 23] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -318,6 +318,8 @@ const INFOS: [KindInfo; 21] = [
         singular: "ingressclass",
         short_names: &[],
         namespaced: false,
+    },
+    KindInfo {
         kind: "CronJob",
         group: "batch",
         version: "v1",
@@ -340,7 +342,7 @@ const INFOS: [KindInfo; 21] = [
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -601,6 +603,8 @@ macro_rules! with_kind {
             }
             $crate::api::Kind::IngressClass => {
                 type $t = $crate::api::ingress::IngressClass;
+                $body
+            }
             $crate::api::Kind::CronJob => {
                 type $t = $crate::api::cronjob::CronJob;
                 $body

@@ -78,6 +78,26 @@ pub struct UpArgs {
     pub pods: PodArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Run each node daemon on a machine of its own: `docker` (a container
+    /// per node on a private network, pods run inside it by the process
+    /// runtime). `ork down` removes the machines; `ork chaos` breaks them.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub machines: Option<MachinesChoice>,
+    /// With --machines: run the control daemon in a container too (default: on this host).
+    #[arg(long, requires = "machines")]
+    pub control_in_container: bool,
+    /// With --machines: the prefix of the Docker objects' names (network, containers).
+    #[arg(
+        long,
+        default_value = "ork",
+        value_name = "NAME",
+        requires = "machines"
+    )]
+    pub cluster: String,
+    /// Cut off from the control daemon this long, a node stops its pods
+    /// (the control daemon has replaced them) [default: twice --node-grace].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub fence_after: Option<Duration>,
     /// With --nodes N, node i serves Ingresses on these ports + i - 1.
     #[command(flatten)]
     pub ingress: IngressArgs,
@@ -114,26 +134,6 @@ impl IngressArgs {
             https: self.ingress_tls_port,
         }
     }
-    /// Run each node daemon on a machine of its own: `docker` (a container
-    /// per node on a private network, pods run inside it by the process
-    /// runtime). `ork down` removes the machines; `ork chaos` breaks them.
-    #[arg(long, value_enum, value_name = "KIND")]
-    pub machines: Option<MachinesChoice>,
-    /// With --machines: run the control daemon in a container too (default: on this host).
-    #[arg(long, requires = "machines")]
-    pub control_in_container: bool,
-    /// With --machines: the prefix of the Docker objects' names (network, containers).
-    #[arg(
-        long,
-        default_value = "ork",
-        value_name = "NAME",
-        requires = "machines"
-    )]
-    pub cluster: String,
-    /// Cut off from the control daemon this long, a node stops its pods
-    /// (the control daemon has replaced them) [default: twice --node-grace].
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
-    pub fence_after: Option<Duration>,
 }
 
 /// Where `ork up --machines` puts the nodes.

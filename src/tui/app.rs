@@ -42,8 +42,7 @@ pub const VIEWS: &[(u8, &str, View)] = &[
 /// Words `:` completes.
 pub const COMMANDS: &[&str] = &[
     "pods", "deploy", "rs", "nodes", "svc", "events", "ns", "failover", "hpa", "cm", "secrets",
-    "pvc", "ep", "ds", "sts", "ing", "quit",
-    "pvc", "ep", "ds", "sts", "cj", "pdb", "quit",
+    "pvc", "ep", "ds", "sts", "ing", "cj", "pdb", "quit",
 ];
 
 /// The object an action is about.

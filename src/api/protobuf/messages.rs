@@ -1647,7 +1647,6 @@ message!(
     }
 );
 message!(api::networking::v1::Ingress {
-message!(api::batch::v1::CronJob {
     metadata: "metadata",
     spec: "spec",
     status: "status",
@@ -1713,6 +1712,12 @@ message!(api::networking::v1::IngressClassParametersReference {
     name: "name",
     scope: "scope",
     namespace: "namespace",
+});
+message!(api::batch::v1::CronJob {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
 message!(api::batch::v1::CronJobSpec {
     schedule: "schedule",
     time_zone: "timeZone",

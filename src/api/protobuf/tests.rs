@@ -754,6 +754,44 @@ fn every_kind_round_trips_through_protobuf() {
                     }],
                 }],
             }),
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &ing),
+        json!({"metadata": json_meta("default", "web"),
+            "spec": {"ingressClassName": "ork",
+                "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
+                "tls": [{"hosts": ["a.example"], "secretName": "a-tls"}],
+                "rules": [{"host": "a.example", "http": {"paths": [{"path": "/api", "pathType": "Prefix",
+                    "backend": {"service": {"name": "api", "port": {"name": "http"}}}}]}}]},
+            "status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1", "ports": [{"port": 80, "protocol": "TCP"}]}]}}}),
+    );
+    done.push(k);
+
+    let k = Kind::IngressClass;
+    let class = net::IngressClass {
+        metadata: meta("", "external-lb"),
+        spec: Some(net::IngressClassSpec {
+            controller: s("example.com/ingress-controller"),
+            parameters: Some(net::IngressClassParametersReference {
+                a_pi_group: s("k8s.example.com"),
+                kind: s("IngressParameters"),
+                name: s("external-lb"),
+                scope: None,
+                namespace: None,
+            }),
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &class),
+        json!({"metadata": json_meta("", "external-lb"),
+            "spec": {"controller": "example.com/ingress-controller",
+                "parameters": {"apiGroup": "k8s.example.com", "kind": "IngressParameters", "name": "external-lb"}}}),
+    );
+    done.push(k);
+
     let k = Kind::CronJob;
     let cj = pb::api::batch::v1::CronJob {
         metadata: meta("default", "hello"),
@@ -782,29 +820,6 @@ fn every_kind_round_trips_through_protobuf() {
     };
     round_trip(
         k,
-        wrap(k, &ing),
-        json!({"metadata": json_meta("default", "web"),
-            "spec": {"ingressClassName": "ork",
-                "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
-                "tls": [{"hosts": ["a.example"], "secretName": "a-tls"}],
-                "rules": [{"host": "a.example", "http": {"paths": [{"path": "/api", "pathType": "Prefix",
-                    "backend": {"service": {"name": "api", "port": {"name": "http"}}}}]}}]},
-            "status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1", "ports": [{"port": 80, "protocol": "TCP"}]}]}}}),
-    );
-    done.push(k);
-
-    let k = Kind::IngressClass;
-    let class = net::IngressClass {
-        metadata: meta("", "external-lb"),
-        spec: Some(net::IngressClassSpec {
-            controller: s("example.com/ingress-controller"),
-            parameters: Some(net::IngressClassParametersReference {
-                a_pi_group: s("k8s.example.com"),
-                kind: s("IngressParameters"),
-                name: s("external-lb"),
-                scope: None,
-                namespace: None,
-            }),
         wrap(k, &cj),
         json!({"metadata": json_meta("default", "hello"), "spec": {
             "schedule": "*/1 * * * *", "timeZone": "Europe/Berlin", "concurrencyPolicy": "Forbid",
@@ -834,10 +849,6 @@ fn every_kind_round_trips_through_protobuf() {
     };
     round_trip(
         k,
-        wrap(k, &class),
-        json!({"metadata": json_meta("", "external-lb"),
-            "spec": {"controller": "example.com/ingress-controller",
-                "parameters": {"apiGroup": "k8s.example.com", "kind": "IngressParameters", "name": "external-lb"}}}),
         wrap(k, &pdb),
         json!({"metadata": json_meta("default", "zk-pdb"), "spec": {
             "maxUnavailable": 1, "selector": {"matchLabels": {"app": "zookeeper"}}

@@ -15,8 +15,6 @@ pub fn validate_service(s: &Service) -> Vec<FieldError> {
 fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
     match s.spec.type_.as_str() {
         "" | "ClusterIP" | "NodePort" | "LoadBalancer" => {}
-        "ExternalName" => errs.push(FieldError::new(
-        "" | "ClusterIP" | "NodePort" => {}
         "ExternalName" => {
             if s.spec.external_name.is_empty() {
                 errs.push(FieldError::new(
@@ -30,16 +28,9 @@ fn service_spec(s: &Service, errs: &mut Vec<FieldError>) {
             }
             return;
         }
-        "LoadBalancer" => errs.push(FieldError::new(
-            "spec.type",
-            format!(
-                "{:?} is not supported by ork: use ClusterIP, NodePort or LoadBalancer",
-                s.spec.type_
-            ),
-        )),
         other => errs.push(FieldError::new(
             "spec.type",
-            format!("unknown type {other:?}: ClusterIP, NodePort or LoadBalancer"),
+            format!("unknown type {other:?}: ClusterIP, NodePort, LoadBalancer or ExternalName"),
         )),
     }
     if s.is_headless() && s.is_node_port() {
