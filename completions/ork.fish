@@ -87,6 +87,13 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l tls-san -d 'Another name 
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-cert -d 'Serve this certificate chain (PEM, ending with its CA) instead of one from the cluster CA' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l tls-key -d 'The key of --tls-cert (PEM)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l cert-validity -d 'How long the certificates the cluster CA issues (the API\'s, nodes\') are valid; each renews itself in the last third' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l store -d '`sqlite` (the file in the data dir) or `etcd://HOST:PORT[,HOST:PORT…]` (an etcd cluster several control daemons share; one of them leads)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l store-prefix -d 'Key prefix in etcd, so several clusters can share one etcd' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l cluster-secret-file -d 'File holding the cluster secret (or set ORK_CLUSTER_SECRET): every control daemon on one etcd is given the same; it seals the CA, the tokens and the Secrets key they share' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l leader-term -d 'How long the leader\'s lease lasts unrenewed (it renews every second); a dead leader is replaced after about this long' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -123,6 +130,13 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l tls-key -d 'The key 
 complete -c ork -n "__fish_ork_using_subcommand control" -l cert-validity -d 'How long the certificates the cluster CA issues (the API\'s, nodes\') are valid; each renews itself in the last third' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l audit-log -d 'What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`' -r -f -a "off\t'Nothing'
 metadata\t'Who did what to which object, and the answer; never bodies'"
+complete -c ork -n "__fish_ork_using_subcommand control" -l store -d '`sqlite` (the file in the data dir) or `etcd://HOST:PORT[,HOST:PORT…]` (an etcd cluster several control daemons share; one of them leads)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l store-prefix -d 'Key prefix in etcd, so several clusters can share one etcd' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l cluster-secret-file -d 'File holding the cluster secret (or set ORK_CLUSTER_SECRET): every control daemon on one etcd is given the same; it seals the CA, the tokens and the Secrets key they share' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l leader-term -d 'How long the leader\'s lease lasts unrenewed (it renews every second); a dead leader is replaced after about this long' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F

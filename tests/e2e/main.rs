@@ -14,6 +14,7 @@ mod docker;
 mod docs_examples;
 mod downward;
 mod failover;
+mod ha;
 mod hardening;
 mod init_containers;
 mod jobs;
