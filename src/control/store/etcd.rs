@@ -119,6 +119,12 @@ fn unavailable(e: &etcd_client::Error) -> bool {
     }
 }
 
+/// Whether a request failed before reaching any member (safe to resend).
+fn never_sent(e: &etcd_client::Error) -> bool {
+    let m = e.to_string();
+    m.contains("tcp connect error") || m.contains("Connection refused")
+}
+
 fn etcd_error(what: &str, e: etcd_client::Error) -> BackendError {
     if unavailable(&e) {
         BackendError::Unavailable(format!(
@@ -463,7 +469,20 @@ impl Backend for Etcd {
             .or_else(vec![TxnOp::get(rkey, None)]);
         let mut kv = self.client.kv_client();
         let resp = self
-            .call(async move { kv.txn(txn).await })?
+            .call(async move {
+                // A member that refuses the connection never saw the
+                // request: try the next one (the client picks another).
+                let mut tries = 0;
+                loop {
+                    match kv.txn(txn.clone()).await {
+                        Err(e) if tries < 8 && never_sent(&e) => {
+                            tries += 1;
+                            tokio::time::sleep(Duration::from_millis(25)).await;
+                        }
+                        r => return r,
+                    }
+                }
+            })?
             .map_err(|e| etcd_error("committing", e))?;
         if !resp.succeeded() {
             let current = resp
