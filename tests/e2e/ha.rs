@@ -440,7 +440,11 @@ fn etcd_without_quorum_refuses_writes_with_503_until_its_members_return() {
     );
     // Reads go on from the cache.
     let read = a.ork(&["get", "configmap", "before-4"]);
-    assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
     assert!(b.json(&["get", "node", "n1"]).is_some());
     etcd.restart(0);
     etcd.restart(1);
