@@ -100,6 +100,13 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l ingress-tls-port -d 'The 
 complete -c ork -n "__fish_ork_using_subcommand up" -l machines -d 'Run each node daemon on a machine of its own: `docker` (a container per node on a private network, pods run inside it by the process runtime). `ork down` removes the machines; `ork chaos` breaks them' -r -f -a "docker\t'A Docker container per node on a private Docker network'"
 complete -c ork -n "__fish_ork_using_subcommand up" -l cluster -d 'With --machines: the prefix of the Docker objects\' names (network, containers)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l fence-after -d 'Cut off from the control daemon this long, a node stops its pods (the control daemon has replaced them) [default: twice --node-grace]' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l store -d '`sqlite` (the file in the data dir) or `etcd://HOST:PORT[,HOST:PORT…]` (an etcd cluster several control daemons share; one of them leads)' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l store-prefix -d 'Key prefix in etcd, so several clusters can share one etcd' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l cluster-secret-file -d 'File holding the cluster secret (or set ORK_CLUSTER_SECRET): every control daemon on one etcd is given the same; it seals the CA, the tokens and the Secrets key they share' -r -F
+complete -c ork -n "__fish_ork_using_subcommand up" -l leader-term -d 'How long the leader\'s lease lasts unrenewed (it renews every second); a dead leader is replaced after about this long' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -249,6 +256,13 @@ metadata\t'Who did what to which object, and the answer; never bodies'"
 complete -c ork -n "__fish_ork_using_subcommand control" -l backup-schedule -d 'Write a backup this often (e.g. 1h); none by default' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l backup-keep -d 'Scheduled backups kept; older ones are deleted' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l backup-dir -d 'Where scheduled backups go [default: DATA_DIR/backups]' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l store -d '`sqlite` (the file in the data dir) or `etcd://HOST:PORT[,HOST:PORT…]` (an etcd cluster several control daemons share; one of them leads)' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l store-prefix -d 'Key prefix in etcd, so several clusters can share one etcd' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l cluster-secret-file -d 'File holding the cluster secret (or set ORK_CLUSTER_SECRET): every control daemon on one etcd is given the same; it seals the CA, the tokens and the Secrets key they share' -r -F
+complete -c ork -n "__fish_ork_using_subcommand control" -l leader-term -d 'How long the leader\'s lease lasts unrenewed (it renews every second); a dead leader is replaced after about this long' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F

@@ -141,6 +141,8 @@ impl IngressArgs {
 pub enum MachinesChoice {
     /// A Docker container per node on a private Docker network.
     Docker,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Who pods run as on a node.
@@ -199,6 +201,76 @@ pub struct ControlArgs {
     pub audit_log: crate::control::audit::Level,
     #[command(flatten)]
     pub backups: super::backup::ScheduleArgs,
+    pub store: StoreArgs,
+}
+
+/// Where the cluster's objects live.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// `sqlite` (the file in the data dir) or `etcd://HOST:PORT[,HOST:PORT…]`
+    /// (an etcd cluster several control daemons share; one of them leads).
+    #[arg(long, env = "ORK_STORE", default_value = "sqlite", value_parser = crate::control::store::etcd::parse_store_url, value_name = "URL")]
+    pub store: crate::control::store::StoreUrl,
+    /// Key prefix in etcd, so several clusters can share one etcd.
+    #[arg(long, env = "ORK_STORE_PREFIX", default_value = "/ork", value_parser = crate::control::store::etcd::parse_prefix, value_name = "PREFIX")]
+    pub store_prefix: String,
+    /// CA certificate (PEM) of the etcd members: connect to etcd over TLS.
+    #[arg(long, value_name = "FILE")]
+    pub etcd_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for etcd's client-certificate auth.
+    #[arg(long, value_name = "FILE", requires = "etcd_key")]
+    pub etcd_cert: Option<PathBuf>,
+    /// The key of --etcd-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "etcd_cert")]
+    pub etcd_key: Option<PathBuf>,
+    /// File holding the cluster secret (or set ORK_CLUSTER_SECRET): every
+    /// control daemon on one etcd is given the same; it seals the CA, the
+    /// tokens and the Secrets key they share.
+    #[arg(long, value_name = "FILE")]
+    pub cluster_secret_file: Option<PathBuf>,
+    /// How long the leader's lease lasts unrenewed (it renews every second);
+    /// a dead leader is replaced after about this long.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub leader_term: Duration,
+}
+
+impl StoreArgs {
+    fn config(&self) -> Result<control_daemon::StoreConfig> {
+        use crate::control::store::{EtcdConfig, StoreUrl};
+        let etcd = match &self.store {
+            StoreUrl::Sqlite => None,
+            StoreUrl::Etcd(endpoints) => Some(EtcdConfig {
+                endpoints: endpoints.clone(),
+                prefix: self.store_prefix.clone(),
+                ca: self.etcd_ca.clone(),
+                cert: self.etcd_cert.clone().zip(self.etcd_key.clone()),
+            }),
+        };
+        let cluster_secret = match &self.cluster_secret_file {
+            Some(p) => Some(
+                std::fs::read_to_string(p)
+                    .map_err(|source| CliError::Io {
+                        what: "reading the cluster secret",
+                        path: p.clone(),
+                        source,
+                    })?
+                    .trim()
+                    .to_string(),
+            ),
+            None => std::env::var("ORK_CLUSTER_SECRET").ok(),
+        }
+        .filter(|s| !s.is_empty());
+        if self.leader_term < Duration::from_secs(2) {
+            return Err(CliError::Usage(
+                "--leader-term must be at least 2s (etcd leases count whole seconds)".into(),
+            ));
+        }
+        Ok(control_daemon::StoreConfig {
+            etcd,
+            cluster_secret,
+            leader_term: self.leader_term,
+        })
+    }
 }
 
 /// The API's certificate.
@@ -427,6 +499,7 @@ pub async fn control(a: ControlArgs) -> Result<()> {
         scheduling_strategy: a.scheduling_strategy.into(),
         tls: a.tls.config(),
         audit: a.audit_log,
+        store: a.store.config()?,
     })
     .await?;
     println!("control daemon listening on {}", running.url);
@@ -641,6 +714,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         scheduling_strategy: crate::scheduler::Strategy::Spread,
         tls: a.tls.config(),
         audit: crate::control::audit::Level::Metadata,
+        store: a.store.config()?,
     })
     .await?;
     let cfg_path = config::path(&g.overrides());

@@ -17,7 +17,8 @@ use crate::control::http::{App, router};
 use crate::control::leases::Leases;
 use crate::control::node_link::NodeClients;
 use crate::control::pki::{self, Ca};
-use crate::control::store::{BackendError, Sqlite, Store, StoreError};
+use crate::control::store::sealed::{Keyring, Sealed};
+use crate::control::store::{Backend, BackendError, Etcd, EtcdConfig, Sqlite, Store, StoreError};
 use crate::control::{controllers, scheduling};
 use crate::scheduler::Scheduler;
 use crate::sys::{private_dir, write_private};
@@ -51,6 +52,29 @@ pub struct Config {
     pub tls: TlsConfig,
     /// What the audit log records.
     pub audit: crate::control::audit::Level,
+    /// Where the cluster's objects live.
+    pub store: StoreConfig,
+}
+
+/// The store of `ork control --store`.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// `None`: the SQLite file in the data dir.
+    pub etcd: Option<EtcdConfig>,
+    /// Seals what the control daemons of a cluster on etcd share.
+    pub cluster_secret: Option<String>,
+    /// The leader's lease term (renewed every second).
+    pub leader_term: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            etcd: None,
+            cluster_secret: None,
+            leader_term: Duration::from_secs(5),
+        }
+    }
 }
 
 /// The API's certificate: ork's own (from the cluster CA, covering these
@@ -96,6 +120,8 @@ pub enum ControlError {
     Keys(#[from] crate::control::store::sealed::SealError),
     #[error("starting the store: {0}")]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Shared(#[from] crate::control::shared::SharedError),
     #[error(
         "cannot listen on {addr}: {source} (is another ork running? choose another address with --listen)"
     )]
@@ -233,22 +259,91 @@ fn control_profile() -> pki::Profile {
     pki::Profile::control()
 }
 
+/// What the leader runs: the controllers and the scheduler.
+struct Leading {
+    store: Store,
+    usage: crate::control::usage::UsageStore,
+    leases: Leases,
+    cfg: Config,
+}
+
+impl Leading {
+    fn start(&self, rx: watch::Receiver<bool>) {
+        let (store, cfg) = (&self.store, &self.cfg);
+        controllers::replicaset::start(store.clone(), rx.clone());
+        controllers::resourcequota::start(store.clone(), rx.clone());
+        controllers::deployment::start(store.clone(), rx.clone());
+        controllers::gc::start(store.clone(), rx.clone());
+        controllers::endpoints::start(store.clone(), rx.clone());
+        controllers::taint_eviction::start(store.clone(), rx.clone());
+        controllers::daemonset::start(store.clone(), rx.clone());
+        controllers::statefulset::start(store.clone(), rx.clone());
+        controllers::hpa::start(
+            store.clone(),
+            self.usage.clone(),
+            cfg.hpa_sync_period,
+            rx.clone(),
+        );
+        controllers::node_lifecycle::start(
+            store.clone(),
+            self.leases.clone(),
+            cfg.node_grace,
+            rx.clone(),
+        );
+        controllers::job::start(store.clone(), rx.clone());
+        controllers::serviceaccount::start(store.clone(), rx.clone());
+        scheduling::start(
+            store.clone(),
+            Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
+            rx,
+        );
+    }
+}
+
+/// A stop signal that fires when either does.
+fn either(a: watch::Receiver<bool>, b: watch::Receiver<bool>) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let (mut a, mut b) = (a, b);
+        tokio::select! {
+            _ = a.wait_for(|s| *s) => {}
+            _ = b.wait_for(|s| *s) => {}
+        }
+        let _ = tx.send(true);
+    });
+    rx
+}
+
 /// Starts everything and returns once the API listens.
 pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     private_dir(&cfg.data_dir)?;
     let lock = crate::sys::lock_dir(&cfg.data_dir, "control")?;
+    // Secrets are sealed before they reach the store; the key stays in its
+    // own file (0600), shared through etcd sealed with the cluster secret.
+    let (backend, etcd, first): (Arc<dyn Backend>, _, _) = match &cfg.store.etcd {
+        None => {
+            let db = cfg.data_dir.join("ork.db");
+            let ring = Keyring::load_or_create(&cfg.data_dir)?;
+            let backend = Arc::new(Sealed::new(Sqlite::open(&db)?, ring));
+            for suffix in ["", "-wal", "-shm"] {
+                crate::sys::make_private(&PathBuf::from(format!("{}{suffix}", db.display())));
+            }
+            (backend, None, false)
+        }
+        Some(ecfg) => {
+            let secret = cfg
+                .store
+                .cluster_secret
+                .clone()
+                .ok_or(crate::control::shared::SharedError::NoSecret)?;
+            let etcd = Arc::new(Etcd::connect(ecfg)?);
+            let fetched = crate::control::shared::fetch(&etcd, &secret, &cfg.data_dir)?;
+            let ring = Keyring::load_or_create(&cfg.data_dir)?;
+            let backend = Arc::new(Sealed::new(etcd.clone(), ring));
+            (backend, Some((etcd, secret)), !fetched)
+        }
+    };
     let admin = auth::admin_token(&cfg.data_dir)?;
-    let db = cfg.data_dir.join("ork.db");
-    // Secrets are sealed before they reach the database; the key stays in
-    // its own file (0600).
-    let ring = crate::control::store::sealed::Keyring::load_or_create(&cfg.data_dir)?;
-    let backend = Arc::new(crate::control::store::sealed::Sealed::new(
-        Sqlite::open(&db)?,
-        ring,
-    ));
-    for suffix in ["", "-wal", "-shm"] {
-        crate::sys::make_private(&PathBuf::from(format!("{}{suffix}", db.display())));
-    }
     let store = Store::open(backend)?;
     ensure_namespace(&store, DEFAULT_NAMESPACE).await?;
     ensure_namespace(&store, tokens::NAMESPACE).await?;
@@ -282,6 +377,9 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         User::token(&tokens.admin),
     );
     kubeconfig.write(&cfg.data_dir.join("admin.kubeconfig"))?;
+    if first && let Some((etcd, secret)) = &etcd {
+        crate::control::shared::publish(etcd, secret, &cfg.data_dir)?;
+    }
     let client_cert = ca.live(&control_profile())?;
     let ca_roots = crate::tls::roots(std::slice::from_ref(ca.cert()))?;
     let tls = Arc::new(crate::tls::server_config(
@@ -344,6 +442,26 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
         rx.clone(),
     );
+    let leading = Leading {
+        store: store.clone(),
+        usage: usage.clone(),
+        leases: leases.clone(),
+        cfg: cfg.clone(),
+    };
+    match &etcd {
+        None => leading.start(rx.clone()),
+        Some((etcd, _)) => {
+            crate::control::heartbeats::start(etcd.clone(), leases, rx.clone());
+            let shutdown = rx.clone();
+            tokio::spawn(crate::control::leader::run(
+                etcd.clone(),
+                crate::control::leader::identity(&format!("https://{addr}")),
+                cfg.store.leader_term,
+                rx.clone(),
+                move |stop| leading.start(either(shutdown.clone(), stop)),
+            ));
+        }
+    }
     tokio::spawn(renew(
         ca,
         cfg.data_dir.clone(),

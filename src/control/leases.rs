@@ -1,7 +1,9 @@
 //! Node heartbeats, kept in memory: a heartbeat every second must not cost a
 //! SQLite write. Only Ready/NotReady transitions are persisted (by the node
 //! lifecycle controller). After a control daemon restart every node gets a
-//! fresh grace period before it can be declared lost.
+//! fresh grace period before it can be declared lost. With several control
+//! daemons each node talks to one of them; `control::heartbeats` passes what
+//! each heard to the others ([`Leases::renew_at`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,16 @@ impl Leases {
     /// Records a heartbeat from a node now.
     pub fn renew(&self, node: &str) {
         self.lock().insert(node.to_string(), Instant::now());
+    }
+
+    /// Records a heartbeat another control daemon heard at `at` (kept only
+    /// when newer than what this one knows).
+    pub fn renew_at(&self, node: &str, at: Instant) {
+        let mut map = self.lock();
+        let e = map.entry(node.to_string()).or_insert(at);
+        if *e < at {
+            *e = at;
+        }
     }
 
     /// When a node was last heard from, if ever since this daemon started.

@@ -109,6 +109,8 @@ impl From<StoreError> for ApiError {
             StoreError::Expired { .. } => (StatusCode::GONE, "Expired"),
             StoreError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
             StoreError::Closed => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),
+            StoreError::Raced(_) => (StatusCode::CONFLICT, "Conflict"),
+            StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),
         };
         let mut status = Status::failure(code.as_u16(), reason, message);
         match e {

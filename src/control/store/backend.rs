@@ -1,6 +1,7 @@
-//! The durable part of the store behind a trait: SQLite today, a networked
-//! database later. A backend persists rows and the change log; it knows
-//! nothing of kinds' semantics, caches or watches.
+//! The durable part of the store behind a trait: the embedded SQLite file,
+//! or etcd (`super::etcd`) shared by several control daemons. A backend
+//! persists rows and the change log; it knows nothing of kinds' semantics,
+//! caches or watches.
 //!
 //! # SQLite
 //!
@@ -105,7 +106,32 @@ pub enum BackendError {
     Sealed(String),
     #[error("this store cannot {0}")]
     Unsupported(&'static str),
+    /// The store moved on since the group was computed (another control
+    /// daemon committed first, or this one lost the lead): nothing was written.
+    #[error("{message}")]
+    Raced { current: u64, message: String },
+    /// The store did not answer (etcd without a quorum): the write may or
+    /// may not have happened; the cache follows what did.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("etcd: {0}")]
+    Etcd(String),
 }
+
+/// What a shared backend reports of commits made by anyone.
+#[derive(Debug)]
+pub enum Followed {
+    /// The changes of one commit, oldest first, and the revision it reached.
+    /// Deletes carry no data.
+    Group { revision: u64, changes: Vec<Change> },
+    /// The backend lost track (its history was compacted): everything as it
+    /// is now.
+    Reset(Loaded),
+}
+
+/// Where a shared backend delivers what it follows; `false` when nobody
+/// listens any more (the follower stops).
+pub type Sink = Box<dyn Fn(Followed) -> bool + Send + Sync>;
 
 /// Rewrites one row's data: `(namespace, name, data) -> new data`.
 pub type Rewrite<'a> = dyn Fn(&str, &str, &[u8]) -> Result<Vec<u8>, super::sealed::SealError> + 'a;
@@ -132,6 +158,41 @@ pub trait Backend: Send + Sync + 'static {
     /// one transaction: `f(namespace, name, data)`. Returns the objects changed.
     fn rewrite_kind(&self, _kind: &str, _f: &Rewrite<'_>) -> Result<usize, BackendError> {
         Err(BackendError::Unsupported("rewrite rows"))
+    }
+    /// For a backend other control daemons write too: delivers to `sink`,
+    /// in order, every commit made after [`Backend::load`] (this daemon's
+    /// own included). A backend only this daemon writes delivers nothing.
+    fn follow(&self, _sink: Sink) -> Result<(), BackendError> {
+        Ok(())
+    }
+}
+
+/// A shared backend is still one backend (the daemon keeps a handle to
+/// its etcd for leader election).
+impl<B: Backend> Backend for std::sync::Arc<B> {
+    fn load(&self) -> Result<Loaded, BackendError> {
+        (**self).load()
+    }
+    fn commit(&self, changes: &[Change], revision: u64) -> Result<(), BackendError> {
+        (**self).commit(changes, revision)
+    }
+    fn changes_since(&self, after: u64, limit: usize) -> Result<Vec<Change>, BackendError> {
+        (**self).changes_since(after, limit)
+    }
+    fn compact(&self, upto: u64) -> Result<(), BackendError> {
+        (**self).compact(upto)
+    }
+    fn checkpoint(&self) -> Result<(), BackendError> {
+        (**self).checkpoint()
+    }
+    fn rotate_key(&self) -> Result<(u32, usize), BackendError> {
+        (**self).rotate_key()
+    }
+    fn rewrite_kind(&self, kind: &str, f: &Rewrite<'_>) -> Result<usize, BackendError> {
+        (**self).rewrite_kind(kind, f)
+    }
+    fn follow(&self, sink: Sink) -> Result<(), BackendError> {
+        (**self).follow(sink)
     }
 }
 

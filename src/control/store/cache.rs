@@ -239,6 +239,61 @@ impl Cache {
         }
     }
 
+    /// The events that turn this cache into `fresh` (read at `revision`):
+    /// changed objects at their own revisions, deletes at revisions between
+    /// this cache's and `revision` that no live object holds.
+    pub fn diff(&self, fresh: &Cache, revision: u64) -> Vec<Arc<WatchEvent>> {
+        let mut puts = vec![];
+        let mut gone = vec![];
+        for kind in Kind::ALL {
+            let (old, new) = (self.map(kind), fresh.map(kind));
+            for (k, e) in new {
+                let prev = old.get(k);
+                if prev.is_some_and(|p| p.rev() == e.rev()) {
+                    continue;
+                }
+                puts.push(WatchEvent {
+                    rev: e.rev(),
+                    type_: if prev.is_some() {
+                        ChangeType::Modified
+                    } else {
+                        ChangeType::Added
+                    },
+                    kind,
+                    obj: e.obj.clone(),
+                    json: e.json.clone(),
+                    prev: prev.map(|p| p.obj.clone()),
+                });
+            }
+            gone.extend(
+                old.iter()
+                    .filter(|(k, _)| !new.contains_key(*k))
+                    .map(|(_, e)| (kind, e.clone())),
+            );
+        }
+        let used: HashSet<u64> = puts.iter().map(|e| e.rev).collect();
+        let mut free = (self.revision + 1..=revision).filter(|r| !used.contains(r));
+        let mut events = puts;
+        for (kind, e) in gone {
+            let rev = free.next().unwrap_or(revision);
+            let obj = super::tx::with_revision(&e.obj, rev);
+            let json = obj
+                .to_json()
+                .map(Bytes::from)
+                .unwrap_or_else(|_| e.json.clone());
+            events.push(WatchEvent {
+                rev,
+                type_: ChangeType::Deleted,
+                kind,
+                obj,
+                json,
+                prev: Some(e.obj),
+            });
+        }
+        events.sort_by_key(|e| e.rev);
+        events.into_iter().map(Arc::new).collect()
+    }
+
     /// Applies a committed group of changes.
     pub fn apply(&mut self, events: &[Arc<WatchEvent>], revision: u64) {
         for ev in events {

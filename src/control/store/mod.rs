@@ -1,6 +1,7 @@
-//! The store: every object of the cluster, durable in a [`Backend`] (SQLite),
-//! served from an in-memory cache kept exactly in step with it, with a global
-//! revision and a change log that watches resume from.
+//! The store: every object of the cluster, durable in a [`Backend`] (SQLite,
+//! or etcd shared by several control daemons), served from an in-memory
+//! cache kept exactly in step with it, with a global revision and a change
+//! log that watches resume from.
 //!
 //! # Expected flow
 //!
@@ -23,6 +24,17 @@
 //! - Reads never touch SQLite; watches resume from any revision newer than the
 //!   compacted one (older ones get [`StoreError::Expired`]).
 //!
+//! # Several control daemons
+//!
+//! With a shared backend each daemon's writer computes its groups against
+//! its own cache, and the backend commits a group only if the store is still
+//! at the revision the group was computed at ([`StoreError::Raced`] if not:
+//! nothing written). Commits of the other daemons arrive through
+//! [`Backend::follow`] and are applied to the cache, published to watchers
+//! and fanned out exactly like local ones; the echo of a local commit is
+//! skipped. When the backend does not answer, writes fail with
+//! [`StoreError::Unavailable`] while reads and watches go on from the cache.
+//!
 //! # Caveats
 //!
 //! Closures run on the writer thread: they must be quick and must not block.
@@ -31,21 +43,25 @@
 
 pub mod backend;
 mod cache;
+#[cfg(test)]
+mod conformance;
+pub mod etcd;
 pub mod sealed;
 #[cfg(test)]
 pub mod testing;
 mod tx;
 mod watch;
 
-pub use backend::{Backend, BackendError, ChangeType, Sqlite};
+pub use backend::{Backend, BackendError, ChangeType, Followed, Sqlite};
 pub use cache::Entry;
+pub use etcd::{Etcd, EtcdConfig, StoreUrl};
 pub use tx::{Preconditions, Subresource, Tx};
 pub use watch::{WatchEvent, WatchStream};
 
 use crate::api::{AnyObject, FieldError, Kind, Object, Pod};
 use cache::Cache;
 use std::any::Any;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 /// Fewest changes the durable log keeps, so a watcher that reconnects after
@@ -107,6 +123,13 @@ pub enum StoreError {
     Expired { requested: u64, compacted: u64 },
     #[error("storage failed: {0}")]
     Storage(#[source] Arc<BackendError>),
+    /// Another control daemon wrote first: nothing was written; retry.
+    #[error("{0}")]
+    Raced(String),
+    /// The store does not answer (etcd lost its quorum): writes wait for it;
+    /// reads and watches go on from the cache.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
     #[error("the store is shutting down")]
     Closed,
 }
@@ -165,6 +188,17 @@ impl Store {
             by_node: Default::default(),
             backend,
         });
+        let weak: Weak<Inner> = Arc::downgrade(&inner);
+        inner
+            .backend
+            .follow(Box::new(move |followed| match weak.upgrade() {
+                Some(inner) => {
+                    apply_followed(&inner, followed);
+                    true
+                }
+                None => false,
+            }))
+            .map_err(|e| StoreError::Storage(Arc::new(e)))?;
         let (queue, rx) = mpsc::channel(65_536);
         let writer_inner = inner.clone();
         std::thread::Builder::new()
@@ -400,6 +434,7 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
         }
         return;
     }
+    let base = staged.base();
     let (changes, events, revision) = staged.into_changes();
     let started = std::time::Instant::now();
     let committed = inner.backend.commit(&changes, revision);
@@ -407,16 +442,34 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
     t.commit_latency.observe(started.elapsed());
     t.commit_writes.observe_value(changes.len() as f64);
     if let Err(e) = committed {
-        tracing::error!(error = %e, "store commit failed; the writes of this group are refused");
-        let e = Arc::new(e);
+        let err = match e {
+            BackendError::Raced { current, message } => {
+                // Let the cache catch up with what won before the next group.
+                wait_for_revision(inner, current, std::time::Duration::from_secs(5));
+                StoreError::Raced(message)
+            }
+            BackendError::Unavailable(m) => StoreError::Unavailable(m),
+            e => {
+                tracing::error!(error = %e, "store commit failed; the writes of this group are refused");
+                StoreError::Storage(Arc::new(e))
+            }
+        };
         for reply in replies {
-            let _ = reply.send(Err(StoreError::Storage(e.clone())));
+            let _ = reply.send(Err(clone_error(&err)));
         }
         return;
     }
     let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events.into_iter().map(Arc::new).collect());
     let compact_to = {
         let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.revision != base {
+            // The follower applied this commit's echo first.
+            drop(cache);
+            for (reply, r) in replies.into_iter().zip(results) {
+                let _ = reply.send(r);
+            }
+            return;
+        }
         cache.apply(&events, revision);
         // Sent under the lock so a watcher that subscribes under the read lock
         // sees either all of this group in the cache or all of it as events.
@@ -439,6 +492,110 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
             Err(e) => tracing::warn!(error = %e, "compacting the change log failed"),
         }
     }
+}
+
+/// Waits (on the writer thread) until the cache reaches `revision`, or `max`.
+fn wait_for_revision(inner: &Inner, revision: u64, max: std::time::Duration) {
+    let until = std::time::Instant::now() + max;
+    while inner
+        .cache
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .revision
+        < revision
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// The same error for every caller of a failed group.
+fn clone_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Raced(m) => StoreError::Raced(m.clone()),
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Storage(e) => StoreError::Storage(e.clone()),
+        other => StoreError::BadRequest(other.to_string()),
+    }
+}
+
+fn kind_named(name: &str) -> Option<Kind> {
+    Kind::ALL.into_iter().find(|k| k.as_str() == name)
+}
+
+/// Applies what a shared backend followed: another daemon's commit (or
+/// this one's echo, skipped) or a reset after the backend lost track.
+fn apply_followed(inner: &Inner, followed: Followed) {
+    let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
+    let (events, revision) = match followed {
+        Followed::Group { revision, changes } => {
+            if revision <= cache.revision {
+                return;
+            }
+            let mut events = Vec::with_capacity(changes.len());
+            for ch in changes {
+                let Some(kind) = kind_named(&ch.kind) else {
+                    continue;
+                };
+                let prev = cache
+                    .get(kind, &ch.namespace, &ch.name)
+                    .map(|e| e.obj.clone());
+                let ev = match ch.type_ {
+                    backend::ChangeType::Deleted => {
+                        let Some(prev) = prev else { continue };
+                        let obj = tx::with_revision(&prev, ch.rev);
+                        let Ok(entry) = Entry::new(obj) else { continue };
+                        WatchEvent {
+                            rev: ch.rev,
+                            type_: ChangeType::Deleted,
+                            kind,
+                            obj: entry.obj,
+                            json: entry.json,
+                            prev: Some(prev),
+                        }
+                    }
+                    _ => match AnyObject::from_json(kind, &ch.data) {
+                        Ok(obj) => WatchEvent {
+                            rev: ch.rev,
+                            type_: if prev.is_some() {
+                                ChangeType::Modified
+                            } else {
+                                ChangeType::Added
+                            },
+                            kind,
+                            obj,
+                            json: ch.data.clone(),
+                            prev,
+                        },
+                        Err(e) => {
+                            tracing::error!(error = %e, %kind, name = %ch.name, "the store holds an unreadable object");
+                            continue;
+                        }
+                    },
+                };
+                events.push(Arc::new(ev));
+            }
+            (events, revision)
+        }
+        Followed::Reset(loaded) => {
+            if loaded.revision <= cache.revision {
+                return;
+            }
+            let revision = loaded.revision;
+            let fresh = match Cache::load(loaded) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the store again failed");
+                    return;
+                }
+            };
+            (cache.diff(&fresh, revision), revision)
+        }
+    };
+    let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events);
+    cache.apply(&events, revision);
+    let _ = inner.events.send(events.clone());
+    inner.by_node.dispatch(&events);
 }
 
 #[cfg(test)]

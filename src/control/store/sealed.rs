@@ -11,11 +11,12 @@
 //! another row does not open. [`Backend::rotate_key`] adds a key, re-seals
 //! every Secret row with it in one transaction, then drops the old keys.
 
-use super::backend::{Backend, BackendError, Change, Loaded, Rewrite};
+use super::backend::{Backend, BackendError, Change, ChangeType, Followed, Loaded, Rewrite, Sink};
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::RwLock;
 
 const MAGIC: &[u8] = b"ORKSEAL1";
@@ -214,15 +215,20 @@ impl Keyring {
 /// A backend whose Secret rows are sealed.
 pub struct Sealed<B: Backend> {
     inner: B,
-    ring: RwLock<Keyring>,
+    ring: Arc<RwLock<Keyring>>,
 }
 
 impl<B: Backend> Sealed<B> {
     pub fn new(inner: B, ring: Keyring) -> Self {
         Sealed {
             inner,
-            ring: RwLock::new(ring),
+            ring: Arc::new(RwLock::new(ring)),
         }
+    }
+
+    /// The backend inside.
+    pub fn inner(&self) -> &B {
+        &self.inner
     }
 
     fn ring(&self) -> std::sync::RwLockReadGuard<'_, Keyring> {
@@ -275,6 +281,45 @@ impl<B: Backend> Backend for Sealed<B> {
 
     fn compact(&self, upto: u64) -> Result<(), BackendError> {
         self.inner.compact(upto)
+    }
+
+    fn follow(&self, sink: Sink) -> Result<(), BackendError> {
+        let ring = self.ring.clone();
+        self.inner.follow(Box::new(move |followed| {
+            let ring = ring.read().unwrap_or_else(|e| e.into_inner());
+            let opened = match followed {
+                Followed::Group {
+                    revision,
+                    mut changes,
+                } => {
+                    for c in changes
+                        .iter_mut()
+                        .filter(|c| c.kind == KIND && c.type_ != ChangeType::Deleted)
+                    {
+                        match ring.open(&c.namespace, &c.name, &c.data) {
+                            Ok(plain) => c.data = plain.into(),
+                            Err(e) => {
+                                tracing::error!(error = %e, "a followed Secret does not open")
+                            }
+                        }
+                    }
+                    Followed::Group { revision, changes }
+                }
+                Followed::Reset(mut loaded) => {
+                    for ((kind, data), (ns, name)) in loaded.objects.iter_mut().zip(&loaded.ids) {
+                        if kind == KIND {
+                            match ring.open(ns, name, data) {
+                                Ok(plain) => *data = plain,
+                                Err(e) => tracing::error!(error = %e, "a Secret does not open"),
+                            }
+                        }
+                    }
+                    Followed::Reset(loaded)
+                }
+            };
+            drop(ring);
+            sink(opened)
+        }))
     }
 
     fn checkpoint(&self) -> Result<(), BackendError> {

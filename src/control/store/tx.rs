@@ -96,6 +96,11 @@ impl Staged {
         self.rev == self.base
     }
 
+    /// The revision the group was computed against.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
     /// The rows to commit, the events to publish, and the new revision.
     pub fn into_changes(self) -> (Vec<Change>, Vec<WatchEvent>, u64) {
         let changes = self
@@ -141,6 +146,11 @@ pub fn random_suffix(n: usize) -> String {
         }
     }
     out
+}
+
+/// The object with its `resourceVersion` set to `rev`.
+pub(super) fn with_revision(obj: &AnyObject, rev: u64) -> AnyObject {
+    set_revision(obj, rev)
 }
 
 fn set_revision(obj: &AnyObject, rev: u64) -> AnyObject {

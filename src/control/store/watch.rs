@@ -235,7 +235,14 @@ async fn open(
                 .await
                 .map_err(|e| StoreError::BadRequest(format!("reading the change log: {e}")))?
                 .map_err(|e| StoreError::Storage(Arc::new(e)))?;
-            let Some(first) = page.first() else { break };
+            let Some(first) = page.first() else {
+                // The log ends before the store does: those changes are
+                // held nowhere any more (a shared store keeps no log).
+                return Err(StoreError::Expired {
+                    requested: after,
+                    compacted: current,
+                });
+            };
             if first.rev > after + 1 {
                 // Compacted away while we looked.
                 return Err(StoreError::Expired {

@@ -1,0 +1,752 @@
+//! The etcd backend: every object under a key prefix of an etcd cluster, so
+//! several control daemons share one store. It owns the key layout, the
+//! transaction that commits a group, the initial load and the follower that
+//! feeds every daemon's cache from etcd's watch; it knows nothing of kinds'
+//! semantics, caches or watches (the store turns what it follows into events).
+//!
+//! # Layout (under the prefix, `/ork` by default)
+//!
+//! - `objects/<Kind>/<namespace>/<name>`: the object's JSON (Secrets sealed
+//!   by the [`super::sealed::Sealed`] wrapper before they get here).
+//! - `revision`: the cluster's revision, the last one any commit reached.
+//! - `deleted`: in the transaction of a group that deletes, the revision of
+//!   each delete (`{"Kind/ns/name": rev}`), so followers number them alike.
+//!
+//! # Commits
+//!
+//! A group is one etcd transaction: if `revision` still holds the revision
+//! the group was computed against (and, while this daemon leads, its leader
+//! key still has the create revision it won with), then put `revision`, put
+//! or delete every object. The compare covers every object's mod revision at
+//! once: nothing under the prefix changes without `revision` changing in the
+//! same transaction. A failed compare is [`BackendError::Raced`] (another
+//! control daemon wrote first, or this one lost the lead); an etcd that does
+//! not answer in time is [`BackendError::Unavailable`].
+//!
+//! This module must not import the HTTP layer, controllers or the scheduler.
+
+use super::backend::{Backend, BackendError, Change, ChangeType, Followed, Loaded, Sink};
+use etcd_client::{
+    Certificate, Client, Compare, CompareOp, ConnectOptions, EventType, GetOptions, Identity,
+    TlsOptions, Txn, TxnOp, TxnOpResponse, WatchOptions,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Longest an etcd request may take before the store calls etcd unavailable.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+/// Objects read per page at startup.
+const PAGE: i64 = 500;
+/// Largest message read from etcd (a group's watch response can be large).
+const MAX_MESSAGE: usize = 256 << 20;
+
+/// Where the store lives and how to reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtcdConfig {
+    /// `host:port` of each member.
+    pub endpoints: Vec<String>,
+    /// Key prefix, without a trailing slash (several clusters may share an etcd).
+    pub prefix: String,
+    /// CA bundle that signed the members' certificates: connect over TLS.
+    pub ca: Option<PathBuf>,
+    /// Client certificate and key for etcd's client-cert auth.
+    pub cert: Option<(PathBuf, PathBuf)>,
+}
+
+/// The store a control daemon uses, from `--store`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// The embedded SQLite file in the data dir.
+    Sqlite,
+    /// An etcd cluster: the members' `host:port`.
+    Etcd(Vec<String>),
+}
+
+/// Parses `--store`: `sqlite` or `etcd://HOST:PORT[,HOST:PORT…]`.
+pub fn parse_store_url(s: &str) -> Result<StoreUrl, String> {
+    if s == "sqlite" {
+        return Ok(StoreUrl::Sqlite);
+    }
+    let Some(rest) = s.strip_prefix("etcd://") else {
+        return Err(format!(
+            "{s:?} is not a store: use sqlite or etcd://HOST:PORT[,HOST:PORT…]"
+        ));
+    };
+    let mut endpoints = vec![];
+    for part in rest.split(',') {
+        let part = part.trim().trim_end_matches('/');
+        let ok = part
+            .rsplit_once(':')
+            .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
+        if !ok {
+            return Err(format!(
+                "{part:?} in {s:?} is not HOST:PORT (an etcd member's client address, e.g. 127.0.0.1:2379)"
+            ));
+        }
+        endpoints.push(part.to_string());
+    }
+    Ok(StoreUrl::Etcd(endpoints))
+}
+
+/// Checks a `--store-prefix`: starts with `/`, no trailing `/`, no `//`.
+pub fn parse_prefix(s: &str) -> Result<String, String> {
+    if !s.starts_with('/') || s.len() < 2 || s.ends_with('/') || s.contains("//") {
+        return Err(format!(
+            "{s:?} is not a key prefix: give one like /ork or /clusters/prod (a leading /, no trailing /)"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Whether an etcd error means "no answer" (a member down, no quorum)
+/// rather than a refused request.
+fn unavailable(e: &etcd_client::Error) -> bool {
+    use etcd_client::Error as E;
+    match e {
+        E::GRpcStatus(s) => {
+            let code = format!("{:?}", s.code());
+            matches!(
+                code.as_str(),
+                "Unavailable" | "DeadlineExceeded" | "Cancelled"
+            ) || s.message().contains("timed out")
+                || s.message().contains("leader")
+        }
+        E::TransportError(_) | E::IoError(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether a request failed before reaching any member (safe to resend).
+fn never_sent(e: &etcd_client::Error) -> bool {
+    let m = e.to_string();
+    m.contains("tcp connect error") || m.contains("Connection refused")
+}
+
+fn etcd_error(what: &str, e: etcd_client::Error) -> BackendError {
+    if unavailable(&e) {
+        BackendError::Unavailable(format!(
+            "etcd did not answer {what} ({e}); writes resume when a quorum of its members answers"
+        ))
+    } else {
+        let hint = if e.to_string().contains("too many operations") {
+            " (start etcd with a larger --max-txn-ops)"
+        } else if e.to_string().contains("too large") {
+            " (start etcd with a larger --max-request-bytes)"
+        } else {
+            ""
+        };
+        BackendError::Etcd(format!("{what}: {e}{hint}"))
+    }
+}
+
+/// The leader key a commit must find unchanged (fencing).
+#[derive(Clone, Debug)]
+struct Fence {
+    key: Vec<u8>,
+    create_revision: i64,
+}
+
+/// The etcd backend; see the module documentation.
+pub struct Etcd {
+    rt: Option<tokio::runtime::Runtime>,
+    client: Client,
+    prefix: String,
+    /// The etcd revision the last load read at: following starts after it.
+    loaded_at: Mutex<i64>,
+    fence: Mutex<Option<Fence>>,
+    /// `(cluster revision, etcd revision)` of recent commits, for compaction.
+    seen: Arc<Mutex<std::collections::VecDeque<(u64, i64)>>>,
+}
+
+impl Drop for Etcd {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn read_file(p: &PathBuf) -> Result<Vec<u8>, BackendError> {
+    std::fs::read(p).map_err(|e| BackendError::Etcd(format!("reading {}: {e}", p.display())))
+}
+
+impl Etcd {
+    /// Connects to the members (checking that one answers).
+    pub fn connect(cfg: &EtcdConfig) -> Result<Etcd, BackendError> {
+        let scheme = if cfg.ca.is_some() { "https" } else { "http" };
+        let endpoints: Vec<String> = cfg
+            .endpoints
+            .iter()
+            .map(|e| format!("{scheme}://{e}"))
+            .collect();
+        let mut opts = ConnectOptions::new()
+            .with_connect_timeout(Duration::from_secs(2))
+            .with_timeout(REQUEST_TIMEOUT)
+            .with_keep_alive(Duration::from_secs(1), Duration::from_secs(2))
+            .with_keep_alive_while_idle(true);
+        if let Some(ca) = &cfg.ca {
+            crate::tls::install_crypto();
+            let mut tls = TlsOptions::new().ca_certificate(Certificate::from_pem(read_file(ca)?));
+            if let Some((cert, key)) = &cfg.cert {
+                tls = tls.identity(Identity::from_pem(read_file(cert)?, read_file(key)?));
+            }
+            opts = opts.with_tls(tls);
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ork-etcd")
+            .enable_all()
+            .build()
+            .map_err(|e| BackendError::Etcd(format!("starting the etcd client: {e}")))?;
+        let shown = cfg.endpoints.join(",");
+        let connected = block(&rt, async move {
+            let mut c = Client::connect(endpoints, Some(opts)).await?;
+            c.status().await?;
+            Ok::<_, etcd_client::Error>(c)
+        });
+        let client = match connected {
+            Ok(Ok(c)) => c,
+            failed => {
+                // Dropping a runtime inside another one panics; this works anywhere.
+                rt.shutdown_background();
+                let m = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    Err(e) => e.to_string(),
+                    Ok(Ok(_)) => String::new(),
+                };
+                return Err(BackendError::Unavailable(format!(
+                    "connecting to etcd at {shown}: {m}"
+                )));
+            }
+        };
+        Ok(Etcd {
+            rt: Some(rt),
+            client,
+            prefix: cfg.prefix.clone(),
+            loaded_at: Mutex::new(0),
+            fence: Mutex::new(None),
+            seen: Default::default(),
+        })
+    }
+
+    fn rt(&self) -> Result<&tokio::runtime::Runtime, BackendError> {
+        self.rt
+            .as_ref()
+            .ok_or_else(|| BackendError::Unavailable("the etcd client stopped".into()))
+    }
+
+    fn call<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        block(self.rt()?, fut)
+    }
+
+    /// A client for the caller's own requests (leader election).
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// The runtime the client runs on.
+    pub fn handle(&self) -> Option<tokio::runtime::Handle> {
+        self.rt.as_ref().map(|r| r.handle().clone())
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// From now on every commit needs `key` to still have `create_revision`
+    /// (this daemon's leader key), or none when `None`.
+    pub fn set_fence(&self, fence: Option<(Vec<u8>, i64)>) {
+        *self.fence.lock().unwrap_or_else(|e| e.into_inner()) =
+            fence.map(|(key, create_revision)| Fence {
+                key,
+                create_revision,
+            });
+    }
+
+    /// The value of `<prefix>/<name>` (a key outside the objects).
+    pub fn get_extra(&self, name: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        let key = format!("{}/{name}", self.prefix);
+        let mut kv = self.client.kv_client();
+        let resp = self
+            .call(async move { kv.get(key, None).await })?
+            .map_err(|e| etcd_error("reading", e))?;
+        Ok(resp.kvs().first().map(|k| k.value().to_vec()))
+    }
+
+    /// Creates `<prefix>/<name>` unless it exists; whether this call created it.
+    pub fn create_extra(&self, name: &str, value: Vec<u8>) -> Result<bool, BackendError> {
+        let key = format!("{}/{name}", self.prefix);
+        let txn = Txn::new()
+            .when(vec![Compare::version(key.clone(), CompareOp::Equal, 0)])
+            .and_then(vec![TxnOp::put(key, value, None)]);
+        let mut kv = self.client.kv_client();
+        let resp = self
+            .call(async move { kv.txn(txn).await })?
+            .map_err(|e| etcd_error("writing", e))?;
+        Ok(resp.succeeded())
+    }
+
+    fn objects_prefix(&self) -> String {
+        format!("{}/objects/", self.prefix)
+    }
+
+    fn revision_key(&self) -> String {
+        format!("{}/revision", self.prefix)
+    }
+
+    fn deleted_key(&self) -> String {
+        format!("{}/deleted", self.prefix)
+    }
+
+    fn object_key(&self, kind: &str, ns: &str, name: &str) -> String {
+        format!("{}/objects/{kind}/{ns}/{name}", self.prefix)
+    }
+
+    /// Reads every object at one etcd revision.
+    async fn load_all(
+        client: Client,
+        objects: String,
+        revision_key: String,
+    ) -> Result<(Loaded, i64), etcd_client::Error> {
+        let mut kv = client.kv_client().max_decoding_message_size(MAX_MESSAGE);
+        let head = kv.get(revision_key, None).await?;
+        let at = head.header().map_or(0, |h| h.revision());
+        let revision = head
+            .kvs()
+            .first()
+            .and_then(|k| std::str::from_utf8(k.value()).ok()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        let end = prefix_end(objects.as_bytes());
+        let mut from = objects.clone().into_bytes();
+        let mut loaded = Loaded {
+            revision,
+            compacted: revision,
+            ..Default::default()
+        };
+        loop {
+            let resp = kv
+                .get(
+                    from.clone(),
+                    Some(
+                        GetOptions::new()
+                            .with_range(end.clone())
+                            .with_limit(PAGE)
+                            .with_revision(at),
+                    ),
+                )
+                .await?;
+            for k in resp.kvs() {
+                if let Some((kind, ns, name)) = split_key(&objects, k.key()) {
+                    loaded.objects.push((kind, k.value().to_vec()));
+                    loaded.ids.push((ns, name));
+                }
+            }
+            match resp.kvs().last() {
+                Some(last) if resp.more() => {
+                    from = last.key().to_vec();
+                    from.push(0);
+                }
+                _ => break,
+            }
+        }
+        Ok((loaded, at))
+    }
+}
+
+fn block<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Result<T, BackendError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv()
+        .map_err(|_| BackendError::Unavailable("the etcd client stopped".into()))
+}
+
+/// The first key after every key starting with `p`.
+fn prefix_end(p: &[u8]) -> Vec<u8> {
+    let mut end = p.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0]
+}
+
+/// `(kind, namespace, name)` of an object key.
+fn split_key(objects: &str, key: &[u8]) -> Option<(String, String, String)> {
+    let rest = std::str::from_utf8(key).ok()?.strip_prefix(objects)?;
+    let mut it = rest.splitn(3, '/');
+    let (kind, ns, name) = (it.next()?, it.next()?, it.next()?);
+    Some((kind.to_string(), ns.to_string(), name.to_string()))
+}
+
+/// The `resourceVersion` inside an object's JSON.
+fn json_revision(data: &[u8]) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        #[serde(rename = "resourceVersion", default)]
+        resource_version: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Obj {
+        metadata: Meta,
+    }
+    serde_json::from_slice::<Obj>(data)
+        .ok()?
+        .metadata
+        .resource_version
+        .parse()
+        .ok()
+}
+
+impl Backend for Etcd {
+    fn load(&self) -> Result<Loaded, BackendError> {
+        let fut = Self::load_all(
+            self.client.clone(),
+            self.objects_prefix(),
+            self.revision_key(),
+        );
+        let (loaded, at) = self
+            .call(fut)?
+            .map_err(|e| etcd_error("reading the store", e))?;
+        *self.loaded_at.lock().unwrap_or_else(|e| e.into_inner()) = at;
+        Ok(loaded)
+    }
+
+    fn commit(&self, changes: &[Change], revision: u64) -> Result<(), BackendError> {
+        let base = changes
+            .first()
+            .map_or(revision, |c| c.rev.saturating_sub(1));
+        let rkey = self.revision_key();
+        let mut when = vec![if base == 0 {
+            Compare::version(rkey.clone(), CompareOp::Equal, 0)
+        } else {
+            Compare::value(rkey.clone(), CompareOp::Equal, base.to_string())
+        }];
+        let fence = self.fence.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(f) = &fence {
+            when.push(Compare::create_revision(
+                f.key.clone(),
+                CompareOp::Equal,
+                f.create_revision,
+            ));
+        }
+        // One operation per key: the last change of each wins.
+        let mut last: BTreeMap<String, &Change> = BTreeMap::new();
+        let mut deleted: BTreeMap<String, u64> = BTreeMap::new();
+        for c in changes {
+            last.insert(self.object_key(&c.kind, &c.namespace, &c.name), c);
+            if c.type_ == ChangeType::Deleted {
+                deleted.insert(format!("{}/{}/{}", c.kind, c.namespace, c.name), c.rev);
+            }
+        }
+        let mut ops = vec![TxnOp::put(rkey.clone(), revision.to_string(), None)];
+        if !deleted.is_empty() {
+            let json = serde_json::to_vec(&deleted)
+                .map_err(|e| BackendError::Etcd(format!("encoding deletes: {e}")))?;
+            ops.push(TxnOp::put(self.deleted_key(), json, None));
+        }
+        for (key, c) in last {
+            ops.push(match c.type_ {
+                ChangeType::Deleted => TxnOp::delete(key, None),
+                _ => TxnOp::put(key, c.data.to_vec(), None),
+            });
+        }
+        let txn = Txn::new()
+            .when(when)
+            .and_then(ops)
+            .or_else(vec![TxnOp::get(rkey, None)]);
+        let mut kv = self.client.kv_client();
+        let resp = self
+            .call(async move {
+                // A member that refuses the connection never saw the
+                // request: try the next one (the client picks another).
+                let mut tries = 0;
+                loop {
+                    match kv.txn(txn.clone()).await {
+                        Err(e) if tries < 8 && never_sent(&e) => {
+                            tries += 1;
+                            tokio::time::sleep(Duration::from_millis(25)).await;
+                        }
+                        r => return r,
+                    }
+                }
+            })?
+            .map_err(|e| etcd_error("committing", e))?;
+        if !resp.succeeded() {
+            let current = resp
+                .op_responses()
+                .into_iter()
+                .find_map(|r| match r {
+                    TxnOpResponse::Get(g) => g
+                        .kvs()
+                        .first()
+                        .and_then(|k| std::str::from_utf8(k.value()).ok()?.parse::<u64>().ok()),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            if current == base && fence.is_some() {
+                return Err(BackendError::Raced {
+                    current,
+                    message: "this control daemon is no longer the leader".into(),
+                });
+            }
+            return Err(BackendError::Raced {
+                current,
+                message: format!(
+                    "another control daemon wrote first (the store is at revision {current}, this write was made at {base}); retry"
+                ),
+            });
+        }
+        if let Some(h) = resp.header() {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.push_back((revision, h.revision()));
+            while seen.len() > 4096 {
+                seen.pop_front();
+            }
+        }
+        Ok(())
+    }
+
+    /// The log lives in the caches of the control daemons, not in etcd:
+    /// a watcher further behind than a daemon's memory lists again.
+    fn changes_since(&self, _after: u64, _limit: usize) -> Result<Vec<Change>, BackendError> {
+        Ok(vec![])
+    }
+
+    /// Compacts etcd's own history up to the commit of `upto`, when known.
+    fn compact(&self, upto: u64) -> Result<(), BackendError> {
+        let at = {
+            let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.iter()
+                .take_while(|(rev, _)| *rev <= upto)
+                .last()
+                .map(|(_, e)| *e)
+        };
+        if let Some(at) = at {
+            let mut kv = self.client.kv_client();
+            if let Ok(rt) = self.rt() {
+                rt.spawn(async move {
+                    if let Err(e) = kv.compact(at, None).await
+                        && !e.to_string().contains("compacted")
+                    {
+                        tracing::debug!(error = %e, "compacting etcd's history failed");
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn follow(&self, sink: Sink) -> Result<(), BackendError> {
+        let start = *self.loaded_at.lock().unwrap_or_else(|e| e.into_inner()) + 1;
+        let f = Follower {
+            client: self.client.clone(),
+            objects: self.objects_prefix(),
+            revision_key: self.revision_key(),
+            deleted_key: self.deleted_key(),
+            watch_prefix: format!("{}/", self.prefix),
+            sink,
+        };
+        self.rt()?.spawn(f.run(start));
+        Ok(())
+    }
+}
+
+/// Feeds the cache from etcd's watch.
+struct Follower {
+    client: Client,
+    objects: String,
+    revision_key: String,
+    deleted_key: String,
+    watch_prefix: String,
+    sink: Sink,
+}
+
+impl Follower {
+    async fn run(self, mut next: i64) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.watch(&mut next).await {
+                Ok(()) => return,
+                Err(Resume::Compacted) => {
+                    tracing::warn!(
+                        "etcd compacted past this control daemon's position; reading the store again"
+                    );
+                    match Etcd::load_all(
+                        self.client.clone(),
+                        self.objects.clone(),
+                        self.revision_key.clone(),
+                    )
+                    .await
+                    {
+                        Ok((loaded, at)) => {
+                            if !(self.sink)(Followed::Reset(loaded)) {
+                                return;
+                            }
+                            next = at + 1;
+                            continue;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "reading the store from etcd failed"),
+                    }
+                }
+                Err(Resume::Broken(e)) => {
+                    tracing::warn!(error = %e, "etcd watch broke; resuming");
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Follows from `next` until the sink is gone (`Ok`) or the watch breaks.
+    async fn watch(&self, next: &mut i64) -> Result<(), Resume> {
+        let mut w = self
+            .client
+            .watch_client()
+            .max_decoding_message_size(MAX_MESSAGE);
+        let mut stream = w
+            .watch(
+                self.watch_prefix.clone(),
+                Some(WatchOptions::new().with_prefix().with_start_revision(*next)),
+            )
+            .await
+            .map_err(|e| Resume::Broken(e.to_string()))?;
+        while let Some(resp) = stream
+            .message()
+            .await
+            .map_err(|e| Resume::Broken(e.to_string()))?
+        {
+            if resp.compact_revision() > 0 {
+                return Err(Resume::Compacted);
+            }
+            if resp.canceled() {
+                return Err(Resume::Broken(format!(
+                    "watch cancelled: {}",
+                    resp.cancel_reason()
+                )));
+            }
+            let mut groups: BTreeMap<i64, Vec<&etcd_client::Event>> = BTreeMap::new();
+            for ev in resp.events() {
+                if let Some(kv) = ev.kv() {
+                    groups.entry(kv.mod_revision()).or_default().push(ev);
+                }
+            }
+            for (etcd_rev, evs) in groups {
+                if let Some(group) = self.group(&evs)
+                    && !(self.sink)(group)
+                {
+                    return Ok(());
+                }
+                *next = etcd_rev + 1;
+            }
+        }
+        Err(Resume::Broken("the watch ended".into()))
+    }
+
+    /// One transaction's events as a group of changes (`None` for
+    /// transactions that did not move the cluster's revision).
+    fn group(&self, evs: &[&etcd_client::Event]) -> Option<Followed> {
+        let mut revision = None;
+        let mut deleted: HashMap<String, u64> = HashMap::new();
+        for ev in evs {
+            let kv = ev.kv()?;
+            if ev.event_type() != EventType::Put {
+                continue;
+            }
+            if kv.key() == self.revision_key.as_bytes() {
+                revision = std::str::from_utf8(kv.value()).ok()?.parse::<u64>().ok();
+            } else if kv.key() == self.deleted_key.as_bytes() {
+                deleted = serde_json::from_slice(kv.value()).unwrap_or_default();
+            }
+        }
+        let revision = revision?;
+        let mut changes = vec![];
+        for ev in evs {
+            let Some(kv) = ev.kv() else { continue };
+            let Some((kind, namespace, name)) = split_key(&self.objects, kv.key()) else {
+                continue;
+            };
+            let change = match ev.event_type() {
+                EventType::Put => Change {
+                    rev: json_revision(kv.value()).unwrap_or(revision),
+                    type_: if kv.create_revision() == kv.mod_revision() {
+                        ChangeType::Added
+                    } else {
+                        ChangeType::Modified
+                    },
+                    data: kv.value().to_vec().into(),
+                    kind,
+                    namespace,
+                    name,
+                },
+                EventType::Delete => Change {
+                    rev: deleted
+                        .get(&format!("{kind}/{namespace}/{name}"))
+                        .copied()
+                        .unwrap_or(revision),
+                    type_: ChangeType::Deleted,
+                    data: Default::default(),
+                    kind,
+                    namespace,
+                    name,
+                },
+            };
+            changes.push(change);
+        }
+        changes.sort_by_key(|c| c.rev);
+        Some(Followed::Group { revision, changes })
+    }
+}
+
+enum Resume {
+    Compacted,
+    Broken(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_urls_are_parsed_or_refused_with_the_form() {
+        assert_eq!(parse_store_url("sqlite").unwrap(), StoreUrl::Sqlite);
+        assert_eq!(
+            parse_store_url("etcd://127.0.0.1:2379,10.0.0.2:2379").unwrap(),
+            StoreUrl::Etcd(vec!["127.0.0.1:2379".into(), "10.0.0.2:2379".into()])
+        );
+        for bad in ["etcd://", "etcd://host", "etcd://host:0", "mysql://x:1", ""] {
+            let e = parse_store_url(bad).unwrap_err();
+            assert!(e.contains("HOST:PORT"), "{bad}: {e}");
+        }
+        assert_eq!(parse_prefix("/ork").unwrap(), "/ork");
+        for bad in ["ork", "/ork/", "/", "//a"] {
+            assert!(parse_prefix(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_split_back_into_kind_namespace_and_name() {
+        assert_eq!(
+            split_key("/ork/objects/", b"/ork/objects/Pod/default/web-1"),
+            Some(("Pod".into(), "default".into(), "web-1".into()))
+        );
+        assert_eq!(
+            split_key("/ork/objects/", b"/ork/objects/Node//n1"),
+            Some(("Node".into(), "".into(), "n1".into()))
+        );
+        assert_eq!(split_key("/ork/objects/", b"/other/objects/Pod/a/b"), None);
+        assert_eq!(prefix_end(b"/ork/"), b"/ork0".to_vec());
+    }
+}
