@@ -101,6 +101,8 @@ pub struct UpArgs {
     /// With --nodes N, node i serves Ingresses on these ports + i - 1.
     #[command(flatten)]
     pub ingress: IngressArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where a node serves Ingresses.
@@ -141,8 +143,6 @@ impl IngressArgs {
 pub enum MachinesChoice {
     /// A Docker container per node on a private Docker network.
     Docker,
-    #[command(flatten)]
-    pub store: StoreArgs,
 }
 
 /// Who pods run as on a node.
@@ -201,6 +201,7 @@ pub struct ControlArgs {
     pub audit_log: crate::control::audit::Level,
     #[command(flatten)]
     pub backups: super::backup::ScheduleArgs,
+    #[command(flatten)]
     pub store: StoreArgs,
 }
 

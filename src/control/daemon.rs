@@ -291,7 +291,11 @@ impl Leading {
             rx.clone(),
         );
         controllers::job::start(store.clone(), rx.clone());
+        controllers::cronjob::start(store.clone(), rx.clone());
+        controllers::disruption::start(store.clone(), rx.clone());
         controllers::serviceaccount::start(store.clone(), rx.clone());
+        controllers::ingress::start(store.clone(), rx.clone());
+        controllers::servicelb::start(store.clone(), rx.clone());
         scheduling::start(
             store.clone(),
             Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
@@ -416,32 +420,6 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         fairness: Default::default(),
         data_dir: cfg.data_dir.clone(),
     });
-    controllers::replicaset::start(store.clone(), rx.clone());
-    controllers::resourcequota::start(store.clone(), rx.clone());
-    controllers::deployment::start(store.clone(), rx.clone());
-    controllers::gc::start(store.clone(), rx.clone());
-    controllers::endpoints::start(store.clone(), rx.clone());
-    controllers::taint_eviction::start(store.clone(), rx.clone());
-    controllers::daemonset::start(store.clone(), rx.clone());
-    controllers::statefulset::start(store.clone(), rx.clone());
-    controllers::hpa::start(
-        store.clone(),
-        usage.clone(),
-        cfg.hpa_sync_period,
-        rx.clone(),
-    );
-    controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
-    controllers::job::start(store.clone(), rx.clone());
-    controllers::cronjob::start(store.clone(), rx.clone());
-    controllers::disruption::start(store.clone(), rx.clone());
-    controllers::serviceaccount::start(store.clone(), rx.clone());
-    controllers::ingress::start(store.clone(), rx.clone());
-    controllers::servicelb::start(store.clone(), rx.clone());
-    scheduling::start(
-        store.clone(),
-        Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
-        rx.clone(),
-    );
     let leading = Leading {
         store: store.clone(),
         usage: usage.clone(),
