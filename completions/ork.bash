@@ -1610,7 +1610,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__control)
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --event-ttl --max-events --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1654,6 +1654,14 @@ _ork() {
                     ;;
                 --audit-log)
                     COMPREPLY=($(compgen -W "off metadata" -- "${cur}"))
+                    return 0
+                    ;;
+                --event-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-events)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --server)

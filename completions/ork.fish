@@ -123,6 +123,8 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l tls-key -d 'The key 
 complete -c ork -n "__fish_ork_using_subcommand control" -l cert-validity -d 'How long the certificates the cluster CA issues (the API\'s, nodes\') are valid; each renews itself in the last third' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l audit-log -d 'What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`' -r -f -a "off\t'Nothing'
 metadata\t'Who did what to which object, and the answer; never bodies'"
+complete -c ork -n "__fish_ork_using_subcommand control" -l event-ttl -d 'How long an Event is kept after it last happened' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l max-events -d 'How many Events the cluster keeps; past it the oldest are evicted' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F

@@ -112,6 +112,19 @@ pub struct ControlArgs {
     /// What the audit log (DATA/audit.log) records: `metadata` (who did what to which object, and the answer; never bodies) or `off`.
     #[arg(long, value_enum, default_value = "metadata")]
     pub audit_log: crate::control::audit::Level,
+    /// How long an Event is kept after it last happened.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub event_ttl: Duration,
+    /// How many Events the cluster keeps; past it the oldest are evicted.
+    #[arg(long, default_value_t = crate::control::events::DEFAULT_MAX_EVENTS, value_parser = parse_max_events, value_name = "N")]
+    pub max_events: usize,
+}
+
+fn parse_max_events(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 10 => Ok(n),
+        _ => Err(format!("{s:?}: expected a whole number of at least 10")),
+    }
 }
 
 /// The API's certificate.
@@ -294,6 +307,10 @@ pub async fn control(a: ControlArgs) -> Result<()> {
         scheduling_strategy: a.scheduling_strategy.into(),
         tls: a.tls.config(),
         audit: a.audit_log,
+        events: crate::control::events::Limits {
+            ttl: a.event_ttl,
+            max_events: a.max_events,
+        },
     })
     .await?;
     println!("control daemon listening on {}", running.url);
@@ -471,6 +488,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         scheduling_strategy: crate::scheduler::Strategy::Spread,
         tls: a.tls.config(),
         audit: crate::control::audit::Level::Metadata,
+        events: Default::default(),
     })
     .await?;
     let cfg_path = config::path(&g.overrides());

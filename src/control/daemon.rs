@@ -51,6 +51,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// What the audit log records.
     pub audit: crate::control::audit::Level,
+    /// How many Events are kept, and for how long.
+    pub events: crate::control::events::Limits,
 }
 
 /// The API's certificate: ork's own (from the cluster CA, covering these
@@ -321,6 +323,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     controllers::resourcequota::start(store.clone(), rx.clone());
     controllers::deployment::start(store.clone(), rx.clone());
     controllers::gc::start(store.clone(), rx.clone());
+    crate::control::events::start_keeper(store.clone(), cfg.events, rx.clone());
     controllers::endpoints::start(store.clone(), rx.clone());
     controllers::taint_eviction::start(store.clone(), rx.clone());
     controllers::daemonset::start(store.clone(), rx.clone());
