@@ -12,8 +12,10 @@
 //!   one every 5 minutes; what finds it empty is dropped.
 //! - **TTL**: an Event is deleted once its last occurrence is older than the
 //!   TTL (default 1 h, `--event-ttl`).
-//! - **Cap**: past `--max-events` (default 10,000) Events in the cluster,
-//!   the oldest (by last occurrence) are evicted down to 90 % of the cap.
+//! - **Cap**: an Event that would pass `--max-events` (default 10,000) in
+//!   the cluster first evicts the oldest (by last occurrence) down to 90 %
+//!   of the cap, in its own transaction; Events created through the API are
+//!   held to it by a keeper that counts them from a watch.
 //!
 //! The correlation state lives in this process, as client-go keeps it in
 //! each client; it is bounded ([`TRACKED`] keys). This module reads and
@@ -23,6 +25,7 @@ use crate::api::hash::fnv64a;
 use crate::api::{Event, EventSource, Kind, Object, ObjectReference, Time, new_object};
 use crate::control::store::{ChangeType, Preconditions, Store, StoreError, Subresource, Tx};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -133,6 +136,9 @@ pub fn record(
             Ok(true)
         })?;
         return Ok(());
+    }
+    if let Some(limits) = *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) {
+        make_room(tx, limits)?;
     }
     let mut e: Event = new_object(ns, &name);
     e.involved_object = obj.clone();
@@ -360,6 +366,39 @@ pub fn to_evict(events: &[Arc<Event>], now: Time, limits: Limits) -> Vec<(String
         .collect()
 }
 
+/// The limits of the keeper running in this process (a control daemon runs
+/// one store), so that events recorded in a transaction keep to the cap.
+static ACTIVE: Mutex<Option<Limits>> = Mutex::new(None);
+/// How many Events are believed to exist: at least the truth (raised by
+/// every create and by the keeper's count), so the exact count is taken
+/// only when it says the cap is reached.
+static ESTIMATE: AtomicUsize = AtomicUsize::new(0);
+
+/// Before a new Event is created in `tx`: when the cap would be passed, the
+/// expired and the oldest Events are deleted in the same transaction, down
+/// to [`Limits::low_water`], so no transaction leaves more than the cap.
+fn make_room(tx: &mut Tx<'_>, limits: Limits) -> Result<(), StoreError> {
+    let believed = ESTIMATE.fetch_add(1, Ordering::Relaxed) + 1;
+    if believed <= limits.max_events {
+        return Ok(());
+    }
+    let events = tx.list::<Event>(None);
+    // Room for the one about to be created.
+    let tighter = Limits {
+        max_events: limits.max_events.saturating_sub(1).max(1),
+        ..limits
+    };
+    let gone = to_evict(&events, tx.now(), tighter);
+    for (ns, name) in &gone {
+        match tx.delete::<Event>(ns, name, Preconditions::default()) {
+            Ok(_) | Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    ESTIMATE.store(events.len() - gone.len() + 1, Ordering::Relaxed);
+    Ok(())
+}
+
 /// How often the keeper looks for expired Events.
 const SWEEP: Duration = Duration::from_secs(10);
 /// Deletes per transaction when evicting.
@@ -400,10 +439,12 @@ fn sweep(store: &Store, limits: Limits) -> (Vec<(String, String)>, usize, u64) {
 /// for the expired ones, and a count kept from the watch, so the cap is
 /// enforced as soon as it is passed.
 pub fn start_keeper(store: Store, limits: Limits, mut shutdown: watch::Receiver<bool>) {
+    *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(limits);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP);
         loop {
             let (old, mut count, rev) = sweep(&store, limits);
+            ESTIMATE.fetch_max(count, Ordering::Relaxed);
             let mut w = match store.watch(Some(Kind::Event), Some(rev)).await {
                 Ok(w) => w,
                 Err(e) => {
@@ -424,6 +465,8 @@ pub fn start_keeper(store: Store, limits: Limits, mut shutdown: watch::Receiver<
                                 ChangeType::Deleted => count = count.saturating_sub(1),
                                 ChangeType::Modified => {}
                             }
+                            // Events created through the API count too.
+                            ESTIMATE.fetch_max(count, Ordering::Relaxed);
                             if count > limits.max_events {
                                 break;
                             }
