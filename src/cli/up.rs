@@ -271,6 +271,18 @@ impl StoreArgs {
             cluster_secret,
             leader_term: self.leader_term,
         })
+    /// How long an Event is kept after it last happened.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub event_ttl: Duration,
+    /// How many Events the cluster keeps; past it the oldest are evicted.
+    #[arg(long, default_value_t = crate::control::events::DEFAULT_MAX_EVENTS, value_parser = parse_max_events, value_name = "N")]
+    pub max_events: usize,
+}
+
+fn parse_max_events(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 10 => Ok(n),
+        _ => Err(format!("{s:?}: expected a whole number of at least 10")),
     }
 }
 
@@ -501,6 +513,10 @@ pub async fn control(a: ControlArgs) -> Result<()> {
         tls: a.tls.config(),
         audit: a.audit_log,
         store: a.store.config()?,
+        events: crate::control::events::Limits {
+            ttl: a.event_ttl,
+            max_events: a.max_events,
+        },
     })
     .await?;
     println!("control daemon listening on {}", running.url);
@@ -716,6 +732,7 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         tls: a.tls.config(),
         audit: crate::control::audit::Level::Metadata,
         store: a.store.config()?,
+        events: Default::default(),
     })
     .await?;
     let cfg_path = config::path(&g.overrides());

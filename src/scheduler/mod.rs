@@ -105,8 +105,9 @@ pub struct Unschedulable {
 pub struct Scheduler {
     filters: Vec<Box<dyn Filter>>,
     scores: Vec<(Box<dyn Score>, i64)>,
-    /// Where the next search over nodes starts (rotates, as in Kubernetes).
-    next_start: std::sync::atomic::AtomicUsize,
+    /// The node the last search stopped at: the next one starts after it
+    /// (rotates, as in Kubernetes).
+    resume_after: std::sync::Mutex<Option<String>>,
 }
 
 /// How many feasible nodes a search looks for before scoring, as Kubernetes'
@@ -168,7 +169,7 @@ impl Scheduler {
 impl Default for Scheduler {
     fn default() -> Self {
         Scheduler {
-            next_start: std::sync::atomic::AtomicUsize::new(0),
+            resume_after: std::sync::Mutex::new(None),
             filters: vec![
                 Box::new(NodeReady),
                 Box::new(NodeSelector),
@@ -208,25 +209,29 @@ impl Scheduler {
     /// filters (starting where the last search stopped, so every node gets
     /// its turn); a pod that fits nowhere is judged against every node.
     pub fn schedule(&self, snapshot: &Snapshot, pod: &Pod) -> Result<String, Unschedulable> {
-        use std::sync::atomic::Ordering;
+        use std::ops::Bound::{Excluded, Included, Unbounded};
         let usage = PodUsage::of(pod);
-        let n = snapshot.nodes.len();
-        let want = feasible_target(n);
-        let start = if n == 0 {
-            0
-        } else {
-            self.next_start.load(Ordering::Relaxed) % n
-        };
+        let want = feasible_target(snapshot.nodes.len());
+        let after = self
+            .resume_after
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut best: Option<(i64, &str)> = None;
         let mut rejected = BTreeMap::new();
-        let (mut feasible, mut seen) = (0, 0);
-        let order = snapshot
-            .nodes
-            .iter()
-            .skip(start)
-            .chain(snapshot.nodes.iter().take(start));
-        for (name, info) in order {
-            seen += 1;
+        let mut feasible = 0;
+        let mut last: Option<&str> = None;
+        // From the node after the last search's stop, wrapping around; a
+        // range, so the start costs a lookup, not a walk.
+        let (tail, head) = match after.as_deref() {
+            Some(a) => (
+                snapshot.nodes.range::<str, _>((Excluded(a), Unbounded)),
+                Some(snapshot.nodes.range::<str, _>((Unbounded, Included(a)))),
+            ),
+            None => (snapshot.nodes.range::<str, _>(..), None),
+        };
+        for (name, info) in tail.chain(head.into_iter().flatten()) {
+            last = Some(name);
             let verdict = self.check(pod, &usage, info);
             if !verdict.is_success() {
                 rejected.insert(name.clone(), verdict);
@@ -246,8 +251,8 @@ impl Scheduler {
                 break;
             }
         }
-        if n > 0 {
-            self.next_start.store((start + seen) % n, Ordering::Relaxed);
+        if let Some(l) = last {
+            *self.resume_after.lock().unwrap_or_else(|e| e.into_inner()) = Some(l.to_string());
         }
         match best {
             Some((_, name)) => Ok(name.to_string()),

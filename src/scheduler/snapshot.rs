@@ -46,6 +46,9 @@ impl PodUsage {
 #[derive(Clone, Debug)]
 pub struct NodeInfo {
     pub node: Arc<Node>,
+    /// The node's Ready condition is True (read once per node change, not
+    /// once per pod and node).
+    pub ready: bool,
     pub alloc_cpu_milli: i128,
     pub alloc_memory_bytes: i128,
     pub alloc_pods: i64,
@@ -68,6 +71,7 @@ impl NodeInfo {
             .map(|q| q.value() as i64)
             .unwrap_or(DEFAULT_MAX_PODS);
         NodeInfo {
+            ready: node.is_ready(),
             alloc_cpu_milli: node.allocatable_milli("cpu"),
             alloc_memory_bytes: node.allocatable_milli("memory") / 1000,
             alloc_pods: pods,
@@ -87,6 +91,7 @@ impl NodeInfo {
         self.alloc_cpu_milli = fresh.alloc_cpu_milli;
         self.alloc_memory_bytes = fresh.alloc_memory_bytes;
         self.alloc_pods = fresh.alloc_pods;
+        self.ready = fresh.ready;
         self.node = fresh.node;
     }
 

@@ -43,6 +43,7 @@ mod quotas;
 mod restarts;
 mod rollouts;
 mod runtime;
+mod scale;
 mod scheduling;
 mod secrets;
 mod security_context;

@@ -30,6 +30,15 @@ fn hollow_node(i: usize) -> Node {
     n
 }
 
+/// User and system CPU time this process has used, in seconds.
+fn cpu_seconds() -> f64 {
+    use nix::sys::resource::{UsageWho, getrusage};
+    getrusage(UsageWho::RUSAGE_SELF).map_or(0.0, |u| {
+        let t = |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6;
+        t(u.user_time()) + t(u.system_time())
+    })
+}
+
 /// Creates pods in transactions of 500; returns each pod's create commit time by name.
 async fn create_pods(store: &Store, prefix: &str, n: usize) -> Result<HashMap<String, Instant>> {
     let mut created = HashMap::with_capacity(n);
@@ -129,9 +138,11 @@ pub async fn run(
     create_pods(&store, "warm", warm).await?;
     wait_bound(warm, &mut bound_rx).await?;
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let created = create_pods(&store, "bench", pods).await?;
     let bound = wait_bound(pods, &mut bound_rx).await?;
     let elapsed = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     let mut burst: Vec<Duration> = bound
         .iter()
         .filter_map(|(n, t)| created.get(n).map(|c| t.saturating_duration_since(*c)))
@@ -143,6 +154,14 @@ pub async fn run(
         thousands(nodes as u64),
         thousands(throughput as u64),
         super::cores()
+    );
+    // CPU time does not count waiting for a core, so it holds on a busy
+    // machine where the wall-clock rate does not.
+    println!(
+        "  CPU used: {:.2} s for {} pods, {} pods per CPU-second",
+        cpu,
+        thousands(pods as u64),
+        thousands((pods as f64 / cpu.max(1e-9)) as u64),
     );
     println!(
         "  burst of {}: create→bound p50 {:.1} ms, p99 {:.1} ms (all created at once, so this is mostly queueing)",

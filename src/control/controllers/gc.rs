@@ -6,19 +6,15 @@
 //! - Pods bound to a node that no longer exists (a pod that names a node
 //!   that never registered waits Pending for it, with a `NodeNotFound`
 //!   warning).
-//! - Events older than an hour.
 
 use crate::api::wire::DeleteOptions;
-use crate::api::{AnyObject, Event, Kind, Namespace, Node, Pod, Time};
-use crate::control::events::is_expired;
+use crate::api::{AnyObject, Kind, Namespace, Node, Pod};
 use crate::control::ops::{self, namespace_is_empty};
 use crate::control::store::{ChangeType, Preconditions, Store, StoreError, Tx};
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long events are kept after their last occurrence.
-pub const EVENT_TTL_SECONDS: i64 = 3600;
 /// How often the full sweep runs.
 pub const SWEEP: Duration = Duration::from_secs(10);
 
@@ -204,20 +200,6 @@ async fn sweep(store: &Store) {
         .cloned()
         .collect();
     warn_waiting(store, waiting).await;
-    let now = Time::now();
-    let old: Vec<Ref> = store
-        .list::<Event>(None)
-        .iter()
-        .filter(|e| is_expired(e, now, EVENT_TTL_SECONDS))
-        .map(|e| {
-            (
-                Kind::Event,
-                e.metadata.namespace.clone(),
-                e.metadata.name.clone(),
-            )
-        })
-        .collect();
-    delete_all(store, old, DeleteOptions::default()).await;
     finish_namespaces(store).await;
 }
 
@@ -265,7 +247,7 @@ pub fn start(store: Store, mut shutdown: watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Object, OwnerReference, new_object};
+    use crate::api::{Object, OwnerReference, Time, new_object};
 
     fn owned_pod(name: &str, owner_uid: &str) -> AnyObject {
         let mut p: Pod = new_object("default", name);
@@ -313,15 +295,5 @@ mod tests {
             .map(|p| p.metadata.name.as_str())
             .collect();
         assert_eq!(waiting, ["d"]);
-    }
-
-    #[test]
-    fn events_expire_an_hour_after_they_last_happened() {
-        let now = Time::now();
-        let mut e: Event = new_object("default", "e");
-        e.last_timestamp = Some(Time(now.0 - chrono::Duration::seconds(3601)));
-        assert!(is_expired(&e, now, EVENT_TTL_SECONDS));
-        e.last_timestamp = Some(Time(now.0 - chrono::Duration::seconds(60)));
-        assert!(!is_expired(&e, now, EVENT_TTL_SECONDS));
     }
 }

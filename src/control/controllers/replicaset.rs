@@ -3,11 +3,19 @@
 //! are removed and replaced. When there are too many, the pods least far along
 //! go first (unscheduled, then pending, then not ready, then most restarted,
 //! then newest), as Kubernetes chooses.
+//!
+//! Creation is bounded and stops when told. One sync creates at most
+//! [`MAX_CREATE`] pods (Kubernetes' `burstReplicas`), in slow-start batches of
+//! 1, 2, 4, … each in its own transaction; before every batch the set and
+//! the Deployment that owns it are read again ([`creatable`]), so a
+//! scale-down or a delete acknowledged between two batches stops the burst
+//! at once. A refused create ends the sync, so a failing template costs one
+//! attempt, not five hundred.
 
 use super::{Controller, Key, owner_key, self_key};
 use crate::api::wire::DeleteOptions;
 use crate::api::{
-    Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
+    Deployment, Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
     find_condition, new_object,
 };
 use crate::control::events::{EventType, Recorder};
@@ -23,6 +31,72 @@ use tokio::sync::watch;
 
 /// Most pods created by one reconcile; the rest come on the next pass.
 pub const MAX_CREATE: usize = 500;
+
+/// What stands over a set when it is about to create pods.
+#[derive(Clone, Copy, Debug)]
+pub enum Owner<'a> {
+    /// The set has no controlling owner.
+    None,
+    /// Its controlling Deployment is gone (or replaced): the set is about to
+    /// be collected.
+    Missing,
+    Deployment(&'a Deployment),
+}
+
+/// How many more pods the set may have right now, read again before every
+/// batch: its own `replicas`, capped by its Deployment's `replicas +
+/// maxSurge` (the owner's scale-down counts before the set is rescaled), and
+/// none while the set or its owner is being deleted or the owner is gone.
+/// `active` is how many active pods the set has (counting the ones this
+/// sync already made).
+pub fn creatable(rs: &ReplicaSet, owner: Owner<'_>, active: usize) -> usize {
+    if rs.metadata.is_terminating() {
+        return 0;
+    }
+    let mut desired = i64::from(rs.replicas().max(0));
+    match owner {
+        Owner::None => {}
+        Owner::Missing => return 0,
+        Owner::Deployment(d) => {
+            if d.metadata.is_terminating() {
+                return 0;
+            }
+            let (surge, _) = d.surge_and_unavailable().unwrap_or((0, 0));
+            let cap = i64::from(d.replicas().max(0)) + i64::from(surge.max(0));
+            desired = desired.min(cap);
+        }
+    }
+    usize::try_from(desired).unwrap_or(0).saturating_sub(active)
+}
+
+/// Kubernetes' slow start: batches of 1, 2, 4, … within a budget, so a
+/// create that keeps failing fails once, and a burst stops between batches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlowStart {
+    batch: usize,
+    left: usize,
+}
+
+impl SlowStart {
+    pub fn new(budget: usize) -> Self {
+        SlowStart {
+            batch: 1,
+            left: budget,
+        }
+    }
+
+    /// The size of the next batch when `missing` pods are still wanted
+    /// (0: stop).
+    pub fn next(&self, missing: usize) -> usize {
+        self.batch.min(self.left).min(missing)
+    }
+
+    /// Records a batch of `n` made in full; the next may be twice as big.
+    pub fn made(&mut self, n: usize) {
+        self.left = self.left.saturating_sub(n);
+        self.batch = self.batch.saturating_mul(2);
+    }
+}
 
 /// What a reconcile will do.
 #[derive(Debug, PartialEq)]
@@ -169,34 +243,21 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
         return Ok(plan.requeue);
     }
     let requeue = plan.requeue;
-    let refused = store
+    let active = usize::try_from(plan.status.replicas).unwrap_or(0);
+    let budget = plan.create;
+    let uid = rs.metadata.uid.clone();
+    let k = key.clone();
+    let current = store
         .txn(move |tx| {
-            let mut refused = false;
             // The ReplicaSet may have been replaced since we read it.
-            let Some(cur) = tx.get::<ReplicaSet>(&key.0, &key.1) else {
+            let Some(cur) = tx.get::<ReplicaSet>(&k.0, &k.1) else {
                 return Ok(false);
             };
-            if cur.metadata.uid != rs.metadata.uid {
+            if cur.metadata.uid != uid {
                 return Ok(false);
             }
-            for _ in 0..plan.create {
-                // A refused pod is reported on the set; what was done stays,
-                // and the set tries again later.
-                let Some(p) = create_owned_pod(tx, EVENTS, cur.as_ref(), pod_from_template(&cur))?
-                else {
-                    refused = true;
-                    break;
-                };
-                EVENTS.record(
-                    tx,
-                    cur.as_ref(),
-                    EventType::Normal,
-                    "SuccessfulCreate",
-                    &format!("Created pod: {}", p.metadata.name),
-                )?;
-            }
             for name in &plan.delete {
-                match ops::delete(tx, Kind::Pod, &key.0, name, &DeleteOptions::default()) {
+                match ops::delete(tx, Kind::Pod, &k.0, name, &DeleteOptions::default()) {
                     Ok(_) | Err(StoreError::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
@@ -209,18 +270,88 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 )?;
             }
             let status = plan.status;
-            tx.mutate::<ReplicaSet, _>(&key.0, &key.1, Subresource::Status, move |r| {
+            tx.mutate::<ReplicaSet, _>(&k.0, &k.1, Subresource::Status, move |r| {
                 let changed = r.status != status;
                 r.status = status;
                 Ok(changed)
             })?;
-            Ok(refused)
+            Ok(true)
         })
         .await?;
-    if refused {
+    if !current || budget == 0 {
+        return Ok(requeue);
+    }
+    if create_burst(store, &key, &rs.metadata.uid, active, budget).await? {
         return Ok(Some(REFUSED_RETRY));
     }
     Ok(requeue)
+}
+
+/// Creates up to `budget` pods in slow-start batches, one transaction each,
+/// reading the set and its owner again before every batch. Answers whether
+/// admission refused a pod (the burst then ends).
+async fn create_burst(
+    store: &Store,
+    key: &Key,
+    uid: &str,
+    active: usize,
+    budget: usize,
+) -> Result<bool, StoreError> {
+    let mut slow = SlowStart::new(budget);
+    let mut made = 0;
+    loop {
+        let (k, uid, batch) = (key.clone(), uid.to_string(), slow);
+        let have = active + made;
+        let (n, refused) = store
+            .txn(move |tx| {
+                let Some(cur) = tx.get::<ReplicaSet>(&k.0, &k.1) else {
+                    return Ok((0, false));
+                };
+                if cur.metadata.uid != uid {
+                    return Ok((0, false));
+                }
+                let deployment = cur
+                    .metadata
+                    .controller()
+                    .filter(|r| r.kind == Kind::Deployment.as_str())
+                    .map(|r| {
+                        tx.get::<Deployment>(&k.0, &r.name)
+                            .filter(|d| d.metadata.uid == r.uid)
+                    });
+                let owner = match &deployment {
+                    None => Owner::None,
+                    Some(None) => Owner::Missing,
+                    Some(Some(d)) => Owner::Deployment(d),
+                };
+                let n = batch.next(creatable(&cur, owner, have));
+                for i in 0..n {
+                    // A refused pod is reported on the set; what was done
+                    // stays, and the set tries again later.
+                    let Some(p) =
+                        create_owned_pod(tx, EVENTS, cur.as_ref(), pod_from_template(&cur))?
+                    else {
+                        return Ok((i, true));
+                    };
+                    EVENTS.record(
+                        tx,
+                        cur.as_ref(),
+                        EventType::Normal,
+                        "SuccessfulCreate",
+                        &format!("Created pod: {}", p.metadata.name),
+                    )?;
+                }
+                Ok((n, false))
+            })
+            .await?;
+        if refused {
+            return Ok(true);
+        }
+        if n == 0 {
+            return Ok(false);
+        }
+        made += n;
+        slow.made(n);
+    }
 }
 
 /// How long a set whose pods admission refused (a quota is full) waits
@@ -350,6 +481,88 @@ mod tests {
         let plan = reconcile(&rs(5000), &[], Time::now());
         assert_eq!(plan.create, MAX_CREATE);
         assert_eq!(plan.requeue, Some(Duration::ZERO));
+    }
+
+    /// Drives a burst as `create_burst` does, with the world changing
+    /// between batches: `between(batch_index, &mut set, &mut deployment)`.
+    fn burst(
+        set: &mut ReplicaSet,
+        d: &mut Deployment,
+        active: usize,
+        mut between: impl FnMut(usize, &mut ReplicaSet, &mut Deployment),
+    ) -> Vec<usize> {
+        let plan = reconcile(set, &[], Time::now());
+        let mut slow = SlowStart::new(plan.create);
+        let (mut made, mut batches) = (0, vec![]);
+        loop {
+            between(batches.len(), set, d);
+            let n = slow.next(creatable(set, Owner::Deployment(d), active + made));
+            if n == 0 {
+                return batches;
+            }
+            batches.push(n);
+            made += n;
+            slow.made(n);
+        }
+    }
+
+    #[test]
+    fn a_burst_grows_by_slow_start_within_the_budget() {
+        let (mut set, mut d) = (rs(100_000), Deployment::test("web", 100_000));
+        let batches = burst(&mut set, &mut d, 0, |_, _, _| {});
+        assert_eq!(batches, vec![1, 2, 4, 8, 16, 32, 64, 128, 245]);
+        assert_eq!(batches.iter().sum::<usize>(), MAX_CREATE);
+    }
+
+    #[test]
+    fn a_lowered_count_mid_burst_stops_the_creates() {
+        // The deployment is scaled to 0 after four batches (15 pods); the set
+        // itself still says 100000: not one more pod.
+        let (mut set, mut d) = (rs(100_000), Deployment::test("web", 100_000));
+        let batches = burst(&mut set, &mut d, 0, |i, _, d| {
+            if i == 4 {
+                d.spec.replicas = Some(0);
+            }
+        });
+        assert_eq!(batches, vec![1, 2, 4, 8]);
+        // Lowered on the set to 20 after 15: only 5 more.
+        let (mut set, mut d) = (rs(100_000), Deployment::test("web", 100_000));
+        let batches = burst(&mut set, &mut d, 0, |i, s, _| {
+            if i == 4 {
+                s.spec.replicas = Some(20);
+            }
+        });
+        assert_eq!(batches, vec![1, 2, 4, 8, 5]);
+    }
+
+    #[test]
+    fn a_delete_mid_burst_stops_the_creates() {
+        let (mut set, mut d) = (rs(1000), Deployment::test("web", 1000));
+        let batches = burst(&mut set, &mut d, 0, |i, _, d| {
+            if i == 2 {
+                d.metadata.deletion_timestamp = Some(Time::now());
+            }
+        });
+        assert_eq!(batches, vec![1, 2]);
+        let (mut set, mut d) = (rs(1000), Deployment::test("web", 1000));
+        let batches = burst(&mut set, &mut d, 0, |i, s, _| {
+            if i == 3 {
+                s.metadata.deletion_timestamp = Some(Time::now());
+            }
+        });
+        assert_eq!(batches, vec![1, 2, 4]);
+        assert_eq!(creatable(&rs(10), Owner::Missing, 0), 0);
+    }
+
+    #[test]
+    fn a_set_never_outgrows_its_deployment_and_surge() {
+        // 10 replicas, maxSurge 25% rounds up to 3.
+        let d = Deployment::test("web", 10);
+        assert_eq!(creatable(&rs(50), Owner::Deployment(&d), 0), 13);
+        assert_eq!(creatable(&rs(50), Owner::Deployment(&d), 13), 0);
+        assert_eq!(creatable(&rs(5), Owner::Deployment(&d), 2), 3);
+        assert_eq!(creatable(&rs(5), Owner::None, 7), 0);
+        assert_eq!(creatable(&rs(i32::MAX), Owner::None, 0), i32::MAX as usize);
     }
 
     #[test]

@@ -17,7 +17,9 @@ impl Score for BalancedAllocation {
         if n.alloc_cpu_milli <= 0 || n.alloc_memory_bytes <= 0 {
             return 0;
         }
-        let share = |req: i128, alloc: i128| (req as f64 / alloc as f64).min(1.0);
+        // Through i64 when it fits: i128 to f64 is a library call.
+        let float = |v: i128| i64::try_from(v).map_or(v as f64, |v| v as f64);
+        let share = |req: i128, alloc: i128| (float(req) / float(alloc)).min(1.0);
         let (cpu, mem) = requested_after(u, n);
         let (cpu, mem) = (
             share(cpu, n.alloc_cpu_milli),

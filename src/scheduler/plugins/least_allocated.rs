@@ -29,7 +29,12 @@ fn free_share(requested: i128, allocatable: i128) -> i64 {
         return 0;
     }
     let free = (allocatable - requested).max(0);
-    (free * 100 / allocatable) as i64
+    // In i64 when it fits (always, for real nodes): i128 division is a
+    // library call, and this runs once per pod and node.
+    match (i64::try_from(free), i64::try_from(allocatable)) {
+        (Ok(f), Ok(a)) if f <= i64::MAX / 100 => f * 100 / a,
+        _ => (free * 100 / allocatable) as i64,
+    }
 }
 
 impl Score for LeastAllocated {

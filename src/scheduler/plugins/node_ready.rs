@@ -22,7 +22,7 @@ impl Filter for NodeReady {
         {
             return Status::unschedulable(self.name(), vec![Reason::Unschedulable]);
         }
-        if !n.node.is_ready() {
+        if !n.ready {
             return Status::unschedulable(self.name(), vec![Reason::NodeNotReady]);
         }
         Status::success(self.name())
