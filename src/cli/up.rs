@@ -203,6 +203,19 @@ pub struct ControlArgs {
     pub backups: super::backup::ScheduleArgs,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// How long an Event is kept after it last happened.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub event_ttl: Duration,
+    /// How many Events the cluster keeps; past it the oldest are evicted.
+    #[arg(long, default_value_t = crate::control::events::DEFAULT_MAX_EVENTS, value_parser = parse_max_events, value_name = "N")]
+    pub max_events: usize,
+}
+
+fn parse_max_events(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 10 => Ok(n),
+        _ => Err(format!("{s:?}: expected a whole number of at least 10")),
+    }
 }
 
 /// Where the cluster's objects live.
@@ -271,18 +284,6 @@ impl StoreArgs {
             cluster_secret,
             leader_term: self.leader_term,
         })
-    /// How long an Event is kept after it last happened.
-    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
-    pub event_ttl: Duration,
-    /// How many Events the cluster keeps; past it the oldest are evicted.
-    #[arg(long, default_value_t = crate::control::events::DEFAULT_MAX_EVENTS, value_parser = parse_max_events, value_name = "N")]
-    pub max_events: usize,
-}
-
-fn parse_max_events(s: &str) -> std::result::Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n >= 10 => Ok(n),
-        _ => Err(format!("{s:?}: expected a whole number of at least 10")),
     }
 }
 
@@ -512,11 +513,11 @@ pub async fn control(a: ControlArgs) -> Result<()> {
         scheduling_strategy: a.scheduling_strategy.into(),
         tls: a.tls.config(),
         audit: a.audit_log,
-        store: a.store.config()?,
         events: crate::control::events::Limits {
             ttl: a.event_ttl,
             max_events: a.max_events,
         },
+        store: a.store.config()?,
     })
     .await?;
     println!("control daemon listening on {}", running.url);
@@ -731,8 +732,8 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
         scheduling_strategy: crate::scheduler::Strategy::Spread,
         tls: a.tls.config(),
         audit: crate::control::audit::Level::Metadata,
-        store: a.store.config()?,
         events: Default::default(),
+        store: a.store.config()?,
     })
     .await?;
     let cfg_path = config::path(&g.overrides());

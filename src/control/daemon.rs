@@ -54,6 +54,8 @@ pub struct Config {
     pub audit: crate::control::audit::Level,
     /// Where the cluster's objects live.
     pub store: StoreConfig,
+    /// How many Events are kept, and for how long.
+    pub events: crate::control::events::Limits,
 }
 
 /// The store of `ork control --store`.
@@ -75,8 +77,6 @@ impl Default for StoreConfig {
             leader_term: Duration::from_secs(5),
         }
     }
-    /// How many Events are kept, and for how long.
-    pub events: crate::control::events::Limits,
 }
 
 /// The API's certificate: ork's own (from the cluster CA, covering these
@@ -276,6 +276,7 @@ impl Leading {
         controllers::resourcequota::start(store.clone(), rx.clone());
         controllers::deployment::start(store.clone(), rx.clone());
         controllers::gc::start(store.clone(), rx.clone());
+        crate::control::events::start_keeper(store.clone(), cfg.events, rx.clone());
         controllers::endpoints::start(store.clone(), rx.clone());
         controllers::taint_eviction::start(store.clone(), rx.clone());
         controllers::daemonset::start(store.clone(), rx.clone());
@@ -442,29 +443,6 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
             ));
         }
     }
-    controllers::replicaset::start(store.clone(), rx.clone());
-    controllers::resourcequota::start(store.clone(), rx.clone());
-    controllers::deployment::start(store.clone(), rx.clone());
-    controllers::gc::start(store.clone(), rx.clone());
-    crate::control::events::start_keeper(store.clone(), cfg.events, rx.clone());
-    controllers::endpoints::start(store.clone(), rx.clone());
-    controllers::taint_eviction::start(store.clone(), rx.clone());
-    controllers::daemonset::start(store.clone(), rx.clone());
-    controllers::statefulset::start(store.clone(), rx.clone());
-    controllers::hpa::start(
-        store.clone(),
-        usage.clone(),
-        cfg.hpa_sync_period,
-        rx.clone(),
-    );
-    controllers::node_lifecycle::start(store.clone(), leases, cfg.node_grace, rx.clone());
-    controllers::job::start(store.clone(), rx.clone());
-    controllers::serviceaccount::start(store.clone(), rx.clone());
-    scheduling::start(
-        store.clone(),
-        Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
-        rx.clone(),
-    );
     tokio::spawn(renew(
         ca,
         cfg.data_dir.clone(),
