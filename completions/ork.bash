@@ -731,8 +731,7 @@ _ork() {
 
     case "${cmd}" in
         ork)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create edit run expose set token user secret top events bench tui explain version config completion backup restore migrate image shim pause help"
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down chaos control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create edit run expose set token user secret top events bench tui explain version config completion image shim pause help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version up down chaos control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create edit run expose set token user secret top events bench tui explain version config completion backup restore migrate image shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2300,10 +2299,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__control)
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --backup-schedule --backup-keep --backup-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --service-cidr --tls-san --tls-cert --tls-key --cert-validity --audit-log --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --tls-san --tls-cert --tls-key --cert-validity --audit-log --event-ttl --max-events --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --service-cidr --tls-san --tls-cert --tls-key --cert-validity --audit-log --backup-schedule --backup-keep --backup-dir --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --event-ttl --max-events --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2362,6 +2358,9 @@ _ork() {
                     return 0
                     ;;
                 --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2387,6 +2386,9 @@ _ork() {
                     return 0
                     ;;
                 --leader-term)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --event-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3701,8 +3703,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help)
-            opts="up down control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create edit run expose set token user secret top events bench tui explain version config completion backup restore migrate image shim pause help"
-            opts="up down chaos control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create edit run expose set token user secret top events bench tui explain version config completion image shim pause help"
+            opts="up down chaos control node apply get describe delete scale rollout cordon uncordon why taint drain logs exec port-forward autoscale create edit run expose set token user secret top events bench tui explain version config completion backup restore migrate image shim pause help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5130,9 +5131,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__node)
-            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --pods-dir --ingress-port --ingress-tls-port --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --node-grace --fence-after --pods-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --pods-dir --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --join --token-file --name --data-dir --runtime --capacity --label --taint --usage-interval --exit-with-parent --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --node-grace --fence-after --pods-dir --ingress-port --ingress-tls-port --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5182,11 +5181,6 @@ _ork() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --node-grace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --fence-after)
                 --cluster-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -5196,6 +5190,14 @@ _ork() {
                     return 0
                     ;;
                 --dns-upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fence-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -7003,11 +7005,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__up)
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --ingress-port --ingress-tls-port --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --service-cidr --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --machines --control-in-container --cluster --fence-after --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --tls-san --tls-cert --tls-key --cert-validity --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --allow-host-path --pod-user --allow-root-pods --tls-san --tls-cert --tls-key --cert-validity --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --service-cidr --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --tls-san --tls-cert --tls-key --cert-validity --machines --control-in-container --cluster --fence-after --ingress-port --ingress-tls-port --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -7073,11 +7071,6 @@ _ork() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --ingress-port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --ingress-tls-port)
                 --machines)
                     COMPREPLY=($(compgen -W "docker" -- "${cur}"))
                     return 0
@@ -7087,6 +7080,17 @@ _ork() {
                     return 0
                     ;;
                 --fence-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ingress-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ingress-tls-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
