@@ -639,8 +639,7 @@ fn spawn_child_node(
     runtime: RuntimeKind,
     allow_host_paths: &[PathBuf],
     pods: &PodArgs,
-    ingress: crate::node::ingress::Ports,
-    fencing: crate::node::fence::Fencing,
+    (ingress, fencing): (crate::node::ingress::Ports, crate::node::fence::Fencing),
 ) -> Result<ChildNode> {
     let exe = std::env::current_exe().map_err(|source| CliError::Io {
         what: "finding the ork binary",
@@ -794,8 +793,10 @@ pub async fn up(g: &Global, a: UpArgs) -> Result<()> {
                     runtime,
                     &a.allow_host_paths,
                     &a.pods,
-                    a.ingress.ports().nth(u16::try_from(i - 1).unwrap_or(0)),
-                    crate::node::fence::Fencing::new(a.node_grace, a.fence_after),
+                    (
+                        a.ingress.ports().nth(u16::try_from(i - 1).unwrap_or(0)),
+                        crate::node::fence::Fencing::new(a.node_grace, a.fence_after),
+                    ),
                 )?);
             }
             println!(
