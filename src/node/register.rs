@@ -240,7 +240,10 @@ pub async fn heartbeats(
                 Ok(Ok(())) => {
                     last_ok = Instant::now();
                     // Who to ask, should this node be cut off.
-                    if beats.is_multiple_of(PEERS_EVERY)
+                    // Listed again until a list succeeds: a node cut off
+                    // soon after it (re)started must know its peers.
+                    if fencing.is_some()
+                        && (peers.is_empty() || beats.is_multiple_of(PEERS_EVERY))
                         && let Ok(Ok(l)) = tokio::time::timeout(
                             CALL_TIMEOUT,
                             client.list::<Node>(None, &Default::default()),

@@ -192,6 +192,12 @@ fn node_a_may(m: &str, p: &str) -> bool {
             read
         }
         "/api/v1/services" | "/api/v1/endpoints" => read,
+        // What the node's ingress server serves.
+        "/apis/networking.k8s.io/v1/ingresses"
+        | "/apis/networking.k8s.io/v1/namespaces/default/ingresses"
+        | "/apis/networking.k8s.io/v1/namespaces/default/ingresses/web"
+        | "/apis/networking.k8s.io/v1/ingressclasses"
+        | "/apis/networking.k8s.io/v1/ingressclasses/web" => read,
         _ if p.starts_with(&format!("{ns}/services"))
             || p.starts_with(&format!("{ns}/endpoints")) =>
         {
@@ -223,7 +229,11 @@ fn view_may(m: &str, p: &str) -> bool {
     let stream = ["/exec", "/attach", "/portforward"]
         .iter()
         .any(|s| p.ends_with(s));
-    m == "GET" && !p.contains("/secrets") && p != "/metrics" && !stream
+    m == "GET"
+        && !p.contains("/secrets")
+        && p != "/metrics"
+        && p != "/apis/ork.dev/v1/backup"
+        && !stream
 }
 
 /// What the edit role may do: view's reads, every write to workloads
@@ -236,7 +246,12 @@ fn edit_may(m: &str, p: &str) -> bool {
     if p.contains("/secrets") && !p.starts_with("/apis/ork.dev") {
         return m != "GET";
     }
+    // IngressClasses say which controller serves Ingresses: admins' to write.
+    if p.starts_with("/apis/networking.k8s.io/v1/ingressclasses") {
+        return m == "GET";
+    }
     let admin_only = p == "/metrics"
+        || p == "/apis/ork.dev/v1/backup"
         || p.starts_with("/apis/ork.dev/v1/secrets")
         || p == "/apis/ork.dev/v1/join";
     let cluster_scoped = p.starts_with("/api/v1/nodes")
