@@ -462,19 +462,15 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
     let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events.into_iter().map(Arc::new).collect());
     let compact_to = {
         let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
-        if cache.revision != base {
-            // The follower applied this commit's echo first.
-            drop(cache);
-            for (reply, r) in replies.into_iter().zip(results) {
-                let _ = reply.send(r);
-            }
-            return;
+        // Otherwise the follower applied this commit's echo first.
+        if cache.revision == base {
+            cache.apply(&events, revision);
+            // Sent under the lock so a watcher that subscribes under the read
+            // lock sees either all of this group in the cache or all of it as
+            // events.
+            let _ = inner.events.send(events.clone());
+            inner.by_node.dispatch(&events);
         }
-        cache.apply(&events, revision);
-        // Sent under the lock so a watcher that subscribes under the read lock
-        // sees either all of this group in the cache or all of it as events.
-        let _ = inner.events.send(events.clone());
-        inner.by_node.dispatch(&events);
         // Compact in steps of a quarter of the retained length, so the log
         // stays between 1× and 1.25× of it without a delete per commit.
         let retain = log_retain(cache.len());
