@@ -51,6 +51,19 @@ impl EtcdProcess {
             eprintln!("skipped: no etcd on PATH");
             return None;
         }
+        // Free ports are picked before etcd binds them, so a test running
+        // beside this one can take one first: etcd then exits, and another
+        // pair of ports is tried.
+        for _ in 0..5 {
+            if let Some(proc) = Self::start_once() {
+                return Some(proc);
+            }
+        }
+        panic!("etcd did not start in 5 tries");
+    }
+
+    /// One etcd on fresh ports; `None` when it exits before answering.
+    fn start_once() -> Option<EtcdProcess> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (client, peer) = (free_port(), free_port());
         let c = format!("http://127.0.0.1:{client}");
@@ -71,13 +84,16 @@ impl EtcdProcess {
             .stderr(std::fs::File::create(dir.path().join("etcd.log")).expect("a log file"))
             .spawn()
             .expect("etcd starts");
-        let proc = EtcdProcess {
+        let mut proc = EtcdProcess {
             child,
             endpoint: format!("127.0.0.1:{client}"),
             _dir: dir,
         };
         let until = Instant::now() + Duration::from_secs(20);
         loop {
+            if matches!(proc.child.try_wait(), Ok(Some(_))) {
+                return None;
+            }
             let cfg = EtcdConfig {
                 endpoints: vec![proc.endpoint.clone()],
                 prefix: "/probe".into(),
