@@ -294,6 +294,19 @@ spec:
         || Some(fetch(&ip, 80)).filter(|b| !b.is_empty()),
     );
     assert_eq!(body.trim(), "hello from ork-test/busybox");
+    // And by its names, through the cluster DNS and the pod's search path.
+    for name in [
+        "web.default",
+        "web.default.svc",
+        "web.default.svc.cluster.local",
+    ] {
+        let body = wait_for(
+            &format!("the pod to reach {name}:80"),
+            Duration::from_secs(10),
+            || Some(fetch(name, 80)).filter(|b| !b.is_empty()),
+        );
+        assert_eq!(body.trim(), "hello from ork-test/busybox", "{name}");
+    }
 
     // A service created after the pod started is reachable at once.
     c.apply(
@@ -305,6 +318,12 @@ spec:
         "the pod to reach the later service",
         Duration::from_secs(15),
         || Some(fetch(&late, 8081)).filter(|b| !b.is_empty()),
+    );
+    assert_eq!(body.trim(), "hello from ork-test/busybox");
+    let body = wait_for(
+        "the pod to reach the later service by name",
+        Duration::from_secs(15),
+        || Some(fetch("late.default.svc.cluster.local", 8081)).filter(|b| !b.is_empty()),
     );
     assert_eq!(body.trim(), "hello from ork-test/busybox");
     // The pod's own loopback stays its own: nothing listens at the cluster
