@@ -426,3 +426,93 @@ fn a_flapping_machine_never_runs_more_than_six_plus_surge() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 true");
 }
+
+/// A `type: LoadBalancer` Service on three machines: every machine's own
+/// address answers at the Service's port, and the status lists all three.
+#[test]
+#[ignore = "known bug: inside `--machines docker` nodes the service proxy does not relay (LB port, node port and cluster IP reset or stay silent while the pod's own port answers)"]
+fn a_load_balancer_answers_on_every_machines_address() {
+    if !docker_ready() {
+        return;
+    }
+    let m = Machines::start("ork-e2e-lb", "3s", "6s");
+    m.apply(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: lbweb}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: lbweb}}
+  template:
+    metadata: {labels: {app: lbweb}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: busybox
+        command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lbweb}
+spec:
+  type: LoadBalancer
+  selector: {app: lbweb}
+  ports: [{port: 8090, targetPort: 8080}]
+"#,
+    );
+    // The addresses of the Ready machines, as the Nodes report them.
+    let nodes: Value = serde_json::from_str(&m.ok(&["get", "nodes", "-o", "json"])).unwrap();
+    let mut addresses: Vec<String> = nodes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| {
+            n["status"]["addresses"]
+                .as_array()?
+                .iter()
+                .find(|a| a["type"] == "InternalIP")?["address"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect();
+    addresses.sort();
+    assert_eq!(addresses.len(), 3, "{nodes}");
+    wait_for(
+        "the load balancer's status to list the three machines",
+        Duration::from_secs(60),
+        || {
+            let s: Value =
+                serde_json::from_str(&m.ok(&["get", "svc", "lbweb", "-o", "json"])).ok()?;
+            let mut listed: Vec<String> = s["status"]["loadBalancer"]["ingress"]
+                .as_array()?
+                .iter()
+                .filter_map(|i| i["ip"].as_str().map(String::from))
+                .collect();
+            listed.sort();
+            (listed == addresses).then_some(())
+        },
+    );
+    // One HTTP/1.0 GET of /hostname (httpd serves /etc) at each address.
+    let get = |addr: &str| -> Option<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect_timeout(
+            &format!("{addr}:8090").parse().ok()?,
+            Duration::from_secs(2),
+        )
+        .ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
+        s.write_all(b"GET /hostname HTTP/1.0\r\n\r\n").ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        out.starts_with("HTTP/1.0 200").then_some(out)
+    };
+    for addr in &addresses {
+        wait_for(
+            &format!("the load balancer to answer on {addr}:8090"),
+            Duration::from_secs(60),
+            || get(addr),
+        );
+    }
+}
