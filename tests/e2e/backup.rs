@@ -219,7 +219,10 @@ fn migrate_copies_every_row_and_the_cluster_runs_from_the_copy() {
         "password=hunter2",
     ]);
     c.apply(&deployment("moved", 2, marker()));
-    let rv = c.json(&["get", "deploy", "moved"]).unwrap()["metadata"]["resourceVersion"].clone();
+    // The Secret's revision is stable: no controller writes it, while the
+    // Deployment's status may still move after the apply.
+    let rv = c.json(&["get", "secret", "db"]).unwrap()["metadata"]["resourceVersion"].clone();
+    let uid = c.json(&["get", "deploy", "moved"]).unwrap()["metadata"]["uid"].clone();
     let to = c.dir.path().join("copy");
     // A running control daemon holds its store: refused.
     let out = ork_offline(&[
@@ -278,11 +281,10 @@ fn migrate_copies_every_row_and_the_cluster_runs_from_the_copy() {
     std::fs::rename(&to, c.data()).unwrap();
     c.start_control();
     let d = c.json(&["get", "deploy", "moved"]).unwrap();
-    assert_eq!(d["metadata"]["resourceVersion"], rv);
-    assert_eq!(
-        c.json(&["get", "secret", "db"]).unwrap()["data"]["password"],
-        "aHVudGVyMg=="
-    );
+    assert_eq!(d["metadata"]["uid"], uid);
+    let s = c.json(&["get", "secret", "db"]).unwrap();
+    assert_eq!(s["metadata"]["resourceVersion"], rv);
+    assert_eq!(s["data"]["password"], "aHVudGVyMg==");
 }
 
 #[test]
