@@ -77,6 +77,12 @@ pub struct ObjectMeta {
     pub annotations: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
+    /// What must happen before the object goes: a deleted object that has
+    /// finalizers stays, marked with `deletionTimestamp`, until whoever
+    /// owns each entry removes it (`foregroundDeletion` is ork's own: the
+    /// garbage collector removes it once the blocking dependents are gone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
     /// Which manager set which fields (server-side apply); kept by the
     /// server, see [`super::managed_fields`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -126,6 +132,24 @@ impl ObjectMeta {
         self.deletion_timestamp.is_some()
     }
 
+    /// Whether an update from `old` to this leaves a terminating object of
+    /// `kind` without finalizers, so that it goes: every kind but
+    /// Namespaces (emptied and removed by the garbage collector) and pods
+    /// still stopping on their node (removed by their node's last delete).
+    pub fn finalized(&self, old: &ObjectMeta, kind: super::Kind) -> bool {
+        self.is_terminating()
+            && self.finalizers.is_empty()
+            && !old.finalizers.is_empty()
+            && kind != super::Kind::Namespace
+            && (kind != super::Kind::Pod || self.deletion_grace_period_seconds == Some(0))
+    }
+
+    /// Whether the object waits for its dependents to go first
+    /// (`propagationPolicy: Foreground`).
+    pub fn deleting_in_foreground(&self) -> bool {
+        self.is_terminating() && self.finalizers.iter().any(|f| f == FOREGROUND_DELETION)
+    }
+
     /// The rollout revision a Deployment or ReplicaSet carries in its
     /// `deployment.kubernetes.io/revision` annotation (0 when it has none).
     pub fn rollout_revision(&self) -> i64 {
@@ -135,6 +159,9 @@ impl ObjectMeta {
             .unwrap_or(0)
     }
 }
+
+/// The finalizer of an object deleted with `propagationPolicy: Foreground`.
+pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
 /// A pointer from a dependent object to the object that owns it; deleting the
 /// owner deletes its dependents.

@@ -12,8 +12,14 @@
 //!   removes it. `default` cannot be deleted.
 //! - Everything else is removed at once. Dependents (by ownerReferences) are
 //!   then removed by the garbage collector (`Background`), or released
-//!   (`Orphan`).
+//!   (`Orphan`). With `Foreground` the object stays, marked and with the
+//!   `foregroundDeletion` finalizer, until the garbage collector has removed
+//!   its blocking dependents.
+//! - An object with `metadata.finalizers` (a pod too, once stopped) stays,
+//!   marked, until the last finalizer is removed by an update
+//!   (`ObjectMeta::finalized`); then it goes.
 
+use crate::api::meta::FOREGROUND_DELETION;
 use crate::api::wire::{DeleteOptions, Propagation};
 use crate::api::{AnyObject, Kind, Namespace, Node, Object, Pod, Time};
 use crate::control::store::{Preconditions, StoreError, Tx};
@@ -52,13 +58,44 @@ pub fn delete(
             })
         }
         _ => {
-            if opts.propagation() == Propagation::Orphan {
+            let propagation = opts.propagation();
+            if propagation == Propagation::Orphan {
                 orphan_dependents(tx, &obj.meta().uid)?;
+            }
+            let foreground = propagation == Propagation::Foreground;
+            if foreground || !obj.meta().finalizers.is_empty() {
+                return mark_deleting(tx, &obj, 0, foreground);
             }
             let object = tx.delete_any(kind, ns, name, Preconditions::default())?;
             Ok(Deleted { object, gone: true })
         }
     }
+}
+
+/// Marks an object that cannot go yet (it has finalizers, or waits for its
+/// dependents): `deletionTimestamp` is set once and kept, and with
+/// `foreground` the `foregroundDeletion` finalizer is added.
+fn mark_deleting(
+    tx: &mut Tx<'_>,
+    obj: &AnyObject,
+    grace: i64,
+    foreground: bool,
+) -> Result<Deleted, StoreError> {
+    let m = obj.meta();
+    let at = m.deletion_timestamp.unwrap_or_else(|| tx.now());
+    let (kind, ns, name) = (obj.kind(), m.namespace.clone(), m.name.clone());
+    let marked = crate::with_kind!(kind, T => tx
+        .set_deletion::<T>(&ns, &name, at, grace, |o| {
+            let f = &mut o.meta_mut().finalizers;
+            if foreground && !f.iter().any(|x| x == FOREGROUND_DELETION) {
+                f.push(FOREGROUND_DELETION.into());
+            }
+        })
+        .map(|o| (*o).clone().into_any()))?;
+    Ok(Deleted {
+        object: marked,
+        gone: false,
+    })
 }
 
 /// Active pods of a namespace that mount a claim.
@@ -81,6 +118,10 @@ fn delete_pod(tx: &mut Tx<'_>, p: &Pod, opts: &DeleteOptions) -> Result<Deleted,
             .is_some_and(|n| n.is_ready());
     let (ns, name) = (&p.metadata.namespace, &p.metadata.name);
     if grace == 0 || !node_ready || p.is_terminal() {
+        if !p.metadata.finalizers.is_empty() {
+            // Stopped (or never started), but held by its finalizers.
+            return mark_deleting(tx, &p.clone().into_any(), 0, false);
+        }
         let object = tx.delete_any(Kind::Pod, ns, name, Preconditions::default())?;
         return Ok(Deleted { object, gone: true });
     }
@@ -263,5 +304,90 @@ mod tests {
         );
         let p = s.get::<Pod>("default", "a").unwrap();
         assert!(p.metadata.owner_references.is_empty());
+    }
+
+    #[tokio::test]
+    async fn finalizers_hold_a_deleted_object_until_the_last_is_removed() {
+        let s = temp_store().await;
+        let mut cm: crate::api::ConfigMap = new_object("default", "held");
+        cm.metadata.finalizers = vec!["example.com/keep".into(), "example.com/b".into()];
+        s.create(cm).await.unwrap();
+        let gone = del(
+            &s,
+            Kind::ConfigMap,
+            "default",
+            "held",
+            DeleteOptions::default(),
+        )
+        .await
+        .unwrap();
+        assert!(!gone, "held by its finalizers");
+        let held = s.get::<crate::api::ConfigMap>("default", "held").unwrap();
+        assert!(held.metadata.is_terminating());
+        // Deleting again keeps the first deletion's timestamp.
+        del(
+            &s,
+            Kind::ConfigMap,
+            "default",
+            "held",
+            DeleteOptions::default(),
+        )
+        .await
+        .unwrap();
+        let again = s.get::<crate::api::ConfigMap>("default", "held").unwrap();
+        assert_eq!(
+            again.metadata.deletion_timestamp,
+            held.metadata.deletion_timestamp
+        );
+        // No finalizer may be added now.
+        let mut more = (*again).clone();
+        more.metadata.finalizers.push("example.com/new".into());
+        let err = s.update(more).await.unwrap_err().to_string();
+        assert!(err.contains("no new finalizers"), "{err}");
+        // Removing one keeps it; removing the last removes it.
+        let mut one = (*again).clone();
+        one.metadata.finalizers = vec!["example.com/b".into()];
+        s.update(one).await.unwrap();
+        assert!(s.get::<crate::api::ConfigMap>("default", "held").is_some());
+        let mut none = (*s.get::<crate::api::ConfigMap>("default", "held").unwrap()).clone();
+        none.metadata.finalizers.clear();
+        s.update(none).await.unwrap();
+        assert!(s.get::<crate::api::ConfigMap>("default", "held").is_none());
+    }
+
+    #[tokio::test]
+    async fn foreground_deletion_marks_the_owner_and_keeps_it() {
+        let s = temp_store().await;
+        s.create(Deployment::test("web", 1)).await.unwrap();
+        let opts = DeleteOptions {
+            propagation_policy: Some(Propagation::Foreground),
+            ..Default::default()
+        };
+        assert!(
+            !del(&s, Kind::Deployment, "default", "web", opts)
+                .await
+                .unwrap()
+        );
+        let d = s.get::<Deployment>("default", "web").unwrap();
+        assert!(d.metadata.deleting_in_foreground());
+        assert_eq!(d.metadata.finalizers, [FOREGROUND_DELETION]);
+    }
+
+    #[tokio::test]
+    async fn a_stopped_pod_with_a_finalizer_stays_until_it_is_removed() {
+        let s = temp_store().await;
+        let mut p = pod("a", "");
+        p.metadata.finalizers = vec!["example.com/keep".into()];
+        s.create(p).await.unwrap();
+        assert!(
+            !del(&s, Kind::Pod, "default", "a", DeleteOptions::default())
+                .await
+                .unwrap()
+        );
+        let mut p = (*s.get::<Pod>("default", "a").unwrap()).clone();
+        assert_eq!(p.metadata.deletion_grace_period_seconds, Some(0));
+        p.metadata.finalizers.clear();
+        s.update(p).await.unwrap();
+        assert!(s.get::<Pod>("default", "a").is_none());
     }
 }

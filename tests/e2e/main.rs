@@ -13,6 +13,7 @@ mod cluster_ips;
 mod configmaps;
 mod cronjobs;
 mod daemonsets;
+mod deletion;
 mod disruption;
 mod dns;
 mod docker;

@@ -2,13 +2,19 @@
 //!
 //! - Dependents of a deleted owner (by `ownerReferences`), as soon as the
 //!   owner's deletion is seen, and in a periodic sweep for any missed.
+//! - Owners deleted in the foreground (`foregroundDeletion` finalizer): their
+//!   dependents first (in the foreground too when they own objects
+//!   themselves; a dependent another live owner keeps loses only this
+//!   reference), then, once no dependent with `blockOwnerDeletion` is left,
+//!   the finalizer, which lets the owner go ([`foreground_step`]).
 //! - The contents of a Terminating namespace, then the namespace.
 //! - Pods bound to a node that no longer exists (a pod that names a node
 //!   that never registered waits Pending for it, with a `NodeNotFound`
 //!   warning).
 
-use crate::api::wire::DeleteOptions;
-use crate::api::{AnyObject, Kind, Namespace, Node, Pod};
+use crate::api::meta::FOREGROUND_DELETION;
+use crate::api::wire::{DeleteOptions, Propagation};
+use crate::api::{AnyObject, Kind, Namespace, Node, Object, Pod};
 use crate::control::ops::{self, namespace_is_empty};
 use crate::control::store::{ChangeType, Preconditions, Store, StoreError, Tx};
 use std::collections::HashSet;
@@ -37,6 +43,138 @@ pub fn orphans<'a>(
             !refs.is_empty() && refs.iter().all(|r| !live_uids.contains(&r.uid))
         })
         .map(ref_of)
+        .collect()
+}
+
+/// What the collector does next for an owner deleted in the foreground.
+#[derive(Debug, Default, PartialEq)]
+pub struct ForegroundStep {
+    /// Dependents to delete, each with whether it goes in the foreground
+    /// too (it owns objects of its own).
+    pub delete: Vec<(Ref, bool)>,
+    /// Dependents another live owner keeps: only the reference to this
+    /// owner is removed.
+    pub release: Vec<Ref>,
+    /// Whether the owner's `foregroundDeletion` finalizer can go: no
+    /// dependent that blocks its deletion is left.
+    pub done: bool,
+}
+
+/// The next step of the foreground deletion of the owner `uid`, from its
+/// dependents; `owns(uid)` says whether an object owns others, `kept(r)`
+/// whether an owner reference of a dependent names another owner that
+/// exists and is not being deleted.
+pub fn foreground_step(
+    uid: &str,
+    dependents: &[AnyObject],
+    owns: impl Fn(&str) -> bool,
+    kept: impl Fn(&AnyObject, &crate::api::OwnerReference) -> bool,
+) -> ForegroundStep {
+    let mut step = ForegroundStep::default();
+    let mut blocking = 0;
+    for d in dependents {
+        let m = d.meta();
+        let Some(mine) = m.owner_references.iter().find(|r| r.uid == uid) else {
+            continue;
+        };
+        if m.owner_references
+            .iter()
+            .any(|r| r.uid != uid && kept(d, r))
+        {
+            step.release.push(ref_of(d));
+            continue;
+        }
+        if mine.block_owner_deletion == Some(true) {
+            blocking += 1;
+        }
+        if !m.is_terminating() {
+            step.delete.push((ref_of(d), owns(&m.uid)));
+        }
+    }
+    step.done = blocking == 0;
+    step
+}
+
+/// Takes the foreground deletion of `owner` one step further, in one
+/// transaction.
+async fn advance_foreground(store: &Store, owner: Ref) {
+    let r = store
+        .txn(move |tx| {
+            let (kind, ns, name) = &owner;
+            let Some(o) = tx.get_any(*kind, ns, name) else {
+                return Ok(());
+            };
+            if !o.meta().deleting_in_foreground() {
+                return Ok(());
+            }
+            let uid = o.meta().uid.clone();
+            let deps = tx.owned_by(&uid);
+            let step = {
+                let tx = &*tx;
+                foreground_step(
+                    &uid,
+                    &deps,
+                    |u| !tx.owned_by(u).is_empty(),
+                    |d, r| {
+                        let Some(k) = Kind::from_type_meta(&r.api_version, &r.kind) else {
+                            return false;
+                        };
+                        let ns = if k.namespaced() {
+                            &d.meta().namespace
+                        } else {
+                            ""
+                        };
+                        tx.get_any(k, ns, &r.name)
+                            .is_some_and(|o| o.meta().uid == r.uid && !o.meta().is_terminating())
+                    },
+                )
+            };
+            for d in &step.release {
+                crate::with_kind!(d.0, T => {
+                    tx.mutate::<T, _>(&d.1, &d.2, crate::control::store::Subresource::Main, |o| {
+                        o.meta_mut().owner_references.retain(|r| r.uid != uid);
+                        Ok(true)
+                    })?;
+                });
+            }
+            for (d, foreground) in &step.delete {
+                let opts = DeleteOptions {
+                    propagation_policy: foreground.then_some(Propagation::Foreground),
+                    ..Default::default()
+                };
+                delete_quietly(tx, d, &opts)?;
+            }
+            if step.done {
+                crate::with_kind!(*kind, T => {
+                    tx.mutate::<T, _>(ns, name, crate::control::store::Subresource::Main, |o| {
+                        o.meta_mut().finalizers.retain(|f| f != FOREGROUND_DELETION);
+                        Ok(true)
+                    })?;
+                });
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "foreground deletion failed; the next sweep retries");
+    }
+}
+
+/// Owners of `obj` that are being deleted in the foreground.
+fn foreground_owners(store: &Store, obj: &AnyObject) -> Vec<Ref> {
+    obj.meta()
+        .owner_references
+        .iter()
+        .filter_map(|r| {
+            let k = Kind::from_type_meta(&r.api_version, &r.kind)?;
+            let ns = if k.namespaced() {
+                obj.meta().namespace.clone()
+            } else {
+                String::new()
+            };
+            let o = store.get_entry(k, &ns, &r.name)?.obj;
+            (o.meta().uid == r.uid && o.meta().deleting_in_foreground()).then(|| ref_of(&o))
+        })
         .collect()
 }
 
@@ -162,7 +300,10 @@ async fn finish_namespaces(store: &Store) {
                     .into_iter()
                     .filter(|k| k.namespaced())
                     .all(|k| namespace_is_empty(tx, k, &name));
-                if empty && tx.get::<Namespace>("", &name).is_some() {
+                let finalized = tx
+                    .get::<Namespace>("", &name)
+                    .is_some_and(|n| n.metadata.finalizers.is_empty());
+                if empty && finalized {
                     tx.delete_any(Kind::Namespace, "", &name, Preconditions::default())?;
                 }
                 Ok(())
@@ -174,16 +315,23 @@ async fn finish_namespaces(store: &Store) {
 async fn sweep(store: &Store) {
     let mut live = HashSet::new();
     let mut all = vec![];
+    let mut foreground = vec![];
     for kind in Kind::ALL {
         let (entries, _) = store.list_entries(kind, None, |_| true);
         for e in entries {
             live.insert(e.obj.meta().uid.clone());
+            if e.obj.meta().deleting_in_foreground() {
+                foreground.push(ref_of(&e.obj));
+            }
             if !e.obj.meta().owner_references.is_empty() {
                 all.push(e.obj);
             }
         }
     }
     delete_all(store, orphans(all.iter(), &live), DeleteOptions::default()).await;
+    for owner in foreground {
+        advance_foreground(store, owner).await;
+    }
     let nodes: HashSet<String> = store
         .list::<Node>(None)
         .iter()
@@ -233,6 +381,15 @@ pub fn start(store: Store, mut shutdown: watch::Receiver<bool>) {
                         }
                         if ns_terminating {
                             finish_namespaces(&store).await;
+                        }
+                        if !deleted && ev.obj.meta().deleting_in_foreground() {
+                            advance_foreground(&store, ref_of(&ev.obj)).await;
+                        }
+                        // A dependent going (or starting to): its owners may be done.
+                        if deleted || ev.obj.meta().is_terminating() {
+                            for owner in foreground_owners(&store, &ev.obj) {
+                                advance_foreground(&store, owner).await;
+                            }
                         }
                     }
                     Some(Err(_)) => { w = store.watch(None, Some(store.revision())).await.ok(); sweep(&store).await; }
@@ -295,5 +452,63 @@ mod tests {
             .map(|p| p.metadata.name.as_str())
             .collect();
         assert_eq!(waiting, ["d"]);
+    }
+
+    fn dependent(name: &str, owners: &[(&str, Option<bool>)], terminating: bool) -> AnyObject {
+        let mut p: Pod = new_object("default", name);
+        p.metadata.uid = format!("uid-{name}");
+        p.metadata.owner_references = owners
+            .iter()
+            .map(|(uid, block)| OwnerReference {
+                uid: (*uid).into(),
+                kind: "ReplicaSet".into(),
+                name: format!("rs-{uid}"),
+                api_version: "apps/v1".into(),
+                block_owner_deletion: *block,
+                ..Default::default()
+            })
+            .collect();
+        if terminating {
+            p.metadata.deletion_timestamp = Some(Time::now());
+        }
+        p.into_any()
+    }
+
+    fn pod_ref(name: &str) -> Ref {
+        (Kind::Pod, "default".into(), name.into())
+    }
+
+    #[test]
+    fn foreground_deletion_deletes_dependents_then_lets_the_owner_go() {
+        let deps = [
+            dependent("a", &[("o", Some(true))], false),
+            dependent("b", &[("o", Some(true))], true),
+            dependent("c", &[("o", None)], false),
+        ];
+        let step = foreground_step("o", &deps, |u| u == "uid-a", |_, _| false);
+        assert_eq!(
+            step.delete,
+            vec![(pod_ref("a"), true), (pod_ref("c"), false)],
+            "those not yet going are deleted, in the foreground when they own others"
+        );
+        assert!(step.release.is_empty());
+        assert!(!step.done, "two blocking dependents are left");
+        // Only a non-blocking dependent left: the owner may go.
+        let step = foreground_step("o", &deps[2..], |_| false, |_, _| false);
+        assert!(step.done);
+        assert!(foreground_step("o", &[], |_| false, |_, _| false).done);
+    }
+
+    #[test]
+    fn a_dependent_another_live_owner_keeps_is_released_not_deleted() {
+        let deps = [dependent("a", &[("o", Some(true)), ("other", None)], false)];
+        let step = foreground_step("o", &deps, |_| false, |_, r| r.uid == "other");
+        assert_eq!(step.release, vec![pod_ref("a")]);
+        assert!(step.delete.is_empty());
+        assert!(step.done, "a released dependent does not block");
+        // The other owner is gone or going: deleted like the rest.
+        let step = foreground_step("o", &deps, |_| false, |_, _| false);
+        assert_eq!(step.delete, vec![(pod_ref("a"), false)]);
+        assert!(!step.done);
     }
 }

@@ -52,6 +52,10 @@ pub fn create_owned_pod<O: Object>(
     owner: &O,
     pod: Pod,
 ) -> Result<Option<Arc<Pod>>, StoreError> {
+    if owner.meta().is_terminating() {
+        // Its deletion is under way (foreground: waiting for these very pods).
+        return Ok(None);
+    }
     match admission::create_pod(tx, pod) {
         Ok(p) => Ok(Some(p)),
         Err(StoreError::Forbidden(why)) => {

@@ -487,13 +487,26 @@ impl<'a> Tx<'a> {
             return Ok(old);
         }
         Self::invalid(&obj)?;
-        let errors = obj.validate_update(&old);
+        let mut errors = obj.validate_update(&old);
+        if om.is_terminating() && (obj.meta().finalizers.iter()).any(|f| !om.finalizers.contains(f))
+        {
+            errors.push(crate::api::FieldError::new(
+                "metadata.finalizers",
+                "Forbidden: no new finalizers can be added if the object is being deleted",
+            ));
+        }
         if !errors.is_empty() {
             return Err(StoreError::Invalid {
                 kind,
                 name: obj.meta().name.clone(),
                 errors,
             });
+        }
+        if obj.meta().finalized(om, kind) {
+            // The last finalizer of a deleted object is gone: so is it.
+            let prev = Some(old.as_ref().clone().into_any());
+            let gone = self.write(ChangeType::Deleted, obj.into_any(), prev)?;
+            return Ok(T::from_any(&gone).cloned().expect("kind preserved"));
         }
         let prev = Some(old.as_ref().clone().into_any());
         let stored = self.write(ChangeType::Modified, obj.into_any(), prev)?;

@@ -120,6 +120,10 @@ async fn sync_one(store: &Store, key: Key) -> Result<Option<Duration>, StoreErro
     let Some(d) = store.get::<Deployment>(&key.0, &key.1) else {
         return Ok(None);
     };
+    if d.metadata.is_terminating() {
+        // Being deleted (in the foreground): no new sets, no scaling.
+        return Ok(None);
+    }
     let sets = owned_sets(store, &d);
     let pods = pods_by_set(store, &sets);
     let plan = reconcile(&d, &sets, &pods, Time::now());
