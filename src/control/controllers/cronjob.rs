@@ -29,7 +29,7 @@ use crate::api::cronjob::{
     ConcurrencyPolicy, CronJob, CronJobStatus, Schedule, job_from_template, job_name, job_reference,
 };
 use crate::api::wire::DeleteOptions;
-use crate::api::{Kind, Object, ObjectReference, Time};
+use crate::api::{Kind, ObjectReference, Time};
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
 use crate::control::store::{Store, StoreError, Subresource};
@@ -394,24 +394,11 @@ pub fn reconcile(cj: &CronJob, jobs: &[Arc<Job>], now: Time) -> Plan {
     plan
 }
 
-fn owned_jobs(store: &Store, cj: &CronJob) -> Vec<Arc<Job>> {
-    store
-        .owned_by(&cj.metadata.uid)
-        .into_iter()
-        .filter_map(|o| Job::from_any(&o).cloned())
-        .filter(|j| {
-            j.metadata
-                .controller()
-                .is_some_and(|r| r.uid == cj.metadata.uid)
-        })
-        .collect()
-}
-
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let Some(cj) = store.get::<CronJob>(&key.0, &key.1) else {
         return Ok(None);
     };
-    let jobs = owned_jobs(store, &cj);
+    let jobs = super::controlled::<Job, _>(store, cj.as_ref());
     let plan = reconcile(&cj, &jobs, Time::now());
     let requeue = plan.requeue;
     if plan.create.is_none()

@@ -32,7 +32,7 @@ use crate::api::daemonset::{
 };
 use crate::api::hash::{fnv32a, safe_encode};
 use crate::api::wire::DeleteOptions;
-use crate::api::{Kind, Node, Object, OwnerReference, Pod, PodTemplateSpec, Time, new_object};
+use crate::api::{Kind, Node, OwnerReference, Pod, PodTemplateSpec, Time, new_object};
 use crate::control::controllers::replicaset::is_available;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -377,19 +377,6 @@ pub fn revision_for(ds: &DaemonSet, hash: &str, number: i64) -> ControllerRevisi
     r
 }
 
-fn owned<T: Object>(store: &Store, ds: &DaemonSet) -> Vec<Arc<T>> {
-    store
-        .owned_by(&ds.metadata.uid)
-        .into_iter()
-        .filter_map(|o| T::from_any(&o).cloned())
-        .filter(|o| {
-            o.meta()
-                .controller()
-                .is_some_and(|r| r.uid == ds.metadata.uid)
-        })
-        .collect()
-}
-
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let Some(ds) = store.get::<DaemonSet>(&key.0, &key.1) else {
         return Ok(None);
@@ -399,8 +386,8 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     }
     let hash = template_hash(&ds.spec.template);
     let nodes = store.list::<Node>(None);
-    let pods = owned::<Pod>(store, &ds);
-    let revisions = owned::<ControllerRevision>(store, &ds);
+    let pods = super::controlled::<Pod, _>(store, ds.as_ref());
+    let revisions = super::controlled::<ControllerRevision, _>(store, ds.as_ref());
     let hist = history(&ds, &hash, &revisions, &pods);
     let plan = reconcile(&ds, &hash, &nodes, &pods, Time::now());
     if hist == HistoryPlan::default()

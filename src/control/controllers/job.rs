@@ -36,8 +36,8 @@ use crate::api::batch::{
 use crate::api::volume::{EnvVarSource, ObjectFieldSelector};
 use crate::api::wire::DeleteOptions;
 use crate::api::{
-    Condition, EnvVar, Kind, Object, OwnerReference, Pod, PodPhase, RestartPolicy, Time,
-    new_object, set_condition,
+    Condition, EnvVar, Kind, OwnerReference, Pod, PodPhase, RestartPolicy, Time, new_object,
+    set_condition,
 };
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -673,24 +673,11 @@ pub fn pod_for(job: &Job, index: Option<i32>) -> Pod {
     p
 }
 
-fn owned_pods(store: &Store, job: &Job) -> Vec<Arc<Pod>> {
-    store
-        .owned_by(&job.metadata.uid)
-        .into_iter()
-        .filter_map(|o| Pod::from_any(&o).cloned())
-        .filter(|p| {
-            p.metadata
-                .controller()
-                .is_some_and(|r| r.uid == job.metadata.uid)
-        })
-        .collect()
-}
-
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let Some(job) = store.get::<Job>(&key.0, &key.1) else {
         return Ok(None);
     };
-    let pods = owned_pods(store, &job);
+    let pods = super::controlled::<Pod, _>(store, job.as_ref());
     let plan = reconcile(&job, &pods, Time::now());
     let requeue = plan.requeue;
     if plan.delete_job {

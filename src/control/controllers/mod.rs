@@ -72,6 +72,18 @@ pub fn create_owned_pod<O: Object>(
     }
 }
 
+/// The objects of kind `T` that `owner` controls: those whose
+/// `controller: true` reference names its uid.
+pub fn controlled<T: Object, O: Object>(store: &Store, owner: &O) -> Vec<Arc<T>> {
+    let uid = &owner.meta().uid;
+    store
+        .owned_by(uid)
+        .into_iter()
+        .filter_map(|o| T::from_any(&o).cloned())
+        .filter(|o| o.meta().controller().is_some_and(|r| &r.uid == uid))
+        .collect()
+}
+
 /// How often every object is reconciled even without a change.
 pub const RESYNC: Duration = Duration::from_secs(30);
 

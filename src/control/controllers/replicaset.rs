@@ -15,7 +15,7 @@
 use super::{Controller, Key, owner_key, self_key};
 use crate::api::wire::DeleteOptions;
 use crate::api::{
-    Deployment, Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
+    Deployment, Kind, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
     find_condition, new_object,
 };
 use crate::control::events::{EventType, Recorder};
@@ -220,24 +220,11 @@ pub fn pod_from_template(rs: &ReplicaSet) -> Pod {
     p
 }
 
-fn owned_pods(store: &Store, rs: &ReplicaSet) -> Vec<Arc<Pod>> {
-    store
-        .owned_by(&rs.metadata.uid)
-        .into_iter()
-        .filter_map(|o| Pod::from_any(&o).cloned())
-        .filter(|p| {
-            p.metadata
-                .controller()
-                .is_some_and(|r| r.uid == rs.metadata.uid)
-        })
-        .collect()
-}
-
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let Some(rs) = store.get::<ReplicaSet>(&key.0, &key.1) else {
         return Ok(None);
     };
-    let pods = owned_pods(store, &rs);
+    let pods = super::controlled::<Pod, _>(store, rs.as_ref());
     let plan = reconcile(&rs, &pods, Time::now());
     if plan.create == 0 && plan.delete.is_empty() && plan.status == rs.status {
         return Ok(plan.requeue);

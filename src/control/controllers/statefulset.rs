@@ -35,7 +35,7 @@ use crate::api::statefulset::{
 use crate::api::validation::statefulset::template_with_claims;
 use crate::api::volume::PersistentVolumeClaim;
 use crate::api::wire::DeleteOptions;
-use crate::api::{Kind, Object, OwnerReference, Pod, PodPhase, Time, new_object};
+use crate::api::{Kind, OwnerReference, Pod, PodPhase, Time, new_object};
 use crate::control::controllers::replicaset::is_available;
 use crate::control::events::{EventType, Recorder};
 use crate::control::ops;
@@ -366,19 +366,6 @@ fn status(
     }
 }
 
-fn owned<T: Object>(store: &Store, set: &StatefulSet) -> Vec<Arc<T>> {
-    store
-        .owned_by(&set.metadata.uid)
-        .into_iter()
-        .filter_map(|o| T::from_any(&o).cloned())
-        .filter(|o| {
-            o.meta()
-                .controller()
-                .is_some_and(|r| r.uid == set.metadata.uid)
-        })
-        .collect()
-}
-
 /// Kubernetes' default `revisionHistoryLimit`.
 pub const REVISION_HISTORY_LIMIT: i32 = 10;
 
@@ -421,8 +408,8 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     if set.metadata.is_terminating() {
         return Ok(None);
     }
-    let pods = owned::<Pod>(store, &set);
-    let revisions = owned::<ControllerRevision>(store, &set);
+    let pods = super::controlled::<Pod, _>(store, set.as_ref());
+    let revisions = super::controlled::<ControllerRevision, _>(store, set.as_ref());
     let hist = history(&set, &revisions, &pods);
     let claims: HashSet<String> = store
         .list::<PersistentVolumeClaim>(Some(&key.0))

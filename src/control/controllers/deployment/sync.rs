@@ -21,19 +21,6 @@ use tokio::sync::watch;
 /// How often a rollout in progress is looked at without any change.
 const WHILE_ROLLING: Duration = Duration::from_secs(2);
 
-fn owned_sets(store: &Store, d: &Deployment) -> Vec<Arc<ReplicaSet>> {
-    store
-        .owned_by(&d.metadata.uid)
-        .into_iter()
-        .filter_map(|o| ReplicaSet::from_any(&o).cloned())
-        .filter(|r| {
-            r.metadata
-                .controller()
-                .is_some_and(|c| c.uid == d.metadata.uid)
-        })
-        .collect()
-}
-
 fn pods_by_set(store: &Store, sets: &[Arc<ReplicaSet>]) -> PodsBySet {
     sets.iter()
         .map(|rs| {
@@ -124,7 +111,7 @@ async fn sync_one(store: &Store, key: Key) -> Result<Option<Duration>, StoreErro
         // Being deleted (in the foreground): no new sets, no scaling.
         return Ok(None);
     }
-    let sets = owned_sets(store, &d);
+    let sets = super::super::controlled::<ReplicaSet, _>(store, d.as_ref());
     let pods = pods_by_set(store, &sets);
     let plan = reconcile(&d, &sets, &pods, Time::now());
     let rolling = plan
