@@ -6,7 +6,7 @@ use crate::api::{
     Container, ContainerPort, Deployment, Namespace, Object, Pod, PullPolicy, new_object,
 };
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NGINX: &str = "\
 apiVersion: apps/v1
