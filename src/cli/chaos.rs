@@ -6,14 +6,20 @@
 //! events` and the dashboard's failover timeline show it next to what the
 //! cluster did about it.
 //!
+//! The same actions run from the dashboard's nodes view: [`for_dashboard`]
+//! hands it a [`chaos::Runner`] over [`perform`].
+//!
 //! This module must not import `tui`.
 
 use super::machines::{self, ControlPlace, Machines, chaos_args};
 use super::misc::parse_duration;
 use super::up::default_data_dir;
 use super::{CliError, Global, Result};
+use crate::verbs::{Overrides, chaos};
 use clap::{Args, Subcommand};
+use futures::future::BoxFuture;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -55,18 +61,7 @@ pub enum Action {
 }
 
 /// The Event reason of an action.
-pub fn reason(action: &str) -> &'static str {
-    match action {
-        "kill" => "ChaosKill",
-        "restart" => "ChaosRestart",
-        "pause" => "ChaosPause",
-        "resume" => "ChaosResume",
-        "partition" => "ChaosPartition",
-        "heal" => "ChaosHeal",
-        "flap" => "ChaosFlap",
-        _ => "Chaos",
-    }
-}
+pub use crate::verbs::chaos::reason;
 
 fn load(dir: &Path) -> Result<Machines> {
     Machines::load(dir)?.ok_or_else(|| {
@@ -77,11 +72,28 @@ fn load(dir: &Path) -> Result<Machines> {
     })
 }
 
+/// What an action did: its line, and whether its Event was recorded.
+pub struct Done {
+    pub line: String,
+    pub recorded: bool,
+}
+
+impl Done {
+    fn print(&self) {
+        println!("{}", self.line);
+        if !self.recorded {
+            eprintln!("{NOT_RECORDED}");
+        }
+    }
+}
+
+const NOT_RECORDED: &str = "(no Event recorded: the control daemon did not answer)";
+
 /// Records the action as an Event on the Node, best effort (the control
-/// daemon may be what was broken).
-async fn record(g: &Global, node: &str, action: &str, message: &str) {
+/// daemon may be what was broken); whether it was.
+async fn record(o: &Overrides, node: &str, action: &str, message: &str) -> bool {
     let recorded = async {
-        let ctx = crate::verbs::Ctx::connect(&g.overrides()).ok()?;
+        let ctx = crate::verbs::Ctx::connect(o).ok()?;
         let n: crate::api::Node =
             tokio::time::timeout(Duration::from_secs(3), ctx.client.get("", node))
                 .await
@@ -98,32 +110,32 @@ async fn record(g: &Global, node: &str, action: &str, message: &str) {
         .await;
         Some(())
     };
-    if recorded.await.is_none() {
-        eprintln!("(no Event recorded: the control daemon did not answer)");
-    }
+    recorded.await.is_some()
 }
 
-/// Runs one docker action on a machine, prints it and records it.
-async fn act(g: &Global, m: &Machines, action: &str, node: &str, what: &str) -> Result<()> {
+/// Runs one docker action on a machine and records it.
+async fn act(o: &Overrides, m: &Machines, action: &str, node: &str, what: &str) -> Result<Done> {
     let machine = m.machine(node)?;
     let args = chaos_args(action, machine, &m.network);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     machines::docker(&args).await?;
     let message = format!("{what} ({})", machines::shown(&args));
-    println!("{action} {}: {message}", machine.name);
-    record(g, &machine.name, action, &message).await;
-    Ok(())
+    let recorded = record(o, &machine.name, action, &message).await;
+    Ok(Done {
+        line: format!("{action} {}: {message}", machine.name),
+        recorded,
+    })
 }
 
-async fn kill_control(m: &Machines, dir: &Path) -> Result<()> {
+async fn kill_control(m: &Machines, dir: &Path) -> Result<String> {
     match &m.control {
         ControlPlace::Container { container, .. } => {
             let args = ["kill", "--signal", "KILL", container.as_str()];
             machines::docker(&args).await?;
-            println!(
+            Ok(format!(
                 "kill control: SIGKILL to the control daemon's container ({})",
                 machines::shown(&args)
-            );
+            ))
         }
         ControlPlace::Host { .. } => {
             let pid = super::up::host_control_pid(dir).ok_or_else(|| {
@@ -133,81 +145,155 @@ async fn kill_control(m: &Machines, dir: &Path) -> Result<()> {
             })?;
             nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL)
                 .map_err(|e| CliError::Failed(format!("killing pid {pid}: {e}")))?;
-            println!("kill control: SIGKILL to the control daemon, pid {pid}");
+            Ok(format!(
+                "kill control: SIGKILL to the control daemon, pid {pid}"
+            ))
         }
     }
-    Ok(())
 }
 
-async fn restart_control(m: &Machines, dir: &Path) -> Result<()> {
+async fn restart_control(m: &Machines, dir: &Path) -> Result<String> {
     match &m.control {
         ControlPlace::Container { container, .. } => {
             let args = ["start", container.as_str()];
             machines::docker(&args).await?;
-            println!(
+            Ok(format!(
                 "restart control: started the control daemon's container ({})",
                 machines::shown(&args)
-            );
+            ))
         }
         ControlPlace::Host { args } => {
             if super::up::host_control_pid(dir).is_some() {
                 return Err(CliError::Failed("the control daemon is running".into()));
             }
             let child = super::up::spawn_host_control(dir, args)?;
-            println!(
+            Ok(format!(
                 "restart control: started the control daemon again, pid {}",
                 child.id().unwrap_or(0)
-            );
+            ))
         }
     }
-    Ok(())
+}
+
+/// Does `action` to machine `target` of `m` (or to the control daemon,
+/// target `control`, for kill and restart), records it, and says what it
+/// did. `ork chaos` and the dashboard's nodes view both act through here.
+pub async fn perform(
+    o: &Overrides,
+    dir: &Path,
+    m: &Machines,
+    action: chaos::Action,
+    target: &str,
+) -> Result<Done> {
+    use chaos::Action as A;
+    if target == chaos::CONTROL {
+        return match action {
+            A::Kill => kill_control(m, dir).await.map(|line| Done {
+                line,
+                recorded: true,
+            }),
+            A::Restart => {
+                let line = restart_control(m, dir).await?;
+                // Its API answers a moment later; the Event is best effort.
+                let recorded =
+                    record_control(o, "restart", "the control daemon was started again").await;
+                Ok(Done { line, recorded })
+            }
+            other => Err(CliError::Usage(format!(
+                "`{}` works on machines; the control daemon can be killed and restarted",
+                other.name()
+            ))),
+        };
+    }
+    let what = match action {
+        A::Kill => "SIGKILL to the machine; its pods die with it",
+        A::Restart => "the machine starts again",
+        A::Pause => "the machine is frozen",
+        A::Resume => "the machine runs again",
+        A::Partition => {
+            "the machine is cut off from the control daemon and the other nodes; it keeps running"
+        }
+        A::Heal => "the machine is connected again",
+    };
+    act(o, m, action.name(), target, what).await
+}
+
+/// The chaos actions for the dashboard: `ork chaos`'s own code on the
+/// machines of the data dir `ORK_DATA_DIR` (else the default data dir, where
+/// a plain `ork up --machines docker` keeps them), or why there are none.
+pub fn for_dashboard(g: &Global) -> std::result::Result<Arc<dyn chaos::Runner>, String> {
+    let dir = std::env::var_os("ORK_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(default_data_dir);
+    match Machines::load(&dir) {
+        Ok(Some(machines)) => Ok(Arc::new(MachineRunner {
+            overrides: g.overrides(),
+            dir,
+            machines,
+        })),
+        Ok(None) => Err(format!(
+            "no machines: chaos actions work on a cluster started with `ork up --machines docker` (none in {}; set ORK_DATA_DIR to its data dir)",
+            dir.display()
+        )),
+        Err(e) => Err(format!("no chaos actions: {e}")),
+    }
+}
+
+struct MachineRunner {
+    overrides: Overrides,
+    dir: PathBuf,
+    machines: Machines,
+}
+
+impl chaos::Runner for MachineRunner {
+    fn machines(&self) -> Vec<String> {
+        self.machines.nodes.iter().map(|m| m.name.clone()).collect()
+    }
+
+    fn run(
+        &self,
+        action: chaos::Action,
+        target: String,
+    ) -> BoxFuture<'static, std::result::Result<String, String>> {
+        let (o, dir, m) = (
+            self.overrides.clone(),
+            self.dir.clone(),
+            self.machines.clone(),
+        );
+        Box::pin(async move {
+            match perform(&o, &dir, &m, action, &target).await {
+                Ok(d) if d.recorded => Ok(d.line),
+                Ok(d) => Ok(format!("{} {NOT_RECORDED}", d.line)),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
 }
 
 pub async fn chaos(g: &Global, a: ChaosArgs) -> Result<()> {
+    use chaos::Action as A;
     let dir = a.data_dir.clone().unwrap_or_else(default_data_dir);
     let m = load(&dir)?;
+    let o = g.overrides();
+    let run = |action: A, target: String| {
+        let (o, dir, m) = (&o, &dir, &m);
+        async move { perform(o, dir, m, action, &target).await.map(|d| d.print()) }
+    };
     match a.action {
-        Action::Kill { target } if target == "control" => {
-            kill_control(&m, &dir).await?;
-        }
-        Action::Restart { target } if target == "control" => {
-            restart_control(&m, &dir).await?;
-            // Its API answers a moment later; the Event is best effort.
-            record_control(g, "restart", "the control daemon was started again").await;
-        }
-        Action::Kill { target } => {
-            act(
-                g,
-                &m,
-                "kill",
-                &target,
-                "SIGKILL to the machine; its pods die with it",
-            )
-            .await?
-        }
-        Action::Restart { target } => {
-            act(g, &m, "restart", &target, "the machine starts again").await?
-        }
-        Action::Pause { node } => act(g, &m, "pause", &node, "the machine is frozen").await?,
-        Action::Resume { node } => act(g, &m, "resume", &node, "the machine runs again").await?,
+        Action::Kill { target } => run(A::Kill, target).await?,
+        Action::Restart { target } => run(A::Restart, target).await?,
+        Action::Pause { node } => run(A::Pause, node).await?,
+        Action::Resume { node } => run(A::Resume, node).await?,
         Action::Partition { node, for_ } => {
-            act(
-                g,
-                &m,
-                "partition",
-                &node,
-                "the machine is cut off from the control daemon and the other nodes; it keeps running",
-            )
-            .await?;
+            run(A::Partition, node.clone()).await?;
             if let Some(d) = for_ {
                 println!("healing in {}", humantime::format_duration(d));
                 tokio::time::sleep(d).await;
-                act(g, &m, "heal", &node, "the machine is connected again").await?;
+                run(A::Heal, node).await?;
             }
         }
-        Action::Heal { node } => {
-            act(g, &m, "heal", &node, "the machine is connected again").await?
-        }
+        Action::Heal { node } => run(A::Heal, node).await?,
         Action::Flap { node, period, for_ } => {
             if period.is_zero() {
                 return Err(CliError::Usage("--period must be more than 0".into()));
@@ -219,13 +305,20 @@ pub async fn chaos(g: &Global, a: ChaosArgs) -> Result<()> {
                 humantime::format_duration(period),
                 humantime::format_duration(for_)
             );
-            println!("flap {machine}: {message}");
-            record(g, &machine, "flap", &message).await;
+            Done {
+                line: format!("flap {machine}: {message}"),
+                recorded: record(&o, &machine, "flap", &message).await,
+            }
+            .print();
             let end = std::time::Instant::now() + for_;
             while std::time::Instant::now() < end {
-                act(g, &m, "partition", &machine, "flapping: cut off").await?;
+                act(&o, &m, "partition", &machine, "flapping: cut off")
+                    .await?
+                    .print();
                 tokio::time::sleep(period).await;
-                act(g, &m, "heal", &machine, "flapping: connected").await?;
+                act(&o, &m, "heal", &machine, "flapping: connected")
+                    .await?
+                    .print();
                 tokio::time::sleep(period).await;
             }
         }
@@ -234,11 +327,11 @@ pub async fn chaos(g: &Global, a: ChaosArgs) -> Result<()> {
 }
 
 /// Records an action on the control daemon as an Event on the `default`
-/// Namespace, once its API answers (best effort, 10 s).
-async fn record_control(g: &Global, action: &str, message: &str) {
+/// Namespace, once its API answers (best effort, 10 s); whether it was.
+async fn record_control(o: &Overrides, action: &str, message: &str) -> bool {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::time::Instant::now() < deadline {
-        if let Ok(ctx) = crate::verbs::Ctx::connect(&g.overrides())
+        if let Ok(ctx) = crate::verbs::Ctx::connect(o)
             && let Ok(ns) = ctx
                 .client
                 .get::<crate::api::Namespace>("", crate::api::DEFAULT_NAMESPACE)
@@ -253,10 +346,11 @@ async fn record_control(g: &Global, action: &str, message: &str) {
                 message,
             )
             .await;
-            return;
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    false
 }
 
 #[cfg(test)]

@@ -313,7 +313,135 @@ pub async fn ensure_image(scratch: &Path) -> Result<String> {
     let r = docker(&["build", "-q", "-t", &tag, &ctx_str]).await;
     let _ = std::fs::remove_dir_all(&ctx);
     r?;
+    prune_images(&tag).await;
     Ok(tag)
+}
+
+/// The repository of the machine images.
+const IMAGE_REPO: &str = "ork/machine";
+
+/// An old machine image is kept this long after it was built, so a cluster
+/// another `ork` binary is starting right now keeps the image it just built.
+const IMAGE_KEEP: Duration = Duration::from_secs(10 * 60);
+
+/// A machine image as `docker image inspect` describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineImage {
+    /// `sha256:…`.
+    pub id: String,
+    /// Its `ork/machine:<tag>` names.
+    pub tags: Vec<String>,
+    pub created: chrono::DateTime<chrono::Utc>,
+}
+
+/// The old machine images to remove now that `new` was built, by tag: every
+/// `ork/machine` image but `new`'s, unless a container (running or stopped:
+/// a killed machine restarts from it) uses it, or it was built less than
+/// `keep` before `now`.
+pub fn images_to_prune(
+    images: &[MachineImage],
+    new: &str,
+    in_use: &std::collections::HashSet<String>,
+    now: chrono::DateTime<chrono::Utc>,
+    keep: Duration,
+) -> Vec<String> {
+    let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+    let new_id = images
+        .iter()
+        .find(|i| i.tags.iter().any(|t| t == new))
+        .map(|i| i.id.as_str());
+    let mut out: Vec<String> = images
+        .iter()
+        .filter(|i| Some(i.id.as_str()) != new_id)
+        .filter(|i| !in_use.contains(&i.id))
+        .filter(|i| i.created + keep <= now)
+        .flat_map(|i| i.tags.iter())
+        .filter(|t| t.starts_with(&format!("{IMAGE_REPO}:")) && t.as_str() != new)
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
+/// The machine images (`new` among them) and the images any container uses.
+async fn machine_images(
+    new: &str,
+) -> Result<(Vec<MachineImage>, std::collections::HashSet<String>)> {
+    let mut in_use = std::collections::HashSet::new();
+    let refs = docker(&[
+        "image",
+        "ls",
+        IMAGE_REPO,
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+    ])
+    .await?;
+    let refs: Vec<&str> = refs.split_whitespace().filter(|r| *r != new).collect();
+    if refs.is_empty() {
+        return Ok((vec![], in_use));
+    }
+    let mut args = vec![
+        "image",
+        "inspect",
+        "--format",
+        "{{.Id}}|{{.Created}}|{{join .RepoTags \",\"}}",
+    ];
+    args.extend(refs.iter().copied());
+    args.push(new);
+    let mut images: Vec<MachineImage> = vec![];
+    for l in docker(&args).await?.lines() {
+        let mut f = l.splitn(3, '|');
+        let (Some(id), Some(created), Some(tags)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let Ok(created) = chrono::DateTime::parse_from_rfc3339(created.trim()) else {
+            continue;
+        };
+        if images.iter().any(|i| i.id == id) {
+            continue;
+        }
+        images.push(MachineImage {
+            id: id.to_string(),
+            tags: tags
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect(),
+            created: created.with_timezone(&chrono::Utc),
+        });
+    }
+    let containers = docker(&["ps", "-aq"]).await?;
+    if !containers.is_empty() {
+        let mut args = vec!["inspect", "--format", "{{.Image}}"];
+        args.extend(containers.split_whitespace());
+        // A container removed meanwhile fails the whole inspect: then
+        // nothing is pruned this time.
+        in_use.extend(docker(&args).await?.lines().map(String::from));
+    }
+    Ok((images, in_use))
+}
+
+/// Removes the machine images [`images_to_prune`] picks after `new` was
+/// built (each is ~250 MB), saying which; best effort: a failure leaves
+/// them and says why.
+async fn prune_images(new: &str) {
+    let (images, in_use) = match machine_images(new).await {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("old machine images kept: {e}");
+            return;
+        }
+    };
+    let old = images_to_prune(&images, new, &in_use, chrono::Utc::now(), IMAGE_KEEP);
+    if old.is_empty() {
+        return;
+    }
+    let mut args = vec!["image", "rm"];
+    args.extend(old.iter().map(String::as_str));
+    match docker(&args).await {
+        Ok(_) => eprintln!("removed old machine images: {}", old.join(" ")),
+        Err(e) => eprintln!("old machine images kept: {e}"),
+    }
 }
 
 /// Creates the cluster's network on the first free candidate subnet.
@@ -553,6 +681,71 @@ mod tests {
             ]
         );
         assert!(chaos_args("nonsense", &m, "c1-net").is_empty());
+    }
+
+    #[test]
+    fn old_machine_images_are_pruned_unless_in_use_or_just_built() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let now = at("2026-12-07T10:00:00Z");
+        let image = |id: &str, tags: &[&str], created: &str| MachineImage {
+            id: id.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            created: at(created),
+        };
+        let images = [
+            image(
+                "sha256:new",
+                &["ork/machine:0.1.0-new"],
+                "2026-12-07T09:59:50Z",
+            ),
+            // The same binary tagged twice: the new image's other name stays.
+            image(
+                "sha256:new",
+                &["ork/machine:0.1.0-alias"],
+                "2026-12-07T09:59:50Z",
+            ),
+            image(
+                "sha256:old",
+                &["ork/machine:0.1.0-old"],
+                "2026-12-06T10:00:00Z",
+            ),
+            image(
+                "sha256:two",
+                &["ork/machine:0.1.0-two", "ork/machine:0.1.0-two-b"],
+                "2026-12-06T11:00:00Z",
+            ),
+            image(
+                "sha256:run",
+                &["ork/machine:0.1.0-run"],
+                "2026-12-06T10:00:00Z",
+            ),
+            image(
+                "sha256:young",
+                &["ork/machine:0.1.0-young"],
+                "2026-12-07T09:55:00Z",
+            ),
+            image("sha256:other", &["debian:12"], "2026-01-01T00:00:00Z"),
+        ];
+        let in_use: std::collections::HashSet<String> = ["sha256:run".to_string()].into();
+        let keep = Duration::from_secs(600);
+        assert_eq!(
+            images_to_prune(&images, "ork/machine:0.1.0-new", &in_use, now, keep),
+            [
+                "ork/machine:0.1.0-old",
+                "ork/machine:0.1.0-two",
+                "ork/machine:0.1.0-two-b"
+            ]
+        );
+        // Ten minutes on, the young one goes too; the one in use never.
+        let later = at("2026-12-07T10:06:00Z");
+        let pruned = images_to_prune(&images, "ork/machine:0.1.0-new", &in_use, later, keep);
+        assert!(pruned.contains(&"ork/machine:0.1.0-young".to_string()));
+        assert!(
+            !pruned
+                .iter()
+                .any(|t| t.contains("run") || t.contains("new"))
+        );
+        assert!(images_to_prune(&[], "ork/machine:x", &in_use, now, keep).is_empty());
     }
 
     #[test]

@@ -324,9 +324,11 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::User(a) => token::user(g, &ctx(g)?, a).await,
         Command::Secret(a) => create::secret(&ctx(g)?, a).await,
         Command::Events(a) => misc::events(&ctx(g)?, a).await,
-        Command::Tui(a) => crate::tui::run(&ctx(g)?, a)
-            .await
-            .map_err(|e| CliError::Failed(format!("tui: {e}"))),
+        Command::Tui(a) => {
+            let (ctx, chaos) = (ctx(g)?, chaos::for_dashboard(g));
+            crate::tui::run(&ctx, a, chaos).await
+        }
+        .map_err(|e| CliError::Failed(format!("tui: {e}"))),
         Command::Explain(a) => explain::explain(a),
         Command::Version(a) => misc::version(g, a).await,
         Command::Config(a) => config::config(g, a),

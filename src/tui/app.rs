@@ -48,6 +48,12 @@ pub const COMMANDS: &[&str] = &[
 /// The object an action is about.
 pub use crate::verbs::objects::Target;
 
+pub use crate::verbs::chaos::Action as ChaosAction;
+
+/// Why the chaos keys do nothing until machines are known.
+pub const NO_MACHINES: &str =
+    "no machines: chaos actions work on a cluster started with `ork up --machines docker`";
+
 /// An API call the I/O side runs; its answer comes back as a [`Msg`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -75,6 +81,12 @@ pub enum Effect {
         previous: bool,
     },
     StopLogs,
+    /// A chaos action on machine `target` (or the control daemon, target
+    /// `control`), run by `ork chaos`'s code.
+    Chaos {
+        action: ChaosAction,
+        target: String,
+    },
 }
 
 /// One revision of a deployment, for the history page.
@@ -262,6 +274,9 @@ pub struct App {
     pub counts: Counts,
     pub heartbeats: HashMap<String, f64>,
     pub usage: HashMap<String, VecDeque<u64>>,
+    /// The machines the chaos actions work on (their names, as their Nodes
+    /// are named), or why there are none.
+    pub machines: Result<Vec<String>, String>,
     pub dirty: bool,
     pub quit: bool,
     pub(super) next_log: u64,
@@ -294,6 +309,7 @@ impl App {
             counts: Counts::default(),
             heartbeats: HashMap::new(),
             usage: HashMap::new(),
+            machines: Err(NO_MACHINES.into()),
             dirty: true,
             quit: false,
             next_log: 0,
@@ -533,6 +549,7 @@ impl App {
             ),
             (None, Scope::Deployments) => self.view == View::Table(Kind::Deployment),
             (None, Scope::Nodes) => self.view == View::Table(Kind::Node),
+            (None, Scope::Machines) => self.view == View::Table(Kind::Node),
             (None, _) => false,
         }
     }

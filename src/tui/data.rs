@@ -1,9 +1,11 @@
 //! What the dashboard knows about the cluster: the objects of every watched
 //! kind (kept current by watch events), and the pure derivations drawn from
-//! them: failover timelines from node events, per-node requests, a line diff
+//! them: failover timelines from node events (the chaos actions done to the
+//! machines among them), per-node requests, a line diff
 //! of two revisions' templates (by `similar`).
 //!
-//! Imports `api` and the watch event type of `client`; no I/O.
+//! Imports `api`, the watch event type of `client` and the chaos actions'
+//! names of `verbs`; no I/O.
 
 use crate::{
     api::{AnyObject, Event, Kind, Object, Pod},
@@ -152,6 +154,43 @@ pub struct Step {
     pub label: String,
     /// Seconds after the last heartbeat; `None` while it has not happened.
     pub secs: Option<f64>,
+    /// A chaos action (`ork chaos`, or the nodes view), not the cluster's doing.
+    pub chaos: bool,
+}
+
+impl Step {
+    fn at(label: impl Into<String>, secs: Option<f64>) -> Step {
+        Step {
+            label: label.into(),
+            secs,
+            chaos: false,
+        }
+    }
+}
+
+/// How long before a node's last heartbeat a chaos action still counts as
+/// part of its failover: Event times are whole seconds.
+const CHAOS_SLACK: chrono::Duration = chrono::Duration::seconds(5);
+
+/// The step of a chaos Event: `chaos kill: SIGKILL to the machine` (the
+/// first clause of its message, without the docker command), at `secs`.
+fn chaos_step(e: &Event, secs: f64) -> Step {
+    let action = crate::verbs::chaos::action_of(&e.reason).unwrap_or("action");
+    let what = match e.message.rfind(" (docker ") {
+        Some(i) => &e.message[..i],
+        None => e.message.as_str(),
+    };
+    // Its first clause is what happened; the rest explains it.
+    let what = what.split(';').next().unwrap_or(what);
+    Step {
+        label: format!("chaos {action}: {what}"),
+        secs: Some(secs),
+        chaos: true,
+    }
+}
+
+fn secs_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_milliseconds() as f64 / 1000.0
 }
 
 /// One node loss and what followed it.
@@ -165,6 +204,9 @@ pub struct Incident {
     pub complete: bool,
     /// Whether the node came back afterwards.
     pub back: bool,
+    /// Whether the control plane noticed (a `NodeNotReady`); if not,
+    /// `lost_at` is when a chaos action took the machine away.
+    pub noticed: bool,
 }
 
 /// The seconds figure (`5.2s`) that follows `after` in a message, or that
@@ -185,7 +227,11 @@ fn when(e: &Event) -> Option<DateTime<Utc>> {
 }
 
 /// The failovers the node controller's events tell of, newest first: for each
-/// node, its latest `NodeNotReady` and the steps recorded after it.
+/// node, its latest `NodeNotReady` and the steps recorded after it, with the
+/// chaos actions done to its machine (Events `Chaos*`) in time order. A
+/// chaos action that took a machine away and is not followed by a
+/// `NodeNotReady` yet is an incident of its own, waiting for the control
+/// plane to notice.
 pub fn incidents(data: &Data) -> Vec<Incident> {
     let mut by_node: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for o in data.of(Kind::Event).into_iter().flat_map(|m| m.values()) {
@@ -197,71 +243,137 @@ pub fn incidents(data: &Data) -> Vec<Incident> {
     }
     let mut out = vec![];
     for (node, evs) in by_node {
-        let Some(down) = evs
+        let mut chaos: Vec<(&Event, DateTime<Utc>)> = evs
             .iter()
-            .filter(|e| e.reason == "NodeNotReady")
-            .max_by_key(|e| when(e))
-        else {
-            continue;
+            .filter(|e| crate::verbs::chaos::action_of(&e.reason).is_some())
+            .filter_map(|e| Some((*e, when(e)?)))
+            .collect();
+        chaos.sort_by_key(|(_, t)| *t);
+        let failover = failover_of(node, &evs, &chaos);
+        // Since when the node has been back (or was never lost).
+        let settled = match &failover {
+            Some((inc, back_at)) if inc.back => *back_at,
+            Some(_) => None,
+            None => Some(DateTime::<Utc>::MIN_UTC),
         };
-        let Some(down_at) = when(down) else { continue };
-        let silent = secs_after(&down.message, "no heartbeat for ").unwrap_or(0.0);
-        let lost_at = down_at - chrono::Duration::milliseconds((silent * 1000.0) as i64);
-        let after = |reason: &str| {
-            evs.iter()
-                .filter(|e| e.reason == reason && when(e).is_some_and(|t| t >= down_at))
-                .max_by_key(|e| when(e))
-        };
-        let mut steps = vec![
-            Step {
-                label: "heartbeat lost".into(),
-                secs: Some(0.0),
-            },
-            Step {
-                label: "node NotReady".into(),
-                secs: Some(silent),
-            },
-        ];
-        let mut complete = true;
-        if let Some(m) = after("PodsMarkedLost") {
-            // "Marked 3 pods lost 5.0s after the last heartbeat: …"
-            let n = m.message.split(' ').nth(1).unwrap_or("the");
-            steps.push(Step {
-                label: format!("{n} pods marked lost"),
-                secs: secs_before(&m.message, "s after").or(Some(silent)),
-            });
-            for (reason, label) in [
-                ("ReplacementsScheduled", "replacements scheduled"),
-                ("ReplacementsReady", "replacements ready"),
-            ] {
-                let secs = after(reason).and_then(|e| secs_before(&e.message, "s after"));
-                complete &= secs.is_some();
-                steps.push(Step {
-                    label: label.into(),
-                    secs,
-                });
+        let fresh = settled.and_then(|since| {
+            chaos
+                .iter()
+                .position(|(e, t)| *t > since && crate::verbs::chaos::reason_breaks(&e.reason))
+        });
+        match fresh {
+            Some(i) => out.push(unnoticed(node, &chaos[i..])),
+            None => {
+                if let Some((inc, _)) = failover {
+                    out.push(inc);
+                }
             }
         }
-        let back = after("NodeReady").is_some();
-        if back {
-            let secs = after("NodeReady")
-                .and_then(|e| when(e))
-                .map(|t| (t - lost_at).num_milliseconds() as f64 / 1000.0);
-            steps.push(Step {
-                label: "node Ready again".into(),
-                secs,
-            });
+    }
+    out.sort_by(|a, b| b.lost_at.cmp(&a.lost_at).then(a.node.cmp(&b.node)));
+    out
+}
+
+/// The failover of `node` from its latest `NodeNotReady`, with the time it
+/// was Ready again if it was.
+fn failover_of(
+    node: &str,
+    evs: &[&Event],
+    chaos: &[(&Event, DateTime<Utc>)],
+) -> Option<(Incident, Option<DateTime<Utc>>)> {
+    let down = evs
+        .iter()
+        .filter(|e| e.reason == "NodeNotReady")
+        .max_by_key(|e| when(e))?;
+    let down_at = when(down)?;
+    let silent = secs_after(&down.message, "no heartbeat for ").unwrap_or(0.0);
+    let lost_at = down_at - chrono::Duration::milliseconds((silent * 1000.0) as i64);
+    let after = |reason: &str| {
+        evs.iter()
+            .filter(|e| e.reason == reason && when(e).is_some_and(|t| t >= down_at))
+            .max_by_key(|e| when(e))
+    };
+    let mut steps = vec![
+        Step::at("heartbeat lost", Some(0.0)),
+        Step::at("node NotReady", Some(silent)),
+    ];
+    let mut complete = true;
+    if let Some(m) = after("PodsMarkedLost") {
+        // "Marked 3 pods lost 5.0s after the last heartbeat: …"
+        let n = m.message.split(' ').nth(1).unwrap_or("the");
+        steps.push(Step::at(
+            format!("{n} pods marked lost"),
+            secs_before(&m.message, "s after").or(Some(silent)),
+        ));
+        for (reason, label) in [
+            ("ReplacementsScheduled", "replacements scheduled"),
+            ("ReplacementsReady", "replacements ready"),
+        ] {
+            let secs = after(reason).and_then(|e| secs_before(&e.message, "s after"));
+            complete &= secs.is_some();
+            steps.push(Step::at(label, secs));
         }
-        out.push(Incident {
+    }
+    let back_at = after("NodeReady").and_then(|e| when(e));
+    let back = after("NodeReady").is_some();
+    if back {
+        let secs = back_at.map(|t| secs_between(lost_at, t));
+        steps.push(Step::at("node Ready again", secs));
+    }
+    // The chaos actions since shortly before the node went quiet.
+    let mut with_chaos: Vec<Step> = chaos
+        .iter()
+        .filter(|(_, t)| *t >= lost_at - CHAOS_SLACK)
+        .map(|(e, t)| chaos_step(e, secs_between(lost_at, *t)))
+        .collect();
+    if !with_chaos.is_empty() {
+        with_chaos.extend(steps);
+        // In time order; what has not happened yet stays last, in its order.
+        with_chaos.sort_by(|a, b| match (a.secs, b.secs) {
+            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        });
+        steps = with_chaos;
+    }
+    Some((
+        Incident {
             node: node.to_string(),
             lost_at,
             steps,
             complete,
             back,
-        });
+            noticed: true,
+        },
+        back_at,
+    ))
+}
+
+/// A chaos action that took `node`'s machine away (`chaos[0]`), before the
+/// control plane noticed: the actions since, and `node NotReady` pending
+/// unless one of them brought the machine back first.
+fn unnoticed(node: &str, chaos: &[(&Event, DateTime<Utc>)]) -> Incident {
+    let at = chaos[0].1;
+    let mut steps: Vec<Step> = chaos
+        .iter()
+        .map(|(e, t)| chaos_step(e, secs_between(at, *t)))
+        .collect();
+    let back = chaos
+        .iter()
+        .skip(1)
+        .any(|(e, _)| !crate::verbs::chaos::reason_breaks(&e.reason));
+    if !back {
+        steps.push(Step::at("node NotReady", None));
     }
-    out.sort_by(|a, b| b.lost_at.cmp(&a.lost_at).then(a.node.cmp(&b.node)));
-    out
+    Incident {
+        node: node.to_string(),
+        lost_at: at,
+        steps,
+        complete: back,
+        back,
+        noticed: false,
+    }
 }
 
 /// A line diff of `old` to `new`: each line prefixed `  `, `- ` or `+ `;

@@ -434,13 +434,15 @@ fn failover(app: &App, f: &mut Frame, area: Rect) {
         } else {
             Span::raw("in progress").yellow().bold()
         };
+        let since = if inc.noticed {
+            "last heartbeat"
+        } else {
+            "machine taken away"
+        };
         let mut head = vec![
             Span::raw(if sel { "▶ " } else { "  " }),
             Span::raw(format!("node/{}", inc.node)).bold(),
-            Span::raw(format!(
-                "  last heartbeat {}  ",
-                inc.lost_at.format("%H:%M:%S")
-            )),
+            Span::raw(format!("  {since} {}  ", inc.lost_at.format("%H:%M:%S"))),
             state,
         ];
         if sel {
@@ -452,6 +454,10 @@ fn failover(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::from(head));
         for s in &inc.steps {
             let l = match s.secs {
+                Some(t) if s.chaos => Line::from(vec![
+                    Span::raw(format!("    ✗ {t:>7.1}s  ")).magenta().bold(),
+                    Span::raw(s.label.clone()).magenta(),
+                ]),
                 Some(t) => Line::from(vec![
                     Span::raw(format!("    ✔ {t:>7.1}s  ")).green(),
                     Span::raw(s.label.clone()),
@@ -537,12 +543,19 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
         None => {
             // The keys of what is on screen, not the ones that work everywhere.
             let in_scope = app.scopes();
-            let active = |s: Scope| !matches!(s, Scope::Anywhere | Scope::Table) && in_scope(s);
+            let active = |s: Scope| {
+                !matches!(s, Scope::Anywhere | Scope::Table | Scope::Machines) && in_scope(s)
+            };
             let mut spans = vec![];
             for b in keys::BINDINGS.iter().filter(|b| active(b.scope)) {
                 let word = keys::hint(b.action);
                 spans.push(Span::raw(format!(" {} ", b.label)).black().on_dark_gray());
                 spans.push(Span::raw(format!(" {word} ")));
+            }
+            // The chaos keys in one hint (the help lists each), when they work.
+            if in_scope(Scope::Machines) && app.machines.is_ok() {
+                spans.push(Span::raw(" K/R/p/x ").black().on_magenta());
+                spans.push(Span::raw(" chaos "));
             }
             for (k, w) in [("enter", "open"), ("d", "describe"), ("/", "filter")] {
                 if app.page.is_none() && app.view != View::Failover {

@@ -5,10 +5,12 @@
 //! its answer back as a [`Msg`].
 //!
 //! Talks to the API through `client` and the shared `verbs` (describe,
-//! scale, delete, cordon, drain, rollouts); knows nothing of drawing.
+//! scale, delete, cordon, drain, rollouts), and to the machines only through
+//! the chaos [`Runner`] it is given; knows nothing of drawing.
 
-use super::app::{Effect, Msg, Revision, Target};
+use super::app::{Effect, Msg, NO_MACHINES, Revision, Target};
 use super::data::WATCHED;
+use crate::verbs::chaos::Runner;
 use crate::{
     api::Kind,
     api::metrics::{MetricsList, NodeMetrics, cpu_milli},
@@ -17,18 +19,23 @@ use crate::{
     verbs::{Ctx, describe, objects, rollout},
 };
 use futures::StreamExt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 /// Starts the background tasks; returns where to send effects.
-pub fn start(client: Client, tx: UnboundedSender<Msg>) -> UnboundedSender<Effect> {
+pub fn start(
+    client: Client,
+    tx: UnboundedSender<Msg>,
+    chaos: Option<Arc<dyn Runner>>,
+) -> UnboundedSender<Effect> {
     for kind in WATCHED {
         tokio::spawn(watch(client.clone(), *kind, tx.clone()));
     }
     tokio::spawn(pulse(client.clone(), tx.clone()));
     let (etx, erx) = unbounded_channel();
-    tokio::spawn(execute(client, tx, erx));
+    tokio::spawn(execute(client, tx, erx, chaos));
     etx
 }
 
@@ -39,9 +46,6 @@ async fn watch(client: Client, kind: Kind, tx: UnboundedSender<Msg>) {
             Change::Listed(items) => vec![Msg::Listed(kind, items), Msg::Connected],
             Change::Applied(o) => vec![Msg::Watched(kind, WatchEventType::Modified, o)],
             Change::Deleted(o) => vec![Msg::Watched(kind, WatchEventType::Deleted, o)],
-            // A kind this user may not read (a view user's Secrets) stays
-            // empty; it is not a lost connection.
-            Change::Failed(e) if e.code() == Some(403) => return,
             // A kind this user may not read (a view user's Secrets) stays
             // empty; it is not a lost connection.
             Change::Failed(e) if e.code() == Some(403) => return,
@@ -113,7 +117,12 @@ async fn pulse(client: Client, tx: UnboundedSender<Msg>) {
     }
 }
 
-async fn execute(client: Client, tx: UnboundedSender<Msg>, mut rx: UnboundedReceiver<Effect>) {
+async fn execute(
+    client: Client,
+    tx: UnboundedSender<Msg>,
+    mut rx: UnboundedReceiver<Effect>,
+    chaos: Option<Arc<dyn Runner>>,
+) {
     let mut logs: Option<JoinHandle<()>> = None;
     while let Some(e) = rx.recv().await {
         match e {
@@ -139,6 +148,17 @@ async fn execute(client: Client, tx: UnboundedSender<Msg>, mut rx: UnboundedRece
                     container,
                     previous,
                 )));
+            }
+            Effect::Chaos { action, target } => {
+                let tx = tx.clone();
+                let done = chaos.as_ref().map(|r| r.run(action, target));
+                tokio::spawn(async move {
+                    let r = match done {
+                        Some(f) => f.await,
+                        None => Err(NO_MACHINES.to_string()),
+                    };
+                    let _ = tx.send(Msg::Done(r));
+                });
             }
             other => {
                 tokio::spawn(run(client.clone(), tx.clone(), other));
@@ -268,7 +288,7 @@ async fn run(client: Client, tx: UnboundedSender<Msg>, e: Effect) {
             let result = history(&ctx(&t.namespace), &t).await;
             Msg::History { target: t, result }
         }
-        Effect::Logs { .. } | Effect::StopLogs => return,
+        Effect::Logs { .. } | Effect::StopLogs | Effect::Chaos { .. } => return,
     };
     let _ = tx.send(msg);
 }

@@ -2,8 +2,10 @@
 //! screen (`?`), so the two cannot disagree. Prompts (`:`, `/`, scale,
 //! confirm) read their keys directly; everything else goes through here.
 //!
-//! Pure data and lookup: no app state, no I/O.
+//! Pure data and lookup: no app state, no I/O. Imports only the chaos
+//! actions' names from `verbs`.
 
+use crate::verbs::chaos::Action as ChaosAction;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key asks for.
@@ -47,6 +49,10 @@ pub enum Action {
     Previous,
     /// History: roll back to the selected revision.
     Undo,
+    /// A chaos action on the selected node's machine (asks first).
+    Chaos(ChaosAction),
+    /// A chaos action on the control daemon (asks first).
+    ChaosControl(ChaosAction),
 }
 
 /// Where a binding applies.
@@ -61,6 +67,8 @@ pub enum Scope {
     Scalable,
     Deployments,
     Nodes,
+    /// The nodes view's chaos actions (on a cluster of machines).
+    Machines,
     /// A page of text (describe, YAML, logs, history).
     Page,
     Logs,
@@ -76,6 +84,7 @@ impl Scope {
             Scope::Scalable => "Deployments and ReplicaSets",
             Scope::Deployments => "Deployments",
             Scope::Nodes => "Nodes",
+            Scope::Machines => "Machines (--machines docker; each asks first)",
             Scope::Page => "Describe, YAML, logs",
             Scope::Logs => "Logs",
             Scope::History => "Rollout history",
@@ -223,6 +232,62 @@ pub const BINDINGS: &[Binding] = &[
     key!('C', Uncordon, Nodes, "uncordon"),
     key!('D', Drain, Nodes, "drain (asks first, shows progress)"),
     key!('f', Failover, Nodes, "the node's failover timeline"),
+    b(
+        Char('K'),
+        "K",
+        A::Chaos(ChaosAction::Kill),
+        S::Machines,
+        "kill the node's machine (SIGKILL; its pods die with it)",
+    ),
+    b(
+        Char('R'),
+        "R",
+        A::Chaos(ChaosAction::Restart),
+        S::Machines,
+        "start a killed machine again",
+    ),
+    b(
+        Char('p'),
+        "p",
+        A::Chaos(ChaosAction::Pause),
+        S::Machines,
+        "pause (freeze) the machine",
+    ),
+    b(
+        Char('P'),
+        "P",
+        A::Chaos(ChaosAction::Resume),
+        S::Machines,
+        "resume a paused machine",
+    ),
+    b(
+        Char('x'),
+        "x",
+        A::Chaos(ChaosAction::Partition),
+        S::Machines,
+        "partition: cut the machine off the network",
+    ),
+    b(
+        Char('X'),
+        "X",
+        A::Chaos(ChaosAction::Heal),
+        S::Machines,
+        "heal: connect a partitioned machine again",
+    ),
+    ctrl(
+        'k',
+        "ctrl-k",
+        A::ChaosControl(ChaosAction::Kill),
+        S::Machines,
+        "kill the control daemon",
+    ),
+    ctrl(
+        'r',
+        "ctrl-r",
+        A::ChaosControl(ChaosAction::Restart),
+        S::Machines,
+        "start the control daemon again",
+    ),
 ];
 
 /// The action of a key, among the bindings whose scope `active` accepts.

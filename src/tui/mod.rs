@@ -1,7 +1,8 @@
 //! The live dashboard (`ork tui`): k9s-style views of pods, deployments,
 //! replica sets, nodes, events, namespaces and failovers, kept current by
 //! watches, with actions (scale, restart, rollback, cordon, drain, delete,
-//! logs) on the selected row.
+//! logs) on the selected row, and on a cluster of machines (`ork up
+//! --machines docker`) the chaos actions of `ork chaos` on the nodes view.
 //!
 //! Elm-shaped: terminal input and background I/O ([`io`]) become [`app::Msg`]s;
 //! [`update::update`] (with [`prompt`] for the bottom line) changes the
@@ -23,9 +24,11 @@ pub mod update;
 
 use crate::api::Time;
 use crate::verbs::Ctx;
+use crate::verbs::chaos::Runner;
 use app::{App, Msg, update};
 use clap::Args;
 use crossterm::event::{Event, KeyEventKind};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -43,18 +46,26 @@ pub struct TuiArgs {
 /// draw at once.
 const FRAME: Duration = Duration::from_millis(33);
 
-pub async fn run(ctx: &Ctx, a: TuiArgs) -> anyhow::Result<()> {
+/// Runs the dashboard until it quits. `chaos` runs the nodes view's chaos
+/// actions (`ork chaos`'s own code, handed in by the CLI, which owns the
+/// machines), or says why this cluster has none.
+pub async fn run(
+    ctx: &Ctx,
+    a: TuiArgs,
+    chaos: Result<Arc<dyn Runner>, String>,
+) -> anyhow::Result<()> {
     let ns = if a.all_namespaces {
         None
     } else {
         Some(ctx.namespace.clone())
     };
     let mut app = App::new(ctx.client.server(), ns);
+    app.machines = chaos.as_ref().map(|r| r.machines()).map_err(Clone::clone);
     if a.view != "pods" {
         app::command(&mut app, &a.view);
     }
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    let effects = io::start(ctx.client.clone(), tx.clone());
+    let effects = io::start(ctx.client.clone(), tx.clone(), chaos.ok());
 
     // Terminal input on a thread of its own: crossterm's read blocks.
     let keys_tx = tx.clone();

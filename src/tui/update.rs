@@ -450,8 +450,70 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             |t| Effect::Drain(t.name),
         ),
         Action::Delete => confirm(app, |t| format!("Delete {}?", t.label()), Effect::Delete),
+        Action::Chaos(a) => chaos(app, a, false),
+        Action::ChaosControl(a) => chaos(app, a, true),
     }
     vec![]
+}
+
+/// Asks before a chaos action on the selected node's machine (or on the
+/// control daemon); says why not when the cluster has no machines or the
+/// node is not one of them.
+fn chaos(app: &mut App, action: ChaosAction, control: bool) {
+    let machines = match &app.machines {
+        Ok(m) => m.clone(),
+        Err(why) => {
+            let why = why.clone();
+            app.flash(why, true);
+            return;
+        }
+    };
+    let target = if control {
+        crate::verbs::chaos::CONTROL.to_string()
+    } else {
+        let Some(o) = app.current() else {
+            app.flash("no node selected", true);
+            return;
+        };
+        let name = o.meta().name.clone();
+        if !machines.contains(&name) {
+            let known = machines.join(", ");
+            app.flash(
+                format!("node/{name} is not one of this cluster's machines ({known})"),
+                true,
+            );
+            return;
+        }
+        name
+    };
+    app.prompt = Some(Prompt::Confirm {
+        question: chaos_question(action, &target),
+        effect: Effect::Chaos { action, target },
+    });
+}
+
+/// The question a chaos action asks first.
+pub fn chaos_question(action: ChaosAction, target: &str) -> String {
+    use ChaosAction as A;
+    if target == crate::verbs::chaos::CONTROL {
+        return match action {
+            A::Kill => {
+                "Kill the control daemon (SIGKILL)? The API is gone until ctrl-r starts it again."
+                    .into()
+            }
+            _ => "Start the control daemon again?".into(),
+        };
+    }
+    match action {
+        A::Kill => format!("Kill machine {target} (SIGKILL)? Its pods die with it."),
+        A::Restart => format!("Start machine {target} again?"),
+        A::Pause => format!("Pause machine {target}? Every process in it freezes."),
+        A::Resume => format!("Resume machine {target}?"),
+        A::Partition => format!(
+            "Partition machine {target}? It is cut off from the control daemon and the other nodes, and keeps running."
+        ),
+        A::Heal => format!("Heal machine {target}: connect it to the network again?"),
+    }
 }
 
 /// Asks `question` about the selected row; yes runs the effect `effect` makes of it.

@@ -17,6 +17,7 @@
 //! `cli`, `tui`, `control` or `node`.
 
 pub mod change;
+pub mod chaos;
 pub mod columns;
 pub mod config;
 pub mod describe;

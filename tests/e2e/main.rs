@@ -20,6 +20,7 @@ mod docker;
 mod docs_examples;
 mod downward;
 mod failover;
+mod failures;
 mod ha;
 mod hardening;
 mod ingress;

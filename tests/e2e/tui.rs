@@ -9,12 +9,12 @@ use std::process::Command;
 use std::time::Duration;
 
 /// A tmux server of its own, killed on drop.
-struct Tmux {
-    socket: String,
+pub(crate) struct Tmux {
+    pub(crate) socket: String,
 }
 
 impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn run(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .args(["-L", &self.socket])
             .args(args)
@@ -22,18 +22,18 @@ impl Tmux {
             .expect("tmux runs")
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut a = vec!["send-keys", "-t", "tui"];
         a.extend(keys);
         assert!(self.run(&a).status.success(), "send-keys {keys:?}");
     }
 
     /// Waits until the screen shows `text`; returns the screen.
-    fn wait_screen(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_screen(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
         wait_for(what, Duration::from_secs(20), || {
             let s = self.screen();
             f(&s).then_some(s)
@@ -51,7 +51,7 @@ impl Drop for Tmux {
     }
 }
 
-fn tmux_available() -> bool {
+pub(crate) fn tmux_available() -> bool {
     Command::new("tmux")
         .arg("-V")
         .output()

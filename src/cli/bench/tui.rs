@@ -60,7 +60,7 @@ pub async fn run(dir: &Path, pods: usize) -> Result<()> {
     let start = Instant::now();
     let mut app = App::new(&cp.url, Some("default".into()));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _effects = crate::tui::io::start(client.clone(), tx);
+    let _effects = crate::tui::io::start(client.clone(), tx, None);
     let mut term = terminal()?;
     let mut first_frame = None;
     let full = loop {

@@ -5,6 +5,7 @@
 //! fixed ([`NOW`]), so ages are part of what is checked.
 
 mod actions;
+mod chaos;
 mod data;
 mod snapshots;
 mod tables;

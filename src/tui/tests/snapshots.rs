@@ -25,7 +25,7 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
     out
 }
 
-fn snapshot(name: &str, app: &mut App) {
+pub(super) fn snapshot(name: &str, app: &mut App) {
     let got = render(app, 110, 18);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("src/tui/snapshots")
