@@ -54,4 +54,5 @@ mod top;
 mod tui;
 mod up;
 mod volumes;
+mod volumes_more;
 mod workloads;
