@@ -130,6 +130,18 @@ const INSTEAD: &[(&str, &str)] = &[
     ),
     ("terminationMessagePolicy", "only File (the default)"),
     (
+        "serviceAccountToken",
+        "ork does not issue bound service-account tokens to projected volumes yet; remove the source (ork's API tokens come from `ork token create`)",
+    ),
+    (
+        "clusterTrustBundle",
+        "ork has no ClusterTrustBundles; put the certificates in a ConfigMap and project that",
+    ),
+    (
+        "podCertificate",
+        "ork does not issue pod certificates; put a certificate in a Secret and project that",
+    ),
+    (
         "resource",
         "ork's Ingress backends are Services: use service with a name and a port",
     ),
@@ -258,7 +270,7 @@ pub fn classify<'k>(
             .map(|(_, w)| *w)
             .or_else(|| {
                 STORAGE_SOURCES.contains(&key).then_some(
-                    "ork's nodes mount emptyDir, hostPath, configMap, secret and persistentVolumeClaim volumes",
+                    "ork's nodes mount emptyDir, hostPath, configMap, secret, downwardAPI, projected and persistentVolumeClaim volumes",
                 )
             });
         return Class::NotSupported { instead };

@@ -1,7 +1,9 @@
 //! What a pod takes from outside its image: environment from ConfigMaps,
 //! Secrets and its own fields (`env[].valueFrom`, `envFrom`), and volumes
-//! (`configMap`, `secret`, `emptyDir`, `hostPath`, `persistentVolumeClaim`)
-//! mounted into containers (`volumeMounts`), and PersistentVolumeClaims.
+//! (`configMap`, `secret`, `emptyDir`, `hostPath`, `persistentVolumeClaim`,
+//! `downwardAPI`, `projected`) mounted into containers (`volumeMounts`,
+//! whole or one path inside with `subPath`/`subPathExpr`), and
+//! PersistentVolumeClaims.
 //! Their checks live in `validation::volume`.
 //!
 //! Imports only the rest of `api`.
@@ -84,6 +86,19 @@ pub fn field_path_ok(p: &str) -> bool {
         && p.ends_with("']"))
 }
 
+/// The fields a `downwardAPI` volume's file may hold (as in Kubernetes,
+/// the pod's metadata only; its node and addresses are for env).
+pub fn volume_field_path_ok(p: &str) -> bool {
+    matches!(
+        p,
+        "metadata.name"
+            | "metadata.namespace"
+            | "metadata.uid"
+            | "metadata.labels"
+            | "metadata.annotations"
+    ) || (p.starts_with("metadata.") && field_path_ok(p))
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvFromSource {
@@ -110,6 +125,43 @@ pub struct VolumeMount {
     pub mount_path: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// A path inside the volume to mount instead of its root (relative,
+    /// no `..`); it must stay inside the volume once symlinks are followed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sub_path: String,
+    /// As `subPath`, with `$(VAR)` expanded from the container's env.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sub_path_expr: String,
+}
+
+impl VolumeMount {
+    /// The path inside the volume this mount asks for, `$(VAR)` expanded
+    /// with `lookup` (`subPathExpr`) or as written (`subPath`); empty for
+    /// the volume's root. An unknown variable expands to nothing, as in
+    /// Kubernetes.
+    pub fn sub_path_with(&self, lookup: impl Fn(&str) -> Option<String>) -> String {
+        if self.sub_path_expr.is_empty() {
+            return self.sub_path.clone();
+        }
+        let mut out = String::new();
+        let mut rest = self.sub_path_expr.as_str();
+        while let Some(i) = rest.find("$(") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            match after.find(')') {
+                Some(j) => {
+                    out.push_str(&lookup(&after[..j]).unwrap_or_default());
+                    rest = &after[j + 1..];
+                }
+                None => {
+                    out.push_str(&rest[i..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -126,6 +178,120 @@ pub struct Volume {
     pub host_path: Option<HostPathVolumeSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent_volume_claim: Option<ClaimVolumeSource>,
+    #[serde(
+        default,
+        rename = "downwardAPI",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub downward_api: Option<DownwardApiVolumeSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projected: Option<ProjectedVolumeSource>,
+}
+
+impl Volume {
+    /// Whether the volume's files are written from sources that change
+    /// (ConfigMaps, Secrets, the pod's own fields) and kept current.
+    pub fn follows_sources(&self) -> bool {
+        self.config_map.is_some()
+            || self.secret.is_some()
+            || self.downward_api.is_some()
+            || self.projected.is_some()
+    }
+
+    /// Whether the volume has files made from the pod's own fields (so a
+    /// change of its labels or annotations is to be written at once).
+    pub fn follows_pod(&self) -> bool {
+        self.downward_api.is_some()
+            || self
+                .projected
+                .as_ref()
+                .is_some_and(|p| p.sources.iter().any(|s| s.downward_api.is_some()))
+    }
+
+    /// Whether the volume holds Secret data (kept on tmpfs, never on disk).
+    pub fn holds_secrets(&self) -> bool {
+        self.secret.is_some()
+            || self
+                .projected
+                .as_ref()
+                .is_some_and(|p| p.sources.iter().any(|s| s.secret.is_some()))
+    }
+}
+
+/// The pod's own fields as files (`downwardAPI`): each item a field
+/// (`fieldRef`: name, namespace, uid, labels, annotations...) or a
+/// container's resource (`resourceFieldRef`, `containerName` required).
+/// `labels` and `annotations` files follow the pod's metadata.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DownwardApiVolumeSource {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<DownwardApiFile>,
+    /// 0644 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<i32>,
+}
+
+/// One file of a downward API volume or projection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DownwardApiFile {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_ref: Option<ObjectFieldSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_field_ref: Option<ResourceFieldSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i32>,
+}
+
+/// Several sources in one directory (`projected`): ConfigMaps, Secrets
+/// and the pod's own fields. Kubernetes' `serviceAccountToken` and
+/// `clusterTrustBundle` sources are not in ork's schema: the field policy
+/// refuses them by name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectedVolumeSource {
+    #[serde(default)]
+    pub sources: Vec<VolumeProjection>,
+    /// 0644 by default, for every source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<i32>,
+}
+
+/// One source of a projected volume: exactly one of its fields.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeProjection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<KeysProjection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<KeysProjection>,
+    #[serde(
+        default,
+        rename = "downwardAPI",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub downward_api: Option<DownwardApiProjection>,
+}
+
+/// The keys of a ConfigMap or Secret in a projected volume.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeysProjection {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<KeyToPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional: Option<bool>,
+}
+
+/// The pod's own fields in a projected volume.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DownwardApiProjection {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<DownwardApiFile>,
 }
 
 /// Declares a volume made of the keys of a ConfigMap or a Secret: the two
@@ -267,4 +433,24 @@ pub fn claims_of(spec: &super::pod::PodSpec) -> Vec<&str> {
         .filter_map(|v| v.persistent_volume_claim.as_ref())
         .map(|c| c.claim_name.as_str())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_path_expr_expands_known_variables_and_drops_unknown_ones() {
+        let env = |n: &str| (n == "POD").then(|| "web-0".to_string());
+        let m = |sub: &str, expr: &str| VolumeMount {
+            sub_path: sub.into(),
+            sub_path_expr: expr.into(),
+            ..Default::default()
+        };
+        assert_eq!(m("", "logs/$(POD)").sub_path_with(env), "logs/web-0");
+        assert_eq!(m("", "$(NOPE)x/$(POD)").sub_path_with(env), "x/web-0");
+        assert_eq!(m("", "open$(POD").sub_path_with(env), "open$(POD");
+        assert_eq!(m("plain/$(POD)", "").sub_path_with(env), "plain/$(POD)");
+        assert_eq!(m("", "").sub_path_with(env), "");
+    }
 }

@@ -113,6 +113,14 @@ pub fn pod_uses(p: &Pod) -> Vec<(&'static str, &str)> {
         if let Some(s) = &v.secret {
             out.push(("secrets", s.secret_name.as_str()));
         }
+        for src in v.projected.iter().flat_map(|p| &p.sources) {
+            if let Some(c) = &src.config_map {
+                out.push(("configmaps", c.name.as_str()));
+            }
+            if let Some(s) = &src.secret {
+                out.push(("secrets", s.name.as_str()));
+            }
+        }
     }
     for c in claims_of(&p.spec) {
         out.push(("persistentvolumeclaims", c));

@@ -1,27 +1,119 @@
-//! The downward API's resource values: a container's limit or request of
-//! cpu, memory or ephemeral storage, in units of a divisor, rounded up, as
-//! Kubernetes computes them (an unset limit is the node's capacity; an
-//! unset request is the limit when there is one, else 0; an unset
-//! ephemeral-storage limit is refused: ork does not measure the node's). Pure.
+//! The downward API: a pod's own fields ([`field_value`]: name,
+//! namespace, uid, labels, annotations, node, service account, addresses)
+//! and a container's limit or request of cpu, memory or ephemeral storage
+//! ([`resource_value`]), in units of a divisor, rounded up, as Kubernetes
+//! computes them (an unset limit is the node's capacity; an unset request
+//! is the limit when there is one, else 0); and the files of a
+//! `downwardAPI` volume or projection made of them ([`files`]). Pure but
+//! for [`Capacity::of_machine`]; imports only `api` and the node's machine
+//! facts.
 
 use crate::api::Pod;
-use crate::api::volume::ResourceFieldSelector;
+use crate::api::volume::{DownwardApiFile, ResourceFieldSelector};
+use std::collections::BTreeMap;
 
 /// What the node has, for limits a container does not set.
 #[derive(Clone, Copy, Debug)]
 pub struct Capacity {
     pub cpu_milli: i128,
     pub memory_bytes: i128,
+    /// The size of the filesystem pods' files are on.
+    pub ephemeral_bytes: i128,
 }
 
 impl Capacity {
-    /// This machine's CPUs and memory.
+    /// This machine's CPUs and memory, and the size of the filesystem at
+    /// `/` (0 when it cannot be read).
     pub fn of_machine() -> Capacity {
+        let disk = nix::sys::statvfs::statvfs("/")
+            .map(|s| i128::from(s.blocks()) * i128::from(s.fragment_size()))
+            .unwrap_or(0);
         Capacity {
             cpu_milli: i128::from(crate::node::machine::cpus()) * 1000,
             memory_bytes: i128::from(crate::node::machine::memory_bytes()),
+            ephemeral_bytes: disk,
         }
     }
+}
+
+/// A map as Kubernetes writes it to a file: `key="value"` lines sorted by
+/// key, values quoted and escaped, no newline after the last.
+pub fn format_map(m: &BTreeMap<String, String>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The value of `fieldRef` `path` for `pod` (its status carrying the
+/// node's address): a missing label or annotation is empty, as in
+/// Kubernetes. `metadata.labels` and `metadata.annotations` whole (files
+/// only) are [`format_map`]'s. The pod's IP is its node's when the status
+/// has none (process pods share their node's network).
+pub fn field_value(pod: &Pod, path: &str) -> String {
+    let m = &pod.metadata;
+    let quoted = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix("']"))
+            .map(str::to_string)
+    };
+    let pod_ip = || {
+        if pod.status.pod_ip.is_empty() {
+            pod.status.host_ip.clone()
+        } else {
+            pod.status.pod_ip.clone()
+        }
+    };
+    match path {
+        "metadata.name" => m.name.clone(),
+        "metadata.namespace" => m.namespace.clone(),
+        "metadata.uid" => m.uid.clone(),
+        "metadata.labels" => format_map(&m.labels),
+        "metadata.annotations" => format_map(&m.annotations),
+        "spec.nodeName" => pod.spec.node_name.clone(),
+        "spec.serviceAccountName" if pod.spec.service_account_name.is_empty() => "default".into(),
+        "spec.serviceAccountName" => pod.spec.service_account_name.clone(),
+        "status.hostIP" | "status.hostIPs" => pod.status.host_ip.clone(),
+        "status.podIP" | "status.podIPs" => pod_ip(),
+        _ => {
+            if let Some(k) = quoted("metadata.labels['") {
+                m.labels.get(&k).cloned().unwrap_or_default()
+            } else if let Some(k) = quoted("metadata.annotations['") {
+                m.annotations.get(&k).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    }
+}
+
+/// A volume's files: their bytes and mode.
+pub type Files = BTreeMap<String, (Vec<u8>, u32)>;
+
+/// The files of a `downwardAPI` volume or projection: each item at its
+/// path, with its `mode` or `default_mode`.
+pub fn files(
+    pod: &Pod,
+    items: &[DownwardApiFile],
+    default_mode: u32,
+    cap: &Capacity,
+) -> Result<Files, String> {
+    let mut out = Files::new();
+    for it in items {
+        let value = match (&it.field_ref, &it.resource_field_ref) {
+            (Some(f), _) => field_value(pod, &f.field_path),
+            (None, Some(r)) => resource_value(pod, &r.container_name, r, cap)?,
+            (None, None) => {
+                return Err(format!(
+                    "downwardAPI item {:?} gives neither fieldRef nor resourceFieldRef",
+                    it.path
+                ));
+            }
+        };
+        let mode = it.mode.map_or(default_mode, |m| m as u32 & 0o777);
+        out.insert(it.path.clone(), (value.into_bytes(), mode));
+    }
+    Ok(out)
 }
 
 /// The value of `r` for container `own` of `pod` (`r.containerName` wins
@@ -55,9 +147,12 @@ pub fn resource_value(
         (Some(q), _, _) => q.milli(),
         (None, "limits", "cpu") => cap.cpu_milli,
         (None, "limits", "memory") => cap.memory_bytes * 1000,
+        (None, "limits", "ephemeral-storage") if cap.ephemeral_bytes > 0 => {
+            cap.ephemeral_bytes * 1000
+        }
         (None, "limits", "ephemeral-storage") => {
             return Err(format!(
-                "resourceFieldRef limits.ephemeral-storage: container {name:?} sets no such limit and ork does not measure the node's ephemeral storage; set the limit"
+                "resourceFieldRef limits.ephemeral-storage: container {name:?} sets no such limit and the node's disk size could not be read; set the limit"
             ));
         }
         (None, "limits", _) => {
@@ -85,6 +180,7 @@ mod tests {
         Capacity {
             cpu_milli: 4000,
             memory_bytes: 8 << 30,
+            ephemeral_bytes: 100 << 30,
         }
     }
 
@@ -129,6 +225,7 @@ mod tests {
             ("bare", "limits.memory", Some("1Gi"), "8"),
             ("bare", "requests.cpu", None, "0"),
             ("bare", "requests.memory", None, "0"),
+            ("bare", "limits.ephemeral-storage", Some("1Gi"), "100"),
         ] {
             assert_eq!(
                 value(c, resource, divisor),
@@ -151,5 +248,76 @@ mod tests {
             ..r
         };
         assert!(resource_value(&pod(), "bare", &r, &cap()).is_err());
+    }
+
+    fn labelled() -> Pod {
+        let mut p = pod();
+        p.metadata.namespace = "ns".into();
+        p.metadata.uid = "u-1".into();
+        p.metadata.labels.insert("app".into(), "web".into());
+        p.metadata.labels.insert("tier".into(), "a \"b\"".into());
+        p.metadata.annotations.insert("build".into(), "7".into());
+        p.spec.node_name = "n1".into();
+        p.status.host_ip = "10.0.0.5".into();
+        p
+    }
+
+    #[test]
+    fn every_field_the_downward_api_names_has_its_value() {
+        let p = labelled();
+        for (path, want) in [
+            ("metadata.name", "p"),
+            ("metadata.namespace", "ns"),
+            ("metadata.uid", "u-1"),
+            ("metadata.labels['app']", "web"),
+            ("metadata.labels['nope']", ""),
+            ("metadata.annotations['build']", "7"),
+            ("metadata.labels", "app=\"web\"\ntier=\"a \\\"b\\\"\""),
+            ("metadata.annotations", "build=\"7\""),
+            ("spec.nodeName", "n1"),
+            ("spec.serviceAccountName", "default"),
+            ("status.hostIP", "10.0.0.5"),
+            ("status.hostIPs", "10.0.0.5"),
+            ("status.podIP", "10.0.0.5"),
+            ("status.podIPs", "10.0.0.5"),
+        ] {
+            assert_eq!(field_value(&p, path), want, "{path}");
+        }
+        let mut q = p.clone();
+        q.spec.service_account_name = "robot".into();
+        q.status.pod_ip = "172.17.0.9".into();
+        assert_eq!(field_value(&q, "spec.serviceAccountName"), "robot");
+        assert_eq!(field_value(&q, "status.podIP"), "172.17.0.9");
+    }
+
+    #[test]
+    fn volume_files_take_their_item_mode_or_the_default() {
+        let item =
+            |path: &str, field: Option<&str>, resource: Option<&str>, mode| DownwardApiFile {
+                path: path.into(),
+                field_ref: field.map(|f| crate::api::volume::ObjectFieldSelector {
+                    api_version: String::new(),
+                    field_path: f.into(),
+                }),
+                resource_field_ref: resource.map(|r| ResourceFieldSelector {
+                    container_name: "app".into(),
+                    resource: r.into(),
+                    divisor: Some("1Mi".parse().unwrap()),
+                }),
+                mode,
+            };
+        let items = [
+            item("labels", Some("metadata.labels"), None, None),
+            item("sub/name", Some("metadata.name"), None, Some(0o600)),
+            item("mem", None, Some("limits.memory"), None),
+        ];
+        let got = files(&labelled(), &items, 0o644, &cap()).unwrap();
+        assert_eq!(
+            got["labels"],
+            (b"app=\"web\"\ntier=\"a \\\"b\\\"\"".to_vec(), 0o644)
+        );
+        assert_eq!(got["sub/name"], (b"p".to_vec(), 0o600));
+        assert_eq!(got["mem"], (b"128".to_vec(), 0o644));
+        assert!(files(&labelled(), &[item("x", None, None, None)], 0o644, &cap()).is_err());
     }
 }

@@ -56,4 +56,5 @@ mod top;
 mod tui;
 mod up;
 mod volumes;
+mod volumes_more;
 mod workloads;

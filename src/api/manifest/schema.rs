@@ -391,6 +391,18 @@ impl<'a> Checker<'a> {
         }
         let types = types_of(schema);
         let format = schema.get("format").and_then(Json::as_str).unwrap_or("");
+        // YAML 1.1 octal, as Kubernetes reads manifests: `defaultMode: 0644` is 420.
+        if types.contains(&"integer")
+            && matches!(node.value, Value::Int(_) | Value::Float(_))
+            && let Some(n) = yaml11_octal(&self.scalar_text(node))
+        {
+            let octal = Node {
+                line: node.line,
+                span: node.span,
+                value: Value::Int(n),
+            };
+            return self.check_number(&octal, schema, format, path, line);
+        }
         if !fits(&types, &node.value) {
             self.type_error(node, &types, format, path, line);
             return None;
@@ -697,5 +709,31 @@ impl<'a> Checker<'a> {
             }
         }
         Some(Json::Object(out))
+    }
+}
+
+/// The value of a YAML 1.1 octal integer (`0644`, `-0755`), which
+/// Kubernetes' YAML reader takes and YAML 1.2 does not; `None` for
+/// anything else (`0`, `644`, `0o644`, `08`).
+fn yaml11_octal(text: &str) -> Option<i128> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(d) => (-1, d),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let rest = digits.strip_prefix('0')?;
+    if rest.is_empty() || !rest.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    i128::from_str_radix(rest, 8).ok().map(|n| sign * n)
+}
+
+#[cfg(test)]
+#[test]
+fn yaml11_octals_are_read_as_kubernetes_reads_them() {
+    assert_eq!(yaml11_octal("0644"), Some(420));
+    assert_eq!(yaml11_octal("0400"), Some(256));
+    assert_eq!(yaml11_octal("-010"), Some(-8));
+    for not in ["0", "644", "0o644", "08", "0x1f", "0.5", ""] {
+        assert_eq!(yaml11_octal(not), None, "{not}");
     }
 }

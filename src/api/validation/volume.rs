@@ -1,7 +1,10 @@
 //! Volumes, mounts and env sources of a pod, and PersistentVolumeClaims.
 
 use super::super::pod::PodSpec;
-use super::super::volume::{PersistentVolumeClaim, field_path_ok, relative_path_ok};
+use super::super::volume::{
+    DownwardApiFile, EmptyDirVolumeSource, KeyToPath, PersistentVolumeClaim, ProjectedVolumeSource,
+    VolumeMount, field_path_ok, relative_path_ok, volume_field_path_ok,
+};
 use super::{FieldError, dns1123_label_error, object};
 use std::collections::HashSet;
 
@@ -53,6 +56,8 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
             v.empty_dir.is_some(),
             v.host_path.is_some(),
             v.persistent_volume_claim.is_some(),
+            v.downward_api.is_some(),
+            v.projected.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -60,21 +65,23 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
         if sources != 1 {
             errs.push(FieldError::new(
                 f(""),
-                "give exactly one of configMap, secret, emptyDir, hostPath, persistentVolumeClaim",
+                "give exactly one of configMap, secret, emptyDir, hostPath, persistentVolumeClaim, downwardAPI, projected",
             ));
         }
-        let items = v
-            .config_map
-            .as_ref()
-            .map(|c| &c.items)
-            .or(v.secret.as_ref().map(|s| &s.items));
-        for (j, it) in items.into_iter().flatten().enumerate() {
-            if !relative_path_ok(&it.path) {
-                errs.push(FieldError::new(
-                    f(&format!(".items[{j}].path")),
-                    format!("{:?} must be relative and must not contain '..'", it.path),
-                ));
-            }
+        if let Some(c) = &v.config_map {
+            key_items(&f(".configMap"), &c.items, errs);
+            mode(&f(".configMap.defaultMode"), c.default_mode, errs);
+        }
+        if let Some(s) = &v.secret {
+            key_items(&f(".secret"), &s.items, errs);
+            mode(&f(".secret.defaultMode"), s.default_mode, errs);
+        }
+        if let Some(d) = &v.downward_api {
+            downward_items(&f(".downwardAPI"), spec, &d.items, errs);
+            mode(&f(".downwardAPI.defaultMode"), d.default_mode, errs);
+        }
+        if let Some(p) = &v.projected {
+            projected(&f(".projected"), spec, p, errs);
         }
         if let Some(h) = &v.host_path {
             if !h.path.starts_with('/') {
@@ -102,13 +109,8 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
                 ));
             }
         }
-        if let Some(e) = &v.empty_dir
-            && !matches!(e.medium.as_str(), "" | "Memory")
-        {
-            errs.push(FieldError::new(
-                f(".emptyDir.medium"),
-                format!("{:?}: \"\" or Memory", e.medium),
-            ));
+        if let Some(e) = &v.empty_dir {
+            empty_dir(&f(".emptyDir"), e, errs);
         }
     }
     for (ci, c) in spec.containers.iter().enumerate() {
@@ -133,6 +135,7 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
                     format!("{:?} is mounted twice", m.mount_path),
                 ));
             }
+            sub_path(&format!("{cb}.volumeMounts[{mi}]"), m, errs);
         }
         for (ei, e) in c.env.iter().enumerate() {
             let Some(from) = &e.value_from else { continue };
@@ -182,6 +185,320 @@ pub(super) fn validate_pod_volumes(spec: &PodSpec, base: &str, errs: &mut Vec<Fi
                     "give exactly one of configMapRef, secretRef",
                 ));
             }
+        }
+    }
+}
+
+/// A file mode Kubernetes accepts: 0 to 0777.
+fn mode(path: &str, m: Option<i32>, errs: &mut Vec<FieldError>) {
+    if let Some(m) = m
+        && !(0..=0o777).contains(&m)
+    {
+        errs.push(FieldError::new(
+            path,
+            format!("{m} must be a file mode from 0 to 0777 (octal; 511 in decimal)"),
+        ));
+    }
+}
+
+/// A relative path inside a volume: no `..`, not absolute, no `..`-names.
+fn item_path(path: &str, p: &str, errs: &mut Vec<FieldError>) {
+    if !relative_path_ok(p) {
+        errs.push(FieldError::new(
+            path,
+            format!("{p:?} must be relative and must not contain '..'"),
+        ));
+    } else if p.starts_with("..") {
+        errs.push(FieldError::new(
+            path,
+            format!("{p:?} must not start with '..' (those names are the volume's own)"),
+        ));
+    }
+}
+
+/// `items` of a configMap or secret volume or projection.
+fn key_items(base: &str, items: &[KeyToPath], errs: &mut Vec<FieldError>) {
+    for (j, it) in items.iter().enumerate() {
+        item_path(&format!("{base}.items[{j}].path"), &it.path, errs);
+        mode(&format!("{base}.items[{j}].mode"), it.mode, errs);
+        if it.key.is_empty() {
+            errs.push(FieldError::new(
+                format!("{base}.items[{j}].key"),
+                "required",
+            ));
+        }
+    }
+}
+
+/// `items` of a downwardAPI volume or projection: exactly one of
+/// `fieldRef` (a field ork gives) and `resourceFieldRef` (naming its
+/// container, which a volume has no default for).
+fn downward_items(
+    base: &str,
+    spec: &PodSpec,
+    items: &[DownwardApiFile],
+    errs: &mut Vec<FieldError>,
+) {
+    for (j, it) in items.iter().enumerate() {
+        let p = format!("{base}.items[{j}]");
+        item_path(&format!("{p}.path"), &it.path, errs);
+        mode(&format!("{p}.mode"), it.mode, errs);
+        match (&it.field_ref, &it.resource_field_ref) {
+            (Some(fr), None) => {
+                if field_path_ok(&fr.field_path) && !volume_field_path_ok(&fr.field_path) {
+                    errs.push(FieldError::new(
+                        format!("{p}.fieldRef.fieldPath"),
+                        format!(
+                            "{:?} is given to env only (as in Kubernetes); use env[].valueFrom.fieldRef",
+                            fr.field_path
+                        ),
+                    ));
+                } else if !volume_field_path_ok(&fr.field_path) {
+                    errs.push(FieldError::new(
+                        format!("{p}.fieldRef.fieldPath"),
+                        format!(
+                            "{:?} is not a field ork can give (metadata.name, metadata.namespace, metadata.uid, metadata.labels, metadata.annotations, metadata.labels['KEY'], metadata.annotations['KEY'])",
+                            fr.field_path
+                        ),
+                    ));
+                }
+            }
+            (None, Some(r)) => {
+                if r.container_name.is_empty() {
+                    errs.push(FieldError::new(
+                        format!("{p}.resourceFieldRef.containerName"),
+                        "required in a volume",
+                    ));
+                }
+                super::downward::validate_resource_field(
+                    &format!("{p}.resourceFieldRef"),
+                    spec,
+                    r,
+                    errs,
+                );
+            }
+            _ => errs.push(FieldError::new(
+                p,
+                "give exactly one of fieldRef, resourceFieldRef",
+            )),
+        }
+    }
+}
+
+/// A projected volume: each source exactly one of configMap, secret,
+/// downwardAPI; no path given twice.
+fn projected(base: &str, spec: &PodSpec, p: &ProjectedVolumeSource, errs: &mut Vec<FieldError>) {
+    mode(&format!("{base}.defaultMode"), p.default_mode, errs);
+    let mut paths = HashSet::new();
+    for (i, s) in p.sources.iter().enumerate() {
+        let sb = format!("{base}.sources[{i}]");
+        let n = [
+            s.config_map.is_some(),
+            s.secret.is_some(),
+            s.downward_api.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if n != 1 {
+            errs.push(FieldError::new(
+                sb.clone(),
+                "give exactly one of configMap, secret, downwardAPI",
+            ));
+        }
+        for (what, k) in [("configMap", &s.config_map), ("secret", &s.secret)] {
+            if let Some(k) = k {
+                if k.name.is_empty() {
+                    errs.push(FieldError::new(format!("{sb}.{what}.name"), "required"));
+                }
+                key_items(&format!("{sb}.{what}"), &k.items, errs);
+                for (j, it) in k.items.iter().enumerate() {
+                    if !paths.insert(it.path.clone()) {
+                        errs.push(FieldError::new(
+                            format!("{sb}.{what}.items[{j}].path"),
+                            format!("{:?} is given by another source too", it.path),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(d) = &s.downward_api {
+            downward_items(&format!("{sb}.downwardAPI"), spec, &d.items, errs);
+            for (j, it) in d.items.iter().enumerate() {
+                if !paths.insert(it.path.clone()) {
+                    errs.push(FieldError::new(
+                        format!("{sb}.downwardAPI.items[{j}].path"),
+                        format!("{:?} is given by another source too", it.path),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `emptyDir`: `medium` "" or Memory; `sizeLimit` positive, and only on
+/// Memory, where it is the tmpfs' size (ork does not measure a disk
+/// emptyDir's usage, so it could not evict a pod for it).
+fn empty_dir(base: &str, e: &EmptyDirVolumeSource, errs: &mut Vec<FieldError>) {
+    if !matches!(e.medium.as_str(), "" | "Memory") {
+        errs.push(FieldError::new(
+            format!("{base}.medium"),
+            format!("{:?}: \"\" or Memory", e.medium),
+        ));
+    }
+    if let Some(q) = &e.size_limit {
+        if q.value() <= 0 {
+            errs.push(FieldError::new(
+                format!("{base}.sizeLimit"),
+                "must be greater than zero",
+            ));
+        } else if e.medium.is_empty() {
+            errs.push(FieldError::new(
+                format!("{base}.sizeLimit"),
+                "not supported by ork yet on the node's disk (ork does not measure an emptyDir's usage to evict the pod): use medium: Memory, where the limit is the tmpfs' size, or remove it",
+            ));
+        }
+    }
+}
+
+/// `subPath` or `subPathExpr` (not both): relative, never `..`; where it
+/// leads once symlinks are followed is the node's to check.
+fn sub_path(base: &str, m: &VolumeMount, errs: &mut Vec<FieldError>) {
+    if !m.sub_path.is_empty() && !m.sub_path_expr.is_empty() {
+        errs.push(FieldError::new(
+            format!("{base}.subPathExpr"),
+            "subPath and subPathExpr are mutually exclusive",
+        ));
+    }
+    for (field, p) in [("subPath", &m.sub_path), ("subPathExpr", &m.sub_path_expr)] {
+        if p.is_empty() {
+            continue;
+        }
+        if p.starts_with('/') {
+            errs.push(FieldError::new(
+                format!("{base}.{field}"),
+                format!("{p:?} must be a relative path inside the volume"),
+            ));
+        }
+        if p.split('/').any(|c| c == "..") {
+            errs.push(FieldError::new(
+                format!("{base}.{field}"),
+                format!("{p:?} must not contain '..': a subPath stays inside its volume"),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::validate_pod;
+    use crate::api::Pod;
+    use crate::api::volume::{Volume, VolumeMount};
+    use serde_json::json;
+
+    /// The errors of a pod with these volumes, its container mounting `mounts`.
+    fn errors(volumes: serde_json::Value, mounts: serde_json::Value) -> Vec<(String, String)> {
+        let mut p = Pod::test("p");
+        p.spec.volumes = serde_json::from_value::<Vec<Volume>>(volumes).unwrap();
+        p.spec.containers[0].volume_mounts =
+            serde_json::from_value::<Vec<VolumeMount>>(mounts).unwrap();
+        validate_pod(&p)
+            .into_iter()
+            .map(|e| (e.path, e.message))
+            .collect()
+    }
+
+    fn has(errs: &[(String, String)], path: &str, needle: &str) -> bool {
+        errs.iter().any(|(p, m)| p == path && m.contains(needle))
+    }
+
+    #[test]
+    fn downward_and_projected_volumes_as_kubernetes_writes_them_are_accepted() {
+        let errs = errors(
+            json!([
+                {"name": "info", "downwardAPI": {"defaultMode": 0o644, "items": [
+                    {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                    {"path": "cpu", "resourceFieldRef": {"containerName": "c", "resource": "limits.cpu", "divisor": "1m"}, "mode": 0o600}
+                ]}},
+                {"name": "all", "projected": {"sources": [
+                    {"configMap": {"name": "a", "items": [{"key": "k", "path": "k"}]}},
+                    {"secret": {"name": "s", "optional": true}},
+                    {"downwardAPI": {"items": [{"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}}
+                ]}},
+                {"name": "mem", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}
+            ]),
+            json!([
+                {"name": "info", "mountPath": "/info"},
+                {"name": "all", "mountPath": "/all/one", "subPath": "k"},
+                {"name": "mem", "mountPath": "/mem", "subPathExpr": "$(POD_NAME)/x"}
+            ]),
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+    }
+
+    #[test]
+    fn what_kubernetes_refuses_in_these_volumes_is_refused_by_field() {
+        let errs = errors(
+            json!([
+                {"name": "info", "downwardAPI": {"defaultMode": 0o1777, "items": [
+                    {"path": "../x", "fieldRef": {"fieldPath": "metadata.name"}},
+                    {"path": "node", "fieldRef": {"fieldPath": "spec.nodeName"}},
+                    {"path": "cpu", "resourceFieldRef": {"resource": "limits.cpu"}},
+                    {"path": "both"}
+                ]}},
+                {"name": "all", "projected": {"sources": [
+                    {"configMap": {"name": "a", "items": [{"key": "k", "path": "same"}]}},
+                    {"secret": {"name": "s", "items": [{"key": "k", "path": "same", "mode": -1}]}},
+                    {}
+                ]}},
+                {"name": "disk", "emptyDir": {"sizeLimit": "1Gi"}}
+            ]),
+            json!([
+                {"name": "info", "mountPath": "/a", "subPath": "../etc"},
+                {"name": "all", "mountPath": "/b", "subPath": "/abs"},
+                {"name": "disk", "mountPath": "/c", "subPath": "x", "subPathExpr": "y"}
+            ]),
+        );
+        let v = "spec.volumes";
+        for (path, needle) in [
+            (format!("{v}[0].downwardAPI.defaultMode"), "file mode"),
+            (format!("{v}[0].downwardAPI.items[0].path"), "'..'"),
+            (
+                format!("{v}[0].downwardAPI.items[1].fieldRef.fieldPath"),
+                "env only",
+            ),
+            (
+                format!("{v}[0].downwardAPI.items[2].resourceFieldRef.containerName"),
+                "required",
+            ),
+            (
+                format!("{v}[0].downwardAPI.items[3]"),
+                "exactly one of fieldRef",
+            ),
+            (
+                format!("{v}[1].projected.sources[1].secret.items[0].path"),
+                "another source",
+            ),
+            (
+                format!("{v}[1].projected.sources[1].secret.items[0].mode"),
+                "file mode",
+            ),
+            (format!("{v}[1].projected.sources[2]"), "exactly one of"),
+            (format!("{v}[2].emptyDir.sizeLimit"), "medium: Memory"),
+            (
+                "spec.containers[0].volumeMounts[0].subPath".into(),
+                "must not contain '..'",
+            ),
+            (
+                "spec.containers[0].volumeMounts[1].subPath".into(),
+                "relative path",
+            ),
+            (
+                "spec.containers[0].volumeMounts[2].subPathExpr".into(),
+                "mutually exclusive",
+            ),
+        ] {
+            assert!(has(&errs, &path, needle), "{path}: {needle}: {errs:#?}");
         }
     }
 }

@@ -1,9 +1,11 @@
-//! The files of volumes on the host: configMap and secret contents written
-//! the kubelet's way (atomically, through `..data`) and owned by the pod's
-//! user, the directories pods may traverse but not list, and hostPath
-//! resolution confined to the node's allowed roots and kept out of the
-//! node's own directories.
+//! The files of volumes on the host: configMap, secret, downwardAPI and
+//! projected contents written the kubelet's way (atomically, through
+//! `..data`) and owned by the pod's user, the directories pods may
+//! traverse but not list, hostPath resolution confined to the node's
+//! allowed roots and kept out of the node's own directories, `subPath`
+//! resolution confined to its volume, and tmpfs for `medium: Memory`.
 
+use crate::node::downward::Files;
 use crate::node::security::Ids;
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -147,15 +149,27 @@ pub fn host_path(
     Ok(real)
 }
 
-/// Writes `files` into `dir` (its parent must exist) the kubelet's way
-/// (see the module doc), each file with `mode` and owned by `owner` (when
-/// given). Returns whether anything changed.
+/// [`write_files`] with one `mode` for every file.
 pub fn write_atomic(
     dir: &Path,
     files: &BTreeMap<String, Vec<u8>>,
     mode: u32,
     owner: Option<Ids>,
 ) -> std::io::Result<bool> {
+    let with: Files = files
+        .iter()
+        .map(|(k, v)| (k.clone(), (v.clone(), mode)))
+        .collect();
+    write_files(dir, &with, owner)
+}
+
+/// Writes `files` (bytes and mode each) into `dir` (its parent must exist)
+/// the kubelet's way: the files go into a new timestamped directory, the
+/// `..data` symlink is swapped to it with one rename, and each top-level
+/// name is a symlink through `..data`; so a reader sees the old set or the
+/// new one, never a mix. Files are owned by `owner` (when given). Returns
+/// whether anything changed.
+pub fn write_files(dir: &Path, files: &Files, owner: Option<Ids>) -> std::io::Result<bool> {
     dir_with_mode(dir, 0o755)?;
     let data_link = dir.join("..data");
     let owned = |p: &Path| {
@@ -167,10 +181,12 @@ pub fn write_atomic(
     // extra is there.
     if let Ok(cur) = std::fs::read_link(&data_link) {
         let cur = dir.join(cur);
-        let same = files
-            .iter()
-            .all(|(k, v)| std::fs::read(cur.join(k)).is_ok_and(|b| &b == v) && owned(&cur.join(k)))
-            && count_files(&cur) == files.len();
+        let same = files.iter().all(|(k, (v, mode))| {
+            let p = cur.join(k);
+            std::fs::read(&p).is_ok_and(|b| &b == v)
+                && owned(&p)
+                && std::fs::metadata(&p).is_ok_and(|m| m.mode() & 0o777 == *mode)
+        }) && count_files(&cur) == files.len();
         if same {
             return Ok(false);
         }
@@ -182,7 +198,8 @@ pub fn write_atomic(
     );
     let new = dir.join(&stamp);
     std::fs::create_dir(&new)?;
-    for (k, v) in files {
+    for (k, (v, mode)) in files {
+        let mode = *mode;
         let p = new.join(k);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent)?;
@@ -241,4 +258,106 @@ fn count_files(dir: &Path) -> usize {
             }
         })
         .sum()
+}
+
+/// The host path of `sub` (a `subPath`, expanded) inside the volume
+/// directory `root`. `sub` must be relative without `..`; each name is
+/// followed in turn, and where one is a symlink it must still lead inside
+/// the volume (resolved), so neither `..` nor a link a container planted
+/// reaches the rest of the host. Missing directories are made, with the
+/// volume root's owner and mode (as the kubelet makes them).
+///
+/// Caveat: a container that can write the volume could swap a checked
+/// directory for a link between this check and its runtime's mount; the
+/// path handed on is the resolved one, which narrows that to a race.
+pub fn sub_path(root: &Path, sub: &str) -> Result<PathBuf, String> {
+    if sub.starts_with('/') || sub.split('/').any(|c| c == "..") {
+        return Err(format!(
+            "subPath {sub:?} must be a relative path inside the volume and must not contain '..'"
+        ));
+    }
+    let base = std::fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let meta = std::fs::metadata(&base).map_err(|e| format!("{}: {e}", base.display()))?;
+    let mut cur = base.clone();
+    for name in sub.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        let next = cur.join(name);
+        match std::fs::symlink_metadata(&next) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                dir_with_mode(&next, meta.mode() & 0o7777)
+                    .and_then(|()| {
+                        std::os::unix::fs::lchown(&next, Some(meta.uid()), Some(meta.gid()))
+                            .or_else(|e| {
+                                // Not root: the daemon's own, which is the volume's anyway.
+                                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                                    Ok(())
+                                } else {
+                                    Err(e)
+                                }
+                            })
+                    })
+                    .map_err(|e| format!("making subPath {sub:?}: {e}"))?;
+                cur = next;
+            }
+            Err(e) => return Err(format!("subPath {sub:?}: {e}")),
+            Ok(_) => {
+                let real = std::fs::canonicalize(&next)
+                    .map_err(|e| format!("subPath {sub:?}: {name:?} cannot be followed: {e}"))?;
+                if !real.starts_with(&base) {
+                    return Err(format!(
+                        "subPath {sub:?} leaves its volume: {name:?} is a symlink to {}",
+                        real.display()
+                    ));
+                }
+                cur = real;
+            }
+        }
+    }
+    Ok(cur)
+}
+
+/// Whether `dir` is a mount point (its device differs from its parent's).
+pub fn is_mount_point(dir: &Path) -> bool {
+    let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev());
+    match (dir.parent(), dev(dir)) {
+        (Some(parent), Ok(d)) => dev(parent).is_ok_and(|p| p != d),
+        _ => false,
+    }
+}
+
+/// Mounts a tmpfs on `dir` (an existing directory), any user may write it
+/// (as an emptyDir), of `size` bytes when given; nothing when one is
+/// there already (a node restarting finds its pods' mounts). Needs root.
+pub fn mount_tmpfs(dir: &Path, size: Option<i128>) -> Result<(), String> {
+    if is_mount_point(dir) {
+        return Ok(());
+    }
+    let mut options = "mode=0777".to_string();
+    if let Some(s) = size {
+        options.push_str(&format!(",size={s}"));
+    }
+    use nix::mount::{MsFlags, mount};
+    mount(
+        Some("tmpfs"),
+        dir,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(options.as_str()),
+    )
+    .map_err(|e| format!("mounting a tmpfs on {}: {e}", dir.display()))
+}
+
+/// Unmounts what is mounted on the directories right below `dir` (a pod's
+/// volumes), so their removal removes nothing beyond them.
+pub fn unmount_below(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if is_mount_point(&p)
+            && let Err(err) = nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH)
+        {
+            tracing::warn!(path = %p.display(), error = %err, "unmounting a pod's tmpfs failed");
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! What a pod needs from outside before its containers start: the
 //! environment its `env[].valueFrom` and `envFrom` name, and its volumes as
-//! host directories (configMap and secret contents, emptyDir, allowed
-//! hostPaths, node-local claims). A missing ConfigMap, Secret or key that is
+//! host directories (configMap, secret, downwardAPI and projected contents,
+//! emptyDir (a tmpfs for `medium: Memory`), allowed hostPaths, node-local
+//! claims), mounted whole or one path inside (`subPath`, `subPathExpr`,
+//! kept inside the volume: [`files::sub_path`]). A missing ConfigMap, Secret or key that is
 //! not optional is an error that names it (the container waits with
 //! `CreateContainerConfigError`).
 //!
@@ -20,7 +22,13 @@
 //!   is deleted. Claims an older ork kept in the data dir's `claims/` are
 //!   moved here when the node starts ([`Roots::adopt_claims`]), never lost.
 //!
-//! Secret volumes live on tmpfs (`/dev/shm/ork-<node id>/<pod uid>/<name>`,
+//! `medium: Memory` emptyDirs are a tmpfs mounted there when the daemon is
+//! root (its size the `sizeLimit`, so writes past it fail with ENOSPC, as
+//! Kubernetes sizes them), unmounted when the pod's files go; a daemon
+//! that is not root leaves them to Docker's own tmpfs mount (one per
+//! container) and the process runtime refuses them.
+//!
+//! Secret volumes, and projected volumes holding a Secret, live on tmpfs (`/dev/shm/ork-<node id>/<pod uid>/<name>`,
 //! directories 0711), never on disk, with files 0600 unless `defaultMode`
 //! says otherwise. ConfigMap and secret files, and emptyDirs, belong to the
 //! user of the first container that mounts them and to the pod's `fsGroup`
@@ -29,12 +37,14 @@
 //! from each other's files (nor their processes): give pods their own
 //! `runAsUser` to keep them apart.
 //!
-//! ConfigMap and Secret volumes are written the way the kubelet writes them,
+//! ConfigMap, Secret, downwardAPI and projected volumes are written the way
+//! the kubelet writes them,
 //! so updates are atomic: the files live in a timestamped directory that
 //! `..data` (a symlink) points to, each key is a symlink through `..data`,
 //! and an update swaps `..data` with one rename. The node watches ConfigMaps
 //! and Secrets ([`announce_changes`]) so running pods compare their volumes
-//! with their sources when something changed.
+//! with their sources when something changed; a pod whose labels or
+//! annotations change rewrites its downward API files at once.
 //!
 //! The node watches only the ConfigMaps and Secrets its pods use (the API
 //! shows a node nothing else). A container start reads them through
@@ -45,11 +55,15 @@
 use crate::api::volume::{KeyToPath, PersistentVolumeClaim, Volume};
 use crate::api::{AnyObject, ConfigMap, Kind, Pod, Secret};
 use crate::client::{Change, Client, ListParams, watcher};
+use crate::node::downward::{Capacity, Files};
 use crate::node::security::{ContainerSecurity, Ids, volume_owner};
 
 mod files;
 mod roots;
-pub use files::{TRAVERSE_ONLY, dir_with_mode, host_path, traversable_dirs, write_atomic};
+pub use files::{
+    TRAVERSE_ONLY, dir_with_mode, host_path, sub_path, traversable_dirs, unmount_below,
+    write_atomic, write_files,
+};
 pub use roots::Roots;
 #[cfg(test)]
 use roots::copy_tree;
@@ -59,13 +73,18 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-/// A volume as a directory on this host.
-#[derive(Clone, Debug, PartialEq)]
+/// A volume (or, with `subPath`, a path inside one) on this host.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mount {
     pub volume: String,
     pub host_path: PathBuf,
     pub container_path: String,
     pub read_only: bool,
+    /// A `medium: Memory` emptyDir the node could not mount (it is not
+    /// root): the runtime mounts a tmpfs itself, of `size_limit` bytes, or
+    /// refuses the container.
+    pub tmpfs: bool,
+    pub size_limit: Option<i128>,
 }
 
 /// What a pod's containers get.
@@ -221,34 +240,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn field(pod: &Pod, path: &str) -> String {
-    let m = &pod.metadata;
-    let quoted = |p: &str, prefix: &str| {
-        p.strip_prefix(prefix)
-            .and_then(|r| r.strip_suffix("']"))
-            .map(str::to_string)
-    };
-    match path {
-        "metadata.name" => m.name.clone(),
-        "metadata.namespace" => m.namespace.clone(),
-        "metadata.uid" => m.uid.clone(),
-        "spec.nodeName" => pod.spec.node_name.clone(),
-        "spec.serviceAccountName" => "default".into(),
-        "status.hostIP" | "status.hostIPs" | "status.podIP" | "status.podIPs" => {
-            pod.status.host_ip.clone()
-        }
-        p => {
-            if let Some(k) = quoted(p, "metadata.labels['") {
-                m.labels.get(&k).cloned().unwrap_or_default()
-            } else if let Some(k) = quoted(p, "metadata.annotations['") {
-                m.annotations.get(&k).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        }
-    }
-}
-
 /// The value of `key` in the ConfigMap or Secret (`kind`) `ns/name` whose
 /// data is `data` (`None`: it does not exist); `None` when it or the key is
 /// missing and that is allowed.
@@ -338,7 +329,9 @@ pub async fn resolve(
                     &crate::node::downward::Capacity::of_machine(),
                 )?)
             } else {
-                from.field_ref.as_ref().map(|f| field(pod, &f.field_path))
+                from.field_ref
+                    .as_ref()
+                    .map(|f| crate::node::downward::field_value(pod, &f.field_path))
             };
             if let Some(v) = value {
                 env.push((e.name.clone(), v));
@@ -346,31 +339,59 @@ pub async fn resolve(
         }
         out.env.insert(c.name.clone(), env);
     }
-    let mut dirs: HashMap<String, PathBuf> = HashMap::new();
+    let mut dirs: HashMap<String, (PathBuf, bool)> = HashMap::new();
     for v in &pod.spec.volumes {
         let owner = owner_of(pod, &out.security, v, roots);
         let dir = prepare(client, pod, v, roots, owner, &mut cache).await?;
         dirs.insert(v.name.clone(), dir);
     }
     for c in pod.spec.all_containers() {
-        let mounts = c
-            .volume_mounts
-            .iter()
-            .filter_map(|m| {
-                let v = pod.spec.volumes.iter().find(|v| v.name == m.name)?;
-                Some(Mount {
-                    volume: m.name.clone(),
-                    host_path: dirs.get(&m.name)?.clone(),
-                    container_path: m.mount_path.clone(),
-                    read_only: m.read_only
-                        || v.config_map.is_some()
-                        || v.secret.is_some()
-                        || v.persistent_volume_claim
-                            .as_ref()
-                            .is_some_and(|p| p.read_only),
-                })
-            })
-            .collect();
+        let env = out.env.get(&c.name);
+        let lookup = |name: &str| {
+            env.and_then(|e| e.iter().rev().find(|(k, _)| k == name))
+                .map(|(_, v)| v.clone())
+        };
+        let mut mounts = vec![];
+        for m in &c.volume_mounts {
+            let (Some(v), Some((dir, tmpfs))) = (
+                pod.spec.volumes.iter().find(|v| v.name == m.name),
+                dirs.get(&m.name),
+            ) else {
+                continue;
+            };
+            let sub = m.sub_path_with(lookup);
+            let host_path = if sub.is_empty() {
+                dir.clone()
+            } else if *tmpfs {
+                return Err(format!(
+                    "container {:?}: subPath of the Memory emptyDir {:?} needs the node daemon to run as root (it mounts the tmpfs)",
+                    c.name, m.name
+                ));
+            } else {
+                sub_path(dir, &sub).map_err(|e| {
+                    format!(
+                        "container {:?}, volumeMount {:?} at {}: {e}",
+                        c.name, m.name, m.mount_path
+                    )
+                })?
+            };
+            mounts.push(Mount {
+                volume: m.name.clone(),
+                host_path,
+                container_path: m.mount_path.clone(),
+                read_only: m.read_only
+                    || v.follows_sources()
+                    || v.persistent_volume_claim
+                        .as_ref()
+                        .is_some_and(|p| p.read_only),
+                tmpfs: *tmpfs,
+                size_limit: v
+                    .empty_dir
+                    .as_ref()
+                    .and_then(|e| e.size_limit.as_ref())
+                    .map(|q| q.value()),
+            });
+        }
         out.mounts.insert(c.name.clone(), mounts);
     }
     Ok(out)
@@ -395,9 +416,9 @@ fn has_fs_group(pod: &Pod) -> bool {
         .is_some_and(|s| s.fs_group.is_some())
 }
 
-/// Rewrites the configMap and secret volumes of a running pod whose source
-/// changed (atomically), owned as at its start (`security`); returns how
-/// many changed.
+/// Rewrites the configMap, secret, downwardAPI and projected volumes of a
+/// running pod whose sources changed (atomically), owned as at its start
+/// (`security`); returns how many changed.
 pub async fn refresh(
     client: &Client,
     pod: &Pod,
@@ -407,89 +428,157 @@ pub async fn refresh(
     let mut cache = Cache::new(roots, false);
     let mut n = 0;
     for v in &pod.spec.volumes {
-        if v.config_map.is_none() && v.secret.is_none() {
+        if !v.follows_sources() {
             continue;
         }
-        let (dir, files, mode) = match contents(client, pod, v, roots, &mut cache).await {
+        let (dir, files) = match contents(client, pod, v, roots, &mut cache).await {
             Ok(Some(x)) => x,
             // Gone meanwhile: keep what the pod has, as Kubernetes does.
             Ok(None) | Err(_) => continue,
         };
         let owner = owner_of(pod, security, v, roots);
-        if write_atomic(&dir, &files, mode, owner).map_err(|e| e.to_string())? {
+        if write_files(&dir, &files, owner).map_err(|e| e.to_string())? {
             n += 1;
         }
     }
     Ok(n)
 }
 
-/// The directory, files and mode of a configMap or secret volume; `None`
-/// when its source is optional and missing.
+/// The directory and files (with their modes) of a configMap, secret,
+/// downwardAPI or projected volume; `None` for other volumes. A missing
+/// optional source gives no files.
 async fn contents(
     client: &Client,
     pod: &Pod,
     v: &Volume,
     roots: &Roots,
     cache: &mut Cache<'_>,
-) -> Result<Option<(PathBuf, BTreeMap<String, Vec<u8>>, u32)>, String> {
+) -> Result<Option<(PathBuf, Files)>, String> {
     let ns = &pod.metadata.namespace;
     let uid = &pod.metadata.uid;
     let made = |e: std::io::Error| format!("making the directories of volume {:?}: {e}", v.name);
-    let (kind, name, items, mode, dir, opt) = if let Some(c) = &v.config_map {
-        (
-            Kind::ConfigMap,
-            &c.name,
-            &c.items,
-            c.default_mode.map_or(0o644, |m| m as u32 & 0o777),
-            traversable_dirs(&roots.pods, &[uid, "volumes"])
-                .map_err(made)?
-                .join(&v.name),
-            optional(c.optional),
-        )
-    } else if let Some(s) = &v.secret {
-        let parent = roots.secrets.parent().unwrap_or(Path::new("/"));
-        let base = traversable_dirs(parent, &[&file_name(&roots.secrets), uid]).map_err(made)?;
-        // The volumes' group may read them, as Kubernetes does with fsGroup.
-        let group_read = if has_fs_group(pod) { 0o040 } else { 0 };
-        (
-            Kind::Secret,
-            &s.secret_name,
-            &s.items,
-            s.default_mode.map_or(0o600, |m| m as u32 & 0o777) | group_read,
-            base.join(&v.name),
-            optional(s.optional),
-        )
-    } else {
+    let mode_of = |m: Option<i32>, default: u32| m.map_or(default, |m| m as u32 & 0o777);
+    // The volumes' group may read secrets, as Kubernetes does with fsGroup.
+    let group_read = if has_fs_group(pod) { 0o040 } else { 0 };
+    let dir = if !v.follows_sources() {
         return Ok(None);
+    } else if v.holds_secrets() {
+        let parent = roots.secrets.parent().unwrap_or(Path::new("/"));
+        traversable_dirs(parent, &[&file_name(&roots.secrets), uid])
+            .map_err(made)?
+            .join(&v.name)
+    } else {
+        traversable_dirs(&roots.pods, &[uid, "volumes"])
+            .map_err(made)?
+            .join(&v.name)
     };
-    let what = kind.as_str().to_lowercase();
-    let what = what.as_str();
-    let data = cache.data(client, kind, ns, name).await?.cloned();
-    let Some(data) = data else {
-        if opt {
-            return Ok(Some((dir, BTreeMap::new(), mode)));
+    let cap = Capacity::of_machine();
+    let mut files = Files::new();
+    if let Some(c) = &v.config_map {
+        let mode = mode_of(c.default_mode, 0o644);
+        let source = Source::new(Kind::ConfigMap, &c.name, &c.items, optional(c.optional));
+        source.add(client, ns, cache, mode, &mut files).await?;
+    } else if let Some(s) = &v.secret {
+        let mode = mode_of(s.default_mode, 0o600) | group_read;
+        let source = Source::new(Kind::Secret, &s.secret_name, &s.items, optional(s.optional));
+        source.add(client, ns, cache, mode, &mut files).await?;
+    } else if let Some(d) = &v.downward_api {
+        let mode = mode_of(d.default_mode, 0o644);
+        files = crate::node::downward::files(pod, &d.items, mode, &cap)?;
+    } else if let Some(p) = &v.projected {
+        let mode = mode_of(p.default_mode, 0o644);
+        for src in &p.sources {
+            if let Some(c) = &src.config_map {
+                let source = Source::new(Kind::ConfigMap, &c.name, &c.items, optional(c.optional));
+                source.add(client, ns, cache, mode, &mut files).await?;
+            } else if let Some(s) = &src.secret {
+                let source = Source::new(Kind::Secret, &s.name, &s.items, optional(s.optional));
+                source
+                    .add(client, ns, cache, mode | group_read, &mut files)
+                    .await?;
+            } else if let Some(d) = &src.downward_api {
+                files.extend(crate::node::downward::files(pod, &d.items, mode, &cap)?);
+            }
         }
-        return Err(format!("{what} {name:?} not found (volume {:?})", v.name));
-    };
-    Ok(Some((dir, files_of(&data, items, what, name)?, mode)))
+    }
+    Ok(Some((dir, files)))
 }
 
-/// Files of a volume: every key, or only `items` at their paths.
+/// A ConfigMap or Secret whose keys a volume (or a projected volume's
+/// source) holds.
+struct Source<'a> {
+    kind: Kind,
+    name: &'a str,
+    items: &'a [KeyToPath],
+    optional: bool,
+}
+
+impl<'a> Source<'a> {
+    fn new(kind: Kind, name: &'a str, items: &'a [KeyToPath], optional: bool) -> Self {
+        Source {
+            kind,
+            name,
+            items,
+            optional,
+        }
+    }
+
+    /// Adds its files to `files`, each with its item's mode or `mode`.
+    async fn add(
+        &self,
+        client: &Client,
+        ns: &str,
+        cache: &mut Cache<'_>,
+        mode: u32,
+        files: &mut Files,
+    ) -> Result<(), String> {
+        let what = self.kind.as_str().to_lowercase();
+        let name = self.name;
+        let Some(data) = cache.data(client, self.kind, ns, name).await? else {
+            if self.optional {
+                return Ok(());
+            }
+            return Err(format!("{what} {name:?} not found"));
+        };
+        files.extend(files_of(
+            data,
+            self.items,
+            mode,
+            self.optional,
+            &what,
+            name,
+        )?);
+        Ok(())
+    }
+}
+
+/// Files of a volume: every key with `mode`, or only `items` at their
+/// paths with their own modes (a missing key is an error unless the
+/// source is optional).
 fn files_of(
     data: &Data,
     items: &[KeyToPath],
+    mode: u32,
+    optional: bool,
     what: &str,
     name: &str,
-) -> Result<BTreeMap<String, Vec<u8>>, String> {
+) -> Result<Files, String> {
     if items.is_empty() {
-        return Ok(data.clone());
+        return Ok(data
+            .iter()
+            .map(|(k, v)| (k.clone(), (v.clone(), mode)))
+            .collect());
     }
-    let mut out = BTreeMap::new();
+    let mut out = Files::new();
     for it in items {
-        let v = data
-            .get(&it.key)
-            .ok_or_else(|| format!("couldn't find key {} in {what} {name:?}", it.key))?;
-        out.insert(it.path.clone(), v.clone());
+        let Some(v) = data.get(&it.key) else {
+            if optional {
+                continue;
+            }
+            return Err(format!("couldn't find key {} in {what} {name:?}", it.key));
+        };
+        let m = it.mode.map_or(mode, |m| m as u32 & 0o777);
+        out.insert(it.path.clone(), (v.clone(), m));
     }
     Ok(out)
 }
@@ -501,7 +590,9 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Makes a volume's directory on the host, its files owned by `owner`.
+/// Makes a volume's directory on the host, its files owned by `owner`;
+/// says whether the runtime is to mount a tmpfs there itself (a Memory
+/// emptyDir the daemon could not mount, not being root).
 async fn prepare(
     client: &Client,
     pod: &Pod,
@@ -509,29 +600,36 @@ async fn prepare(
     roots: &Roots,
     owner: Option<Ids>,
     cache: &mut Cache<'_>,
-) -> Result<PathBuf, String> {
+) -> Result<(PathBuf, bool), String> {
     let io = |what: &str, p: &Path, e: std::io::Error| format!("{what} {}: {e}", p.display());
-    if v.config_map.is_some() || v.secret.is_some() {
-        let (dir, files, mode) = contents(client, pod, v, roots, cache)
-            .await?
+    if v.follows_sources() {
+        let (dir, files) = contents(client, pod, v, roots, cache)
+            .await
+            .map_err(|e| format!("{e} (volume {:?})", v.name))?
             .ok_or_else(|| format!("volume {:?} has no source", v.name))?;
-        write_atomic(&dir, &files, mode, owner).map_err(|e| io("writing", &dir, e))?;
-        return Ok(dir);
+        write_files(&dir, &files, owner).map_err(|e| io("writing", &dir, e))?;
+        return Ok((dir, false));
     }
-    if v.empty_dir.is_some() {
+    if let Some(e) = &v.empty_dir {
         let base = traversable_dirs(&roots.pods, &[&pod.metadata.uid, "volumes"])
             .map_err(|e| io("creating", &roots.pods, e))?;
         let dir = base.join(&v.name);
         // Any container user may write, as in Kubernetes.
         dir_with_mode(&dir, 0o777).map_err(|e| io("creating", &dir, e))?;
+        let memory = e.medium == "Memory";
+        if memory && roots.chown {
+            files::mount_tmpfs(&dir, e.size_limit.as_ref().map(|q| q.value()))
+                .map_err(|e| format!("volume {:?}: {e}", v.name))?;
+        }
         if let Some(o) = owner {
             std::os::unix::fs::chown(&dir, Some(o.uid), Some(o.gid))
                 .map_err(|e| io("chown", &dir, e))?;
         }
-        return Ok(dir);
+        return Ok((dir, memory && !roots.chown));
     }
     if let Some(h) = &v.host_path {
         return host_path(&h.path, &h.type_, &roots.host_paths, &roots.forbidden)
+            .map(|p| (p, false))
             .map_err(|e| format!("volume {:?}: {e}", v.name));
     }
     if let Some(c) = &v.persistent_volume_claim {
@@ -568,7 +666,7 @@ async fn prepare(
             })?;
         }
         dir_with_mode(&dir, 0o777).map_err(|e| io("creating", &dir, e))?;
-        return Ok(dir);
+        return Ok((dir, false));
     }
     Err(format!("volume {:?} has no source", v.name))
 }

@@ -85,6 +85,10 @@ impl Roots {
 
     /// Removes everything of a pod but its claims.
     pub fn cleanup(&self, pod_uid: &str) {
+        // Memory emptyDirs first: their tmpfs is not the pod's directory's.
+        if self.chown {
+            unmount_below(&self.pods.join(pod_uid).join("volumes"));
+        }
         for base in [&self.pods, &self.secrets] {
             let _ = std::fs::remove_dir_all(base.join(pod_uid));
         }

@@ -213,3 +213,77 @@ fn watched_objects_follow_lists_and_events() {
         "Debug shows no values"
     );
 }
+
+#[test]
+fn each_file_gets_its_own_mode_and_a_mode_change_rewrites() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("v");
+    let mut files = Files::from([
+        ("a".to_string(), (b"1".to_vec(), 0o644)),
+        ("sub/b".to_string(), (b"2".to_vec(), 0o400)),
+    ]);
+    assert!(write_files(&dir, &files, None).unwrap());
+    let mode = |p: &str| std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode("a"), mode("sub/b")), (0o644, 0o400));
+    assert!(!write_files(&dir, &files, None).unwrap(), "unchanged");
+    files.insert("a".into(), (b"1".to_vec(), 0o600));
+    assert!(write_files(&dir, &files, None).unwrap(), "the mode changed");
+    assert_eq!(mode("a"), 0o600);
+}
+
+#[test]
+fn sub_paths_stay_inside_their_volume() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("vol");
+    let outside = d.path().join("outside");
+    std::fs::create_dir_all(root.join("in")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(root.join("in/file"), "x").unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("out")).unwrap();
+    std::os::unix::fs::symlink("../outside", root.join("up")).unwrap();
+    std::os::unix::fs::symlink("in", root.join("link-in")).unwrap();
+    let real = std::fs::canonicalize(&root).unwrap();
+
+    assert_eq!(sub_path(&root, "in/file").unwrap(), real.join("in/file"));
+    assert_eq!(
+        sub_path(&root, "link-in/file").unwrap(),
+        real.join("in/file")
+    );
+    // Missing directories are made, with the volume's mode.
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_eq!(sub_path(&root, "new/deep").unwrap(), real.join("new/deep"));
+    assert!(root.join("new/deep").is_dir());
+    assert_eq!(
+        std::fs::metadata(root.join("new"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o777
+    );
+    for (sub, needle) in [
+        ("../outside", "must not contain '..'"),
+        ("in/../../outside", "must not contain '..'"),
+        ("/etc", "relative path"),
+        ("out", "leaves its volume"),
+        ("out/x", "leaves its volume"),
+        ("up", "leaves its volume"),
+    ] {
+        let e = sub_path(&root, sub).unwrap_err();
+        assert!(e.contains(needle), "{sub}: {e}");
+    }
+    assert!(!outside.join("x").exists(), "nothing was made outside");
+}
+
+/// A ConfigMap volume's key, mounted through `subPath`, is the file of the
+/// current generation (what the kubelet mounts too).
+#[test]
+fn a_sub_path_through_the_data_link_is_inside() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("v");
+    let files = BTreeMap::from([("greeting".to_string(), b"hi".to_vec())]);
+    write_atomic(&dir, &files, 0o644, None).unwrap();
+    let p = sub_path(&dir, "greeting").unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), b"hi");
+    assert!(p.starts_with(std::fs::canonicalize(&dir).unwrap()));
+}

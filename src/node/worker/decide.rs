@@ -679,12 +679,7 @@ impl PodState {
     /// if it changed, else wait.
     fn settle(&mut self, now: Now, out: &mut Vec<Action>) {
         self.stop_sidecars(out);
-        let has_config_volumes = self
-            .pod
-            .spec
-            .volumes
-            .iter()
-            .any(|v| v.config_map.is_some() || v.secret.is_some());
+        let has_config_volumes = self.pod.spec.volumes.iter().any(|v| v.follows_sources());
         if !has_config_volumes || !self.config_resolved {
             self.refresh_at = None;
         } else if self.refresh_at.is_none_or(|t| t <= now.at) {
@@ -749,6 +744,12 @@ pub fn decide(st: &mut PodState, obs: Observation, now: Now) -> Vec<Action> {
             if p.metadata.uid == st.pod.metadata.uid
                 && p.metadata.revision() >= st.pod.metadata.revision()
             {
+                // The downward API's files follow the pod's metadata at once.
+                let relabelled = p.metadata.labels != st.pod.metadata.labels
+                    || p.metadata.annotations != st.pod.metadata.annotations;
+                if relabelled && p.spec.volumes.iter().any(|v| v.follows_pod()) {
+                    st.refresh_at = Some(now.at);
+                }
                 st.pod = p;
             }
             st.turn(now, &mut out);

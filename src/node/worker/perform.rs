@@ -163,6 +163,18 @@ pub fn container_spec(
 }
 
 impl Worker {
+    /// The pod with its node's address in its status, as the downward API
+    /// gives it (a pod starting has not reported a status yet).
+    fn with_host_ip(&self) -> std::sync::Arc<Pod> {
+        let pod = self.state.pod();
+        if !pod.status.host_ip.is_empty() {
+            return pod.clone();
+        }
+        let mut p = (**pod).clone();
+        p.status.host_ip = self.shared.host_ip.clone();
+        std::sync::Arc::new(p)
+    }
+
     /// Has the node's proxy serve cluster IPs inside the pod's own network
     /// namespace (runtimes that give pods one); says why in an event when
     /// it cannot, as the pod then reaches services the older way.
@@ -230,7 +242,7 @@ impl Worker {
                     Ok(security) => {
                         crate::node::volumes::resolve(
                             &self.shared.client,
-                            self.state.pod(),
+                            &self.with_host_ip(),
                             &self.shared.volumes,
                             security,
                         )
@@ -425,7 +437,7 @@ impl Worker {
                 };
                 match crate::node::volumes::refresh(
                     &self.shared.client,
-                    self.state.pod(),
+                    &self.with_host_ip(),
                     &self.shared.volumes,
                     &resolved.security,
                 )
@@ -574,6 +586,7 @@ impl Worker {
                     c.termination_message_path.clone()
                 },
                 read_only: false,
+                ..Default::default()
             }),
             "process" => spec.env.push((
                 "ORK_TERMINATION_MESSAGE_PATH".into(),

@@ -565,12 +565,27 @@ impl Runtime for DockerRuntime {
                 },
                 network_mode: Some(format!("container:{sandbox}")),
                 ipc_mode: Some(format!("container:{sandbox}")),
-                binds: (!spec.mounts.is_empty()).then(|| {
+                binds: spec.mounts.iter().any(|m| !m.tmpfs).then(|| {
                     spec.mounts
                         .iter()
+                        .filter(|m| !m.tmpfs)
                         .map(|m| {
                             let ro = if m.read_only { ":ro" } else { "" };
                             format!("{}:{}{ro}", m.host_path.display(), m.container_path)
+                        })
+                        .collect()
+                }),
+                // Memory emptyDirs the node could not mount itself (not root).
+                tmpfs: spec.mounts.iter().any(|m| m.tmpfs).then(|| {
+                    spec.mounts
+                        .iter()
+                        .filter(|m| m.tmpfs)
+                        .map(|m| {
+                            let size = m.size_limit.map(|s| format!(",size={s}"));
+                            (
+                                m.container_path.clone(),
+                                format!("mode=1777{}", size.unwrap_or_default()),
+                            )
                         })
                         .collect()
                 }),

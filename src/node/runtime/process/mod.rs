@@ -472,6 +472,12 @@ impl Runtime for ProcessRuntime {
                 spec.container_name, spec.image
             )));
         }
+        if let Some(m) = spec.mounts.iter().find(|m| m.tmpfs) {
+            return Err(RuntimeError::Config(format!(
+                "volume {:?} (emptyDir, medium: Memory) needs a tmpfs, which only a node daemon running as root mounts; run the node as root, drop medium: Memory, or use the Docker runtime",
+                m.volume
+            )));
+        }
         let argv: Vec<String> = spec.command.iter().chain(&spec.args).cloned().collect();
         let dir = self.instance_dir(&id)?;
         if dir.exists() {
