@@ -221,8 +221,10 @@ spec:
     // A link that stays inside is followed; the file is the one mounted.
     c.apply(&pod("inside", "fine/file"));
     let logs = wait_for("the file's content", Duration::from_secs(20), || {
-        let l = c.ok(&["logs", "inside"]);
-        l.contains("in-the-volume").then_some(l)
+        // Not started yet is an error of `logs`: try again.
+        let out = c.ork(&["logs", "inside"]);
+        let l = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.success() && l.contains("in-the-volume")).then_some(l)
     });
     assert_eq!(logs.trim(), "in-the-volume");
 
