@@ -35,6 +35,7 @@ pub mod pod_update;
 pub mod protobuf;
 pub mod quantity;
 pub mod quota_types;
+pub mod rbac;
 pub mod remotecommand;
 pub mod security;
 pub mod selector;
