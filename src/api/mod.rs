@@ -9,6 +9,7 @@ pub mod apps;
 pub mod autoscaling;
 pub mod autoscaling_v1;
 pub mod batch;
+pub mod bound_token;
 pub mod columns;
 pub mod config;
 pub mod core;
