@@ -141,7 +141,7 @@ pub fn service_account_user(namespace: &str, name: &str) -> String {
 pub fn subject_matches(subject: &Subject, binding_ns: &str, user: &str, groups: &[String]) -> bool {
     match subject.kind.as_str() {
         "User" => subject.name == user,
-        "Group" => groups.iter().any(|g| *g == subject.name),
+        "Group" => groups.contains(&subject.name),
         "ServiceAccount" => {
             let ns = if subject.namespace.is_empty() {
                 binding_ns
