@@ -528,6 +528,15 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
             ),
             AGE,
         ],
+        Kind::Role | Kind::ClusterRole => vec![NAME, col("Created At", "date", AGE_DOC)],
+        Kind::RoleBinding | Kind::ClusterRoleBinding => vec![
+            NAME,
+            col("Role", "string", "RoleRef is the reference to the role."),
+            AGE,
+            wide("Users", "Users in the binding."),
+            wide("Groups", "Groups in the binding."),
+            wide("ServiceAccounts", "ServiceAccounts in the binding."),
+        ],
     }
 }
 
@@ -887,7 +896,48 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 created(),
             ]
         }
+        AnyObject::Role(_) | AnyObject::ClusterRole(_) => {
+            let at = m
+                .creation_timestamp
+                .map(|t| t.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default();
+            vec![name(), at.into()]
+        }
+        AnyObject::RoleBinding(b) => {
+            let mut row = vec![name(), b.role_ref.shown().into(), created()];
+            row.extend(binding_subjects(&b.subjects));
+            row
+        }
+        AnyObject::ClusterRoleBinding(b) => {
+            let mut row = vec![name(), b.role_ref.shown().into(), created()];
+            row.extend(binding_subjects(&b.subjects));
+            row
+        }
     }
+}
+
+/// A binding's USERS, GROUPS and SERVICEACCOUNTS cells, as kubectl shows
+/// them (`namespace:name` for service accounts).
+fn binding_subjects(subjects: &[super::rbac::Subject]) -> [Cell; 3] {
+    let of = |kind: &str| {
+        subjects
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| {
+                if kind == "ServiceAccount" {
+                    format!("{}/{}", s.namespace, s.name)
+                } else {
+                    s.name.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    [
+        of("User").into(),
+        of("Group").into(),
+        of("ServiceAccount").into(),
+    ]
 }
 
 /// A Job's STATUS as kubectl 1.32 prints it.

@@ -14,6 +14,7 @@ use super::meta::ObjectMeta;
 use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
 use super::quota_types::{LimitRange, ResourceQuota};
+use super::rbac::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use super::service::{Endpoints, Service};
 use super::serviceaccount::ServiceAccount;
 use super::statefulset::StatefulSet;
@@ -91,6 +92,10 @@ pub enum Kind {
     IngressClass,
     CronJob,
     PodDisruptionBudget,
+    Role,
+    ClusterRole,
+    RoleBinding,
+    ClusterRoleBinding,
 }
 
 /// Static facts about a kind.
@@ -108,7 +113,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 23] = [
+const INFOS: [KindInfo; 27] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -339,10 +344,50 @@ const INFOS: [KindInfo; 23] = [
         short_names: &["pdb"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "Role",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "roles",
+        singular: "role",
+        short_names: &[],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "ClusterRole",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "clusterroles",
+        singular: "clusterrole",
+        short_names: &[],
+        namespaced: false,
+    },
+    KindInfo {
+        kind: "RoleBinding",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "rolebindings",
+        singular: "rolebinding",
+        short_names: &[],
+        namespaced: true,
+    },
+    KindInfo {
+        kind: "ClusterRoleBinding",
+        group: "rbac.authorization.k8s.io",
+        version: "v1",
+        api_version: "rbac.authorization.k8s.io/v1",
+        plural: "clusterrolebindings",
+        singular: "clusterrolebinding",
+        short_names: &[],
+        namespaced: false,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 27] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -366,6 +411,10 @@ impl Kind {
         Kind::IngressClass,
         Kind::CronJob,
         Kind::PodDisruptionBudget,
+        Kind::Role,
+        Kind::ClusterRole,
+        Kind::RoleBinding,
+        Kind::ClusterRoleBinding,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -482,6 +531,10 @@ pub enum AnyObject {
     IngressClass(Arc<IngressClass>),
     CronJob(Arc<CronJob>),
     PodDisruptionBudget(Arc<PodDisruptionBudget>),
+    Role(Arc<Role>),
+    ClusterRole(Arc<ClusterRole>),
+    RoleBinding(Arc<RoleBinding>),
+    ClusterRoleBinding(Arc<ClusterRoleBinding>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -512,6 +565,10 @@ macro_rules! dispatch {
             $crate::api::AnyObject::IngressClass($o) => $body,
             $crate::api::AnyObject::CronJob($o) => $body,
             $crate::api::AnyObject::PodDisruptionBudget($o) => $body,
+            $crate::api::AnyObject::Role($o) => $body,
+            $crate::api::AnyObject::ClusterRole($o) => $body,
+            $crate::api::AnyObject::RoleBinding($o) => $body,
+            $crate::api::AnyObject::ClusterRoleBinding($o) => $body,
         }
     };
 }
@@ -613,6 +670,22 @@ macro_rules! with_kind {
                 type $t = $crate::api::pdb::PodDisruptionBudget;
                 $body
             }
+            $crate::api::Kind::Role => {
+                type $t = $crate::api::rbac::Role;
+                $body
+            }
+            $crate::api::Kind::ClusterRole => {
+                type $t = $crate::api::rbac::ClusterRole;
+                $body
+            }
+            $crate::api::Kind::RoleBinding => {
+                type $t = $crate::api::rbac::RoleBinding;
+                $body
+            }
+            $crate::api::Kind::ClusterRoleBinding => {
+                type $t = $crate::api::rbac::ClusterRoleBinding;
+                $body
+            }
         }
     };
 }
@@ -643,6 +716,10 @@ impl AnyObject {
             AnyObject::IngressClass(_) => Kind::IngressClass,
             AnyObject::CronJob(_) => Kind::CronJob,
             AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            AnyObject::Role(_) => Kind::Role,
+            AnyObject::ClusterRole(_) => Kind::ClusterRole,
+            AnyObject::RoleBinding(_) => Kind::RoleBinding,
+            AnyObject::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
         }
     }
 
@@ -815,6 +892,60 @@ impl Object for PodDisruptionBudget {
     }
     fn validate(&self) -> Vec<FieldError> {
         validation::validate_pdb(self)
+    }
+}
+
+impl Object for Role {
+    object_common!(Role);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.rules != old.rules
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_role(self)
+    }
+}
+
+impl Object for ClusterRole {
+    object_common!(ClusterRole);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.rules != old.rules || self.aggregation_rule != old.aggregation_rule
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_cluster_role(self)
+    }
+}
+
+impl Object for RoleBinding {
+    object_common!(RoleBinding);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.subjects != old.subjects || self.role_ref != old.role_ref
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_role_binding(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        validation::validate_role_ref_update(&self.role_ref, &old.role_ref)
+    }
+}
+
+impl Object for ClusterRoleBinding {
+    object_common!(ClusterRoleBinding);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.subjects != old.subjects || self.role_ref != old.role_ref
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_cluster_role_binding(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        validation::validate_role_ref_update(&self.role_ref, &old.role_ref)
     }
 }
 

@@ -1,8 +1,10 @@
 //! `v1` ServiceAccount: the identity a pod runs as, named by a pod's
 //! `spec.serviceAccountName`. Every namespace has one called `default`.
-//! ork stores the kind and checks that pods name one that exists; it does
-//! not mount service-account tokens yet, so `automountServiceAccountToken`
-//! may only be `false` (or unset, which means no token here).
+//! ork stores the kind and checks that pods name one that exists; the node
+//! mounts a bound token of the account into each pod
+//! ([`crate::api::bound_token`]) unless `automountServiceAccountToken` is
+//! `false` on the pod, or unset on the pod and `false` on the account
+//! ([`automount`]).
 //!
 //! Imports only the rest of `api`.
 
@@ -13,10 +15,6 @@ use serde::{Deserialize, Serialize};
 
 /// The ServiceAccount every namespace has and pods run as by default.
 pub const DEFAULT: &str = "default";
-
-/// What `automountServiceAccountToken: true` is refused with.
-pub const AUTOMOUNT_UNSUPPORTED: &str =
-    "not supported by ork yet: ork does not mount service-account tokens; set it to false";
 
 /// An identity for the processes of pods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -31,7 +29,7 @@ pub struct ServiceAccount {
     /// Registry credentials for pulling images (kept as written).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub image_pull_secrets: Vec<LocalObjectReference>,
-    /// Whether pods of this account get a token mounted: only `false` is supported.
+    /// Whether pods of this account get a token mounted (default true).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
 }
@@ -83,4 +81,10 @@ pub fn missing_account_reason(namespace: &str, name: &str) -> String {
     format!(
         "error looking up service account {namespace}/{name}: serviceaccount \"{name}\" not found"
     )
+}
+
+/// Whether a pod gets its account's token mounted: the pod's
+/// `automountServiceAccountToken`, else the account's, else true.
+pub fn automount(pod: Option<bool>, account: Option<bool>) -> bool {
+    pod.or(account).unwrap_or(true)
 }

@@ -76,6 +76,17 @@ pub fn admin_token(data_dir: &Path) -> Result<String, AuthError> {
     load_or_create_token(&data_dir.join("admin.token"))
 }
 
+/// The key bound service-account tokens are signed with, derived from the
+/// CA key (`ca.key`, 0600), so it is never written anywhere else and every
+/// control daemon sharing the CA accepts the same tokens.
+pub fn service_account_key(data_dir: &Path) -> Result<Vec<u8>, AuthError> {
+    let path = data_dir.join("ca.key");
+    match read_private(&path)? {
+        Some(k) if !k.trim().is_empty() => Ok(crate::api::bound_token::derive_key(k.as_bytes())),
+        _ => Err(AuthError::Empty(path)),
+    }
+}
+
 /// The join token of `node.token`: kept while it names this CA and the
 /// store still holds it unexpired; otherwise a new one, recorded in the
 /// store and written to the file.

@@ -9,17 +9,24 @@
 //! - A bearer token is the admin token (`admin.token`), or a token made by
 //!   `ork token create` (a Secret in `kube-system`, see
 //!   [`crate::api::token`]): a `node` token is a join token, others
-//!   are users named `token:<id>`.
+//!   are users named `token:<id>`; a JWT is a bound service-account token
+//!   ([`crate::api::bound_token`]), accepted while it is unexpired, its
+//!   ServiceAccount exists with the uid it names and so does the pod it is
+//!   bound to: it authenticates as that ServiceAccount.
 //!
 //! It reads the store's cache; it never writes.
 
+use crate::api::bound_token::{self, Claims};
+use crate::api::rbac::{self, ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
+use crate::api::serviceaccount::ServiceAccount;
 use crate::api::token::{self as tokens, Refused, Token, TokenRole};
 use crate::api::volume::claims_of;
 use crate::api::{Event, Pod, Secret, Time};
-use crate::control::authz::{Facts, Identity, Role};
+use crate::control::authz::{self, Facts, Identity};
 use crate::control::pki::{CONTROL_IDENTITY, NODE_PREFIX, NODES_GROUP};
 use crate::control::store::Store;
 use rustls::pki_types::CertificateDer;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// The annotation that binds a claim to a node.
@@ -30,6 +37,8 @@ const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 pub struct Authenticator {
     admin_token: String,
     store: Store,
+    /// Signs and checks bound service-account tokens.
+    sa_key: Arc<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -39,8 +48,60 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
+    /// An authenticator whose service-account tokens are signed under a
+    /// key of its own, good until it stops (see
+    /// [`Authenticator::with_service_account_key`]).
     pub fn new(admin_token: String, store: Store) -> Self {
-        Authenticator { admin_token, store }
+        Authenticator {
+            admin_token,
+            store,
+            sa_key: Arc::new(bound_token::derive_key(uuid::Uuid::new_v4().as_bytes())),
+        }
+    }
+
+    /// Signs service-account tokens under `key` (derived from the CA key,
+    /// so they outlive restarts).
+    pub fn with_service_account_key(mut self, key: Vec<u8>) -> Self {
+        self.sa_key = Arc::new(key);
+        self
+    }
+
+    /// A signed token with these claims.
+    pub fn sign(&self, claims: &Claims) -> String {
+        bound_token::sign(&self.sa_key, claims)
+    }
+
+    /// The ServiceAccount a bound token names, if the token verifies at
+    /// `now` and its account and pod are still there.
+    pub fn service_account(&self, token: &str, now: i64) -> Result<Identity, String> {
+        let c = bound_token::verify(&self.sa_key, token, now).map_err(|e| e.to_string())?;
+        let k = &c.kubernetes;
+        let sa = self
+            .store
+            .get::<ServiceAccount>(&k.namespace, &k.serviceaccount.name)
+            .filter(|sa| sa.metadata.uid == k.serviceaccount.uid);
+        if sa.is_none() {
+            return Err(format!(
+                "invalid bearer token: service account {}/{} (uid {}) no longer exists",
+                k.namespace, k.serviceaccount.name, k.serviceaccount.uid
+            ));
+        }
+        if let Some(p) = &k.pod {
+            let live = self
+                .store
+                .get::<Pod>(&k.namespace, &p.name)
+                .is_some_and(|pod| pod.metadata.uid == p.uid);
+            if !live {
+                return Err(format!(
+                    "invalid bearer token: the token is bound to pod {}/{} (uid {}), which no longer exists",
+                    k.namespace, p.name, p.uid
+                ));
+            }
+        }
+        Ok(Identity::ServiceAccount {
+            namespace: k.namespace.clone(),
+            name: k.serviceaccount.name.clone(),
+        })
     }
 
     /// The identity of a request, or why it has none (a 401).
@@ -58,8 +119,11 @@ impl Authenticator {
         if bool::from(t.as_bytes().ct_eq(self.admin_token.as_bytes())) {
             return Ok(Identity::User {
                 name: "admin".into(),
-                role: Role::Admin,
+                role: authz::Role::Admin,
             });
+        }
+        if bound_token::is_jwt(t) {
+            return self.service_account(t, chrono::Utc::now().timestamp());
         }
         let refused =
             || "invalid bearer token: pass --token, or use a kubeconfig that ork wrote".to_string();
@@ -90,7 +154,10 @@ pub fn identity_of_cert(c: &CertificateDer<'_>) -> Result<Identity, String> {
             return Ok(Identity::Node(node.to_string()));
         }
     } else if s.common_name != CONTROL_IDENTITY
-        && let Some(role) = s.organizations.iter().find_map(|o| Role::from_group(o))
+        && let Some(role) = s
+            .organizations
+            .iter()
+            .find_map(|o| authz::Role::from_group(o))
     {
         return Ok(Identity::User {
             name: s.common_name,
@@ -122,6 +189,7 @@ pub fn pod_uses(p: &Pod) -> Vec<(&'static str, &str)> {
             }
         }
     }
+    out.push(("serviceaccounts", p.service_account()));
     for c in claims_of(&p.spec) {
         out.push(("persistentvolumeclaims", c));
     }
@@ -205,6 +273,52 @@ impl Facts for StoreFacts<'_> {
             (o.kind.clone(), o.namespace.clone(), o.name.clone())
         })
     }
+
+    fn rbac_rules(&self, user: &str, groups: &[String], namespace: &str) -> Vec<PolicyRule> {
+        let cluster_rules = |name: &str| {
+            self.0
+                .get::<ClusterRole>("", name)
+                .map(|r| r.rules.clone())
+                .unwrap_or_default()
+        };
+        let mut out = vec![];
+        for b in self.0.list::<ClusterRoleBinding>(None) {
+            if b.subjects
+                .iter()
+                .any(|s| rbac::subject_matches(s, "", user, groups))
+            {
+                out.extend(cluster_rules(&b.role_ref.name));
+            }
+        }
+        if namespace.is_empty() {
+            return out;
+        }
+        for b in self.0.list::<RoleBinding>(Some(namespace)) {
+            if !b
+                .subjects
+                .iter()
+                .any(|s| rbac::subject_matches(s, namespace, user, groups))
+            {
+                continue;
+            }
+            match b.role_ref.kind.as_str() {
+                "Role" => out.extend(
+                    self.0
+                        .get::<Role>(namespace, &b.role_ref.name)
+                        .map(|r| r.rules.clone())
+                        .unwrap_or_default(),
+                ),
+                // A ClusterRole bound in a namespace grants its resource
+                // rules there only.
+                _ => out.extend(
+                    cluster_rules(&b.role_ref.name)
+                        .into_iter()
+                        .filter(|r| r.non_resource_urls.is_empty()),
+                ),
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -230,7 +344,7 @@ mod tests {
             identity_of_cert(&leaf(&Profile::user("alice", "ork:edit"))),
             Ok(Identity::User {
                 name: "alice".into(),
-                role: Role::Edit
+                role: authz::Role::Edit
             })
         );
         assert!(identity_of_cert(&leaf(&Profile::user("x", "devs"))).is_err());

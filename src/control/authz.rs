@@ -14,6 +14,8 @@
 //!   `/metrics`.
 //! - **view**: reads (get, list, watch) of everything but Secrets, and logs;
 //!   no exec.
+//! - RBAC objects (Roles, bindings) grant access, so neither edit nor view
+//!   reaches them (as in Kubernetes): admins only.
 //! - **node** `system:node:<name>` (Kubernetes' Node authorizer): its own
 //!   Node (create, read, update, status, heartbeat, usage, certificate; never
 //!   delete), the list of Nodes (its peers, for fencing); pods bound to it (read, status, delete; lists only with
@@ -21,6 +23,16 @@
 //!   its pods use (lists and watches are filtered to those); Services and
 //!   Endpoints (its service proxy); Events about its objects (their content is
 //!   checked on write). Everything else is denied.
+//!   A node also reads the ServiceAccounts its pods run as and asks for
+//!   their tokens (`create serviceaccounts/token`; the TokenRequest handler
+//!   checks the token is bound to a pod of that node).
+//! - **service account** `system:serviceaccount:<ns>:<name>` (a bound
+//!   token, [`crate::api::bound_token`]): what the RBAC Roles and
+//!   ClusterRoles bound to it, its groups (`system:serviceaccounts`,
+//!   `system:serviceaccounts:<ns>`, `system:authenticated`) allow
+//!   ([`crate::api::rbac`]), nothing else.
+//! - **users** (edit, view): what their role does not allow, RoleBindings
+//!   and ClusterRoleBindings naming the user (or its groups) may still allow.
 //! - **join token**: only `POST /apis/ork.dev/v1/join`.
 //! - Every other caller may read discovery (`/api`, `/apis`, `/api/v1`,
 //!   `/apis/{group}[/{version}]`), `/openapi/...` and `/version`, and ask
@@ -28,6 +40,7 @@
 //!
 //! It imports `api` only.
 
+use crate::api::rbac::{self, PolicyRule};
 pub use crate::api::token::Role;
 use std::fmt;
 
@@ -40,6 +53,8 @@ pub enum Identity {
     Node(String),
     /// A join token (`<id>`): it may only join.
     Bootstrap(String),
+    /// A pod's service account, by a bound token.
+    ServiceAccount { namespace: String, name: String },
 }
 
 impl Identity {
@@ -49,6 +64,9 @@ impl Identity {
             Identity::User { name, .. } => name.clone(),
             Identity::Node(n) => format!("system:node:{n}"),
             Identity::Bootstrap(id) => format!("system:bootstrap:{id}"),
+            Identity::ServiceAccount { namespace, name } => {
+                rbac::service_account_user(namespace, name)
+            }
         }
     }
 
@@ -58,6 +76,10 @@ impl Identity {
             Identity::User { role, .. } => vec![role.group()],
             Identity::Node(_) => vec!["system:nodes".to_string()],
             Identity::Bootstrap(_) => vec!["system:bootstrappers".to_string()],
+            Identity::ServiceAccount { namespace, .. } => vec![
+                "system:serviceaccounts".to_string(),
+                format!("system:serviceaccounts:{namespace}"),
+            ],
         };
         g.push("system:authenticated".into());
         g
@@ -231,6 +253,12 @@ pub trait Facts {
     fn node_uses(&self, node: &str, resource: &str, namespace: &str, name: &str) -> bool;
     /// The object an Event is about: `(kind, namespace, name)`.
     fn event_about(&self, namespace: &str, name: &str) -> Option<(String, String, String)>;
+    /// The RBAC rules granted to `user` with `groups` in `namespace`
+    /// (RoleBindings there and every ClusterRoleBinding; only the latter
+    /// when `namespace` is empty).
+    fn rbac_rules(&self, _user: &str, _groups: &[String], _namespace: &str) -> Vec<PolicyRule> {
+        vec![]
+    }
 }
 
 /// The answer.
@@ -302,10 +330,44 @@ pub fn authorize(id: &Identity, a: &Attributes, facts: &dyn Facts) -> Decision {
         return Decision::Allow;
     }
     match id {
-        Identity::User { role, .. } => user(id, *role, a),
+        Identity::User { role, .. } => match user(id, *role, a) {
+            Decision::Deny(_) if rbac_allows(id, a, facts) => Decision::Allow,
+            d => d,
+        },
         Identity::Node(n) => node(id, n, a, facts),
         Identity::Bootstrap(_) => deny(id, a, "a join token may only join"),
+        Identity::ServiceAccount { .. } => {
+            if rbac_allows(id, a, facts) {
+                Decision::Allow
+            } else {
+                deny(id, a, "no RBAC Role or ClusterRole bound to it allows this")
+            }
+        }
     }
+}
+
+/// Whether the RBAC rules bound to the caller allow the request.
+fn rbac_allows(id: &Identity, a: &Attributes, facts: &dyn Facts) -> bool {
+    // Rules of a namespace cover its objects; a Namespace object itself is
+    // cluster-scoped.
+    let ns = if a.resource == "namespaces" && a.subresource.is_empty() {
+        ""
+    } else {
+        a.namespace.as_str()
+    };
+    let rules = facts.rbac_rules(&id.username(), &id.groups(), ns);
+    rbac::allows(
+        &rules,
+        &rbac::Request {
+            verb: &a.verb,
+            resource_request: a.resource_request,
+            group: &a.group,
+            resource: &a.resource,
+            subresource: &a.subresource,
+            name: &a.name,
+            path: &a.path,
+        },
+    )
 }
 
 /// A read of a path every authenticated caller may read: `/api`, `/apis`
@@ -406,6 +468,15 @@ fn node(id: &Identity, me: &str, a: &Attributes, facts: &dyn Facts) -> Decision 
                 _ => own("read and report the pods bound to it"),
             }
         }
+        // The tokens of its pods' accounts: the TokenRequest handler checks
+        // that each is bound to a pod of this node.
+        ("", "serviceaccounts") => match (a.verb.as_str(), a.subresource.as_str()) {
+            ("create", "token") => Decision::Allow,
+            ("get", "") if facts.node_uses(me, "serviceaccounts", &a.namespace, &a.name) => {
+                Decision::Allow
+            }
+            _ => own("read the service accounts of its pods and ask for their tokens"),
+        },
         // Beyond nodes and pods, a node reaches no subresource.
         _ if !a.subresource.is_empty() => own("reach the subresources of its Node and pods"),
         ("", "configmaps" | "secrets" | "persistentvolumeclaims") => match a.verb.as_str() {
@@ -639,6 +710,100 @@ mod tests {
             why.starts_with("system:node:a may not delete nodes"),
             "{why}"
         );
+    }
+
+    /// RBAC facts: `reader` in `team` may list pods there (a Role), and
+    /// every service account may read `/healthz` (a ClusterRole).
+    struct Bound;
+
+    impl Facts for Bound {
+        fn pod_node(&self, _ns: &str, _name: &str) -> Option<String> {
+            None
+        }
+        fn node_uses(&self, _node: &str, _resource: &str, _ns: &str, _name: &str) -> bool {
+            false
+        }
+        fn event_about(&self, _ns: &str, _name: &str) -> Option<(String, String, String)> {
+            None
+        }
+        fn rbac_rules(&self, user: &str, groups: &[String], ns: &str) -> Vec<PolicyRule> {
+            let mut out = vec![PolicyRule {
+                verbs: vec!["get".into()],
+                non_resource_urls: vec!["/healthz".into()],
+                ..Default::default()
+            }];
+            if ns == "team"
+                && (user == "system:serviceaccount:team:reader" || user == "jane")
+                && groups.iter().any(|g| g == "system:authenticated")
+            {
+                out.push(PolicyRule {
+                    verbs: vec!["list".into(), "get".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["pods".into(), "pods/log".into()],
+                    ..Default::default()
+                });
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn a_service_account_may_do_only_what_its_bindings_allow() {
+        let sa = Identity::ServiceAccount {
+            namespace: "team".into(),
+            name: "reader".into(),
+        };
+        assert_eq!(sa.username(), "system:serviceaccount:team:reader");
+        assert!(
+            sa.groups()
+                .contains(&"system:serviceaccounts:team".to_string())
+        );
+        let ok = |id: &Identity, m: &str, p: &str| {
+            authorize(id, &Attributes::from_request(m, p, ""), &Bound).allowed()
+        };
+        assert!(ok(&sa, "GET", "/api/v1/namespaces/team/pods"));
+        assert!(ok(&sa, "GET", "/api/v1/namespaces/team/pods/web/log"));
+        assert!(!ok(&sa, "GET", "/api/v1/namespaces/team/secrets"));
+        assert!(!ok(&sa, "DELETE", "/api/v1/namespaces/team/pods/web"));
+        assert!(!ok(&sa, "GET", "/api/v1/namespaces/other/pods"));
+        assert!(
+            !ok(&sa, "GET", "/api/v1/pods"),
+            "a Role grants one namespace"
+        );
+        assert!(ok(&sa, "GET", "/healthz"));
+        assert!(!ok(&sa, "GET", "/metrics"));
+        assert!(ok(&sa, "GET", "/api/v1"), "discovery");
+        let Decision::Deny(why) = authorize(
+            &sa,
+            &Attributes::from_request("GET", "/api/v1/namespaces/team/secrets", ""),
+            &Bound,
+        ) else {
+            panic!()
+        };
+        assert!(
+            why.starts_with(
+                "system:serviceaccount:team:reader may not list secrets in namespace \"team\""
+            ),
+            "{why}"
+        );
+        // A user's role still decides first; bindings only add.
+        let jane = Identity::User {
+            name: "jane".into(),
+            role: Role::View,
+        };
+        assert!(ok(&jane, "GET", "/api/v1/namespaces/x/pods"));
+        assert!(!ok(&jane, "DELETE", "/api/v1/namespaces/x/pods/p"));
+        let node = Identity::Node("a".into());
+        assert!(ok(
+            &node,
+            "POST",
+            "/api/v1/namespaces/team/serviceaccounts/reader/token"
+        ));
+        assert!(!ok(
+            &node,
+            "GET",
+            "/api/v1/namespaces/team/serviceaccounts/reader"
+        ));
     }
 
     #[test]

@@ -411,7 +411,8 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
     let (shutdown, rx) = watch::channel(false);
     let app = Arc::new(App {
         store: store.clone(),
-        authn: Authenticator::new(tokens.admin.clone(), store.clone()),
+        authn: Authenticator::new(tokens.admin.clone(), store.clone())
+            .with_service_account_key(crate::control::auth::service_account_key(&cfg.data_dir)?),
         ca: ca.clone(),
         leases: leases.clone(),
         nodes: NodeClients::new(ca_roots, client_cert.clone()),

@@ -393,6 +393,7 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         volumes: volume_roots.clone(),
         users,
         config_changes,
+        cluster_ca: identity.credentials.ca_pem.clone().unwrap_or_default(),
     });
     // Cluster ports are served on loopback and wherever the runtimes' pods
     // reach this machine (the Docker gateway). Hollow nodes run no proxy.

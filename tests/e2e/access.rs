@@ -206,6 +206,9 @@ fn node_a_may(m: &str, p: &str) -> bool {
         _ if p == format!("{ns}/events") => m == "POST",
         _ if p == format!("{ns}/events/ea") => matches!(m, "GET" | "PUT" | "PATCH"),
         _ if p == format!("{ns}/events/eb") => matches!(m, "PUT" | "PATCH"),
+        // Tokens of its pods' accounts: the TokenRequest handler refuses a
+        // token bound to anything but a pod of this node.
+        _ if p == format!("{ns}/serviceaccounts/web/token") => m == "POST",
         _ => false,
     }
 }
@@ -220,10 +223,20 @@ fn is_discovery(p: &str) -> bool {
     )
 }
 
-/// What the view role may do: read everything but Secrets and /metrics.
+/// RBAC objects grant access: only admins reach them (as Kubernetes' edit
+/// and view roles do not).
+fn is_rbac(p: &str) -> bool {
+    p.strip_prefix("/apis/rbac.authorization.k8s.io/v1/")
+        .is_some_and(|rest| !rest.is_empty())
+}
+
+/// What the view role may do: read everything but Secrets, RBAC objects and /metrics.
 fn view_may(m: &str, p: &str) -> bool {
     if p.contains("selfsubject") {
         return m == "POST";
+    }
+    if is_rbac(p) {
+        return false;
     }
     // Streams opened with GET (WebSocket) are `create pods/exec|attach|portforward`.
     let stream = ["/exec", "/attach", "/portforward"]
@@ -242,6 +255,9 @@ fn view_may(m: &str, p: &str) -> bool {
 fn edit_may(m: &str, p: &str) -> bool {
     if p.contains("selfsubject") || p == "/apis/ork.dev/v1/apply" {
         return m == "POST";
+    }
+    if is_rbac(p) {
+        return false;
     }
     if p.contains("/secrets") && !p.starts_with("/apis/ork.dev") {
         return m != "GET";

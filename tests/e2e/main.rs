@@ -42,6 +42,7 @@ mod pod_updates;
 mod pod_user;
 mod probes;
 mod quotas;
+mod rbac;
 mod restarts;
 mod rollouts;
 mod runtime;

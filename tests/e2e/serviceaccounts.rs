@@ -2,7 +2,7 @@
 //! account (made again when deleted), pods default to it, a pod naming a
 //! missing account is refused with Kubernetes' words (and a controller's
 //! pod with a FailedCreate event), `automountServiceAccountToken: true` is
-//! refused by name, and `ork get sa` shows kubectl's columns.
+//! accepted, and `ork get sa` shows kubectl's columns.
 
 use crate::harness::{Cluster, marker, wait_for};
 use std::time::Duration;
@@ -62,15 +62,13 @@ fn namespaces_get_a_default_account_and_pods_must_name_one_that_exists() {
     );
     assert!(c.json(&["get", "pod", "lost"]).is_none());
 
-    // Asking for a token is refused by name: ork mounts none yet.
+    // Asking for a token is accepted (tests/e2e/rbac.rs follows it into the pod).
     std::fs::write(&f, pod("tokened", "automountServiceAccountToken: true", m)).unwrap();
-    let out = c.ork(&["apply", "-f", f.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let out = c.ork(&["apply", "-f", f.to_str().unwrap(), "--dry-run=server"]);
     assert!(
-        err.contains("spec.automountServiceAccountToken")
-            && err.contains("not supported by ork yet"),
-        "{err}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 
     // An existing account: the pod runs as it; a pod naming none runs as default.
@@ -95,6 +93,11 @@ fn namespaces_get_a_default_account_and_pods_must_name_one_that_exists() {
             .any(|l| l.split_whitespace().eq(["Service", "Account:", "builder"])),
         "{described}"
     );
+    assert!(
+        described.contains("unless its ServiceAccount sets automountServiceAccountToken: false"),
+        "{described}"
+    );
+    let described = c.ok(&["describe", "pod", "plain"]);
     assert!(described.contains("none mounted"), "{described}");
 
     // kubectl's columns.

@@ -1757,3 +1757,43 @@ message!(api::policy::v1::PodDisruptionBudgetStatus {
     expected_pods: "?expectedPods",
     conditions: "conditions",
 });
+message!(api::rbac::v1::PolicyRule {
+    verbs: "verbs",
+    api_groups: "apiGroups",
+    resources: "resources",
+    resource_names: "resourceNames",
+    non_resource_ur_ls: "nonResourceURLs",
+});
+message!(api::rbac::v1::Role {
+    metadata: "metadata",
+    rules: "rules",
+});
+message!(api::rbac::v1::ClusterRole {
+    metadata: "metadata",
+    rules: "rules",
+    aggregation_rule: "aggregationRule",
+});
+message!(api::rbac::v1::AggregationRule {
+    cluster_role_selectors: "clusterRoleSelectors",
+});
+message!(api::rbac::v1::Subject {
+    kind: "kind",
+    api_group: "apiGroup",
+    name: "name",
+    namespace: "namespace",
+});
+message!(api::rbac::v1::RoleRef {
+    api_group: "apiGroup",
+    kind: "kind",
+    name: "name",
+});
+message!(api::rbac::v1::RoleBinding {
+    metadata: "metadata",
+    subjects: "subjects",
+    role_ref: "roleRef",
+});
+message!(api::rbac::v1::ClusterRoleBinding {
+    metadata: "metadata",
+    subjects: "subjects",
+    role_ref: "roleRef",
+});

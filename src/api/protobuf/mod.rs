@@ -362,6 +362,10 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::PodDisruptionBudget => {
             decode_as::<pb::api::policy::v1::PodDisruptionBudget>(raw, what)
         }
+        Kind::Role => decode_as::<pb::api::rbac::v1::Role>(raw, what),
+        Kind::ClusterRole => decode_as::<pb::api::rbac::v1::ClusterRole>(raw, what),
+        Kind::RoleBinding => decode_as::<pb::api::rbac::v1::RoleBinding>(raw, what),
+        Kind::ClusterRoleBinding => decode_as::<pb::api::rbac::v1::ClusterRoleBinding>(raw, what),
     }
 }
 

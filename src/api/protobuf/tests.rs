@@ -856,6 +856,70 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let rule = pb::api::rbac::v1::PolicyRule {
+        verbs: vec!["get".into(), "list".into()],
+        api_groups: vec![String::new()],
+        resources: vec!["pods".into(), "pods/log".into()],
+        ..Default::default()
+    };
+    let json_rule =
+        json!({"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "pods/log"]});
+    let k = Kind::Role;
+    let role = pb::api::rbac::v1::Role {
+        metadata: meta("default", "pod-reader"),
+        rules: vec![rule.clone()],
+    };
+    round_trip(
+        k,
+        wrap(k, &role),
+        json!({"metadata": json_meta("default", "pod-reader"), "rules": [json_rule.clone()]}),
+    );
+    done.push(k);
+    let k = Kind::ClusterRole;
+    let role = pb::api::rbac::v1::ClusterRole {
+        metadata: meta("", "pod-reader"),
+        rules: vec![rule],
+        aggregation_rule: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &role),
+        json!({"metadata": json_meta("", "pod-reader"), "rules": [json_rule]}),
+    );
+    done.push(k);
+    let subject = pb::api::rbac::v1::Subject {
+        kind: s("ServiceAccount"),
+        api_group: s(""),
+        name: s("reader"),
+        namespace: s("default"),
+    };
+    let role_ref = pb::api::rbac::v1::RoleRef {
+        api_group: s("rbac.authorization.k8s.io"),
+        kind: s("ClusterRole"),
+        name: s("pod-reader"),
+    };
+    let json_binding = |ns: &str| {
+        json!({"metadata": json_meta(ns, "read-pods"),
+            "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "default"}],
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"}})
+    };
+    let k = Kind::RoleBinding;
+    let b = pb::api::rbac::v1::RoleBinding {
+        metadata: meta("default", "read-pods"),
+        subjects: vec![subject.clone()],
+        role_ref: Some(role_ref.clone()),
+    };
+    round_trip(k, wrap(k, &b), json_binding("default"));
+    done.push(k);
+    let k = Kind::ClusterRoleBinding;
+    let b = pb::api::rbac::v1::ClusterRoleBinding {
+        metadata: meta("", "read-pods"),
+        subjects: vec![subject],
+        role_ref: Some(role_ref),
+    };
+    round_trip(k, wrap(k, &b), json_binding(""));
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

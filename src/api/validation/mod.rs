@@ -21,6 +21,7 @@ mod lifecycle;
 mod pdb;
 mod pod;
 mod quota;
+mod rbac;
 mod service;
 mod serviceaccount;
 pub mod statefulset;
@@ -35,6 +36,10 @@ pub use ingress::{validate_ingress, validate_ingress_class};
 pub use pdb::validate_pdb;
 pub use pod::{RUNTIME_CLASSES, validate_pod};
 pub use quota::{validate_limit_range, validate_quota};
+pub use rbac::{
+    validate_cluster_role, validate_cluster_role_binding, validate_role, validate_role_binding,
+    validate_role_ref_update,
+};
 pub use service::{validate_endpoints, validate_service};
 pub use serviceaccount::validate_service_account;
 pub use statefulset::{validate_statefulset, validate_statefulset_update};
@@ -172,6 +177,9 @@ fn validate_meta(kind: Kind, meta: &ObjectMeta, errs: &mut Vec<FieldError>) {
     } else {
         let bad = if kind == Kind::Namespace {
             dns1123_label_error(&meta.name)
+        } else if kind.info().group == crate::api::rbac::GROUP {
+            // RBAC names are path segments (`system:aggregate-to-edit`).
+            rbac::path_segment_error(&meta.name)
         } else {
             dns1123_subdomain_error(&meta.name)
         };

@@ -3,7 +3,7 @@
 
 use super::{FieldError, dns1123_subdomain_error, object};
 use crate::api::pod::PodSpec;
-use crate::api::serviceaccount::{AUTOMOUNT_UNSUPPORTED, ServiceAccount};
+use crate::api::serviceaccount::ServiceAccount;
 
 /// A ServiceAccount: metadata, secret references, token automount.
 pub fn validate_service_account(sa: &ServiceAccount) -> Vec<FieldError> {
@@ -20,12 +20,6 @@ pub fn validate_service_account(sa: &ServiceAccount) -> Vec<FieldError> {
                     "required",
                 ));
             }
-        }
-        if sa.automount_service_account_token == Some(true) {
-            errs.push(FieldError::new(
-                "automountServiceAccountToken",
-                AUTOMOUNT_UNSUPPORTED,
-            ));
         }
     })
 }
@@ -55,12 +49,6 @@ pub(super) fn validate_pod_service_account(path: &str, spec: &PodSpec, errs: &mu
             ),
         ));
     }
-    if spec.automount_service_account_token == Some(true) {
-        errs.push(FieldError::new(
-            format!("{path}.automountServiceAccountToken"),
-            AUTOMOUNT_UNSUPPORTED,
-        ));
-    }
 }
 
 #[cfg(test)]
@@ -82,12 +70,7 @@ mod tests {
             ("", "", None, &[]),
             ("builder", "", Some(false), &[]),
             ("builder", "builder", None, &[]),
-            (
-                "",
-                "",
-                Some(true),
-                &[("spec.automountServiceAccountToken", AUTOMOUNT_UNSUPPORTED)],
-            ),
+            ("", "", Some(true), &[]),
             (
                 "builder",
                 "other",
@@ -114,7 +97,7 @@ mod tests {
     }
 
     #[test]
-    fn a_service_account_refuses_automount_and_nameless_references() {
+    fn a_service_account_takes_automount_and_refuses_nameless_references() {
         let mut sa: ServiceAccount = new_object("default", "builder");
         assert!(validate_service_account(&sa).is_empty());
         sa.automount_service_account_token = Some(false);
@@ -122,13 +105,6 @@ mod tests {
         sa.automount_service_account_token = Some(true);
         sa.secrets.push(Default::default());
         let errs = validate_service_account(&sa);
-        assert_eq!(
-            paths(&errs),
-            [
-                ("secrets[0].name", "required"),
-                ("automountServiceAccountToken", AUTOMOUNT_UNSUPPORTED),
-            ]
-        );
-        assert!(AUTOMOUNT_UNSUPPORTED.starts_with("not supported by ork yet"));
+        assert_eq!(paths(&errs), [("secrets[0].name", "required")]);
     }
 }

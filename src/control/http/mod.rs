@@ -29,6 +29,7 @@ mod scale;
 mod spdy;
 mod stream;
 mod table;
+mod tokenrequest;
 mod watch;
 
 pub use access::Caller;
@@ -237,6 +238,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
     }
     r = nodes::routes(r);
     r = eviction::routes(r);
+    r = tokenrequest::routes(r);
     r = stream::routes(r);
     r = hpa_v1::routes(r);
     r = rules::routes(r);

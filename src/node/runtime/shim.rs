@@ -230,6 +230,66 @@ fn exec_as(args: ShimArgs) -> i32 {
     spawn_failure_code(&e)
 }
 
+/// The link, in an instance's dir, to its pod's service-account token
+/// directory (written by the runtime when the node runs as root).
+pub const SERVICE_ACCOUNT_LINK: &str = "serviceaccount";
+
+/// Links the instance `dir` to the token directory its container mounts at
+/// [`crate::api::bound_token::MOUNT_PATH`], when it mounts one and this
+/// daemon is root (only root can mount it there).
+pub fn link_service_account(
+    dir: &Path,
+    mounts: &[crate::node::volumes::Mount],
+) -> std::io::Result<()> {
+    let wanted = mounts
+        .iter()
+        .find(|m| m.container_path == crate::api::bound_token::MOUNT_PATH);
+    match wanted {
+        Some(m) if nix::unistd::geteuid().is_root() => {
+            std::os::unix::fs::symlink(&m.host_path, dir.join(SERVICE_ACCOUNT_LINK))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The pod's service-account token directory, read-only at
+/// `/var/run/secrets/kubernetes.io/serviceaccount`, in a mount namespace
+/// of the shim's own (made for it, or the one `own_etc_files` entered).
+fn own_service_account(dir: &Path) -> Result<(), String> {
+    use nix::mount::{MsFlags, mount};
+    let Ok(src) = std::fs::read_link(dir.join(SERVICE_ACCOUNT_LINK)) else {
+        return Ok(());
+    };
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        .map_err(|e| format!("entering a mount namespace: {e}"))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| format!("making mounts private: {e}"))?;
+    let target = Path::new(crate::api::bound_token::MOUNT_PATH);
+    std::fs::create_dir_all(target).map_err(|e| format!("creating {}: {e}", target.display()))?;
+    mount(
+        Some(&src),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| format!("mounting {} on {}: {e}", src.display(), target.display()))?;
+    mount(
+        None::<&str>,
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+        None::<&str>,
+    )
+    .map_err(|e| format!("making {} read-only: {e}", target.display()))
+}
+
 /// Runs the shim; returns its exit code.
 /// The pod's own `resolv.conf` and `hosts` over the machine's, in a mount
 /// namespace of the shim's own (see the module docs).
@@ -276,6 +336,9 @@ pub fn run(args: ShimArgs) -> i32 {
     let dir = args.dir;
     if let Err(e) = own_etc_files(&dir) {
         eprintln!("ork shim: the pod's resolv.conf and hosts: {e}");
+    }
+    if let Err(e) = own_service_account(&dir) {
+        eprintln!("ork shim: the service-account token directory: {e}");
     }
     let Some(program) = args.command.first() else {
         eprintln!("ork shim: no command");

@@ -23,6 +23,7 @@
 pub mod decide;
 pub mod hooks;
 mod perform;
+mod satoken;
 
 pub use decide::{BACKOFF_MAX, BACKOFF_RESET, BACKOFF_START, Observation};
 
@@ -51,6 +52,8 @@ pub struct Shared {
     /// Bumped on every ConfigMap or Secret change the node sees (watched):
     /// pods with such volumes compare them with their sources then.
     pub config_changes: tokio::sync::watch::Receiver<u64>,
+    /// The cluster CA (PEM), given to pods with their service-account token.
+    pub cluster_ca: Vec<u8>,
 }
 
 /// A running worker.

@@ -339,6 +339,7 @@ impl Worker {
                     Ok((rt, mut spec)) => {
                         tracing::debug!(pod = %self.key(), container = %launch.container, attempt = spec.attempt, "starting container");
                         self.termination_log(rt.name(), &mut spec);
+                        self.service_account_token(rt.name(), &mut spec).await;
                         let started = rt.start(&spec).await;
                         if let Ok(info) = &started {
                             self.post_start(rt.as_ref(), info).await;

@@ -8,6 +8,7 @@ mod batch;
 mod cluster;
 mod ingress;
 mod quota;
+mod rbac;
 mod workloads;
 
 use super::output::{age, table, to_yaml};
@@ -229,6 +230,12 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::IngressClass(c) => ingress::ingress_class(&mut d, c),
         AnyObject::CronJob(c) => batch::cronjob(&mut d, c),
         AnyObject::PodDisruptionBudget(p) => batch::pdb(&mut d, p),
+        AnyObject::Role(r) => rbac::role(&mut d, &r.metadata, &r.rules),
+        AnyObject::ClusterRole(r) => rbac::role(&mut d, &r.metadata, &r.rules),
+        AnyObject::RoleBinding(b) => rbac::binding(&mut d, &b.metadata, &b.role_ref, &b.subjects),
+        AnyObject::ClusterRoleBinding(b) => {
+            rbac::binding(&mut d, &b.metadata, &b.role_ref, &b.subjects)
+        }
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()

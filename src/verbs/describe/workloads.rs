@@ -125,12 +125,14 @@ pub(super) fn template(d: &mut Doc, t: &PodTemplateSpec) {
 pub(super) fn pod(d: &mut Doc, p: &Pod) {
     meta(d, &p.metadata, true);
     d.kv(0, "Service Account", p.service_account());
-    // ork mounts no token: only `false` or unset is admitted.
-    d.kv(
-        0,
-        "Service Account Token",
-        "none mounted (ork does not mount service-account tokens yet)",
-    );
+    let token = match p.spec.automount_service_account_token {
+        Some(false) => "none mounted (automountServiceAccountToken: false)".to_string(),
+        _ => format!(
+            "mounted at {} unless its ServiceAccount sets automountServiceAccountToken: false",
+            crate::api::bound_token::MOUNT_PATH
+        ),
+    };
+    d.kv(0, "Service Account Token", token);
     d.kv(
         0,
         "Node",

@@ -532,6 +532,12 @@ impl Runtime for ProcessRuntime {
                 .map_err(cleanup)?;
         }
         self.copy_dns_files(&spec.pod_uid, &dir).map_err(cleanup)?;
+        shim::link_service_account(&dir, &spec.mounts)
+            .map_err(io(format!(
+                "linking the service-account token into {}",
+                dir.display()
+            )))
+            .map_err(cleanup)?;
         record::write(&dir, &rec).map_err(cleanup)?;
         // The shim's own complaints (not the container's output).
         let shim_log = std::fs::OpenOptions::new()
