@@ -214,6 +214,8 @@ impl Worker {
             host_path: dir,
             container_path: MOUNT_PATH.into(),
             read_only: true,
+            tmpfs: false,
+            size_limit: None,
         });
     }
 }
