@@ -11,6 +11,7 @@ use super::cronjob::CronJob;
 use super::daemonset::{ControllerRevision, DaemonSet};
 use super::ingress::{Ingress, IngressClass};
 use super::meta::ObjectMeta;
+use super::lease::Lease;
 use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
 use super::quota_types::{LimitRange, ResourceQuota};
@@ -91,6 +92,7 @@ pub enum Kind {
     IngressClass,
     CronJob,
     PodDisruptionBudget,
+    Lease,
 }
 
 /// Static facts about a kind.
@@ -108,7 +110,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 23] = [
+const INFOS: [KindInfo; 24] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -339,10 +341,20 @@ const INFOS: [KindInfo; 23] = [
         short_names: &["pdb"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "Lease",
+        group: "coordination.k8s.io",
+        version: "v1",
+        api_version: "coordination.k8s.io/v1",
+        plural: "leases",
+        singular: "lease",
+        short_names: &[],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 24] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -366,6 +378,7 @@ impl Kind {
         Kind::IngressClass,
         Kind::CronJob,
         Kind::PodDisruptionBudget,
+        Kind::Lease,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -482,6 +495,7 @@ pub enum AnyObject {
     IngressClass(Arc<IngressClass>),
     CronJob(Arc<CronJob>),
     PodDisruptionBudget(Arc<PodDisruptionBudget>),
+    Lease(Arc<Lease>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -512,6 +526,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::IngressClass($o) => $body,
             $crate::api::AnyObject::CronJob($o) => $body,
             $crate::api::AnyObject::PodDisruptionBudget($o) => $body,
+            $crate::api::AnyObject::Lease($o) => $body,
         }
     };
 }
@@ -613,6 +628,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::pdb::PodDisruptionBudget;
                 $body
             }
+            $crate::api::Kind::Lease => {
+                type $t = $crate::api::lease::Lease;
+                $body
+            }
         }
     };
 }
@@ -643,6 +662,7 @@ impl AnyObject {
             AnyObject::IngressClass(_) => Kind::IngressClass,
             AnyObject::CronJob(_) => Kind::CronJob,
             AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            AnyObject::Lease(_) => Kind::Lease,
         }
     }
 
@@ -815,6 +835,18 @@ impl Object for PodDisruptionBudget {
     }
     fn validate(&self) -> Vec<FieldError> {
         validation::validate_pdb(self)
+    }
+}
+
+impl Object for Lease {
+    object_common!(Lease);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_lease(self)
     }
 }
 

@@ -17,7 +17,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn have_etcd() -> bool {
+pub fn have_etcd() -> bool {
     let found = Command::new("etcd")
         .arg("--version")
         .stdout(Stdio::null())
@@ -35,7 +35,7 @@ fn have_etcd() -> bool {
 }
 
 /// Three etcd members on loopback.
-struct Etcd {
+pub struct Etcd {
     dir: PathBuf,
     clients: Vec<u16>,
     peers: Vec<u16>,
@@ -43,7 +43,7 @@ struct Etcd {
 }
 
 impl Etcd {
-    fn start(dir: &Path) -> Etcd {
+    pub fn start(dir: &Path) -> Etcd {
         let mut e = Etcd {
             dir: dir.join("etcd"),
             clients: (0..3).map(|_| free_port()).collect(),
@@ -105,7 +105,8 @@ impl Etcd {
         );
     }
 
-    fn url(&self) -> String {
+    /// `etcd://` and every member's client address.
+    pub fn url(&self) -> String {
         let eps: Vec<String> = self
             .clients
             .iter()
@@ -149,7 +150,7 @@ impl Drop for Etcd {
 }
 
 /// One `ork control` on the shared etcd.
-struct Control {
+pub struct Control {
     child: Option<Child>,
     data: PathBuf,
     log: PathBuf,
@@ -159,7 +160,8 @@ struct Control {
 const SECRET: &str = "a-cluster-secret-for-tests";
 
 impl Control {
-    fn start(dir: &Path, name: &str, store: &str) -> Control {
+    /// Starts a control daemon with data dir `dir/name` on `store`.
+    pub fn start(dir: &Path, name: &str, store: &str) -> Control {
         let data = dir.join(name);
         let log = dir.join(format!("{name}.log"));
         let f = std::fs::File::create(&log).unwrap();
@@ -250,7 +252,7 @@ impl Control {
         child.wait_with_output().unwrap()
     }
 
-    fn json(&self, args: &[&str]) -> Option<Value> {
+    pub fn json(&self, args: &[&str]) -> Option<Value> {
         let mut a = args.to_vec();
         a.extend(["-o", "json"]);
         let out = self.ork(&a);
@@ -296,6 +298,38 @@ fn start_node(dir: &Path, c: &Control, name: &str) -> NodeProc {
             .spawn()
             .unwrap(),
     )
+}
+
+/// Who holds the control plane's Lease, as a daemon shows it.
+fn lease_holder(c: &Control) -> Option<String> {
+    let l = c.json(&["get", "lease", "ork-control-plane", "-n", "kube-system"])?;
+    l["spec"]["holderIdentity"].as_str().map(String::from)
+}
+
+#[test]
+fn a_lone_daemon_on_sqlite_holds_the_control_plane_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Control::start(dir.path(), "solo", "sqlite");
+    let first = wait_for("the Lease", Duration::from_secs(10), || {
+        let l = c.json(&["get", "lease", "ork-control-plane", "-n", "kube-system"])?;
+        l["spec"]["holderIdentity"]
+            .as_str()?
+            .ends_with(&c.url)
+            .then_some(l)
+    });
+    assert_eq!(first["apiVersion"], "coordination.k8s.io/v1");
+    assert_eq!(first["spec"]["leaseDurationSeconds"], 3);
+    // Renewed while the daemon runs.
+    wait_for("a renewal", Duration::from_secs(10), || {
+        let l = c.json(&["get", "lease", "ork-control-plane", "-n", "kube-system"])?;
+        (l["spec"]["renewTime"] != first["spec"]["renewTime"]).then_some(())
+    });
+    let out = c.ork(&["get", "leases", "-n", "kube-system"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("HOLDER") && table.contains("ork-control-plane"),
+        "{table}"
+    );
 }
 
 fn deployment(replicas: u32) -> String {
@@ -392,6 +426,19 @@ fn killing_the_leader_hands_over_within_seconds_and_loses_no_acknowledged_write(
             acked
         })
     };
+    // Both daemons show the leader's Lease, as kubectl would.
+    for c in [&a, &b] {
+        wait_for("the leader's Lease", Duration::from_secs(10), || {
+            lease_holder(c).filter(|h| h.ends_with(&a.url))
+        });
+    }
+    let table = b.ork(&["get", "leases", "-n", "kube-system"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.starts_with("NAME") && table.contains("HOLDER") && table.contains("AGE"),
+        "{table}"
+    );
+    assert!(table.contains("ork-control-plane") && table.contains(&a.url), "{table}");
     std::thread::sleep(Duration::from_millis(500));
     let killed = Instant::now();
     a.kill();
@@ -406,6 +453,16 @@ fn killing_the_leader_hands_over_within_seconds_and_loses_no_acknowledged_write(
     });
     let took = killed.elapsed();
     assert!(b.leads(), "the survivor leads");
+    let lease = wait_for("the new leader's Lease", Duration::from_secs(10), || {
+        let l = b.json(&["get", "lease", "ork-control-plane", "-n", "kube-system"])?;
+        l["spec"]["holderIdentity"]
+            .as_str()?
+            .ends_with(&b.url)
+            .then_some(l)
+    });
+    assert_eq!(lease["spec"]["leaseTransitions"], 1, "{lease}");
+    assert_eq!(lease["spec"]["leaseDurationSeconds"], 3, "{lease}");
+    assert!(lease["spec"]["renewTime"].is_string(), "{lease}");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let acked = writer.join().unwrap();
     assert!(!acked.is_empty());

@@ -229,7 +229,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::IngressClass(c) => ingress::ingress_class(&mut d, c),
         AnyObject::CronJob(c) => batch::cronjob(&mut d, c),
         AnyObject::PodDisruptionBudget(p) => batch::pdb(&mut d, p),
-        AnyObject::Event(_) => {
+        AnyObject::Event(_) | AnyObject::Lease(_) => {
             let v = obj
                 .to_value()
                 .map_err(|e| VerbError::Failed(e.to_string()))?;
