@@ -47,6 +47,12 @@ const ATTEMPT: Duration = Duration::from_millis(1500);
 /// How long a commit keeps trying (a raft election after a member died
 /// takes a second or two) before it answers that etcd is unavailable.
 const COMMIT_BUDGET: Duration = Duration::from_secs(6);
+/// Operations per transaction when importing (etcd's default
+/// `--max-txn-ops` is 128).
+const IMPORT_OPS: usize = 100;
+/// Bytes per transaction when importing (etcd's default
+/// `--max-request-bytes` is 1.5 MiB).
+const IMPORT_BYTES: usize = 1 << 20;
 /// Objects read per page at startup.
 const PAGE: i64 = 500;
 /// Largest message read from etcd (a group's watch response can be large).
@@ -503,6 +509,91 @@ impl Etcd {
             async move { kv.txn(txn).await }
         })?;
         Ok(resp.succeeded())
+    }
+
+    /// How many keys of any kind (objects, the revision, the shared
+    /// credentials, the leader key) lie under the prefix.
+    pub fn keys_under_prefix(&self) -> Result<i64, BackendError> {
+        let (kv, key) = (self.client.kv_client(), format!("{}/", self.prefix));
+        let resp = self.request("reading", move || {
+            let (mut kv, key) = (kv.clone(), key.clone());
+            async move {
+                kv.get(key, Some(GetOptions::new().with_prefix().with_count_only()))
+                    .await
+            }
+        })?;
+        Ok(resp.count())
+    }
+
+    /// Writes objects (`rev`, kind, namespace, name and stored bytes of
+    /// each change) into an empty prefix and sets the cluster's revision
+    /// to `revision` last, for restore and migrate. Each transaction
+    /// checks that no control daemon has committed meanwhile (the revision
+    /// key is still absent); the revision is written only with the last
+    /// objects, so a daemon started too early finds an empty store and one
+    /// of them fails. On failure everything written is deleted again,
+    /// unless a daemon already committed.
+    pub fn import(&self, objects: &[Change], revision: u64) -> Result<(), BackendError> {
+        let rkey = self.revision_key();
+        let unclaimed = || Compare::version(rkey.clone(), CompareOp::Equal, 0);
+        let mut txns = vec![];
+        let (mut ops, mut bytes) = (vec![], 0usize);
+        for c in objects {
+            let size = c.data.len() + c.kind.len() + c.namespace.len() + c.name.len() + 64;
+            if !ops.is_empty() && (ops.len() >= IMPORT_OPS || bytes + size > IMPORT_BYTES) {
+                txns.push(std::mem::take(&mut ops));
+                bytes = 0;
+            }
+            ops.push(TxnOp::put(
+                self.object_key(&c.kind, &c.namespace, &c.name),
+                c.data.to_vec(),
+                None,
+            ));
+            bytes += size;
+        }
+        ops.push(TxnOp::put(rkey.clone(), revision.to_string(), None));
+        txns.push(ops);
+        let last = txns.len() - 1;
+        let mut written = Ok(());
+        for (i, ops) in txns.into_iter().enumerate() {
+            let txn = Txn::new()
+                .when(vec![unclaimed()])
+                .and_then(ops)
+                .or_else(vec![TxnOp::get(rkey.clone(), None)]);
+            let kv = self.client.kv_client();
+            let answer = self.request("writing the objects", move || {
+                let (mut kv, txn) = (kv.clone(), txn.clone());
+                async move { kv.txn(txn).await }
+            });
+            written = match answer {
+                Ok(r) if r.succeeded() => Ok(()),
+                // The last transaction, sent again after an unanswered
+                // attempt, finds its own revision.
+                Ok(r) if i == last && or_else_values(&r).0 == revision => Ok(()),
+                Ok(r) => Err(BackendError::Raced {
+                    current: or_else_values(&r).0,
+                    message: "a control daemon started on this prefix while it was being written; stop it, empty the prefix and try again".into(),
+                }),
+                Err(e) => Err(e),
+            };
+            if written.is_err() {
+                break;
+            }
+        }
+        if written.is_err() {
+            let txn = Txn::new().when(vec![unclaimed()]).and_then(vec![TxnOp::delete(
+                format!("{}/", self.prefix),
+                Some(etcd_client::DeleteOptions::new().with_prefix()),
+            )]);
+            let kv = self.client.kv_client();
+            if let Err(e) = self.request("removing what was written", move || {
+                let (mut kv, txn) = (kv.clone(), txn.clone());
+                async move { kv.txn(txn).await }
+            }) {
+                tracing::warn!(error = %e, prefix = %self.prefix, "could not remove the objects a failed import wrote");
+            }
+        }
+        written
     }
 
     fn objects_prefix(&self) -> String {
