@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(l.spec.holder_identity.as_deref(), Some("cp-1_5e2"));
         assert_eq!(l.spec.lease_transitions, Some(3));
         let back = serde_json::to_string(&l).unwrap();
-        assert!(back.contains(r#""renewTime":"2026-12-07T09:00:02.250000Z""#), "{back}");
+        assert!(
+            back.contains(r#""renewTime":"2026-12-07T09:00:02.250000Z""#),
+            "{back}"
+        );
         assert!(serde_json::from_str::<Lease>(r#"{"spec":{"holder":"x"}}"#).is_err());
     }
 }

@@ -25,9 +25,9 @@
 use super::{CliError, Result};
 use crate::client::Client;
 use crate::control::backup::{self, BackupError};
-use crate::control::store::sealed::{KEY_FILE, Keyring};
 use crate::control::store::backend::{Change, ChangeType};
 use crate::control::store::etcd::{parse_prefix, parse_store_url};
+use crate::control::store::sealed::{KEY_FILE, Keyring};
 use crate::control::store::{Backend, Etcd, EtcdConfig, Sqlite, StoreUrl};
 use clap::Args;
 use futures::StreamExt;
@@ -386,11 +386,9 @@ pub fn restore(a: RestoreArgs) -> Result<()> {
         )));
     }
     let into = match &a.store {
-        Some(StoreUrl::Etcd(eps)) => format!(
-            "etcd at {} (prefix {})",
-            eps.join(","),
-            a.etcd.store_prefix
-        ),
+        Some(StoreUrl::Etcd(eps)) => {
+            format!("etcd at {} (prefix {})", eps.join(","), a.etcd.store_prefix)
+        }
         _ => a.data_dir.display().to_string(),
     };
     println!(

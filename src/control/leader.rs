@@ -159,7 +159,9 @@ pub async fn hold_lease(
             .await;
         match written {
             Ok(()) | Err(StoreError::Raced(_)) => {}
-            Err(e) => tracing::debug!(error = %e, "renewing the control plane's Lease object failed"),
+            Err(e) => {
+                tracing::debug!(error = %e, "renewing the control plane's Lease object failed")
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(LEASE_OBJECT_EVERY) => {}

@@ -127,7 +127,12 @@ impl Etcd {
         wait_for("an etcd raft leader", Duration::from_secs(10), || {
             (0..3).find(|&i| {
                 let url = format!("http://127.0.0.1:{}/v3/maintenance/status", self.clients[i]);
-                let v: Option<Value> = http().post(&url).body("{}").send().ok().and_then(|r| r.json().ok());
+                let v: Option<Value> = http()
+                    .post(&url)
+                    .body("{}")
+                    .send()
+                    .ok()
+                    .and_then(|r| r.json().ok());
                 v.is_some_and(|v| {
                     v["leader"].is_string() && v["leader"] == v["header"]["member_id"]
                 })
@@ -438,7 +443,10 @@ fn killing_the_leader_hands_over_within_seconds_and_loses_no_acknowledged_write(
         table.starts_with("NAME") && table.contains("HOLDER") && table.contains("AGE"),
         "{table}"
     );
-    assert!(table.contains("ork-control-plane") && table.contains(&a.url), "{table}");
+    assert!(
+        table.contains("ork-control-plane") && table.contains(&a.url),
+        "{table}"
+    );
     std::thread::sleep(Duration::from_millis(500));
     let killed = Instant::now();
     a.kill();
@@ -498,9 +506,11 @@ fn etcd_members_dying_one_goes_unnoticed_two_stop_writes_until_they_return() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    wait_for("the other daemon to follow", Duration::from_secs(10), || {
-        a.json(&["get", "configmap", "before-4"])
-    });
+    wait_for(
+        "the other daemon to follow",
+        Duration::from_secs(10),
+        || a.json(&["get", "configmap", "before-4"]),
+    );
     // The raft leader goes first: the election that follows is the hard case.
     let leader = etcd.raft_leader();
     etcd.kill(leader);
@@ -517,9 +527,11 @@ fn etcd_members_dying_one_goes_unnoticed_two_stop_writes_until_they_return() {
             started.elapsed().as_secs_f64()
         );
     }
-    wait_for("the other daemon to follow", Duration::from_secs(10), || {
-        a.json(&["get", "configmap", "one-down-4"])
-    });
+    wait_for(
+        "the other daemon to follow",
+        Duration::from_secs(10),
+        || a.json(&["get", "configmap", "one-down-4"]),
+    );
     let second = (0..3).find(|i| *i != leader).unwrap();
     etcd.kill(second);
     let out = b.ork(&["create", "configmap", "no-quorum"]);

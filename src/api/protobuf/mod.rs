@@ -362,10 +362,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::PodDisruptionBudget => {
             decode_as::<pb::api::policy::v1::PodDisruptionBudget>(raw, what)
         }
-        Kind::Lease => Err(ProtoError::Unsupported {
-            api_version: kind.api_version().to_string(),
-            kind: kind.as_str().to_string(),
-        }),
+        Kind::Lease => decode_as::<pb::api::coordination::v1::Lease>(raw, what),
     }
 }
 

@@ -30,8 +30,8 @@ pub mod members;
 
 use super::backend::{Backend, BackendError, Change, ChangeType, Loaded, Sink};
 use etcd_client::{
-    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, TlsOptions,
-    Txn, TxnOp, TxnOpResponse,
+    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, TlsOptions, Txn,
+    TxnOp, TxnOpResponse,
 };
 use follower::Follower;
 use std::collections::BTreeMap;
@@ -581,10 +581,12 @@ impl Etcd {
             }
         }
         if written.is_err() {
-            let txn = Txn::new().when(vec![unclaimed()]).and_then(vec![TxnOp::delete(
-                format!("{}/", self.prefix),
-                Some(etcd_client::DeleteOptions::new().with_prefix()),
-            )]);
+            let txn = Txn::new()
+                .when(vec![unclaimed()])
+                .and_then(vec![TxnOp::delete(
+                    format!("{}/", self.prefix),
+                    Some(etcd_client::DeleteOptions::new().with_prefix()),
+                )]);
             let kv = self.client.kv_client();
             if let Err(e) = self.request("removing what was written", move || {
                 let (mut kv, txn) = (kv.clone(), txn.clone());
@@ -784,14 +786,15 @@ impl Backend for Etcd {
             .and_then(ops)
             .or_else(vec![TxnOp::get(rkey, None), TxnOp::get(ckey, None)]);
         let kv = self.client.kv_client();
-        let (resp, unknown) = self.call(async move {
-            retry(COMMIT_BUDGET, ATTEMPT, move || {
-                let (mut kv, txn) = (kv.clone(), txn.clone());
-                async move { kv.txn(txn).await }
-            })
-            .await
-        })?
-        .map_err(|f| f.error("committing"))?;
+        let (resp, unknown) = self
+            .call(async move {
+                retry(COMMIT_BUDGET, ATTEMPT, move || {
+                    let (mut kv, txn) = (kv.clone(), txn.clone());
+                    async move { kv.txn(txn).await }
+                })
+                .await
+            })?
+            .map_err(|f| f.error("committing"))?;
         if !resp.succeeded() {
             let (current, last_id) = or_else_values(&resp);
             if last_id.as_deref() == Some(id.as_str()) {

@@ -162,4 +162,3 @@ enum Resume {
     Compacted,
     Broken(String),
 }
-

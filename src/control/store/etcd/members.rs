@@ -57,8 +57,7 @@ pub async fn run(client: Client, mut members: Vec<(String, Client)>) {
     let mut in_use = vec![true; members.len()];
     loop {
         tokio::time::sleep(PROBE_EVERY).await;
-        let probes =
-            futures::future::join_all(members.iter_mut().map(|(_, c)| probe(c))).await;
+        let probes = futures::future::join_all(members.iter_mut().map(|(_, c)| probe(c))).await;
         let want = usable(&probes);
         for (i, (url, _)) in members.iter().enumerate() {
             if want[i] == in_use[i] {
