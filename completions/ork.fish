@@ -1250,7 +1250,12 @@ complete -c ork -n "__fish_ork_using_subcommand backup" -l log-level -d 'Log lev
 complete -c ork -n "__fish_ork_using_subcommand backup" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand backup" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand backup" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand restore" -l data-dir -d 'The new control daemon data dir to create (must not exist or be empty)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand restore" -l data-dir -d 'The new control daemon data dir to create (must not exist or be empty); with --store etcd://…, the first control daemon\'s, which gets the key and credentials but no objects' -r -F
+complete -c ork -n "__fish_ork_using_subcommand restore" -l store -d 'Restore into etcd (`etcd://HOST:PORT[,HOST:PORT…]`, an empty prefix) instead of a SQLite file in --data-dir' -r
+complete -c ork -n "__fish_ork_using_subcommand restore" -l store-prefix -d 'Key prefix in etcd to fill (it must hold no key)' -r
+complete -c ork -n "__fish_ork_using_subcommand restore" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
+complete -c ork -n "__fish_ork_using_subcommand restore" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
+complete -c ork -n "__fish_ork_using_subcommand restore" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand restore" -l key-file -d 'The key file that opens the backup\'s Secrets (the old data dir\'s secret.key)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand restore" -l credentials-from -d 'A copy of the old data dir: its secret.key, CA and tokens are copied, so the old cluster\'s nodes and clients keep working' -r -F
 complete -c ork -n "__fish_ork_using_subcommand restore" -l bump-revision -d 'How far past the backup\'s revision the restored store starts, so that no watcher of the old cluster resumes from a reused revision' -r
@@ -1265,7 +1270,11 @@ complete -c ork -n "__fish_ork_using_subcommand restore" -l insecure-skip-tls-ve
 complete -c ork -n "__fish_ork_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand restore" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l from -d 'The data dir of a stopped control daemon' -r -F
-complete -c ork -n "__fish_ork_using_subcommand migrate" -l to -d 'The store to fill: a new data dir (must not exist or be empty)' -r
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l to -d 'The store to fill: a new data dir (must not exist or be empty), or `etcd://HOST:PORT[,HOST:PORT…]` (an empty prefix)' -r
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l store-prefix -d 'Key prefix in etcd to fill (it must hold no key)' -r
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F

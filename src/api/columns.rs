@@ -509,6 +509,15 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "A label query over pods that should match the pod count.",
             ),
         ],
+        Kind::Lease => vec![
+            NAME,
+            col(
+                "Holder",
+                "string",
+                "holderIdentity contains the identity of the holder of a current lease.",
+            ),
+            AGE,
+        ],
         Kind::PodDisruptionBudget => vec![
             NAME,
             col(
@@ -882,6 +891,11 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 or_none(selector).into(),
             ]
         }
+        AnyObject::Lease(l) => vec![
+            name(),
+            l.spec.holder_identity.clone().unwrap_or_default().into(),
+            created(),
+        ],
         AnyObject::PodDisruptionBudget(p) => {
             let show = |v: &Option<super::IntOrString>| match v {
                 Some(super::IntOrString::Int(n)) => n.to_string(),

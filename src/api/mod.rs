@@ -21,6 +21,7 @@ pub mod field_policy;
 pub mod fields;
 pub mod hash;
 pub mod ingress;
+pub mod lease;
 pub mod managed_fields;
 pub mod manifest;
 pub mod merge;

@@ -10,6 +10,7 @@ use super::core::{Event, Namespace, Node};
 use super::cronjob::CronJob;
 use super::daemonset::{ControllerRevision, DaemonSet};
 use super::ingress::{Ingress, IngressClass};
+use super::lease::Lease;
 use super::meta::ObjectMeta;
 use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
@@ -96,6 +97,7 @@ pub enum Kind {
     ClusterRole,
     RoleBinding,
     ClusterRoleBinding,
+    Lease,
 }
 
 /// Static facts about a kind.
@@ -113,7 +115,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 27] = [
+const INFOS: [KindInfo; 28] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -384,10 +386,20 @@ const INFOS: [KindInfo; 27] = [
         short_names: &[],
         namespaced: false,
     },
+    KindInfo {
+        kind: "Lease",
+        group: "coordination.k8s.io",
+        version: "v1",
+        api_version: "coordination.k8s.io/v1",
+        plural: "leases",
+        singular: "lease",
+        short_names: &[],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 27] = [
+    pub const ALL: [Kind; 28] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -415,6 +427,7 @@ impl Kind {
         Kind::ClusterRole,
         Kind::RoleBinding,
         Kind::ClusterRoleBinding,
+        Kind::Lease,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -535,6 +548,7 @@ pub enum AnyObject {
     ClusterRole(Arc<ClusterRole>),
     RoleBinding(Arc<RoleBinding>),
     ClusterRoleBinding(Arc<ClusterRoleBinding>),
+    Lease(Arc<Lease>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -569,6 +583,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ClusterRole($o) => $body,
             $crate::api::AnyObject::RoleBinding($o) => $body,
             $crate::api::AnyObject::ClusterRoleBinding($o) => $body,
+            $crate::api::AnyObject::Lease($o) => $body,
         }
     };
 }
@@ -686,6 +701,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::rbac::ClusterRoleBinding;
                 $body
             }
+            $crate::api::Kind::Lease => {
+                type $t = $crate::api::lease::Lease;
+                $body
+            }
         }
     };
 }
@@ -720,6 +739,7 @@ impl AnyObject {
             AnyObject::ClusterRole(_) => Kind::ClusterRole,
             AnyObject::RoleBinding(_) => Kind::RoleBinding,
             AnyObject::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
+            AnyObject::Lease(_) => Kind::Lease,
         }
     }
 
@@ -946,6 +966,18 @@ impl Object for ClusterRoleBinding {
     }
     fn validate_update(&self, old: &Self) -> Vec<FieldError> {
         validation::validate_role_ref_update(&self.role_ref, &old.role_ref)
+    }
+}
+
+impl Object for Lease {
+    object_common!(Lease);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_lease(self)
     }
 }
 

@@ -11,12 +11,24 @@
 //! `secret.key`), or `--credentials-from OLD_DATA_DIR`, which also copies the
 //! cluster CA and tokens so that nodes and clients of the old cluster trust
 //! and are trusted by the restored one without joining again.
+//!
+//! # Into etcd
+//!
+//! `ork restore FILE --store etcd://…` and `ork migrate --from DIR --to
+//! etcd://…` write only into a prefix that holds no key at all, and check
+//! the result by object count and revision (migrate also row by row). The
+//! key and credentials go where the first control daemon on that etcd will
+//! find them: restore's `--data-dir`, and for migrate the source data dir
+//! itself; that daemon then shares them with the next ones as it would
+//! its own.
 
 use super::{CliError, Result};
 use crate::client::Client;
 use crate::control::backup::{self, BackupError};
+use crate::control::store::backend::{Change, ChangeType};
+use crate::control::store::etcd::{parse_prefix, parse_store_url};
 use crate::control::store::sealed::{KEY_FILE, Keyring};
-use crate::control::store::{Backend, Sqlite};
+use crate::control::store::{Backend, Etcd, EtcdConfig, Sqlite, StoreUrl};
 use clap::Args;
 use futures::StreamExt;
 use std::path::{Path, PathBuf};
@@ -33,14 +45,50 @@ pub struct BackupArgs {
     pub file: PathBuf,
 }
 
+/// How to reach an etcd that restore or migrate writes into.
+#[derive(Args, Debug, Clone)]
+pub struct EtcdTargetArgs {
+    /// Key prefix in etcd to fill (it must hold no key).
+    #[arg(long, default_value = "/ork", value_parser = parse_prefix, value_name = "PREFIX")]
+    pub store_prefix: String,
+    /// CA certificate (PEM) of the etcd members: connect to etcd over TLS.
+    #[arg(long, value_name = "FILE")]
+    pub etcd_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for etcd's client-certificate auth.
+    #[arg(long, value_name = "FILE", requires = "etcd_key")]
+    pub etcd_cert: Option<PathBuf>,
+    /// The key of --etcd-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "etcd_cert")]
+    pub etcd_key: Option<PathBuf>,
+}
+
+impl EtcdTargetArgs {
+    fn config(&self, endpoints: Vec<String>) -> EtcdConfig {
+        EtcdConfig {
+            endpoints,
+            prefix: self.store_prefix.clone(),
+            ca: self.etcd_ca.clone(),
+            cert: self.etcd_cert.clone().zip(self.etcd_key.clone()),
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RestoreArgs {
     /// A file written by `ork backup`.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The new control daemon data dir to create (must not exist or be empty).
+    /// The new control daemon data dir to create (must not exist or be
+    /// empty); with --store etcd://…, the first control daemon's, which
+    /// gets the key and credentials but no objects.
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// Restore into etcd (`etcd://HOST:PORT[,HOST:PORT…]`, an empty prefix)
+    /// instead of a SQLite file in --data-dir.
+    #[arg(long, value_parser = parse_store_url, value_name = "URL")]
+    pub store: Option<StoreUrl>,
+    #[command(flatten)]
+    pub etcd: EtcdTargetArgs,
     /// The key file that opens the backup's Secrets (the old data dir's secret.key).
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
@@ -59,9 +107,12 @@ pub struct MigrateArgs {
     /// The data dir of a stopped control daemon.
     #[arg(long, value_name = "DIR")]
     pub from: PathBuf,
-    /// The store to fill: a new data dir (must not exist or be empty).
-    #[arg(long, value_name = "DIR")]
+    /// The store to fill: a new data dir (must not exist or be empty), or
+    /// `etcd://HOST:PORT[,HOST:PORT…]` (an empty prefix).
+    #[arg(long, value_name = "DIR|URL")]
     pub to: String,
+    #[command(flatten)]
+    pub etcd: EtcdTargetArgs,
 }
 
 /// Scheduled backups of `ork control`.
@@ -228,11 +279,60 @@ fn in_new_dir<T>(dir: &Path, existed: bool, f: impl FnOnce() -> Result<T>) -> Re
     r
 }
 
-/// `ork restore FILE --data-dir D`: a new SQLite data dir holding every
-/// object of the backup, checked by count and revision.
+/// Connects to the etcd restore or migrate fills and checks that its
+/// prefix holds no key.
+fn empty_etcd(endpoints: &[String], args: &EtcdTargetArgs) -> Result<Etcd> {
+    let cfg = args.config(endpoints.to_vec());
+    let etcd = Etcd::connect(&cfg).map_err(|e| CliError::Failed(e.to_string()))?;
+    let keys = etcd
+        .keys_under_prefix()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    if keys > 0 {
+        return Err(CliError::Usage(format!(
+            "the prefix {} in etcd at {} holds {keys} keys: restore and migrate write only into an empty prefix (give another --store-prefix); nothing was changed",
+            cfg.prefix,
+            cfg.endpoints.join(",")
+        )));
+    }
+    Ok(etcd)
+}
+
+/// Writes rows into the empty prefix of `etcd` at `revision`; returns what
+/// it holds afterwards: `(objects, revision)`.
+fn import_etcd(etcd: &Etcd, rows: &[backup::Stored], revision: u64) -> Result<(usize, u64)> {
+    if let Some((r, _)) = rows.iter().find(|(r, _)| r.rev > revision) {
+        return Err(CliError::Failed(format!(
+            "{} {}/{} has revision {}, newer than the snapshot's {revision}",
+            r.kind, r.namespace, r.name, r.rev
+        )));
+    }
+    let changes: Vec<Change> = rows
+        .iter()
+        .map(|(r, bytes)| Change {
+            rev: r.rev,
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            type_: ChangeType::Added,
+            data: bytes.clone().into(),
+        })
+        .collect();
+    let fail = |e: crate::control::store::BackendError| CliError::Failed(e.to_string());
+    etcd.import(&changes, revision).map_err(fail)?;
+    let after = etcd.load().map_err(fail)?;
+    Ok((after.objects.len(), after.revision))
+}
+
+/// `ork restore FILE --data-dir D [--store etcd://…]`: a new SQLite data
+/// dir (or an empty etcd prefix) holding every object of the backup,
+/// checked by count and revision.
 pub fn restore(a: RestoreArgs) -> Result<()> {
     let started = Instant::now();
     let existed = empty_dir(&a.data_dir, "--data-dir")?;
+    let etcd = match &a.store {
+        Some(StoreUrl::Etcd(endpoints)) => Some(empty_etcd(endpoints, &a.etcd)?),
+        Some(StoreUrl::Sqlite) | None => None,
+    };
     let file = std::fs::File::open(&a.file).map_err(io("reading", &a.file))?;
     let read = backup::read(file).map_err(failed)?;
     let key_file = a
@@ -271,8 +371,13 @@ pub fn restore(a: RestoreArgs) -> Result<()> {
             .map(|r| r.stored_bytes().map(|b| (r.clone(), b)))
             .collect::<std::result::Result<_, BackupError>>()
             .map_err(failed)?;
-        let target = open_sqlite(&a.data_dir)?;
-        backup::write_rows(&target, &rows, revision).map_err(failed)
+        match &etcd {
+            Some(etcd) => import_etcd(etcd, &rows, revision),
+            None => {
+                let target = open_sqlite(&a.data_dir)?;
+                backup::write_rows(&target, &rows, revision).map_err(failed)
+            }
+        }
     })?;
     if objects != read.header.objects || rev != revision {
         return Err(CliError::Failed(format!(
@@ -280,10 +385,15 @@ pub fn restore(a: RestoreArgs) -> Result<()> {
             read.header.objects
         )));
     }
+    let into = match &a.store {
+        Some(StoreUrl::Etcd(eps)) => {
+            format!("etcd at {} (prefix {})", eps.join(","), a.etcd.store_prefix)
+        }
+        _ => a.data_dir.display().to_string(),
+    };
     println!(
-        "restored {objects} objects (revision {} of the backup, now {rev}) into {} in {:.2} s",
+        "restored {objects} objects (revision {} of the backup, now {rev}) into {into} in {:.2} s",
         read.header.revision,
-        a.data_dir.display(),
         started.elapsed().as_secs_f64()
     );
     if a.credentials_from.is_none() {
@@ -291,7 +401,15 @@ pub fn restore(a: RestoreArgs) -> Result<()> {
             "the restored cluster makes a new CA and tokens at first start: nodes join it again with its node.token"
         );
     }
-    println!("start it: ork control --data-dir {}", a.data_dir.display());
+    match &a.store {
+        Some(StoreUrl::Etcd(eps)) => println!(
+            "start the first control daemon with the key and credentials: ork control --data-dir {} --store etcd://{} --store-prefix {} --cluster-secret-file FILE",
+            a.data_dir.display(),
+            eps.join(","),
+            a.etcd.store_prefix
+        ),
+        _ => println!("start it: ork control --data-dir {}", a.data_dir.display()),
+    }
     Ok(())
 }
 
@@ -304,46 +422,53 @@ fn open_sqlite(dir: &Path) -> Result<Sqlite> {
     Ok(s)
 }
 
-/// Where `ork migrate` writes: any store behind [`Backend`].
+/// Where `ork migrate` writes.
 enum Target {
     DataDir(PathBuf),
-}
-
-impl Target {
-    /// The directory made for it, if it is one.
-    fn dir(&self) -> &Path {
-        match self {
-            Target::DataDir(d) => d,
-        }
-    }
-
-    fn open(&self) -> Result<Box<dyn Backend>> {
-        match self {
-            Target::DataDir(d) => Ok(Box::new(open_sqlite(d)?)),
-        }
-    }
+    /// An etcd's members.
+    Etcd(Vec<String>),
 }
 
 fn target(to: &str) -> Result<Target> {
     if to.starts_with("etcd://") {
-        return Err(CliError::Usage(format!(
-            "--to {to}: this ork has no etcd store; migrate into a data dir"
-        )));
+        return match parse_store_url(to).map_err(|e| CliError::Usage(format!("--to {e}")))? {
+            StoreUrl::Etcd(eps) => Ok(Target::Etcd(eps)),
+            StoreUrl::Sqlite => Err(CliError::Usage(format!("--to {to}: expected etcd://"))),
+        };
     }
     if to.contains("://") {
-        return Err(CliError::Usage(format!("--to {to}: expected a data dir")));
+        return Err(CliError::Usage(format!(
+            "--to {to}: expected a data dir or etcd://HOST:PORT[,HOST:PORT…]"
+        )));
     }
     Ok(Target::DataDir(PathBuf::from(to)))
 }
 
-/// `ork migrate --from DIR --to DIR2`: copies every row (Secrets as
-/// sealed) and the cluster's credentials into a new store, offline (the
-/// source's control lock is held throughout), then checks count, revision
-/// and every row.
+/// Whether `back` holds exactly `rows`, byte for byte.
+fn same_rows(rows: &[backup::Stored], mut back: Vec<backup::Stored>) -> bool {
+    let mut want: Vec<_> = rows
+        .iter()
+        .map(|(r, b)| (&r.kind, &r.namespace, &r.name, b))
+        .collect();
+    want.sort();
+    back.sort_by(|(x, _), (y, _)| {
+        (&x.kind, &x.namespace, &x.name).cmp(&(&y.kind, &y.namespace, &y.name))
+    });
+    let got: Vec<_> = back
+        .iter()
+        .map(|(r, b)| (&r.kind, &r.namespace, &r.name, b))
+        .collect();
+    want == got
+}
+
+/// `ork migrate --from DIR --to DIR2|etcd://…`: copies every row (Secrets
+/// as sealed) into a new store, offline (the source's control lock is held
+/// throughout), then checks count, revision and every row. A data dir
+/// target also gets the cluster's credentials; an etcd target gets them
+/// from the first control daemon started on it with the source data dir.
 pub fn migrate(a: MigrateArgs) -> Result<()> {
     let started = Instant::now();
     let t = target(&a.to)?;
-    let to = t.dir().to_path_buf();
     let db = a.from.join("ork.db");
     if !db.is_file() {
         return Err(CliError::Usage(format!(
@@ -351,7 +476,10 @@ pub fn migrate(a: MigrateArgs) -> Result<()> {
             a.from.display()
         )));
     }
-    let existed = empty_dir(&to, "--to")?;
+    let existed = match &t {
+        Target::DataDir(to) => empty_dir(to, "--to")?,
+        Target::Etcd(_) => false,
+    };
     let _lock = crate::sys::lock_dir(&a.from, "control").map_err(|e| {
         CliError::Failed(format!(
             "{e}: stop the control daemon before migrating its store"
@@ -360,31 +488,39 @@ pub fn migrate(a: MigrateArgs) -> Result<()> {
     let ring = Keyring::load_or_create(&a.from).map_err(|e| CliError::Failed(e.to_string()))?;
     let source = Sqlite::open(&db).map_err(|e| CliError::Failed(e.to_string()))?;
     let (rows, revision) = backup::rows_of(&source, &ring).map_err(failed)?;
-    let (objects, rev) = in_new_dir(&to, existed, || {
-        copy_credentials(&a.from, &to)?;
-        let target = t.open()?;
-        let written = backup::write_rows(target.as_ref(), &rows, revision).map_err(failed)?;
-        // Every row, byte for byte.
-        let (mut back, _) = backup::rows_of(target.as_ref(), &ring).map_err(failed)?;
-        let mut want: Vec<_> = rows
-            .iter()
-            .map(|(r, b)| (&r.kind, &r.namespace, &r.name, b))
-            .collect();
-        want.sort();
-        back.sort_by(|(x, _), (y, _)| {
-            (&x.kind, &x.namespace, &x.name).cmp(&(&y.kind, &y.namespace, &y.name))
-        });
-        let got: Vec<_> = back
-            .iter()
-            .map(|(r, b)| (&r.kind, &r.namespace, &r.name, b))
-            .collect();
-        if want != got {
-            return Err(CliError::Failed(
-                "the new store's rows differ from the old one's".into(),
-            ));
+    let differ = || CliError::Failed("the new store's rows differ from the old one's".into());
+    let (objects, rev, shown) = match &t {
+        Target::DataDir(to) => {
+            let (objects, rev) = in_new_dir(to, existed, || {
+                copy_credentials(&a.from, to)?;
+                let target = open_sqlite(to)?;
+                let written = backup::write_rows(&target, &rows, revision).map_err(failed)?;
+                let (back, _) = backup::rows_of(&target, &ring).map_err(failed)?;
+                if !same_rows(&rows, back) {
+                    return Err(differ());
+                }
+                Ok(written)
+            })?;
+            (objects, rev, to.display().to_string())
         }
-        Ok(written)
-    })?;
+        Target::Etcd(endpoints) => {
+            let etcd = empty_etcd(endpoints, &a.etcd)?;
+            let (objects, rev) = import_etcd(&etcd, &rows, revision)?;
+            let (back, _) = backup::rows_of(&etcd, &ring).map_err(failed)?;
+            if !same_rows(&rows, back) {
+                return Err(differ());
+            }
+            (
+                objects,
+                rev,
+                format!(
+                    "etcd at {} (prefix {})",
+                    endpoints.join(","),
+                    a.etcd.store_prefix
+                ),
+            )
+        }
+    };
     if objects != rows.len() || rev != revision {
         return Err(CliError::Failed(format!(
             "the new store holds {objects} objects at revision {rev}; expected {} at {revision}",
@@ -392,10 +528,17 @@ pub fn migrate(a: MigrateArgs) -> Result<()> {
         )));
     }
     println!(
-        "migrated {objects} objects at revision {rev} from {} to {} (verified) in {:.2} s",
+        "migrated {objects} objects at revision {rev} from {} to {shown} (verified) in {:.2} s",
         a.from.display(),
-        to.display(),
         started.elapsed().as_secs_f64()
     );
+    if let Target::Etcd(endpoints) = &t {
+        println!(
+            "start the first control daemon on it with this data dir (it shares its key, CA and tokens with the next ones): ork control --data-dir {} --store etcd://{} --store-prefix {} --cluster-secret-file FILE",
+            a.from.display(),
+            endpoints.join(","),
+            a.etcd.store_prefix
+        );
+    }
     Ok(())
 }

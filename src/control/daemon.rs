@@ -267,11 +267,19 @@ struct Leading {
     usage: crate::control::usage::UsageStore,
     leases: Leases,
     cfg: Config,
+    /// Who leads, as the control plane's Lease object names it.
+    holder: String,
 }
 
 impl Leading {
     fn start(&self, rx: watch::Receiver<bool>) {
         let (store, cfg) = (&self.store, &self.cfg);
+        tokio::spawn(crate::control::leader::hold_lease(
+            store.clone(),
+            self.holder.clone(),
+            cfg.store.leader_term,
+            rx.clone(),
+        ));
         controllers::replicaset::start(store.clone(), rx.clone());
         controllers::resourcequota::start(store.clone(), rx.clone());
         controllers::deployment::start(store.clone(), rx.clone());
@@ -429,6 +437,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         usage: usage.clone(),
         leases: leases.clone(),
         cfg: cfg.clone(),
+        holder: crate::control::leader::identity(&url),
     };
     match &etcd {
         None => leading.start(rx.clone()),
@@ -437,7 +446,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
             let shutdown = rx.clone();
             tokio::spawn(crate::control::leader::run(
                 etcd.clone(),
-                crate::control::leader::identity(&format!("https://{addr}")),
+                crate::control::leader::identity(&url),
                 cfg.store.leader_term,
                 rx.clone(),
                 move |stop| leading.start(either(shutdown.clone(), stop)),

@@ -13,10 +13,19 @@
 //! The decisions (renew, step down, campaign) are the pure [`next`]; the
 //! loop around it does the etcd calls.
 //!
+//! Whoever leads (on either store) also holds the `coordination.k8s.io/v1`
+//! Lease `kube-system/ork-control-plane` ([`hold_lease`]), so `ork get
+//! leases -n kube-system` and kubectl show the leader as Kubernetes shows
+//! its controller manager's. That object is a picture of the election, not
+//! the election: it is written through the store like any controller's
+//! write, so a deposed leader's renewals are fenced off too.
+//!
 //! This module must not import the HTTP layer; it starts controllers only
 //! through the closure it is given.
 
-use crate::control::store::Etcd;
+use crate::api::lease::{CONTROL_PLANE, Lease, MicroTime, NAMESPACE};
+use crate::api::new_object;
+use crate::control::store::{Etcd, Store, StoreError};
 use etcd_client::{Compare, CompareOp, PutOptions, Txn, TxnOp};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +33,9 @@ use tokio::sync::watch;
 
 /// How often the leader renews its lease, and others look for a vacancy.
 pub const RENEW_EVERY: Duration = Duration::from_secs(1);
+/// How often the leader writes the renewal into its Lease object (as
+/// Kubernetes' leader election retries every 2 s).
+pub const LEASE_OBJECT_EVERY: Duration = Duration::from_secs(2);
 /// How long the fence outlives stepping down, while controllers stop.
 const WIND_DOWN: Duration = Duration::from_secs(2);
 
@@ -104,6 +116,60 @@ pub async fn run(
     }
 }
 
+/// The Lease object as `holder` renewing it at `now` leaves it: a new
+/// holder counts a transition and its acquire time.
+pub fn renewed(old: Option<&Lease>, holder: &str, term: Duration, now: MicroTime) -> Lease {
+    let mut l = old
+        .cloned()
+        .unwrap_or_else(|| new_object(NAMESPACE, CONTROL_PLANE));
+    let seconds = i32::try_from(term.as_secs().max(1)).unwrap_or(i32::MAX);
+    if l.spec.holder_identity.as_deref() != Some(holder) {
+        if l.spec.holder_identity.is_some() {
+            l.spec.lease_transitions = Some(l.spec.lease_transitions.unwrap_or(0) + 1);
+        }
+        l.spec.holder_identity = Some(holder.to_string());
+        l.spec.acquire_time = Some(now);
+    }
+    l.spec.lease_transitions.get_or_insert(0);
+    l.spec.lease_duration_seconds = Some(seconds);
+    l.spec.renew_time = Some(now);
+    l
+}
+
+/// Keeps the Lease `kube-system/ork-control-plane` naming `holder` as the
+/// leader, renewed every [`LEASE_OBJECT_EVERY`], until `stop`.
+pub async fn hold_lease(
+    store: Store,
+    holder: String,
+    term: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let h = holder.clone();
+        let written = store
+            .txn(move |tx| {
+                let old = tx.get::<Lease>(NAMESPACE, CONTROL_PLANE);
+                let l = renewed(old.as_deref(), &h, term, MicroTime::now());
+                match old {
+                    Some(_) => tx.update(l, crate::control::store::Subresource::Main),
+                    None => tx.create(l),
+                }
+                .map(|_| ())
+            })
+            .await;
+        match written {
+            Ok(()) | Err(StoreError::Raced(_)) => {}
+            Err(e) => {
+                tracing::debug!(error = %e, "renewing the control plane's Lease object failed")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(LEASE_OBJECT_EVERY) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
 /// One attempt to take the leader key: `(lease, create revision)` when won.
 async fn campaign(
     client: &mut etcd_client::Client,
@@ -169,6 +235,33 @@ async fn renew(client: &mut etcd_client::Client, lease: i64, keeper: &mut Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_object_counts_a_new_holder_as_a_transition() {
+        let t0 = MicroTime::now();
+        let term = Duration::from_secs(5);
+        let first = renewed(None, "a", term, t0);
+        assert_eq!(
+            (
+                first.spec.holder_identity.as_deref(),
+                first.spec.lease_transitions,
+                first.spec.lease_duration_seconds
+            ),
+            (Some("a"), Some(0), Some(5))
+        );
+        assert_eq!(first.spec.acquire_time, Some(t0));
+        let t1 = MicroTime(t0.0 + chrono::Duration::seconds(2));
+        let again = renewed(Some(&first), "a", term, t1);
+        assert_eq!(
+            (again.spec.acquire_time, again.spec.renew_time),
+            (Some(t0), Some(t1))
+        );
+        assert_eq!(again.spec.lease_transitions, Some(0));
+        let other = renewed(Some(&again), "b", term, t1);
+        assert_eq!(other.spec.holder_identity.as_deref(), Some("b"));
+        assert_eq!(other.spec.lease_transitions, Some(1));
+        assert_eq!(other.spec.acquire_time, Some(t1));
+    }
 
     #[test]
     fn a_leader_steps_down_a_second_before_its_lease_can_end() {

@@ -239,13 +239,13 @@ fn migrate_copies_every_row_and_the_cluster_runs_from_the_copy() {
         text(&out)
     );
     assert!(!to.exists());
-    // etcd is not a store of this ork.
+    // Not a store at all.
     let out = ork_offline(&[
         os("migrate"),
         os("--from"),
         c.data().as_os_str(),
         os("--to"),
-        os("etcd://127.0.0.1:2379"),
+        os("mysql://127.0.0.1:3306"),
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
@@ -285,6 +285,124 @@ fn migrate_copies_every_row_and_the_cluster_runs_from_the_copy() {
     let s = c.json(&["get", "secret", "db"]).unwrap();
     assert_eq!(s["metadata"]["resourceVersion"], rv);
     assert_eq!(s["data"]["password"], "aHVudGVyMg==");
+}
+
+/// Objects and revision under an etcd prefix, read as a control daemon does.
+fn etcd_count(etcd: &crate::ha::Etcd, prefix: &str) -> (usize, u64) {
+    let endpoints = match ork::control::store::etcd::parse_store_url(&etcd.url()).unwrap() {
+        ork::control::store::StoreUrl::Etcd(e) => e,
+        other => panic!("{other:?}"),
+    };
+    let cfg = ork::control::store::EtcdConfig {
+        endpoints,
+        prefix: prefix.into(),
+        ca: None,
+        cert: None,
+    };
+    let e = ork::control::store::Etcd::connect(&cfg).unwrap();
+    let l = ork::control::store::Backend::load(&e).unwrap();
+    (l.objects.len(), l.revision)
+}
+
+#[test]
+fn a_backup_restores_into_etcd_and_a_data_dir_migrates_into_etcd() {
+    if !crate::ha::have_etcd() {
+        return;
+    }
+    let mut c = Cluster::start(0, "process");
+    c.ok(&[
+        "create",
+        "secret",
+        "generic",
+        "db",
+        "--from-literal",
+        "password=hunter2",
+    ]);
+    c.ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "--from-literal",
+        "mode=fast",
+    ]);
+    c.apply(&deployment("moved", 2, marker()));
+    let uid = c.json(&["get", "deploy", "moved"]).unwrap()["metadata"]["uid"].clone();
+    let file = c.dir.path().join("cluster.backup");
+    c.ok(&["backup", file.to_str().unwrap()]);
+    let read = ork::control::backup::read(std::fs::File::open(&file).unwrap()).unwrap();
+
+    let etcd = crate::ha::Etcd::start(c.dir.path());
+    let first = c.dir.path().join("first");
+    let restore = |dir: &Path, prefix: &str| {
+        ork_offline(&[
+            os("restore"),
+            file.as_os_str(),
+            os("--data-dir"),
+            dir.as_os_str(),
+            os("--store"),
+            os(&etcd.url()),
+            os("--store-prefix"),
+            os(prefix),
+            os("--credentials-from"),
+            c.data().as_os_str(),
+        ])
+    };
+    let out = restore(&first, "/ork");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("restored {} objects", read.rows.len())),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        etcd_count(&etcd, "/ork"),
+        (read.rows.len(), read.header.revision + 1_000_000_000)
+    );
+    assert_eq!(mode(&first.join("secret.key")), 0o600);
+    assert!(!first.join("ork.db").exists(), "the objects went to etcd");
+    // Into a prefix that holds anything: refused, nothing made.
+    let again = c.dir.path().join("again");
+    let out = restore(&again, "/ork");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("empty prefix"), "{}", text(&out));
+    assert!(!again.exists());
+
+    // A control daemon on the restored etcd serves every object, the
+    // Secret opened with the old key.
+    let on_etcd = crate::ha::Control::start(c.dir.path(), "first", &etcd.url());
+    let d = on_etcd.json(&["get", "deploy", "moved"]).unwrap();
+    assert_eq!(d["metadata"]["uid"], uid);
+    let s = on_etcd.json(&["get", "secret", "db"]).unwrap();
+    assert_eq!(s["data"]["password"], "aHVudGVyMg==");
+    let cm = on_etcd.json(&["get", "configmap", "settings"]).unwrap();
+    assert_eq!(cm["data"]["mode"], "fast");
+    drop(on_etcd);
+
+    // The stopped SQLite daemon's store moves into another prefix, verified.
+    c.kill_control();
+    let migrate = |prefix: &str| {
+        ork_offline(&[
+            os("migrate"),
+            os("--from"),
+            c.data().as_os_str(),
+            os("--to"),
+            os(&etcd.url()),
+            os("--store-prefix"),
+            os(prefix),
+        ])
+    };
+    let out = migrate("/migrated");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("(verified)"), "{}", text(&out));
+    let source = {
+        let s = ork::control::store::Sqlite::open(&c.data().join("ork.db")).unwrap();
+        let l = ork::control::store::Backend::load(&s).unwrap();
+        (l.objects.len(), l.revision)
+    };
+    assert_eq!(etcd_count(&etcd, "/migrated"), source);
+    let out = migrate("/migrated");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("empty prefix"), "{}", text(&out));
 }
 
 #[test]

@@ -1737,6 +1737,19 @@ message!(api::batch::v1::JobTemplateSpec {
     metadata: "metadata",
     spec: "spec",
 });
+message!(api::coordination::v1::Lease {
+    metadata: "metadata",
+    spec: "spec",
+});
+message!(api::coordination::v1::LeaseSpec {
+    holder_identity: "holderIdentity",
+    lease_duration_seconds: "leaseDurationSeconds",
+    acquire_time: "acquireTime",
+    renew_time: "renewTime",
+    lease_transitions: "leaseTransitions",
+    strategy: "strategy",
+    preferred_holder: "preferredHolder",
+});
 message!(api::policy::v1::PodDisruptionBudget {
     metadata: "metadata",
     spec: "spec",

@@ -920,6 +920,30 @@ fn every_kind_round_trips_through_protobuf() {
     round_trip(k, wrap(k, &b), json_binding(""));
     done.push(k);
 
+    let k = Kind::Lease;
+    let lease = pb::api::coordination::v1::Lease {
+        metadata: meta("kube-system", "ork-control-plane"),
+        spec: Some(pb::api::coordination::v1::LeaseSpec {
+            holder_identity: s("cp-1"),
+            lease_duration_seconds: Some(5),
+            renew_time: Some(meta::MicroTime {
+                seconds: Some(1_700_000_000),
+                nanos: Some(1_500_000),
+            }),
+            lease_transitions: Some(2),
+            ..Default::default()
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &lease),
+        json!({"metadata": json_meta("kube-system", "ork-control-plane"), "spec": {
+            "holderIdentity": "cp-1", "leaseDurationSeconds": 5,
+            "renewTime": "2023-11-14T22:13:20.001500Z", "leaseTransitions": 2
+        }}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

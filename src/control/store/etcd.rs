@@ -25,23 +25,38 @@
 //!
 //! This module must not import the HTTP layer, controllers or the scheduler.
 
-use super::backend::{Backend, BackendError, Change, ChangeType, Followed, Loaded, Sink};
+mod follower;
+pub mod members;
+
+use super::backend::{Backend, BackendError, Change, ChangeType, Loaded, Sink};
 use etcd_client::{
-    Certificate, Client, Compare, CompareOp, ConnectOptions, EventType, GetOptions, Identity,
-    TlsOptions, Txn, TxnOp, TxnOpResponse, WatchOptions,
+    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, TlsOptions, Txn,
+    TxnOp, TxnOpResponse,
 };
-use std::collections::{BTreeMap, HashMap};
+use follower::Follower;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Longest an etcd request may take before the store calls etcd unavailable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest one attempt of a commit waits before the commit tries again.
+const ATTEMPT: Duration = Duration::from_millis(1500);
+/// How long a commit keeps trying (a raft election after a member died
+/// takes a second or two) before it answers that etcd is unavailable.
+const COMMIT_BUDGET: Duration = Duration::from_secs(6);
+/// Operations per transaction when importing (etcd's default
+/// `--max-txn-ops` is 128).
+const IMPORT_OPS: usize = 100;
+/// Bytes per transaction when importing (etcd's default
+/// `--max-request-bytes` is 1.5 MiB).
+const IMPORT_BYTES: usize = 1 << 20;
 /// Objects read per page at startup.
 const PAGE: i64 = 500;
 /// Largest message read from etcd (a group's watch response can be large).
-const MAX_MESSAGE: usize = 256 << 20;
+pub(super) const MAX_MESSAGE: usize = 256 << 20;
 
 /// Where the store lives and how to reach it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,12 +134,6 @@ fn unavailable(e: &etcd_client::Error) -> bool {
     }
 }
 
-/// Whether a request failed before reaching any member (safe to resend).
-fn never_sent(e: &etcd_client::Error) -> bool {
-    let m = e.to_string();
-    m.contains("tcp connect error") || m.contains("Connection refused")
-}
-
 fn etcd_error(what: &str, e: etcd_client::Error) -> BackendError {
     if unavailable(&e) {
         BackendError::Unavailable(format!(
@@ -139,6 +148,173 @@ fn etcd_error(what: &str, e: etcd_client::Error) -> BackendError {
             ""
         };
         BackendError::Etcd(format!("{what}: {e}{hint}"))
+    }
+}
+
+/// What a failed attempt at a request says about whether it took effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Failure {
+    /// Refused for what it is (too large, malformed): sending it again
+    /// changes nothing.
+    Refused,
+    /// It did not take effect (no member was reached, or the one reached
+    /// has no raft leader): safe to send again.
+    NotApplied,
+    /// No answer in time, or the connection broke after it was sent: it
+    /// may or may not have taken effect.
+    Unknown,
+}
+
+/// Sorts an etcd error into a [`Failure`].
+fn failure(e: &etcd_client::Error) -> Failure {
+    let m = e.to_string();
+    let not_applied = [
+        "tcp connect error",
+        "error trying to connect",
+        "Connection refused",
+        "no leader",
+        "not capable",
+        "too many requests",
+        "proposal dropped",
+    ];
+    if not_applied.iter().any(|p| m.contains(p)) {
+        Failure::NotApplied
+    } else if unavailable(e) {
+        Failure::Unknown
+    } else {
+        Failure::Refused
+    }
+}
+
+/// Why a request with retries gave up.
+#[derive(Debug)]
+struct GaveUp {
+    /// The last error, as etcd or the client said it.
+    last: String,
+    /// Whether the last error was a refusal of the request itself.
+    refused: Option<etcd_client::Error>,
+    /// Whether any attempt may have taken effect.
+    unknown: bool,
+}
+
+impl GaveUp {
+    fn error(self, what: &str) -> BackendError {
+        if let Some(e) = self.refused {
+            return etcd_error(what, e);
+        }
+        BackendError::Unavailable(unavailable_message(what, &self.last, self.unknown))
+    }
+}
+
+/// The 503's message: what happened, whether the write took effect, what
+/// to do.
+fn unavailable_message(what: &str, last: &str, unknown: bool) -> String {
+    if unknown {
+        format!(
+            "etcd did not answer {what} in time ({last}): the write may or may not have been applied. \
+             Read the object again before retrying (a create that was applied answers 409 AlreadyExists on retry); \
+             writes resume when a quorum of etcd's members answers"
+        )
+    } else {
+        format!(
+            "etcd has no quorum to answer {what} ({last}): the write was not applied; \
+             retry it once a quorum of etcd's members answers"
+        )
+    }
+}
+
+/// Sends a request until it is answered, trying again after failures that
+/// leave it safe to (see [`Failure`]), for at most `budget`, each attempt
+/// for at most `attempt`. Returns the answer and whether an earlier attempt
+/// may have taken effect.
+async fn retry<T, F, Fut>(
+    budget: Duration,
+    attempt: Duration,
+    mut send: F,
+) -> Result<(T, bool), GaveUp>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, etcd_client::Error>>,
+{
+    let until = Instant::now() + budget;
+    let mut unknown = false;
+    let mut pause = Duration::from_millis(25);
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        let last = match tokio::time::timeout(attempt.min(left), send()).await {
+            Ok(Ok(answer)) => return Ok((answer, unknown)),
+            Ok(Err(e)) => match failure(&e) {
+                Failure::Refused => {
+                    return Err(GaveUp {
+                        last: e.to_string(),
+                        refused: Some(e),
+                        unknown,
+                    });
+                }
+                Failure::NotApplied => e.to_string(),
+                Failure::Unknown => {
+                    unknown = true;
+                    e.to_string()
+                }
+            },
+            Err(_) => {
+                unknown = true;
+                format!("no answer within {:.1} s", attempt.min(left).as_secs_f64())
+            }
+        };
+        if Instant::now() + pause >= until {
+            return Err(GaveUp {
+                last,
+                refused: None,
+                unknown,
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(400));
+    }
+}
+
+/// The revision key and the commit key a failed commit read back.
+fn or_else_values(resp: &etcd_client::TxnResponse) -> (u64, Option<String>) {
+    let mut values = resp.op_responses().into_iter().map(|r| match r {
+        TxnOpResponse::Get(g) => g
+            .kvs()
+            .first()
+            .and_then(|k| std::str::from_utf8(k.value()).ok().map(String::from)),
+        _ => None,
+    });
+    let current = values
+        .next()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    (current, values.next().flatten())
+}
+
+/// Why a commit computed at `base` for `revision` found the store elsewhere
+/// (at `current`): another daemon wrote first, this one lost the lead, or,
+/// when an unanswered attempt may have landed, nobody can tell.
+fn refusal(base: u64, revision: u64, current: u64, fenced: bool, unknown: bool) -> BackendError {
+    if unknown && current >= revision {
+        return BackendError::Unavailable(unavailable_message(
+            "committing",
+            &format!(
+                "an attempt went unanswered and the store has since moved to revision {current}"
+            ),
+            true,
+        ));
+    }
+    if current == base && fenced {
+        return BackendError::Raced {
+            current,
+            message: "this control daemon is no longer the leader".into(),
+        };
+    }
+    BackendError::Raced {
+        current,
+        message: format!(
+            "another control daemon wrote first (the store is at revision {current}, this write was made at {base}); retry"
+        ),
     }
 }
 
@@ -202,10 +378,21 @@ impl Etcd {
             .build()
             .map_err(|e| BackendError::Etcd(format!("starting the etcd client: {e}")))?;
         let shown = cfg.endpoints.join(",");
+        // The store's requests need a member with a raft leader: one
+        // without refuses them at once instead of holding them.
+        let balanced = opts.clone().with_require_leader(true);
+        let eps = endpoints.clone();
         let connected = block(&rt, async move {
-            let mut c = Client::connect(endpoints, Some(opts)).await?;
-            c.status().await?;
-            Ok::<_, etcd_client::Error>(c)
+            let c = Client::connect(eps, Some(balanced))
+                .await
+                .map_err(|e| e.to_string())?;
+            retry(REQUEST_TIMEOUT, REQUEST_TIMEOUT, || {
+                let mut c = c.clone();
+                async move { c.status().await }
+            })
+            .await
+            .map_err(|g| g.last)?;
+            Ok::<_, String>(c)
         });
         let client = match connected {
             Ok(Ok(c)) => c,
@@ -213,7 +400,7 @@ impl Etcd {
                 // Dropping a runtime inside another one panics; this works anywhere.
                 rt.shutdown_background();
                 let m = match failed {
-                    Ok(Err(e)) => e.to_string(),
+                    Ok(Err(m)) => m,
                     Err(e) => e.to_string(),
                     Ok(Ok(_)) => String::new(),
                 };
@@ -222,6 +409,23 @@ impl Etcd {
                 )));
             }
         };
+        if endpoints.len() > 1 {
+            // A client of each member alone, to probe it.
+            let (balanced, probe) = (client.clone(), opts);
+            rt.spawn(async move {
+                let mut members = vec![];
+                for url in endpoints {
+                    match Client::connect([url.as_str()], Some(probe.clone())).await {
+                        Ok(c) => members.push((url, c)),
+                        Err(e) => {
+                            tracing::warn!(member = %url, error = %e, "cannot probe this etcd member");
+                            return;
+                        }
+                    }
+                }
+                members::run(balanced, members).await;
+            });
+        }
         Ok(Etcd {
             rt: Some(rt),
             client,
@@ -243,6 +447,19 @@ impl Etcd {
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, BackendError> {
         block(self.rt()?, fut)
+    }
+
+    /// Sends a request (read, or a write safe to repeat) with retries; see
+    /// [`retry`].
+    fn request<T, F, Fut>(&self, what: &str, send: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, etcd_client::Error>> + Send,
+    {
+        self.call(async move { retry(COMMIT_BUDGET, REQUEST_TIMEOUT, send).await })?
+            .map(|(answer, _)| answer)
+            .map_err(|g| g.error(what))
     }
 
     /// A client for the caller's own requests (leader election).
@@ -272,10 +489,11 @@ impl Etcd {
     /// The value of `<prefix>/<name>` (a key outside the objects).
     pub fn get_extra(&self, name: &str) -> Result<Option<Vec<u8>>, BackendError> {
         let key = format!("{}/{name}", self.prefix);
-        let mut kv = self.client.kv_client();
-        let resp = self
-            .call(async move { kv.get(key, None).await })?
-            .map_err(|e| etcd_error("reading", e))?;
+        let kv = self.client.kv_client();
+        let resp = self.request("reading", move || {
+            let (mut kv, key) = (kv.clone(), key.clone());
+            async move { kv.get(key, None).await }
+        })?;
         Ok(resp.kvs().first().map(|k| k.value().to_vec()))
     }
 
@@ -285,11 +503,99 @@ impl Etcd {
         let txn = Txn::new()
             .when(vec![Compare::version(key.clone(), CompareOp::Equal, 0)])
             .and_then(vec![TxnOp::put(key, value, None)]);
-        let mut kv = self.client.kv_client();
-        let resp = self
-            .call(async move { kv.txn(txn).await })?
-            .map_err(|e| etcd_error("writing", e))?;
+        let kv = self.client.kv_client();
+        let resp = self.request("writing", move || {
+            let (mut kv, txn) = (kv.clone(), txn.clone());
+            async move { kv.txn(txn).await }
+        })?;
         Ok(resp.succeeded())
+    }
+
+    /// How many keys of any kind (objects, the revision, the shared
+    /// credentials, the leader key) lie under the prefix.
+    pub fn keys_under_prefix(&self) -> Result<i64, BackendError> {
+        let (kv, key) = (self.client.kv_client(), format!("{}/", self.prefix));
+        let resp = self.request("reading", move || {
+            let (mut kv, key) = (kv.clone(), key.clone());
+            async move {
+                kv.get(key, Some(GetOptions::new().with_prefix().with_count_only()))
+                    .await
+            }
+        })?;
+        Ok(resp.count())
+    }
+
+    /// Writes objects (`rev`, kind, namespace, name and stored bytes of
+    /// each change) into an empty prefix and sets the cluster's revision
+    /// to `revision` last, for restore and migrate. Each transaction
+    /// checks that no control daemon has committed meanwhile (the revision
+    /// key is still absent); the revision is written only with the last
+    /// objects, so a daemon started too early finds an empty store and one
+    /// of them fails. On failure everything written is deleted again,
+    /// unless a daemon already committed.
+    pub fn import(&self, objects: &[Change], revision: u64) -> Result<(), BackendError> {
+        let rkey = self.revision_key();
+        let unclaimed = || Compare::version(rkey.clone(), CompareOp::Equal, 0);
+        let mut txns = vec![];
+        let (mut ops, mut bytes) = (vec![], 0usize);
+        for c in objects {
+            let size = c.data.len() + c.kind.len() + c.namespace.len() + c.name.len() + 64;
+            if !ops.is_empty() && (ops.len() >= IMPORT_OPS || bytes + size > IMPORT_BYTES) {
+                txns.push(std::mem::take(&mut ops));
+                bytes = 0;
+            }
+            ops.push(TxnOp::put(
+                self.object_key(&c.kind, &c.namespace, &c.name),
+                c.data.to_vec(),
+                None,
+            ));
+            bytes += size;
+        }
+        ops.push(TxnOp::put(rkey.clone(), revision.to_string(), None));
+        txns.push(ops);
+        let last = txns.len() - 1;
+        let mut written = Ok(());
+        for (i, ops) in txns.into_iter().enumerate() {
+            let txn = Txn::new()
+                .when(vec![unclaimed()])
+                .and_then(ops)
+                .or_else(vec![TxnOp::get(rkey.clone(), None)]);
+            let kv = self.client.kv_client();
+            let answer = self.request("writing the objects", move || {
+                let (mut kv, txn) = (kv.clone(), txn.clone());
+                async move { kv.txn(txn).await }
+            });
+            written = match answer {
+                Ok(r) if r.succeeded() => Ok(()),
+                // The last transaction, sent again after an unanswered
+                // attempt, finds its own revision.
+                Ok(r) if i == last && or_else_values(&r).0 == revision => Ok(()),
+                Ok(r) => Err(BackendError::Raced {
+                    current: or_else_values(&r).0,
+                    message: "a control daemon started on this prefix while it was being written; stop it, empty the prefix and try again".into(),
+                }),
+                Err(e) => Err(e),
+            };
+            if written.is_err() {
+                break;
+            }
+        }
+        if written.is_err() {
+            let txn = Txn::new()
+                .when(vec![unclaimed()])
+                .and_then(vec![TxnOp::delete(
+                    format!("{}/", self.prefix),
+                    Some(etcd_client::DeleteOptions::new().with_prefix()),
+                )]);
+            let kv = self.client.kv_client();
+            if let Err(e) = self.request("removing what was written", move || {
+                let (mut kv, txn) = (kv.clone(), txn.clone());
+                async move { kv.txn(txn).await }
+            }) {
+                tracing::warn!(error = %e, prefix = %self.prefix, "could not remove the objects a failed import wrote");
+            }
+        }
+        written
     }
 
     fn objects_prefix(&self) -> String {
@@ -298,6 +604,10 @@ impl Etcd {
 
     fn revision_key(&self) -> String {
         format!("{}/revision", self.prefix)
+    }
+
+    fn commit_key(&self) -> String {
+        format!("{}/commit", self.prefix)
     }
 
     fn deleted_key(&self) -> String {
@@ -309,7 +619,7 @@ impl Etcd {
     }
 
     /// Reads every object at one etcd revision.
-    async fn load_all(
+    pub(super) async fn load_all(
         client: Client,
         objects: String,
         revision_key: String,
@@ -384,7 +694,7 @@ fn prefix_end(p: &[u8]) -> Vec<u8> {
 }
 
 /// `(kind, namespace, name)` of an object key.
-fn split_key(objects: &str, key: &[u8]) -> Option<(String, String, String)> {
+pub(super) fn split_key(objects: &str, key: &[u8]) -> Option<(String, String, String)> {
     let rest = std::str::from_utf8(key).ok()?.strip_prefix(objects)?;
     let mut it = rest.splitn(3, '/');
     let (kind, ns, name) = (it.next()?, it.next()?, it.next()?);
@@ -392,7 +702,7 @@ fn split_key(objects: &str, key: &[u8]) -> Option<(String, String, String)> {
 }
 
 /// The `resourceVersion` inside an object's JSON.
-fn json_revision(data: &[u8]) -> Option<u64> {
+pub(super) fn json_revision(data: &[u8]) -> Option<u64> {
     #[derive(serde::Deserialize)]
     struct Meta {
         #[serde(rename = "resourceVersion", default)]
@@ -412,14 +722,14 @@ fn json_revision(data: &[u8]) -> Option<u64> {
 
 impl Backend for Etcd {
     fn load(&self) -> Result<Loaded, BackendError> {
-        let fut = Self::load_all(
+        let (client, objects, rkey) = (
             self.client.clone(),
             self.objects_prefix(),
             self.revision_key(),
         );
-        let (loaded, at) = self
-            .call(fut)?
-            .map_err(|e| etcd_error("reading the store", e))?;
+        let (loaded, at) = self.request("reading the store", move || {
+            Self::load_all(client.clone(), objects.clone(), rkey.clone())
+        })?;
         *self.loaded_at.lock().unwrap_or_else(|e| e.into_inner()) = at;
         Ok(loaded)
     }
@@ -429,6 +739,7 @@ impl Backend for Etcd {
             .first()
             .map_or(revision, |c| c.rev.saturating_sub(1));
         let rkey = self.revision_key();
+        let ckey = self.commit_key();
         let mut when = vec![if base == 0 {
             Compare::version(rkey.clone(), CompareOp::Equal, 0)
         } else {
@@ -451,7 +762,14 @@ impl Backend for Etcd {
                 deleted.insert(format!("{}/{}/{}", c.kind, c.namespace, c.name), c.rev);
             }
         }
-        let mut ops = vec![TxnOp::put(rkey.clone(), revision.to_string(), None)];
+        // Every attempt of this commit carries the same id, so one that
+        // finds the store moved on can tell whether an earlier attempt,
+        // unanswered, is what moved it.
+        let id = format!("{revision} {}", uuid::Uuid::new_v4().simple());
+        let mut ops = vec![
+            TxnOp::put(rkey.clone(), revision.to_string(), None),
+            TxnOp::put(ckey.clone(), id.clone(), None),
+        ];
         if !deleted.is_empty() {
             let json = serde_json::to_vec(&deleted)
                 .map_err(|e| BackendError::Etcd(format!("encoding deletes: {e}")))?;
@@ -466,48 +784,24 @@ impl Backend for Etcd {
         let txn = Txn::new()
             .when(when)
             .and_then(ops)
-            .or_else(vec![TxnOp::get(rkey, None)]);
-        let mut kv = self.client.kv_client();
-        let resp = self
+            .or_else(vec![TxnOp::get(rkey, None), TxnOp::get(ckey, None)]);
+        let kv = self.client.kv_client();
+        let (resp, unknown) = self
             .call(async move {
-                // A member that refuses the connection never saw the
-                // request: try the next one (the client picks another).
-                let mut tries = 0;
-                loop {
-                    match kv.txn(txn.clone()).await {
-                        Err(e) if tries < 8 && never_sent(&e) => {
-                            tries += 1;
-                            tokio::time::sleep(Duration::from_millis(25)).await;
-                        }
-                        r => return r,
-                    }
-                }
-            })?
-            .map_err(|e| etcd_error("committing", e))?;
-        if !resp.succeeded() {
-            let current = resp
-                .op_responses()
-                .into_iter()
-                .find_map(|r| match r {
-                    TxnOpResponse::Get(g) => g
-                        .kvs()
-                        .first()
-                        .and_then(|k| std::str::from_utf8(k.value()).ok()?.parse::<u64>().ok()),
-                    _ => None,
+                retry(COMMIT_BUDGET, ATTEMPT, move || {
+                    let (mut kv, txn) = (kv.clone(), txn.clone());
+                    async move { kv.txn(txn).await }
                 })
-                .unwrap_or(0);
-            if current == base && fence.is_some() {
-                return Err(BackendError::Raced {
-                    current,
-                    message: "this control daemon is no longer the leader".into(),
-                });
+                .await
+            })?
+            .map_err(|f| f.error("committing"))?;
+        if !resp.succeeded() {
+            let (current, last_id) = or_else_values(&resp);
+            if last_id.as_deref() == Some(id.as_str()) {
+                // An earlier attempt landed; this one found its own write.
+            } else {
+                return Err(refusal(base, revision, current, fence.is_some(), unknown));
             }
-            return Err(BackendError::Raced {
-                current,
-                message: format!(
-                    "another control daemon wrote first (the store is at revision {current}, this write was made at {base}); retry"
-                ),
-            });
         }
         if let Some(h) = resp.header() {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -562,157 +856,6 @@ impl Backend for Etcd {
         self.rt()?.spawn(f.run(start));
         Ok(())
     }
-}
-
-/// Feeds the cache from etcd's watch.
-struct Follower {
-    client: Client,
-    objects: String,
-    revision_key: String,
-    deleted_key: String,
-    watch_prefix: String,
-    sink: Sink,
-}
-
-impl Follower {
-    async fn run(self, mut next: i64) {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            match self.watch(&mut next).await {
-                Ok(()) => return,
-                Err(Resume::Compacted) => {
-                    tracing::warn!(
-                        "etcd compacted past this control daemon's position; reading the store again"
-                    );
-                    match Etcd::load_all(
-                        self.client.clone(),
-                        self.objects.clone(),
-                        self.revision_key.clone(),
-                    )
-                    .await
-                    {
-                        Ok((loaded, at)) => {
-                            if !(self.sink)(Followed::Reset(loaded)) {
-                                return;
-                            }
-                            next = at + 1;
-                            continue;
-                        }
-                        Err(e) => tracing::warn!(error = %e, "reading the store from etcd failed"),
-                    }
-                }
-                Err(Resume::Broken(e)) => {
-                    tracing::warn!(error = %e, "etcd watch broke; resuming");
-                }
-            }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(1));
-        }
-    }
-
-    /// Follows from `next` until the sink is gone (`Ok`) or the watch breaks.
-    async fn watch(&self, next: &mut i64) -> Result<(), Resume> {
-        let mut w = self
-            .client
-            .watch_client()
-            .max_decoding_message_size(MAX_MESSAGE);
-        let mut stream = w
-            .watch(
-                self.watch_prefix.clone(),
-                Some(WatchOptions::new().with_prefix().with_start_revision(*next)),
-            )
-            .await
-            .map_err(|e| Resume::Broken(e.to_string()))?;
-        while let Some(resp) = stream
-            .message()
-            .await
-            .map_err(|e| Resume::Broken(e.to_string()))?
-        {
-            if resp.compact_revision() > 0 {
-                return Err(Resume::Compacted);
-            }
-            if resp.canceled() {
-                return Err(Resume::Broken(format!(
-                    "watch cancelled: {}",
-                    resp.cancel_reason()
-                )));
-            }
-            let mut groups: BTreeMap<i64, Vec<&etcd_client::Event>> = BTreeMap::new();
-            for ev in resp.events() {
-                if let Some(kv) = ev.kv() {
-                    groups.entry(kv.mod_revision()).or_default().push(ev);
-                }
-            }
-            for (etcd_rev, evs) in groups {
-                if let Some(group) = self.group(&evs)
-                    && !(self.sink)(group)
-                {
-                    return Ok(());
-                }
-                *next = etcd_rev + 1;
-            }
-        }
-        Err(Resume::Broken("the watch ended".into()))
-    }
-
-    /// One transaction's events as a group of changes (`None` for
-    /// transactions that did not move the cluster's revision).
-    fn group(&self, evs: &[&etcd_client::Event]) -> Option<Followed> {
-        let mut revision = None;
-        let mut deleted: HashMap<String, u64> = HashMap::new();
-        for ev in evs {
-            let kv = ev.kv()?;
-            if ev.event_type() != EventType::Put {
-                continue;
-            }
-            if kv.key() == self.revision_key.as_bytes() {
-                revision = std::str::from_utf8(kv.value()).ok()?.parse::<u64>().ok();
-            } else if kv.key() == self.deleted_key.as_bytes() {
-                deleted = serde_json::from_slice(kv.value()).unwrap_or_default();
-            }
-        }
-        let revision = revision?;
-        let mut changes = vec![];
-        for ev in evs {
-            let Some(kv) = ev.kv() else { continue };
-            let Some((kind, namespace, name)) = split_key(&self.objects, kv.key()) else {
-                continue;
-            };
-            let change = match ev.event_type() {
-                EventType::Put => Change {
-                    rev: json_revision(kv.value()).unwrap_or(revision),
-                    type_: if kv.create_revision() == kv.mod_revision() {
-                        ChangeType::Added
-                    } else {
-                        ChangeType::Modified
-                    },
-                    data: kv.value().to_vec().into(),
-                    kind,
-                    namespace,
-                    name,
-                },
-                EventType::Delete => Change {
-                    rev: deleted
-                        .get(&format!("{kind}/{namespace}/{name}"))
-                        .copied()
-                        .unwrap_or(revision),
-                    type_: ChangeType::Deleted,
-                    data: Default::default(),
-                    kind,
-                    namespace,
-                    name,
-                },
-            };
-            changes.push(change);
-        }
-        changes.sort_by_key(|c| c.rev);
-        Some(Followed::Group { revision, changes })
-    }
-}
-
-enum Resume {
-    Compacted,
-    Broken(String),
 }
 
 #[cfg(test)]

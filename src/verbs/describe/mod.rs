@@ -236,7 +236,7 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ClusterRoleBinding(b) => {
             rbac::binding(&mut d, &b.metadata, &b.role_ref, &b.subjects)
         }
-        AnyObject::Event(_) => {
+        AnyObject::Event(_) | AnyObject::Lease(_) => {
             let v = obj
                 .to_value()
                 .map_err(|e| VerbError::Failed(e.to_string()))?;
