@@ -13,6 +13,7 @@ use super::ingress::{Ingress, IngressClass};
 use super::meta::ObjectMeta;
 use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
+use super::priorityclass::PriorityClass;
 use super::quota_types::{LimitRange, ResourceQuota};
 use super::service::{Endpoints, Service};
 use super::serviceaccount::ServiceAccount;
@@ -91,6 +92,7 @@ pub enum Kind {
     IngressClass,
     CronJob,
     PodDisruptionBudget,
+    PriorityClass,
 }
 
 /// Static facts about a kind.
@@ -108,7 +110,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 23] = [
+const INFOS: [KindInfo; 24] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -339,10 +341,20 @@ const INFOS: [KindInfo; 23] = [
         short_names: &["pdb"],
         namespaced: true,
     },
+    KindInfo {
+        kind: "PriorityClass",
+        group: "scheduling.k8s.io",
+        version: "v1",
+        api_version: "scheduling.k8s.io/v1",
+        plural: "priorityclasses",
+        singular: "priorityclass",
+        short_names: &["pc"],
+        namespaced: false,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 24] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -366,6 +378,7 @@ impl Kind {
         Kind::IngressClass,
         Kind::CronJob,
         Kind::PodDisruptionBudget,
+        Kind::PriorityClass,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -482,6 +495,7 @@ pub enum AnyObject {
     IngressClass(Arc<IngressClass>),
     CronJob(Arc<CronJob>),
     PodDisruptionBudget(Arc<PodDisruptionBudget>),
+    PriorityClass(Arc<PriorityClass>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -512,6 +526,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::IngressClass($o) => $body,
             $crate::api::AnyObject::CronJob($o) => $body,
             $crate::api::AnyObject::PodDisruptionBudget($o) => $body,
+            $crate::api::AnyObject::PriorityClass($o) => $body,
         }
     };
 }
@@ -613,6 +628,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::pdb::PodDisruptionBudget;
                 $body
             }
+            $crate::api::Kind::PriorityClass => {
+                type $t = $crate::api::priorityclass::PriorityClass;
+                $body
+            }
         }
     };
 }
@@ -643,6 +662,7 @@ impl AnyObject {
             AnyObject::IngressClass(_) => Kind::IngressClass,
             AnyObject::CronJob(_) => Kind::CronJob,
             AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            AnyObject::PriorityClass(_) => Kind::PriorityClass,
         }
     }
 
@@ -1018,6 +1038,24 @@ impl Object for IngressClass {
             return vec![FieldError::new("spec.controller", "field is immutable")];
         }
         vec![]
+    }
+}
+
+impl Object for PriorityClass {
+    object_common!(PriorityClass);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.value != old.value
+            || self.global_default != old.global_default
+            || self.description != old.description
+            || self.preemption_policy != old.preemption_policy
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_priority_class(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        super::priorityclass::validate_update(self, old)
     }
 }
 

@@ -362,6 +362,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::PodDisruptionBudget => {
             decode_as::<pb::api::policy::v1::PodDisruptionBudget>(raw, what)
         }
+        Kind::PriorityClass => decode_as::<pb::api::scheduling::v1::PriorityClass>(raw, what),
     }
 }
 

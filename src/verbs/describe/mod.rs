@@ -229,6 +229,13 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::IngressClass(c) => ingress::ingress_class(&mut d, c),
         AnyObject::CronJob(c) => batch::cronjob(&mut d, c),
         AnyObject::PodDisruptionBudget(p) => batch::pdb(&mut d, p),
+        AnyObject::PriorityClass(c) => {
+            d.kv(0, "Name", &c.metadata.name);
+            d.kv(0, "Value", c.value.to_string());
+            d.kv(0, "GlobalDefault", c.global_default.to_string());
+            d.kv(0, "PreemptionPolicy", c.policy());
+            d.kv(0, "Description", &c.description);
+        }
         AnyObject::Event(_) => {
             let v = obj
                 .to_value()
