@@ -13,16 +13,26 @@
 //! as Kubernetes writes it: `0/3 nodes are available: 2 Insufficient memory,
 //! 1 node(s) were unschedulable.`
 //!
+//! Rules that look at the whole cluster (topology spread constraints,
+//! positive pod affinity) get their counts once per attempt, before the
+//! filters run ([`topology::cycle`], Kubernetes' PreFilter). The caller
+//! takes pending pods highest priority first; when a pod fits nowhere,
+//! [`Scheduler::preempt`] chooses lower-priority pods to evict for it.
+//!
 //! This module must not import `control`, `node`, `client`, `cli` or `tui`.
 
 mod plugins;
+pub mod preemption;
 mod reason;
 mod snapshot;
+pub mod topology;
 
 pub use plugins::{
-    BalancedAllocation, HostPorts, LeastAllocated, MostAllocated, NodeAffinity, NodeReady,
-    NodeResourcesFit, NodeSelector, PodAntiAffinity, RuntimeClass, SpreadOwner, TaintToleration,
+    BalancedAllocation, HostPorts, InterPodAffinity, LeastAllocated, MostAllocated, NodeAffinity,
+    NodeReady, NodeResourcesFit, NodeSelector, PodAntiAffinity, PodTopologySpread, RuntimeClass,
+    SpreadOwner, TaintToleration,
 };
+pub use preemption::{Preemption, Victim};
 pub use reason::Reason;
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
@@ -160,6 +170,8 @@ impl Scheduler {
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
                 (Box::new(PodAntiAffinity), 2),
+                (Box::new(PodTopologySpread), 2),
+                (Box::new(InterPodAffinity), 2),
             ];
         }
         s
@@ -179,6 +191,8 @@ impl Default for Scheduler {
                 Box::new(NodeResourcesFit),
                 Box::new(HostPorts),
                 Box::new(PodAntiAffinity),
+                Box::new(PodTopologySpread),
+                Box::new(InterPodAffinity),
             ],
             scores: vec![
                 (Box::new(LeastAllocated), 1),
@@ -187,12 +201,24 @@ impl Default for Scheduler {
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
                 (Box::new(PodAntiAffinity), 2),
+                (Box::new(PodTopologySpread), 2),
+                (Box::new(InterPodAffinity), 2),
             ],
         }
     }
 }
 
 impl Scheduler {
+    /// What the pod asks, with its cycle state when its rules need the
+    /// whole cluster.
+    fn usage(snapshot: &Snapshot, pod: &Pod) -> PodUsage {
+        let mut usage = PodUsage::of(pod);
+        if topology::needed(pod) {
+            usage.cycle = Some(std::sync::Arc::new(topology::cycle(snapshot, pod, &usage)));
+        }
+        usage
+    }
+
     /// The verdict of the first filter that rejects the node, or success.
     pub fn check(&self, pod: &Pod, usage: &PodUsage, node: &NodeInfo) -> Status {
         for f in &self.filters {
@@ -210,7 +236,7 @@ impl Scheduler {
     /// its turn); a pod that fits nowhere is judged against every node.
     pub fn schedule(&self, snapshot: &Snapshot, pod: &Pod) -> Result<String, Unschedulable> {
         use std::ops::Bound::{Excluded, Included, Unbounded};
-        let usage = PodUsage::of(pod);
+        let usage = Self::usage(snapshot, pod);
         let want = feasible_target(snapshot.nodes.len());
         let after = self
             .resume_after
@@ -279,7 +305,7 @@ impl Scheduler {
     /// Every node's verdict for `pod`, best first (feasible by total score,
     /// then rejected ones by name): what `ork why` prints.
     pub fn explain(&self, snapshot: &Snapshot, pod: &Pod) -> Vec<NodeVerdict> {
-        let usage = PodUsage::of(pod);
+        let usage = Self::usage(snapshot, pod);
         let mut out: Vec<NodeVerdict> = snapshot
             .nodes
             .iter()
