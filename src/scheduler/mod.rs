@@ -115,6 +115,10 @@ pub struct Unschedulable {
 pub struct Scheduler {
     filters: Vec<Box<dyn Filter>>,
     scores: Vec<(Box<dyn Score>, i64)>,
+    /// Filters and scores that only judge pods with topology rules (a
+    /// [`topology::Cycle`]); skipped for the others, which are most pods.
+    topology_filters: Vec<Box<dyn Filter>>,
+    topology_scores: Vec<(Box<dyn Score>, i64)>,
     /// The node the last search stopped at: the next one starts after it
     /// (rotates, as in Kubernetes).
     resume_after: std::sync::Mutex<Option<String>>,
@@ -170,8 +174,6 @@ impl Scheduler {
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
                 (Box::new(PodAntiAffinity), 2),
-                (Box::new(PodTopologySpread), 2),
-                (Box::new(InterPodAffinity), 2),
             ];
         }
         s
@@ -191,8 +193,6 @@ impl Default for Scheduler {
                 Box::new(NodeResourcesFit),
                 Box::new(HostPorts),
                 Box::new(PodAntiAffinity),
-                Box::new(PodTopologySpread),
-                Box::new(InterPodAffinity),
             ],
             scores: vec![
                 (Box::new(LeastAllocated), 1),
@@ -201,6 +201,9 @@ impl Default for Scheduler {
                 (Box::new(NodeAffinity), 2),
                 (Box::new(TaintToleration), 3),
                 (Box::new(PodAntiAffinity), 2),
+            ],
+            topology_filters: vec![Box::new(PodTopologySpread), Box::new(InterPodAffinity)],
+            topology_scores: vec![
                 (Box::new(PodTopologySpread), 2),
                 (Box::new(InterPodAffinity), 2),
             ],
@@ -219,9 +222,25 @@ impl Scheduler {
         usage
     }
 
+    /// The score plugins that judge a pod with this usage, with weights.
+    fn scores_for<'s>(
+        &'s self,
+        usage: &PodUsage,
+    ) -> impl Iterator<Item = &'s (Box<dyn Score>, i64)> + 's {
+        let topology = match usage.cycle {
+            Some(_) => &self.topology_scores[..],
+            None => &[],
+        };
+        self.scores.iter().chain(topology)
+    }
+
     /// The verdict of the first filter that rejects the node, or success.
     pub fn check(&self, pod: &Pod, usage: &PodUsage, node: &NodeInfo) -> Status {
-        for f in &self.filters {
+        let topology = match usage.cycle {
+            Some(_) => &self.topology_filters[..],
+            None => &[],
+        };
+        for f in self.filters.iter().chain(topology) {
             let s = f.filter(pod, usage, node);
             if !s.is_success() {
                 return s;
@@ -264,8 +283,7 @@ impl Scheduler {
                 continue;
             }
             let total: i64 = self
-                .scores
-                .iter()
+                .scores_for(&usage)
                 .map(|(s, w)| s.score(pod, &usage, info).clamp(0, 100) * w)
                 .sum();
             // Highest total; among equal totals the first name wins, wherever the search began.
@@ -320,8 +338,7 @@ impl Scheduler {
                     };
                 }
                 let scores: Vec<(&'static str, i64, i64)> = self
-                    .scores
-                    .iter()
+                    .scores_for(&usage)
                     .map(|(s, w)| (s.name(), s.score(pod, &usage, info).clamp(0, 100), *w))
                     .collect();
                 let total = scores.iter().map(|(_, v, w)| v * w).sum();
