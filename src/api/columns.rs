@@ -460,6 +460,21 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
             ),
             AGE,
         ],
+        Kind::PriorityClass => vec![
+            NAME,
+            col("Value", "integer", "The priority pods of this class get."),
+            col(
+                "Global-Default",
+                "boolean",
+                "Whether pods naming no class get this one.",
+            ),
+            AGE,
+            col(
+                "PreemptionPolicy",
+                "string",
+                "Whether pods of this class may preempt lower-priority pods.",
+            ),
+        ],
         Kind::IngressClass => vec![
             NAME,
             col(
@@ -842,6 +857,13 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
             i.address_text().into(),
             i.ports_text().into(),
             created(),
+        ],
+        AnyObject::PriorityClass(c) => vec![
+            name(),
+            int(c.value),
+            c.global_default.to_string().into(),
+            created(),
+            c.policy().to_string().into(),
         ],
         AnyObject::IngressClass(c) => {
             let params = c.spec.parameters.as_ref().map_or_else(

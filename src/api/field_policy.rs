@@ -81,8 +81,6 @@ const DEFAULTS: &[(&str, DefaultValue)] = &[
     ("stdin", || json!(false)),
     ("stdinOnce", || json!(false)),
     ("tty", || json!(false)),
-    ("priority", || json!(0)),
-    ("preemptionPolicy", || json!("PreemptLowerPriority")),
 ];
 
 /// What to write instead of a field ork does not implement, by its name.

@@ -34,6 +34,7 @@ pub mod pdb;
 pub mod placement;
 pub mod pod;
 pub mod pod_update;
+pub mod priorityclass;
 pub mod protobuf;
 pub mod quantity;
 pub mod quota_types;

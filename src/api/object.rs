@@ -14,6 +14,7 @@ use super::lease::Lease;
 use super::meta::ObjectMeta;
 use super::pdb::PodDisruptionBudget;
 use super::pod::Pod;
+use super::priorityclass::PriorityClass;
 use super::quota_types::{LimitRange, ResourceQuota};
 use super::rbac::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use super::service::{Endpoints, Service};
@@ -98,6 +99,7 @@ pub enum Kind {
     RoleBinding,
     ClusterRoleBinding,
     Lease,
+    PriorityClass,
 }
 
 /// Static facts about a kind.
@@ -115,7 +117,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 28] = [
+const INFOS: [KindInfo; 29] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -396,10 +398,20 @@ const INFOS: [KindInfo; 28] = [
         short_names: &[],
         namespaced: true,
     },
+    KindInfo {
+        kind: "PriorityClass",
+        group: "scheduling.k8s.io",
+        version: "v1",
+        api_version: "scheduling.k8s.io/v1",
+        plural: "priorityclasses",
+        singular: "priorityclass",
+        short_names: &["pc"],
+        namespaced: false,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 28] = [
+    pub const ALL: [Kind; 29] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -428,6 +440,7 @@ impl Kind {
         Kind::RoleBinding,
         Kind::ClusterRoleBinding,
         Kind::Lease,
+        Kind::PriorityClass,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -549,6 +562,7 @@ pub enum AnyObject {
     RoleBinding(Arc<RoleBinding>),
     ClusterRoleBinding(Arc<ClusterRoleBinding>),
     Lease(Arc<Lease>),
+    PriorityClass(Arc<PriorityClass>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -584,6 +598,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::RoleBinding($o) => $body,
             $crate::api::AnyObject::ClusterRoleBinding($o) => $body,
             $crate::api::AnyObject::Lease($o) => $body,
+            $crate::api::AnyObject::PriorityClass($o) => $body,
         }
     };
 }
@@ -705,6 +720,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::lease::Lease;
                 $body
             }
+            $crate::api::Kind::PriorityClass => {
+                type $t = $crate::api::priorityclass::PriorityClass;
+                $body
+            }
         }
     };
 }
@@ -740,6 +759,7 @@ impl AnyObject {
             AnyObject::RoleBinding(_) => Kind::RoleBinding,
             AnyObject::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
             AnyObject::Lease(_) => Kind::Lease,
+            AnyObject::PriorityClass(_) => Kind::PriorityClass,
         }
     }
 
@@ -1181,6 +1201,24 @@ impl Object for IngressClass {
             return vec![FieldError::new("spec.controller", "field is immutable")];
         }
         vec![]
+    }
+}
+
+impl Object for PriorityClass {
+    object_common!(PriorityClass);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.value != old.value
+            || self.global_default != old.global_default
+            || self.description != old.description
+            || self.preemption_policy != old.preemption_policy
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::validate_priority_class(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        super::priorityclass::validate_update(self, old)
     }
 }
 

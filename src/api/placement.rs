@@ -97,8 +97,75 @@ pub fn tolerated(tolerations: &[Toleration], t: &Taint) -> bool {
 pub struct Affinity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_affinity: Option<NodeAffinity>,
+    /// Go near pods that match (in the same topology domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_affinity: Option<PodAffinity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_anti_affinity: Option<PodAntiAffinity>,
+}
+
+/// Run in a topology domain (a node, a zone: the nodes sharing the
+/// term's `topologyKey` label value) that holds pods which match.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAffinity {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTerm>,
+}
+
+/// `spec.topologySpreadConstraints[]`: how unevenly the pods a selector
+/// matches may spread over the domains of a topology key.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TopologySpreadConstraint {
+    /// The most the matching pods of one domain may exceed the fewest of
+    /// any eligible domain (at least 1).
+    pub max_skew: i32,
+    /// The node label whose values are the domains.
+    pub topology_key: String,
+    /// `DoNotSchedule` (a filter) or `ScheduleAnyway` (a score).
+    pub when_unsatisfiable: String,
+    /// Which pods count (in the pod's namespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<super::selector::LabelSelector>,
+    /// With fewer eligible domains than this, the global minimum counts as
+    /// 0 (only with `DoNotSchedule`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_domains: Option<i32>,
+    /// Label keys whose values, taken from the incoming pod, are added to
+    /// the selector (`pod-template-hash`: spread per rollout revision).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_label_keys: Vec<String>,
+    /// `Honor` (default: only nodes the pod's node affinity/selector
+    /// allows are domains) or `Ignore`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity_policy: Option<String>,
+    /// `Ignore` (default) or `Honor` (nodes with taints the pod does not
+    /// tolerate are not domains).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_taints_policy: Option<String>,
+}
+
+impl TopologySpreadConstraint {
+    /// Whether the constraint is a hard one (`DoNotSchedule`).
+    pub fn is_hard(&self) -> bool {
+        self.when_unsatisfiable == "DoNotSchedule"
+    }
+
+    /// The selector of the pods that count for a pod with `own` labels:
+    /// `labelSelector` plus `matchLabelKeys` with the pod's values. `None`
+    /// when the constraint has no selector (it then counts nothing).
+    pub fn selector(&self, own: &BTreeMap<String, String>) -> Option<super::selector::Selector> {
+        let mut sel = self.label_selector.clone()?;
+        for k in &self.match_label_keys {
+            if let Some(v) = own.get(k) {
+                sel.match_labels.insert(k.clone(), v.clone());
+            }
+        }
+        sel.to_selector().ok()
+    }
 }
 
 /// The topology key ork's pod anti-affinity supports: one node is one domain.

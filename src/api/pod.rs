@@ -101,7 +101,39 @@ pub struct PodSpec {
     /// Whether a service-account token is mounted: only `false` is supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
+    /// The PriorityClass the pod's priority comes from; admission resolves
+    /// it into `priority` and `preemptionPolicy`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub priority_class_name: String,
+    /// Higher goes first, and may preempt lower (set by admission from
+    /// `priorityClassName`; 0 without a class or a global default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// `PreemptLowerPriority` (default) or `Never`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption_policy: Option<String>,
+    /// How the pod's group spreads over topology domains (nodes, zones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<super::placement::TopologySpreadConstraint>,
+    /// While any gate is left the pod is not scheduled (`SchedulingGated`);
+    /// gates may only be removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduling_gates: Vec<PodSchedulingGate>,
+    /// Pod-level requests and limits (cpu, memory): the pod's total, used
+    /// for fit instead of the sum of its containers'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
 }
+
+/// `spec.schedulingGates[]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSchedulingGate {
+    pub name: String,
+}
+
+/// Kubernetes' default `preemptionPolicy`.
+pub const PREEMPT_LOWER_PRIORITY: &str = "PreemptLowerPriority";
 
 impl PodSpec {
     /// Every container: the init containers (sidecars among them) in order,
@@ -467,6 +499,10 @@ pub struct PodStatus {
     pub reason: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// The node the scheduler preempted pods on for this pod; it is placed
+    /// there once they are gone (unless something else fits first).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nominated_node_name: String,
 }
 
 impl PodStatus {
@@ -599,14 +635,63 @@ impl Pod {
             .max(0)
     }
 
-    /// Sum of the containers' requests of a resource, in thousandths.
+    /// What the pod requests of a resource, in thousandths, as Kubernetes
+    /// counts it for fit: the pod-level request when `spec.resources` has
+    /// one; else the app containers' and sidecars' sum, or the largest
+    /// init container's (with the sidecars started before it) when that is
+    /// more.
     pub fn request_milli(&self, resource: &str) -> i128 {
+        if let Some(q) = self
+            .spec
+            .resources
+            .as_ref()
+            .and_then(|r| r.request(resource))
+        {
+            return q.milli();
+        }
+        let req = |c: &Container| c.resources.request(resource).map_or(0, Quantity::milli);
+        let apps: i128 = self.spec.containers.iter().map(req).sum();
+        if self.spec.init_containers.is_empty() {
+            return apps;
+        }
+        let mut sidecars = 0;
+        let mut init_peak = 0;
+        for c in &self.spec.init_containers {
+            if c.is_sidecar() {
+                sidecars += req(c);
+                init_peak = init_peak.max(sidecars);
+            } else {
+                init_peak = init_peak.max(sidecars + req(c));
+            }
+        }
+        (apps + sidecars).max(init_peak)
+    }
+
+    /// The resources the pod names in any request or limit, pod-level or
+    /// of any container (`cpu`, `memory`, `example.com/dongle`…).
+    pub fn resource_names(&self) -> std::collections::BTreeSet<&str> {
         self.spec
-            .containers
-            .iter()
-            .filter_map(|c| c.resources.request(resource))
-            .map(Quantity::milli)
-            .sum()
+            .all_containers()
+            .map(|c| &c.resources)
+            .chain(self.spec.resources.as_ref())
+            .flat_map(|r| r.requests.keys().chain(r.limits.keys()))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The pod's priority (0 when admission gave it none).
+    pub fn priority(&self) -> i32 {
+        self.spec.priority.unwrap_or(0)
+    }
+
+    /// Whether the pod may preempt lower-priority pods.
+    pub fn may_preempt(&self) -> bool {
+        self.spec.preemption_policy.as_deref() != Some("Never")
+    }
+
+    /// Whether scheduling gates hold the pod back.
+    pub fn is_gated(&self) -> bool {
+        !self.spec.scheduling_gates.is_empty()
     }
 
     /// `ready/total` containers, as the READY column shows it (sidecars
@@ -719,6 +804,9 @@ impl Pod {
         }
         if self.status.phase == PodPhase::Pending {
             if self.spec.node_name.is_empty() {
+                if self.is_gated() {
+                    return "SchedulingGated".into();
+                }
                 return "Pending".into();
             }
             return "ContainerCreating".into();

@@ -361,7 +361,10 @@ pub struct NodeArgs {
     /// How pods run.
     #[arg(long, value_enum, default_value = "auto")]
     pub runtime: RuntimeChoice,
-    /// Capacity to report instead of the machine's, e.g. cpu=32,memory=128Gi.
+    /// Capacity to report instead of the machine's, e.g. cpu=32,memory=128Gi,
+    /// and extended resources the node advertises, e.g.
+    /// example.com/dongle=4 (pods requesting one are placed only on nodes
+    /// advertising enough of it).
     #[arg(long, value_name = "LIST")]
     pub capacity: Option<String>,
     /// A label for the Node (repeatable), e.g. --label zone=a.
@@ -579,6 +582,19 @@ pub async fn node(g: &Global, a: NodeArgs) -> Result<()> {
         let q: Quantity = v
             .parse()
             .map_err(|e| CliError::Usage(format!("--capacity {k}: {e}")))?;
+        let extended = crate::api::validation::scheduling::is_extended(&k);
+        let native = matches!(k.as_str(), "cpu" | "memory" | "pods" | "ephemeral-storage")
+            || k.starts_with("hugepages-");
+        if !extended && !native {
+            return Err(CliError::Usage(format!(
+                "--capacity {k}: not a resource: use cpu, memory, pods, ephemeral-storage, or a domain-prefixed extended resource (example.com/dongle)"
+            )));
+        }
+        if extended && (q.is_negative() || q.milli() % 1000 != 0) {
+            return Err(CliError::Usage(format!(
+                "--capacity {k}={v}: an extended resource is a whole number"
+            )));
+        }
         capacity.insert(k, q);
     }
     let mut labels = BTreeMap::new();

@@ -38,6 +38,26 @@ pub async fn why(ctx: &Ctx, a: WhyArgs) -> Result<()> {
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| "not scheduled yet".into());
         println!("pod {key} is Pending: {why}");
+        if pod.is_gated() {
+            let gates: Vec<&str> = pod
+                .spec
+                .scheduling_gates
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect();
+            println!(
+                "held by scheduling gates {}: it is not scheduled until they are removed from spec.schedulingGates",
+                gates.join(", ")
+            );
+        }
+        if !pod.status.nominated_node_name.is_empty() {
+            println!(
+                "nominated to node {}: pods of lower priority were preempted there for it and are terminating",
+                pod.status.nominated_node_name
+            );
+        } else if let Some(line) = placement::preemption(ctx, &pod).await? {
+            println!("{line}");
+        }
     } else {
         println!(
             "pod {key} runs on node {}; how every node judges it now:",

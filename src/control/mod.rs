@@ -21,6 +21,7 @@ pub mod leases;
 pub mod node_link;
 pub mod ops;
 pub mod pki;
+pub mod preemption;
 pub mod scheduling;
 pub mod shared;
 pub mod store;

@@ -6,12 +6,16 @@
 //! overcommit a node. A pod that fits nowhere gets the condition
 //! `PodScheduled=False` with the reason summary and a `FailedScheduling`
 //! event; it is retried when nodes or pods change, and every few seconds.
+//! Pending pods are taken highest priority first (then oldest); gated pods
+//! (`schedulingGates`) wait outside the queue until their gates are gone;
+//! a pod that fits nowhere may preempt pods of lower priority
+//! ([`crate::control::preemption`]).
 
 use crate::api::volume::PersistentVolumeClaim;
 use crate::api::{Condition, Kind, Node, Pod, PodPhase, Time, find_condition, set_condition};
 use crate::control::events::{EventType, Recorder};
 use crate::control::store::{ChangeType, Store, StoreError, Subresource, Tx, WatchEvent};
-use crate::scheduler::{PodUsage, Scheduler, Snapshot};
+use crate::scheduler::{PodUsage, Preemption, Scheduler, Snapshot};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,15 +29,24 @@ pub const BATCH: usize = 1000;
 pub const RETRY: Duration = Duration::from_secs(5);
 
 type PodKey = (String, String);
+/// Queue order: higher priority first, then older.
+type Order = (std::cmp::Reverse<i32>, Option<Time>);
+
+fn order_of(p: &Pod) -> Order {
+    (
+        std::cmp::Reverse(p.priority()),
+        p.metadata.creation_timestamp,
+    )
+}
 
 #[derive(Default)]
 struct State {
     snapshot: Snapshot,
     /// Each counted pod's node and usage, by uid.
     counted: HashMap<String, (String, PodUsage)>,
-    pending: BTreeSet<(Option<Time>, PodKey)>,
-    pending_keys: HashMap<PodKey, Option<Time>>,
-    unschedulable: HashMap<PodKey, Option<Time>>,
+    pending: BTreeSet<(Order, PodKey)>,
+    pending_keys: HashMap<PodKey, Order>,
+    unschedulable: HashMap<PodKey, Order>,
 }
 
 impl State {
@@ -54,7 +67,7 @@ impl State {
             .insert(uid.to_string(), (node.to_string(), usage));
     }
 
-    fn enqueue(&mut self, key: PodKey, created: Option<Time>) {
+    fn enqueue(&mut self, key: PodKey, created: Order) {
         self.unschedulable.remove(&key);
         if self.pending_keys.insert(key.clone(), created).is_none() {
             self.pending.insert((created, key));
@@ -69,7 +82,7 @@ impl State {
     }
 
     fn retry_unschedulable(&mut self) {
-        let keys: Vec<(PodKey, Option<Time>)> = self.unschedulable.drain().collect();
+        let keys: Vec<(PodKey, Order)> = self.unschedulable.drain().collect();
         for (k, t) in keys {
             self.enqueue(k, t);
         }
@@ -118,10 +131,10 @@ impl State {
         if !p.spec.node_name.is_empty() {
             self.dequeue(&key);
             self.count(&uid, &p.spec.node_name.clone(), PodUsage::of(p));
-        } else if p.metadata.is_terminating() {
+        } else if p.metadata.is_terminating() || p.is_gated() {
             self.dequeue(&key);
         } else if !self.unschedulable.contains_key(&key) || ev.type_ == ChangeType::Added {
-            self.enqueue(key, p.metadata.creation_timestamp);
+            self.enqueue(key, order_of(p));
         }
     }
 }
@@ -131,6 +144,7 @@ struct Bind {
     key: PodKey,
     uid: String,
     node: String,
+    order: Order,
 }
 
 /// What is bound to a node, as counted inside a bind transaction.
@@ -165,7 +179,8 @@ fn still_fits(tx: &Tx<'_>, loads: &mut HashMap<String, NodeLoad>, node: &str, po
     let fits = load.ok
         && i.pod_count < i.alloc_pods
         && (u.cpu_milli == 0 || i.req_cpu_milli + u.cpu_milli <= i.alloc_cpu_milli)
-        && (u.memory_bytes == 0 || i.req_memory_bytes + u.memory_bytes <= i.alloc_memory_bytes);
+        && (u.memory_bytes == 0 || i.req_memory_bytes + u.memory_bytes <= i.alloc_memory_bytes)
+        && i.extended_shortfall(&u).is_none();
     if fits {
         load.info.add(&u);
     }
@@ -185,7 +200,11 @@ fn commit(
     tx: &mut Tx<'_>,
     binds: &[Bind],
     failed: &[(PodKey, String, String)],
+    preempted: &[(PodKey, String, Preemption)],
 ) -> Result<Vec<usize>, StoreError> {
+    for (key, uid, p) in preempted {
+        crate::control::preemption::apply(tx, &key.0, &key.1, uid, p)?;
+    }
     let mut rejected = vec![];
     let mut loads = HashMap::new();
     for (i, b) in binds.iter().enumerate() {
@@ -240,6 +259,7 @@ fn commit(
             Ok(true)
         })?;
         let bound = tx.mutate::<Pod, _>(&b.key.0, &b.key.1, Subresource::Status, |p| {
+            p.status.nominated_node_name.clear();
             Ok(set_condition(
                 &mut p.status.conditions,
                 scheduled_condition(true, ""),
@@ -290,6 +310,7 @@ fn commit(
 async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
     let mut binds = vec![];
     let mut failed = vec![];
+    let mut preempted = vec![];
     while binds.len() + failed.len() < BATCH {
         let Some((created, key)) = st.pending.pop_first() else {
             break;
@@ -298,7 +319,7 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
         let Some(pod) = store.get::<Pod>(&key.0, &key.1) else {
             continue;
         };
-        if !pod.spec.node_name.is_empty() || !pod.is_active() {
+        if !pod.spec.node_name.is_empty() || !pod.is_active() || pod.is_gated() {
             continue;
         }
         // Node-local claims: missing ones keep the pod pending; a bound one
@@ -356,10 +377,23 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
                     key,
                     uid: pod.metadata.uid.clone(),
                     node,
+                    order: created,
                 });
             }
-            Err(e) => {
+            Err(mut e) => {
                 st.unschedulable.insert(key.clone(), created);
+                let prio = pod.priority();
+                if st
+                    .snapshot
+                    .nodes
+                    .values()
+                    .any(|n| n.has_lower_priority(prio))
+                {
+                    match sched.preempt(&st.snapshot, &pod, &e, &|n| store.pods_on_node(n)) {
+                        Ok(p) => preempted.push((key.clone(), pod.metadata.uid.clone(), p)),
+                        Err(why) => e.message = format!("{} {why}", e.message),
+                    }
+                }
                 failed.push((key, pod.metadata.uid.clone(), e.message));
             }
         }
@@ -367,24 +401,26 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
     if binds.is_empty() && failed.is_empty() {
         return;
     }
-    let plan: Vec<(PodKey, String)> = binds
+    let plan: Vec<(PodKey, String, Order)> = binds
         .iter()
-        .map(|b| (b.key.clone(), b.uid.clone()))
+        .map(|b| (b.key.clone(), b.uid.clone(), b.order))
         .collect();
-    let result = store.txn(move |tx| commit(tx, &binds, &failed)).await;
+    let result = store
+        .txn(move |tx| commit(tx, &binds, &failed, &preempted))
+        .await;
     match result {
         Ok(rejected) => {
             for i in rejected {
-                let (key, uid) = &plan[i];
+                let (key, uid, order) = &plan[i];
                 st.uncount(uid);
-                st.enqueue(key.clone(), None);
+                st.enqueue(key.clone(), (order.0, None));
             }
         }
         Err(e) => {
             tracing::warn!(error = %e, "binding a batch failed; retrying");
-            for (key, uid) in plan {
+            for (key, uid, order) in plan {
                 st.uncount(&uid);
-                st.enqueue(key, None);
+                st.enqueue(key, (order.0, None));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -294,6 +294,7 @@ pub fn pod_status(
         init_container_statuses: init_statuses,
         reason: String::new(),
         message: String::new(),
+        nominated_node_name: String::new(),
     }
 }
 

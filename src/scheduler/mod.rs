@@ -13,16 +13,26 @@
 //! as Kubernetes writes it: `0/3 nodes are available: 2 Insufficient memory,
 //! 1 node(s) were unschedulable.`
 //!
+//! Rules that look at the whole cluster (topology spread constraints,
+//! positive pod affinity) get their counts once per attempt, before the
+//! filters run ([`topology::cycle`], Kubernetes' PreFilter). The caller
+//! takes pending pods highest priority first; when a pod fits nowhere,
+//! [`Scheduler::preempt`] chooses lower-priority pods to evict for it.
+//!
 //! This module must not import `control`, `node`, `client`, `cli` or `tui`.
 
 mod plugins;
+pub mod preemption;
 mod reason;
 mod snapshot;
+pub mod topology;
 
 pub use plugins::{
-    BalancedAllocation, HostPorts, LeastAllocated, MostAllocated, NodeAffinity, NodeReady,
-    NodeResourcesFit, NodeSelector, PodAntiAffinity, RuntimeClass, SpreadOwner, TaintToleration,
+    BalancedAllocation, HostPorts, InterPodAffinity, LeastAllocated, MostAllocated, NodeAffinity,
+    NodeReady, NodeResourcesFit, NodeSelector, PodAntiAffinity, PodTopologySpread, RuntimeClass,
+    SpreadOwner, TaintToleration,
 };
+pub use preemption::{Preemption, Victim};
 pub use reason::Reason;
 pub use snapshot::{NodeInfo, PodUsage, Snapshot};
 
@@ -105,6 +115,10 @@ pub struct Unschedulable {
 pub struct Scheduler {
     filters: Vec<Box<dyn Filter>>,
     scores: Vec<(Box<dyn Score>, i64)>,
+    /// Filters and scores that only judge pods with topology rules (a
+    /// [`topology::Cycle`]); skipped for the others, which are most pods.
+    topology_filters: Vec<Box<dyn Filter>>,
+    topology_scores: Vec<(Box<dyn Score>, i64)>,
     /// The node the last search stopped at: the next one starts after it
     /// (rotates, as in Kubernetes).
     resume_after: std::sync::Mutex<Option<String>>,
@@ -188,14 +202,45 @@ impl Default for Scheduler {
                 (Box::new(TaintToleration), 3),
                 (Box::new(PodAntiAffinity), 2),
             ],
+            topology_filters: vec![Box::new(PodTopologySpread), Box::new(InterPodAffinity)],
+            topology_scores: vec![
+                (Box::new(PodTopologySpread), 2),
+                (Box::new(InterPodAffinity), 2),
+            ],
         }
     }
 }
 
 impl Scheduler {
+    /// What the pod asks, with its cycle state when its rules need the
+    /// whole cluster.
+    fn usage(snapshot: &Snapshot, pod: &Pod) -> PodUsage {
+        let mut usage = PodUsage::of(pod);
+        if topology::needed(pod) {
+            usage.cycle = Some(std::sync::Arc::new(topology::cycle(snapshot, pod, &usage)));
+        }
+        usage
+    }
+
+    /// The score plugins that judge a pod with this usage, with weights.
+    fn scores_for<'s>(
+        &'s self,
+        usage: &PodUsage,
+    ) -> impl Iterator<Item = &'s (Box<dyn Score>, i64)> + 's {
+        let topology = match usage.cycle {
+            Some(_) => &self.topology_scores[..],
+            None => &[],
+        };
+        self.scores.iter().chain(topology)
+    }
+
     /// The verdict of the first filter that rejects the node, or success.
     pub fn check(&self, pod: &Pod, usage: &PodUsage, node: &NodeInfo) -> Status {
-        for f in &self.filters {
+        let topology = match usage.cycle {
+            Some(_) => &self.topology_filters[..],
+            None => &[],
+        };
+        for f in self.filters.iter().chain(topology) {
             let s = f.filter(pod, usage, node);
             if !s.is_success() {
                 return s;
@@ -210,7 +255,7 @@ impl Scheduler {
     /// its turn); a pod that fits nowhere is judged against every node.
     pub fn schedule(&self, snapshot: &Snapshot, pod: &Pod) -> Result<String, Unschedulable> {
         use std::ops::Bound::{Excluded, Included, Unbounded};
-        let usage = PodUsage::of(pod);
+        let usage = Self::usage(snapshot, pod);
         let want = feasible_target(snapshot.nodes.len());
         let after = self
             .resume_after
@@ -238,8 +283,7 @@ impl Scheduler {
                 continue;
             }
             let total: i64 = self
-                .scores
-                .iter()
+                .scores_for(&usage)
                 .map(|(s, w)| s.score(pod, &usage, info).clamp(0, 100) * w)
                 .sum();
             // Highest total; among equal totals the first name wins, wherever the search began.
@@ -279,7 +323,7 @@ impl Scheduler {
     /// Every node's verdict for `pod`, best first (feasible by total score,
     /// then rejected ones by name): what `ork why` prints.
     pub fn explain(&self, snapshot: &Snapshot, pod: &Pod) -> Vec<NodeVerdict> {
-        let usage = PodUsage::of(pod);
+        let usage = Self::usage(snapshot, pod);
         let mut out: Vec<NodeVerdict> = snapshot
             .nodes
             .iter()
@@ -294,8 +338,7 @@ impl Scheduler {
                     };
                 }
                 let scores: Vec<(&'static str, i64, i64)> = self
-                    .scores
-                    .iter()
+                    .scores_for(&usage)
                     .map(|(s, w)| (s.name(), s.score(pod, &usage, info).clamp(0, 100), *w))
                     .collect();
                 let total = scores.iter().map(|(_, v, w)| v * w).sum();

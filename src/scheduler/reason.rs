@@ -30,6 +30,16 @@ pub enum Reason {
     HostPortTaken(i32, Protocol),
     /// A pod on the node matches one of the pod's required anti-affinity terms.
     PodAntiAffinityConflict,
+    /// The pod's request of an extended resource (`example.com/dongle`)
+    /// does not fit what the node advertises and has left.
+    InsufficientResource(String),
+    /// The node lacks the label a `DoNotSchedule` spread constraint
+    /// spreads over.
+    SpreadMissingLabel,
+    /// Placing the pod here would exceed a spread constraint's `maxSkew`.
+    SpreadSkew,
+    /// No pod the pod's required pod affinity wants is in the node's domain.
+    PodAffinityUnmatched,
 }
 
 impl fmt::Display for Reason {
@@ -56,6 +66,14 @@ impl fmt::Display for Reason {
             Reason::PodAntiAffinityConflict => {
                 f.write_str("node(s) didn't match pod anti-affinity rules")
             }
+            Reason::InsufficientResource(name) => write!(f, "Insufficient {name}"),
+            Reason::SpreadMissingLabel => f.write_str(
+                "node(s) didn't match pod topology spread constraints (missing required label)",
+            ),
+            Reason::SpreadSkew => {
+                f.write_str("node(s) didn't match pod topology spread constraints")
+            }
+            Reason::PodAffinityUnmatched => f.write_str("node(s) didn't match pod affinity rules"),
         }
     }
 }
@@ -92,6 +110,18 @@ impl Reason {
             }
             Reason::RuntimeNotOffered(_) => {
                 "pick a runtimeClassName that node offers, or start a node with that runtime".into()
+            }
+            Reason::InsufficientResource(name) => format!(
+                "start a node advertising {name} (`ork node --capacity {name}=N`), or free it on {node} (scale down or delete pods there)"
+            ),
+            Reason::SpreadMissingLabel => format!(
+                "give {node} the label the constraint's topologyKey names (`--label`), or change the constraint"
+            ),
+            Reason::SpreadSkew => {
+                "add a node in a less loaded domain, raise maxSkew, or use whenUnsatisfiable: ScheduleAnyway".into()
+            }
+            Reason::PodAffinityUnmatched => {
+                "start a pod the affinity term selects in that domain, or relax the pod's podAffinity".into()
             }
             Reason::TooManyPods | Reason::PodAntiAffinityConflict => {
                 "change the pod or the node so this filter passes".into()
@@ -161,6 +191,26 @@ mod tests {
                 Reason::PodAntiAffinityConflict,
                 "node(s) didn't match pod anti-affinity rules",
                 "so this filter passes",
+            ),
+            (
+                Reason::InsufficientResource("example.com/dongle".into()),
+                "Insufficient example.com/dongle",
+                "ork node --capacity example.com/dongle=N",
+            ),
+            (
+                Reason::SpreadMissingLabel,
+                "node(s) didn't match pod topology spread constraints (missing required label)",
+                "give n1 the label",
+            ),
+            (
+                Reason::SpreadSkew,
+                "node(s) didn't match pod topology spread constraints",
+                "raise maxSkew",
+            ),
+            (
+                Reason::PodAffinityUnmatched,
+                "node(s) didn't match pod affinity rules",
+                "relax the pod's podAffinity",
             ),
         ];
         for (reason, text, remedy) in table {

@@ -9,8 +9,10 @@ use crate::client::ListParams;
 use crate::scheduler::{Scheduler, Snapshot, Strategy};
 use std::sync::Arc;
 
-/// The per-node table for a pod: NODE, VERDICT, PLUGIN, DETAIL.
-pub async fn rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
+/// The cluster as the scheduler would see it for `pod`: the snapshot, the
+/// pods bound to nodes (without `pod`), and the scheduler configured as
+/// the control daemon's.
+async fn cluster(ctx: &Ctx, pod: &Pod) -> Result<(Snapshot, Vec<Arc<Pod>>, Scheduler)> {
     let nodes: Vec<Arc<Node>> = ctx
         .client
         .list::<Node>(None, &ListParams::default())
@@ -39,7 +41,42 @@ pub async fn rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
         .ok()
         .and_then(|v| v["schedulingStrategy"].as_str().and_then(Strategy::parse))
         .unwrap_or_default();
-    let verdicts = Scheduler::with_strategy(strategy).explain(&snapshot, pod);
+    Ok((snapshot, pods, Scheduler::with_strategy(strategy)))
+}
+
+/// What preemption would do for a pending `pod` now: the node and the
+/// pods of lower priority it would evict there, or why it would not.
+/// `None` when the pod fits somewhere without it.
+pub async fn preemption(ctx: &Ctx, pod: &Pod) -> Result<Option<String>> {
+    let (snapshot, pods, sched) = cluster(ctx, pod).await?;
+    let Err(failed) = sched.schedule(&snapshot, pod) else {
+        return Ok(None);
+    };
+    let on = |n: &str| {
+        pods.iter()
+            .filter(|p| p.spec.node_name == n)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    Ok(Some(match sched.preempt(&snapshot, pod, &failed, &on) {
+        Ok(p) => format!(
+            "preemption (priority {}): evicting {} on node {} lets it fit",
+            pod.priority(),
+            p.victims
+                .iter()
+                .map(|v| format!("{}/{} (priority {})", v.namespace, v.name, v.priority))
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.node
+        ),
+        Err(why) => format!("{why} (pod priority {})", pod.priority()),
+    }))
+}
+
+/// The per-node table for a pod: NODE, VERDICT, PLUGIN, DETAIL.
+pub async fn rows(ctx: &Ctx, pod: &Pod) -> Result<Vec<Vec<String>>> {
+    let (snapshot, _, sched) = cluster(ctx, pod).await?;
+    let verdicts = sched.explain(&snapshot, pod);
     Ok(verdicts
         .into_iter()
         .map(|v| match v.rejected {

@@ -48,6 +48,7 @@ mod rollouts;
 mod runtime;
 mod scale;
 mod scheduling;
+mod scheduling_fields;
 mod secrets;
 mod security_context;
 mod serviceaccounts;

@@ -318,7 +318,7 @@ fn the_classes_read_as_specified() {
             json!("File"),
         ),
         ("spec", "hostNetwork", json!(false)),
-        ("spec", "priority", json!(0)),
+        ("spec", "hostIPC", json!(false)),
         ("spec", "overhead", Value::Null),
     ] {
         assert_eq!(

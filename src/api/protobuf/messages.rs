@@ -1698,6 +1698,13 @@ message!(api::networking::v1::IngressPortStatus {
     protocol: "protocol",
     error: "error",
 });
+message!(api::scheduling::v1::PriorityClass {
+    metadata: "metadata",
+    value: "value",
+    global_default: "globalDefault",
+    description: "description",
+    preemption_policy: "preemptionPolicy",
+});
 message!(api::networking::v1::IngressClass {
     metadata: "metadata",
     spec: "spec",

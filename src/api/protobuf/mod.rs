@@ -367,6 +367,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::RoleBinding => decode_as::<pb::api::rbac::v1::RoleBinding>(raw, what),
         Kind::ClusterRoleBinding => decode_as::<pb::api::rbac::v1::ClusterRoleBinding>(raw, what),
         Kind::Lease => decode_as::<pb::api::coordination::v1::Lease>(raw, what),
+        Kind::PriorityClass => decode_as::<pb::api::scheduling::v1::PriorityClass>(raw, what),
     }
 }
 

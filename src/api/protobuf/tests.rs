@@ -944,6 +944,22 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::PriorityClass;
+    let pc = pb::api::scheduling::v1::PriorityClass {
+        metadata: meta("", "high"),
+        value: Some(1000),
+        global_default: Some(false),
+        description: s("important"),
+        preemption_policy: s("Never"),
+    };
+    round_trip(
+        k,
+        wrap(k, &pc),
+        json!({"metadata": json_meta("", "high"), "value": 1000,
+            "description": "important", "preemptionPolicy": "Never"}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();
@@ -990,11 +1006,11 @@ fn a_field_ork_does_not_serve_is_refused_by_name() {
         status: None,
     };
     if let Some(spec) = pod.spec.as_mut() {
-        spec.priority_class_name = s("high");
+        spec.host_network = Some(true);
     }
     let v = to_json(&wrap(Kind::Pod, &pod)).unwrap();
     let err = AnyObject::from_value(Kind::Pod, v).unwrap_err().to_string();
-    assert!(err.contains("priorityClassName"), "{err}");
+    assert!(err.contains("hostNetwork"), "{err}");
 }
 
 #[test]

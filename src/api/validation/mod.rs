@@ -23,6 +23,7 @@ mod pdb;
 mod pod;
 mod quota;
 mod rbac;
+pub mod scheduling;
 mod service;
 mod serviceaccount;
 pub mod statefulset;
@@ -42,6 +43,7 @@ pub use rbac::{
     validate_cluster_role, validate_cluster_role_binding, validate_role, validate_role_binding,
     validate_role_ref_update,
 };
+pub use scheduling::validate_priority_class;
 pub use service::{validate_endpoints, validate_service};
 pub use serviceaccount::validate_service_account;
 pub use statefulset::{validate_statefulset, validate_statefulset_update};

@@ -260,6 +260,7 @@ pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<Field
     super::volume::validate_pod_volumes(spec, path, errs);
     crate::api::field_policy::validate_defaults(path, spec, errs);
     super::serviceaccount::validate_pod_service_account(path, spec, errs);
+    super::scheduling::validate_scheduling(path, spec, errs);
     if let Some(sc) = &spec.security_context {
         validate_pod_security(&format!("{path}.securityContext"), sc, errs);
     }

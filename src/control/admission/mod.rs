@@ -45,6 +45,7 @@ pub mod cluster_ip;
 pub mod limits;
 pub mod node;
 mod ports;
+pub mod priority;
 pub mod quota;
 pub mod service_account;
 
@@ -84,6 +85,7 @@ fn admit_new<T: Object>(tx: &mut Tx<'_>, obj: &mut T) -> Result<(), StoreError> 
         // An invalid pod is left to the store, which refuses it naming every field.
         if pod.validate().is_empty() {
             service_account::admit_pod(tx, pod)?;
+            priority::admit_pod(tx, pod)?;
         }
     }
     Ok(())
@@ -127,6 +129,7 @@ fn limit<T: Object>(tx: &Tx<'_>, obj: &mut T) -> Result<(), StoreError> {
 pub fn create_pod(tx: &mut Tx<'_>, mut pod: Pod) -> Result<Arc<Pod>, StoreError> {
     tx.generate_name(&mut pod)?;
     service_account::admit_pod(tx, &mut pod)?;
+    priority::admit_pod(tx, &mut pod)?;
     limit(tx, &mut pod)?;
     quota::charge(tx, &pod)?;
     tx.create(pod)
@@ -191,6 +194,7 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
     if let Some(pod) = obj.downcast_mut::<Pod>() {
         crate::api::field_policy::default_pod_spec(&mut pod.spec);
         if let Some(old) = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>()) {
+            priority::keep_on_update(pod, old);
             let mut before = old.spec.clone();
             crate::api::field_policy::default_pod_spec(&mut before);
             if let Some(e) = crate::api::pod_update::forbidden(&before, &pod.spec) {
@@ -201,6 +205,9 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
                 });
             }
         }
+    }
+    if let Some(class) = obj.downcast_mut::<crate::api::priorityclass::PriorityClass>() {
+        priority::admit_class(tx, class)?;
     }
     if let Some(svc) = obj.downcast_mut::<Service>() {
         let old = old.and_then(|o| (o as &dyn Any).downcast_ref::<Service>());

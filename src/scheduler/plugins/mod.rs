@@ -8,10 +8,12 @@ mod most_allocated;
 mod node_affinity;
 mod node_ready;
 mod node_selector;
+mod pod_affinity;
 mod pod_anti_affinity;
 mod runtime_class;
 mod spread_owner;
 mod taint_toleration;
+mod topology_spread;
 
 pub use balanced::BalancedAllocation;
 pub use fit::NodeResourcesFit;
@@ -21,10 +23,12 @@ pub use most_allocated::MostAllocated;
 pub use node_affinity::NodeAffinity;
 pub use node_ready::NodeReady;
 pub use node_selector::NodeSelector;
+pub use pod_affinity::InterPodAffinity;
 pub use pod_anti_affinity::PodAntiAffinity;
 pub use runtime_class::RuntimeClass;
 pub use spread_owner::SpreadOwner;
 pub use taint_toleration::TaintToleration;
+pub use topology_spread::PodTopologySpread;
 
 #[cfg(test)]
 pub(crate) mod testing {

@@ -236,6 +236,13 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         AnyObject::ClusterRoleBinding(b) => {
             rbac::binding(&mut d, &b.metadata, &b.role_ref, &b.subjects)
         }
+        AnyObject::PriorityClass(c) => {
+            d.kv(0, "Name", &c.metadata.name);
+            d.kv(0, "Value", c.value.to_string());
+            d.kv(0, "GlobalDefault", c.global_default.to_string());
+            d.kv(0, "PreemptionPolicy", c.policy());
+            d.kv(0, "Description", &c.description);
+        }
         AnyObject::Event(_) | AnyObject::Lease(_) => {
             let v = obj
                 .to_value()
