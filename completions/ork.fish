@@ -284,7 +284,7 @@ complete -c ork -n "__fish_ork_using_subcommand node" -l runtime -d 'How pods ru
 process\t'Containers as plain host processes (`command` + `args`; the image is not used)'
 docker\t'Containers through the Docker engine; fails when no engine answers'
 fake\t'Runs nothing, reports Running: hollow nodes for tests and benchmarks'"
-complete -c ork -n "__fish_ork_using_subcommand node" -l capacity -d 'Capacity to report instead of the machine\'s, e.g. cpu=32,memory=128Gi' -r
+complete -c ork -n "__fish_ork_using_subcommand node" -l capacity -d 'Capacity to report instead of the machine\'s, e.g. cpu=32,memory=128Gi, and extended resources the node advertises, e.g. example.com/dongle=4 (pods requesting one are placed only on nodes advertising enough of it)' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l label -d 'A label for the Node (repeatable), e.g. --label zone=a' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l taint -d 'A taint for the Node (repeatable), e.g. --taint dedicated=gpu:NoSchedule' -r
 complete -c ork -n "__fish_ork_using_subcommand node" -l usage-interval -d 'How often the node samples and reports CPU and memory usage' -r
