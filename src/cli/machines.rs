@@ -17,7 +17,10 @@
 //! `DATA/machines.json`.
 //!
 //! Address plan of the cluster's /24: `.1` the gateway (the host), `.2` the
-//! control daemon's container, `.10 + i` machine `node-i`.
+//! control daemon's container, `.10 + i` machine `node-i`. The host reaches
+//! services at the machines' addresses (node ports, load balancers, the
+//! Ingress), and at their cluster IPs through the proxy `ork up` runs on it
+//! ([`crate::node::proxy::run_outside`]).
 //!
 //! This module must not import `tui`.
 

@@ -1143,7 +1143,15 @@ async fn up_machines(g: &Global, a: UpArgs) -> Result<()> {
     println!("client config written to {}", cfg_path.display());
     println!("try: ork apply -f examples/hello.yaml && ork chaos kill node-1");
     println!("press Ctrl-C to stop ork and remove the machines (`ork down` does too)");
+    // While it runs, this host reaches the cluster IPs too (it runs no node).
+    let (stop_proxy, proxy_stop) = tokio::sync::watch::channel(false);
+    let proxy = tokio::spawn(crate::node::proxy::run_outside(
+        ctx.client.clone(),
+        proxy_stop,
+    ));
     interrupted().await;
+    let _ = stop_proxy.send(true);
+    proxy.abort();
     eprintln!("stopping ork, removing the machines…");
     if let Some(mut c) = child
         && matches!(c.try_wait(), Ok(None))

@@ -13,7 +13,10 @@
 //! - for NodePort and LoadBalancer services, at the node port on every
 //!   address; for a LoadBalancer listing this node's address in its status,
 //!   at the declared port on every address too, to clients in
-//!   `loadBalancerSourceRanges` only.
+//!   `loadBalancerSourceRanges` only;
+//! - on a host outside the cluster that reaches its pods (the one running
+//!   `ork up --machines docker`, [`run_outside`]): the cluster IPs at their
+//!   declared ports, on the host's loopback, and nothing else.
 //!
 //! TCP and UDP alike ([`relay`]): each new connection or flow goes to the
 //! next ready endpoint, round robin (one that refuses is skipped), or to the
@@ -164,6 +167,9 @@ pub struct Here<'a> {
     pub address: &'a str,
     /// Where cluster ports are served (loopback, the Docker gateway).
     pub local: &'a [IpAddr],
+    /// A host outside the cluster (the one `ork up --machines` runs on):
+    /// it serves cluster IPs only, never node or load balancer ports.
+    pub outside: bool,
 }
 
 /// What to listen on and where to send, from the services and endpoints.
@@ -240,7 +246,7 @@ pub fn plan(
                 }
             }
             let external = pick(s.external_local());
-            if external.is_empty() || !s.is_node_port() {
+            if here.outside || external.is_empty() || !s.is_node_port() {
                 continue;
             }
             let any = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
@@ -403,13 +409,41 @@ fn follow<T>(
     }
 }
 
-/// Runs the proxy until shutdown. `here` says which node this is and
-/// where cluster ports are served.
+/// Runs the proxy until shutdown: `node` is this node's name, `address`
+/// the one it registered, `local` where cluster ports are served.
 pub async fn run(
     client: Client,
     node: String,
     address: String,
     local: Vec<IpAddr>,
+    services: Services,
+    shutdown: watch::Receiver<bool>,
+) {
+    let here = Here {
+        node: &node,
+        address: &address,
+        local: &local,
+        outside: false,
+    };
+    serve(client, &here, services, shutdown).await
+}
+
+/// Serves the cluster IPs (only) on this host's loopback until shutdown,
+/// for a host that runs no node but reaches the nodes' pods: the one that
+/// runs `ork up --machines docker`.
+pub async fn run_outside(client: Client, shutdown: watch::Receiver<bool>) {
+    let here = Here {
+        node: "",
+        address: "",
+        local: &[],
+        outside: true,
+    };
+    serve(client, &here, Services::default(), shutdown).await
+}
+
+async fn serve(
+    client: Client,
+    here: &Here<'_>,
     services: Services,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -423,11 +457,6 @@ pub async fn run(
     let Some(mut pod_nets) = services.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
         tracing::error!("the service proxy is already running");
         return;
-    };
-    let here = Here {
-        node: &node,
-        address: &address,
-        local: &local,
     };
     let mut endpoints: BTreeMap<(String, String), Arc<Endpoints>> = BTreeMap::new();
     let mut listeners: Listeners = HashMap::new();
@@ -487,7 +516,7 @@ pub async fn run(
         }
         let routes = {
             let svcs = services.map.read().unwrap_or_else(|e| e.into_inner());
-            plan(&svcs, &endpoints, &here)
+            plan(&svcs, &endpoints, here)
         };
         let failed = apply(&mut listeners, &routes, &pods).await;
         for uid in failed.keys() {
@@ -559,6 +588,7 @@ mod tests {
             node: "n1",
             address: "10.0.0.1",
             local,
+            outside: false,
         }
     }
 
@@ -610,6 +640,25 @@ mod tests {
             [
                 "0.0.0.0:30001/TCP -> 6001",
                 "127.0.0.1:20001/TCP -> 6001",
+                "127.77.0.20:80/TCP -> 6001",
+                "pod:127.77.0.20:80/TCP -> 6001",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_host_outside_the_cluster_serves_cluster_ips_only() {
+        let services = BTreeMap::from([(k("b"), Arc::new(svc("b", "LoadBalancer")))]);
+        let endpoints = BTreeMap::from([(k("b"), eps("b", &[(6001, "n2")], &[]))]);
+        let outside = Here {
+            node: "",
+            address: "",
+            local: &[],
+            outside: true,
+        };
+        assert_eq!(
+            show(&plan(&services, &endpoints, &outside)),
+            [
                 "127.77.0.20:80/TCP -> 6001",
                 "pod:127.77.0.20:80/TCP -> 6001",
             ]

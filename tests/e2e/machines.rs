@@ -427,11 +427,50 @@ fn a_flapping_machine_never_runs_more_than_six_plus_surge() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 true");
 }
 
-/// A `type: LoadBalancer` Service on three machines: every machine's own
-/// address answers at the Service's port, and the status lists all three.
+/// One HTTP/1.0 GET of `/hostname` at `addr` (`Host: host` if given);
+/// the response when its status is 200. busybox httpd answers HTTP/1.1.
+fn get_hostname(addr: &str, host: Option<&str>, timeout: Duration) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect_timeout(&addr.parse().ok()?, timeout).ok()?;
+    s.set_read_timeout(Some(timeout)).ok()?;
+    s.set_write_timeout(Some(timeout)).ok()?;
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+    s.write_all(format!("GET /hostname HTTP/1.0\r\n{host}\r\n").as_bytes())
+        .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.lines().next()?;
+    (status.starts_with("HTTP/1.") && status.split(' ').nth(1) == Some("200")).then_some(out)
+}
+
+/// The InternalIP of every Node, sorted.
+fn node_addresses(m: &Machines) -> Vec<String> {
+    let nodes: Value = serde_json::from_str(&m.ok(&["get", "nodes", "-o", "json"])).unwrap();
+    let mut addresses: Vec<String> = nodes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| {
+            n["status"]["addresses"]
+                .as_array()?
+                .iter()
+                .find(|a| a["type"] == "InternalIP")?["address"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect();
+    addresses.sort();
+    assert_eq!(addresses.len(), 3, "{nodes}");
+    addresses
+}
+
+/// A `type: LoadBalancer` Service and an Ingress on three machines: from
+/// the host, every machine's own address answers at the Service's port, at
+/// its node port and at the Ingress port, and the cluster IP answers on the
+/// host's loopback (served by `ork up`); the status lists all three machines.
+/// The pod is a process pod: it listens on the port it was given, `$(PORT)`.
 #[test]
-#[ignore = "known bug: inside `--machines docker` nodes the service proxy does not relay (LB port, node port and cluster IP reset or stay silent while the pod's own port answers)"]
-fn a_load_balancer_answers_on_every_machines_address() {
+fn a_load_balancer_node_port_and_ingress_answer_on_every_machines_address() {
     if !docker_ready() {
         return;
     }
@@ -450,7 +489,7 @@ spec:
       containers:
       - name: httpd
         image: busybox
-        command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+        command: ["httpd", "-f", "-p", "$(PORT)", "-h", "/etc"]
         ports: [{containerPort: 8080}]
 ---
 apiVersion: v1
@@ -460,26 +499,23 @@ spec:
   type: LoadBalancer
   selector: {app: lbweb}
   ports: [{port: 8090, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: lbweb}
+spec:
+  rules:
+  - host: lbweb.example
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: lbweb, port: {number: 8090}}}
 "#,
     );
-    // The addresses of the Ready machines, as the Nodes report them.
-    let nodes: Value = serde_json::from_str(&m.ok(&["get", "nodes", "-o", "json"])).unwrap();
-    let mut addresses: Vec<String> = nodes["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|n| {
-            n["status"]["addresses"]
-                .as_array()?
-                .iter()
-                .find(|a| a["type"] == "InternalIP")?["address"]
-                .as_str()
-                .map(String::from)
-        })
-        .collect();
-    addresses.sort();
-    assert_eq!(addresses.len(), 3, "{nodes}");
-    wait_for(
+    // The addresses of the machines, as the Nodes report them.
+    let addresses = node_addresses(&m);
+    let svc = wait_for(
         "the load balancer's status to list the three machines",
         Duration::from_secs(60),
         || {
@@ -491,28 +527,220 @@ spec:
                 .filter_map(|i| i["ip"].as_str().map(String::from))
                 .collect();
             listed.sort();
-            (listed == addresses).then_some(())
+            (listed == addresses).then_some(s)
         },
     );
-    // One HTTP/1.0 GET of /hostname (httpd serves /etc) at each address.
-    let get = |addr: &str| -> Option<String> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect_timeout(
-            &format!("{addr}:8090").parse().ok()?,
-            Duration::from_secs(2),
-        )
-        .ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
-        s.write_all(b"GET /hostname HTTP/1.0\r\n\r\n").ok()?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).ok()?;
-        out.starts_with("HTTP/1.0 200").then_some(out)
-    };
+    let node_port = svc["spec"]["ports"][0]["nodePort"].as_u64().unwrap();
+    let cluster_ip = svc["spec"]["clusterIP"].as_str().unwrap().to_string();
+    let t = Duration::from_secs(3);
     for addr in &addresses {
-        wait_for(
-            &format!("the load balancer to answer on {addr}:8090"),
-            Duration::from_secs(60),
-            || get(addr),
-        );
+        for (what, at, host) in [
+            ("the load balancer", format!("{addr}:8090"), None),
+            ("the node port", format!("{addr}:{node_port}"), None),
+            ("the Ingress", format!("{addr}:80"), Some("lbweb.example")),
+        ] {
+            wait_for(
+                &format!("{what} to answer on {at}"),
+                Duration::from_secs(60),
+                || get_hostname(&at, host, t),
+            );
+        }
     }
+    wait_for(
+        &format!("the cluster IP {cluster_ip}:8090 to answer on the host"),
+        Duration::from_secs(30),
+        || get_hostname(&format!("{cluster_ip}:8090"), None, t),
+    );
+}
+
+/// Requests at 20 per second from the host to `addr`, each on a new
+/// connection, until stopped.
+struct Load {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<(Duration, bool)>>,
+    started: Instant,
+}
+
+impl Load {
+    fn start(addr: String) -> Load {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let mut sent = 0u32;
+            while !flag.load(Ordering::Relaxed) {
+                let due = Duration::from_millis(50) * sent;
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+                let (tx, addr) = (tx.clone(), addr.clone());
+                std::thread::spawn(move || {
+                    let ok = get_hostname(&addr, None, Duration::from_secs(5)).is_some();
+                    let _ = tx.send((due, ok));
+                });
+                sent += 1;
+            }
+            drop(tx);
+            let mut out: Vec<(Duration, bool)> = rx.iter().collect();
+            out.sort_by_key(|(at, _)| *at);
+            out
+        });
+        Load {
+            stop,
+            thread,
+            started,
+        }
+    }
+
+    /// Stops sending; every request's due time (since the start) and whether it was answered.
+    fn finish(self) -> Vec<(Duration, bool)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+/// Answered share of `results` due at or after `from`, printed with the target.
+fn answered(what: &str, results: &[(Duration, bool)], from: Duration, target: f64) -> f64 {
+    let window: Vec<bool> = results
+        .iter()
+        .filter(|(at, _)| *at >= from)
+        .map(|(_, ok)| *ok)
+        .collect();
+    let ok = window.iter().filter(|ok| **ok).count();
+    let share = 100.0 * ok as f64 / window.len().max(1) as f64;
+    eprintln!(
+        "{what}: {ok} of {} requests answered, {share:.2}% (target ≥{target}%)",
+        window.len()
+    );
+    share
+}
+
+/// A Service keeps answering requests at 20 per second, sent from the host
+/// to another machine's node port, while a machine with one of its
+/// endpoints is drained (≥99.9%) and while one is killed (≥99% after the
+/// node grace).
+#[test]
+fn a_service_keeps_answering_while_a_machine_is_drained_or_killed() {
+    if !docker_ready() {
+        return;
+    }
+    let grace = Duration::from_secs(3);
+    let m = Machines::start("ork-e2e-svc", "3s", "6s");
+    m.apply(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: avail}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: avail}}
+  template:
+    metadata: {labels: {app: avail}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+      - name: httpd
+        image: busybox
+        command: ["httpd", "-f", "-p", "$(PORT)", "-h", "/etc"]
+        ports: [{containerPort: 8080}]
+        readinessProbe:
+          tcpSocket: {port: 8080}
+          periodSeconds: 1
+        lifecycle:
+          preStop: {sleep: {seconds: 1}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: avail}
+spec:
+  type: NodePort
+  selector: {app: avail}
+  ports: [{port: 80, targetPort: 8080}]
+"#,
+    );
+    let svc: Value = serde_json::from_str(&m.ok(&["get", "svc", "avail", "-o", "json"])).unwrap();
+    let node_port = svc["spec"]["ports"][0]["nodePort"].as_u64().unwrap();
+    let ip_of = |node: &str| {
+        let n = node.trim_start_matches("node-").parse::<usize>().unwrap();
+        node_addresses(&m)[n - 1].clone()
+    };
+    // Three Ready pods on machines other than `off`.
+    let three_ready_off = |off: &str| -> Option<()> {
+        let by = m.ready_by_node("avail")?;
+        let n: usize = by
+            .iter()
+            .filter(|(node, _)| node.as_str() != off)
+            .map(|(_, v)| v.len())
+            .sum();
+        (n == 3).then_some(())
+    };
+    wait_for("3 pods Running and Ready", Duration::from_secs(90), || {
+        three_ready_off("")
+    });
+    // A machine with an endpoint, and another one the requests go to.
+    let pick = || {
+        let (victim, _) = m.busiest("avail");
+        let client = (1..=3)
+            .map(|i| format!("node-{i}"))
+            .find(|n| *n != victim)
+            .unwrap();
+        (victim, format!("{}:{node_port}", ip_of(&client)))
+    };
+    wait_for("the node port to answer", Duration::from_secs(30), || {
+        get_hostname(&pick().1, None, Duration::from_secs(3))
+    });
+
+    // Drain.
+    let t0 = Instant::now();
+    let (victim, to) = pick();
+    let load = Load::start(to.clone());
+    std::thread::sleep(Duration::from_secs(2));
+    m.ok(&["drain", &victim]);
+    wait_for(
+        "3 Ready off the drained machine",
+        Duration::from_secs(60),
+        || three_ready_off(&victim),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let results = load.finish();
+    let share = answered(
+        &format!("drain of {victim} (requests to {to})"),
+        &results,
+        Duration::ZERO,
+        99.9,
+    );
+    assert!(share >= 99.9, "{results:?}");
+    m.ok(&["uncordon", &victim]);
+
+    // Kill.
+    let (victim, to) = pick();
+    let load = Load::start(to.clone());
+    std::thread::sleep(Duration::from_secs(2));
+    let killed_at = load.started.elapsed();
+    m.ok(&["chaos", "kill", &victim]);
+    wait_for(
+        "3 Ready off the killed machine",
+        Duration::from_secs(60),
+        || three_ready_off(&victim),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let results = load.finish();
+    answered(
+        &format!("kill of {victim} (requests to {to}), whole run"),
+        &results,
+        Duration::ZERO,
+        99.0,
+    );
+    let share = answered(
+        &format!("kill of {victim} (requests to {to}), after the grace"),
+        &results,
+        killed_at + grace,
+        99.0,
+    );
+    assert!(share >= 99.0, "{results:?}");
+    eprintln!(
+        "service availability: drain and kill in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 }

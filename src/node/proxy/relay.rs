@@ -21,6 +21,8 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a UDP flow lives without a datagram either way.
 pub const UDP_IDLE: Duration = Duration::from_secs(30);
+/// At most one "no endpoint answered" warning per listener this often.
+const WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// Where a listener sends its clients, swapped in place as endpoints change.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -59,6 +61,9 @@ pub struct Shared {
     pub target: Arc<RwLock<Target>>,
     next: Arc<AtomicUsize>,
     sticky: Arc<Mutex<HashMap<IpAddr, (SocketAddr, Instant)>>>,
+    /// When a client was last dropped for want of an answering endpoint
+    /// was last logged.
+    warned: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Shared {
@@ -67,6 +72,7 @@ impl Shared {
             target: Arc::new(RwLock::new(target)),
             next: Arc::new(AtomicUsize::new(0)),
             sticky: Arc::default(),
+            warned: Arc::default(),
         }
     }
 
@@ -93,6 +99,19 @@ impl Shared {
         Some((order(&t.backends, start, sticky), t.affinity))
     }
 
+    /// Whether a dropped client is worth a warning now (one per
+    /// [`WARN_EVERY`]): a wrong endpoint port, say a process pod that
+    /// listens on its manifest's port instead of `$PORT`, shows in the
+    /// node's log instead of only as resets.
+    fn should_warn(&self) -> bool {
+        let mut w = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+        if w.is_some_and(|at| at.elapsed() < WARN_EVERY) {
+            return false;
+        }
+        *w = Some(Instant::now());
+        true
+    }
+
     fn chosen(&self, client: IpAddr, backend: SocketAddr, affinity: Option<Duration>) {
         if affinity.is_some() {
             self.sticky
@@ -105,6 +124,7 @@ impl Shared {
 
 /// Accepts on `l` until aborted, carrying each connection to an endpoint.
 pub async fn serve_tcp(l: TcpListener, shared: Shared) {
+    let at = l.local_addr().ok();
     loop {
         let (mut conn, peer) = match l.accept().await {
             Ok(c) => c,
@@ -120,19 +140,28 @@ pub async fn serve_tcp(l: TcpListener, shared: Shared) {
         };
         let shared = shared.clone();
         tokio::spawn(async move {
-            for b in list {
+            let mut why = vec![];
+            for b in &list {
                 match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(b)).await {
                     Ok(Ok(mut up)) => {
-                        shared.chosen(peer.ip(), b, affinity);
+                        shared.chosen(peer.ip(), *b, affinity);
                         let _ = up.set_nodelay(true);
                         let _ = conn.set_nodelay(true);
                         let _ = tokio::io::copy_bidirectional(&mut conn, &mut up).await;
                         return;
                     }
-                    _ => {
-                        tracing::debug!(backend = %b, "service endpoint unreachable; trying the next")
-                    }
+                    Ok(Err(e)) => why.push(format!("{b}: {e}")),
+                    Err(_) => why.push(format!("{b}: no answer in {CONNECT_TIMEOUT:?}")),
                 }
+                tracing::debug!(backend = %b, "service endpoint unreachable; trying the next");
+            }
+            if shared.should_warn() {
+                tracing::warn!(
+                    listen = ?at,
+                    client = %peer,
+                    endpoints = %why.join("; "),
+                    "service proxy: no endpoint answered; the client's connection is closed"
+                );
             }
         });
     }
