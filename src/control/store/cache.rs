@@ -56,11 +56,11 @@ pub(super) struct Cache {
     /// What `recent` holds, in [`WatchEvent::held_bytes`].
     recent_bytes: usize,
     /// Most bytes `recent` may hold.
-    history_bytes: usize,
+    history_budget: usize,
 }
 
 impl Cache {
-    pub fn load(loaded: Loaded, history_bytes: usize) -> Result<Cache, String> {
+    pub fn load(loaded: Loaded, history_budget: usize) -> Result<Cache, String> {
         let mut c = Cache {
             kinds: Kind::ALL.iter().map(|_| BTreeMap::new()).collect(),
             by_owner: HashMap::new(),
@@ -69,7 +69,7 @@ impl Cache {
             compacted: loaded.compacted,
             recent: VecDeque::new(),
             recent_bytes: 0,
-            history_bytes,
+            history_budget,
         };
         for (kind_name, json) in loaded.objects {
             let kind = Kind::ALL
@@ -326,7 +326,7 @@ impl Cache {
             self.recent_bytes += ev.held_bytes();
             self.recent.push_back(ev.clone());
         }
-        while self.recent.len() > RING || self.recent_bytes > self.history_bytes {
+        while self.recent.len() > RING || self.recent_bytes > self.history_budget {
             let Some(old) = self.recent.pop_front() else {
                 break;
             };
