@@ -2299,7 +2299,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__control)
-            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --service-cidr --tls-san --tls-cert --tls-key --cert-validity --audit-log --backup-schedule --backup-keep --backup-dir --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --event-ttl --max-events --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --node-grace --hpa-sync-period --metrics-public --scheduling-strategy --service-cidr --tls-san --tls-cert --tls-key --cert-validity --audit-log --backup-schedule --backup-keep --backup-dir --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --watch-history-bytes --watch-queue-bytes --event-ttl --max-events --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2386,6 +2386,14 @@ _ork() {
                     return 0
                     ;;
                 --leader-term)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-history-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-queue-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -7041,7 +7049,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__up)
-            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --service-cidr --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --tls-san --tls-cert --tls-key --cert-validity --machines --control-in-container --cluster --fence-after --ingress-port --ingress-tls-port --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --data-dir --listen --nodes --runtime --node-grace --service-cidr --allow-host-path --pod-user --allow-root-pods --cluster-domain --dns-addr --dns-upstream --no-cluster-dns --tls-san --tls-cert --tls-key --cert-validity --machines --control-in-container --cluster --fence-after --ingress-port --ingress-tls-port --store --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --leader-term --watch-history-bytes --watch-queue-bytes --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -7152,6 +7160,14 @@ _ork() {
                     return 0
                     ;;
                 --leader-term)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-history-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-queue-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

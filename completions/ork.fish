@@ -107,6 +107,8 @@ complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-cert -d 'Client cert
 complete -c ork -n "__fish_ork_using_subcommand up" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l cluster-secret-file -d 'File holding the cluster secret (or set ORK_CLUSTER_SECRET): every control daemon on one etcd is given the same; it seals the CA, the tokens and the Secrets key they share' -r -F
 complete -c ork -n "__fish_ork_using_subcommand up" -l leader-term -d 'How long the leader\'s lease lasts unrenewed (it renews every second); a dead leader is replaced after about this long' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l watch-history-bytes -d 'Memory for recent changes that watches resume from (`64Mi`, `512Ki`…); past it the oldest go first' -r
+complete -c ork -n "__fish_ork_using_subcommand up" -l watch-queue-bytes -d 'Memory one watcher may hold in changes it has not read; a watcher further behind is ended with 410 Gone and lists again' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand up" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -263,6 +265,8 @@ complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-cert -d 'Client
 complete -c ork -n "__fish_ork_using_subcommand control" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
 complete -c ork -n "__fish_ork_using_subcommand control" -l cluster-secret-file -d 'File holding the cluster secret (or set ORK_CLUSTER_SECRET): every control daemon on one etcd is given the same; it seals the CA, the tokens and the Secrets key they share' -r -F
 complete -c ork -n "__fish_ork_using_subcommand control" -l leader-term -d 'How long the leader\'s lease lasts unrenewed (it renews every second); a dead leader is replaced after about this long' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l watch-history-bytes -d 'Memory for recent changes that watches resume from (`64Mi`, `512Ki`…); past it the oldest go first' -r
+complete -c ork -n "__fish_ork_using_subcommand control" -l watch-queue-bytes -d 'Memory one watcher may hold in changes it has not read; a watcher further behind is ended with 410 Gone and lists again' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l event-ttl -d 'How long an Event is kept after it last happened' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l max-events -d 'How many Events the cluster keeps; past it the oldest are evicted' -r
 complete -c ork -n "__fish_ork_using_subcommand control" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r

@@ -246,6 +246,25 @@ pub struct StoreArgs {
     /// a dead leader is replaced after about this long.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub leader_term: Duration,
+    /// Memory for recent changes that watches resume from (`64Mi`, `512Ki`…);
+    /// past it the oldest go first.
+    #[arg(long, default_value = "16Mi", value_parser = parse_bytes, value_name = "BYTES")]
+    pub watch_history_bytes: usize,
+    /// Memory one watcher may hold in changes it has not read; a watcher
+    /// further behind is ended with 410 Gone and lists again.
+    #[arg(long, default_value = "64Mi", value_parser = parse_bytes, value_name = "BYTES")]
+    pub watch_queue_bytes: usize,
+}
+
+/// A size in bytes, as a quantity (`16Mi`, `1G`, `65536`), at least 64 KiB.
+fn parse_bytes(s: &str) -> std::result::Result<usize, String> {
+    let q: crate::api::Quantity = s
+        .parse()
+        .map_err(|e| format!("{s:?}: expected a size such as 16Mi ({e})"))?;
+    match usize::try_from(q.value()) {
+        Ok(n) if n >= 64 << 10 => Ok(n),
+        _ => Err(format!("{s:?}: expected a size of at least 64Ki")),
+    }
 }
 
 impl StoreArgs {
@@ -283,6 +302,10 @@ impl StoreArgs {
             etcd,
             cluster_secret,
             leader_term: self.leader_term,
+            budgets: crate::control::store::Budgets {
+                history_bytes: self.watch_history_bytes,
+                queue_bytes: self.watch_queue_bytes,
+            },
         })
     }
 }

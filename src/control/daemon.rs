@@ -67,6 +67,8 @@ pub struct StoreConfig {
     pub cluster_secret: Option<String>,
     /// The leader's lease term (renewed every second).
     pub leader_term: Duration,
+    /// Memory for the history of changes held for watches.
+    pub budgets: crate::control::store::Budgets,
 }
 
 impl Default for StoreConfig {
@@ -75,6 +77,7 @@ impl Default for StoreConfig {
             etcd: None,
             cluster_secret: None,
             leader_term: Duration::from_secs(5),
+            budgets: Default::default(),
         }
     }
 }
@@ -359,7 +362,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         }
     };
     let admin = auth::admin_token(&cfg.data_dir)?;
-    let store = Store::open(backend)?;
+    let store = Store::open_with(backend, cfg.store.budgets)?;
     ensure_namespace(&store, DEFAULT_NAMESPACE).await?;
     ensure_namespace(&store, tokens::NAMESPACE).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)

@@ -14,8 +14,10 @@
 //!   TTL (default 1 h, `--event-ttl`).
 //! - **Cap**: an Event that would pass `--max-events` (default 10,000) in
 //!   the cluster first evicts the oldest (by last occurrence) down to 90 %
-//!   of the cap, in its own transaction; Events created through the API are
-//!   held to it by a keeper that counts them from a watch.
+//!   of the cap, in its own transaction, whoever creates it (the control
+//!   daemon, or a node or client through the API): the keeper gives its
+//!   store a hook that runs before every Event create. The count is the
+//!   store's, exact, so no transaction leaves more than the cap.
 //!
 //! The correlation state lives in this process, as client-go keeps it in
 //! each client; it is bounded ([`TRACKED`] keys). This module reads and
@@ -23,9 +25,8 @@
 
 use crate::api::hash::fnv64a;
 use crate::api::{Event, EventSource, Kind, Object, ObjectReference, Time, new_object};
-use crate::control::store::{ChangeType, Preconditions, Store, StoreError, Subresource, Tx};
+use crate::control::store::{Preconditions, Store, StoreError, Subresource, Tx};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -136,9 +137,6 @@ pub fn record(
             Ok(true)
         })?;
         return Ok(());
-    }
-    if let Some(limits) = *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) {
-        make_room(tx, limits)?;
     }
     let mut e: Event = new_object(ns, &name);
     e.involved_object = obj.clone();
@@ -366,20 +364,12 @@ pub fn to_evict(events: &[Arc<Event>], now: Time, limits: Limits) -> Vec<(String
         .collect()
 }
 
-/// The limits of the keeper running in this process (a control daemon runs
-/// one store), so that events recorded in a transaction keep to the cap.
-static ACTIVE: Mutex<Option<Limits>> = Mutex::new(None);
-/// How many Events are believed to exist: at least the truth (raised by
-/// every create and by the keeper's count), so the exact count is taken
-/// only when it says the cap is reached.
-static ESTIMATE: AtomicUsize = AtomicUsize::new(0);
-
-/// Before a new Event is created in `tx`: when the cap would be passed, the
+/// Before a new Event is created in `tx`: when it would pass the cap, the
 /// expired and the oldest Events are deleted in the same transaction, down
 /// to [`Limits::low_water`], so no transaction leaves more than the cap.
-fn make_room(tx: &mut Tx<'_>, limits: Limits) -> Result<(), StoreError> {
-    let believed = ESTIMATE.fetch_add(1, Ordering::Relaxed) + 1;
-    if believed <= limits.max_events {
+/// Listing happens only at the cap, once per tenth of it.
+pub fn make_room(tx: &mut Tx<'_>, limits: Limits) -> Result<(), StoreError> {
+    if tx.count(Kind::Event) < limits.max_events {
         return Ok(());
     }
     let events = tx.list::<Event>(None);
@@ -388,14 +378,12 @@ fn make_room(tx: &mut Tx<'_>, limits: Limits) -> Result<(), StoreError> {
         max_events: limits.max_events.saturating_sub(1).max(1),
         ..limits
     };
-    let gone = to_evict(&events, tx.now(), tighter);
-    for (ns, name) in &gone {
-        match tx.delete::<Event>(ns, name, Preconditions::default()) {
+    for (ns, name) in to_evict(&events, tx.now(), tighter) {
+        match tx.delete::<Event>(&ns, &name, Preconditions::default()) {
             Ok(_) | Err(StoreError::NotFound { .. }) => {}
             Err(e) => return Err(e),
         }
     }
-    ESTIMATE.store(events.len() - gone.len() + 1, Ordering::Relaxed);
     Ok(())
 }
 
@@ -426,56 +414,27 @@ async fn evict(store: &Store, names: Vec<(String, String)>) {
     }
 }
 
-fn sweep(store: &Store, limits: Limits) -> (Vec<(String, String)>, usize, u64) {
-    let (entries, rev) = store.list_entries(Kind::Event, None, |_| true);
+fn sweep(store: &Store, limits: Limits) -> Vec<(String, String)> {
+    let (entries, _) = store.list_entries(Kind::Event, None, |_| true);
     let events: Vec<Arc<Event>> = entries
         .iter()
         .filter_map(|e| Event::from_any(&e.obj).cloned())
         .collect();
-    (to_evict(&events, Time::now(), limits), events.len(), rev)
+    to_evict(&events, Time::now(), limits)
 }
 
-/// Keeps Events within `limits` until shutdown: a sweep every [`SWEEP`]
-/// for the expired ones, and a count kept from the watch, so the cap is
-/// enforced as soon as it is passed.
+/// Keeps the Events of `store` within `limits` until shutdown: the cap in
+/// the transaction of every Event create (through [`Store::before_create`]),
+/// and a sweep every [`SWEEP`] for the expired ones (and for a cap lowered
+/// since the Events were made).
 pub fn start_keeper(store: Store, limits: Limits, mut shutdown: watch::Receiver<bool>) {
-    *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(limits);
+    store.before_create(Kind::Event, Arc::new(move |tx| make_room(tx, limits)));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP);
         loop {
-            let (old, mut count, rev) = sweep(&store, limits);
-            ESTIMATE.fetch_max(count, Ordering::Relaxed);
-            let mut w = match store.watch(Some(Kind::Event), Some(rev)).await {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::warn!(error = %e, "event keeper watch failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            // Its own deletes come back through the watch and are counted there.
-            evict(&store, old).await;
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => break,
-                    ev = w.next() => match ev {
-                        Some(Ok(ev)) => {
-                            match ev.type_ {
-                                ChangeType::Added => count += 1,
-                                ChangeType::Deleted => count = count.saturating_sub(1),
-                                ChangeType::Modified => {}
-                            }
-                            // Events created through the API count too.
-                            ESTIMATE.fetch_max(count, Ordering::Relaxed);
-                            if count > limits.max_events {
-                                break;
-                            }
-                        }
-                        Some(Err(_)) => break,
-                        None => return,
-                    },
-                    _ = shutdown.changed() => return,
-                }
+            tokio::select! {
+                _ = tick.tick() => evict(&store, sweep(&store, limits)).await,
+                _ = shutdown.changed() => return,
             }
         }
     });
@@ -592,6 +551,50 @@ mod tests {
             ..limits
         };
         assert_eq!(to_evict(&events, now, short).len(), 2);
+    }
+
+    fn api_event(name: &str) -> Event {
+        let mut e: Event = new_object("default", name);
+        e.involved_object = pod_ref("p");
+        e.reason = "Pulled".into();
+        e.count = 1;
+        e.last_timestamp = Some(Time::now());
+        e
+    }
+
+    #[tokio::test]
+    async fn events_created_through_the_api_keep_to_the_cap_of_their_own_store() {
+        let a = crate::control::store::testing::temp_store().await;
+        let b = crate::control::store::testing::temp_store().await;
+        let (_stop, rx) = watch::channel(false);
+        let cap = |max_events| Limits {
+            ttl: DEFAULT_TTL,
+            max_events,
+        };
+        start_keeper(a.store.clone(), cap(20), rx.clone());
+        start_keeper(b.store.clone(), cap(50), rx);
+        for (store, max) in [(&a, 20), (&b, 50)] {
+            for i in 0..120 {
+                store.create(api_event(&format!("e{i:03}"))).await.unwrap();
+                let n = store.list::<Event>(None).len();
+                assert!(n <= max, "{n} Events held against a cap of {max}");
+            }
+            let n = store.list::<Event>(None).len();
+            assert!(n >= max * 8 / 10, "only {n} Events kept of a cap of {max}");
+            // The newest is kept.
+            assert!(store.get::<Event>("default", "e119").is_some());
+        }
+        // Many in one transaction keep to it too.
+        a.txn(|tx| {
+            for i in 0..60 {
+                tx.create(api_event(&format!("f{i:03}")))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(a.list::<Event>(None).len() <= 20);
+        assert!(a.get::<Event>("default", "f059").is_some());
     }
 
     #[test]

@@ -253,18 +253,20 @@ fn commit(
                 Ok(true)
             })?;
         }
+        // The node and the PodScheduled condition in one write: watchers
+        // never see a pod bound without it.
         let node = b.node.clone();
-        tx.mutate::<Pod, _>(&b.key.0, &b.key.1, Subresource::Main, move |p| {
-            p.spec.node_name = node;
-            Ok(true)
-        })?;
-        let bound = tx.mutate::<Pod, _>(&b.key.0, &b.key.1, Subresource::Status, |p| {
-            p.status.nominated_node_name.clear();
-            Ok(set_condition(
-                &mut p.status.conditions,
-                scheduled_condition(true, ""),
-            ))
-        })?;
+        let bound = tx.mutate_with::<Pod, _, _>(
+            &b.key.0,
+            &b.key.1,
+            move |p| {
+                p.spec.node_name = node;
+                p.status.nominated_node_name.clear();
+                set_condition(&mut p.status.conditions, scheduled_condition(true, ""));
+                Ok(true)
+            },
+            |tx, p| tx.update_with_status(p),
+        )?;
         EVENTS.record(
             tx,
             bound.as_ref(),
@@ -559,6 +561,38 @@ mod tests {
             .cloned()
             .collect();
         assert_eq!(ev.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_bind_is_one_write_carrying_the_node_and_the_scheduled_condition() {
+        let (s, _d) = store().await;
+        s.create(node("n1", "2")).await.unwrap();
+        let created = s.create(pod("a", "1")).await.unwrap();
+        let mut w = s.watch(Some(Kind::Pod), Some(s.revision())).await.unwrap();
+        let (_tx, rx) = watch::channel(false);
+        start(s.clone(), Arc::new(Scheduler::default()), rx);
+        let ev = tokio::time::timeout(Duration::from_secs(10), w.next())
+            .await
+            .expect("a bind within 10 s")
+            .expect("stream open")
+            .expect("no error");
+        let crate::api::AnyObject::Pod(p) = &ev.obj else {
+            panic!("not a pod: {:?}", ev.kind);
+        };
+        assert_eq!(p.spec.node_name, "n1");
+        assert!(
+            find_condition(&p.status.conditions, "PodScheduled").is_some_and(|c| c.is_true()),
+            "{:?}",
+            p.status.conditions
+        );
+        assert_eq!(p.metadata.generation, created.metadata.generation + 1);
+        let ev: Vec<_> = s
+            .list::<crate::api::Event>(None)
+            .iter()
+            .filter(|e| e.reason == "Scheduled")
+            .map(|e| e.message.clone())
+            .collect();
+        assert_eq!(ev, ["Successfully assigned default/a to n1"]);
     }
 
     #[tokio::test]

@@ -70,7 +70,6 @@ impl Probe<'_> {
 }
 
 #[test]
-#[ignore = "known bug: Events created through the API (the nodes') pass --max-events until the keeper's next sweep (2,049 held against a cap of 2,000 in one run)"]
 fn a_million_replicas_scaled_to_zero_stop_at_once_within_bounded_events_and_memory() {
     let max = MAX_EVENTS.to_string();
     let c = Cluster::start_with(4, "fake", &["--max-events", &max]);

@@ -1,7 +1,10 @@
 //! The in-memory copy of every object, with the indexes the control plane
 //! reads by (owner uid, pods by node) and a ring of recent changes that most
-//! watches resume from without touching SQLite. Only the writer thread
-//! changes it, after a commit.
+//! watches resume from without touching SQLite. The ring is bounded in
+//! changes and in bytes (as [`WatchEvent::held_bytes`] counts them): past
+//! either, the oldest changes go, and a watch from before them replays from
+//! the backend's log or lists again. Only the writer thread changes it,
+//! after a commit.
 
 use super::backend::{ChangeType, Loaded};
 use super::watch::WatchEvent;
@@ -10,7 +13,7 @@ use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-/// Recent changes kept in memory for watches.
+/// Most recent changes kept in memory for watches.
 const RING: usize = 4_096;
 
 /// A stored object and its JSON, as served.
@@ -50,10 +53,14 @@ pub(super) struct Cache {
     pub revision: u64,
     pub compacted: u64,
     pub recent: VecDeque<Arc<WatchEvent>>,
+    /// What `recent` holds, in [`WatchEvent::held_bytes`].
+    recent_bytes: usize,
+    /// Most bytes `recent` may hold.
+    history_budget: usize,
 }
 
 impl Cache {
-    pub fn load(loaded: Loaded) -> Result<Cache, String> {
+    pub fn load(loaded: Loaded, history_budget: usize) -> Result<Cache, String> {
         let mut c = Cache {
             kinds: Kind::ALL.iter().map(|_| BTreeMap::new()).collect(),
             by_owner: HashMap::new(),
@@ -61,6 +68,8 @@ impl Cache {
             revision: loaded.revision,
             compacted: loaded.compacted,
             recent: VecDeque::new(),
+            recent_bytes: 0,
+            history_budget,
         };
         for (kind_name, json) in loaded.objects {
             let kind = Kind::ALL
@@ -80,6 +89,16 @@ impl Cache {
     /// Number of objects of every kind.
     pub fn len(&self) -> usize {
         self.kinds.iter().map(BTreeMap::len).sum()
+    }
+
+    /// Number of objects of one kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.map(kind).len()
+    }
+
+    /// The bytes the ring of recent changes holds, as budgets count them.
+    pub fn history_bytes(&self) -> usize {
+        self.recent_bytes
     }
 
     fn map(&self, kind: Kind) -> &BTreeMap<Key, Entry> {
@@ -304,10 +323,14 @@ impl Cache {
                     json: ev.json.clone(),
                 }),
             }
+            self.recent_bytes += ev.held_bytes();
             self.recent.push_back(ev.clone());
         }
-        while self.recent.len() > RING {
-            self.recent.pop_front();
+        while self.recent.len() > RING || self.recent_bytes > self.history_budget {
+            let Some(old) = self.recent.pop_front() else {
+                break;
+            };
+            self.recent_bytes -= old.held_bytes();
         }
         self.revision = revision;
     }

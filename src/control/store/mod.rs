@@ -13,6 +13,11 @@
 //! appends them to the change log ring and fans them out to watchers, and only
 //! then answers each caller.
 //!
+//! Every history held in memory is bounded in bytes ([`Budgets`]): the ring
+//! of recent changes drops its oldest, and a watcher whose queue passes its
+//! budget is ended as expired (it lists again), as one behind the compacted
+//! log is.
+//!
 //! # Guarantees
 //!
 //! - A write is acknowledged only after it is durable; nobody (reader or
@@ -61,8 +66,9 @@ pub use watch::{WatchEvent, WatchStream};
 use crate::api::{AnyObject, FieldError, Kind, Object, Pod};
 use cache::Cache;
 use std::any::Any;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 /// Fewest changes the durable log keeps, so a watcher that reconnects after
 /// a short break resumes instead of listing again.
@@ -79,10 +85,52 @@ const LOG_MAX: u64 = 50_000;
 fn log_retain(live: usize) -> u64 {
     (live as u64 / 4).clamp(LOG_MIN, LOG_MAX)
 }
-/// Committed groups the broadcast to watchers holds; one that falls further
-/// behind expires (lists again). Each held group keeps old object versions
-/// alive, so this bounds memory as much as lag.
-const GROUPS_BUFFERED: usize = 512;
+/// How many bytes of history the store holds in memory (as
+/// [`WatchEvent::held_bytes`] counts them: an object's JSON and its parsed
+/// form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budgets {
+    /// The ring of recent changes that watches resume from and consistent
+    /// lists read (`--watch-history-bytes`); past it the oldest changes go.
+    pub history_bytes: usize,
+    /// What one watcher may have queued and not yet read
+    /// (`--watch-queue-bytes`); a watcher further behind is ended with 410
+    /// Gone and lists again. Queued changes are shared between watchers, so
+    /// this also bounds all queues together.
+    pub queue_bytes: usize,
+}
+
+/// The default `--watch-history-bytes`: room for ~4,000 changes of 2 KiB
+/// pods, or 5 of a 1.5 MiB object.
+pub const DEFAULT_HISTORY_BYTES: usize = 16 << 20;
+/// The default `--watch-queue-bytes`: several large commits (a scheduler
+/// batch of 1,000 bound pods is ~4 MiB).
+pub const DEFAULT_QUEUE_BYTES: usize = 64 << 20;
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            history_bytes: DEFAULT_HISTORY_BYTES,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+        }
+    }
+}
+
+/// What runs inside a transaction before an object of a kind is created,
+/// writing in the same transaction (the Event cap evicts old Events there).
+/// It must be quick, like any transaction.
+pub type CreateHook = Arc<dyn Fn(&mut Tx<'_>) -> Result<(), StoreError> + Send + Sync>;
+
+/// The [`CreateHook`]s of one store, by kind.
+#[derive(Clone, Default)]
+pub struct Hooks(HashMap<Kind, CreateHook>);
+
+impl Hooks {
+    pub(crate) fn before_create(&self, kind: Kind) -> Option<&CreateHook> {
+        self.0.get(&kind)
+    }
+}
+
 /// Most requests grouped into one commit.
 const MAX_GROUP: usize = 2_000;
 
@@ -161,9 +209,9 @@ struct Request {
 
 struct Inner {
     cache: RwLock<Cache>,
-    events: broadcast::Sender<Arc<Vec<Arc<WatchEvent>>>>,
-    /// Watchers of the pods of one node, fed only that node's changes.
-    by_node: watch::NodeWatchers,
+    /// Every watcher's queue of live changes.
+    fanout: watch::Fanout,
+    hooks: RwLock<Arc<Hooks>>,
     backend: Arc<dyn Backend>,
 }
 
@@ -175,17 +223,22 @@ pub struct Store {
 }
 
 impl Store {
-    /// Loads every object from the backend and starts the writer thread.
+    /// Loads every object from the backend and starts the writer thread,
+    /// with the default [`Budgets`].
     pub fn open(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
+        Self::open_with(backend, Budgets::default())
+    }
+
+    /// [`Store::open`] with these budgets for the history held in memory.
+    pub fn open_with(backend: Arc<dyn Backend>, budgets: Budgets) -> Result<Store, StoreError> {
         let loaded = backend
             .load()
             .map_err(|e| StoreError::Storage(Arc::new(e)))?;
-        let cache = Cache::load(loaded).map_err(StoreError::BadRequest)?;
-        let (events, _) = broadcast::channel(GROUPS_BUFFERED);
+        let cache = Cache::load(loaded, budgets.history_bytes).map_err(StoreError::BadRequest)?;
         let inner = Arc::new(Inner {
             cache: RwLock::new(cache),
-            events,
-            by_node: Default::default(),
+            fanout: watch::Fanout::new(budgets.queue_bytes),
+            hooks: RwLock::default(),
             backend,
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
@@ -215,6 +268,20 @@ impl Store {
     /// The revision of the last committed write.
     pub fn revision(&self) -> u64 {
         self.read().revision
+    }
+
+    /// The bytes of recent changes held in memory, as [`Budgets`] counts them.
+    pub fn history_bytes(&self) -> usize {
+        self.read().history_bytes()
+    }
+
+    /// Runs `hook` inside every transaction of this store, before each
+    /// create of `kind` (replacing the hook it had).
+    pub fn before_create(&self, kind: Kind, hook: CreateHook) {
+        let mut hooks = self.inner.hooks.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = hooks.as_ref().clone();
+        next.0.insert(kind, hook);
+        *hooks = Arc::new(next);
     }
 
     pub fn get<T: Object>(&self, namespace: &str, name: &str) -> Option<Arc<T>> {
@@ -412,12 +479,17 @@ fn writer_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Request>) {
 
 fn run_group(inner: &Inner, group: Vec<Request>) {
     let mut replies = Vec::with_capacity(group.len());
+    let hooks = inner
+        .hooks
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     let (staged, results) = {
         let cache = inner.cache.read().unwrap_or_else(|e| e.into_inner());
         let mut staged = tx::Staged::new(cache.revision);
         let mut results = Vec::with_capacity(group.len());
         for req in group {
-            let mut t = Tx::new(&cache, &staged);
+            let mut t = Tx::new(&cache, &staged, &hooks);
             let result = (req.f)(&mut t);
             if result.is_ok() && !req.dry_run {
                 let own = t.finish();
@@ -468,8 +540,7 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
             // Sent under the lock so a watcher that subscribes under the read
             // lock sees either all of this group in the cache or all of it as
             // events.
-            let _ = inner.events.send(events.clone());
-            inner.by_node.dispatch(&events);
+            inner.fanout.dispatch(&events);
         }
         // Compact in steps of a quarter of the retained length, so the log
         // stays between 1× and 1.25× of it without a delete per commit.
@@ -578,7 +649,7 @@ fn apply_followed(inner: &Inner, followed: Followed) {
                 return;
             }
             let revision = loaded.revision;
-            let fresh = match Cache::load(loaded) {
+            let fresh = match Cache::load(loaded, 0) {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(error = %e, "reading the store again failed");
@@ -590,8 +661,7 @@ fn apply_followed(inner: &Inner, followed: Followed) {
     };
     let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events);
     cache.apply(&events, revision);
-    let _ = inner.events.send(events.clone());
-    inner.by_node.dispatch(&events);
+    inner.fanout.dispatch(&events);
 }
 
 #[cfg(test)]

@@ -461,3 +461,137 @@ async fn lists_read_at_an_earlier_revision_undo_later_changes() {
         Err(StoreError::Expired { .. })
     ));
 }
+
+/// A ConfigMap of about `bytes` (data up to its 1 MiB, the rest in an
+/// annotation, up to 256 KiB).
+fn config_map(name: &str, bytes: usize) -> crate::api::ConfigMap {
+    let mut cm: crate::api::ConfigMap = new_object("default", name);
+    let data = bytes.min(1_040_000);
+    cm.data.insert("blob".into(), "x".repeat(data));
+    if bytes > data {
+        cm.metadata
+            .annotations
+            .insert("blob".into(), "y".repeat(bytes - data));
+    }
+    cm
+}
+
+async fn label(store: &Store, name: &str, value: String) {
+    store
+        .mutate::<crate::api::ConfigMap, _>("default", name, Subresource::Main, move |cm| {
+            cm.metadata.labels.insert("round".into(), value);
+            Ok(true)
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_large_object_patched_twenty_times_keeps_history_within_its_byte_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    store.create(config_map("big", 1_290_000)).await.unwrap();
+    let before = store.revision();
+    for i in 0..20 {
+        label(&store, "big", i.to_string()).await;
+    }
+    // 21 versions of 1.3 MB would be ~27 MB of JSON alone (and as much again parsed).
+    let held = store.history_bytes();
+    assert!(
+        held <= DEFAULT_HISTORY_BYTES,
+        "{held} bytes of history held"
+    );
+    assert!(held < 28_000_000, "{held} bytes of history held");
+    assert!(held >= 2_580_000, "the newest change is kept: {held}");
+    // A watch from before the changes the ring let go replays them from
+    // the durable log.
+    let mut w = store
+        .watch(Some(Kind::ConfigMap), Some(before))
+        .await
+        .unwrap();
+    let mut revs = vec![];
+    for _ in 0..20 {
+        revs.push(next_event(&mut w).await.rev);
+    }
+    assert_eq!(revs, (before + 1..=before + 20).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_watcher_too_slow_for_its_queue_budget_gets_410_not_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Arc::new(Sqlite::open(&dir.path().join("ork.db")).unwrap());
+    let budget = 1 << 20;
+    let store = Store::open_with(
+        backend,
+        Budgets {
+            history_bytes: DEFAULT_HISTORY_BYTES,
+            queue_bytes: budget,
+        },
+    )
+    .unwrap();
+    with_default_ns(&store).await;
+    let mut slow = store.watch(Some(Kind::ConfigMap), None).await.unwrap();
+    let mut fast = store.watch(Some(Kind::ConfigMap), None).await.unwrap();
+    for i in 0..20 {
+        store
+            .create(config_map(&format!("cm{i}"), 100_000))
+            .await
+            .unwrap();
+        // One that keeps up gets every change.
+        assert_eq!(
+            next_event(&mut fast).await.obj.meta().name,
+            format!("cm{i}")
+        );
+        assert!(
+            slow.queued_bytes() <= budget,
+            "{} bytes queued for a watcher that reads nothing",
+            slow.queued_bytes()
+        );
+    }
+    let mut got = 0;
+    let err = loop {
+        match slow.next().await {
+            Some(Ok(_)) => got += 1,
+            Some(Err(e)) => break e,
+            None => panic!("the stream ended without an error"),
+        }
+    };
+    assert!(matches!(err, StoreError::Expired { .. }), "{err}");
+    assert!((1..20).contains(&got), "{got} changes before expiring");
+    assert_eq!(slow.queued_bytes(), 0);
+}
+
+#[tokio::test]
+async fn a_create_hook_runs_in_the_transaction_and_counts_are_exact_within_a_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    with_default_ns(&store).await;
+    // At most three pods: a create past that deletes the oldest-named one.
+    store.before_create(
+        Kind::Pod,
+        Arc::new(|tx| {
+            if tx.count(Kind::Pod) >= 3 {
+                let first = tx.list::<Pod>(None)[0].metadata.name.clone();
+                tx.delete::<Pod>("default", &first, Preconditions::default())?;
+            }
+            Ok(())
+        }),
+    );
+    store
+        .txn(|tx| {
+            for i in 0..5 {
+                tx.create(pod(&format!("p{i}")))?;
+                assert!(tx.count(Kind::Pod) <= 3);
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .list::<Pod>(None)
+        .iter()
+        .map(|p| p.metadata.name.clone())
+        .collect();
+    assert_eq!(names, ["p2", "p3", "p4"]);
+}

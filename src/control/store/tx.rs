@@ -7,10 +7,10 @@
 //! (`control::admission`), not this file's; the rules here hold for every
 //! kind alike (a namespaced object needs a live namespace).
 
-use super::StoreError;
 use super::backend::{Change, ChangeType};
 use super::cache::{Cache, Entry, Key, key_of};
 use super::watch::WatchEvent;
+use super::{Hooks, StoreError};
 use crate::api::{AnyObject, Kind, Namespace, Object, Pod, Time};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -23,6 +23,10 @@ pub enum Subresource {
     /// Only status.
     Status,
 }
+
+/// How many objects of each kind a group or a transaction added (less
+/// those it deleted).
+type Delta = HashMap<Kind, i64>;
 
 /// The largest object the store keeps, as JSON (etcd's limit too).
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
@@ -67,6 +71,7 @@ pub(super) struct Staged {
     rev: u64,
     writes: Writes,
     events: Vec<WatchEvent>,
+    delta: Delta,
 }
 
 /// What one successful transaction wrote.
@@ -74,6 +79,7 @@ pub(super) struct Own {
     rev: u64,
     writes: Writes,
     events: Vec<WatchEvent>,
+    delta: Delta,
 }
 
 impl Staged {
@@ -83,6 +89,7 @@ impl Staged {
             rev: revision,
             writes: HashMap::new(),
             events: vec![],
+            delta: HashMap::new(),
         }
     }
 
@@ -90,6 +97,9 @@ impl Staged {
         self.rev = own.rev;
         self.writes.extend(own.writes);
         self.events.extend(own.events);
+        for (k, d) in own.delta {
+            *self.delta.entry(k).or_default() += d;
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -126,8 +136,10 @@ impl Staged {
 pub struct Tx<'a> {
     cache: &'a Cache,
     staged: &'a Staged,
+    hooks: &'a Hooks,
     own: Writes,
     events: Vec<WatchEvent>,
+    delta: Delta,
     rev: u64,
     now: Time,
 }
@@ -150,24 +162,28 @@ pub fn random_suffix(n: usize) -> String {
 
 /// The object with its `resourceVersion` set to `rev`.
 pub(super) fn with_revision(obj: &AnyObject, rev: u64) -> AnyObject {
-    set_revision(obj, rev)
+    into_revision(obj.clone(), rev)
 }
 
-fn set_revision(obj: &AnyObject, rev: u64) -> AnyObject {
+/// The object with its `resourceVersion` set to `rev`, copied only when it
+/// is shared.
+fn into_revision(obj: AnyObject, rev: u64) -> AnyObject {
     crate::dispatch!(obj, o => {
-        let mut o = (**o).clone();
+        let mut o = Arc::unwrap_or_clone(o);
         o.meta_mut().resource_version = rev.to_string();
         o.into_any()
     })
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(cache: &'a Cache, staged: &'a Staged) -> Self {
+    pub(super) fn new(cache: &'a Cache, staged: &'a Staged, hooks: &'a Hooks) -> Self {
         Tx {
             cache,
             staged,
+            hooks,
             own: HashMap::new(),
             events: vec![],
+            delta: HashMap::new(),
             rev: staged.rev,
             now: Time::now(),
         }
@@ -178,7 +194,18 @@ impl<'a> Tx<'a> {
             rev: self.rev,
             writes: self.own,
             events: self.events,
+            delta: self.delta,
         }
+    }
+
+    /// How many objects of a kind exist as this transaction sees them
+    /// (committed, plus the creates and less the deletes of its group so
+    /// far and its own). Exact, and without listing them.
+    pub fn count(&self, kind: Kind) -> usize {
+        let d = self.staged.delta.get(&kind).copied().unwrap_or(0)
+            + self.delta.get(&kind).copied().unwrap_or(0);
+        let n = i64::try_from(self.cache.count(kind)).unwrap_or(i64::MAX) + d;
+        usize::try_from(n).unwrap_or(0)
     }
 
     /// The time this transaction started; use it for every timestamp it writes.
@@ -304,7 +331,7 @@ impl<'a> Tx<'a> {
         prev: Option<AnyObject>,
     ) -> Result<AnyObject, StoreError> {
         self.rev += 1;
-        let obj = set_revision(&obj, self.rev);
+        let obj = into_revision(obj, self.rev);
         let entry = Entry::new(obj.clone()).map_err(StoreError::BadRequest)?;
         let kind = obj.kind();
         if type_ != ChangeType::Deleted && entry.json.len() > MAX_OBJECT_BYTES {
@@ -321,6 +348,11 @@ impl<'a> Tx<'a> {
             });
         }
         let key = key_of(&obj);
+        match type_ {
+            ChangeType::Added => *self.delta.entry(kind).or_default() += 1,
+            ChangeType::Deleted => *self.delta.entry(kind).or_default() -= 1,
+            ChangeType::Modified => {}
+        }
         self.events.push(WatchEvent {
             rev: self.rev,
             type_,
@@ -422,6 +454,12 @@ impl<'a> Tx<'a> {
                 Some(_) => {}
             }
         }
+        // What the store was told to run before a create of this kind (the
+        // Event cap); it writes in this same transaction.
+        let hooks: &'a Hooks = self.hooks;
+        if let Some(hook) = hooks.before_create(kind) {
+            hook(self)?;
+        }
         let stored = self.write(ChangeType::Added, obj.into_any(), None)?;
         Ok(T::from_any(&stored).cloned().expect("kind preserved"))
     }
@@ -456,10 +494,23 @@ impl<'a> Tx<'a> {
     /// Replaces an object. A non-empty `resourceVersion` or `uid` in `obj` must
     /// match the stored one (409 otherwise). Main writes keep status, status
     /// writes keep everything else. Writing an identical object changes nothing.
-    pub fn update<T: Object>(
+    pub fn update<T: Object>(&mut self, obj: T, sub: Subresource) -> Result<Arc<T>, StoreError> {
+        self.replace(obj, Some(sub))
+    }
+
+    /// Replaces an object's spec and its status in one write: what an
+    /// update of the main resource followed by one of `/status` would
+    /// leave, as one change (one revision, one watch event). Server-owned
+    /// fields are kept as by a main update.
+    pub fn update_with_status<T: Object>(&mut self, obj: T) -> Result<Arc<T>, StoreError> {
+        self.replace(obj, None)
+    }
+
+    /// [`Tx::update`] of `sub`, or of everything when `None`.
+    fn replace<T: Object>(
         &mut self,
         mut obj: T,
-        sub: Subresource,
+        sub: Option<Subresource>,
     ) -> Result<Arc<T>, StoreError> {
         let kind = T::KIND;
         let old = self.replaced_by(&obj)?;
@@ -467,9 +518,11 @@ impl<'a> Tx<'a> {
         let ns = om.namespace.clone();
         obj.set_type_meta();
         match sub {
-            Subresource::Main => {
+            Some(Subresource::Main) | None => {
                 obj.normalize();
-                obj.keep_status(&old);
+                if sub.is_some() {
+                    obj.keep_status(&old);
+                }
                 let generation = om.generation + i64::from(obj.spec_differs(&old));
                 let m = obj.meta_mut();
                 m.namespace = ns;
@@ -480,7 +533,7 @@ impl<'a> Tx<'a> {
                 m.generate_name = om.generate_name.clone();
                 m.generation = generation;
             }
-            Subresource::Status => obj.keep_spec(&old),
+            Some(Subresource::Status) => obj.keep_spec(&old),
         }
         obj.meta_mut().resource_version = om.resource_version.clone();
         if obj == *old {
@@ -502,13 +555,13 @@ impl<'a> Tx<'a> {
                 errors,
             });
         }
+        // The stored version itself, shared, not a copy of it.
+        let prev = self.get_any(kind, &om.namespace, &om.name);
         if obj.meta().finalized(om, kind) {
             // The last finalizer of a deleted object is gone: so is it.
-            let prev = Some(old.as_ref().clone().into_any());
             let gone = self.write(ChangeType::Deleted, obj.into_any(), prev)?;
             return Ok(T::from_any(&gone).cloned().expect("kind preserved"));
         }
-        let prev = Some(old.as_ref().clone().into_any());
         let stored = self.write(ChangeType::Modified, obj.into_any(), prev)?;
         Ok(T::from_any(&stored).cloned().expect("kind preserved"))
     }
@@ -570,7 +623,7 @@ impl<'a> Tx<'a> {
         if obj == *old {
             return Ok(old);
         }
-        let prev = Some(old.as_ref().clone().into_any());
+        let prev = self.require_any(T::KIND, ns, name).ok();
         let stored = self.write(ChangeType::Modified, obj.into_any(), prev)?;
         Ok(T::from_any(&stored).cloned().expect("kind preserved"))
     }

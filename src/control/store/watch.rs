@@ -1,36 +1,75 @@
 //! Watches: a stream of changes of one kind (or all) from a revision on.
 //! Recent history comes from the cache's ring, older history from the
-//! backend's change log, and the live tail from a broadcast channel that the
-//! writer feeds under the cache lock, so no change is missed or repeated.
-//! Watches of one node's pods have their own tail instead: the writer sends
-//! each of them only the changes of pods on that node ([`NodeWatchers`]), and
-//! one that falls too far behind is ended as expired (it lists again).
+//! backend's change log, and the live tail from the writer's fan-out
+//! ([`Fanout`]), which it feeds under the cache lock, so no change is missed
+//! or repeated. Each watcher has its own queue and is sent only the changes
+//! it asked for (one kind, or the pods of one node); the queue is bounded in
+//! groups and in bytes, and a watcher that falls further behind is ended as
+//! expired (410 Gone: it lists again) instead of holding history without
+//! bound. Queued groups are shared, so all queues together hold at most one
+//! budget's worth of history.
 
 use super::backend::ChangeType;
 use super::{Store, StoreError};
 use crate::api::{AnyObject, Kind};
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 type Group = Arc<Vec<Arc<WatchEvent>>>;
 
-/// Groups of changes a node watcher may have queued before it counts as
-/// fallen behind.
-const NODE_QUEUE: usize = 1024;
+/// Committed groups a watcher may have queued before it counts as fallen
+/// behind (besides its byte budget).
+pub(super) const GROUPS_QUEUED: usize = 1024;
 
-/// A node watcher's end of the writer's fan-out.
-struct NodeSender {
-    tx: mpsc::Sender<Group>,
+/// A watcher's end of the writer's fan-out.
+struct Sender {
+    tx: mpsc::Sender<(Group, usize)>,
+    /// Bytes queued and not yet received (as [`WatchEvent::held_bytes`] counts).
+    queued: Arc<AtomicUsize>,
     /// Set when the writer dropped this watcher for falling behind.
     lagged: Arc<AtomicBool>,
 }
 
-/// Watchers of the pods of each node, by node name.
-#[derive(Default)]
-pub(super) struct NodeWatchers(Mutex<HashMap<String, Vec<NodeSender>>>);
+impl Sender {
+    /// Queues a group; false when this watcher is to be dropped (gone, or
+    /// fallen behind: then marked lagged).
+    fn offer(&self, group: &Group, bytes: usize, budget: usize) -> bool {
+        let queued = self.queued.load(Ordering::Relaxed);
+        // A group larger than the budget still goes to a watcher that has
+        // read everything, or such a group would expire every watcher.
+        if queued > 0 && queued + bytes > budget {
+            self.lagged.store(true, Ordering::Relaxed);
+            return false;
+        }
+        self.queued.fetch_add(bytes, Ordering::Relaxed);
+        match self.tx.try_send((group.clone(), bytes)) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.queued.fetch_sub(bytes, Ordering::Relaxed);
+                self.lagged.store(true, Ordering::Relaxed);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// What a watcher is sent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Scope {
+    Kind(Option<Kind>),
+    Node(String),
+}
+
+/// Every open watcher, by what it watches.
+pub(super) struct Fanout {
+    watchers: Mutex<HashMap<Scope, Vec<Sender>>>,
+    /// Bytes one watcher may have queued.
+    budget: usize,
+}
 
 /// The node a pod change concerns: the pod's node, and its node before the
 /// change when that differs.
@@ -48,64 +87,79 @@ fn pod_nodes(ev: &WatchEvent) -> [Option<&str>; 2] {
     [now, before]
 }
 
-impl NodeWatchers {
-    fn register(&self, node: &str) -> (mpsc::Receiver<Group>, Arc<AtomicBool>) {
-        let (tx, rx) = mpsc::channel(NODE_QUEUE);
-        let lagged = Arc::new(AtomicBool::new(false));
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(node.to_string())
-            .or_default()
-            .push(NodeSender {
-                tx,
-                lagged: lagged.clone(),
-            });
-        (rx, lagged)
+/// The receiving end of a watcher's queue.
+struct Queue {
+    rx: mpsc::Receiver<(Group, usize)>,
+    queued: Arc<AtomicUsize>,
+    lagged: Arc<AtomicBool>,
+}
+
+impl Fanout {
+    pub(super) fn new(budget: usize) -> Self {
+        Fanout {
+            watchers: Mutex::new(HashMap::new()),
+            budget,
+        }
     }
 
-    /// Sends each watched node its share of a committed group. Called by the
-    /// writer under the cache lock, like the broadcast.
-    pub(super) fn dispatch(&self, events: &[Arc<WatchEvent>]) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    fn register(&self, scope: Scope) -> Queue {
+        let (tx, rx) = mpsc::channel(GROUPS_QUEUED);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let lagged = Arc::new(AtomicBool::new(false));
+        self.watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(scope)
+            .or_default()
+            .push(Sender {
+                tx,
+                queued: queued.clone(),
+                lagged: lagged.clone(),
+            });
+        Queue { rx, queued, lagged }
+    }
+
+    /// Sends each watcher its share of a committed group. Called by the
+    /// writer under the cache lock.
+    pub(super) fn dispatch(&self, events: &Group) {
+        let mut map = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
         if map.is_empty() {
             return;
         }
-        let mut share: HashMap<&str, Vec<Arc<WatchEvent>>> = HashMap::new();
-        for ev in events.iter().filter(|e| e.kind == Kind::Pod) {
-            for n in pod_nodes(ev).into_iter().flatten() {
-                if map.contains_key(n) {
-                    share.entry(n).or_default().push(ev.clone());
+        let nodes = map.keys().any(|s| matches!(s, Scope::Node(_)));
+        let mut shares: HashMap<Scope, Vec<Arc<WatchEvent>>> = HashMap::new();
+        for ev in events.iter() {
+            let kind = Scope::Kind(Some(ev.kind));
+            if map.contains_key(&kind) {
+                shares.entry(kind).or_default().push(ev.clone());
+            }
+            if nodes && ev.kind == Kind::Pod {
+                for n in pod_nodes(ev).into_iter().flatten() {
+                    let node = Scope::Node(n.to_string());
+                    if map.contains_key(&node) {
+                        shares.entry(node).or_default().push(ev.clone());
+                    }
                 }
             }
         }
-        for (node, evs) in share {
-            let group: Group = Arc::new(evs);
-            let Some(senders) = map.get_mut(node) else {
+        let mut groups: Vec<(Scope, Group)> = shares
+            .into_iter()
+            .map(|(scope, evs)| (scope, Arc::new(evs)))
+            .collect();
+        if map.contains_key(&Scope::Kind(None)) {
+            groups.push((Scope::Kind(None), events.clone()));
+        }
+        for (scope, group) in groups {
+            let bytes = group.iter().map(|e| e.held_bytes()).sum();
+            let Some(senders) = map.get_mut(&scope) else {
                 continue;
             };
-            senders.retain(|s| match s.tx.try_send(group.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    s.lagged.store(true, Ordering::Relaxed);
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
+            senders.retain(|s| s.offer(&group, bytes, self.budget));
             if senders.is_empty() {
-                map.remove(node);
+                map.remove(&scope);
             }
         }
     }
-}
-
-/// Where a stream's live changes come from.
-enum Tail {
-    All(broadcast::Receiver<Group>),
-    Node {
-        rx: mpsc::Receiver<Group>,
-        lagged: Arc<AtomicBool>,
-    },
 }
 
 /// One change, as committed.
@@ -122,10 +176,20 @@ pub struct WatchEvent {
     pub prev: Option<AnyObject>,
 }
 
+impl WatchEvent {
+    /// The memory this change keeps alive while it is held in history, as
+    /// budgets count it: its JSON twice (the parsed form is about as large)
+    /// and a fixed overhead. The previous version is not counted: it is the
+    /// change before's object, shared.
+    pub fn held_bytes(&self) -> usize {
+        2 * self.json.len() + 256
+    }
+}
+
 /// A stream of changes; see [`Store::watch`].
 pub struct WatchStream {
     backlog: VecDeque<Arc<WatchEvent>>,
-    tail: Tail,
+    tail: Queue,
     after: u64,
     kind: Option<Kind>,
     pending: VecDeque<Arc<WatchEvent>>,
@@ -163,13 +227,10 @@ async fn open(
     let on_node = |ev: &WatchEvent| node.is_none_or(|n| pod_nodes(ev).contains(&Some(n)));
     let (tail, current, mut backlog, replay_after) = {
         let c = store.read();
-        let tail = match node {
-            None => Tail::All(store.inner.events.subscribe()),
-            Some(n) => {
-                let (rx, lagged) = store.inner.by_node.register(n);
-                Tail::Node { rx, lagged }
-            }
-        };
+        let tail = store.inner.fanout.register(match node {
+            None => Scope::Kind(kind),
+            Some(n) => Scope::Node(n.to_string()),
+        });
         let current = c.revision;
         let mut backlog = VecDeque::new();
         let mut replay_after = None;
@@ -302,27 +363,21 @@ impl WatchStream {
             if let Some(e) = self.pending.pop_front() {
                 return Some(Ok(e));
             }
-            let group = match &mut self.tail {
-                Tail::All(rx) => match rx.recv().await {
-                    Ok(group) => group,
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        return Some(Err(StoreError::Expired {
-                            requested: self.after,
-                            compacted: self.after + n,
-                        }));
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                },
-                Tail::Node { rx, lagged } => match rx.recv().await {
-                    Some(group) => group,
-                    None if lagged.load(Ordering::Relaxed) => {
-                        return Some(Err(StoreError::Expired {
-                            requested: self.after,
-                            compacted: self.after,
-                        }));
-                    }
-                    None => return None,
-                },
+            let tail = &mut self.tail;
+            let group = match tail.rx.recv().await {
+                Some((group, bytes)) => {
+                    tail.queued.fetch_sub(bytes, Ordering::Relaxed);
+                    group
+                }
+                // Dropped for falling behind, and what was queued is read:
+                // it lists again.
+                None if tail.lagged.load(Ordering::Relaxed) => {
+                    return Some(Err(StoreError::Expired {
+                        requested: self.after,
+                        compacted: self.after,
+                    }));
+                }
+                None => return None,
             };
             for e in group.iter() {
                 if e.rev > self.after && self.kind.is_none_or(|k| k == e.kind) {
@@ -331,6 +386,11 @@ impl WatchStream {
                 }
             }
         }
+    }
+
+    /// The bytes queued for this watcher and not yet received.
+    pub fn queued_bytes(&self) -> usize {
+        self.tail.queued.load(Ordering::Relaxed)
     }
 
     /// The revision of the last event handed out (or the start revision).
