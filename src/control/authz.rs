@@ -9,8 +9,8 @@
 //! - **edit**: every verb on workloads and their subresources (pods, exec,
 //!   logs, scale, deployments, replica sets, services, endpoints,
 //!   ConfigMaps, claims, autoscalers, events, `apply`); Secrets may be
-//!   written but not read; nodes, namespaces, metrics and heartbeats may be
-//!   read, not written; nothing under `/apis/ork.dev/v1/secrets`, tokens or
+//!   written but not read; nodes, namespaces, metrics, heartbeats,
+//!   IngressClasses, Leases and PriorityClasses may be read, not written; nothing under `/apis/ork.dev/v1/secrets`, tokens or
 //!   `/metrics`.
 //! - **view**: reads (get, list, watch) of everything but Secrets, and logs;
 //!   no exec.
@@ -419,6 +419,19 @@ fn user(id: &Identity, role: Role, a: &Attributes) -> Decision {
     }
     if a.is("networking.k8s.io", "ingressclasses") && !read {
         return deny(id, a, "IngressClasses are changed by admins only");
+    }
+    // Who leads the control plane and how pods rank: read by all, changed
+    // by admins (and the control plane) only.
+    if a.is("coordination.k8s.io", "leases") || a.is("scheduling.k8s.io", "priorityclasses") {
+        return if read && a.subresource != "exec" {
+            Decision::Allow
+        } else {
+            deny(
+                id,
+                a,
+                "Leases and PriorityClasses are changed by admins only",
+            )
+        };
     }
     if !WORKLOAD_GROUPS.contains(&a.group.as_str()) {
         return deny(id, a, "not a workload API");

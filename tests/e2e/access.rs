@@ -262,8 +262,12 @@ fn edit_may(m: &str, p: &str) -> bool {
     if p.contains("/secrets") && !p.starts_with("/apis/ork.dev") {
         return m != "GET";
     }
-    // IngressClasses say which controller serves Ingresses: admins' to write.
-    if p.starts_with("/apis/networking.k8s.io/v1/ingressclasses") {
+    // IngressClasses say which controller serves Ingresses, Leases who
+    // leads the control plane, PriorityClasses how pods rank: admins' to write.
+    if p.starts_with("/apis/networking.k8s.io/v1/ingressclasses")
+        || p.starts_with("/apis/coordination.k8s.io/v1/")
+        || p.starts_with("/apis/scheduling.k8s.io/v1/")
+    {
         return m == "GET";
     }
     let admin_only = p == "/metrics"

@@ -456,8 +456,15 @@ spec:
         .iter()
         .filter_map(|b| b.as_str())
         .collect();
-    // The secret, the emptyDir and the container's termination-message file.
-    assert_eq!(binds.len(), 3, "{binds:?}");
+    // The secret, the emptyDir, the container's termination-message file
+    // and the service account's token directory (read-only).
+    assert_eq!(binds.len(), 4, "{binds:?}");
+    assert!(
+        binds
+            .iter()
+            .any(|b| b.ends_with(":/var/run/secrets/kubernetes.io/serviceaccount:ro")),
+        "{binds:?}"
+    );
     assert!(
         binds.iter().any(|b| b.ends_with(":/dev/termination-log")),
         "{binds:?}"
