@@ -186,7 +186,10 @@ impl Worker {
         };
         if let Err(why) = self.shared.services.join(&uid, path).await {
             tracing::warn!(pod = %self.key(), %why, "cluster IPs are not served inside the pod");
-            self.event("Warning", "ClusterIPsUnavailable", &why).await;
+            let what = format!(
+                "{why}: cluster IPs and cluster DNS names do not work inside this pod; it reaches Services at the Docker gateway and their cluster ports (service environment variables)"
+            );
+            self.event("Warning", "ClusterIPsUnavailable", &what).await;
         }
     }
 
