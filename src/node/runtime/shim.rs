@@ -252,14 +252,10 @@ pub fn link_service_account(
     }
 }
 
-/// The pod's service-account token directory, read-only at
-/// `/var/run/secrets/kubernetes.io/serviceaccount`, in a mount namespace
-/// of the shim's own (made for it, or the one `own_etc_files` entered).
-fn own_service_account(dir: &Path) -> Result<(), String> {
+/// Enters a mount namespace of the shim's own whose mounts do not
+/// propagate back to the machine's.
+fn private_mount_namespace() -> Result<(), String> {
     use nix::mount::{MsFlags, mount};
-    let Ok(src) = std::fs::read_link(dir.join(SERVICE_ACCOUNT_LINK)) else {
-        return Ok(());
-    };
     nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
         .map_err(|e| format!("entering a mount namespace: {e}"))?;
     mount(
@@ -269,7 +265,18 @@ fn own_service_account(dir: &Path) -> Result<(), String> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None::<&str>,
     )
-    .map_err(|e| format!("making mounts private: {e}"))?;
+    .map_err(|e| format!("making mounts private: {e}"))
+}
+
+/// The pod's service-account token directory, read-only at
+/// `/var/run/secrets/kubernetes.io/serviceaccount`, in a mount namespace
+/// of the shim's own (made for it, or the one `own_etc_files` entered).
+fn own_service_account(dir: &Path) -> Result<(), String> {
+    use nix::mount::{MsFlags, mount};
+    let Ok(src) = std::fs::read_link(dir.join(SERVICE_ACCOUNT_LINK)) else {
+        return Ok(());
+    };
+    private_mount_namespace()?;
     let target = Path::new(crate::api::bound_token::MOUNT_PATH);
     std::fs::create_dir_all(target).map_err(|e| format!("creating {}: {e}", target.display()))?;
     mount(
@@ -290,7 +297,6 @@ fn own_service_account(dir: &Path) -> Result<(), String> {
     .map_err(|e| format!("making {} read-only: {e}", target.display()))
 }
 
-/// Runs the shim; returns its exit code.
 /// The pod's own `resolv.conf` and `hosts` over the machine's, in a mount
 /// namespace of the shim's own (see the module docs).
 fn own_etc_files(dir: &Path) -> Result<(), String> {
@@ -303,16 +309,7 @@ fn own_etc_files(dir: &Path) -> Result<(), String> {
     if files.is_empty() {
         return Ok(());
     }
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
-        .map_err(|e| format!("entering a mount namespace: {e}"))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| format!("making mounts private: {e}"))?;
+    private_mount_namespace()?;
     for (src, name) in files {
         let target = Path::new("/etc").join(name);
         mount(
@@ -327,6 +324,7 @@ fn own_etc_files(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs the shim; returns its exit code.
 pub fn run(args: ShimArgs) -> i32 {
     if args.exec {
         return exec_as(args);
