@@ -388,6 +388,27 @@ fn a_flapping_machine_never_runs_more_than_six_plus_surge() {
     let m = Machines::start("ork-e2e-flap", "3s", "6s");
     let mark = deploy_six(&m, "flap");
     let (victim, _) = m.busiest("flap");
+    // The pods on the two healthy machines, with their restart counts:
+    // flapping must neither replace nor restart any of them.
+    let healthy = |pods: &[Value]| -> BTreeMap<String, (i64, bool)> {
+        pods.iter()
+            .filter(|p| p["spec"]["nodeName"] != victim.as_str())
+            .map(|p| {
+                let restarts = p["status"]["containerStatuses"].as_array().map_or(0, |c| {
+                    c.iter()
+                        .map(|c| c["restartCount"].as_i64().unwrap_or(0))
+                        .sum()
+                });
+                let uid = p["metadata"]["uid"].as_str().unwrap_or("").to_string();
+                (uid, (restarts, running_ready(p)))
+            })
+            .collect()
+    };
+    let before = healthy(&m.pods("flap").unwrap());
+    assert!(
+        !before.is_empty() && before.values().all(|(_, ready)| *ready),
+        "{before:?}"
+    );
     let (period, total) = if long() { ("5s", "2m") } else { ("3s", "24s") };
     let mut flap = Command::new(ORK)
         .args(["chaos", "flap", &victim, "--period", period, "--for", total])
@@ -405,6 +426,16 @@ fn a_flapping_machine_never_runs_more_than_six_plus_surge() {
         most = most.max(n);
         samples += 1;
         assert!(n <= 8, "{n} replicas running at once while flapping");
+        if let Some(pods) = m.pods("flap") {
+            let now = healthy(&pods);
+            for (uid, was) in &before {
+                assert_eq!(
+                    now.get(uid),
+                    Some(was),
+                    "pod {uid} on a healthy machine was replaced, restarted or not Ready while {victim} flapped"
+                );
+            }
+        }
         std::thread::sleep(Duration::from_millis(500));
     }
     assert!(flap.wait().unwrap().success());
@@ -414,6 +445,14 @@ fn a_flapping_machine_never_runs_more_than_six_plus_surge() {
         let pods = m.pods("flap")?;
         (pods.len() == 6 && pods.iter().all(running_ready) && m.sleeps(mark) == 6).then_some(())
     });
+    let after = healthy(&m.pods("flap").unwrap());
+    for (uid, was) in &before {
+        assert_eq!(
+            after.get(uid),
+            Some(was),
+            "pod {uid} on a healthy machine after flapping"
+        );
+    }
     // The node daemon did not crash: its container still runs the same process.
     let out = Command::new("docker")
         .args([
