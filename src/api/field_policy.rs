@@ -128,10 +128,6 @@ const INSTEAD: &[(&str, &str)] = &[
     ),
     ("terminationMessagePolicy", "only File (the default)"),
     (
-        "serviceAccountToken",
-        "ork does not issue bound service-account tokens to projected volumes yet; remove the source (ork's API tokens come from `ork token create`)",
-    ),
-    (
         "clusterTrustBundle",
         "ork has no ClusterTrustBundles; put the certificates in a ConfigMap and project that",
     ),

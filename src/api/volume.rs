@@ -208,13 +208,23 @@ impl Volume {
                 .is_some_and(|p| p.sources.iter().any(|s| s.downward_api.is_some()))
     }
 
-    /// Whether the volume holds Secret data (kept on tmpfs, never on disk).
+    /// Whether the volume holds Secret data or tokens (kept on tmpfs, never
+    /// on disk).
     pub fn holds_secrets(&self) -> bool {
         self.secret.is_some()
-            || self
-                .projected
-                .as_ref()
-                .is_some_and(|p| p.sources.iter().any(|s| s.secret.is_some()))
+            || self.projected.as_ref().is_some_and(|p| {
+                p.sources
+                    .iter()
+                    .any(|s| s.secret.is_some() || s.service_account_token.is_some())
+            })
+    }
+
+    /// The service-account tokens a projected volume holds.
+    pub fn tokens(&self) -> impl Iterator<Item = &ServiceAccountTokenProjection> {
+        self.projected
+            .iter()
+            .flat_map(|p| p.sources.iter())
+            .filter_map(|s| s.service_account_token.as_ref())
     }
 }
 
@@ -245,10 +255,10 @@ pub struct DownwardApiFile {
     pub mode: Option<i32>,
 }
 
-/// Several sources in one directory (`projected`): ConfigMaps, Secrets
-/// and the pod's own fields. Kubernetes' `serviceAccountToken` and
-/// `clusterTrustBundle` sources are not in ork's schema: the field policy
-/// refuses them by name.
+/// Several sources in one directory (`projected`): ConfigMaps, Secrets,
+/// the pod's own fields and service-account tokens bound to the pod.
+/// Kubernetes' `clusterTrustBundle` and `podCertificate` sources are not in
+/// ork's schema: the field policy refuses them by name.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProjectedVolumeSource {
@@ -273,6 +283,28 @@ pub struct VolumeProjection {
         skip_serializing_if = "Option::is_none"
     )]
     pub downward_api: Option<DownwardApiProjection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_token: Option<ServiceAccountTokenProjection>,
+}
+
+/// A token of the pod's ServiceAccount, bound to the pod (it stops working
+/// once the pod is gone), for `audience` (the API's when empty), renewed by
+/// the node after 80% of `expirationSeconds` (3600 by default, at least 600).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAccountTokenProjection {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub audience: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_seconds: Option<i64>,
+    pub path: String,
+}
+
+impl ServiceAccountTokenProjection {
+    /// The lifetime asked for: `expirationSeconds`, 3600 when unset.
+    pub fn expiration(&self) -> i64 {
+        self.expiration_seconds.unwrap_or(3600)
+    }
 }
 
 /// The keys of a ConfigMap or Secret in a projected volume.

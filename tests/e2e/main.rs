@@ -41,6 +41,7 @@ mod newcomer;
 mod pod_updates;
 mod pod_user;
 mod probes;
+mod projected_tokens;
 mod quotas;
 mod rbac;
 mod restarts;

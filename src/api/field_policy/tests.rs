@@ -281,8 +281,8 @@ fn the_classes_read_as_specified() {
     );
     // Projected sources ork does not give are refused by name.
     for (key, said) in [
-        ("serviceAccountToken", "bound service-account tokens"),
         ("clusterTrustBundle", "ClusterTrustBundles"),
+        ("podCertificate", "pod certificates"),
     ] {
         let m = classify(
             p,

@@ -286,7 +286,7 @@ fn downward_items(
 }
 
 /// A projected volume: each source exactly one of configMap, secret,
-/// downwardAPI; no path given twice.
+/// downwardAPI, serviceAccountToken; no path given twice.
 fn projected(base: &str, spec: &PodSpec, p: &ProjectedVolumeSource, errs: &mut Vec<FieldError>) {
     mode(&format!("{base}.defaultMode"), p.default_mode, errs);
     let mut paths = HashSet::new();
@@ -296,6 +296,7 @@ fn projected(base: &str, spec: &PodSpec, p: &ProjectedVolumeSource, errs: &mut V
             s.config_map.is_some(),
             s.secret.is_some(),
             s.downward_api.is_some(),
+            s.service_account_token.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -303,8 +304,33 @@ fn projected(base: &str, spec: &PodSpec, p: &ProjectedVolumeSource, errs: &mut V
         if n != 1 {
             errs.push(FieldError::new(
                 sb.clone(),
-                "give exactly one of configMap, secret, downwardAPI",
+                "give exactly one of configMap, secret, downwardAPI, serviceAccountToken",
             ));
+        }
+        if let Some(t) = &s.service_account_token {
+            let tb = format!("{sb}.serviceAccountToken");
+            if t.path.is_empty() {
+                errs.push(FieldError::new(format!("{tb}.path"), "required"));
+            } else {
+                item_path(&format!("{tb}.path"), &t.path, errs);
+            }
+            match t.expiration_seconds {
+                Some(e) if e < 600 => errs.push(FieldError::new(
+                    format!("{tb}.expirationSeconds"),
+                    "may not specify a duration less than 10 minutes",
+                )),
+                Some(e) if e > 1 << 32 => errs.push(FieldError::new(
+                    format!("{tb}.expirationSeconds"),
+                    "may not specify a duration larger than 2^32 seconds",
+                )),
+                _ => {}
+            }
+            if !paths.insert(t.path.clone()) {
+                errs.push(FieldError::new(
+                    format!("{tb}.path"),
+                    format!("{:?} is given by another source too", t.path),
+                ));
+            }
         }
         for (what, k) in [("configMap", &s.config_map), ("secret", &s.secret)] {
             if let Some(k) = k {
@@ -423,7 +449,9 @@ mod tests {
                 {"name": "all", "projected": {"sources": [
                     {"configMap": {"name": "a", "items": [{"key": "k", "path": "k"}]}},
                     {"secret": {"name": "s", "optional": true}},
-                    {"downwardAPI": {"items": [{"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}}
+                    {"downwardAPI": {"items": [{"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}},
+                    {"serviceAccountToken": {"path": "token"}},
+                    {"serviceAccountToken": {"path": "vault/token", "audience": "vault", "expirationSeconds": 7200}}
                 ]}},
                 {"name": "mem", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}
             ]),
@@ -449,7 +477,9 @@ mod tests {
                 {"name": "all", "projected": {"sources": [
                     {"configMap": {"name": "a", "items": [{"key": "k", "path": "same"}]}},
                     {"secret": {"name": "s", "items": [{"key": "k", "path": "same", "mode": -1}]}},
-                    {}
+                    {},
+                    {"serviceAccountToken": {"path": "/abs", "expirationSeconds": 599}},
+                    {"serviceAccountToken": {"path": "same"}}
                 ]}},
                 {"name": "disk", "emptyDir": {"sizeLimit": "1Gi"}}
             ]),
@@ -484,6 +514,18 @@ mod tests {
                 "file mode",
             ),
             (format!("{v}[1].projected.sources[2]"), "exactly one of"),
+            (
+                format!("{v}[1].projected.sources[3].serviceAccountToken.path"),
+                "must be relative",
+            ),
+            (
+                format!("{v}[1].projected.sources[3].serviceAccountToken.expirationSeconds"),
+                "less than 10 minutes",
+            ),
+            (
+                format!("{v}[1].projected.sources[4].serviceAccountToken.path"),
+                "another source",
+            ),
             (format!("{v}[2].emptyDir.sizeLimit"), "medium: Memory"),
             (
                 "spec.containers[0].volumeMounts[0].subPath".into(),

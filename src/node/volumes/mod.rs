@@ -28,7 +28,8 @@
 //! that is not root leaves them to Docker's own tmpfs mount (one per
 //! container) and the process runtime refuses them.
 //!
-//! Secret volumes, and projected volumes holding a Secret, live on tmpfs (`/dev/shm/ork-<node id>/<pod uid>/<name>`,
+//! Secret volumes, and projected volumes holding a Secret or a
+//! service-account token ([`tokens`], renewed by one task per volume), live on tmpfs (`/dev/shm/ork-<node id>/<pod uid>/<name>`,
 //! directories 0711), never on disk, with files 0600 unless `defaultMode`
 //! says otherwise. ConfigMap and secret files, and emptyDirs, belong to the
 //! user of the first container that mounts them and to the pod's `fsGroup`
@@ -60,6 +61,7 @@ use crate::node::security::{ContainerSecurity, Ids, volume_owner};
 
 mod files;
 mod roots;
+pub mod tokens;
 pub use files::{
     TRAVERSE_ONLY, dir_with_mode, host_path, sub_path, traversable_dirs, unmount_below,
     write_atomic, write_files,
@@ -498,6 +500,9 @@ async fn contents(
                     .await?;
             } else if let Some(d) = &src.downward_api {
                 files.extend(crate::node::downward::files(pod, &d.items, mode, &cap)?);
+            } else if let Some(t) = &src.service_account_token {
+                let token = tokens::token(client, pod, &v.name, t).await?;
+                files.insert(t.path.clone(), (token.into_bytes(), mode | group_read));
             }
         }
     }
@@ -608,6 +613,9 @@ async fn prepare(
             .map_err(|e| format!("{e} (volume {:?})", v.name))?
             .ok_or_else(|| format!("volume {:?} has no source", v.name))?;
         write_files(&dir, &files, owner).map_err(|e| io("writing", &dir, e))?;
+        if v.tokens().next().is_some() {
+            keep_tokens_fresh(client, pod, v, roots, owner, &dir);
+        }
         return Ok((dir, false));
     }
     if let Some(e) = &v.empty_dir {
@@ -669,6 +677,72 @@ async fn prepare(
         return Ok((dir, false));
     }
     Err(format!("volume {:?} has no source", v.name))
+}
+
+/// Volumes (pod uid, name) whose tokens a task keeps fresh.
+fn keepers() -> &'static std::sync::Mutex<std::collections::HashSet<(String, String)>> {
+    static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<(String, String)>>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(Default::default)
+}
+
+/// Starts (once per pod volume) the task that rewrites volume `v` of `pod`
+/// whenever one of its service-account tokens is due ([`tokens::due`]),
+/// until its directory is removed or the API refuses a token (the pod or
+/// its account is gone).
+fn keep_tokens_fresh(
+    client: &Client,
+    pod: &Pod,
+    v: &Volume,
+    roots: &Roots,
+    owner: Option<Ids>,
+    dir: &Path,
+) {
+    let key = (pod.metadata.uid.clone(), v.name.clone());
+    if !keepers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key.clone())
+    {
+        return;
+    }
+    let (client, pod, v, roots, dir) = (
+        client.clone(),
+        pod.clone(),
+        v.clone(),
+        roots.clone(),
+        dir.to_path_buf(),
+    );
+    tokio::spawn(async move {
+        let uid = pod.metadata.uid.clone();
+        while let Some(at) = tokens::due(&uid, &v.name) {
+            let wait = (at - chrono::Utc::now().timestamp()).max(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait.unsigned_abs())).await;
+            if !dir.exists() {
+                break;
+            }
+            let mut cache = Cache::new(&roots, false);
+            match contents(&client, &pod, &v, &roots, &mut cache).await {
+                Ok(Some((dir, files))) => {
+                    if let Err(e) = write_files(&dir, &files, owner) {
+                        tracing::warn!(pod = %pod.metadata.name, volume = %v.name, error = %e, "rewriting a volume's service-account token");
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.contains("(403)") || e.contains("(404)") || e.contains("(422)") => {
+                    tracing::debug!(pod = %pod.metadata.name, volume = %v.name, error = %e, "no more service-account tokens");
+                    break;
+                }
+                // The API is unreachable or a source is missing: try again soon.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_secs(10)).await,
+            }
+        }
+        tokens::forget(&uid, &v.name);
+        keepers()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(uid, v.name.clone()));
+    });
 }
 
 /// Watches a kind (ConfigMap or Secret) and bumps `changes` on every event,

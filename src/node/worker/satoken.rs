@@ -24,7 +24,7 @@
 
 use super::Worker;
 use crate::api::Pod;
-use crate::api::bound_token::{self, BoundObjectReference, MOUNT_PATH, TokenRequestSpec};
+use crate::api::bound_token::MOUNT_PATH;
 use crate::api::serviceaccount::{ServiceAccount, automount};
 use crate::client::Client;
 use crate::node::runtime::ContainerSpec;
@@ -64,33 +64,7 @@ pub fn service_env(server: &str) -> Vec<(String, String)> {
 
 /// Asks for a token bound to `pod`; returns it and when to replace it.
 async fn request(client: &Client, pod: &Pod) -> Result<(String, i64), String> {
-    let m = &pod.metadata;
-    let body = serde_json::json!({
-        "apiVersion": "authentication.k8s.io/v1",
-        "kind": "TokenRequest",
-        "spec": TokenRequestSpec {
-            audiences: vec![],
-            expiration_seconds: Some(EXPIRATION),
-            bound_object_ref: Some(BoundObjectReference {
-                kind: "Pod".into(),
-                api_version: "v1".into(),
-                name: m.name.clone(),
-                uid: m.uid.clone(),
-            }),
-        },
-    });
-    let path = format!(
-        "/api/v1/namespaces/{}/serviceaccounts/{}/token",
-        m.namespace,
-        pod.service_account()
-    );
-    let answer: serde_json::Value = client.post(&path, &body).await.map_err(|e| e.to_string())?;
-    let token = answer["status"]["token"]
-        .as_str()
-        .ok_or("the TokenRequest answer has no status.token")?
-        .to_string();
-    let now = chrono::Utc::now().timestamp();
-    Ok((token, bound_token::refresh_at(now, now + EXPIRATION)))
+    crate::node::volumes::tokens::request(client, pod, vec![], EXPIRATION).await
 }
 
 /// Writes the directory's files (atomically, all at once).
