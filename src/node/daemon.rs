@@ -3,9 +3,10 @@
 //! the Node ([`super::register`]), then run its tasks until shutdown: the
 //! endpoint the control daemon reaches ([`super::server`]), heartbeats,
 //! usage reports ([`super::usage`]), the pod sync ([`super::pods`]), and,
-//! except on hollow nodes, the service proxy ([`super::proxy`]), the
-//! ingress server ([`super::ingress`]) and the watches behind configMap and
-//! secret volumes ([`super::volumes`]).
+//! except on hollow nodes, the one watch of Services and Endpoints
+//! ([`super::services`]) that the service proxy ([`super::proxy`]), cluster
+//! DNS ([`super::dns`]) and the ingress server ([`super::ingress`]) read, and
+//! the watches behind configMap and secret volumes ([`super::volumes`]).
 //!
 //! Pods' files go to the pods dir (`--pods-dir`; by default
 //! `/var/lib/ork/pods/<node id>` when the daemon is root, else the data
@@ -382,7 +383,9 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         .await;
     }
     let (shutdown, rx) = watch::channel(false);
-    let services = super::proxy::Services::default();
+    // Hollow nodes watch no services: their view stays empty.
+    let (feed, view) = super::services::channel();
+    let services = super::proxy::Services::new(view.clone());
     let (config_tx, config_changes) = watch::channel(0u64);
     let shared = Arc::new(Shared {
         client: client.clone(),
@@ -437,16 +440,21 @@ pub async fn start_with(cfg: Config, settings: PodSettings) -> Result<Running, N
         tokio::spawn(pods::sync_pods(shared, synced_tx, pods_rx, rx.clone())),
     ];
     if let Some(d) = node_dns {
-        tasks.push(tokio::spawn(super::dns::run(client.clone(), d, rx.clone())));
+        tasks.push(tokio::spawn(super::dns::run(view.clone(), d, rx.clone())));
     }
     if cfg.runtime != RuntimeKind::Fake {
+        tasks.push(tokio::spawn(super::services::run(
+            client.clone(),
+            feed,
+            rx.clone(),
+        )));
         tasks.push(tokio::spawn(super::ingress::run(
             client.clone(),
+            view,
             ingress,
             rx.clone(),
         )));
         tasks.push(tokio::spawn(super::proxy::run(
-            client.clone(),
             cfg.name.clone(),
             host_ip.to_string(),
             local,

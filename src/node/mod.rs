@@ -6,10 +6,12 @@
 //! [`daemon`] starts and stops the parts: [`runtimes`] (opening them),
 //! [`register`] (the Node, Ready, heartbeats, [`fence`]), [`pods`] (one [`worker`] per
 //! pod, whose decisions are the pure [`worker::decide`]), [`server`] (logs,
-//! stats, exec), [`usage`], [`proxy`], [`dns`] (cluster DNS) and [`volumes`]. Who each container
-//! runs as is the pure [`security::decide`]: process pods run as an
-//! unprivileged user, never as the daemon's root unless the node allows it,
-//! and their files live outside the node's private data dir.
+//! stats, exec), [`usage`], [`services`] (the one watch of Services and
+//! Endpoints, read by [`proxy`], [`dns`] (cluster DNS) and [`ingress`]) and
+//! [`volumes`]. Who each container runs as is the pure [`security::decide`]:
+//! process pods run as an unprivileged user, never as the daemon's root
+//! unless the node allows it, and their files live outside the node's
+//! private data dir.
 //!
 //! It talks to the control daemon only through `client`, and to the machine
 //! only through its runtime. It must not import `control`, `cli` or `tui`.
@@ -32,6 +34,7 @@ pub mod runtime;
 pub mod runtimes;
 pub mod security;
 pub mod server;
+pub mod services;
 pub mod status;
 pub mod ticks;
 pub mod usage;

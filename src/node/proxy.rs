@@ -1,5 +1,6 @@
-//! The service proxy every node runs: it watches Services and Endpoints
-//! and serves every service port that has ready endpoints:
+//! The service proxy every node runs: it follows the node's view of
+//! Services and Endpoints ([`crate::node::services`]) and serves every
+//! service port that has ready endpoints:
 //!
 //! - at the service's cluster IP and declared port on the node (any
 //!   `127.x` address binds on Linux's loopback), for the node itself and
@@ -27,16 +28,17 @@
 //! once instead of a hang. Listeners use SO_REUSEPORT, so several node
 //! daemons on one machine serve the same addresses.
 //!
-//! Talks to the API only through `client`; the decisions (which addresses,
-//! which backends) are [`plan`], a pure function.
+//! Reads the API only through the services view (and, for [`run_outside`],
+//! `client`, to feed one); the decisions (which addresses, which backends)
+//! are [`plan`], a pure function. Must not import `control`, `cli` or `tui`.
 
 mod netns;
 pub mod relay;
 
 use crate::api::service::Cidr;
-use crate::api::{AnyObject, Endpoints, Kind, Protocol, Service};
-use crate::client::{Change, Client, ListParams, watcher};
-use futures::{FutureExt, StreamExt};
+use crate::api::{Endpoints, Protocol, Service};
+use crate::client::Client;
+use crate::node::services::{self, Snapshot, View};
 use relay::{Shared, Target};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -49,31 +51,29 @@ use tokio::task::JoinHandle;
 /// How long a pod waits for the proxy to serve its namespace.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The services the proxy knows (for the service variables of pods that
-/// start on this node), and the pod network namespaces it serves.
+/// The services of the node's view (for the service variables of pods
+/// that start on this node), and the pod network namespaces the proxy serves.
 #[derive(Clone)]
 pub struct Services {
-    map: Arc<RwLock<ServiceMap>>,
+    view: View,
     /// Pods whose namespace the proxy serves cluster IPs in.
     joined: Arc<RwLock<HashSet<String>>>,
     tx: mpsc::UnboundedSender<PodNet>,
     rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<PodNet>>>>,
 }
 
-impl Default for Services {
-    fn default() -> Self {
+impl Services {
+    /// The proxy's side of the node: services from `view`, no pods yet.
+    pub fn new(view: View) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         Services {
-            map: Arc::default(),
+            view,
             joined: Arc::default(),
             tx,
             rx: Arc::new(Mutex::new(Some(rx))),
         }
     }
 }
-
-/// Services by (namespace, name).
-type ServiceMap = BTreeMap<(String, String), Arc<Service>>;
 
 /// A pod network namespace coming or going.
 enum PodNet {
@@ -88,13 +88,7 @@ enum PodNet {
 impl Services {
     /// The services of a namespace.
     pub fn of(&self, ns: &str) -> Vec<Arc<Service>> {
-        self.map
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|((n, _), _)| n == ns)
-            .map(|(_, s)| s.clone())
-            .collect()
+        self.view.services_of(ns)
     }
 
     /// Whether pod `uid`'s namespace is served cluster IPs.
@@ -377,42 +371,10 @@ async fn apply(
     failed
 }
 
-fn key(o: &AnyObject) -> (String, String) {
-    (o.meta().namespace.clone(), o.meta().name.clone())
-}
-
-/// Keeps `by_key` in step with one watched kind.
-fn follow<T>(
-    by_key: &mut BTreeMap<(String, String), Arc<T>>,
-    change: Change,
-    pick: fn(AnyObject) -> Option<Arc<T>>,
-) {
-    match change {
-        Change::Listed(items) => {
-            *by_key = items
-                .into_iter()
-                .filter_map(|o| Some((key(&o), pick(o)?)))
-                .collect();
-        }
-        Change::Applied(o) => {
-            let k = key(&o);
-            if let Some(x) = pick(o) {
-                by_key.insert(k, x);
-            }
-        }
-        Change::Deleted(o) => {
-            by_key.remove(&key(&o));
-        }
-        Change::Failed(e) => {
-            tracing::debug!(error = %e, "service proxy: watch failed; listing again")
-        }
-    }
-}
-
 /// Runs the proxy until shutdown: `node` is this node's name, `address`
-/// the one it registered, `local` where cluster ports are served.
+/// the one it registered, `local` where cluster ports are served; the
+/// services come from `services`' view.
 pub async fn run(
-    client: Client,
     node: String,
     address: String,
     local: Vec<IpAddr>,
@@ -425,12 +387,13 @@ pub async fn run(
         local: &local,
         outside: false,
     };
-    serve(client, &here, services, shutdown).await
+    serve(&here, services, shutdown).await
 }
 
 /// Serves the cluster IPs (only) on this host's loopback until shutdown,
 /// for a host that runs no node but reaches the nodes' pods: the one that
-/// runs `ork up --machines docker`.
+/// runs `ork up --machines docker`. It watches Services and Endpoints
+/// itself ([`services::run`]).
 pub async fn run_outside(client: Client, shutdown: watch::Receiver<bool>) {
     let here = Here {
         node: "",
@@ -438,53 +401,28 @@ pub async fn run_outside(client: Client, shutdown: watch::Receiver<bool>) {
         local: &[],
         outside: true,
     };
-    serve(client, &here, Services::default(), shutdown).await
+    let (feed, view) = services::channel();
+    tokio::join!(
+        services::run(client, feed, shutdown.clone()),
+        serve(&here, Services::new(view), shutdown)
+    );
 }
 
-async fn serve(
-    client: Client,
-    here: &Here<'_>,
-    services: Services,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let tagged = |kind: Kind| {
-        watcher(client.clone(), kind, None, ListParams::default()).map(move |c| (kind, c))
-    };
-    let mut changes = std::pin::pin!(futures::stream::select(
-        tagged(Kind::Service),
-        tagged(Kind::Endpoints)
-    ));
+async fn serve(here: &Here<'_>, services: Services, mut shutdown: watch::Receiver<bool>) {
+    let mut view = services.view.clone();
     let Some(mut pod_nets) = services.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
         tracing::error!("the service proxy is already running");
         return;
     };
-    let mut endpoints: BTreeMap<(String, String), Arc<Endpoints>> = BTreeMap::new();
+    let mut now: Arc<Snapshot> = Arc::default();
     let mut listeners: Listeners = HashMap::new();
     let mut pods: BTreeMap<String, PathBuf> = BTreeMap::new();
     loop {
         let mut waiting: Vec<(String, oneshot::Sender<Result<(), String>>)> = vec![];
         tokio::select! {
-            c = changes.next() => {
-                let Some(change) = c else { break };
-                // Take whatever else is ready, then plan once.
-                let mut batch = vec![change];
-                while let Some(Some(c)) = changes.next().now_or_never() {
-                    batch.push(c);
-                }
-                let mut svcs = services.map.write().unwrap_or_else(|e| e.into_inner());
-                for (kind, c) in batch {
-                    if kind == Kind::Service {
-                        follow(&mut svcs, c, |o| match o {
-                            AnyObject::Service(s) => Some(s),
-                            _ => None,
-                        });
-                    } else {
-                        follow(&mut endpoints, c, |o| match o {
-                            AnyObject::Endpoints(e) => Some(e),
-                            _ => None,
-                        });
-                    }
-                }
+            s = view.next() => {
+                let Some(s) = s else { break };
+                now = s;
             }
             m = pod_nets.recv() => {
                 let Some(m) = m else { break };
@@ -514,10 +452,7 @@ async fn serve(
             }
             _ = shutdown.changed() => break,
         }
-        let routes = {
-            let svcs = services.map.read().unwrap_or_else(|e| e.into_inner());
-            plan(&svcs, &endpoints, here)
-        };
+        let routes = plan(&now.services, &now.endpoints, here);
         let failed = apply(&mut listeners, &routes, &pods).await;
         for uid in failed.keys() {
             pods.remove(uid);

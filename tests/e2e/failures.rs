@@ -11,174 +11,15 @@
 //! removed when it ends.
 
 use crate::docker::docker_ready;
-use crate::harness::{Deploy, ORK, UpGuard, marker, wait_for};
+use crate::harness::{ORK, wait_for};
+use crate::machines_harness::{Machines, deploy_six, long, running_ready};
 use crate::tui::{Tmux, tmux_available};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn long() -> bool {
-    std::env::var("ORK_FAILURE_LONG").as_deref() == Ok("1")
-}
-
-/// `ork up --machines docker --nodes 3` in a temp dir (grace 3 s, fencing
-/// after 6 s); dropping it kills `ork up` and runs `ork down`, which removes
-/// the machines, the network and a control daemon started again.
-struct Cluster {
-    _guard: UpGuard,
-    _child: Child,
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    config: PathBuf,
-    name: String,
-}
-
-impl Cluster {
-    fn start(name: &str) -> Cluster {
-        use std::io::{BufRead, BufReader};
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let config = dir.path().join("config.yaml");
-        let mut child = Command::new(ORK)
-            .args(["up", "--listen", "127.0.0.1:0", "--machines", "docker"])
-            .args(["--nodes", "3", "--cluster", name])
-            .args(["--node-grace", "3s", "--fence-after", "6s"])
-            .arg("--data-dir")
-            .arg(&data)
-            .env("ORK_CONFIG", &config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let guard = UpGuard {
-            pid: child.id(),
-            data: data.clone(),
-        };
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        wait_for("ork up --machines docker", Duration::from_secs(240), || {
-            let l = lines.next()?.ok()?;
-            eprintln!("ork up: {l}");
-            l.starts_with("ork is up: API ").then_some(())
-        });
-        Cluster {
-            _guard: guard,
-            _child: child,
-            _dir: dir,
-            data,
-            config,
-            name: name.into(),
-        }
-    }
-
-    fn ork(&self, args: &[&str]) -> Output {
-        Command::new(ORK)
-            .args(args)
-            .env("ORK_CONFIG", &self.config)
-            .env("ORK_DATA_DIR", &self.data)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.ork(args);
-        assert!(
-            out.status.success(),
-            "ork {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Six replicas of `sleep <mark>` (app `app`), Ready, six processes in
-    /// the machines.
-    fn deploy_six(&self, app: &str) -> u64 {
-        let mark = marker();
-        let mark_s = mark.to_string();
-        let yaml = Deploy::new(app, 6)
-            .grace(1)
-            .command(&["sleep", &mark_s])
-            .yaml();
-        let mut child = Command::new(ORK)
-            .args(["apply", "-f", "-"])
-            .env("ORK_CONFIG", &self.config)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(yaml.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-        wait_for("6 pods Running and Ready", Duration::from_secs(90), || {
-            let pods = self.pods(app)?;
-            (pods.len() == 6 && pods.iter().all(running_ready)).then_some(())
-        });
-        wait_for(
-            "6 sleep processes in the machines",
-            Duration::from_secs(30),
-            || (self.processes(mark).values().map(Vec::len).sum::<usize>() == 6).then_some(()),
-        );
-        mark
-    }
-
-    /// The pods of app `app` as the API has them; `None` when it does not answer.
-    fn pods(&self, app: &str) -> Option<Vec<Value>> {
-        let out = self.ork(&["get", "pods", "-l", &format!("app={app}"), "-o", "json"]);
-        if !out.status.success() {
-            return None;
-        }
-        let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-        v["items"].as_array().cloned()
-    }
-
-    fn container(&self, node: &str) -> String {
-        format!("{}-{node}", self.name)
-    }
-
-    /// The pids of the `sleep <mark>` processes in each machine that can be
-    /// looked into.
-    fn processes(&self, mark: u64) -> BTreeMap<String, Vec<u32>> {
-        let want = format!("sleep {mark}");
-        let mut out = BTreeMap::new();
-        for i in 1..=3 {
-            let node = format!("node-{i}");
-            let Ok(o) = Command::new("docker")
-                .args(["exec", &self.container(&node), "ps", "-o", "pid,args"])
-                .output()
-            else {
-                continue;
-            };
-            if !o.status.success() {
-                continue;
-            }
-            let mut pids: Vec<u32> = String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .filter_map(|l| {
-                    let (pid, args) = l.trim().split_once(' ')?;
-                    (args.trim() == want).then(|| pid.parse().ok())?
-                })
-                .collect();
-            pids.sort();
-            out.insert(node, pids);
-        }
-        out
-    }
-
-    fn events(&self, reason: &str) -> usize {
-        let out = self.ork(&["get", "events", "-A", "-o", "json"]);
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        v["items"]
-            .as_array()
-            .map(|a| a.iter().filter(|e| e["reason"] == reason).count())
-            .unwrap_or(0)
-    }
-
+impl Machines {
     /// How many Nodes are Ready; `None` when the API does not answer.
     fn nodes_ready(&self) -> Option<usize> {
         let out = self.ork(&["get", "nodes", "-o", "json"]);
@@ -215,15 +56,6 @@ impl Cluster {
     }
 }
 
-fn running_ready(p: &Value) -> bool {
-    p["metadata"]["deletionTimestamp"].is_null()
-        && p["status"]["phase"] == "Running"
-        && p["status"]["conditions"].as_array().is_some_and(|c| {
-            c.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
-}
-
 /// Each pod's uid, node and container restarts.
 fn identity(pods: &[Value]) -> BTreeMap<String, (String, i64)> {
     pods.iter()
@@ -248,8 +80,8 @@ fn with_the_control_daemon_killed_the_workload_keeps_running_untouched() {
     if !docker_ready() {
         return;
     }
-    let c = Cluster::start("ork-e2e-ctl");
-    let mark = c.deploy_six("calm");
+    let c = Machines::start("ork-e2e-ctl", "3s", "6s");
+    let mark = deploy_six(&c, "calm");
     let before = identity(&c.pods("calm").unwrap());
     let procs = c.processes(mark);
     assert_eq!(before.len(), 6);
@@ -327,7 +159,7 @@ fn a_machine_killed_from_the_dashboard_dies_and_shows_on_the_timeline() {
         eprintln!("skipped: no tmux");
         return;
     }
-    let c = Cluster::start("ork-e2e-tuikill");
+    let c = Machines::start("ork-e2e-tuikill", "3s", "6s");
     let t = Tmux {
         socket: format!("ork-e2e-{}", uuid::Uuid::new_v4().simple()),
     };

@@ -36,6 +36,7 @@ mod kubectl_surface;
 mod kubectl_table;
 mod lifecycle;
 mod machines;
+mod machines_harness;
 mod manifests;
 mod newcomer;
 mod pod_updates;

@@ -1,7 +1,8 @@
 //! Services through the node proxies, with real processes: load spread over
 //! ready endpoints, a not-ready one left out within a second, "connection
 //! refused" at once with no endpoints, NodePort on every node of `ork up
-//! --nodes 2`, and the `<NAME>_SERVICE_HOST/PORT` variables.
+//! --nodes 2`, the `<NAME>_SERVICE_HOST/PORT` variables, and the watch
+//! streams a node holds for them.
 
 use crate::harness::{Cluster, Up, marker, wait_for};
 use std::io::{Read, Write};
@@ -276,4 +277,47 @@ fn a_node_port_service_answers_on_every_node_of_ork_up() {
         },
     );
     up.stop();
+}
+
+/// The control daemon's count of open watch streams.
+fn open_watches(c: &Cluster) -> u64 {
+    let r = c
+        .http()
+        .get(format!("{}/metrics", c.url))
+        .bearer_auth(&c.admin)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("ork_api_watches "))
+        .unwrap_or_else(|| panic!("no ork_api_watches in:\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A node watches Services and Endpoints once for its proxy and its
+/// cluster DNS together: with Ingresses off (as in these tests) it holds
+/// five watch streams on the control daemon — its Pods, ConfigMaps,
+/// Secrets, Services and Endpoints — and keeps them.
+#[test]
+fn a_node_holds_one_watch_of_services_and_endpoints() {
+    let mut c = Cluster::start(0, "process");
+    let before = open_watches(&c);
+    c.add_node("n1", "process");
+    // The same count for a second on end: every watch opened, none extra.
+    let mut steady = 0;
+    let mut last = 0;
+    wait_for(
+        "the node's watches to settle",
+        Duration::from_secs(30),
+        || {
+            let n = open_watches(&c) - before;
+            steady = if n == last { steady + 1 } else { 0 };
+            last = n;
+            (n > 0 && steady >= 20).then_some(())
+        },
+    );
+    assert_eq!(last, 5, "watch streams the node opened");
 }

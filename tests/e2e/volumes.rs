@@ -5,6 +5,7 @@
 //! it.
 
 use crate::harness::{Cluster, marker, wait_for};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn logs(c: &Cluster, pod: &str, container: Option<&str>) -> String {
@@ -16,13 +17,84 @@ fn logs(c: &Cluster, pod: &str, container: Option<&str>) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn waiting(c: &Cluster, pod: &str) -> Option<(String, String)> {
+/// The reason and message of `pod`'s first container while it waits.
+pub(crate) fn waiting(c: &Cluster, pod: &str) -> Option<(String, String)> {
     let p = c.json(&["get", "pod", pod])?;
     let w = &p["status"]["containerStatuses"][0]["state"]["waiting"];
     Some((
         w["reason"].as_str()?.to_string(),
         w["message"].as_str().unwrap_or("").to_string(),
     ))
+}
+
+/// A cluster of one process node, `n1`, that allows hostPath volumes under
+/// `root` (a path in the test dir, made empty) and takes more flags `extra`.
+pub(crate) fn host_path_node(root: &str, extra: &[&str]) -> (Cluster, PathBuf) {
+    let mut c = Cluster::start(0, "process");
+    let allowed = c.dir.path().join(root);
+    std::fs::create_dir_all(&allowed).unwrap();
+    let mut args = vec!["--allow-host-path", allowed.to_str().unwrap()];
+    args.extend(extra);
+    c.add_node_with("n1", "process", &args);
+    (c, allowed)
+}
+
+/// Pod `name`: a busybox container `c` running `sh -c script` that mounts
+/// the hostPath volume `host` (`path`, of type `type_`) at `/host` with
+/// the mount's fields `mount` (e.g. `subPath: x`); `spec` and `container`
+/// are more lines of the pod's spec and of the container (indented).
+pub(crate) struct HostPathPod<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub type_: &'a str,
+    pub script: &'a str,
+    pub mount: &'a str,
+    pub spec: &'a str,
+    pub container: &'a str,
+}
+
+impl HostPathPod<'_> {
+    pub fn yaml(&self) -> String {
+        let HostPathPod {
+            name,
+            path,
+            type_,
+            script,
+            mount,
+            spec,
+            container,
+        } = self;
+        let mount = if mount.is_empty() {
+            String::new()
+        } else {
+            format!(", {mount}")
+        };
+        format!(
+            r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+{spec}  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "{script}"]
+{container}    volumeMounts: [{{name: host, mountPath: /host{mount}}}]
+  volumes:
+  - name: host
+    hostPath: {{path: "{path}", type: {type_}}}
+"#
+        )
+    }
+}
+
+/// Applies `yaml` from a file of the test dir, expecting a refusal; what `ork` said.
+pub(crate) fn refused_at_apply(c: &Cluster, yaml: &str) -> String {
+    let f = c.dir.path().join("refused.yaml");
+    std::fs::write(&f, yaml).unwrap();
+    let out = c.ork(&["apply", "-f", f.to_str().unwrap()]);
+    assert!(!out.status.success(), "applied: {yaml}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
@@ -206,54 +278,30 @@ spec:
 
 #[test]
 fn host_paths_stay_under_allowed_roots_and_empty_dirs_are_shared_then_removed() {
-    let mut c = Cluster::start(0, "process");
-    let base = c.dir.path().join("host");
-    let allowed = base.join("allowed");
-    let outside = base.join("outside");
-    std::fs::create_dir_all(&allowed).unwrap();
-    std::fs::create_dir_all(&outside).unwrap();
-    std::os::unix::fs::symlink(&outside, allowed.join("escape")).unwrap();
     // The pods that write to the host run as root, as hostPath writers
     // usually must (a directory DirectoryOrCreate makes is root's, 0755).
-    c.add_node_with(
-        "n1",
-        "process",
-        &[
-            "--allow-host-path",
-            allowed.to_str().unwrap(),
-            "--allow-root-pods",
-        ],
-    );
+    let (c, allowed) = host_path_node("host/allowed", &["--allow-root-pods"]);
+    let outside = c.dir.path().join("host/outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, allowed.join("escape")).unwrap();
 
     let pod = |name: &str, path: &str| {
-        format!(
-            r#"
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  securityContext: {{runAsUser: 0}}
-  containers:
-  - name: c
-    image: busybox
-    command: ["sh", "-c", "echo written > $ORK_VOLUME_HOST/from-pod; sleep 3600"]
-    volumeMounts: [{{name: host, mountPath: /host}}]
-  volumes:
-  - name: host
-    hostPath: {{path: "{path}", type: DirectoryOrCreate}}
-"#
-        )
+        HostPathPod {
+            name,
+            path,
+            type_: "DirectoryOrCreate",
+            script: "echo written > $ORK_VOLUME_HOST/from-pod; sleep 3600",
+            mount: "",
+            spec: "  securityContext: {runAsUser: 0}\n",
+            container: "",
+        }
+        .yaml()
     };
     // `..` is refused at once, with the field.
-    let f = c.dir.path().join("dotdot.yaml");
-    std::fs::write(
-        &f,
-        pod("dotdot", &format!("{}/../outside", allowed.display())),
-    )
-    .unwrap();
-    let out = c.ork(&["apply", "-f", f.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused_at_apply(
+        &c,
+        &pod("dotdot", &format!("{}/../outside", allowed.display())),
+    );
     assert!(
         err.contains("spec.volumes[0].hostPath.path") && err.contains("'..'"),
         "{err}"

@@ -8,6 +8,7 @@
 
 use crate::docker::{IMAGE, docker_ready};
 use crate::harness::{Cluster, marker, wait_for};
+use crate::volumes::{HostPathPod, host_path_node, refused_at_apply, waiting};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -165,52 +166,29 @@ fn downward_files_follow_labels_and_a_projected_volume_combines_config_secret_an
 
 #[test]
 fn a_subpath_stays_inside_its_volume_through_dotdot_and_symlinks() {
-    let mut c = Cluster::start(0, "process");
-    let allowed = c.dir.path().join("host");
+    let (c, allowed) = host_path_node("host", &[]);
     std::fs::create_dir_all(allowed.join("inside")).unwrap();
     std::fs::write(allowed.join("inside/file"), "in-the-volume").unwrap();
     std::os::unix::fs::symlink("/etc", allowed.join("escape")).unwrap();
     std::os::unix::fs::symlink("inside", allowed.join("fine")).unwrap();
-    c.add_node_with(
-        "n1",
-        "process",
-        &["--allow-host-path", allowed.to_str().unwrap()],
-    );
-    let m = marker();
-    let pod = |name: &str, sub: &str| {
-        format!(
-            r#"
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: c
-    image: busybox
-    command: ["sh", "-c", "cat $ORK_VOLUME_HOST; echo; exec sleep {m}"]
-    env:
-    - name: SUB
-      value: {sub}
-    volumeMounts: [{{name: host, mountPath: /data, subPathExpr: "$(SUB)"}}]
-  volumes:
-  - name: host
-    hostPath: {{path: "{}", type: Directory}}
-"#,
-            allowed.display()
-        )
+    let script = format!("cat $ORK_VOLUME_HOST; echo; exec sleep {}", marker());
+    let path = allowed.display().to_string();
+    let pod = |name: &str, mount: &str, sub: &str| {
+        HostPathPod {
+            name,
+            path: &path,
+            type_: "Directory",
+            script: &script,
+            mount,
+            spec: "  terminationGracePeriodSeconds: 1\n",
+            container: &format!("    env:\n    - name: SUB\n      value: {sub}\n"),
+        }
+        .yaml()
     };
+    let pod_at = |name: &str, sub: &str| pod(name, "subPathExpr: \"$(SUB)\"", sub);
 
     // `..` is refused at once, naming the field and why.
-    let f = c.dir.path().join("dotdot.yaml");
-    std::fs::write(
-        &f,
-        pod("dotdot", "x").replace("subPathExpr: \"$(SUB)\"", "subPath: ../outside"),
-    )
-    .unwrap();
-    let out = c.ork(&["apply", "-f", f.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused_at_apply(&c, &pod("dotdot", "subPath: ../outside", "x"));
     assert!(
         err.contains("spec.containers[0].volumeMounts[0].subPath")
             && err.contains("must not contain '..'"),
@@ -219,7 +197,7 @@ spec:
     assert!(c.json(&["get", "pod", "dotdot"]).is_none());
 
     // A link that stays inside is followed; the file is the one mounted.
-    c.apply(&pod("inside", "fine/file"));
+    c.apply(&pod_at("inside", "fine/file"));
     let logs = wait_for("the file's content", Duration::from_secs(20), || {
         // Not started yet is an error of `logs`: try again.
         let out = c.ork(&["logs", "inside"]);
@@ -230,12 +208,9 @@ spec:
 
     // A link out of the volume is refused when the container would start,
     // with the reason in its status and an event.
-    c.apply(&pod("escape", "escape/passwd"));
-    let message = wait_for("the refusal", Duration::from_secs(20), || {
-        let p = c.json(&["get", "pod", "escape"])?;
-        let w = &p["status"]["containerStatuses"][0]["state"]["waiting"];
-        (w["reason"] == "CreateContainerConfigError")
-            .then(|| w["message"].as_str().unwrap_or("").to_string())
+    c.apply(&pod_at("escape", "escape/passwd"));
+    let (_, message) = wait_for("the refusal", Duration::from_secs(20), || {
+        waiting(&c, "escape").filter(|(r, _)| r == "CreateContainerConfigError")
     });
     assert!(
         message.contains("subPath \"escape/passwd\" leaves its volume")

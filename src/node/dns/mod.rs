@@ -3,7 +3,8 @@
 //! names to the node's own resolvers ([`server`]), where pods find it
 //! ([`netns`] for Docker pods, [`resolv`] for what goes in their
 //! `resolv.conf`), and [`run`], the thin loop that keeps the records in
-//! step with the API.
+//! step with the node's view of Services and Endpoints
+//! ([`crate::node::services`]).
 //!
 //! Where it listens: `--dns-addr` (default `127.77.0.10:53`) on the host's
 //! loopback, for the node and its process pods; for each Docker pod, the
@@ -12,21 +13,18 @@
 //! nothing listens on the Docker bridge). Docker pods are told to use it
 //! through the engine's `dns`, `dns_search` and `dns_options`.
 //!
-//! Talks to the API only through `client`; must not import `control`,
-//! `cli` or `tui`.
+//! Reads the API only through the services view; must not import
+//! `control`, `cli` or `tui`.
 
 pub mod netns;
 pub mod records;
 pub mod resolv;
 pub mod server;
 
-use crate::api::{AnyObject, Endpoints, Kind, Service};
-use crate::client::{Change, Client, ListParams, watcher};
-use futures::{FutureExt, StreamExt};
+use crate::node::services::View;
 use records::Table;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use tokio::sync::watch;
 
 /// The address of the cluster DNS (reserved in the service range).
@@ -118,42 +116,10 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<(std::net::UdpSocket, std::net:
     Ok((u.into(), t.into()))
 }
 
-fn key(o: &AnyObject) -> (String, String) {
-    (o.meta().namespace.clone(), o.meta().name.clone())
-}
-
-/// Keeps `by_key` in step with one watched kind.
-fn follow<T>(
-    by_key: &mut BTreeMap<(String, String), Arc<T>>,
-    change: Change,
-    pick: fn(AnyObject) -> Option<Arc<T>>,
-) {
-    match change {
-        Change::Listed(items) => {
-            *by_key = items
-                .into_iter()
-                .filter_map(|o| Some((key(&o), pick(o)?)))
-                .collect();
-        }
-        Change::Applied(o) => {
-            let k = key(&o);
-            if let Some(x) = pick(o) {
-                by_key.insert(k, x);
-            }
-        }
-        Change::Deleted(o) => {
-            by_key.remove(&key(&o));
-        }
-        Change::Failed(e) => {
-            tracing::debug!(error = %e, "cluster DNS: watch failed; listing again")
-        }
-    }
-}
-
 /// Serves DNS on the host address and keeps the records in step with the
-/// API's Services and Endpoints until shutdown. A host address that cannot
-/// be bound (not root, port taken) is logged; pods' sockets still work.
-pub async fn run(client: Client, node: NodeDns, mut shutdown: watch::Receiver<bool>) {
+/// Services and Endpoints of `view` until shutdown. A host address that
+/// cannot be bound (not root, port taken) is logged; pods' sockets still work.
+pub async fn run(mut view: View, node: NodeDns, mut shutdown: watch::Receiver<bool>) {
     let _host = match bind(node.settings.addr).and_then(|(u, t)| {
         Ok((
             tokio::net::UdpSocket::from_std(u)?,
@@ -169,41 +135,15 @@ pub async fn run(client: Client, node: NodeDns, mut shutdown: watch::Receiver<bo
             None
         }
     };
-    let tagged = |kind: Kind| {
-        watcher(client.clone(), kind, None, ListParams::default()).map(move |c| (kind, c))
-    };
-    let mut changes = std::pin::pin!(futures::stream::select(
-        tagged(Kind::Service),
-        tagged(Kind::Endpoints)
-    ));
-    let mut services: BTreeMap<(String, String), Arc<Service>> = BTreeMap::new();
-    let mut endpoints: BTreeMap<(String, String), Arc<Endpoints>> = BTreeMap::new();
     loop {
-        let change = tokio::select! {
-            c = changes.next() => match c { Some(c) => c, None => break },
+        let now = tokio::select! {
+            s = view.next() => match s { Some(s) => s, None => break },
             _ = shutdown.changed() => break,
         };
-        let mut batch = vec![change];
-        while let Some(Some(c)) = changes.next().now_or_never() {
-            batch.push(c);
-        }
-        for (kind, c) in batch {
-            if kind == Kind::Service {
-                follow(&mut services, c, |o| match o {
-                    AnyObject::Service(s) => Some(s),
-                    _ => None,
-                });
-            } else {
-                follow(&mut endpoints, c, |o| match o {
-                    AnyObject::Endpoints(e) => Some(e),
-                    _ => None,
-                });
-            }
-        }
         node.dns.set_table(Table::build(
             &node.settings.cluster_domain,
-            &services,
-            &endpoints,
+            &now.services,
+            &now.endpoints,
         ));
     }
     node.pods.close_all();

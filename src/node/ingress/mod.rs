@@ -1,9 +1,10 @@
 //! The ingress server every node runs: HTTP on `--ingress-port` (default
 //! 80) and HTTPS on `--ingress-tls-port` (default 443) on all of the
 //! node's addresses, serving the Ingresses of ork's IngressClass
-//! ([`crate::api::ingress`]): it watches Ingresses, IngressClasses,
-//! Services and Endpoints, and reads the `kubernetes.io/tls` Secrets the
-//! Ingresses name. [`route`] decides where a request goes (pure),
+//! ([`crate::api::ingress`]): it watches Ingresses and IngressClasses,
+//! follows the node's view of Services and Endpoints
+//! ([`crate::node::services`]), and reads the `kubernetes.io/tls` Secrets
+//! the Ingresses name. [`route`] decides where a request goes (pure),
 //! [`certs`] which certificate a TLS client gets (pure), [`serve`] does
 //! the I/O.
 //!
@@ -27,8 +28,9 @@ pub mod route;
 pub mod serve;
 
 use crate::api::ingress::{CLASS, HTTP_PORT_LABEL, HTTPS_PORT_LABEL, Ingress, IngressClass};
-use crate::api::{AnyObject, Endpoints, Kind, Secret, Service};
-use crate::client::{Change, Client, ListParams, watcher};
+use crate::api::{AnyObject, Kind, Secret};
+use crate::client::{Client, ListParams, watcher};
+use crate::node::services::{Snapshot, View, follow};
 use futures::{FutureExt, StreamExt};
 use route::ByKey;
 use rustls::sign::CertifiedKey;
@@ -144,39 +146,13 @@ pub fn bind(ports: Ports) -> Bound {
     }
 }
 
-fn key(o: &AnyObject) -> (String, String) {
-    (o.meta().namespace.clone(), o.meta().name.clone())
-}
-
-/// Keeps `by_key` in step with one watched kind.
-fn follow<T>(by_key: &mut ByKey<T>, change: Change, pick: fn(AnyObject) -> Option<Arc<T>>) {
-    match change {
-        Change::Listed(items) => {
-            *by_key = items
-                .into_iter()
-                .filter_map(|o| Some((key(&o), pick(o)?)))
-                .collect();
-        }
-        Change::Applied(o) => {
-            let k = key(&o);
-            if let Some(x) = pick(o) {
-                by_key.insert(k, x);
-            }
-        }
-        Change::Deleted(o) => {
-            by_key.remove(&key(&o));
-        }
-        Change::Failed(e) => tracing::debug!(error = %e, "ingress: watch failed; listing again"),
-    }
-}
-
 /// What the server knows of the cluster.
 #[derive(Default)]
 struct World {
     ingresses: ByKey<Ingress>,
     classes: ByKey<IngressClass>,
-    services: ByKey<Service>,
-    endpoints: ByKey<Endpoints>,
+    /// The Services and Endpoints.
+    cluster: Arc<Snapshot>,
     /// Certificates by Secret, with the resourceVersion they were read at.
     keys: BTreeMap<(String, String), (String, Arc<CertifiedKey>)>,
     /// The last problem reported per Secret (reported once until it changes).
@@ -278,8 +254,14 @@ impl World {
     }
 }
 
-/// Serves the bound listeners until shutdown, following the cluster.
-pub async fn run(client: Client, bound: Bound, mut shutdown: watch::Receiver<bool>) {
+/// Serves the bound listeners until shutdown, following the cluster
+/// (Services and Endpoints through `view`).
+pub async fn run(
+    client: Client,
+    mut view: View,
+    bound: Bound,
+    mut shutdown: watch::Receiver<bool>,
+) {
     if bound.is_empty() {
         return;
     }
@@ -311,8 +293,6 @@ pub async fn run(client: Client, bound: Bound, mut shutdown: watch::Receiver<boo
     let mut changes = std::pin::pin!(futures::stream::select_all([
         tagged(Kind::Ingress).boxed(),
         tagged(Kind::IngressClass).boxed(),
-        tagged(Kind::Service).boxed(),
-        tagged(Kind::Endpoints).boxed(),
     ]));
     let mut world = World::default();
     let mut refresh = tokio::time::interval(SECRET_REFRESH);
@@ -321,6 +301,7 @@ pub async fn run(client: Client, bound: Bound, mut shutdown: watch::Receiver<boo
         let mut batch = vec![];
         let all_secrets = tokio::select! {
             c = changes.next() => match c { Some(c) => { batch.push(c); false } None => break },
+            s = view.next() => match s { Some(s) => { world.cluster = s; false } None => break },
             _ = refresh.tick() => true,
             _ = shutdown.changed() => break,
         };
@@ -328,31 +309,26 @@ pub async fn run(client: Client, bound: Bound, mut shutdown: watch::Receiver<boo
         while let Some(Some(c)) = changes.next().now_or_never() {
             batch.push(c);
         }
+        if let Some(Some(s)) = view.next().now_or_never() {
+            world.cluster = s;
+        }
         for (kind, c) in batch {
             match kind {
                 Kind::Ingress => follow(&mut world.ingresses, c, |o| match o {
                     AnyObject::Ingress(i) => Some(i),
                     _ => None,
                 }),
-                Kind::IngressClass => follow(&mut world.classes, c, |o| match o {
+                _ => follow(&mut world.classes, c, |o| match o {
                     AnyObject::IngressClass(i) => Some(i),
                     _ => None,
                 }),
-                Kind::Service => follow(&mut world.services, c, |o| match o {
-                    AnyObject::Service(s) => Some(s),
-                    _ => None,
-                }),
-                _ => follow(&mut world.endpoints, c, |o| match o {
-                    AnyObject::Endpoints(e) => Some(e),
-                    _ => None,
-                }),
-            }
+            };
         }
         let served = world.served();
         shared.set_table(route::Table::build(
             &served,
-            &world.services,
-            &world.endpoints,
+            &world.cluster.services,
+            &world.cluster.endpoints,
         ));
         if world.read_secrets(&client, &served, all_secrets).await || !all_secrets {
             resolver.set(world.cert_table(&served));

@@ -19,20 +19,7 @@ fn with_machines() -> App {
 
 /// A chaos Event on `node`'s Node, as `ork chaos` records it.
 fn chaos_event(node: &str, reason: &str, message: &str, at: &str) -> AnyObject {
-    let mut e: Event = new_object("default", &format!("{node}.{reason}"));
-    e.involved_object = ObjectReference {
-        kind: "Node".into(),
-        name: node.into(),
-        ..Default::default()
-    };
-    e.reason = reason.into();
-    e.message = message.into();
-    e.type_ = "Warning".into();
-    e.count = 1;
-    let at = Some(Time(at.parse().expect("a time")));
-    (e.first_timestamp, e.last_timestamp) = (at, at);
-    e.source.component = "ork-chaos".into();
-    e.into_any()
+    node_event_from("ork-chaos", node, reason, message, at)
 }
 
 fn watched(app: &mut App, e: AnyObject) {

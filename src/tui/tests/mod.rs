@@ -110,6 +110,17 @@ fn replicaset(name: &str, deploy: &Deployment, replicas: i32) -> AnyObject {
 
 /// A Warning the node controller recorded about `node` at `at`.
 fn node_event(node: &str, reason: &str, message: &str, at: &str) -> AnyObject {
+    node_event_from("node-controller", node, reason, message, at)
+}
+
+/// A Warning `component` recorded about `node` at `at`.
+fn node_event_from(
+    component: &str,
+    node: &str,
+    reason: &str,
+    message: &str,
+    at: &str,
+) -> AnyObject {
     let mut e: Event = new_object("default", &format!("{node}.{reason}"));
     e.involved_object = ObjectReference {
         kind: "Node".into(),
@@ -122,7 +133,7 @@ fn node_event(node: &str, reason: &str, message: &str, at: &str) -> AnyObject {
     e.count = 1;
     let at = Some(Time(at.parse().expect("a time")));
     (e.first_timestamp, e.last_timestamp) = (at, at);
-    e.source.component = "node-controller".into();
+    e.source.component = component.into();
     e.into_any()
 }
 
