@@ -40,6 +40,7 @@ mod manifests;
 mod newcomer;
 mod pod_updates;
 mod pod_user;
+mod preemption_pdb;
 mod probes;
 mod quotas;
 mod rbac;
