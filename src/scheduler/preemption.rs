@@ -91,12 +91,16 @@ pub fn split_by_budgets(
     (violating, other)
 }
 
+/// Broken budgets, highest victim priority, offset sum of priorities,
+/// victims, node name.
+pub type Rank = (usize, i32, i64, usize, String);
+
 /// How a node's preemption ranks against another's: lower is better.
 /// Kubernetes' `pickOneNodeForPreemption` order: fewest broken budgets,
 /// lowest highest-victim priority, lowest sum of priorities (each offset
 /// by 2^31 so that negative priorities still add up), fewest victims; then
 /// the node's name.
-pub fn rank(node: &str, victims: &[Victim], violations: usize) -> (usize, i32, i64, usize, String) {
+pub fn rank(node: &str, victims: &[Victim], violations: usize) -> Rank {
     (
         violations,
         victims.iter().map(|v| v.priority).max().unwrap_or(i32::MIN),
@@ -147,7 +151,7 @@ impl Scheduler {
         if super::topology::needed_in(snapshot, pod) {
             usage.cycle = Some(Arc::new(super::topology::cycle(snapshot, pod, &usage)));
         }
-        let mut best: Option<((usize, i32, i64, usize, String), Preemption)> = None;
+        let mut best: Option<(Rank, Preemption)> = None;
         let mut helpless = 0;
         for (name, status) in &failed.nodes {
             let Some(info) = snapshot.nodes.get(name) else {
@@ -414,7 +418,12 @@ mod tests {
         let mut empty = (*budget("zk", 0)).clone();
         empty.spec.selector = Some(Default::default());
         // (budgets, pods in order, the ones that break a budget)
-        let table: Vec<(Vec<Arc<PodDisruptionBudget>>, Vec<Arc<Pod>>, Vec<&str>)> = vec![
+        type Case = (
+            Vec<Arc<PodDisruptionBudget>>,
+            Vec<Arc<Pod>>,
+            Vec<&'static str>,
+        );
+        let table: Vec<Case> = vec![
             (vec![], pods(&[("zk-0", "zk")]), vec![]),
             // One disruption allowed: the first pod takes it, the second breaks.
             (
