@@ -9,8 +9,11 @@
 //! Pending pods are taken highest priority first (then oldest); gated pods
 //! (`schedulingGates`) wait outside the queue until their gates are gone;
 //! a pod that fits nowhere may preempt pods of lower priority
-//! ([`crate::control::preemption`]).
+//! ([`crate::control::preemption`]), sparing those PodDisruptionBudgets
+//! protect where it can; the pods nominated to a node that way keep their
+//! room there ([`crate::scheduler::Nominations`]) until they are placed.
 
+use crate::api::pdb::PodDisruptionBudget;
 use crate::api::volume::PersistentVolumeClaim;
 use crate::api::{Condition, Kind, Node, Pod, PodPhase, Time, find_condition, set_condition};
 use crate::control::events::{EventType, Recorder};
@@ -120,13 +123,22 @@ impl State {
         let uid = p.metadata.uid.clone();
         let gone = ev.type_ == ChangeType::Deleted;
         if gone || p.is_terminal() {
-            let freed = self.counted.contains_key(&uid);
+            let freed =
+                self.counted.contains_key(&uid) || self.snapshot.nominated.node_of(&uid).is_some();
+            self.snapshot.nominated.remove(&uid);
             self.uncount(&uid);
             self.dequeue(&key);
             if freed {
                 self.retry_unschedulable();
             }
             return;
+        }
+        if !p.spec.node_name.is_empty() || p.metadata.is_terminating() {
+            self.snapshot.nominated.remove(&uid);
+        } else if !p.status.nominated_node_name.is_empty() {
+            self.snapshot
+                .nominated
+                .add(&p.status.nominated_node_name, PodUsage::of(p));
         }
         if !p.spec.node_name.is_empty() {
             self.dequeue(&key);
@@ -374,6 +386,7 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
         );
         match decided {
             Ok(node) => {
+                st.snapshot.nominated.remove(&pod.metadata.uid);
                 st.count(&pod.metadata.uid, &node, PodUsage::of(&pod));
                 binds.push(Bind {
                     key,
@@ -391,8 +404,20 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
                     .values()
                     .any(|n| n.has_lower_priority(prio))
                 {
-                    match sched.preempt(&st.snapshot, &pod, &e, &|n| store.pods_on_node(n)) {
-                        Ok(p) => preempted.push((key.clone(), pod.metadata.uid.clone(), p)),
+                    let budgets = store.list::<PodDisruptionBudget>(None);
+                    match sched.preempt(
+                        &st.snapshot,
+                        &pod,
+                        &e,
+                        &|n| store.pods_on_node(n),
+                        &budgets,
+                    ) {
+                        Ok(p) => {
+                            // The room is the pod's from now on, before the
+                            // nomination comes back through the watch.
+                            st.snapshot.nominated.add(&p.node, PodUsage::of(&pod));
+                            preempted.push((key.clone(), pod.metadata.uid.clone(), p));
+                        }
                         Err(why) => e.message = format!("{} {why}", e.message),
                     }
                 }

@@ -17,7 +17,10 @@
 //! positive pod affinity) get their counts once per attempt, before the
 //! filters run ([`topology::cycle`], Kubernetes' PreFilter). The caller
 //! takes pending pods highest priority first; when a pod fits nowhere,
-//! [`Scheduler::preempt`] chooses lower-priority pods to evict for it.
+//! [`Scheduler::preempt`] chooses lower-priority pods to evict for it, and
+//! the room freed is kept for it ([`Nominations`]): filters judge a node
+//! with the pods nominated there of at least the incoming pod's priority
+//! counted as running (scores judge it without them, as in Kubernetes).
 //!
 //! This module must not import `control`, `node`, `client`, `cli` or `tui`.
 
@@ -34,7 +37,7 @@ pub use plugins::{
 };
 pub use preemption::{Preemption, Victim};
 pub use reason::Reason;
-pub use snapshot::{NodeInfo, PodUsage, Snapshot};
+pub use snapshot::{NodeInfo, Nominations, PodUsage, Snapshot};
 
 use crate::api::Pod;
 use std::collections::BTreeMap;
@@ -216,7 +219,7 @@ impl Scheduler {
     /// whole cluster.
     fn usage(snapshot: &Snapshot, pod: &Pod) -> PodUsage {
         let mut usage = PodUsage::of(pod);
-        if topology::needed(pod) {
+        if topology::needed_in(snapshot, pod) {
             usage.cycle = Some(std::sync::Arc::new(topology::cycle(snapshot, pod, &usage)));
         }
         usage
@@ -277,7 +280,7 @@ impl Scheduler {
         };
         for (name, info) in tail.chain(head.into_iter().flatten()) {
             last = Some(name);
-            let verdict = self.check(pod, &usage, info);
+            let verdict = self.check(pod, &usage, &snapshot.as_seen_by(name, info, &usage));
             if !verdict.is_success() {
                 rejected.insert(name.clone(), verdict);
                 continue;
@@ -328,7 +331,7 @@ impl Scheduler {
             .nodes
             .iter()
             .map(|(name, info)| {
-                let verdict = self.check(pod, &usage, info);
+                let verdict = self.check(pod, &usage, &snapshot.as_seen_by(name, info, &usage));
                 if !verdict.is_success() {
                     return NodeVerdict {
                         node: name.clone(),

@@ -28,8 +28,12 @@ pub enum Reason {
     InsufficientMemory,
     /// A host port the pod asks for is taken on the node.
     HostPortTaken(i32, Protocol),
-    /// A pod on the node matches one of the pod's required anti-affinity terms.
+    /// A pod on the node (or in its domain) matches one of the pod's
+    /// required anti-affinity terms.
     PodAntiAffinityConflict,
+    /// A pod on the node (or in its domain) has a required anti-affinity
+    /// term that selects the pod.
+    ExistingPodAntiAffinity,
     /// The pod's request of an extended resource (`example.com/dongle`)
     /// does not fit what the node advertises and has left.
     InsufficientResource(String),
@@ -65,6 +69,9 @@ impl fmt::Display for Reason {
             }
             Reason::PodAntiAffinityConflict => {
                 f.write_str("node(s) didn't match pod anti-affinity rules")
+            }
+            Reason::ExistingPodAntiAffinity => {
+                f.write_str("node(s) didn't satisfy existing pods anti-affinity rules")
             }
             Reason::InsufficientResource(name) => write!(f, "Insufficient {name}"),
             Reason::SpreadMissingLabel => f.write_str(
@@ -123,6 +130,9 @@ impl Reason {
             Reason::PodAffinityUnmatched => {
                 "start a pod the affinity term selects in that domain, or relax the pod's podAffinity".into()
             }
+            Reason::ExistingPodAntiAffinity => format!(
+                "a pod on {node} or in its topology domain keeps pods like this one away (its podAntiAffinity): place this pod in another domain, or change that pod's rules"
+            ),
             Reason::TooManyPods | Reason::PodAntiAffinityConflict => {
                 "change the pod or the node so this filter passes".into()
             }
@@ -191,6 +201,11 @@ mod tests {
                 Reason::PodAntiAffinityConflict,
                 "node(s) didn't match pod anti-affinity rules",
                 "so this filter passes",
+            ),
+            (
+                Reason::ExistingPodAntiAffinity,
+                "node(s) didn't satisfy existing pods anti-affinity rules",
+                "that pod's rules",
             ),
             (
                 Reason::InsufficientResource("example.com/dongle".into()),

@@ -1,8 +1,11 @@
 //! The scheduler's view of the cluster: per node, what it can hold and what
-//! the pods bound to it already request.
+//! the pods bound to it already request; and the pods nominated to a node
+//! by a preemption, whose room is kept for them until they are placed.
 
+use crate::api::placement::PodAffinityTerm;
 use crate::api::validation::scheduling::is_extended;
 use crate::api::{Node, Pod, Protocol};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -10,7 +13,7 @@ use std::sync::Arc;
 pub const DEFAULT_MAX_PODS: i64 = 110;
 
 /// What a pod asks of a node.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodUsage {
     pub cpu_milli: i128,
     pub memory_bytes: i128,
@@ -25,6 +28,9 @@ pub struct PodUsage {
     pub priority: i32,
     /// Requests of extended resources (`example.com/dongle`), in thousandths.
     pub extended: Vec<(String, i128)>,
+    /// The pod's required pod anti-affinity terms, when it has any: pods
+    /// placed later must keep out of their domains (symmetry).
+    pub required_anti: Option<Arc<Vec<PodAffinityTerm>>>,
     /// What the filters need of the whole cluster for this pod (spread
     /// counts, affinity domains), computed once per scheduling attempt by
     /// [`crate::scheduler::Scheduler`]; `None` when the pod has no such rules.
@@ -49,6 +55,14 @@ impl PodUsage {
             labels: Arc::new(pod.metadata.labels.clone()),
             priority: pod.priority(),
             extended: extended_requests(pod),
+            required_anti: pod
+                .spec
+                .affinity
+                .as_ref()
+                .and_then(|a| a.pod_anti_affinity.as_ref())
+                .map(|a| &a.required_during_scheduling_ignored_during_execution)
+                .filter(|t| !t.is_empty())
+                .map(|t| Arc::new(t.clone())),
             cycle: None,
         }
     }
@@ -101,6 +115,12 @@ pub struct NodeInfo {
     pub req_extended: HashMap<String, i128>,
     /// How many pods here have each priority (preemption looks for lower ones).
     pub priorities: BTreeMap<i32, usize>,
+    /// The pods here with required anti-affinity terms: namespace and
+    /// terms, by uid.
+    pub anti_pods: HashMap<String, (String, Arc<Vec<PodAffinityTerm>>)>,
+    /// How many of them have a term over another topology key than
+    /// `kubernetes.io/hostname` (which reach beyond this node).
+    pub anti_wide: usize,
 }
 
 impl NodeInfo {
@@ -127,6 +147,8 @@ impl NodeInfo {
             alloc_extended,
             req_extended: HashMap::new(),
             priorities: BTreeMap::new(),
+            anti_pods: HashMap::new(),
+            anti_wide: 0,
         }
     }
 
@@ -176,6 +198,16 @@ impl NodeInfo {
             *self.req_extended.entry(name.clone()).or_default() += v;
         }
         *self.priorities.entry(u.priority).or_default() += 1;
+        if let Some(t) = &u.required_anti
+            && !u.uid.is_empty()
+            && self
+                .anti_pods
+                .insert(u.uid.clone(), (u.namespace.clone(), t.clone()))
+                .is_none()
+            && reaches_beyond_node(t)
+        {
+            self.anti_wide += 1;
+        }
     }
 
     pub fn remove(&mut self, u: &PodUsage) {
@@ -213,7 +245,20 @@ impl NodeInfo {
                 self.priorities.remove(&u.priority);
             }
         }
+        if let Some((_, t)) = self.anti_pods.remove(&u.uid)
+            && reaches_beyond_node(&t)
+        {
+            self.anti_wide -= 1;
+        }
     }
+}
+
+/// Whether a term list has a term whose topology key is not the node's
+/// hostname: its domain may hold other nodes.
+pub fn reaches_beyond_node(terms: &[PodAffinityTerm]) -> bool {
+    terms
+        .iter()
+        .any(|t| t.topology_key != crate::api::placement::HOSTNAME_TOPOLOGY)
 }
 
 /// The extended resources a node advertises.
@@ -230,6 +275,91 @@ fn extended_allocatable(node: &Node) -> HashMap<String, i128> {
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub nodes: BTreeMap<String, NodeInfo>,
+    /// Pending pods with a `status.nominatedNodeName`.
+    pub nominated: Nominations,
+}
+
+/// Pending pods a preemption nominated to a node (Kubernetes'
+/// `nominatedNodeName`): while they wait for their victims to go, a pod
+/// of no higher priority is judged as if they ran there already, so it
+/// does not take the room freed for them.
+#[derive(Clone, Debug, Default)]
+pub struct Nominations {
+    /// Per node, the nominated pods' usage.
+    by_node: HashMap<String, Vec<PodUsage>>,
+    /// Each nominated pod's node, by uid.
+    node_of: HashMap<String, String>,
+}
+
+impl Nominations {
+    /// Records (or moves) the nomination of the pod `u.uid` to `node`.
+    pub fn add(&mut self, node: &str, u: PodUsage) {
+        self.remove(&u.uid);
+        self.node_of.insert(u.uid.clone(), node.to_string());
+        self.by_node.entry(node.to_string()).or_default().push(u);
+    }
+
+    /// Forgets the nomination of the pod `uid`, if any.
+    pub fn remove(&mut self, uid: &str) {
+        let Some(node) = self.node_of.remove(uid) else {
+            return;
+        };
+        if let Some(list) = self.by_node.get_mut(&node) {
+            list.retain(|u| u.uid != uid);
+            if list.is_empty() {
+                self.by_node.remove(&node);
+            }
+        }
+    }
+
+    /// The node the pod `uid` is nominated to.
+    pub fn node_of(&self, uid: &str) -> Option<&str> {
+        self.node_of.get(uid).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.node_of.is_empty()
+    }
+
+    /// The pods nominated to `node` that hold their room against a pod of
+    /// `priority` (uid `uid`): the others of at least its priority.
+    pub fn holding<'s>(
+        &'s self,
+        node: &str,
+        priority: i32,
+        uid: &'s str,
+    ) -> impl Iterator<Item = &'s PodUsage> + 's {
+        self.by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter(move |u| u.priority >= priority && u.uid != uid)
+    }
+}
+
+impl Snapshot {
+    /// Node `name` (whose info is `info`) as a pod with usage `u` must see
+    /// it: with the pods nominated there that hold their room against it
+    /// counted as running. Borrowed when there are none, the usual case.
+    pub fn as_seen_by<'s>(
+        &'s self,
+        name: &str,
+        info: &'s NodeInfo,
+        u: &PodUsage,
+    ) -> Cow<'s, NodeInfo> {
+        if self.nominated.is_empty() {
+            return Cow::Borrowed(info);
+        }
+        let mut holding = self.nominated.holding(name, u.priority, &u.uid).peekable();
+        if holding.peek().is_none() {
+            return Cow::Borrowed(info);
+        }
+        let mut seen = info.clone();
+        for n in holding {
+            seen.add(n);
+        }
+        Cow::Owned(seen)
+    }
 }
 
 impl Snapshot {

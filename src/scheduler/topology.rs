@@ -1,13 +1,22 @@
 //! What a pod's topology rules need of the whole cluster, computed once per
 //! scheduling attempt (Kubernetes' PreFilter): for each topology spread
 //! constraint, how many matching pods each domain holds; for each positive
-//! pod-affinity term, which domains hold a matching pod. The filter and
-//! score plugins then judge one node at a time from it.
+//! pod-affinity term, which domains hold a matching pod; for pod
+//! anti-affinity over a key wider than one node (`topology.kubernetes.io/zone`),
+//! the domains the pod must keep out of, by its own required terms and by
+//! the required terms of the pods already placed (symmetry), and the
+//! matching pods per domain of its preferred terms. The filter and score
+//! plugins then judge one node at a time from it. Anti-affinity over
+//! `kubernetes.io/hostname` is judged on the node alone and needs none of
+//! this.
 //!
 //! A domain is a value of the constraint's `topologyKey` label on a node
-//! (`kubernetes.io/hostname` falls back to the node's name).
+//! (`kubernetes.io/hostname` falls back to the node's name); a node
+//! without the label is in no domain: it holds no match and is kept out
+//! of nothing.
 
 use super::plugins::{NodeAffinity, NodeSelector, TaintToleration};
+use super::snapshot::reaches_beyond_node;
 use super::{Filter, NodeInfo, PodUsage, Snapshot};
 use crate::api::Pod;
 use crate::api::placement::{HOSTNAME_TOPOLOGY, PodAffinityTerm};
@@ -30,6 +39,15 @@ pub struct Cycle {
     pub preferred: Vec<(String, i64, HashMap<String, i64>)>,
     /// The highest sum of preferred weights any node's domains reach.
     pub preferred_max: i64,
+    /// Per topology key beyond the node, the domains holding a pod one of
+    /// the pod's required anti-affinity terms selects.
+    pub anti: HashMap<String, HashSet<String>>,
+    /// Per topology key beyond the node, the domains holding a pod whose
+    /// required anti-affinity term selects this pod.
+    pub anti_existing: HashMap<String, HashSet<String>>,
+    /// One per preferred anti-affinity term, in order: matching pods per
+    /// domain (empty for `kubernetes.io/hostname` terms, counted on the node).
+    pub anti_preferred: Vec<HashMap<String, i64>>,
 }
 
 /// One spread constraint, counted.
@@ -67,12 +85,32 @@ pub fn domain<'n>(node: &'n NodeInfo, key: &str) -> Option<&'n str> {
 
 /// Whether the pod has rules this module counts for.
 pub fn needed(pod: &Pod) -> bool {
+    let anti_wide = || {
+        pod.spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.pod_anti_affinity.as_ref())
+            .is_some_and(|a| {
+                reaches_beyond_node(&a.required_during_scheduling_ignored_during_execution)
+                    || a.preferred_during_scheduling_ignored_during_execution
+                        .iter()
+                        .any(|w| w.pod_affinity_term.topology_key != HOSTNAME_TOPOLOGY)
+            })
+    };
     !pod.spec.topology_spread_constraints.is_empty()
         || pod
             .spec
             .affinity
             .as_ref()
             .is_some_and(|a| a.pod_affinity.is_some())
+        || anti_wide()
+}
+
+/// Whether placing `pod` on `snapshot` needs a [`Cycle`]: its own rules
+/// do, or a placed pod has required anti-affinity beyond its node (a walk
+/// over the nodes' counters, no pod is looked at).
+pub fn needed_in(snapshot: &Snapshot, pod: &Pod) -> bool {
+    needed(pod) || snapshot.nodes.values().any(|n| n.anti_wide > 0)
 }
 
 /// Pods on a node (other than `pod` itself) in namespace `ns` that `sel` matches.
@@ -141,6 +179,7 @@ pub fn cycle(snapshot: &Snapshot, pod: &Pod, usage: &PodUsage) -> Cycle {
             self_match,
         });
     }
+    anti(&mut c, snapshot, pod);
     let Some(aff) = pod
         .spec
         .affinity
@@ -201,4 +240,67 @@ pub fn preferred_sum(c: &Cycle, node: &NodeInfo) -> i64 {
                 .map_or(0, |n| n * weight)
         })
         .sum()
+}
+
+/// Fills the anti-affinity part of the cycle: the pod's own terms over
+/// keys beyond the node, and the placed pods' required terms that select
+/// the pod.
+fn anti(c: &mut Cycle, snapshot: &Snapshot, pod: &Pod) {
+    let ns = &pod.metadata.namespace;
+    let wide = |t: &&PodAffinityTerm| t.topology_key != HOSTNAME_TOPOLOGY;
+    for info in snapshot.nodes.values().filter(|n| n.anti_wide > 0) {
+        for (uid, (pns, terms)) in &info.anti_pods {
+            if *uid == pod.metadata.uid {
+                continue;
+            }
+            for t in terms.iter().filter(wide) {
+                if let Some(d) = domain(info, &t.topology_key)
+                    && t.selects(pns, ns, &pod.metadata.labels)
+                {
+                    c.anti_existing
+                        .entry(t.topology_key.clone())
+                        .or_default()
+                        .insert(d.to_string());
+                }
+            }
+        }
+    }
+    let Some(rules) = pod
+        .spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+    else {
+        return;
+    };
+    for t in rules
+        .required_during_scheduling_ignored_during_execution
+        .iter()
+        .filter(wide)
+    {
+        let domains = c.anti.entry(t.topology_key.clone()).or_default();
+        for info in snapshot.nodes.values() {
+            if let Some(d) = domain(info, &t.topology_key)
+                && !domains.contains(d)
+                && term_matches(info, pod, t) > 0
+            {
+                domains.insert(d.to_string());
+            }
+        }
+    }
+    for w in &rules.preferred_during_scheduling_ignored_during_execution {
+        let t = &w.pod_affinity_term;
+        let mut per: HashMap<String, i64> = HashMap::new();
+        if wide(&t) {
+            for info in snapshot.nodes.values() {
+                if let Some(d) = domain(info, &t.topology_key) {
+                    let n = term_matches(info, pod, t);
+                    if n > 0 {
+                        *per.entry(d.to_string()).or_default() += n;
+                    }
+                }
+            }
+        }
+        c.anti_preferred.push(per);
+    }
 }

@@ -4,6 +4,7 @@
 //! would make it fit, or each score plugin's score).
 
 use super::{Ctx, Result};
+use crate::api::pdb::PodDisruptionBudget;
 use crate::api::{Node, Pod};
 use crate::client::ListParams;
 use crate::scheduler::{Scheduler, Snapshot, Strategy};
@@ -58,19 +59,32 @@ pub async fn preemption(ctx: &Ctx, pod: &Pod) -> Result<Option<String>> {
             .cloned()
             .collect::<Vec<_>>()
     };
-    Ok(Some(match sched.preempt(&snapshot, pod, &failed, &on) {
-        Ok(p) => format!(
-            "preemption (priority {}): evicting {} on node {} lets it fit",
-            pod.priority(),
-            p.victims
-                .iter()
-                .map(|v| format!("{}/{} (priority {})", v.namespace, v.name, v.priority))
-                .collect::<Vec<_>>()
-                .join(", "),
-            p.node
-        ),
-        Err(why) => format!("{why} (pod priority {})", pod.priority()),
-    }))
+    // Budgets the caller may not read count as none.
+    let budgets: Vec<Arc<PodDisruptionBudget>> = ctx
+        .client
+        .list::<PodDisruptionBudget>(None, &ListParams::default())
+        .await
+        .map(|l| l.items.into_iter().map(Arc::new).collect())
+        .unwrap_or_default();
+    Ok(Some(
+        match sched.preempt(&snapshot, pod, &failed, &on, &budgets) {
+            Ok(p) => format!(
+                "preemption (priority {}): evicting {} on node {} lets it fit{}",
+                pod.priority(),
+                p.victims
+                    .iter()
+                    .map(|v| format!("{}/{} (priority {})", v.namespace, v.name, v.priority))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.node,
+                match p.budget_violations {
+                    0 => String::new(),
+                    n => format!(" ({n} of them beyond what their PodDisruptionBudget allows)"),
+                }
+            ),
+            Err(why) => format!("{why} (pod priority {})", pod.priority()),
+        },
+    ))
 }
 
 /// The per-node table for a pod: NODE, VERDICT, PLUGIN, DETAIL.

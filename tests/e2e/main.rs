@@ -41,6 +41,7 @@ mod manifests;
 mod newcomer;
 mod pod_updates;
 mod pod_user;
+mod preemption_pdb;
 mod probes;
 mod projected_tokens;
 mod quotas;

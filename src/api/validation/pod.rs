@@ -465,14 +465,10 @@ fn validate_placement(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
                     }),
             );
         for (p, t) in terms {
-            if t.topology_key != super::super::placement::HOSTNAME_TOPOLOGY {
+            if t.topology_key.is_empty() {
                 errs.push(FieldError::new(
                     format!("{p}.topologyKey"),
-                    format!(
-                        "{:?} is not supported by ork yet; use {}",
-                        t.topology_key,
-                        super::super::placement::HOSTNAME_TOPOLOGY
-                    ),
+                    "can not be empty",
                 ));
             }
             if let Some(s) = &t.label_selector
