@@ -392,6 +392,23 @@ fn the_startup_api_and_footprint_benchmarks_run_at_small_size() {
     }
 }
 
+/// The memory benchmark's short profile: two cycles of large ConfigMaps
+/// created, patched and deleted; the benchmark itself fails (non-zero exit)
+/// when the control daemon ends a cycle over 1.5× its starting memory.
+#[test]
+fn the_churn_benchmark_gives_memory_back_at_small_size() {
+    let text = bench(&["churn", "--cycles", "2"]);
+    for want in [
+        "churn start:",
+        "churn cycle 1:",
+        "churn cycle 2:",
+        "1.50× allowed",
+        "churn creates: p50",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}
+
 /// Six 500m replicas on three 4-core hollow nodes: the default spread
 /// strategy puts two on each node; `--scheduling-strategy binpack` fills one
 /// node before it touches another.

@@ -44,13 +44,13 @@ pub struct Churn {
     pub patches: usize,
 }
 
-pub async fn run(dir: &Path, churn: Churn) -> Result<()> {
-    let cp = ControlProcess::spawn(&dir.join("control"), &[]).await?;
-    let client = cp.client()?;
+pub async fn run(dir: &Path, churn: Churn, history: &str) -> Result<()> {
+    let cp =
+        ControlProcess::spawn(&dir.join("control"), &["--watch-history-bytes", history]).await?;
     let labels = label_keys(MAX_METADATA_BYTES - ANNOTATION_ROOM, MAX_LABELS);
     let start = settle(&cp).await;
     println!(
-        "churn: {} cycles of {} ConfigMaps of {} of data and {} with {} labels, {} patches each; {} cores",
+        "churn: {} cycles of {} ConfigMaps of {} of data and {} with {} labels, {} patches each; --watch-history-bytes {history}; {} cores",
         churn.cycles,
         churn.objects,
         mib(churn.data_bytes as u64),
@@ -63,7 +63,11 @@ pub async fn run(dir: &Path, churn: Churn) -> Result<()> {
     let mut creates = vec![];
     let mut over = vec![];
     for cycle in 1..=churn.cycles {
+        // A client of its own per cycle, dropped before the daemon settles:
+        // its connections close, as kubectl's do when it exits.
+        let client = cp.client()?;
         creates.extend(run_cycle(&client, &churn, &labels, cycle).await?);
+        drop(client);
         let rss = settle(&cp).await;
         let ratio = rss as f64 / start.max(1) as f64;
         println!(

@@ -111,6 +111,11 @@ pub enum BenchWhat {
         /// Merge patches applied to each object before it is deleted.
         #[arg(long, default_value_t = 3)]
         patches: usize,
+        /// The control daemon's `--watch-history-bytes`. Small by default:
+        /// the ring of recent changes deliberately keeps the last large
+        /// objects alive, and this benchmark measures what is freed.
+        #[arg(long, default_value = "1Mi")]
+        watch_history_bytes: String,
     },
     /// A DaemonSet on hollow nodes: time from its create to all its pods Running.
     Daemonset {
@@ -155,6 +160,7 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             objects,
             data_bytes,
             patches,
+            watch_history_bytes,
         } => {
             let churn = churn::Churn {
                 cycles,
@@ -162,7 +168,8 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
                 data_bytes,
                 patches,
             };
-            churn::run(&dir.0, churn).await
+            let history = watch_history_bytes.as_str();
+            churn::run(&dir.0, churn, history).await
         }
         BenchWhat::Daemonset { nodes } => daemonset::run(&dir.0, nodes).await,
         BenchWhat::Job {
