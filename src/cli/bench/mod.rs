@@ -116,6 +116,9 @@ pub enum BenchWhat {
         /// objects alive, and this benchmark measures what is freed.
         #[arg(long, default_value = "1Mi")]
         watch_history_bytes: String,
+        /// The factor of its starting memory a cycle may end at.
+        #[arg(long, default_value_t = churn::ALLOWED_GROWTH)]
+        allowed: f64,
     },
     /// A DaemonSet on hollow nodes: time from its create to all its pods Running.
     Daemonset {
@@ -161,12 +164,14 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             data_bytes,
             patches,
             watch_history_bytes,
+            allowed,
         } => {
             let churn = churn::Churn {
                 cycles,
                 objects,
                 data_bytes,
                 patches,
+                allowed,
             };
             let history = watch_history_bytes.as_str();
             churn::run(&dir.0, churn, history).await
