@@ -1,7 +1,7 @@
 //! `ork bench …`: ork's benchmarks, run on the machine at hand. Each prints
 //! its figures beside the targets ork holds itself to and the machine's core
 //! count. `scheduler` runs in process against a real SQLite store;
-//! `startup`, `api` and `footprint` start a real `ork control` as a child
+//! `startup`, `api`, `footprint` and `churn` start a real `ork control` as a child
 //! process (this binary) and talk to it over HTTP on loopback, with hollow
 //! nodes (the `fake` runtime) running inside the benchmark process.
 //!
@@ -9,6 +9,7 @@
 //! the daemons.
 
 mod api;
+mod churn;
 mod daemonset;
 mod footprint;
 mod job;
@@ -94,6 +95,31 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10000)]
         pods: usize,
     },
+    /// Memory given back: cycles of large ConfigMaps (~1 MB of data, or as
+    /// many labels as validation allows) created, patched and deleted; the
+    /// control daemon's resident memory after each cycle, which must stay
+    /// within 1.5× of the settled daemon's before the first (else exit 1).
+    Churn {
+        #[arg(long, default_value_t = 5)]
+        cycles: usize,
+        /// ConfigMaps of each kind (data, labels) per cycle.
+        #[arg(long, default_value_t = 10)]
+        objects: usize,
+        /// Bytes of data in each data ConfigMap.
+        #[arg(long, default_value_t = 1_000_000)]
+        data_bytes: usize,
+        /// Merge patches applied to each object before it is deleted.
+        #[arg(long, default_value_t = 3)]
+        patches: usize,
+        /// The control daemon's `--watch-history-bytes`. Small by default:
+        /// the ring of recent changes deliberately keeps the last large
+        /// objects alive, and this benchmark measures what is freed.
+        #[arg(long, default_value = "1Mi")]
+        watch_history_bytes: String,
+        /// The factor of its starting memory a cycle may end at.
+        #[arg(long, default_value_t = churn::ALLOWED_GROWTH)]
+        allowed: f64,
+    },
     /// A DaemonSet on hollow nodes: time from its create to all its pods Running.
     Daemonset {
         #[arg(long, default_value_t = 1000)]
@@ -132,6 +158,24 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
         } => api::run(&dir.0, objects, clients, duration, rate, updates).await,
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
+        BenchWhat::Churn {
+            cycles,
+            objects,
+            data_bytes,
+            patches,
+            watch_history_bytes,
+            allowed,
+        } => {
+            let churn = churn::Churn {
+                cycles,
+                objects,
+                data_bytes,
+                patches,
+                allowed,
+            };
+            let history = watch_history_bytes.as_str();
+            churn::run(&dir.0, churn, history).await
+        }
         BenchWhat::Daemonset { nodes } => daemonset::run(&dir.0, nodes).await,
         BenchWhat::Job {
             nodes,
