@@ -99,7 +99,7 @@ pub fn choose(
                 )
             })?;
             // The first host address is the API's Service's alone.
-            if !range.usable(a) && !(api && a == range.api_ip()) {
+            if !(range.usable(a) || (api && a == range.api_ip())) {
                 return Err(FieldError::new(
                     "spec.clusterIP",
                     format!("{asked}: provided IP is not in the valid range {range}"),

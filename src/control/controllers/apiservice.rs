@@ -295,7 +295,10 @@ async fn sync(store: &Store, api_port: u16) -> Result<(), StoreError> {
     let range = admission::cluster_ip::range();
     let desired = desired_service(&range, api_port);
     let current = store.get::<Service>(DEFAULT_NAMESPACE, API_SERVICE);
-    if current.as_ref().is_some_and(|s| s.metadata.is_terminating()) {
+    if current
+        .as_ref()
+        .is_some_and(|s| s.metadata.is_terminating())
+    {
         return Ok(());
     }
     if let Some(fix) = service_fix(current.as_deref(), &desired) {
