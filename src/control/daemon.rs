@@ -346,6 +346,7 @@ impl Leading {
         controllers::ingress::start(store.clone(), rx.clone());
         controllers::servicelb::start(store.clone(), rx.clone());
         controllers::apiservice::start(store.clone(), self.api_port, rx.clone());
+        controllers::clusterroles::start(store.clone(), rx.clone());
         scheduling::start(
             store.clone(),
             Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),

@@ -108,14 +108,10 @@ fn the_control_plane_keeps_the_api_service_and_process_pods_reach_the_api_throug
         (s["metadata"]["uid"] != svc["metadata"]["uid"]).then_some(s)
     });
     assert_eq!(again["spec"]["clusterIP"], "127.77.0.1");
-    wait_for(
-        "the API's Endpoints again",
-        Duration::from_secs(20),
-        || {
-            let e = c.json(&["get", "endpoints", "kubernetes", "-n", "default"])?;
-            (api_endpoints(&e) == [("127.0.0.1".to_string(), port)]).then_some(())
-        },
-    );
+    wait_for("the API's Endpoints again", Duration::from_secs(20), || {
+        let e = c.json(&["get", "endpoints", "kubernetes", "-n", "default"])?;
+        (api_endpoints(&e) == [("127.0.0.1".to_string(), port)]).then_some(())
+    });
     // An Endpoints changed by hand is put back.
     c.ok(&[
         "patch",
@@ -193,7 +189,10 @@ spec:
     assert_eq!(env["KUBERNETES_SERVICE_PORT"], "443", "{env}");
     assert_eq!(env["KUBERNETES_SERVICE_PORT_HTTPS"], "443", "{env}");
     assert_eq!(env["KUBERNETES_PORT"], "tcp://127.77.0.1:443", "{env}");
-    assert_eq!(env["KUBERNETES_PORT_443_TCP"], "tcp://127.77.0.1:443", "{env}");
+    assert_eq!(
+        env["KUBERNETES_PORT_443_TCP"], "tcp://127.77.0.1:443",
+        "{env}"
+    );
     assert_eq!(env["KUBERNETES_PORT_443_TCP_ADDR"], "127.77.0.1", "{env}");
     assert_eq!(env["KUBERNETES_PORT_443_TCP_PORT"], "443", "{env}");
     assert_eq!(env["KUBERNETES_PORT_443_TCP_PROTO"], "tcp", "{env}");
@@ -278,10 +277,14 @@ fn every_control_daemon_of_a_cluster_on_etcd_is_an_endpoint_until_it_dies() {
         v.sort();
         v
     };
-    wait_for("both daemons in the Endpoints", Duration::from_secs(30), || {
-        let e = a.json(&["get", "endpoints", "kubernetes", "-n", "default"])?;
-        (api_endpoints(&e) == both).then_some(())
-    });
+    wait_for(
+        "both daemons in the Endpoints",
+        Duration::from_secs(30),
+        || {
+            let e = a.json(&["get", "endpoints", "kubernetes", "-n", "default"])?;
+            (api_endpoints(&e) == both).then_some(())
+        },
+    );
     // The second dies without a word: it leaves once its Lease ends.
     b.kill();
     wait_for(
@@ -292,4 +295,150 @@ fn every_control_daemon_of_a_cluster_on_etcd_is_an_endpoint_until_it_dies() {
             (api_endpoints(&e) == [("127.0.0.1".to_string(), port(&a))]).then_some(())
         },
     );
+}
+
+/// A token of ServiceAccount `ns/name`, from the TokenRequest API.
+fn account_token(c: &Cluster, ns: &str, name: &str) -> String {
+    let answer: Value = c
+        .http()
+        .post(format!(
+            "{}/api/v1/namespaces/{ns}/serviceaccounts/{name}/token",
+            c.url
+        ))
+        .bearer_auth(&c.admin)
+        .json(&serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    answer["status"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_string()
+}
+
+#[test]
+fn the_default_view_role_lets_an_account_read_pods_and_a_labelled_role_extends_it() {
+    let c = Cluster::start(0, "process");
+    let view = c.wait_json(
+        "the default ClusterRoles",
+        Duration::from_secs(20),
+        &["get", "clusterrole", "view"],
+        |v| v["rules"].as_array().is_some_and(|r| !r.is_empty()),
+    );
+    assert_eq!(
+        view["metadata"]["labels"]["kubernetes.io/bootstrapping"],
+        "rbac-defaults"
+    );
+    for name in ["cluster-admin", "admin", "edit"] {
+        assert!(c.json(&["get", "clusterrole", name]).is_some(), "{name}");
+    }
+    c.apply(
+        r#"apiVersion: v1
+kind: ServiceAccount
+metadata: {name: watcher}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: watcher-views}
+subjects: [{kind: ServiceAccount, name: watcher}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+"#,
+    );
+    let token = account_token(&c, "default", "watcher");
+    let status = |method: reqwest::Method, path: &str, body: Option<Value>| {
+        let mut r = c
+            .http()
+            .request(method, format!("{}{path}", c.url))
+            .bearer_auth(&token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send().unwrap().status().as_u16()
+    };
+    let pods = "/api/v1/namespaces/default/pods";
+    let secrets = "/api/v1/namespaces/default/secrets";
+    assert_eq!(status(reqwest::Method::GET, pods, None), 200);
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+    assert_eq!(status(reqwest::Method::POST, pods, Some(pod)), 403);
+    assert_eq!(status(reqwest::Method::GET, secrets, None), 403);
+    assert_eq!(
+        status(
+            reqwest::Method::GET,
+            "/api/v1/namespaces/kube-system/pods",
+            None
+        ),
+        403,
+        "the binding is for its namespace only"
+    );
+
+    // A ClusterRole labelled aggregate-to-view extends view at once.
+    c.apply(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: secret-peeker
+  labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}
+rules:
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list"]
+"#,
+    );
+    wait_for(
+        "view to take the new rules",
+        Duration::from_secs(20),
+        || (status(reqwest::Method::GET, secrets, None) == 200).then_some(()),
+    );
+    let view = c.json(&["get", "clusterrole", "view"]).unwrap();
+    assert!(
+        view["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["resources"] == serde_json::json!(["secrets"])),
+        "{view}"
+    );
+    // Its own aggregated role: the same, from a selector of the user's.
+    c.apply(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: monitoring}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {rbac.example.com/aggregate-to-monitoring: "true"}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: monitoring-endpoints
+  labels: {rbac.example.com/aggregate-to-monitoring: "true"}
+rules:
+- apiGroups: [""]
+  resources: ["services", "endpoints", "pods"]
+  verbs: ["get", "list", "watch"]
+"#,
+    );
+    c.wait_json(
+        "monitoring aggregated",
+        Duration::from_secs(20),
+        &["get", "clusterrole", "monitoring"],
+        |v| v["rules"][0]["resources"] == serde_json::json!(["services", "endpoints", "pods"]),
+    );
+    // Removed, the extension leaves view again.
+    c.ok(&["delete", "clusterrole", "secret-peeker"]);
+    wait_for("view to lose the rules", Duration::from_secs(20), || {
+        (status(reqwest::Method::GET, secrets, None) == 403).then_some(())
+    });
+    // A default role deleted comes back.
+    let uid = view["metadata"]["uid"].clone();
+    c.ok(&["delete", "clusterrole", "view"]);
+    c.wait_json(
+        "view again",
+        Duration::from_secs(20),
+        &["get", "clusterrole", "view"],
+        |v| v["metadata"]["uid"] != uid && v["rules"].as_array().is_some_and(|r| !r.is_empty()),
+    );
+    assert_eq!(status(reqwest::Method::GET, pods, None), 200);
 }

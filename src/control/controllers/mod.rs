@@ -11,6 +11,7 @@
 //! worker always sees its own previous writes: no "expectations" bookkeeping.
 
 pub mod apiservice;
+pub mod clusterroles;
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
