@@ -39,6 +39,7 @@ pub mod protobuf;
 pub mod quantity;
 pub mod quota_types;
 pub mod rbac;
+pub mod rbac_defaults;
 pub mod remotecommand;
 pub mod security;
 pub mod selector;

@@ -17,7 +17,9 @@
 //!   request's, and `resourceNames`, when given, includes its name; a
 //!   non-resource request (`/healthz`) when its `nonResourceURLs` include the
 //!   path (`/api/*` is a prefix). Rules only add: there is no deny.
-//! - `aggregationRule` is refused as not supported by ork.
+//! - A ClusterRole with an `aggregationRule` has the rules of the
+//!   ClusterRoles its `clusterRoleSelectors` match ([`aggregate`]), written
+//!   into its `rules` by the control plane, which keeps them up to date.
 //!
 //! Types and pure functions only; imports nothing of ork outside `api`.
 
@@ -64,12 +66,14 @@ pub struct ClusterRole {
     pub metadata: ObjectMeta,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<PolicyRule>,
-    /// Not supported by ork: refused by validation.
+    /// Its rules are those of the ClusterRoles these select (the control
+    /// plane writes them into `rules`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation_rule: Option<AggregationRule>,
 }
 
-/// Kubernetes' aggregated ClusterRoles (kept only to refuse them by name).
+/// Which ClusterRoles an aggregated ClusterRole takes its rules from: those
+/// any of the selectors matches.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct AggregationRule {
@@ -206,6 +210,32 @@ pub fn allows(rules: &[PolicyRule], req: &Request<'_>) -> bool {
     rules.iter().any(|r| rule_allows(r, req))
 }
 
+/// The rules of an aggregated ClusterRole: those of every other ClusterRole
+/// (in `all`) any of `rule`'s selectors matches, in the order of their
+/// names, each rule once. An invalid selector matches nothing; an empty
+/// one matches every role, as in Kubernetes. Pure.
+pub fn aggregate(name: &str, rule: &AggregationRule, all: &[&ClusterRole]) -> Vec<PolicyRule> {
+    let mut sources: Vec<&&ClusterRole> = all
+        .iter()
+        .filter(|r| r.metadata.name != name)
+        .filter(|r| {
+            rule.cluster_role_selectors
+                .iter()
+                .any(|s| s.matches(&r.metadata.labels))
+        })
+        .collect();
+    sources.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    let mut out: Vec<PolicyRule> = vec![];
+    for r in sources {
+        for p in &r.rules {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+    }
+    out
+}
+
 /// What a rule says, for `describe`: `pods/log [] [get list]`-like rows of
 /// (resources, nonResourceURLs, resourceNames, verbs).
 pub fn rule_row(r: &PolicyRule) -> [String; 4] {
@@ -238,6 +268,51 @@ pub fn rule_row(r: &PolicyRule) -> [String; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn labelled_role(name: &str, label: &str, rules: Vec<PolicyRule>) -> ClusterRole {
+        let mut r: ClusterRole = crate::api::new_object("", name);
+        if !label.is_empty() {
+            r.metadata.labels.insert(label.into(), "true".into());
+        }
+        r.rules = rules;
+        r
+    }
+
+    fn selecting(label: &str) -> AggregationRule {
+        AggregationRule {
+            cluster_role_selectors: vec![LabelSelector {
+                match_labels: [(label.to_string(), "true".to_string())].into(),
+                ..Default::default()
+            }],
+        }
+    }
+
+    #[test]
+    fn an_aggregated_role_has_the_rules_of_the_roles_its_selectors_match_once_each_by_name() {
+        let view = "rbac.authorization.k8s.io/aggregate-to-view";
+        let pods = rule(&["get", "list"], &[""], &["pods"]);
+        let jobs = rule(&["get"], &["batch"], &["jobs"]);
+        let b = labelled_role("b-extra", view, vec![jobs.clone(), pods.clone()]);
+        let a = labelled_role("a-base", view, vec![pods.clone()]);
+        let other = labelled_role("other", "", vec![rule(&["*"], &["*"], &["*"])]);
+        let mut me = labelled_role("view", view, vec![]);
+        me.aggregation_rule = Some(selecting(view));
+        let all = [&b, &a, &other, &me];
+        assert_eq!(
+            aggregate("view", &selecting(view), &all),
+            vec![pods.clone(), jobs.clone()]
+        );
+        // Two selectors: the union; none matching: no rules.
+        let two = AggregationRule {
+            cluster_role_selectors: [selecting(view), selecting("x")]
+                .into_iter()
+                .flat_map(|a| a.cluster_role_selectors)
+                .collect(),
+        };
+        assert_eq!(aggregate("view", &two, &all).len(), 2);
+        assert!(aggregate("view", &selecting("nobody"), &all).is_empty());
+        assert!(aggregate("view", &AggregationRule::default(), &all).is_empty());
+    }
 
     fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
         let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect();

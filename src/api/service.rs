@@ -41,6 +41,20 @@ pub const AFFINITY_TIMEOUT_SECONDS: i32 = 10800;
 pub const HEADLESS: &str = "None";
 /// Cluster ports are allocated from here.
 pub const CLUSTER_PORTS: std::ops::RangeInclusive<i32> = 20000..=29999;
+/// The Service in `default` every cluster has in front of its API, as
+/// Kubernetes names it: its address is the first host address of the
+/// service range, its one port `https` 443, and its Endpoints the control
+/// daemons' addresses (written by the control plane, no selector).
+pub const API_SERVICE: &str = "kubernetes";
+/// The port of [`API_SERVICE`].
+pub const API_SERVICE_PORT: i32 = 443;
+/// The names of [`API_SERVICE`] the API's certificate covers.
+pub const API_SERVICE_NAMES: [&str; 4] = [
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+];
 /// Node ports, as Kubernetes allocates them.
 pub const NODE_PORTS: std::ops::RangeInclusive<i32> = 30000..=32767;
 
@@ -148,6 +162,11 @@ pub struct ServiceStatus {
 }
 
 impl Service {
+    /// Whether it is the API's Service, `default/kubernetes`.
+    pub fn is_api_service(&self) -> bool {
+        self.metadata.namespace == "default" && self.metadata.name == API_SERVICE
+    }
+
     /// Whether its ports have node ports: NodePort and LoadBalancer services.
     pub fn is_node_port(&self) -> bool {
         self.spec.type_ == "NodePort" || self.is_load_balancer()
@@ -411,6 +430,12 @@ impl ServiceRange {
     /// The address at `offset` from the network address.
     fn at(&self, offset: u32) -> std::net::Ipv4Addr {
         std::net::Ipv4Addr::from(self.net + offset)
+    }
+
+    /// The address kept for the API's Service ([`API_SERVICE`]): the
+    /// first host address, as Kubernetes gives `kubernetes` its address.
+    pub fn api_ip(&self) -> std::net::Ipv4Addr {
+        self.at(1)
     }
 
     /// The address kept for the cluster DNS service: the tenth.

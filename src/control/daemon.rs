@@ -184,6 +184,39 @@ pub async fn ensure_namespace(store: &Store, name: &str) -> Result<(), StoreErro
     }
 }
 
+/// The serving certificate's extra names with the API's Service's: its
+/// cluster IP and `kubernetes[.default[.svc[.cluster.local]]]`, so pods
+/// reaching the API through it verify the certificate.
+fn api_service_names(sans: &[String]) -> Vec<String> {
+    let mut out = sans.to_vec();
+    out.push(
+        crate::control::admission::cluster_ip::range()
+            .api_ip()
+            .to_string(),
+    );
+    out.extend(
+        crate::api::service::API_SERVICE_NAMES
+            .iter()
+            .map(|n| n.to_string()),
+    );
+    out
+}
+
+/// The machine's own addresses.
+fn machine_addresses() -> Vec<std::net::IpAddr> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return vec![];
+    };
+    addrs
+        .filter_map(|a| a.address)
+        .filter_map(|sa| {
+            sa.as_sockaddr_in()
+                .map(|v4| std::net::IpAddr::V4(v4.ip()))
+                .or_else(|| sa.as_sockaddr_in6().map(|v6| std::net::IpAddr::V6(v6.ip())))
+        })
+        .collect()
+}
+
 /// The API's certificate and the CA certificate clients should trust.
 fn serving(
     cfg: &Config,
@@ -272,6 +305,8 @@ struct Leading {
     cfg: Config,
     /// Who leads, as the control plane's Lease object names it.
     holder: String,
+    /// The port the API listens on (the API's Service's target).
+    api_port: u16,
 }
 
 impl Leading {
@@ -310,6 +345,8 @@ impl Leading {
         controllers::serviceaccount::start(store.clone(), rx.clone());
         controllers::ingress::start(store.clone(), rx.clone());
         controllers::servicelb::start(store.clone(), rx.clone());
+        controllers::apiservice::start(store.clone(), self.api_port, rx.clone());
+        controllers::clusterroles::start(store.clone(), rx.clone());
         scheduling::start(
             store.clone(),
             Arc::new(Scheduler::with_strategy(cfg.scheduling_strategy)),
@@ -379,7 +416,7 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         })?;
     crate::tls::install_crypto();
     let ca = Arc::new(Ca::load_or_create(&cfg.data_dir, cfg.tls.validity)?);
-    let names = pki::serving_names(addr.ip(), &cfg.tls.sans);
+    let names = pki::serving_names(addr.ip(), &api_service_names(&cfg.tls.sans));
     let (serving, trust_pem, ours) = serving(&cfg, &ca, &names)?;
     let trust = crate::tls::certs_from_pem(trust_pem.as_bytes(), "the API's CA")?;
     let join_hash = crate::tls::ca_hash(&trust[0])?;
@@ -441,7 +478,14 @@ pub async fn start(cfg: Config) -> Result<Running, ControlError> {
         leases: leases.clone(),
         cfg: cfg.clone(),
         holder: crate::control::leader::identity(&url),
+        api_port: addr.port(),
     };
+    controllers::apiservice::announce(
+        store.clone(),
+        controllers::apiservice::advertised(addr, &machine_addresses()),
+        crate::control::leader::identity(&url),
+        rx.clone(),
+    );
     match &etcd {
         None => leading.start(rx.clone()),
         Some((etcd, _)) => {

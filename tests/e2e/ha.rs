@@ -159,7 +159,7 @@ pub struct Control {
     child: Option<Child>,
     data: PathBuf,
     log: PathBuf,
-    url: String,
+    pub url: String,
 }
 
 const SECRET: &str = "a-cluster-secret-for-tests";
@@ -211,7 +211,7 @@ impl Control {
         nix::unistd::Pid::from_raw(self.child.as_ref().unwrap().id() as i32)
     }
 
-    fn kill(&mut self) {
+    pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();

@@ -34,6 +34,7 @@ mod kubectl_patch;
 mod kubectl_stream;
 mod kubectl_surface;
 mod kubectl_table;
+mod kubernetes_service;
 mod lifecycle;
 mod machines;
 mod machines_harness;

@@ -122,21 +122,6 @@ fn the_rbac_examples_of_the_kubernetes_docs_apply_and_show_kubectls_columns() {
         "{described}"
     );
 
-    // Aggregation is refused by name, and nothing is stored.
-    let agg = c.dir.path().join("agg.yaml");
-    std::fs::write(
-        &agg,
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring}\naggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-monitoring: \"true\"}\nrules: []\n",
-    )
-    .unwrap();
-    let out = c.ork(&["apply", "-f", agg.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("aggregationRule") && err.contains("not supported by ork yet"),
-        "{err}"
-    );
-    assert!(c.json(&["get", "clusterrole", "monitoring"]).is_none());
     // roleRef cannot change.
     let moved = c.dir.path().join("moved.yaml");
     std::fs::write(

@@ -5,9 +5,6 @@ use crate::api::rbac::{
     ClusterRole, ClusterRoleBinding, GROUP, PolicyRule, Role, RoleBinding, RoleRef, Subject,
 };
 
-/// What `aggregationRule` is refused with.
-pub const AGGREGATION_UNSUPPORTED: &str = "not supported by ork yet: ork does not aggregate ClusterRoles; list the rules in this ClusterRole";
-
 /// Why `name` is not a valid path segment, as RBAC objects' names must be.
 pub(super) fn path_segment_error(name: &str) -> Option<String> {
     if name == "." || name == ".." {
@@ -126,8 +123,15 @@ pub fn validate_role(r: &Role) -> Vec<FieldError> {
 pub fn validate_cluster_role(r: &ClusterRole) -> Vec<FieldError> {
     object(r, |r, errs| {
         rules("rules", &r.rules, true, errs);
-        if r.aggregation_rule.is_some() {
-            errs.push(FieldError::new("aggregationRule", AGGREGATION_UNSUPPORTED));
+        if let Some(a) = &r.aggregation_rule {
+            for (i, s) in a.cluster_role_selectors.iter().enumerate() {
+                if let Err(e) = s.to_selector() {
+                    errs.push(FieldError::new(
+                        format!("aggregationRule.clusterRoleSelectors[{i}]"),
+                        e.to_string(),
+                    ));
+                }
+            }
         }
     })
 }
@@ -194,12 +198,22 @@ mod tests {
     }
 
     #[test]
-    fn aggregation_is_refused_by_name_and_roles_need_verbs() {
+    fn aggregation_selectors_must_be_valid_and_roles_need_verbs() {
         let mut c: ClusterRole = new_object("", "monitoring");
         c.aggregation_rule = Some(Default::default());
+        assert!(validate_cluster_role(&c).is_empty());
+        c.aggregation_rule = Some(crate::api::rbac::AggregationRule {
+            cluster_role_selectors: vec![crate::api::selector::LabelSelector {
+                match_expressions: vec![crate::api::selector::LabelSelectorRequirement {
+                    key: "a".into(),
+                    operator: crate::api::selector::SelectorOperator::In,
+                    values: vec![],
+                }],
+                ..Default::default()
+            }],
+        });
         let errs = validate_cluster_role(&c);
-        assert_eq!(errs[0].path, "aggregationRule");
-        assert!(errs[0].message.starts_with("not supported by ork yet"));
+        assert_eq!(errs[0].path, "aggregationRule.clusterRoleSelectors[0]");
         let mut r: Role = new_object("default", "r");
         r.rules = vec![PolicyRule {
             resources: vec!["pods".into()],

@@ -5,7 +5,8 @@
 //! life (the field is immutable), free again once the service is deleted
 //! (what is taken is read from the stored services, so there is no
 //! separate bitmap to leak). The range's network address, its first host
-//! address and its broadcast address are never handed out; the tenth
+//! address and its broadcast address are never handed out, but the first
+//! host address to `default/kubernetes` (the API's Service); the tenth
 //! ([`DNS_SERVICE_IP`] in the default range) only when asked for by name.
 //!
 //! The decision is [`choose`] (pure); [`admit`] reads the taken addresses
@@ -43,6 +44,7 @@ pub fn choose(
     taken: &HashSet<Ipv4Addr>,
     seed: u64,
 ) -> Result<(), FieldError> {
+    let api = svc.is_api_service();
     let spec = &mut svc.spec;
     if spec.cluster_ip.is_empty()
         && let Some(first) = spec.cluster_ips.first()
@@ -96,7 +98,8 @@ pub fn choose(
                     format!("{asked:?} is not an IPv4 address, \"None\" or empty"),
                 )
             })?;
-            if !range.usable(a) {
+            // The first host address is the API's Service's alone.
+            if !(range.usable(a) || (api && a == range.api_ip())) {
                 return Err(FieldError::new(
                     "spec.clusterIP",
                     format!("{asked}: provided IP is not in the valid range {range}"),

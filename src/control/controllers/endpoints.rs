@@ -3,6 +3,8 @@
 //! node proxies balance over) and the others as `notReadyAddresses`. A pod
 //! change requeues the services of its namespace whose selector matches it
 //! (before or after the change); deleting a service deletes its Endpoints.
+//! A service without a selector has the Endpoints someone else writes (a
+//! user, or the control plane for `default/kubernetes`): they are left alone.
 //!
 //! The decision is [`endpoints_for`] (pure); the rest is the thin loop that
 //! feeds it and writes the result.
@@ -126,7 +128,7 @@ async fn sync(store: &Store, (ns, name): Key) -> Result<Option<Duration>, StoreE
         }
         return Ok(None);
     };
-    if svc.metadata.is_terminating() {
+    if svc.metadata.is_terminating() || svc.spec.selector.is_empty() {
         return Ok(None);
     }
     let pods: Vec<Arc<Pod>> = store.list::<Pod>(Some(&ns));

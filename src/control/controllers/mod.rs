@@ -10,6 +10,8 @@
 //! Because the store's cache is updated before a write is acknowledged, a
 //! worker always sees its own previous writes: no "expectations" bookkeeping.
 
+pub mod apiservice;
+pub mod clusterroles;
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;

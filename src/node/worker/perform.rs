@@ -109,12 +109,23 @@ pub fn container_spec(
     let mut injected = vec![("HOSTNAME".to_string(), pod.hostname().to_string())];
     injected.extend(runtime.injected_env(&launch.ports));
     // Kubernetes' service variables, for the services that exist now (none
-    // with `enableServiceLinks: false`): their cluster IPs where the node
+    // with `enableServiceLinks: false`), and always the API's Service's
+    // (`KUBERNETES_SERVICE_HOST`...): their cluster IPs where the node
     // serves them to the pod, else the node's address and cluster ports.
-    if let Some(host) = runtime.service_host()
-        && pod.spec.enable_service_links != Some(false)
-    {
-        let svcs = services.of(&pod.metadata.namespace);
+    if let Some(host) = runtime.service_host() {
+        let mut svcs = if pod.spec.enable_service_links != Some(false) {
+            services.of(&pod.metadata.namespace)
+        } else {
+            vec![]
+        };
+        if !svcs.iter().any(|s| s.is_api_service()) {
+            svcs.extend(
+                services
+                    .of(crate::api::DEFAULT_NAMESPACE)
+                    .into_iter()
+                    .filter(|s| s.is_api_service()),
+            );
+        }
         let refs: Vec<&crate::api::Service> = svcs.iter().map(|s| s.as_ref()).collect();
         let reach = if runtime.name() == "process" || services.serves_pod(&pod.metadata.uid) {
             Reach::ClusterIp

@@ -1,9 +1,12 @@
 //! The service-account token directory a pod's containers see at
 //! `/var/run/secrets/kubernetes.io/serviceaccount` (`token`, `ca.crt`,
 //! `namespace`), as Kubernetes' `kube-api-access-*` projected volume gives
-//! it, with `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT` naming
-//! the control daemon this node talks to, so in-cluster clients (client-go,
-//! the Python client's `load_incluster_config`) reach ork's API.
+//! it. In-cluster clients (client-go, the Python client's
+//! `load_incluster_config`) reach ork's API at `KUBERNETES_SERVICE_HOST` and
+//! `KUBERNETES_SERVICE_PORT`: the API's Service `default/kubernetes`, which
+//! every container's environment names (with the Service variables);
+//! while the node does
+//! not know that Service, they name the control daemon this node talks to.
 //!
 //! - Whether a pod gets one: [`crate::api::serviceaccount::automount`] of
 //!   the pod's and its ServiceAccount's `automountServiceAccountToken`.
@@ -180,7 +183,11 @@ impl Worker {
                 }
             }
         }
-        spec.env.extend(service_env(client.server()));
+        // The API's Service gave them already; a node that does not know it
+        // (a control plane that has none yet) names its own server.
+        if !spec.env.iter().any(|(k, _)| k == "KUBERNETES_SERVICE_HOST") {
+            spec.env.extend(service_env(client.server()));
+        }
         spec.env
             .push(("ORK_SERVICE_ACCOUNT_DIR".into(), dir.display().to_string()));
         spec.mounts.push(crate::node::volumes::Mount {
