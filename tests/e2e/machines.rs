@@ -13,6 +13,7 @@ use crate::docker::docker_ready;
 use crate::harness::{ORK, wait_for};
 use crate::machines_harness::{Machines, deploy_six, long, running_ready};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
