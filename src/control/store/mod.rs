@@ -233,6 +233,9 @@ const RACE_BUDGET: std::time::Duration = std::time::Duration::from_secs(4);
 /// more; without, on the captures themselves, and never again.
 type TxFn = Box<dyn FnMut(&mut Tx<'_>, bool) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
 
+/// What a transaction answers its caller.
+type Answer = Result<Box<dyn Any + Send>, StoreError>;
+
 struct Request {
     f: TxFn,
     /// Run the closure, answer with its result, keep none of its writes.
@@ -609,7 +612,7 @@ fn compute(
     group: &mut [Request],
     hooks: &Hooks,
     again: bool,
-) -> (tx::Staged, Vec<Result<Box<dyn Any + Send>, StoreError>>) {
+) -> (tx::Staged, Vec<Answer>) {
     let cache = inner.cache.read().unwrap_or_else(|e| e.into_inner());
     let mut staged = tx::Staged::new(cache.revision);
     let mut results = Vec::with_capacity(group.len());
@@ -625,7 +628,7 @@ fn compute(
     (staged, results)
 }
 
-fn answer(group: Vec<Request>, results: Vec<Result<Box<dyn Any + Send>, StoreError>>) {
+fn answer(group: Vec<Request>, results: Vec<Answer>) {
     for (req, r) in group.into_iter().zip(results) {
         let _ = req.reply.send(r);
     }
