@@ -152,6 +152,7 @@ impl State {
 }
 
 /// A placement decided for one pod.
+#[derive(Clone)]
 struct Bind {
     key: PodKey,
     uid: String,

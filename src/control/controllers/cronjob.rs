@@ -46,7 +46,7 @@ pub const TOO_MANY_MISSED: i64 = 100;
 const NEXT_SCHEDULE_DELTA: Duration = Duration::from_millis(100);
 
 /// One event to record about the CronJob.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CronEvent {
     pub type_: EventType,
     pub reason: &'static str,

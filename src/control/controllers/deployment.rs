@@ -50,7 +50,7 @@ pub struct Plan {
 }
 
 /// An automatic rollback.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Rollback {
     pub from: i64,
     pub to: i64,

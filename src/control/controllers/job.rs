@@ -57,7 +57,7 @@ pub const BACKOFF_BASE: Duration = Duration::from_secs(10);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(360);
 
 /// One event to record about the Job.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobEvent {
     pub type_: EventType,
     pub reason: &'static str,

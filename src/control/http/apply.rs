@@ -284,7 +284,10 @@ async fn apply(
     // it through a side channel, and abort the transaction with the error.
     let failed: Arc<std::sync::Mutex<Option<usize>>> = Arc::default();
     let failed_in = failed.clone();
+    // The store may run it again (after another control daemon's commit
+    // overtook its group): only the last run's failure counts.
     let f = move |tx: &mut Tx<'_>| {
+        *failed_in.lock().unwrap_or_else(|e| e.into_inner()) = None;
         apply_all(tx, &caller.identity, req.items).map_err(|ie| {
             *failed_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(ie.index);
             ie.error

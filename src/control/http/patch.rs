@@ -149,6 +149,7 @@ fn conflict(kind: Kind, name: &str, cs: &[managed_fields::Conflict]) -> ApiError
 }
 
 /// A patch body, read before the transaction.
+#[derive(Clone)]
 enum Body {
     Object(Value),
     Json(json_patch::Patch),
@@ -241,6 +242,7 @@ fn json<T: Object>(obj: &T) -> Result<Value, StoreError> {
 }
 
 /// Everything the transaction needs.
+#[derive(Clone)]
 struct Request {
     pt: PatchType,
     body: Body,
@@ -372,7 +374,12 @@ pub async fn patch<T: Object, const STATUS: bool>(
     let inner = stash.clone();
     let (stored, created) = app
         .store
-        .txn_with(dry, move |tx| run::<T>(tx, &who, req, &inner))
+        .txn_with(dry, move |tx| {
+            // A run again (after another control daemon's commit overtook
+            // the group) starts without the last run's failure.
+            inner.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+            run::<T>(tx, &who, req, &inner)
+        })
         .await
         .map_err(|e| stash.or(e))?;
     let code = if created {

@@ -107,9 +107,15 @@ pub enum BackendError {
     #[error("this store cannot {0}")]
     Unsupported(&'static str),
     /// The store moved on since the group was computed (another control
-    /// daemon committed first, or this one lost the lead): nothing was written.
+    /// daemon committed first): nothing was written. Computing the group
+    /// again against revision `current` may succeed.
     #[error("{message}")]
     Raced { current: u64, message: String },
+    /// This control daemon lost the lead its commits are fenced with:
+    /// nothing was written, and nothing it computes will be until it leads
+    /// again.
+    #[error("{0}")]
+    Fenced(String),
     /// The store did not answer (etcd without a quorum): the write may or
     /// may not have happened; the cache follows what did.
     #[error("{0}")]
@@ -165,6 +171,21 @@ pub trait Backend: Send + Sync + 'static {
     fn follow(&self, _sink: Sink) -> Result<(), BackendError> {
         Ok(())
     }
+    /// Whether other control daemons commit to this backend too, so a
+    /// commit can find the store moved on ([`BackendError::Raced`]).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// After commits overtaken again and again: asks the other control
+    /// daemons to hold their commits until this one's next commit lands (or
+    /// [`Backend::release_turn`], or a few seconds pass). Returns the
+    /// revision the store is at, to compute that commit against.
+    fn take_turn(&self) -> Result<u64, BackendError> {
+        Ok(0)
+    }
+    /// Lets the other control daemons commit again when a commit taken the
+    /// turn for gives up.
+    fn release_turn(&self) {}
 }
 
 /// A shared backend is still one backend (the daemon keeps a handle to
@@ -193,6 +214,15 @@ impl<B: Backend> Backend for std::sync::Arc<B> {
     }
     fn follow(&self, sink: Sink) -> Result<(), BackendError> {
         (**self).follow(sink)
+    }
+    fn shared(&self) -> bool {
+        (**self).shared()
+    }
+    fn take_turn(&self) -> Result<u64, BackendError> {
+        (**self).take_turn()
+    }
+    fn release_turn(&self) {
+        (**self).release_turn()
     }
 }
 

@@ -657,3 +657,148 @@ async fn etcd_a_leader_whose_lease_ended_cannot_write() {
         "only the new leader's write landed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etcd_daemons_writing_different_objects_at_once_never_race() {
+    use crate::api::ConfigMap;
+    let Some(h) = etcd_harness().await else {
+        return;
+    };
+    let a = h.first().await;
+    let b = h.open();
+    eventually("B follows", || b.revision() == a.revision()).await;
+    let start = a.revision();
+    let (writers, each) = (8, 40);
+    let mut tasks = vec![];
+    for w in 0..writers {
+        let s = if w % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            for i in 0..each {
+                let name = format!("w{w}-{i}");
+                let mut c: ConfigMap = new_object("default", &name);
+                c.data.insert("n".into(), "0".into());
+                let created = s
+                    .create(c)
+                    .await
+                    .map_err(|e| format!("create {name}: {e}"))?;
+                // An update made from the version just written: no other
+                // writer touches this object, so it never conflicts.
+                let mut next = (*created).clone();
+                next.data.insert("n".into(), "1".into());
+                s.update(next)
+                    .await
+                    .map_err(|e| format!("update {name}: {e}"))?;
+            }
+            Ok::<_, String>(())
+        }));
+    }
+    for t in tasks {
+        if let Err(e) = t.await.unwrap() {
+            panic!(
+                "a write to an object nobody else wrote failed: {e} (recomputed: A {}, B {})",
+                a.recomputed(),
+                b.recomputed()
+            );
+        }
+    }
+    assert!(
+        a.recomputed() + b.recomputed() > 0,
+        "the two daemons' commits overtook each other at least once"
+    );
+    let end = start + 2 * writers * each;
+    eventually("both daemons at the last revision", || {
+        a.revision() == end && b.revision() == end
+    })
+    .await;
+    for s in [&a, &b] {
+        let maps = s.list::<ConfigMap>(Some("default"));
+        assert_eq!(maps.len() as u64, writers * each);
+        assert!(maps.iter().all(|c| c.data["n"] == "1"));
+    }
+    assert_eq!(
+        h.open().list::<ConfigMap>(None).len() as u64,
+        writers * each
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etcd_daemons_updating_one_object_from_one_version_one_wins_one_conflicts() {
+    use crate::api::ConfigMap;
+    let Some(h) = etcd_harness().await else {
+        return;
+    };
+    let a = h.first().await;
+    let b = h.open();
+    let mut c: ConfigMap = new_object("default", "shared");
+    c.data.insert("by".into(), "nobody".into());
+    a.create(c).await.unwrap();
+    // Unrelated writes on both daemons all along, so the two updates also
+    // meet commits that overtake them.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut noise = vec![];
+    for (i, s) in [a.clone(), b.clone()].into_iter().enumerate() {
+        let stop = stop.clone();
+        noise.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                s.create(new_object::<ConfigMap>(
+                    "default",
+                    &format!("noise-{i}-{n}"),
+                ))
+                .await
+                .map_err(|e| format!("an unrelated create failed: {e}"))?;
+                n += 1;
+            }
+            Ok::<_, String>(n)
+        }));
+    }
+    for round in 0..30 {
+        let seen = a.get::<ConfigMap>("default", "shared").unwrap();
+        let rv = seen.metadata.resource_version.clone();
+        eventually("B follows the last update", || {
+            b.get::<ConfigMap>("default", "shared")
+                .is_some_and(|c| c.metadata.resource_version == rv)
+        })
+        .await;
+        let mut by_a = (*seen).clone();
+        by_a.data.insert("by".into(), format!("a{round}"));
+        let mut by_b = (*seen).clone();
+        by_b.data.insert("by".into(), format!("b{round}"));
+        let (ra, rb) = tokio::join!(a.update(by_a), b.update(by_b));
+        let winner = match (ra, rb) {
+            (Ok(_), Err(e)) => {
+                assert_conflict(&e);
+                format!("a{round}")
+            }
+            (Err(e), Ok(_)) => {
+                assert_conflict(&e);
+                format!("b{round}")
+            }
+            (ra, rb) => panic!(
+                "round {round}: expected one update and one conflict, got A {:?} and B {:?}",
+                ra.map(|_| ()),
+                rb.map(|_| ())
+            ),
+        };
+        eventually("both daemons hold the winner's write", || {
+            [&a, &b].iter().all(|s| {
+                s.get::<ConfigMap>("default", "shared")
+                    .is_some_and(|c| c.data["by"] == winner)
+            })
+        })
+        .await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in noise {
+        t.await.unwrap().unwrap();
+    }
+}
+
+fn assert_conflict(e: &StoreError) {
+    match e {
+        StoreError::Conflict { message, .. } => {
+            assert!(message.contains("has been modified"), "{message}")
+        }
+        other => panic!("expected a Conflict, got {other:?}"),
+    }
+}

@@ -11,6 +11,8 @@
 //! - `revision`: the cluster's revision, the last one any commit reached.
 //! - `deleted`: in the transaction of a group that deletes, the revision of
 //!   each delete (`{"Kind/ns/name": rev}`), so followers number them alike.
+//! - `turn`: while present (on a short lease), only the daemon that put it
+//!   commits; see [`Backend::take_turn`].
 //!
 //! # Commits
 //!
@@ -19,9 +21,16 @@
 //! key still has the create revision it won with), then put `revision`, put
 //! or delete every object. The compare covers every object's mod revision at
 //! once: nothing under the prefix changes without `revision` changing in the
-//! same transaction. A failed compare is [`BackendError::Raced`] (another
-//! control daemon wrote first, or this one lost the lead); an etcd that does
-//! not answer in time is [`BackendError::Unavailable`].
+//! same transaction. The compare also requires the `turn` key absent, or
+//! holding this daemon's value (then the commit deletes it). A failed compare reads back the revision key, the
+//! last commit's id and the leader key, and says which compare failed:
+//! [`BackendError::Fenced`] when this daemon lost the lead (whatever else
+//! changed), else [`BackendError::Raced`] with the revision another control
+//! daemon reached first. A race on the revision says nothing about any one
+//! object: the store computes the group again against that revision and
+//! commits again, so callers see a conflict only when an object they depend
+//! on changed (see the store's module documentation). An etcd that does not
+//! answer in time is [`BackendError::Unavailable`].
 //!
 //! This module must not import the HTTP layer, controllers or the scheduler.
 
@@ -30,8 +39,8 @@ pub mod members;
 
 use super::backend::{Backend, BackendError, Change, ChangeType, Loaded, Sink};
 use etcd_client::{
-    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, TlsOptions, Txn,
-    TxnOp, TxnOpResponse,
+    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, PutOptions,
+    TlsOptions, Txn, TxnOp, TxnOpResponse,
 };
 use follower::Follower;
 use std::collections::BTreeMap;
@@ -53,6 +62,9 @@ const IMPORT_OPS: usize = 100;
 /// Bytes per transaction when importing (etcd's default
 /// `--max-request-bytes` is 1.5 MiB).
 const IMPORT_BYTES: usize = 1 << 20;
+/// How long a daemon that takes the turn to commit (after its commits were
+/// overtaken again and again) may hold the other daemons' commits.
+const TURN_TTL: Duration = Duration::from_secs(3);
 /// Objects read per page at startup.
 const PAGE: i64 = 500;
 /// Largest message read from etcd (a group's watch response can be large).
@@ -274,27 +286,49 @@ where
     }
 }
 
-/// The revision key and the commit key a failed commit read back.
-fn or_else_values(resp: &etcd_client::TxnResponse) -> (u64, Option<String>) {
-    let mut values = resp.op_responses().into_iter().map(|r| match r {
-        TxnOpResponse::Get(g) => g
-            .kvs()
-            .first()
-            .and_then(|k| std::str::from_utf8(k.value()).ok().map(String::from)),
+/// What a failed commit read back in its `else` branch.
+#[derive(Debug, Default)]
+struct Found {
+    /// The value of the revision key.
+    current: u64,
+    /// The id of the commit that last wrote.
+    last_id: Option<String>,
+    /// The create revision of the leader key (0 when it is gone), when the
+    /// commit was fenced.
+    leader: Option<i64>,
+    /// Who holds the turn key, if anyone.
+    turn: Option<String>,
+}
+
+/// Reads back the `else` branch of a commit: gets of the revision key, the
+/// commit key, the leader key when `fenced`, then the turn key.
+fn found(resp: &etcd_client::TxnResponse, fenced: bool) -> Found {
+    let mut gets = resp.op_responses().into_iter().map(|r| match r {
+        TxnOpResponse::Get(g) => g.kvs().first().cloned(),
         _ => None,
     });
-    let current = values
-        .next()
-        .flatten()
+    let value = |kv: Option<etcd_client::KeyValue>| {
+        kv.and_then(|k| std::str::from_utf8(k.value()).ok().map(String::from))
+    };
+    let current = value(gets.next().flatten())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    (current, values.next().flatten())
+    let last_id = value(gets.next().flatten());
+    let leader = fenced.then(|| gets.next().flatten().map_or(0, |k| k.create_revision()));
+    let turn = value(gets.next().flatten());
+    Found {
+        current,
+        last_id,
+        leader,
+        turn,
+    }
 }
 
 /// Why a commit computed at `base` for `revision` found the store elsewhere
-/// (at `current`): another daemon wrote first, this one lost the lead, or,
-/// when an unanswered attempt may have landed, nobody can tell.
-fn refusal(base: u64, revision: u64, current: u64, fenced: bool, unknown: bool) -> BackendError {
+/// (at `current`): this daemon lost the lead (`deposed`), another daemon
+/// wrote first, or, when an unanswered attempt may have landed, nobody can
+/// tell.
+fn refusal(base: u64, revision: u64, current: u64, deposed: bool, unknown: bool) -> BackendError {
     if unknown && current >= revision {
         return BackendError::Unavailable(unavailable_message(
             "committing",
@@ -304,11 +338,8 @@ fn refusal(base: u64, revision: u64, current: u64, fenced: bool, unknown: bool) 
             true,
         ));
     }
-    if current == base && fenced {
-        return BackendError::Raced {
-            current,
-            message: "this control daemon is no longer the leader".into(),
-        };
+    if deposed {
+        return BackendError::Fenced("this control daemon is no longer the leader".into());
     }
     BackendError::Raced {
         current,
@@ -333,6 +364,8 @@ pub struct Etcd {
     /// The etcd revision the last load read at: following starts after it.
     loaded_at: Mutex<i64>,
     fence: Mutex<Option<Fence>>,
+    /// The value this daemon put in the turn key, while it holds it.
+    turn: Mutex<Option<String>>,
     /// `(cluster revision, etcd revision)` of recent commits, for compaction.
     seen: Arc<Mutex<std::collections::VecDeque<(u64, i64)>>>,
 }
@@ -432,6 +465,7 @@ impl Etcd {
             prefix: cfg.prefix.clone(),
             loaded_at: Mutex::new(0),
             fence: Mutex::new(None),
+            turn: Mutex::new(None),
             seen: Default::default(),
         })
     }
@@ -569,9 +603,9 @@ impl Etcd {
                 Ok(r) if r.succeeded() => Ok(()),
                 // The last transaction, sent again after an unanswered
                 // attempt, finds its own revision.
-                Ok(r) if i == last && or_else_values(&r).0 == revision => Ok(()),
+                Ok(r) if i == last && found(&r, false).current == revision => Ok(()),
                 Ok(r) => Err(BackendError::Raced {
-                    current: or_else_values(&r).0,
+                    current: found(&r, false).current,
                     message: "a control daemon started on this prefix while it was being written; stop it, empty the prefix and try again".into(),
                 }),
                 Err(e) => Err(e),
@@ -608,6 +642,10 @@ impl Etcd {
 
     fn commit_key(&self) -> String {
         format!("{}/commit", self.prefix)
+    }
+
+    fn turn_key(&self) -> String {
+        format!("{}/turn", self.prefix)
     }
 
     fn deleted_key(&self) -> String {
@@ -753,6 +791,12 @@ impl Backend for Etcd {
                 f.create_revision,
             ));
         }
+        let tkey = self.turn_key();
+        let turn = self.turn.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        when.push(match &turn {
+            Some(mine) => Compare::value(tkey.clone(), CompareOp::Equal, mine.clone()),
+            None => Compare::version(tkey.clone(), CompareOp::Equal, 0),
+        });
         // One operation per key: the last change of each wins.
         let mut last: BTreeMap<String, &Change> = BTreeMap::new();
         let mut deleted: BTreeMap<String, u64> = BTreeMap::new();
@@ -770,6 +814,9 @@ impl Backend for Etcd {
             TxnOp::put(rkey.clone(), revision.to_string(), None),
             TxnOp::put(ckey.clone(), id.clone(), None),
         ];
+        if turn.is_some() {
+            ops.push(TxnOp::delete(tkey.clone(), None));
+        }
         if !deleted.is_empty() {
             let json = serde_json::to_vec(&deleted)
                 .map_err(|e| BackendError::Etcd(format!("encoding deletes: {e}")))?;
@@ -781,10 +828,12 @@ impl Backend for Etcd {
                 _ => TxnOp::put(key, c.data.to_vec(), None),
             });
         }
-        let txn = Txn::new()
-            .when(when)
-            .and_then(ops)
-            .or_else(vec![TxnOp::get(rkey, None), TxnOp::get(ckey, None)]);
+        let mut read_back = vec![TxnOp::get(rkey, None), TxnOp::get(ckey, None)];
+        if let Some(f) = &fence {
+            read_back.push(TxnOp::get(f.key.clone(), None));
+        }
+        read_back.push(TxnOp::get(tkey, None));
+        let txn = Txn::new().when(when).and_then(ops).or_else(read_back);
         let kv = self.client.kv_client();
         let (resp, unknown) = self
             .call(async move {
@@ -796,12 +845,35 @@ impl Backend for Etcd {
             })?
             .map_err(|f| f.error("committing"))?;
         if !resp.succeeded() {
-            let (current, last_id) = or_else_values(&resp);
-            if last_id.as_deref() == Some(id.as_str()) {
+            let found = found(&resp, fence.is_some());
+            if found.last_id.as_deref() == Some(id.as_str()) {
                 // An earlier attempt landed; this one found its own write.
             } else {
-                return Err(refusal(base, revision, current, fence.is_some(), unknown));
+                let deposed = match (&fence, found.leader) {
+                    (Some(f), Some(leader)) => leader != f.create_revision,
+                    _ => false,
+                };
+                if turn.is_some() && found.turn != turn {
+                    // The turn's lease ended before this commit.
+                    *self.turn.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                let others_turn = found.turn.is_some() && found.turn != turn;
+                return Err(
+                    match refusal(base, revision, found.current, deposed, unknown) {
+                        // The next commit is the holder's: wait for it.
+                        BackendError::Raced { current, message } if others_turn => {
+                            BackendError::Raced {
+                                current: current + 1,
+                                message,
+                            }
+                        }
+                        other => other,
+                    },
+                );
             }
+        }
+        if turn.is_some() {
+            *self.turn.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
         if let Some(h) = resp.header() {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -855,6 +927,74 @@ impl Backend for Etcd {
         };
         self.rt()?.spawn(f.run(start));
         Ok(())
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    /// Puts the turn key (on a lease of [`TURN_TTL`], so a daemon that dies
+    /// holding it holds up the others no longer) unless another daemon
+    /// holds it; every commit but the holder's requires it absent.
+    fn take_turn(&self) -> Result<u64, BackendError> {
+        if self
+            .turn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            return Ok(0);
+        }
+        let (tkey, rkey) = (self.turn_key(), self.revision_key());
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let (client, mine) = (self.client.clone(), id.clone());
+        let (current, holder) = self.request("taking the turn to commit", move || {
+            let (mut c, tkey, rkey, id) =
+                (client.clone(), tkey.clone(), rkey.clone(), mine.clone());
+            async move {
+                let lease = c.lease_grant(TURN_TTL.as_secs() as i64, None).await?.id();
+                let txn = Txn::new()
+                    .when(vec![Compare::version(tkey.clone(), CompareOp::Equal, 0)])
+                    .and_then(vec![
+                        TxnOp::put(tkey.clone(), id, Some(PutOptions::new().with_lease(lease))),
+                        TxnOp::get(rkey.clone(), None),
+                        TxnOp::get(tkey.clone(), None),
+                    ])
+                    .or_else(vec![TxnOp::get(rkey, None), TxnOp::get(tkey, None)]);
+                let resp = c.txn(txn).await?;
+                let mut gets = resp.op_responses().into_iter().filter_map(|r| match r {
+                    TxnOpResponse::Get(g) => Some(
+                        g.kvs()
+                            .first()
+                            .and_then(|k| std::str::from_utf8(k.value()).ok().map(String::from)),
+                    ),
+                    _ => None,
+                });
+                let current = gets.next().flatten().and_then(|v| v.parse::<u64>().ok());
+                Ok((current.unwrap_or(0), gets.next().flatten()))
+            }
+        })?;
+        if holder.as_deref() == Some(id.as_str()) {
+            *self.turn.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+        }
+        Ok(current)
+    }
+
+    fn release_turn(&self) {
+        let Some(mine) = self.turn.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        let tkey = self.turn_key();
+        let txn = Txn::new()
+            .when(vec![Compare::value(tkey.clone(), CompareOp::Equal, mine)])
+            .and_then(vec![TxnOp::delete(tkey, None)]);
+        let kv = self.client.kv_client();
+        if let Err(e) = self.request("giving the turn back", move || {
+            let (mut kv, txn) = (kv.clone(), txn.clone());
+            async move { kv.txn(txn).await }
+        }) {
+            tracing::debug!(error = %e, "giving the turn to commit back failed; its lease ends it");
+        }
     }
 }
 

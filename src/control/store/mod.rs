@@ -33,16 +33,36 @@
 //!
 //! With a shared backend each daemon's writer computes its groups against
 //! its own cache, and the backend commits a group only if the store is still
-//! at the revision the group was computed at ([`StoreError::Raced`] if not:
-//! nothing written). Commits of the other daemons arrive through
-//! [`Backend::follow`] and are applied to the cache, published to watchers
-//! and fanned out exactly like local ones; the echo of a local commit is
-//! skipped. When the backend does not answer, writes fail with
-//! [`StoreError::Unavailable`] while reads and watches go on from the cache.
+//! at the revision the group was computed at (nothing is written if not).
+//! Commits of the other daemons arrive through [`Backend::follow`] and are
+//! applied to the cache, published to watchers and fanned out exactly like
+//! local ones; the echo of a local commit is skipped. When the backend does
+//! not answer, writes fail with [`StoreError::Unavailable`] while reads and
+//! watches go on from the cache.
+//!
+//! A commit that another daemon's overtook is not a failure of its callers:
+//! the writer waits until its cache has followed the winner, runs the
+//! group's closures again against it (so closures must be `Clone`: each run
+//! gets its own copy of what it captured) and commits again, up to
+//! [`RACE_ATTEMPTS`] times within [`RACE_BUDGET`]; one overtaken
+//! [`TURN_AFTER`] times takes the turn ([`Backend::take_turn`]), holding the
+//! other daemons' commits until it lands, so a steady stream of commits from
+//! one daemon cannot starve another's. So, as with Kubernetes'
+//! apiserver, a write conflicts (409 [`StoreError::Conflict`],
+//! [`StoreError::AlreadyExists`], …) only when an object it depends on
+//! really changed: its own resourceVersion precondition, or what the closure
+//! read. Only a group still overtaken after that budget answers
+//! [`StoreError::Raced`]. A daemon that lost the lead its commits are
+//! fenced with ([`BackendError::Fenced`]) does not try again: its callers
+//! get [`StoreError::Raced`] saying it is no longer the leader. On a
+//! backend no other daemon writes (SQLite) a group runs exactly once and its
+//! closures are never copied.
 //!
 //! # Caveats
 //!
 //! Closures run on the writer thread: they must be quick and must not block.
+//! On a shared backend a closure may run more than once for one call: what
+//! it does outside its [`Tx`] must bear that.
 //!
 //! This module must not import the HTTP layer, controllers or the scheduler.
 
@@ -67,7 +87,8 @@ use crate::api::{AnyObject, FieldError, Kind, Object, Pod};
 use cache::Cache;
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use tokio::sync::{mpsc, oneshot};
 
 /// Fewest changes the durable log keeps, so a watcher that reconnects after
@@ -198,7 +219,22 @@ fn join_errors(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-type TxFn = Box<dyn FnOnce(&mut Tx<'_>) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
+/// How many times a group is computed against a cache another control
+/// daemon's commit overtook before its callers get [`StoreError::Raced`].
+const RACE_ATTEMPTS: u32 = 30;
+/// After how many attempts a group overtaken each time takes the turn
+/// ([`Backend::take_turn`]).
+const TURN_AFTER: u32 = 3;
+/// How long a group keeps being computed again after races.
+const RACE_BUDGET: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// A transaction's closure, run once per attempt at committing its group.
+/// With `again` it runs on a copy of what it captured, so it can run once
+/// more; without, on the captures themselves, and never again.
+type TxFn = Box<dyn FnMut(&mut Tx<'_>, bool) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
+
+/// What a transaction answers its caller.
+type Answer = Result<Box<dyn Any + Send>, StoreError>;
 
 struct Request {
     f: TxFn,
@@ -213,6 +249,11 @@ struct Inner {
     fanout: watch::Fanout,
     hooks: RwLock<Arc<Hooks>>,
     backend: Arc<dyn Backend>,
+    /// Groups computed again after another control daemon's commit
+    /// overtook them.
+    recomputed: AtomicU64,
+    /// Notified each time the cache applies what the backend followed.
+    followed: (Mutex<()>, Condvar),
 }
 
 /// Handle to the store; cheap to clone.
@@ -240,6 +281,8 @@ impl Store {
             fanout: watch::Fanout::new(budgets.queue_bytes),
             hooks: RwLock::default(),
             backend,
+            recomputed: AtomicU64::new(0),
+            followed: (Mutex::new(()), Condvar::new()),
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
         inner
@@ -268,6 +311,12 @@ impl Store {
     /// The revision of the last committed write.
     pub fn revision(&self) -> u64 {
         self.read().revision
+    }
+
+    /// How many times a group of writes was computed again because another
+    /// control daemon's commit overtook it (always 0 on SQLite).
+    pub fn recomputed(&self) -> u64 {
+        self.inner.recomputed.load(Ordering::Relaxed)
     }
 
     /// The bytes of recent changes held in memory, as [`Budgets`] counts them.
@@ -349,11 +398,13 @@ impl Store {
     }
 
     /// Runs `f` on the writer thread as one atomic transaction and returns its
-    /// result once the writes are durable.
+    /// result once the writes are durable. On a shared backend a copy of `f`
+    /// may run again, against a newer cache, when another control daemon's
+    /// commit overtook this one; only the last run's result and writes count.
     pub async fn txn<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Clone + Send + 'static,
     {
         self.run(f, false).await
     }
@@ -363,7 +414,7 @@ impl Store {
     pub async fn txn_dry_run<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Clone + Send + 'static,
     {
         self.run(f, true).await
     }
@@ -372,7 +423,7 @@ impl Store {
     pub async fn txn_with<R, F>(&self, dry_run: bool, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Clone + Send + 'static,
     {
         self.run(f, dry_run).await
     }
@@ -380,10 +431,17 @@ impl Store {
     async fn run<R, F>(&self, f: F, dry_run: bool) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Clone + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let f: TxFn = Box::new(move |tx| f(tx).map(|r| Box::new(r) as Box<dyn Any + Send>));
+        let mut f = Some(f);
+        let f: TxFn = Box::new(move |tx, again| {
+            let f = if again { f.clone() } else { f.take() };
+            let f = f.ok_or_else(|| {
+                StoreError::BadRequest("internal: a transaction ran after its last attempt".into())
+            })?;
+            f(tx).map(|r| Box::new(r) as Box<dyn Any + Send>)
+        });
         self.queue
             .send(Request { f, dry_run, reply })
             .await
@@ -419,7 +477,7 @@ impl Store {
         f: F,
     ) -> Result<Arc<T>, StoreError>
     where
-        F: FnOnce(&mut T) -> Result<bool, StoreError> + Send + 'static,
+        F: FnOnce(&mut T) -> Result<bool, StoreError> + Clone + Send + 'static,
     {
         let (ns, n) = (namespace.to_string(), name.to_string());
         self.txn(move |tx| tx.mutate::<T, _>(&ns, &n, sub, f)).await
@@ -477,35 +535,116 @@ fn writer_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Request>) {
     }
 }
 
-fn run_group(inner: &Inner, group: Vec<Request>) {
-    let mut replies = Vec::with_capacity(group.len());
+/// Runs a group's closures and commits their writes. On a shared backend a
+/// commit that another control daemon's overtook (a race on the global
+/// revision, not on any object) is not the callers' failure: once the cache
+/// has followed the winner, the closures run again against it and the group
+/// commits again, up to [`RACE_ATTEMPTS`] times within [`RACE_BUDGET`]. The
+/// closures check existence and resourceVersion preconditions each time, so
+/// a write to an object that really changed meanwhile fails as it would on
+/// one daemon. A daemon that lost the lead does not try again.
+fn run_group(inner: &Inner, mut group: Vec<Request>) {
     let hooks = inner
         .hooks
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let (staged, results) = {
-        let cache = inner.cache.read().unwrap_or_else(|e| e.into_inner());
-        let mut staged = tx::Staged::new(cache.revision);
-        let mut results = Vec::with_capacity(group.len());
-        for req in group {
-            let mut t = Tx::new(&cache, &staged, &hooks);
-            let result = (req.f)(&mut t);
-            if result.is_ok() && !req.dry_run {
-                let own = t.finish();
-                staged.absorb(own);
+    let shared = inner.backend.shared();
+    let started = std::time::Instant::now();
+    let mut attempt = 1;
+    loop {
+        let again = shared && attempt < RACE_ATTEMPTS && started.elapsed() < RACE_BUDGET;
+        let (staged, results) = compute(inner, &mut group, &hooks, again);
+        if staged.is_empty() {
+            if attempt > 1 {
+                inner.backend.release_turn();
             }
-            results.push(result);
-            replies.push(req.reply);
+            answer(group, results);
+            return;
         }
-        (staged, results)
-    };
-    if staged.is_empty() {
-        for (reply, r) in replies.into_iter().zip(results) {
-            let _ = reply.send(r);
+        match commit(inner, staged) {
+            Ok(compact_to) => {
+                answer(group, results);
+                if let Some(upto) = compact_to {
+                    compact(inner, upto);
+                }
+                return;
+            }
+            Err(BackendError::Raced {
+                mut current,
+                message,
+            }) => {
+                if again && attempt >= TURN_AFTER {
+                    // Overtaken again and again by another daemon's stream of
+                    // commits: hold them until this group lands.
+                    match inner.backend.take_turn() {
+                        Ok(at) => current = current.max(at),
+                        Err(e) => tracing::debug!(error = %e, "taking the turn to commit failed"),
+                    }
+                }
+                // Let the cache catch up with what won, before computing the
+                // group again or before the next group.
+                let left = RACE_BUDGET.saturating_sub(started.elapsed());
+                wait_for_revision(inner, current, left.max(std::time::Duration::from_secs(1)));
+                if again && started.elapsed() < RACE_BUDGET {
+                    inner.recomputed.fetch_add(1, Ordering::Relaxed);
+                    attempt += 1;
+                    continue;
+                }
+                return fail(inner, group, StoreError::Raced(message));
+            }
+            Err(BackendError::Fenced(m)) => return fail(inner, group, StoreError::Raced(m)),
+            Err(BackendError::Unavailable(m)) => {
+                return fail(inner, group, StoreError::Unavailable(m));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store commit failed; the writes of this group are refused");
+                return fail(inner, group, StoreError::Storage(Arc::new(e)));
+            }
         }
-        return;
     }
+}
+
+/// Runs every closure of a group against the cache, each seeing the writes
+/// of those before it; `again` keeps each closure able to run once more.
+fn compute(
+    inner: &Inner,
+    group: &mut [Request],
+    hooks: &Hooks,
+    again: bool,
+) -> (tx::Staged, Vec<Answer>) {
+    let cache = inner.cache.read().unwrap_or_else(|e| e.into_inner());
+    let mut staged = tx::Staged::new(cache.revision);
+    let mut results = Vec::with_capacity(group.len());
+    for req in group.iter_mut() {
+        let mut t = Tx::new(&cache, &staged, hooks);
+        let result = (req.f)(&mut t, again);
+        if result.is_ok() && !req.dry_run {
+            let own = t.finish();
+            staged.absorb(own);
+        }
+        results.push(result);
+    }
+    (staged, results)
+}
+
+fn answer(group: Vec<Request>, results: Vec<Answer>) {
+    for (req, r) in group.into_iter().zip(results) {
+        let _ = req.reply.send(r);
+    }
+}
+
+/// Answers every caller of a group that wrote nothing with the same error.
+fn fail(inner: &Inner, group: Vec<Request>, err: StoreError) {
+    inner.backend.release_turn();
+    for req in group {
+        let _ = req.reply.send(Err(clone_error(&err)));
+    }
+}
+
+/// Commits a group's writes, then applies them to the cache and fans them
+/// out; the revision to compact the log to, when it is due.
+fn commit(inner: &Inner, staged: tx::Staged) -> Result<Option<u64>, BackendError> {
     let base = staged.base();
     let (changes, events, revision) = staged.into_changes();
     let started = std::time::Instant::now();
@@ -513,66 +652,55 @@ fn run_group(inner: &Inner, group: Vec<Request>) {
     let t = crate::control::telemetry::global();
     t.commit_latency.observe(started.elapsed());
     t.commit_writes.observe_value(changes.len() as f64);
-    if let Err(e) = committed {
-        let err = match e {
-            BackendError::Raced { current, message } => {
-                // Let the cache catch up with what won before the next group.
-                wait_for_revision(inner, current, std::time::Duration::from_secs(5));
-                StoreError::Raced(message)
-            }
-            BackendError::Unavailable(m) => StoreError::Unavailable(m),
-            e => {
-                tracing::error!(error = %e, "store commit failed; the writes of this group are refused");
-                StoreError::Storage(Arc::new(e))
-            }
-        };
-        for reply in replies {
-            let _ = reply.send(Err(clone_error(&err)));
-        }
-        return;
-    }
+    committed?;
     let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events.into_iter().map(Arc::new).collect());
-    let compact_to = {
-        let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
-        // Otherwise the follower applied this commit's echo first.
-        if cache.revision == base {
-            cache.apply(&events, revision);
-            // Sent under the lock so a watcher that subscribes under the read
-            // lock sees either all of this group in the cache or all of it as
-            // events.
-            inner.fanout.dispatch(&events);
-        }
-        // Compact in steps of a quarter of the retained length, so the log
-        // stays between 1× and 1.25× of it without a delete per commit.
-        let retain = log_retain(cache.len());
-        (revision > cache.compacted + retain + retain / 4).then(|| revision - retain)
-    };
-    for (reply, r) in replies.into_iter().zip(results) {
-        let _ = reply.send(r);
+    let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
+    // Otherwise the follower applied this commit's echo first.
+    if cache.revision == base {
+        cache.apply(&events, revision);
+        // Sent under the lock so a watcher that subscribes under the read
+        // lock sees either all of this group in the cache or all of it as
+        // events.
+        inner.fanout.dispatch(&events);
     }
-    if let Some(upto) = compact_to {
-        match inner.backend.compact(upto) {
-            Ok(()) => {
-                let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
-                cache.compacted = cache.compacted.max(upto);
-            }
-            Err(e) => tracing::warn!(error = %e, "compacting the change log failed"),
+    // Compact in steps of a quarter of the retained length, so the log
+    // stays between 1× and 1.25× of it without a delete per commit.
+    let retain = log_retain(cache.len());
+    Ok((revision > cache.compacted + retain + retain / 4).then(|| revision - retain))
+}
+
+fn compact(inner: &Inner, upto: u64) {
+    match inner.backend.compact(upto) {
+        Ok(()) => {
+            let mut cache = inner.cache.write().unwrap_or_else(|e| e.into_inner());
+            cache.compacted = cache.compacted.max(upto);
         }
+        Err(e) => tracing::warn!(error = %e, "compacting the change log failed"),
     }
 }
 
 /// Waits (on the writer thread) until the cache reaches `revision`, or `max`.
 fn wait_for_revision(inner: &Inner, revision: u64, max: std::time::Duration) {
     let until = std::time::Instant::now() + max;
+    let (lock, followed) = &inner.followed;
+    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+    // The follower applies to the cache before it takes `lock` to notify,
+    // so a revision read under `lock` cannot miss a notification.
     while inner
         .cache
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .revision
         < revision
-        && std::time::Instant::now() < until
     {
-        std::thread::sleep(std::time::Duration::from_millis(1));
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        guard = followed
+            .wait_timeout(guard, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
     }
 }
 
@@ -662,6 +790,9 @@ fn apply_followed(inner: &Inner, followed: Followed) {
     let events: Arc<Vec<Arc<WatchEvent>>> = Arc::new(events);
     cache.apply(&events, revision);
     inner.fanout.dispatch(&events);
+    drop(cache);
+    let _held = inner.followed.0.lock().unwrap_or_else(|e| e.into_inner());
+    inner.followed.1.notify_all();
 }
 
 #[cfg(test)]

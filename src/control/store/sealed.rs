@@ -326,6 +326,18 @@ impl<B: Backend> Backend for Sealed<B> {
         self.inner.checkpoint()
     }
 
+    fn shared(&self) -> bool {
+        self.inner.shared()
+    }
+
+    fn take_turn(&self) -> Result<u64, BackendError> {
+        self.inner.take_turn()
+    }
+
+    fn release_turn(&self) {
+        self.inner.release_turn()
+    }
+
     fn rewrite_kind(&self, kind: &str, f: &Rewrite<'_>) -> Result<usize, BackendError> {
         self.inner.rewrite_kind(kind, f)
     }
