@@ -148,6 +148,9 @@ _ork() {
             ork__subcmd__bench,api)
                 cmd="ork__subcmd__bench__subcmd__api"
                 ;;
+            ork__subcmd__bench,churn)
+                cmd="ork__subcmd__bench__subcmd__churn"
+                ;;
             ork__subcmd__bench,daemonset)
                 cmd="ork__subcmd__bench__subcmd__daemonset"
                 ;;
@@ -171,6 +174,9 @@ _ork() {
                 ;;
             ork__subcmd__bench__subcmd__help,api)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__api"
+                ;;
+            ork__subcmd__bench__subcmd__help,churn)
+                cmd="ork__subcmd__bench__subcmd__help__subcmd__churn"
                 ;;
             ork__subcmd__bench__subcmd__help,daemonset)
                 cmd="ork__subcmd__bench__subcmd__help__subcmd__daemonset"
@@ -459,6 +465,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__bench,api)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__api"
+                ;;
+            ork__subcmd__help__subcmd__bench,churn)
+                cmd="ork__subcmd__help__subcmd__bench__subcmd__churn"
                 ;;
             ork__subcmd__help__subcmd__bench,daemonset)
                 cmd="ork__subcmd__help__subcmd__bench__subcmd__daemonset"
@@ -947,7 +956,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui daemonset job help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version scheduler startup api footprint tui churn daemonset job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1016,6 +1025,76 @@ _ork() {
                     return 0
                     ;;
                 --updates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__churn)
+            opts="-n -h -V --cycles --objects --data-bytes --patches --watch-history-bytes --allowed --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --objects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --patches)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-history-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1163,7 +1242,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help)
-            opts="scheduler startup api footprint tui daemonset job help"
+            opts="scheduler startup api footprint tui churn daemonset job help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1177,6 +1256,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__bench__subcmd__help__subcmd__churn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3767,7 +3860,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench)
-            opts="scheduler startup api footprint tui daemonset job"
+            opts="scheduler startup api footprint tui churn daemonset job"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3781,6 +3874,20 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__bench__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__bench__subcmd__churn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -289,11 +289,32 @@ mod tests {
 
     #[test]
     fn view_reads_edit_writes_admin_grants_and_each_includes_the_one_below() {
-        let all = cluster_roles();
-        let refs: Vec<&ClusterRole> = all.iter().collect();
+        // The controller aggregates on every ClusterRole change, so view's
+        // rules reach edit, and edit's admin, in turn: run it to a fixed point.
+        let mut all = cluster_roles();
+        loop {
+            let refs: Vec<ClusterRole> = all.clone();
+            let refs: Vec<&ClusterRole> = refs.iter().collect();
+            let mut changed = false;
+            for r in all.iter_mut() {
+                if let Some(rule) = &r.aggregation_rule {
+                    let rules = aggregate(&r.metadata.name, rule, &refs);
+                    if rules != r.rules {
+                        r.rules = rules;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
         let rules = |name: &str| {
-            let r = all.iter().find(|r| r.metadata.name == name).unwrap();
-            aggregate(name, r.aggregation_rule.as_ref().unwrap(), &refs)
+            all.iter()
+                .find(|r| r.metadata.name == name)
+                .unwrap()
+                .rules
+                .clone()
         };
         let (view, edit, admin) = (rules("view"), rules("edit"), rules("admin"));
         assert!(allows(&view, &req("list", "", "pods", "")));
