@@ -266,8 +266,9 @@ pub fn rule_row(r: &PolicyRule) -> [String; 4] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::api::rbac_defaults::rule;
 
     fn labelled_role(name: &str, label: &str, rules: Vec<PolicyRule>) -> ClusterRole {
         let mut r: ClusterRole = crate::api::new_object("", name);
@@ -314,17 +315,13 @@ mod tests {
         assert!(aggregate("view", &AggregationRule::default(), &all).is_empty());
     }
 
-    fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
-        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect();
-        PolicyRule {
-            verbs: v(verbs),
-            api_groups: v(groups),
-            resources: v(resources),
-            ..Default::default()
-        }
-    }
-
-    fn req<'a>(verb: &'a str, group: &'a str, resource: &'a str, sub: &'a str) -> Request<'a> {
+    /// A resource request for object `web`.
+    pub(crate) fn req<'a>(
+        verb: &'a str,
+        group: &'a str,
+        resource: &'a str,
+        sub: &'a str,
+    ) -> Request<'a> {
         Request {
             verb,
             resource_request: true,

@@ -23,7 +23,8 @@ pub const AGGREGATE_TO: &str = "rbac.authorization.k8s.io/aggregate-to-";
 const READ: &[&str] = &["get", "list", "watch"];
 const WRITE: &[&str] = &["create", "delete", "deletecollection", "patch", "update"];
 
-fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
+/// A rule of `verbs` on `resources` of API `groups`.
+pub(crate) fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
     let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect();
     PolicyRule {
         verbs: v(verbs),
@@ -273,19 +274,8 @@ pub fn cluster_roles() -> Vec<ClusterRole> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::rbac::{Request, aggregate, allows};
-
-    fn req<'a>(verb: &'a str, group: &'a str, resource: &'a str, sub: &'a str) -> Request<'a> {
-        Request {
-            verb,
-            resource_request: true,
-            group,
-            resource,
-            subresource: sub,
-            name: "x",
-            path: "",
-        }
-    }
+    use crate::api::rbac::tests::req;
+    use crate::api::rbac::{aggregate, allows};
 
     #[test]
     fn view_reads_edit_writes_admin_grants_and_each_includes_the_one_below() {

@@ -279,6 +279,17 @@ impl Cluster {
         https(&self.ca_file())
     }
 
+    /// The status code of `GET path` on the API with `token`, and the body.
+    pub fn get_as(&self, token: &str, path: &str) -> (u16, String) {
+        let r = self
+            .http()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap_or_default())
+    }
+
     /// A client of node `node`'s own endpoint, presenting a certificate the
     /// cluster CA issues for `profile` (none: no certificate). Made with the
     /// CA's key from the data dir, as only the control daemon could.

@@ -11,17 +11,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The status code of `GET path` with `token`, and the body.
-fn get(c: &Cluster, token: &str, path: &str) -> (u16, String) {
-    let r = c
-        .http()
-        .get(format!("{}{path}", c.url))
-        .bearer_auth(token)
-        .send()
-        .unwrap();
-    (r.status().as_u16(), r.text().unwrap_or_default())
-}
-
 /// The claims of a JWT, unverified.
 fn claims(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -106,9 +95,9 @@ spec:
 
     // The API knows the first (the default account may not list pods: 403,
     // not 401) and refuses the one made for another audience.
-    let (code, body) = get(&c, &api, "/api/v1/namespaces/default/pods");
+    let (code, body) = c.get_as(&api, "/api/v1/namespaces/default/pods");
     assert_eq!(code, 403, "{body}");
-    let (code, body) = get(&c, &vault, "/api/v1/namespaces/default/pods");
+    let (code, body) = c.get_as(&vault, "/api/v1/namespaces/default/pods");
     assert_eq!(code, 401, "{body}");
     assert!(body.contains("audience"), "{body}");
 
@@ -125,7 +114,7 @@ spec:
     wait_for("the pod gone", Duration::from_secs(30), || {
         c.json(&["get", "pod", "tokened"]).is_none().then_some(())
     });
-    let (code, body) = get(&c, &api, "/api/v1/namespaces/default/pods");
+    let (code, body) = c.get_as(&api, "/api/v1/namespaces/default/pods");
     assert_eq!(code, 401, "{body}");
     assert!(body.contains("no longer exists"), "{body}");
 }

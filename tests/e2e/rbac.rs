@@ -59,17 +59,6 @@ roleRef:
   name: list-pods
 "#;
 
-/// The status code of `GET path` with `token`, and the body.
-fn get(c: &Cluster, token: &str, path: &str) -> (u16, String) {
-    let r = c
-        .http()
-        .get(format!("{}{path}", c.url))
-        .bearer_auth(token)
-        .send()
-        .unwrap();
-    (r.status().as_u16(), r.text().unwrap_or_default())
-}
-
 #[test]
 fn the_rbac_examples_of_the_kubernetes_docs_apply_and_show_kubectls_columns() {
     let c = Cluster::start(0, "process");
@@ -192,15 +181,15 @@ spec:
         std::fs::read_to_string(dir.join("ca.crt")).unwrap(),
         std::fs::read_to_string(c.ca_file()).unwrap()
     );
-    assert_eq!(get(&c, &token, "/api/v1/namespaces/default/pods").0, 200);
-    let (code, body) = get(&c, &token, "/api/v1/namespaces/default/secrets");
+    assert_eq!(c.get_as(&token, "/api/v1/namespaces/default/pods").0, 200);
+    let (code, body) = c.get_as(&token, "/api/v1/namespaces/default/secrets");
     assert_eq!(code, 403, "{body}");
     assert!(
         body.contains("system:serviceaccount:default:reader may not list secrets"),
         "{body}"
     );
     assert_eq!(
-        get(&c, &token, "/api/v1/namespaces/kube-system/pods").0,
+        c.get_as(&token, "/api/v1/namespaces/kube-system/pods").0,
         403
     );
     let who: serde_json::Value = c
@@ -237,7 +226,7 @@ spec:
     claims.nbf = now - 7200;
     claims.exp = now - 60;
     let expired = ork::api::bound_token::sign(&key, &claims);
-    let (code, body) = get(&c, &expired, "/api/v1/namespaces/default/pods");
+    let (code, body) = c.get_as(&expired, "/api/v1/namespaces/default/pods");
     assert_eq!(code, 401, "{body}");
     assert!(body.contains("expired"), "{body}");
 
@@ -267,7 +256,7 @@ spec:
         answer["status"]["expirationTimestamp"].is_string(),
         "{answer}"
     );
-    assert_eq!(get(&c, &second, "/api/v1/namespaces/default/pods").0, 200);
+    assert_eq!(c.get_as(&second, "/api/v1/namespaces/default/pods").0, 200);
 
     // Once the pod is gone, its tokens are refused.
     c.ok(&["delete", "pod", "lister", "--grace-period=0"]);
@@ -275,7 +264,7 @@ spec:
         c.json(&["get", "pod", "lister"]).is_none().then_some(())
     });
     for t in [&token, &second] {
-        let (code, body) = get(&c, t, "/api/v1/namespaces/default/pods");
+        let (code, body) = c.get_as(t, "/api/v1/namespaces/default/pods");
         assert_eq!(code, 401, "{body}");
         assert!(body.contains("no longer exists"), "{body}");
     }
