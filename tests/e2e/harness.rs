@@ -374,9 +374,11 @@ impl Cluster {
         self.spawn_node(&mut node);
         self.nodes.push(node);
         let n = name.to_string();
+        // A join takes about a second; the full suite on two cores has
+        // been seen to take over 20 s.
         self.wait_json(
             &format!("node {n} Ready"),
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             &["get", "node", &n],
             |v| {
                 v["status"]["conditions"].as_array().is_some_and(|c| {
