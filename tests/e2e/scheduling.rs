@@ -399,6 +399,7 @@ fn the_startup_api_and_footprint_benchmarks_run_at_small_size() {
 /// 1.5×); glibc's malloc kept 8–10×. 2× here catches an allocator that keeps
 /// freed memory without failing on the last few MiB of live state.
 #[test]
+#[ignore = "about 50 s of both cores beside the rest of the suite; two CI rehearsals with it then timed out elsewhere (a node join, an API call). Run by hand: cargo test --test e2e the_churn -- --ignored"]
 fn the_churn_benchmark_gives_memory_back_at_small_size() {
     let text = bench(&["churn", "--cycles", "2", "--allowed", "2"]);
     for want in [
