@@ -67,6 +67,10 @@ const IMPORT_BYTES: usize = 1 << 20;
 const TURN_TTL: Duration = Duration::from_secs(3);
 /// Objects read per page at startup.
 const PAGE: i64 = 500;
+/// How many of the latest commits keep a marker (`commits/REVISION` = the
+/// commit's id), so a commit whose attempt went unanswered can tell whether
+/// it landed even after other commits followed it.
+const MARKERS: u64 = 4096;
 /// Largest message read from etcd (a group's watch response can be large).
 pub(super) const MAX_MESSAGE: usize = 256 << 20;
 
@@ -298,10 +302,45 @@ struct Found {
     leader: Option<i64>,
     /// Who holds the turn key, if anyone.
     turn: Option<String>,
+    /// The id in the marker of the revision the commit was for.
+    marker: Option<String>,
+}
+
+/// Whether an earlier attempt of a commit that found the store elsewhere
+/// is what moved it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Landed {
+    Yes,
+    No,
+    /// Its marker is gone: too many commits followed to tell.
+    Unknown,
+}
+
+impl Found {
+    /// Whether the commit with `id` for `revision` landed, given whether
+    /// any of its attempts went unanswered. The store's revision only
+    /// moves forward and every attempt required it at the commit's base,
+    /// so an attempt that has not landed by now never will; one that
+    /// landed left its marker, which goes only after [`MARKERS`] more
+    /// revisions.
+    fn landed(&self, id: &str, revision: u64, unanswered: bool) -> Landed {
+        let mine = Some(id);
+        if self.last_id.as_deref() == mine || self.marker.as_deref() == mine {
+            Landed::Yes
+        } else if unanswered
+            && self.marker.is_none()
+            && self.current >= revision.saturating_add(MARKERS)
+        {
+            Landed::Unknown
+        } else {
+            Landed::No
+        }
+    }
 }
 
 /// Reads back the `else` branch of a commit: gets of the revision key, the
-/// commit key, the leader key when `fenced`, then the turn key.
+/// commit key, the leader key when `fenced`, the turn key, then the marker
+/// of the commit's revision.
 fn found(resp: &etcd_client::TxnResponse, fenced: bool) -> Found {
     let mut gets = resp.op_responses().into_iter().map(|r| match r {
         TxnOpResponse::Get(g) => g.kvs().first().cloned(),
@@ -316,11 +355,13 @@ fn found(resp: &etcd_client::TxnResponse, fenced: bool) -> Found {
     let last_id = value(gets.next().flatten());
     let leader = fenced.then(|| gets.next().flatten().map_or(0, |k| k.create_revision()));
     let turn = value(gets.next().flatten());
+    let marker = value(gets.next().flatten());
     Found {
         current,
         last_id,
         leader,
         turn,
+        marker,
     }
 }
 
@@ -644,6 +685,12 @@ impl Etcd {
         format!("{}/commit", self.prefix)
     }
 
+    /// The marker of the commit that moved the store to `revision`
+    /// (zero-padded, so markers sort by revision).
+    fn marker_key(&self, revision: u64) -> String {
+        format!("{}/commits/{revision:020}", self.prefix)
+    }
+
     fn turn_key(&self) -> String {
         format!("{}/turn", self.prefix)
     }
@@ -810,10 +857,22 @@ impl Backend for Etcd {
         // finds the store moved on can tell whether an earlier attempt,
         // unanswered, is what moved it.
         let id = format!("{revision} {}", uuid::Uuid::new_v4().simple());
+        let mkey = self.marker_key(revision);
         let mut ops = vec![
             TxnOp::put(rkey.clone(), revision.to_string(), None),
             TxnOp::put(ckey.clone(), id.clone(), None),
+            TxnOp::put(mkey.clone(), id.clone(), None),
         ];
+        if revision > MARKERS {
+            // Markers older than the last MARKERS revisions go.
+            ops.push(TxnOp::delete(
+                self.marker_key(0),
+                Some(
+                    etcd_client::DeleteOptions::new()
+                        .with_range(self.marker_key(revision - MARKERS)),
+                ),
+            ));
+        }
         if turn.is_some() {
             ops.push(TxnOp::delete(tkey.clone(), None));
         }
@@ -833,6 +892,7 @@ impl Backend for Etcd {
             read_back.push(TxnOp::get(f.key.clone(), None));
         }
         read_back.push(TxnOp::get(tkey, None));
+        read_back.push(TxnOp::get(mkey, None));
         let txn = Txn::new().when(when).and_then(ops).or_else(read_back);
         let kv = self.client.kv_client();
         let (resp, unknown) = self
@@ -846,9 +906,12 @@ impl Backend for Etcd {
             .map_err(|f| f.error("committing"))?;
         if !resp.succeeded() {
             let found = found(&resp, fence.is_some());
-            if found.last_id.as_deref() == Some(id.as_str()) {
-                // An earlier attempt landed; this one found its own write.
+            let landed = found.landed(&id, revision, unknown);
+            if landed != Landed::No {
+                // An earlier attempt landed; this one found its own write
+                // (perhaps with other commits after it).
             } else {
+                let unknown = landed == Landed::Unknown;
                 let deposed = match (&fence, found.leader) {
                     (Some(f), Some(leader)) => leader != f.create_revision,
                     _ => false,
@@ -1017,6 +1080,42 @@ mod tests {
         for bad in ["ork", "/ork/", "/", "//a"] {
             assert!(parse_prefix(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_commit_that_went_unanswered_knows_from_its_marker_whether_it_landed() {
+        let found = |current, last: &str, marker: Option<&str>| Found {
+            current,
+            last_id: Some(last.into()),
+            marker: marker.map(String::from),
+            ..Found::default()
+        };
+        // Its write is still the last one.
+        assert_eq!(
+            found(8, "8 a", Some("8 a")).landed("8 a", 8, true),
+            Landed::Yes
+        );
+        // Other daemons committed after it: the marker still says so.
+        assert_eq!(
+            found(12, "12 b", Some("8 a")).landed("8 a", 8, true),
+            Landed::Yes
+        );
+        // Another daemon took revision 8, or a batch went past it: this
+        // commit did not land and never will.
+        assert_eq!(
+            found(12, "12 b", Some("8 b")).landed("8 a", 8, true),
+            Landed::No
+        );
+        assert_eq!(found(12, "12 b", None).landed("8 a", 8, true), Landed::No);
+        assert_eq!(found(7, "7 b", None).landed("8 a", 8, true), Landed::No);
+        // So many commits followed that its marker is gone.
+        let far = 8 + MARKERS;
+        assert_eq!(
+            found(far, "x", None).landed("8 a", 8, true),
+            Landed::Unknown
+        );
+        // Every attempt was answered: the refusal is the answer.
+        assert_eq!(found(far, "x", None).landed("8 a", 8, false), Landed::No);
     }
 
     #[test]
