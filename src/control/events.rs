@@ -117,10 +117,21 @@ pub fn record(
         obj.namespace.as_str()
     };
     let now = tx.now();
-    let verdict = CORRELATOR
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .observe(obj, type_, reason, &message, component, millis(now));
+    // The rate limit counts each record once, however often the
+    // transaction runs.
+    let key = fnv64a(
+        format!(
+            "{}\0{}\0{reason}\0{message}\0{component}",
+            obj.uid, obj.name
+        )
+        .as_bytes(),
+    );
+    let verdict = tx.once(key, || {
+        CORRELATOR
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .observe(obj, type_, reason, &message, component, millis(now))
+    });
     let name = match verdict {
         Verdict::Drop => return Ok(()),
         Verdict::Record => event_name(obj, reason, &message),

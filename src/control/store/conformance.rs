@@ -722,6 +722,49 @@ async fn etcd_daemons_writing_different_objects_at_once_never_race() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etcd_a_closure_run_again_does_what_it_does_once_only_once() {
+    use crate::api::ConfigMap;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let Some(h) = etcd_harness().await else {
+        return;
+    };
+    let a = h.first().await;
+    let b = h.open();
+    eventually("B follows", || b.revision() == a.revision()).await;
+    let effects = Arc::new(AtomicUsize::new(0));
+    let (writers, each) = (8, 40);
+    let mut tasks = vec![];
+    for w in 0..writers {
+        let s = if w % 2 == 0 { a.clone() } else { b.clone() };
+        let effects = effects.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..each {
+                let cm: ConfigMap = new_object("default", &format!("w{w}-{i}"));
+                let effects = effects.clone();
+                s.txn(move |tx| {
+                    // Asked twice with one key: two effects, each once.
+                    let first = tx.once(7, || effects.fetch_add(1, SeqCst));
+                    let second = tx.once(7, || effects.fetch_add(1, SeqCst));
+                    assert_ne!(first, second);
+                    tx.create(cm)?;
+                    Ok(())
+                })
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert!(
+        a.recomputed() + b.recomputed() > 0,
+        "the two daemons' commits overtook each other at least once"
+    );
+    assert_eq!(effects.load(SeqCst), 2 * writers * each);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcd_daemons_updating_one_object_from_one_version_one_wins_one_conflicts() {
     use crate::api::ConfigMap;
     let Some(h) = etcd_harness().await else {

@@ -62,7 +62,7 @@
 //!
 //! Closures run on the writer thread: they must be quick and must not block.
 //! On a shared backend a closure may run more than once for one call: what
-//! it does outside its [`Tx`] must bear that.
+//! it does outside its [`Tx`] must bear that, or go through [`Tx::once`].
 //!
 //! This module must not import the HTTP layer, controllers or the scheduler.
 
@@ -238,6 +238,8 @@ type Answer = Result<Box<dyn Any + Send>, StoreError>;
 
 struct Request {
     f: TxFn,
+    /// What the closure did once for all its runs ([`Tx::once`]).
+    memo: tx::Memo,
     /// Run the closure, answer with its result, keep none of its writes.
     dry_run: bool,
     reply: oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>,
@@ -443,7 +445,12 @@ impl Store {
             f(tx).map(|r| Box::new(r) as Box<dyn Any + Send>)
         });
         self.queue
-            .send(Request { f, dry_run, reply })
+            .send(Request {
+                f,
+                memo: tx::Memo::default(),
+                dry_run,
+                reply,
+            })
             .await
             .map_err(|_| StoreError::Closed)?;
         let out = rx.await.map_err(|_| StoreError::Closed)??;
@@ -617,7 +624,7 @@ fn compute(
     let mut staged = tx::Staged::new(cache.revision);
     let mut results = Vec::with_capacity(group.len());
     for req in group.iter_mut() {
-        let mut t = Tx::new(&cache, &staged, hooks);
+        let mut t = Tx::new(&cache, &staged, hooks, &mut req.memo);
         let result = (req.f)(&mut t, again);
         if result.is_ok() && !req.dry_run {
             let own = t.finish();

@@ -142,7 +142,15 @@ pub struct Tx<'a> {
     delta: Delta,
     rev: u64,
     now: Time,
+    memo: &'a mut Memo,
+    /// How many times each key of [`Tx::once`] was asked for in this run.
+    asked: HashMap<u64, u32>,
 }
+
+/// What [`Tx::once`] computed for one call of [`super::Store::txn`],
+/// kept across the runs of its closure.
+#[derive(Default)]
+pub(super) struct Memo(HashMap<(u64, u32), Box<dyn std::any::Any + Send>>);
 
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
@@ -176,7 +184,12 @@ fn into_revision(obj: AnyObject, rev: u64) -> AnyObject {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(cache: &'a Cache, staged: &'a Staged, hooks: &'a Hooks) -> Self {
+    pub(super) fn new(
+        cache: &'a Cache,
+        staged: &'a Staged,
+        hooks: &'a Hooks,
+        memo: &'a mut Memo,
+    ) -> Self {
         Tx {
             cache,
             staged,
@@ -186,7 +199,26 @@ impl<'a> Tx<'a> {
             delta: HashMap::new(),
             rev: staged.rev,
             now: Time::now(),
+            memo,
+            asked: HashMap::new(),
         }
+    }
+
+    /// A side effect outside the store, done once per call however often
+    /// the closure runs (on a shared store a closure overtaken by another
+    /// daemon's commit runs again): the first run computes `f`; later runs
+    /// get that value back for the same `key` asked for the same number of
+    /// times.
+    pub fn once<T: Clone + Send + 'static>(&mut self, key: u64, f: impl FnOnce() -> T) -> T {
+        let n = self.asked.entry(key).or_insert(0);
+        *n += 1;
+        let slot = (key, *n);
+        if let Some(v) = self.memo.0.get(&slot).and_then(|v| v.downcast_ref::<T>()) {
+            return v.clone();
+        }
+        let v = f();
+        self.memo.0.insert(slot, Box::new(v.clone()));
+        v
     }
 
     pub(super) fn finish(self) -> Own {
