@@ -21,6 +21,13 @@
 //! find them: restore's `--data-dir`, and for migrate the source data dir
 //! itself; that daemon then shares them with the next ones as it would
 //! its own.
+//!
+//! # Out of etcd
+//!
+//! `ork migrate --from etcd://… --to DIR` needs every control daemon on
+//! that etcd stopped (no leader key) and the cluster secret: the new data
+//! dir gets the credentials they share, opened with it, so the cluster's
+//! nodes and clients keep working against the control daemon started there.
 
 use super::{CliError, Result};
 use crate::client::Client;
@@ -48,7 +55,8 @@ pub struct BackupArgs {
 /// How to reach an etcd that restore or migrate writes into.
 #[derive(Args, Debug, Clone)]
 pub struct EtcdTargetArgs {
-    /// Key prefix in etcd to fill (it must hold no key).
+    /// Key prefix in etcd: the one to fill (it must hold no key), or the
+    /// one `migrate --from etcd://…` reads.
     #[arg(long, default_value = "/ork", value_parser = parse_prefix, value_name = "PREFIX")]
     pub store_prefix: String,
     /// CA certificate (PEM) of the etcd members: connect to etcd over TLS.
@@ -104,15 +112,22 @@ pub struct RestoreArgs {
 
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
-    /// The data dir of a stopped control daemon.
-    #[arg(long, value_name = "DIR")]
-    pub from: PathBuf,
+    /// The store to read: the data dir of a stopped control daemon, or
+    /// `etcd://HOST:PORT[,HOST:PORT…]` with every control daemon on it
+    /// stopped.
+    #[arg(long, value_name = "DIR|URL")]
+    pub from: String,
     /// The store to fill: a new data dir (must not exist or be empty), or
     /// `etcd://HOST:PORT[,HOST:PORT…]` (an empty prefix).
     #[arg(long, value_name = "DIR|URL")]
     pub to: String,
     #[command(flatten)]
     pub etcd: EtcdTargetArgs,
+    /// With --from etcd://…: the file holding the cluster secret its control
+    /// daemons were given (or set ORK_CLUSTER_SECRET); it opens the CA,
+    /// tokens and Secrets key they share, which the new data dir gets.
+    #[arg(long, value_name = "FILE")]
+    pub cluster_secret_file: Option<PathBuf>,
 }
 
 /// Scheduled backups of `ork control`.
@@ -422,23 +437,23 @@ fn open_sqlite(dir: &Path) -> Result<Sqlite> {
     Ok(s)
 }
 
-/// Where `ork migrate` writes.
+/// A store `ork migrate` reads or writes.
 enum Target {
     DataDir(PathBuf),
     /// An etcd's members.
     Etcd(Vec<String>),
 }
 
-fn target(to: &str) -> Result<Target> {
+fn target(flag: &str, to: &str) -> Result<Target> {
     if to.starts_with("etcd://") {
-        return match parse_store_url(to).map_err(|e| CliError::Usage(format!("--to {e}")))? {
+        return match parse_store_url(to).map_err(|e| CliError::Usage(format!("{flag} {e}")))? {
             StoreUrl::Etcd(eps) => Ok(Target::Etcd(eps)),
-            StoreUrl::Sqlite => Err(CliError::Usage(format!("--to {to}: expected etcd://"))),
+            StoreUrl::Sqlite => Err(CliError::Usage(format!("{flag} {to}: expected etcd://"))),
         };
     }
     if to.contains("://") {
         return Err(CliError::Usage(format!(
-            "--to {to}: expected a data dir or etcd://HOST:PORT[,HOST:PORT…]"
+            "{flag} {to}: expected a data dir or etcd://HOST:PORT[,HOST:PORT…]"
         )));
     }
     Ok(Target::DataDir(PathBuf::from(to)))
@@ -468,31 +483,41 @@ fn same_rows(rows: &[backup::Stored], mut back: Vec<backup::Stored>) -> bool {
 /// from the first control daemon started on it with the source data dir.
 pub fn migrate(a: MigrateArgs) -> Result<()> {
     let started = Instant::now();
-    let t = target(&a.to)?;
-    let db = a.from.join("ork.db");
+    let t = target("--to", &a.to)?;
+    if let Target::Etcd(endpoints) = target("--from", &a.from)? {
+        let Target::DataDir(to) = t else {
+            return Err(CliError::Usage(
+                "--from etcd://… and --to etcd://…: migrate moves a store between a data dir and etcd; give --to DIR"
+                    .into(),
+            ));
+        };
+        return migrate_from_etcd(&a, endpoints, &to, started);
+    }
+    let from = PathBuf::from(&a.from);
+    let db = from.join("ork.db");
     if !db.is_file() {
         return Err(CliError::Usage(format!(
             "--from {}: no ork.db there (give a control daemon's data dir)",
-            a.from.display()
+            from.display()
         )));
     }
     let existed = match &t {
         Target::DataDir(to) => empty_dir(to, "--to")?,
         Target::Etcd(_) => false,
     };
-    let _lock = crate::sys::lock_dir(&a.from, "control").map_err(|e| {
+    let _lock = crate::sys::lock_dir(&from, "control").map_err(|e| {
         CliError::Failed(format!(
             "{e}: stop the control daemon before migrating its store"
         ))
     })?;
-    let ring = Keyring::load_or_create(&a.from).map_err(|e| CliError::Failed(e.to_string()))?;
+    let ring = Keyring::load_or_create(&from).map_err(|e| CliError::Failed(e.to_string()))?;
     let source = Sqlite::open(&db).map_err(|e| CliError::Failed(e.to_string()))?;
     let (rows, revision) = backup::rows_of(&source, &ring).map_err(failed)?;
     let differ = || CliError::Failed("the new store's rows differ from the old one's".into());
     let (objects, rev, shown) = match &t {
         Target::DataDir(to) => {
             let (objects, rev) = in_new_dir(to, existed, || {
-                copy_credentials(&a.from, to)?;
+                copy_credentials(&from, to)?;
                 let target = open_sqlite(to)?;
                 let written = backup::write_rows(&target, &rows, revision).map_err(failed)?;
                 let (back, _) = backup::rows_of(&target, &ring).map_err(failed)?;
@@ -529,16 +554,83 @@ pub fn migrate(a: MigrateArgs) -> Result<()> {
     }
     println!(
         "migrated {objects} objects at revision {rev} from {} to {shown} (verified) in {:.2} s",
-        a.from.display(),
+        from.display(),
         started.elapsed().as_secs_f64()
     );
     if let Target::Etcd(endpoints) = &t {
         println!(
             "start the first control daemon on it with this data dir (it shares its key, CA and tokens with the next ones): ork control --data-dir {} --store etcd://{} --store-prefix {} --cluster-secret-file FILE",
-            a.from.display(),
+            from.display(),
             endpoints.join(","),
             a.etcd.store_prefix
         );
     }
+    Ok(())
+}
+
+/// `ork migrate --from etcd://… --to DIR`: every row of the prefix (Secrets
+/// as sealed) into a new SQLite data dir, with the credentials its control
+/// daemons share, opened with the cluster secret; then checks count,
+/// revision and every row. Refused while a control daemon leads on it.
+fn migrate_from_etcd(
+    a: &MigrateArgs,
+    endpoints: Vec<String>,
+    to: &Path,
+    started: Instant,
+) -> Result<()> {
+    let existed = empty_dir(to, "--to")?;
+    let secret = super::up::cluster_secret(a.cluster_secret_file.as_deref())?.ok_or_else(|| {
+        CliError::Usage(
+            "--from etcd://…: give --cluster-secret-file FILE (or set ORK_CLUSTER_SECRET), the secret its control daemons were started with; nothing was changed"
+                .into(),
+        )
+    })?;
+    let cfg = a.etcd.config(endpoints);
+    let shown = format!(
+        "etcd at {} (prefix {})",
+        cfg.endpoints.join(","),
+        cfg.prefix
+    );
+    let fail = |e: crate::control::store::BackendError| CliError::Failed(e.to_string());
+    let etcd = Etcd::connect(&cfg).map_err(fail)?;
+    if etcd.get_extra("leader").map_err(fail)?.is_some() {
+        return Err(CliError::Failed(format!(
+            "a control daemon leads the cluster in {shown}: stop every control daemon on it before migrating its store (a killed leader's key goes when its lease ends, within the leader term); nothing was changed"
+        )));
+    }
+    let (objects, rev) = in_new_dir(to, existed, || {
+        use crate::control::shared::{self, SharedError};
+        let fetched = shared::fetch(&etcd, &secret, to).map_err(|e| match e {
+            SharedError::WrongSecret => CliError::Failed(format!(
+                "the credentials shared in {shown} do not open with this cluster secret: give the one its control daemons were started with; nothing was changed"
+            )),
+            e => CliError::Failed(e.to_string()),
+        })?;
+        if !fetched {
+            return Err(CliError::Failed(format!(
+                "{shown} holds no shared credentials (no control daemon has started on it): nothing to migrate"
+            )));
+        }
+        let ring = Keyring::load_or_create(to).map_err(|e| CliError::Failed(e.to_string()))?;
+        let (rows, revision) = backup::rows_of(&etcd, &ring).map_err(failed)?;
+        let target = open_sqlite(to)?;
+        let written = backup::write_rows(&target, &rows, revision).map_err(failed)?;
+        let (back, _) = backup::rows_of(&target, &ring).map_err(failed)?;
+        if !same_rows(&rows, back) || written != (rows.len(), revision) {
+            return Err(CliError::Failed(format!(
+                "the new store holds {} objects at revision {}; expected {} at {revision}, row for row",
+                written.0,
+                written.1,
+                rows.len()
+            )));
+        }
+        Ok(written)
+    })?;
+    println!(
+        "migrated {objects} objects at revision {rev} from {shown} to {} (verified) in {:.2} s",
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("start it: ork control --data-dir {}", to.display());
     Ok(())
 }

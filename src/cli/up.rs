@@ -267,6 +267,25 @@ fn parse_bytes(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
+/// The cluster secret from `file`, else from `ORK_CLUSTER_SECRET`; `None`
+/// when neither gives one.
+pub fn cluster_secret(file: Option<&std::path::Path>) -> Result<Option<String>> {
+    let secret = match file {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|source| CliError::Io {
+                    what: "reading the cluster secret",
+                    path: p.to_path_buf(),
+                    source,
+                })?
+                .trim()
+                .to_string(),
+        ),
+        None => std::env::var("ORK_CLUSTER_SECRET").ok(),
+    };
+    Ok(secret.filter(|s| !s.is_empty()))
+}
+
 impl StoreArgs {
     fn config(&self) -> Result<control_daemon::StoreConfig> {
         use crate::control::store::{EtcdConfig, StoreUrl};
@@ -279,20 +298,7 @@ impl StoreArgs {
                 cert: self.etcd_cert.clone().zip(self.etcd_key.clone()),
             }),
         };
-        let cluster_secret = match &self.cluster_secret_file {
-            Some(p) => Some(
-                std::fs::read_to_string(p)
-                    .map_err(|source| CliError::Io {
-                        what: "reading the cluster secret",
-                        path: p.clone(),
-                        source,
-                    })?
-                    .trim()
-                    .to_string(),
-            ),
-            None => std::env::var("ORK_CLUSTER_SECRET").ok(),
-        }
-        .filter(|s| !s.is_empty());
+        let cluster_secret = cluster_secret(self.cluster_secret_file.as_deref())?;
         if self.leader_term < Duration::from_secs(2) {
             return Err(CliError::Usage(
                 "--leader-term must be at least 2s (etcd leases count whole seconds)".into(),

@@ -305,7 +305,7 @@ fn etcd_count(etcd: &crate::ha::Etcd, prefix: &str) -> (usize, u64) {
 }
 
 #[test]
-fn a_backup_restores_into_etcd_and_a_data_dir_migrates_into_etcd() {
+fn a_backup_restores_into_etcd_and_a_store_migrates_into_etcd_and_back() {
     if !crate::ha::have_etcd() {
         return;
     }
@@ -403,6 +403,69 @@ fn a_backup_restores_into_etcd_and_a_data_dir_migrates_into_etcd() {
     let out = migrate("/migrated");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("empty prefix"), "{}", text(&out));
+
+    // And back: the prefix a control daemon ran on, into a new data dir,
+    // once no control daemon leads there (the killed one's lease ends).
+    let secret = c.dir.path().join("cluster.secret");
+    std::fs::write(&secret, crate::ha::SECRET).unwrap();
+    let wrong = c.dir.path().join("wrong.secret");
+    std::fs::write(&wrong, "not-the-secret").unwrap();
+    let back = c.dir.path().join("back");
+    let migrate_back = |secret: &Path, to: &Path| {
+        ork_offline(&[
+            os("migrate"),
+            os("--from"),
+            os(&etcd.url()),
+            os("--store-prefix"),
+            os("/ork"),
+            os("--cluster-secret-file"),
+            secret.as_os_str(),
+            os("--to"),
+            to.as_os_str(),
+        ])
+    };
+    let out = wait_for(
+        "the stopped leader's lease to end",
+        Duration::from_secs(20),
+        || {
+            let out = migrate_back(&secret, &back);
+            if out.status.success() {
+                return Some(out);
+            }
+            assert!(
+                text(&out).contains("stop every control daemon"),
+                "{}",
+                text(&out)
+            );
+            assert!(!back.exists(), "a refused migrate made its data dir");
+            None
+        },
+    );
+    assert!(text(&out).contains("(verified)"), "{}", text(&out));
+    let copied = {
+        let s = ork::control::store::Sqlite::open(&back.join("ork.db")).unwrap();
+        let l = ork::control::store::Backend::load(&s).unwrap();
+        (l.objects.len(), l.revision)
+    };
+    assert_eq!(copied, etcd_count(&etcd, "/ork"));
+    assert_eq!(mode(&back.join("secret.key")), 0o600);
+    assert_eq!(
+        std::fs::read(back.join("ca.crt")).unwrap(),
+        std::fs::read(c.data().join("ca.crt")).unwrap(),
+        "the cluster's CA came along"
+    );
+    let other = c.dir.path().join("other");
+    let out = migrate_back(&wrong, &other);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("do not open"), "{}", text(&out));
+    assert!(!other.exists(), "a refused migrate made its data dir");
+    // The cluster runs from the copy: same objects, the Secret opened.
+    let old = c.dir.path().join("sqlite-before");
+    swap_data_dir(&mut c, &back, &old);
+    let d = c.json(&["get", "deploy", "moved"]).unwrap();
+    assert_eq!(d["metadata"]["uid"], uid);
+    let s = c.json(&["get", "secret", "db"]).unwrap();
+    assert_eq!(s["data"]["password"], "aHVudGVyMg==");
 }
 
 #[test]

@@ -162,7 +162,7 @@ pub struct Control {
     pub url: String,
 }
 
-const SECRET: &str = "a-cluster-secret-for-tests";
+pub const SECRET: &str = "a-cluster-secret-for-tests";
 
 impl Control {
     /// Starts a control daemon with data dir `dir/name` on `store`.
