@@ -10,7 +10,9 @@
 //! control daemon runs with a node grace of an hour), so no controller or
 //! scheduler adds writes of its own.
 
-use super::{ControlProcess, Result, failed, hollow_pod, mib, ms, percentile, thousands};
+use super::{
+    BenchStore, ControlProcess, Result, failed, hollow_pod, mib, ms, percentile, thousands,
+};
 use crate::api::Pod;
 use crate::client::Client;
 use std::path::Path;
@@ -61,9 +63,13 @@ pub async fn run(
     duration: Duration,
     rate: u32,
     updates: usize,
+    store: &BenchStore,
 ) -> Result<()> {
     let clients = clients.max(1);
-    let mut cp = ControlProcess::spawn(&dir.join("control"), &["--node-grace", "1h"]).await?;
+    let mut args = vec!["--node-grace".to_string(), "1h".into()];
+    args.extend(store.control_args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cp = ControlProcess::spawn(&dir.join("control"), &args).await?;
     let cores = super::cores();
     cp.client()?
         .create(&crate::api::new_object::<crate::api::Node>("", BENCH_NODE))
@@ -143,8 +149,11 @@ pub async fn run(
         ms(percentile(&lists, 1.0))
     );
 
-    // 4. Updates, then the database against the live data.
-    if updates > 0 {
+    // 4. Updates, then the database against the live data (a SQLite file;
+    // etcd's own files are the user's).
+    if updates > 0 && store.is_etcd() {
+        println!("api updates and database size: skipped on etcd");
+    } else if updates > 0 {
         let t = Instant::now();
         let mut set = tokio::task::JoinSet::new();
         for k in 0..clients {

@@ -61,6 +61,8 @@ pub enum BenchWhat {
         /// Offered rate, pods/s.
         #[arg(long, default_value_t = 1000)]
         rate: u32,
+        #[command(flatten)]
+        store: BenchStore,
     },
     /// The API under concurrent clients: write throughput, mutating/get/list
     /// latency, and database size after many updates.
@@ -80,6 +82,8 @@ pub enum BenchWhat {
         /// Updates made before the database size is measured.
         #[arg(long, default_value_t = 1_000_000)]
         updates: usize,
+        #[command(flatten)]
+        store: BenchStore,
     },
     /// Resident memory of an idle control daemon, an idle node daemon, and
     /// the control daemon holding many hollow nodes and pods.
@@ -148,14 +152,20 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             rate,
             latency_pods,
         } => scheduler::run(&dir.0, nodes, warm, pods, rate, latency_pods).await,
-        BenchWhat::Startup { nodes, pods, rate } => startup::run(&dir.0, nodes, pods, rate).await,
+        BenchWhat::Startup {
+            nodes,
+            pods,
+            rate,
+            store,
+        } => startup::run(&dir.0, nodes, pods, rate, &store).await,
         BenchWhat::Api {
             objects,
             clients,
             duration,
             rate,
             updates,
-        } => api::run(&dir.0, objects, clients, duration, rate, updates).await,
+            store,
+        } => api::run(&dir.0, objects, clients, duration, rate, updates, &store).await,
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
         BenchWhat::Churn {
@@ -182,6 +192,56 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             completions,
             parallelism,
         } => job::run(&dir.0, nodes, completions, parallelism).await,
+    }
+}
+
+/// The store the benchmark's control daemon uses: its SQLite file by
+/// default, or an etcd the user runs.
+#[derive(Args, Debug, Clone, Default)]
+pub struct BenchStore {
+    /// Run the control daemon on this etcd (`etcd://HOST:PORT[,…]`) under a
+    /// new key prefix `/ork-bench-…`, which the report names.
+    #[arg(long, value_name = "URL", value_parser = parse_etcd_url)]
+    store: Option<String>,
+}
+
+fn parse_etcd_url(s: &str) -> std::result::Result<String, String> {
+    match crate::control::store::etcd::parse_store_url(s)? {
+        crate::control::store::StoreUrl::Etcd(_) => Ok(s.to_string()),
+        crate::control::store::StoreUrl::Sqlite => {
+            Err(format!("{s:?}: expected etcd://HOST:PORT[,HOST:PORT…]"))
+        }
+    }
+}
+
+impl BenchStore {
+    /// `ork control` flags for this store (on etcd under a new prefix);
+    /// prints which store it is.
+    fn control_args(&self) -> Vec<String> {
+        match &self.store {
+            Some(url) => {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                let prefix = format!("/ork-bench-{}", &id[..12]);
+                println!(
+                    "store: etcd at {}, prefix {prefix} (left there afterwards: etcdctl del --prefix {prefix}/)",
+                    url.trim_start_matches("etcd://")
+                );
+                vec![
+                    "--store".into(),
+                    url.clone(),
+                    "--store-prefix".into(),
+                    prefix,
+                ]
+            }
+            None => {
+                println!("store: SQLite");
+                vec![]
+            }
+        }
+    }
+
+    fn is_etcd(&self) -> bool {
+        self.store.is_some()
     }
 }
 
@@ -293,6 +353,11 @@ impl ControlProcess {
             .arg(dir)
             .args(extra)
             .env("ORK_LOG", "warn")
+            // Opens the credentials it shares on etcd; SQLite ignores it.
+            .env(
+                "ORK_CLUSTER_SECRET",
+                uuid::Uuid::new_v4().simple().to_string(),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(failed)?)
             .stderr(log)

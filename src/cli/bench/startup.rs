@@ -7,8 +7,8 @@
 //! latency) to the moment a watch shows it Running.
 
 use super::{
-    ControlProcess, Result, failed, hollow_nodes, hollow_pod, mib, ms, percentile, pod_index,
-    thousands,
+    BenchStore, ControlProcess, Result, failed, hollow_nodes, hollow_pod, mib, ms, percentile,
+    pod_index, thousands,
 };
 use crate::api::{Kind, Object, Pod, PodPhase};
 use futures::StreamExt;
@@ -18,8 +18,16 @@ use std::time::{Duration, Instant};
 /// Concurrent senders of creates.
 const SENDERS: usize = 64;
 
-pub async fn run(dir: &Path, nodes: usize, pods: usize, rate: u32) -> Result<()> {
-    let cp = ControlProcess::spawn(&dir.join("control"), &[]).await?;
+pub async fn run(
+    dir: &Path,
+    nodes: usize,
+    pods: usize,
+    rate: u32,
+    store: &BenchStore,
+) -> Result<()> {
+    let args = store.control_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cp = ControlProcess::spawn(&dir.join("control"), &args).await?;
     let t = Instant::now();
     let running_nodes = hollow_nodes(&cp, &dir.join("nodes"), nodes).await?;
     println!(
