@@ -1002,7 +1002,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__api)
-            opts="-n -h -V --objects --clients --duration --rate --updates --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --objects --clients --duration --rate --updates --store --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1025,6 +1025,10 @@ _ork() {
                     return 0
                     ;;
                 --updates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1506,7 +1510,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__startup)
-            opts="-n -h -V --nodes --pods --rate --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --nodes --pods --rate --store --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1521,6 +1525,10 @@ _ork() {
                     return 0
                     ;;
                 --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5192,7 +5200,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__migrate)
-            opts="-n -h -V --from --to --store-prefix --etcd-ca --etcd-cert --etcd-key --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --from --to --store-prefix --etcd-ca --etcd-cert --etcd-key --cluster-secret-file --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5219,6 +5227,10 @@ _ork() {
                     return 0
                     ;;
                 --etcd-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1084,6 +1084,7 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l nodes -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l pods -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l rate -d 'Offered rate, pods/s' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l store -d 'Run the control daemon on this etcd (`etcd://HOST:PORT[,…]`) under a new key prefix `/ork-bench-…`, which the report names' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from startup" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -1099,6 +1100,7 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l duration -d 'Length of the mixed create/replace/get/list run' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l rate -d 'Offered rate (requests/s, all clients together) of a second mix run that measures latency at a fixed load; 0 skips it' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l updates -d 'Updates made before the database size is measured' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l store -d 'Run the control daemon on this etcd (`etcd://HOST:PORT[,…]`) under a new key prefix `/ork-bench-…`, which the report names' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
@@ -1274,7 +1276,7 @@ complete -c ork -n "__fish_ork_using_subcommand backup" -s h -l help -d 'Print h
 complete -c ork -n "__fish_ork_using_subcommand backup" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand restore" -l data-dir -d 'The new control daemon data dir to create (must not exist or be empty); with --store etcd://…, the first control daemon\'s, which gets the key and credentials but no objects' -r -F
 complete -c ork -n "__fish_ork_using_subcommand restore" -l store -d 'Restore into etcd (`etcd://HOST:PORT[,HOST:PORT…]`, an empty prefix) instead of a SQLite file in --data-dir' -r
-complete -c ork -n "__fish_ork_using_subcommand restore" -l store-prefix -d 'Key prefix in etcd to fill (it must hold no key)' -r
+complete -c ork -n "__fish_ork_using_subcommand restore" -l store-prefix -d 'Key prefix in etcd: the one to fill (it must hold no key), or the one `migrate --from etcd://…` reads' -r
 complete -c ork -n "__fish_ork_using_subcommand restore" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
 complete -c ork -n "__fish_ork_using_subcommand restore" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
 complete -c ork -n "__fish_ork_using_subcommand restore" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
@@ -1291,12 +1293,13 @@ complete -c ork -n "__fish_ork_using_subcommand restore" -l log-level -d 'Log le
 complete -c ork -n "__fish_ork_using_subcommand restore" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand restore" -s V -l version -d 'Print version'
-complete -c ork -n "__fish_ork_using_subcommand migrate" -l from -d 'The data dir of a stopped control daemon' -r -F
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l from -d 'The store to read: the data dir of a stopped control daemon, or `etcd://HOST:PORT[,HOST:PORT…]` with every control daemon on it stopped' -r
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l to -d 'The store to fill: a new data dir (must not exist or be empty), or `etcd://HOST:PORT[,HOST:PORT…]` (an empty prefix)' -r
-complete -c ork -n "__fish_ork_using_subcommand migrate" -l store-prefix -d 'Key prefix in etcd to fill (it must hold no key)' -r
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l store-prefix -d 'Key prefix in etcd: the one to fill (it must hold no key), or the one `migrate --from etcd://…` reads' -r
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l etcd-ca -d 'CA certificate (PEM) of the etcd members: connect to etcd over TLS' -r -F
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l etcd-cert -d 'Client certificate (PEM) for etcd\'s client-certificate auth' -r -F
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l etcd-key -d 'The key of --etcd-cert (PEM)' -r -F
+complete -c ork -n "__fish_ork_using_subcommand migrate" -l cluster-secret-file -d 'With --from etcd://…: the file holding the cluster secret its control daemons were given (or set ORK_CLUSTER_SECRET); it opens the CA, tokens and Secrets key they share, which the new data dir gets' -r -F
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l server -d 'API server URL (default: from the client config that `ork up` writes)' -r
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l token -d 'Bearer token for the API (default: from the client config)' -r
 complete -c ork -n "__fish_ork_using_subcommand migrate" -l config -d 'Client config file (a kubeconfig; default ~/.config/ork/config.yaml)' -r -F
