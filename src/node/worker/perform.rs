@@ -571,6 +571,10 @@ impl Worker {
     /// `terminationMessagePath` (default `/dev/termination-log`) on docker,
     /// as `$ORK_TERMINATION_MESSAGE_PATH` on the process runtime.
     fn termination_log(&self, runtime: &str, spec: &mut ContainerSpec) {
+        // Only these runtimes give the container the file.
+        if !matches!(runtime, "docker" | "process") {
+            return;
+        }
         let pod = self.state.pod();
         let Some(c) = pod.spec.container(&spec.container_name) else {
             return;
