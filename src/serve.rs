@@ -1,16 +1,20 @@
 //! Serving HTTP/1.1 over TLS for both daemons, hardened against clients
 //! that are slow on purpose:
 //!
-//! - the TLS handshake must finish within [`Limits::handshake`], and each
-//!   request's headers within [`Limits::headers`] (which also closes a
-//!   keep-alive connection idle that long between requests);
+//! - the TLS handshake must finish within [`Limits::handshake`], the first
+//!   request's headers within [`Limits::headers`] of the connection's
+//!   start, and each later request's within [`Limits::idle`] (which also
+//!   closes a keep-alive connection idle that long between requests);
 //! - at most [`Limits::connections`] connections are open at once; beyond
 //!   that a new one is closed at once (refused), so file descriptors never
 //!   run out;
 //! - one address may have at most [`Limits::pending_per_address`]
 //!   connections that have not yet sent a whole request; a newer one
-//!   closes the oldest, so a flood of half-open connections from one
-//!   address cannot keep anyone else (even from that address) out.
+//!   closes the oldest once that has waited a few seconds, so a flood of
+//!   half-open connections from one address cannot keep anyone else (even
+//!   from that address) out, while many clients behind one address (nodes
+//!   on one machine) connecting at once on a busy server are not closed
+//!   mid-handshake.
 //!
 //! Each request carries a [`Peer`] extension: the client's address and the
 //! certificate it presented, if any. Upgrades (exec) are supported. When
@@ -32,9 +36,20 @@ use tokio::sync::{Notify, watch};
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub handshake: Duration,
+    /// From the connection's start to its first request's whole headers.
     pub headers: Duration,
+    /// Between requests of a kept-alive connection, and for each later
+    /// request's headers (hyper's one timer for both). Longer than
+    /// clients keep idle connections pooled (the node's client: 20 s), so
+    /// a client's bursts reuse its connections instead of opening new ones.
+    pub idle: Duration,
     pub connections: usize,
     pub pending_per_address: usize,
+    /// A pending connection younger than this is not closed to make room:
+    /// on a busy server a handshake and first request can take that long,
+    /// and closing them would make their clients connect (and handshake)
+    /// again.
+    pub evict_after: Duration,
 }
 
 impl Default for Limits {
@@ -42,8 +57,10 @@ impl Default for Limits {
         Limits {
             handshake: Duration::from_secs(10),
             headers: Duration::from_secs(10),
+            idle: Duration::from_secs(30),
             connections: default_connections(),
             pending_per_address: 256,
+            evict_after: Duration::from_secs(3),
         }
     }
 }
@@ -66,10 +83,11 @@ pub struct Peer {
     pub cert: Option<CertificateDer<'static>>,
 }
 
-/// Connections not yet past their first request, by address, oldest first.
+/// Connections not yet past their first request, by address, oldest first,
+/// with when each came.
 #[derive(Default)]
 struct Pending {
-    by_addr: HashMap<IpAddr, VecDeque<(u64, Arc<Notify>)>>,
+    by_addr: HashMap<IpAddr, VecDeque<(u64, Instant, Arc<Notify>)>>,
 }
 
 struct Shared {
@@ -83,15 +101,20 @@ struct Shared {
 
 impl Shared {
     /// Registers a new pending connection; returns its id and the signal
-    /// that evicts it, and evicts the oldest of its address when over.
+    /// that evicts it, and evicts the oldest of its address when over (if
+    /// they have waited [`Limits::evict_after`]).
     fn pend(&self, ip: IpAddr) -> (u64, Arc<Notify>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let evict = Arc::new(Notify::new());
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let q = p.by_addr.entry(ip).or_default();
-        q.push_back((id, evict.clone()));
-        while q.len() > self.limits.pending_per_address {
-            if let Some((_, old)) = q.pop_front() {
+        let now = Instant::now();
+        q.push_back((id, now, evict.clone()));
+        while q.len() > self.limits.pending_per_address
+            && q.front()
+                .is_some_and(|(_, at, _)| now.duration_since(*at) >= self.limits.evict_after)
+        {
+            if let Some((_, _, old)) = q.pop_front() {
                 old.notify_one();
             }
         }
@@ -101,7 +124,7 @@ impl Shared {
     fn settle(&self, ip: IpAddr, id: u64) {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(q) = p.by_addr.get_mut(&ip) {
-            q.retain(|(i, _)| *i != id);
+            q.retain(|(i, _, _)| *i != id);
             if q.is_empty() {
                 p.by_addr.remove(&ip);
             }
@@ -120,6 +143,15 @@ impl Shared {
                 "refusing connections: the limit of open connections is reached"
             );
         }
+    }
+}
+
+/// Resolves after `limit` if the connection has not sent its first
+/// request's headers by then; never otherwise.
+async fn unsettled_after(limit: Duration, settled: Arc<AtomicBool>) {
+    tokio::time::sleep(limit).await;
+    if settled.load(Ordering::Relaxed) {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -192,10 +224,14 @@ impl Conn {
         let shared = self.shared.clone();
         let (id, evict) = shared.pend(addr.ip());
         let settled = Arc::new(AtomicBool::new(false));
+        let first_request = shared.limits.headers;
         tokio::select! {
             _ = self.serve(stream, addr, id, settled.clone()) => {}
             _ = evict.notified() => {
                 tracing::debug!(%addr, "closing a connection that sent no request: a newer one from its address came");
+            }
+            _ = unsettled_after(first_request, settled.clone()) => {
+                tracing::debug!(%addr, "closing a connection whose first request did not come in time");
             }
         }
         if !settled.load(Ordering::Relaxed) {
@@ -260,7 +296,7 @@ impl Conn {
             });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(self.shared.limits.headers)
+            .header_read_timeout(self.shared.limits.idle)
             .serve_connection(TokioIo::new(io), svc)
             .with_upgrades();
         let mut conn = std::pin::pin!(conn);
@@ -280,5 +316,52 @@ impl Conn {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    fn shared(evict_after: Duration) -> Shared {
+        Shared {
+            open: AtomicUsize::new(0),
+            next_id: AtomicU64::new(0),
+            pending: Mutex::default(),
+            limits: Limits {
+                pending_per_address: 1,
+                evict_after,
+                ..Limits::default()
+            },
+            refused_logged: Mutex::new(None),
+        }
+    }
+
+    #[test]
+    fn over_its_pending_limit_an_address_loses_its_oldest_only_once_it_has_waited() {
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let other: IpAddr = "127.0.0.2".parse().unwrap();
+        // Young: both stay (a busy server's handshakes take time).
+        let s = shared(Duration::from_secs(3600));
+        let (_, first) = s.pend(ip);
+        let (_, second) = s.pend(ip);
+        assert!(first.notified().now_or_never().is_none());
+        assert!(second.notified().now_or_never().is_none());
+        // Waited long enough: the newest closes the oldest, of its own
+        // address only.
+        let s = shared(Duration::ZERO);
+        let (_, elsewhere) = s.pend(other);
+        let (_, first) = s.pend(ip);
+        let (_, second) = s.pend(ip);
+        assert!(first.notified().now_or_never().is_some());
+        assert!(second.notified().now_or_never().is_none());
+        assert!(elsewhere.notified().now_or_never().is_none());
+        // One that sent its first request is no longer pending.
+        let (id, third) = s.pend(other);
+        s.settle(other, id);
+        let (_, fourth) = s.pend(other);
+        assert!(third.notified().now_or_never().is_none());
+        assert!(fourth.notified().now_or_never().is_none());
     }
 }

@@ -180,9 +180,12 @@ impl Client {
         let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
-            // Shorter than the servers' idle timeout, so a pooled
-            // connection is not reused just as the server closes it.
-            .pool_idle_timeout(Duration::from_secs(5));
+            // Shorter than the servers' idle timeout (30 s), so a pooled
+            // connection is not reused just as the server closes it; long
+            // enough that a node's bursts of requests find their
+            // connections still open instead of opening (and handshaking)
+            // new ones.
+            .pool_idle_timeout(Duration::from_secs(20));
         if base.starts_with("https://") {
             let config = match (&c.ca_pem, c.insecure) {
                 (_, true) => crate::tls::insecure_client_config(identity.as_ref()),
