@@ -1,10 +1,13 @@
-//! Serving HTTP/1.1 over TLS for both daemons, hardened against clients
+//! Serving HTTP over TLS for both daemons (HTTP/1.1, and HTTP/2 to clients
+//! that offer only that: ork's node daemons), hardened against clients
 //! that are slow on purpose:
 //!
 //! - the TLS handshake must finish within [`Limits::handshake`], the first
 //!   request's headers within [`Limits::headers`] of the connection's
 //!   start, and each later request's within [`Limits::idle`] (which also
-//!   closes a keep-alive connection idle that long between requests);
+//!   closes a keep-alive connection idle that long between requests; an
+//!   HTTP/2 connection is closed when its client leaves a ping unanswered
+//!   that long);
 //! - at most [`Limits::connections`] connections are open at once; beyond
 //!   that a new one is closed at once (refused), so file descriptors never
 //!   run out;
@@ -265,21 +268,24 @@ impl Conn {
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .map(|c| c.clone().into_owned());
+                // Only a client offering nothing else gets HTTP/2 (the
+                // server's list puts http/1.1 first): ork's own node daemons.
+                let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
                 let peer = Peer { addr, cert };
-                self.http(tls, peer, id, settled).await
+                self.http(tls, peer, id, settled, h2).await
             }
             None => {
                 let peer = Peer { addr, cert: None };
-                self.http(stream, peer, id, settled).await
+                self.http(stream, peer, id, settled, false).await
             }
         }
     }
 
-    async fn http<IO>(self, io: IO, peer: Peer, id: u64, settled: Arc<AtomicBool>)
+    async fn http<IO>(self, io: IO, peer: Peer, id: u64, settled: Arc<AtomicBool>, h2: bool)
     where
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        use hyper_util::rt::{TokioIo, TokioTimer};
+        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
         let shared = self.shared.clone();
         let router = self.router.clone();
         let svc =
@@ -294,26 +300,54 @@ impl Conn {
                     router.call(req.map(axum::body::Body::new)).await
                 }
             });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.shared.limits.idle)
-            .serve_connection(TokioIo::new(io), svc)
-            .with_upgrades();
-        let mut conn = std::pin::pin!(conn);
-        let mut stop = self.stop.clone();
-        let mut stopping = false;
-        loop {
-            tokio::select! {
-                r = conn.as_mut() => {
-                    if let Err(e) = r {
-                        tracing::trace!(error = %e, "connection ended");
-                    }
-                    break;
+        let stop = self.stop.clone();
+        if h2 {
+            let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                .timer(TokioTimer::new())
+                // A peer that stops answering pings is gone (the TCP
+                // connection may never say so).
+                .keep_alive_interval(self.shared.limits.idle)
+                .keep_alive_timeout(self.shared.limits.idle)
+                .max_concurrent_streams(H2_STREAMS)
+                .serve_connection(TokioIo::new(io), svc);
+            until_stopped(std::pin::pin!(conn), stop, |c| c.graceful_shutdown()).await;
+        } else {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(self.shared.limits.idle)
+                .serve_connection(TokioIo::new(io), svc)
+                .with_upgrades();
+            until_stopped(std::pin::pin!(conn), stop, |c| c.graceful_shutdown()).await;
+        }
+    }
+}
+
+/// Requests one HTTP/2 connection may have in flight at once: a node's
+/// pod workers, watches and heartbeats together.
+const H2_STREAMS: u32 = 256;
+
+/// Drives a connection to its end; once `stop` turns true, asks it to
+/// finish its requests and close.
+async fn until_stopped<C, E>(
+    mut conn: std::pin::Pin<&mut C>,
+    mut stop: watch::Receiver<bool>,
+    shutdown: impl Fn(std::pin::Pin<&mut C>),
+) where
+    C: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            r = conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::trace!(error = %e, "connection ended");
                 }
-                _ = stopped(&mut stop), if !stopping => {
-                    stopping = true;
-                    conn.as_mut().graceful_shutdown();
-                }
+                break;
+            }
+            _ = stopped(&mut stop), if !stopping => {
+                stopping = true;
+                shutdown(conn.as_mut());
             }
         }
     }

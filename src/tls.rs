@@ -269,7 +269,9 @@ pub enum ClientAuth {
     Required(RootCertStore),
 }
 
-/// A TLS 1.2/1.3 server presenting `cert` (HTTP/1.1 only).
+/// A TLS 1.2/1.3 server presenting `cert`: HTTP/1.1 to every client that
+/// offers it (kubectl, browsers, ork's CLI), HTTP/2 only to one offering
+/// nothing else (ork's node daemons: one multiplexed connection each).
 pub fn server_config(cert: &LiveCert, clients: ClientAuth) -> Result<ServerConfig> {
     let p = provider();
     let builder =
@@ -286,7 +288,8 @@ pub fn server_config(cert: &LiveCert, clients: ClientAuth) -> Result<ServerConfi
         ),
     };
     let mut c = builder.with_cert_resolver(Arc::new(cert.clone()));
-    c.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // rustls picks the first of the server's protocols the client offers.
+    c.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
     Ok(c)
 }
 

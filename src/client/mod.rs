@@ -87,6 +87,10 @@ pub struct List<T> {
 
 /// A connection to an ork API served by one or several control daemons.
 ///
+/// How often a multiplexed client pings an idle connection, and how long
+/// it waits for the answer before dropping it.
+pub const H2_PING: Duration = Duration::from_secs(3);
+
 /// `server` may list several URLs separated by commas (`https://a:7700,https://b:7700`):
 /// requests go to the current one, and a request that cannot connect to it
 /// (refused, unreachable, TLS handshake failed) is sent to the next one,
@@ -173,6 +177,20 @@ impl Client {
     /// Like [`Client::connect`], presenting `identity` (a certificate the
     /// caller may renew in place).
     pub fn with_identity(c: &Credentials, identity: Option<LiveCert>) -> Result<Self> {
+        Self::build(c, identity, false)
+    }
+
+    /// Like [`Client::with_identity`], over one HTTP/2 connection per
+    /// server that carries all of the client's requests at once (a node
+    /// daemon's heartbeats, watches and pod workers). A connection that
+    /// stops answering pings is dropped within [`H2_PING`] twice, so a
+    /// partition or a dead server is noticed as with HTTP/1.1. Over
+    /// `https://` only; the server must be ork's.
+    pub fn multiplexed(c: &Credentials, identity: Option<LiveCert>) -> Result<Self> {
+        Self::build(c, identity, true)
+    }
+
+    fn build(c: &Credentials, identity: Option<LiveCert>, h2: bool) -> Result<Self> {
         let servers = server_list(&c.server)?;
         let base = servers.join(",");
         let invalid = |m: String| ClientError::Invalid(m);
@@ -186,8 +204,14 @@ impl Client {
             // connections still open instead of opening (and handshaking)
             // new ones.
             .pool_idle_timeout(Duration::from_secs(20));
+        if h2 {
+            b = b
+                .http2_keep_alive_interval(H2_PING)
+                .http2_keep_alive_timeout(H2_PING)
+                .http2_keep_alive_while_idle(true);
+        }
         if base.starts_with("https://") {
-            let config = match (&c.ca_pem, c.insecure) {
+            let mut config = match (&c.ca_pem, c.insecure) {
                 (_, true) => crate::tls::insecure_client_config(identity.as_ref()),
                 (Some(ca), false) => {
                     let certs = crate::tls::certs_from_pem(ca, "certificate-authority")
@@ -202,6 +226,9 @@ impl Client {
                 }
             }
             .map_err(|e| invalid(e.to_string()))?;
+            if h2 {
+                config.alpn_protocols = vec![b"h2".to_vec()];
+            }
             b = b.tls_backend_preconfigured(config);
         } else if !base.starts_with("http://") {
             return Err(invalid(format!(

@@ -72,14 +72,15 @@ pub struct NodeIdentity {
 }
 
 impl NodeIdentity {
-    /// A client of the control daemon presenting the node's certificate.
+    /// A client of the control daemon presenting the node's certificate,
+    /// over one HTTP/2 connection.
     pub fn client(&self) -> Result<Client, ClientError> {
         let c = Credentials {
             client_cert_pem: None,
             client_key_pem: None,
             ..self.credentials.clone()
         };
-        Client::with_identity(&c, Some(self.cert.clone()))
+        Client::multiplexed(&c, Some(self.cert.clone()))
     }
 
     /// The cluster CA: whom the node's endpoint serves is signed by it.

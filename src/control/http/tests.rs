@@ -515,3 +515,69 @@ async fn heartbeat_ages_are_listed_per_node() {
     assert_eq!(after["items"][0]["node"], "n1");
     assert!(after["items"][0]["secondsAgo"].as_f64().unwrap() < 5.0);
 }
+
+/// Established connections whose local end is `port` (the server's side of
+/// each connection to it), from the kernel's table.
+fn connections_to(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[1].ends_with(&format!(":{port:04X}")) && f[3] == "01"
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_node_daemon_sends_everything_over_one_http2_connection_and_kubectl_stays_on_http1() {
+    let s = server().await;
+    let port: u16 = s.url.rsplit(':').next().unwrap().parse().unwrap();
+    let cert =
+        s.ca.live(&crate::control::pki::Profile::node("n1", &[]))
+            .unwrap();
+    let creds = crate::client::Credentials {
+        server: s.url.clone(),
+        ca_pem: Some(s.ca.pem().as_bytes().to_vec()),
+        ..Default::default()
+    };
+    let node = crate::client::Client::multiplexed(&creds, Some(cert.clone())).unwrap();
+    let asks = (0..64).map(|_| node.get::<crate::api::Node>("", "n1"));
+    for r in futures::future::join_all(asks).await {
+        assert!(r.unwrap_err().is_not_found());
+    }
+    assert_eq!(
+        connections_to(port),
+        1,
+        "64 requests at once, one connection"
+    );
+
+    // What kubectl offers (h2, then http/1.1) gets HTTP/1.1, whose
+    // upgrades exec and port-forward need; a client offering only h2 gets it.
+    let offering = |alpn: &[&[u8]]| {
+        let roots = crate::tls::roots(std::slice::from_ref(s.ca.cert())).unwrap();
+        let mut c = crate::tls::client_config(roots, None).unwrap();
+        c.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        reqwest::Client::builder()
+            .tls_backend_preconfigured(c)
+            .build()
+            .unwrap()
+    };
+    for (alpn, version) in [
+        (
+            &[b"h2".as_slice(), b"http/1.1"][..],
+            reqwest::Version::HTTP_11,
+        ),
+        (&[b"h2".as_slice()][..], reqwest::Version::HTTP_2),
+        (&[b"http/1.1".as_slice()][..], reqwest::Version::HTTP_11),
+    ] {
+        let r = offering(alpn)
+            .get(format!("{}/api/v1/namespaces", s.url))
+            .bearer_auth(&s.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!((r.status().as_u16(), r.version()), (200, version));
+    }
+}
