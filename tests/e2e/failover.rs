@@ -297,3 +297,137 @@ fn a_control_plane_down_for_thirty_seconds_restarts_no_workload() {
     let events = c.ok(&["get", "events"]);
     assert!(!events.contains("NodeLost"), "{events}");
 }
+
+/// Sends `sig` to node `name`'s daemon of an `ork up` cluster.
+fn signal_node(data: &std::path::Path, name: &str, sig: nix::sys::signal::Signal) {
+    let pid: i32 = std::fs::read_to_string(data.join(format!("nodes/{name}.pid")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).unwrap();
+}
+
+/// Names of the nodes whose Ready condition is True.
+fn ready_nodes(nodes: &serde_json::Value) -> Option<Vec<String>> {
+    Some(
+        nodes["items"]
+            .as_array()?
+            .iter()
+            .filter(|n| {
+                n["status"]["conditions"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                })
+            })
+            .filter_map(|n| n["metadata"]["name"].as_str().map(String::from))
+            .collect(),
+    )
+}
+
+#[test]
+fn when_every_node_falls_silent_their_pods_are_kept_until_one_answers() {
+    use nix::sys::signal::Signal;
+    let up = Up::start(&["--nodes", "2", "--runtime", "process"]);
+    let data = up.data.clone();
+    let dir = &up.dir;
+    let json = |args: &[&str]| up.json(args);
+    wait_for("two Ready nodes", Duration::from_secs(30), || {
+        (ready_nodes(&json(&["get", "nodes"])?)?.len() == 2).then_some(())
+    });
+    let m = marker();
+    let f = dir.path().join("d.yaml");
+    std::fs::write(&f, deployment("calm", 4, m)).unwrap();
+    assert!(
+        up.ork(&["apply", "-f", f.to_str().unwrap()])
+            .status
+            .success()
+    );
+    wait_for(
+        "4 ready pods on both nodes",
+        Duration::from_secs(30),
+        || {
+            let by_node = ready_by_node(&json(&["get", "pods", "-l", "app=calm"])?);
+            (by_node.values().sum::<usize>() == 4 && by_node.len() == 2).then_some(())
+        },
+    );
+    let uids = |v: &serde_json::Value| -> Vec<String> {
+        let mut u: Vec<String> = v["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["metadata"]["uid"].as_str().map(String::from))
+            .collect();
+        u.sort();
+        u
+    };
+    let before = uids(&json(&["get", "pods", "-l", "app=calm"]).unwrap());
+
+    // Both node daemons frozen: to the control daemon, every node is silent,
+    // as when its own network fails. The nodes go NotReady, the pods stay.
+    struct Thaw(std::path::PathBuf);
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            for n in ["node-1", "node-2"] {
+                signal_node(&self.0, n, nix::sys::signal::Signal::SIGCONT);
+            }
+        }
+    }
+    let _thaw = Thaw(data.clone());
+    for n in ["node-1", "node-2"] {
+        signal_node(&data, n, Signal::SIGSTOP);
+    }
+    wait_for("both nodes NotReady", Duration::from_secs(30), || {
+        ready_nodes(&json(&["get", "nodes"])?)?
+            .is_empty()
+            .then_some(())
+    });
+    // Two more grace periods (5 s each): time in which the pods would have been
+    // marked lost at once.
+    std::thread::sleep(Duration::from_secs(10));
+    let pods = json(&["get", "pods", "-l", "app=calm"]).unwrap();
+    assert_eq!(uids(&pods), before, "no pod replaced");
+    assert!(
+        pods["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["metadata"]["deletionTimestamp"].is_null()),
+        "no pod marked lost while every node was silent: {pods}"
+    );
+    assert!(
+        ready_by_node(&pods).is_empty(),
+        "pods of silent nodes are not Ready (Services stop sending to them): {pods}"
+    );
+    let events = up.ork(&["get", "events", "-A"]);
+    let events = String::from_utf8_lossy(&events.stdout);
+    assert!(!events.contains("NodeLost"), "{events}");
+    assert!(events.contains("every node is silent"), "{events}");
+
+    // node-1 answers again; node-2 stays silent: after a fresh grace period
+    // its pods are marked lost and replaced on node-1.
+    signal_node(&data, "node-1", Signal::SIGCONT);
+    let t0 = Instant::now();
+    wait_for(
+        "4 ready pods, all on node-1",
+        Duration::from_secs(40),
+        || {
+            let by_node = ready_by_node(&json(&["get", "pods", "-l", "app=calm"])?);
+            (by_node.get("node-1") == Some(&4)).then_some(())
+        },
+    );
+    println!(
+        "node-2's pods replaced on node-1 {:.1} s after node-1 answered again",
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(
+        t0.elapsed() > Duration::from_secs(5),
+        "not before a fresh grace"
+    );
+    let events = up.ork(&["get", "events", "-A"]);
+    assert!(String::from_utf8_lossy(&events.stdout).contains("NodeLost"));
+    signal_node(&data, "node-2", Signal::SIGCONT);
+    wait_for("node-2 Ready again", Duration::from_secs(30), || {
+        (ready_nodes(&json(&["get", "nodes"])?)?.len() == 2).then_some(())
+    });
+}

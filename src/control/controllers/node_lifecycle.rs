@@ -14,6 +14,12 @@
 //! (every affected ReplicaSet has its pods bound elsewhere) and
 //! `ReplacementsReady` (every affected ReplicaSet is fully ready again).
 //!
+//! When every node falls silent at once, the likelier fault is the control
+//! daemon's own network, not every node: the nodes are marked NotReady but
+//! their pods are kept (Kubernetes' node controller calls this full
+//! disruption and stops evicting too). Once a node answers again, the nodes
+//! still silent get a fresh grace period, then their pods are marked lost.
+//!
 //! Heartbeats live in memory ([`crate::control::leases`]); only transitions
 //! are written. After a control daemon restart every node gets a full grace
 //! period from the restart.
@@ -58,6 +64,35 @@ pub fn judge(
     }
 }
 
+/// Pure: whether a node counts as answering when judging a disruption: Ready
+/// after this round and heard from within half the grace. When a cut-off
+/// control daemon sees its first node pass the grace, the others, cut at
+/// the same moment, are at most a heartbeat behind, so they no longer count.
+pub fn answering(
+    node: &Node,
+    t: Option<Transition>,
+    silent_for: Duration,
+    grace: Duration,
+) -> bool {
+    match t {
+        Some(t) => t == Transition::ToReady,
+        None => node.is_ready() && silent_for <= grace / 2,
+    }
+}
+
+/// Pure: whether every node is silent at once (`answering` of `nodes`). A
+/// cluster with no node is not disrupted.
+pub fn all_silent(answering: usize, nodes: usize) -> bool {
+    nodes > 0 && answering == 0
+}
+
+/// Pure: whether the pods kept on silent nodes during a disruption are to
+/// be marked lost now: the disruption has ended (`calm_for`: since a node
+/// answered again) at least a grace period ago.
+pub fn release_kept(calm_for: Option<Duration>, grace: Duration) -> bool {
+    calm_for.is_some_and(|c| c > grace)
+}
+
 /// Whether the node daemon said it is still starting (it reports Ready itself
 /// once it has stopped what it must not run).
 fn starting(node: &Node) -> bool {
@@ -90,10 +125,19 @@ pub fn ready_condition(t: Transition) -> Condition {
 pub fn mark_lost(p: &mut Pod, node: &str) {
     p.status.reason = "NodeLost".into();
     p.status.message = format!("node {node} stopped posting heartbeats; the pod is being replaced");
+    not_ready(p, "NodeLost");
+}
+
+/// Marks a pod of a silent node kept in place: not Ready, nothing else.
+pub fn mark_not_ready(p: &mut Pod) {
+    not_ready(p, "NodeNotReady");
+}
+
+fn not_ready(p: &mut Pod, reason: &str) {
     for t in ["Ready", "ContainersReady"] {
         set_condition(
             &mut p.status.conditions,
-            Condition::new(t, false, "NodeLost", "the pod's node is not ready"),
+            Condition::new(t, false, reason, "the pod's node is not ready"),
         );
     }
     for c in &mut p.status.container_statuses {
@@ -150,18 +194,33 @@ struct Failover {
     scheduled: bool,
 }
 
+impl Failover {
+    fn new(silent_for: Duration, lost: usize, owners: Vec<Owner>) -> Self {
+        Failover {
+            since: Instant::now()
+                .checked_sub(silent_for)
+                .unwrap_or_else(Instant::now),
+            lost,
+            owners,
+            scheduled: false,
+        }
+    }
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
 const EVENTS: Recorder = Recorder("node-controller");
 
-/// Applies a transition; for a lost node, marks its pods and returns their owners.
+/// Applies a transition; for a lost node, marks its pods (unless `mark` is
+/// false: every node is silent) and returns their owners.
 async fn apply(
     store: &Store,
     name: String,
     t: Transition,
     silent_for: Duration,
+    mark: bool,
 ) -> Result<Option<(usize, Vec<Owner>)>, StoreError> {
     store
         .txn(move |tx| {
@@ -182,81 +241,136 @@ async fn apply(
                 )?;
                 return Ok(None);
             }
+            let kept = if mark {
+                ""
+            } else {
+                "; every node is silent, so its pods are kept until one answers again (the control daemon's network is the likelier fault)"
+            };
             EVENTS.record(
                 tx,
                 node.as_ref(),
                 EventType::Warning,
                 "NodeNotReady",
                 &format!(
-                    "Node {name} status is now: NodeNotReady (no heartbeat for {})",
+                    "Node {name} status is now: NodeNotReady (no heartbeat for {}){kept}",
                     secs(silent_for)
                 ),
             )?;
-            let now = tx.now();
-            let mut lost = vec![];
-            let mut owners: Vec<Owner> = vec![];
-            for p in tx.pods_on_node(&name) {
-                if !p.is_active() {
-                    continue;
-                }
-                let grace = p.grace_seconds();
-                let at = Time(now.0 + chrono::Duration::seconds(grace));
-                let n = name.clone();
-                let marked = tx.set_deletion::<Pod>(
-                    &p.metadata.namespace,
-                    &p.metadata.name,
-                    at,
-                    grace,
-                    move |p| mark_lost(p, &n),
-                )?;
-                EVENTS.record(
-                    tx,
-                    marked.as_ref(),
-                    EventType::Warning,
-                    "NodeLost",
-                    &format!("Node {name} stopped posting heartbeats; the pod is being replaced"),
-                )?;
-                lost.push(format!("{}/{}", p.metadata.namespace, p.metadata.name));
-                if let Some(c) = p
-                    .metadata
-                    .controller()
-                    .filter(|c| c.kind == Kind::ReplicaSet.as_str())
-                {
-                    let o = Owner {
-                        namespace: p.metadata.namespace.clone(),
-                        name: c.name.clone(),
-                        uid: c.uid.clone(),
-                    };
-                    if !owners.contains(&o) {
-                        owners.push(o);
+            if !mark {
+                // As Kubernetes does even then: not Ready, so Services stop
+                // sending to them; the node daemon reports them again when
+                // it answers.
+                for p in tx.pods_on_node(&name) {
+                    if p.is_active() && p.is_ready() {
+                        tx.mutate::<Pod, _>(
+                            &p.metadata.namespace,
+                            &p.metadata.name,
+                            Subresource::Status,
+                            |p| {
+                                mark_not_ready(p);
+                                Ok(true)
+                            },
+                        )?;
                     }
                 }
-            }
-            if lost.is_empty() {
                 return Ok(None);
             }
-            lost.sort();
-            let shown: Vec<&str> = lost.iter().take(10).map(String::as_str).collect();
-            let more = if lost.len() > 10 {
-                format!(" and {} more", lost.len() - 10)
-            } else {
-                String::new()
-            };
-            EVENTS.record(
-                tx,
-                node.as_ref(),
-                EventType::Warning,
-                "PodsMarkedLost",
-                &format!(
-                    "Marked {} pods lost {} after the last heartbeat: {}{more}",
-                    lost.len(),
-                    secs(silent_for),
-                    shown.join(", ")
-                ),
-            )?;
-            Ok(Some((lost.len(), owners)))
+            mark_pods_lost(tx, &node, &name, silent_for)
         })
         .await
+}
+
+/// Marks the pods kept on `name` during a disruption lost, if the node is
+/// still silent.
+async fn release(
+    store: &Store,
+    name: String,
+    silent_for: Duration,
+) -> Result<Option<(usize, Vec<Owner>)>, StoreError> {
+    store
+        .txn(move |tx| {
+            let Some(node) = tx.get::<Node>("", &name) else {
+                return Ok(None);
+            };
+            if !is_lost(&node) {
+                return Ok(None);
+            }
+            mark_pods_lost(tx, &node, &name, silent_for)
+        })
+        .await
+}
+
+/// Marks every active pod of node `name` lost; returns how many and their
+/// ReplicaSets, or `None` when it had none.
+fn mark_pods_lost(
+    tx: &mut Tx<'_>,
+    node: &std::sync::Arc<Node>,
+    name: &str,
+    silent_for: Duration,
+) -> Result<Option<(usize, Vec<Owner>)>, StoreError> {
+    let now = tx.now();
+    let mut lost = vec![];
+    let mut owners: Vec<Owner> = vec![];
+    for p in tx.pods_on_node(name) {
+        if !p.is_active() {
+            continue;
+        }
+        let grace = p.grace_seconds();
+        let at = Time(now.0 + chrono::Duration::seconds(grace));
+        let n = name.to_string();
+        let marked = tx.set_deletion::<Pod>(
+            &p.metadata.namespace,
+            &p.metadata.name,
+            at,
+            grace,
+            move |p| mark_lost(p, &n),
+        )?;
+        EVENTS.record(
+            tx,
+            marked.as_ref(),
+            EventType::Warning,
+            "NodeLost",
+            &format!("Node {name} stopped posting heartbeats; the pod is being replaced"),
+        )?;
+        lost.push(format!("{}/{}", p.metadata.namespace, p.metadata.name));
+        if let Some(c) = p
+            .metadata
+            .controller()
+            .filter(|c| c.kind == Kind::ReplicaSet.as_str())
+        {
+            let o = Owner {
+                namespace: p.metadata.namespace.clone(),
+                name: c.name.clone(),
+                uid: c.uid.clone(),
+            };
+            if !owners.contains(&o) {
+                owners.push(o);
+            }
+        }
+    }
+    if lost.is_empty() {
+        return Ok(None);
+    }
+    lost.sort();
+    let shown: Vec<&str> = lost.iter().take(10).map(String::as_str).collect();
+    let more = if lost.len() > 10 {
+        format!(" and {} more", lost.len() - 10)
+    } else {
+        String::new()
+    };
+    EVENTS.record(
+        tx,
+        node.as_ref(),
+        EventType::Warning,
+        "PodsMarkedLost",
+        &format!(
+            "Marked {} pods lost {} after the last heartbeat: {}{more}",
+            lost.len(),
+            secs(silent_for),
+            shown.join(", ")
+        ),
+    )?;
+    Ok(Some((lost.len(), owners)))
 }
 
 /// Checks followed failovers and records their steps.
@@ -326,35 +440,78 @@ pub fn start(store: Store, leases: Leases, grace: Duration, mut shutdown: watch:
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut failovers: HashMap<String, Failover> = HashMap::new();
+        // Silent nodes whose pods were kept (every node was silent). After
+        // a restart, any NotReady node may have such pods.
+        let mut kept: Vec<String> = store
+            .list::<Node>(None)
+            .iter()
+            .filter(|n| is_lost(n))
+            .map(|n| n.metadata.name.clone())
+            .collect();
+        // Since when some node has been Ready (none: every node silent).
+        let mut calm_since = Some(started);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = shutdown.changed() => return,
             }
-            for node in store.list::<Node>(None) {
+            let nodes = store.list::<Node>(None);
+            let judged: Vec<_> = nodes
+                .iter()
+                .map(|node| {
+                    let last = leases.last(&node.metadata.name);
+                    let silent_for = last.unwrap_or(started).elapsed();
+                    (
+                        node,
+                        silent_for,
+                        judge(node, last.is_some(), silent_for, grace),
+                    )
+                })
+                .collect();
+            let heard = judged
+                .iter()
+                .filter(|(n, silent_for, t)| answering(n, *t, *silent_for, grace))
+                .count();
+            let disrupted = all_silent(heard, nodes.len());
+            if disrupted {
+                calm_since = None;
+            } else if calm_since.is_none() {
+                tracing::info!(
+                    "a node answers again: the nodes still silent get a fresh grace period"
+                );
+                calm_since = Some(Instant::now());
+            }
+            for (node, silent_for, t) in judged {
+                let Some(t) = t else { continue };
                 let name = node.metadata.name.clone();
-                let last = leases.last(&name);
-                let silent_for = last.unwrap_or(started).elapsed();
-                let Some(t) = judge(&node, last.is_some(), silent_for, grace) else {
-                    continue;
-                };
                 tracing::info!(node = %name, transition = ?t, silent_ms = silent_for.as_millis() as u64, "node readiness changed");
-                match apply(&store, name.clone(), t, silent_for).await {
+                if t == Transition::ToReady {
+                    kept.retain(|k| *k != name);
+                } else if disrupted && !kept.contains(&name) {
+                    tracing::warn!(node = %name, "every node is silent: NotReady, but its pods are kept");
+                    kept.push(name.clone());
+                }
+                match apply(&store, name.clone(), t, silent_for, !disrupted).await {
                     Ok(Some((lost, owners))) => {
-                        failovers.insert(
-                            name,
-                            Failover {
-                                since: Instant::now()
-                                    .checked_sub(silent_for)
-                                    .unwrap_or_else(Instant::now),
-                                lost,
-                                owners,
-                                scheduled: false,
-                            },
-                        );
+                        failovers.insert(name, Failover::new(silent_for, lost, owners));
                     }
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "updating node readiness failed"),
+                }
+            }
+            if !kept.is_empty() && release_kept(calm_since.map(|c| c.elapsed()), grace) {
+                for name in std::mem::take(&mut kept) {
+                    let silent_for = leases.last(&name).unwrap_or(started).elapsed();
+                    match release(&store, name.clone(), silent_for).await {
+                        Ok(Some((lost, owners))) => {
+                            failovers.insert(name, Failover::new(silent_for, lost, owners));
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "marking a silent node's pods lost failed");
+                            kept.push(name);
+                        }
+                    }
                 }
             }
             if !failovers.is_empty() {
@@ -418,6 +575,35 @@ mod tests {
         let mut n = node(false);
         n.status.conditions[0].reason = "NodeStarting".into();
         assert_eq!(judge(&n, true, Duration::from_millis(300), GRACE), None);
+    }
+
+    #[test]
+    fn pods_are_kept_while_every_node_is_silent_and_released_a_grace_after_one_answers() {
+        let (ready, silent) = (node(true), node(false));
+        // Heard within half the grace: answering; a node cut at the same
+        // moment as one that just passed the grace is not.
+        assert!(answering(&ready, None, Duration::from_secs(2), GRACE));
+        assert!(!answering(&ready, None, Duration::from_secs(4), GRACE));
+        assert!(!answering(
+            &ready,
+            Some(Transition::ToNotReady),
+            Duration::from_secs(6),
+            GRACE
+        ));
+        assert!(answering(
+            &silent,
+            Some(Transition::ToReady),
+            Duration::from_millis(200),
+            GRACE
+        ));
+        assert!(!answering(&silent, None, Duration::from_millis(200), GRACE));
+        assert!(all_silent(0, 3));
+        assert!(all_silent(0, 1));
+        assert!(!all_silent(1, 3));
+        assert!(!all_silent(0, 0));
+        assert!(!release_kept(None, GRACE));
+        assert!(!release_kept(Some(Duration::from_secs(4)), GRACE));
+        assert!(release_kept(Some(Duration::from_secs(6)), GRACE));
     }
 
     #[test]
