@@ -137,6 +137,9 @@ pub enum Observation {
         container: String,
         attempt: u32,
         result: Result<ContainerInfo, RuntimeError>,
+        /// The termination message of an instance that had ended already
+        /// (read before the pod's status can say it ended).
+        message: Option<String>,
     },
     /// Result of [`Action::Report`].
     StatusReported(Reported),
@@ -798,7 +801,8 @@ pub fn decide(st: &mut PodState, obs: Observation, now: Now) -> Vec<Action> {
             container,
             attempt,
             result,
-        } => st.on_started(&container, attempt, result, now, &mut out),
+            message,
+        } => st.on_started(&container, attempt, result, message, now, &mut out),
         Observation::StatusReported(r) => st.on_reported(r, now, &mut out),
     }
     out

@@ -349,7 +349,7 @@ impl Worker {
                 None
             }
             Action::Start(launch) => {
-                let result = match self.launch_spec(&launch) {
+                let (result, message) = match self.launch_spec(&launch) {
                     Ok((rt, mut spec)) => {
                         tracing::debug!(pod = %self.key(), container = %launch.container, attempt = spec.attempt, "starting container");
                         self.termination_log(rt.name(), &mut spec);
@@ -358,9 +358,27 @@ impl Worker {
                         if let Ok(info) = &started {
                             self.post_start(rt.as_ref(), info).await;
                         }
-                        started
+                        // Ended already (a command that exits at once): its
+                        // message now, so the status saying it ended has it.
+                        let mut message = None;
+                        if let Ok(info) = &started
+                            && info.state != RunState::Running
+                        {
+                            let file = self.termination_file(&launch.container);
+                            let fallback = self
+                                .state
+                                .pod()
+                                .spec
+                                .container(&launch.container)
+                                .is_some_and(|c| {
+                                    c.termination_message_policy == "FallbackToLogsOnError"
+                                });
+                            let m = termination_message(rt.as_ref(), info, &file, fallback).await;
+                            message = (!m.is_empty()).then_some(m);
+                        }
+                        (started, message)
                     }
-                    Err(e) => Err(e),
+                    Err(e) => (Err(e), None),
                 };
                 if let Err(e) = &result {
                     tracing::warn!(pod = %self.key(), container = %launch.container, error = %e, "starting a container failed");
@@ -369,6 +387,7 @@ impl Worker {
                     container: launch.container,
                     attempt: launch.attempt,
                     result,
+                    message,
                 })
             }
             Action::WatchExit { container, id } => {

@@ -354,6 +354,7 @@ impl PodState {
         name: &str,
         attempt: u32,
         result: Result<ContainerInfo, RuntimeError>,
+        message: Option<String>,
         now: Now,
         out: &mut Vec<Action>,
     ) {
@@ -385,6 +386,9 @@ impl PodState {
         // Keep one earlier instance for `logs --previous`.
         let stale: Vec<String> = slot.older.drain(1.min(slot.older.len())..).collect();
         slot.view.current = Some(info.clone());
+        if let Some(m) = message {
+            slot.view.message = Some((info.id.clone(), m));
+        }
         slot.view.waiting = None;
         slot.view.ever_started = true;
         let message = match slot.view.previous_exit.as_ref().filter(|_| attempt > 0) {

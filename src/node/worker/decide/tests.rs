@@ -13,6 +13,9 @@ struct Sim {
     sandbox_error: Option<String>,
     needs_pull: bool,
     start_error: Option<fn() -> RuntimeError>,
+    /// Every instance has ended by the time its start returns, with this
+    /// exit code and termination message.
+    exits_at_once: Option<(i32, &'static str)>,
     report_fails: bool,
     /// The API says the pod is gone.
     pod_gone: bool,
@@ -93,6 +96,7 @@ impl Sim {
             sandbox_error: None,
             needs_pull: false,
             start_error: None,
+            exits_at_once: None,
             report_fails: false,
             pod_gone: false,
             reported: None,
@@ -178,10 +182,14 @@ impl Sim {
                         container_name: l.container.clone(),
                         attempt: l.attempt,
                         started_at: self.now.wall,
-                        state: RunState::Running,
+                        state: match self.exits_at_once {
+                            Some((code, _)) => exited(code, self.now.wall, "Error"),
+                            None => RunState::Running,
+                        },
                         ports: l.ports.clone(),
                     }),
                 },
+                message: self.exits_at_once.map(|(_, m)| m.to_string()),
             },
             Action::Report(status) => {
                 if self.pod_gone {
@@ -310,6 +318,19 @@ fn a_new_pod_resolves_config_prepares_its_sandbox_then_checks_and_starts_each_co
         None,
         "nothing to wait for but messages"
     );
+}
+
+#[test]
+fn a_container_that_ended_before_its_start_returned_is_reported_with_its_message() {
+    let mut s = Sim::new(pod(RestartPolicy::Never));
+    s.exits_at_once = Some((3, "last words\n"));
+    s.turn(Observation::Adopted(vec![]));
+    // The first status that says it ended carries the message: the pod
+    // worker does not wait for the exit watch to read it.
+    let status = s.reported.clone().unwrap();
+    assert_eq!(status.phase, crate::api::PodPhase::Failed);
+    let t = status.container_statuses[0].state.terminated.clone().unwrap();
+    assert_eq!((t.exit_code, t.message.as_str()), (3, "last words\n"));
 }
 
 #[test]
