@@ -329,7 +329,11 @@ fn a_container_that_ended_before_its_start_returned_is_reported_with_its_message
     // worker does not wait for the exit watch to read it.
     let status = s.reported.clone().unwrap();
     assert_eq!(status.phase, crate::api::PodPhase::Failed);
-    let t = status.container_statuses[0].state.terminated.clone().unwrap();
+    let t = status.container_statuses[0]
+        .state
+        .terminated
+        .clone()
+        .unwrap();
     assert_eq!((t.exit_code, t.message.as_str()), (3, "last words\n"));
 }
 
