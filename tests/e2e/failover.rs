@@ -110,18 +110,7 @@ fn a_dead_nodes_pods_run_elsewhere_within_ten_seconds_and_it_stops_them_when_bac
     let ork = |args: &[&str]| up.ork(args);
     let json = |args: &[&str]| up.json(args);
     wait_for("three Ready nodes", Duration::from_secs(30), || {
-        let v = json(&["get", "nodes"])?;
-        let ready = v["items"]
-            .as_array()?
-            .iter()
-            .filter(|n| {
-                n["status"]["conditions"].as_array().is_some_and(|cs| {
-                    cs.iter()
-                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
-                })
-            })
-            .count();
-        (ready == 3).then_some(())
+        (ready_nodes(&json(&["get", "nodes"])?)?.len() == 3).then_some(())
     });
     let m = marker();
     let ms = m.to_string();
@@ -137,17 +126,8 @@ fn a_dead_nodes_pods_run_elsewhere_within_ten_seconds_and_it_stops_them_when_bac
 
     // Kill node-2's daemon: its two pods keep running (nobody stops them), but
     // the cluster must run 6 elsewhere.
-    let pid: i32 = std::fs::read_to_string(data.join("nodes/node-2.pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
     let t0 = Instant::now();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    signal_node(&data, "node-2", nix::sys::signal::Signal::SIGKILL);
     let after = wait_for(
         "6 ready pods on the other two nodes",
         Duration::from_secs(30),

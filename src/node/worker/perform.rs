@@ -364,15 +364,7 @@ impl Worker {
                         if let Ok(info) = &started
                             && info.state != RunState::Running
                         {
-                            let file = self.termination_file(&launch.container);
-                            let fallback = self
-                                .state
-                                .pod()
-                                .spec
-                                .container(&launch.container)
-                                .is_some_and(|c| {
-                                    c.termination_message_policy == "FallbackToLogsOnError"
-                                });
+                            let (file, fallback) = self.message_source(&launch.container);
                             let m = termination_message(rt.as_ref(), info, &file, fallback).await;
                             message = (!m.is_empty()).then_some(m);
                         }
@@ -393,13 +385,7 @@ impl Worker {
             Action::WatchExit { container, id } => {
                 if let Ok(runtime) = self.runtime.clone() {
                     let (tx, pod) = (self.tx.clone(), self.key());
-                    let file = self.termination_file(&container);
-                    let fallback = self
-                        .state
-                        .pod()
-                        .spec
-                        .container(&container)
-                        .is_some_and(|c| c.termination_message_policy == "FallbackToLogsOnError");
+                    let (file, fallback) = self.message_source(&container);
                     tokio::spawn(async move {
                         let obs = match runtime.wait(&id).await {
                             Ok(info) => {
@@ -573,6 +559,18 @@ impl Worker {
         if let Err(e) = runtime.remove_pod(&self.state.pod().metadata.uid).await {
             tracing::warn!(pod = %self.key(), error = %e, "removing the pod sandbox failed");
         }
+    }
+
+    /// Where a container's termination message comes from: its file, and
+    /// whether its log stands in on a failure (`FallbackToLogsOnError`).
+    fn message_source(&self, container: &str) -> (std::path::PathBuf, bool) {
+        let fallback = self
+            .state
+            .pod()
+            .spec
+            .container(container)
+            .is_some_and(|c| c.termination_message_policy == "FallbackToLogsOnError");
+        (self.termination_file(container), fallback)
     }
 
     /// The host file a container writes its termination message to.
