@@ -1,8 +1,12 @@
 //! A small priority-and-fairness: requests run within the concurrency
 //! budget of their caller's class, so one class flooding the API cannot
-//! starve another — node daemons (heartbeats, status), admins, and everyone
-//! else each have their own. Long-running requests (watches, followed logs,
-//! exec) hold no seat: they wait on events, not on the server.
+//! starve another — node heartbeats, the rest of what node daemons send
+//! (status, Events), admins, and everyone else each have their own.
+//! Heartbeats have a class of their own (Kubernetes' `node-high` level)
+//! because a node judged silent is failed over: they must not queue behind
+//! a flood of status writes from the same node daemons. Long-running
+//! requests (watches, followed logs, exec) hold no seat: they wait on
+//! events, not on the server.
 //!
 //! A request that finds its class full waits up to [`Fairness::wait`]; then
 //! it is refused with 429 and `Retry-After`, and the client retries.
@@ -15,14 +19,19 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// The classes with budgets of their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
+    /// A node daemon's heartbeat: kept in memory, answered in microseconds.
+    Heartbeats,
     Nodes,
     Admins,
     Others,
 }
 
 impl Class {
-    pub fn of(id: &Identity) -> Class {
+    /// The class of a request by `id`; `heartbeat` when it is a node's
+    /// heartbeat.
+    pub fn of(id: &Identity, heartbeat: bool) -> Class {
         match id {
+            Identity::Node(_) if heartbeat => Class::Heartbeats,
             Identity::Node(_) => Class::Nodes,
             Identity::User {
                 role: Role::Admin, ..
@@ -33,6 +42,7 @@ impl Class {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Class::Heartbeats => "node heartbeat",
             Class::Nodes => "nodes",
             Class::Admins => "admins",
             Class::Others => "others",
@@ -42,6 +52,7 @@ impl Class {
 
 /// The budgets.
 pub struct Fairness {
+    heartbeats: Arc<Semaphore>,
     nodes: Arc<Semaphore>,
     admins: Arc<Semaphore>,
     others: Arc<Semaphore>,
@@ -55,9 +66,13 @@ impl Default for Fairness {
     }
 }
 
+/// Seats for heartbeats: each holds one for microseconds.
+const HEARTBEAT_SEATS: usize = 64;
+
 impl Fairness {
     pub fn new(nodes: usize, admins: usize, others: usize, wait: Duration) -> Self {
         Fairness {
+            heartbeats: Arc::new(Semaphore::new(HEARTBEAT_SEATS)),
             nodes: Arc::new(Semaphore::new(nodes)),
             admins: Arc::new(Semaphore::new(admins)),
             others: Arc::new(Semaphore::new(others)),
@@ -67,6 +82,7 @@ impl Fairness {
 
     fn budget(&self, c: Class) -> &Arc<Semaphore> {
         match c {
+            Class::Heartbeats => &self.heartbeats,
             Class::Nodes => &self.nodes,
             Class::Admins => &self.admins,
             Class::Others => &self.others,
@@ -106,6 +122,12 @@ mod tests {
         assert!(f.seat(Class::Others).await.is_none(), "others are full");
         assert!(f.seat(Class::Admins).await.is_some(), "admins still served");
         assert!(f.seat(Class::Nodes).await.is_some(), "nodes still served");
+        let _status = f.seat(Class::Nodes).await.expect("a node seat");
+        assert!(f.seat(Class::Nodes).await.is_none(), "nodes are full now");
+        assert!(
+            f.seat(Class::Heartbeats).await.is_some(),
+            "heartbeats do not queue behind the nodes' other requests"
+        );
         drop(held);
         assert!(
             f.seat(Class::Others).await.is_some(),
@@ -119,9 +141,13 @@ mod tests {
             name: "u".into(),
             role,
         };
-        assert_eq!(Class::of(&Identity::Node("n".into())), Class::Nodes);
-        assert_eq!(Class::of(&user(Role::Admin)), Class::Admins);
-        assert_eq!(Class::of(&user(Role::View)), Class::Others);
+        assert_eq!(Class::of(&Identity::Node("n".into()), false), Class::Nodes);
+        assert_eq!(
+            Class::of(&Identity::Node("n".into()), true),
+            Class::Heartbeats
+        );
+        assert_eq!(Class::of(&user(Role::Admin), false), Class::Admins);
+        assert_eq!(Class::of(&user(Role::View), true), Class::Others);
         assert!(long_running("labelSelector=a&watch=true", false));
         assert!(long_running("", true));
         assert!(!long_running("watch=false", false));

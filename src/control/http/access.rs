@@ -86,7 +86,8 @@ pub async fn authenticate(State(app): State<Arc<App>>, mut req: Request, next: N
                     Decision::AllowUsedBy(n) => Some(n),
                     _ => None,
                 };
-                let class = Class::of(&id);
+                let heartbeat = attrs.resource == "nodes" && attrs.subresource == "heartbeat";
+                let class = Class::of(&id, heartbeat);
                 let seat = if long_running(
                     req.uri().query().unwrap_or(""),
                     req.headers().contains_key(header::UPGRADE),

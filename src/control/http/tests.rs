@@ -12,12 +12,18 @@ struct Server {
     http: reqwest::Client,
     store: Store,
     ca: Arc<Ca>,
+    app: Arc<App>,
     _dir: tempfile::TempDir,
 }
 
 /// The API over TLS on loopback, as `ork control` serves it, with a CA of
 /// its own and the admin token.
 async fn server() -> Server {
+    server_with(Default::default()).await
+}
+
+/// [`server`] with its own concurrency budgets.
+async fn server_with(fairness: crate::control::fairness::Fairness) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Arc::new(Sqlite::open(&dir.path().join("ork.db")).unwrap())).unwrap();
     for ns in ["default", "kube-system"] {
@@ -45,7 +51,7 @@ async fn server() -> Server {
         shutdown: tokio::sync::watch::channel(false).1,
         scheduling_strategy: Default::default(),
         audit: AuditLog::off(),
-        fairness: Default::default(),
+        fairness,
         data_dir: dir.path().to_path_buf(),
     });
     let tls = crate::tls::server_config(&serving, crate::tls::ClientAuth::Optional(roots)).unwrap();
@@ -57,7 +63,7 @@ async fn server() -> Server {
     tokio::spawn(crate::serve::serve(
         listener,
         Some(Arc::new(tls)),
-        router(app),
+        router(app.clone()),
         crate::serve::Limits::default(),
         stop,
     ));
@@ -67,6 +73,7 @@ async fn server() -> Server {
         http: reqwest::Client::new(),
         store,
         ca,
+        app,
         _dir: dir,
     };
     s.http = s.client_as(None);
@@ -514,6 +521,46 @@ async fn heartbeat_ages_are_listed_per_node() {
     let (_, after) = s.get("/apis/ork.dev/v1/heartbeats").await;
     assert_eq!(after["items"][0]["node"], "n1");
     assert!(after["items"][0]["secondsAgo"].as_f64().unwrap() < 5.0);
+}
+
+#[tokio::test]
+async fn a_heartbeat_is_served_while_the_nodes_other_requests_fill_their_budget() {
+    use crate::control::fairness::{Class, Fairness};
+    let s = server_with(Fairness::new(
+        2,
+        2,
+        2,
+        std::time::Duration::from_millis(300),
+    ))
+    .await;
+    let node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}});
+    assert_eq!(s.post("/api/v1/nodes", node).await.0, 201);
+    // Status writes and lists of every node daemon hold the nodes' seats.
+    let _held = [
+        s.app.fairness.seat(Class::Nodes).await.unwrap(),
+        s.app.fairness.seat(Class::Nodes).await.unwrap(),
+    ];
+    let n1 = s.node_client("n1");
+    let list = n1
+        .get(format!("{}/api/v1/nodes/n1", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        list.status(),
+        429,
+        "the node's other requests wait, then are refused"
+    );
+    for _ in 0..3 {
+        let beat = n1
+            .post(format!("{}/api/v1/nodes/n1/heartbeat", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(beat.status(), 200, "a heartbeat does not queue behind them");
+    }
+    let (_, ages) = s.get("/apis/ork.dev/v1/heartbeats").await;
+    assert_eq!(ages["items"][0]["node"], "n1");
 }
 
 /// Established connections whose local end is `port` (the server's side of
