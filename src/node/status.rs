@@ -284,7 +284,7 @@ pub fn pod_status(
         }
         set_condition(&mut conditions, c);
     }
-    PodStatus {
+    as_kept(PodStatus {
         phase,
         conditions,
         host_ip: host_ip.to_string(),
@@ -295,7 +295,18 @@ pub fn pod_status(
         reason: String::new(),
         message: String::new(),
         nominated_node_name: String::new(),
-    }
+    })
+}
+
+/// `s` as the API keeps it: times to the second, as Kubernetes writes
+/// `metav1.Time`. A status read back from the API then compares equal to the
+/// one computed for an unchanged pod, which is not reported again on every
+/// turn (the kubelet's status manager normalizes its statuses the same way).
+fn as_kept(s: PodStatus) -> PodStatus {
+    serde_json::to_value(&s)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or(s)
 }
 
 /// Whether a container that exited with `code` is started again.

@@ -200,6 +200,8 @@ impl Sim {
                     self.reported = Some((**status).clone());
                     let mut p = self.st.pod().as_ref().clone();
                     p.status = (**status).clone();
+                    // The API keeps what it was sent as JSON: times to the second.
+                    let p = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
                     Observation::StatusReported(Reported::Accepted(Box::new(p)))
                 }
             }
