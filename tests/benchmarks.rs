@@ -72,6 +72,10 @@ fn the_startup_api_and_footprint_benchmarks_run_at_small_size() {
     );
     assert!(text.contains("(target p99 ≤250 ms)"), "{text}");
     assert!(
+        text.contains("nodes judged NotReady during the run: 0, pods gone from the store: 0"),
+        "{text}"
+    );
+    assert!(
         text.contains("200 pods (") && text.contains("20 nodes ("),
         "{text}"
     );

@@ -10,9 +10,13 @@ use super::{
     BenchStore, ControlProcess, Result, failed, hollow_nodes, hollow_pod, mib, ms, percentile,
     pod_index, thousands,
 };
-use crate::api::{Kind, Object, Pod, PodPhase};
+use crate::api::{Kind, Node, Object, Pod, PodPhase};
+use crate::client::Client;
 use futures::StreamExt;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Concurrent senders of creates.
@@ -35,13 +39,17 @@ pub async fn run(
         thousands(nodes as u64),
         t.elapsed().as_secs_f64()
     );
+    let client = cp.client()?;
+    let not_ready = Arc::new(AtomicU64::new(0));
+    let node_watch = tokio::spawn(count_not_ready(client.clone(), not_ready.clone()));
     let result = measure(&cp, pods, rate).await;
+    node_watch.abort();
     for n in running_nodes {
         n.shutdown().await;
     }
     let (lat, sent_rate, rss) = result?;
-    let client = cp.client()?;
     let mut held = vec![];
+    let mut pods_held = 0;
     for kind in [Kind::Pod, Kind::Event, Kind::Node] {
         let body = client
             .get_bytes(&kind.collection_path(None))
@@ -51,6 +59,9 @@ pub async fn run(
             .ok()
             .and_then(|v| v["items"].as_array().map(Vec::len))
             .unwrap_or(0);
+        if kind == Kind::Pod {
+            pods_held = n;
+        }
         held.push(format!(
             "{} {} ({} of JSON)",
             thousands(n as u64),
@@ -75,7 +86,45 @@ pub async fn run(
         mib(rss)
     );
     println!("  the store holds {}", held.join(", "));
+    println!(
+        "nodes judged NotReady during the run: {}, pods gone from the store: {} (target 0: every hollow node heartbeats throughout)",
+        thousands(not_ready.load(Ordering::Relaxed)),
+        thousands(pods.saturating_sub(pods_held) as u64)
+    );
     Ok(())
+}
+
+/// Counts the times a Ready node is seen not Ready, until aborted.
+async fn count_not_ready(client: Client, count: Arc<AtomicU64>) {
+    let mut ready: HashMap<String, bool> = HashMap::new();
+    let mut seen = |n: &Node| {
+        let now = n.is_ready();
+        if ready.insert(n.metadata.name.clone(), now) == Some(true) && !now {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    loop {
+        let Ok(l) = client.list::<Node>(None, &Default::default()).await else {
+            return;
+        };
+        l.items.iter().for_each(&mut seen);
+        let Ok(mut watch) = client
+            .watch(
+                Kind::Node,
+                None,
+                &Default::default(),
+                Some(l.resource_version),
+            )
+            .await
+        else {
+            return;
+        };
+        while let Some(Ok(ev)) = watch.next().await {
+            if let Some(n) = ev.object.as_ref().and_then(Node::from_any) {
+                seen(n);
+            }
+        }
+    }
 }
 
 /// Creates `pods` at `rate`; returns each pod's create→Running latency
