@@ -107,10 +107,6 @@ const INSTEAD: &[(&str, &str)] = &[
         "remove it; publish the ports a container needs with hostPort",
     ),
     (
-        "grpc",
-        "use an exec probe running a gRPC health client, or httpGet or tcpSocket",
-    ),
-    (
         "resizePolicy",
         "remove it; change resources by replacing the pod",
     ),

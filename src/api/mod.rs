@@ -77,7 +77,7 @@ pub use pod::{
     PodPhase, PodSpec, PodStatus, PodTemplateSpec, Probe, Protocol, PullPolicy,
     ResourceRequirements, RestartPolicy, TcpSocketAction,
 };
-pub use pod::{Lifecycle, LifecycleHandler, SleepAction};
+pub use pod::{GrpcAction, Lifecycle, LifecycleHandler, SleepAction};
 pub use quantity::Quantity;
 pub use selector::{LabelSelector, Selector};
 pub use service::{Endpoints, Service};

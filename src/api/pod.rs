@@ -283,7 +283,7 @@ impl Container {
     }
 }
 
-/// A health check of a container: one of `httpGet`, `tcpSocket`, `exec`.
+/// A health check of a container: one of `httpGet`, `tcpSocket`, `grpc`, `exec`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Probe {
@@ -293,6 +293,8 @@ pub struct Probe {
     pub http_get: Option<HttpGetAction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tcp_socket: Option<TcpSocketAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<GrpcAction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_delay_seconds: Option<i32>,
     /// Seconds between checks (default 10).
@@ -357,6 +359,18 @@ pub struct HttpHeader {
     pub name: String,
     #[serde(default)]
     pub value: String,
+}
+
+/// A call of the standard gRPC health service (`grpc.health.v1.Health/Check`)
+/// at the pod's address; passing when it answers `SERVING`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GrpcAction {
+    /// A port number (not a name, as in Kubernetes).
+    pub port: i32,
+    /// The service name the health service is asked about (empty: the server as a whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

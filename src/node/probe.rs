@@ -11,8 +11,9 @@
 //!   failures. Without one, a started container is ready.
 //!
 //! `httpGet` succeeds on a status from 200 to 399, `tcpSocket` when a
-//! connection opens, `exec` when the command exits 0; each within
-//! `timeoutSeconds`. Ports named or numbered in the probe are the container's
+//! connection opens, `grpc` when the standard gRPC health service answers
+//! `SERVING` (over plaintext HTTP/2, as the kubelet calls it), `exec` when
+//! the command exits 0; each within `timeoutSeconds`. Ports named or numbered in the probe are the container's
 //! ports: when the runtime gives the pod its own address (docker), the check
 //! goes there, to the container port; otherwise to the host port the node
 //! gave the container port.
@@ -159,6 +160,11 @@ pub async fn check(
             )),
         };
     }
+    if let Some(g) = &p.grpc {
+        let port = t.port(&IntOrString::Int(g.port))?;
+        let service = g.service.clone().unwrap_or_default();
+        return grpc_health(t.host(""), port, service, timeout).await;
+    }
     if let Some(e) = &p.exec {
         return match runtime.exec(&t.instance.id, &e.command, timeout).await {
             Ok(0) => Ok(()),
@@ -170,6 +176,65 @@ pub async fn check(
         };
     }
     Err("the probe has no handler".into())
+}
+
+/// One call of `grpc.health.v1.Health/Check`; failures worded as the
+/// kubelet's gRPC prober words them.
+async fn grpc_health(
+    host: &str,
+    port: u16,
+    service: String,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    let addr = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => std::net::SocketAddr::new(ip, port).to_string(),
+        Err(_) => format!("{host}:{port}"),
+    };
+    let within = timeout.as_secs();
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .map_err(|e| format!("{addr}: {e}"))?
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    let channel = match tokio::time::timeout(timeout, endpoint.connect()).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            return Err(format!(
+                "failed to connect service {addr:?} within {within}s: {}",
+                root_cause(&e)
+            ));
+        }
+        Err(_) => {
+            return Err(format!(
+                "timeout: failed to connect service {addr:?} within {within}s"
+            ));
+        }
+    };
+    let mut client = HealthClient::new(channel);
+    let call = client.check(HealthCheckRequest { service });
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Err(format!(
+            "timeout: health rpc did not complete within {within}s"
+        )),
+        Ok(Err(s)) if s.code() == tonic::Code::Unimplemented => Err(format!(
+            "this server doesn't implement the grpc health protocol (grpc.health.v1.Health): {}",
+            s.message()
+        )),
+        Ok(Err(s)) => Err(format!(
+            "error: health rpc probe failed: {:?}: {}",
+            s.code(),
+            s.message()
+        )),
+        Ok(Ok(r)) => match r.into_inner().status() {
+            ServingStatus::Serving => Ok(()),
+            other => Err(format!(
+                "service unhealthy (responded with {:?})",
+                other.as_str_name()
+            )),
+        },
+    }
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {
@@ -380,6 +445,92 @@ mod tests {
             kind,
             message: m.into(),
         }
+    }
+
+    /// A gRPC health service on loopback, as `tonic-health` serves it:
+    /// the server as a whole SERVING, service `db` NOT_SERVING; its port.
+    async fn health_server() -> u16 {
+        use tonic_health::ServingStatus;
+        let (reporter, service) = tonic_health::server::health_reporter();
+        reporter
+            .set_service_status("", ServingStatus::Serving)
+            .await;
+        reporter
+            .set_service_status("db", ServingStatus::NotServing)
+            .await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let incoming = futures::stream::unfold(listener, |l| async move {
+            Some((l.accept().await.map(|(s, _)| s), l))
+        });
+        tokio::spawn(async move {
+            let _reporter = reporter;
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(incoming)
+                .await
+        });
+        port
+    }
+
+    fn grpc_probe(port: i32, service: Option<&str>) -> Probe {
+        Probe {
+            grpc: Some(crate::api::GrpcAction {
+                port,
+                service: service.map(str::to_string),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_grpc_probe_passes_only_while_the_health_service_answers_serving() {
+        let port = health_server().await;
+        let runtime = crate::node::runtime::fake::FakeRuntime::new();
+        let t = Target {
+            host: "127.0.0.1".into(),
+            pod_ip: Some("127.0.0.1".into()),
+            container: Container::default(),
+            instance: ContainerInfo {
+                id: "c-0".into(),
+                pod_uid: "u".into(),
+                pod_name: "p".into(),
+                namespace: "default".into(),
+                container_name: "c".into(),
+                attempt: 0,
+                started_at: crate::api::Time::now(),
+                state: crate::node::runtime::RunState::Running,
+                ports: vec![],
+            },
+        };
+        crate::tls::install_crypto();
+        let http = reqwest::Client::new();
+        let check = |p: Probe| {
+            let (t, http, runtime) = (&t, &http, &runtime);
+            async move { check(runtime, t, &p, http).await }
+        };
+        let p = i32::from(port);
+        assert_eq!(check(grpc_probe(p, None)).await, Ok(()));
+        assert_eq!(
+            check(grpc_probe(p, Some("db"))).await,
+            Err("service unhealthy (responded with \"NOT_SERVING\")".into())
+        );
+        let unknown = check(grpc_probe(p, Some("cache"))).await.unwrap_err();
+        assert!(
+            unknown.starts_with("error: health rpc probe failed: NotFound"),
+            "{unknown}"
+        );
+        // A port nothing listens on (the server's, once it is closed).
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gone = i32::from(closed.local_addr().unwrap().port());
+        drop(closed);
+        let refused = check(grpc_probe(gone, None)).await.unwrap_err();
+        assert!(
+            refused.starts_with(&format!(
+                "failed to connect service \"127.0.0.1:{gone}\" within 1s"
+            )),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -155,3 +155,72 @@ fn http_and_tcp_probes_check_the_port_the_node_gave() {
         assert_eq!(restart_count(p), 0);
     }
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// etcd serves the standard gRPC health service on its client port, as in
+/// the Kubernetes documentation's gRPC probe example.
+#[test]
+fn a_grpc_probe_asks_the_health_service_and_names_what_it_answered() {
+    if !crate::ha::have_etcd() {
+        return;
+    }
+    let c = Cluster::start(1, "process");
+    let pod = |name: &str, service: &str| {
+        let (client, peer) = (free_port(), free_port());
+        // The data directory is relative: in the pod's own working directory.
+        format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: etcd
+    command: ["etcd", "--name", "{name}", "--data-dir", "{name}.etcd",
+      "--listen-client-urls", "http://127.0.0.1:{client}", "--advertise-client-urls", "http://127.0.0.1:{client}",
+      "--listen-peer-urls", "http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", "http://127.0.0.1:{peer}",
+      "--initial-cluster", "{name}=http://127.0.0.1:{peer}"]
+    readinessProbe:
+      grpc:
+        port: {client}
+        service: "{service}"
+      periodSeconds: 1
+"#
+        )
+    };
+    c.apply(&format!(
+        "{}---\n{}",
+        pod("serving", ""),
+        pod("asked-wrong", "no-such-service")
+    ));
+    c.wait_json(
+        "the pod asking about the server as a whole is Ready",
+        Duration::from_secs(30),
+        &["get", "pod", "serving"],
+        ready,
+    );
+    wait_for(
+        "the readiness failure of the other, with the health service's answer",
+        Duration::from_secs(30),
+        || {
+            let events = c.ok(&["events", "--for", "pod/asked-wrong"]);
+            events
+                .contains("Readiness probe failed: error: health rpc probe failed: NotFound")
+                .then_some(())
+        },
+    );
+    let p = c.json(&["get", "pod", "asked-wrong"]).unwrap();
+    assert_eq!(p["status"]["phase"], "Running");
+    assert!(
+        !ready(&p),
+        "a service the health server does not know is not ready"
+    );
+}

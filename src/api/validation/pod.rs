@@ -38,16 +38,17 @@ fn validate_probe(path: &str, key: &str, c: &Container, p: &Probe, errs: &mut Ve
         p.exec.is_some(),
         p.http_get.is_some(),
         p.tcp_socket.is_some(),
+        p.grpc.is_some(),
     ];
     match handlers.iter().filter(|h| **h).count() {
         1 => {}
         0 => errs.push(FieldError::new(
             path.to_string(),
-            "needs one of httpGet, tcpSocket or exec",
+            "needs one of httpGet, tcpSocket, grpc or exec",
         )),
         _ => errs.push(FieldError::new(
             path.to_string(),
-            "may have only one of httpGet, tcpSocket and exec",
+            "may have only one of httpGet, tcpSocket, grpc and exec",
         )),
     }
     let port_check =
@@ -75,6 +76,9 @@ fn validate_probe(path: &str, key: &str, c: &Container, p: &Probe, errs: &mut Ve
     }
     if let Some(t) = &p.tcp_socket {
         port_check("tcpSocket", &t.port, errs);
+    }
+    if let Some(g) = &p.grpc {
+        port_check("grpc", &IntOrString::Int(g.port), errs);
     }
     if let Some(e) = &p.exec
         && e.command.is_empty()
