@@ -1,7 +1,7 @@
 //! Backup, restore and migrate with real daemons and SQLite files; clients
 //! and nodes that move to another control daemon.
 
-use crate::harness::{Cluster, ORK, marker, pids_of, wait_for};
+use crate::harness::{Cluster, ORK, free_port, marker, pids_of, wait_for};
 use crate::workloads::deployment;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -56,14 +56,6 @@ fn text(o: &Output) -> String {
 }
 
 /// A free loopback port (nothing listens on it once this returns).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Stops the control daemon and puts `dir` where its data dir was (the old
 /// one goes to `old`), then starts it again on the same address.
 fn swap_data_dir(c: &mut Cluster, dir: &Path, old: &Path) {

@@ -3,19 +3,11 @@
 //! etcd binary these tests skip, unless `ORK_REQUIRE_ETCD=1` or `CI`: then
 //! they fail.
 
-use crate::harness::{ORK, http, wait_for};
+use crate::harness::{ORK, free_port, http, wait_for};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 pub fn have_etcd() -> bool {
     let found = Command::new("etcd")

@@ -7,7 +7,7 @@
 //! serving the same Ingress on their own ports. Every daemon gets its
 //! ingress ports from the test (free loopback ports).
 
-use crate::harness::{Cluster, Up, wait_for};
+use crate::harness::{Cluster, Up, free_port, wait_for};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -153,14 +153,6 @@ spec:
 "#;
 
 /// A free loopback port (closed again: the daemon binds it).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Two free ports in a row.
 fn free_pair() -> u16 {
     loop {

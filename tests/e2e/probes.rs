@@ -1,6 +1,6 @@
 //! Probes end to end: liveness restarts, readiness gates Ready.
 
-use crate::harness::{Cluster, wait_for};
+use crate::harness::{Cluster, free_port, wait_for};
 use std::time::Duration;
 
 fn restart_count(p: &serde_json::Value) -> i64 {
@@ -154,14 +154,6 @@ fn http_and_tcp_probes_check_the_port_the_node_gave() {
         assert!(ready(p));
         assert_eq!(restart_count(p), 0);
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// etcd serves the standard gRPC health service on its client port, as in
