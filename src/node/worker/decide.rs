@@ -447,11 +447,16 @@ impl PodState {
             return;
         };
         let has_probes = probe::has_probes(container);
+        // As in Kubernetes: started once running unless a startup probe
+        // says otherwise, ready once started unless a readiness probe does.
+        // (Waiting for the prober to say so would cost a status write.)
+        let started = container.startup_probe.is_none();
+        let ready = started && container.readiness_probe.is_none();
         let Some(slot) = self.slots.get_mut(name) else {
             return;
         };
-        slot.view.started = !has_probes;
-        slot.view.ready = !has_probes;
+        slot.view.started = started;
+        slot.view.ready = ready;
         if has_probes && self.runtime.is_ok() {
             out.push(Action::Probe {
                 container: name.to_string(),

@@ -483,6 +483,44 @@ fn a_start_failure_waits_with_its_reason_and_backs_off() {
 }
 
 #[test]
+fn without_a_startup_probe_a_container_is_started_once_running_and_the_prober_saying_so_costs_no_write()
+ {
+    let mut p = pod(RestartPolicy::Always);
+    p.spec.containers[0].readiness_probe = Some(exec_probe(3));
+    let mut s = Sim::new(p);
+    let actions = s.turn(Observation::Adopted(vec![]));
+    assert_eq!(reports(&actions), 1);
+    assert_eq!(s.status().started, Some(true));
+    assert!(!s.status().ready, "not before its readiness probe passes");
+    assert_eq!(reports(&s.turn(probed("c-0", probe::Report::Started))), 0);
+    assert_eq!(
+        reports(&s.turn(probed("c-0", probe::Report::Ready(true)))),
+        1
+    );
+    assert!(s.status().ready);
+    // A liveness probe alone gates nothing: ready at once.
+    let mut p = pod(RestartPolicy::Always);
+    p.spec.containers[0].liveness_probe = Some(exec_probe(3));
+    let mut s = Sim::new(p);
+    s.turn(Observation::Adopted(vec![]));
+    assert!(s.status().ready);
+    assert_eq!(reports(&s.turn(probed("c-0", probe::Report::Started))), 0);
+    assert_eq!(
+        reports(&s.turn(probed("c-0", probe::Report::Ready(true)))),
+        0
+    );
+    // A startup probe holds both until it passes.
+    let mut p = pod(RestartPolicy::Always);
+    p.spec.containers[0].startup_probe = Some(exec_probe(3));
+    let mut s = Sim::new(p);
+    s.turn(Observation::Adopted(vec![]));
+    assert_eq!(s.status().started, Some(false));
+    assert!(!s.status().ready);
+    s.turn(probed("c-0", probe::Report::Started));
+    assert_eq!(s.status().started, Some(true));
+}
+
+#[test]
 fn a_readiness_probe_decides_when_the_container_is_ready() {
     let mut p = pod(RestartPolicy::Always);
     p.spec.containers[0].readiness_probe = Some(exec_probe(3));
