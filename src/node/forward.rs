@@ -134,24 +134,15 @@ mod tests {
     use crate::api::ContainerPort;
 
     fn running(ports: &[(i32, Option<i32>)]) -> ContainerInfo {
-        ContainerInfo {
-            id: "i".into(),
-            pod_uid: "u".into(),
-            pod_name: "p".into(),
-            namespace: "default".into(),
-            container_name: "c".into(),
-            attempt: 0,
-            started_at: crate::api::Time::now(),
-            state: RunState::Running,
-            ports: ports
-                .iter()
-                .map(|(c, h)| ContainerPort {
-                    container_port: *c,
-                    host_port: *h,
-                    ..ContainerPort::default()
-                })
-                .collect(),
-        }
+        let ports = ports
+            .iter()
+            .map(|(c, h)| ContainerPort {
+                container_port: *c,
+                host_port: *h,
+                ..ContainerPort::default()
+            })
+            .collect();
+        ContainerInfo::running_for_test("i", ports)
     }
 
     #[test]

@@ -195,9 +195,7 @@ async fn grpc_health(
     };
     let within = timeout.as_secs();
     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .map_err(|e| format!("{addr}: {e}"))?
-        .connect_timeout(timeout)
-        .timeout(timeout);
+        .map_err(|e| format!("{addr}: {e}"))?;
     let channel = match tokio::time::timeout(timeout, endpoint.connect()).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
@@ -491,17 +489,7 @@ mod tests {
             host: "127.0.0.1".into(),
             pod_ip: Some("127.0.0.1".into()),
             container: Container::default(),
-            instance: ContainerInfo {
-                id: "c-0".into(),
-                pod_uid: "u".into(),
-                pod_name: "p".into(),
-                namespace: "default".into(),
-                container_name: "c".into(),
-                attempt: 0,
-                started_at: crate::api::Time::now(),
-                state: crate::node::runtime::RunState::Running,
-                ports: vec![],
-            },
+            instance: ContainerInfo::running_for_test("c-0", vec![]),
         };
         crate::tls::install_crypto();
         let http = reqwest::Client::new();

@@ -94,7 +94,9 @@ pub async fn run(
     Ok(())
 }
 
-/// Counts the times a Ready node is seen not Ready, until aborted.
+/// Counts the times a Ready node is seen not Ready, until aborted; lists
+/// again whenever the watch ends and retries a failed list or watch, so the
+/// count covers the whole run.
 async fn count_not_ready(client: Client, count: Arc<AtomicU64>) {
     let mut ready: HashMap<String, bool> = HashMap::new();
     let mut seen = |n: &Node| {
@@ -105,7 +107,8 @@ async fn count_not_ready(client: Client, count: Arc<AtomicU64>) {
     };
     loop {
         let Ok(l) = client.list::<Node>(None, &Default::default()).await else {
-            return;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
         };
         l.items.iter().for_each(&mut seen);
         let Ok(mut watch) = client
@@ -117,7 +120,8 @@ async fn count_not_ready(client: Client, count: Arc<AtomicU64>) {
             )
             .await
         else {
-            return;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
         };
         while let Some(Ok(ev)) = watch.next().await {
             if let Some(n) = ev.object.as_ref().and_then(Node::from_any) {

@@ -168,6 +168,25 @@ pub struct ContainerInfo {
     pub ports: Vec<ContainerPort>,
 }
 
+#[cfg(test)]
+impl ContainerInfo {
+    /// A running instance `id` of container `c` of pod `default/p` (uid `u`),
+    /// started now, with `ports`.
+    pub fn running_for_test(id: &str, ports: Vec<ContainerPort>) -> Self {
+        ContainerInfo {
+            id: id.into(),
+            pod_uid: "u".into(),
+            pod_name: "p".into(),
+            namespace: "default".into(),
+            container_name: "c".into(),
+            attempt: 0,
+            started_at: Time::now(),
+            state: RunState::Running,
+            ports,
+        }
+    }
+}
+
 /// Options of a log read.
 #[derive(Clone, Debug, Default)]
 pub struct LogOptions {
