@@ -47,6 +47,7 @@ mod probes;
 mod projected_tokens;
 mod quotas;
 mod rbac;
+mod registry;
 mod restarts;
 mod rollouts;
 mod runtime;
