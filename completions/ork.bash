@@ -319,14 +319,23 @@ _ork() {
             ork__subcmd__create__subcmd__help,secret)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__secret"
                 ;;
+            ork__subcmd__create__subcmd__help__subcmd__secret,docker-registry)
+                cmd="ork__subcmd__create__subcmd__help__subcmd__secret__subcmd__docker__subcmd__registry"
+                ;;
             ork__subcmd__create__subcmd__help__subcmd__secret,generic)
                 cmd="ork__subcmd__create__subcmd__help__subcmd__secret__subcmd__generic"
+                ;;
+            ork__subcmd__create__subcmd__secret,docker-registry)
+                cmd="ork__subcmd__create__subcmd__secret__subcmd__docker__subcmd__registry"
                 ;;
             ork__subcmd__create__subcmd__secret,generic)
                 cmd="ork__subcmd__create__subcmd__secret__subcmd__generic"
                 ;;
             ork__subcmd__create__subcmd__secret,help)
                 cmd="ork__subcmd__create__subcmd__secret__subcmd__help"
+                ;;
+            ork__subcmd__create__subcmd__secret__subcmd__help,docker-registry)
+                cmd="ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__docker__subcmd__registry"
                 ;;
             ork__subcmd__create__subcmd__secret__subcmd__help,generic)
                 cmd="ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__generic"
@@ -531,6 +540,9 @@ _ork() {
                 ;;
             ork__subcmd__help__subcmd__create,secret)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__secret"
+                ;;
+            ork__subcmd__help__subcmd__create__subcmd__secret,docker-registry)
+                cmd="ork__subcmd__help__subcmd__create__subcmd__secret__subcmd__docker__subcmd__registry"
                 ;;
             ork__subcmd__help__subcmd__create__subcmd__secret,generic)
                 cmd="ork__subcmd__help__subcmd__create__subcmd__secret__subcmd__generic"
@@ -2938,8 +2950,22 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__help__subcmd__secret)
-            opts="generic"
+            opts="generic docker-registry"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__help__subcmd__secret__subcmd__docker__subcmd__registry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3090,12 +3116,74 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__secret)
-            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version generic help"
+            opts="-n -h -V --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version generic docker-registry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret__subcmd__docker__subcmd__registry)
+            opts="-n -h -V --docker-server --docker-username --docker-password --docker-email --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --docker-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --docker-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --docker-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --docker-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3198,8 +3286,22 @@ _ork() {
             return 0
             ;;
         ork__subcmd__create__subcmd__secret__subcmd__help)
-            opts="generic help"
+            opts="generic docker-registry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__create__subcmd__secret__subcmd__help__subcmd__docker__subcmd__registry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4274,8 +4376,22 @@ _ork() {
             return 0
             ;;
         ork__subcmd__help__subcmd__create__subcmd__secret)
-            opts="generic"
+            opts="generic docker-registry"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ork__subcmd__help__subcmd__create__subcmd__secret__subcmd__docker__subcmd__registry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -697,6 +697,7 @@ complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcomma
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -s V -l version -d 'Print version'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "generic" -d 'Keys and values from the same sources as a ConfigMap'
+complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "docker-registry" -d 'Registry credentials for pods\' `imagePullSecrets` (`kubernetes.io/dockerconfigjson`), as kubectl makes them'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from secret" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l image -d 'The container image' -r
 complete -c ork -n "__fish_ork_using_subcommand create; and __fish_seen_subcommand_from job" -l from -d 'Make the Job from a CronJob\'s template: `cronjob/NAME`' -r

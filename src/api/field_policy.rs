@@ -73,10 +73,8 @@ const DEFAULTS: &[(&str, DefaultValue)] = &[
     ("dnsPolicy", || json!("ClusterFirst")),
     ("schedulerName", || json!("default-scheduler")),
     ("enableServiceLinks", || json!(true)),
-    ("hostNetwork", || json!(false)),
     ("hostPID", || json!(false)),
     ("hostIPC", || json!(false)),
-    ("shareProcessNamespace", || json!(false)),
     ("privileged", || json!(false)),
     ("stdin", || json!(false)),
     ("stdinOnce", || json!(false)),
@@ -102,18 +100,6 @@ const INSTEAD: &[(&str, &str)] = &[
         "remove it; use `ork exec -it` for an interactive shell",
     ),
     ("os", "remove it: ork runs Linux containers only"),
-    (
-        "hostNetwork",
-        "remove it; publish the ports a container needs with hostPort",
-    ),
-    (
-        "resizePolicy",
-        "remove it; change resources by replacing the pod",
-    ),
-    (
-        "imagePullSecrets",
-        "remove it; nodes use the images they have and the Docker engine's own credentials",
-    ),
     (
         "schedulerName",
         "only default-scheduler (the default): ork has one scheduler",
@@ -390,6 +376,12 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
     spec.scheduler_name
         .get_or_insert_with(|| SCHEDULER_NAME.into());
     spec.enable_service_links.get_or_insert(true);
+    if spec.host_network() {
+        let (init, app) = (&mut spec.init_containers, &mut spec.containers);
+        for p in init.iter_mut().chain(app).flat_map(|c| &mut c.ports) {
+            p.host_port.get_or_insert(p.container_port);
+        }
+    }
 }
 
 #[cfg(test)]

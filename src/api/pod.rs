@@ -123,6 +123,23 @@ pub struct PodSpec {
     /// for fit instead of the sum of its containers'.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
+    /// The pod's containers share one process namespace (Docker: the
+    /// sandbox's, whose `ork pause` is PID 1), so they see and signal each
+    /// other's processes. Process pods are host processes, which do anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_process_namespace: Option<bool>,
+    /// The pod uses the node's network namespace: its containers listen on
+    /// the node's own addresses, each port's `hostPort` is its
+    /// `containerPort`, its hostname is the node's, and `ClusterFirst` DNS
+    /// becomes the node's resolvers (`ClusterFirstWithHostNet` keeps the
+    /// cluster DNS), as in Kubernetes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_network: Option<bool>,
+    /// Secrets of type `kubernetes.io/dockerconfigjson` (or `dockercfg`) in
+    /// the pod's namespace whose credentials the node pulls its images
+    /// with; a pod naming none gets its ServiceAccount's on creation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<super::serviceaccount::LocalObjectReference>,
 }
 
 /// `spec.schedulingGates[]`.
@@ -136,6 +153,11 @@ pub struct PodSchedulingGate {
 pub const PREEMPT_LOWER_PRIORITY: &str = "PreemptLowerPriority";
 
 impl PodSpec {
+    /// Whether the pod uses the node's network namespace.
+    pub fn host_network(&self) -> bool {
+        self.host_network == Some(true)
+    }
+
     /// Every container: the init containers (sidecars among them) in order,
     /// then the app containers.
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
@@ -240,6 +262,21 @@ pub struct Container {
     /// the file is empty and the container failed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub termination_message_policy: String,
+    /// Whether a change of cpu or memory would restart the container. A
+    /// pod's resources do not change in place in ork (it is replaced), so
+    /// this is kept and shown, and never has anything to apply to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resize_policy: Vec<ContainerResizePolicy>,
+}
+
+/// `containers[].resizePolicy[]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerResizePolicy {
+    /// `cpu` or `memory`.
+    pub resource_name: String,
+    /// `NotRequired` or `RestartContainer`.
+    pub restart_policy: String,
 }
 
 /// What runs when a container starts (`postStart`: it is not running until

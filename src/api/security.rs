@@ -2,7 +2,8 @@
 //! (`runAsUser`, `runAsGroup`, `runAsNonRoot`, and the pod's `fsGroup` for
 //! volume ownership), and the container settings ork applies
 //! (`allowPrivilegeEscalation`, `readOnlyRootFilesystem`, `capabilities`,
-//! `seccompProfile`, `privileged`, `procMount: Default`), the pod's
+//! `seccompProfile`, `appArmorProfile`, `privileged`, `procMount:
+//! Default`), the pod's
 //! `supplementalGroups` and its `sysctls` (Kubernetes' safe set).
 //!
 //! Every other field Kubernetes knows is decoded, so that a manifest naming
@@ -57,9 +58,9 @@ pub struct PodSecurityContext {
     /// Not supported by ork yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub se_linux_change_policy: Option<serde_json::Value>,
-    /// Not supported by ork yet.
+    /// The default AppArmor profile of the pod's containers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_armor_profile: Option<serde_json::Value>,
+    pub app_armor_profile: Option<AppArmorProfile>,
     /// Not supported by ork (Linux only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub windows_options: Option<serde_json::Value>,
@@ -100,9 +101,9 @@ pub struct SecurityContext {
     /// Not supported by ork yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub se_linux_options: Option<serde_json::Value>,
-    /// Not supported by ork yet.
+    /// The container's AppArmor profile (over the pod's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_armor_profile: Option<serde_json::Value>,
+    pub app_armor_profile: Option<AppArmorProfile>,
     /// Not supported by ork (Linux only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub windows_options: Option<serde_json::Value>,
@@ -125,9 +126,62 @@ pub struct Capabilities {
 pub struct SeccompProfile {
     #[serde(rename = "type")]
     pub type_: String,
-    /// The profile file of a `Localhost` profile (not supported by ork yet).
+    /// The profile file of a `Localhost` profile, relative to the node's
+    /// seccomp directory (`<data-dir>/seccomp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub localhost_profile: Option<String>,
+}
+
+/// An AppArmor profile: `RuntimeDefault`, `Unconfined` or `Localhost`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppArmorProfile {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The name of a `Localhost` profile, as loaded on the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localhost_profile: Option<String>,
+}
+
+/// The prefix of the annotations that named a container's AppArmor
+/// profile before `appArmorProfile` (the container's name follows it).
+pub const APP_ARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
+
+/// The profile an AppArmor annotation's value names: `runtime/default`,
+/// `unconfined` or `localhost/<name>`; `None` for anything else.
+pub fn app_armor_from_annotation(value: &str) -> Option<AppArmorProfile> {
+    let profile = |type_: &str, localhost: Option<&str>| AppArmorProfile {
+        type_: type_.into(),
+        localhost_profile: localhost.map(Into::into),
+    };
+    match value {
+        "runtime/default" => Some(profile("RuntimeDefault", None)),
+        "unconfined" => Some(profile("Unconfined", None)),
+        v => v
+            .strip_prefix("localhost/")
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| profile("Localhost", Some(n))),
+    }
+}
+
+/// Gives each container an AppArmor annotation names the profile it
+/// names, unless the container has its own `appArmorProfile`, as
+/// Kubernetes does when a pod is created.
+pub fn sync_app_armor_annotations(pod: &mut super::pod::Pod) {
+    let annotations = &pod.metadata.annotations;
+    let spec = &mut pod.spec;
+    for c in spec.init_containers.iter_mut().chain(&mut spec.containers) {
+        let Some(profile) = annotations
+            .get(&format!("{APP_ARMOR_ANNOTATION}{}", c.name))
+            .and_then(|v| app_armor_from_annotation(v))
+        else {
+            continue;
+        };
+        c.security_context
+            .get_or_insert_with(Default::default)
+            .app_armor_profile
+            .get_or_insert(profile);
+    }
 }
 
 /// One kernel parameter of a pod.
@@ -187,11 +241,6 @@ impl PodSecurityContext {
                 "remove it",
             ),
             (
-                self.app_armor_profile.is_some(),
-                "appArmorProfile",
-                "remove it; Docker applies its default AppArmor profile where the host has one",
-            ),
-            (
                 self.windows_options.is_some(),
                 "windowsOptions",
                 "remove it: ork runs Linux containers only",
@@ -217,11 +266,6 @@ impl SecurityContext {
                 self.se_linux_options.is_some(),
                 "seLinuxOptions",
                 "remove it",
-            ),
-            (
-                self.app_armor_profile.is_some(),
-                "appArmorProfile",
-                "remove it; Docker applies its default AppArmor profile where the host has one",
             ),
             (
                 self.windows_options.is_some(),
@@ -321,11 +365,55 @@ mod tests {
             "supplementalGroups": [4000],
             "sysctls": [{"name": "net.core.somaxconn", "value": "1024"}],
             "appArmorProfile": {"type": "RuntimeDefault"},
+            "seLinuxOptions": {"level": "s0:c123,c456"},
         }))
         .unwrap();
         let u = pod.unsupported();
         assert_eq!(u.len(), 1);
-        assert_eq!(u[0].field, "appArmorProfile");
+        assert_eq!(u[0].field, "seLinuxOptions");
+    }
+
+    #[test]
+    fn app_armor_annotations_become_the_containers_profiles() {
+        let mut pod: super::super::pod::Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "annotations": {
+                "container.apparmor.security.beta.kubernetes.io/a": "localhost/k8s-apparmor-example-deny-write",
+                "container.apparmor.security.beta.kubernetes.io/b": "runtime/default",
+                "container.apparmor.security.beta.kubernetes.io/c": "bogus",
+            }},
+            "spec": {"containers": [
+                {"name": "a"},
+                {"name": "b", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}},
+                {"name": "c"},
+            ]}
+        }))
+        .unwrap();
+        sync_app_armor_annotations(&mut pod);
+        let of = |i: usize| {
+            pod.spec.containers[i]
+                .security_context
+                .as_ref()
+                .and_then(|s| s.app_armor_profile.clone())
+                .map(|p| (p.type_, p.localhost_profile))
+        };
+        assert_eq!(
+            of(0),
+            Some((
+                "Localhost".into(),
+                Some("k8s-apparmor-example-deny-write".into())
+            ))
+        );
+        assert_eq!(of(1), Some(("Unconfined".into(), None)), "the field wins");
+        assert_eq!(
+            of(2),
+            None,
+            "validation refuses a bad value; nothing is made of it"
+        );
+        assert_eq!(
+            app_armor_from_annotation("unconfined").unwrap().type_,
+            "Unconfined"
+        );
+        assert_eq!(app_armor_from_annotation("localhost/"), None);
     }
 
     #[test]

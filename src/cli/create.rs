@@ -2,7 +2,8 @@
 //! `--from-literal k=v --from-file [k=]path --from-env-file path`, as kubectl
 //! builds them: every source is read and checked before anything is sent, a
 //! key given twice is an error, and a file that is not UTF-8 goes to a
-//! ConfigMap's `binaryData` (base64; a Secret's data is all base64); and
+//! ConfigMap's `binaryData` (base64; a Secret's data is all base64);
+//! `ork create secret docker-registry NAME` for `imagePullSecrets`; and
 //! `ork secret rotate-key`.
 //!
 //! Imports the client and the api types; no daemon code.
@@ -53,6 +54,42 @@ pub enum SecretKind {
         #[arg(long = "type", default_value = "Opaque")]
         type_: String,
     },
+    /// Registry credentials for pods' `imagePullSecrets`
+    /// (`kubernetes.io/dockerconfigjson`), as kubectl makes them.
+    DockerRegistry(DockerRegistryArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DockerRegistryArgs {
+    pub name: String,
+    /// The registry the credentials are for.
+    #[arg(long, default_value = DOCKER_HUB_SERVER)]
+    pub docker_server: String,
+    #[arg(long, required = true)]
+    pub docker_username: String,
+    #[arg(long, required = true)]
+    pub docker_password: String,
+    #[arg(long, default_value = "")]
+    pub docker_email: String,
+}
+
+/// kubectl's default `--docker-server`: Docker Hub.
+pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
+
+/// The `.dockerconfigjson` of one registry's credentials, as kubectl
+/// writes it (`auth` is base64 of `user:password`).
+pub fn docker_config_json(a: &DockerRegistryArgs) -> String {
+    let auth = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", a.docker_username, a.docker_password));
+    let mut entry = serde_json::json!({
+        "username": a.docker_username,
+        "password": a.docker_password,
+        "auth": auth,
+    });
+    if !a.docker_email.is_empty() {
+        entry["email"] = a.docker_email.clone().into();
+    }
+    serde_json::json!({"auths": {a.docker_server.clone(): entry}}).to_string()
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +253,19 @@ pub async fn create(ctx: &Ctx, a: CreateArgs) -> Result<()> {
         CreateWhat::Job(j) => return super::create_batch::job(ctx, j).await,
         CreateWhat::Cronjob(c) => return super::create_batch::cronjob(ctx, c).await,
         CreateWhat::Secret {
+            kind: SecretKind::DockerRegistry(d),
+        } => {
+            let mut sec: Secret = crate::api::new_object(&ctx.namespace, &d.name);
+            sec.type_ = "kubernetes.io/dockerconfigjson".into();
+            sec.data.insert(
+                ".dockerconfigjson".into(),
+                base64::engine::general_purpose::STANDARD.encode(docker_config_json(&d)),
+            );
+            ctx.client.create(&sec).await?;
+            println!("{} created", qualified_name(Kind::Secret, &d.name));
+            return Ok(());
+        }
+        CreateWhat::Secret {
             kind: SecretKind::Generic { src, type_ },
         } => {
             let s = gather(&src)?;
@@ -253,6 +303,30 @@ mod tests {
             files: files.iter().map(|s| s.to_string()).collect(),
             env_files: env.iter().map(|p| p.to_path_buf()).collect(),
         }
+    }
+
+    #[test]
+    fn registry_credentials_are_written_as_kubectl_writes_them() {
+        let mut a = DockerRegistryArgs {
+            name: "reg".into(),
+            docker_server: "reg.example.com:5000".into(),
+            docker_username: "ann".into(),
+            docker_password: "s3cret".into(),
+            docker_email: String::new(),
+        };
+        let v: serde_json::Value = serde_json::from_str(&docker_config_json(&a)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"auths": {"reg.example.com:5000": {
+                "username": "ann", "password": "s3cret", "auth": "YW5uOnMzY3JldA=="
+            }}})
+        );
+        a.docker_email = "ann@example.com".into();
+        let v: serde_json::Value = serde_json::from_str(&docker_config_json(&a)).unwrap();
+        assert_eq!(
+            v["auths"]["reg.example.com:5000"]["email"],
+            "ann@example.com"
+        );
     }
 
     #[test]

@@ -190,6 +190,9 @@ pub fn pod_uses(p: &Pod) -> Vec<(&'static str, &str)> {
         }
     }
     out.push(("serviceaccounts", p.service_account()));
+    for s in &p.spec.image_pull_secrets {
+        out.push(("secrets", s.name.as_str()));
+    }
     for c in claims_of(&p.spec) {
         out.push(("persistentvolumeclaims", c));
     }

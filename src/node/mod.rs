@@ -29,6 +29,7 @@ pub mod pods;
 pub mod probe;
 pub mod procfs;
 pub mod proxy;
+pub mod pull_secrets;
 pub mod register;
 pub mod runtime;
 pub mod runtimes;

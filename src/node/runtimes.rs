@@ -105,7 +105,9 @@ pub async fn open_runtimes(
             match DockerRuntime::connect(node_id).await {
                 Ok(d) => {
                     // Entering pods' network namespaces needs root.
-                    let d = d.with_dns(dns.clone().filter(|_| nix::unistd::geteuid().is_root()));
+                    let d = d
+                        .with_dns(dns.clone().filter(|_| nix::unistd::geteuid().is_root()))
+                        .with_seccomp_dir(data_dir.join("seccomp"));
                     d.adopt_dns().await;
                     let version = d.version.clone();
                     let health = check::check(d.engine(), node_id).await;

@@ -17,16 +17,17 @@
 //! groups) is refused. `allowPrivilegeEscalation: false` sets no_new_privs;
 //! `capabilities.drop` holds for a non-root process (it has none); adding
 //! capabilities, a read-only root filesystem, `privileged`, `sysctls` and
-//! the `RuntimeDefault` seccomp profile cannot be had and are refused
-//! (`Unconfined` is what a process gets).
+//! any seccomp or AppArmor profile but `Unconfined` cannot be had and are
+//! refused (`Unconfined` is what a process gets).
 //!
 //! # Docker containers
 //!
 //! They run as the image says unless `runAsUser` (and `runAsGroup`) say
 //! otherwise; root inside a container needs no flag. `runAsNonRoot` without
 //! `runAsUser` is checked against the image's user when the container
-//! starts. Capabilities, no_new_privs, a read-only root filesystem and
-//! seccomp are passed to the engine; `fsGroup` and `supplementalGroups` are
+//! starts. Capabilities, no_new_privs, a read-only root filesystem, the
+//! seccomp profile (a `Localhost` one read from `<data-dir>/seccomp`) and
+//! the AppArmor profile are passed to the engine; `fsGroup` and `supplementalGroups` are
 //! extra groups, with those the image gives the user (`Merge`; `Strict` is
 //! refused). `privileged` makes a container root on the node, so it
 //! needs `--allow-root-pods` as process pods running as root do. The pod's
@@ -89,10 +90,39 @@ pub struct ContainerSecurity {
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
     pub read_only_root: bool,
-    /// No seccomp filter (`Unconfined`) instead of the runtime's default.
-    pub seccomp_unconfined: bool,
+    /// Its seccomp filter: the runtime's default unless the pod says otherwise.
+    pub seccomp: Profile,
+    /// The AppArmor profile it asks for; `None`: nothing asked (the
+    /// runtime's default where the host has AppArmor).
+    pub app_armor: Option<Profile>,
     /// The image's user must not be root (Docker: `runAsNonRoot` without `runAsUser`).
     pub require_non_root_image: bool,
+}
+
+/// A seccomp or AppArmor profile, as decided for one container.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// The runtime's own (Docker's `default` seccomp filter, `docker-default`
+    /// AppArmor profile).
+    #[default]
+    RuntimeDefault,
+    /// None at all.
+    Unconfined,
+    /// The node's own: a seccomp file under `<data-dir>/seccomp`, or the
+    /// name of an AppArmor profile loaded on the host.
+    Localhost(String),
+}
+
+impl Profile {
+    /// The profile a `type` and `localhostProfile` name (validation has
+    /// checked them: an unknown type is the runtime's default).
+    fn of(type_: &str, localhost: Option<&str>) -> Profile {
+        match (type_, localhost) {
+            ("Unconfined", _) => Profile::Unconfined,
+            ("Localhost", Some(l)) => Profile::Localhost(l.to_string()),
+            _ => Profile::RuntimeDefault,
+        }
+    }
 }
 
 /// Which kind of runtime runs the container.
@@ -170,13 +200,19 @@ pub fn decide(
         .seccomp_profile
         .as_ref()
         .or_else(|| pod_sc.and_then(|p| p.seccomp_profile.as_ref()))
-        .map(|p| p.type_.as_str());
+        .map(|p| Profile::of(&p.type_, p.localhost_profile.as_deref()));
+    let app_armor = c
+        .app_armor_profile
+        .as_ref()
+        .or_else(|| pod_sc.and_then(|p| p.app_armor_profile.as_ref()))
+        .map(|p| Profile::of(&p.type_, p.localhost_profile.as_deref()));
     let mut out = ContainerSecurity {
         no_new_privileges: c.allow_privilege_escalation == Some(false),
         cap_add: norm(&caps.add),
         cap_drop: norm(&caps.drop),
         read_only_root: c.read_only_root_filesystem == Some(true),
-        seccomp_unconfined: seccomp == Some("Unconfined"),
+        seccomp: seccomp.clone().unwrap_or_default(),
+        app_armor: app_armor.clone(),
         supplemental_groups,
         ..Default::default()
     };
@@ -282,9 +318,17 @@ pub fn decide(
     if out.read_only_root {
         return Err("readOnlyRootFilesystem is not supported by the process runtime (its containers share the node's filesystem): remove it or use the docker runtime (runtimeClassName: docker)".into());
     }
-    if seccomp == Some("RuntimeDefault") {
-        return Err("seccompProfile RuntimeDefault: the process runtime applies no seccomp profile; use type Unconfined or the docker runtime (runtimeClassName: docker)".into());
+    match seccomp {
+        Some(Profile::RuntimeDefault) => return Err("seccompProfile RuntimeDefault: the process runtime applies no seccomp profile; use type Unconfined or the docker runtime (runtimeClassName: docker)".into()),
+        Some(Profile::Localhost(_)) => return Err("seccompProfile Localhost: the process runtime applies no seccomp profile; use type Unconfined or the docker runtime (runtimeClassName: docker)".into()),
+        _ => {}
     }
+    match app_armor {
+        Some(Profile::RuntimeDefault) => return Err("appArmorProfile RuntimeDefault: the process runtime applies no AppArmor profile; use type Unconfined or the docker runtime (runtimeClassName: docker)".into()),
+        Some(Profile::Localhost(_)) => return Err("appArmorProfile Localhost: the process runtime applies no AppArmor profile; use type Unconfined or the docker runtime (runtimeClassName: docker)".into()),
+        _ => {}
+    }
+    out.seccomp = Profile::Unconfined;
     // Nothing to drop: a process of a non-root user holds no capabilities.
     out.cap_drop.clear();
     out.user = Some(User {

@@ -152,3 +152,85 @@ fn docker_pods_take_run_as_user_supplemental_groups_and_safe_sysctls() {
         "{msg}"
     );
 }
+
+#[test]
+fn docker_pods_take_a_localhost_seccomp_profile_from_the_nodes_directory_and_apparmor_as_the_engine_can()
+ {
+    if !crate::docker::docker_ready() {
+        return;
+    }
+    let image = crate::docker::IMAGE;
+    let c = Cluster::start(1, "docker");
+    // A profile that lets everything through but mkdir, in the node's
+    // seccomp directory, as the kubelet's <root-dir>/seccomp.
+    let dir = c.nodes[0].dir.join("seccomp/profiles");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("no-mkdir.json"),
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}"#,
+    )
+    .unwrap();
+    let script = "if mkdir /tmp/made 2>/dev/null; then echo MKDIR ok; else echo MKDIR refused; fi; sleep 3600";
+    c.apply(&pod(
+        "confined",
+        Some(image),
+        "  securityContext:\n    seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}\n",
+        "",
+        script,
+    ));
+    c.apply(&pod("free", Some(image), "", "", script));
+    c.apply(&pod(
+        "missing",
+        Some(image),
+        "",
+        "    securityContext:\n      seccompProfile: {type: Localhost, localhostProfile: profiles/absent.json}\n",
+        "sleep 3600",
+    ));
+    for (name, want) in [("confined", "MKDIR refused"), ("free", "MKDIR ok")] {
+        let out = wait_for(&format!("{name}'s output"), WAIT, || {
+            let l = logs(&c, name);
+            l.contains("MKDIR").then_some(l)
+        });
+        assert_eq!(out.trim(), want, "{name}");
+    }
+    let msg = config_error(&c, "missing");
+    assert!(
+        msg.contains("cannot load seccomp profile") && msg.contains("profiles/absent.json"),
+        "{msg}"
+    );
+
+    // AppArmor: Unconfined runs anywhere; a profile runs only on an engine
+    // that has AppArmor, and is refused in the kubelet's words elsewhere.
+    let engine_has_apparmor = std::process::Command::new("docker")
+        .args(["info", "--format", "{{json .SecurityOptions}}"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("name=apparmor"));
+    c.apply(&pod(
+        "unconfined",
+        Some(image),
+        "  securityContext:\n    appArmorProfile: {type: Unconfined}\n",
+        "",
+        "echo UP; sleep 3600",
+    ));
+    c.apply(&pod(
+        "armored",
+        Some(image),
+        "",
+        "    securityContext:\n      appArmorProfile: {type: RuntimeDefault}\n",
+        "echo UP; sleep 3600",
+    ));
+    wait_for("the unconfined pod's output", WAIT, || {
+        logs(&c, "unconfined").contains("UP").then_some(())
+    });
+    if engine_has_apparmor {
+        wait_for("the armored pod's output", WAIT, || {
+            logs(&c, "armored").contains("UP").then_some(())
+        });
+    } else {
+        let msg = config_error(&c, "armored");
+        assert!(
+            msg.starts_with("Cannot enforce AppArmor: AppArmor is not enabled on the host"),
+            "{msg}"
+        );
+    }
+}

@@ -317,7 +317,7 @@ fn the_classes_read_as_specified() {
             "terminationMessagePolicy",
             json!("File"),
         ),
-        ("spec", "hostNetwork", json!(false)),
+        ("spec", "hostPID", json!(false)),
         ("spec", "hostIPC", json!(false)),
         ("spec", "overhead", Value::Null),
     ] {
@@ -328,7 +328,7 @@ fn the_classes_read_as_specified() {
         );
     }
     assert!(matches!(
-        classify(p, "spec", "hostNetwork", Some(&json!(true)), nothing),
+        classify(p, "spec", "hostPID", Some(&json!(true)), nothing),
         Class::NotSupported { .. }
     ));
     // A workload kind the catalog does not list still has its pod template's.
@@ -415,5 +415,25 @@ fn kubernetes_defaults_apply_and_other_values_are_refused() {
             spec.enable_service_links
         ),
         (Some("ClusterFirst"), Some("default-scheduler"), Some(true))
+    );
+    // On the node's network a port's hostPort is its containerPort.
+    let mut spec: PodSpec = serde_json::from_value(json!({
+        "hostNetwork": true,
+        "containers": [{"name": "c", "ports": [{"containerPort": 8080}, {"containerPort": 9090, "hostPort": 9090}]}]
+    }))
+    .unwrap();
+    default_pod_spec(&mut spec);
+    let host_ports: Vec<Option<i32>> = spec.containers[0]
+        .ports
+        .iter()
+        .map(|p| p.host_port)
+        .collect();
+    assert_eq!(host_ports, [Some(8080), Some(9090)]);
+    spec.host_network = None;
+    spec.containers[0].ports[0].host_port = None;
+    default_pod_spec(&mut spec);
+    assert_eq!(
+        spec.containers[0].ports[0].host_port, None,
+        "only on the node's network"
     );
 }

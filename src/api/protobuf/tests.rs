@@ -1006,11 +1006,11 @@ fn a_field_ork_does_not_serve_is_refused_by_name() {
         status: None,
     };
     if let Some(spec) = pod.spec.as_mut() {
-        spec.host_network = Some(true);
+        spec.host_pid = Some(true);
     }
     let v = to_json(&wrap(Kind::Pod, &pod)).unwrap();
     let err = AnyObject::from_value(Kind::Pod, v).unwrap_err().to_string();
-    assert!(err.contains("hostNetwork"), "{err}");
+    assert!(err.contains("hostPID"), "{err}");
 }
 
 #[test]

@@ -4,8 +4,9 @@
 use super::super::apps::IntOrString;
 use super::super::pod::{Container, Pod, PodSpec, Probe};
 use super::super::security::{
-    CAPABILITIES, MAX_ID, PodSecurityContext, SAFE_SYSCTLS, SeccompProfile, SecurityContext,
-    Unsupported, capability_name, is_safe_sysctl,
+    APP_ARMOR_ANNOTATION, AppArmorProfile, CAPABILITIES, MAX_ID, PodSecurityContext, SAFE_SYSCTLS,
+    SeccompProfile, SecurityContext, Unsupported, app_armor_from_annotation, capability_name,
+    is_safe_sysctl,
 };
 use super::super::volume::env_name_ok;
 use super::{FieldError, dns1123_label_error, dns1123_subdomain_error, object, validate_labels};
@@ -134,22 +135,83 @@ fn refuse_unsupported(path: &str, fields: Vec<Unsupported>, errs: &mut Vec<Field
 }
 
 fn validate_seccomp(path: &str, p: &SeccompProfile, errs: &mut Vec<FieldError>) {
-    match p.type_.as_str() {
-        "RuntimeDefault" | "Unconfined" => {}
-        "Localhost" => errs.push(FieldError::new(
-            format!("{path}.type"),
-            "Localhost profiles are not supported by ork yet: use RuntimeDefault",
-        )),
-        other => errs.push(FieldError::new(
-            format!("{path}.type"),
-            format!("unknown seccomp profile type {other:?}: use RuntimeDefault or Unconfined"),
-        )),
-    }
-    if p.localhost_profile.is_some() && p.type_ != "Localhost" {
+    validate_profile(
+        path,
+        "seccomp",
+        &p.type_,
+        p.localhost_profile.as_deref(),
+        errs,
+    );
+    // The file is under the node's seccomp directory: a path that climbs
+    // out of it (or starts at the root) is refused, as Kubernetes does.
+    if let Some(file) = p
+        .localhost_profile
+        .as_deref()
+        .filter(|_| p.type_ == "Localhost")
+        && (file.starts_with('/') || file.split('/').any(|part| part == ".."))
+    {
         errs.push(FieldError::new(
             format!("{path}.localhostProfile"),
-            "may only be set with type Localhost",
+            format!(
+                "{file:?} must be a relative path inside the node's seccomp directory, without '..'"
+            ),
         ));
+    }
+}
+
+fn validate_app_armor(path: &str, p: &AppArmorProfile, errs: &mut Vec<FieldError>) {
+    validate_profile(
+        path,
+        "AppArmor",
+        &p.type_,
+        p.localhost_profile.as_deref(),
+        errs,
+    );
+    if let Some(name) = p
+        .localhost_profile
+        .as_deref()
+        .filter(|_| p.type_ == "Localhost")
+        && name.trim() != name
+    {
+        errs.push(FieldError::new(
+            format!("{path}.localhostProfile"),
+            "must not be padded with whitespace",
+        ));
+    }
+}
+
+/// What seccomp and AppArmor profiles share: the type, and a
+/// `localhostProfile` exactly when the type is `Localhost`.
+fn validate_profile(
+    path: &str,
+    what: &str,
+    type_: &str,
+    localhost: Option<&str>,
+    errs: &mut Vec<FieldError>,
+) {
+    match type_ {
+        "RuntimeDefault" | "Unconfined" => {
+            if localhost.is_some() {
+                errs.push(FieldError::new(
+                    format!("{path}.localhostProfile"),
+                    "may only be set with type Localhost",
+                ));
+            }
+        }
+        "Localhost" => {
+            if localhost.is_none_or(|l| l.trim().is_empty()) {
+                errs.push(FieldError::new(
+                    format!("{path}.localhostProfile"),
+                    format!("required when the {what} profile type is Localhost"),
+                ));
+            }
+        }
+        other => errs.push(FieldError::new(
+            format!("{path}.type"),
+            format!(
+                "unknown {what} profile type {other:?}: use RuntimeDefault, Unconfined or Localhost"
+            ),
+        )),
     }
 }
 
@@ -197,6 +259,9 @@ fn validate_pod_security(path: &str, sc: &PodSecurityContext, errs: &mut Vec<Fie
     }
     if let Some(p) = &sc.seccomp_profile {
         validate_seccomp(&format!("{path}.seccompProfile"), p, errs);
+    }
+    if let Some(p) = &sc.app_armor_profile {
+        validate_app_armor(&format!("{path}.appArmorProfile"), p, errs);
     }
     refuse_unsupported(path, sc.unsupported(), errs);
 }
@@ -257,6 +322,9 @@ fn validate_container_security(
     if let Some(p) = &sc.seccomp_profile {
         validate_seccomp(&format!("{path}.seccompProfile"), p, errs);
     }
+    if let Some(p) = &sc.app_armor_profile {
+        validate_app_armor(&format!("{path}.appArmorProfile"), p, errs);
+    }
     refuse_unsupported(path, sc.unsupported(), errs);
 }
 
@@ -307,7 +375,15 @@ pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<Field
                 ));
             }
             if let Some(hp) = p.host_port {
-                if !(1..=65535).contains(&hp) {
+                if spec.host_network() && hp != p.container_port {
+                    errs.push(FieldError::new(
+                        format!("{pp}.hostPort"),
+                        format!(
+                            "must match containerPort ({}) when hostNetwork is true",
+                            p.container_port
+                        ),
+                    ));
+                } else if !(1..=65535).contains(&hp) {
                     errs.push(FieldError::new(
                         format!("{pp}.hostPort"),
                         format!("{hp} must be between 1 and 65535"),
@@ -402,6 +478,38 @@ pub(super) fn validate_pod_spec(path: &str, spec: &PodSpec, errs: &mut Vec<Field
             format!("{path}.terminationGracePeriodSeconds"),
             "must not be negative",
         ));
+    }
+    for (field, list) in [
+        ("initContainers", &spec.init_containers),
+        ("containers", &spec.containers),
+    ] {
+        for (i, c) in list.iter().enumerate() {
+            let sidecar = c.restart_policy == Some(super::super::pod::RestartPolicy::Always);
+            let init = field == "initContainers" && !sidecar;
+            resize_policy(&format!("{path}.{field}[{i}]"), c, init, errs);
+        }
+    }
+    for (i, r) in spec.image_pull_secrets.iter().enumerate() {
+        if let Some(m) = dns1123_subdomain_error(&r.name) {
+            errs.push(FieldError::new(
+                format!("{path}.imagePullSecrets[{i}].name"),
+                m,
+            ));
+        }
+    }
+    if spec.host_network() {
+        let sysctls = spec
+            .security_context
+            .as_ref()
+            .and_then(|s| s.sysctls.as_ref());
+        for (i, s) in sysctls.into_iter().flatten().enumerate() {
+            if s.name.starts_with("net.") || s.name.starts_with("net/") {
+                errs.push(FieldError::new(
+                    format!("{path}.securityContext.sysctls[{i}].name"),
+                    format!("{:?} may not be set when hostNetwork is true: it would change the node's own network", s.name),
+                ));
+            }
+        }
     }
     validate_placement(path, spec, errs);
     if !path.starts_with('\u{0}') {
@@ -546,7 +654,73 @@ fn validate_placement(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
 pub const RUNTIME_CLASSES: &[&str] = &["docker", "process", "fake"];
 
 pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
-    object(pod, |p, errs| validate_pod_spec("spec", &p.spec, errs))
+    object(pod, |p, errs| {
+        validate_pod_spec("spec", &p.spec, errs);
+        app_armor_annotations(p, errs);
+    })
+}
+
+/// The annotations that named AppArmor profiles before `appArmorProfile`:
+/// each names a container of the pod and a profile, as Kubernetes checks.
+fn app_armor_annotations(pod: &Pod, errs: &mut Vec<FieldError>) {
+    for (key, value) in &pod.metadata.annotations {
+        let Some(name) = key.strip_prefix(APP_ARMOR_ANNOTATION) else {
+            continue;
+        };
+        let path = format!("metadata.annotations[{key}]");
+        if pod.spec.container(name).is_none() {
+            errs.push(FieldError::new(
+                path,
+                format!("container {name:?} not found in the pod"),
+            ));
+        } else if app_armor_from_annotation(value).is_none() {
+            errs.push(FieldError::new(
+                path,
+                format!(
+                    "invalid AppArmor profile {value:?}: use runtime/default, unconfined or localhost/<profile>"
+                ),
+            ));
+        }
+    }
+}
+
+/// `resizePolicy`: cpu and memory, each once, and not on an init
+/// container that runs to completion, as Kubernetes checks it.
+fn resize_policy(path: &str, c: &Container, init: bool, errs: &mut Vec<FieldError>) {
+    if init && !c.resize_policy.is_empty() {
+        errs.push(FieldError::new(
+            format!("{path}.resizePolicy"),
+            "must not be set for an init container (only for sidecars, restartPolicy: Always)",
+        ));
+        return;
+    }
+    let mut seen = HashSet::new();
+    for (i, r) in c.resize_policy.iter().enumerate() {
+        let rp = format!("{path}.resizePolicy[{i}]");
+        if !matches!(r.resource_name.as_str(), "cpu" | "memory") {
+            errs.push(FieldError::new(
+                format!("{rp}.resourceName"),
+                format!("unsupported value {:?}: use cpu or memory", r.resource_name),
+            ));
+        } else if !seen.insert(r.resource_name.as_str()) {
+            errs.push(FieldError::new(
+                format!("{rp}.resourceName"),
+                format!("duplicate resource {:?}", r.resource_name),
+            ));
+        }
+        if !matches!(
+            r.restart_policy.as_str(),
+            "NotRequired" | "RestartContainer"
+        ) {
+            errs.push(FieldError::new(
+                format!("{rp}.restartPolicy"),
+                format!(
+                    "unsupported value {:?}: use NotRequired or RestartContainer",
+                    r.restart_policy
+                ),
+            ));
+        }
+    }
 }
 
 /// `hostname` and `subdomain`: DNS-1123 labels (they become DNS names).
@@ -634,6 +808,102 @@ mod tests {
         );
     }
 
+    #[test]
+    fn on_the_nodes_network_ports_are_the_nodes_and_net_sysctls_are_refused() {
+        let mut p: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {
+                "hostNetwork": true,
+                "securityContext": {"sysctls": [
+                    {"name": "kernel.shm_rmid_forced", "value": "1"},
+                    {"name": "net.ipv4.tcp_syncookies", "value": "1"},
+                ]},
+                "containers": [{"name": "c", "ports": [
+                    {"containerPort": 80},
+                    {"containerPort": 81, "hostPort": 81},
+                    {"containerPort": 82, "hostPort": 8082},
+                ]}],
+            }
+        }))
+        .unwrap();
+        let errs: Vec<String> = validate_pod(&p).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errs,
+            vec![
+                "spec.containers[0].ports[2].hostPort: must match containerPort (82) when hostNetwork is true",
+                "spec.securityContext.sysctls[1].name: \"net.ipv4.tcp_syncookies\" may not be set when hostNetwork is true: it would change the node's own network",
+            ]
+        );
+        p.spec.host_network = Some(false);
+        assert!(validate_pod(&p).is_empty());
+    }
+
+    #[test]
+    fn resize_policies_name_cpu_or_memory_once_and_skip_init_containers() {
+        let policy = |r: &str, p: &str| crate::api::pod::ContainerResizePolicy {
+            resource_name: r.into(),
+            restart_policy: p.into(),
+        };
+        let mut p = pod(vec![Container {
+            name: "c".into(),
+            resize_policy: vec![
+                policy("cpu", "NotRequired"),
+                policy("memory", "RestartContainer"),
+            ],
+            ..Default::default()
+        }]);
+        assert!(validate_pod(&p).is_empty());
+        p.spec.containers[0]
+            .resize_policy
+            .extend([policy("cpu", "Sometimes"), policy("gpu", "NotRequired")]);
+        p.spec.init_containers = vec![Container {
+            name: "setup".into(),
+            resize_policy: vec![policy("cpu", "NotRequired")],
+            ..Default::default()
+        }];
+        let errs: Vec<String> = validate_pod(&p).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errs,
+            vec![
+                "spec.initContainers[0].resizePolicy: must not be set for an init container (only for sidecars, restartPolicy: Always)",
+                "spec.containers[0].resizePolicy[2].resourceName: duplicate resource \"cpu\"",
+                "spec.containers[0].resizePolicy[2].restartPolicy: unsupported value \"Sometimes\": use NotRequired or RestartContainer",
+                "spec.containers[0].resizePolicy[3].resourceName: unsupported value \"gpu\": use cpu or memory",
+            ]
+        );
+    }
+
+    #[test]
+    fn app_armor_annotations_name_a_container_and_a_profile() {
+        let mut p = pod(vec![Container {
+            name: "c".into(),
+            ..Default::default()
+        }]);
+        let key = |c: &str| format!("{APP_ARMOR_ANNOTATION}{c}");
+        p.metadata
+            .annotations
+            .insert(key("c"), "localhost/deny-write".into());
+        assert!(validate_pod(&p).is_empty());
+        p.metadata.annotations.insert(key("c"), "enforce".into());
+        p.metadata
+            .annotations
+            .insert(key("gone"), "unconfined".into());
+        let errs: Vec<String> = validate_pod(&p).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errs,
+            vec![
+                format!(
+                    "metadata.annotations[{}]: invalid AppArmor profile \"enforce\": use runtime/default, unconfined or localhost/<profile>",
+                    key("c")
+                ),
+                format!(
+                    "metadata.annotations[{}]: container \"gone\" not found in the pod",
+                    key("gone")
+                ),
+            ]
+        );
+    }
+
     /// The errors of a pod with one container, both security contexts
     /// given as JSON (`null`: none), as `path: message`.
     fn security_errors(pod_sc: serde_json::Value, c_sc: serde_json::Value) -> Vec<String> {
@@ -704,14 +974,33 @@ mod tests {
                 json!({"allowPrivilegeEscalation": false, "capabilities": {"add": ["SYS_ADMIN"]}}),
                 vec![format!("{c}.allowPrivilegeEscalation: cannot be false when capabilities.add has SYS_ADMIN")],
             ),
-            // Seccomp: the runtime's default or none; no local files yet.
+            // Seccomp and AppArmor: the runtime's default, none, or a
+            // profile of the node's, by a path that stays in its directory.
             (
-                json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}}),
-                json!({"seccompProfile": {"type": "Strict", "localhostProfile": "x"}}),
+                json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/audit.json"},
+                       "appArmorProfile": {"type": "Localhost", "localhostProfile": "k8s-apparmor-example-deny-write"}}),
+                json!({"seccompProfile": {"type": "Unconfined"}, "appArmorProfile": {"type": "RuntimeDefault"}}),
+                vec![],
+            ),
+            (
+                json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "../../etc/p.json"},
+                       "appArmorProfile": {"type": "Localhost", "localhostProfile": " padded"}}),
+                json!({"seccompProfile": {"type": "Strict", "localhostProfile": "x"},
+                       "appArmorProfile": {"type": "Unconfined", "localhostProfile": "x"}}),
                 vec![
-                    "spec.securityContext.seccompProfile.type: Localhost profiles are not supported by ork yet: use RuntimeDefault".into(),
-                    format!("{c}.seccompProfile.type: unknown seccomp profile type \"Strict\": use RuntimeDefault or Unconfined"),
-                    format!("{c}.seccompProfile.localhostProfile: may only be set with type Localhost"),
+                    "spec.securityContext.seccompProfile.localhostProfile: \"../../etc/p.json\" must be a relative path inside the node's seccomp directory, without '..'".into(),
+                    "spec.securityContext.appArmorProfile.localhostProfile: must not be padded with whitespace".into(),
+                    format!("{c}.seccompProfile.type: unknown seccomp profile type \"Strict\": use RuntimeDefault, Unconfined or Localhost"),
+                    format!("{c}.appArmorProfile.localhostProfile: may only be set with type Localhost"),
+                ],
+            ),
+            (
+                n.clone(),
+                json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "/abs.json"},
+                       "appArmorProfile": {"type": "Localhost"}}),
+                vec![
+                    format!("{c}.seccompProfile.localhostProfile: \"/abs.json\" must be a relative path inside the node's seccomp directory, without '..'"),
+                    format!("{c}.appArmorProfile.localhostProfile: required when the AppArmor profile type is Localhost"),
                 ],
             ),
             // What ork does not implement is refused by name, saying what to do.

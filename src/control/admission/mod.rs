@@ -193,6 +193,9 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
     let obj: &mut dyn Any = obj;
     if let Some(pod) = obj.downcast_mut::<Pod>() {
         crate::api::field_policy::default_pod_spec(&mut pod.spec);
+        if old.is_none() {
+            crate::api::security::sync_app_armor_annotations(pod);
+        }
         if let Some(old) = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>()) {
             priority::keep_on_update(pod, old);
             let mut before = old.spec.clone();

@@ -1,8 +1,10 @@
 //! ServiceAccount admission: a new pod's `serviceAccountName` (and its
 //! deprecated alias `serviceAccount`) defaults to `default`, and a pod naming
 //! a ServiceAccount that does not exist is refused with Kubernetes' 403
-//! wording. A new namespace gets its `default` ServiceAccount in the same
-//! transaction, so a pod created right after it is admitted.
+//! wording. A new pod that names no `imagePullSecrets` gets its account's,
+//! as Kubernetes' admission gives them. A new namespace gets its `default`
+//! ServiceAccount in the same transaction, so a pod created right after it
+//! is admitted.
 //!
 //! Controllers that create pods straight in the store call [`admit_pod`]
 //! themselves and report its refusal as a `FailedCreate` event.
@@ -34,16 +36,22 @@ pub fn refusal(pod: &Pod, account: &str) -> String {
     )
 }
 
-/// The pure decision for a new pod, given whether the account it names
-/// exists: the pod with its account fields defaulted, or the refusal.
-pub fn decide(mut pod: Pod, exists: impl Fn(&str) -> bool) -> Result<Pod, String> {
+/// The pure decision for a new pod, given the account it names (`None`:
+/// there is none): the pod with its account fields and pull secrets
+/// defaulted, or the refusal.
+pub fn decide(
+    mut pod: Pod,
+    account: impl Fn(&str) -> Option<ServiceAccount>,
+) -> Result<Pod, String> {
     pod.spec.default_service_account();
-    let account = pod.spec.service_account_name.clone();
-    if exists(&account) {
-        Ok(pod)
-    } else {
-        Err(refusal(&pod, &account))
+    let name = pod.spec.service_account_name.clone();
+    let Some(sa) = account(&name) else {
+        return Err(refusal(&pod, &name));
+    };
+    if pod.spec.image_pull_secrets.is_empty() {
+        pod.spec.image_pull_secrets = sa.image_pull_secrets;
     }
+    Ok(pod)
 }
 
 /// Defaults a new pod's account and checks that it exists. The `default`
@@ -57,7 +65,7 @@ pub fn admit_pod(tx: &mut Tx<'_>, pod: &mut Pod) -> Result<(), StoreError> {
         ensure_default(tx, &ns)?;
     }
     let decided = decide(pod.clone(), |name| {
-        tx.get::<ServiceAccount>(&ns, name).is_some()
+        tx.get::<ServiceAccount>(&ns, name).map(|a| (*a).clone())
     });
     match decided {
         Ok(p) => {
@@ -101,7 +109,8 @@ mod tests {
 
     #[test]
     fn accounts_default_and_missing_ones_are_refused() {
-        let exists = |n: &str| n == "default" || n == "builder";
+        let exists =
+            |n: &str| (n == "default" || n == "builder").then(|| default_account("default"));
         // (serviceAccountName, serviceAccount, result: the account or the refusal)
         let cases: &[(&str, &str, Result<&str, String>)] = &[
             ("", "", Ok("default")),
@@ -132,11 +141,33 @@ mod tests {
     }
 
     #[test]
+    fn a_pod_without_pull_secrets_gets_its_accounts() {
+        use crate::api::serviceaccount::LocalObjectReference;
+        let reference = |n: &str| LocalObjectReference { name: n.into() };
+        let mut builder = default_account("default");
+        builder.image_pull_secrets = vec![reference("registry-a"), reference("registry-b")];
+        let account = |_: &str| Some(builder.clone());
+        let got = decide(pod("builder", ""), account).unwrap();
+        assert_eq!(
+            got.spec.image_pull_secrets,
+            [reference("registry-a"), reference("registry-b")]
+        );
+        let mut own = pod("builder", "");
+        own.spec.image_pull_secrets = vec![reference("mine")];
+        let got = decide(own, account).unwrap();
+        assert_eq!(
+            got.spec.image_pull_secrets,
+            [reference("mine")],
+            "the pod's own win"
+        );
+    }
+
+    #[test]
     fn a_generated_name_is_refused_by_its_prefix() {
         let mut p = pod("missing", "");
         p.metadata.name.clear();
         p.metadata.generate_name = "web-5d4f-".into();
-        let e = decide(p, |_| false).unwrap_err();
+        let e = decide(p, |_| None).unwrap_err();
         assert!(e.starts_with("pods \"web-5d4f-\" is forbidden: "), "{e}");
     }
 }

@@ -36,12 +36,15 @@ pub struct PodDns {
 
 impl PodDns {
     pub fn of(pod: &crate::api::Pod) -> PodDns {
+        let policy = pod.spec.dns_policy.as_deref().unwrap_or("ClusterFirst");
         PodDns {
-            policy: pod
-                .spec
-                .dns_policy
-                .clone()
-                .unwrap_or_else(|| "ClusterFirst".into()),
+            // A pod on the node's network asks the node's resolvers unless it
+            // says ClusterFirstWithHostNet, as the kubelet decides.
+            policy: match policy {
+                "ClusterFirst" if pod.spec.host_network() => "Default",
+                p => p,
+            }
+            .into(),
             config: pod.spec.dns_config.clone(),
             namespace: pod.metadata.namespace.clone(),
             host_aliases: pod.spec.host_aliases.clone(),
@@ -174,6 +177,24 @@ mod tests {
             namespace: "shop".into(),
             host_aliases: vec![],
         }
+    }
+
+    #[test]
+    fn a_pod_on_the_nodes_network_asks_the_nodes_resolvers_unless_it_says_with_host_net() {
+        let policy = |host_network: Option<bool>, dns_policy: Option<&str>| {
+            let mut p = crate::api::Pod::default();
+            p.spec.host_network = host_network;
+            p.spec.dns_policy = dns_policy.map(Into::into);
+            PodDns::of(&p).policy
+        };
+        assert_eq!(policy(Some(true), None), "Default");
+        assert_eq!(policy(Some(true), Some("ClusterFirst")), "Default");
+        assert_eq!(
+            policy(Some(true), Some("ClusterFirstWithHostNet")),
+            "ClusterFirstWithHostNet"
+        );
+        assert_eq!(policy(Some(false), None), "ClusterFirst");
+        assert_eq!(policy(None, Some("ClusterFirst")), "ClusterFirst");
     }
 
     const CLUSTER: Option<(IpAddr, &str)> = Some((

@@ -63,6 +63,11 @@ pub struct ContainerSpec {
     /// Who the container runs as and what it may do (decided by
     /// [`crate::node::security::decide`]); the default changes nothing.
     pub security: crate::node::security::ContainerSecurity,
+    /// The pod's `shareProcessNamespace`: the container joins the process
+    /// namespace of the pod's sandbox rather than having its own.
+    pub share_process_namespace: bool,
+    /// The credentials of the pod's `imagePullSecrets`, for pulling its image.
+    pub registry_auths: Vec<crate::node::pull_secrets::RegistryAuth>,
 }
 
 impl ContainerSpec {
@@ -98,6 +103,8 @@ pub struct PodSandbox {
     /// `dnsPolicy`, `dnsConfig`, `hostAliases`: what its resolv.conf and
     /// hosts file get.
     pub dns: crate::node::dns::resolv::PodDns,
+    /// `hostNetwork`: the pod uses the node's network namespace.
+    pub host_network: bool,
 }
 
 /// What an exec runs.

@@ -162,6 +162,30 @@ fn process_containers_run_as_the_pod_user_unless_their_context_says_otherwise() 
         ),
         (
             n.clone(),
+            json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}}),
+            false,
+            Err("seccompProfile Localhost: the process runtime applies no seccomp profile"),
+        ),
+        (
+            json!({"appArmorProfile": {"type": "RuntimeDefault"}}),
+            n.clone(),
+            false,
+            Err("appArmorProfile RuntimeDefault: the process runtime applies no AppArmor profile"),
+        ),
+        (
+            json!({"appArmorProfile": {"type": "RuntimeDefault"}}),
+            json!({"appArmorProfile": {"type": "Localhost", "localhostProfile": "x"}}),
+            false,
+            Err("appArmorProfile Localhost"),
+        ),
+        (
+            json!({"appArmorProfile": {"type": "RuntimeDefault"}}),
+            json!({"appArmorProfile": {"type": "Unconfined"}}),
+            false,
+            Ok(user(65534, 65534)),
+        ),
+        (
+            n.clone(),
             json!({"privileged": true}),
             true,
             Err("privileged is not supported by the process runtime"),
@@ -332,10 +356,25 @@ fn docker_containers_run_as_the_image_says_unless_run_as_user_is_given() {
                "capabilities": {"add": ["CAP_NET_ADMIN"], "drop": ["all"]}}),
     )
     .unwrap();
-    assert!(s.no_new_privileges && s.read_only_root && s.seccomp_unconfined);
+    assert!(s.no_new_privileges && s.read_only_root);
+    assert_eq!((s.seccomp, s.app_armor), (Profile::Unconfined, None));
     assert_eq!(
         (s.cap_add, s.cap_drop),
         (vec!["NET_ADMIN".to_string()], vec!["ALL".to_string()])
+    );
+    // The container's profiles over the pod's, each kind on its own.
+    let s = d(
+        json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/audit.json"},
+               "appArmorProfile": {"type": "RuntimeDefault"}}),
+        json!({"appArmorProfile": {"type": "Localhost", "localhostProfile": "deny-write"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (s.seccomp, s.app_armor),
+        (
+            Profile::Localhost("profiles/audit.json".into()),
+            Some(Profile::Localhost("deny-write".into()))
+        )
     );
 }
 

@@ -97,6 +97,8 @@ pub struct Resolved {
     pub mounts: HashMap<String, Vec<Mount>>,
     /// Per container, who it runs as and what its runtime applies.
     pub security: HashMap<String, ContainerSecurity>,
+    /// The registry credentials of the pod's `imagePullSecrets`, in order.
+    pub registry_auths: Vec<crate::node::pull_secrets::RegistryAuth>,
 }
 
 fn optional(o: Option<bool>) -> bool {
@@ -395,6 +397,19 @@ pub async fn resolve(
             });
         }
         out.mounts.insert(c.name.clone(), mounts);
+    }
+    // A pull secret that is missing or holds no credentials is passed over,
+    // as the kubelet does: the pull is tried with the others, or without.
+    for r in &pod.spec.image_pull_secrets {
+        match cache.data(client, Kind::Secret, ns, &r.name).await? {
+            Some(d) => match crate::node::pull_secrets::from_secret(d) {
+                Ok(auths) => out.registry_auths.extend(auths),
+                Err(why) => {
+                    tracing::warn!(secret = %r.name, %why, "image pull secret not used");
+                }
+            },
+            None => tracing::warn!(secret = %r.name, "image pull secret not found"),
+        }
     }
     Ok(out)
 }

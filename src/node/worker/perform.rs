@@ -170,6 +170,10 @@ pub fn container_spec(
         memory_limit_bytes: limits.get("memory").map(|q| q.value()),
         mounts,
         security,
+        share_process_namespace: pod.spec.share_process_namespace == Some(true),
+        registry_auths: resolved
+            .map(|r| r.registry_auths.clone())
+            .unwrap_or_default(),
     })
 }
 

@@ -1,11 +1,14 @@
 //! Images: when to pull (`imagePullPolicy`, defaulting as Kubernetes does:
 //! `Always` for `:latest` or no tag, `IfNotPresent` otherwise) and pulling
 //! with a deadline, so a pull that cannot work here ends in a clear error
-//! (`ErrImagePull`, `ErrImageNeverPull`) instead of a hang.
+//! (`ErrImagePull`, `ErrImageNeverPull`) instead of a hang; with the pod's
+//! `imagePullSecrets` credentials for the image's registry.
 
 use super::super::RuntimeError;
 use crate::api::PullPolicy;
+use crate::node::pull_secrets::RegistryAuth;
 use bollard::Docker;
+use bollard::auth::DockerCredentials;
 use bollard::query_parameters::CreateImageOptions;
 use futures::StreamExt;
 use std::time::Duration;
@@ -64,16 +67,48 @@ pub async fn needs_pull(
     }
 }
 
-/// Pulls the image, within [`PULL_DEADLINE`].
-pub async fn pull(docker: &Docker, image: &str) -> Result<(), RuntimeError> {
+/// Pulls the image, within [`PULL_DEADLINE`], with each of the pod's
+/// credentials for its registry in turn until one works (the last one's
+/// error if none does), or without any when none is for its registry.
+pub async fn pull(
+    docker: &Docker,
+    image: &str,
+    auths: &[RegistryAuth],
+) -> Result<(), RuntimeError> {
+    let matching = crate::node::pull_secrets::for_image(auths, image);
+    if matching.is_empty() {
+        return pull_as(docker, image, None).await;
+    }
+    let mut last = None;
+    for a in matching {
+        match pull_as(docker, image, Some(a)).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| RuntimeError::Other("no pull was tried".into())))
+}
+
+/// One pull, as `auth` when given.
+async fn pull_as(
+    docker: &Docker,
+    image: &str,
+    auth: Option<&RegistryAuth>,
+) -> Result<(), RuntimeError> {
     let (name, tag) = split_ref(image);
     let opts = CreateImageOptions {
         from_image: Some(name),
         tag: (!tag.is_empty()).then_some(tag),
         ..Default::default()
     };
+    let credentials = auth.map(|a| DockerCredentials {
+        username: Some(a.username.clone()),
+        password: Some(a.password.clone()),
+        serveraddress: Some(a.server.clone()),
+        ..Default::default()
+    });
     let pull = async {
-        let mut s = docker.create_image(Some(opts), None, None);
+        let mut s = docker.create_image(Some(opts), None, credentials);
         while let Some(item) = s.next().await {
             let info = item.map_err(|e| match e {
                 bollard::errors::Error::DockerResponseServerError { message, .. } => message,

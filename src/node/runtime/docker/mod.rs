@@ -12,11 +12,15 @@
 //! - `securityContext`, as the node decided it ([`crate::node::security`]):
 //!   `runAsUser`/`runAsGroup` as the container's `User` (else the image's),
 //!   `fsGroup` as an extra group, capabilities added and dropped,
-//!   `no-new-privileges`, a read-only root filesystem, `seccomp=unconfined`
-//!   for `Unconfined` (Docker's default profile otherwise). Under
+//!   `no-new-privileges`, a read-only root filesystem, the seccomp profile
+//!   (`Unconfined`, a `Localhost` file of `<data-dir>/seccomp`, Docker's
+//!   default otherwise) and the AppArmor profile ([`security_opt`]). Under
 //!   `runAsNonRoot` without `runAsUser`, an image whose user is root (or
 //!   is a name, which cannot be checked) is refused at start
 //!   (`CreateContainerConfigError`), as the kubelet does.
+//! - `shareProcessNamespace`: every container joins the sandbox's process
+//!   namespace (`--pid container:<sandbox>`), so `ork pause` is PID 1 and
+//!   the containers see each other's processes, as with Kubernetes' pause.
 //! - Docker's own restart policy is off: the pod worker restarts containers,
 //!   with the same backoff as every runtime.
 //! - Everything ork makes carries labels (`ork.dev/managed`, `ork.dev/pod-uid`,
@@ -37,6 +41,7 @@ use super::{
     RunState, Runtime, RuntimeError, Usage,
 };
 use crate::api::{ContainerPort, PullPolicy, Time};
+use crate::node::security::{ContainerSecurity, Profile};
 use async_trait::async_trait;
 use bollard::Docker;
 use bollard::container::LogOutput;
@@ -105,6 +110,39 @@ pub fn root_image_refusal(image: &str, user: &str) -> Option<String> {
         "{} (image {image:?}): give the container a non-zero runAsUser",
         crate::node::security::RUN_AS_NON_ROOT_IMAGE_ROOT
     ))
+}
+
+/// The engine's `SecurityOpt` for a container: no_new_privs, its seccomp
+/// profile (`profile`: the text of a `Localhost` one) and its AppArmor
+/// profile. `Err` when an AppArmor profile is asked of an engine without
+/// AppArmor, in the kubelet's words. Pure.
+pub fn security_opt(
+    sec: &ContainerSecurity,
+    profile: Option<&str>,
+    app_armor: bool,
+) -> Result<Vec<String>, String> {
+    let mut opts = vec![];
+    if sec.no_new_privileges {
+        opts.push("no-new-privileges:true".to_string());
+    }
+    match (&sec.seccomp, profile) {
+        (Profile::Unconfined, _) => opts.push("seccomp=unconfined".into()),
+        (Profile::Localhost(_), Some(text)) => opts.push(format!("seccomp={text}")),
+        _ => {}
+    }
+    match &sec.app_armor {
+        None => {}
+        Some(Profile::Unconfined) => opts.push("apparmor=unconfined".into()),
+        Some(_) if !app_armor => {
+            return Err(
+                "Cannot enforce AppArmor: AppArmor is not enabled on the host (remove appArmorProfile or use type Unconfined)"
+                    .into(),
+            );
+        }
+        Some(Profile::RuntimeDefault) => {}
+        Some(Profile::Localhost(name)) => opts.push(format!("apparmor={name}")),
+    }
+    Ok(opts)
 }
 
 /// Removes a container (by id or name), running or not, with its anonymous
@@ -221,6 +259,10 @@ pub struct DockerRuntime {
     gateway: Option<String>,
     /// The node's cluster DNS, served inside each pod's network namespace.
     dns: Option<crate::node::dns::NodeDns>,
+    /// Where `Localhost` seccomp profiles are (`<data-dir>/seccomp`).
+    seccomp_dir: std::path::PathBuf,
+    /// Whether the engine confines containers with AppArmor.
+    app_armor: bool,
 }
 
 fn time(s: Option<&str>) -> Time {
@@ -268,13 +310,28 @@ impl DockerRuntime {
                         .or_else(|| first_address(c.subnet.as_deref()?))
                 })
             });
+        let app_armor = docker
+            .info()
+            .await
+            .ok()
+            .and_then(|i| i.security_options)
+            .is_some_and(|o| o.iter().any(|o| o == "name=apparmor"));
         Ok(DockerRuntime {
             docker,
             scope: scope.to_string(),
             version,
             gateway,
             dns: None,
+            seccomp_dir: std::path::PathBuf::from("seccomp"),
+            app_armor,
         })
+    }
+
+    /// Reads `Localhost` seccomp profiles from `dir` (the node's
+    /// `<data-dir>/seccomp`, as the kubelet's `<root-dir>/seccomp`).
+    pub fn with_seccomp_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.seccomp_dir = dir;
+        self
     }
 
     /// Serves the cluster DNS again in the pods this node already runs.
@@ -479,6 +536,10 @@ impl Runtime for DockerRuntime {
             .inspect_container(&sb.id, None::<InspectContainerOptions>)
             .await
             .ok()?;
+        // A pod on the node's network has no namespace of its own.
+        if c.host_config.and_then(|h| h.network_mode).as_deref() == Some("host") {
+            return None;
+        }
         let pid = c.state?.pid.filter(|p| *p > 0)?;
         Some(format!("/proc/{pid}/ns/net").into())
     }
@@ -488,7 +549,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn pull_image(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
-        image::pull(&self.docker, &spec.image).await
+        image::pull(&self.docker, &spec.image, &spec.registry_auths).await
     }
 
     async fn start(&self, spec: &ContainerSpec) -> Result<ContainerInfo, RuntimeError> {
@@ -505,7 +566,7 @@ impl Runtime for DockerRuntime {
             _ => PullPolicy::IfNotPresent,
         };
         if image::needs_pull(&self.docker, &spec.image, Some(policy)).await? {
-            image::pull(&self.docker, &spec.image).await?;
+            image::pull(&self.docker, &spec.image, &spec.registry_auths).await?;
         }
         let sec = &spec.security;
         if sec.require_non_root_image {
@@ -521,6 +582,20 @@ impl Runtime for DockerRuntime {
                 return Err(RuntimeError::Config(why));
             }
         }
+        let seccomp_file = match &sec.seccomp {
+            Profile::Localhost(file) => {
+                let path = self.seccomp_dir.join(file);
+                Some(tokio::fs::read_to_string(&path).await.map_err(|e| {
+                    RuntimeError::Config(format!(
+                        "cannot load seccomp profile {:?}: {e}",
+                        path.display().to_string()
+                    ))
+                })?)
+            }
+            _ => None,
+        };
+        let security_opt = security_opt(sec, seccomp_file.as_deref(), self.app_armor)
+            .map_err(RuntimeError::Config)?;
         let sandbox = sandbox::list(&self.docker, &self.scope, Some(&spec.pod_uid))
             .await?
             .into_iter()
@@ -553,18 +628,12 @@ impl Runtime for DockerRuntime {
                 },
                 privileged: sec.privileged.then_some(true),
                 readonly_rootfs: sec.read_only_root.then_some(true),
-                security_opt: {
-                    let mut opts = vec![];
-                    if sec.no_new_privileges {
-                        opts.push("no-new-privileges:true".to_string());
-                    }
-                    if sec.seccomp_unconfined {
-                        opts.push("seccomp=unconfined".to_string());
-                    }
-                    (!opts.is_empty()).then_some(opts)
-                },
+                security_opt: (!security_opt.is_empty()).then_some(security_opt),
                 network_mode: Some(format!("container:{sandbox}")),
                 ipc_mode: Some(format!("container:{sandbox}")),
+                pid_mode: spec
+                    .share_process_namespace
+                    .then(|| format!("container:{sandbox}")),
                 binds: spec.mounts.iter().any(|m| !m.tmpfs).then(|| {
                     spec.mounts
                         .iter()
@@ -773,5 +842,75 @@ mod tests {
         for user in ["101", "1000:1000", "65534:nogroup"] {
             assert_eq!(root_image_refusal("app", user), None, "{user:?}");
         }
+    }
+
+    #[test]
+    fn profiles_become_engine_security_options() {
+        let sec = |seccomp, app_armor| ContainerSecurity {
+            seccomp,
+            app_armor,
+            ..Default::default()
+        };
+        // Nothing asked: the engine's defaults, no option at all.
+        assert_eq!(
+            security_opt(&sec(Profile::RuntimeDefault, None), None, false),
+            Ok(vec![])
+        );
+        let local = Profile::Localhost("audit.json".into());
+        let text = r#"{"defaultAction":"SCMP_ACT_LOG"}"#;
+        assert_eq!(
+            security_opt(
+                &ContainerSecurity {
+                    no_new_privileges: true,
+                    ..sec(local.clone(), Some(Profile::Unconfined))
+                },
+                Some(text),
+                false
+            ),
+            Ok(vec![
+                "no-new-privileges:true".to_string(),
+                format!("seccomp={text}"),
+                "apparmor=unconfined".into()
+            ])
+        );
+        assert_eq!(
+            security_opt(&sec(Profile::Unconfined, None), None, true),
+            Ok(vec!["seccomp=unconfined".to_string()])
+        );
+        // AppArmor profiles need an engine with AppArmor.
+        for asked in [
+            Profile::RuntimeDefault,
+            Profile::Localhost("deny-write".into()),
+        ] {
+            let err = security_opt(
+                &sec(Profile::RuntimeDefault, Some(asked.clone())),
+                None,
+                false,
+            )
+            .unwrap_err();
+            assert!(
+                err.starts_with("Cannot enforce AppArmor: AppArmor is not enabled on the host"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            security_opt(
+                &sec(Profile::RuntimeDefault, Some(Profile::RuntimeDefault)),
+                None,
+                true
+            ),
+            Ok(vec![])
+        );
+        assert_eq!(
+            security_opt(
+                &sec(
+                    Profile::RuntimeDefault,
+                    Some(Profile::Localhost("deny-write".into()))
+                ),
+                None,
+                true
+            ),
+            Ok(vec!["apparmor=deny-write".to_string()])
+        );
     }
 }

@@ -8,6 +8,12 @@
 //! take its sidecars' network with it. Kubernetes uses a `pause` container for
 //! the same reason.
 //!
+//! A pod with `hostNetwork` gets a sandbox on the host's network
+//! (`--network host`): nothing to publish, as its ports are the node's
+//! own, the host's hostname, and no namespace of its own for the node to
+//! serve the cluster DNS or cluster IPs in (the node's server on the host
+//! answers a `ClusterFirstWithHostNet` pod).
+//!
 //! No registry is needed for it: the image (`ork/sandbox:<version>`) is built
 //! once, locally, from the running `ork` binary and the shared libraries
 //! `ldd` names for it; it runs `ork pause`, which waits for SIGTERM.
@@ -193,7 +199,8 @@ async fn attach_dns(
     dns: Option<&crate::node::dns::NodeDns>,
 ) -> Result<(), RuntimeError> {
     let Some(d) = dns else { return Ok(()) };
-    if !pod.dns.cluster_first() || d.pods.has(&pod.pod_uid) {
+    // On the node's network the node's own server already listens.
+    if pod.host_network || !pod.dns.cluster_first() || d.pods.has(&pod.pod_uid) {
         return Ok(());
     }
     let pid = docker
@@ -233,10 +240,9 @@ pub async fn adopt_dns(docker: &Docker, scope: &str, dns: &crate::node::dns::Nod
         else {
             continue;
         };
-        let uses = c
-            .host_config
-            .and_then(|h| h.dns)
-            .is_some_and(|d| d.contains(&ip));
+        let host = c.host_config.unwrap_or_default();
+        let own_network = host.network_mode.as_deref() != Some("host");
+        let uses = own_network && host.dns.is_some_and(|d| d.contains(&ip));
         let pid = c
             .state
             .and_then(|s| s.pid)
@@ -314,9 +320,12 @@ pub async fn ensure(
         pod.pod_name,
         short_uid(&pod.pod_uid)
     );
+    // On the node's network its ports are the node's own, and so is its
+    // hostname (the engine gives the host's when none is set).
+    let host_network = pod.host_network;
     let body = ContainerCreateBody {
         image: Some(IMAGE.into()),
-        hostname: Some(
+        hostname: (!host_network).then(|| {
             if pod.hostname.is_empty() {
                 &pod.pod_name
             } else {
@@ -324,12 +333,13 @@ pub async fn ensure(
             }
             .chars()
             .take(63)
-            .collect(),
-        ),
+            .collect()
+        }),
         labels: Some(labels),
-        exposed_ports: Some(exposed),
+        exposed_ports: (!host_network).then_some(exposed),
         host_config: Some(HostConfig {
-            port_bindings: Some(bindings),
+            port_bindings: (!host_network).then_some(bindings),
+            network_mode: host_network.then(|| "host".into()),
             ipc_mode: Some("shareable".into()),
             sysctls: (!pod.sysctls.is_empty()).then(|| pod.sysctls.iter().cloned().collect()),
             ..dns_options(

@@ -251,6 +251,7 @@ impl PodState {
                 .collect(),
             hostname: self.pod.hostname().to_string(),
             dns: crate::node::dns::resolv::PodDns::of(&self.pod),
+            host_network: self.pod.spec.host_network(),
             sysctls: self
                 .pod
                 .spec
