@@ -163,6 +163,11 @@ impl ObjectMeta {
 /// The finalizer of an object deleted with `propagationPolicy: Foreground`.
 pub const FOREGROUND_DELETION: &str = "foregroundDeletion";
 
+/// The finalizer that has an object's dependents released (their reference
+/// to it removed) rather than deleted when it is deleted without a
+/// propagation policy of its own.
+pub const ORPHAN: &str = "orphan";
+
 /// A pointer from a dependent object to the object that owns it; deleting the
 /// owner deletes its dependents.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -15,11 +15,15 @@
 //!   (`Orphan`). With `Foreground` the object stays, marked and with the
 //!   `foregroundDeletion` finalizer, until the garbage collector has removed
 //!   its blocking dependents.
+//! - An object with the `orphan` finalizer, deleted without a policy of the
+//!   request's own, has its dependents released in the same transaction,
+//!   and the finalizer goes with that (Kubernetes' garbage collector does
+//!   the same a moment later).
 //! - An object with `metadata.finalizers` (a pod too, once stopped) stays,
 //!   marked, until the last finalizer is removed by an update
 //!   (`ObjectMeta::finalized`); then it goes.
 
-use crate::api::meta::FOREGROUND_DELETION;
+use crate::api::meta::{FOREGROUND_DELETION, ORPHAN};
 use crate::api::wire::{DeleteOptions, Propagation};
 use crate::api::{AnyObject, Kind, Namespace, Node, Object, Pod, Time};
 use crate::control::store::{Preconditions, StoreError, Tx};
@@ -58,12 +62,23 @@ pub fn delete(
             })
         }
         _ => {
-            let propagation = opts.propagation();
+            let finalizers = &obj.meta().finalizers;
+            let orphan_finalizer = finalizers.iter().any(|f| f == ORPHAN);
+            // A policy the request names wins over the object's `orphan`
+            // finalizer, as in Kubernetes.
+            let named = opts.propagation_policy.is_some() || opts.orphan_dependents.is_some();
+            let propagation = if orphan_finalizer && !named {
+                Propagation::Orphan
+            } else {
+                opts.propagation()
+            };
             if propagation == Propagation::Orphan {
                 orphan_dependents(tx, &obj.meta().uid)?;
             }
+            // The `orphan` finalizer's work is done (or was declined) here.
+            let held = finalizers.iter().any(|f| f != ORPHAN);
             let foreground = propagation == Propagation::Foreground;
-            if foreground || !obj.meta().finalizers.is_empty() {
+            if foreground || held {
                 return mark_deleting(tx, &obj, 0, foreground);
             }
             let object = tx.delete_any(kind, ns, name, Preconditions::default())?;
@@ -87,6 +102,7 @@ fn mark_deleting(
     let marked = crate::with_kind!(kind, T => tx
         .set_deletion::<T>(&ns, &name, at, grace, |o| {
             let f = &mut o.meta_mut().finalizers;
+            f.retain(|x| x != ORPHAN);
             if foreground && !f.iter().any(|x| x == FOREGROUND_DELETION) {
                 f.push(FOREGROUND_DELETION.into());
             }
@@ -304,6 +320,84 @@ mod tests {
         );
         let p = s.get::<Pod>("default", "a").unwrap();
         assert!(p.metadata.owner_references.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_orphan_finalizer_releases_dependents_unless_the_request_names_a_policy() {
+        let s = temp_store().await;
+        let owned = |name: &str, finalizers: &[&str]| {
+            let mut d = Deployment::test(name, 1);
+            d.metadata.finalizers = finalizers.iter().map(|f| f.to_string()).collect();
+            d
+        };
+        // Alone: the dependents are released and the owner goes at once.
+        let d = s.create(owned("web", &[ORPHAN])).await.unwrap();
+        s.create(pod("a", "").owned_by(d.as_ref())).await.unwrap();
+        assert!(
+            del(
+                &s,
+                Kind::Deployment,
+                "default",
+                "web",
+                DeleteOptions::default()
+            )
+            .await
+            .unwrap()
+        );
+        assert!(
+            s.get::<Pod>("default", "a")
+                .unwrap()
+                .metadata
+                .owner_references
+                .is_empty()
+        );
+        // Beside another finalizer: released, and the owner waits for the other.
+        let d = s
+            .create(owned("api", &[ORPHAN, "example.com/keep"]))
+            .await
+            .unwrap();
+        s.create(pod("b", "").owned_by(d.as_ref())).await.unwrap();
+        assert!(
+            !del(
+                &s,
+                Kind::Deployment,
+                "default",
+                "api",
+                DeleteOptions::default()
+            )
+            .await
+            .unwrap()
+        );
+        assert!(
+            s.get::<Pod>("default", "b")
+                .unwrap()
+                .metadata
+                .owner_references
+                .is_empty()
+        );
+        let held = s.get::<Deployment>("default", "api").unwrap();
+        assert_eq!(held.metadata.finalizers, ["example.com/keep"]);
+        // A request naming Background: the dependents stay owned (the
+        // collector deletes them), and the finalizer does not hold the owner.
+        let d = s.create(owned("db", &[ORPHAN])).await.unwrap();
+        s.create(pod("c", "").owned_by(d.as_ref())).await.unwrap();
+        let background = DeleteOptions {
+            propagation_policy: Some(Propagation::Background),
+            ..Default::default()
+        };
+        assert!(
+            del(&s, Kind::Deployment, "default", "db", background)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            s.get::<Pod>("default", "c")
+                .unwrap()
+                .metadata
+                .owner_references
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]
