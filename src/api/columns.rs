@@ -475,6 +475,30 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Whether pods of this class may preempt lower-priority pods.",
             ),
         ],
+        Kind::StorageClass => vec![
+            NAME,
+            col(
+                "Provisioner",
+                "string",
+                "Who makes the volumes of the class's claims.",
+            ),
+            col(
+                "ReclaimPolicy",
+                "string",
+                "What becomes of a volume when its claim goes.",
+            ),
+            col(
+                "VolumeBindingMode",
+                "string",
+                "When a claim is bound: at once, or with its first pod.",
+            ),
+            col(
+                "AllowVolumeExpansion",
+                "boolean",
+                "Whether claims may ask for more storage later.",
+            ),
+            AGE,
+        ],
         Kind::IngressClass => vec![
             NAME,
             col(
@@ -864,6 +888,18 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
             c.global_default.to_string().into(),
             created(),
             c.policy().to_string().into(),
+        ],
+        AnyObject::StorageClass(c) => vec![
+            if c.is_default() {
+                format!("{} (default)", c.metadata.name).into()
+            } else {
+                name()
+            },
+            c.provisioner.clone().into(),
+            c.reclaim().to_string().into(),
+            c.binding_mode().to_string().into(),
+            c.allow_volume_expansion.unwrap_or(false).to_string().into(),
+            created(),
         ],
         AnyObject::IngressClass(c) => {
             let params = c.spec.parameters.as_ref().map_or_else(

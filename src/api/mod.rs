@@ -47,6 +47,7 @@ pub mod service;
 pub mod serviceaccount;
 pub mod statefulset;
 pub mod status;
+pub mod storageclass;
 pub mod strategic;
 pub mod strategic_merge;
 pub mod testing;

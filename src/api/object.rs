@@ -20,6 +20,7 @@ use super::rbac::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use super::service::{Endpoints, Service};
 use super::serviceaccount::ServiceAccount;
 use super::statefulset::StatefulSet;
+use super::storageclass::StorageClass;
 use super::validation::{self, FieldError};
 use super::volume::PersistentVolumeClaim;
 use schemars::JsonSchema;
@@ -100,6 +101,7 @@ pub enum Kind {
     ClusterRoleBinding,
     Lease,
     PriorityClass,
+    StorageClass,
 }
 
 /// Static facts about a kind.
@@ -117,7 +119,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 29] = [
+const INFOS: [KindInfo; 30] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -408,10 +410,20 @@ const INFOS: [KindInfo; 29] = [
         short_names: &["pc"],
         namespaced: false,
     },
+    KindInfo {
+        kind: "StorageClass",
+        group: "storage.k8s.io",
+        version: "v1",
+        api_version: "storage.k8s.io/v1",
+        plural: "storageclasses",
+        singular: "storageclass",
+        short_names: &["sc"],
+        namespaced: false,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 29] = [
+    pub const ALL: [Kind; 30] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -441,6 +453,7 @@ impl Kind {
         Kind::ClusterRoleBinding,
         Kind::Lease,
         Kind::PriorityClass,
+        Kind::StorageClass,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -563,6 +576,7 @@ pub enum AnyObject {
     ClusterRoleBinding(Arc<ClusterRoleBinding>),
     Lease(Arc<Lease>),
     PriorityClass(Arc<PriorityClass>),
+    StorageClass(Arc<StorageClass>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -599,6 +613,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::ClusterRoleBinding($o) => $body,
             $crate::api::AnyObject::Lease($o) => $body,
             $crate::api::AnyObject::PriorityClass($o) => $body,
+            $crate::api::AnyObject::StorageClass($o) => $body,
         }
     };
 }
@@ -724,6 +739,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::priorityclass::PriorityClass;
                 $body
             }
+            $crate::api::Kind::StorageClass => {
+                type $t = $crate::api::storageclass::StorageClass;
+                $body
+            }
         }
     };
 }
@@ -760,6 +779,7 @@ impl AnyObject {
             AnyObject::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
             AnyObject::Lease(_) => Kind::Lease,
             AnyObject::PriorityClass(_) => Kind::PriorityClass,
+            AnyObject::StorageClass(_) => Kind::StorageClass,
         }
     }
 
@@ -840,8 +860,14 @@ macro_rules! object_common {
 
 macro_rules! spec_status_object {
     ($t:ident, $validate:path) => {
+        spec_status_object!($t, $validate, |_o: &mut $t| {});
+    };
+    ($t:ident, $validate:path, $on_create:expr) => {
         impl Object for $t {
             object_common!($t);
+            fn on_create(&mut self) {
+                ($on_create)(self)
+            }
             fn keep_status(&mut self, old: &Self) {
                 self.status = old.status.clone();
             }
@@ -866,7 +892,16 @@ spec_status_object!(Deployment, validation::validate_deployment);
 spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);
 spec_status_object!(Service, validation::validate_service);
-spec_status_object!(PersistentVolumeClaim, validation::validate_claim);
+// A new claim is Pending until it is bound, as in Kubernetes.
+spec_status_object!(
+    PersistentVolumeClaim,
+    validation::validate_claim,
+    |c: &mut PersistentVolumeClaim| {
+        if c.status.phase.is_empty() {
+            c.status.phase = "Pending".into();
+        }
+    }
+);
 
 impl Object for Job {
     object_common!(Job);
@@ -1219,6 +1254,27 @@ impl Object for PriorityClass {
     }
     fn validate_update(&self, old: &Self) -> Vec<FieldError> {
         super::priorityclass::validate_update(self, old)
+    }
+}
+
+impl Object for StorageClass {
+    object_common!(StorageClass);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.provisioner != old.provisioner
+            || self.parameters != old.parameters
+            || self.reclaim_policy != old.reclaim_policy
+            || self.volume_binding_mode != old.volume_binding_mode
+            || self.allow_volume_expansion != old.allow_volume_expansion
+            || self.mount_options != old.mount_options
+            || self.allowed_topologies != old.allowed_topologies
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        super::storageclass::validate(self)
+    }
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        super::storageclass::validate_update(self, old)
     }
 }
 

@@ -10,7 +10,8 @@
 //!   logs, scale, deployments, replica sets, services, endpoints,
 //!   ConfigMaps, claims, autoscalers, events, `apply`); Secrets may be
 //!   written but not read; nodes, namespaces, metrics, heartbeats,
-//!   IngressClasses, Leases and PriorityClasses may be read, not written; nothing under `/apis/ork.dev/v1/secrets`, tokens or
+//!   IngressClasses, StorageClasses, Leases and PriorityClasses may be
+//!   read, not written; nothing under `/apis/ork.dev/v1/secrets`, tokens or
 //!   `/metrics`.
 //! - **view**: reads (get, list, watch) of everything but Secrets, and logs;
 //!   no exec.
@@ -420,16 +421,19 @@ fn user(id: &Identity, role: Role, a: &Attributes) -> Decision {
     if a.is("networking.k8s.io", "ingressclasses") && !read {
         return deny(id, a, "IngressClasses are changed by admins only");
     }
-    // Who leads the control plane and how pods rank: read by all, changed
-    // by admins (and the control plane) only.
-    if a.is("coordination.k8s.io", "leases") || a.is("scheduling.k8s.io", "priorityclasses") {
+    // Who leads the control plane, how pods rank and which storage claims
+    // get: read by all, changed by admins (and the control plane) only.
+    if a.is("coordination.k8s.io", "leases")
+        || a.is("scheduling.k8s.io", "priorityclasses")
+        || a.is("storage.k8s.io", "storageclasses")
+    {
         return if read && a.subresource != "exec" {
             Decision::Allow
         } else {
             deny(
                 id,
                 a,
-                "Leases and PriorityClasses are changed by admins only",
+                "Leases, PriorityClasses and StorageClasses are changed by admins only",
             )
         };
     }
@@ -666,6 +670,12 @@ mod tests {
         assert!(ok(&edit, "GET", classes));
         assert!(!ok(&edit, "POST", classes));
         assert!(ok(&user(Role::Admin), "POST", classes));
+        let storage = "/apis/storage.k8s.io/v1/storageclasses";
+        assert!(ok(&edit, "GET", storage) && ok(&view, "GET", storage));
+        assert!(!ok(&edit, "POST", storage));
+        assert!(!ok(&edit, "DELETE", &format!("{storage}/local")));
+        assert!(ok(&user(Role::Admin), "POST", storage));
+        assert!(!ok(&a, "GET", storage), "nodes need no classes");
     }
 
     #[test]

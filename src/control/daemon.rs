@@ -344,6 +344,7 @@ impl Leading {
         controllers::disruption::start(store.clone(), rx.clone());
         controllers::serviceaccount::start(store.clone(), rx.clone());
         controllers::ingress::start(store.clone(), rx.clone());
+        controllers::storage::start(store.clone(), rx.clone());
         controllers::servicelb::start(store.clone(), rx.clone());
         controllers::apiservice::start(store.clone(), self.api_port, rx.clone());
         controllers::clusterroles::start(store.clone(), rx.clone());

@@ -42,6 +42,22 @@ fn order_of(p: &Pod) -> Order {
     )
 }
 
+/// Whether ork provisions the claim (its class, or the default one, is
+/// ork's), from the store's classes.
+fn claim_provisioning(
+    store: &Store,
+    claim: &PersistentVolumeClaim,
+) -> Result<(), crate::api::storageclass::Unprovisioned> {
+    use crate::api::storageclass::{StorageClass, default_class, provisioning};
+    let classes = store.list::<StorageClass>(None);
+    let default = default_class(classes.iter().map(|c| c.as_ref()));
+    provisioning(
+        claim,
+        |n| store.get::<StorageClass>("", n),
+        default.as_deref(),
+    )
+}
+
 #[derive(Default)]
 struct State {
     snapshot: Snapshot,
@@ -337,26 +353,29 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
         if !pod.spec.node_name.is_empty() || !pod.is_active() || pod.is_gated() {
             continue;
         }
-        // Node-local claims: missing ones keep the pod pending; a bound one
+        // Node-local claims: missing ones, and ones ork does not provision
+        // (another provisioner's class), keep the pod pending; a bound one
         // pins it to the claim's node.
-        let mut missing = None;
+        let mut waiting = None;
         let mut pinned: Option<(String, String)> = None;
         for c in crate::api::volume::claims_of(&pod.spec) {
             match store.get::<PersistentVolumeClaim>(&key.0, c) {
-                None => missing = Some(c.to_string()),
+                None => waiting = Some(format!("persistentvolumeclaim {c:?} not found")),
                 Some(pvc) => {
                     if let Some(n) = pvc.node() {
                         pinned = Some((c.to_string(), n.to_string()));
+                    } else if let Err(why) = claim_provisioning(store, &pvc) {
+                        waiting = Some(format!(
+                            "persistentvolumeclaim {c:?} is not provisioned: {}",
+                            why.message()
+                        ));
                     }
                 }
             }
         }
-        if let Some(c) = missing {
+        if let Some(why) = waiting {
             st.unschedulable.insert(key.clone(), created);
-            let msg = format!(
-                "0/{} nodes are available: persistentvolumeclaim {c:?} not found",
-                st.snapshot.nodes.len()
-            );
+            let msg = format!("0/{} nodes are available: {why}", st.snapshot.nodes.len());
             failed.push((key, pod.metadata.uid.clone(), msg));
             continue;
         }

@@ -61,6 +61,7 @@ mod security_context;
 mod serviceaccounts;
 mod services;
 mod statefulsets;
+mod storage_classes;
 mod top;
 mod tui;
 mod up;

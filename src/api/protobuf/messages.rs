@@ -1705,6 +1705,26 @@ message!(api::scheduling::v1::PriorityClass {
     description: "description",
     preemption_policy: "preemptionPolicy",
 });
+
+message!(api::storage::v1::StorageClass {
+    metadata: "metadata",
+    provisioner: "provisioner",
+    parameters: "parameters",
+    reclaim_policy: "reclaimPolicy",
+    mount_options: "mountOptions",
+    allow_volume_expansion: "allowVolumeExpansion",
+    volume_binding_mode: "volumeBindingMode",
+    allowed_topologies: "allowedTopologies",
+});
+
+message!(api::core::v1::TopologySelectorTerm {
+    match_label_expressions: "matchLabelExpressions",
+});
+
+message!(api::core::v1::TopologySelectorLabelRequirement {
+    key: "key",
+    values: "values",
+});
 message!(api::networking::v1::IngressClass {
     metadata: "metadata",
     spec: "spec",

@@ -368,6 +368,7 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::ClusterRoleBinding => decode_as::<pb::api::rbac::v1::ClusterRoleBinding>(raw, what),
         Kind::Lease => decode_as::<pb::api::coordination::v1::Lease>(raw, what),
         Kind::PriorityClass => decode_as::<pb::api::scheduling::v1::PriorityClass>(raw, what),
+        Kind::StorageClass => decode_as::<pb::api::storage::v1::StorageClass>(raw, what),
     }
 }
 

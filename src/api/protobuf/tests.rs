@@ -960,6 +960,33 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::StorageClass;
+    let sc = pb::api::storage::v1::StorageClass {
+        metadata: meta("", "fast"),
+        provisioner: s("csi.example.com"),
+        parameters: BTreeMap::from([("type".to_string(), "ssd".to_string())]),
+        reclaim_policy: s("Retain"),
+        mount_options: vec!["debug".into()],
+        allow_volume_expansion: Some(true),
+        volume_binding_mode: s("WaitForFirstConsumer"),
+        allowed_topologies: vec![pb::api::core::v1::TopologySelectorTerm {
+            match_label_expressions: vec![pb::api::core::v1::TopologySelectorLabelRequirement {
+                key: s("topology.kubernetes.io/zone"),
+                values: vec!["a".into()],
+            }],
+        }],
+    };
+    round_trip(
+        k,
+        wrap(k, &sc),
+        json!({"metadata": json_meta("", "fast"), "provisioner": "csi.example.com",
+            "parameters": {"type": "ssd"}, "reclaimPolicy": "Retain", "mountOptions": ["debug"],
+            "allowVolumeExpansion": true, "volumeBindingMode": "WaitForFirstConsumer",
+            "allowedTopologies": [{"matchLabelExpressions": [
+                {"key": "topology.kubernetes.io/zone", "values": ["a"]}]}]}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

@@ -25,6 +25,12 @@ fn claim_spec(c: &PersistentVolumeClaim, errs: &mut Vec<FieldError>) {
             ));
         }
     }
+    if !c.spec.volume_name.is_empty() {
+        errs.push(FieldError::new(
+            "spec.volumeName",
+            "not supported by ork yet: ork serves no PersistentVolumes to bind to; remove it and let the claim's StorageClass provision it",
+        ));
+    }
     if !matches!(c.spec.volume_mode.as_str(), "" | "Filesystem") {
         errs.push(FieldError::new(
             "spec.volumeMode",
@@ -421,6 +427,22 @@ mod tests {
     use crate::api::Pod;
     use crate::api::volume::{Volume, VolumeMount};
     use serde_json::json;
+
+    #[test]
+    fn a_claim_naming_a_volume_is_refused_as_ork_serves_none() {
+        let mut c: crate::api::volume::PersistentVolumeClaim =
+            crate::api::new_object("default", "data");
+        assert!(super::validate_claim(&c).is_empty());
+        c.spec.volume_name = "task-pv-volume".into();
+        let errs = super::validate_claim(&c);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].path, "spec.volumeName");
+        assert!(
+            errs[0].message.starts_with("not supported by ork yet"),
+            "{}",
+            errs[0].message
+        );
+    }
 
     /// The errors of a pod with these volumes, its container mounting `mounts`.
     fn errors(volumes: serde_json::Value, mounts: serde_json::Value) -> Vec<(String, String)> {

@@ -188,6 +188,12 @@ fn restrict<T: Object>(
     }
 }
 
+/// The name of the cluster's default StorageClass, if one is.
+pub fn default_class(tx: &Tx<'_>) -> Option<String> {
+    let classes = tx.list::<crate::api::storageclass::StorageClass>(None);
+    crate::api::storageclass::default_class(classes.iter().map(|c| c.as_ref()))
+}
+
 /// The kind-specific part: what each kind needs from the rest of the cluster.
 fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), StoreError> {
     let obj: &mut dyn Any = obj;
@@ -225,6 +231,13 @@ fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), Sto
     {
         service_account::keep_on_update(pod, old);
     }
+    // A new claim that names no class gets the default one.
+    if old.is_none()
+        && let Some(claim) = obj.downcast_mut::<crate::api::volume::PersistentVolumeClaim>()
+        && claim.spec.storage_class_name.is_none()
+    {
+        claim.spec.storage_class_name = default_class(tx);
+    }
     Ok(())
 }
 
@@ -250,6 +263,45 @@ mod tests {
     /// The cluster port and node port of a service's first port.
     fn ports(s: &Service) -> (Option<i32>, Option<i32>) {
         (s.spec.ports[0].cluster_port, s.spec.ports[0].node_port)
+    }
+
+    #[tokio::test]
+    async fn a_new_claim_naming_no_class_gets_the_default_one() {
+        use crate::api::storageclass::StorageClass;
+        use crate::api::volume::PersistentVolumeClaim;
+        let s = temp_store().await;
+        let claim = |name: &str, class: Option<&str>| {
+            let mut c: PersistentVolumeClaim = crate::api::new_object("default", name);
+            c.spec.storage_class_name = class.map(Into::into);
+            c
+        };
+        let before = s
+            .txn(move |tx| create(tx, &admin(), claim("early", None)))
+            .await
+            .unwrap();
+        assert_eq!(before.spec.storage_class_name, None, "no default class yet");
+        s.txn(|tx| create(tx, &admin(), StorageClass::ork_local()).map(|_| ()))
+            .await
+            .unwrap();
+        let named = s
+            .txn(move |tx| {
+                Ok((
+                    create(tx, &admin(), claim("plain", None))?,
+                    create(tx, &admin(), claim("fast", Some("fast")))?,
+                    create(tx, &admin(), claim("none", Some("")))?,
+                ))
+            })
+            .await
+            .unwrap();
+        let class = |c: &PersistentVolumeClaim| c.spec.storage_class_name.clone();
+        assert_eq!(
+            (class(&named.0), class(&named.1), class(&named.2)),
+            (
+                Some("local".into()),
+                Some("fast".into()),
+                Some(String::new())
+            )
+        );
     }
 
     #[tokio::test]

@@ -27,6 +27,7 @@ pub mod resourcequota;
 pub mod serviceaccount;
 pub mod servicelb;
 pub mod statefulset;
+pub mod storage;
 pub mod taint_eviction;
 
 use crate::api::{Kind, Object, Pod};

@@ -243,6 +243,38 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
             d.kv(0, "PreemptionPolicy", c.policy());
             d.kv(0, "Description", &c.description);
         }
+        AnyObject::StorageClass(c) => {
+            d.kv(0, "Name", &c.metadata.name);
+            d.kv(
+                0,
+                "IsDefaultClass",
+                if c.is_default() { "Yes" } else { "No" },
+            );
+            d.kv(0, "Provisioner", &c.provisioner);
+            let params: Vec<String> = c
+                .parameters
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            d.kv(
+                0,
+                "Parameters",
+                crate::verbs::output::or(&params.join(","), "<none>"),
+            );
+            d.kv(
+                0,
+                "AllowVolumeExpansion",
+                c.allow_volume_expansion
+                    .map_or("<unset>".to_string(), |b| b.to_string()),
+            );
+            d.kv(
+                0,
+                "MountOptions",
+                crate::verbs::output::or(&c.mount_options.join(","), "<none>"),
+            );
+            d.kv(0, "ReclaimPolicy", c.reclaim());
+            d.kv(0, "VolumeBindingMode", c.binding_mode());
+        }
         AnyObject::Event(_) | AnyObject::Lease(_) => {
             let v = obj
                 .to_value()
