@@ -76,9 +76,6 @@ const DEFAULTS: &[(&str, DefaultValue)] = &[
     ("hostPID", || json!(false)),
     ("hostIPC", || json!(false)),
     ("privileged", || json!(false)),
-    ("stdin", || json!(false)),
-    ("stdinOnce", || json!(false)),
-    ("tty", || json!(false)),
 ];
 
 /// What to write instead of a field ork does not implement, by its name.
@@ -86,18 +83,6 @@ const INSTEAD: &[(&str, &str)] = &[
     (
         "ephemeralContainers",
         "use `ork exec` to run a command in a running container",
-    ),
-    (
-        "stdin",
-        "remove it; use `ork exec -it` for an interactive shell",
-    ),
-    (
-        "stdinOnce",
-        "remove it; use `ork exec -it` for an interactive shell",
-    ),
-    (
-        "tty",
-        "remove it; use `ork exec -it` for an interactive shell",
     ),
     ("os", "remove it: ork runs Linux containers only"),
     (

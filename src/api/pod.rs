@@ -267,6 +267,17 @@ pub struct Container {
     /// this is kept and shown, and never has anything to apply to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resize_policy: Vec<ContainerResizePolicy>,
+    /// The container's stdin is kept open (docker runtime), so a shell
+    /// started as its command waits for input instead of ending at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<bool>,
+    /// Close stdin after the first attach (ork does not attach, so stdin
+    /// stays open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin_once: Option<bool>,
+    /// The container gets a terminal (docker runtime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tty: Option<bool>,
 }
 
 /// `containers[].resizePolicy[]`.

@@ -2,7 +2,8 @@
 //! containers see each other's processes, with the sandbox's `ork pause`
 //! as PID 1) and `hostNetwork` (it listens on the node's own addresses,
 //! each port's `hostPort` is its `containerPort`, and `ClusterFirst` DNS is
-//! the node's). Uses the harness and the docker module's test image.
+//! the node's), and what it is given: an open stdin and a terminal
+//! (`stdin`, `tty`). Uses the harness and the docker module's test image.
 
 use crate::docker::{IMAGE, docker_ready};
 use crate::harness::{Cluster, free_port, http_get, wait_for};
@@ -135,4 +136,38 @@ spec:
         "{err}"
     );
     assert!(c.json(&["get", "pod", "mismatch"]).is_none());
+}
+
+#[test]
+fn a_shell_given_stdin_and_a_tty_waits_for_input_where_one_without_ends() {
+    if !docker_ready() {
+        return;
+    }
+    let c = Cluster::start(1, "docker");
+    let pod = |name: &str, fields: &str| {
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: shell
+    image: {IMAGE}
+    imagePullPolicy: Never
+    command: [sh]
+{fields}"
+        )
+    };
+    c.apply(&pod("interactive", "    stdin: true\n    tty: true\n"));
+    c.apply(&pod("closed", ""));
+    c.wait_json("closed Succeeded", WAIT, &["get", "pod", "closed"], |p| {
+        p["status"]["phase"] == "Succeeded"
+    });
+    running(&c, "interactive");
+    let input = exec(&c, "interactive", "shell", &["readlink", "/proc/1/fd/0"]);
+    assert!(input.trim().starts_with("/dev/pts/"), "{input:?}");
+    let p = c.json(&["get", "pod", "interactive"]).unwrap();
+    assert_eq!(p["status"]["phase"], "Running", "the shell waits for input");
 }

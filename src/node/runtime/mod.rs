@@ -68,6 +68,10 @@ pub struct ContainerSpec {
     pub share_process_namespace: bool,
     /// The credentials of the pod's `imagePullSecrets`, for pulling its image.
     pub registry_auths: Vec<crate::node::pull_secrets::RegistryAuth>,
+    /// `stdin`: the container's stdin is kept open.
+    pub stdin: bool,
+    /// `tty`: the container gets a terminal.
+    pub tty: bool,
 }
 
 impl ContainerSpec {

@@ -174,6 +174,8 @@ pub fn container_spec(
         registry_auths: resolved
             .map(|r| r.registry_auths.clone())
             .unwrap_or_default(),
+        stdin: c.stdin == Some(true),
+        tty: c.tty == Some(true),
     })
 }
 

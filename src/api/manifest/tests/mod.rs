@@ -535,7 +535,7 @@ items:
 fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
     let text = NGINX.replace(
         "        image: nginx:1.14.2\n",
-        "        image: nginx:1.14.2\n        imagePullPolcy: Always\n        tty: true\n",
+        "        image: nginx:1.14.2\n        imagePullPolcy: Always\n        volumeDevices: [{name: data, devicePath: /dev/x}]\n",
     );
     let decoded = decode("app.yaml", &text, Strictness::Warn).expect("decodes with warnings");
     let warnings: Vec<String> = decoded.warnings.iter().map(ToString::to_string).collect();
@@ -544,8 +544,8 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
         vec![
             "app.yaml: document 1: spec.template.spec.containers[0].imagePullPolcy: \
              unknown field (did you mean imagePullPolicy?), line 20",
-            "app.yaml: document 1: spec.template.spec.containers[0].tty: \
-             not supported by ork yet: remove it; use `ork exec -it` for an interactive shell, line 21",
+            "app.yaml: document 1: spec.template.spec.containers[0].volumeDevices: \
+             not supported by ork yet, line 21",
         ]
     );
     assert_eq!(
@@ -567,10 +567,11 @@ fn warn_mode_turns_unknown_fields_into_warnings_and_still_decodes() {
 #[test]
 fn well_known_kubernetes_fields_are_reported_as_not_supported_yet() {
     assert_eq!(
-        container_errors("    volumeDevices: [{name: data, devicePath: /dev/x}]\n    tty: true\n",),
+        container_errors(
+            "    volumeDevices: [{name: data, devicePath: /dev/x}]\n    stdin: true\n",
+        ),
         vec![
             "app.yaml: document 1: spec.containers[0].volumeDevices: not supported by ork yet, line 9",
-            "app.yaml: document 1: spec.containers[0].tty: not supported by ork yet: remove it; use `ork exec -it` for an interactive shell, line 10",
         ]
     );
 }

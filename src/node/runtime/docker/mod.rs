@@ -21,6 +21,8 @@
 //! - `shareProcessNamespace`: every container joins the sandbox's process
 //!   namespace (`--pid container:<sandbox>`), so `ork pause` is PID 1 and
 //!   the containers see each other's processes, as with Kubernetes' pause.
+//! - `stdin` keeps the container's stdin open and `tty` gives it a
+//!   terminal, as `docker run -i -t` does (nothing attaches to them).
 //! - Docker's own restart policy is off: the pod worker restarts containers,
 //!   with the same backoff as every runtime.
 //! - Everything ork makes carries labels (`ork.dev/managed`, `ork.dev/pod-uid`,
@@ -609,6 +611,8 @@ impl Runtime for DockerRuntime {
             cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
             env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
             working_dir: (!spec.working_dir.is_empty()).then(|| spec.working_dir.clone()),
+            open_stdin: spec.stdin.then_some(true),
+            tty: spec.tty.then_some(true),
             labels: Some(labels(&self.scope, spec)),
             user: sec.user.map(|u| match u.gid {
                 Some(g) => format!("{}:{g}", u.uid),

@@ -472,6 +472,13 @@ impl Runtime for ProcessRuntime {
                 spec.container_name, spec.image
             )));
         }
+        if spec.stdin || spec.tty {
+            return Err(RuntimeError::Config(format!(
+                "container {:?} asks for {}: the process runtime runs host processes without one; remove it (use `ork exec -it` for a shell) or use the docker runtime (runtimeClassName: docker)",
+                spec.container_name,
+                if spec.stdin { "stdin" } else { "a tty" }
+            )));
+        }
         if let Some(m) = spec.mounts.iter().find(|m| m.tmpfs) {
             return Err(RuntimeError::Config(format!(
                 "volume {:?} (emptyDir, medium: Memory) needs a tmpfs, which only a node daemon running as root mounts; run the node as root, drop medium: Memory, or use the Docker runtime",
