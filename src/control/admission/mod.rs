@@ -128,6 +128,7 @@ fn limit<T: Object>(tx: &Tx<'_>, obj: &mut T) -> Result<(), StoreError> {
 /// then creates it.
 pub fn create_pod(tx: &mut Tx<'_>, mut pod: Pod) -> Result<Arc<Pod>, StoreError> {
     tx.generate_name(&mut pod)?;
+    default_new_pod(&mut pod);
     service_account::admit_pod(tx, &mut pod)?;
     priority::admit_pod(tx, &mut pod)?;
     limit(tx, &mut pod)?;
@@ -188,6 +189,14 @@ fn restrict<T: Object>(
     }
 }
 
+/// What every new pod gets, from a client or a controller: Kubernetes'
+/// defaults ork behaves as (a pod on the node's network has its ports'
+/// `hostPort`s), and the AppArmor profiles its annotations name.
+fn default_new_pod(pod: &mut Pod) {
+    crate::api::field_policy::default_pod_spec(&mut pod.spec);
+    crate::api::security::sync_app_armor_annotations(pod);
+}
+
 /// The name of the cluster's default StorageClass, if one is.
 pub fn default_class(tx: &Tx<'_>) -> Option<String> {
     let classes = tx.list::<crate::api::storageclass::StorageClass>(None);
@@ -198,9 +207,10 @@ pub fn default_class(tx: &Tx<'_>) -> Option<String> {
 fn admit<T: Object>(tx: &Tx<'_>, obj: &mut T, old: Option<&T>) -> Result<(), StoreError> {
     let obj: &mut dyn Any = obj;
     if let Some(pod) = obj.downcast_mut::<Pod>() {
-        crate::api::field_policy::default_pod_spec(&mut pod.spec);
         if old.is_none() {
-            crate::api::security::sync_app_armor_annotations(pod);
+            default_new_pod(pod);
+        } else {
+            crate::api::field_policy::default_pod_spec(&mut pod.spec);
         }
         if let Some(old) = old.and_then(|o| (o as &dyn Any).downcast_ref::<Pod>()) {
             priority::keep_on_update(pod, old);
@@ -263,6 +273,34 @@ mod tests {
     /// The cluster port and node port of a service's first port.
     fn ports(s: &Service) -> (Option<i32>, Option<i32>) {
         (s.spec.ports[0].cluster_port, s.spec.ports[0].node_port)
+    }
+
+    #[tokio::test]
+    async fn a_pod_a_controller_creates_gets_the_defaults_a_clients_does() {
+        let s = temp_store().await;
+        let mut pod = Pod::test("web-1");
+        pod.spec.host_network = Some(true);
+        pod.spec.containers[0].ports = vec![crate::api::ContainerPort {
+            container_port: 8080,
+            ..Default::default()
+        }];
+        pod.metadata.annotations.insert(
+            format!(
+                "{}{}",
+                crate::api::security::APP_ARMOR_ANNOTATION,
+                pod.spec.containers[0].name
+            ),
+            "localhost/deny-write".into(),
+        );
+        let made = s.txn(move |tx| create_pod(tx, pod)).await.unwrap();
+        assert_eq!(made.spec.containers[0].ports[0].host_port, Some(8080));
+        assert_eq!(made.spec.dns_policy.as_deref(), Some("ClusterFirst"));
+        let profile = made.spec.containers[0]
+            .security_context
+            .as_ref()
+            .and_then(|s| s.app_armor_profile.clone())
+            .unwrap();
+        assert_eq!(profile.localhost_profile.as_deref(), Some("deny-write"));
     }
 
     #[tokio::test]
