@@ -263,10 +263,12 @@ fn edit_may(m: &str, p: &str) -> bool {
         return m != "GET";
     }
     // IngressClasses say which controller serves Ingresses, Leases who
-    // leads the control plane, PriorityClasses how pods rank: admins' to write.
+    // leads the control plane, PriorityClasses how pods rank, StorageClasses
+    // which claims get volumes: admins' to write.
     if p.starts_with("/apis/networking.k8s.io/v1/ingressclasses")
         || p.starts_with("/apis/coordination.k8s.io/v1/")
         || p.starts_with("/apis/scheduling.k8s.io/v1/")
+        || p.starts_with("/apis/storage.k8s.io/v1/")
     {
         return m == "GET";
     }
