@@ -1,8 +1,8 @@
 //! `imagePullSecrets` against a registry that wants credentials (the
 //! registry module's, on loopback): a pod without them fails its pull, one
 //! naming a Secret made by `ork create secret docker-registry` pulls and
-//! runs, a pod of a ServiceAccount with pull secrets gets them, and wrong
-//! credentials fail. Uses the harness, the docker module's test image and
+//! runs, a pod of a ServiceAccount with pull secrets gets them, wrong
+//! credentials fail, and a pull secret that does not exist is warned of. Uses the harness, the docker module's test image and
 //! the registry module.
 
 use crate::docker::{IMAGE, docker_ready};
@@ -128,5 +128,25 @@ fn pods_pull_from_a_private_registry_with_their_own_or_their_accounts_pull_secre
     assert!(
         msg.contains("unauthorized") || msg.contains("incorrect username or password"),
         "{msg}"
+    );
+    // A pull secret that does not exist is named in the kubelet's warning,
+    // and the pull goes on without it.
+    c.apply(&pod(
+        "absent",
+        &image,
+        "  imagePullSecrets: [{name: nosuch}]\n",
+    ));
+    pull_failure(&c, "absent");
+    let warning = wait_for("the FailedToRetrieveImagePullSecret event", WAIT, || {
+        let evs = c.json(&["get", "events"])?;
+        evs["items"].as_array()?.iter().find_map(|e| {
+            (e["involvedObject"]["name"] == "absent"
+                && e["reason"] == "FailedToRetrieveImagePullSecret")
+                .then(|| e["message"].as_str().unwrap_or("").to_string())
+        })
+    });
+    assert_eq!(
+        warning,
+        "Unable to retrieve some image pull secrets (nosuch); attempting to pull the image may not succeed."
     );
 }

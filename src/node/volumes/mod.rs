@@ -99,6 +99,8 @@ pub struct Resolved {
     pub security: HashMap<String, ContainerSecurity>,
     /// The registry credentials of the pod's `imagePullSecrets`, in order.
     pub registry_auths: Vec<crate::node::pull_secrets::RegistryAuth>,
+    /// The pull secrets that are missing or hold no credentials, by name.
+    pub unusable_pull_secrets: Vec<String>,
 }
 
 fn optional(o: Option<bool>) -> bool {
@@ -401,14 +403,16 @@ pub async fn resolve(
     // A pull secret that is missing or holds no credentials is passed over,
     // as the kubelet does: the pull is tried with the others, or without.
     for r in &pod.spec.image_pull_secrets {
-        match cache.data(client, Kind::Secret, ns, &r.name).await? {
-            Some(d) => match crate::node::pull_secrets::from_secret(d) {
-                Ok(auths) => out.registry_auths.extend(auths),
-                Err(why) => {
-                    tracing::warn!(secret = %r.name, %why, "image pull secret not used");
-                }
-            },
-            None => tracing::warn!(secret = %r.name, "image pull secret not found"),
+        let auths = match cache.data(client, Kind::Secret, ns, &r.name).await? {
+            Some(d) => crate::node::pull_secrets::from_secret(d),
+            None => Err("not found".into()),
+        };
+        match auths {
+            Ok(auths) => out.registry_auths.extend(auths),
+            Err(why) => {
+                tracing::debug!(secret = %r.name, %why, "image pull secret not used");
+                out.unusable_pull_secrets.push(r.name.clone());
+            }
         }
     }
     Ok(out)

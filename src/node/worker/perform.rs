@@ -270,6 +270,18 @@ impl Worker {
                     }
                     Err(e) => Err(e),
                 };
+                // The kubelet's warning, for the runtime that pulls images.
+                if let Ok(r) = &resolved
+                    && !r.unusable_pull_secrets.is_empty()
+                    && self.runtime.as_ref().is_ok_and(|rt| rt.name() == "docker")
+                {
+                    let message = format!(
+                        "Unable to retrieve some image pull secrets ({}); attempting to pull the image may not succeed.",
+                        r.unusable_pull_secrets.join(", ")
+                    );
+                    self.event("Warning", "FailedToRetrieveImagePullSecret", &message)
+                        .await;
+                }
                 Some(Observation::ConfigResolved(resolved.map(|r| {
                     self.resolved = Some(r);
                 })))
