@@ -2,8 +2,9 @@
 //! registry module's, on loopback): a pod without them fails its pull, one
 //! naming a Secret made by `ork create secret docker-registry` pulls and
 //! runs, a pod of a ServiceAccount with pull secrets gets them, wrong
-//! credentials fail, and a pull secret that does not exist is warned of. Uses the harness, the docker module's test image and
-//! the registry module.
+//! credentials fail, and a pull secret that does not exist is warned of.
+//! Uses the harness, the docker module's test image and the registry
+//! module.
 
 use crate::docker::{IMAGE, docker_ready};
 use crate::harness::{Cluster, marker, wait_for};
