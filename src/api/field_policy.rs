@@ -86,10 +86,6 @@ const INSTEAD: &[(&str, &str)] = &[
     ),
     ("os", "remove it: ork runs Linux containers only"),
     (
-        "schedulerName",
-        "only default-scheduler (the default): ork has one scheduler",
-    ),
-    (
         "terminationMessagePath",
         "only /dev/termination-log (the default)",
     ),
@@ -256,28 +252,16 @@ pub fn classify_path<'k>(
     classify(Some(kind), parent, key, value, ork_fields)
 }
 
-/// The pod fields ork implements only as Kubernetes' default: any other
-/// value is refused as not supported, naming the field.
+/// The DNS fields, and `schedulerName`: a DNS-1123 subdomain (a pod of
+/// another scheduler waits for that scheduler to bind it).
 pub fn validate_defaults(path: &str, spec: &PodSpec, errs: &mut Vec<FieldError>) {
     dns(path, spec, errs);
-    let fields = [(
-        "schedulerName",
-        spec.scheduler_name.as_deref(),
-        SCHEDULER_NAME,
-    )];
-    for (field, value, default) in fields {
-        if let Some(v) = value
-            && v != default
-        {
-            let instead = INSTEAD.iter().find(|(n, _)| *n == field).map(|(_, w)| *w);
-            errs.push(FieldError::new(
-                format!("{path}.{field}"),
-                format!(
-                    "{v:?} is not supported by ork yet: {}",
-                    instead.unwrap_or("remove it")
-                ),
-            ));
-        }
+    if let Some(m) = spec
+        .scheduler_name
+        .as_deref()
+        .and_then(super::validation::dns1123_subdomain_error)
+    {
+        errs.push(FieldError::new(format!("{path}.schedulerName"), m));
     }
 }
 

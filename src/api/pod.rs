@@ -80,7 +80,9 @@ pub struct PodSpec {
     /// Extra lines of the pod's hosts file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub host_aliases: Vec<HostAlias>,
-    /// Only `default-scheduler` (Kubernetes' default): ork has one scheduler.
+    /// Which scheduler places the pod: `default-scheduler` (ork's, the
+    /// default), or another that binds it itself (`pods/binding`); ork's
+    /// leaves such a pod Pending for it, as Kubernetes' does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
     /// Only `true` (Kubernetes' default): every pod gets the
@@ -153,6 +155,13 @@ pub struct PodSchedulingGate {
 pub const PREEMPT_LOWER_PRIORITY: &str = "PreemptLowerPriority";
 
 impl PodSpec {
+    /// Whether ork's scheduler places the pod (it names no other scheduler).
+    pub fn for_default_scheduler(&self) -> bool {
+        self.scheduler_name
+            .as_deref()
+            .is_none_or(|s| s == super::field_policy::SCHEDULER_NAME)
+    }
+
     /// Whether the pod uses the node's network namespace.
     pub fn host_network(&self) -> bool {
         self.host_network == Some(true)

@@ -676,6 +676,11 @@ mod tests {
         assert!(!ok(&edit, "DELETE", &format!("{storage}/local")));
         assert!(ok(&user(Role::Admin), "POST", storage));
         assert!(!ok(&a, "GET", storage), "nodes need no classes");
+        // Placing pods is a scheduler's: never a node's, whichever route.
+        let binding = "/api/v1/namespaces/default/pods/pa/binding";
+        assert!(!ok(&a, "POST", binding));
+        assert!(!ok(&a, "POST", "/api/v1/namespaces/default/bindings"));
+        assert!(ok(&edit, "POST", binding) && !ok(&view, "POST", binding));
     }
 
     #[test]

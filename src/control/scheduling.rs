@@ -350,7 +350,11 @@ async fn schedule_batch(store: &Store, sched: &Scheduler, st: &mut State) {
         let Some(pod) = store.get::<Pod>(&key.0, &key.1) else {
             continue;
         };
-        if !pod.spec.node_name.is_empty() || !pod.is_active() || pod.is_gated() {
+        if !pod.spec.node_name.is_empty()
+            || !pod.is_active()
+            || pod.is_gated()
+            || !pod.spec.for_default_scheduler()
+        {
             continue;
         }
         // Node-local claims: missing ones, and ones ork does not provision

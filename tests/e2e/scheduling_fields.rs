@@ -346,3 +346,79 @@ spec:
         p["spec"]["nodeName"] == "n1" && p["status"]["phase"] == "Running"
     });
 }
+
+/// `POST path` with the admin token and a JSON body: status and body.
+fn post(c: &Cluster, path: &str, body: serde_json::Value) -> (u16, String) {
+    let r = c
+        .http()
+        .post(format!("{}{path}", c.url))
+        .bearer_auth(&c.admin)
+        .json(&body)
+        .send()
+        .unwrap();
+    (r.status().as_u16(), r.text().unwrap_or_default())
+}
+
+#[test]
+fn a_pod_of_another_scheduler_waits_for_its_binding_and_runs_where_it_binds_it() {
+    let c = Cluster::start(2, "process");
+    c.apply(
+        &sleeper("mine", "10m", "").replace("spec:\n", "spec:\n  schedulerName: my-scheduler\n"),
+    );
+    c.apply(&sleeper("theirs", "10m", ""));
+    // ork's scheduler places the pod made after it, never it.
+    wait_for("theirs placed", WAIT, || node_of(&c, "theirs"));
+    let p = c.json(&["get", "pod", "mine"]).unwrap();
+    assert_eq!(p["spec"]["schedulerName"], "my-scheduler");
+    assert_eq!(node_of(&c, "mine"), None);
+    assert_eq!(
+        scheduled_condition(&p),
+        None,
+        "ork's scheduler says nothing of it"
+    );
+
+    // The other scheduler binds it, as client libraries do.
+    let node = c.nodes[1].name.clone();
+    let (code, body) = post(
+        &c,
+        "/api/v1/namespaces/default/pods/mine/binding",
+        serde_json::json!({"apiVersion": "v1", "kind": "Binding",
+            "metadata": {"name": "mine"}, "target": {"kind": "Node", "name": node}}),
+    );
+    assert_eq!(code, 201, "{body}");
+    c.wait_json("mine Running", WAIT, &["get", "pod", "mine"], |p| {
+        p["status"]["phase"] == "Running"
+    });
+    let p = c.json(&["get", "pod", "mine"]).unwrap();
+    assert_eq!(p["spec"]["nodeName"], node.as_str());
+    assert_eq!(scheduled_condition(&p).map(|c| c.0), Some(String::new()));
+
+    // A bound pod cannot be bound again; the older route answers the same.
+    let (code, body) = post(
+        &c,
+        "/api/v1/namespaces/default/bindings",
+        serde_json::json!({"metadata": {"name": "mine"}, "target": {"name": c.nodes[0].name}}),
+    );
+    assert_eq!(code, 409, "{body}");
+    assert!(
+        body.contains(&format!(
+            "pod mine is already assigned to node \\\"{node}\\\""
+        )),
+        "{body}"
+    );
+    assert_eq!(node_of(&c, "mine").as_deref(), Some(node.as_str()));
+    // Nor may a view user bind anything.
+    let view = c.ok(&["token", "create", "--role", "view"]);
+    let token = view.split_whitespace().last().unwrap().to_string();
+    let r = c
+        .http()
+        .post(format!(
+            "{}/api/v1/namespaces/default/pods/theirs/binding",
+            c.url
+        ))
+        .bearer_auth(token.trim())
+        .json(&serde_json::json!({"target": {"name": node}}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+}

@@ -387,14 +387,15 @@ fn warn_and_ignore_never_drop_a_security_setting() {
 }
 
 #[test]
-fn kubernetes_defaults_apply_and_other_values_are_refused() {
+fn kubernetes_defaults_apply_and_values_kubernetes_refuses_are_refused() {
     let text = pod_yaml(
         "    terminationMessagePath: /dev/termination-log\n    terminationMessagePolicy: File\n  dnsPolicy: ClusterFirst\n  schedulerName: default-scheduler\n  enableServiceLinks: true\n  hostNetwork: false\n",
     );
     let decoded = decode("pod.json", &text, Strictness::Strict).expect("decodes");
     assert!(decoded.warnings.is_empty());
-    let text =
-        pod_yaml("  dnsPolicy: Sometimes\n  schedulerName: mine\n  enableServiceLinks: false\n");
+    let text = pod_yaml(
+        "  dnsPolicy: Sometimes\n  schedulerName: My_Scheduler\n  enableServiceLinks: false\n",
+    );
     let shown: Vec<String> = decode_errors(&text, Strictness::Strict)
         .iter()
         .map(ToString::to_string)
@@ -403,7 +404,7 @@ fn kubernetes_defaults_apply_and_other_values_are_refused() {
         shown,
         [
             "pod.json: document 1: spec.dnsPolicy: \"Sometimes\": must be ClusterFirst, ClusterFirstWithHostNet, Default or None, line 9",
-            "pod.json: document 1: spec.schedulerName: \"mine\" is not supported by ork yet: only default-scheduler (the default): ork has one scheduler, line 10",
+            "pod.json: document 1: spec.schedulerName: \"My_Scheduler\" is not a DNS-1123 subdomain: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. 'example.com'), line 10",
         ]
     );
     let mut spec = PodSpec::default();

@@ -113,6 +113,11 @@ pub fn subresources(kind: Kind) -> Vec<Subresource> {
             verbs: &["create"],
         });
         subs.push(Subresource {
+            name: "binding",
+            response: ("", "v1", "Binding"),
+            verbs: &["create"],
+        });
+        subs.push(Subresource {
             name: "log",
             response: ("", "v1", "Pod"),
             verbs: &["get"],

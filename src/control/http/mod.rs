@@ -14,6 +14,7 @@
 mod access;
 mod apply;
 mod backup;
+mod binding;
 mod discovery;
 mod eviction;
 mod field_validation;
@@ -238,6 +239,7 @@ fn protected_routes(public_metrics: bool) -> Routes {
     }
     r = nodes::routes(r);
     r = eviction::routes(r);
+    r = binding::routes(r);
     r = tokenrequest::routes(r);
     r = stream::routes(r);
     r = hpa_v1::routes(r);
