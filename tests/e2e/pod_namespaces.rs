@@ -109,6 +109,11 @@ spec:
         exec(&c, "on-host", "web", &["hostname"]).trim(),
         host.trim()
     );
+    assert_eq!(
+        exec(&c, "on-host", "web", &["sh", "-c", "echo $HOSTNAME"]).trim(),
+        host.trim(),
+        "HOSTNAME is the node's too"
+    );
     let resolv = exec(&c, "on-host", "web", &["cat", "/etc/resolv.conf"]);
     assert!(
         !resolv.contains("svc.cluster.local"),

@@ -105,8 +105,17 @@ pub fn container_spec(
 ) -> Option<ContainerSpec> {
     let name = launch.container.as_str();
     let c = pod.spec.container(name)?;
-    // Kubernetes gives every container HOSTNAME = the pod's hostname (its name by default).
-    let mut injected = vec![("HOSTNAME".to_string(), pod.hostname().to_string())];
+    // Kubernetes gives every container HOSTNAME = the pod's hostname (its
+    // name by default); on the node's network, the node's.
+    let hostname = if pod.spec.host_network() {
+        nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| pod.hostname().to_string())
+    } else {
+        pod.hostname().to_string()
+    };
+    let mut injected = vec![("HOSTNAME".to_string(), hostname)];
     injected.extend(runtime.injected_env(&launch.ports));
     // Kubernetes' service variables, for the services that exist now (none
     // with `enableServiceLinks: false`), and always the API's Service's
