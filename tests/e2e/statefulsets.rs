@@ -116,7 +116,12 @@ spec:
             p["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
             claim.as_str()
         );
-        assert!(c.json(&["get", "pvc", &claim]).is_some(), "{claim} missing");
+        let pvc = c.json(&["get", "pvc", &claim]);
+        let pvc = pvc.unwrap_or_else(|| panic!("{claim} missing"));
+        assert_eq!(
+            pvc["spec"]["storageClassName"], "local",
+            "the template names no class: the default one"
+        );
         let out = wait_for("the pod's output", WAIT, || {
             let l = logs(&c, name);
             l.contains("HOST ").then_some(l)

@@ -467,7 +467,12 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                     Err(e) => return Err(e),
                 }
             }
-            for c in plan.create_claims {
+            for mut c in plan.create_claims {
+                // A template naming no class gets the default one, as a
+                // client's claim does at admission.
+                if c.spec.storage_class_name.is_none() {
+                    c.spec.storage_class_name = crate::control::admission::default_class(tx);
+                }
                 let name = c.metadata.name.clone();
                 match tx.create(c) {
                     Ok(_) => EVENTS.record(
