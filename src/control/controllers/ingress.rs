@@ -22,20 +22,6 @@ pub fn ork_is_default(store: &Store) -> bool {
         .is_some_and(|c| c.is_default())
 }
 
-/// Creates ork's IngressClass when it is missing.
-async fn ensure_class(store: &Store) -> Result<(), StoreError> {
-    if store.get::<IngressClass>("", CLASS).is_some() {
-        return Ok(());
-    }
-    match store
-        .txn(|tx| tx.create(IngressClass::ork_default()).map(|_| ()))
-        .await
-    {
-        Ok(()) | Err(StoreError::AlreadyExists { .. }) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let Some(ing) = store.get::<Ingress>(&key.0, &key.1) else {
         return Ok(None);
@@ -77,18 +63,7 @@ fn all_ingresses(store: &Store) -> Vec<Key> {
 /// watches and worker.
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
     let (s1, s2) = (store.clone(), store.clone());
-    let setup = store.clone();
-    tokio::spawn(async move {
-        let mut delay = Duration::from_millis(200);
-        while let Err(e) = ensure_class(&setup).await {
-            if matches!(e, StoreError::Closed) {
-                return;
-            }
-            tracing::warn!(error = %e, "creating the ork IngressClass failed; retrying");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(10));
-        }
-    });
+    super::ensure_exists(store.clone(), IngressClass::ork_default());
     Controller::new("ingress", store, shutdown)
         .watch(Kind::Ingress, self_key)
         .watch(Kind::Node, move |_| all_ingresses(&s1))

@@ -311,3 +311,27 @@ pub fn self_key(ev: &WatchEvent) -> Vec<Key> {
     let m = ev.obj.meta();
     vec![(m.namespace.clone(), m.name.clone())]
 }
+
+/// Makes `obj`, an object ork keeps by default (its IngressClass, its
+/// StorageClass), when none of its kind and name exists: in the
+/// background, retried with backoff until it is made or the store closes.
+pub fn ensure_exists<T: Object + Clone + Send + Sync + 'static>(store: Store, obj: T) {
+    tokio::spawn(async move {
+        let mut delay = Duration::from_millis(200);
+        let (ns, name) = (obj.namespace().to_string(), obj.name().to_string());
+        loop {
+            if store.get::<T>(&ns, &name).is_some() {
+                return;
+            }
+            let made = obj.clone();
+            match store.txn(move |tx| tx.create(made).map(|_| ())).await {
+                Ok(()) | Err(StoreError::AlreadyExists { .. }) | Err(StoreError::Closed) => return,
+                Err(e) => {
+                    tracing::warn!(kind = %T::KIND, %name, error = %e, "creating a default object failed; retrying");
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(10));
+        }
+    });
+}

@@ -11,7 +11,7 @@
 
 use super::{Controller, Key, self_key};
 use crate::api::Kind;
-use crate::api::storageclass::{LOCAL_CLASS, StorageClass, provisioning};
+use crate::api::storageclass::{StorageClass, provisioning};
 use crate::api::volume::PersistentVolumeClaim;
 use crate::control::events::{EventType, Recorder};
 use crate::control::store::{Store, StoreError};
@@ -19,20 +19,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 const EVENTS: Recorder = Recorder("persistentvolume-controller");
-
-/// Creates ork's StorageClass when it is missing.
-async fn ensure_class(store: &Store) -> Result<(), StoreError> {
-    if store.get::<StorageClass>("", LOCAL_CLASS).is_some() {
-        return Ok(());
-    }
-    match store
-        .txn(|tx| tx.create(StorageClass::ork_local()).map(|_| ()))
-        .await
-    {
-        Ok(()) | Err(StoreError::AlreadyExists { .. }) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
 
 async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let Some(claim) = store.get::<PersistentVolumeClaim>(&key.0, &key.1) else {
@@ -76,18 +62,7 @@ fn all_claims(store: &Store) -> Vec<Key> {
 /// watches and worker.
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
     let s1 = store.clone();
-    let setup = store.clone();
-    tokio::spawn(async move {
-        let mut delay = Duration::from_millis(200);
-        while let Err(e) = ensure_class(&setup).await {
-            if matches!(e, StoreError::Closed) {
-                return;
-            }
-            tracing::warn!(error = %e, "creating the ork StorageClass failed; retrying");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(10));
-        }
-    });
+    super::ensure_exists(store.clone(), StorageClass::ork_local());
     Controller::new("storage", store, shutdown)
         .watch(Kind::PersistentVolumeClaim, self_key)
         .watch(Kind::StorageClass, move |_| all_claims(&s1))

@@ -11,11 +11,10 @@
 //! This module must not import controllers or the scheduler.
 
 use super::resources::{Write, not_found};
-use super::{ApiError, App, json_bytes};
+use super::{ApiError, App, created};
 use crate::api::{Condition, Kind, Pod, set_condition};
 use crate::control::store::StoreError;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
@@ -144,14 +143,7 @@ async fn bind(State(app): State<Arc<App>>, w: Write) -> Result<Response, ApiErro
         })
         .await;
     r?;
-    let body = serde_json::json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Success",
-        "code": 201,
-    });
-    Ok(json_bytes(StatusCode::CREATED, body.to_string()))
+    Ok(created())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! This module must not import controllers or the scheduler.
 
 use super::resources::{Write, not_found};
-use super::{ApiError, App, json_bytes};
+use super::{ApiError, App, created};
 use crate::api::pdb::{
     EVICTION_BLOCKED, Eviction as Decision, PodDisruptionBudget, charge, decide_eviction,
 };
@@ -155,14 +155,7 @@ async fn evict(State(app): State<Arc<App>>, w: Write) -> Result<Response, ApiErr
             return Err(ApiError::new(status, reason, message));
         }
     }
-    let body = serde_json::json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Success",
-        "code": 201,
-    });
-    Ok(json_bytes(StatusCode::CREATED, body.to_string()))
+    Ok(created())
 }
 
 #[cfg(test)]

@@ -154,6 +154,19 @@ impl IntoResponse for ApiError {
 }
 
 /// A JSON response from bytes that are already JSON.
+/// Kubernetes' answer to a subresource `POST` that did what it asked (an
+/// eviction, a binding): 201 and a `Success` Status.
+pub fn created() -> Response {
+    let body = serde_json::json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "code": 201,
+    });
+    json_bytes(StatusCode::CREATED, body.to_string())
+}
+
 pub fn json_bytes(code: StatusCode, body: impl Into<Bytes>) -> Response {
     let mut r = (code, body.into()).into_response();
     r.headers_mut().insert(
