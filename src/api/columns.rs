@@ -475,6 +475,30 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Whether pods of this class may preempt lower-priority pods.",
             ),
         ],
+        Kind::ValidatingAdmissionPolicy => vec![
+            NAME,
+            col(
+                "Validations",
+                "integer",
+                "How many validations the policy has.",
+            ),
+            col(
+                "ParamKind",
+                "string",
+                "The kind of the policy's parameters.",
+            ),
+            AGE,
+        ],
+        Kind::ValidatingAdmissionPolicyBinding => vec![
+            NAME,
+            col("PolicyName", "string", "The policy the binding applies."),
+            col(
+                "ParamRef",
+                "string",
+                "The parameters the binding gives the policy.",
+            ),
+            AGE,
+        ],
         Kind::StorageClass => vec![
             NAME,
             col(
@@ -888,6 +912,34 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
             c.global_default.to_string().into(),
             created(),
             c.policy().to_string().into(),
+        ],
+        AnyObject::ValidatingAdmissionPolicy(p) => vec![
+            name(),
+            int(p.spec.validations.len() as i64),
+            p.spec
+                .param_kind
+                .as_ref()
+                .map_or("<unset>".to_string(), |k| {
+                    format!("{}, Kind={}", k.api_version, k.kind)
+                })
+                .into(),
+            created(),
+        ],
+        AnyObject::ValidatingAdmissionPolicyBinding(b) => vec![
+            name(),
+            b.spec.policy_name.clone().into(),
+            b.spec
+                .param_ref
+                .as_ref()
+                .map_or("<unset>".to_string(), |r| {
+                    match (r.namespace.as_str(), r.name.as_str()) {
+                        (_, "") => "<selector>".to_string(),
+                        ("", name) => name.to_string(),
+                        (ns, name) => format!("{ns}/{name}"),
+                    }
+                })
+                .into(),
+            created(),
         ],
         AnyObject::StorageClass(c) => vec![
             if c.is_default() {

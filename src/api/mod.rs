@@ -5,11 +5,13 @@
 //!
 //! This module is a leaf: it does no I/O and imports nothing else of ork.
 
+pub mod admission_policy;
 pub mod apps;
 pub mod autoscaling;
 pub mod autoscaling_v1;
 pub mod batch;
 pub mod bound_token;
+pub mod cel;
 pub mod columns;
 pub mod config;
 pub mod core;

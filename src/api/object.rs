@@ -2,6 +2,7 @@
 //! the kind registry (names, plurals, short names, URL paths) and
 //! [`AnyObject`], the one type that can hold an object of any kind.
 
+use super::admission_policy::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use super::apps::{Deployment, ReplicaSet};
 use super::autoscaling::HorizontalPodAutoscaler;
 use super::batch::Job;
@@ -102,6 +103,8 @@ pub enum Kind {
     Lease,
     PriorityClass,
     StorageClass,
+    ValidatingAdmissionPolicy,
+    ValidatingAdmissionPolicyBinding,
 }
 
 /// Static facts about a kind.
@@ -119,7 +122,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 30] = [
+const INFOS: [KindInfo; 32] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -420,10 +423,30 @@ const INFOS: [KindInfo; 30] = [
         short_names: &["sc"],
         namespaced: false,
     },
+    KindInfo {
+        kind: "ValidatingAdmissionPolicy",
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        api_version: "admissionregistration.k8s.io/v1",
+        plural: "validatingadmissionpolicies",
+        singular: "validatingadmissionpolicy",
+        short_names: &[],
+        namespaced: false,
+    },
+    KindInfo {
+        kind: "ValidatingAdmissionPolicyBinding",
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        api_version: "admissionregistration.k8s.io/v1",
+        plural: "validatingadmissionpolicybindings",
+        singular: "validatingadmissionpolicybinding",
+        short_names: &[],
+        namespaced: false,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 30] = [
+    pub const ALL: [Kind; 32] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -454,6 +477,8 @@ impl Kind {
         Kind::Lease,
         Kind::PriorityClass,
         Kind::StorageClass,
+        Kind::ValidatingAdmissionPolicy,
+        Kind::ValidatingAdmissionPolicyBinding,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
@@ -577,6 +602,8 @@ pub enum AnyObject {
     Lease(Arc<Lease>),
     PriorityClass(Arc<PriorityClass>),
     StorageClass(Arc<StorageClass>),
+    ValidatingAdmissionPolicy(Arc<ValidatingAdmissionPolicy>),
+    ValidatingAdmissionPolicyBinding(Arc<ValidatingAdmissionPolicyBinding>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -614,6 +641,8 @@ macro_rules! dispatch {
             $crate::api::AnyObject::Lease($o) => $body,
             $crate::api::AnyObject::PriorityClass($o) => $body,
             $crate::api::AnyObject::StorageClass($o) => $body,
+            $crate::api::AnyObject::ValidatingAdmissionPolicy($o) => $body,
+            $crate::api::AnyObject::ValidatingAdmissionPolicyBinding($o) => $body,
         }
     };
 }
@@ -743,6 +772,14 @@ macro_rules! with_kind {
                 type $t = $crate::api::storageclass::StorageClass;
                 $body
             }
+            $crate::api::Kind::ValidatingAdmissionPolicy => {
+                type $t = $crate::api::admission_policy::ValidatingAdmissionPolicy;
+                $body
+            }
+            $crate::api::Kind::ValidatingAdmissionPolicyBinding => {
+                type $t = $crate::api::admission_policy::ValidatingAdmissionPolicyBinding;
+                $body
+            }
         }
     };
 }
@@ -780,6 +817,10 @@ impl AnyObject {
             AnyObject::Lease(_) => Kind::Lease,
             AnyObject::PriorityClass(_) => Kind::PriorityClass,
             AnyObject::StorageClass(_) => Kind::StorageClass,
+            AnyObject::ValidatingAdmissionPolicy(_) => Kind::ValidatingAdmissionPolicy,
+            AnyObject::ValidatingAdmissionPolicyBinding(_) => {
+                Kind::ValidatingAdmissionPolicyBinding
+            }
         }
     }
 
@@ -1271,10 +1312,44 @@ impl Object for StorageClass {
             || self.allowed_topologies != old.allowed_topologies
     }
     fn validate(&self) -> Vec<FieldError> {
-        super::storageclass::validate(self)
+        validation::object(self, |c, errs| {
+            errs.extend(super::storageclass::validate(c))
+        })
     }
     fn validate_update(&self, old: &Self) -> Vec<FieldError> {
         super::storageclass::validate_update(self, old)
+    }
+}
+
+impl Object for ValidatingAdmissionPolicy {
+    object_common!(ValidatingAdmissionPolicy);
+    fn keep_status(&mut self, old: &Self) {
+        self.status = old.status.clone();
+    }
+    fn keep_spec(&mut self, old: &Self) {
+        self.spec = old.spec.clone();
+    }
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::object(self, |p, errs| {
+            errs.extend(super::admission_policy::validate_policy(p))
+        })
+    }
+}
+
+impl Object for ValidatingAdmissionPolicyBinding {
+    object_common!(ValidatingAdmissionPolicyBinding);
+    fn keep_status(&mut self, _old: &Self) {}
+    fn keep_spec(&mut self, _old: &Self) {}
+    fn spec_differs(&self, old: &Self) -> bool {
+        self.spec != old.spec
+    }
+    fn validate(&self) -> Vec<FieldError> {
+        validation::object(self, |b, errs| {
+            errs.extend(super::admission_policy::validate_binding(b))
+        })
     }
 }
 

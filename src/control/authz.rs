@@ -15,8 +15,9 @@
 //!   `/metrics`.
 //! - **view**: reads (get, list, watch) of everything but Secrets, and logs;
 //!   no exec.
-//! - RBAC objects (Roles, bindings) grant access, so neither edit nor view
-//!   reaches them (as in Kubernetes): admins only.
+//! - RBAC objects (Roles, bindings) grant access and admission policies
+//!   decide what may be written, so neither edit nor view reaches them (as
+//!   in Kubernetes): admins only.
 //! - **node** `system:node:<name>` (Kubernetes' Node authorizer): its own
 //!   Node (create, read, update, status, heartbeat, usage, certificate; never
 //!   delete), the list of Nodes (its peers, for fencing); pods bound to it (read, status, delete; lists only with

@@ -223,11 +223,16 @@ fn is_discovery(p: &str) -> bool {
     )
 }
 
-/// RBAC objects grant access: only admins reach them (as Kubernetes' edit
-/// and view roles do not).
+/// RBAC objects grant access, admission policies decide what may be
+/// written: only admins reach them (as Kubernetes' edit and view roles do
+/// not).
 fn is_rbac(p: &str) -> bool {
-    p.strip_prefix("/apis/rbac.authorization.k8s.io/v1/")
-        .is_some_and(|rest| !rest.is_empty())
+    [
+        "/apis/rbac.authorization.k8s.io/v1/",
+        "/apis/admissionregistration.k8s.io/v1/",
+    ]
+    .iter()
+    .any(|group| p.strip_prefix(group).is_some_and(|rest| !rest.is_empty()))
 }
 
 /// What the view role may do: read everything but Secrets, RBAC objects and /metrics.

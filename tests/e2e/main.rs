@@ -5,6 +5,7 @@
 mod harness;
 
 mod access;
+mod admission_policies;
 mod auth;
 mod autoscale;
 mod backup;

@@ -183,6 +183,12 @@ pub fn of_kind(kind: Kind) -> Option<&'static Type> {
         Kind::PersistentVolumeClaim => t::<core::PersistentVolumeClaim>(),
         Kind::Ingress => t::<k8s_pb::api::networking::v1::Ingress>(),
         Kind::IngressClass => t::<k8s_pb::api::networking::v1::IngressClass>(),
+        Kind::ValidatingAdmissionPolicy => {
+            t::<k8s_pb::api::admissionregistration::v1::ValidatingAdmissionPolicy>()
+        }
+        Kind::ValidatingAdmissionPolicyBinding => {
+            t::<k8s_pb::api::admissionregistration::v1::ValidatingAdmissionPolicyBinding>()
+        }
         // A kind without its message here still has its pod template's.
         _ => None,
     }

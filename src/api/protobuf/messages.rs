@@ -1837,3 +1837,113 @@ message!(api::rbac::v1::ClusterRoleBinding {
     subjects: "subjects",
     role_ref: "roleRef",
 });
+
+message!(api::admissionregistration::v1::ValidatingAdmissionPolicy {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+
+message!(
+    api::admissionregistration::v1::ValidatingAdmissionPolicySpec {
+        param_kind: "paramKind",
+        match_constraints: "matchConstraints",
+        validations: "validations",
+        failure_policy: "failurePolicy",
+        audit_annotations: "auditAnnotations",
+        match_conditions: "matchConditions",
+        variables: "variables",
+    }
+);
+
+message!(
+    api::admissionregistration::v1::ValidatingAdmissionPolicyStatus {
+        observed_generation: "?observedGeneration",
+        type_checking: "typeChecking",
+        conditions: "conditions",
+    }
+);
+
+message!(api::admissionregistration::v1::TypeChecking {
+    expression_warnings: "expressionWarnings",
+});
+
+message!(api::admissionregistration::v1::ExpressionWarning {
+    field_ref: "fieldRef",
+    warning: "warning",
+});
+
+message!(api::admissionregistration::v1::ParamKind {
+    api_version: "apiVersion",
+    kind: "kind",
+});
+
+message!(api::admissionregistration::v1::MatchResources {
+    namespace_selector: "namespaceSelector",
+    object_selector: "objectSelector",
+    resource_rules: "resourceRules",
+    exclude_resource_rules: "excludeResourceRules",
+    match_policy: "matchPolicy",
+});
+
+message!(api::admissionregistration::v1::NamedRuleWithOperations {
+    resource_names: "resourceNames",
+    rule_with_operations: "",
+});
+
+message!(api::admissionregistration::v1::RuleWithOperations {
+    operations: "operations",
+    rule: "",
+});
+
+message!(api::admissionregistration::v1::Rule {
+    api_groups: "apiGroups",
+    api_versions: "apiVersions",
+    resources: "resources",
+    scope: "scope",
+});
+
+message!(api::admissionregistration::v1::Validation {
+    expression: "expression",
+    message: "message",
+    reason: "reason",
+    message_expression: "messageExpression",
+});
+
+message!(api::admissionregistration::v1::AuditAnnotation {
+    key: "key",
+    value_expression: "valueExpression",
+});
+
+message!(api::admissionregistration::v1::MatchCondition {
+    name: "name",
+    expression: "expression",
+});
+
+message!(api::admissionregistration::v1::Variable {
+    name: "name",
+    expression: "expression",
+});
+
+message!(
+    api::admissionregistration::v1::ValidatingAdmissionPolicyBinding {
+        metadata: "metadata",
+        spec: "spec",
+    }
+);
+
+message!(
+    api::admissionregistration::v1::ValidatingAdmissionPolicyBindingSpec {
+        policy_name: "policyName",
+        param_ref: "paramRef",
+        match_resources: "matchResources",
+        validation_actions: "validationActions",
+    }
+);
+
+message!(api::admissionregistration::v1::ParamRef {
+    name: "name",
+    namespace: "namespace",
+    selector: "selector",
+    parameter_not_found_action: "parameterNotFoundAction",
+});

@@ -987,6 +987,84 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    use pb::api::admissionregistration::v1 as ar;
+    let k = Kind::ValidatingAdmissionPolicy;
+    let vap = ar::ValidatingAdmissionPolicy {
+        metadata: meta("", "limit"),
+        spec: Some(ar::ValidatingAdmissionPolicySpec {
+            param_kind: Some(ar::ParamKind {
+                api_version: s("v1"),
+                kind: s("ConfigMap"),
+            }),
+            match_constraints: Some(ar::MatchResources {
+                resource_rules: vec![ar::NamedRuleWithOperations {
+                    resource_names: vec![],
+                    rule_with_operations: Some(ar::RuleWithOperations {
+                        operations: vec!["CREATE".into()],
+                        rule: Some(ar::Rule {
+                            api_groups: vec!["apps".into()],
+                            api_versions: vec!["v1".into()],
+                            resources: vec!["deployments".into()],
+                            scope: None,
+                        }),
+                    }),
+                }],
+                ..Default::default()
+            }),
+            validations: vec![ar::Validation {
+                expression: s("object.spec.replicas <= 5"),
+                message: s("too many"),
+                reason: s("Forbidden"),
+                message_expression: None,
+            }],
+            failure_policy: s("Fail"),
+            variables: vec![ar::Variable {
+                name: s("n"),
+                expression: s("object.spec.replicas"),
+            }],
+            ..Default::default()
+        }),
+        status: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &vap),
+        json!({"metadata": json_meta("", "limit"), "spec": {
+            "paramKind": {"apiVersion": "v1", "kind": "ConfigMap"},
+            "matchConstraints": {"resourceRules": [{"operations": ["CREATE"],
+                "apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments"]}]},
+            "validations": [{"expression": "object.spec.replicas <= 5", "message": "too many",
+                "reason": "Forbidden"}],
+            "failurePolicy": "Fail",
+            "variables": [{"name": "n", "expression": "object.spec.replicas"}]}}),
+    );
+    done.push(k);
+
+    let k = Kind::ValidatingAdmissionPolicyBinding;
+    let b = ar::ValidatingAdmissionPolicyBinding {
+        metadata: meta("", "limit-prod"),
+        spec: Some(ar::ValidatingAdmissionPolicyBindingSpec {
+            policy_name: s("limit"),
+            param_ref: Some(ar::ParamRef {
+                name: s("prod-limits"),
+                namespace: s("default"),
+                selector: None,
+                parameter_not_found_action: s("Deny"),
+            }),
+            match_resources: None,
+            validation_actions: vec!["Deny".into()],
+        }),
+    };
+    round_trip(
+        k,
+        wrap(k, &b),
+        json!({"metadata": json_meta("", "limit-prod"), "spec": {"policyName": "limit",
+            "paramRef": {"name": "prod-limits", "namespace": "default",
+                "parameterNotFoundAction": "Deny"},
+            "validationActions": ["Deny"]}}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

@@ -166,7 +166,10 @@ pub fn label_value_error(v: &str) -> Option<String> {
 /// Labels and annotations of one object may total at most this many bytes.
 pub const MAX_METADATA_BYTES: usize = 256 * 1024;
 
-fn object<T: Object>(obj: &T, rest: impl FnOnce(&T, &mut Vec<FieldError>)) -> Vec<FieldError> {
+pub(crate) fn object<T: Object>(
+    obj: &T,
+    rest: impl FnOnce(&T, &mut Vec<FieldError>),
+) -> Vec<FieldError> {
     let mut errs = vec![];
     validate_meta(T::KIND, obj.meta(), &mut errs);
     rest(obj, &mut errs);

@@ -44,6 +44,7 @@
 pub mod cluster_ip;
 pub mod limits;
 pub mod node;
+pub mod policy;
 mod ports;
 pub mod priority;
 pub mod quota;
@@ -73,6 +74,7 @@ pub fn create<T: Object>(
         quota::charge(tx, &obj)?;
     }
     admit_new(tx, &mut obj)?;
+    policy::check(tx, who, "CREATE", Some(&obj), None)?;
     let created = tx.create(obj)?;
     created_hook(tx, created.as_ref())?;
     Ok(created)
@@ -133,7 +135,27 @@ pub fn create_pod(tx: &mut Tx<'_>, mut pod: Pod) -> Result<Arc<Pod>, StoreError>
     priority::admit_pod(tx, &mut pod)?;
     limit(tx, &mut pod)?;
     quota::charge(tx, &pod)?;
+    let controllers = Identity::User {
+        name: "system:kube-controller-manager".into(),
+        role: crate::control::authz::Role::Admin,
+    };
+    policy::check(tx, &controllers, "CREATE", Some(&pod), None)?;
     tx.create(pod)
+}
+
+/// Admits the deletion of an object by `who` (its admission policies);
+/// an object that does not exist is left to the delete, which says so.
+pub fn deleting<T: Object>(
+    tx: &Tx<'_>,
+    who: &Identity,
+    ns: &str,
+    name: &str,
+) -> Result<(), StoreError> {
+    let ns = if T::KIND.namespaced() { ns } else { "" };
+    match tx.get::<T>(ns, name) {
+        Some(old) => policy::check(tx, who, "DELETE", None, Some(old.as_ref())),
+        None => Ok(()),
+    }
 }
 
 /// Admits a replacement from `who` and writes it. The stored object must
@@ -149,6 +171,7 @@ pub fn update<T: Object>(
         let old = tx.replaced_by(&obj)?;
         restrict(tx, who, &obj, Some(&old))?;
         admit(tx, &mut obj, Some(&old))?;
+        policy::check(tx, who, "UPDATE", Some(&obj), Some(old.as_ref()))?;
     }
     tx.update(obj, sub)
 }

@@ -45,8 +45,9 @@ use tokio::sync::{Notify, watch};
 pub type Key = (String, String);
 
 /// Creates a pod `owner`'s controller made, through the admission a
-/// client's pod goes through (ServiceAccount, LimitRanges, ResourceQuotas).
-/// A refusal is recorded on the owner as a `FailedCreate` Warning, in
+/// client's pod goes through (ServiceAccount, LimitRanges, ResourceQuotas,
+/// admission policies). A refusal (or a pod the store finds invalid) is
+/// recorded on the owner as a `FailedCreate` Warning, in
 /// Kubernetes' words, and answered with `None`: the caller stops creating
 /// for this pass and keeps what it did. Other errors abort the transaction.
 pub fn create_owned_pod<O: Object>(
@@ -61,7 +62,11 @@ pub fn create_owned_pod<O: Object>(
     }
     match admission::create_pod(tx, pod) {
         Ok(p) => Ok(Some(p)),
-        Err(StoreError::Forbidden(why)) => {
+        Err(
+            why @ (StoreError::Forbidden(_)
+            | StoreError::Denied { .. }
+            | StoreError::Invalid { .. }),
+        ) => {
             events.record(
                 tx,
                 owner,

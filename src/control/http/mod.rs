@@ -108,6 +108,10 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid"),
             StoreError::BadRequest(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
             StoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
+            StoreError::Denied { code, reason, .. } => (
+                StatusCode::from_u16(*code).unwrap_or(StatusCode::FORBIDDEN),
+                *reason,
+            ),
             StoreError::Expired { .. } => (StatusCode::GONE, "Expired"),
             StoreError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
             StoreError::Closed => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),

@@ -441,7 +441,11 @@ async fn delete_one<T: Object>(
     let (ns, name) = key(T::KIND, &w.path);
     let (opts, dry) = delete_options(&w.query, &w.body)?;
     let kind = T::KIND;
-    let f = move |tx: &mut Tx<'_>| ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object);
+    let who = w.caller.identity.clone();
+    let f = move |tx: &mut Tx<'_>| {
+        admission::deleting::<T>(tx, &who, &ns, &name)?;
+        ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object)
+    };
     let obj = app.store.txn_with(dry, f).await?;
     let body = obj
         .to_json()
@@ -458,6 +462,7 @@ async fn delete_collection<T: Object>(
     let lq = ListParams::selecting(w.query.label_selector.as_deref(), None);
     let filters = Filters::parse(kind, ns, &lq)?;
     let (opts, dry) = delete_options(&w.query, &w.body)?;
+    let who = w.caller.identity.clone();
     let f = move |tx: &mut Tx<'_>| {
         let victims: Vec<(String, String)> = tx
             .list::<T>(filters.namespace.as_deref())
@@ -467,6 +472,7 @@ async fn delete_collection<T: Object>(
             .collect();
         let mut out = vec![];
         for (ns, name) in victims {
+            admission::deleting::<T>(tx, &who, &ns, &name)?;
             out.push(ops::delete(tx, kind, &ns, &name, &opts)?.object);
         }
         Ok(out)

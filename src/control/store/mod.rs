@@ -186,6 +186,14 @@ pub enum StoreError {
     BadRequest(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Refused by an admission policy, with the status its rule names
+    /// (401, 403, 413).
+    #[error("{message}")]
+    Denied {
+        code: u16,
+        reason: &'static str,
+        message: String,
+    },
     #[error(
         "resource version {requested} is too old (the log starts after {compacted}); list again"
     )]

@@ -275,7 +275,10 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
             d.kv(0, "ReclaimPolicy", c.reclaim());
             d.kv(0, "VolumeBindingMode", c.binding_mode());
         }
-        AnyObject::Event(_) | AnyObject::Lease(_) => {
+        AnyObject::Event(_)
+        | AnyObject::Lease(_)
+        | AnyObject::ValidatingAdmissionPolicy(_)
+        | AnyObject::ValidatingAdmissionPolicyBinding(_) => {
             let v = obj
                 .to_value()
                 .map_err(|e| VerbError::Failed(e.to_string()))?;

@@ -1,0 +1,413 @@
+//! CEL, the expression language of Kubernetes' admission policies: the
+//! environment ork evaluates in (CEL's standard library, optional values,
+//! and the strings, lists and math libraries Kubernetes declares),
+//! compiling as Kubernetes checks an expression (a call of a function no
+//! library declares is a compile error naming it, as the type checker
+//! reports it; one of Kubernetes' own libraries ork does not carry is
+//! refused as not supported), and evaluating over JSON documents.
+//!
+//! Parsing and evaluating recurse once per level of the expression, deeply
+//! in debug builds (a 96-level expression needs more than 2 MiB), so both
+//! run on a thread of their own with [`STACK`] bytes of stack ([`on_stack`]):
+//! an expression never overflows the stack of the thread that asked.
+//!
+//! Pure; imports nothing of ork.
+
+use cel::{Context, Env, ExecutionError, Value};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+/// The stack of the thread that parses and evaluates (virtual until used).
+pub const STACK: usize = 64 << 20;
+/// How deeply an expression may nest (CEL's parser's default).
+const MAX_DEPTH: u16 = 96;
+/// The longest expression ork compiles (Kubernetes bounds them by cost;
+/// ork, which does not estimate cost, by length).
+pub const MAX_LENGTH: usize = 5 * 1024;
+
+/// The functions of CEL's standard library and of the libraries ork's
+/// environment adds, by name (methods and global functions alike). A call
+/// of anything else fails to compile.
+const DECLARED: &[&str] = &[
+    // The standard library.
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "type",
+    "dyn",
+    "duration",
+    "timestamp",
+    "getDate",
+    "getDayOfMonth",
+    "getDayOfWeek",
+    "getDayOfYear",
+    "getFullYear",
+    "getHours",
+    "getMilliseconds",
+    "getMinutes",
+    "getMonth",
+    "getSeconds",
+    // Optional values.
+    "optional.of",
+    "optional.none",
+    "optional.ofNonZeroValue",
+    "hasValue",
+    "value",
+    "or",
+    "orValue",
+    // The strings library.
+    "charAt",
+    "indexOf",
+    "lastIndexOf",
+    "lowerAscii",
+    "upperAscii",
+    "replace",
+    "split",
+    "substring",
+    "trim",
+    "join",
+    "format",
+    "reverse",
+    "strings.quote",
+    // The lists library.
+    "distinct",
+    "flatten",
+    "slice",
+    "sort",
+    "lists.range",
+    // The math library.
+    "math.greatest",
+    "math.least",
+    "math.abs",
+    "math.ceil",
+    "math.floor",
+    "math.round",
+    "math.trunc",
+    "math.sign",
+    "math.sqrt",
+    "math.isInf",
+    "math.isNaN",
+    "math.isFinite",
+    "math.bitAnd",
+    "math.bitOr",
+    "math.bitXor",
+    "math.bitNot",
+    "math.bitShiftLeft",
+    "math.bitShiftRight",
+];
+
+/// Functions Kubernetes' CEL environment declares and ork's does not.
+const NOT_SUPPORTED: &[&str] = &[
+    "isSorted",
+    "sum",
+    "min",
+    "max",
+    "sortBy",
+    "find",
+    "findAll",
+    "url",
+    "isURL",
+    "getScheme",
+    "getHost",
+    "getHostname",
+    "getPort",
+    "getEscapedPath",
+    "getQuery",
+    "quantity",
+    "isQuantity",
+    "ip",
+    "isIP",
+    "cidr",
+    "isCIDR",
+    "semver",
+    "isSemver",
+    "authorizer",
+    "sets.contains",
+    "sets.equivalent",
+    "sets.intersects",
+    "base64.encode",
+    "base64.decode",
+    "format.named",
+];
+
+static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
+    let mut env = Env::stdlib();
+    for ext in [
+        cel::extensions::strings as fn(&mut Env) -> _,
+        cel::extensions::lists,
+        cel::extensions::math,
+    ] {
+        env.add_extension(ext)
+            .expect("CEL's libraries declare distinct functions");
+    }
+    Arc::new(env)
+});
+
+/// A compiled expression.
+#[derive(Clone, Debug)]
+pub struct Program {
+    expr: cel::parser::Expression,
+}
+
+/// Runs `f` on a thread with [`STACK`] bytes of stack and returns what it
+/// returns.
+pub fn on_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("cel".into())
+            .stack_size(STACK)
+            .spawn_scoped(s, f)
+            .expect("a thread for CEL can be started")
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+/// Compiles `source`, refusing what does not parse and a call of a
+/// function no library of ork's environment declares, with Kubernetes'
+/// words (`compilation failed: ERROR: <input>:1:22: ...`,
+/// `undeclared reference to 'startWith'`).
+pub fn compile(source: &str) -> Result<Program, String> {
+    if source.len() > MAX_LENGTH {
+        return Err(format!(
+            "compilation failed: the expression is {} bytes long; ork compiles at most {MAX_LENGTH}",
+            source.len()
+        ));
+    }
+    let source = source.to_string();
+    on_stack(move || {
+        let expr = ENV
+            .parser()
+            .max_recursion_depth(MAX_DEPTH)
+            .parse(&source)
+            .map_err(|e| format!("compilation failed: {e}"))?;
+        for f in expr.references().functions() {
+            // Operators (`_+_`, `!_`, `@in`) and what macros expand to
+            // (`math.@max`) are the language's own.
+            if f.starts_with('_') || f.ends_with('_') || f.contains('@') || named(DECLARED, f) {
+                continue;
+            }
+            if named(NOT_SUPPORTED, f) {
+                return Err(format!(
+                    "compilation failed: the function '{f}' of Kubernetes' CEL libraries is not supported by ork yet"
+                ));
+            }
+            return Err(format!(
+                "compilation failed: ERROR: undeclared reference to '{f}'"
+            ));
+        }
+        Ok(Program { expr })
+    })
+}
+
+/// Whether `f` is one of `names`; a namespaced function (`math.abs`) is
+/// referenced by its last part.
+fn named(names: &[&str], f: &str) -> bool {
+    names
+        .iter()
+        .any(|n| *n == f || n.rsplit_once('.').is_some_and(|(_, last)| last == f))
+}
+
+/// What an expression sees: its variables, as JSON documents, and the
+/// results of earlier expressions (a policy's `variables`).
+#[derive(Default)]
+pub struct Activation<'a> {
+    documents: Vec<(&'a str, &'a Json)>,
+    /// `variables.NAME`: values computed by earlier expressions.
+    pub variables: HashMap<String, Value>,
+}
+
+impl<'a> Activation<'a> {
+    /// Binds `name` to `doc` (`object`, `request`, `params`...).
+    pub fn bind(&mut self, name: &'a str, doc: &'a Json) {
+        self.documents.push((name, doc));
+    }
+}
+
+/// Evaluates `program` over `activation`. Call it inside [`on_stack`].
+pub fn evaluate(program: &Program, activation: &Activation<'_>) -> Result<Value, String> {
+    let mut ctx = Context::with_env(ENV.clone());
+    for (name, doc) in &activation.documents {
+        ctx.add_variable_from_value(*name, from_json(doc));
+    }
+    ctx.add_variable_from_value("variables", activation.variables.clone());
+    Value::resolve(&program.expr, &ctx).map_err(|e| describe(&e))
+}
+
+/// A JSON document as CEL sees a Kubernetes object: whole numbers are
+/// `int` (as Kubernetes' int64 fields are), others `double`.
+pub fn from_json(doc: &Json) -> Value {
+    match doc {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => match n.as_u64() {
+                Some(u) => Value::UInt(u),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+        },
+        Json::String(s) => Value::String(Arc::new(s.clone())),
+        Json::Array(items) => Value::List(Arc::new(items.iter().map(from_json).collect())),
+        Json::Object(fields) => Value::from(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), from_json(v)))
+                .collect::<HashMap<String, Value>>(),
+        ),
+    }
+}
+
+/// An evaluation error in the words cel-go uses where they differ.
+fn describe(e: &ExecutionError) -> String {
+    match e {
+        ExecutionError::NoSuchKey(k) => format!("no such key: {k}"),
+        other => other.to_string(),
+    }
+}
+
+/// The value as a bool, or the error Kubernetes reports for another type.
+pub fn as_bool(v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(format!(
+            "expression must evaluate to bool, got {}",
+            type_name(other)
+        )),
+    }
+}
+
+/// The value as a string, or the error Kubernetes reports for another type.
+pub fn as_string(v: &Value) -> Result<Option<String>, String> {
+    match v {
+        Value::String(s) => Ok(Some(s.to_string())),
+        Value::Null => Ok(None),
+        other => Err(format!(
+            "expression must evaluate to string, got {}",
+            type_name(other)
+        )),
+    }
+}
+
+/// CEL's name of the value's type.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "list",
+        Value::Map(_) => "map",
+        Value::Int(_) => "int",
+        Value::UInt(_) => "uint",
+        Value::Float(_) => "double",
+        Value::String(_) => "string",
+        Value::Bytes(_) => "bytes",
+        Value::Bool(_) => "bool",
+        Value::Null => "null_type",
+        _ => "dyn",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(source: &str, object: Json) -> Result<Value, String> {
+        let p = compile(source)?;
+        on_stack(|| {
+            let mut a = Activation::default();
+            a.bind("object", &object);
+            evaluate(&p, &a)
+        })
+    }
+
+    #[test]
+    fn evaluates_over_json_with_macros_optionals_and_libraries() {
+        let o = json!({"metadata": {"name": "web", "labels": {"env": "prod"}},
+            "spec": {"replicas": 3, "containers": [{"image": "prod.example.com/a"}]}});
+        let t = |s: &str| run(s, o.clone());
+        assert_eq!(t("object.spec.replicas <= 5"), Ok(Value::Bool(true)));
+        assert_eq!(t("object.spec.replicas > 2.5"), Ok(Value::Bool(true)));
+        assert_eq!(
+            t("object.spec.containers.all(c, c.image.startsWith('prod.'))"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(t("has(object.spec.paused)"), Ok(Value::Bool(false)));
+        assert_eq!(
+            t("!('x' in object.metadata.labels) && -object.spec.replicas < 0"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            t("object.?spec.paused.orValue(false)"),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            t("'env' in object.metadata.labels ? object.metadata.labels['env'].upperAscii() : ''"),
+            Ok(Value::String(Arc::new("PROD".into())))
+        );
+        assert_eq!(
+            t("object.spec.nope == 1"),
+            Err("no such key: nope".to_string())
+        );
+    }
+
+    #[test]
+    fn compile_refuses_syntax_and_undeclared_functions_by_name() {
+        let e = compile("object.spec +").unwrap_err();
+        assert!(e.starts_with("compilation failed: "), "{e}");
+        assert!(e.contains("<input>:1:"), "{e}");
+        assert_eq!(
+            compile("object.metadata.name.startWith('demo')").unwrap_err(),
+            "compilation failed: ERROR: undeclared reference to 'startWith'"
+        );
+        let e = compile("quantity(object.spec.x) > quantity('1Gi')").unwrap_err();
+        assert!(
+            e.contains("'quantity'") && e.contains("not supported by ork yet"),
+            "{e}"
+        );
+        let e = compile(&"1 + ".repeat(2000)).unwrap_err();
+        assert!(e.contains("ork compiles at most"), "{e}");
+    }
+
+    #[test]
+    fn every_declared_function_is_in_the_environment() {
+        // A call with wrong arguments fails, but never as undeclared.
+        for f in DECLARED {
+            let mut forms = vec![format!("{f}(1)")];
+            if !f.contains('.') {
+                forms.push(format!("x.{f}(1)"));
+            }
+            for source in forms.iter() {
+                let p = compile(source).unwrap();
+                let r = on_stack(|| {
+                    let x = json!("x");
+                    let mut a = Activation::default();
+                    a.bind("x", &x);
+                    evaluate(&p, &a)
+                });
+                if !matches!(&r, Err(e) if e.starts_with("Undeclared reference")) {
+                    break;
+                }
+                if source == forms.last().unwrap() {
+                    panic!("{f} is not declared: {r:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deep_expressions_run_on_their_own_stack() {
+        let deep = vec!["1"; 90].join(" + ");
+        assert_eq!(run(&deep, json!({})), Ok(Value::Int(90)));
+        let nested = format!("{}1{}", "[".repeat(90), "]".repeat(90));
+        assert!(run(&format!("size({nested}) == 1"), json!({})).is_ok());
+        assert!(compile(&format!("{}1{}", "(".repeat(200), ")".repeat(200))).is_err());
+    }
+}
