@@ -95,6 +95,9 @@ pub struct ApplyRequest {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ApplyResponse {
     pub items: Vec<Applied>,
+    /// What the client should be told (an admission policy's `Warn`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What happened to one object of an apply.

@@ -138,7 +138,10 @@ pub async fn apply(ctx: &Ctx, a: ApplyArgs) -> Result<()> {
         Err(e) => return Err(explain(&manifests, &e).unwrap_or(CliError::Client(e))),
     };
     let suffix = if dry { " (dry run)" } else { "" };
-    for r in applied {
+    for w in &applied.warnings {
+        eprintln!("Warning: {w}");
+    }
+    for r in applied.items {
         let kind = Kind::from_name(&r.kind).unwrap_or(Kind::Pod);
         println!("{} {}{suffix}", qualified_name(kind, &r.name), r.action);
     }

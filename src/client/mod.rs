@@ -591,8 +591,9 @@ impl Client {
         self.json(resp).await
     }
 
-    /// Applies objects as one transaction.
-    pub async fn apply(&self, items: Vec<Value>, dry_run: bool) -> Result<Vec<Applied>> {
+    /// Applies objects as one transaction: what happened to each, and the
+    /// warnings the server gave.
+    pub async fn apply(&self, items: Vec<Value>, dry_run: bool) -> Result<ApplyResponse> {
         let mut rb = self
             .request(reqwest::Method::POST, wire::APPLY_PATH)
             .json(&ApplyRequest { items });
@@ -600,8 +601,7 @@ impl Client {
             rb = rb.query(&WriteParams::dry_run());
         }
         let resp = self.send(rb, true).await?;
-        let out: ApplyResponse = self.json(resp).await?;
-        Ok(out.items)
+        self.json(resp).await
     }
 
     /// Sets the replicas of a Deployment or ReplicaSet through its `scale` subresource.

@@ -1,7 +1,8 @@
 //! ValidatingAdmissionPolicies: the Kubernetes documentation's own policy
 //! and binding refuse, through kubectl, a Deployment of more than five
 //! replicas in the namespaces the binding selects and nowhere else, with
-//! Kubernetes' message; parameters from a ConfigMap, `messageExpression`,
+//! Kubernetes' message, and with `Warn` let it through with Kubernetes'
+//! warning; parameters from a ConfigMap, `messageExpression`,
 //! `variables`, `reason`, `failurePolicy`, `matchConditions` and DELETE
 //! rules behave as in Kubernetes; a policy whose expression does not
 //! compile is refused naming the field; a pod a controller creates is
@@ -78,7 +79,7 @@ fn stderr(o: &Output) -> String {
 }
 
 #[test]
-fn the_documentations_policy_refuses_through_kubectl_where_its_binding_applies() {
+fn the_documentations_policy_refuses_or_warns_through_kubectl_where_its_binding_applies() {
     let Some(kubectl) = require_kubectl() else {
         return;
     };
@@ -124,7 +125,29 @@ fn the_documentations_policy_refuses_through_kubectl_where_its_binding_applies()
     let d = c.json(&["get", "deployment", "web", "-n", "test"]).unwrap();
     assert_eq!(d["spec"]["replicas"], 3);
 
-    // Without the binding, nothing is refused.
+    // With `Warn`, the write goes through and the client is told why,
+    // kubectl and ork alike.
+    let warn = write(
+        &c,
+        "warn.yaml",
+        &DOCS_POLICY.replace("validationActions: [Deny]", "validationActions: [Warn]"),
+    );
+    c.kubectl_ok(&kubectl, &["apply", "-f", &warn]);
+    let seven = write(&c, "seven.yaml", &deployment("test", 7));
+    let out = c.kubectl_with(&kubectl, &["apply", "-f", &seven]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    let warning = "Warning: Validation failed for ValidatingAdmissionPolicy \
+        'demo-policy.example.com' with binding 'demo-binding-test.example.com': \
+        failed expression: object.spec.replicas <= 5";
+    assert!(said.contains(warning), "{said}");
+    let out = c.ork(&["apply", "-f", &six]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.contains(warning), "{said}");
+    let d = c.json(&["get", "deployment", "web", "-n", "test"]).unwrap();
+    assert_eq!(d["spec"]["replicas"], 6);
+
+    // Without the binding, nothing is refused or warned about.
     c.kubectl_ok(
         &kubectl,
         &[
@@ -133,7 +156,8 @@ fn the_documentations_policy_refuses_through_kubectl_where_its_binding_applies()
             "demo-binding-test.example.com",
         ],
     );
-    c.kubectl_ok(&kubectl, &["apply", "-f", &six]);
+    let out = c.kubectl_with(&kubectl, &["apply", "-f", &seven]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }
 
 #[test]

@@ -146,7 +146,7 @@ pub fn create_pod(tx: &mut Tx<'_>, mut pod: Pod) -> Result<Arc<Pod>, StoreError>
 /// Admits the deletion of an object by `who` (its admission policies);
 /// an object that does not exist is left to the delete, which says so.
 pub fn deleting<T: Object>(
-    tx: &Tx<'_>,
+    tx: &mut Tx<'_>,
     who: &Identity,
     ns: &str,
     name: &str,

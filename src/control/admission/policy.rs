@@ -23,8 +23,10 @@
 //!   403, 401, 413). An expression's error, or a binding that cannot be
 //!   applied (a `paramKind` ork does not serve), refuses the write under
 //!   `failurePolicy: Fail` and is ignored under `Ignore`.
-//! - `Warn` and `Audit` actions do not refuse: ork logs what they would
-//!   report.
+//! - `Warn` adds Kubernetes' warning (`Validation failed for
+//!   ValidatingAdmissionPolicy 'p' with binding 'b': ...`) to the response
+//!   ([`Tx::warn`]); `Audit` logs the failure on the control daemon. Neither
+//!   refuses.
 //!
 //! # Caveats
 //!
@@ -131,7 +133,7 @@ enum Outcome {
 /// Checks a write against every binding that applies to it: `obj` is the
 /// object written (none for a delete), `old` the one it replaces.
 pub fn check<T: Object>(
-    tx: &Tx<'_>,
+    tx: &mut Tx<'_>,
     who: &Identity,
     operation: &str,
     obj: Option<&T>,
@@ -191,7 +193,7 @@ pub fn check<T: Object>(
             }
         };
         for outcome in outcomes {
-            enforce(kind, &req, &policy, b, outcome)?;
+            enforce(tx, kind, &req, &policy, b, outcome)?;
         }
     }
     prune(&tx.list::<ValidatingAdmissionPolicy>(None));
@@ -380,6 +382,7 @@ fn evaluate(code: &Compiled, docs: &Documents, params: &Json) -> Vec<Outcome> {
 
 /// Applies the binding's actions to one outcome.
 fn enforce(
+    tx: &mut Tx<'_>,
     kind: Kind,
     req: &Request<'_>,
     policy: &ValidatingAdmissionPolicy,
@@ -396,13 +399,18 @@ fn enforce(
         policy.metadata.name, binding.metadata.name
     );
     let actions = &binding.spec.validation_actions;
-    for action in actions.iter().filter(|a| *a != "Deny") {
-        tracing::warn!(
-            action = action.as_str(),
+    if actions.iter().any(|a| a == "Warn") {
+        tx.warn(format!(
+            "Validation failed for ValidatingAdmissionPolicy '{}' with binding '{}': {message}",
+            policy.metadata.name, binding.metadata.name
+        ));
+    }
+    if actions.iter().any(|a| a == "Audit") {
+        tracing::info!(
             operation = req.operation,
             resource = kind.plural(),
             name = req.name,
-            "{text}"
+            "audit: {text}"
         );
     }
     if !actions.iter().any(|a| a == "Deny") {

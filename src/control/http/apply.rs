@@ -288,16 +288,18 @@ async fn apply(
     // overtook its group): only the last run's failure counts.
     let f = move |tx: &mut Tx<'_>| {
         *failed_in.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        apply_all(tx, &caller.identity, req.items).map_err(|ie| {
+        let applied = apply_all(tx, &caller.identity, req.items).map_err(|ie| {
             *failed_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(ie.index);
             ie.error
+        })?;
+        Ok(ApplyResponse {
+            items: applied,
+            warnings: tx.warnings(),
         })
     };
     let result = app.store.txn_with(dry, f).await;
     match result {
-        Ok(applied) => {
-            Ok((StatusCode::OK, axum::Json(ApplyResponse { items: applied })).into_response())
-        }
+        Ok(applied) => Ok((StatusCode::OK, axum::Json(applied)).into_response()),
         Err(e) => {
             let index = *failed.lock().unwrap_or_else(|e| e.into_inner());
             let mut err = ApiError::from(e);

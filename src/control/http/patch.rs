@@ -372,13 +372,14 @@ pub async fn patch<T: Object, const STATUS: bool>(
     let who = w.caller.identity.clone();
     let stash = Stash::default();
     let inner = stash.clone();
-    let (stored, created) = app
+    let (stored, created, warnings) = app
         .store
         .txn_with(dry, move |tx| {
             // A run again (after another control daemon's commit overtook
             // the group) starts without the last run's failure.
             inner.0.lock().unwrap_or_else(|p| p.into_inner()).take();
-            run::<T>(tx, &who, req, &inner)
+            let (stored, created) = run::<T>(tx, &who, req, &inner)?;
+            Ok((stored, created, tx.warnings()))
         })
         .await
         .map_err(|e| stash.or(e))?;
@@ -389,7 +390,10 @@ pub async fn patch<T: Object, const STATUS: bool>(
     };
     let body =
         serde_json::to_vec(stored.as_ref()).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok(json_bytes(code, body))
+    Ok(super::field_validation::with_warnings(
+        json_bytes(code, body),
+        &warnings,
+    ))
 }
 
 #[cfg(test)]

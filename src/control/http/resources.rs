@@ -299,14 +299,16 @@ async fn create<T: Object>(State(app): State<Arc<App>>, w: Write) -> Result<Resp
     prepare(&mut obj, &ns, None)?;
     let manager = super::patch::manager(&w.query, &w.headers)?;
     super::patch::track(&mut obj, None, &manager, "");
-    let stored = app
+    let (stored, admitted) = app
         .store
         .txn_with(w.dry_run()?, move |tx| {
-            admission::create(tx, &w.caller.identity, obj)
+            let o = admission::create(tx, &w.caller.identity, obj)?;
+            Ok((o, tx.warnings()))
         })
         .await?;
     let r = encode(StatusCode::CREATED, stored.as_ref())?;
-    Ok(super::field_validation::with_warnings(r, &warnings))
+    let r = super::field_validation::with_warnings(r, &warnings);
+    Ok(super::field_validation::with_warnings(r, &admitted))
 }
 
 /// Which part of the object a route writes: the main resource, or `/status`.
@@ -329,18 +331,20 @@ async fn replace<T: Object, const STATUS: bool>(
     prepare(&mut obj, &ns, Some(&name))?;
     let sub = subresource(STATUS);
     let manager = super::patch::manager(&w.query, &w.headers)?;
-    let stored = app
+    let (stored, admitted) = app
         .store
         .txn_with(w.dry_run()?, move |tx| {
             if let Some(old) = tx.get::<T>(&ns, &name) {
                 let sub_name = if STATUS { "status" } else { "" };
                 super::patch::track(&mut obj, Some(&*old), &manager, sub_name);
             }
-            admission::update(tx, &w.caller.identity, obj, sub)
+            let o = admission::update(tx, &w.caller.identity, obj, sub)?;
+            Ok((o, tx.warnings()))
         })
         .await?;
     let r = encode(StatusCode::OK, stored.as_ref())?;
-    Ok(super::field_validation::with_warnings(r, &warnings))
+    let r = super::field_validation::with_warnings(r, &warnings);
+    Ok(super::field_validation::with_warnings(r, &admitted))
 }
 
 /// What a write route takes: the path's parameters, the write query

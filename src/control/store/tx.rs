@@ -145,6 +145,8 @@ pub struct Tx<'a> {
     memo: &'a mut Memo,
     /// How many times each key of [`Tx::once`] was asked for in this run.
     asked: HashMap<u64, u32>,
+    /// Warnings for the client (an admission policy's `Warn`).
+    warnings: Vec<String>,
 }
 
 /// What [`Tx::once`] computed for one call of [`super::Store::txn`],
@@ -201,7 +203,20 @@ impl<'a> Tx<'a> {
             now: Time::now(),
             memo,
             asked: HashMap::new(),
+            warnings: vec![],
         }
+    }
+
+    /// Adds a warning for the client that asked for this write.
+    pub fn warn(&mut self, text: String) {
+        if !self.warnings.contains(&text) {
+            self.warnings.push(text);
+        }
+    }
+
+    /// The warnings this run added, for the response.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
     }
 
     /// A side effect outside the store, done once per call however often
