@@ -175,6 +175,31 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Selector is a label query over pods that should match the replica count.",
             ),
         ],
+        Kind::ReplicationController => vec![
+            NAME,
+            col(
+                "Desired",
+                "integer",
+                "Replicas is the number of desired replicas.",
+            ),
+            col(
+                "Current",
+                "integer",
+                "Replicas is the most recently observed number of replicas.",
+            ),
+            col(
+                "Ready",
+                "integer",
+                "The number of ready replicas for this replication controller.",
+            ),
+            AGE,
+            wide("Containers", CONTAINERS_DOC),
+            wide("Images", IMAGES_DOC),
+            wide(
+                "Selector",
+                "Selector is a label query over pods that should match the replica count.",
+            ),
+        ],
         Kind::Node => vec![
             NAME,
             col("Status", "string", "The status of the node"),
@@ -711,6 +736,20 @@ pub fn cells(obj: &AnyObject, now: Time) -> Vec<Cell> {
                 c.into(),
                 i.into(),
                 or_none(join_labels(&d.spec.selector.match_labels)).into(),
+            ]
+        }
+        AnyObject::ReplicationController(rc) => {
+            let template = rc.spec.template.clone().unwrap_or_default();
+            let (c, i) = images(&template.spec);
+            vec![
+                name(),
+                int(rc.replicas()),
+                int(rc.status.replicas),
+                int(rc.status.ready_replicas),
+                created(),
+                c.into(),
+                i.into(),
+                or_none(join_labels(&rc.selector())).into(),
             ]
         }
         AnyObject::ReplicaSet(rs) => {

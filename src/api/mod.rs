@@ -43,6 +43,7 @@ pub mod quota_types;
 pub mod rbac;
 pub mod rbac_defaults;
 pub mod remotecommand;
+pub mod replication;
 pub mod security;
 pub mod selector;
 pub mod service;

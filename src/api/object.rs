@@ -18,6 +18,7 @@ use super::pod::Pod;
 use super::priorityclass::PriorityClass;
 use super::quota_types::{LimitRange, ResourceQuota};
 use super::rbac::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use super::replication::ReplicationController;
 use super::service::{Endpoints, Service};
 use super::serviceaccount::ServiceAccount;
 use super::statefulset::StatefulSet;
@@ -105,6 +106,7 @@ pub enum Kind {
     StorageClass,
     ValidatingAdmissionPolicy,
     ValidatingAdmissionPolicyBinding,
+    ReplicationController,
 }
 
 /// Static facts about a kind.
@@ -122,7 +124,7 @@ pub struct KindInfo {
     pub namespaced: bool,
 }
 
-const INFOS: [KindInfo; 32] = [
+const INFOS: [KindInfo; 33] = [
     KindInfo {
         kind: "Namespace",
         group: "",
@@ -443,10 +445,20 @@ const INFOS: [KindInfo; 32] = [
         short_names: &[],
         namespaced: false,
     },
+    KindInfo {
+        kind: "ReplicationController",
+        group: "",
+        version: "v1",
+        api_version: "v1",
+        plural: "replicationcontrollers",
+        singular: "replicationcontroller",
+        short_names: &["rc"],
+        namespaced: true,
+    },
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 32] = [
+    pub const ALL: [Kind; 33] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -479,13 +491,15 @@ impl Kind {
         Kind::StorageClass,
         Kind::ValidatingAdmissionPolicy,
         Kind::ValidatingAdmissionPolicyBinding,
+        Kind::ReplicationController,
     ];
 
     /// The kinds of Kubernetes' `all` category, in the order kubectl prints
     /// them (`kubectl get all`: pods, services, deployments, replicasets,
     /// HPAs). Discovery publishes the category from this list.
-    pub const ALL_CATEGORY: [Kind; 9] = [
+    pub const ALL_CATEGORY: [Kind; 10] = [
         Kind::Pod,
+        Kind::ReplicationController,
         Kind::Service,
         Kind::DaemonSet,
         Kind::Deployment,
@@ -604,6 +618,7 @@ pub enum AnyObject {
     StorageClass(Arc<StorageClass>),
     ValidatingAdmissionPolicy(Arc<ValidatingAdmissionPolicy>),
     ValidatingAdmissionPolicyBinding(Arc<ValidatingAdmissionPolicyBinding>),
+    ReplicationController(Arc<ReplicationController>),
 }
 
 /// Calls `$body` with `$o` bound to the typed `Arc` inside an [`AnyObject`].
@@ -643,6 +658,7 @@ macro_rules! dispatch {
             $crate::api::AnyObject::StorageClass($o) => $body,
             $crate::api::AnyObject::ValidatingAdmissionPolicy($o) => $body,
             $crate::api::AnyObject::ValidatingAdmissionPolicyBinding($o) => $body,
+            $crate::api::AnyObject::ReplicationController($o) => $body,
         }
     };
 }
@@ -780,6 +796,10 @@ macro_rules! with_kind {
                 type $t = $crate::api::admission_policy::ValidatingAdmissionPolicyBinding;
                 $body
             }
+            $crate::api::Kind::ReplicationController => {
+                type $t = $crate::api::replication::ReplicationController;
+                $body
+            }
         }
     };
 }
@@ -791,6 +811,7 @@ impl AnyObject {
             AnyObject::Node(_) => Kind::Node,
             AnyObject::Pod(_) => Kind::Pod,
             AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
+            AnyObject::ReplicationController(_) => Kind::ReplicationController,
             AnyObject::Deployment(_) => Kind::Deployment,
             AnyObject::Event(_) => Kind::Event,
             AnyObject::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
@@ -929,6 +950,11 @@ macro_rules! spec_status_object {
 
 spec_status_object!(Pod, validation::validate_pod);
 spec_status_object!(ReplicaSet, validation::validate_replicaset);
+spec_status_object!(
+    ReplicationController,
+    super::replication::validate,
+    ReplicationController::default_fields
+);
 spec_status_object!(Deployment, validation::validate_deployment);
 spec_status_object!(Node, validation::validate_node);
 spec_status_object!(HorizontalPodAutoscaler, validation::validate_hpa);

@@ -34,7 +34,7 @@ impl Target {
 pub fn scalable(kind: Kind) -> bool {
     matches!(
         kind,
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ReplicationController
     )
 }
 

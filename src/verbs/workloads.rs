@@ -284,7 +284,7 @@ pub fn expose(obj: &AnyObject, s: &ExposeSpec) -> Result<Service, String> {
 pub fn containers_pointer(kind: Kind) -> Result<&'static str, String> {
     match kind {
         Kind::Pod => Ok("/spec/containers"),
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ReplicationController => {
             Ok("/spec/template/spec/containers")
         }
         other => Err(format!(

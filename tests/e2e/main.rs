@@ -51,6 +51,7 @@ mod pull_secrets;
 mod quotas;
 mod rbac;
 mod registry;
+mod replication_controllers;
 mod restarts;
 mod rollouts;
 mod runtime;

@@ -173,6 +173,7 @@ pub fn of_kind(kind: Kind) -> Option<&'static Type> {
         Kind::Node => t::<core::Node>(),
         Kind::Pod => t::<core::Pod>(),
         Kind::ReplicaSet => t::<apps::ReplicaSet>(),
+        Kind::ReplicationController => t::<core::ReplicationController>(),
         Kind::Deployment => t::<apps::Deployment>(),
         Kind::Event => t::<core::Event>(),
         Kind::HorizontalPodAutoscaler => t::<autoscaling::HorizontalPodAutoscaler>(),

@@ -1947,3 +1947,33 @@ message!(api::admissionregistration::v1::ParamRef {
     selector: "selector",
     parameter_not_found_action: "parameterNotFoundAction",
 });
+
+message!(api::core::v1::ReplicationController {
+    metadata: "metadata",
+    spec: "spec",
+    status: "status",
+});
+
+message!(api::core::v1::ReplicationControllerSpec {
+    replicas: "replicas",
+    min_ready_seconds: "?minReadySeconds",
+    selector: "selector",
+    template: "template",
+});
+
+message!(api::core::v1::ReplicationControllerStatus {
+    replicas: "?replicas",
+    fully_labeled_replicas: "?fullyLabeledReplicas",
+    ready_replicas: "?readyReplicas",
+    available_replicas: "?availableReplicas",
+    observed_generation: "?observedGeneration",
+    conditions: "conditions",
+});
+
+message!(api::core::v1::ReplicationControllerCondition {
+    r#type: "type",
+    status: "status",
+    last_transition_time: "lastTransitionTime",
+    reason: "reason",
+    message: "message",
+});

@@ -369,6 +369,9 @@ fn decode_kind(kind: Kind, raw: &[u8], what: &str) -> Result<Value, ProtoError> 
         Kind::Lease => decode_as::<pb::api::coordination::v1::Lease>(raw, what),
         Kind::PriorityClass => decode_as::<pb::api::scheduling::v1::PriorityClass>(raw, what),
         Kind::StorageClass => decode_as::<pb::api::storage::v1::StorageClass>(raw, what),
+        Kind::ReplicationController => {
+            decode_as::<pb::api::core::v1::ReplicationController>(raw, what)
+        }
         Kind::ValidatingAdmissionPolicy => {
             decode_as::<pb::api::admissionregistration::v1::ValidatingAdmissionPolicy>(raw, what)
         }

@@ -1065,6 +1065,25 @@ fn every_kind_round_trips_through_protobuf() {
     );
     done.push(k);
 
+    let k = Kind::ReplicationController;
+    let rc = pb::api::core::v1::ReplicationController {
+        metadata: meta("default", "nginx"),
+        spec: Some(pb::api::core::v1::ReplicationControllerSpec {
+            replicas: Some(3),
+            min_ready_seconds: None,
+            selector: BTreeMap::from([("app".to_string(), "nginx".to_string())]),
+            template: None,
+        }),
+        status: None,
+    };
+    round_trip(
+        k,
+        wrap(k, &rc),
+        json!({"metadata": json_meta("default", "nginx"),
+            "spec": {"replicas": 3, "selector": {"app": "nginx"}}}),
+    );
+    done.push(k);
+
     done.sort();
     let mut all = Kind::ALL.to_vec();
     all.sort();

@@ -1,5 +1,6 @@
 //! ReplicaSet controller: keeps exactly `replicas` active pods of its
-//! template. Active means not finished and not being deleted; finished pods
+//! template. ReplicationControllers are kept the same way, as the
+//! ReplicaSets they are equivalent to ([`Replicated`]). Active means not finished and not being deleted; finished pods
 //! are removed and replaced. When there are too many, the pods least far along
 //! go first (unscheduled, then pending, then not ready, then most restarted,
 //! then newest), as Kubernetes chooses.
@@ -13,12 +14,14 @@
 //! attempt, not five hundred.
 
 use super::{Controller, Key, owner_key, self_key};
+use crate::api::replication::{ReplicationController, as_replica_set};
 use crate::api::wire::DeleteOptions;
 use crate::api::{
-    Deployment, Kind, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
+    Deployment, Kind, Object, OwnerReference, Pod, PodPhase, ReplicaSet, ReplicaSetStatus, Time,
     find_condition, new_object,
 };
 use crate::control::events::{EventType, Recorder};
+use std::borrow::Cow;
 
 const EVENTS: Recorder = Recorder("replicaset-controller");
 use super::create_owned_pod;
@@ -203,14 +206,20 @@ pub fn reconcile(rs: &ReplicaSet, owned: &[Arc<Pod>], now: Time) -> Plan {
 
 /// A new pod from the ReplicaSet's template, owned by it.
 pub fn pod_from_template(rs: &ReplicaSet) -> Pod {
+    pod_for(rs, Kind::ReplicaSet)
+}
+
+/// A new pod from the template of `rs`, owned by the object of `kind` it is
+/// (a ReplicaSet, or the ReplicationController it is the view of).
+fn pod_for(rs: &ReplicaSet, kind: Kind) -> Pod {
     let t = &rs.spec.template;
     let mut p: Pod = new_object(&rs.metadata.namespace, "");
     p.metadata.generate_name = format!("{}-", rs.metadata.name);
     p.metadata.labels = t.metadata.labels.clone();
     p.metadata.annotations = t.metadata.annotations.clone();
     p.metadata.owner_references = vec![OwnerReference {
-        api_version: Kind::ReplicaSet.api_version().into(),
-        kind: Kind::ReplicaSet.as_str().into(),
+        api_version: kind.api_version().into(),
+        kind: kind.as_str().into(),
         name: rs.metadata.name.clone(),
         uid: rs.metadata.uid.clone(),
         controller: Some(true),
@@ -220,11 +229,42 @@ pub fn pod_from_template(rs: &ReplicaSet) -> Pod {
     p
 }
 
-async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
-    let Some(rs) = store.get::<ReplicaSet>(&key.0, &key.1) else {
+/// What this controller keeps at its count: a ReplicaSet, or a
+/// ReplicationController, run as the ReplicaSet it is equivalent to.
+pub trait Replicated: Object {
+    /// Who the events about it are from.
+    const EVENTS: Recorder;
+    /// The ReplicaSet it is, or is equivalent to.
+    fn view(&self) -> Cow<'_, ReplicaSet>;
+    fn set_status(&mut self, status: ReplicaSetStatus);
+}
+
+impl Replicated for ReplicaSet {
+    const EVENTS: Recorder = EVENTS;
+    fn view(&self) -> Cow<'_, ReplicaSet> {
+        Cow::Borrowed(self)
+    }
+    fn set_status(&mut self, status: ReplicaSetStatus) {
+        self.status = status;
+    }
+}
+
+impl Replicated for ReplicationController {
+    const EVENTS: Recorder = Recorder("replication-controller");
+    fn view(&self) -> Cow<'_, ReplicaSet> {
+        Cow::Owned(as_replica_set(self))
+    }
+    fn set_status(&mut self, status: ReplicaSetStatus) {
+        self.status = status;
+    }
+}
+
+async fn sync<T: Replicated>(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
+    let Some(set) = store.get::<T>(&key.0, &key.1) else {
         return Ok(None);
     };
-    let pods = super::controlled::<Pod, _>(store, rs.as_ref());
+    let pods = super::controlled::<Pod, _>(store, set.as_ref());
+    let rs = set.view();
     let plan = reconcile(&rs, &pods, Time::now());
     if plan.create == 0 && plan.delete.is_empty() && plan.status == rs.status {
         return Ok(plan.requeue);
@@ -236,11 +276,11 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     let k = key.clone();
     let current = store
         .txn(move |tx| {
-            // The ReplicaSet may have been replaced since we read it.
-            let Some(cur) = tx.get::<ReplicaSet>(&k.0, &k.1) else {
+            // The set may have been replaced since we read it.
+            let Some(cur) = tx.get::<T>(&k.0, &k.1) else {
                 return Ok(false);
             };
-            if cur.metadata.uid != uid {
+            if cur.meta().uid != uid {
                 return Ok(false);
             }
             for name in &plan.delete {
@@ -248,7 +288,7 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                     Ok(_) | Err(StoreError::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
-                EVENTS.record(
+                T::EVENTS.record(
                     tx,
                     cur.as_ref(),
                     EventType::Normal,
@@ -257,9 +297,9 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
                 )?;
             }
             let status = plan.status;
-            tx.mutate::<ReplicaSet, _>(&k.0, &k.1, Subresource::Status, move |r| {
-                let changed = r.status != status;
-                r.status = status;
+            tx.mutate::<T, _>(&k.0, &k.1, Subresource::Status, move |r| {
+                let changed = r.view().status != status;
+                r.set_status(status);
                 Ok(changed)
             })?;
             Ok(true)
@@ -268,7 +308,7 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
     if !current || budget == 0 {
         return Ok(requeue);
     }
-    if create_burst(store, &key, &rs.metadata.uid, active, budget).await? {
+    if create_burst::<T>(store, &key, &rs.metadata.uid, active, budget).await? {
         return Ok(Some(REFUSED_RETRY));
     }
     Ok(requeue)
@@ -277,7 +317,7 @@ async fn sync(store: &Store, key: Key) -> Result<Option<Duration>, StoreError> {
 /// Creates up to `budget` pods in slow-start batches, one transaction each,
 /// reading the set and its owner again before every batch. Answers whether
 /// admission refused a pod (the burst then ends).
-async fn create_burst(
+async fn create_burst<T: Replicated>(
     store: &Store,
     key: &Key,
     uid: &str,
@@ -291,9 +331,10 @@ async fn create_burst(
         let have = active + made;
         let (n, refused) = store
             .txn(move |tx| {
-                let Some(cur) = tx.get::<ReplicaSet>(&k.0, &k.1) else {
+                let Some(set) = tx.get::<T>(&k.0, &k.1) else {
                     return Ok((0, false));
                 };
+                let cur = set.view();
                 if cur.metadata.uid != uid {
                     return Ok((0, false));
                 }
@@ -314,14 +355,13 @@ async fn create_burst(
                 for i in 0..n {
                     // A refused pod is reported on the set; what was done
                     // stays, and the set tries again later.
-                    let Some(p) =
-                        create_owned_pod(tx, EVENTS, cur.as_ref(), pod_from_template(&cur))?
-                    else {
+                    let pod = pod_for(&cur, T::KIND);
+                    let Some(p) = create_owned_pod(tx, T::EVENTS, set.as_ref(), pod)? else {
                         return Ok((i, true));
                     };
-                    EVENTS.record(
+                    T::EVENTS.record(
                         tx,
-                        cur.as_ref(),
+                        set.as_ref(),
                         EventType::Normal,
                         "SuccessfulCreate",
                         &format!("Created pod: {}", p.metadata.name),
@@ -345,13 +385,20 @@ async fn create_burst(
 /// before trying again, unless one of its pods changes first.
 const REFUSED_RETRY: Duration = Duration::from_secs(5);
 
-/// Starts the controller's watches and worker.
+/// Starts the controllers' watches and workers: one for ReplicaSets, one
+/// for ReplicationControllers.
 pub fn start(store: Store, shutdown: watch::Receiver<bool>) {
-    Controller::new("replicaset", store, shutdown)
+    Controller::new("replicaset", store.clone(), shutdown.clone())
         .watch(Kind::ReplicaSet, self_key)
         .watch(Kind::Pod, |ev| owner_key(ev, Kind::ReplicaSet))
         .run(Kind::ReplicaSet, |store, key| async move {
-            sync(&store, key).await
+            sync::<ReplicaSet>(&store, key).await
+        });
+    Controller::new("replicationcontroller", store, shutdown)
+        .watch(Kind::ReplicationController, self_key)
+        .watch(Kind::Pod, |ev| owner_key(ev, Kind::ReplicationController))
+        .run(Kind::ReplicationController, |store, key| async move {
+            sync::<ReplicationController>(&store, key).await
         });
 }
 

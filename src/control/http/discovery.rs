@@ -87,7 +87,7 @@ pub fn subresources(kind: Kind) -> Vec<Subresource> {
     }
     if matches!(
         kind,
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ReplicationController
     ) {
         subs.push(Subresource {
             name: "scale",

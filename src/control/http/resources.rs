@@ -91,7 +91,10 @@ pub fn routes<T: Object>(r: super::Routes) -> super::Routes {
     if k.namespaced() {
         r = r.route(&format!("{prefix}/{plural}"), get(list::<T>));
     }
-    if matches!(k, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet) {
+    if matches!(
+        k,
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::ReplicationController
+    ) {
         r = r.route(
             &format!("{item}/scale"),
             get(super::scale::get_scale::<T>)

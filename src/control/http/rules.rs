@@ -56,7 +56,10 @@ fn resources() -> Vec<(String, String)> {
                     out.push((group.clone(), format!("pods/{sub}")));
                 }
             }
-            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
+            Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::StatefulSet
+            | Kind::ReplicationController => {
                 out.push((group.clone(), format!("{plural}/scale")));
             }
             _ => {}

@@ -15,13 +15,21 @@ use std::sync::Arc;
 
 /// The `autoscaling/v1` Scale view of a Deployment or ReplicaSet.
 fn scale_of(obj: &AnyObject) -> Result<serde_json::Value, ApiError> {
+    let rc_selector;
     let (spec_replicas, status_replicas, selector) = match obj {
         AnyObject::Deployment(d) => (d.replicas(), d.status.replicas, &d.spec.selector),
         AnyObject::ReplicaSet(r) => (r.replicas(), r.status.replicas, &r.spec.selector),
         AnyObject::StatefulSet(s) => (s.replicas(), s.status.replicas, &s.spec.selector),
+        AnyObject::ReplicationController(r) => {
+            rc_selector = crate::api::selector::LabelSelector {
+                match_labels: r.selector(),
+                ..Default::default()
+            };
+            (r.replicas(), r.status.replicas, &rc_selector)
+        }
         _ => {
             return Err(ApiError::not_found(
-                "only deployments, replicasets and statefulsets have a scale",
+                "only deployments, replicasets, statefulsets and replicationcontrollers have a scale",
             ));
         }
     };
@@ -129,6 +137,22 @@ async fn set_scale<T: Object>(
                         let before = s.clone();
                         s.spec.replicas = Some(replicas);
                         super::patch::track(s, Some(&before), &manager, "scale");
+                        Ok(changed)
+                    },
+                )?
+                .as_ref()
+                .clone()
+                .into_any(),
+            AnyObject::ReplicationController(_) => tx
+                .mutate::<crate::api::replication::ReplicationController, _>(
+                    &ns,
+                    &name,
+                    Subresource::Main,
+                    |r| {
+                        let changed = r.spec.replicas != Some(replicas);
+                        let before = r.clone();
+                        r.spec.replicas = Some(replicas);
+                        super::patch::track(r, Some(&before), &manager, "scale");
                         Ok(changed)
                     },
                 )?

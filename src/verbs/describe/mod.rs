@@ -197,6 +197,9 @@ pub async fn describe_text(ctx: &Ctx, kind: Kind, name: &str) -> Result<String> 
         }
         AnyObject::Deployment(x) => workloads::deployment(&mut d, x),
         AnyObject::ReplicaSet(x) => workloads::replicaset(&mut d, x),
+        AnyObject::ReplicationController(x) => {
+            workloads::replicaset(&mut d, &crate::api::replication::as_replica_set(x))
+        }
         AnyObject::HorizontalPodAutoscaler(h) => workloads::autoscaler(&mut d, h),
         AnyObject::Node(n) => {
             let opts = ListParams {
