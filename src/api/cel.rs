@@ -8,13 +8,16 @@
 //!
 //! Parsing and evaluating recurse once per level of the expression, deeply
 //! in debug builds (a 96-level expression needs more than 2 MiB), so both
-//! run on a thread of their own with [`STACK`] bytes of stack ([`on_stack`]):
-//! an expression never overflows the stack of the thread that asked.
+//! run with [`STACK`] bytes of stack ([`on_stack`]): on a thread of their
+//! own, or on the calling thread when it was started with that much (the
+//! store's writer): an expression never overflows the stack of the thread
+//! that asked.
 //!
 //! Pure; imports nothing of ork.
 
 use cel::{Context, Env, ExecutionError, Value};
 use serde_json::Value as Json;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -168,14 +171,33 @@ pub struct Program {
     expr: cel::parser::Expression,
 }
 
-/// Runs `f` on a thread with [`STACK`] bytes of stack and returns what it
-/// returns.
+thread_local! {
+    /// Whether this thread was started with [`STACK`] bytes of stack.
+    static DEEP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Declares that the calling thread was started with at least [`STACK`]
+/// bytes of stack (and has used little of it), so [`on_stack`] runs on it
+/// directly (a thread that evaluates for every write, like the store's
+/// writer, saves a thread start per evaluation).
+pub fn declare_deep_stack() {
+    DEEP.with(|d| d.set(true));
+}
+
+/// Runs `f` with [`STACK`] bytes of stack: on this thread when it declared
+/// that much, else on a thread of its own; returns what `f` returns.
 pub fn on_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if DEEP.with(Cell::get) {
+        return f();
+    }
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("cel".into())
             .stack_size(STACK)
-            .spawn_scoped(s, f)
+            .spawn_scoped(s, || {
+                declare_deep_stack();
+                f()
+            })
             .expect("a thread for CEL can be started")
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
@@ -410,6 +432,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_thread_that_declared_a_deep_stack_evaluates_itself() {
+        let here = || std::thread::current().id();
+        let outer = here();
+        assert_ne!(on_stack(here), outer, "an ordinary thread hands off");
+        std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(move || {
+                declare_deep_stack();
+                let me = here();
+                assert_eq!(on_stack(here), me);
+                let deep = vec!["1"; 90].join(" + ");
+                assert_eq!(run(&deep, json!({})), Ok(Value::Int(90)));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

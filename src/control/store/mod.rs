@@ -307,9 +307,15 @@ impl Store {
             .map_err(|e| StoreError::Storage(Arc::new(e)))?;
         let (queue, rx) = mpsc::channel(65_536);
         let writer_inner = inner.clone();
+        // Admission evaluates CEL expressions on this thread: it gets the
+        // stack they may need (reserved, not used).
         std::thread::Builder::new()
             .name("ork-store-writer".into())
-            .spawn(move || writer_loop(writer_inner, rx))
+            .stack_size(crate::api::cel::STACK)
+            .spawn(move || {
+                crate::api::cel::declare_deep_stack();
+                writer_loop(writer_inner, rx)
+            })
             .map_err(|e| StoreError::BadRequest(format!("starting the store writer: {e}")))?;
         Ok(Store { inner, queue })
     }
