@@ -1,6 +1,7 @@
 //! CEL, the expression language of Kubernetes' admission policies: the
 //! environment ork evaluates in (CEL's standard library, optional values,
-//! and the strings, lists and math libraries Kubernetes declares),
+//! the strings, lists and math libraries Kubernetes declares, and
+//! Kubernetes' own list and set functions),
 //! compiling as Kubernetes checks an expression (a call of a function no
 //! library declares is a compile error naming it, as the type checker
 //! reports it; one of Kubernetes' own libraries ork does not carry is
@@ -15,6 +16,7 @@
 //!
 //! Pure; imports nothing of ork.
 
+use cel::extractors::This;
 use cel::{Context, Env, ExecutionError, Value};
 use serde_json::Value as Json;
 use std::cell::Cell;
@@ -106,14 +108,18 @@ const DECLARED: &[&str] = &[
     "math.bitNot",
     "math.bitShiftLeft",
     "math.bitShiftRight",
-];
-
-/// Functions Kubernetes' CEL environment declares and ork's does not.
-const NOT_SUPPORTED: &[&str] = &[
+    // Kubernetes' lists and sets libraries ([`kubernetes_library`]).
     "isSorted",
     "sum",
     "min",
     "max",
+    "sets.contains",
+    "sets.equivalent",
+    "sets.intersects",
+];
+
+/// Functions Kubernetes' CEL environment declares and ork's does not.
+const NOT_SUPPORTED: &[&str] = &[
     "sortBy",
     "find",
     "findAll",
@@ -144,9 +150,6 @@ const NOT_SUPPORTED: &[&str] = &[
     "semver",
     "isSemver",
     "authorizer",
-    "sets.contains",
-    "sets.equivalent",
-    "sets.intersects",
     "base64.encode",
     "base64.decode",
     "format.named",
@@ -272,7 +275,81 @@ pub fn evaluate(program: &Program, activation: &Activation<'_>) -> Result<Value,
         ctx.add_variable_from_value(*name, from_json(doc));
     }
     ctx.add_variable_from_value("variables", activation.variables.clone());
+    kubernetes_library(&mut ctx);
     Value::resolve(&program.expr, &ctx).map_err(|e| describe(&e))
+}
+
+type List = Arc<Vec<Value>>;
+
+/// The functions of Kubernetes' lists and sets libraries: `isSorted`,
+/// `sum`, `min`, `max` on a list; `sets.contains`, `sets.intersects`,
+/// `sets.equivalent` of two lists.
+fn kubernetes_library(ctx: &mut Context<'_, '_>) {
+    let fail = |f: &str, why: &str| ExecutionError::function_error(f, why);
+    let results = [
+        ctx.add_function("isSorted", |This(l): This<List>| -> bool {
+            l.windows(2).all(|w| w[0] <= w[1])
+        }),
+        ctx.add_function(
+            "sum",
+            move |This(l): This<List>| -> Result<Value, ExecutionError> {
+                l.iter().try_fold(Value::Int(0), |acc, v| match (&acc, v) {
+                    (Value::Int(a), Value::Int(b)) => a
+                        .checked_add(*b)
+                        .map(Value::Int)
+                        .ok_or_else(|| fail("sum", "integer overflow")),
+                    (Value::UInt(a), Value::UInt(b)) => a
+                        .checked_add(*b)
+                        .map(Value::UInt)
+                        .ok_or_else(|| fail("sum", "integer overflow")),
+                    (Value::Int(0), Value::UInt(b)) => Ok(Value::UInt(*b)),
+                    (Value::Int(0), Value::Float(b)) => Ok(Value::Float(*b)),
+                    (Value::Float(a), Value::Float(b)) => Ok(Value::Float(a + b)),
+                    _ => Err(fail(
+                        "sum",
+                        "the list's elements are not numbers of one type",
+                    )),
+                })
+            },
+        ),
+        ctx.add_function(
+            "min",
+            move |This(l): This<List>| -> Result<Value, ExecutionError> {
+                extreme(&l, std::cmp::Ordering::Less)
+                    .ok_or_else(|| fail("min", "the list is empty"))
+            },
+        ),
+        ctx.add_function(
+            "max",
+            move |This(l): This<List>| -> Result<Value, ExecutionError> {
+                extreme(&l, std::cmp::Ordering::Greater)
+                    .ok_or_else(|| fail("max", "the list is empty"))
+            },
+        ),
+        ctx.add_function("sets.contains", |a: List, b: List| -> bool {
+            b.iter().all(|x| a.contains(x))
+        }),
+        ctx.add_function("sets.intersects", |a: List, b: List| -> bool {
+            b.iter().any(|x| a.contains(x))
+        }),
+        ctx.add_function("sets.equivalent", |a: List, b: List| -> bool {
+            b.iter().all(|x| a.contains(x)) && a.iter().all(|x| b.contains(x))
+        }),
+    ];
+    for r in results {
+        r.expect("Kubernetes' functions are not CEL's own");
+    }
+}
+
+/// The least (`Less`) or greatest (`Greater`) element.
+fn extreme(l: &[Value], want: std::cmp::Ordering) -> Option<Value> {
+    let mut best = l.first()?;
+    for v in &l[1..] {
+        if v.partial_cmp(best) == Some(want) {
+            best = v;
+        }
+    }
+    Some(best.clone())
 }
 
 /// A JSON document as CEL sees a Kubernetes object: whole numbers are
@@ -384,6 +461,22 @@ mod tests {
             t("'env' in object.metadata.labels ? object.metadata.labels['env'].upperAscii() : ''"),
             Ok(Value::String(Arc::new("PROD".into())))
         );
+        assert_eq!(
+            t("[1, 3, 3].isSorted() && ![2, 1].isSorted() && [1, 2, 3].sum() == 6"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            t("[3, 1, 2].min() == 1 && ['b', 'c', 'a'].max() == 'c' && [0.5, 1.5].sum() == 2.0"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            t(
+                "sets.contains([1, 2, 3], [3, 1]) && !sets.contains([1], [2]) \
+               && sets.intersects([1, 2], [2, 9]) && sets.equivalent([1, 2], [2, 1, 1])"
+            ),
+            Ok(Value::Bool(true))
+        );
+        assert!(t("[].min()").unwrap_err().contains("empty"));
         assert_eq!(
             t("object.spec.nope == 1"),
             Err("no such key: nope".to_string())
