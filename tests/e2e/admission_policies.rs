@@ -295,6 +295,37 @@ spec: {policyName: keep-keep, validationActions: [Deny]}
     assert!(err.contains("keep stays"), "{err}");
     assert!(c.json(&["get", "configmap", "keep"]).is_some());
 
+    // `request` says who asks and whether it is a dry run.
+    c.apply(
+        r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: request-facts}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+  validations:
+  - expression: "!request.dryRun"
+    messageExpression: "'dry run by ' + request.userInfo.username + ' of ' + request.name + ' in ' + request.namespace"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: request-facts}
+spec: {policyName: request-facts, validationActions: [Deny]}
+"#,
+    );
+    let cm = write(
+        &c,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe, namespace: default}\n",
+    );
+    let err = stderr(&c.ork(&["apply", "--dry-run=server", "-f", &cm]));
+    assert!(
+        err.contains("dry run by admin of probe in default"),
+        "{err}"
+    );
+    c.ok(&["apply", "-f", &cm]);
+
     // Pods a controller creates are held to the policies too.
     c.apply(
         r#"apiVersion: admissionregistration.k8s.io/v1

@@ -166,6 +166,7 @@ pub fn check<T: Object>(
         old_labels: old.map(|o| &o.meta().labels),
         namespace_labels,
     };
+    let dry_run = tx.dry_run();
     let mut docs: Option<Documents> = None;
     for b in &bindings {
         let Some(policy) = tx.get::<ValidatingAdmissionPolicy>("", &b.spec.policy_name) else {
@@ -177,8 +178,9 @@ pub fn check<T: Object>(
         {
             continue;
         }
-        let docs = docs
-            .get_or_insert_with(|| Documents::new(who, &req, meta, obj, old, namespace.as_deref()));
+        let docs = docs.get_or_insert_with(|| {
+            Documents::new(who, &req, meta, obj, old, namespace.as_deref(), dry_run)
+        });
         let outcomes = match params(tx, &policy, b, &meta.namespace) {
             Err(e) => vec![Outcome::Error(e)],
             Ok(None) => vec![],
@@ -216,6 +218,7 @@ impl Documents {
         obj: Option<&T>,
         old: Option<&T>,
         namespace: Option<&Namespace>,
+        dry_run: bool,
     ) -> Self {
         let doc = |o: Option<&T>| {
             o.and_then(|o| serde_json::to_value(o).ok())
@@ -234,7 +237,7 @@ impl Documents {
                 "name": meta.name, "namespace": meta.namespace,
                 "operation": req.operation,
                 "userInfo": {"username": who.username(), "groups": who.groups()},
-                "dryRun": false,
+                "dryRun": dry_run,
             }),
             namespace: namespace
                 .and_then(|n| serde_json::to_value(n).ok())

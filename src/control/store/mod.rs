@@ -638,7 +638,7 @@ fn compute(
     let mut staged = tx::Staged::new(cache.revision);
     let mut results = Vec::with_capacity(group.len());
     for req in group.iter_mut() {
-        let mut t = Tx::new(&cache, &staged, hooks, &mut req.memo);
+        let mut t = Tx::new(&cache, &staged, hooks, &mut req.memo, req.dry_run);
         let result = (req.f)(&mut t, again);
         if result.is_ok() && !req.dry_run {
             let own = t.finish();

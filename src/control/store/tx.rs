@@ -147,6 +147,8 @@ pub struct Tx<'a> {
     asked: HashMap<u64, u32>,
     /// Warnings for the client (an admission policy's `Warn`).
     warnings: Vec<String>,
+    /// Whether the writes are thrown away.
+    dry_run: bool,
 }
 
 /// What [`Tx::once`] computed for one call of [`super::Store::txn`],
@@ -191,6 +193,7 @@ impl<'a> Tx<'a> {
         staged: &'a Staged,
         hooks: &'a Hooks,
         memo: &'a mut Memo,
+        dry_run: bool,
     ) -> Self {
         Tx {
             cache,
@@ -204,7 +207,13 @@ impl<'a> Tx<'a> {
             memo,
             asked: HashMap::new(),
             warnings: vec![],
+            dry_run,
         }
+    }
+
+    /// Whether this run's writes are thrown away (a dry run).
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
     }
 
     /// Adds a warning for the client that asked for this write.
