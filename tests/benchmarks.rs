@@ -91,8 +91,14 @@ fn the_startup_api_and_footprint_benchmarks_run_at_small_size() {
         "200",
         "--updates",
         "3000",
+        "--policy",
     ]);
     assert!(text.contains("durable writes/s (target ≥5,000)"), "{text}");
+    // Every pod write passed the admission policy's CEL checks.
+    assert!(
+        text.contains("checked by a ValidatingAdmissionPolicy"),
+        "{text}"
+    );
     assert!(text.contains("(0 errors)"), "{text}");
     assert!(text.contains("api list of 30"), "{text}");
     assert!(

@@ -526,7 +526,12 @@ fn validate_rule(errs: &mut Vec<FieldError>, at: &str, r: &NamedRule) {
         }
     }
     for (i, op) in r.operations.iter().enumerate() {
-        if !OPERATIONS.contains(&op.as_str()) {
+        if op == "CONNECT" {
+            errs.push(FieldError::new(
+                format!("{at}.operations[{i}]"),
+                "not supported by ork yet: ork's admission policies check creates, updates and deletes, not exec, attach or port-forward",
+            ));
+        } else if !OPERATIONS.contains(&op.as_str()) {
             errs.push(FieldError::new(
                 format!("{at}.operations[{i}]"),
                 format!(
@@ -541,6 +546,13 @@ fn validate_rule(errs: &mut Vec<FieldError>, at: &str, r: &NamedRule) {
             errs.push(FieldError::new(
                 format!("{at}.resources[{i}]"),
                 format!("{res:?} is not a resource or resource/subresource"),
+            ));
+        } else if res.contains('/') {
+            errs.push(FieldError::new(
+                format!("{at}.resources[{i}]"),
+                format!(
+                    "{res:?}: not supported by ork yet: ork's admission policies check writes of whole objects, not of subresources (status, scale, eviction): name the resource"
+                ),
             ));
         }
     }

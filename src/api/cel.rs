@@ -252,31 +252,44 @@ fn named(names: &[&str], f: &str) -> bool {
         .any(|n| *n == f || n.rsplit_once('.').is_some_and(|(_, last)| last == f))
 }
 
-/// What an expression sees: its variables, as JSON documents, and the
-/// results of earlier expressions (a policy's `variables`).
-#[derive(Default)]
-pub struct Activation<'a> {
-    documents: Vec<(&'a str, &'a Json)>,
-    /// `variables.NAME`: values computed by earlier expressions.
-    pub variables: HashMap<String, Value>,
+/// What expressions see: documents bound to names (`object`, `request`,
+/// `params`...) and `variables`, the results of earlier expressions. The
+/// documents are converted once, however many expressions are evaluated.
+/// Build and use it inside [`on_stack`].
+pub struct Activation {
+    ctx: Context<'static, 'static>,
+    variables: HashMap<String, Value>,
 }
 
-impl<'a> Activation<'a> {
-    /// Binds `name` to `doc` (`object`, `request`, `params`...).
-    pub fn bind(&mut self, name: &'a str, doc: &'a Json) {
-        self.documents.push((name, doc));
+impl Default for Activation {
+    fn default() -> Self {
+        let mut ctx = Context::with_env(ENV.clone());
+        kubernetes_library(&mut ctx);
+        ctx.add_variable_from_value("variables", HashMap::<String, Value>::new());
+        Activation {
+            ctx,
+            variables: HashMap::new(),
+        }
+    }
+}
+
+impl Activation {
+    /// Binds `name` to `doc`.
+    pub fn bind(&mut self, name: &str, doc: &Json) {
+        self.ctx.add_variable_from_value(name, from_json(doc));
+    }
+
+    /// Sets `variables.NAME` for the expressions evaluated after.
+    pub fn set_variable(&mut self, name: &str, value: Value) {
+        self.variables.insert(name.to_string(), value);
+        self.ctx
+            .add_variable_from_value("variables", self.variables.clone());
     }
 }
 
 /// Evaluates `program` over `activation`. Call it inside [`on_stack`].
-pub fn evaluate(program: &Program, activation: &Activation<'_>) -> Result<Value, String> {
-    let mut ctx = Context::with_env(ENV.clone());
-    for (name, doc) in &activation.documents {
-        ctx.add_variable_from_value(*name, from_json(doc));
-    }
-    ctx.add_variable_from_value("variables", activation.variables.clone());
-    kubernetes_library(&mut ctx);
-    Value::resolve(&program.expr, &ctx).map_err(|e| describe(&e))
+pub fn evaluate(program: &Program, activation: &Activation) -> Result<Value, String> {
+    Value::resolve(&program.expr, &activation.ctx).map_err(|e| describe(&e))
 }
 
 type List = Arc<Vec<Value>>;

@@ -66,6 +66,7 @@ pub enum OwnerKind {
     DaemonSet,
     Job,
     Service,
+    ReplicationController,
 }
 
 impl OwnerKind {
@@ -78,6 +79,7 @@ impl OwnerKind {
             OwnerKind::DaemonSet => ("/apis/apps/v1", "daemonsets"),
             OwnerKind::Job => ("/apis/batch/v1", "jobs"),
             OwnerKind::Service => ("/api/v1", "services"),
+            OwnerKind::ReplicationController => ("/api/v1", "replicationcontrollers"),
         }
     }
 
@@ -94,12 +96,13 @@ impl OwnerKind {
             OwnerKind::DaemonSet => "daemonset",
             OwnerKind::Job => "job",
             OwnerKind::Service => "service",
+            OwnerKind::ReplicationController => "replicationcontroller",
         }
     }
 }
 
 /// Parses `NAME`, `pod/NAME`, `deployment/NAME`, `deploy/NAME`, `rs/NAME`,
-/// `sts/NAME`, `ds/NAME`, `job/NAME`, `svc/NAME` (any `.group` suffix is
+/// `sts/NAME`, `ds/NAME`, `job/NAME`, `svc/NAME`, `rc/NAME` (any `.group` suffix is
 /// ignored, as kubectl accepts `deployments.apps/NAME`).
 pub fn parse_target(arg: &str) -> std::result::Result<Target, String> {
     let Some((kind, name)) = arg.split_once('/') else {
@@ -118,9 +121,12 @@ pub fn parse_target(arg: &str) -> std::result::Result<Target, String> {
         "daemonset" | "daemonsets" | "ds" => OwnerKind::DaemonSet,
         "job" | "jobs" => OwnerKind::Job,
         "service" | "services" | "svc" => OwnerKind::Service,
+        "replicationcontroller" | "replicationcontrollers" | "rc" => {
+            OwnerKind::ReplicationController
+        }
         _ => {
             return Err(format!(
-                "cannot read logs of {kind:?}: give a pod, or one of deployment, replicaset, statefulset, daemonset, job, service"
+                "cannot read logs of {kind:?}: give a pod, or one of deployment, replicaset, statefulset, daemonset, job, service, replicationcontroller"
             ));
         }
     };
@@ -427,6 +433,13 @@ mod tests {
             parse_target("sts/db"),
             Ok(Target::Owner {
                 path_kind: OwnerKind::StatefulSet,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_target("rc/web"),
+            Ok(Target::Owner {
+                path_kind: OwnerKind::ReplicationController,
                 ..
             })
         ));

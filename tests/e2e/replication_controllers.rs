@@ -18,7 +18,7 @@ spec:
     spec:
       terminationGracePeriodSeconds: 1
       containers:
-      - {name: c, image: busybox, command: [sleep, '3600']}
+      - {name: c, image: busybox, command: [sh, -c, 'echo hello from web; exec sleep 3600']}
 ";
 
 #[test]
@@ -68,6 +68,9 @@ fn a_replication_controller_keeps_scales_and_collects_its_pods() {
 
     c.kubectl_ok(&kubectl, &["scale", "rc", "web", "--replicas=1"]);
     c.wait_running("app=web", 1);
+    // Its pods' logs are read through it, as `kubectl logs rc/NAME` does.
+    let logs = c.ok(&["logs", "rc/web"]);
+    assert!(logs.contains("hello from web"), "{logs}");
     let described = c.kubectl_ok(&kubectl, &["describe", "rc", "web"]);
     assert!(described.contains("SuccessfulDelete"), "{described}");
 

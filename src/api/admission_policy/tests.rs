@@ -176,6 +176,21 @@ fn a_policy_is_validated_field_by_field_and_every_expression_compiled() {
     );
     assert_eq!(errs.len(), 9, "{errs:?}");
 
+    // What ork does not check is refused by name, not accepted and ignored.
+    let unchecked = policy(json!({"metadata": {"name": "p"}, "spec": {
+        "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+            "operations": ["CONNECT"], "resources": ["pods/exec", "*/status"]}]},
+        "validations": [{"expression": "true"}]}}));
+    let errs: Vec<String> = validate_policy(&unchecked)
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(
+        errs.iter().all(|e| e.contains("not supported by ork yet")),
+        "{errs:?}"
+    );
+
     let ok = policy(json!({"metadata": {"name": "p"}, "spec": {
         "matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"],
             "operations": ["CREATE"], "resources": ["deployments"]}]},

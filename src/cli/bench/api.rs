@@ -56,15 +56,40 @@ impl Rng {
     }
 }
 
-pub async fn run(
-    dir: &Path,
-    objects: usize,
-    clients: usize,
-    duration: Duration,
-    rate: u32,
-    updates: usize,
-    store: &BenchStore,
-) -> Result<()> {
+/// What the benchmark offers.
+pub struct Load {
+    pub objects: usize,
+    pub clients: usize,
+    pub duration: Duration,
+    pub rate: u32,
+    pub updates: usize,
+    /// Whether a ValidatingAdmissionPolicy checks every pod write.
+    pub policy: bool,
+}
+
+/// The policy `--policy` binds: two validations over each pod's spec and
+/// labels, as a cluster's image and label rules would be written.
+const POLICY: &str = r#"{"apiVersion": "admissionregistration.k8s.io/v1",
+ "kind": "ValidatingAdmissionPolicy", "metadata": {"name": "bench"},
+ "spec": {"matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+    "operations": ["CREATE", "UPDATE"], "resources": ["pods"]}]},
+  "variables": [{"name": "containers", "expression": "object.spec.containers"}],
+  "validations": [
+    {"expression": "variables.containers.all(c, !c.image.startsWith('forbidden/'))"},
+    {"expression": "has(object.metadata.labels) && 'bench' in object.metadata.labels"}]}}"#;
+const BINDING: &str = r#"{"apiVersion": "admissionregistration.k8s.io/v1",
+ "kind": "ValidatingAdmissionPolicyBinding", "metadata": {"name": "bench"},
+ "spec": {"policyName": "bench", "validationActions": ["Deny"]}}"#;
+
+pub async fn run(dir: &Path, load: &Load, store: &BenchStore) -> Result<()> {
+    let &Load {
+        objects,
+        clients,
+        duration,
+        rate,
+        updates,
+        policy,
+    } = load;
     let clients = clients.max(1);
     let mut args = vec!["--node-grace".to_string(), "1h".into()];
     args.extend(store.control_args());
@@ -75,6 +100,19 @@ pub async fn run(
         .create(&crate::api::new_object::<crate::api::Node>("", BENCH_NODE))
         .await
         .map_err(failed)?;
+
+    if policy {
+        let c = cp.client()?;
+        let p: crate::api::admission_policy::ValidatingAdmissionPolicy =
+            serde_json::from_str(POLICY).map_err(failed)?;
+        let b: crate::api::admission_policy::ValidatingAdmissionPolicyBinding =
+            serde_json::from_str(BINDING).map_err(failed)?;
+        c.create(&p).await.map_err(failed)?;
+        c.create(&b).await.map_err(failed)?;
+        println!(
+            "api: every pod write is checked by a ValidatingAdmissionPolicy (2 CEL validations)"
+        );
+    }
 
     // 1. Durable writes: every client creates its share.
     let t = Instant::now();

@@ -82,6 +82,11 @@ pub enum BenchWhat {
         /// Updates made before the database size is measured.
         #[arg(long, default_value_t = 1_000_000)]
         updates: usize,
+        /// Bind a ValidatingAdmissionPolicy to every pod write first, so
+        /// each one is checked by CEL expressions (its cost shows in the
+        /// write figures).
+        #[arg(long)]
+        policy: bool,
         #[command(flatten)]
         store: BenchStore,
     },
@@ -164,8 +169,19 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             duration,
             rate,
             updates,
+            policy,
             store,
-        } => api::run(&dir.0, objects, clients, duration, rate, updates, &store).await,
+        } => {
+            let load = api::Load {
+                objects,
+                clients,
+                duration,
+                rate,
+                updates,
+                policy,
+            };
+            api::run(&dir.0, &load, &store).await
+        }
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
         BenchWhat::Churn {

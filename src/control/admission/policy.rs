@@ -315,7 +315,7 @@ fn evaluate(code: &Compiled, docs: &Documents, params: &Json) -> Vec<Outcome> {
     a.bind("request", &docs.request);
     a.bind("namespaceObject", &docs.namespace);
     a.bind("params", params);
-    let run = |a: &Activation<'_>, p: &Result<Program, String>| match p {
+    let run = |a: &Activation, p: &Result<Program, String>| match p {
         Ok(p) => cel::evaluate(p, a),
         Err(e) => Err(e.clone()),
     };
@@ -335,7 +335,7 @@ fn evaluate(code: &Compiled, docs: &Documents, params: &Json) -> Vec<Outcome> {
     for (name, p) in &code.variables {
         match run(&a, p) {
             Ok(v) => {
-                a.variables.insert(name.clone(), v);
+                a.set_variable(name, v);
             }
             Err(e) => {
                 failed.insert(name, e);
