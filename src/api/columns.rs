@@ -150,7 +150,7 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
             ),
         ],
-        Kind::ReplicaSet => vec![
+        Kind::ReplicaSet | Kind::ReplicationController => vec![
             NAME,
             col(
                 "Desired",
@@ -166,31 +166,6 @@ pub fn definitions(kind: Kind) -> Vec<ColumnDef> {
                 "Ready",
                 "integer",
                 "The number of ready replicas for this replica set.",
-            ),
-            AGE,
-            wide("Containers", CONTAINERS_DOC),
-            wide("Images", IMAGES_DOC),
-            wide(
-                "Selector",
-                "Selector is a label query over pods that should match the replica count.",
-            ),
-        ],
-        Kind::ReplicationController => vec![
-            NAME,
-            col(
-                "Desired",
-                "integer",
-                "Replicas is the number of desired replicas.",
-            ),
-            col(
-                "Current",
-                "integer",
-                "Replicas is the most recently observed number of replicas.",
-            ),
-            col(
-                "Ready",
-                "integer",
-                "The number of ready replicas for this replication controller.",
             ),
             AGE,
             wide("Containers", CONTAINERS_DOC),

@@ -115,61 +115,38 @@ async fn set_scale<T: Object>(
                 ),
             });
         }
+        // Sets `spec.replicas` of the stored `U`, recording the manager.
+        fn set<U: Object>(
+            tx: &mut crate::control::store::Tx<'_>,
+            (ns, name, manager): (&str, &str, &str),
+            replicas: i32,
+            field: impl Fn(&mut U) -> &mut Option<i32>,
+        ) -> Result<AnyObject, crate::control::store::StoreError> {
+            let updated = tx.mutate::<U, _>(ns, name, Subresource::Main, |o| {
+                let before = o.clone();
+                let changed = *field(o) != Some(replicas);
+                *field(o) = Some(replicas);
+                super::patch::track(o, Some(&before), manager, "scale");
+                Ok(changed)
+            })?;
+            Ok(updated.as_ref().clone().into_any())
+        }
+        let at = (ns.as_str(), name.as_str(), manager.as_str());
         let updated = match &obj {
-            AnyObject::Deployment(_) => tx
-                .mutate::<Deployment, _>(&ns, &name, Subresource::Main, |d| {
-                    let changed = d.spec.replicas != Some(replicas);
-                    let before = d.clone();
-                    d.spec.replicas = Some(replicas);
-                    super::patch::track(d, Some(&before), &manager, "scale");
-                    Ok(changed)
+            AnyObject::Deployment(_) => {
+                set::<Deployment>(tx, at, replicas, |d| &mut d.spec.replicas)?
+            }
+            AnyObject::StatefulSet(_) => {
+                set::<crate::api::statefulset::StatefulSet>(tx, at, replicas, |s| {
+                    &mut s.spec.replicas
                 })?
-                .as_ref()
-                .clone()
-                .into_any(),
-            AnyObject::StatefulSet(_) => tx
-                .mutate::<crate::api::statefulset::StatefulSet, _>(
-                    &ns,
-                    &name,
-                    Subresource::Main,
-                    |s| {
-                        let changed = s.spec.replicas != Some(replicas);
-                        let before = s.clone();
-                        s.spec.replicas = Some(replicas);
-                        super::patch::track(s, Some(&before), &manager, "scale");
-                        Ok(changed)
-                    },
-                )?
-                .as_ref()
-                .clone()
-                .into_any(),
-            AnyObject::ReplicationController(_) => tx
-                .mutate::<crate::api::replication::ReplicationController, _>(
-                    &ns,
-                    &name,
-                    Subresource::Main,
-                    |r| {
-                        let changed = r.spec.replicas != Some(replicas);
-                        let before = r.clone();
-                        r.spec.replicas = Some(replicas);
-                        super::patch::track(r, Some(&before), &manager, "scale");
-                        Ok(changed)
-                    },
-                )?
-                .as_ref()
-                .clone()
-                .into_any(),
-            _ => tx
-                .mutate::<ReplicaSet, _>(&ns, &name, Subresource::Main, |r| {
-                    let changed = r.spec.replicas != Some(replicas);
-                    let before = r.clone();
-                    r.spec.replicas = Some(replicas);
-                    super::patch::track(r, Some(&before), &manager, "scale");
-                    Ok(changed)
+            }
+            AnyObject::ReplicationController(_) => {
+                set::<crate::api::replication::ReplicationController>(tx, at, replicas, |r| {
+                    &mut r.spec.replicas
                 })?
-                .as_ref()
-                .clone()
-                .into_any(),
+            }
+            _ => set::<ReplicaSet>(tx, at, replicas, |r| &mut r.spec.replicas)?,
         };
         Ok(updated)
     };
