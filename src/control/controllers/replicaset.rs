@@ -1,9 +1,10 @@
 //! ReplicaSet controller: keeps exactly `replicas` active pods of its
 //! template. ReplicationControllers are kept the same way, as the
-//! ReplicaSets they are equivalent to ([`Replicated`]). Active means not finished and not being deleted; finished pods
-//! are removed and replaced. When there are too many, the pods least far along
-//! go first (unscheduled, then pending, then not ready, then most restarted,
-//! then newest), as Kubernetes chooses.
+//! ReplicaSets they are equivalent to ([`Replicated`]). Active means not
+//! finished and not being deleted; finished pods are removed and replaced.
+//! When there are too many, the pods least far along go first
+//! (unscheduled, then pending, then not ready, then most restarted, then
+//! newest), as Kubernetes chooses.
 //!
 //! Creation is bounded and stops when told. One sync creates at most
 //! [`MAX_CREATE`] pods (Kubernetes' `burstReplicas`), in slow-start batches of

@@ -451,13 +451,17 @@ async fn delete_one<T: Object>(
     let who = w.caller.identity.clone();
     let f = move |tx: &mut Tx<'_>| {
         admission::deleting::<T>(tx, &who, &ns, &name)?;
-        ops::delete(tx, kind, &ns, &name, &opts).map(|d| d.object)
+        let obj = ops::delete(tx, kind, &ns, &name, &opts)?.object;
+        Ok((obj, tx.warnings()))
     };
-    let obj = app.store.txn_with(dry, f).await?;
+    let (obj, warnings) = app.store.txn_with(dry, f).await?;
     let body = obj
         .to_json()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok(json_bytes(StatusCode::OK, body))
+    Ok(super::field_validation::with_warnings(
+        json_bytes(StatusCode::OK, body),
+        &warnings,
+    ))
 }
 
 async fn delete_collection<T: Object>(
