@@ -1014,7 +1014,7 @@ _ork() {
             return 0
             ;;
         ork__subcmd__bench__subcmd__api)
-            opts="-n -h -V --objects --clients --duration --rate --updates --store --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
+            opts="-n -h -V --objects --clients --duration --rate --updates --policy --store --server --token --config --context --certificate-authority --insecure-skip-tls-verify --namespace --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

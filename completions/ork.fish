@@ -1109,6 +1109,7 @@ complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcomman
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l certificate-authority -d 'A file with the CA certificate(s) the API server\'s certificate must chain to' -r -F
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s n -l namespace -d 'Namespace to work in' -r
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l log-level -d 'Log level of daemons and of this command (error, warn, info, debug, trace)' -r
+complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l policy -d 'Bind a ValidatingAdmissionPolicy to every pod write first, so each one is checked by CEL expressions (its cost shows in the write figures)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (the connection is encrypted but anyone could answer)'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s h -l help -d 'Print help'
 complete -c ork -n "__fish_ork_using_subcommand bench; and __fish_seen_subcommand_from api" -s V -l version -d 'Print version'
