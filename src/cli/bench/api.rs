@@ -57,13 +57,27 @@ impl Rng {
 }
 
 /// What the benchmark offers.
+#[derive(clap::Args, Debug)]
 pub struct Load {
+    /// Objects created first (and listed).
+    #[arg(long, default_value_t = 10000)]
     pub objects: usize,
+    #[arg(long, default_value_t = 50)]
     pub clients: usize,
+    /// Length of the mixed create/replace/get/list run.
+    #[arg(long, default_value = "10s", value_parser = crate::cli::misc::parse_duration)]
     pub duration: Duration,
+    /// Offered rate (requests/s, all clients together) of a second mix
+    /// run that measures latency at a fixed load; 0 skips it.
+    #[arg(long, default_value_t = 5000)]
     pub rate: u32,
+    /// Updates made before the database size is measured.
+    #[arg(long, default_value_t = 1_000_000)]
     pub updates: usize,
-    /// Whether a ValidatingAdmissionPolicy checks every pod write.
+    /// Bind a ValidatingAdmissionPolicy to every pod write first, so
+    /// each one is checked by CEL expressions (its cost shows in the
+    /// write figures).
+    #[arg(long)]
     pub policy: bool,
 }
 

@@ -67,26 +67,8 @@ pub enum BenchWhat {
     /// The API under concurrent clients: write throughput, mutating/get/list
     /// latency, and database size after many updates.
     Api {
-        /// Objects created first (and listed).
-        #[arg(long, default_value_t = 10000)]
-        objects: usize,
-        #[arg(long, default_value_t = 50)]
-        clients: usize,
-        /// Length of the mixed create/replace/get/list run.
-        #[arg(long, default_value = "10s", value_parser = super::misc::parse_duration)]
-        duration: Duration,
-        /// Offered rate (requests/s, all clients together) of a second mix
-        /// run that measures latency at a fixed load; 0 skips it.
-        #[arg(long, default_value_t = 5000)]
-        rate: u32,
-        /// Updates made before the database size is measured.
-        #[arg(long, default_value_t = 1_000_000)]
-        updates: usize,
-        /// Bind a ValidatingAdmissionPolicy to every pod write first, so
-        /// each one is checked by CEL expressions (its cost shows in the
-        /// write figures).
-        #[arg(long)]
-        policy: bool,
+        #[command(flatten)]
+        load: api::Load,
         #[command(flatten)]
         store: BenchStore,
     },
@@ -163,25 +145,7 @@ pub async fn bench(a: BenchArgs) -> Result<()> {
             rate,
             store,
         } => startup::run(&dir.0, nodes, pods, rate, &store).await,
-        BenchWhat::Api {
-            objects,
-            clients,
-            duration,
-            rate,
-            updates,
-            policy,
-            store,
-        } => {
-            let load = api::Load {
-                objects,
-                clients,
-                duration,
-                rate,
-                updates,
-                policy,
-            };
-            api::run(&dir.0, &load, &store).await
-        }
+        BenchWhat::Api { load, store } => api::run(&dir.0, &load, &store).await,
         BenchWhat::Footprint { nodes, pods } => footprint::run(&dir.0, nodes, pods).await,
         BenchWhat::Tui { pods } => tui::run(&dir.0, pods).await,
         BenchWhat::Churn {

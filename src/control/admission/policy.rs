@@ -111,8 +111,13 @@ fn compiled(p: &ValidatingAdmissionPolicy) -> Arc<Compiled> {
     c
 }
 
-/// Forgets compiled policies that no longer exist.
-fn prune(live: &[Arc<ValidatingAdmissionPolicy>]) {
+/// Forgets compiled policies that no longer exist, once the cache holds
+/// more than twice as many as there are (the policies are listed only then).
+fn prune(tx: &Tx<'_>) {
+    if CACHE.lock().expect("policy cache").len() <= 16 {
+        return;
+    }
+    let live = tx.list::<ValidatingAdmissionPolicy>(None);
     let mut cache = CACHE.lock().expect("policy cache");
     if cache.len() > live.len() * 2 + 16 {
         let uids: std::collections::HashSet<&str> =
@@ -198,7 +203,7 @@ pub fn check<T: Object>(
             enforce(tx, kind, &req, &policy, b, outcome)?;
         }
     }
-    prune(&tx.list::<ValidatingAdmissionPolicy>(None));
+    prune(tx);
     Ok(())
 }
 
